@@ -1,0 +1,160 @@
+"""The `fieldsurvey` command: a thin shell over the service layer (click). With no arguments it opens the GUI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fieldsurvey import __version__
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.progress import Job
+
+T = TypeVar("T")
+
+
+def fail(exc: FieldSurveyError) -> None:
+    raise click.ClickException(str(exc))
+
+
+def run_job(job: Job[T], quiet: bool = False) -> T:
+    """Run a generator job, drawing its progress on stderr."""
+    last = -1
+    while True:
+        try:
+            p = next(job)
+        except StopIteration as stop:
+            if not quiet and last >= 0:
+                click.echo("", err=True)
+            return stop.value
+        if quiet:
+            continue
+        pct = int(p.fraction * 100)
+        if pct != last:
+            click.echo(f"\r{p.message}: {p.done}/{p.total} ({pct}%)", err=True, nl=False)
+            last = pct
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="fieldsurvey")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """FieldSurvey — the yearly review of poor and near-poor households, offline.
+
+    With no command, opens the desktop app.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(gui)
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Workspace to open.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use).")
+@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Render the window to this PNG and exit.")
+def gui(db_path: Path | None, lang: str, demo: bool, screenshot: Path | None) -> None:
+    """Open the desktop app."""
+    from fieldsurvey.gui.app import run
+
+    sys.exit(run(db_path=db_path, lang=lang, demo=demo, screenshot=screenshot))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--households", default=800, show_default=True, type=click.IntRange(1, 2_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--commune", "commune_code", default="02266", show_default=True,
+              help="Official 5-digit commune code (default: Xã Lâm Bình, Tuyên Quang).")
+@click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def demo(file: Path, households: int, seed: int, commune_code: str, year: int, quiet: bool) -> None:
+    """Build a synthetic commune workspace FILE (deterministic for a seed)."""
+    from fieldsurvey.services.workspaces import create_demo
+
+    try:
+        counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"{file}: {households} households — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+@main.command()
+@click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
+@click.option("--standard", "standard_id", help="Standard id (default: the one for the review year).")
+@click.option("--year", type=int, help="Review year that picks the standard (default: the document's).")
+@click.option("--point-table", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The province's B1 point table (TOML), for households scored with it.")
+@click.option("--local-standard", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A local standard file (TOML) to add to the shipped ones.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), help="Print only this language's texts.")
+def assess(file: Any, standard_id: str | None, year: int | None, point_table: Path | None,
+           local_standard: tuple[Path, ...], lang: str | None) -> None:
+    """Classify one household document (JSON, FILE or - for standard input) and print the result as JSON."""
+    from fieldsurvey.services.assessment import assess_document, load_table, read_document, registry
+
+    source = getattr(file, "name", "input")
+    try:
+        data = read_document(file.read(), "standard input" if source == "<stdin>" else source)
+        result = assess_document(data, standard_id, year, load_table(point_table), registry(list(local_standard)))
+    except FieldSurveyError as exc:
+        fail(exc)
+    out = result.to_dict()
+    if lang:
+        out = _one_language(out, lang)
+    echo_json(out)
+
+
+def _one_language(value: Any, lang: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"vi", "en"}:
+            return value[lang]
+        return {k: _one_language(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_language(v, lang) for v in value]
+    return value
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--standard", "standard_id", help="Standard id (default: the workspace's).")
+@click.option("--quiet", is_flag=True)
+def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
+    """Re-classify every household in workspace FILE."""
+    from fieldsurvey.services.workspaces import classify_all
+    from fieldsurvey.storage.workspace import Workspace
+
+    try:
+        with Workspace.open(file) as ws:
+            counts = run_job(classify_all(ws, standard_id), quiet)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def standards(as_json: bool) -> None:
+    """List the poverty standards the app knows and the review years each covers."""
+    from fieldsurvey.services.assessment import registry
+
+    rows = [{"id": s.id, "review_years": [s.first_year, s.last_year], "title": s.title_en,
+             "indicators": len(s.indicators), "provisional": s.provisional} for s in registry().all()]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        flag = "  (provisional)" if r["provisional"] else ""
+        click.echo(f"{r['id']:<14} {r['review_years'][0]}–{r['review_years'][1]}  {r['indicators']} indicators  "
+                   f"{r['title']}{flag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""The household document: the one JSON shape that the form engine produces, storage keeps, bundles carry and
+`fieldsurvey assess` reads. Documented in docs/household-document.md.
+
+Parsing checks the shape (not the answers' plausibility: that is the form engine's job) and names the field
+that does not fit. Text is normalised to Unicode NFC on the way in.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Mapping
+
+from fieldsurvey.errors import DocumentError
+
+DOCUMENT_KIND = "fieldsurvey/household"
+DOCUMENT_VERSION = 1
+
+
+class Area(StrEnum):
+    RURAL = "rural"  # nông thôn (xã)
+    URBAN = "urban"  # thành thị (phường)
+
+
+def nfc(value: Any) -> Any:
+    """Normalise every string inside `value` to NFC (lists and dicts walked)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    return value
+
+
+def _answers(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise DocumentError("must be an object of answers (name → value)", where)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not key:
+            raise DocumentError("answer names must be non-empty text", where)
+        if isinstance(value, float) and value != value:  # NaN
+            raise DocumentError("is not a number", f"{where}.{key}")
+        if isinstance(value, dict):
+            raise DocumentError("an answer is a value or a list of values, not an object", f"{where}.{key}")
+        out[key] = nfc(value)
+    return out
+
+
+def parse_date(value: Any, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise DocumentError("must be a date written YYYY-MM-DD", where)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DocumentError(f"'{value}' is not a date written YYYY-MM-DD", where) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    member_id: str
+    answers: Mapping[str, Any]
+
+    def get(self, name: str) -> Any:
+        return self.answers.get(name)
+
+    @property
+    def name(self) -> str:
+        return self.answers.get("name") or self.member_id
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    uuid: str
+    form_id: str
+    form_version: str
+    review_year: int
+    review_kind: str
+    province_code: str | None
+    commune_code: str | None
+    commune_name: str | None
+    village: str | None
+    area: Area | None
+    interview_date: date | None
+    answers: Mapping[str, Any]
+    members: tuple[Member, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.answers.get(name)
+
+    @property
+    def reference_date(self) -> date:
+        """Ages are counted in completed years at the interview date; before an interview, at 1 September of
+        the review year (the start of the annual review)."""
+        return self.interview_date or date(self.review_year, 9, 1)
+
+    @property
+    def head(self) -> Member | None:
+        for m in self.members:
+            if m.get("relationship") == "head":
+                return m
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "document": DOCUMENT_KIND,
+            "document_version": DOCUMENT_VERSION,
+            "uuid": self.uuid,
+            "form": {"id": self.form_id, "version": self.form_version},
+            "review": {"year": self.review_year, "kind": self.review_kind},
+            "location": {
+                "province_code": self.province_code,
+                "commune_code": self.commune_code,
+                "commune_name": self.commune_name,
+                "village": self.village,
+                "area": self.area.value if self.area else None,
+            },
+            "interview_date": self.interview_date.isoformat() if self.interview_date else None,
+            "household": dict(self.answers),
+            "members": [{"member_id": m.member_id, **m.answers} for m in self.members],
+        }
+        doc.update(self.extra)
+        return doc
+
+
+_KNOWN_KEYS = {"document", "document_version", "uuid", "form", "review", "location", "interview_date",
+               "household", "members"}
+
+
+def parse_household(data: Any) -> Household:
+    """Check a household document's shape and return it as a `Household`. Raises DocumentError naming the field."""
+    if not isinstance(data, dict):
+        raise DocumentError("a household document is a JSON object", "document")
+    kind = data.get("document", DOCUMENT_KIND)
+    if kind != DOCUMENT_KIND:
+        raise DocumentError(f"expected '{DOCUMENT_KIND}', found '{kind}'", "document")
+    version = data.get("document_version", DOCUMENT_VERSION)
+    if version != DOCUMENT_VERSION:
+        raise DocumentError(f"this version of FieldSurvey reads version {DOCUMENT_VERSION}, found {version!r}",
+                            "document_version")
+
+    raw_uuid = data.get("uuid")
+    if raw_uuid is None:
+        raw_uuid = str(uuidlib.uuid4())
+    try:
+        household_uuid = str(uuidlib.UUID(str(raw_uuid)))
+    except ValueError:
+        raise DocumentError(f"'{raw_uuid}' is not a UUID", "uuid") from None
+
+    form = data.get("form") or {}
+    if not isinstance(form, dict):
+        raise DocumentError("must be an object with 'id' and 'version'", "form")
+    review = data.get("review")
+    if not isinstance(review, dict):
+        raise DocumentError("is required: an object with the review 'year' (and 'kind': annual or monthly)",
+                            "review")
+    year = review.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise DocumentError(f"must be a review year such as 2026, found {year!r}", "review.year")
+    review_kind = review.get("kind", "annual")
+    if review_kind not in ("annual", "monthly"):
+        raise DocumentError(f"must be 'annual' or 'monthly', found {review_kind!r}", "review.kind")
+
+    location = data.get("location") or {}
+    if not isinstance(location, dict):
+        raise DocumentError("must be an object", "location")
+    area_raw = location.get("area")
+    try:
+        area = Area(area_raw) if area_raw is not None else None
+    except ValueError:
+        raise DocumentError(f"must be 'rural' or 'urban', found {area_raw!r}", "location.area") from None
+    for key in ("province_code", "commune_code", "commune_name", "village"):
+        if location.get(key) is not None and not isinstance(location.get(key), str):
+            raise DocumentError("must be text", f"location.{key}")
+
+    answers = _answers(data.get("household", {}), "household")
+    raw_members = data.get("members", [])
+    if not isinstance(raw_members, list):
+        raise DocumentError("must be a list of members", "members")
+    members: list[Member] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_members):
+        where = f"members[{i}]"
+        if not isinstance(raw, dict):
+            raise DocumentError("must be an object of answers", where)
+        member_answers = _answers(raw, where)
+        member_id = str(member_answers.pop("member_id", None) or f"m{i + 1}")
+        if member_id in seen:
+            raise DocumentError(f"member_id '{member_id}' is used twice", f"{where}.member_id")
+        seen.add(member_id)
+        members.append(Member(member_id, member_answers))
+
+    extra = {k: v for k, v in data.items() if k not in _KNOWN_KEYS}
+    return Household(
+        uuid=household_uuid,
+        form_id=str(form.get("id", "")),
+        form_version=str(form.get("version", "")),
+        review_year=year,
+        review_kind=review_kind,
+        province_code=location.get("province_code"),
+        commune_code=location.get("commune_code"),
+        commune_name=nfc(location.get("commune_name")),
+        village=nfc(location.get("village")),
+        area=area,
+        interview_date=parse_date(data.get("interview_date"), "interview_date"),
+        answers=answers,
+        members=tuple(members),
+        extra=extra,
+    )
+
+
+def age_at(member: Member, on: date) -> int | None:
+    """Age in completed years on `on`: from birth_date if known, else from birth_year (on.year − birth_year)."""
+    born = member.answers.get("birth_date")
+    if born:
+        try:
+            b = date.fromisoformat(born) if isinstance(born, str) else born
+        except ValueError:
+            return None
+        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+    year = member.answers.get("birth_year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        return on.year - year
+    if isinstance(year, str) and year.isdigit():
+        return on.year - int(year)
+    return None

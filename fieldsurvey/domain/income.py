@@ -1,0 +1,292 @@
+"""Income against the line, by one of three routes:
+
+(a) `direct`    — 12-month income by source minus production costs (state social allowances excluded),
+                  ÷ members ÷ 12, compared with the standard's lines;
+(b) `b1_table`  — the B1 income-proxy score computed from a point-table file the province supplies
+                  (the app never invents one), compared with 140 (rural) / 175 (urban);
+(c) `b1_manual` — a B1 score added up on paper and typed in, flagged as such.
+
+The household's `income_route` answer picks the route; without it, the route is inferred from what was answered.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Mapping
+
+from fieldsurvey.domain.document import Area, Household
+from fieldsurvey.domain.indicators import _number
+from fieldsurvey.domain.standards import Standard
+from fieldsurvey.errors import StandardError
+
+
+class IncomeRoute(StrEnum):
+    DIRECT = "direct"        # thu nhập thực tế
+    B1_TABLE = "b1_table"    # điểm B1 theo bảng điểm của tỉnh
+    B1_MANUAL = "b1_manual"  # điểm B1 cộng tay trên phiếu giấy
+
+
+class IncomePosition(StrEnum):
+    AT_OR_BELOW_LOWER = "at_or_below_lower_line"  # two-band scheme (2016–2020): always poor
+    AT_OR_BELOW_LINE = "at_or_below_line"
+    AVERAGE_BAND = "average_band"
+    ABOVE_BAND = "above_band"
+    ABOVE_LINE = "above_line"                      # B1 above the threshold: the band is not known from B1
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeResult:
+    route: IncomeRoute | None
+    position: IncomePosition
+    line: int | None = None                 # VND per person per month
+    band_max: int | None = None
+    per_person_month: float | None = None   # direct route
+    total_12m: float | None = None
+    b1_score: float | None = None           # B1 routes
+    b1_threshold: float | None = None
+    manual: bool = False
+    point_table: str | None = None
+    point_table_synthetic: bool = False
+    missing: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "route": self.route.value if self.route else None,
+            "position": self.position.value,
+            "line": self.line,
+            "average_band_max": self.band_max,
+            "per_person_month": round(self.per_person_month) if self.per_person_month is not None else None,
+            "total_12_months": self.total_12m,
+            "b1_score": self.b1_score,
+            "b1_threshold": self.b1_threshold,
+            "b1_entered_by_hand": self.manual,
+            "point_table": self.point_table,
+            "point_table_synthetic": self.point_table_synthetic,
+            "missing": list(self.missing),
+        }
+
+
+# --- B1 point tables --------------------------------------------------------------------------------------------
+
+FACTS = ("household_size", "floor_area_per_person")
+
+
+@dataclass(frozen=True, slots=True)
+class PointItem:
+    id: str
+    answer: str | None
+    fact: str | None
+    points: Mapping[str, float]          # answer value → points (other values: 0)
+    bands: tuple[tuple[float, float], ...]  # (from, points): the last band whose 'from' ≤ value
+
+
+@dataclass(frozen=True, slots=True)
+class PointTable:
+    """A province's B1 point table: a base and items per area. Loaded from a TOML file; see
+    resources/pointtables/synthetic-test.toml for the shape."""
+
+    id: str
+    title: str
+    synthetic: bool
+    standard: str
+    base: Mapping[Area, float]
+    items: Mapping[Area, tuple[PointItem, ...]]
+    source: str
+
+    def score(self, household: Household, area: Area) -> tuple[float | None, list[str]]:
+        if area not in self.items:
+            return None, [f"point table {self.id} has no {area.value} table"]
+        total = self.base[area]
+        missing: list[str] = []
+        for item in self.items[area]:
+            if item.fact is not None:
+                value = _fact(household, item.fact)
+                if value is None:
+                    missing.append("household.floor_area" if item.fact == "floor_area_per_person" else "members")
+                    continue
+            else:
+                value = household.get(item.answer)
+                if value is None or value == "":
+                    missing.append(f"household.{item.answer}")
+                    continue
+            if item.bands:
+                number = _number(value)
+                if number is None:
+                    missing.append(f"household.{item.answer}")
+                    continue
+                pts = 0.0
+                for start, p in item.bands:
+                    if number >= start:
+                        pts = p
+                total += pts
+            else:
+                chosen = value if isinstance(value, list) else str(value).split() if isinstance(value, str) else [value]
+                total += sum(item.points.get(str(c), 0) for c in chosen)
+        return (None if missing else total), missing
+
+
+def _fact(household: Household, fact: str) -> float | None:
+    n = len(household.members)
+    if fact == "household_size":
+        return float(n) if n else None
+    if fact == "floor_area_per_person":
+        area = _number(household.get("floor_area"))
+        return area / n if area is not None and n else None
+    return None
+
+
+def load_point_table(path: Path) -> PointTable:
+    name = path.name
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StandardError("file not found", str(path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StandardError(f"is not valid TOML: {exc}", name) from None
+    for key in ("id", "title", "standard"):
+        if not isinstance(raw.get(key), str):
+            raise StandardError("is missing or not text", f"{name}: {key}")
+    if not isinstance(raw.get("synthetic"), bool):
+        raise StandardError("must say true or false: is this table made up for testing?", f"{name}: synthetic")
+    base: dict[Area, float] = {}
+    items: dict[Area, tuple[PointItem, ...]] = {}
+    for area in Area:
+        table = raw.get(area.value)
+        if table is None:
+            continue
+        where = f"{name}: {area.value}"
+        if not isinstance(table, dict) or isinstance(table.get("base"), bool) or not isinstance(
+                table.get("base"), (int, float)):
+            raise StandardError("needs a numeric 'base'", f"{where}.base")
+        base[area] = table["base"]
+        out = []
+        for i, item in enumerate(table.get("items", [])):
+            iw = f"{where}.items[{i}]"
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise StandardError("needs an 'id'", iw)
+            answer, fact = item.get("answer"), item.get("fact")
+            if (answer is None) == (fact is None):
+                raise StandardError("needs exactly one of 'answer' or 'fact'", iw)
+            if fact is not None and fact not in FACTS:
+                raise StandardError(f"unknown fact '{fact}'; facts: {', '.join(FACTS)}", f"{iw}.fact")
+            points = item.get("points", {})
+            bands = item.get("bands", [])
+            if not points and not bands:
+                raise StandardError("needs 'points' (by answer) or 'bands' (by number)", iw)
+            if fact is not None and not bands:
+                raise StandardError("a fact is numeric: give 'bands'", iw)
+            try:
+                band_t = tuple(sorted((float(a), float(b)) for a, b in bands))
+                points_t = {str(k): float(v) for k, v in points.items()}
+            except (TypeError, ValueError):
+                raise StandardError("bands are [from, points] pairs and points are numbers", iw) from None
+            out.append(PointItem(item["id"], answer, fact, points_t, band_t))
+        items[area] = tuple(out)
+    if not base:
+        raise StandardError("has neither a [rural] nor an [urban] table", name)
+    return PointTable(raw["id"], raw["title"], raw["synthetic"], raw["standard"], base, items, name)
+
+
+# --- income assessment ------------------------------------------------------------------------------------------
+
+
+_ROUTES = frozenset(r.value for r in IncomeRoute)
+
+
+def pick_route(household: Household, standard: Standard) -> IncomeRoute | None:
+    chosen = household.get("income_route")
+    if chosen in _ROUTES:
+        return IncomeRoute(chosen)
+    if any(household.get(s) is not None for s in standard.income_sources):
+        return IncomeRoute.DIRECT
+    if household.get("b1_score_manual") is not None:
+        return IncomeRoute.B1_MANUAL
+    return None
+
+
+def direct_income(household: Household, standard: Standard) -> tuple[float | None, float | None, list[str]]:
+    """(total over 12 months, per person per month, missing answers)."""
+    missing, total = [], 0.0
+    for name in standard.income_sources:
+        v = _number(household.get(name))
+        if v is None:
+            missing.append(f"household.{name}")
+        else:
+            total += v
+    for name in standard.income_costs:
+        v = _number(household.get(name))
+        if v is None:
+            missing.append(f"household.{name}")
+        else:
+            total -= v
+    n = len(household.members)
+    if n == 0:
+        missing.append("members")
+    if missing:
+        return None, None, missing
+    return total, total / n / 12, []
+
+
+def _position_by_income(per: float, lines: Any, scheme: str) -> IncomePosition:
+    if scheme == "two_band" and lines.lower_line is not None and per <= lines.lower_line:
+        return IncomePosition.AT_OR_BELOW_LOWER
+    if per <= lines.poverty_line:
+        return IncomePosition.AT_OR_BELOW_LINE
+    if per <= lines.average_band_max:
+        return IncomePosition.AVERAGE_BAND
+    return IncomePosition.ABOVE_BAND
+
+
+def assess_income(household: Household, standard: Standard, area: Area,
+                  point_table: PointTable | None = None) -> IncomeResult:
+    lines = standard.lines[area]
+    route = pick_route(household, standard)
+    common = {"line": lines.poverty_line, "band_max": lines.average_band_max}
+    if route is None:
+        return IncomeResult(None, IncomePosition.UNKNOWN, missing=("household.income_route",), **common)
+    if route is IncomeRoute.DIRECT:
+        total, per, missing = direct_income(household, standard)
+        if per is None:
+            return IncomeResult(route, IncomePosition.UNKNOWN, missing=tuple(missing), **common)
+        return IncomeResult(route, _position_by_income(per, lines, standard.scheme), per_person_month=per,
+                            total_12m=total, **common)
+
+    threshold = standard.b1_threshold.get(area)
+    if threshold is None:
+        return IncomeResult(route, IncomePosition.UNKNOWN, missing=(
+            f"standard {standard.id} has no B1 threshold: use direct income",), **common)
+    table_id, synthetic = None, False
+    if route is IncomeRoute.B1_MANUAL:
+        score = _number(household.get("b1_score_manual"))
+        missing = [] if score is not None else ["household.b1_score_manual"]
+    else:
+        if point_table is None:
+            return IncomeResult(route, IncomePosition.UNKNOWN, b1_threshold=threshold,
+                                missing=("B1 point table (supplied by the province)",), **common)
+        score, missing = point_table.score(household, area)
+        table_id, synthetic = point_table.id, point_table.synthetic
+    extra = {"b1_threshold": threshold, "manual": route is IncomeRoute.B1_MANUAL, "point_table": table_id,
+             "point_table_synthetic": synthetic}
+    if score is None:
+        return IncomeResult(route, IncomePosition.UNKNOWN, missing=tuple(missing), **extra, **common)
+    lower = standard.b1_lower_threshold.get(area)
+    if standard.scheme == "two_band" and lower is not None and score <= lower:
+        position = IncomePosition.AT_OR_BELOW_LOWER
+    elif score <= threshold:
+        position = IncomePosition.AT_OR_BELOW_LINE
+    else:
+        position = IncomePosition.ABOVE_LINE
+    # An above-line B1 household may also have its direct income measured, to place it in the average band.
+    if position is IncomePosition.ABOVE_LINE and any(household.get(s) is not None for s in standard.income_sources):
+        total, per, _ = direct_income(household, standard)
+        if per is not None:
+            band = _position_by_income(per, lines, standard.scheme)
+            if band in (IncomePosition.AVERAGE_BAND, IncomePosition.ABOVE_BAND):
+                position = band
+            return IncomeResult(route, position, b1_score=score, per_person_month=per, total_12m=total,
+                                **extra, **common)
+    return IncomeResult(route, position, b1_score=score, **extra, **common)

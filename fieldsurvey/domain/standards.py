@@ -1,0 +1,332 @@
+"""Poverty standards as versioned data: TOML files in resources/standards/ (and local ones a province supplies).
+
+A standard holds the income lines and bands per area, the classification scheme, the score conversion, the
+indicators with their rule parameters, and the review years it covers. A local standard names a national one in
+`extends` and overrides what differs (lines, indicator parameters; `drop_indicators` removes, new ids add).
+Every problem is reported with the file and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from fieldsurvey.domain.document import Area
+from fieldsurvey.errors import StandardError
+
+RULE_KINDS = {
+    "employment", "dependants", "member_flag", "adult_education", "child_schooling", "housing_quality",
+    "housing_area", "household_choice", "household_any_of", "no_member",
+}
+SCHEMES = {"single_line", "two_band"}
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    number: int
+    id: str
+    dimension: str
+    name_vi: str
+    name_en: str
+    rule: str
+    params: Mapping[str, Any]
+    provisional: bool
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class AreaLines:
+    poverty_line: int
+    average_band_max: int
+    low_income_worker_max: int
+    lower_line: int | None = None  # two_band scheme only
+
+
+@dataclass(frozen=True, slots=True)
+class Standard:
+    id: str
+    title_vi: str
+    title_en: str
+    first_year: int
+    last_year: int
+    provisional: bool
+    scheme: str
+    poor_min_deprivations: int
+    average_requires_agriculture: bool
+    lines: Mapping[Area, AreaLines]
+    income_sources: tuple[str, ...]
+    income_costs: tuple[str, ...]
+    income_excluded: tuple[str, ...]
+    b1_threshold: Mapping[Area, float]
+    b1_lower_threshold: Mapping[Area, float]
+    b2_points_per_indicator: int
+    b2_poor_threshold: int
+    working_employment: tuple[str, ...]
+    low_income_provisional: bool
+    indicators: tuple[Indicator, ...]
+    source: str
+    extends: str | None = None
+    province_codes: tuple[str, ...] = ()
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+    def title(self, lang: str) -> str:
+        return self.title_vi if lang == "vi" else self.title_en
+
+    @property
+    def is_local(self) -> bool:
+        return bool(self.province_codes)
+
+    @property
+    def uses_provisional_rules(self) -> bool:
+        return self.provisional or any(i.provisional for i in self.indicators)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and value:
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_indicators(base: list[dict], over: list[dict], drop: list[str], where: str) -> list[dict]:
+    by_id = {ind.get("id"): ind for ind in base}
+    for name in drop:
+        if name not in by_id:
+            raise StandardError(f"drops '{name}', which the standard it extends does not have",
+                                f"{where}: drop_indicators")
+        del by_id[name]
+    for ind in over:
+        if ind.get("id") in by_id:
+            by_id[ind["id"]] = _merge(by_id[ind["id"]], ind)
+        else:
+            by_id[ind.get("id")] = ind
+    return list(by_id.values())
+
+
+class _Reader:
+    """Reads typed values out of a raw TOML mapping, naming file and key on error."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, message: str) -> StandardError:
+        return StandardError(message, f"{self.source}: {key}")
+
+    def get(self, raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path: str, default: Any = ...):
+        if key not in raw:
+            if default is not ...:
+                return default
+            raise self.fail(path, "is missing")
+        value = raw[key]
+        if kind in (int, float, (int, float)) and isinstance(value, bool):
+            raise self.fail(path, f"must be a number, found {value!r}")
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(path, f"must be {names}, found {type(value).__name__} {value!r}")
+        return value
+
+
+def build_standard(raw: dict[str, Any], source: str) -> Standard:
+    """Validate a (merged) raw standard mapping and build the typed Standard."""
+    r = _Reader(source)
+    sid = r.get(raw, "id", str, "id")
+    years = r.get(raw, "review_years", list, "review_years")
+    if len(years) != 2 or not all(isinstance(y, int) for y in years) or years[0] > years[1]:
+        raise r.fail("review_years", "must be [first, last] review years, e.g. [2022, 2026]")
+    cls = r.get(raw, "classification", dict, "classification")
+    scheme = r.get(cls, "scheme", str, "classification.scheme")
+    if scheme not in SCHEMES:
+        raise r.fail("classification.scheme", f"must be one of {sorted(SCHEMES)}, found '{scheme}'")
+    income = r.get(raw, "income", dict, "income")
+    lines: dict[Area, AreaLines] = {}
+    for area in Area:
+        a = r.get(income, area.value, dict, f"income.{area.value}")
+        p = f"income.{area.value}"
+        lower = r.get(a, "lower_line", int, f"{p}.lower_line", None)
+        if scheme == "two_band" and lower is None:
+            raise r.fail(f"{p}.lower_line", "is missing (the two_band scheme needs it)")
+        line = r.get(a, "poverty_line", int, f"{p}.poverty_line")
+        band = r.get(a, "average_band_max", int, f"{p}.average_band_max")
+        if line <= 0:
+            raise r.fail(f"{p}.poverty_line", "must be more than 0")
+        if band < line:
+            raise r.fail(f"{p}.average_band_max", "must not be below the poverty line")
+        lines[area] = AreaLines(line, band, r.get(a, "low_income_worker_max", int, f"{p}.low_income_worker_max"),
+                                lower)
+    direct = r.get(income, "direct", dict, "income.direct")
+    scoring = r.get(raw, "scoring", dict, "scoring")
+
+    def thresholds(key: str) -> dict[Area, float]:
+        table = r.get(scoring, key, dict, f"scoring.{key}", {})
+        out = {}
+        for k, v in table.items():
+            if k not in ("rural", "urban"):
+                raise r.fail(f"scoring.{key}.{k}", "must be 'rural' or 'urban'")
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise r.fail(f"scoring.{key}.{k}", f"must be a number, found {v!r}")
+            out[Area(k)] = v
+        return out
+
+    indicators_raw = r.get(raw, "indicators", list, "indicators")
+    indicators: list[Indicator] = []
+    for i, ind in enumerate(indicators_raw):
+        p = f"indicators[{ind.get('id', i)}]" if isinstance(ind, dict) else f"indicators[{i}]"
+        if not isinstance(ind, dict):
+            raise r.fail(p, "must be a table")
+        rule = r.get(ind, "rule", str, f"{p}.rule")
+        if rule not in RULE_KINDS:
+            raise r.fail(f"{p}.rule", f"unknown rule '{rule}'; known rules: {', '.join(sorted(RULE_KINDS))}")
+        indicators.append(Indicator(
+            number=r.get(ind, "number", int, f"{p}.number"),
+            id=r.get(ind, "id", str, f"{p}.id"),
+            dimension=r.get(ind, "dimension", str, f"{p}.dimension"),
+            name_vi=r.get(ind, "name_vi", str, f"{p}.name_vi"),
+            name_en=r.get(ind, "name_en", str, f"{p}.name_en"),
+            rule=rule,
+            params=r.get(ind, "params", dict, f"{p}.params", {}),
+            provisional=r.get(ind, "provisional", bool, f"{p}.provisional", False),
+        ))
+    indicators.sort(key=lambda x: x.number)
+    numbers = [x.number for x in indicators]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise r.fail("indicators", f"numbers must run 1, 2, 3 … without gaps or repeats, found {numbers}")
+    ids = [x.id for x in indicators]
+    if len(set(ids)) != len(ids):
+        raise r.fail("indicators", "an indicator id is used twice")
+    from fieldsurvey.domain.indicators import check_params  # the rules know their own parameters
+
+    for ind in indicators:
+        check_params(ind, source)
+
+    liw = r.get(raw, "low_income_worker", dict, "low_income_worker", {})
+    scope = r.get(raw, "scope", dict, "scope", {})
+    return Standard(
+        id=sid,
+        title_vi=r.get(raw, "title_vi", str, "title_vi"),
+        title_en=r.get(raw, "title_en", str, "title_en"),
+        first_year=years[0],
+        last_year=years[1],
+        provisional=r.get(raw, "provisional", bool, "provisional", False),
+        scheme=scheme,
+        poor_min_deprivations=r.get(cls, "poor_min_deprivations", int, "classification.poor_min_deprivations"),
+        average_requires_agriculture=r.get(cls, "average_band_requires_agriculture", bool,
+                                           "classification.average_band_requires_agriculture", True),
+        lines=lines,
+        income_sources=tuple(r.get(direct, "sources", list, "income.direct.sources")),
+        income_costs=tuple(r.get(direct, "costs", list, "income.direct.costs", [])),
+        income_excluded=tuple(r.get(direct, "excluded", list, "income.direct.excluded", [])),
+        b1_threshold=thresholds("b1_threshold"),
+        b1_lower_threshold=thresholds("b1_lower_threshold"),
+        b2_points_per_indicator=r.get(scoring, "b2_points_per_indicator", int, "scoring.b2_points_per_indicator"),
+        b2_poor_threshold=r.get(scoring, "b2_poor_threshold", int, "scoring.b2_poor_threshold"),
+        working_employment=tuple(r.get(liw, "working_employment", list, "low_income_worker.working_employment", [])),
+        low_income_provisional=r.get(liw, "provisional", bool, "low_income_worker.provisional", False),
+        indicators=tuple(indicators),
+        source=source,
+        extends=raw.get("extends"),
+        province_codes=tuple(r.get(scope, "province_codes", list, "scope.province_codes", [])),
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise StandardError("file not found", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StandardError(f"is not valid TOML: {exc}", path.name) from None
+    except UnicodeDecodeError:
+        raise StandardError("is not UTF-8 text", path.name) from None
+
+
+class StandardRegistry:
+    """The standards the app knows: the national ones shipped in resources/standards/ plus local files."""
+
+    def __init__(self, directories: list[Path]):
+        self._raw: dict[str, tuple[dict[str, Any], str]] = {}
+        self._built: dict[str, Standard] = {}
+        for directory in directories:
+            for path in sorted(directory.glob("*.toml")):
+                self.add_file(path)
+
+    def add_file(self, path: Path) -> str:
+        raw = read_toml(path)
+        sid = raw.get("id")
+        if not isinstance(sid, str) or not sid:
+            raise StandardError("is missing (every standard has a text id)", f"{path.name}: id")
+        if sid in self._raw and self._raw[sid][1] != path.name:
+            raise StandardError(f"standard '{sid}' is defined twice (also in {self._raw[sid][1]})", f"{path.name}: id")
+        self._raw[sid] = (raw, path.name)
+        self._built.pop(sid, None)
+        return sid
+
+    def _resolved(self, sid: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+        if sid not in self._raw:
+            raise StandardError(f"unknown standard '{sid}'; known: {', '.join(sorted(self._raw))}", "standard")
+        if sid in chain:
+            raise StandardError(f"'extends' goes round in a circle: {' → '.join(chain + (sid,))}", self._raw[sid][1])
+        raw, source = self._raw[sid]
+        parent = raw.get("extends")
+        if parent is None:
+            return raw
+        if parent not in self._raw:
+            raise StandardError(f"extends '{parent}', which is not a known standard", f"{source}: extends")
+        base = self._resolved(parent, chain + (sid,))
+        merged = _merge({k: v for k, v in base.items() if k != "indicators"},
+                        {k: v for k, v in raw.items() if k not in ("indicators", "drop_indicators")})
+        merged["indicators"] = _merge_indicators(base.get("indicators", []), raw.get("indicators", []),
+                                                 raw.get("drop_indicators", []), source)
+        merged["extends"] = parent
+        if "scope" not in raw:
+            merged.pop("scope", None)
+        return merged
+
+    def get(self, sid: str) -> Standard:
+        if sid not in self._built:
+            raw = self._resolved(sid)
+            self._built[sid] = build_standard(raw, self._raw[sid][1])
+        return self._built[sid]
+
+    def ids(self) -> list[str]:
+        return sorted(self._raw)
+
+    def all(self) -> list[Standard]:
+        return [self.get(s) for s in self.ids()]
+
+    def for_year(self, year: int, province_code: str | None = None) -> Standard:
+        """The standard for a review year: a local standard of the province if one covers the year, else the
+        national one."""
+        candidates = [s for s in self.all() if s.covers(year)]
+        local = [s for s in candidates if province_code and province_code in s.province_codes]
+        national = [s for s in candidates if not s.is_local]
+        pick = local or national
+        if not pick:
+            raise StandardError(f"no standard covers review year {year}", "review.year")
+        if len(pick) > 1:
+            raise StandardError(f"more than one standard covers review year {year}: "
+                                f"{', '.join(s.id for s in pick)}; choose one with --standard", "review.year")
+        return pick[0]
+
+
+_default: StandardRegistry | None = None
+
+
+def default_registry() -> StandardRegistry:
+    """The shipped standards (cached)."""
+    global _default
+    if _default is None:
+        from fieldsurvey.paths import resource
+
+        _default = StandardRegistry([resource("standards")])
+    return _default

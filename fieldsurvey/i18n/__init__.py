@@ -1,0 +1,105 @@
+"""Message catalogues shared by the GUI, the CLI and the printed documents.
+
+`t("key", lang, **values)` looks the key up in resources/i18n/<lang>.json and fills it in. Placeholders may name
+a format: `{income:vnd}` (1.500.000 đ / 1,500,000 VND), `{n:num}` (1.234 / 1,234), `{d:date}` (23/11/2026 /
+23 Nov 2026), `{x:dec1}` (8,5 / 8.5). Vietnamese is the default language; a key missing from a catalogue falls
+back to Vietnamese, then to the key itself (so a gap shows, it never crashes).
+"""
+
+from __future__ import annotations
+
+import json
+import string
+import unicodedata
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+def _catalogue_dir() -> Path:
+    from fieldsurvey.paths import resource  # installed location
+
+    return resource("i18n")
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    path = _catalogue_dir() / f"{lang}.json"
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _group(n: int, sep: str) -> str:
+    return f"{n:,}".replace(",", sep)
+
+
+def format_number(value: float | int, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """1.500.000 (vi) / 1,500,000 (en); decimals use ',' in Vietnamese and '.' in English."""
+    thousands, point = (".", ",") if lang == "vi" else (",", ".")
+    negative = value < 0
+    value = abs(value)
+    if decimals:
+        whole, frac = f"{value:.{decimals}f}".split(".")
+        text = _group(int(whole), thousands) + point + frac
+    else:
+        text = _group(int(round(value)), thousands)
+    return ("-" if negative else "") + text
+
+
+def format_money(value: float | int, lang: str = DEFAULT_LANGUAGE) -> str:
+    return format_number(value, lang) + (" đ" if lang == "vi" else " VND")
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
+    if lang == "vi":
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "vnd":
+            return format_money(value, self.lang)
+        if format_spec == "num":
+            return format_number(value, self.lang)
+        if format_spec == "dec1":
+            return format_number(value, self.lang, 1)
+        if format_spec == "date":
+            return format_date(value, self.lang)
+        return super().format_field(value, format_spec)
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: Any) -> str:
+    """The text for `key` in `lang`, filled in with `values`."""
+    template = catalogue(lang).get(key)
+    if template is None and lang != DEFAULT_LANGUAGE:
+        template = catalogue(DEFAULT_LANGUAGE).get(key)
+    if template is None:
+        return key
+    if not values:
+        return template
+    try:
+        return _Formatter(lang).vformat(template, (), values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def has(key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
+    return key in catalogue(lang)
+
+
+def fold(text: str) -> str:
+    """Lower-case and drop diacritics, so 'nguyen van a' matches 'Nguyễn Văn A' (đ → d too)."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return stripped.replace("đ", "d")
