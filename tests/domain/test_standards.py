@@ -1,0 +1,103 @@
+"""Standards are data: shipped files load, local standards extend national ones, and a malformed file is refused
+with its name and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldsurvey.domain.classification import classify_household
+from fieldsurvey.domain.results import HouseholdClass
+from fieldsurvey.domain.standards import StandardRegistry
+from fieldsurvey.errors import StandardError
+from fieldsurvey.paths import resource
+from tests.builders import household
+
+SHIPPED = resource("standards")
+
+HCMC = """
+id = "hcm-2022-2025"
+extends = "vn-2022-2025"
+title_vi = "Chuẩn nghèo Thành phố Hồ Chí Minh (ví dụ)"
+title_en = "Ho Chi Minh City local standard (example)"
+scope = { province_codes = ["79"] }
+[income.rural]
+poverty_line = 2_000_000
+[income.urban]
+poverty_line = 3_000_000
+average_band_max = 3_500_000
+[[indicators]]
+id = "housing_area"
+params = { min_m2_per_person = 10 }
+"""
+
+
+def registry_with(tmp_path: Path, name: str, text: str) -> StandardRegistry:
+    local = tmp_path / "local"
+    local.mkdir(exist_ok=True)
+    (local / name).write_text(text, encoding="utf-8")
+    return StandardRegistry([SHIPPED, local])
+
+
+def test_shipped_standards_load_with_their_years():
+    reg = StandardRegistry([SHIPPED])
+    assert {s.id: (s.first_year, s.last_year) for s in reg.all()} == {
+        "vn-2016-2020": (2016, 2021), "vn-2022-2025": (2022, 2026), "vn-2027-2030": (2027, 2030)}
+
+
+def test_local_standard_extends_and_overrides(tmp_path):
+    reg = registry_with(tmp_path, "hcm.toml", HCMC)
+    local = reg.get("hcm-2022-2025")
+    assert local.lines["urban"].poverty_line == 3_000_000
+    assert local.lines["rural"].average_band_max == 2_250_000            # inherited
+    assert next(i for i in local.indicators if i.id == "housing_area").params["min_m2_per_person"] == 10
+    assert len(local.indicators) == 12
+    # a household of Ho Chi Minh City gets the local standard; anywhere else the national one
+    assert reg.for_year(2026, "79").id == "hcm-2022-2025"
+    assert reg.for_year(2026, "01").id == "vn-2022-2025"
+    hh = household(area="urban", per_person=2_800_000, water_source="none", latrine="none", info_devices=[])
+    assert classify_household(hh, local).household_class is HouseholdClass.POOR
+    assert classify_household(hh, reg.get("vn-2022-2025")).household_class is HouseholdClass.NOT_POOR
+
+
+@pytest.mark.parametrize("text, where", [
+    ('id = "x"\nextends = "vn-2022-2025"\n[income.rural]\npoverty_line = "lots"\n',
+     "bad.toml: income.rural.poverty_line"),
+    ('id = "x"\nextends = "vn-2022-2025"\nreview_years = [2026]\n', "bad.toml: review_years"),
+    ('id = "x"\nextends = "nowhere"\n', "bad.toml: extends"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[[indicators]]\nid = "water"\nrule = "astrology"\n',
+     "bad.toml: indicators[water].rule"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[[indicators]]\nid = "water"\nparams = { answer = "w" }\n'
+     'rule = "housing_area"\n', "bad.toml: indicators[water].params.min_m2_per_person"),
+    ('id = "x"\nextends = "vn-2022-2025"\ndrop_indicators = ["weather"]\n', "bad.toml: drop_indicators"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[classification]\nscheme = "vibes"\n', "bad.toml: classification.scheme"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[income.urban]\naverage_band_max = 1\n',
+     "bad.toml: income.urban.average_band_max"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[[indicators]]\nid = "new"\nnumber = 12\n', "bad.toml: indicators"),
+    ('id = [1, 2]\n', "bad.toml: id"),
+])
+def test_malformed_standard_names_file_and_key(tmp_path, text, where):
+    with pytest.raises(StandardError) as err:
+        reg = registry_with(tmp_path, "bad.toml", text)
+        reg.get("x")
+    assert str(err.value).startswith(where), str(err.value)
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    with pytest.raises(StandardError, match=r"^bad\.toml: is not valid TOML"):
+        registry_with(tmp_path, "bad.toml", "id = \n")
+
+
+def test_no_standard_for_a_year_says_so():
+    with pytest.raises(StandardError, match="no standard covers review year 2031"):
+        StandardRegistry([SHIPPED]).for_year(2031)
+
+
+def test_standard_files_hold_no_rule_without_saying_whether_it_is_confirmed():
+    import tomllib
+
+    for path in SHIPPED.glob("*.toml"):
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        for ind in raw.get("indicators", []):
+            assert "provisional" in ind, f"{path.name}: {ind['id']} must say provisional = true/false"

@@ -1,0 +1,131 @@
+"""The `fieldsurvey` command as a user runs it: assess, standards, demo, classify."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fieldsurvey.cli import main
+from fieldsurvey.storage.workspace import Workspace
+
+EXAMPLE = Path(__file__).parents[1] / "docs" / "examples" / "household-rural-poor.json"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_assess_the_documented_example_prints_class_reasons_and_standard():
+    result = run("assess", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["class"] == "poor"
+    assert out["standard"]["id"] == "vn-2022-2025"
+    assert out["summary"]["vi"].startswith("Hộ nghèo: thu nhập bình quân 715.000 đ/người/tháng")
+    reasons = {i["id"]: i["reason"]["vi"] for i in out["indicators"]}
+    assert reasons["employment"] == "Ma Thị Lan (43 tuổi): làm công ăn lương không có hợp đồng lao động"
+    assert len(out["indicators"]) == 12
+
+
+def test_assess_reads_standard_input_and_one_language():
+    result = run("assess", "-", "--lang", "en", input=EXAMPLE.read_text(encoding="utf-8"))
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["class_label"] == "Poor"
+
+
+def test_assess_with_a_year_and_an_explicit_standard():
+    assert json.loads(run("assess", str(EXAMPLE), "--year", "2027").output)["standard"]["id"] == "vn-2027-2030"
+    out = json.loads(run("assess", str(EXAMPLE), "--standard", "vn-2027-2030").output)
+    assert out["provisional"] is True
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"review": {"year": 2026}, "members": [', "input.json: is not valid JSON: Expecting value at line 1"),
+    ('{"review": {"year": 2026}, "review": {"year": 2027}}', "the key 'review' appears twice"),
+    ('{"household": {}}', "review: is required"),
+    ('{"review": {"year": "soon"}}', "review.year: must be a review year such as 2026"),
+    ('{"review": {"year": 2026}, "members": [{"birth_date": "yesterday"}]}', None),
+])
+def test_assess_bad_input_names_the_problem_and_exits_non_zero(tmp_path, text, message):
+    path = tmp_path / "input.json"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["assess", str(path)])
+    if message is None:  # a birth date that cannot be read is an unknown age, not a crash
+        assert result.exit_code == 0
+        assert json.loads(result.output)["class"] == "incomplete"
+        return
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_assess_unknown_standard_is_refused():
+    result = CliRunner().invoke(main, ["assess", str(EXAMPLE), "--standard", "vn-1999"])
+    assert result.exit_code != 0
+    assert "unknown standard 'vn-1999'" in result.output
+
+
+def test_standards_lists_ids_and_years():
+    out = run("standards").output
+    assert "vn-2022-2025   2022–2026" in out
+    assert "vn-2027-2030   2027–2030" in out and "(provisional)" in out
+    rows = json.loads(run("standards", "--json").output)
+    assert [r["id"] for r in rows] == ["vn-2016-2020", "vn-2022-2025", "vn-2027-2030"]
+
+
+def test_demo_builds_a_real_commune_deterministically(tmp_path):
+    a, b = tmp_path / "a.fsdb", tmp_path / "b.fsdb"
+    for path in (a, b):
+        result = run("demo", str(path), "--households", "400", "--seed", "7", "--quiet")
+        assert result.exit_code == 0, result.output
+    with Workspace.open(a) as wa, Workspace.open(b) as wb:
+        assert wa.info.commune_code == "02266" and wa.info.commune_name == "Xã Lâm Bình"
+        assert wa.info.province_name == "Tỉnh Tuyên Quang"
+        assert len(wa.villages()) >= 4
+        docs_a = [json.loads(d) for _, d in wa.iter_documents()]
+        docs_b = [json.loads(d) for _, d in wb.iter_documents()]
+        assert docs_a == docs_b
+        counts = wa.counts_by_class()
+    assert sum(counts.values()) == 400
+    # roughly 4 % poor and 4 % near-poor, and a few incomplete drafts
+    assert 6 <= counts.get("poor", 0) <= 30
+    assert 6 <= counts.get("near_poor", 0) <= 30
+    assert 1 <= counts.get("incomplete", 0) <= 30
+    sizes = [len(d["members"]) for d in docs_a]
+    assert 3.0 <= sum(sizes) / len(sizes) <= 4.5 and max(sizes) >= 7
+
+
+def test_demo_refuses_an_unknown_commune_and_an_existing_file(tmp_path):
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "x.fsdb"), "--commune", "99999"])
+    assert result.exit_code != 0 and "no commune with code '99999'" in result.output
+    (tmp_path / "y.fsdb").write_text("")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "y.fsdb")])
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_classify_reclassifies_every_household_with_another_standard(tmp_path):
+    path = tmp_path / "w.fsdb"
+    run("demo", str(path), "--households", "300", "--quiet")
+    with Workspace.open(path) as ws:
+        before = ws.counts_by_class()
+    result = run("classify", str(path), "--standard", "vn-2027-2030", "--quiet")
+    assert result.exit_code == 0
+    with Workspace.open(path) as ws:
+        after = ws.counts_by_class()
+        standards = {r[0] for r in ws.db.execute("SELECT DISTINCT standard_id FROM households")}
+    assert standards == {"vn-2027-2030"}
+    assert sum(after.values()) == sum(before.values()) == 300
+    # higher lines in 2027–2030: at least as many poor and near-poor households
+    assert after.get("poor", 0) + after.get("near_poor", 0) >= before.get("poor", 0) + before.get("near_poor", 0)
+
+
+def test_installed_command_runs_as_a_program():
+    out = subprocess.run([sys.executable, "-m", "fieldsurvey", "--help"], capture_output=True, text=True, check=True)
+    for command in ("assess", "classify", "demo", "standards"):
+        assert command in out.stdout
