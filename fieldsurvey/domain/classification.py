@@ -16,7 +16,7 @@ from typing import Any
 
 from fieldsurvey.domain.document import Area, Household
 from fieldsurvey.domain.income import IncomePosition, IncomeResult, IncomeRoute, PointTable, assess_income
-from fieldsurvey.domain.indicators import NO, YES, Context, evaluate_indicator, yes_no
+from fieldsurvey.domain.indicators import DEPRIVED, NO, UNKNOWN, YES, Context, evaluate_indicator, yes_no
 from fieldsurvey.domain.results import HouseholdClass, IndicatorResult, Message, Status
 from fieldsurvey.domain.standards import Standard
 
@@ -88,8 +88,9 @@ def classify_household(household: Household, standard: Standard,
                        point_table: PointTable | None = None) -> Classification:
     ctx = Context.of(household)
     indicators = tuple(evaluate_indicator(ctx, ind) for ind in standard.indicators)
-    deprived = sum(1 for i in indicators if i.status is Status.DEPRIVED)
-    unknown = sum(1 for i in indicators if i.status is Status.UNKNOWN)
+    statuses = [i.status for i in indicators]
+    deprived = statuses.count(DEPRIVED)
+    unknown = statuses.count(UNKNOWN)
     k = standard.poor_min_deprivations
     n = len(indicators)
 
@@ -114,7 +115,7 @@ def classify_household(household: Household, standard: Standard,
             cls, key = HouseholdClass.NEAR_POOR, "summary.near_poor"
         else:
             cls, key = HouseholdClass.INCOMPLETE, "summary.deprivations_unknown"
-            missing = [m for i in indicators if i.status is Status.UNKNOWN for m in i.missing]
+            missing = [m for i in indicators if i.status is UNKNOWN for m in i.missing]
             values["unknown"] = unknown
     elif position in (IncomePosition.AVERAGE_BAND, IncomePosition.ABOVE_LINE):
         farming = yes_no(household.get("livelihood_agriculture"))

@@ -26,9 +26,9 @@ class Area(StrEnum):
 
 
 def nfc(value: Any) -> Any:
-    """Normalise every string inside `value` to NFC (lists and dicts walked)."""
+    """Normalise every string inside `value` to NFC (lists and dicts walked). ASCII text is already NFC."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     if isinstance(value, list):
         return [nfc(v) for v in value]
     if isinstance(value, dict):
@@ -37,17 +37,25 @@ def nfc(value: Any) -> Any:
 
 
 def _answers(raw: Any, where: str) -> dict[str, Any]:
+    """Check one object of answers and return it with its text in NFC. (Hot: runs for every household read.)"""
     if not isinstance(raw, dict):
         raise DocumentError("must be an object of answers (name → value)", where)
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if not isinstance(key, str) or not key:
-            raise DocumentError("answer names must be non-empty text", where)
-        if isinstance(value, float) and value != value:  # NaN
-            raise DocumentError("is not a number", f"{where}.{key}")
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                value = unicodedata.normalize("NFC", value)
+        elif kind is list:
+            value = [nfc(v) for v in value]
+        elif kind is float:
+            if value != value:  # NaN
+                raise DocumentError("is not a number", f"{where}.{key}")
+        elif kind is dict:
             raise DocumentError("an answer is a value or a list of values, not an object", f"{where}.{key}")
-        out[key] = nfc(value)
+        if type(key) is not str or not key:
+            raise DocumentError("answer names must be non-empty text", where)
+        out[key if key.isascii() else unicodedata.normalize("NFC", key)] = value
     return out
 
 

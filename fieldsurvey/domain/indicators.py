@@ -23,6 +23,8 @@ EDUCATION_ORDER = ("none", "preschool", "primary", "lower_secondary", "upper_sec
                    "university")
 _LEVEL_RANK = {name: i for i, name in enumerate(EDUCATION_ORDER)}
 YES, NO = "yes", "no"
+# Module-level aliases: an Enum member looked up on its class is slow in the hot loop.
+DEPRIVED, NOT_DEPRIVED, UNKNOWN = Status.DEPRIVED, Status.NOT_DEPRIVED, Status.UNKNOWN
 
 
 def yes_no(value: Any) -> str | None:
@@ -73,12 +75,12 @@ def _member_outcome(deprived: list[tuple[Member, dict]], unknown_missing: list[s
         first, values = deprived[0]
         values = {"name": first.name, "more": len(deprived) - 1, **values}
         suffix = "deprived_many" if len(deprived) > 1 else "deprived"
-        return Status.DEPRIVED, suffix, values, [], [m.member_id for m, _ in deprived]
+        return DEPRIVED, suffix, values, [], [m.member_id for m, _ in deprived]
     if unknown_missing:
-        return Status.UNKNOWN, "unknown", {"count": len(unknown_missing)}, unknown_missing, []
+        return UNKNOWN, "unknown", {"count": len(unknown_missing)}, unknown_missing, []
     if eligible == 0:
-        return Status.NOT_DEPRIVED, "none_eligible", dict(ok_values or {}), [], []
-    return Status.NOT_DEPRIVED, "not_deprived", {"count": eligible, **(ok_values or {})}, [], []
+        return NOT_DEPRIVED, "none_eligible", dict(ok_values or {}), [], []
+    return NOT_DEPRIVED, "not_deprived", {"count": eligible, **(ok_values or {})}, [], []
 
 
 def rule_member_flag(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
@@ -150,7 +152,7 @@ def rule_dependants(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     members = ctx.household.members
     n = len(members)
     if n == 0:
-        return Status.UNKNOWN, "unknown", {"count": 1}, ["members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ["members"], []
     certain, unsure, missing, ids = 0, 0, [], []
     for m, a, age in ctx.people:
         dep, miss = _is_dependant(m, a, age, p)
@@ -163,10 +165,10 @@ def rule_dependants(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     limit = p["max_share"] * n
     values = {"dependants": certain, "members": n}
     if certain > limit:
-        return Status.DEPRIVED, "deprived", values, [], ids
+        return DEPRIVED, "deprived", values, [], ids
     if certain + unsure <= limit:
-        return Status.NOT_DEPRIVED, "not_deprived", values, [], []
-    return Status.UNKNOWN, "unknown", {"count": len(missing)}, missing, []
+        return NOT_DEPRIVED, "not_deprived", values, [], []
+    return UNKNOWN, "unknown", {"count": len(missing)}, missing, []
 
 
 def _level_rank(value: Any) -> int | None:
@@ -239,7 +241,7 @@ def rule_housing_quality(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     hh = ctx.household.answers
     has_house = yes_no(hh.get("has_house"))
     if has_house == NO:
-        return Status.DEPRIVED, "no_house", {}, [], []
+        return DEPRIVED, "no_house", {}, [], []
     parts = p["parts"]
     weak, unsure = [], []
     for part in parts:
@@ -249,14 +251,14 @@ def rule_housing_quality(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
         elif v is None:
             unsure.append(part)
     if has_house is None and len(unsure) == len(parts):
-        return Status.UNKNOWN, "unknown", {"count": 1}, ["household.has_house"], []
+        return UNKNOWN, "unknown", {"count": 1}, ["household.has_house"], []
     need = p["min_non_durable"]
     values = {"weak": len(weak), "parts": len(parts), "need": need}
     if len(weak) >= need:
-        return Status.DEPRIVED, "deprived", values, [], []
+        return DEPRIVED, "deprived", values, [], []
     if len(weak) + len(unsure) < need:
-        return Status.NOT_DEPRIVED, "not_deprived", values, [], []
-    return Status.UNKNOWN, "unknown", {"count": len(unsure)}, [f"household.{u}" for u in unsure], []
+        return NOT_DEPRIVED, "not_deprived", values, [], []
+    return UNKNOWN, "unknown", {"count": len(unsure)}, [f"household.{u}" for u in unsure], []
 
 
 def _number(value: Any) -> float | None:
@@ -275,23 +277,23 @@ def _number(value: Any) -> float | None:
 def rule_housing_area(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     hh = ctx.household
     if yes_no(hh.get("has_house")) == NO:
-        return Status.DEPRIVED, "no_house", {}, [], []
+        return DEPRIVED, "no_house", {}, [], []
     area = _number(hh.get("floor_area"))
     n = len(hh.members)
     if area is None or n == 0:
-        return Status.UNKNOWN, "unknown", {"count": 1}, ["household.floor_area" if area is None else "members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ["household.floor_area" if area is None else "members"], []
     per = area / n
     values = {"per_person": per, "area": area, "members": n, "min": p["min_m2_per_person"]}
     if per < p["min_m2_per_person"]:
-        return Status.DEPRIVED, "deprived", values, [], []
-    return Status.NOT_DEPRIVED, "not_deprived", values, [], []
+        return DEPRIVED, "deprived", values, [], []
+    return NOT_DEPRIVED, "not_deprived", values, [], []
 
 
 def rule_household_choice(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     value = ctx.household.get(p["answer"])
     if value is None or value == "":
-        return Status.UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
-    status = Status.NOT_DEPRIVED if value in p["ok_values"] else Status.DEPRIVED
+        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
+    status = NOT_DEPRIVED if value in p["ok_values"] else DEPRIVED
     return status, status.value, {"value": Choice(p["answer"], value)}, [], []
 
 
@@ -308,29 +310,29 @@ def _choices(value: Any) -> list[str] | None:
 def rule_household_any_of(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     chosen = _choices(ctx.household.get(p["answer"]))
     if chosen is None:
-        return Status.UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
+        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
     have = [c for c in chosen if c in p["ok_values"]]
     if have:
-        return Status.NOT_DEPRIVED, "not_deprived", {"value": Choice(p["answer"], have[0])}, [], []
-    return Status.DEPRIVED, "deprived", {}, [], []
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p["answer"], have[0])}, [], []
+    return DEPRIVED, "deprived", {}, [], []
 
 
 def rule_no_member(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     """Deprived when no member does something (uses the internet, uses digital services)."""
     members = ctx.household.members
     if not members:
-        return Status.UNKNOWN, "unknown", {"count": 1}, ["members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ["members"], []
     missing = []
     answer = p["answer"]
     for m, a, _ in ctx.people:
         v = yes_no(a.get(answer))
         if v == YES:
-            return Status.NOT_DEPRIVED, "not_deprived", {"name": m.name}, [], []
+            return NOT_DEPRIVED, "not_deprived", {"name": m.name}, [], []
         if v is None:
             missing.append(_mfield(m, answer))
     if missing:
-        return Status.UNKNOWN, "unknown", {"count": len(missing)}, missing, []
-    return Status.DEPRIVED, "deprived", {"members": len(members)}, [], []
+        return UNKNOWN, "unknown", {"count": len(missing)}, missing, []
+    return DEPRIVED, "deprived", {"members": len(members)}, [], []
 
 
 RULES: dict[str, Callable[[Context, Mapping[str, Any]], RuleOutput]] = {
