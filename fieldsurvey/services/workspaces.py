@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fieldsurvey.domain import refdata
-from fieldsurvey.domain.classification import classify_household
-from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.services.assessment import compact, registry, with_area
+from fieldsurvey.services.assessment import registry
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
@@ -53,25 +50,18 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
 
 
 def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str, int]]:
-    """Re-classify every household of a workspace with its standard (or the one named). Yields progress."""
-    reg = registry()
-    standard = reg.get(standard_id or ws.info.standard_id)
+    """Re-classify every household of a workspace with its standard (or the one named), on every core when the
+    workspace is large. Yields progress; closing the job stops it between chunks (what was written stays)."""
+    from fieldsurvey.services.batch import classify_stream
+
+    standard = registry().get(standard_id or ws.info.standard_id)
     total = ws.household_count()
     done = 0
-    rows: list[tuple] = []
     yield Progress(0, total, "Classifying")
-    for uuid, text in ws.iter_documents():
-        household = with_area(parse_household(json.loads(text)))
-        rows.append(compact(classify_household(household, standard)) + (uuid,))
-        if len(rows) >= BATCH:
-            ws.save_classifications(rows)
-            done += len(rows)
-            rows = []
-            yield Progress(done, total, "Classifying")
-    if rows:
+    for rows in classify_stream(ws.iter_documents(), standard, total):
         ws.save_classifications(rows)
         done += len(rows)
-    yield Progress(done, total, "Classifying")
+        yield Progress(done, total, "Classifying")
     return ws.counts_by_class()
 
 

@@ -1,0 +1,80 @@
+"""Classify many stored households on every core.
+
+The caller reads (uuid, document JSON) rows and writes the results; this module turns chunks of rows into result
+rows, in worker processes when there is enough work to pay for starting them (spawned, not forked: the GUI runs
+jobs from a thread, and forking a threaded process is unsafe). Results come back in the order the chunks went in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Iterable, Iterator
+
+PARALLEL_FROM = 4000  # below this many households, one process is faster than starting workers
+CHUNK = 500
+
+_standard = None
+
+
+def _init(standard_id: str, local_files: list[str]) -> None:
+    global _standard
+    from pathlib import Path
+
+    from fieldsurvey.services.assessment import registry
+
+    _standard = registry([Path(p) for p in local_files]).get(standard_id)
+
+
+def classify_rows(rows: list[tuple[str, str]], standard=None) -> list[tuple]:
+    """(uuid, document JSON) → the workspace's classification columns + uuid."""
+    from fieldsurvey.domain.classification import classify_household
+    from fieldsurvey.domain.document import parse_household
+    from fieldsurvey.services.assessment import compact, with_area
+
+    standard = standard or _standard
+    return [compact(classify_household(with_area(parse_household(json.loads(text), trusted=True)), standard)) + (uuid,)
+            for uuid, text in rows]
+
+
+def _chunks(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    chunk: list[tuple[str, str]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def workers_for(total: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 1 if total < PARALLEL_FROM else max(1, min(cores, 8))
+
+
+def classify_stream(rows: Iterable[tuple[str, str]], standard, total: int,
+                    local_files: list[str] | None = None) -> Iterator[list[tuple]]:
+    """Yield lists of result rows, chunk by chunk, in order. Uses worker processes for large workspaces."""
+    workers = workers_for(total)
+    if workers == 1:
+        for chunk in _chunks(rows, CHUNK):
+            yield classify_rows(chunk, standard)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+                             initargs=(standard.id, list(local_files or []))) as pool:
+        pending: list[Future] = []
+        try:
+            for chunk in _chunks(rows, CHUNK):
+                pending.append(pool.submit(classify_rows, chunk))
+                while len(pending) > workers * 2:  # keep the workers busy without reading everything at once
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:  # cancelled (generator closed): drop what has not started
+            for f in pending:
+                f.cancel()
