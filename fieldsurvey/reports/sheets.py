@@ -1,0 +1,366 @@
+"""The household classification sheet (phiếu kết quả xếp loại hộ): one A4 page per household, more when the roster
+is long. Identification, members, income or B1 score against the line, the indicators deprived or not with the
+reason, B2, the class, the standard, the date and signature lines for the head of household and the enumerator.
+
+Drawn straight onto the canvas (no platypus): a commune prints thousands of sheets and the layout is fixed, so each
+page's height is known before it is drawn and "Trang X/Y" across the whole batch is written as it goes.
+
+`prepare(record, ctx)` turns a record into the texts of its pages (`SheetData`); `draw_sheet(c, data, …)` draws
+them. The benchmark draws the same layout from ready-made texts to measure what the data costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Iterable, Sequence
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from fieldsurvey.domain.income import IncomeRoute
+from fieldsurvey.domain.results import HouseholdClass, Status
+from fieldsurvey.i18n import format_date, format_money, format_number
+from fieldsurvey.progress import Job, Progress
+from fieldsurvey.reports.base import FONT, FONT_BOLD, GRID, PORTRAIT, ReportContext, register_fonts, set_metadata
+from fieldsurvey.reports.records import HouseholdRecord, birth_year, label
+
+FIRST_PAGE_MEMBERS = 12     # roster rows on the first page; the rest go on continuation pages
+MORE_PAGE_MEMBERS = 48
+WIDTH, HEIGHT = PORTRAIT
+LEFT = 14 * mm
+RIGHT = WIDTH - 14 * mm
+ROW = 11.5
+REASON_SIZE = 7.2
+MEMBER_COLS = (("no", 16), ("name", 118), ("relationship", 54), ("sex", 38), ("birth_year", 38),
+               ("ethnicity", 46), ("id_number", 72), ("insurance", 32), ("activity", 0))  # 0: the rest
+
+
+@dataclass(frozen=True, slots=True)
+class SheetData:
+    """The texts of one household's sheet, ready to draw."""
+
+    title: str
+    subtitle: str
+    ident: tuple[tuple[str, str], ...]             # (label, value) pairs, two per line
+    member_head: tuple[str, ...]
+    members: tuple[tuple[str, ...], ...]
+    income_head: str
+    sections: tuple[str, str]                      # members, indicators
+    income_lines: tuple[str, ...]
+    ind_head: tuple[str, str, str, str]
+    indicators: tuple[tuple[str, str, str, bool], ...]   # number, name, status, deprived?  (reasons separately)
+    reasons: tuple[str, ...]
+    b2_line: str
+    class_label: str
+    class_value: HouseholdClass
+    summary: str
+    standard_line: str
+    notes: tuple[str, ...]
+    place_date: str
+    signers: tuple[str, str]
+    sign_hint: str
+    continued: str
+    footer: str
+
+    @property
+    def pages(self) -> int:
+        return sheet_pages(len(self.members))
+
+
+def sheet_pages(member_count: int) -> int:
+    extra = max(0, member_count - FIRST_PAGE_MEMBERS)
+    return 1 + -(-extra // MORE_PAGE_MEMBERS)
+
+
+def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
+    tr = ctx.tr
+    lang = ctx.lang
+    hh = rec.household
+    res = rec.result
+    on = hh.reference_date
+    members = []
+    for i, m in enumerate(hh.members, 1):
+        by = birth_year(m)
+        members.append((
+            str(i), m.name, label("relationship", m.get("relationship"), lang), label("sex", m.get("sex"), lang),
+            str(by) if by else "", str(m.get("ethnicity") or ""), str(m.get("id_number") or ""),
+            label("yesno", m.get("health_insurance"), lang), label("employment", m.get("employment"), lang),
+        ))
+    inc = res.income
+    area = tr(f"area.{res.area.value}") if res.area else tr("report.unknown")
+    if inc.route in (IncomeRoute.B1_TABLE, IncomeRoute.B1_MANUAL) and inc.b1_score is not None:
+        lines = [tr("report.sheet.b1_line", score=format_number(inc.b1_score, lang),
+                    threshold=format_number(inc.b1_threshold or 0, lang), area=area)]
+        if inc.manual:
+            lines.append(tr("report.sheet.b1_manual"))
+    elif inc.per_person_month is not None:
+        lines = [tr("report.sheet.income_line", income=format_money(inc.per_person_month, lang),
+                    line=format_money(inc.line or 0, lang), area=area)]
+        if inc.total_12m is not None:
+            lines.append(tr("report.sheet.income_total", total=format_money(inc.total_12m, lang),
+                            members=len(hh.members)))
+    else:
+        lines = [tr("report.sheet.income_unknown")]
+    indicators = []
+    reasons = []
+    for ind in res.indicators:
+        indicators.append((str(ind.number), ind.name_vi if lang == "vi" else ind.name_en,
+                           tr(f"status.{ind.status.value}") + (" *" if ind.provisional else ""),
+                           ind.status is Status.DEPRIVED))
+        reasons.append(ind.reason.text(lang))
+    notes = []
+    if any(i.provisional for i in res.indicators):
+        notes.append(tr("report.sheet.provisional_rules"))
+    if res.missing:
+        notes.append(tr("report.sheet.missing", what=", ".join(res.missing[:6]) + (" …" if len(res.missing) > 6
+                                                                                     else "")))
+    if res.low_income_workers:
+        notes.append(tr("report.sheet.low_income", names=", ".join(w.name for w in res.low_income_workers)))
+    interview = format_date(hh.interview_date, lang) if hh.interview_date else tr("report.sheet.not_interviewed")
+    ident = (
+        (tr("report.sheet.head"), rec.head_name),
+        (tr("report.sheet.village"), rec.village),
+        (tr("report.sheet.address"), str(hh.get("address") or "")),
+        (tr("report.sheet.area"), area),
+        (tr("report.sheet.members"), str(len(hh.members))),
+        (tr("report.sheet.interview_date"), interview),
+        (tr("report.sheet.code"), hh.uuid[:8]),
+        (tr("report.sheet.phone"), str(hh.get("phone") or "")),
+    )
+    return SheetData(
+        title=tr("report.sheet.title"),
+        subtitle=f"{ctx.commune_name}, {ctx.province_name} · {ctx.round_text}",
+        ident=ident,
+        member_head=tuple(tr(f"report.sheet.col.{k}") for k, _ in MEMBER_COLS),
+        members=tuple(members),
+        income_head=tr("report.sheet.income_head"),
+        sections=(tr("report.sheet.members_head"), tr("report.sheet.indicators_head")),
+        income_lines=tuple(lines),
+        ind_head=(tr("report.sheet.col.no"), tr("report.sheet.col.indicator"), tr("report.sheet.col.status"),
+                  tr("report.sheet.col.reason")),
+        indicators=tuple(indicators),
+        reasons=tuple(reasons),
+        b2_line=tr("report.sheet.b2", score=res.b2_score, deprived=res.deprivation_count, n=len(res.indicators)),
+        class_label=res.household_class.label(lang),
+        class_value=res.household_class,
+        summary=res.summary.text(lang),
+        standard_line=tr("report.sheet.standard", title=res.standard_title_vi if lang == "vi"
+                         else res.standard_title_en) + (" " + tr("report.provisional") if res.provisional else ""),
+        notes=tuple(notes),
+        place_date=tr("report.sheet.place_date", commune=ctx.commune_name),
+        signers=(tr("report.sheet.sign_head"), tr("report.sheet.sign_enumerator")),
+        sign_hint=tr("report.sheet.sign_hint"),
+        continued=tr("report.sheet.continued"),
+        footer=ctx.footer_text,
+    )
+
+
+def _fit(text: str, width: float, font: str, size: float) -> str:
+    """Cut a text to a column's width (with an ellipsis)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _section(c: Canvas, y: float, text: str) -> float:
+    c.setFont(FONT_BOLD, 9.5)
+    c.drawString(LEFT, y, text)
+    return y - 4
+
+
+def _member_table(c: Canvas, y: float, head: Sequence[str], rows: Sequence[Sequence[str]]) -> float:
+    xs = [LEFT]
+    for _, w in MEMBER_COLS:
+        xs.append(xs[-1] + (w or (RIGHT - xs[-1])))
+    c.setFillColor(colors.HexColor("#e8e8e8"))
+    c.rect(LEFT, y - ROW, RIGHT - LEFT, ROW, stroke=0, fill=1)
+    c.setFillColor(colors.black)
+    c.setFont(FONT_BOLD, 7)
+    for i, h in enumerate(head):
+        c.drawString(xs[i] + 2, y - ROW + 3.3, _fit(h, xs[i + 1] - xs[i] - 3, FONT_BOLD, 7))
+    top = y
+    y -= ROW
+    c.setFont(FONT, 7.5)
+    for row in rows:
+        for i, v in enumerate(row):
+            c.drawString(xs[i] + 2, y - ROW + 3.3, _fit(v, xs[i + 1] - xs[i] - 3, FONT, 7.5))
+        y -= ROW
+    c.setStrokeColor(GRID)
+    c.setLineWidth(0.4)
+    for k in range(len(rows) + 2):
+        c.line(LEFT, top - k * ROW, RIGHT, top - k * ROW)
+    for x in xs:
+        c.line(x, top, x, y)
+    return y
+
+
+def _header(c: Canvas, d: SheetData) -> float:
+    y = HEIGHT - 16 * mm
+    c.setFont(FONT_BOLD, 12.5)
+    c.drawCentredString(WIDTH / 2, y, d.title)
+    y -= 13
+    c.setFont(FONT, 8.5)
+    c.drawCentredString(WIDTH / 2, y, d.subtitle)
+    return y - 12
+
+
+def _footer(c: Canvas, d: SheetData, page: int, total: int, page_word: str) -> None:
+    c.setFont(FONT, 7)
+    c.setFillColor(colors.HexColor("#555555"))
+    c.drawString(LEFT, 8 * mm, d.footer)
+    c.drawRightString(RIGHT, 8 * mm, page_word.format(page=page, total=total))
+    c.setFillColor(colors.black)
+
+
+def draw_sheet(c: Canvas, d: SheetData, first_page: int, total_pages: int, page_word: str) -> int:
+    """Draw one household's pages; returns how many were drawn."""
+    y = _header(c, d)
+    # identification, two pairs per line
+    half = (RIGHT - LEFT) / 2
+    for i in range(0, len(d.ident), 2):
+        for j, (lab, val) in enumerate(d.ident[i:i + 2]):
+            x = LEFT + j * half
+            c.setFont(FONT, 8.5)
+            c.drawString(x, y, lab + ":")
+            c.setFont(FONT_BOLD, 8.5)
+            c.drawString(x + 78, y, _fit(val, half - 84, FONT_BOLD, 8.5))
+        y -= 11.5
+    y -= 2
+    y = _section(c, y - 4, d.sections[0]) - 2
+    first = d.members[:FIRST_PAGE_MEMBERS]
+    y = _member_table(c, y, d.member_head, first)
+    if len(d.members) > FIRST_PAGE_MEMBERS:
+        c.setFont(FONT, 7)
+        c.drawRightString(RIGHT, y - 8, d.continued)
+        y -= 8
+    y -= 14
+    # income
+    y = _section(c, y, d.income_head)
+    c.setFont(FONT, 8.5)
+    for line in d.income_lines:
+        y -= 10.5
+        c.drawString(LEFT + 8, y, line)
+    y -= 16
+    # indicators
+    y = _section(c, y, d.sections[1]) - 2
+    cols = (LEFT, LEFT + 16, LEFT + 166, LEFT + 244, RIGHT)
+    c.setFillColor(colors.HexColor("#e8e8e8"))
+    c.rect(LEFT, y - ROW, RIGHT - LEFT, ROW, stroke=0, fill=1)
+    c.setFillColor(colors.black)
+    c.setFont(FONT_BOLD, 7)
+    for i, h in enumerate(d.ind_head):
+        c.drawString(cols[i] + 2, y - ROW + 3.3, h)
+    top = y
+    y -= ROW
+    rules = [top, y]
+    reason_w = cols[4] - cols[3] - 4
+    for (num, name, status, deprived), reason in zip(d.indicators, d.reasons):
+        lines = simpleSplit(reason, FONT, REASON_SIZE, reason_w)
+        if len(lines) > 2:
+            lines = [lines[0], _fit(" ".join(lines[1:]), reason_w, FONT, REASON_SIZE)]
+        h = max(ROW, 3 + 8.6 * len(lines))
+        base = y - 8.6
+        c.setFont(FONT, 7.5)
+        c.drawString(cols[0] + 2, base, num)
+        c.drawString(cols[1] + 2, base, _fit(name, cols[2] - cols[1] - 4, FONT, 7.5))
+        c.setFont(FONT_BOLD if deprived else FONT, 7.5)
+        c.drawString(cols[2] + 2, base, status)
+        c.setFont(FONT, REASON_SIZE)
+        for k, line in enumerate(lines):
+            c.drawString(cols[3] + 2, base - 8.6 * k, line)
+        y -= h
+        rules.append(y)
+    c.setStrokeColor(GRID)
+    c.setLineWidth(0.4)
+    for r in rules:
+        c.line(LEFT, r, RIGHT, r)
+    for x in cols:
+        c.line(x, top, x, y)
+    y -= 12
+    c.setFont(FONT_BOLD, 8.5)
+    c.drawString(LEFT, y, d.b2_line)
+    y -= 18
+    # result
+    c.setLineWidth(0.8)
+    c.setStrokeColor(colors.black)
+    c.rect(LEFT, y - 6, RIGHT - LEFT, 19, stroke=1, fill=0)
+    c.setFont(FONT_BOLD, 11)
+    c.drawString(LEFT + 6, y, d.class_label.upper())
+    y -= 18
+    c.setFont(FONT, 7.8)
+    for line in simpleSplit(d.summary, FONT, 7.8, RIGHT - LEFT):
+        c.drawString(LEFT, y, line)
+        y -= 9.5
+    for line in simpleSplit(d.standard_line, FONT, 7.2, RIGHT - LEFT):
+        c.setFont(FONT, 7.2)
+        c.drawString(LEFT, y, line)
+        y -= 9
+    c.setFillColor(colors.HexColor("#444444"))
+    for note in d.notes:
+        for line in simpleSplit(note, FONT, 6.8, RIGHT - LEFT):
+            c.setFont(FONT, 6.8)
+            c.drawString(LEFT, y, line)
+            y -= 8.5
+    c.setFillColor(colors.black)
+    # signatures
+    y = min(y - 6, 52 * mm)
+    c.setFont(FONT, 8.5)
+    c.drawRightString(RIGHT, y, d.place_date)
+    y -= 14
+    mid = (LEFT + RIGHT) / 2
+    c.setFont(FONT_BOLD, 8.5)
+    c.drawCentredString((LEFT + mid) / 2, y, d.signers[0])
+    c.drawCentredString((mid + RIGHT) / 2, y, d.signers[1])
+    c.setFont(FONT, 7)
+    c.drawCentredString((LEFT + mid) / 2, y - 10, d.sign_hint)
+    c.drawCentredString((mid + RIGHT) / 2, y - 10, d.sign_hint)
+    _footer(c, d, first_page, total_pages, page_word)
+    c.showPage()
+    drawn = 1
+    rest = d.members[FIRST_PAGE_MEMBERS:]
+    while rest:
+        y = _header(c, d)
+        c.setFont(FONT_BOLD, 9)
+        c.drawString(LEFT, y, f"{d.ident[0][1]} — {d.continued}")
+        _member_table(c, y - 6, d.member_head, rest[:MORE_PAGE_MEMBERS])
+        rest = rest[MORE_PAGE_MEMBERS:]
+        _footer(c, d, first_page + drawn, total_pages, page_word)
+        c.showPage()
+        drawn += 1
+    return drawn
+
+
+def write_sheets(records: Sequence[HouseholdRecord], ctx: ReportContext, out: IO[bytes] | str,
+                 step: int = 50) -> Job[int]:
+    """Print the sheets of `records` (in the order given) into one PDF; yields progress, returns the page count.
+    Nothing is written to `out` until the last page is drawn, so closing the job leaves no half document."""
+    register_fonts()
+    total_pages = sum(sheet_pages(len(r.household.members)) for r in records)
+    return (yield from write_prepared((prepare(r, ctx) for r in records), len(records), total_pages, ctx, out, step))
+
+
+def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ctx: ReportContext,
+                   out: IO[bytes] | str, step: int = 50) -> Job[int]:
+    register_fonts()
+    c = Canvas(out, pagesize=PORTRAIT, pageCompression=1)
+    set_metadata(c, ctx, ctx.tr("report.sheet.doc_title"))
+    page_word = ctx.tr("report.page_template")
+    page = 1
+    message = ctx.tr("report.progress.sheets")
+    yield Progress(0, count, message)
+    for done, data in enumerate(sheets, 1):
+        page += draw_sheet(c, data, page, total_pages, page_word)
+        if done % step == 0 or done == count:
+            yield Progress(done, count, message)
+    if page == 1:  # nothing to print: one page that says so
+        c.setFont(FONT, 11)
+        c.drawCentredString(WIDTH / 2, HEIGHT / 2, ctx.tr("report.nothing"))
+        c.showPage()
+        page += 1
+    c.save()
+    return page - 1

@@ -1,0 +1,198 @@
+"""Printing and reporting use cases: read a workspace through its public methods, classify every household with the
+workspace's standard (from the documents, so a printout always matches the rules), and hand the records to
+fieldsurvey.reports. Qt-free; every function that prints is a job (a generator yielding Progress) so the GUI can
+show a bar and cancel, and writes to the caller's path or binary buffer only when the document is complete.
+
+    job = print_sheets(ws, "sheets.pdf", village="Thôn 1")    # ws: an open Workspace or a path
+    pages = run_to_end(job)                                     # or drive it with a progress dialog
+
+Household status: the workspace keeps it in a column that has no public reader yet, so a record's status is the
+document's own top-level "status" when present (carry-forward and sync write it there), else unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Iterator
+
+from fieldsurvey.domain.classification import classify_household
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.standards import Standard
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import fold
+from fieldsurvey.progress import Job, Progress
+from fieldsurvey.reports.base import ReportContext
+from fieldsurvey.reports.records import HouseholdRecord, Previous
+from fieldsurvey.services.assessment import registry, with_area
+from fieldsurvey.storage.workspace import Workspace
+
+Source = Workspace | Path | str
+Output = IO[bytes] | Path | str
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[Workspace]:
+    if isinstance(source, Workspace):
+        yield source
+        return
+    ws = Workspace.open(source)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def _out(out: Output) -> IO[bytes] | str:
+    return str(out) if isinstance(out, Path) else out
+
+
+def workspace_standard(ws: Workspace) -> Standard:
+    return registry().get(ws.info.standard_id)
+
+
+def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None) -> ReportContext:
+    """Commune, review round, standard and the printed-at time that go on every page."""
+    info = ws.info
+    return ReportContext(commune_code=info.commune_code, commune_name=info.commune_name,
+                         province_name=info.province_name, area=info.area, review_year=info.review_year,
+                         review_kind=info.review_kind, standard=workspace_standard(ws),
+                         printed_at=printed_at or datetime.now().replace(microsecond=0), lang=lang)
+
+
+def record_of(doc: dict, standard: Standard) -> HouseholdRecord:
+    """One stored document → its record (classified now, with the given standard)."""
+    household = with_area(parse_household(doc, trusted=True))
+    status = doc.get("status") if isinstance(doc.get("status"), str) else None
+    return HouseholdRecord(household, classify_household(household, standard), status,
+                           Previous.of(doc.get("previous")))
+
+
+def match_village(ws: Workspace, village: str) -> str:
+    """The workspace's village named `village` (diacritics and case optional)."""
+    names = ws.villages()
+    if village in names:
+        return village
+    found = [v for v in names if fold(v) == fold(village)]
+    if not found:
+        raise WorkspaceError(f"no village '{village}' in this workspace (villages: {', '.join(names)})", "village")
+    return found[0]
+
+
+def read_records(ws: Workspace, village: str | None = None, household: str | None = None,
+                 standard: Standard | None = None) -> Job[list[HouseholdRecord]]:
+    """Every household (or one village's, or one household) as records, in the printing order: village as the
+    workspace lists them, then the head's name. Yields progress while reading."""
+    standard = standard or workspace_standard(ws)
+    order = {v: i for i, v in enumerate(ws.villages())}
+    records: list[HouseholdRecord] = []
+    if household:
+        docs = _find_household(ws, household)
+        records = [record_of(d, standard) for d in docs]
+        yield Progress(1, 1, "Reading")
+        return records
+    if village:
+        village = match_village(ws, village)
+    total = ws.household_count()
+    yield Progress(0, total, "Reading")
+    for done, (_uuid, text) in enumerate(ws.iter_documents(), 1):
+        doc = json.loads(text)
+        if village is None or (doc.get("location") or {}).get("village") == village:
+            records.append(record_of(doc, standard))
+        if done % 500 == 0:
+            yield Progress(done, total, "Reading")
+    yield Progress(total, total, "Reading")
+    records.sort(key=lambda r: r.sort_key(order))
+    return records
+
+
+def _find_household(ws: Workspace, key: str) -> list[dict]:
+    key = key.strip().lower()
+    if len(key) == 36:
+        return [ws.get_household(key)]
+    found = [json.loads(text) for uuid, text in ws.iter_documents() if uuid.startswith(key)]
+    if len(found) != 1:
+        raise WorkspaceError("no household with this id" if not found else
+                             f"{len(found)} households start with this id; give more of it", key)
+    return found
+
+
+# --- documents ---------------------------------------------------------------------------------------------------
+
+def print_sheets(source: Source, out: Output, village: str | None = None, household: str | None = None,
+                 lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
+    """Household classification sheets — one household, a village or the whole commune — into one PDF with
+    "Trang X/Y" across the batch. Returns the number of pages."""
+    from fieldsurvey.reports.sheets import write_sheets
+
+    with _opened(source) as ws:
+        ctx = report_context(ws, lang, printed_at)
+        records = yield from read_records(ws, village, household, ctx.standard)
+    return (yield from write_sheets(records, ctx, _out(out)))
+
+
+def print_lists(source: Source, out: Output, village: str | None = None, lang: str = "vi",
+                printed_at: datetime | None = None) -> Job[int]:
+    """Per village: the lists for the meeting and the public posting (proposed poor, near-poor, escaped, new)
+    and the meeting minutes pre-filled with the counts."""
+    from fieldsurvey.reports.lists import write_lists
+
+    with _opened(source) as ws:
+        ctx = report_context(ws, lang, printed_at)
+        villages = [match_village(ws, village)] if village else ws.villages()
+        records = yield from read_records(ws, village, None, ctx.standard)
+    yield Progress(0, 1, ctx.tr("report.progress.lists"))
+    pages = write_lists(records, villages, ctx, _out(out))
+    yield Progress(1, 1, ctx.tr("report.progress.lists"))
+    return pages
+
+
+def print_certificates(source: Source, out: Output, village: str | None = None, lang: str = "vi",
+                       printed_at: datetime | None = None, first_number: int = 1) -> Job[int]:
+    """Certificates (Giấy chứng nhận hộ nghèo / hộ cận nghèo) for every poor and near-poor household, numbered
+    from `first_number` in the printing order."""
+    from fieldsurvey.reports.certificates import write_certificates
+
+    with _opened(source) as ws:
+        ctx = report_context(ws, lang, printed_at)
+        records = yield from read_records(ws, village, None, ctx.standard)
+    yield Progress(0, 1, ctx.tr("report.progress.certificates"))
+    pages = write_certificates(records, ctx, _out(out), first_number)
+    yield Progress(1, 1, ctx.tr("report.progress.certificates"))
+    return pages
+
+
+def commune_figures(ws: Workspace, records: list[HouseholdRecord], ctx: ReportContext):
+    from fieldsurvey.reports.figures import compute
+
+    return compute(records, ws.villages(), ctx.standard, ctx.commune_name)
+
+
+def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
+    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF."""
+    from fieldsurvey.reports.summary import write_summary
+
+    with _opened(source) as ws:
+        ctx = report_context(ws, lang, printed_at)
+        records = yield from read_records(ws, None, None, ctx.standard)
+        figures = commune_figures(ws, records, ctx)
+    yield Progress(0, 1, ctx.tr("report.progress.summary"))
+    pages = write_summary(figures, records, ctx, _out(out))
+    yield Progress(1, 1, ctx.tr("report.progress.summary"))
+    return pages
+
+
+def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
+    """The commune summary as an Excel workbook (numbers as numbers). Returns the number of sheets."""
+    from fieldsurvey.reports.excel import write_workbook
+
+    with _opened(source) as ws:
+        ctx = report_context(ws, lang, printed_at)
+        records = yield from read_records(ws, None, None, ctx.standard)
+        figures = commune_figures(ws, records, ctx)
+    yield Progress(0, 1, ctx.tr("report.progress.excel"))
+    sheets = write_workbook(figures, records, ctx, _out(out))
+    yield Progress(1, 1, ctx.tr("report.progress.excel"))
+    return sheets
