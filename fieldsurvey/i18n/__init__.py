@@ -1,6 +1,7 @@
 """Message catalogues shared by the GUI, the CLI and the printed documents.
 
-`t("key", lang, **values)` looks the key up in resources/i18n/<lang>.json and fills it in. Placeholders may name
+`t("key", lang, **values)` looks the key up in resources/i18n/<lang>.json (plus one file per area in
+resources/i18n/<lang>/) and fills it in. Placeholders may name
 a format: `{income:vnd}` (1.500.000 đ / 1,500,000 VND), `{n:num}` (1.234 / 1,234), `{d:date}` (23/11/2026 /
 23 Nov 2026), `{x:dec1}` (8,5 / 8.5). Vietnamese is the default language; a key missing from a catalogue falls
 back to Vietnamese, then to the key itself (so a gap shows, it never crashes).
@@ -26,11 +27,25 @@ def _catalogue_dir() -> Path:
     return resource("i18n")
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    """The core catalogue `<lang>.json`, then one file per area in `<lang>/` (gui.json, reports.json, …)."""
+    base = _catalogue_dir()
+    return [base / f"{lang}.json", *sorted((base / lang).glob("*.json"))]
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    path = _catalogue_dir() / f"{lang}.json"
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    merged: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in catalogue_files(lang):
+        with open(path, encoding="utf-8") as fh:
+            part = json.load(fh)
+        for key, text in part.items():
+            if key in merged:
+                raise ValueError(f"{path.name}: key {key!r} is already defined in {origin[key].name}")
+            merged[key] = text
+            origin[key] = path
+    return merged
 
 
 def _group(n: int, sep: str) -> str:
