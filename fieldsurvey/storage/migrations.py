@@ -72,3 +72,7 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
             db["_migrations"].insert({"name": name, "applied_at": now_iso()})
         new.append(name)
     return new
+
+
+# The sync area keeps its tables and queries in storage/sync_store.py; its migrations register after these.
+from fieldsurvey.storage import sync_store  # noqa: E402,F401
