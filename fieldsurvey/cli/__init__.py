@@ -57,14 +57,16 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Workspace to open.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--view", type=click.Choice(["list", "form", "panel", "dashboard"]),
+              help="The view to show (form and panel: the first poor household).")
 @click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use).")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Render the window to this PNG and exit.")
-def gui(db_path: Path | None, lang: str, demo: bool, screenshot: Path | None) -> None:
+              help="Render the view to this PNG and exit.")
+def gui(db_path: Path | None, lang: str, view: str | None, demo: bool, screenshot: Path | None) -> None:
     """Open the desktop app."""
     from fieldsurvey.gui.app import run
 
-    sys.exit(run(db_path=db_path, lang=lang, demo=demo, screenshot=screenshot))
+    sys.exit(run(db_path=db_path, lang=lang, demo=demo, screenshot=screenshot, view=view))
 
 
 @main.command()

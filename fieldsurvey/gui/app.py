@@ -1,20 +1,23 @@
-"""The desktop app. Until the enumerator's GUI lands (issue 4), a plain window that says what the app is, what the
-open workspace holds, and what can be done today — nothing that pretends to be finished."""
+"""The desktop app's entry: `run(db_path, lang, demo, screenshot)` (used by `fieldsurvey gui`). Sets up the
+bundled font, logging and the crash dialog, the interface language, the main window with its remembered layout —
+and, for the docs and the tests, renders one view to a PNG and exits."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication
 
-from fieldsurvey.domain.results import HouseholdClass
-from fieldsurvey.i18n import format_number
 from fieldsurvey.paths import resource
 
+VIEW_CHOICES = ("list", "form", "panel", "dashboard")
 
-def load_fonts(app: QApplication) -> None:
+
+def load_fonts(app: QApplication, size: int = 10) -> str | None:
     """Use the bundled DejaVu Sans so Vietnamese renders on a machine with no fonts of its own."""
     family = None
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
@@ -22,56 +25,99 @@ def load_fonts(app: QApplication) -> None:
         if font_id >= 0 and family is None:
             family = QFontDatabase.applicationFontFamilies(font_id)[0]
     if family:
-        app.setFont(QFont(family, 10))
+        app.setFont(QFont(family, size))
+    return family
 
 
-class StartWindow(QMainWindow):
-    def __init__(self, summary: dict | None, lang: str = "vi"):
-        super().__init__()
-        self.setWindowTitle("FieldSurvey")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        title = QLabel("<h2>FieldSurvey — Rà soát hộ nghèo, hộ cận nghèo</h2>")
-        layout.addWidget(title)
-        intro = QLabel(
-            "Ứng dụng ngoại tuyến cho rà soát hộ nghèo, cận nghèo hằng năm (chuẩn nghèo đa chiều).\n"
-            "Offline app for Vietnam's yearly review of poor and near-poor households.")
-        layout.addWidget(intro)
-        if summary:
-            lines = [f"<b>{summary['commune']}</b> ({summary['commune_code']}) — năm rà soát {summary['year']}, "
-                     f"chuẩn {summary['standard']}",
-                     f"Số hộ: {format_number(summary['households'], lang)} — thôn/tổ: {len(summary['villages'])}"]
-            for cls in HouseholdClass:
-                n = summary["classes"].get(cls.value, 0)
-                lines.append(f"&nbsp;&nbsp;{cls.label(lang)}: {format_number(n, lang)}")
-            ws = QLabel("<br>".join(lines))
-            ws.setObjectName("workspaceSummary")
-            layout.addWidget(ws)
-        today = QLabel(
-            "Hôm nay ứng dụng làm được (dòng lệnh): <code>fieldsurvey demo</code>, <code>assess</code>, "
-            "<code>classify</code>, <code>standards</code>.<br>Phiếu hỏi, danh sách hộ, đồng bộ và in ấn đang được "
-            "xây dựng. / Questionnaire, household list, sync and printing are being built.")
-        today.setWordWrap(True)
-        layout.addWidget(today)
-        layout.addStretch(1)
-        self.setCentralWidget(body)
-        self.resize(760, 420)
+def settings() -> QSettings:
+    """Where the layout, language, text size and recent workspaces are kept (FIELDSURVEY_SETTINGS overrides)."""
+    path = os.environ.get("FIELDSURVEY_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.IniFormat)
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, "FieldSurvey", "fieldsurvey")
 
 
-def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None) -> int:
-    from fieldsurvey.services.workspaces import create_demo, demo_path, summary
-    from fieldsurvey.progress import run_to_end
+def application() -> QApplication:
+    from fieldsurvey.gui.qt_compat import guard_none
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    load_fonts(app)
+    guard_none(app)
+    app.setApplicationName("FieldSurvey")
+    app.setOrganizationName("FieldSurvey")
+    return app
+
+
+def make_window(lang: str | None = None, store: QSettings | None = None, hooks: bool = True):
+    """The app, its font and language, and the main window (shown). Used by `run` and the tests (which keep
+    pytest-qt's own exception hook: `hooks=False`)."""
+    from fieldsurvey.gui.crash import install_excepthook, setup_logging
+    from fieldsurvey.gui.main_window import MainWindow
+    from fieldsurvey.gui.texts import language
+
+    app = application()
+    store = store or settings()
+    load_fonts(app, int(store.value("text_size", 10)))
+    setup_logging()
+    if hooks:
+        install_excepthook()
+    language.set(lang or str(store.value("language", "vi")))
+    window = MainWindow(store)
+    window.show()
+    return app, window
+
+
+def prepare_screenshot(window, view: str) -> None:
+    """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
+    household in the questionnaire with its classification, the dashboard's figures."""
+    from fieldsurvey.services.gui_support import HouseholdFilter
+
+    window.resize(1366, 820)
+    if window.workspace.ws is None:
+        return
+    if view == "dashboard":
+        window.load_dashboard(wait=True)
+        window.stack.setCurrentWidget(window.dashboard)
+        return
+    window.show_view("list")
+    window.list_view.table.selectRow(0)
+    if view in ("form", "panel"):
+        rows = window.workspace.page(HouseholdFilter(household_class="poor"), "members", True, 0, 1) or \
+            window.workspace.page(HouseholdFilter(), "members", True, 0, 1)
+        if rows:
+            window.open_household(rows[0].uuid)
+            window.form_view.pick_member(0)
+            window.form_view._go(window.form_view.members_page())
+
+
+def grab(window, view: str, path: Path) -> bool:
+    app = QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+    widget = window.form_view.panel if view == "panel" else window
+    if view == "panel":
+        widget.resize(560, 720)
+    return widget.grab().save(str(path))
+
+
+def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
+        view: str | None = None) -> int:
+    from fieldsurvey.services.workspaces import demo_path, create_demo
+    from fieldsurvey.progress import run_to_end
+
+    app, window = make_window(lang)
     if demo and db_path is None:
         db_path = demo_path()
         if not db_path.exists():
             run_to_end(create_demo(db_path))
-    window = StartWindow(summary(db_path) if db_path else None, lang)
-    window.show()
+    if db_path is not None:
+        if not window.open_workspace(Path(db_path)) and screenshot:
+            return 1
+    if view and not screenshot:
+        window.show_view(view if view != "panel" else "form")
     if screenshot:
-        app.processEvents()
-        window.grab().save(str(screenshot))
-        return 0
+        prepare_screenshot(window, view or "list")
+        ok = grab(window, view or "list", Path(screenshot))
+        window.save_layout = lambda: None  # a screenshot does not change the remembered layout
+        window.close()
+        return 0 if ok else 1
     return app.exec()

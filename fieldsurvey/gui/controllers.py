@@ -1,0 +1,144 @@
+"""Behaviour, apart from layout: the open workspace, the household list, the questionnaire being filled. Each
+controller calls the service layer (fieldsurvey.services) — no SQL and no rule here."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.texts import tr
+from fieldsurvey.services import gui_support
+from fieldsurvey.storage.workspace import Workspace
+
+log = logging.getLogger("fieldsurvey.gui")
+
+
+class WorkspaceController(QObject):
+    opened = Signal()
+    closed = Signal()
+    households_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self.path: Path | None = None
+
+    def open(self, path: Path) -> None:
+        ws = Workspace.open(path)  # a WorkspaceError says why not; the caller shows it
+        self.close()
+        self.ws, self.path = ws, Path(path)
+        log.info("opened %s", path)
+        self.opened.emit()
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = self.path = None
+            self.closed.emit()
+
+    def title(self) -> str:
+        return gui_support.workspace_title(self.ws) if self.ws else ""
+
+    # the list model's data source
+    def count(self, f: gui_support.HouseholdFilter) -> int:
+        return gui_support.household_count(self.ws, f) if self.ws else 0
+
+    def page(self, f, sort, descending, offset, limit):
+        return gui_support.household_page(self.ws, f, sort, descending, offset, limit) if self.ws else []
+
+    def detail(self, uuid: str):
+        return gui_support.household_detail(self.ws, uuid)
+
+
+class FormController(QObject):
+    """One household in the questionnaire: every answer is saved at once and re-classified."""
+
+    classified = Signal(object)
+    saved = Signal(str)          # the household's uuid
+    status_changed = Signal(str)
+
+    def __init__(self, workspace: WorkspaceController, view, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.view = view
+        self.session = None
+        self.status = "draft"
+        self.owner: str | None = None
+        self.stored = False
+        self.last_timing_ms = 0.0
+        view.answer_given.connect(self.answer)
+        view.member_added.connect(self.add_member)
+        view.member_removed.connect(self.remove_member)
+        view.member_moved.connect(self.move_member)
+
+    @property
+    def uuid(self) -> str | None:
+        return self.session.document["uuid"] if self.session else None
+
+    def new_household(self, village: str | None = None) -> None:
+        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, None, village)
+        self.stored = False
+        self._show()
+
+    def open_household(self, uuid: str) -> None:
+        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, uuid)
+        self.stored = True
+        self._show()
+
+    def _title(self) -> str:
+        head = next((m.get("name") for m in self.session.members() if m.get("relationship") == "head"), None)
+        return (f"<b style='font-size:13pt'>{head or tr('gui.form.new_household')}</b> · "
+                f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · "
+                f"{tr('gui.form.autosaved') if self.stored else tr('gui.form.not_saved_yet')}")
+
+    def _show(self) -> None:
+        self.view.load(self.session, self._title())
+        self.reclassify()
+
+    def reclassify(self):
+        try:
+            result = gui_support.classify_form(self.workspace.ws.info.standard_id, self.session)
+        except FieldSurveyError as exc:  # an answer half-typed (a date, a number): say so, classify once it is whole
+            self.view.show_problem(str(exc))
+            return None
+        self.view.show_result(result)
+        self.classified.emit(result)
+        return result
+
+    def _changed(self) -> None:
+        """Save, re-validate, re-classify: the whole round trip after one answer."""
+        start = time.perf_counter()
+        status = gui_support.save_form(self.workspace.ws, self.session, self.status, self.owner)
+        self.stored = True
+        if status != self.status:
+            self.status = status
+            self.status_changed.emit(status)
+        self.view._title_text = self._title()
+        self.view.refresh()
+        self.reclassify()
+        self.last_timing_ms = (time.perf_counter() - start) * 1000
+        self.saved.emit(self.uuid)
+
+    def answer(self, name: str, value, member) -> None:
+        self.session.set_answer(name, value, member)
+        self._changed()
+
+    def add_member(self) -> None:
+        index = self.session.add_member()
+        self.view.member = index
+        self._changed()
+        self.view.focus_member_form()
+
+    def remove_member(self, index: int) -> None:
+        self.session.remove_member(index)
+        self.view.member = min(index, len(self.session.members()) - 1)
+        self._changed()
+
+    def move_member(self, index: int, to: int) -> None:
+        self.session.move_member(index, to)
+        self.view.member = to
+        self._changed()

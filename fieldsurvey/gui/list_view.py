@@ -1,0 +1,179 @@
+"""The household list: filters (village, class, status, enumerator), diacritics-free search by name or id, counts,
+a paged table with the class by colour and text, and a detail pane with the selected household's summary."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+
+from fieldsurvey.gui.classification_panel import ClassificationPanel
+from fieldsurvey.gui.models import HouseholdTableModel
+from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.services.gui_support import CLASSES, STATUSES, HouseholdFilter
+
+
+class HouseholdDetailPane(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.header = QLabel(objectName="detailHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.RichText)
+        self.header.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.panel = ClassificationPanel()
+        layout.addWidget(self.header)
+        layout.addWidget(self.panel, 1)
+        self.detail = None
+        language.changed.connect(lambda _c: self.show_detail(self.detail))
+
+    def show_detail(self, detail) -> None:
+        self.detail = detail
+        if detail is None:
+            self.header.setText(tr("gui.list.pick_one"))
+            self.panel.show_result(None)
+            return
+        doc = detail.document
+        members = doc.get("members", [])
+        head = next((m for m in members if m.get("relationship") == "head"), {})
+        lines = [f"<b style='font-size:13pt'>{escape(head.get('name') or tr('gui.list.no_name'))}</b>",
+                 f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('gui.status.' + detail.status)}"
+                 f" · {escape(detail.owner or '')} · {detail.uuid[:8]}",
+                 tr("gui.list.members_n", n=len(members))]
+        rows = []
+        for m in members[:10]:
+            born = m.get("birth_year") or (m.get("birth_date") or "")[:4]
+            rel = m.get("relationship")
+            rel_text = tr(f"gui.choice.relationship.{rel}") if rel else ""
+            rows.append(f"• {escape(m.get('name') or '?')} ({born}) {escape(rel_text)}")
+        if len(members) > 10:
+            rows.append("…")
+        self.header.setText("<br>".join(lines + rows))
+        self.panel.show_result(detail.classification)
+
+
+class HouseholdListView(QWidget):
+    open_requested = Signal(str)       # a household's uuid
+    selection_changed = Signal(str)
+
+    def __init__(self, model: HouseholdTableModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("householdListView")
+        self.model = model
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.search = QLineEdit(objectName="search")
+        self.search.setClearButtonEnabled(True)
+        self.village = QComboBox(objectName="villageFilter")
+        self.household_class = QComboBox(objectName="classFilter")
+        self.status = QComboBox(objectName="statusFilter")
+        self.owner = QComboBox(objectName="ownerFilter")
+        bar.addWidget(self.search, 2)
+        for combo in (self.village, self.household_class, self.status, self.owner):
+            bar.addWidget(combo, 1)
+        layout.addLayout(bar)
+        self.counts = QLabel(objectName="listCounts")
+        layout.addWidget(self.counts)
+        split = QSplitter(Qt.Horizontal, objectName="listSplitter")
+        self.table = QTableView(objectName="householdTable")
+        self.table.setModel(model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(0)  # size columns from the visible rows only
+        self.table.setAlternatingRowColors(True)
+        self.detail = HouseholdDetailPane()
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.splitter = split
+        layout.addWidget(split, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=150)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._open_current_or_first)
+        for combo in (self.village, self.household_class, self.status, self.owner):
+            combo.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.table.doubleClicked.connect(lambda idx: self.open_requested.emit(idx.data(Qt.UserRole)))
+        self.table.activated.connect(lambda idx: self.open_requested.emit(idx.data(Qt.UserRole)))
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.modelReset.connect(self._update_counts)
+        language.changed.connect(lambda _c: self.retranslate())
+        self._sized = False
+        self._villages: list[str] = []
+        self._owners: list[str] = []
+        self.retranslate()
+
+    # --- filters ------------------------------------------------------------------------------------------------
+
+    def set_choices(self, villages: list[str], owners: list[str]) -> None:
+        self._villages, self._owners = villages, owners
+        self._fill(self.village, "gui.list.all_villages", [(v, v) for v in villages])
+        self._fill(self.owner, "gui.list.all_owners", [(o, o) for o in owners])
+
+    @staticmethod
+    def _fill(combo: QComboBox, all_key: str, items: list[tuple[str, str]]) -> None:
+        current = combo_data(combo) or ""
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(tr(all_key), "")
+        for value, text in items:
+            combo.addItem(text, value)
+        i = combo.findData(current)
+        combo.setCurrentIndex(max(i, 0))
+        combo.blockSignals(False)
+
+    def retranslate(self) -> None:
+        self.search.setPlaceholderText(tr("gui.list.search_hint"))
+        self._fill(self.household_class, "gui.list.all_classes",
+                   [(c, tr(f"class.{c}")) for c in CLASSES] + [("unclassified", tr("gui.list.unclassified"))])
+        self._fill(self.status, "gui.list.all_statuses", [(s, tr(f"gui.status.{s}")) for s in STATUSES])
+        self.set_choices(self._villages, self._owners)
+        self.model.retranslate()
+        self._update_counts()
+
+    def current_filter(self) -> HouseholdFilter:
+        return HouseholdFilter(village=combo_data(self.village), household_class=combo_data(self.household_class),
+                               status=combo_data(self.status), owner=combo_data(self.owner),
+                               search=self.search.text())
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        self.model.refresh(self.current_filter())
+        if not self._sized and self.model.rowCount():
+            self._sized = True
+            self.table.resizeColumnsToContents()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        else:
+            self.detail.show_detail(None)
+
+    def _update_counts(self) -> None:
+        self.counts.setText(tr("gui.list.counts", n=self.model.total()))
+
+    def _open_current_or_first(self) -> None:
+        self.apply_filter()
+        idx = self.table.currentIndex()
+        if idx.isValid():
+            self.open_requested.emit(idx.data(Qt.UserRole))
+
+    def _current_changed(self, current, _previous) -> None:
+        if current.isValid():
+            self.selection_changed.emit(current.data(Qt.UserRole))
+
+    def current_uuid(self) -> str | None:
+        idx = self.table.currentIndex()
+        return idx.data(Qt.UserRole) if idx.isValid() else None

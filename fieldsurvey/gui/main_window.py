@@ -1,0 +1,348 @@
+"""The main window: a start page (new, open, demo, recent), the household list, the questionnaire and the
+dashboard, menus with the keyboard shortcuts, a language switch, text size, and the layout remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
+
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.controllers import FormController, WorkspaceController
+from fieldsurvey.gui.crash import log_path, report_error
+from fieldsurvey.gui.dashboard_view import DashboardView
+from fieldsurvey.gui.form_view import QuestionnaireView
+from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.gui.list_view import HouseholdListView
+from fieldsurvey.gui.models import HouseholdTableModel
+from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.services import gui_support
+
+MAX_RECENT = 8
+VIEWS = ("start", "list", "form", "dashboard")
+
+
+class StartPage(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        lay = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.new_button = QPushButton(objectName="newWorkspace")
+        self.open_button = QPushButton(objectName="openWorkspace")
+        self.demo_button = QPushButton(objectName="openDemo")
+        self.recent_label = QLabel()
+        self.recent = QListWidget(objectName="recentList")
+        for w in (self.heading, self.intro, self.new_button, self.open_button, self.demo_button, self.recent_label):
+            lay.addWidget(w)
+        lay.addWidget(self.recent, 1)
+
+    def retranslate(self) -> None:
+        self.heading.setText(f"<h2>{tr('gui.app.title')}</h2>")
+        self.intro.setText(tr("gui.start.intro"))
+        self.new_button.setText(tr("gui.start.new") + " (Ctrl+Shift+N)")
+        self.open_button.setText(tr("gui.start.open") + " (Ctrl+O)")
+        self.demo_button.setText(tr("gui.start.demo"))
+        self.recent_label.setText(f"<b>{tr('gui.start.recent')}</b>")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings
+        self.workspace = WorkspaceController(self)
+        self.model = HouseholdTableModel(self.workspace.count, self.workspace.page, self)
+        self.stack = QStackedWidget()
+        self.start = StartPage()
+        self.list_view = HouseholdListView(self.model)
+        self.form_view = QuestionnaireView()
+        self.dashboard = DashboardView()
+        for w in (self.start, self.list_view, self.form_view, self.dashboard):
+            self.stack.addWidget(w)
+        self.setCentralWidget(self.stack)
+        self.form = FormController(self.workspace, self.form_view, self)
+        self.status_label = QLabel(objectName="statusText")
+        self.statusBar().addPermanentWidget(self.status_label)
+        self.dashboard_job = None
+        self._build_actions()
+
+        self.start.new_button.clicked.connect(self.new_workspace)
+        self.start.open_button.clicked.connect(self.open_workspace_dialog)
+        self.start.demo_button.clicked.connect(self.open_demo)
+        self.start.recent.itemActivated.connect(lambda item: self.open_workspace(Path(item.data(Qt.UserRole))))
+        self.list_view.open_requested.connect(self.open_household)
+        self.list_view.selection_changed.connect(self._show_detail)
+        self.workspace.opened.connect(self._workspace_opened)
+        self.form.saved.connect(lambda _u: self._list_dirty())
+        language.changed.connect(lambda _c: self.retranslate())
+        self._list_stale = False
+        self.retranslate()
+        self.restore_layout()
+        self.show_view("start")
+
+    # --- actions and menus ---------------------------------------------------------------------------------------
+
+    def _action(self, key: str, slot, shortcut: str | QKeySequence | None = None, needs_ws: bool = False) -> QAction:
+        a = QAction(self)
+        a.setObjectName(f"action_{key}")
+        a.setData(key)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        a.triggered.connect(lambda _checked=False: slot())
+        a.needs_ws = needs_ws  # type: ignore[attr-defined]
+        self.actions_by_key[key] = a
+        return a
+
+    def _build_actions(self) -> None:
+        self.actions_by_key: dict[str, QAction] = {}
+        A = self._action
+        self.menus = {}
+        spec = {
+            "file": [A("new_workspace", self.new_workspace, "Ctrl+Shift+N"),
+                     A("open_workspace", self.open_workspace_dialog, QKeySequence.Open),
+                     A("open_demo", self.open_demo), None,
+                     A("classify_all", self.classify_all, "Ctrl+Shift+K", True), None,
+                     A("quit", self.close, QKeySequence.Quit)],
+            "household": [A("new_household", self.new_household, QKeySequence.New, True),
+                          A("find", self.focus_search, QKeySequence.Find, True),
+                          A("next_section", self.form_view.next_section, None, True),
+                          A("next_error", self.form_view.next_error, None, True)],
+            "view": [A("view_list", lambda: self.show_view("list"), "Ctrl+1", True),
+                     A("view_form", lambda: self.show_view("form"), "Ctrl+2", True),
+                     A("view_dashboard", lambda: self.show_view("dashboard"), "Ctrl+3", True), None,
+                     A("text_larger", lambda: self.text_size(+1), QKeySequence.ZoomIn),
+                     A("text_smaller", lambda: self.text_size(-1), QKeySequence.ZoomOut)],
+            "language": [A("lang_vi", lambda: self.set_language("vi")),
+                         A("lang_en", lambda: self.set_language("en"))],
+            "help": [A("shortcuts", self.show_shortcuts, "F1"), A("log_file", self.show_log_path)],
+        }
+        self.actions_by_key["next_section"].setShortcutContext(Qt.WidgetShortcut)
+        self.actions_by_key["text_larger"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        group = QActionGroup(self)
+        for k in ("lang_vi", "lang_en"):
+            self.actions_by_key[k].setCheckable(True)
+            group.addAction(self.actions_by_key[k])
+        for name, actions in spec.items():
+            menu = self.menuBar().addMenu("")
+            menu.setObjectName(f"menu_{name}")
+            self.menus[name] = menu
+            for a in actions:
+                if a is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(a)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(f"{tr('gui.app.title')} — {self.workspace.title()}" if self.workspace.ws
+                            else tr("gui.app.title"))
+        for name, menu in self.menus.items():
+            menu.setTitle(tr(f"gui.menu.{name}"))
+        for key, a in self.actions_by_key.items():
+            a.setText(tr(f"gui.action.{key}"))
+        self.actions_by_key["next_section"].setText(tr("gui.action.next_section") + "\tCtrl+PgDown")
+        self.actions_by_key["next_error"].setText(tr("gui.action.next_error") + "\tF8")
+        self.actions_by_key[f"lang_{language.code}"].setChecked(True)
+        self.start.retranslate()
+        self._fill_recent()
+        self._update_status()
+
+    def _update_actions(self) -> None:
+        for a in self.actions_by_key.values():
+            if a.needs_ws:  # type: ignore[attr-defined]
+                a.setEnabled(self.workspace.ws is not None)
+
+    # --- views ------------------------------------------------------------------------------------------------------
+
+    def current_view(self) -> str:
+        return VIEWS[self.stack.currentIndex()]
+
+    def show_view(self, name: str) -> None:
+        if name != "start" and self.workspace.ws is None:
+            name = "start"
+        if name == "form" and self.form.session is None:
+            self.new_household()
+            return
+        if name == "list" and self._list_stale:
+            self._list_stale = False
+            self.list_view.apply_filter()
+        if name == "dashboard":
+            self.load_dashboard()
+        self.stack.setCurrentIndex(VIEWS.index(name))
+        self._update_actions()
+        if name == "list":
+            self.list_view.table.setFocus()
+
+    def _list_dirty(self) -> None:
+        self._list_stale = True
+        self._update_status()
+
+    # --- workspaces -----------------------------------------------------------------------------------------------
+
+    def new_workspace(self) -> None:
+        from fieldsurvey.gui.setup_view import SetupDialog
+
+        dialog = SetupDialog(self._default_dir(), self)
+        if dialog.exec() and dialog.created:
+            self.open_workspace(dialog.created)
+
+    def _default_dir(self) -> Path:
+        d = Path.home() / "FieldSurvey"
+        return d
+
+    def open_workspace_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, tr("gui.action.open_workspace"), str(self._default_dir()),
+                                              "FieldSurvey (*.fsdb);;* (*)")
+        if name:
+            self.open_workspace(Path(name))
+
+    def open_demo(self) -> None:
+        from fieldsurvey.services.workspaces import create_demo, demo_path
+
+        path = demo_path()
+        if path.exists():
+            self.open_workspace(path)
+            return
+        run_job(create_demo(path), tr("gui.job.demo"), self, on_done=lambda _r: self.open_workspace(path))
+
+    def open_workspace(self, path: Path) -> bool:
+        try:
+            self.workspace.open(Path(path))
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+            return False
+        return True
+
+    def _workspace_opened(self) -> None:
+        path = str(self.workspace.path)
+        recent = [p for p in self.recent() if p != path]
+        self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
+        self.form.session = None
+        self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
+        self.list_view.apply_filter()
+        self.retranslate()
+        self.show_view("list")
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in (value or []) if v]
+
+    def _fill_recent(self) -> None:
+        self.start.recent.clear()
+        for p in self.recent():
+            item = QListWidgetItem(p)
+            item.setData(Qt.UserRole, p)
+            self.start.recent.addItem(item)
+
+    def _update_status(self) -> None:
+        if self.workspace.ws is None:
+            self.status_label.setText(tr("gui.status_bar.no_workspace"))
+            return
+        self.status_label.setText(tr("gui.status_bar.workspace", title=self.workspace.title(),
+                                     n=self.workspace.count(gui_support.HouseholdFilter()),
+                                     enumerator=self.workspace.ws.meta("enumerator") or "—"))
+
+    # --- households ---------------------------------------------------------------------------------------------------
+
+    def _show_detail(self, uuid: str) -> None:
+        try:
+            self.list_view.detail.show_detail(self.workspace.detail(uuid))
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+
+    def new_household(self) -> None:
+        if self.workspace.ws is None:
+            return
+        self.form.new_household(combo_data(self.list_view.village))
+        self.stack.setCurrentIndex(VIEWS.index("form"))
+        self._update_actions()
+        self.form_view.focus_first(0)
+
+    def open_household(self, uuid: str) -> None:
+        self.form.open_household(uuid)
+        self.stack.setCurrentIndex(VIEWS.index("form"))
+        self._update_actions()
+
+    def focus_search(self) -> None:
+        self.show_view("list")
+        self.list_view.search.setFocus()
+        self.list_view.search.selectAll()
+
+    # --- long work ----------------------------------------------------------------------------------------------------
+
+    def classify_all(self) -> None:
+        if self.workspace.path is None:
+            return
+
+        def done(counts) -> None:
+            self.list_view.apply_filter()
+            self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
+
+        run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self, on_done=done)
+
+    def load_dashboard(self, wait: bool = False) -> None:
+        if self.workspace.path is None:
+            return
+        if wait:
+            from fieldsurvey.progress import run_to_end
+
+            self.dashboard.show_data(run_to_end(gui_support.dashboard(self.workspace.ws)))
+            return
+        if self.dashboard_job is not None and self.dashboard_job.running:
+            return
+        self.dashboard_job = run_job(gui_support.dashboard_for(self.workspace.path), tr("gui.job.dashboard"), self,
+                                     on_done=self.dashboard.show_data)
+
+    # --- language, text size, layout ----------------------------------------------------------------------------------
+
+    def set_language(self, code: str) -> None:
+        language.set(code)
+        self.settings.setValue("language", code)
+
+    def text_size(self, step: int) -> None:
+        app = QApplication.instance()
+        font = QFont(app.font())
+        size = max(8, min(20, font.pointSize() + step))
+        font.setPointSize(size)
+        app.setFont(font)
+        self.settings.setValue("text_size", size)
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, tr("gui.action.shortcuts"), tr("gui.shortcuts.text"))
+
+    def show_log_path(self) -> None:
+        QMessageBox.information(self, tr("gui.action.log_file"), str(log_path() or "—"))
+
+    def restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        for name, splitter in (("list", self.list_view.splitter), ("form", self.form_view.splitter)):
+            value = self.settings.value(f"window/splitter_{name}")
+            if value is not None:
+                splitter.restoreState(value)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter_list", self.list_view.splitter.saveState())
+        self.settings.setValue("window/splitter_form", self.form_view.splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        self.workspace.close()
+        super().closeEvent(event)

@@ -1,0 +1,154 @@
+"""First run: make a workspace for one commune — province and commune from the official list (type to search,
+diacritics optional), the villages, the enumerator's name, the review year and where the file goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.services import gui_support
+
+
+class SetupDialog(QDialog):
+    """Fills a `gui_support.NewWorkspace`; `create()` makes the file (errors are shown in the dialog)."""
+
+    def __init__(self, default_dir: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("setupDialog")
+        self.setWindowTitle(tr("gui.setup.title"))
+        self.created: Path | None = None
+        self.default_dir = default_dir
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+
+        self.province = QComboBox(objectName="province")
+        self.province.addItem(tr("gui.setup.any_province"), "")
+        for code, name in gui_support.province_choices():
+            self.province.addItem(f"{name} ({code})", code)
+        form.addRow(tr("gui.setup.province"), self.province)
+
+        self.commune_search = QLineEdit(objectName="communeSearch")
+        self.commune_search.setPlaceholderText(tr("gui.setup.commune_hint"))
+        self.communes = QListWidget(objectName="communes")
+        self.communes.setMaximumHeight(150)
+        box = QVBoxLayout()
+        box.addWidget(self.commune_search)
+        box.addWidget(self.communes)
+        form.addRow(tr("gui.setup.commune"), box)
+
+        self.village_input = QLineEdit(objectName="villageInput")
+        self.village_input.setPlaceholderText(tr("gui.setup.village_hint"))
+        add = QPushButton(tr("gui.setup.add_village"))
+        remove = QPushButton(tr("gui.setup.remove_village"))
+        self.villages = QListWidget(objectName="villages")
+        self.villages.setMaximumHeight(120)
+        row = QHBoxLayout()
+        row.addWidget(self.village_input, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        vbox = QVBoxLayout()
+        vbox.addLayout(row)
+        vbox.addWidget(self.villages)
+        form.addRow(tr("gui.setup.villages"), vbox)
+
+        self.enumerator = QLineEdit(objectName="enumerator")
+        form.addRow(tr("gui.setup.enumerator"), self.enumerator)
+        self.year = QSpinBox(objectName="year")
+        self.year.setRange(2022, 2030)
+        self.year.setValue(2026)
+        form.addRow(tr("gui.setup.year"), self.year)
+        self.path = QLineEdit(objectName="path")
+        browse = QPushButton(tr("gui.setup.browse"))
+        prow = QHBoxLayout()
+        prow.addWidget(self.path, 1)
+        prow.addWidget(browse)
+        form.addRow(tr("gui.setup.file"), prow)
+
+        self.error = QLabel(objectName="setupError")
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(tr("gui.setup.create"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        self.commune_search.textChanged.connect(self.search)
+        self.province.currentIndexChanged.connect(lambda _i: self.search(self.commune_search.text()))
+        self.communes.currentItemChanged.connect(self._commune_picked)
+        self.commune_search.returnPressed.connect(self._take_first)
+        self.village_input.returnPressed.connect(self.add_village)
+        add.clicked.connect(self.add_village)
+        remove.clicked.connect(self.remove_village)
+        browse.clicked.connect(self._browse)
+        self.search("")
+        self.resize(620, 560)
+
+    # --- behaviour -------------------------------------------------------------------------------------------------
+
+    def search(self, text: str) -> None:
+        self.communes.clear()
+        for c in gui_support.commune_choices(text, combo_data(self.province)):
+            item = QListWidgetItem(f"{c.name} — {c.province_name} ({c.code})")
+            item.setData(Qt.UserRole, c.code)
+            self.communes.addItem(item)
+
+    def _take_first(self) -> None:
+        if self.communes.count():
+            self.communes.setCurrentRow(0)
+            self.village_input.setFocus()
+
+    def selected_commune(self) -> str | None:
+        item = self.communes.currentItem()
+        return item.data(Qt.UserRole) if item else None
+
+    def _commune_picked(self, item: QListWidgetItem | None, _prev=None) -> None:
+        if item is not None and not self.path.text():
+            self.path.setText(str(self.default_dir / f"{item.data(Qt.UserRole)}-{self.year.value()}.fsdb"))
+
+    def add_village(self) -> None:
+        name = self.village_input.text().strip()
+        if name:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemIsEditable)
+            self.villages.addItem(item)
+            self.village_input.clear()
+
+    def remove_village(self) -> None:
+        row = self.villages.currentRow()
+        if row >= 0:
+            self.villages.takeItem(row)
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, tr("gui.setup.file"), str(self.default_dir), "FieldSurvey (*.fsdb)")
+        if name:
+            self.path.setText(name)
+
+    def spec(self) -> gui_support.NewWorkspace:
+        return gui_support.NewWorkspace(
+            path=Path(self.path.text().strip()), commune_code=self.selected_commune() or "",
+            villages=tuple(self.villages.item(i).text() for i in range(self.villages.count())),
+            enumerator=self.enumerator.text(), year=self.year.value())
+
+    def create(self) -> None:
+        if not self.selected_commune():
+            self.error.setText(tr("gui.setup.pick_commune"))
+            return
+        if not self.path.text().strip():
+            self.error.setText(tr("gui.setup.pick_file"))
+            return
+        try:
+            self.created = gui_support.create_workspace(self.spec())
+        except FieldSurveyError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()

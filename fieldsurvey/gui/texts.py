@@ -1,0 +1,52 @@
+"""The interface language, switchable at run time. Every visible string goes through `tr()` (the shared
+catalogues in resources/i18n); views connect to `language.changed` and re-set their texts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from fieldsurvey.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_money, format_number, t
+
+
+class Language(QObject):
+    changed = Signal(str)
+
+    def __init__(self, code: str = DEFAULT_LANGUAGE):
+        super().__init__()
+        self.code = code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+    def set(self, code: str) -> None:
+        if code in LANGUAGES and code != self.code:
+            self.code = code
+            self.changed.emit(code)
+
+
+language = Language()
+
+
+def tr(key: str, /, **values: Any) -> str:
+    return t(key, language.code, **values)
+
+
+def money(value: float | int | None) -> str:
+    return "" if value is None else format_money(value, language.code)
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    return "" if value is None else format_number(value, language.code, decimals)
+
+
+def day(value) -> str:
+    return "" if value is None else format_date(value, language.code)
+
+
+def percent(share: float) -> str:
+    return format_number(share * 100, language.code, 1) + " %"
+
+
+def has_text(key: str) -> bool:
+    from fieldsurvey.i18n import has
+
+    return has(key, language.code) or has(key)

@@ -1,0 +1,208 @@
+"""Answer widgets, one per question type, all keyboard-first: Enter moves on like Tab; a choice is picked by its
+number or by the first letters of its label (diacritics optional)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
+
+from fieldsurvey.i18n import fold
+
+
+class EnterMovesOn(QObject):
+    """Return/Enter in an answer widget moves the focus on, as Tab does (an open popup keeps its Enter)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter) \
+                and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            if isinstance(obj, QComboBox) and obj.view().isVisible():
+                return False
+            if isinstance(obj, QWidget):
+                obj.focusNextChild()
+                return True
+        return False
+
+
+ENTER_MOVES_ON = EnterMovesOn()
+
+
+def combo_data(combo: QComboBox) -> str | None:
+    """The current item's code, None for the blank / "all" item. Items never carry None as data and an empty combo
+    is never asked: PySide6 6.12 on Python 3.11 drops a reference to None each time an empty QVariant comes back
+    to Python, which ends in a fatal error after a few hundred calls."""
+    if combo.currentIndex() < 0:
+        return None
+    return combo.currentData() or None
+
+
+class ChoiceCombo(QComboBox):
+    """Items "1. label"…; typing a number picks that item, typing letters picks the first label starting so."""
+
+    answered = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._typed = ""
+        self._reset = QTimer(self, singleShot=True, interval=900)
+        self._reset.timeout.connect(lambda: setattr(self, "_typed", ""))
+        self.activated.connect(lambda _i: self.answered.emit(combo_data(self)))
+        self.installEventFilter(ENTER_MOVES_ON)
+        self.setFocusPolicy(Qt.StrongFocus)
+
+    def set_choices(self, choices: list[tuple[str, str]]) -> None:
+        current = combo_data(self)
+        self.blockSignals(True)
+        self.clear()
+        self.addItem("", "")
+        for n, (code, label) in enumerate(choices, 1):
+            self.addItem(f"{n}. {label}", code)
+        self.setCurrentIndex(max(0, self.findData(current)) if current is not None else 0)
+        self.blockSignals(False)
+
+    def set_value(self, value) -> None:
+        self.blockSignals(True)
+        i = self.findData(value) if value is not None else 0
+        self.setCurrentIndex(i if i >= 0 else 0)
+        self.blockSignals(False)
+
+    def _pick(self, index: int) -> None:
+        if 0 <= index < self.count() and index != self.currentIndex():
+            self.setCurrentIndex(index)
+            self.answered.emit(combo_data(self))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if text and (text.isalnum() or text == " ") and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            self._typed += text
+            self._reset.start()
+            typed = self._typed.strip()
+            if typed.isdigit():
+                n = int(typed)
+                if n < self.count():
+                    self._pick(n)
+                if n * 10 >= self.count():  # no longer number can follow
+                    self._typed = ""
+                return
+            wanted = fold(typed)
+            for i in range(1, self.count()):
+                label = self.itemText(i).split(". ", 1)[-1]
+                if fold(label).startswith(wanted):
+                    self._pick(i)
+                    break
+            return
+        if event.key() in (Qt.Key_Delete, Qt.Key_Backspace):
+            self._pick(0)
+            return
+        super().keyPressEvent(event)
+
+
+class TextAnswer(QLineEdit):
+    """Text, integer, decimal or date (dd/mm/yyyy shown, ISO stored). Answers as the text changes (autosave)."""
+
+    answered = Signal(object)
+
+    def __init__(self, kind: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.kind = kind
+        if kind == "integer":
+            self.setValidator(QIntValidator(0, 2_000_000_000, self))
+        elif kind == "decimal":
+            v = QDoubleValidator(0, 1e9, 2, self)
+            v.setNotation(QDoubleValidator.StandardNotation)
+            self.setValidator(v)
+        elif kind == "date":
+            self.setPlaceholderText("dd/mm/yyyy")
+            self.setInputMask("")
+        self.installEventFilter(ENTER_MOVES_ON)
+        self.textEdited.connect(self._edited)
+
+    def _edited(self, text: str) -> None:
+        self.answered.emit(self.to_value(text))
+
+    def to_value(self, text: str):
+        text = text.strip()
+        if not text:
+            return None
+        if self.kind == "integer":
+            try:
+                return int(text.replace(".", "").replace(",", ""))
+            except ValueError:
+                return text
+        if self.kind == "decimal":
+            try:
+                return float(text.replace(",", "."))
+            except ValueError:
+                return text
+        if self.kind == "date":
+            parts = text.replace("-", "/").replace(".", "/").split("/")
+            if len(parts) == 3 and all(p.isdigit() for p in parts):
+                try:
+                    return date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
+                except ValueError:
+                    return text
+            return text
+        return text
+
+    def set_value(self, value) -> None:
+        if self.kind == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+            text = f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+        elif self.kind == "decimal" and isinstance(value, float):
+            text = f"{value:g}"
+        else:
+            text = "" if value is None else str(value)
+        if text != self.text() and not (self.hasFocus() and self.to_value(self.text()) == value):
+            self.setText(text)
+
+
+class MultiAnswer(QWidget):
+    """select_multiple: one check box per choice ("1 ti vi"); Space toggles, Tab moves."""
+
+    answered = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.boxes: list[QCheckBox] = []
+        self._codes: list[str] = []
+        self.lay = QHBoxLayout(self)
+        self.lay.setContentsMargins(0, 0, 0, 0)
+
+    def set_choices(self, choices: list[tuple[str, str]], none_label: str = "") -> None:
+        checked = self.value() or []
+        for b in self.boxes:
+            b.deleteLater()
+        self.boxes, self._codes = [], []
+        for n, (code, label) in enumerate([("", none_label)] + list(choices)):
+            box = QCheckBox(f"{n}. {label}")
+            box.setChecked(code in checked)
+            box.installEventFilter(ENTER_MOVES_ON)
+            box.toggled.connect(lambda on, b=box: self._toggled(b, on))
+            self.lay.addWidget(box)
+            self.boxes.append(box)
+            self._codes.append(code)
+        self.lay.addStretch(1)
+        self.setFocusProxy(self.boxes[0] if self.boxes else None)
+
+    def _toggled(self, box: QCheckBox, on: bool) -> None:
+        if on:  # "none" and the devices exclude each other
+            for b in (self.boxes[1:] if box is self.boxes[0] else self.boxes[:1]):
+                b.blockSignals(True)
+                b.setChecked(False)
+                b.blockSignals(False)
+        self.answered.emit(self.value())
+
+    def value(self) -> list[str] | None:
+        """The codes ticked; [] when "none" is ticked; None when nothing is (not answered)."""
+        chosen = [c for c, b in zip(self._codes, self.boxes) if b.isChecked()]
+        if not chosen:
+            return None
+        return [c for c in chosen if c]
+
+    def set_value(self, value) -> None:
+        chosen = set(value or []) if value is not None else None
+        for c, b in zip(self._codes, self.boxes):
+            b.blockSignals(True)
+            b.setChecked(chosen is not None and (c in chosen or (c == "" and not chosen)))
+            b.blockSignals(False)

@@ -1,0 +1,73 @@
+"""Fixtures for the desktop app's tests: a small real workspace file, QSettings in tmp_path, the window."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fieldsurvey.progress import run_to_end
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory) -> Path:
+    """A 60-household synthetic commune (built once; each test gets its own copy)."""
+    from fieldsurvey.services.workspaces import create_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.fsdb"
+    run_to_end(create_demo(path, 60, seed=3))
+    return path
+
+
+@pytest.fixture
+def workspace_file(demo_file, tmp_path) -> Path:
+    path = tmp_path / "commune.fsdb"
+    shutil.copy(demo_file, path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _none_guard(qapp):
+    """The app's guard against PySide6's lost references to None (fieldsurvey.gui.qt_compat), topped up after
+    every test as the app's timer does between events."""
+    from fieldsurvey.gui.qt_compat import guard_none, top_up
+
+    guard_none(qapp)
+    yield
+    top_up()
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(tmp_path, monkeypatch):
+    """Logs, the demo commune and settings go under tmp_path, never the user's home."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("FIELDSURVEY_SETTINGS", str(tmp_path / "settings.ini"))
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_again():
+    """Every test starts in Vietnamese (the language is app-wide state)."""
+    from fieldsurvey.gui.texts import language
+
+    language.set("vi")
+    yield
+    language.set("vi")
+
+
+@pytest.fixture
+def store(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, store):
+    from fieldsurvey.gui.app import make_window
+
+    _app, win = make_window("vi", store, hooks=False)
+    qtbot.addWidget(win)
+    yield win
+    win.workspace.close()

@@ -1,0 +1,123 @@
+"""One helper runs every long job off the main thread with progress and cancel; errors become a dialog + log."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+import pytest
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.gui import crash
+from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.progress import Progress
+
+
+def counting(n: int, seen: list, gate: threading.Event | None = None, closed: list | None = None,
+             entered: threading.Event | None = None):
+    try:
+        for i in range(n):
+            if entered is not None:
+                entered.set()
+            if gate is not None:
+                gate.wait(5)
+            seen.append(threading.current_thread().name)
+            yield Progress(i + 1, n, "counting")
+        return n * 10
+    finally:
+        if closed is not None:
+            closed.append(True)
+
+
+def test_a_job_runs_off_the_main_thread_and_hands_back_its_result(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list = []
+    got: list = []
+    handle = run_job(counting(5, seen), "Đếm", parent, on_done=got.append)
+    with qtbot.waitSignal(handle.done, timeout=5000):
+        pass
+    assert got == [50] and handle.result == 50 and not handle.running
+    assert threading.main_thread().name not in seen
+
+
+def test_progress_reaches_the_dialog(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    handle = run_job(counting(3, []), "Đếm", parent)
+    with qtbot.waitSignal(handle.done, timeout=5000):
+        pass
+    assert handle.dialog.maximum() == 3
+
+
+def test_cancel_closes_the_job_between_steps(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    gate, entered, closed, seen = threading.Event(), threading.Event(), [], []
+    handle = run_job(counting(1000, seen, gate, closed, entered), "Đếm", parent)
+    assert entered.wait(5)  # the job is at work on its first step
+    button = handle.dialog.findChild(QPushButton)
+    assert button.text() == "Hủy"
+    button.click()
+    gate.set()
+    with qtbot.waitSignal(handle.cancelled, timeout=5000):
+        pass
+    assert handle.was_cancelled and closed == [True] and len(seen) < 1000
+
+
+def failing():
+    yield Progress(0, 1, "x")
+    raise ZeroDivisionError("boom")
+
+
+def test_a_failing_job_is_logged_and_shown(qtbot, tmp_path, caplog):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    crash.setup_logging(tmp_path / "log" / "fieldsurvey.log")
+    handle = run_job(failing(), "Đếm", parent)
+    with qtbot.waitSignal(handle.failed, timeout=5000):
+        pass
+    dialog = crash.open_dialogs[-1]
+    assert "ZeroDivisionError: boom" in dialog.message.text()
+    assert "fieldsurvey.log" in dialog.todo.text()
+    assert dialog.details.isVisibleTo(dialog)
+    dialog.close()
+    assert "ZeroDivisionError" in (tmp_path / "log" / "fieldsurvey.log").read_text(encoding="utf-8")
+
+
+def test_a_known_error_shows_its_own_message_without_a_traceback(qtbot):
+    dialog = crash.report_error(WorkspaceError("is not a FieldSurvey workspace", "/tmp/x.fsdb"))
+    qtbot.addWidget(dialog)
+    assert "/tmp/x.fsdb: is not a FieldSurvey workspace" in dialog.message.text()
+    assert not dialog.details.isVisibleTo(dialog)
+
+
+def test_an_uncaught_exception_opens_the_dialog(qtbot, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    crash.install_excepthook()
+    try:
+        raise KeyError("lost")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+    dialog = crash.open_dialogs[-1]
+    qtbot.addWidget(dialog)
+    assert "KeyError" in dialog.message.text()
+
+
+def test_references_to_none_lost_by_pyside_are_given_back(qapp):
+    """PySide6 6.12 on Python 3.11 loses a reference to None per empty QVariant returned; the guard restores them."""
+    from PySide6.QtWidgets import QComboBox
+
+    from fieldsurvey.gui import qt_compat
+
+    qt_compat.guard_none(qapp)
+    qt_compat.top_up()
+    combo = QComboBox()
+    combo.addItem("no data")
+    for _ in range(5000):
+        combo.itemData(0)
+    qt_compat.top_up()
+    assert sys.getrefcount(None) >= qt_compat._baseline

@@ -1,0 +1,128 @@
+"""The main window driven for real (offscreen): start page, opening a workspace, the list, language, text size,
+layout remembered, the screenshot command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from fieldsurvey.gui.app import make_window
+from fieldsurvey.storage.workspace import Workspace
+
+
+def test_without_a_workspace_the_start_page_offers_new_open_demo(window):
+    assert window.current_view() == "start"
+    assert window.start.new_button.text().startswith("Tạo")
+    assert not window.actions_by_key["new_household"].isEnabled()
+
+
+def test_opening_a_workspace_shows_its_households_and_remembers_it(window, workspace_file, store):
+    assert window.open_workspace(workspace_file)
+    assert window.current_view() == "list"
+    assert window.model.rowCount() == 60
+    assert "Lâm Bình" in window.windowTitle()
+    assert window.actions_by_key["new_household"].isEnabled()
+    assert store.value("recent") in ([str(workspace_file)], str(workspace_file))
+
+
+def test_a_file_that_is_not_a_workspace_says_so(window, tmp_path, qtbot):
+    from fieldsurvey.gui import crash
+
+    bad = tmp_path / "notes.fsdb"
+    bad.write_text("hello")
+    assert not window.open_workspace(bad)
+    assert window.current_view() == "start"
+    dialog = crash.open_dialogs[-1]
+    assert "FieldSurvey" in dialog.message.text() and str(bad) in dialog.message.text()
+    dialog.close()
+
+
+def test_language_switches_at_run_time_and_is_remembered(window, workspace_file, store):
+    window.open_workspace(workspace_file)
+    assert window.menus["file"].title() == "&Tệp"
+    header = window.model.headerData(0, Qt.Horizontal)
+    window.actions_by_key["lang_en"].trigger()
+    assert window.menus["file"].title() == "&File"
+    assert window.model.headerData(0, Qt.Horizontal) != header
+    assert window.list_view.counts.text().endswith("households")
+    assert store.value("language") == "en"
+    window.actions_by_key["lang_vi"].trigger()
+    assert window.menus["file"].title() == "&Tệp"
+
+
+def test_text_size_grows_and_shrinks_and_is_remembered(window, store):
+    before = QApplication.font().pointSize()
+    window.actions_by_key["text_larger"].trigger()
+    assert QApplication.font().pointSize() == before + 1
+    assert int(store.value("text_size")) == before + 1
+    window.actions_by_key["text_smaller"].trigger()
+    assert QApplication.font().pointSize() == before
+
+
+def test_the_bundled_font_is_the_application_font(window):
+    assert QApplication.font().family() == "DejaVu Sans"
+
+
+def test_window_layout_is_remembered(qtbot, store, workspace_file):
+    _app, first = make_window("vi", store, hooks=False)
+    qtbot.addWidget(first)
+    first.resize(720, 520)
+    first.open_workspace(workspace_file)
+    first.list_view.splitter.setSizes([250, 450])
+    sizes = first.list_view.splitter.sizes()
+    first.close()
+    second_store = QSettings(store.fileName(), QSettings.IniFormat)
+    _app, second = make_window(None, second_store, hooks=False)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (720, 520)
+    assert second.recent() == [str(workspace_file)]
+    second.open_workspace(Path(second.recent()[0]))
+    assert second.list_view.splitter.sizes() == sizes
+    second.close()
+
+
+def test_the_recent_list_opens_a_workspace_with_the_keyboard(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.workspace.close()
+    window.show_view("start")
+    window.retranslate()
+    item = window.start.recent.item(0)
+    assert item.text() == str(workspace_file)
+    window.start.recent.setCurrentRow(0)
+    window.start.recent.setFocus()
+    qtbot.keyClick(window.start.recent, Qt.Key_Return)
+    assert window.current_view() == "list"
+
+
+def test_gui_command_renders_each_view_to_a_png(workspace_file, tmp_path, qapp):
+    from click.testing import CliRunner
+
+    from fieldsurvey.cli import main
+
+    for view in ("list", "dashboard", "form"):
+        png = tmp_path / f"{view}.png"
+        result = CliRunner().invoke(main, ["gui", "--db", str(workspace_file), "--view", view,
+                                           "--screenshot", str(png)])
+        assert result.exit_code == 0, result.output
+        image = QImage(str(png))
+        assert image.width() >= 1200 and image.height() >= 700
+
+
+def test_demo_opens_the_demo_commune(window, monkeypatch, tmp_path, qtbot):
+    """The README's first command (`fieldsurvey gui --demo`) builds the demo commune once and opens it."""
+    from fieldsurvey.services import workspaces
+
+    monkeypatch.setattr(workspaces, "create_demo", _small_demo(workspaces.create_demo))
+    window.actions_by_key["open_demo"].trigger()
+    qtbot.waitUntil(lambda: window.current_view() == "list", timeout=20000)
+    assert window.model.rowCount() == 30
+    assert Path(window.workspace.path) == workspaces.demo_path()
+
+
+def _small_demo(create):
+    def small(path, households=800, *args, **kwargs):
+        return create(path, 30, *args, **kwargs)
+    return small

@@ -1,0 +1,176 @@
+"""The questionnaire driven with the keyboard alone: a new household, a roster of several members, the class
+changing live, and every answer there after closing and reopening the workspace."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from fieldsurvey.gui.app import make_window
+from fieldsurvey.storage.workspace import Workspace
+from tests.gui.keys import press, type_text
+
+
+def focused_name() -> str:
+    w = QApplication.focusWidget()
+    while w is not None and not w.objectName().startswith("q_"):
+        w = w.parentWidget()
+    return w.objectName()[2:] if w is not None else ""
+
+
+def answer(expected: str, keys: str | None) -> None:
+    """The focus is on question `expected`; type `keys` (None: leave it empty) and press Enter to move on."""
+    assert focused_name() == expected
+    if keys:
+        type_text(QApplication.focusWidget(), keys)
+    press(QApplication.focusWidget(), Qt.Key_Return)
+
+
+def member(name: str, sex: str, year: str, relationship: str, school: str | None, education: str,
+           employment: str, internet: str) -> None:
+    """The roster's member sub-form, top to bottom (choices by number, names with diacritics)."""
+    answer("name", name)
+    answer("sex", sex)
+    answer("birth_year", year)
+    answer("birth_date", None)
+    answer("relationship", relationship)
+    answer("ethnicity", "Tày")
+    answer("id_number", None)
+    answer("health_insurance", "1")
+    answer("attending_school", school or "2")
+    if school == "1":
+        answer("school_level", "2")
+    answer("education", education)
+    answer("vocational_certificate", None)
+    answer("employment", employment)
+    answer("able_to_work", "1")
+    answer("disability", "2")
+    answer("monthly_social_allowance", "2")
+    answer("stunted_or_underweight", "2")
+    answer("internet_use", internet)
+
+
+def test_a_household_filled_with_the_keyboard_alone_is_classified_live_and_kept(qtbot, store, workspace_file):
+    _app, window = make_window("vi", store, hooks=False)
+    qtbot.addWidget(window)
+    window.open_workspace(workspace_file)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    before = window.model.total()
+    press(window.list_view.table, Qt.Key_N, Qt.ControlModifier)  # new household
+    assert window.current_view() == "form"
+    form = window.form_view
+    badge = form.panel.badge
+
+    answer("village", "1")
+    answer("address", "Nà Bó, số 12")
+    answer("phone", None)
+    answer("interview_date", "23/11/2026")
+    answer("livelihood_agriculture", "2")
+    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # next section: the roster
+    assert form.current_section() == 1
+    press(QApplication.focusWidget(), Qt.Key_M, Qt.ControlModifier)     # add a member
+    member("Hoàng Văn Dũng", "1", "1975", "1", None, "3", "3", "1")
+    press(QApplication.focusWidget(), Qt.Key_M, Qt.ControlModifier)
+    member("Nông Thị Thắm", "2", "1978", "2", None, "2", "3", "2")
+    press(QApplication.focusWidget(), Qt.Key_M, Qt.ControlModifier)
+    member("Hoàng Văn Đức", "1", "2012", "3", "1", "2", "5", "2")
+    press(QApplication.focusWidget(), Qt.Key_M, Qt.ControlModifier)
+    member("Hoàng Thị Én", "2", "2016", "3", "1", "2", "5", "2")
+    assert form.roster.rowCount() == 4
+    assert [form.roster.item(r, 0).text() for r in range(4)] == ["Hoàng Văn Dũng", "Nông Thị Thắm",
+                                                                 "Hoàng Văn Đức", "Hoàng Thị Én"]
+    assert "Chưa" in badge.text() or "đủ" in badge.text()  # income not given yet: no class
+
+    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # income
+    answer("income_route", "1")
+    answer("income_wages", "12000000")                                 # 250.000 đ a person a month
+    answer("income_agriculture", "0")
+    answer("income_business", "0")
+    answer("income_other", "0")
+    answer("production_costs", "0")
+    answer("social_allowances", "0")
+    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # housing
+    answer("has_house", "1")
+    answer("wall_durable", "1")
+    answer("column_durable", "1")
+    answer("roof_durable", "1")
+    answer("floor_area", "60")
+    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # water and sanitation
+    answer("water_source", "1")
+    answer("latrine", "1")
+    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # information
+    assert focused_name() == "info_devices"
+    type_text(QApplication.focusWidget(), " ")                          # "none of these"
+    assert badge.text() == "Hộ cận nghèo"      # every answer in: below the line, 1 deprivation (information)
+    assert window.form.session.is_complete() and window.form.status == "complete"
+    # the income rises above the line: the class changes live
+    press(QApplication.focusWidget(), Qt.Key_PageUp, Qt.ControlModifier)
+    press(QApplication.focusWidget(), Qt.Key_PageUp, Qt.ControlModifier)
+    press(QApplication.focusWidget(), Qt.Key_PageUp, Qt.ControlModifier)
+    assert form.current_section() == 2
+    assert focused_name() == "income_route"
+    press(QApplication.focusWidget(), Qt.Key_Tab)
+    field = QApplication.focusWidget()
+    field.selectAll()
+    type_text(field, "120000000")
+    assert badge.text() == "Hộ không nghèo"
+    uuid = window.form.uuid
+    assert window.model.total() == before  # the list refreshes when shown again
+    window.show_view("list")
+    assert window.model.total() == before + 1
+    window.close()
+
+    # reopen: every answer is there
+    again = QSettings(store.fileName(), QSettings.IniFormat)
+    _app, second = make_window(None, again, hooks=False)
+    qtbot.addWidget(second)
+    second.open_workspace(workspace_file)
+    second.open_household(uuid)
+    s = second.form.session
+    assert [m["name"] for m in s.members()] == ["Hoàng Văn Dũng", "Nông Thị Thắm", "Hoàng Văn Đức", "Hoàng Thị Én"]
+    assert s.value("village") == "Thôn 1" and s.value("address") == "Nà Bó, số 12"
+    assert s.value("interview_date") == "2026-11-23"
+    assert s.value("income_wages") == 120_000_000 and s.value("floor_area") == 60
+    assert s.value("info_devices") == []
+    assert s.members()[2]["school_level"] == "primary" and s.members()[1]["sex"] == "female"
+    assert second.form_view.panel.badge.text() == "Hộ không nghèo"
+    second.form_view.pick_member(3)
+    assert second.form_view.fields["members"]["name"].widget.text() == "Hoàng Thị Én"
+    second.close()
+    with Workspace.open(workspace_file) as ws:
+        stored = ws.get_household(uuid)
+    assert len(stored["members"]) == 4 and stored["household"]["income_wages"] == 120_000_000
+
+
+def test_roster_add_remove_reorder(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.new_household()
+    form = window.form_view
+    form._go(form.members_page())
+    for name in ("An", "Bình", "Chi"):
+        form.member_added.emit()
+        field = form.fields["members"]["name"].widget
+        type_text(field, name)
+    assert [m.get("name") for m in window.form.session.members()] == ["An", "Bình", "Chi"]
+    press(form.fields["members"]["name"].widget, Qt.Key_Up, Qt.AltModifier)  # Chi moves up
+    assert [m.get("name") for m in window.form.session.members()] == ["An", "Chi", "Bình"]
+    assert form.member == 1
+    press(form.fields["members"]["name"].widget, Qt.Key_Delete, Qt.ControlModifier)
+    assert [m.get("name") for m in window.form.session.members()] == ["An", "Bình"]
+    assert form.roster.rowCount() == 2
+
+
+def test_a_required_answer_left_empty_is_flagged_and_next_error_goes_there(window, workspace_file):
+    window.open_workspace(workspace_file)
+    window.new_household()
+    form = window.form_view
+    nav = form.navigator.item(0).text()
+    assert "lỗi" in nav or "⚠" in nav
+    assert focused_name() == "village"
+    press(QApplication.focusWidget(), Qt.Key_F8)      # the next error after here
+    assert focused_name() == "interview_date"
+    press(QApplication.focusWidget(), Qt.Key_F8)
+    assert focused_name() == "livelihood_agriculture"
+    msg = form.fields["identification"]["village"].message
+    assert msg.isVisibleTo(form) and msg.text() == "Bắt buộc trả lời"

@@ -1,0 +1,116 @@
+"""First-run setup, the household list with its filters and detail pane, the dashboard — real widgets."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from fieldsurvey.gui.setup_view import SetupDialog
+from fieldsurvey.storage.workspace import Workspace
+from tests.gui.keys import type_text
+
+
+def test_setup_makes_a_workspace_from_the_keyboard(qtbot, tmp_path):
+    dialog = SetupDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.commune_search, "lam binh")  # no diacritics
+    assert "Lâm Bình" in dialog.communes.item(0).text()
+    qtbot.keyClick(dialog.commune_search, Qt.Key_Return)  # takes the first, moves to the villages
+    assert dialog.selected_commune() == "02266"
+    for name in ("Thôn Nà Bó", "Thôn Khuổi Củng"):
+        type_text(dialog.village_input, name)
+        qtbot.keyClick(dialog.village_input, Qt.Key_Return)
+    type_text(dialog.enumerator, "Hoàng Thị Hoa")
+    dialog.path.setText(str(tmp_path / "lam-binh.fsdb"))
+    dialog.create()
+    assert dialog.result() == SetupDialog.Accepted
+    with Workspace.open(dialog.created) as ws:
+        assert ws.info.commune_name == "Xã Lâm Bình"
+        assert ws.villages() == ["Thôn Nà Bó", "Thôn Khuổi Củng"]
+        assert ws.meta("enumerator") == "Hoàng Thị Hoa"
+        assert len(ws.meta("device_key") or "") == 32
+
+
+def test_setup_says_what_is_missing(qtbot, tmp_path):
+    dialog = SetupDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.create()
+    assert dialog.error.text() and dialog.created is None
+    qtbot.keyClicks(dialog.commune_search, "lam binh")
+    qtbot.keyClick(dialog.commune_search, Qt.Key_Return)
+    dialog.create()  # no village, no enumerator
+    assert "village" in dialog.error.text() or "thôn" in dialog.error.text()
+    assert not (tmp_path / "02266-2026.fsdb").exists()
+
+
+def test_the_province_narrows_the_communes(qtbot, tmp_path):
+    dialog = SetupDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.province.setCurrentIndex(dialog.province.findData("08"))
+    qtbot.keyClicks(dialog.commune_search, "xa")
+    codes = {dialog.communes.item(i).data(Qt.UserRole) for i in range(dialog.communes.count())}
+    assert codes and all("Tuyên Quang" in dialog.communes.item(i).text() for i in range(dialog.communes.count()))
+
+
+def test_list_filters_search_and_detail(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    lv = window.list_view
+    with Workspace.open(workspace_file) as ws:
+        poor = ws.counts_by_class()["poor"]
+    lv.household_class.setCurrentIndex(lv.household_class.findData("poor"))
+    assert window.model.rowCount() == poor
+    assert lv.counts.text().startswith(str(poor))
+    assert "Hộ nghèo" in lv.detail.panel.badge.text()  # the first poor household is selected and summarised
+    lv.household_class.setCurrentIndex(0)
+    lv.village.setCurrentIndex(lv.village.findData("Thôn 2"))
+    assert {window.model.row(r).village for r in range(window.model.rowCount())} == {"Thôn 2"}
+    lv.village.setCurrentIndex(0)
+    window.actions_by_key["find"].trigger()
+    assert lv.search.hasFocus()
+    head = window.model.row(3).head_name
+    from fieldsurvey.i18n import fold
+
+    qtbot.keyClicks(lv.search, fold(head))
+    qtbot.keyClick(lv.search, Qt.Key_Return)  # opens the first match
+    assert window.current_view() == "form"
+    assert window.form.session.members()[0]["name"] == head or head in [m.get("name") for m in
+                                                                        window.form.session.members()]
+
+
+def test_drafts_and_returned_households_stand_out(window, workspace_file):
+    with Workspace.open(workspace_file) as ws:
+        first, second = [uuid for uuid, _doc in list(ws.iter_documents())[:2]]
+        ws.save_household(ws.get_household(first), status="draft", owner="enumerator-1")
+        ws.save_household(ws.get_household(second), status="returned", owner="enumerator-1")
+    window.open_workspace(workspace_file)
+    lv = window.list_view
+    col = window.model.COLUMNS.index("status")
+    for status, text, italic, bold in (("draft", "Đang nhập", True, False), ("returned", "Bị trả lại", False, True)):
+        lv.status.setCurrentIndex(lv.status.findData(status))
+        assert window.model.rowCount() == 1
+        index = window.model.index(0, col)
+        assert index.data() == text
+        assert (index.data(Qt.FontRole).italic(), index.data(Qt.FontRole).bold()) == (italic, bold)
+        assert index.data(Qt.ToolTipRole)
+
+
+def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.load_dashboard(wait=True)
+    window.stack.setCurrentWidget(window.dashboard)
+    table = window.dashboard.villages
+    assert table.rowCount() == len(window.workspace.ws.villages()) + 1  # + the commune's total
+    with Workspace.open(workspace_file) as ws:
+        counts = ws.counts_by_class()
+    total_row = table.rowCount() - 1
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert table.item(total_row, headers.index("Hộ nghèo")).text() == str(counts["poor"])
+    assert table.item(total_row, 1).text() == "60"
+    assert len(window.dashboard.chart.bars) == 12
+    assert "H =" in window.dashboard.af.text()
+
+
+def test_dashboard_loads_off_the_main_thread(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.show_view("dashboard")
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=10000)
+    assert window.dashboard.people.rowCount() >= 2
