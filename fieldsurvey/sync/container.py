@@ -1,0 +1,308 @@
+"""The bundle file: a signed (and, when the recipient's key is known, encrypted) ZIP archive held in memory.
+
+Layout of the file, byte by byte (docs/sync.md):
+
+    b"FSBUNDLE"  8 bytes magic
+    version      1 byte   (FORMAT_VERSION)
+    header_len   4 bytes  big-endian, ≤ 4,096
+    header       JSON: {"signer": device, "key": fingerprint, "encryption": null | {...}}
+    payload      the ZIP archive, or its ChaCha20-Poly1305 ciphertext
+    signature    64 bytes Ed25519 over everything before it
+
+Reading order: the size, the magic, the version and the header's `key` (to know which trusted key to check
+with) — then the signature, before anything else; then decryption; then the archive's list of names and sizes,
+then each entry, read with a size cap (never to disk). Every refusal is a BundleError naming the file and, where
+there is one, the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from fieldsurvey.errors import BundleError
+from fieldsurvey.sync.keys import Identity, PublicKey, b64, unb64
+
+MAGIC = b"FSBUNDLE"
+FORMAT_VERSION = 1
+SIGNATURE_LEN = 64
+MAX_HEADER = 4096
+ALGORITHM = "X25519-HKDF-SHA256-ChaCha20Poly1305"
+_PREFIX = len(MAGIC) + 1 + 4
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a bundle may hold. Generous for a commune (10k households ≈ 20 MB of JSON), tiny for a bomb."""
+    max_file: int = 512 * 1024 * 1024
+    max_entries: int = 200_000
+    max_entry: int = 2 * 1024 * 1024         # one household document with its history
+    max_total: int = 2 * 1024 * 1024 * 1024  # all entries, uncompressed
+    max_ratio: int = 200                     # uncompressed ÷ compressed, per entry
+    max_string: int = 20_000                 # one text value inside a record
+    max_depth: int = 12                      # nesting of JSON objects/lists
+
+
+DEFAULT_LIMITS = Limits()
+ENTRY_NAME = re.compile(r"^(manifest\.json|review\.json|households/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                        r"[0-9a-f]{4}-[0-9a-f]{12}\.json)$")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _derive(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient,
+                info=b"fieldsurvey-bundle-v1").derive(shared)
+
+
+def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """UTF-8 JSON with no duplicate keys, no NaN/Infinity, strings and nesting within the limits."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where) from None
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise BundleError(f"the key '{key[:40]}' appears twice", where)
+            out[key] = value
+        return out
+
+    def constant(name: str) -> Any:
+        raise BundleError(f"holds {name}, which is not a JSON number", where)
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", where) from None
+    except RecursionError:
+        raise BundleError("is nested too deeply", where) from None
+    _check_sizes(data, where, limits, 0)
+    return data
+
+
+def _check_sizes(value: Any, where: str, limits: Limits, depth: int) -> None:
+    if depth > limits.max_depth:
+        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where)
+    if isinstance(value, str):
+        if len(value) > limits.max_string:
+            raise BundleError(f"holds a text of {len(value):,} characters (at most {limits.max_string:,})", where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if len(k) > 200:
+                raise BundleError("holds a key longer than 200 characters", where)
+            if isinstance(v, (dict, list, str)):
+                _check_sizes(v, where, limits, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, (dict, list, str)):
+                _check_sizes(v, where, limits, depth + 1)
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+# --- writing --------------------------------------------------------------------------------------------------------
+
+def pack(entries: dict[str, bytes], identity: Identity, recipient: PublicKey | None) -> bytes:
+    """Zip the entries (manifest first), sign, and encrypt to `recipient` when given."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for name in sorted(entries, key=lambda n: (n != "manifest.json", n)):
+            if not ENTRY_NAME.match(name):
+                raise BundleError("is not a name a bundle may hold", name)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            zf.writestr(info, entries[name])
+    payload = buf.getvalue()
+    header: dict[str, Any] = {"signer": identity.device, "key": identity.public.fingerprint, "encryption": None}
+    if recipient is not None:
+        ephemeral = X25519PrivateKey.generate()
+        eph_pub = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        nonce = os.urandom(12)
+        header["encryption"] = {"algorithm": ALGORITHM, "recipient": recipient.fingerprint,
+                                "ephemeral": b64(eph_pub), "nonce": b64(nonce)}
+        key = _derive(ephemeral.exchange(recipient.x25519()), eph_pub, recipient.encrypt_key)
+        head = _head(header)
+        payload = ChaCha20Poly1305(key).encrypt(nonce, payload, head)
+    else:
+        head = _head(header)
+    body = head + payload
+    return body + identity.sign(body)
+
+
+def _head(header: dict[str, Any]) -> bytes:
+    raw = canonical(header)
+    return MAGIC + bytes([FORMAT_VERSION]) + len(raw).to_bytes(4, "big") + raw
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to `.NAME.partial`, flush to the stick, then rename: a pulled stick never leaves a half bundle under
+    the real name."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# --- reading --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Opened:
+    """A bundle whose signature held, decrypted, with its entries read into memory and checked for shape."""
+    source: str
+    signer: PublicKey
+    encrypted: bool
+    entries: dict[str, bytes]
+
+
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    path = Path(path)
+    where = str(path)
+    if path.is_symlink():
+        raise BundleError("is a symbolic link; copy the bundle itself", where)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise BundleError("is not a regular file", where)
+        if size > limits.max_file:
+            raise BundleError(f"is {size:,} bytes, larger than a bundle may be ({limits.max_file:,})", where)
+        with open(path, "rb") as fh:
+            data = fh.read(limits.max_file + 1)
+    except OSError as exc:
+        raise BundleError(f"cannot be read ({exc.strerror})", where) from None
+    if len(data) > limits.max_file:
+        raise BundleError(f"is larger than a bundle may be ({limits.max_file:,} bytes)", where)
+    return data
+
+
+def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | None],
+                me: Identity | None, limits: Limits = DEFAULT_LIMITS) -> Opened:
+    """Check the signature first, then decrypt, then read the archive in memory within the limits."""
+    if len(data) > limits.max_file:
+        raise BundleError(f"is larger than a bundle may be ({limits.max_file:,} bytes)", source)
+    if len(data) < _PREFIX + SIGNATURE_LEN or not data.startswith(MAGIC):
+        if data[:4] == b"PK\x03\x04":
+            raise BundleError("is a bare ZIP archive, not a signed FieldSurvey bundle", source)
+        raise BundleError("is not a FieldSurvey bundle (or is truncated to nothing)", source)
+    version = data[len(MAGIC)]
+    if version > FORMAT_VERSION:
+        raise BundleError(f"was made by a newer FieldSurvey (bundle format {version}, this app reads up to "
+                          f"{FORMAT_VERSION}); update the app", source)
+    if version < 1:
+        raise BundleError(f"has an unknown bundle format {version}", source)
+    header_len = int.from_bytes(data[len(MAGIC) + 1:_PREFIX], "big")
+    if header_len > MAX_HEADER or _PREFIX + header_len + SIGNATURE_LEN > len(data):
+        raise BundleError("is truncated or its header is damaged", source)
+    head = data[:_PREFIX + header_len]
+    header = strict_json(data[_PREFIX:_PREFIX + header_len], f"{source} (header)")
+    if not isinstance(header, dict) or not isinstance(header.get("key"), str):
+        raise BundleError("has a damaged header (no signing key named)", source)
+    signer = find_key(header["key"])
+    if signer is None:
+        raise BundleError(f"is signed by a key this workspace does not trust (fingerprint {header['key'][:60]}, "
+                          f"device {str(header.get('signer'))[:64]}); compare and trust that key first "
+                          "(`fieldsurvey keys trust`)", source)
+    body, signature = data[:-SIGNATURE_LEN], data[-SIGNATURE_LEN:]
+    try:
+        signer.verifier().verify(signature, body)
+    except InvalidSignature:
+        raise BundleError("the signature does not match: the file was altered, damaged or cut short", source) \
+            from None
+    # From here on the bytes are exactly what the trusted signer wrote.
+    if header.get("signer") != signer.device:
+        raise BundleError(f"names device {header.get('signer')!r} but is signed by device {signer.device}", source)
+    payload = data[len(head):-SIGNATURE_LEN]
+    enc = header.get("encryption")
+    if enc is not None:
+        payload = _decrypt(payload, enc, head, me, source)
+    return Opened(source, signer, enc is not None, _read_archive(payload, source, limits))
+
+
+def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source: str) -> bytes:
+    if not isinstance(enc, dict) or enc.get("algorithm") != ALGORITHM:
+        raise BundleError("is encrypted with a method this app does not know", source)
+    if me is None or enc.get("recipient") != me.public.fingerprint:
+        raise BundleError(f"is encrypted for another key ({str(enc.get('recipient'))[:60]}), not this workspace's",
+                          source)
+    eph = unb64(enc.get("ephemeral"), f"{source} (header)", 32)
+    nonce = unb64(enc.get("nonce"), f"{source} (header)", 12)
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+    try:
+        shared = me.encryption.exchange(X25519PublicKey.from_public_bytes(eph))
+        key = _derive(shared, eph, me.public.encrypt_key)
+        return ChaCha20Poly1305(key).decrypt(nonce, payload, head)
+    except (InvalidTag, ValueError):
+        raise BundleError("cannot be decrypted with this workspace's key", source) from None
+
+
+def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, bytes]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(payload))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
+        raise BundleError(f"its archive is damaged ({exc})", source) from None
+    if len(infos) > limits.max_entries:
+        raise BundleError(f"holds {len(infos):,} entries, more than a bundle may ({limits.max_entries:,})", source)
+    seen: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        where = f"{source}: {name[:120]!r}"
+        if name in seen:
+            raise BundleError("appears twice in the archive", where)
+        seen.add(name)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise BundleError("is a link; a bundle holds only plain entries", where)
+        if info.is_dir() or not ENTRY_NAME.match(name):
+            raise BundleError("is not a name a bundle may hold (only manifest.json, review.json and "
+                              "households/<uuid>.json)", where)
+        if info.flag_bits & 0x1:
+            raise BundleError("is encrypted inside the archive, which bundles never are", where)
+        if info.file_size > limits.max_entry:
+            raise BundleError(f"would unpack to {info.file_size:,} bytes, more than an entry may "
+                              f"({limits.max_entry:,})", where)
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+            raise BundleError(f"is compressed {info.file_size // info.compress_size}:1 — an archive bomb", where)
+        total += info.file_size
+        if total > limits.max_total:
+            raise BundleError(f"would unpack to more than {limits.max_total:,} bytes in all", source)
+    entries: dict[str, bytes] = {}
+    for info in infos:
+        where = f"{source}: {info.filename}"
+        try:
+            with zf.open(info) as fh:
+                raw = fh.read(limits.max_entry + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise BundleError(f"cannot be read from the archive ({exc})", where) from None
+        if len(raw) > limits.max_entry:
+            raise BundleError(f"unpacks to more than {limits.max_entry:,} bytes", where)
+        entries[info.filename] = raw
+    if "manifest.json" not in entries:
+        raise BundleError("has no manifest.json", source)
+    return entries

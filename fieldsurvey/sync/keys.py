@@ -1,0 +1,200 @@
+"""Identity of an installation: an Ed25519 signing key and an X25519 encryption key, kept in a key file beside the
+workspace (FILE.keys, readable by its owner only), and the small public-key files exchanged between enumerators and
+their supervisor. Fingerprints are base32 in short groups, to be read aloud and compared by eye.
+
+Why a key file and not the workspace meta: a workspace is copied for backups and sent up for province reports; a
+copy must never carry the device's private identity (a clone could sign bundles as that device and reuse its
+sequence numbers). The key file stays on the machine; losing it means making a new identity, which the supervisor
+trusts again after comparing the new fingerprint.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import uuid as uuidlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from fieldsurvey.errors import BundleError
+
+KEY_FILE_KIND = "fieldsurvey/private-keys"
+PUBLIC_KEY_KIND = "fieldsurvey/public-key"
+ROLES = ("enumerator", "supervisor")
+MAX_KEY_FILE = 16_384
+_RAW = serialization.Encoding.Raw
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: Any, where: str, length: int | None = None) -> bytes:
+    if not isinstance(text, str):
+        raise BundleError("must be base64 text", where)
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raise BundleError("is not valid base64", where) from None
+    if length is not None and len(data) != length:
+        raise BundleError(f"must be {length} bytes, found {len(data)}", where)
+    return data
+
+
+def fingerprint(sign_key: bytes, encrypt_key: bytes) -> str:
+    """SHA-256 of both public keys, first 20 bytes in base32: eight groups of four letters/digits."""
+    digest = hashlib.sha256(b"fieldsurvey-key-v1" + sign_key + encrypt_key).digest()[:20]
+    text = base64.b32encode(digest).decode("ascii")
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    device: str
+    user: str
+    role: str
+    commune_code: str
+    sign_key: bytes      # Ed25519, 32 bytes raw
+    encrypt_key: bytes   # X25519, 32 bytes raw
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.sign_key, self.encrypt_key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": PUBLIC_KEY_KIND, "version": 1, "device": self.device, "user": self.user, "role": self.role,
+                "commune_code": self.commune_code, "sign": b64(self.sign_key), "encrypt": b64(self.encrypt_key),
+                "fingerprint": self.fingerprint}
+
+    def verifier(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.sign_key)
+
+    def x25519(self) -> X25519PublicKey:
+        return X25519PublicKey.from_public_bytes(self.encrypt_key)
+
+
+_DEVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_name(value: Any, where: str) -> str:
+    """Device ids and user names travel in file names and reports: short, plain, no path separators."""
+    if not isinstance(value, str) or not _DEVICE.match(value):
+        raise BundleError("must be 1–64 letters, digits, '.', '_' or '-' (no spaces or slashes)", where)
+    return value
+
+
+def parse_public_key(data: Any, source: str) -> PublicKey:
+    if not isinstance(data, dict) or data.get("kind") != PUBLIC_KEY_KIND:
+        raise BundleError("is not a FieldSurvey public-key file", source)
+    if data.get("version") != 1:
+        raise BundleError(f"public-key file version {data.get('version')!r} is not one this app reads", source)
+    role = data.get("role")
+    if role not in ROLES:
+        raise BundleError(f"role must be one of {', '.join(ROLES)}, found {role!r}", source)
+    commune = data.get("commune_code")
+    if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
+        raise BundleError("commune_code must be a 5-digit commune code", source)
+    key = PublicKey(check_name(data.get("device"), f"{source}: device"), check_name(data.get("user"),
+                    f"{source}: user"), role, commune, unb64(data.get("sign"), f"{source}: sign", 32),
+                    unb64(data.get("encrypt"), f"{source}: encrypt", 32))
+    if "fingerprint" in data and data["fingerprint"] != key.fingerprint:
+        raise BundleError("the fingerprint written in the file does not match its keys (the file was altered)",
+                          source)
+    try:
+        key.verifier()
+        key.x25519()
+    except ValueError:
+        raise BundleError("holds a key that is not a valid public key", source) from None
+    return key
+
+
+def read_public_key(path: Path) -> PublicKey:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()[:MAX_KEY_FILE + 1]
+    except OSError as exc:
+        raise BundleError(f"cannot read the key file ({exc.strerror})", str(path)) from None
+    if len(raw) > MAX_KEY_FILE:
+        raise BundleError("is too large to be a key file", str(path))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BundleError("is not a FieldSurvey public-key file (not JSON)", str(path)) from None
+    return parse_public_key(data, str(path))
+
+
+class Identity:
+    """This installation's private keys (and who it is)."""
+
+    def __init__(self, device: str, user: str, role: str, commune_code: str, signing: Ed25519PrivateKey,
+                 encryption: X25519PrivateKey):
+        self.device, self.user, self.role, self.commune_code = device, user, role, commune_code
+        self.signing, self.encryption = signing, encryption
+
+    @classmethod
+    def generate(cls, user: str, role: str, commune_code: str, device: str | None = None) -> "Identity":
+        if role not in ROLES:
+            raise BundleError(f"role must be one of {', '.join(ROLES)}", "role")
+        device = device or f"dev-{uuidlib.uuid4().hex[:12]}"
+        return cls(check_name(device, "device"), check_name(user, "user"), role, commune_code,
+                   Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.device, self.user, self.role, self.commune_code,
+                         self.signing.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw),
+                         self.encryption.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw))
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signing.sign(data)
+
+    def save(self, path: Path) -> None:
+        """Write the key file, readable by its owner only, via a temporary name."""
+        raw = serialization.PrivateFormat.Raw
+        none = serialization.NoEncryption()
+        data = {"kind": KEY_FILE_KIND, "version": 1, "device": self.device, "user": self.user, "role": self.role,
+                "commune_code": self.commune_code,
+                "sign": b64(self.signing.private_bytes(_RAW, raw, none)),
+                "encrypt": b64(self.encryption.private_bytes(_RAW, raw, none))}
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Identity":
+        path = Path(path)
+        if not path.exists():
+            raise BundleError("this workspace has no key file; run `fieldsurvey init` for it first", str(path))
+        try:
+            data = json.loads(path.read_bytes()[:MAX_KEY_FILE].decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            raise BundleError("the key file cannot be read", str(path)) from None
+        if not isinstance(data, dict) or data.get("kind") != KEY_FILE_KIND:
+            raise BundleError("is not a FieldSurvey key file", str(path))
+        where = str(path)
+        return cls(check_name(data.get("device"), where), check_name(data.get("user"), where), data.get("role"),
+                   data.get("commune_code"),
+                   Ed25519PrivateKey.from_private_bytes(unb64(data.get("sign"), where, 32)),
+                   X25519PrivateKey.from_private_bytes(unb64(data.get("encrypt"), where, 32)))
+
+
+def key_file_for(workspace_path: Path) -> Path:
+    workspace_path = Path(workspace_path)
+    return workspace_path.with_name(workspace_path.name + ".keys")
+
+
+def public_key_text(key: PublicKey) -> str:
+    return json.dumps(key.to_dict(), indent=1) + "\n"

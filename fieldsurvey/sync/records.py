@@ -1,0 +1,293 @@
+"""What a bundle holds, checked entry by entry: the manifest, one record per household, the review actions.
+
+Pure checks on data already read into memory (container.py reads it). Every refusal names the bundle and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.errors import BundleError, DocumentError
+from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
+
+KINDS = ("hand-in", "return")
+STATUSES = ("draft", "complete", "submitted", "approved", "returned")
+ACTIONS = ("approve", "return", "reassign")
+_REV = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Revision:
+    id: str
+    parent: str | None
+    device: str
+    user: str
+    at: str
+    merged: str | None = None   # second parent, when the revision settles a conflict
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"id": self.id, "parent": self.parent, "device": self.device, "user": self.user, "at": self.at}
+        if self.merged:
+            d["merged"] = self.merged
+        return d
+
+
+@dataclass
+class HouseholdRecord:
+    uuid: str
+    status: str
+    owner: str | None
+    revision: str                        # the head revision this record carries
+    revisions: list[Revision]            # every ancestor of the head (and the head), oldest first
+    document: dict[str, Any]
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ancestors(self) -> set[str]:
+        return {r.id for r in self.revisions}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "status": self.status, "owner": self.owner, "revision": self.revision,
+                "revisions": [r.to_dict() for r in self.revisions], "document": self.document,
+                "audit": self.audit}
+
+
+@dataclass(frozen=True)
+class ReviewAction:
+    uuid: str
+    action: str          # approve | return | reassign
+    comment: str
+    by: str
+    at: str
+    owner: str | None    # the new owner, for reassign
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uuid": self.uuid, "action": self.action, "comment": self.comment, "by": self.by, "at": self.at,
+                "owner": self.owner}
+
+
+@dataclass
+class Manifest:
+    format: int
+    kind: str
+    bundle_id: str
+    created_at: str
+    device: str
+    user: str
+    role: str
+    commune_code: str
+    review_year: int
+    review_kind: str
+    form_versions: dict[str, list[str]]
+    sequence: int
+    full: bool
+    to: str | None
+    counts: dict[str, int]
+    entries: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.format, "kind": self.kind, "bundle_id": self.bundle_id, "created_at": self.created_at,
+                "device": self.device, "user": self.user, "role": self.role, "commune_code": self.commune_code,
+                "review": {"year": self.review_year, "kind": self.review_kind}, "form_versions": self.form_versions,
+                "sequence": self.sequence, "full": self.full, "to": self.to, "counts": self.counts,
+                "entries": self.entries}
+
+
+@dataclass
+class Contents:
+    manifest: Manifest
+    households: list[HouseholdRecord]
+    actions: list[ReviewAction]
+    source: str
+
+
+def _text(value: Any, where: str, limit: int = 200, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise BundleError(f"must be text of 1–{limit} characters", where)
+    return value
+
+
+def _int(value: Any, where: str, low: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise BundleError(f"must be a whole number ≥ {low}", where)
+    return value
+
+
+def parse_manifest(data: Any, where: str) -> Manifest:
+    if not isinstance(data, dict):
+        raise BundleError("must be a JSON object", where)
+    fmt = data.get("format")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
+        raise BundleError(f"is bundle format {fmt}, newer than this app reads ({FORMAT_VERSION}); update the app",
+                          where)
+    if fmt != FORMAT_VERSION:
+        raise BundleError(f"has an unknown format {fmt!r}", where)
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise BundleError(f"kind must be one of {', '.join(KINDS)}, found {str(kind)[:40]!r}", where)
+    bundle_id = data.get("bundle_id")
+    try:
+        uuidlib.UUID(str(bundle_id))
+    except ValueError:
+        raise BundleError("bundle_id is not a UUID", where) from None
+    review = data.get("review")
+    if not isinstance(review, dict):
+        raise BundleError("review must be an object with year and kind", where)
+    forms = data.get("form_versions")
+    if not isinstance(forms, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
+                                              for v in forms.values()):
+        raise BundleError("form_versions must map a form id to a list of versions", where)
+    counts = data.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                               for v in counts.values()):
+        raise BundleError("counts must map names to whole numbers", where)
+    entries = data.get("entries")
+    if not isinstance(entries, dict) or not all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
+                                                for v in entries.values()):
+        raise BundleError("entries must map each entry name to its SHA-256", where)
+    full = data.get("full")
+    if not isinstance(full, bool):
+        raise BundleError("full must be true or false", where)
+    commune = data.get("commune_code")
+    if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
+        raise BundleError("commune_code must be a 5-digit code", where)
+    return Manifest(fmt, kind, str(bundle_id), _text(data.get("created_at"), f"{where}: created_at", 40),
+                    _text(data.get("device"), f"{where}: device", 64), _text(data.get("user"), f"{where}: user", 64),
+                    _text(data.get("role"), f"{where}: role", 20), commune,
+                    _int(review.get("year"), f"{where}: review.year", 2000),
+                    _text(review.get("kind"), f"{where}: review.kind", 20), forms,
+                    _int(data.get("sequence"), f"{where}: sequence", 1), full,
+                    _text(data.get("to"), f"{where}: to", 64, optional=True), counts, entries)
+
+
+def _revision(data: Any, where: str) -> Revision:
+    if not isinstance(data, dict):
+        raise BundleError("a revision must be an object", where)
+    rid = data.get("id")
+    if not isinstance(rid, str) or not _REV.match(rid):
+        raise BundleError("a revision id must be 1–80 plain characters", where)
+    parent = data.get("parent")
+    if parent is not None and (not isinstance(parent, str) or not _REV.match(parent)):
+        raise BundleError(f"revision {rid}: parent is not a revision id", where)
+    merged = data.get("merged")
+    if merged is not None and (not isinstance(merged, str) or not _REV.match(merged)):
+        raise BundleError(f"revision {rid}: merged is not a revision id", where)
+    return Revision(rid, parent, _text(data.get("device"), f"{where}: revision {rid} device", 64),
+                    _text(data.get("user"), f"{where}: revision {rid} user", 64),
+                    _text(data.get("at"), f"{where}: revision {rid} at", 40), merged)
+
+
+def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str) -> HouseholdRecord:
+    if not isinstance(data, dict):
+        raise BundleError("must be a JSON object", where)
+    uuid = data.get("uuid")
+    if uuid != expected_uuid:
+        raise BundleError(f"says uuid {str(uuid)[:40]!r} but is stored under {expected_uuid}", where)
+    status = data.get("status")
+    if status not in STATUSES:
+        raise BundleError(f"status must be one of {', '.join(STATUSES)}, found {str(status)[:40]!r}", where)
+    owner = _text(data.get("owner"), f"{where}: owner", 64, optional=True)
+    revs = data.get("revisions")
+    if not isinstance(revs, list) or not revs:
+        raise BundleError("must list its revisions", where)
+    revisions = [_revision(r, where) for r in revs]
+    ids = [r.id for r in revisions]
+    if len(set(ids)) != len(ids):
+        raise BundleError("lists a revision twice", where)
+    head = data.get("revision")
+    if head not in ids:
+        raise BundleError("its head revision is not among its revisions", where)
+    known = set(ids)
+    for r in revisions:
+        if r.parent is not None and r.parent not in known:
+            raise BundleError(f"revision {r.id} names a parent {r.parent} the record does not carry", where)
+    document = data.get("document")
+    try:
+        parsed = parse_household(document)
+    except DocumentError as exc:
+        raise BundleError(f"household document: {exc}", where) from None
+    if parsed.uuid != uuid:
+        raise BundleError("the document's uuid differs from the record's", where)
+    if parsed.commune_code not in (None, commune_code):
+        raise BundleError(f"the household belongs to commune {parsed.commune_code}, not {commune_code}", where)
+    audit = data.get("audit", [])
+    if not isinstance(audit, list) or not all(isinstance(a, dict) for a in audit):
+        raise BundleError("audit must be a list of entries", where)
+    for a in audit:
+        for key in ("at", "user", "action"):
+            _text(a.get(key), f"{where}: audit {key}", 200)
+    return HouseholdRecord(uuid, status, owner, head, revisions, document, audit)
+
+
+def parse_actions(data: Any, where: str) -> list[ReviewAction]:
+    if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
+        raise BundleError("must be an object with a list of actions", where)
+    out = []
+    for i, a in enumerate(data["actions"]):
+        w = f"{where}: actions[{i}]"
+        if not isinstance(a, dict):
+            raise BundleError("must be an object", w)
+        if a.get("action") not in ACTIONS:
+            raise BundleError(f"action must be one of {', '.join(ACTIONS)}", w)
+        uuid = a.get("uuid")
+        if not isinstance(uuid, str) or not _UUID.match(uuid):
+            raise BundleError("uuid is not a household UUID", w)
+        comment = a.get("comment") or ""
+        if not isinstance(comment, str) or len(comment) > 4000:
+            raise BundleError("comment must be text of at most 4,000 characters", w)
+        owner = _text(a.get("owner"), f"{w}: owner", 64, optional=True)
+        if a["action"] == "reassign" and owner is None:
+            raise BundleError("a reassignment must name the new owner", w)
+        out.append(ReviewAction(uuid, a["action"], comment, _text(a.get("by"), f"{w}: by", 64),
+                                _text(a.get("at"), f"{w}: at", 40), owner))
+    return out
+
+
+def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> Contents:
+    """Check the manifest against the archive (names, checksums, counts) and parse every record."""
+    src = opened.source
+    manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
+                              f"{src}: manifest.json")
+    if manifest.device != opened.signer.device:
+        raise BundleError(f"the manifest names device {manifest.device} but the bundle is signed by "
+                          f"{opened.signer.device}", f"{src}: manifest.json")
+    if manifest.role != opened.signer.role:
+        raise BundleError(f"the manifest says role {manifest.role} but the signing key is a {opened.signer.role}'s",
+                          f"{src}: manifest.json")
+    expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
+    if manifest.role != expected_role:
+        raise BundleError(f"a {manifest.kind} bundle comes from an {expected_role}, not a {manifest.role}",
+                          f"{src}: manifest.json")
+    names = set(opened.entries) - {"manifest.json"}
+    listed = set(manifest.entries)
+    for name in sorted(names - listed):
+        raise BundleError("is in the archive but not in the manifest (added after signing?)", f"{src}: {name}")
+    for name in sorted(listed - names):
+        raise BundleError("is listed in the manifest but missing from the archive", f"{src}: {name}")
+    for name in sorted(names):
+        if sha256(opened.entries[name]) != manifest.entries[name]:
+            raise BundleError("does not match its checksum in the manifest", f"{src}: {name}")
+    households = []
+    for name in sorted(n for n in names if n.startswith("households/")):
+        where = f"{src}: {name}"
+        data = strict_json(opened.entries[name], where, limits)
+        households.append(parse_household_record(data, where, name[len("households/"):-len(".json")],
+                                                 manifest.commune_code))
+    actions = []
+    if "review.json" in names:
+        actions = parse_actions(strict_json(opened.entries["review.json"], f"{src}: review.json", limits),
+                                f"{src}: review.json")
+    if manifest.counts.get("households") != len(households):
+        raise BundleError(f"the manifest counts {manifest.counts.get('households')} households but the archive "
+                          f"holds {len(households)}", f"{src}: manifest.json")
+    if manifest.counts.get("actions", 0) != len(actions):
+        raise BundleError(f"the manifest counts {manifest.counts.get('actions')} review actions but the archive "
+                          f"holds {len(actions)}", f"{src}: manifest.json")
+    return Contents(manifest, households, actions, src)

@@ -1,0 +1,102 @@
+"""Keys, fingerprints, the signed and encrypted container, read in memory within limits."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from fieldsurvey.errors import BundleError
+from fieldsurvey.sync.container import Limits, open_bundle, pack, strict_json, write_atomically
+from fieldsurvey.sync.keys import Identity, fingerprint, parse_public_key, public_key_text, read_public_key
+
+
+@pytest.fixture(scope="module")
+def ids():
+    return Identity.generate("lan", "enumerator", "02266"), Identity.generate("sup", "supervisor", "02266")
+
+
+def finder(*keys):
+    table = {k.public.fingerprint: k.public for k in keys}
+    return table.get
+
+
+def test_fingerprint_is_short_groups_and_depends_on_both_keys(ids):
+    a, _ = ids
+    fp = a.public.fingerprint
+    groups = fp.split("-")
+    assert len(groups) == 8 and all(len(g) == 4 and g.isalnum() and g.upper() == g for g in groups)
+    assert fingerprint(a.public.sign_key, bytes(32)) != fp
+
+
+def test_key_files_round_trip_and_private_file_is_owner_only(ids, tmp_path):
+    a, _ = ids
+    a.save(tmp_path / "w.keys")
+    assert stat.S_IMODE((tmp_path / "w.keys").stat().st_mode) == 0o600
+    again = Identity.load(tmp_path / "w.keys")
+    assert again.public == a.public
+    (tmp_path / "a.pub").write_text(public_key_text(a.public))
+    assert read_public_key(tmp_path / "a.pub") == a.public
+
+
+def test_a_public_key_file_with_an_edited_key_is_refused(ids):
+    a, s = ids
+    data = a.public.to_dict()
+    data["sign"] = s.public.to_dict()["sign"]
+    with pytest.raises(BundleError, match="fingerprint"):
+        parse_public_key(data, "a.pub")
+
+
+def test_signed_and_encrypted_bundle_opens_only_for_the_recipient(ids):
+    a, s = ids
+    data = pack({"manifest.json": b'{"x": 1}'}, a, s.public)
+    assert b'"x"' not in data  # encrypted: the contents are not readable on the stick
+    opened = open_bundle(data, "b", finder(a), s)
+    assert opened.encrypted and opened.entries == {"manifest.json": b'{"x": 1}'}
+    other = Identity.generate("sup2", "supervisor", "02266")
+    with pytest.raises(BundleError, match="encrypted for another key"):
+        open_bundle(data, "b", finder(a), other)
+
+
+def test_unknown_signer_and_any_flipped_byte_are_refused(ids):
+    a, s = ids
+    data = pack({"manifest.json": b"{}"}, a, None)
+    with pytest.raises(BundleError, match="does not trust"):
+        open_bundle(data, "b", finder(s), s)
+    for pos in (20, len(data) // 2, len(data) - 70, len(data) - 1):
+        bad = bytearray(data)
+        bad[pos] ^= 1
+        with pytest.raises(BundleError):
+            open_bundle(bytes(bad), "b", finder(a), s)
+
+
+def test_limits_refuse_big_files_and_bombs(ids):
+    a, s = ids
+    with pytest.raises(BundleError, match="larger than a bundle may be"):
+        open_bundle(pack({"manifest.json": b"{}"}, a, None), "b", finder(a), s, Limits(max_file=100))
+    bomb = pack({"manifest.json": b" " * 5_000_000}, a, None)
+    with pytest.raises(BundleError, match="archive bomb|more than an entry"):
+        open_bundle(bomb, "b", finder(a), s)
+
+
+def test_strict_json_refuses_duplicates_nan_bad_utf8_and_deep_nesting():
+    with pytest.raises(BundleError, match="appears twice"):
+        strict_json(b'{"a": 1, "a": 2}', "x")
+    with pytest.raises(BundleError, match="not a JSON number"):
+        strict_json(b'{"a": NaN}', "x")
+    with pytest.raises(BundleError, match="UTF-8"):
+        strict_json(b'{"a": "\xff"}', "x")
+    with pytest.raises(BundleError, match="nested"):
+        strict_json(b"[" * 40 + b"]" * 40, "x")
+    assert strict_json('{"tên": "Lò Văn Pả"}'.encode(), "x") == {"tên": "Lò Văn Pả"}
+
+
+def test_write_atomically_leaves_no_partial_file(tmp_path):
+    write_atomically(tmp_path / "b.fsb", b"data")
+    assert [p.name for p in tmp_path.iterdir()] == ["b.fsb"]
+
+
+def test_pack_refuses_names_outside_the_layout(ids):
+    a, _ = ids
+    with pytest.raises(BundleError, match="not a name a bundle may hold"):
+        pack({"../evil.json": b"{}", "manifest.json": b"{}"}, a, None)
