@@ -38,10 +38,10 @@ def settings() -> QSettings:
 
 
 def application() -> QApplication:
-    from fieldsurvey.gui.qt_compat import guard_none
+    from fieldsurvey.gui.qt_compat import guard
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    guard_none(app)
+    guard(app)
     app.setApplicationName("FieldSurvey")
     app.setOrganizationName("FieldSurvey")
     return app

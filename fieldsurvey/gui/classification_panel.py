@@ -44,6 +44,7 @@ class ClassificationPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.setFocusPolicy(Qt.NoFocus)
         self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.ElideNone)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.ResizeToContents)
@@ -57,6 +58,10 @@ class ClassificationPanel(QWidget):
         layout.addWidget(self.missing)
         language.changed.connect(lambda _c: self.retranslate())
         self.retranslate()
+
+    def resizeEvent(self, event) -> None:  # the reasons wrap to the new width
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()
 
     def retranslate(self) -> None:
         self.heading.setText(f"<b>{tr('gui.panel.title')}</b>")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.gui.texts import language, money, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services.gui_support import CLASSES, STATUSES, HouseholdFilter
 
@@ -98,6 +98,7 @@ class HouseholdListView(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([800, 500])
         self.splitter = split
         layout.addWidget(split, 1)
 
@@ -144,6 +145,8 @@ class HouseholdListView(QWidget):
         self.set_choices(self._villages, self._owners)
         self.model.retranslate()
         self._update_counts()
+        if self._sized:
+            self.size_columns()
 
     def current_filter(self) -> HouseholdFilter:
         return HouseholdFilter(village=combo_data(self.village), household_class=combo_data(self.household_class),
@@ -153,13 +156,26 @@ class HouseholdListView(QWidget):
     def apply_filter(self) -> None:
         self._debounce.stop()
         self.model.refresh(self.current_filter())
-        if not self._sized and self.model.rowCount():
+        if not self._sized:
             self._sized = True
-            self.table.resizeColumnsToContents()
+            self.size_columns()
         if self.model.rowCount():
             self.table.selectRow(0)
         else:
             self.detail.show_detail(None)
+
+    def size_columns(self) -> None:
+        """Column widths from the header and a typical long value (never by reading rows: the list may hold
+        100,000 households and only the visible page is fetched)."""
+        fm = self.table.fontMetrics()
+        samples = {"head_name": "Nguyễn Thị Phương Thảo", "village": "Thôn Khuổi Củng", "deprivations": "12",
+                   "income": money(12_345_678), "members": "15", "owner": "enumerator-10", "uuid": "abcdef12",
+                   "class": max((tr(f"class.{c}") for c in CLASSES), key=len),
+                   "status": max((tr(f"gui.status.{s}") for s in STATUSES), key=len)}
+        for c, name in enumerate(self.model.COLUMNS):
+            header = str(self.model.headerData(c, Qt.Horizontal))
+            width = max(fm.horizontalAdvance(header) + 28, fm.horizontalAdvance(samples.get(name, "")) + 16)
+            self.table.setColumnWidth(c, width)
 
     def _update_counts(self) -> None:
         self.counts.setText(tr("gui.list.counts", n=self.model.total()))

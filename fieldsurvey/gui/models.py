@@ -23,6 +23,36 @@ CLASS_COLOURS = {
 }
 
 
+def _role(r: Qt.ItemDataRole) -> int:
+    return int(r.value)
+
+
+_DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND = (
+    _role(Qt.DisplayRole), _role(Qt.UserRole), _role(Qt.ToolTipRole), _role(Qt.FontRole), _role(Qt.TextAlignmentRole),
+    _role(Qt.BackgroundRole), _role(Qt.ForegroundRole))
+_ROLES = frozenset((_DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND))
+_NUMERIC = frozenset(("deprivations", "income", "members"))
+STAND_OUT = ("draft", "returned")   # incomplete drafts and households sent back stand out in the list
+_RIGHT = int((Qt.AlignRight | Qt.AlignVCenter).value)
+_brushes: dict[str, QBrush] = {}
+
+
+def _brush(colour: str) -> QBrush:
+    if colour not in _brushes:
+        _brushes[colour] = QBrush(QColor(colour))
+    return _brushes[colour]
+
+
+def _font(italic: bool = False, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setItalic(italic)
+    f.setBold(bold)
+    return f
+
+
+_FONTS: dict[str, QFont] = {}
+
+
 class HouseholdTableModel(QAbstractTableModel):
     COLUMNS = ("head_name", "village", "class", "deprivations", "income", "members", "status", "owner", "uuid")
     PAGE = 200
@@ -37,6 +67,8 @@ class HouseholdTableModel(QAbstractTableModel):
         self._total = 0
         self._pages: OrderedDict[int, list[HouseholdRow]] = OrderedDict()
         self.pages_loaded = 0  # how many page queries were made (the benchmark and tests read it)
+        if not _FONTS:
+            _FONTS.update(draft=_font(italic=True), returned=_font(bold=True))
 
     # --- loading -------------------------------------------------------------------------------------------------
 
@@ -92,34 +124,30 @@ class HouseholdTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role not in (Qt.DisplayRole, Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole, Qt.ToolTipRole,
-                        Qt.UserRole):
+        # roles compared as plain ints: a view asks for ~10 roles per visible cell on every paint
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.row(index.row())
         if row is None:
             return None
         col = self.COLUMNS[index.column()]
-        if role == Qt.UserRole:
-            return row.uuid
-        if role == Qt.DisplayRole:
+        if role == _DISPLAY:
             return self._text(row, col)
-        if role == Qt.ToolTipRole and col == "status" and row.status in ("draft", "returned"):
-            return tr(f"gui.list.stand_out.{row.status}")
-        if role in (Qt.BackgroundRole, Qt.ForegroundRole):
-            if col == "class" and row.household_class in CLASS_COLOURS:
-                bg, fg = CLASS_COLOURS[row.household_class]
-                return QBrush(QColor(bg if role == Qt.BackgroundRole else fg))
-            if col == "status" and row.status == "returned":
-                return QBrush(QColor("#f8d7da" if role == Qt.BackgroundRole else "#842029"))
-            if col == "status" and row.status == "draft" and role == Qt.ForegroundRole:
-                return QBrush(QColor("#9a5b00"))
-        if role == Qt.FontRole and row.status in ("draft", "returned"):
-            f = QFont()
-            f.setItalic(row.status == "draft")
-            f.setBold(row.status == "returned")
-            return f
+        if role == _USER:
+            return row.uuid
+        if role == _TOOLTIP:
+            return tr(f"gui.list.stand_out.{row.status}") if col == "status" and row.status in STAND_OUT else None
+        if role == _FONT:
+            return _FONTS.get(row.status)
+        if role == _ALIGN:
+            return _RIGHT if col in _NUMERIC else None
+        bg = role == _BACKGROUND
+        if col == "class" and row.household_class in CLASS_COLOURS:
+            return _brush(CLASS_COLOURS[row.household_class][0 if bg else 1])
+        if col == "status" and row.status == "returned":
+            return _brush("#f8d7da" if bg else "#842029")
+        if col == "status" and row.status == "draft" and not bg:
+            return _brush("#9a5b00")
         return None
 
     @staticmethod

@@ -31,9 +31,9 @@ def workspace_file(demo_file, tmp_path) -> Path:
 def _none_guard(qapp):
     """The app's guard against PySide6's lost references to None (fieldsurvey.gui.qt_compat), topped up after
     every test as the app's timer does between events."""
-    from fieldsurvey.gui.qt_compat import guard_none, top_up
+    from fieldsurvey.gui.qt_compat import guard, top_up
 
-    guard_none(qapp)
+    guard(qapp)
     yield
     top_up()
 

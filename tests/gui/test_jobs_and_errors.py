@@ -107,17 +107,26 @@ def test_an_uncaught_exception_opens_the_dialog(qtbot, monkeypatch):
     assert "KeyError" in dialog.message.text()
 
 
-def test_references_to_none_lost_by_pyside_are_given_back(qapp):
-    """PySide6 6.12 on Python 3.11 loses a reference to None per empty QVariant returned; the guard restores them."""
+def test_references_to_none_and_true_lost_by_pyside_are_given_back(qapp):
+    """PySide6 6.12 on Python 3.11 loses a reference to None per empty QVariant returned and one to True per
+    emit() from Python; the guard gives them back (else the app aborts after a few hundred answers)."""
+    from PySide6.QtCore import QObject, Signal
     from PySide6.QtWidgets import QComboBox
 
     from fieldsurvey.gui import qt_compat
 
-    qt_compat.guard_none(qapp)
+    class Sender(QObject):
+        said = Signal(object)
+
+    qt_compat.guard(qapp)
     qt_compat.top_up()
     combo = QComboBox()
     combo.addItem("no data")
+    sender = Sender()
+    sender.said.connect(lambda _v: None)
     for _ in range(5000):
         combo.itemData(0)
+        sender.said.emit(1)
     qt_compat.top_up()
-    assert sys.getrefcount(None) >= qt_compat._baseline
+    for obj in (None, True, False):
+        assert sys.getrefcount(obj) >= qt_compat.baseline(obj)
