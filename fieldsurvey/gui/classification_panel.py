@@ -56,14 +56,14 @@ class ClassificationPanel(QWidget):
             layout.addWidget(w)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.missing)
-        language.changed.connect(lambda _c: self.retranslate())
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self.retranslate()
 
     def resizeEvent(self, event) -> None:  # the reasons wrap to the new width
         super().resizeEvent(event)
         self.table.resizeRowsToContents()
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.heading.setText(f"<b>{tr('gui.panel.title')}</b>")
         self.table.setHorizontalHeaderLabels([tr("gui.panel.col.number"), tr("gui.panel.col.status"),
                                               tr("gui.panel.col.indicator")])

@@ -86,10 +86,10 @@ class DashboardView(QWidget):
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
-        language.changed.connect(lambda _c: self.retranslate())
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self.retranslate()
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.village_box.setTitle(tr("gui.dash.villages"))
         self.people_box.setTitle(tr("gui.dash.enumerators"))
         self.chart_box.setTitle(tr("gui.dash.deprivations"))

@@ -80,7 +80,7 @@ class QuestionnaireView(QWidget):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
-        language.changed.connect(lambda _c: self.retranslate())
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
 
     # --- building -----------------------------------------------------------------------------------------------------
 
@@ -162,7 +162,7 @@ class QuestionnaireView(QWidget):
         self.down_button.clicked.connect(lambda: self._move_current(1))
         return bar
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         if self.session is None:
             return
         for i, section in enumerate(self.session.sections):

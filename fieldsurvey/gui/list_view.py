@@ -30,7 +30,10 @@ class HouseholdDetailPane(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.panel, 1)
         self.detail = None
-        language.changed.connect(lambda _c: self.show_detail(self.detail))
+        language.changed.connect(self._language_changed)  # a bound method: let go when the widget goes
+
+    def _language_changed(self, _language: str) -> None:
+        self.show_detail(self.detail)
 
     def show_detail(self, detail) -> None:
         self.detail = detail
@@ -112,7 +115,7 @@ class HouseholdListView(QWidget):
         self.table.activated.connect(lambda idx: self.open_requested.emit(idx.data(Qt.UserRole)))
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._update_counts)
-        language.changed.connect(lambda _c: self.retranslate())
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._sized = False
         self._villages: list[str] = []
         self._owners: list[str] = []
@@ -137,7 +140,7 @@ class HouseholdListView(QWidget):
         combo.setCurrentIndex(max(i, 0))
         combo.blockSignals(False)
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.search.setPlaceholderText(tr("gui.list.search_hint"))
         self._fill(self.household_class, "gui.list.all_classes",
                    [(c, tr(f"class.{c}")) for c in CLASSES] + [("unclassified", tr("gui.list.unclassified"))])

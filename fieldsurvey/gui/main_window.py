@@ -43,7 +43,7 @@ class StartPage(QWidget):
             lay.addWidget(w)
         lay.addWidget(self.recent, 1)
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.heading.setText(f"<h2>{tr('gui.app.title')}</h2>")
         self.intro.setText(tr("gui.start.intro"))
         self.new_button.setText(tr("gui.start.new") + " (Ctrl+Shift+N)")
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)
         self.form.saved.connect(lambda _u: self._list_dirty())
-        language.changed.connect(lambda _c: self.retranslate())
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._list_stale = False
         self.retranslate()
         self.restore_layout()
@@ -121,6 +121,12 @@ class MainWindow(QMainWindow):
                      A("text_smaller", lambda: self.text_size(-1), QKeySequence.ZoomOut)],
             "language": [A("lang_vi", lambda: self.set_language("vi")),
                          A("lang_en", lambda: self.set_language("en"))],
+            "print": [A("print_sheet", lambda: self.print_document("sheet"), QKeySequence.Print, True),
+                      A("print_sheets", lambda: self.print_document("sheets"), None, True),
+                      A("print_lists", lambda: self.print_document("lists"), None, True),
+                      A("print_certificates", lambda: self.print_document("certificates"), None, True),
+                      A("print_summary", lambda: self.print_document("summary"), None, True), None,
+                      A("export_xlsx", lambda: self.print_document("xlsx"), None, True)],
             "help": [A("shortcuts", self.show_shortcuts, "F1"), A("log_file", self.show_log_path)],
         }
         self.actions_by_key["next_section"].setShortcutContext(Qt.WidgetShortcut)
@@ -139,7 +145,7 @@ class MainWindow(QMainWindow):
                 else:
                     menu.addAction(a)
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.setWindowTitle(f"{tr('gui.app.title')} — {self.workspace.title()}" if self.workspace.ws
                             else tr("gui.app.title"))
         for name, menu in self.menus.items():
@@ -287,6 +293,44 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
 
         run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self, on_done=done)
+
+    def print_document(self, kind: str, out: Path | None = None):
+        """Print (to a PDF, or an Excel workbook) through the printing service, as a job with progress and cancel.
+        "sheet": the household open or selected; "sheets"/"lists"/"certificates": the village picked in the list's
+        filter, else the whole commune; "summary"/"xlsx": the commune."""
+        from fieldsurvey.services import printing
+
+        if self.workspace.path is None:
+            return None
+        village = combo_data(self.list_view.village)
+        household = None
+        if kind == "sheet":
+            household = (self.form.uuid if self.current_view() == "form" and self.form.stored
+                         else self.list_view.current_uuid())
+            if household is None:
+                return None
+        suffix = ".xlsx" if kind == "xlsx" else ".pdf"
+        if out is None:
+            name = f"{kind}-{(household or '')[:8] or village or self.workspace.ws.info.commune_code}{suffix}"
+            chosen, _ = QFileDialog.getSaveFileName(self, tr(f"gui.action.print_{kind}" if kind != "xlsx"
+                                                             else "gui.action.export_xlsx"),
+                                                    str(Path(self.workspace.path).parent / name), f"*{suffix}")
+            if not chosen:
+                return None
+            out = Path(chosen)
+        lang = language.code
+        path = self.workspace.path
+        jobs = {"sheet": lambda: printing.print_sheets(path, out, household=household, lang=lang),
+                "sheets": lambda: printing.print_sheets(path, out, village=village, lang=lang),
+                "lists": lambda: printing.print_lists(path, out, village=village, lang=lang),
+                "certificates": lambda: printing.print_certificates(path, out, village=village, lang=lang),
+                "summary": lambda: printing.print_summary(path, out, lang=lang),
+                "xlsx": lambda: printing.export_xlsx(path, out, lang=lang)}
+
+        def done(n) -> None:
+            self.statusBar().showMessage(tr("gui.job.printed", path=str(out), n=n), 10000)
+
+        return run_job(jobs[kind](), tr("gui.job.print"), self, on_done=done)
 
     def load_dashboard(self, wait: bool = False) -> None:
         if self.workspace.path is None:

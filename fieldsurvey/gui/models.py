@@ -175,7 +175,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self.sort_key, self.descending = key, order == Qt.DescendingOrder
         self.refresh()
 
-    def retranslate(self) -> None:
+    def retranslate(self, _language: str = "") -> None:
         self.headerDataChanged.emit(Qt.Horizontal, 0, len(self.COLUMNS) - 1)
         if self._total:
             self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(self.COLUMNS) - 1))
