@@ -58,6 +58,8 @@ def _table(name: str) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
     t.horizontalHeader().setStretchLastSection(True)
+    t.setFocusPolicy(Qt.NoFocus)
+    t.setSelectionMode(QAbstractItemView.NoSelection)
     return t
 
 
@@ -82,8 +84,8 @@ class DashboardView(QWidget):
         grid.addWidget(self.chart_box, 0, 1)
         grid.addWidget(self.people_box, 1, 0)
         grid.addWidget(self.af_box, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(1, 2)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
@@ -121,7 +123,7 @@ class DashboardView(QWidget):
         rows.append([tr("gui.dash.total"), n, totals[1], totals[2], totals[2] / n if n else 0, totals[3],
                      totals[3] / n if n else 0, totals[4]])
         self._fill(self.villages, heads, rows, rate_cols=(4, 6))
-        heads = [tr("gui.dash.col.enumerator"), tr("gui.dash.col.households"), tr("gui.dash.col.done"),
+        heads = [tr("gui.dash.col.enumerator"), tr("gui.dash.col.households"), tr("gui.dash.col.finished"),
                  tr("gui.dash.col.share_done")] + [tr(f"gui.status.{s}") for s in
                                                    ("draft", "complete", "submitted", "approved", "returned")]
         rows = []

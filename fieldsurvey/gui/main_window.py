@@ -252,9 +252,12 @@ class MainWindow(QMainWindow):
         if self.workspace.ws is None:
             self.status_label.setText(tr("gui.status_bar.no_workspace"))
             return
-        self.status_label.setText(tr("gui.status_bar.workspace", title=self.workspace.title(),
-                                     n=self.workspace.count(gui_support.HouseholdFilter()),
-                                     enumerator=self.workspace.ws.meta("enumerator") or "—"))
+        text = tr("gui.status_bar.workspace", title=self.workspace.title(),
+                  n=self.workspace.count(gui_support.HouseholdFilter()))
+        enumerator = self.workspace.ws.meta("enumerator")
+        if enumerator:
+            text += " · " + tr("gui.status_bar.enumerator", name=enumerator)
+        self.status_label.setText(text)
 
     # --- households ---------------------------------------------------------------------------------------------------
 
