@@ -3,7 +3,7 @@ unknown and the reason, and what is still missing. Shows a `Classification`; dec
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -56,12 +56,14 @@ class ClassificationPanel(QWidget):
             layout.addWidget(w)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.missing)
+        self.table.viewport().installEventFilter(self)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self.retranslate()
 
-    def resizeEvent(self, event) -> None:  # the reasons wrap to the new width
-        super().resizeEvent(event)
-        self.table.resizeRowsToContents()
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table.viewport() and event.type() in (QEvent.Resize, QEvent.Show):
+            self.table.resizeRowsToContents()  # the reasons wrap to the width the table has now
+        return False
 
     def retranslate(self, _language: str = "") -> None:
         self.heading.setText(f"<b>{tr('gui.panel.title')}</b>")

@@ -109,7 +109,7 @@ class DashboardView(QWidget):
         lang = language.code
         heads = [tr("gui.dash.col.village"), tr("gui.dash.col.households"), tr("gui.dash.col.done"),
                  tr("class.poor"), tr("gui.dash.col.rate"), tr("class.near_poor"), tr("gui.dash.col.rate"),
-                 tr("class.average")]
+                 tr("gui.dash.col.average")]
         rows = []
         totals = [0] * 5
         for village, classes in d.villages:
