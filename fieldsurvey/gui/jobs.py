@@ -70,6 +70,16 @@ class JobHandle(QObject):
         return not self._finished.is_set()
 
 
+running: set[JobHandle] = set()
+
+
+def cancel_all(wait_ms: int = 5000) -> None:
+    """Cancel every running job and wait (a while) for the workers to stop between two steps — on closing."""
+    for handle in list(running):
+        handle.cancel()
+    QThreadPool.globalInstance().waitForDone(wait_ms)
+
+
 def run_job(job: Job, title: str, parent: QWidget | None = None,
             on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
@@ -97,6 +107,7 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
 
     def close_dialog() -> None:
         handle._finished.set()
+        running.discard(handle)
         if dialog is not None:
             dialog.canceled.disconnect(handle.cancel)
             dialog.close()
@@ -129,5 +140,6 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
     signals.finished.connect(finished, Qt.QueuedConnection)
     signals.failed.connect(failed, Qt.QueuedConnection)
     signals.cancelled.connect(cancelled, Qt.QueuedConnection)
+    running.add(handle)
     (pool or QThreadPool.globalInstance()).start(_Task(job, signals, handle._cancel))
     return handle

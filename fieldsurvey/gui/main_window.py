@@ -390,6 +390,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event) -> None:
+        from fieldsurvey.gui.jobs import cancel_all
+
+        cancel_all()
         self.save_layout()
         self.workspace.close()
         super().closeEvent(event)

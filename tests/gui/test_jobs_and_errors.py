@@ -130,3 +130,26 @@ def test_references_to_none_and_true_lost_by_pyside_are_given_back(qapp):
     qt_compat.top_up()
     for obj in (None, True, False):
         assert sys.getrefcount(obj) >= qt_compat.baseline(obj)
+
+
+def test_closing_the_window_cancels_running_jobs(window):
+    from fieldsurvey.gui.jobs import run_job, running
+
+    closed: list = []
+    started = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            started.set()
+            while True:
+                i += 1
+                yield Progress(i, 0, "working")
+        finally:
+            closed.append(True)
+
+    handle = run_job(endless(), "Đếm", window)
+    assert handle in running
+    assert started.wait(5)
+    window.close()
+    assert closed == [True]

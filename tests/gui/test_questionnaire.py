@@ -174,3 +174,16 @@ def test_a_required_answer_left_empty_is_flagged_and_next_error_goes_there(windo
     assert focused_name() == "livelihood_agriculture"
     msg = form.fields["identification"]["village"].message
     assert msg.isVisibleTo(form) and msg.text() == "Bắt buộc trả lời"
+
+
+def test_english_at_run_time_relabels_the_questionnaire_and_panel(window, workspace_file):
+    window.open_workspace(workspace_file)
+    window.open_household(window.model.row(0).uuid)
+    form = window.form_view
+    label = form.fields["identification"]["village"].label
+    assert label.text().startswith("Thôn")
+    badge_vi = form.panel.badge.text()
+    window.actions_by_key["lang_en"].trigger()
+    assert label.text().startswith("Village")
+    assert form.panel.badge.text() != badge_vi and form.panel.badge.text()
+    assert form.navigator.item(0).text().startswith("1. Identification")
