@@ -1,5 +1,359 @@
-"""Commands for sync bundles and keys: export, import, keys. Imported by fieldsurvey.cli; registers on `main`."""
+"""Commands for sync bundles and keys: init, keys, export, import, conflicts, duplicates, approve, return, assign,
+todo, history. Imported by fieldsurvey.cli; registers on `main`. Every command is a thin shell over
+fieldsurvey/services/sync.py."""
 
 from __future__ import annotations
 
-from fieldsurvey.cli import main  # noqa: F401
+import json
+from pathlib import Path
+
+import click
+
+from fieldsurvey.cli import echo_json, fail, main, run_job
+from fieldsurvey.errors import FieldSurveyError
+
+_WS = click.Path(dir_okay=False, path_type=Path)
+_EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.command()
+@click.argument("file", type=_WS)
+@click.option("--user", required=True, help="Who works on this installation (letters, digits, . _ -).")
+@click.option("--role", type=click.Choice(["enumerator", "supervisor"]), required=True)
+@click.option("--commune", "commune_code", help="5-digit commune code (needed when FILE does not exist yet).")
+@click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
+@click.option("--villages", default=0, type=click.IntRange(0, 500), help="Number of villages to create.")
+@click.option("--device", help="Device id (default: a new random one).")
+def init(file: Path, user: str, role: str, commune_code: str | None, year: int, villages: int,
+         device: str | None) -> None:
+    """Give workspace FILE an identity for sync (device id and keys in FILE.keys), creating FILE if needed.
+
+    \b
+    An enumerator and a supervisor then swap public keys:
+      fieldsurvey keys export FILE --out me.fskey
+      fieldsurvey keys trust FILE their.fskey      (after comparing its fingerprint)
+    """
+    from fieldsurvey.services.sync import init_workspace
+
+    try:
+        ident = init_workspace(file, user, role, commune_code, year, villages, device)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
+    click.echo(f"fingerprint {ident.public.fingerprint}")
+
+
+@main.group()
+def keys() -> None:
+    """Export, trust and show public keys (compare fingerprints by eye, e.g. read aloud by phone)."""
+
+
+@keys.command("export")
+@click.argument("file", type=_EXISTING)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Key file to write.")
+def keys_export(file: Path, out: Path) -> None:
+    """Write this workspace's public key to a small file to hand over."""
+    from fieldsurvey.services.sync import export_key
+
+    try:
+        key = export_key(file, out)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"{out}: {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
+
+
+@keys.command("trust")
+@click.argument("file", type=_EXISTING)
+@click.argument("key_file", type=_EXISTING)
+@click.option("--fingerprint", "expected", help="The fingerprint read out by its owner; refused if it differs.")
+def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
+    """Trust the public key in KEY_FILE: bundles it signs are accepted, bundles to it are encrypted."""
+    from fieldsurvey.errors import BundleError
+    from fieldsurvey.services.sync import trust
+    from fieldsurvey.sync.keys import read_public_key
+
+    try:
+        if expected is not None:
+            key = read_public_key(key_file)
+            if "".join(expected.upper().split()).replace("-", "") != key.fingerprint.replace("-", ""):
+                raise BundleError(f"its fingerprint is {key.fingerprint}, not the one given; do not trust it",
+                                  str(key_file))
+        key = trust(file, key_file)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
+
+
+@keys.command("show")
+@click.argument("file", type=_EXISTING)
+@click.option("--json", "as_json", is_flag=True)
+def keys_show(file: Path, as_json: bool) -> None:
+    """Show this workspace's fingerprint and the keys it trusts."""
+    from fieldsurvey.services.sync import identity_of, trusted
+
+    try:
+        me = identity_of(file)
+        others = trusted(file)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json({"device": me.device, "user": me.user, "role": me.role, "fingerprint": me.public.fingerprint,
+                   "trusted": others})
+        return
+    click.echo(f"this workspace: {me.role} {me.user}, device {me.device}\nfingerprint {me.public.fingerprint}")
+    for k in others:
+        click.echo(f"trusts {k['role']:<10} {k['user']:<16} {k['device']:<18} {k['fingerprint']}")
+
+
+@main.command("export")
+@click.argument("file", type=_EXISTING)
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="Bundle file to write, or a folder (the name then says who, what and when).")
+@click.option("--all", "full", is_flag=True, help="Everything, not only what changed since the last export.")
+@click.option("--to", "to", help="Recipient: a trusted key file, device id or user name (encrypts to it). "
+                                 "An enumerator's default is the one trusted supervisor.")
+@click.option("--json", "as_json", is_flag=True)
+def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool) -> None:
+    """Write a sync bundle: an enumerator's hand-in, or a supervisor's return bundle (--to ENUMERATOR)."""
+    from fieldsurvey.services.sync import export_bundle
+
+    try:
+        r = export_bundle(file, out, full, to)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json({"path": str(r.path), "bundle_id": r.bundle_id, "sequence": r.sequence,
+                   "households": r.households, "actions": r.actions, "encrypted": r.encrypted, "full": r.full})
+        return
+    click.echo(f"{r.path}: bundle {r.sequence}, {r.households} households, {r.actions} review actions"
+               f"{', encrypted' if r.encrypted else ', NOT encrypted (no recipient key known)'}")
+
+
+@main.command("import")
+@click.argument("file", type=_EXISTING)
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--quiet", is_flag=True)
+def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+    """Import bundles (files, or folders of *.fsbundle) into workspace FILE, each all or nothing.
+
+    Exits with status 1 if any bundle was refused (the others are still imported)."""
+    from fieldsurvey.services.sync import SUFFIX, import_bundles
+
+    paths: list[Path] = []
+    for b in bundles:
+        paths.extend(sorted(b.glob(f"*{SUFFIX}")) if b.is_dir() else [b])
+    try:
+        reports = run_job(import_bundles(file, paths), quiet or as_json)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json([r.to_dict() for r in reports])
+    else:
+        for r in reports:
+            if r.status == "refused":
+                click.echo(f"REFUSED {r.message}")
+                continue
+            if r.status == "already":
+                click.echo(f"{r.file}: {r.message}")
+                continue
+            c = r.counts
+            click.echo(f"{r.file}: {r.kind} {r.sequence} from {r.user} ({r.device}) — new {c['new']}, updated "
+                       f"{c['updated']}, unchanged {c['unchanged']}, conflicts {c['conflicts']}, refused "
+                       f"{c['refused']}, likely duplicates {r.duplicates}, review actions {r.actions}")
+            for x in r.refused:
+                click.echo(f"  refused {x['uuid']}: {x['reason']}")
+            if r.older:
+                click.echo("  older than a bundle already imported from this device: only what was not "
+                           "superseded was taken")
+            if r.missing_sequences:
+                click.echo(f"  not yet imported from {r.device}: bundle(s) "
+                           f"{', '.join(map(str, r.missing_sequences))}")
+    if any(r.status == "refused" for r in reports):
+        raise SystemExit(1)
+
+
+@main.group()
+def conflicts() -> None:
+    """List and settle conflicts (two lines of work on one household from the same parent)."""
+
+
+@conflicts.command("list")
+@click.argument("file", type=_EXISTING)
+@click.option("--all", "show_all", is_flag=True, help="Settled ones too.")
+@click.option("--json", "as_json", is_flag=True)
+def conflicts_list(file: Path, show_all: bool, as_json: bool) -> None:
+    from fieldsurvey.services.sync import list_conflicts
+
+    try:
+        rows = list_conflicts(file, not show_all)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json(rows)
+        return
+    for c in rows:
+        click.echo(f"#{c['id']} {c['uuid']} {c['head_name'] or ''} ({c['village'] or ''}) from {c['from']}"
+                   f"{' — settled' if c['resolved_at'] else ''}")
+        for d in c["differences"]:
+            click.echo(f"    {d['field']}: here {json.dumps(d['local'], ensure_ascii=False)} | incoming "
+                       f"{json.dumps(d['incoming'], ensure_ascii=False)}")
+    if not rows:
+        click.echo("no open conflicts")
+
+
+@conflicts.command("resolve")
+@click.argument("file", type=_EXISTING)
+@click.argument("conflict_id", type=int)
+@click.option("--field", "fields", multiple=True, metavar="FIELD=local|incoming",
+              help="One choice per differing field (repeat).")
+@click.option("--take", type=click.Choice(["local", "incoming"]), help="The side for every field not chosen.")
+def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], take: str | None) -> None:
+    """Settle conflict CONFLICT_ID field by field."""
+    from fieldsurvey.errors import BundleError
+    from fieldsurvey.services.sync import resolve_conflict
+
+    try:
+        choices = {}
+        for f in fields:
+            name, sep, side = f.rpartition("=")
+            if not sep:
+                raise BundleError("write FIELD=local or FIELD=incoming", f)
+            choices[name] = side
+        out = resolve_conflict(file, conflict_id, choices, take)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"settled: household {out['uuid']} is now revision {out['revision']}")
+
+
+@main.group()
+def duplicates() -> None:
+    """Likely duplicate households (same ID number, or same head name + birth year + village)."""
+
+
+@duplicates.command("list")
+@click.argument("file", type=_EXISTING)
+@click.option("--json", "as_json", is_flag=True)
+def duplicates_list(file: Path, as_json: bool) -> None:
+    from fieldsurvey.services.sync import list_duplicates
+
+    try:
+        rows = list_duplicates(file)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json(rows)
+        return
+    for d in rows:
+        click.echo(f"#{d['id']} {d['reason']}: {d['uuid_a']} {d['head_a'] or ''} ({d['village_a'] or ''})  ~  "
+                   f"{d['uuid_b']} {d['head_b'] or ''} ({d['village_b'] or ''})")
+    if not rows:
+        click.echo("no likely duplicates")
+
+
+@duplicates.command("merge")
+@click.argument("file", type=_EXISTING)
+@click.argument("pair_id", type=int)
+@click.option("--keep", required=True, help="UUID of the household that stays.")
+def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
+    """Merge a flagged pair: --keep stays, the other is marked merged into it (its history is kept)."""
+    from fieldsurvey.services.sync import decide_duplicate
+
+    try:
+        out = decide_duplicate(file, pair_id, "merge", keep)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"merged {out['merged']} into {out['kept']}")
+
+
+@duplicates.command("keep-apart")
+@click.argument("file", type=_EXISTING)
+@click.argument("pair_id", type=int)
+def duplicates_apart(file: Path, pair_id: int) -> None:
+    """Two different families after all: the pair is not flagged again."""
+    from fieldsurvey.services.sync import decide_duplicate
+
+    try:
+        decide_duplicate(file, pair_id, "apart")
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"pair {pair_id} kept apart")
+
+
+def _review(file: Path, uuids: tuple[str, ...], action: str, comment: str, owner: str | None = None) -> None:
+    from fieldsurvey.services.sync import review
+
+    try:
+        n = review(file, list(uuids), action, comment, owner)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"{action}: {n} household(s); sent with the next return bundle")
+
+
+@main.command()
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--comment", default="")
+def approve(file: Path, uuids: tuple[str, ...], comment: str) -> None:
+    """Approve households (supervisor)."""
+    _review(file, uuids, "approve", comment)
+
+
+@main.command("return")
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--comment", required=True, help="What the enumerator should fix.")
+def return_cmd(file: Path, uuids: tuple[str, ...], comment: str) -> None:
+    """Return households to their enumerator with a comment (supervisor)."""
+    _review(file, uuids, "return", comment)
+
+
+@main.command()
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--to", "owner", required=True, help="The enumerator (user name) who takes them over.")
+@click.option("--comment", default="")
+def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None:
+    """Reassign households to another enumerator (supervisor); one owner at a time."""
+    _review(file, uuids, "reassign", comment, owner)
+
+
+@main.command()
+@click.argument("file", type=_EXISTING)
+@click.option("--json", "as_json", is_flag=True)
+def todo(file: Path, as_json: bool) -> None:
+    """The enumerator's to-do list: households returned with a comment, or newly assigned."""
+    from fieldsurvey.services.sync import todo as todo_list
+
+    try:
+        rows = todo_list(file)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        what = "returned" if r["action"] == "return" else "assigned to you"
+        click.echo(f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what} by {r['by_user']} — "
+                   f"{r['comment']}")
+    if not rows:
+        click.echo("nothing to do")
+
+
+@main.command()
+@click.argument("file", type=_EXISTING)
+@click.argument("uuid")
+@click.option("--json", "as_json", is_flag=True)
+def history(file: Path, uuid: str, as_json: bool) -> None:
+    """Who changed what and when, for one household."""
+    from fieldsurvey.services.sync import history as household_history
+
+    try:
+        rows = household_history(file, uuid)
+    except FieldSurveyError as exc:
+        fail(exc)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['at']}  {r['user']:<14} {r['device']:<18} {r['action']:<12} {r.get('detail') or ''}")

@@ -1,4 +1,272 @@
 """Tables and queries of the sync area (bundles seen, device sequences, trusted keys, conflicts, duplicates,
-review comments). Migrations defined here with `fieldsurvey.storage.migrations.migration` run after the core ones."""
+review comments). Migrations defined here with `fieldsurvey.storage.migrations.migration` run after the core ones.
+
+All SQL of the sync area lives here; fieldsurvey/sync and fieldsurvey/services/sync.py call these functions. None
+of them opens a transaction: the caller wraps an import in one `db.atomic()` so it is all or nothing.
+"""
 
 from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from fieldsurvey.storage.migrations import migration
+
+
+@migration("s001_sync_tables")
+def _sync_tables(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE sync_keys (
+        fingerprint TEXT PRIMARY KEY, device TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
+        commune_code TEXT NOT NULL, sign_key TEXT NOT NULL, encrypt_key TEXT NOT NULL, trusted_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX sync_keys_device ON sync_keys(device)")
+    # Every bundle this workspace has applied (hand-ins on the supervisor's side, returns on the enumerator's).
+    db.execute("""CREATE TABLE sync_bundles (
+        bundle_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device TEXT NOT NULL, user TEXT NOT NULL,
+        sequence INTEGER NOT NULL, created_at TEXT NOT NULL, imported_at TEXT NOT NULL, file_name TEXT,
+        report TEXT)""")
+    db.execute("CREATE UNIQUE INDEX sync_bundles_seq ON sync_bundles(device, sequence)")
+    # Every bundle this workspace has written, numbered from 1 (the sequence the other side checks for gaps).
+    db.execute("""CREATE TABLE sync_exports (
+        sequence INTEGER PRIMARY KEY, bundle_id TEXT NOT NULL, kind TEXT NOT NULL, to_device TEXT,
+        full INTEGER NOT NULL, households INTEGER NOT NULL, created_at TEXT NOT NULL, file_name TEXT)""")
+    # The revision of each household last sent to each recipient ('' = whoever): what "since the last export" means.
+    db.execute("""CREATE TABLE sync_sent (
+        uuid TEXT NOT NULL, to_device TEXT NOT NULL, revision TEXT NOT NULL, PRIMARY KEY (uuid, to_device))""")
+    db.execute("""CREATE TABLE sync_conflicts (
+        id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, local_revision TEXT, incoming_revision TEXT NOT NULL,
+        incoming_document TEXT NOT NULL, incoming_status TEXT, incoming_owner TEXT, incoming_revisions TEXT NOT NULL,
+        device TEXT NOT NULL, user TEXT NOT NULL, bundle_id TEXT NOT NULL, created_at TEXT NOT NULL,
+        resolved_at TEXT, resolved_by TEXT, resolution TEXT, UNIQUE (uuid, incoming_revision))""")
+    db.execute("""CREATE TABLE sync_duplicates (
+        id INTEGER PRIMARY KEY, uuid_a TEXT NOT NULL, uuid_b TEXT NOT NULL, reason TEXT NOT NULL,
+        key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', decided_by TEXT, decided_at TEXT,
+        created_at TEXT NOT NULL, UNIQUE (uuid_a, uuid_b))""")
+    db.execute("""CREATE TABLE sync_dup_keys (
+        key TEXT NOT NULL, uuid TEXT NOT NULL, PRIMARY KEY (key, uuid))""")
+    # Review actions: written by the supervisor ('out', sent in the next return bundle) or received by the
+    # enumerator ('in', shown as a to-do until done).
+    db.execute("""CREATE TABLE sync_review (
+        id INTEGER PRIMARY KEY, direction TEXT NOT NULL, uuid TEXT NOT NULL, action TEXT NOT NULL,
+        comment TEXT NOT NULL DEFAULT '', by_user TEXT NOT NULL, at TEXT NOT NULL, owner TEXT,
+        recipient TEXT, bundle_id TEXT, done_at TEXT)""")
+    db.execute("CREATE INDEX sync_review_uuid ON sync_review(uuid)")
+    # A revision that settles a conflict has a second parent: the incoming revision it took fields from.
+    db.execute("CREATE TABLE sync_merges (revision TEXT PRIMARY KEY, merged TEXT NOT NULL)")
+
+
+# --- trusted keys -----------------------------------------------------------------------------------------------
+
+def trust_key(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db["sync_keys"].insert(row, pk="fingerprint", replace=True)
+
+
+def trusted_key(db: sqlite_utils.Database, fingerprint: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM sync_keys WHERE fingerprint = ?", [fingerprint]))
+    return rows[0] if rows else None
+
+
+def trusted_keys(db: sqlite_utils.Database, role: str | None = None) -> list[dict[str, Any]]:
+    if role:
+        return list(db.query("SELECT * FROM sync_keys WHERE role = ? ORDER BY user, device", [role]))
+    return list(db.query("SELECT * FROM sync_keys ORDER BY role, user, device"))
+
+
+def forget_key(db: sqlite_utils.Database, fingerprint: str) -> int:
+    return db.execute("DELETE FROM sync_keys WHERE fingerprint = ?", [fingerprint]).rowcount
+
+
+# --- bundles seen and written --------------------------------------------------------------------------------------
+
+def bundle_seen(db: sqlite_utils.Database, bundle_id: str) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM sync_bundles WHERE bundle_id = ?", [bundle_id]))
+    return rows[0] if rows else None
+
+
+def device_sequences(db: sqlite_utils.Database, device: str) -> list[int]:
+    return [r[0] for r in db.execute("SELECT sequence FROM sync_bundles WHERE device = ? ORDER BY sequence",
+                                     [device])]
+
+
+def last_sequence(db: sqlite_utils.Database, device: str) -> int:
+    return db.execute("SELECT COALESCE(MAX(sequence), 0) FROM sync_bundles WHERE device = ?", [device]).fetchone()[0]
+
+
+def record_bundle(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db.execute("INSERT INTO sync_bundles (bundle_id, kind, device, user, sequence, created_at, imported_at, "
+               "file_name, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [row["bundle_id"], row["kind"], row["device"], row["user"], row["sequence"], row["created_at"],
+                row["imported_at"], row.get("file_name"), json.dumps(row.get("report") or {}, ensure_ascii=False)])
+
+
+def bundles(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM sync_bundles ORDER BY imported_at, device, sequence"))
+
+
+def next_export_sequence(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT COALESCE(MAX(sequence), 0) + 1 FROM sync_exports").fetchone()[0]
+
+
+def record_export(db: sqlite_utils.Database, row: dict[str, Any], sent: Iterable[tuple[str, str, str]]) -> None:
+    db["sync_exports"].insert(row, pk="sequence")
+    db.conn.executemany("INSERT OR REPLACE INTO sync_sent (uuid, to_device, revision) VALUES (?, ?, ?)", list(sent))
+
+
+def sent_revisions(db: sqlite_utils.Database, to_device: str) -> dict[str, str]:
+    return dict(db.execute("SELECT uuid, revision FROM sync_sent WHERE to_device = ?", [to_device]).fetchall())
+
+
+def exports(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM sync_exports ORDER BY sequence"))
+
+
+# --- conflicts --------------------------------------------------------------------------------------------------
+
+def add_conflict(db: sqlite_utils.Database, row: dict[str, Any]) -> bool:
+    """Keep the incoming side of a conflict. False if this very revision is already kept."""
+    cur = db.execute(
+        "INSERT OR IGNORE INTO sync_conflicts (uuid, local_revision, incoming_revision, incoming_document, "
+        "incoming_status, incoming_owner, incoming_revisions, device, user, bundle_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row["uuid"], row["local_revision"], row["incoming_revision"], row["incoming_document"],
+         row["incoming_status"], row["incoming_owner"], row["incoming_revisions"], row["device"], row["user"],
+         row["bundle_id"], row["created_at"]])
+    return cur.rowcount == 1
+
+
+def conflict_revisions(db: sqlite_utils.Database, uuids: Iterable[str]) -> dict[str, set[str]]:
+    """Incoming revisions already kept as conflicts (open or settled), per household."""
+    out: dict[str, set[str]] = {}
+    for chunk in _chunks(list(uuids)):
+        q = ",".join("?" * len(chunk))
+        for uuid, rev in db.execute(f"SELECT uuid, incoming_revision FROM sync_conflicts WHERE uuid IN ({q})",
+                                    chunk):
+            out.setdefault(uuid, set()).add(rev)
+    return out
+
+
+def conflicts(db: sqlite_utils.Database, open_only: bool = True) -> list[dict[str, Any]]:
+    where = "WHERE resolved_at IS NULL" if open_only else ""
+    return list(db.query(f"SELECT c.*, h.head_name, h.village FROM sync_conflicts c "
+                         f"LEFT JOIN households h ON h.uuid = c.uuid {where} ORDER BY c.id"))
+
+
+def conflict(db: sqlite_utils.Database, conflict_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id]))
+    return rows[0] if rows else None
+
+
+def settle_conflict(db: sqlite_utils.Database, conflict_id: int, by: str, at: str, resolution: dict) -> None:
+    db.execute("UPDATE sync_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
+               [at, by, json.dumps(resolution, ensure_ascii=False), conflict_id])
+
+
+def open_conflict_count(db: sqlite_utils.Database, uuid: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM sync_conflicts WHERE uuid = ? AND resolved_at IS NULL",
+                      [uuid]).fetchone()[0]
+
+
+def add_merge(db: sqlite_utils.Database, revision: str, merged: str) -> None:
+    db.execute("INSERT OR REPLACE INTO sync_merges (revision, merged) VALUES (?, ?)", [revision, merged])
+
+
+def merges(db: sqlite_utils.Database, revisions: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(revisions)):
+        q = ",".join("?" * len(chunk))
+        out.update(db.execute(f"SELECT revision, merged FROM sync_merges WHERE revision IN ({q})", chunk).fetchall())
+    return out
+
+
+# --- duplicates -------------------------------------------------------------------------------------------------
+
+def index_duplicate_keys(db: sqlite_utils.Database, rows: list[tuple[str, str]], created_at: str) -> int:
+    """Record (key, uuid) pairs and flag every pair of different households sharing a key. Returns the number of
+    new flags. A pair decided before (merged or kept apart) is not flagged again."""
+    if not rows:
+        return 0
+    db.conn.executemany("INSERT OR IGNORE INTO sync_dup_keys (key, uuid) VALUES (?, ?)", rows)
+    before = db.execute("SELECT COUNT(*) FROM sync_duplicates").fetchone()[0]
+    keys = sorted({k for k, _ in rows})
+    for chunk in _chunks(keys):
+        q = ",".join("?" * len(chunk))
+        db.execute(
+            "INSERT OR IGNORE INTO sync_duplicates (uuid_a, uuid_b, reason, key, created_at) "
+            "SELECT a.uuid, b.uuid, substr(a.key, 1, instr(a.key, ':') - 1), a.key, ? FROM sync_dup_keys a "
+            f"JOIN sync_dup_keys b ON a.key = b.key AND a.uuid < b.uuid WHERE a.key IN ({q})", [created_at, *chunk])
+    return db.execute("SELECT COUNT(*) FROM sync_duplicates").fetchone()[0] - before
+
+
+def duplicates(db: sqlite_utils.Database, open_only: bool = True) -> list[dict[str, Any]]:
+    where = "WHERE d.status = 'open'" if open_only else ""
+    return list(db.query(
+        "SELECT d.*, a.head_name AS head_a, a.village AS village_a, b.head_name AS head_b, b.village AS village_b "
+        f"FROM sync_duplicates d LEFT JOIN households a ON a.uuid = d.uuid_a LEFT JOIN households b "
+        f"ON b.uuid = d.uuid_b {where} ORDER BY d.id"))
+
+
+def duplicate(db: sqlite_utils.Database, dup_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM sync_duplicates WHERE id = ?", [dup_id]))
+    return rows[0] if rows else None
+
+
+def decide_duplicate(db: sqlite_utils.Database, dup_id: int, status: str, by: str, at: str) -> None:
+    db.execute("UPDATE sync_duplicates SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+               [status, by, at, dup_id])
+
+
+def drop_duplicate_keys(db: sqlite_utils.Database, uuid: str) -> None:
+    db.execute("DELETE FROM sync_dup_keys WHERE uuid = ?", [uuid])
+
+
+# --- review actions ---------------------------------------------------------------------------------------------
+
+def add_review(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    db.conn.executemany(
+        "INSERT INTO sync_review (direction, uuid, action, comment, by_user, at, owner, recipient, bundle_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(r["direction"], r["uuid"], r["action"], r.get("comment") or "", r["by_user"], r["at"], r.get("owner"),
+          r.get("recipient"), r.get("bundle_id")) for r in rows])
+
+
+def unsent_reviews(db: sqlite_utils.Database, recipient: str) -> list[dict[str, Any]]:
+    """The supervisor's review actions not yet sent to this enumerator (user name)."""
+    return list(db.query("SELECT * FROM sync_review WHERE direction = 'out' AND bundle_id IS NULL AND recipient = ? "
+                         "ORDER BY id", [recipient]))
+
+
+def mark_reviews_sent(db: sqlite_utils.Database, ids: list[int], bundle_id: str) -> None:
+    db.conn.executemany("UPDATE sync_review SET bundle_id = ? WHERE id = ?", [(bundle_id, i) for i in ids])
+
+
+def todo(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Received returns and reassignments not yet dealt with, with the household's name and village."""
+    return list(db.query(
+        "SELECT r.*, h.head_name, h.village, h.status FROM sync_review r LEFT JOIN households h ON h.uuid = r.uuid "
+        "WHERE r.direction = 'in' AND r.done_at IS NULL AND (r.action = 'return' OR (r.action = 'reassign' AND "
+        "r.owner = r.recipient)) ORDER BY r.id"))
+
+
+def mark_todo_done(db: sqlite_utils.Database, uuid: str, at: str) -> None:
+    db.execute("UPDATE sync_review SET done_at = ? WHERE direction = 'in' AND uuid = ? AND done_at IS NULL",
+               [at, uuid])
+
+
+def reviews_of(db: sqlite_utils.Database, uuid: str) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM sync_review WHERE uuid = ? ORDER BY id", [uuid]))
+
+
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- identity in the workspace meta -----------------------------------------------------------------------------
+
+def set_identity(ws: Any, device: str, user: str, role: str) -> None:
+    """Record who works on this workspace (the private keys stay in the key file beside it)."""
+    with ws.db.atomic():
+        ws.set_meta("device_id", device)
+        ws.set_meta("user", user)
+        ws.set_meta("role", role)

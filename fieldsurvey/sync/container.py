@@ -125,6 +125,10 @@ def canonical(data: Any) -> bytes:
 
 def pack(entries: dict[str, bytes], identity: Identity, recipient: PublicKey | None) -> bytes:
     """Zip the entries (manifest first), sign, and encrypt to `recipient` when given."""
+    return seal(zip_entries(entries), identity, recipient)
+
+
+def zip_entries(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in sorted(entries, key=lambda n: (n != "manifest.json", n)):
@@ -134,7 +138,11 @@ def pack(entries: dict[str, bytes], identity: Identity, recipient: PublicKey | N
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             zf.writestr(info, entries[name])
-    payload = buf.getvalue()
+    return buf.getvalue()
+
+
+def seal(payload: bytes, identity: Identity, recipient: PublicKey | None) -> bytes:
+    """Sign (and encrypt) an archive already built."""
     header: dict[str, Any] = {"signer": identity.device, "key": identity.public.fingerprint, "encryption": None}
     if recipient is not None:
         ephemeral = X25519PrivateKey.generate()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.errors import BundleError, DocumentError
@@ -250,8 +250,10 @@ def parse_actions(data: Any, where: str) -> list[ReviewAction]:
     return out
 
 
-def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> Contents:
-    """Check the manifest against the archive (names, checksums, counts) and parse every record."""
+def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
+                  check_manifest: Callable[[Manifest], None] | None = None) -> Contents:
+    """Check the manifest against the archive (names, checksums, counts) and parse every record.
+    `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee)."""
     src = opened.source
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
@@ -263,8 +265,11 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS) -> Contents:
                           f"{src}: manifest.json")
     expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
     if manifest.role != expected_role:
-        raise BundleError(f"a {manifest.kind} bundle comes from an {expected_role}, not a {manifest.role}",
+        article = "an enumerator" if expected_role == "enumerator" else "a supervisor"
+        raise BundleError(f"a {manifest.kind} bundle is made by {article}, but this one by a {manifest.role}",
                           f"{src}: manifest.json")
+    if check_manifest is not None:
+        check_manifest(manifest)
     names = set(opened.entries) - {"manifest.json"}
     listed = set(manifest.entries)
     for name in sorted(names - listed):

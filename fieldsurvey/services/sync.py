@@ -1,0 +1,537 @@
+"""Sync use cases, Qt-free, for the CLI and the GUI: set up an installation's identity, exchange and trust keys,
+export a bundle, import bundles (one transaction each), settle conflicts and duplicates, and the review loop
+(approve, return, reassign; the enumerator's to-do list; a household's history).
+
+A workspace's identity is its key file (FILE.keys, beside the workspace; see fieldsurvey/sync/keys.py for why).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuidlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from fieldsurvey.domain import refdata
+from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
+from fieldsurvey.progress import Job, Progress
+from fieldsurvey.storage import sync_store as store
+from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo, now_iso
+from fieldsurvey.sync.container import (DEFAULT_LIMITS, Limits, canonical, open_bundle, pack, read_file, sha256,
+                                        write_atomically)
+from fieldsurvey.sync.keys import (Identity, PublicKey, b64, key_file_for, public_key_text, read_public_key,
+                                   unb64)
+from fieldsurvey.sync.merge import Local, Outcome, decide, differences, duplicate_keys, resolve
+from fieldsurvey.sync.records import (FORMAT_VERSION, Contents, HouseholdRecord, Manifest, Revision, ReviewAction,
+                                      read_contents)
+
+SUFFIX = ".fsbundle"
+
+
+# --- identity and keys ------------------------------------------------------------------------------------------
+
+def init_workspace(path: Path, user: str, role: str, commune_code: str | None = None, year: int = 2026,
+                   villages: int = 0, device: str | None = None) -> Identity:
+    """Give a workspace its identity (device id + keys), creating the workspace first if FILE does not exist."""
+    path = Path(path)
+    keyfile = key_file_for(path)
+    if keyfile.exists():
+        raise WorkspaceError("this workspace already has an identity (its key file exists)", str(keyfile))
+    if not path.exists():
+        if not commune_code:
+            raise WorkspaceError("a new workspace needs its commune (--commune CODE)", str(path))
+        unit = refdata.commune(commune_code)
+        if unit is None:
+            raise WorkspaceError(f"no commune with code '{commune_code}' in the reference data", "--commune")
+        from fieldsurvey.services.assessment import registry
+        from fieldsurvey.domain.synthetic import village_names
+
+        standard = registry().for_year(year, unit.province_code)
+        info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,
+                             "annual", standard.id)
+        Workspace.create(path, info, village_names(unit.area.value, villages) if villages else ()).close()
+    with Workspace.open(path) as ws:
+        commune = ws.info.commune_code
+        if commune_code and commune_code != commune:
+            raise WorkspaceError(f"the workspace is for commune {commune}, not {commune_code}", str(path))
+        identity = Identity.generate(user, role, commune, device)
+        identity.save(keyfile)
+        store.set_identity(ws, identity.device, identity.user, identity.role)
+    return identity
+
+
+def identity_of(path: Path) -> Identity:
+    return Identity.load(key_file_for(path))
+
+
+def export_key(path: Path, out: Path) -> PublicKey:
+    key = identity_of(path).public
+    write_atomically(Path(out), public_key_text(key).encode("utf-8"))
+    return key
+
+
+def trust(path: Path, key_path: Path) -> PublicKey:
+    """Trust another installation's public key (after comparing its fingerprint by eye)."""
+    key = read_public_key(Path(key_path))
+    me = identity_of(path)
+    with Workspace.open(path) as ws:
+        if key.commune_code != ws.info.commune_code:
+            raise BundleError(f"is a key for commune {key.commune_code}, not this workspace's "
+                              f"{ws.info.commune_code}", str(key_path))
+        if key.fingerprint == me.public.fingerprint:
+            raise BundleError("is this workspace's own key", str(key_path))
+        store.trust_key(ws.db, {"fingerprint": key.fingerprint, "device": key.device, "user": key.user,
+                                "role": key.role, "commune_code": key.commune_code, "sign_key": b64(key.sign_key),
+                                "encrypt_key": b64(key.encrypt_key), "trusted_at": now_iso()})
+    return key
+
+
+def _key_from_row(row: dict[str, Any]) -> PublicKey:
+    return PublicKey(row["device"], row["user"], row["role"], row["commune_code"], unb64(row["sign_key"], "key"),
+                     unb64(row["encrypt_key"], "key"))
+
+
+def trusted(path: Path) -> list[dict[str, Any]]:
+    with Workspace.open(path) as ws:
+        return [{k: r[k] for k in ("fingerprint", "device", "user", "role", "trusted_at")}
+                for r in store.trusted_keys(ws.db)]
+
+
+def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey | None:
+    """The key to encrypt to: a key file, a trusted device or user name, or (for an enumerator) the one trusted
+    supervisor. None when no key is known (the bundle is then signed but not encrypted)."""
+    if to is not None:
+        if Path(to).is_file():
+            key = read_public_key(Path(to))
+            if store.trusted_key(ws.db, key.fingerprint) is None:
+                raise BundleError("is not a trusted key; trust it first (`fieldsurvey keys trust`)", str(to))
+            return key
+        rows = [r for r in store.trusted_keys(ws.db) if str(to) in (r["device"], r["user"], r["fingerprint"])]
+        if len(rows) != 1:
+            raise BundleError("names no trusted key (give a key file, or a trusted device or user name)"
+                              if not rows else "names more than one trusted key; give the device id", str(to))
+        return _key_from_row(rows[0])
+    if me.role == "enumerator":
+        sups = store.trusted_keys(ws.db, "supervisor")
+        if len(sups) == 1:
+            return _key_from_row(sups[0])
+        if len(sups) > 1:
+            raise BundleError("several supervisor keys are trusted; say which with --to", "--to")
+    return None
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class ExportResult:
+    path: Path
+    bundle_id: str
+    sequence: int
+    households: int
+    actions: int
+    encrypted: bool
+    full: bool
+
+
+def _slug(text: str) -> str:
+    from fieldsurvey.i18n import fold
+
+    return "".join(c if c.isalnum() else "-" for c in fold(text)).strip("-")[:40] or "x"
+
+
+def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | None = None,
+                  at: datetime | None = None) -> ExportResult:
+    """Write one bundle. An enumerator's hand-in carries the households they own that changed since their last
+    export (all of them with `full`); a supervisor's return bundle (`to` = an enumerator) carries the review
+    actions not yet sent to them and the households they own whose stored revision they have not got."""
+    me = identity_of(path)
+    at = at or datetime.now(timezone.utc)
+    with Workspace.open(path) as ws:
+        info = ws.info
+        recipient = _recipient(ws, me, to)
+        if me.role == "supervisor" and recipient is None:
+            raise BundleError("a return bundle goes to one enumerator: name them with --to", "--to")
+        if me.role == "supervisor" and recipient is not None and recipient.role != "enumerator":
+            raise BundleError("a return bundle goes to an enumerator's key", str(to))
+        to_device = recipient.device if me.role == "supervisor" and recipient else ""
+        with ws.db.atomic():
+            store.seal_open_revisions(ws, me.device, me.user)
+            sequence = store.next_export_sequence(ws.db)
+            bundle_id = str(uuidlib.uuid4())
+            entries: dict[str, bytes] = {}
+            forms: dict[str, set[str]] = {}
+            sent: list[tuple[str, str, str]] = []
+            actions: list[dict[str, Any]] = []
+            if me.role == "enumerator":
+                owner, kind = me.user, "hand-in"
+            else:
+                owner, kind = recipient.user, "return"
+                actions = store.unsent_reviews(ws.db, owner)
+            already = {} if full else store.sent_revisions(ws.db, to_device)
+            for rec in store.export_records(ws.db, owner, already):
+                doc = rec["document"]
+                form = doc.get("form") or {}
+                forms.setdefault(str(form.get("id", "")), set()).add(str(form.get("version", "")))
+                entries[f"households/{rec['uuid']}.json"] = canonical(rec)
+                sent.append((rec["uuid"], to_device, rec["revision"]))
+            if actions:
+                entries["review.json"] = canonical({"actions": [
+                    {"uuid": a["uuid"], "action": a["action"], "comment": a["comment"], "by": a["by_user"],
+                     "at": a["at"], "owner": a["owner"]} for a in actions]})
+            n_households = len(entries) - (1 if actions else 0)
+            manifest = Manifest(FORMAT_VERSION, kind, bundle_id, at.isoformat(timespec="seconds"), me.device,
+                                me.user, me.role, info.commune_code, info.review_year, info.review_kind,
+                                {k: sorted(v) for k, v in sorted(forms.items())}, sequence, full,
+                                recipient.device if recipient else None,
+                                {"households": n_households, "actions": len(actions)},
+                                {name: sha256(data) for name, data in sorted(entries.items())})
+            entries["manifest.json"] = canonical(manifest.to_dict())
+            data = pack(entries, me, recipient)
+            out = Path(out)
+            if out.is_dir():
+                stamp = at.strftime("%Y%m%d-%H%M")
+                who = _slug(me.user)
+                what = f"{kind}-{'full' if full else 'changes'}"
+                out = out / f"{info.commune_code}_{who}_{what}_{sequence:04d}_{stamp}{SUFFIX}"
+            store.record_export(ws.db, {"sequence": sequence, "bundle_id": bundle_id, "kind": kind,
+                                        "to_device": recipient.device if recipient else None, "full": int(full),
+                                        "households": n_households, "created_at": manifest.created_at,
+                                        "file_name": out.name}, sent)
+            store.mark_reviews_sent(ws.db, [a["id"] for a in actions], bundle_id)
+            if kind == "hand-in":
+                for uuid, _, _ in sent:  # a returned household handed in again is off the to-do list
+                    store.mark_todo_done(ws.db, uuid, manifest.created_at)
+            store.append_audit(ws, [(r[0], "export", {"bundle": bundle_id, "sequence": sequence})
+                                    for r in sent], me.device, me.user)
+            # The file is written last, inside the transaction: if writing fails, nothing is recorded as sent.
+            write_atomically(out, data)
+    return ExportResult(out, bundle_id, sequence, n_households, len(actions), recipient is not None, full)
+
+
+# --- import -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    file: str
+    status: str = "imported"               # imported | already | refused
+    message: str = ""
+    bundle_id: str | None = None
+    kind: str | None = None
+    device: str | None = None
+    user: str | None = None
+    sequence: int | None = None
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    actions: int = 0
+    missing_sequences: list[int] = field(default_factory=list)
+    older: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "updated": len(self.updated), "unchanged": len(self.unchanged),
+                "conflicts": len(self.conflicts), "refused": len(self.refused)}
+
+
+def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> Contents:
+    """Every check that needs no write: file, signature, decryption, archive, manifest, checksums, records; the
+    commune, the review round and the addressee. Raises BundleError naming the file (and entry)."""
+    source = Path(path).name
+    data = read_file(Path(path), limits)
+
+    def find(fp: str) -> PublicKey | None:
+        row = store.trusted_key(ws.db, fp)
+        return _key_from_row(row) if row else None
+
+    opened = open_bundle(data, source, find, me, limits)
+    info = ws.info
+
+    def check(m: Manifest) -> None:
+        where = f"{source}: manifest.json"
+        if m.commune_code != info.commune_code:
+            raise BundleError(f"is from commune {m.commune_code}, not this workspace's {info.commune_code} "
+                              f"({info.commune_name})", where)
+        if (m.review_year, m.review_kind) != (info.review_year, info.review_kind):
+            raise BundleError(f"is for the {m.review_kind} review {m.review_year}, not this workspace's "
+                              f"{info.review_kind} review {info.review_year}", where)
+        if m.kind == "hand-in" and me.role != "supervisor":
+            raise BundleError("is an enumerator's hand-in; only a supervisor's workspace imports those", where)
+        if m.kind == "return" and m.to != me.device:
+            raise BundleError(f"is a return bundle for device {m.to}, not this one ({me.device})", where)
+
+    contents = read_contents(opened, limits, check)
+    return contents
+
+
+def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Job[list[ImportReport]]:
+    """Import bundles one after another, each in its own transaction (all of it or none of it). A refused bundle
+    does not stop the others; its report says why."""
+    paths = [Path(p) for p in bundles]
+    me = identity_of(path)
+    reports: list[ImportReport] = []
+    with Workspace.open(path) as ws:
+        for i, p in enumerate(paths):
+            yield Progress(i, len(paths), p.name)
+            reports.append(import_one(ws, me, p, limits))
+        yield Progress(len(paths), len(paths), "")
+    return reports
+
+
+def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+    report = ImportReport(Path(path).name)
+    try:
+        contents = check_bundle(ws, me, path, limits)
+    except FieldSurveyError as exc:
+        report.status, report.message = "refused", str(exc)
+        return report
+    m = contents.manifest
+    report.bundle_id, report.kind, report.device, report.user, report.sequence = (m.bundle_id, m.kind, m.device,
+                                                                                  m.user, m.sequence)
+    seen = store.bundle_seen(ws.db, m.bundle_id)
+    if seen:
+        report.status = "already"
+        report.message = f"was already imported on {seen['imported_at']}; nothing changed"
+        return report
+    sequences = store.device_sequences(ws.db, m.device)
+    if m.sequence in sequences:
+        report.status = "refused"
+        report.message = (f"{report.file}: device {m.device} already handed in a different bundle numbered "
+                          f"{m.sequence}; refused")
+        return report
+    try:
+        with ws.db.atomic():
+            _apply(ws, me, contents, report)
+            last = max(sequences, default=0)
+            report.older = m.sequence < last
+            known = set(sequences) | {m.sequence}
+            report.missing_sequences = [s for s in range(1, max(known) + 1) if s not in known]
+            store.record_bundle(ws.db, {"bundle_id": m.bundle_id, "kind": m.kind, "device": m.device,
+                                        "user": m.user, "sequence": m.sequence, "created_at": m.created_at,
+                                        "imported_at": now_iso(), "file_name": report.file,
+                                        "report": report.counts})
+    except FieldSurveyError as exc:
+        return ImportReport(report.file, "refused", str(exc), m.bundle_id, m.kind, m.device, m.user, m.sequence)
+    return report
+
+
+def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport) -> None:
+    m = contents.manifest
+    records = contents.households
+    states = store.household_states(ws.db, [r.uuid for r in records])
+    kept = store.conflict_revisions(ws.db, [r.uuid for r in records])
+    now = now_iso()
+    dup_rows: list[tuple[str, str]] = []
+    received: list[tuple[str, str, str]] = []
+    for rec in records:
+        state = states.get(rec.uuid)
+        if m.kind == "hand-in" and state and state["owner"] not in (None, "", m.user):
+            report.refused.append({"uuid": rec.uuid, "reason": f"assigned to {state['owner']}, not {m.user}"})
+            continue
+        if m.kind == "hand-in" and rec.owner not in (None, m.user):
+            report.refused.append({"uuid": rec.uuid, "reason": f"the record names owner {rec.owner}, not the "
+                                                              f"enumerator {m.user} who sent it"})
+            continue
+        local = Local(state["head"], frozenset(state["known"]) | kept.get(rec.uuid, set())) if state else None
+        outcome = decide(local, rec.revision, rec.ancestors)
+        if outcome is Outcome.UNCHANGED:
+            report.unchanged.append(rec.uuid)
+        elif outcome is Outcome.CONFLICT:
+            store.add_conflict(ws.db, {"uuid": rec.uuid, "local_revision": state["head"],
+                                       "incoming_revision": rec.revision,
+                                       "incoming_document": json.dumps(rec.document, ensure_ascii=False),
+                                       "incoming_status": rec.status, "incoming_owner": rec.owner,
+                                       "incoming_revisions": json.dumps([r.to_dict() for r in rec.revisions]),
+                                       "device": m.device, "user": m.user, "bundle_id": m.bundle_id,
+                                       "created_at": now})
+            store.append_audit(ws, [(rec.uuid, "conflict", {"bundle": m.bundle_id, "local": state["head"],
+                                                            "incoming": rec.revision, "from": m.user})],
+                               me.device, me.user)
+            report.conflicts.append(rec.uuid)
+        else:
+            status = rec.status
+            owner = rec.owner if m.kind == "return" else m.user
+            if m.kind == "hand-in" and status in ("draft", "complete"):
+                status = "submitted"
+            if m.kind == "return" and state:
+                owner = state["owner"] if rec.owner is None else rec.owner
+            store.store_incoming(ws, rec, status, owner, state is not None, m.bundle_id)
+            (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
+            for kind, value in duplicate_keys(rec.document):
+                dup_rows.append((f"{kind}:{value}", rec.uuid))
+            if outcome is Outcome.UPDATED:
+                store.drop_duplicate_keys(ws.db, rec.uuid)
+        received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
+    if me.role == "supervisor":
+        store.mark_received(ws.db, received)
+    report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
+    if contents.actions:
+        _apply_actions(ws, me, contents.actions, m.bundle_id)
+        report.actions = len(contents.actions)
+
+
+def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str) -> None:
+    rows = []
+    for a in actions:
+        state = store.household_states(ws.db, [a.uuid]).get(a.uuid)
+        if state is None:
+            raise BundleError(f"review action on household {a.uuid}, which this workspace does not hold and the "
+                              "bundle does not carry", f"{bundle_id}: review.json")
+        if a.action == "approve":
+            store.set_status(ws, a.uuid, "approved", me.device, a.by, a.comment)
+        elif a.action == "return":
+            store.set_status(ws, a.uuid, "returned", me.device, a.by, a.comment)
+        elif a.action == "reassign":
+            store.set_owner(ws, a.uuid, a.owner, me.device, a.by, a.comment)
+        rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": a.by,
+                     "at": a.at, "owner": a.owner, "recipient": me.user, "bundle_id": bundle_id})
+    store.add_review(ws.db, rows)
+
+
+# --- conflicts --------------------------------------------------------------------------------------------------
+
+def list_conflicts(path: Path, open_only: bool = True) -> list[dict[str, Any]]:
+    """Open conflicts with the fields on which the two sides differ."""
+    with Workspace.open(path) as ws:
+        out = []
+        for row in store.conflicts(ws.db, open_only):
+            local = ws.get_household(row["uuid"])
+            incoming = json.loads(row["incoming_document"])
+            out.append({"id": row["id"], "uuid": row["uuid"], "head_name": row["head_name"], "village": row["village"],
+                        "from": row["user"], "device": row["device"], "bundle_id": row["bundle_id"],
+                        "local_revision": row["local_revision"], "incoming_revision": row["incoming_revision"],
+                        "resolved_at": row["resolved_at"], "resolved_by": row["resolved_by"],
+                        "differences": differences(local, incoming)})
+        return out
+
+
+def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | None = None,
+                     take: str | None = None) -> dict[str, Any]:
+    """Settle a conflict field by field: `choices` maps each differing field to 'local' or 'incoming'; `take`
+    fills every field not chosen with one side. The settled document becomes a new revision whose parents are the
+    stored one and the incoming one, so both lines of work are kept in the history and the enumerator's next
+    bundle (descending from either) is not a conflict again."""
+    me = identity_of(path)
+    with Workspace.open(path) as ws:
+        row = store.conflict(ws.db, conflict_id)
+        if row is None:
+            raise BundleError("no conflict with this number", str(conflict_id))
+        if row["resolved_at"]:
+            raise BundleError(f"was already settled by {row['resolved_by']} on {row['resolved_at']}",
+                              f"conflict {conflict_id}")
+        local = ws.get_household(row["uuid"])
+        incoming = json.loads(row["incoming_document"])
+        fields = {d["field"] for d in differences(local, incoming)}
+        picked = dict(choices or {})
+        if take is not None:
+            if take not in ("local", "incoming"):
+                raise BundleError("must be 'local' or 'incoming'", "--take")
+            for f in fields:
+                picked.setdefault(f, take)
+        for f in list(picked):
+            # a member kept/dropped whole carries its fields; drop choices made redundant by that
+            if f in fields:
+                continue
+        merged = resolve(local, incoming, {f: v for f, v in picked.items() if f in fields}
+                         if take is not None else picked)
+        revisions = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))
+                     for r in json.loads(row["incoming_revisions"])]
+        with ws.db.atomic():
+            rev = store.store_resolution(ws, row["uuid"], merged, revisions, row["incoming_revision"], me.device,
+                                         me.user)
+            store.settle_conflict(ws.db, conflict_id, me.user, now_iso(), {"choices": picked, "revision": rev})
+        return {"uuid": row["uuid"], "revision": rev, "fields": len(fields)}
+
+
+# --- duplicates -------------------------------------------------------------------------------------------------
+
+def list_duplicates(path: Path, open_only: bool = True) -> list[dict[str, Any]]:
+    with Workspace.open(path) as ws:
+        return store.duplicates(ws.db, open_only)
+
+
+def decide_duplicate(path: Path, dup_id: int, decision: str, keep: str | None = None) -> dict[str, Any]:
+    """'apart': two different families after all (never flagged again). 'merge': `keep` (one of the two UUIDs)
+    stays; the other household is marked as merged into it — its document and history stay in the workspace."""
+    me = identity_of(path)
+    with Workspace.open(path) as ws:
+        row = store.duplicate(ws.db, dup_id)
+        if row is None:
+            raise BundleError("no flagged pair with this number", str(dup_id))
+        if row["status"] != "open":
+            raise BundleError(f"was already decided ({row['status']}) by {row['decided_by']}", f"pair {dup_id}")
+        with ws.db.atomic():
+            if decision == "apart":
+                store.decide_duplicate(ws.db, dup_id, "apart", me.user, now_iso())
+                store.append_audit(ws, [(u, "kept-apart", {"pair": dup_id, "other": o}) for u, o in
+                                        ((row["uuid_a"], row["uuid_b"]), (row["uuid_b"], row["uuid_a"]))],
+                                   me.device, me.user)
+                return {"pair": dup_id, "decision": "apart"}
+            if decision != "merge":
+                raise BundleError("must be 'merge' or 'apart'", "decision")
+            if keep not in (row["uuid_a"], row["uuid_b"]):
+                raise BundleError("say which of the two households stays (--keep UUID)", "--keep")
+            gone = row["uuid_b"] if keep == row["uuid_a"] else row["uuid_a"]
+            store.mark_merged(ws, gone, keep, me.device, me.user)
+            store.decide_duplicate(ws.db, dup_id, "merged", me.user, now_iso())
+            return {"pair": dup_id, "decision": "merge", "kept": keep, "merged": gone}
+
+
+# --- review loop ------------------------------------------------------------------------------------------------
+
+def review(path: Path, uuids: list[str], action: str, comment: str = "", owner: str | None = None) -> int:
+    """The supervisor approves, returns (with a comment) or reassigns households, one or many at once. The
+    status or owner changes here at once (with an audit entry); the action travels in the next return bundle to
+    the enumerator concerned."""
+    me = identity_of(path)
+    if me.role != "supervisor":
+        raise BundleError("only a supervisor's workspace approves, returns or reassigns households", "role")
+    if action == "return" and not comment.strip():
+        raise BundleError("a returned household needs a comment saying what to fix", "--comment")
+    if action == "reassign" and not owner:
+        raise BundleError("a reassignment names the new enumerator", "--to")
+    if not uuids:
+        raise BundleError("name at least one household", "UUID")
+    with Workspace.open(path) as ws, ws.db.atomic():
+        states = store.household_states(ws.db, uuids)
+        missing = [u for u in uuids if u not in states]
+        if missing:
+            raise BundleError("no such household in this workspace", ", ".join(missing[:5]))
+        rows = []
+        for u in uuids:
+            if store.open_conflict_count(ws.db, u) and action == "approve":
+                raise BundleError("has an open conflict; settle it before approving", u)
+            old_owner = states[u]["owner"]
+            if action == "approve":
+                store.set_status(ws, u, "approved", me.device, me.user, comment)
+            elif action == "return":
+                store.set_status(ws, u, "returned", me.device, me.user, comment)
+            else:
+                store.set_owner(ws, u, owner, me.device, me.user, comment)
+            base = {"direction": "out", "uuid": u, "action": action, "comment": comment, "by_user": me.user,
+                    "at": now_iso(), "owner": owner if action == "reassign" else old_owner}
+            # who hears of it: the household's enumerator; for a reassignment, the new one and the previous one
+            for recipient in dict.fromkeys([owner, old_owner] if action == "reassign" else [old_owner]):
+                if recipient:
+                    rows.append({**base, "recipient": recipient})
+        store.add_review(ws.db, rows)
+        return len(uuids)
+
+
+def todo(path: Path) -> list[dict[str, Any]]:
+    """The enumerator's to-do list: households returned (with the supervisor's comment) or newly assigned."""
+    with Workspace.open(path) as ws:
+        return store.todo(ws.db)
+
+
+def history(path: Path, uuid: str) -> list[dict[str, Any]]:
+    """Who changed what, when: the household's audit entries and revisions, oldest first."""
+    with Workspace.open(path) as ws:
+        return store.history(ws.db, uuid)
