@@ -368,9 +368,11 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 dup_rows.append((f"{kind}:{value}", rec.uuid))
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
-        received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
-    if me.role == "supervisor":
-        store.mark_received(ws.db, received)
+        if outcome in (Outcome.NEW, Outcome.UPDATED) or (state and rec.revision == state["head"]):
+            # the other side holds this revision: no need to send it back (supervisor: to that device;
+            # enumerator: to the supervisor, until it changes here)
+            received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
+    store.mark_received(ws.db, received)
     report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
     if contents.actions:
         _apply_actions(ws, me, contents.actions, m.bundle_id)

@@ -270,3 +270,230 @@ def set_identity(ws: Any, device: str, user: str, role: str) -> None:
         ws.set_meta("device_id", device)
         ws.set_meta("user", user)
         ws.set_meta("role", role)
+
+
+# --- revisions and audit (PROVISIONAL: until the storage model's revisions/audit tables land) ---------------------
+
+@migration("s002_sync_revisions_provisional")
+def _provisional(db: sqlite_utils.Database) -> None:
+    db.execute("""CREATE TABLE sync_revisions (
+        id TEXT PRIMARY KEY, uuid TEXT NOT NULL, parent TEXT, device TEXT NOT NULL, user TEXT NOT NULL,
+        at TEXT NOT NULL, doc_hash TEXT)""")
+    db.execute("CREATE INDEX sync_revisions_uuid ON sync_revisions(uuid)")
+    db.execute("CREATE TABLE sync_heads (uuid TEXT PRIMARY KEY, revision TEXT NOT NULL)")
+    db.execute("""CREATE TABLE sync_audit (
+        id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, at TEXT NOT NULL, device TEXT NOT NULL, user TEXT NOT NULL,
+        action TEXT NOT NULL, detail TEXT)""")
+    db.execute("CREATE INDEX sync_audit_uuid ON sync_audit(uuid)")
+
+
+def _now() -> str:
+    from fieldsurvey.storage.workspace import now_iso
+
+    return now_iso()
+
+
+def _hash(document: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _new_id(device: str) -> str:
+    import uuid as uuidlib
+
+    return f"{device}.{uuidlib.uuid4().hex[:16]}"
+
+
+def household_states(db: sqlite_utils.Database, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """uuid → head revision, every revision id held, status, owner, and whether the document changed since the
+    head was sealed (an open revision)."""
+    out: dict[str, dict[str, Any]] = {}
+    uuids = list(uuids)
+    for chunk in _chunks(uuids):
+        q = ",".join("?" * len(chunk))
+        for uuid, status, owner, document, head, head_hash in db.execute(
+                f"SELECT h.uuid, h.status, h.owner, h.document, s.revision, r.doc_hash FROM households h "
+                f"LEFT JOIN sync_heads s ON s.uuid = h.uuid LEFT JOIN sync_revisions r ON r.id = s.revision "
+                f"WHERE h.uuid IN ({q})", chunk):
+            dirty = head is None or head_hash != _hash(document)
+            out[uuid] = {"head": f"open:{uuid}" if dirty else head, "sealed": head, "known": set(),
+                         "status": status, "owner": owner}
+        for uuid, rid in db.execute(f"SELECT uuid, id FROM sync_revisions WHERE uuid IN ({q})", chunk):
+            if uuid in out:
+                out[uuid]["known"].add(rid)
+    return out
+
+
+def ancestors(db: sqlite_utils.Database, uuid: str, head: str) -> set[str]:
+    rows = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT r.id, r.parent, m.merged FROM sync_revisions r LEFT JOIN sync_merges m ON m.revision = r.id "
+        "WHERE r.uuid = ?", [uuid])}
+    seen: set[str] = set()
+    todo = [head]
+    while todo:
+        rid = todo.pop()
+        if rid in seen or rid not in rows:
+            continue
+        seen.add(rid)
+        todo.extend(p for p in rows[rid] if p)
+    return seen
+
+
+def _revision_rows(db: sqlite_utils.Database, uuid: str, head: str) -> list[dict[str, Any]]:
+    keep = ancestors(db, uuid, head)
+    rows = list(db.query("SELECT r.id, r.parent, r.device, r.user, r.at, m.merged FROM sync_revisions r "
+                         "LEFT JOIN sync_merges m ON m.revision = r.id WHERE r.uuid = ? ORDER BY r.rowid", [uuid]))
+    out = []
+    for r in rows:
+        if r["id"] in keep:
+            d = {"id": r["id"], "parent": r["parent"], "device": r["device"], "user": r["user"], "at": r["at"]}
+            if r["merged"]:
+                d["merged"] = r["merged"]
+            out.append(d)
+    return out
+
+
+def seal_open_revisions(ws: Any, device: str, user: str) -> int:
+    """Seal every household whose document changed since its head revision: a new revision (parent = the head)."""
+    db = ws.db
+    rows = db.execute("SELECT h.uuid, h.document, s.revision, r.doc_hash FROM households h "
+                      "LEFT JOIN sync_heads s ON s.uuid = h.uuid LEFT JOIN sync_revisions r ON r.id = s.revision"
+                      ).fetchall()
+    now = _now()
+    n = 0
+    for uuid, document, head, head_hash in rows:
+        h = _hash(document)
+        if head is not None and head_hash == h:
+            continue
+        rid = _new_id(device)
+        db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
+                   [rid, uuid, head, device, user, now, h])
+        db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
+        db.execute("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
+                   [uuid, now, device, user, "edit", json.dumps({"revision": rid})])
+        n += 1
+    return n
+
+
+def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str]) -> Iterable[dict[str, Any]]:
+    """Bundle records of the households `owner` holds whose head differs from `already[uuid]`."""
+    last = ""
+    while True:
+        rows = db.execute("SELECT h.uuid, h.status, h.owner, h.document, s.revision FROM households h "
+                          "JOIN sync_heads s ON s.uuid = h.uuid WHERE h.owner = ? AND h.uuid > ? ORDER BY h.uuid "
+                          "LIMIT 1000", [owner, last]).fetchall()
+        if not rows:
+            return
+        for uuid, status, own, document, head in rows:
+            if already.get(uuid) == head:
+                continue
+            audit = [{"at": a["at"], "user": a["user"], "device": a["device"], "action": a["action"],
+                      "detail": a["detail"]} for a in db.query(
+                "SELECT at, user, device, action, detail FROM sync_audit WHERE uuid = ? ORDER BY id", [uuid])]
+            yield {"uuid": uuid, "status": status, "owner": own, "revision": head,
+                   "revisions": _revision_rows(db, uuid, head), "document": json.loads(document), "audit": audit}
+        last = rows[-1][0]
+
+
+def _insert_revisions(db: sqlite_utils.Database, uuid: str, revisions: list[Any], head: str, head_hash: str) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
+        [(r.id, uuid, r.parent, r.device, r.user, r.at, head_hash if r.id == head else None) for r in revisions])
+    merged = [(r.id, r.merged) for r in revisions if r.merged]
+    if merged:
+        db.conn.executemany("INSERT OR IGNORE INTO sync_merges (revision, merged) VALUES (?, ?)", merged)
+
+
+def store_incoming(ws: Any, rec: Any, status: str, owner: str | None, exists: bool, bundle_id: str) -> None:
+    """Store a household record taken from a bundle (new, or descending from the stored head) with its revisions and
+    audit entries; older open conflicts it supersedes are closed."""
+    db = ws.db
+    row = ws._row(rec.document, status, owner)
+    db["households"].upsert(row, pk="uuid")
+    _insert_revisions(db, rec.uuid, rec.revisions, rec.revision, _hash(row["document"]))
+    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [rec.uuid, rec.revision])
+    known = {(a[0], a[1], a[2]) for a in db.execute("SELECT at, user, action FROM sync_audit WHERE uuid = ?",
+                                                    [rec.uuid])}
+    new = [(rec.uuid, a["at"], a.get("device") or "", a["user"], a["action"],
+            a["detail"] if isinstance(a.get("detail"), str) or a.get("detail") is None else json.dumps(a["detail"]))
+           for a in rec.audit if (a["at"], a["user"], a["action"]) not in known]
+    db.conn.executemany("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)", new)
+    supersede_conflicts(db, rec.uuid, rec.ancestors)
+
+
+def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head: set[str]) -> None:
+    for cid, rev in db.execute("SELECT id, incoming_revision FROM sync_conflicts WHERE uuid = ? AND "
+                               "resolved_at IS NULL", [uuid]).fetchall():
+        if rev in ancestors_of_head:
+            db.execute("UPDATE sync_conflicts SET resolved_at = ?, resolved_by = 'superseded' WHERE id = ?",
+                       [_now(), cid])
+
+
+def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: list[Any], incoming_head: str,
+                     device: str, user: str) -> str:
+    """The settled document as a new sealed revision: parent = the stored head (sealing open edits first),
+    second parent = the incoming head, whose revisions are recorded too."""
+    db = ws.db
+    states = household_states(db, [uuid])[uuid]
+    if states["head"] != states["sealed"]:
+        seal_one(ws, uuid, device, user)
+        states = household_states(db, [uuid])[uuid]
+    _insert_revisions(db, uuid, incoming, "", "")
+    row = db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
+    stored = ws._row(document, row[0], row[1])
+    db["households"].upsert(stored, pk="uuid")
+    rid = _new_id(device)
+    now = _now()
+    db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
+               [rid, uuid, states["sealed"], device, user, now, _hash(stored["document"])])
+    add_merge(db, rid, incoming_head)
+    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
+    append_audit(ws, [(uuid, "resolve", {"revision": rid, "incoming": incoming_head})], device, user)
+    supersede_conflicts(db, uuid, ancestors(db, uuid, rid))
+    return rid
+
+
+def seal_one(ws: Any, uuid: str, device: str, user: str) -> None:
+    db = ws.db
+    document, head = db.execute("SELECT h.document, s.revision FROM households h LEFT JOIN sync_heads s "
+                                "ON s.uuid = h.uuid WHERE h.uuid = ?", [uuid]).fetchone()
+    rid = _new_id(device)
+    db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
+               [rid, uuid, head, device, user, _now(), _hash(document)])
+    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
+
+
+def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:
+    now = _now()
+    ws.db.conn.executemany(
+        "INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
+        [(u, now, device, user, action, json.dumps(detail, ensure_ascii=False) if detail is not None else None)
+         for u, action, detail in entries])
+
+
+def set_status(ws: Any, uuid: str, status: str, device: str, user: str, comment: str = "") -> None:
+    ws.db.execute("UPDATE households SET status = ? WHERE uuid = ?", [status, uuid])
+    append_audit(ws, [(uuid, {"approved": "approve", "returned": "return"}.get(status, status),
+                       {"status": status, "comment": comment})], device, user)
+
+
+def set_owner(ws: Any, uuid: str, owner: str, device: str, user: str, comment: str = "") -> None:
+    old = ws.db.execute("SELECT owner FROM households WHERE uuid = ?", [uuid]).fetchone()[0]
+    ws.db.execute("UPDATE households SET owner = ? WHERE uuid = ?", [owner, uuid])
+    append_audit(ws, [(uuid, "reassign", {"from": old, "to": owner, "comment": comment})], device, user)
+
+
+def mark_received(db: sqlite_utils.Database, rows: list[tuple[str, str, str]]) -> None:
+    """What a device has: the revision it sent (so a return bundle does not send it back)."""
+    db.conn.executemany("INSERT OR REPLACE INTO sync_sent (uuid, to_device, revision) VALUES (?, ?, ?)", rows)
+
+
+def mark_merged(ws: Any, gone: str, keep: str, device: str, user: str) -> None:
+    ws.db.execute("UPDATE households SET status = 'merged' WHERE uuid = ?", [gone])
+    append_audit(ws, [(gone, "merged-into", {"into": keep}), (keep, "merged-from", {"from": gone})], device, user)
+
+
+def history(db: sqlite_utils.Database, uuid: str) -> list[dict[str, Any]]:
+    return list(db.query("SELECT at, device, user, action, detail FROM sync_audit WHERE uuid = ? ORDER BY at, id",
+                         [uuid]))

@@ -1,0 +1,61 @@
+"""The loop through the `fieldsurvey` command, as a supervisor would script it."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from fieldsurvey.cli import main
+from fieldsurvey.storage.workspace import Workspace
+from tests.builders import household_doc
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_cli_init_keys_export_import_review(tmp_path):
+    sup, lan, stick = tmp_path / "commune.fsdb", tmp_path / "lan.fsdb", tmp_path / "stick"
+    stick.mkdir()
+    out = run("init", sup, "--user", "thu", "--role", "supervisor", "--commune", "02266", "--villages", "2")
+    assert "fingerprint" in out
+    run("init", lan, "--user", "lan", "--role", "enumerator", "--commune", "02266")
+    run("keys", "export", sup, "--out", tmp_path / "thu.fskey")
+    run("keys", "export", lan, "--out", tmp_path / "lan.fskey")
+    lan_fp = json.loads(run("keys", "show", lan, "--json"))["fingerprint"]
+    # a fingerprint read out wrongly is refused
+    out = run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", "AAAA-BBBB", code=1)
+    assert "do not trust it" in out
+    run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", lan_fp.lower().replace("-", " "))
+    run("keys", "trust", lan, tmp_path / "thu.fskey")
+    assert "lan" in run("keys", "show", sup)
+
+    with Workspace.open(lan) as ws:
+        for i in range(3):
+            doc = household_doc()
+            doc["uuid"] = f"00000000-0000-4000-8000-00000000000{i}"
+            ws.save_household(doc, status="complete", owner="lan")
+    out = run("export", lan, "--out", stick)
+    assert "3 households" in out and "encrypted" in out and "NOT" not in out
+    (bundle,) = stick.glob("*.fsbundle")
+    assert bundle.name.startswith("02266_lan_hand-in-changes_0001_")
+    report = json.loads(run("import", sup, stick, "--json", "--quiet"))
+    assert len(report[0]["new"]) == 3
+    assert "already imported" in run("import", sup, bundle)
+
+    uid = "00000000-0000-4000-8000-000000000001"
+    run("return", sup, uid, "--comment", "Thiếu diện tích")
+    run("approve", sup, "00000000-0000-4000-8000-000000000002")
+    run("export", sup, "--to", "lan", "--out", stick)
+    back = sorted(stick.glob("*thu*"))[-1]
+    out = run("import", lan, back)
+    assert "review actions 2" in out
+    assert "Thiếu diện tích" in run("todo", lan)
+    assert "return" in run("history", lan, uid)
+
+    (stick / "junk.fsbundle").write_bytes(b"not a bundle")
+    out = run("import", sup, stick / "junk.fsbundle", code=1)
+    assert "REFUSED junk.fsbundle: is not a FieldSurvey bundle" in out

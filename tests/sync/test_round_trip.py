@@ -1,0 +1,131 @@
+"""The whole loop without a window: two enumerators and one supervisor in temporary folders —
+export → import → return → fix → re-import — with conflicts, duplicates, the to-do list and the history."""
+
+from __future__ import annotations
+
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import sync as svc
+
+
+def test_two_enumerators_and_a_supervisor_round_trip(site):
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    a2 = site.add(site.lan, "lan", "Hà Thị Lan")
+    b1 = site.add(site.hoa, "hoa", "Ma Văn Tuấn")
+
+    r = site.send(site.lan, site.sup)
+    assert sorted(r.new) == sorted([a1, a2]) and not r.updated and not r.conflicts
+    r = site.send(site.hoa, site.sup)
+    assert r.new == [b1]
+    assert site.row(site.sup, a1)["status"] == "submitted" and site.row(site.sup, a1)["owner"] == "lan"
+
+    # the same bundle twice changes nothing and says so
+    last = sorted(site.stick.glob("*hoa*"))[-1]
+    (again,) = run_to_end(svc.import_bundles(site.sup, [last]))
+    assert again.status == "already" and "nothing changed" in again.message
+
+    # nothing changed since: an incremental export is empty
+    empty = svc.export_bundle(site.lan, site.stick)
+    assert empty.households == 0
+
+    # review: approve a2, return a1 with a comment, move b1 from hoa to lan
+    svc.review(site.sup, [a2], "approve")
+    svc.review(site.sup, [a1], "return", "Diện tích nhà chưa đúng")
+    svc.review(site.sup, [b1], "reassign", "hoa is ill", owner="lan")
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.actions == 3 and back.new == [b1]
+    assert site.row(site.lan, a1)["status"] == "returned"
+    assert site.row(site.lan, a2)["status"] == "approved"
+    assert site.row(site.lan, b1)["owner"] == "lan"
+    todo = {t["uuid"]: t for t in svc.todo(site.lan)}
+    assert set(todo) == {a1, b1}
+    assert todo[a1]["comment"] == "Diện tích nhà chưa đúng"
+    # hoa hears that b1 is no longer hers
+    site.send(site.sup, site.hoa, to="hoa")
+    assert site.row(site.hoa, b1)["owner"] == "lan"
+
+    # lan fixes a1 and hands in again: updated, not a conflict; the to-do shrinks
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=55))
+    r = site.send(site.lan, site.sup)
+    assert r.updated == [a1] and not r.conflicts
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 55
+    assert {t["uuid"] for t in svc.todo(site.lan)} == {b1}
+
+    hist = svc.history(site.sup, a1)
+    actions = [h["action"] for h in hist]
+    assert "return" in actions and any(h["user"] == "lan" for h in hist) and any(h["user"] == "thu" for h in hist)
+
+
+def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    # both sides change the same household from the same parent
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30, water_source="well_protected"))
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44, latrine="none"))
+    r = site.send(site.lan, site.sup)
+    assert r.conflicts == [a1] and not r.updated
+    # nothing overwritten: the supervisor's document stays, the incoming one is kept beside it
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 30
+    (c,) = svc.list_conflicts(site.sup)
+    fields = {d["field"]: d for d in c["differences"]}
+    assert fields["household.floor_area"] == {"field": "household.floor_area", "local": 30, "incoming": 44}
+    svc.resolve_conflict(site.sup, c["id"], {"household.floor_area": "incoming", "household.latrine": "incoming",
+                                             "household.water_source": "local"})
+    doc = site.doc(site.sup, a1)
+    assert (doc["household"]["floor_area"], doc["household"]["latrine"],
+            doc["household"]["water_source"]) == (44, "none", "well_protected")
+    assert svc.list_conflicts(site.sup) == []
+    # the settled revision goes back to lan as a correction — an update there, not a new conflict
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.updated == [a1] and not back.conflicts
+    assert site.doc(site.lan, a1)["household"]["water_source"] == "well_protected"
+    # and lan's next edit descends from it: an update for the supervisor
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=46))
+    r = site.send(site.lan, site.sup)
+    assert r.updated == [a1] and not r.conflicts
+
+
+def test_older_bundle_after_newer_changes_nothing_and_gaps_are_reported(site):
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    first = svc.export_bundle(site.lan, site.stick)
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=50))
+    second = svc.export_bundle(site.lan, site.stick)
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=60))
+    third = svc.export_bundle(site.lan, site.stick)
+    (r3,) = run_to_end(svc.import_bundles(site.sup, [third.path]))
+    assert r3.new == [a1] and r3.missing_sequences == [1, 2]
+    (r1,) = run_to_end(svc.import_bundles(site.sup, [first.path]))
+    assert r1.unchanged == [a1] and r1.older and r1.missing_sequences == [2]
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 60
+    (r2,) = run_to_end(svc.import_bundles(site.sup, [second.path]))
+    assert r2.unchanged == [a1] and r2.missing_sequences == []
+
+
+def test_likely_duplicates_are_flagged_never_merged(site):
+    a1 = site.add(site.lan, "lan", "Nguyễn Văn Ánh")
+    b1 = site.add(site.hoa, "hoa", "nguyen van anh")
+    site.send(site.lan, site.sup)
+    r = site.send(site.hoa, site.sup)
+    assert r.duplicates == 1
+    (d,) = svc.list_duplicates(site.sup)
+    assert {d["uuid_a"], d["uuid_b"]} == {a1, b1} and d["reason"] == "name_year_village"
+    assert site.row(site.sup, a1) and site.row(site.sup, b1)   # both still there
+    svc.decide_duplicate(site.sup, d["id"], "apart")
+    assert svc.list_duplicates(site.sup) == []
+    # handed in again unchanged: not flagged again
+    site.edit(site.hoa, b1, lambda d: d["household"].update(floor_area=33))
+    site.send(site.hoa, site.sup)
+    assert svc.list_duplicates(site.sup) == []
+
+
+def test_hand_in_for_a_household_of_another_enumerator_is_refused_for_that_record(site):
+    b1 = site.add(site.hoa, "hoa", "Ma Văn Tuấn")
+    site.send(site.hoa, site.sup)
+    # lan somehow holds the same household and hands it in
+    doc = site.doc(site.hoa, b1)
+    from fieldsurvey.storage.workspace import Workspace
+
+    with Workspace.open(site.lan) as ws:
+        ws.save_household(doc, status="complete", owner="lan")
+    r = site.send(site.lan, site.sup)
+    assert [x["uuid"] for x in r.refused] == [b1] and "assigned to hoa" in r.refused[0]["reason"]
+    assert site.row(site.sup, b1)["owner"] == "hoa"
