@@ -330,6 +330,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     now = now_iso()
     dup_rows: list[tuple[str, str]] = []
     received: list[tuple[str, str, str]] = []
+    incoming: list[tuple[HouseholdRecord, str, str | None]] = []
     for rec in records:
         state = states.get(rec.uuid)
         if m.kind == "hand-in" and state and state["owner"] not in (None, "", m.user):
@@ -362,7 +363,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 status = "submitted"
             if m.kind == "return" and state:
                 owner = state["owner"] if rec.owner is None else rec.owner
-            store.store_incoming(ws, rec, status, owner, state is not None, m.bundle_id)
+            incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
             for kind, value in duplicate_keys(rec.document):
                 dup_rows.append((f"{kind}:{value}", rec.uuid))
@@ -372,6 +373,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             # the other side holds this revision: no need to send it back (supervisor: to that device;
             # enumerator: to the supervisor, until it changes here)
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
+    store.store_incoming(ws, incoming)
     store.mark_received(ws.db, received)
     report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
     if contents.actions:

@@ -405,21 +405,56 @@ def _insert_revisions(db: sqlite_utils.Database, uuid: str, revisions: list[Any]
         db.conn.executemany("INSERT OR IGNORE INTO sync_merges (revision, merged) VALUES (?, ?)", merged)
 
 
-def store_incoming(ws: Any, rec: Any, status: str, owner: str | None, exists: bool, bundle_id: str) -> None:
-    """Store a household record taken from a bundle (new, or descending from the stored head) with its revisions and
-    audit entries; older open conflicts it supersedes are closed."""
+_HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
+                      "form_version", "document", "updated_at")
+_UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
+           "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:]))
+
+
+def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]]) -> None:
+    """Store household records taken from a bundle (new, or descending from the stored head), each as
+    (record, status, owner), with their revisions and audit entries; older open conflicts they supersede close."""
+    if not items:
+        return
     db = ws.db
-    row = ws._row(rec.document, status, owner)
-    db["households"].upsert(row, pk="uuid")
-    _insert_revisions(db, rec.uuid, rec.revisions, rec.revision, _hash(row["document"]))
-    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [rec.uuid, rec.revision])
-    known = {(a[0], a[1], a[2]) for a in db.execute("SELECT at, user, action FROM sync_audit WHERE uuid = ?",
-                                                    [rec.uuid])}
-    new = [(rec.uuid, a["at"], a.get("device") or "", a["user"], a["action"],
-            a["detail"] if isinstance(a.get("detail"), str) or a.get("detail") is None else json.dumps(a["detail"]))
-           for a in rec.audit if (a["at"], a["user"], a["action"]) not in known]
-    db.conn.executemany("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)", new)
-    supersede_conflicts(db, rec.uuid, rec.ancestors)
+    rows = [ws._row(rec.document, status, owner) for rec, status, owner in items]
+    db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
+    revs, merged, heads = [], [], []
+    for (rec, _, _), row in zip(items, rows):
+        h = _hash(row["document"])
+        revs.extend((r.id, rec.uuid, r.parent, r.device, r.user, r.at, h if r.id == rec.revision else None)
+                    for r in rec.revisions)
+        merged.extend((r.id, r.merged) for r in rec.revisions if r.merged)
+        heads.append((rec.uuid, rec.revision))
+    db.conn.executemany("INSERT OR IGNORE INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) "
+                        "VALUES (?,?,?,?,?,?,?)", revs)
+    # a head already known (ancestor row without a hash) gets its document's hash
+    db.conn.executemany("UPDATE sync_revisions SET doc_hash = ? WHERE id = ? AND doc_hash IS NULL",
+                        [(_hash(row["document"]), rec.revision) for (rec, _, _), row in zip(items, rows)])
+    if merged:
+        db.conn.executemany("INSERT OR IGNORE INTO sync_merges (revision, merged) VALUES (?, ?)", merged)
+    db.conn.executemany("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", heads)
+    uuids = [rec.uuid for rec, _, _ in items]
+    known: set[tuple[str, str, str, str]] = set()
+    conflicted: set[str] = set()
+    for chunk in _chunks(uuids):
+        q = ",".join("?" * len(chunk))
+        known.update(db.execute(f"SELECT uuid, at, user, action FROM sync_audit WHERE uuid IN ({q})", chunk))
+        conflicted.update(r[0] for r in db.execute(
+            f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
+    audit = []
+    for rec, _, _ in items:
+        for a in rec.audit:
+            if (rec.uuid, a["at"], a["user"], a["action"]) in known:
+                continue
+            detail = a.get("detail")
+            audit.append((rec.uuid, a["at"], a.get("device") or "", a["user"], a["action"],
+                          detail if detail is None or isinstance(detail, str) else json.dumps(detail)))
+    db.conn.executemany("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
+                        audit)
+    for rec, _, _ in items:
+        if rec.uuid in conflicted:
+            supersede_conflicts(db, rec.uuid, rec.ancestors)
 
 
 def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head: set[str]) -> None:

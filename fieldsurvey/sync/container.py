@@ -73,17 +73,23 @@ def _derive(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
 
 def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """UTF-8 JSON with no duplicate keys, no NaN/Infinity, strings and nesting within the limits."""
+    if _depth(raw) > limits.max_depth:
+        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where) from None
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in items:
-            if key in out:
-                raise BundleError(f"the key '{key[:40]}' appears twice", where)
-            out[key] = value
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    raise BundleError(f"the key '{key[:40]}' appears twice", where)
+                seen.add(key)
+        if items and max(map(len, out)) > 200:
+            raise BundleError("holds a key longer than 200 characters", where)
         return out
 
     def constant(name: str) -> Any:
@@ -95,26 +101,39 @@ def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", where) from None
     except RecursionError:
         raise BundleError("is nested too deeply", where) from None
-    _check_sizes(data, where, limits, 0)
+    if len(raw) > limits.max_string:
+        _check_strings(data, where, limits.max_string)
     return data
 
 
-def _check_sizes(value: Any, where: str, limits: Limits, depth: int) -> None:
-    if depth > limits.max_depth:
-        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where)
-    if isinstance(value, str):
-        if len(value) > limits.max_string:
-            raise BundleError(f"holds a text of {len(value):,} characters (at most {limits.max_string:,})", where)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if len(k) > 200:
-                raise BundleError("holds a key longer than 200 characters", where)
-            if isinstance(v, (dict, list, str)):
-                _check_sizes(v, where, limits, depth + 1)
-    elif isinstance(value, list):
-        for v in value:
-            if isinstance(v, (dict, list, str)):
-                _check_sizes(v, where, limits, depth + 1)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _depth(raw: bytes) -> int:
+    """The deepest nesting of objects and lists, from the bytes (strings taken out first)."""
+    depth = deepest = 0
+    for c in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += _STEP[c]
+        if depth > deepest:
+            deepest = depth
+    return deepest
+
+
+def _check_strings(data: Any, where: str, max_string: int) -> None:
+    """No text (value or key) longer than `max_string`; only run on entries big enough to hold one."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        t = type(value)
+        if t is str:
+            if len(value) > max_string:
+                raise BundleError(f"holds a text of {len(value):,} characters (at most {max_string:,})", where)
+        elif t is dict:
+            stack.extend(value.values())
+        elif t is list:
+            stack.extend(value)
 
 
 def canonical(data: Any) -> bytes:

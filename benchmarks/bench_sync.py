@@ -1,0 +1,183 @@
+"""Sync bundles: import against a bare sqlite3 executemany, merging many bundles into a commune, province scale.
+
+    python -m benchmarks.bench_sync [--households 2000] [--merge 30 --commune 10000] [--province 0]
+
+1. Import of one enumerator's bundle of N households (signature, decryption, archive, every record checked, one
+   transaction) into an empty supervisor workspace, against a bare `sqlite3` executemany of the same household
+   rows (uuid, village, head, owner, status, document JSON …) into a table of the same shape (target: within 2×).
+2. --merge B --commune N: a supervisor workspace of N households from B enumerators; each enumerator then hands in
+   one more bundle (a fifth of their households edited, a few new); all B bundles imported in one run.
+3. --province N: N households into one workspace file, in bundles of 2,000 (generated and packed on the fly,
+   streamed; the time to make the bundles is reported apart from the import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.harness import best_of, machine, report
+from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import sync as svc
+from fieldsurvey.storage.workspace import Workspace
+
+SPEC = CommuneSpec("08", "02266", "Xã Lâm Bình", "rural", village_names("rural", 8))
+
+
+def _site(root: Path, enumerators: int) -> tuple[Path, list[Path]]:
+    sup = root / "sup.fsdb"
+    svc.init_workspace(sup, "thu", "supervisor", "02266", villages=8, device="dev-thu")
+    svc.export_key(sup, root / "thu.fskey")
+    enums = []
+    for i in range(enumerators):
+        p = root / f"e{i}.fsdb"
+        svc.init_workspace(p, f"e{i}", "enumerator", "02266", device=f"dev-e{i}")
+        svc.export_key(p, root / f"e{i}.fskey")
+        svc.trust(sup, root / f"e{i}.fskey")
+        svc.trust(p, root / "thu.fskey")
+        enums.append(p)
+    return sup, enums
+
+
+def _fill(path: Path, owner: str, docs: list[dict]) -> None:
+    with Workspace.open(path) as ws:
+        with ws.db.atomic():
+            for d in docs:
+                ws.save_household(d, status="complete", owner=owner)
+
+
+def single(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, (enum,) = _site(root, 1)
+        docs = list(Generator(SPEC, 2026, 7).households(n))
+        _fill(enum, "e0", docs)
+        t0 = time.perf_counter()
+        bundle = svc.export_bundle(enum, root).path
+        export_s = time.perf_counter() - t0
+        template = root / "template.fsdb"
+        shutil.copy(sup, template)
+        shutil.copy(sup.with_name(sup.name + ".keys"), template.with_name(template.name + ".keys"))
+        with Workspace.open(enum) as ws:
+            rows = [tuple(r) for r in ws.db.execute(
+                "SELECT uuid, village, head_name, head_folded, member_count, status, owner, form_id, form_version, "
+                "document, updated_at FROM households")]
+        runs = iter(range(100))
+
+        def do_import() -> None:
+            target = root / f"run{next(runs)}.fsdb"
+            shutil.copy(template, target)
+            shutil.copy(template.with_name(template.name + ".keys"), target.with_name(target.name + ".keys"))
+            (r,) = run_to_end(svc.import_bundles(target, [bundle]))
+            assert r.status == "imported" and len(r.new) == n, r.message
+
+        def bare() -> None:
+            target = root / f"bare{next(runs)}.db"
+            conn = sqlite3.connect(target, isolation_level=None)
+            conn.execute("CREATE TABLE households (uuid TEXT PRIMARY KEY, village TEXT, head_name TEXT, "
+                         "head_folded TEXT, member_count INTEGER, status TEXT, owner TEXT, form_id TEXT, "
+                         "form_version TEXT, document TEXT, updated_at TEXT)")
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO households VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            conn.execute("COMMIT")
+            conn.close()
+
+        # The copies of the empty workspace are made inside the timed import: time them apart and take them off.
+        copy_s = best_of(lambda: shutil.copy(template, root / "copy.fsdb"))
+        imp = best_of(do_import) - copy_s
+        raw = best_of(bare)
+        print(f"bundle of {n:,} households: {bundle.stat().st_size / 1e6:.1f} MB, export {export_s * 1000:.0f} ms")
+        report(f"bare sqlite3 executemany of the same {n:,} rows", raw * 1000, "ms")
+        report(f"import of a {n:,}-household bundle", imp * 1000, "ms", limit=2 * raw * 1000)
+        print(f"ratio import / bare: {imp / raw:.1f}×")
+
+
+def merge(bundles: int, commune: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, enums = _site(root, bundles)
+        gen = Generator(SPEC, 2026, 11)
+        per = commune // bundles
+        t0 = time.perf_counter()
+        for i, e in enumerate(enums):
+            _fill(e, f"e{i}", [gen.household(i * per + k) for k in range(per)])
+            (r,) = run_to_end(svc.import_bundles(sup, [svc.export_bundle(e, root).path]))
+            assert r.status == "imported", r.message
+        print(f"setup: a commune of {bundles * per:,} households from {bundles} enumerators "
+              f"({time.perf_counter() - t0:.1f} s)")
+        paths = []
+        for i, e in enumerate(enums):
+            with Workspace.open(e) as ws:
+                uuids = [u for u, _ in ws.iter_documents()][: per // 5]
+                with ws.db.atomic():
+                    for u in uuids:
+                        doc = ws.get_household(u)
+                        doc["household"]["floor_area"] = (doc["household"].get("floor_area") or 0) + 1
+                        ws.save_household(doc, status="complete", owner=f"e{i}")
+            _fill(e, f"e{i}", [gen.household(1_000_000 + i * 10 + k) for k in range(5)])
+            paths.append(svc.export_bundle(e, root).path)
+        t0 = time.perf_counter()
+        reports = run_to_end(svc.import_bundles(sup, paths))
+        seconds = time.perf_counter() - t0
+        updated = sum(len(r.updated) for r in reports)
+        new = sum(len(r.new) for r in reports)
+        assert all(r.status == "imported" for r in reports)
+        report(f"merge {bundles} bundles ({updated:,} updated, {new} new) into {bundles * per:,} households",
+               seconds, "s")
+
+
+def province(n: int, per_bundle: int = 2000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, (enum,) = _site(root, 1)
+        gen = Generator(SPEC, 2026, 3)
+        make_s = import_s = 0.0
+        done = 0
+        from fieldsurvey.storage.workspace import Workspace as W
+
+        while done < n:
+            k = min(per_bundle, n - done)
+            t0 = time.perf_counter()
+            with W.open(enum) as ws:
+                ws.db.execute("DELETE FROM households")
+            _fill(enum, "e0", [gen.household(done + i) for i in range(k)])
+            bundle = svc.export_bundle(enum, root).path
+            t1 = time.perf_counter()
+            (r,) = run_to_end(svc.import_bundles(sup, [bundle]))
+            assert r.status == "imported" and len(r.new) == k, r.message
+            t2 = time.perf_counter()
+            bundle.unlink()
+            make_s += t1 - t0
+            import_s += t2 - t1
+            done += k
+            if done % 100_000 == 0 or done == n:
+                print(f"  {done:,} households: import {import_s:.0f} s so far "
+                      f"({done / import_s:,.0f}/s), making the bundles {make_s:.0f} s", flush=True)
+        size = sup.stat().st_size / 1e9
+        report(f"province: {n:,} households imported into one file ({size:.2f} GB)", import_s, "s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=2000)
+    ap.add_argument("--merge", type=int, default=30)
+    ap.add_argument("--commune", type=int, default=10_000)
+    ap.add_argument("--province", type=int, default=0)
+    args = ap.parse_args()
+    print(machine())
+    if args.households:
+        single(args.households)
+    if args.merge:
+        merge(args.merge, args.commune)
+    if args.province:
+        province(args.province)
+
+
+if __name__ == "__main__":
+    main()
