@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
                      A("open_workspace", self.open_workspace_dialog, QKeySequence.Open),
                      A("open_demo", self.open_demo), None,
                      A("classify_all", self.classify_all, "Ctrl+Shift+K", True), None,
+                     A("export_bundle", self.export_bundle, "Ctrl+Shift+E", True),
+                     A("import_bundles", self.import_bundles, "Ctrl+Shift+I", True), None,
                      A("quit", self.close, QKeySequence.Quit)],
             "household": [A("new_household", self.new_household, QKeySequence.New, True),
                           A("find", self.focus_search, QKeySequence.Find, True),
@@ -296,6 +298,58 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
 
         run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self, on_done=done)
+
+    def export_bundle(self, out: Path | None = None):
+        """The enumerator's hand-in: the households they own that changed since the last export, to a folder."""
+        if self.workspace.path is None:
+            return None
+        if out is None:
+            chosen = QFileDialog.getExistingDirectory(self, tr("gui.action.export_bundle"),
+                                                      str(Path(self.workspace.path).parent))
+            if not chosen:
+                return None
+            out = Path(chosen)
+
+        def done(result) -> None:
+            self.statusBar().showMessage(tr("gui.sync.exported", path=str(result.path), n=result.households), 15000)
+
+        return run_job(gui_support.export_job(self.workspace.path, out), tr("gui.job.export"), self, on_done=done)
+
+    def import_bundles(self, files: list[Path] | None = None):
+        """Bring in bundles (an enumerator's hand-in, a supervisor's return): each all or nothing; a refused one
+        says why and does not stop the others."""
+        from fieldsurvey.services.sync import SUFFIX, import_bundles
+
+        if self.workspace.path is None:
+            return None
+        if files is None:
+            names, _ = QFileDialog.getOpenFileNames(self, tr("gui.action.import_bundles"),
+                                                    str(Path(self.workspace.path).parent), f"*{SUFFIX}")
+            if not names:
+                return None
+            files = [Path(n) for n in names]
+
+        def done(reports) -> None:
+            self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
+            self.list_view.apply_filter()
+            self._update_status()
+            lines = []
+            for r in reports:
+                if r.status == "refused":
+                    lines.append(tr("gui.sync.refused", file=r.file, message=r.message))
+                elif r.status == "already":
+                    lines.append(tr("gui.sync.already", file=r.file))
+                else:
+                    c = r.counts
+                    lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
+                                    conflicts=c["conflicts"], refused=c["refused"]))
+            self.last_import_summary = "\n".join(lines)
+            box = QMessageBox(QMessageBox.Information, tr("gui.action.import_bundles"), self.last_import_summary,
+                              QMessageBox.Ok, self)
+            box.setObjectName("importSummary")
+            box.open()  # not modal-blocking: the list is already refreshed behind it
+
+        return run_job(import_bundles(self.workspace.path, files), tr("gui.job.import"), self, on_done=done)
 
     def print_document(self, kind: str, out: Path | None = None):
         """Print (to a PDF, or an Excel workbook) through the printing service, as a job with progress and cancel.

@@ -6,7 +6,6 @@ holds no SQL and no rule and calls these.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -44,7 +43,7 @@ class NewWorkspace:
 
 def create_workspace(spec: NewWorkspace) -> Path:
     """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
-    and makes this device's key (a random id kept in the workspace settings)."""
+    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace)."""
     unit = refdata.commune(spec.commune_code)
     if unit is None:
         raise WorkspaceError(f"no commune with code '{spec.commune_code}' in the reference data", "commune")
@@ -56,13 +55,44 @@ def create_workspace(spec: NewWorkspace) -> Path:
     standard = registry().for_year(spec.year, unit.province_code)
     info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, spec.year,
                          spec.kind, standard.id)
+    user = user_id(spec.enumerator)
+    Path(spec.path).parent.mkdir(parents=True, exist_ok=True)  # the default folder (~/FieldSurvey) on first run
     ws = Workspace.create(spec.path, info, villages)
     try:
         ws.set_meta("enumerator", spec.enumerator.strip())
-        ws.set_meta("device_key", secrets.token_hex(16))
+        ws.set_meta("enumerator_id", user)
     finally:
         ws.close()
+    from fieldsurvey.services.sync import init_workspace
+
+    init_workspace(Path(spec.path), user, "enumerator")
     return Path(spec.path)
+
+
+def user_id(name: str) -> str:
+    """The plain id sync uses for a person ("Hoàng Thị Hoa" → "hoang-thi-hoa"): households are owned by it."""
+    from fieldsurvey.i18n import fold
+
+    slug = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in fold(name)).split())
+    return slug[:64] or "enumerator"
+
+
+def current_user(ws: Workspace) -> str | None:
+    """Who is filling households on this installation: the enumerator's id, the owner of new households."""
+    return ws.meta("enumerator_id") or ws.meta("enumerator")
+
+
+# --- sync from the app ----------------------------------------------------------------------------------------------
+
+def export_job(path: Path, out: Path, full: bool = False):
+    """The enumerator's hand-in bundle as a job (one step), so the app runs it off the main thread."""
+    from fieldsurvey.progress import Progress
+    from fieldsurvey.services.sync import export_bundle
+
+    yield Progress(0, 1, "export")
+    result = export_bundle(Path(path), Path(out), full=full)
+    yield Progress(1, 1, "export")
+    return result
 
 
 def workspace_title(ws: Workspace) -> str:
@@ -559,7 +589,7 @@ def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None
                                                                                           str | None]:
     """(session, status, owner) for a stored household, or for a new one (not stored until the first answer)."""
     if uuid is None:
-        return BuiltinFormSession(new_household_document(ws, village), ws.villages()), "draft", ws.meta("enumerator")
+        return BuiltinFormSession(new_household_document(ws, village), ws.villages()), "draft", current_user(ws)
     row = ws.db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
     if row is None:
         raise WorkspaceError("no household with this id", uuid)

@@ -20,14 +20,18 @@ def test_setup_makes_a_workspace_from_the_keyboard(qtbot, tmp_path):
         type_text(dialog.village_input, name)
         qtbot.keyClick(dialog.village_input, Qt.Key_Return)
     type_text(dialog.enumerator, "Hoàng Thị Hoa")
-    dialog.path.setText(str(tmp_path / "lam-binh.fsdb"))
+    dialog.path.setText(str(tmp_path / "FieldSurvey" / "lam-binh.fsdb"))  # a folder not made yet
     dialog.create()
     assert dialog.result() == SetupDialog.Accepted
     with Workspace.open(dialog.created) as ws:
         assert ws.info.commune_name == "Xã Lâm Bình"
         assert ws.villages() == ["Thôn Nà Bó", "Thôn Khuổi Củng"]
         assert ws.meta("enumerator") == "Hoàng Thị Hoa"
-        assert len(ws.meta("device_key") or "") == 32
+        assert ws.meta("enumerator_id") == "hoang-thi-hoa"
+    from fieldsurvey.services.sync import identity_of
+
+    me = identity_of(dialog.created)  # the device key made for sync
+    assert (me.user, me.role, me.commune_code) == ("hoang-thi-hoa", "enumerator", "02266")
 
 
 def test_setup_says_what_is_missing(qtbot, tmp_path):

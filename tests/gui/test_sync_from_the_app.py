@@ -1,0 +1,56 @@
+"""Sync from the app: an enumerator's workspace made by the setup hands in a bundle; the supervisor's app imports
+it — both through the one job runner, with the list refreshed and a summary shown."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from fieldsurvey.services import gui_support
+from fieldsurvey.services import sync as svc
+
+
+def test_hand_in_and_import(window, tmp_path, qtbot):
+    lan = gui_support.create_workspace(gui_support.NewWorkspace(tmp_path / "lan" / "lan.fsdb", "02266",
+                                                                ("Thôn Nà Bó", "Thôn Khuổi Củng"), "Lò Thị Lan"))
+    sup = tmp_path / "thu" / "commune.fsdb"
+    sup.parent.mkdir()
+    svc.init_workspace(sup, "thu", "supervisor", "02266")
+    svc.export_key(lan, tmp_path / "lan.fskey")
+    svc.export_key(sup, tmp_path / "thu.fskey")
+    svc.trust(sup, tmp_path / "lan.fskey")
+    svc.trust(lan, tmp_path / "thu.fskey")
+
+    window.open_workspace(lan)
+    window.new_household()
+    window.form.answer("village", "Thôn Nà Bó", None)
+    window.form.add_member()
+    window.form.answer("name", "Lò Văn Pả", 0)
+    uuid = window.form.uuid
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    handle = window.export_bundle(stick)
+    with qtbot.waitSignal(handle.done, timeout=20000):
+        pass
+    assert handle.result.households == 1
+    (bundle,) = stick.glob("*.fsbundle")
+    assert str(bundle) in window.statusBar().currentMessage()
+
+    window.open_workspace(sup)
+    assert window.model.rowCount() == 0
+    handle = window.import_bundles([bundle])
+    with qtbot.waitSignal(handle.done, timeout=20000):
+        pass
+    assert window.model.rowCount() == 1 and window.model.row(0).uuid == uuid
+    assert window.model.row(0).head_name == "Lò Văn Pả" and window.model.row(0).owner == "lo-thi-lan"
+    assert "1 hộ mới" in window.last_import_summary
+    box = window.findChild(QMessageBox, "importSummary")
+    assert box is not None and box.isVisible()
+    box.close()
+
+    # the same bundle again is skipped, and a file that is no bundle is refused with its reason
+    junk = stick / "junk.fsbundle"
+    junk.write_bytes(b"not a bundle")
+    handle = window.import_bundles([bundle, junk])
+    with qtbot.waitSignal(handle.done, timeout=20000):
+        pass
+    assert "bỏ qua" in window.last_import_summary and "junk.fsbundle: bị từ chối" in window.last_import_summary
