@@ -48,6 +48,9 @@ class HouseholdDetailPane(QWidget):
                  f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('gui.status.' + detail.status)}"
                  f" · {escape(detail.owner or '')} · {detail.uuid[:8]}",
                  tr("gui.list.members_n", n=len(members))]
+        for action, comment, by in detail.to_do:
+            lines.insert(2, "<span style='color:#842029'><b>" + escape(tr(f"gui.list.todo.{action}", by=by)) +
+                         "</b> " + escape(comment) + "</span>")
         rows = []
         for m in members[:10]:
             born = m.get("birth_year") or (m.get("birth_date") or "")[:4]

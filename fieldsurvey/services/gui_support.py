@@ -198,16 +198,21 @@ class HouseholdDetail:
     status: str
     owner: str | None
     classification: object  # fieldsurvey.domain.classification.Classification
+    to_do: tuple[tuple[str, str, str], ...] = ()  # (action, comment, by whom): the supervisor's returns, reassignments
 
 
 def household_detail(ws: Workspace, uuid: str) -> HouseholdDetail:
-    """The stored document with its classification, recomputed with the workspace's standard (reasons included)."""
+    """The stored document with its classification, recomputed with the workspace's standard (reasons included),
+    and what the supervisor asked of it (a return with its comment) when that is still to do."""
     from fieldsurvey.services.assessment import assess_document
+    from fieldsurvey.storage import sync_store
 
     doc = ws.get_household(uuid)
     row = ws.db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
     result = assess_document(doc, standard_id=ws.info.standard_id)
-    return HouseholdDetail(uuid, doc, row[0], row[1], result)
+    to_do = tuple((t["action"], t.get("comment") or "", t.get("by_user") or "") for t in sync_store.todo(ws.db)
+                  if t["uuid"] == uuid)
+    return HouseholdDetail(uuid, doc, row[0], row[1], result, to_do)
 
 
 # --- the dashboard ------------------------------------------------------------------------------------------------------

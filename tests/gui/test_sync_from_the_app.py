@@ -54,3 +54,34 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
     assert "bỏ qua" in window.last_import_summary and "junk.fsbundle: bị từ chối" in window.last_import_summary
+
+
+def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(window, tmp_path, qtbot):
+    lan = gui_support.create_workspace(gui_support.NewWorkspace(tmp_path / "lan.fsdb", "02266", ("Thôn 1",),
+                                                                "Lò Thị Lan"))
+    sup = tmp_path / "sup" / "commune.fsdb"
+    sup.parent.mkdir()
+    svc.init_workspace(sup, "thu", "supervisor", "02266")
+    for a, b in ((lan, sup), (sup, lan)):
+        svc.export_key(a, tmp_path / f"{a.stem}.fskey")
+        svc.trust(b, tmp_path / f"{a.stem}.fskey")
+    window.open_workspace(lan)
+    window.new_household()
+    window.form.add_member()
+    window.form.answer("name", "Lò Văn Pả", 0)
+    uuid = window.form.uuid
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    with qtbot.waitSignal(window.export_bundle(stick).done, timeout=20000):
+        pass
+    from fieldsurvey.progress import run_to_end
+
+    run_to_end(svc.import_bundles(sup, list(stick.glob("*.fsbundle"))))
+    svc.review(sup, [uuid], "return", "Diện tích nhà chưa đúng")
+    back = svc.export_bundle(sup, stick, to="lo-thi-lan")
+    with qtbot.waitSignal(window.import_bundles([back.path]).done, timeout=20000):
+        pass
+    lv = window.list_view
+    lv.status.setCurrentIndex(lv.status.findData("returned"))
+    assert window.model.rowCount() == 1
+    assert "Diện tích nhà chưa đúng" in lv.detail.header.text() and "trả lại" in lv.detail.header.text()
