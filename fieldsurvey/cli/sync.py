@@ -134,11 +134,12 @@ def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool)
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
-def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool, lang: str) -> None:
     """Import bundles (files, or folders of *.fsbundle) into workspace FILE, each all or nothing.
 
     Exits with status 1 if any bundle was refused (the others are still imported)."""
-    from fieldsurvey.services.sync import SUFFIX, import_bundles
+    from fieldsurvey.services.sync import SUFFIX, describe, import_bundles
 
     paths: list[Path] = []
     for b in bundles:
@@ -151,24 +152,8 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
         echo_json([r.to_dict() for r in reports])
     else:
         for r in reports:
-            if r.status == "refused":
-                click.echo(f"REFUSED {r.message}")
-                continue
-            if r.status == "already":
-                click.echo(f"{r.file}: {r.message}")
-                continue
-            c = r.counts
-            click.echo(f"{r.file}: {r.kind} {r.sequence} from {r.user} ({r.device}) — new {c['new']}, updated "
-                       f"{c['updated']}, unchanged {c['unchanged']}, conflicts {c['conflicts']}, refused "
-                       f"{c['refused']}, likely duplicates {r.duplicates}, review actions {r.actions}")
-            for x in r.refused:
-                click.echo(f"  refused {x['uuid']}: {x['reason']}")
-            if r.older:
-                click.echo("  older than a bundle already imported from this device: only what was not "
-                           "superseded was taken")
-            if r.missing_sequences:
-                click.echo(f"  not yet imported from {r.device}: bundle(s) "
-                           f"{', '.join(map(str, r.missing_sequences))}")
+            for line in describe(r, lang):
+                click.echo(line)
     if any(r.status == "refused" for r in reports):
         raise SystemExit(1)
 

@@ -539,3 +539,26 @@ def history(path: Path, uuid: str) -> list[dict[str, Any]]:
     """Who changed what, when: the household's audit entries and revisions, oldest first."""
     with Workspace.open(path) as ws:
         return store.history(ws.db, uuid)
+
+
+def describe(report: ImportReport, lang: str = "vi") -> list[str]:
+    """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""
+    from fieldsurvey.i18n import t
+
+    if report.status == "refused":
+        return [t("sync.import.refused", lang, message=report.message)]
+    if report.status == "already":
+        seen = report.message.removeprefix("was already imported on ").removesuffix("; nothing changed")
+        return [t("sync.import.already", lang, file=report.file, at=seen)]
+    c = report.counts
+    lines = [t("sync.import.summary", lang, file=report.file, kind=t(f"sync.kind.{report.kind}", lang),
+               sequence=report.sequence, user=report.user, device=report.device, new=c["new"],
+               updated=c["updated"], unchanged=c["unchanged"], conflicts=c["conflicts"], refused=c["refused"],
+               duplicates=report.duplicates, actions=report.actions)]
+    lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
+    if report.older:
+        lines.append(t("sync.import.older", lang))
+    if report.missing_sequences:
+        lines.append(t("sync.import.gap", lang, device=report.device,
+                       sequences=", ".join(map(str, report.missing_sequences))))
+    return lines

@@ -44,18 +44,19 @@ def test_cli_init_keys_export_import_review(tmp_path):
     assert bundle.name.startswith("02266_lan_hand-in-changes_0001_")
     report = json.loads(run("import", sup, stick, "--json", "--quiet"))
     assert len(report[0]["new"]) == 3
-    assert "already imported" in run("import", sup, bundle)
+    assert "already imported" in run("import", sup, bundle, "--lang", "en")
+    assert "đã nhập" in run("import", sup, bundle)
 
     uid = "00000000-0000-4000-8000-000000000001"
     run("return", sup, uid, "--comment", "Thiếu diện tích")
     run("approve", sup, "00000000-0000-4000-8000-000000000002")
     run("export", sup, "--to", "lan", "--out", stick)
     back = sorted(stick.glob("*thu*"))[-1]
-    out = run("import", lan, back)
+    out = run("import", lan, back, "--lang", "en")
     assert "review actions 2" in out
     assert "Thiếu diện tích" in run("todo", lan)
     assert "return" in run("history", lan, uid)
 
     (stick / "junk.fsbundle").write_bytes(b"not a bundle")
-    out = run("import", sup, stick / "junk.fsbundle", code=1)
+    out = run("import", sup, stick / "junk.fsbundle", "--lang", "en", code=1)
     assert "REFUSED junk.fsbundle: is not a FieldSurvey bundle" in out
