@@ -375,6 +375,14 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
     store.store_incoming(ws, incoming)
     store.mark_received(ws.db, received)
+    # households made in this workspace (not imported) are compared too: index their keys once
+    just_stored = {r.uuid for r, _, _ in incoming}
+    scanned = []
+    for uuid, text in store.unindexed_documents(ws.db):
+        scanned.append(uuid)
+        if uuid not in just_stored:
+            dup_rows.extend((f"{kind}:{value}", uuid) for kind, value in duplicate_keys(json.loads(text)))
+    store.mark_indexed(ws.db, scanned)
     report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
     if contents.actions:
         _apply_actions(ws, me, contents.actions, m.bundle_id)

@@ -532,3 +532,26 @@ def mark_merged(ws: Any, gone: str, keep: str, device: str, user: str) -> None:
 def history(db: sqlite_utils.Database, uuid: str) -> list[dict[str, Any]]:
     return list(db.query("SELECT at, device, user, action, detail FROM sync_audit WHERE uuid = ? ORDER BY at, id",
                          [uuid]))
+
+
+@migration("s003_sync_duplicate_index")
+def _dup_index(db: sqlite_utils.Database) -> None:
+    # households whose duplicate keys are in sync_dup_keys (those made in this workspace are indexed lazily)
+    db.execute("CREATE TABLE sync_dup_indexed (uuid TEXT PRIMARY KEY)")
+    db.execute("CREATE INDEX sync_dup_keys_uuid ON sync_dup_keys(uuid)")
+    db.execute("CREATE INDEX sync_conflicts_uuid ON sync_conflicts(uuid, resolved_at)")
+
+
+def unindexed_documents(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    # uuids first (the primary-key index covers the query: no document is read), then the few documents
+    uuids = [r[0] for r in db.execute("SELECT uuid FROM households WHERE uuid NOT IN "
+                                      "(SELECT uuid FROM sync_dup_indexed)")]
+    out: list[tuple[str, str]] = []
+    for chunk in _chunks(uuids):
+        q = ",".join("?" * len(chunk))
+        out.extend(db.execute(f"SELECT uuid, document FROM households WHERE uuid IN ({q})", chunk).fetchall())
+    return out
+
+
+def mark_indexed(db: sqlite_utils.Database, uuids: Iterable[str]) -> None:
+    db.conn.executemany("INSERT OR IGNORE INTO sync_dup_indexed (uuid) VALUES (?)", [(u,) for u in uuids])

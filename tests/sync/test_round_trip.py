@@ -129,3 +129,14 @@ def test_hand_in_for_a_household_of_another_enumerator_is_refused_for_that_recor
     r = site.send(site.lan, site.sup)
     assert [x["uuid"] for x in r.refused] == [b1] and "assigned to hoa" in r.refused[0]["reason"]
     assert site.row(site.sup, b1)["owner"] == "hoa"
+
+
+def test_a_hand_in_is_compared_with_households_made_in_the_supervisors_workspace(site):
+    here = site.add(site.sup, "lan", "Đinh Thị Mơ")
+    other = site.add(site.lan, "lan", "dinh thi mo")
+    r = site.send(site.lan, site.sup)
+    assert r.new == [other] and r.duplicates == 1
+    (d,) = svc.list_duplicates(site.sup)
+    svc.decide_duplicate(site.sup, d["id"], "merge", keep=here)
+    assert site.row(site.sup, other)["status"] == "merged" and site.row(site.sup, here)["status"] == "complete"
+    assert any(h["action"] == "merged-into" for h in svc.history(site.sup, other))
