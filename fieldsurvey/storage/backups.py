@@ -1,0 +1,171 @@
+"""Backups of a workspace through SQLite's online backup API, rotating, in a `backups/` folder beside the workspace
+(`<folder>/backups/<name>-<UTC time>.fsdb`). Made on close (when something changed, or when the newest backup is a
+day old) and on demand; the last KEEP are kept. A restore checks the backup before it replaces anything and keeps
+the replaced file (renamed with the time). docs/storage.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from fieldsurvey.errors import WorkspaceError
+
+KEEP = 10
+DAY = timedelta(days=1)
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+def backup_dir(workspace: Path) -> Path:
+    return Path(workspace).parent / "backups"
+
+
+def _stamp(now: datetime | None = None) -> str:
+    return (now or datetime.now(timezone.utc)).strftime(_STAMP)
+
+
+def backups_of(workspace: Path) -> list[Path]:
+    """The backups of this workspace, oldest first."""
+    folder = backup_dir(workspace)
+    if not folder.is_dir():
+        return []
+    stem = Path(workspace).stem
+    found = []
+    for p in folder.glob(f"{stem}-*.fsdb"):
+        tail = p.stem[len(stem) + 1:]
+        try:
+            datetime.strptime(tail, _STAMP)
+        except ValueError:
+            continue
+        found.append(p)
+    return sorted(found, key=lambda p: p.stem[len(stem) + 1:])
+
+
+def _taken_at(workspace: Path, backup: Path) -> datetime:
+    return datetime.strptime(backup.stem[len(Path(workspace).stem) + 1:], _STAMP).replace(tzinfo=timezone.utc)
+
+
+def copy_database(conn: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of an open database through the backup API, written to a temporary name, checked, synced
+    and then renamed into place (a crash never leaves half a backup under the final name)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    dest = sqlite3.connect(str(tmp))
+    try:
+        conn.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+        problems = [r[0] for r in dest.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise WorkspaceError("the backup copy does not pass the integrity check: " + "; ".join(problems[:3]),
+                                 str(target))
+    finally:
+        dest.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
+    """Back up an open workspace: to `to` (a file or a folder) or into the rotating `backups/` folder (then only
+    the newest `keep` are kept). Returns the backup's path."""
+    if to is None:
+        target = backup_dir(ws.path) / f"{ws.path.stem}-{_stamp()}.fsdb"
+    else:
+        to = Path(to)
+        target = to / f"{ws.path.stem}-{_stamp()}.fsdb" if to.is_dir() else to
+        if target.exists():
+            raise WorkspaceError("a file of that name already exists; choose another name", str(target))
+    copy_database(ws.db.conn, target)
+    if to is None:
+        rotate(ws.path, keep)
+    return target
+
+
+def rotate(workspace: Path, keep: int = KEEP) -> list[Path]:
+    """Remove all but the newest `keep` rotating backups; returns those removed."""
+    old = backups_of(workspace)[:-keep] if keep > 0 else backups_of(workspace)
+    for p in old:
+        p.unlink(missing_ok=True)
+    return old
+
+
+def backup_due(workspace: Path, now: datetime | None = None) -> bool:
+    """True when there is no backup from the last day."""
+    found = backups_of(workspace)
+    if not found:
+        return True
+    return (now or datetime.now(timezone.utc)) - _taken_at(workspace, found[-1]) >= DAY
+
+
+def backup_on_close(ws: Any) -> Path | None:
+    """The automatic backup: when this session changed the workspace, or once a day."""
+    changed = ws.db.conn.total_changes > 0
+    if changed or backup_due(ws.path):
+        return make_backup(ws)
+    return None
+
+
+def check_file(path: Path) -> list[str]:
+    """Problems that stop a file from being used as a workspace (for a backup before it is restored)."""
+    from fieldsurvey.storage.workspace import APPLICATION_ID
+
+    if not path.is_file():
+        return ["no such file"]
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            return ["not a FieldSurvey workspace"]
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
+        if rows != ["ok"]:
+            return rows
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            return [f"{len(fk)} rows name a missing parent row (foreign keys)"]
+    except sqlite3.DatabaseError as exc:
+        return [f"not a FieldSurvey workspace ({exc})"]
+    finally:
+        conn.close()
+    return []
+
+
+def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path | None:
+    """Put a backup in place of a workspace. The backup is checked first (nothing is touched if it fails); the
+    current file, if any, is kept as `<name>.replaced-<time>.fsdb` beside it. Returns that kept file's path."""
+    workspace, backup = Path(workspace), Path(backup)
+    problems = check_file(backup)
+    if problems:
+        raise WorkspaceError("this backup cannot be restored: " + "; ".join(problems[:3]), str(backup))
+    tmp = workspace.with_name(workspace.name + ".restoring")
+    src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if tmp.exists():
+            tmp.unlink()
+        dest = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+    finally:
+        src.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    kept = None
+    if workspace.exists():
+        kept = workspace.with_name(f"{workspace.stem}.replaced-{_stamp(now)}{workspace.suffix}")
+        os.replace(workspace, kept)
+        for side in ("-journal", "-wal", "-shm"):
+            extra = workspace.with_name(workspace.name + side)
+            if extra.exists():
+                shutil.move(str(extra), str(kept) + side)
+    os.replace(tmp, workspace)
+    return kept
