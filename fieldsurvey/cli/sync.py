@@ -341,4 +341,6 @@ def history(file: Path, uuid: str, as_json: bool) -> None:
         echo_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['at']}  {r['user']:<14} {r['device']:<18} {r['action']:<12} {r.get('detail') or ''}")
+        change = f"{r['field']}: {r['old'] or '—'} → {r['new'] or '—'}" if r.get("field") else ""
+        note = r.get("reason") or r.get("detail") or ""
+        click.echo(f"{r['at']}  {r['user']:<14} {r['device']:<18} {r['action']:<12} {change}  {note}".rstrip())

@@ -56,7 +56,7 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         commune = ws.info.commune_code
         if commune_code and commune_code != commune:
             raise WorkspaceError(f"the workspace is for commune {commune}, not {commune_code}", str(path))
-        identity = Identity.generate(user, role, commune, device)
+        identity = Identity.generate(user, role, commune, device or ws.device_id)
         identity.save(keyfile)
         store.set_identity(ws, identity.device, identity.user, identity.role)
     return identity
@@ -373,7 +373,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             # the other side holds this revision: no need to send it back (supervisor: to that device;
             # enumerator: to the supervisor, until it changes here)
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
-    store.store_incoming(ws, incoming)
+    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user)
     store.mark_received(ws.db, received)
     # households made in this workspace (not imported) are compared too: index their keys once
     just_stored = {r.uuid for r, _, _ in incoming}

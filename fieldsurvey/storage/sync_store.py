@@ -167,18 +167,6 @@ def open_conflict_count(db: sqlite_utils.Database, uuid: str) -> int:
                       [uuid]).fetchone()[0]
 
 
-def add_merge(db: sqlite_utils.Database, revision: str, merged: str) -> None:
-    db.execute("INSERT OR REPLACE INTO sync_merges (revision, merged) VALUES (?, ?)", [revision, merged])
-
-
-def merges(db: sqlite_utils.Database, revisions: Iterable[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for chunk in _chunks(list(revisions)):
-        q = ",".join("?" * len(chunk))
-        out.update(db.execute(f"SELECT revision, merged FROM sync_merges WHERE revision IN ({q})", chunk).fetchall())
-    return out
-
-
 # --- duplicates -------------------------------------------------------------------------------------------------
 
 def index_duplicate_keys(db: sqlite_utils.Database, rows: list[tuple[str, str]], created_at: str) -> int:
@@ -267,15 +255,16 @@ def _chunks(items: list, size: int = 500) -> Iterable[list]:
 def set_identity(ws: Any, device: str, user: str, role: str) -> None:
     """Record who works on this workspace (the private keys stay in the key file beside it)."""
     with ws.db.atomic():
-        ws.set_meta("device_id", device)
-        ws.set_meta("user", user)
+        ws.set_identity(device, user)
         ws.set_meta("role", role)
 
 
-# --- revisions and audit (PROVISIONAL: until the storage model's revisions/audit tables land) ---------------------
+# --- revisions and audit: on the storage model's `revisions` and `audit` tables (docs/storage.md) ---------------
 
 @migration("s002_sync_revisions_provisional")
 def _provisional(db: sqlite_utils.Database) -> None:
+    """Shipped before the storage model had revisions; migration 0002_lifecycle carries these rows over and
+    s004 drops the tables."""
     db.execute("""CREATE TABLE sync_revisions (
         id TEXT PRIMARY KEY, uuid TEXT NOT NULL, parent TEXT, device TEXT NOT NULL, user TEXT NOT NULL,
         at TEXT NOT NULL, doc_hash TEXT)""")
@@ -288,47 +277,31 @@ def _provisional(db: sqlite_utils.Database) -> None:
 
 
 def _now() -> str:
-    from fieldsurvey.storage.workspace import now_iso
+    from fieldsurvey.storage.workspace import now_ms
 
-    return now_iso()
-
-
-def _hash(document: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
-
-
-def _new_id(device: str) -> str:
-    import uuid as uuidlib
-
-    return f"{device}.{uuidlib.uuid4().hex[:16]}"
+    return now_ms()
 
 
 def household_states(db: sqlite_utils.Database, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """uuid → head revision, every revision id held, status, owner, and whether the document changed since the
-    head was sealed (an open revision)."""
+    """uuid → head revision (open or sealed), every revision id held, status, owner."""
     out: dict[str, dict[str, Any]] = {}
-    uuids = list(uuids)
-    for chunk in _chunks(uuids):
+    for chunk in _chunks(list(uuids)):
         q = ",".join("?" * len(chunk))
-        for uuid, status, owner, document, head, head_hash in db.execute(
-                f"SELECT h.uuid, h.status, h.owner, h.document, s.revision, r.doc_hash FROM households h "
-                f"LEFT JOIN sync_heads s ON s.uuid = h.uuid LEFT JOIN sync_revisions r ON r.id = s.revision "
-                f"WHERE h.uuid IN ({q})", chunk):
-            dirty = head is None or head_hash != _hash(document)
-            out[uuid] = {"head": f"open:{uuid}" if dirty else head, "sealed": head, "known": set(),
+        for uuid, status, owner, head, sealed_at in db.execute(
+                f"SELECT h.uuid, h.status, h.owner, h.revision, r.sealed_at FROM households h "
+                f"LEFT JOIN revisions r ON r.id = h.revision WHERE h.uuid IN ({q})", chunk):
+            out[uuid] = {"head": head, "open": head is not None and sealed_at is None, "known": set(),
                          "status": status, "owner": owner}
-        for uuid, rid in db.execute(f"SELECT uuid, id FROM sync_revisions WHERE uuid IN ({q})", chunk):
+        for uuid, rid in db.execute(f"SELECT uuid, id FROM revisions WHERE uuid IN ({q})", chunk):
             if uuid in out:
                 out[uuid]["known"].add(rid)
     return out
 
 
 def ancestors(db: sqlite_utils.Database, uuid: str, head: str) -> set[str]:
-    rows = {r[0]: (r[1], r[2]) for r in db.execute(
-        "SELECT r.id, r.parent, m.merged FROM sync_revisions r LEFT JOIN sync_merges m ON m.revision = r.id "
-        "WHERE r.uuid = ?", [uuid])}
+    """The head and every revision it descends from (by parent and by `merged`, the second parent)."""
+    rows = {r[0]: (r[1], r[2]) for r in db.execute("SELECT id, parent, merged FROM revisions WHERE uuid = ?",
+                                                   [uuid])}
     seen: set[str] = set()
     todo = [head]
     while todo:
@@ -342,12 +315,12 @@ def ancestors(db: sqlite_utils.Database, uuid: str, head: str) -> set[str]:
 
 def _revision_rows(db: sqlite_utils.Database, uuid: str, head: str) -> list[dict[str, Any]]:
     keep = ancestors(db, uuid, head)
-    rows = list(db.query("SELECT r.id, r.parent, r.device, r.user, r.at, m.merged FROM sync_revisions r "
-                         "LEFT JOIN sync_merges m ON m.revision = r.id WHERE r.uuid = ? ORDER BY r.rowid", [uuid]))
     out = []
-    for r in rows:
+    for r in db.query("SELECT id, parent, merged, device, user, at, sealed_at FROM revisions WHERE uuid = ? "
+                      "ORDER BY rowid", [uuid]):
         if r["id"] in keep:
-            d = {"id": r["id"], "parent": r["parent"], "device": r["device"], "user": r["user"], "at": r["at"]}
+            d = {"id": r["id"], "parent": r["parent"], "device": r["device"], "user": r["user"],
+                 "at": r["sealed_at"] or r["at"]}
             if r["merged"]:
                 d["merged"] = r["merged"]
             out.append(d)
@@ -355,106 +328,95 @@ def _revision_rows(db: sqlite_utils.Database, uuid: str, head: str) -> list[dict
 
 
 def seal_open_revisions(ws: Any, device: str, user: str) -> int:
-    """Seal every household whose document changed since its head revision: a new revision (parent = the head)."""
-    db = ws.db
-    rows = db.execute("SELECT h.uuid, h.document, s.revision, r.doc_hash FROM households h "
-                      "LEFT JOIN sync_heads s ON s.uuid = h.uuid LEFT JOIN sync_revisions r ON r.id = s.revision"
-                      ).fetchall()
-    now = _now()
-    n = 0
-    for uuid, document, head, head_hash in rows:
-        h = _hash(document)
-        if head is not None and head_hash == h:
-            continue
-        rid = _new_id(device)
-        db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
-                   [rid, uuid, head, device, user, now, h])
-        db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
-        db.execute("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
-                   [uuid, now, device, user, "edit", json.dumps({"revision": rid})])
-        n += 1
-    return n
+    """Seal every open revision before an export (storage: Workspace.seal)."""
+    return len(ws.seal(user=user))
+
+
+_AUDIT_KEYS = ("at", "device", "user", "revision", "action", "field", "old", "new", "reason", "detail")
 
 
 def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str]) -> Iterable[dict[str, Any]]:
-    """Bundle records of the households `owner` holds whose head differs from `already[uuid]`."""
+    """Bundle records of the households `owner` holds whose head differs from `already[uuid]`: the document, the
+    head's ancestry and the household's audit entries."""
     last = ""
     while True:
-        rows = db.execute("SELECT h.uuid, h.status, h.owner, h.document, s.revision FROM households h "
-                          "JOIN sync_heads s ON s.uuid = h.uuid WHERE h.owner = ? AND h.uuid > ? ORDER BY h.uuid "
-                          "LIMIT 1000", [owner, last]).fetchall()
+        rows = db.execute("SELECT uuid, status, owner, document, revision FROM households WHERE owner = ? AND "
+                          "uuid > ? AND revision IS NOT NULL ORDER BY uuid LIMIT 1000", [owner, last]).fetchall()
         if not rows:
             return
         for uuid, status, own, document, head in rows:
             if already.get(uuid) == head:
                 continue
-            audit = [{"at": a["at"], "user": a["user"], "device": a["device"], "action": a["action"],
-                      "detail": a["detail"]} for a in db.query(
-                "SELECT at, user, device, action, detail FROM sync_audit WHERE uuid = ? ORDER BY id", [uuid])]
+            audit = [{k: a[k] for k in _AUDIT_KEYS if a[k] is not None} for a in db.query(
+                f"SELECT {', '.join(_AUDIT_KEYS)} FROM audit WHERE uuid = ? ORDER BY id", [uuid])]
             yield {"uuid": uuid, "status": status, "owner": own, "revision": head,
                    "revisions": _revision_rows(db, uuid, head), "document": json.loads(document), "audit": audit}
         last = rows[-1][0]
 
 
-def _insert_revisions(db: sqlite_utils.Database, uuid: str, revisions: list[Any], head: str, head_hash: str) -> None:
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
-        [(r.id, uuid, r.parent, r.device, r.user, r.at, head_hash if r.id == head else None) for r in revisions])
-    merged = [(r.id, r.merged) for r in revisions if r.merged]
-    if merged:
-        db.conn.executemany("INSERT OR IGNORE INTO sync_merges (revision, merged) VALUES (?, ?)", merged)
-
-
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
-                      "form_version", "document", "updated_at")
+                      "form_version", "document", "updated_at", "revision", "created_at")
 _UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
-           "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:]))
+           "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:-1]))
 
 
-def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]]) -> None:
+def _revision_tuples(uuid: str, revisions: list[Any], head: str, head_hash: str | None) -> list[tuple]:
+    return [(r.id, uuid, r.parent, r.merged, r.device, r.user, r.at, r.at, r.at,
+             head_hash if r.id == head else None) for r in revisions]
+
+
+_INSERT_REVISIONS = ("INSERT OR IGNORE INTO revisions (id, uuid, parent, merged, device, user, created_at, at, "
+                     "sealed_at, doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sync')")
+
+
+def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id: str = "",
+                   device: str = "", user: str = "") -> None:
     """Store household records taken from a bundle (new, or descending from the stored head), each as
-    (record, status, owner), with their revisions and audit entries; older open conflicts they supersede close."""
+    (record, status, owner): the document becomes the head revision (sealed, as it came), its ancestry is recorded,
+    the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
+    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle."""
     if not items:
         return
+    from fieldsurvey.storage.workspace import doc_hash
+
     db = ws.db
+    now = _now()
     rows = [ws._row(rec.document, status, owner) for rec, status, owner in items]
-    db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
-    revs, merged, heads = [], [], []
+    revs: list[tuple] = []
     for (rec, _, _), row in zip(items, rows):
-        h = _hash(row["document"])
-        revs.extend((r.id, rec.uuid, r.parent, r.device, r.user, r.at, h if r.id == rec.revision else None)
-                    for r in rec.revisions)
-        merged.extend((r.id, r.merged) for r in rec.revisions if r.merged)
-        heads.append((rec.uuid, rec.revision))
-    db.conn.executemany("INSERT OR IGNORE INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) "
-                        "VALUES (?,?,?,?,?,?,?)", revs)
-    # a head already known (ancestor row without a hash) gets its document's hash
-    db.conn.executemany("UPDATE sync_revisions SET doc_hash = ? WHERE id = ? AND doc_hash IS NULL",
-                        [(_hash(row["document"]), rec.revision) for (rec, _, _), row in zip(items, rows)])
-    if merged:
-        db.conn.executemany("INSERT OR IGNORE INTO sync_merges (revision, merged) VALUES (?, ?)", merged)
-    db.conn.executemany("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", heads)
+        row["revision"] = rec.revision
+        row["created_at"] = now
+        revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, doc_hash(row["document"])))
+    db.conn.executemany(_INSERT_REVISIONS, revs)
+    db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
     uuids = [rec.uuid for rec, _, _ in items]
-    known: set[tuple[str, str, str, str]] = set()
+    known: set[tuple] = set()
     conflicted: set[str] = set()
     for chunk in _chunks(uuids):
         q = ",".join("?" * len(chunk))
-        known.update(db.execute(f"SELECT uuid, at, user, action FROM sync_audit WHERE uuid IN ({q})", chunk))
+        known.update(db.execute(f"SELECT uuid, at, device, action, field FROM audit WHERE uuid IN ({q})", chunk))
         conflicted.update(r[0] for r in db.execute(
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
     audit = []
     for rec, _, _ in items:
         for a in rec.audit:
-            if (rec.uuid, a["at"], a["user"], a["action"]) in known:
+            key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
+            if key in known:
                 continue
-            detail = a.get("detail")
-            audit.append((rec.uuid, a["at"], a.get("device") or "", a["user"], a["action"],
-                          detail if detail is None or isinstance(detail, str) else json.dumps(detail)))
-    db.conn.executemany("INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
-                        audit)
+            known.add(key)
+            audit.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
+                          a.get("field"), *(_text(a.get(k)) for k in ("old", "new", "reason", "detail"))))
+        audit.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None,
+                      json.dumps({"bundle": bundle_id}) if bundle_id else None))
+    db.conn.executemany("INSERT INTO audit (at, device, user, uuid, revision, action, field, old, new, reason, "
+                        "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
     for rec, _, _ in items:
         if rec.uuid in conflicted:
             supersede_conflicts(db, rec.uuid, rec.ancestors)
+
+
+def _text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head: set[str]) -> None:
@@ -467,56 +429,40 @@ def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head:
 
 def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: list[Any], incoming_head: str,
                      device: str, user: str) -> str:
-    """The settled document as a new sealed revision: parent = the stored head (sealing open edits first),
-    second parent = the incoming head, whose revisions are recorded too."""
+    """The settled document as a new sealed revision: parent = the stored head (its open edits sealed first),
+    second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field."""
+    from fieldsurvey.storage.workspace import doc_hash, new_revision_id
+
     db = ws.db
-    states = household_states(db, [uuid])[uuid]
-    if states["head"] != states["sealed"]:
-        seal_one(ws, uuid, device, user)
-        states = household_states(db, [uuid])[uuid]
-    _insert_revisions(db, uuid, incoming, "", "")
-    row = db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
-    stored = ws._row(document, row[0], row[1])
-    db["households"].upsert(stored, pk="uuid")
-    rid = _new_id(device)
+    ws.seal([uuid], user=user)
+    state = ws.household_state(uuid)
+    db.conn.executemany(_INSERT_REVISIONS, _revision_tuples(uuid, incoming, "", None))
+    rid = new_revision_id(device)
     now = _now()
-    db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
-               [rid, uuid, states["sealed"], device, user, now, _hash(stored["document"])])
-    add_merge(db, rid, incoming_head)
-    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
-    append_audit(ws, [(uuid, "resolve", {"revision": rid, "incoming": incoming_head})], device, user)
+    row = ws._row(document, state["status"], state["owner"])
+    db.execute("INSERT INTO revisions (id, uuid, parent, merged, device, user, created_at, at, sealed_at, status, "
+               "doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')",
+               [rid, uuid, state["revision"], incoming_head, device, user, now, now, now, state["status"],
+                doc_hash(row["document"])])
+    ws.adopt_revision(document, rid, state["status"], state["owner"], user=user, action="resolve")
     supersede_conflicts(db, uuid, ancestors(db, uuid, rid))
     return rid
-
-
-def seal_one(ws: Any, uuid: str, device: str, user: str) -> None:
-    db = ws.db
-    document, head = db.execute("SELECT h.document, s.revision FROM households h LEFT JOIN sync_heads s "
-                                "ON s.uuid = h.uuid WHERE h.uuid = ?", [uuid]).fetchone()
-    rid = _new_id(device)
-    db.execute("INSERT INTO sync_revisions (id, uuid, parent, device, user, at, doc_hash) VALUES (?,?,?,?,?,?,?)",
-               [rid, uuid, head, device, user, _now(), _hash(document)])
-    db.execute("INSERT OR REPLACE INTO sync_heads (uuid, revision) VALUES (?, ?)", [uuid, rid])
 
 
 def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:
     now = _now()
     ws.db.conn.executemany(
-        "INSERT INTO sync_audit (uuid, at, device, user, action, detail) VALUES (?,?,?,?,?,?)",
-        [(u, now, device, user, action, json.dumps(detail, ensure_ascii=False) if detail is not None else None)
-         for u, action, detail in entries])
+        "INSERT INTO audit (at, device, user, uuid, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        [(now, device, user, u, action, _text(detail)) for u, action, detail in entries])
 
 
 def set_status(ws: Any, uuid: str, status: str, device: str, user: str, comment: str = "") -> None:
-    ws.db.execute("UPDATE households SET status = ? WHERE uuid = ?", [status, uuid])
-    append_audit(ws, [(uuid, {"approved": "approve", "returned": "return"}.get(status, status),
-                       {"status": status, "comment": comment})], device, user)
+    """A review decision: the status changes (sealing the revision), audited with the comment as the reason."""
+    ws.set_status(uuid, status, reason=comment or f"{status} by {user}", user=user, check=False)
 
 
 def set_owner(ws: Any, uuid: str, owner: str, device: str, user: str, comment: str = "") -> None:
-    old = ws.db.execute("SELECT owner FROM households WHERE uuid = ?", [uuid]).fetchone()[0]
-    ws.db.execute("UPDATE households SET owner = ? WHERE uuid = ?", [owner, uuid])
-    append_audit(ws, [(uuid, "reassign", {"from": old, "to": owner, "comment": comment})], device, user)
+    ws.set_owner(uuid, owner, reason=comment or f"reassigned by {user}", user=user)
 
 
 def mark_received(db: sqlite_utils.Database, rows: list[tuple[str, str, str]]) -> None:
@@ -525,13 +471,14 @@ def mark_received(db: sqlite_utils.Database, rows: list[tuple[str, str, str]]) -
 
 
 def mark_merged(ws: Any, gone: str, keep: str, device: str, user: str) -> None:
-    ws.db.execute("UPDATE households SET status = 'merged' WHERE uuid = ?", [gone])
+    ws.set_status(gone, "merged", reason=f"duplicate of {keep}", user=user, check=False)
     append_audit(ws, [(gone, "merged-into", {"into": keep}), (keep, "merged-from", {"from": gone})], device, user)
 
 
 def history(db: sqlite_utils.Database, uuid: str) -> list[dict[str, Any]]:
-    return list(db.query("SELECT at, device, user, action, detail FROM sync_audit WHERE uuid = ? ORDER BY at, id",
-                         [uuid]))
+    """Who changed what and when: the household's audit entries, oldest first."""
+    return list(db.query("SELECT at, device, user, action, field, old, new, reason, detail FROM audit "
+                         "WHERE uuid = ? ORDER BY id", [uuid]))
 
 
 @migration("s003_sync_duplicate_index")
@@ -543,6 +490,10 @@ def _dup_index(db: sqlite_utils.Database) -> None:
 
 
 def unindexed_documents(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    # Households are never deleted, so equal counts mean every household is indexed (the common case: cheap).
+    if (db.execute("SELECT COUNT(*) FROM households").fetchone()[0]
+            <= db.execute("SELECT COUNT(*) FROM sync_dup_indexed").fetchone()[0]):
+        return []
     # uuids first (the primary-key index covers the query: no document is read), then the few documents
     uuids = [r[0] for r in db.execute("SELECT uuid FROM households WHERE uuid NOT IN "
                                       "(SELECT uuid FROM sync_dup_indexed)")]
@@ -555,3 +506,10 @@ def unindexed_documents(db: sqlite_utils.Database) -> list[tuple[str, str]]:
 
 def mark_indexed(db: sqlite_utils.Database, uuids: Iterable[str]) -> None:
     db.conn.executemany("INSERT OR IGNORE INTO sync_dup_indexed (uuid) VALUES (?)", [(u,) for u in uuids])
+
+
+@migration("s004_drop_provisional_revisions")
+def _drop_provisional(db: sqlite_utils.Database) -> None:
+    """Revisions and audit live in the storage model's tables now (0002_lifecycle carried s002's rows over)."""
+    for table in ("sync_revisions", "sync_heads", "sync_audit", "sync_merges"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")

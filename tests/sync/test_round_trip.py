@@ -51,8 +51,11 @@ def test_two_enumerators_and_a_supervisor_round_trip(site):
     assert {t["uuid"] for t in svc.todo(site.lan)} == {b1}
 
     hist = svc.history(site.sup, a1)
-    actions = [h["action"] for h in hist]
-    assert "return" in actions and any(h["user"] == "lan" for h in hist) and any(h["user"] == "thu" for h in hist)
+    returned = [h for h in hist if h["field"] == "status" and h["new"] == '"returned"']
+    assert returned and returned[0]["user"] == "thu" and returned[0]["reason"] == "Diện tích nhà chưa đúng"
+    fixed = [h for h in hist if h["field"] == "household.floor_area"]
+    assert fixed and fixed[-1]["user"] == "lan" and fixed[-1]["new"] == "55"   # lan's own edit, carried over
+    assert any(h["action"] == "import" for h in hist)
 
 
 def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
