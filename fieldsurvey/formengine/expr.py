@@ -1,0 +1,549 @@
+"""XLSForm expressions: a tokenizer, a recursive-descent parser into a small tree, and a safe evaluator.
+
+Form text is never handed to Python's eval/exec: `parse` builds `Node` tuples, `evaluate` walks them with a
+`Context` that answers `${name}` references, `.` (the current question's value), `position(..)`, `count()` and
+`sum()` over a repeat, and the `pulldata()` look-ups in the form's choice lists. The operators and functions are
+those of XPath 1.0 as ODK uses them (precedence: or < and < = != < relational < + - < * div mod < unary minus).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Callable, Protocol
+
+from fieldsurvey.errors import FormError
+
+_EPOCH = date(1970, 1, 1)
+
+
+class ExpressionError(FormError):
+    """An expression that cannot be parsed (position given in the message)."""
+
+
+# --- tokens -------------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<ref>\$\{(?P<refname>[^}]*)\})
+  | (?P<num>\d+(?:\.\d*)?|\.\d+)
+  | (?P<str>'[^']*'|"[^"]*")
+  | (?P<op><=|>=|!=|\.\.|[-+*=<>(),./|])
+  | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
+""", re.X)
+
+KEYWORDS = {"and", "or", "div", "mod"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str   # num | str | ref | op | name | end
+    text: str
+    pos: int
+
+
+def tokenize(text: str) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if m is None:
+            raise ExpressionError(f"unexpected character {text[i]!r} at position {i + 1} in {text!r}")
+        kind = m.lastgroup
+        if kind == "refname":
+            kind = "ref"
+        if kind == "ref":
+            name = m.group("refname").strip()
+            if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name or ""):
+                raise ExpressionError(f"'${{{name}}}' is not a question name (position {i + 1} in {text!r})")
+            out.append(Token("ref", name, i))
+        elif kind == "num":
+            out.append(Token("num", m.group(), i))
+        elif kind == "str":
+            out.append(Token("str", m.group()[1:-1], i))
+        elif kind == "op":
+            out.append(Token("op", m.group(), i))
+        elif kind == "name":
+            out.append(Token("name", m.group(), i))
+        i = m.end()
+    out.append(Token("end", "", len(text)))
+    return out
+
+
+# --- the tree -----------------------------------------------------------------------------------------------------
+# Nodes are tuples: ("num", float) ("str", s) ("ref", name) ("self",) ("parent",) ("neg", x)
+# ("bin", op, a, b) ("call", name, (args...))
+
+Node = tuple
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    def peek(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, what: str) -> ExpressionError:
+        tok = self.peek()
+        found = "the end" if tok.kind == "end" else repr(tok.text)
+        return ExpressionError(f"{what}, found {found} at position {tok.pos + 1} in {self.text!r}")
+
+    def is_op(self, *ops: str) -> bool:
+        tok = self.peek()
+        return (tok.kind == "op" and tok.text in ops) or (tok.kind == "name" and tok.text in ops)
+
+    def parse(self) -> Node:
+        if self.peek().kind == "end":
+            raise self.error("an empty expression")
+        node = self.or_()
+        if self.peek().kind != "end":
+            raise self.error("expected an operator or the end")
+        return node
+
+    def _binary(self, ops: tuple[str, ...], sub: Callable[[], Node]) -> Node:
+        node = sub()
+        while self.is_op(*ops):
+            op = self.take().text
+            node = ("bin", op, node, sub())
+        return node
+
+    def or_(self) -> Node:
+        return self._binary(("or",), self.and_)
+
+    def and_(self) -> Node:
+        return self._binary(("and",), self.eq)
+
+    def eq(self) -> Node:
+        return self._binary(("=", "!="), self.rel)
+
+    def rel(self) -> Node:
+        return self._binary(("<", "<=", ">", ">="), self.add)
+
+    def add(self) -> Node:
+        return self._binary(("+", "-"), self.mul)
+
+    def mul(self) -> Node:
+        return self._binary(("*", "div", "mod"), self.unary)
+
+    def unary(self) -> Node:
+        if self.is_op("-"):
+            self.take()
+            return ("neg", self.unary())
+        return self.primary()
+
+    def primary(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "num":
+            self.take()
+            return ("num", float(tok.text))
+        if tok.kind == "str":
+            self.take()
+            return ("str", tok.text)
+        if tok.kind == "ref":
+            self.take()
+            return ("ref", tok.text)
+        if tok.kind == "op" and tok.text == "(":
+            self.take()
+            node = self.or_()
+            if not self.is_op(")"):
+                raise self.error("expected ')'")
+            self.take()
+            return node
+        if tok.kind == "op" and tok.text == ".":
+            self.take()
+            return ("self",)
+        if tok.kind == "op" and tok.text == "..":
+            self.take()
+            return ("parent",)
+        if tok.kind == "name" and tok.text not in KEYWORDS:
+            self.take()
+            if not self.is_op("("):
+                raise ExpressionError(f"'{tok.text}' at position {tok.pos + 1} in {self.text!r}: paths other than "
+                                      "${name} and '.' are not supported")
+            self.take()
+            args: list[Node] = []
+            if not self.is_op(")"):
+                args.append(self.or_())
+                while self.is_op(","):
+                    self.take()
+                    args.append(self.or_())
+            if not self.is_op(")"):
+                raise self.error(f"expected ',' or ')' in the call of {tok.text}()")
+            self.take()
+            name = tok.text
+            if name not in FUNCTIONS:
+                raise ExpressionError(f"unknown function {name}() at position {tok.pos + 1} in {self.text!r}")
+            low, high = FUNCTIONS[name][1]
+            if len(args) < low or (high is not None and len(args) > high):
+                raise ExpressionError(f"{name}() takes {_arity(low, high)} argument(s), found {len(args)} "
+                                      f"in {self.text!r}")
+            return ("call", name, tuple(args))
+        raise self.error("expected a value, a ${name}, a function or '('")
+
+
+def _arity(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low}"
+    return str(low) if low == high else f"{low} to {high}"
+
+
+def parse(text: str) -> Node:
+    """The tree of an expression; raises ExpressionError naming the position of what does not parse."""
+    return _Parser(str(text)).parse()
+
+
+def references(node: Node) -> set[str]:
+    """The ${names} an expression reads ('.' is the question itself and not listed)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            out.add(n[1])
+        elif kind == "neg":
+            stack.append(n[1])
+        elif kind == "bin":
+            stack += [n[2], n[3]]
+        elif kind == "call":
+            stack += list(n[2])
+    return out
+
+
+def uses_position(node: Node) -> bool:
+    """True when the expression depends on where the repeat instance stands (position(), ..)."""
+    if node[0] in ("parent",):
+        return True
+    if node[0] == "call":
+        return node[1] == "position" or any(uses_position(a) for a in node[2])
+    if node[0] == "bin":
+        return uses_position(node[2]) or uses_position(node[3])
+    if node[0] == "neg":
+        return uses_position(node[1])
+    return False
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+class Nodeset(list):
+    """The values of a question across the instances of a repeat (what ${name} means outside the repeat)."""
+
+
+class Context(Protocol):
+    def ref(self, name: str) -> Any: ...          # a value, or a Nodeset for a question in another repeat
+    def current(self) -> Any: ...                 # the value of '.'
+    def position(self) -> int: ...                # 1-based instance number of the current repeat (0 outside)
+    def lookup(self, list_name: str, column: str, key_column: str, key: Any) -> Any: ...
+    def today(self) -> date: ...
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, Nodeset):
+        return v[0] if v else ""
+    return v
+
+
+def to_number(v: Any) -> float:
+    v = _scalar(v)
+    if v is None:
+        return math.nan
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, date):
+        return float((v - _EPOCH).days)
+    if isinstance(v, list):
+        return math.nan
+    s = str(v).strip()
+    if not s:
+        return math.nan
+    try:
+        return float(s)
+    except ValueError:
+        d = _as_date(s)
+        return float((d - _EPOCH).days) if d else math.nan
+
+
+def to_string(v: Any) -> str:
+    v = _scalar(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        return str(int(v)) if v.is_integer() and abs(v) < 1e17 else repr(v)
+    if isinstance(v, list):
+        return " ".join(to_string(x) for x in v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def to_bool(v: Any) -> bool:
+    if isinstance(v, Nodeset):
+        return len(v) > 0
+    if v is None:
+        return False
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return not (v == 0 or math.isnan(v))
+    if isinstance(v, list):
+        return len(v) > 0
+    return str(v) != ""
+
+
+def _as_date(v: Any) -> date | None:
+    if isinstance(v, date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if math.isnan(v):
+            return None
+        return _EPOCH + timedelta(days=int(math.floor(v)))
+    s = to_string(v).strip()
+    if len(s) >= 10:
+        try:
+            return date.fromisoformat(s[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _is_numeric(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if isinstance(a, Nodeset) or isinstance(b, Nodeset):  # XPath: true when any pair compares true
+        left = a if isinstance(a, Nodeset) else [a]
+        right = b if isinstance(b, Nodeset) else [b]
+        return any(_compare(op, x, y) for x in left for y in right)
+    if op in ("=", "!="):
+        if isinstance(a, bool) or isinstance(b, bool):
+            same = to_bool(a) == to_bool(b)
+        elif _is_numeric(a) or _is_numeric(b):
+            x, y = to_number(a), to_number(b)
+            same = x == y
+        else:
+            same = to_string(a) == to_string(b)
+        return same if op == "=" else not same
+    x, y = to_number(a), to_number(b)
+    if math.isnan(x) or math.isnan(y):
+        return False
+    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+
+
+def evaluate(node: Node, ctx: Context) -> Any:
+    kind = node[0]
+    if kind == "num" or kind == "str":
+        return node[1]
+    if kind == "ref":
+        return ctx.ref(node[1])
+    if kind == "self":
+        return ctx.current()
+    if kind == "parent":
+        return ""
+    if kind == "neg":
+        return -to_number(evaluate(node[1], ctx))
+    if kind == "bin":
+        op = node[1]
+        if op == "and":
+            return to_bool(evaluate(node[2], ctx)) and to_bool(evaluate(node[3], ctx))
+        if op == "or":
+            return to_bool(evaluate(node[2], ctx)) or to_bool(evaluate(node[3], ctx))
+        a = evaluate(node[2], ctx)
+        b = evaluate(node[3], ctx)
+        if op in ("=", "!=", "<", "<=", ">", ">="):
+            return _compare(op, a, b)
+        x, y = to_number(a), to_number(b)
+        if op == "+":
+            return x + y
+        if op == "-":
+            return x - y
+        if op == "*":
+            return x * y
+        if op == "div":
+            if y == 0:
+                return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x)
+            return x / y
+        if op == "mod":
+            return math.fmod(x, y) if y != 0 else math.nan
+    if kind == "call":
+        fn = FUNCTIONS[node[1]][0]
+        return fn(ctx, node[2])
+    raise ExpressionError(f"cannot evaluate {kind}")
+
+
+# --- functions ----------------------------------------------------------------------------------------------------
+# Each takes (context, argument nodes) so if() and coalesce() evaluate only what they need.
+
+def _args(ctx: Context, args: tuple) -> list[Any]:
+    return [evaluate(a, ctx) for a in args]
+
+
+def _selected(ctx: Context, args: tuple) -> bool:
+    value, wanted = _args(ctx, args)
+    value = _scalar(value)
+    items = value if isinstance(value, list) else to_string(value).split()
+    return to_string(wanted).strip() in [to_string(i) for i in items]
+
+
+def _count_selected(ctx: Context, args: tuple) -> float:
+    value = _scalar(evaluate(args[0], ctx))
+    return float(len(value) if isinstance(value, list) else len(to_string(value).split()))
+
+
+def _count(ctx: Context, args: tuple) -> float:
+    value = evaluate(args[0], ctx)
+    if isinstance(value, Nodeset):
+        return float(len(value))
+    return 0.0 if value in (None, "") else 1.0
+
+
+def _nodes(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, Nodeset) else ([] if value in (None, "") else [value])
+
+
+def _sum(ctx: Context, args: tuple) -> float:
+    total = 0.0
+    for v in _nodes(evaluate(args[0], ctx)):
+        total += to_number(v)
+    return total
+
+
+def _max(ctx: Context, args: tuple) -> float:
+    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx))]
+    return max(values) if values and not any(math.isnan(v) for v in values) else math.nan
+
+
+def _min(ctx: Context, args: tuple) -> float:
+    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx))]
+    return min(values) if values and not any(math.isnan(v) for v in values) else math.nan
+
+
+def _if(ctx: Context, args: tuple) -> Any:
+    return evaluate(args[1] if to_bool(evaluate(args[0], ctx)) else args[2], ctx)
+
+
+def _coalesce(ctx: Context, args: tuple) -> Any:
+    for a in args:
+        v = _scalar(evaluate(a, ctx))
+        if to_string(v) != "":
+            return v
+    return ""
+
+
+def _regex(ctx: Context, args: tuple) -> bool:
+    value, pattern = (to_string(v) for v in _args(ctx, args))
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
+def _int(ctx: Context, args: tuple) -> float:
+    x = to_number(evaluate(args[0], ctx))
+    return float(math.trunc(x)) if math.isfinite(x) else x
+
+
+def _round(ctx: Context, args: tuple) -> float:
+    x = to_number(evaluate(args[0], ctx))
+    digits = int(to_number(evaluate(args[1], ctx))) if len(args) > 1 else 0
+    if not math.isfinite(x):
+        return x
+    factor = 10.0 ** digits
+    return math.floor(x * factor + 0.5) / factor  # XPath rounds half up
+
+
+def _today(ctx: Context, args: tuple) -> date:
+    return ctx.today()
+
+
+def _date(ctx: Context, args: tuple) -> Any:
+    d = _as_date(_scalar(evaluate(args[0], ctx)))
+    return d if d else ""
+
+
+def _format_date(ctx: Context, args: tuple) -> str:
+    value, fmt = _args(ctx, args)
+    d = _as_date(_scalar(value))
+    if d is None:
+        return ""
+    out = to_string(fmt)
+    for code, text in (("%Y", f"{d.year:04d}"), ("%m", f"{d.month:02d}"), ("%n", str(d.month)),
+                       ("%d", f"{d.day:02d}"), ("%e", str(d.day)), ("%y", f"{d.year % 100:02d}")):
+        out = out.replace(code, text)
+    return out
+
+
+def _position(ctx: Context, args: tuple) -> float:
+    return float(ctx.position())
+
+
+def _pulldata(ctx: Context, args: tuple) -> Any:
+    list_name, column, key_column, key = _args(ctx, args)
+    return ctx.lookup(to_string(list_name), to_string(column), to_string(key_column), to_string(key))
+
+
+def _concat(ctx: Context, args: tuple) -> str:
+    return "".join(to_string(v) for v in _args(ctx, args))
+
+
+def _substr(ctx: Context, args: tuple) -> str:
+    vals = _args(ctx, args)
+    s = to_string(vals[0])
+    start = int(to_number(vals[1]))
+    if len(vals) > 2:
+        return s[start:int(to_number(vals[2]))]
+    return s[start:]
+
+
+def _translate_bool(fn: Callable[[Any], Any]) -> Callable[[Context, tuple], Any]:
+    return lambda ctx, args: fn(evaluate(args[0], ctx))
+
+
+FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | None]]] = {
+    "if": (_if, (3, 3)),
+    "selected": (_selected, (2, 2)),
+    "count-selected": (_count_selected, (1, 1)),
+    "count": (_count, (1, 1)),
+    "sum": (_sum, (1, 1)),
+    "max": (_max, (1, None)),
+    "min": (_min, (1, None)),
+    "string-length": (lambda ctx, a: float(len(to_string(evaluate(a[0], ctx)))), (1, 1)),
+    "regex": (_regex, (2, 2)),
+    "today": (_today, (0, 0)),
+    "now": (_today, (0, 0)),
+    "date": (_date, (1, 1)),
+    "format-date": (_format_date, (2, 2)),
+    "int": (_int, (1, 1)),
+    "round": (_round, (1, 2)),
+    "coalesce": (_coalesce, (2, None)),
+    "position": (_position, (0, 1)),
+    "not": (lambda ctx, a: not to_bool(evaluate(a[0], ctx)), (1, 1)),
+    "true": (lambda ctx, a: True, (0, 0)),
+    "false": (lambda ctx, a: False, (0, 0)),
+    "boolean": (_translate_bool(to_bool), (1, 1)),
+    "number": (_translate_bool(to_number), (1, 1)),
+    "string": (_translate_bool(to_string), (1, 1)),
+    "concat": (_concat, (1, None)),
+    "contains": (lambda ctx, a: to_string(evaluate(a[1], ctx)) in to_string(evaluate(a[0], ctx)), (2, 2)),
+    "starts-with": (lambda ctx, a: to_string(evaluate(a[0], ctx)).startswith(to_string(evaluate(a[1], ctx))),
+                    (2, 2)),
+    "substr": (_substr, (2, 3)),
+    "abs": (lambda ctx, a: abs(to_number(evaluate(a[0], ctx))), (1, 1)),
+    "pulldata": (_pulldata, (4, 4)),
+}

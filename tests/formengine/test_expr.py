@@ -1,0 +1,132 @@
+"""Expressions: parsed into a tree, evaluated without eval, errors located."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+from fieldsurvey.formengine.expr import ExpressionError, Nodeset, evaluate, parse, references, uses_position
+
+
+class Ctx:
+    def __init__(self, values=None, current="", position=0, lists=None):
+        self.values = values or {}
+        self._current = current
+        self._position = position
+        self.lists = lists or {}
+
+    def ref(self, name):
+        return self.values.get(name, "")
+
+    def current(self):
+        return self._current
+
+    def position(self):
+        return self._position
+
+    def lookup(self, list_name, column, key_column, key):
+        for row in self.lists.get(list_name, []):
+            if str(row.get(key_column)) == key:
+                return row.get(column, "")
+        return ""
+
+    def today(self):
+        return date(2026, 10, 12)
+
+
+def ev(text, **kw):
+    return evaluate(parse(text), Ctx(**kw))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1 + 2 * 3", 7), ("(1 + 2) * 3", 9), ("10 div 4", 2.5), ("10 mod 4", 2), ("-3 + 1", -2), ("2 - -2", 4),
+    ("1 < 2 and 2 < 3", True), ("1 > 2 or 2 > 3", False), ("not(1 = 1)", False), ("1 = 1.0", True),
+    ("'a' = 'a'", True), ("'a' != 'b'", True), ("if(1 > 0, 'yes', 'no')", "yes"), ("if(0, 'yes', 'no')", "no"),
+    ("string-length('Hoàng')", 5), ("regex('0912345678', '^0[0-9]{9}$')", True), ("regex('12', '^[a-z]+$')", False),
+    ("int(7.9)", 7), ("int(-7.9)", -7), ("round(2.5)", 3), ("round(1.2345, 2)", 1.23), ("coalesce('', 'x')", "x"),
+    ("concat('a', 1, 'b')", "a1b"), ("format-date(today(), '%Y')", "2026"), ("1 <= 2 = true()", True),
+    ("3 > 2 > 1", False),  # XPath: (3 > 2) > 1 → 1 > 1
+])
+def test_operators_and_functions(text, expected):
+    assert ev(text) == expected
+
+
+def test_references_read_answers_and_self():
+    values = {"age": 7, "edu": "university", "choices": ["tv", "phone"], "empty": ""}
+    assert ev("${age} < 16 and ${edu} = 'university'", values=values) is True
+    assert ev("selected(${choices}, 'phone')", values=values) is True
+    assert ev("selected(${choices}, 'radio')", values=values) is False
+    assert ev("selected('a b c', 'b')", values=values) is True
+    assert ev("count-selected(${choices})", values=values) == 2
+    assert ev(". > 0 and . <= ${age}", values=values, current=5) is True
+    assert ev(". > 0", values=values, current="") is False      # an empty answer is not a number
+    assert ev("${empty} = ''", values=values) is True
+    assert ev("${missing} + 1", values=values) != ev("${missing} + 1", values=values)  # NaN
+
+
+def test_repeats_count_sum_position():
+    values = {"members": Nodeset([{}, {}, {}]), "income": Nodeset([100, 250, ""]), "rel": Nodeset(["head", "child"])}
+    assert ev("count(${members})", values=values) == 3
+    assert ev("sum(${income})", values=values) != ev("sum(${income})", values=values)  # NaN: an empty answer
+    values["income"] = Nodeset([100, 250])
+    assert ev("sum(${income})", values=values) == 350
+    assert ev("max(${income})", values=values) == 250
+    assert ev("${rel} = 'head'", values=values) is True  # a nodeset compares true when any value does
+    assert ev("position(..)", position=4) == 4
+
+
+def test_dates_are_days_and_compare():
+    values = {"birth": "2027-01-01", "interview": "2026-10-12"}
+    assert ev("${birth} > ${interview}", values=values) is True
+    # completed years, exactly (the official form counts ages this way)
+    age = "int((format-date(${interview}, '%Y%m%d') - format-date(${b}, '%Y%m%d')) div 10000)"
+    assert ev(age, values={**values, "b": "2016-10-12"}) == 10
+    assert ev(age, values={**values, "b": "2016-10-13"}) == 9
+    assert ev("date(${interview}) - date('2026-10-01')", values=values) == 11
+    assert ev("date(${birth}) > today()", values=values) is True
+
+
+def test_pulldata_looks_up_a_list():
+    lists = {"communes": [{"name": "02266", "area": "rural"}, {"name": "00004", "area": "urban"}]}
+    assert ev("pulldata('communes', 'area', 'name', ${c})", values={"c": "00004"}, lists=lists) == "urban"
+    assert ev("pulldata('communes', 'area', 'name', ${c})", values={"c": "9"}, lists=lists) == ""
+
+
+def test_if_evaluates_only_the_branch_taken():
+    class Boom(Ctx):
+        def ref(self, name):
+            raise AssertionError("the other branch was evaluated")
+    assert evaluate(parse("if(true(), 1, ${x})"), Boom()) == 1
+
+
+def test_division_by_zero_is_not_a_crash():
+    assert math.isinf(ev("1 div 0"))
+    assert math.isnan(ev("0 div 0"))
+    assert math.isnan(ev("1 mod 0"))
+
+
+def test_references_and_position_are_found():
+    assert references(parse("${a} + sum(${b}) > if(${c}, 1, .)")) == {"a", "b", "c"}
+    assert uses_position(parse("position(..) = 1"))
+    assert not uses_position(parse("${a} = 1"))
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("1 +", "found the end at position 4"),
+    ("${a} = = 2", "found '=' at position 8"),
+    ("foo(1)", "unknown function foo()"),
+    ("if(1, 2)", "if() takes 3 argument(s), found 2"),
+    ("${a b}", "is not a question name"),
+    ("1 # 2", "unexpected character '#' at position 3"),
+    ("/data/a = 1", "position 1"),
+    ("instance('x')/root", "unknown function instance()"),
+    ("a/b", "paths other than"),
+    ("", "an empty expression"),
+    ("(1 + 2", "expected ')'"),
+])
+def test_bad_expressions_are_refused_with_the_position(text, fragment):
+    with pytest.raises(ExpressionError) as err:
+        parse(text)
+    assert fragment in str(err.value)
