@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import time
+from html import escape
+from typing import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import tr
@@ -54,8 +56,13 @@ class WorkspaceController(QObject):
         return gui_support.household_detail(self.ws, uuid)
 
 
+SAVE_DELAY_MS = 400  # answers typed in a burst are saved together: one transaction and audit row per pause
+
+
 class FormController(QObject):
-    """One household in the questionnaire: every answer is saved at once and re-classified."""
+    """One household in the questionnaire. Every answer re-validates and re-classifies at once; it is saved (one
+    transaction, with its revision and audit rows) after a short pause in typing, and at once before anything
+    else happens — another household, another view, a member added or removed, closing the window."""
 
     classified = Signal(object)
     saved = Signal(str)          # the household's uuid
@@ -69,7 +76,13 @@ class FormController(QObject):
         self.status = "draft"
         self.owner: str | None = None
         self.stored = False
+        self.pending = False
+        self.reason: str | None = None
+        # asked once per household before an approved one is changed; returns the reason, or None to give up
+        self.ask_reason: Callable[[], str | None] = lambda: None
         self.last_timing_ms = 0.0
+        self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self._timer.timeout.connect(self.flush)
         view.answer_given.connect(self.answer)
         view.member_added.connect(self.add_member)
         view.member_removed.connect(self.remove_member)
@@ -80,20 +93,26 @@ class FormController(QObject):
         return self.session.document["uuid"] if self.session else None
 
     def new_household(self, village: str | None = None) -> None:
+        self.flush()
         self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, None, village)
-        self.stored = False
+        self.stored, self.reason = False, None
         self._show()
 
     def open_household(self, uuid: str) -> None:
+        self.flush()
         self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, uuid)
-        self.stored = True
+        self.stored, self.reason = True, None
         self._show()
+
+    def close(self) -> None:
+        self.flush()
+        self.session = None
 
     def _title(self) -> str:
         head = next((m.get("name") for m in self.session.members() if m.get("relationship") == "head"), None)
-        return (f"<b style='font-size:13pt'>{head or tr('gui.form.new_household')}</b> · "
-                f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · "
-                f"{tr('gui.form.autosaved') if self.stored else tr('gui.form.not_saved_yet')}")
+        saved = (tr("gui.form.autosaved") if self.stored and not self.pending else tr("gui.form.not_saved_yet"))
+        return (f"<b style='font-size:13pt'>{escape(head or tr('gui.form.new_household'))}</b> · "
+                f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · {saved}")
 
     def _show(self) -> None:
         self.view.load(self.session, self._title())
@@ -109,19 +128,48 @@ class FormController(QObject):
         self.classified.emit(result)
         return result
 
-    def _changed(self) -> None:
-        """Save, re-validate, re-classify: the whole round trip after one answer."""
+    def _changed(self, save_now: bool = False) -> None:
+        """Re-validate and re-classify at once; save after a pause (or now)."""
         start = time.perf_counter()
-        status = gui_support.save_form(self.workspace.ws, self.session, self.status, self.owner)
+        self.pending = True
+        self.view._title_text = self._title()
+        self.view.refresh()
+        self.reclassify()
+        self.last_timing_ms = (time.perf_counter() - start) * 1000
+        if save_now:
+            self.flush()
+        else:
+            self._timer.start()
+
+    def flush(self) -> bool:
+        """Save what is not saved yet. False when nothing could be saved (no reason given for an approved
+        household — its answers are then read back from the workspace — or the workspace refused)."""
+        self._timer.stop()
+        if not self.pending or self.session is None or self.workspace.ws is None:
+            return True
+        if gui_support.needs_reason(self.status) and not self.reason:
+            self.reason = self.ask_reason()
+            if not self.reason:
+                self.pending = False
+                self.open_household(self.uuid)  # back to what is stored
+                return False
+        try:
+            status = gui_support.save_form(self.workspace.ws, self.session, self.status, self.owner, self.reason)
+        except FieldSurveyError as exc:
+            from fieldsurvey.gui.crash import report_error
+
+            self.pending = False
+            report_error(exc, self.view)
+            return False
+        self.pending = False
         self.stored = True
         if status != self.status:
             self.status = status
             self.status_changed.emit(status)
         self.view._title_text = self._title()
-        self.view.refresh()
-        self.reclassify()
-        self.last_timing_ms = (time.perf_counter() - start) * 1000
+        self.view.title.setText(self.view._title_text)
         self.saved.emit(self.uuid)
+        return True
 
     def answer(self, name: str, value, member) -> None:
         self.session.set_answer(name, value, member)
@@ -130,15 +178,15 @@ class FormController(QObject):
     def add_member(self) -> None:
         index = self.session.add_member()
         self.view.member = index
-        self._changed()
+        self._changed(save_now=True)
         self.view.focus_member_form()
 
     def remove_member(self, index: int) -> None:
         self.session.remove_member(index)
         self.view.member = min(index, len(self.session.members()) - 1)
-        self._changed()
+        self._changed(save_now=True)
 
     def move_member(self, index: int, to: int) -> None:
         self.session.move_member(index, to)
         self.view.member = to
-        self._changed()
+        self._changed(save_now=True)

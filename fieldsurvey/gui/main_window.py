@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(w)
         self.setCentralWidget(self.stack)
         self.form = FormController(self.workspace, self.form_view, self)
+        self.form.ask_reason = self._ask_reason
         self.status_label = QLabel(objectName="statusText")
         self.statusBar().addPermanentWidget(self.status_label)
         self.dashboard_job = None
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
         self.list_view.open_requested.connect(self.open_household)
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)
-        self.form.saved.connect(lambda _u: self._list_dirty())
+        self.form.saved.connect(self._list_dirty)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._list_stale = False
         self.retranslate()
@@ -171,7 +172,15 @@ class MainWindow(QMainWindow):
     def current_view(self) -> str:
         return VIEWS[self.stack.currentIndex()]
 
+    def _ask_reason(self) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, tr("gui.form.reason_title"), tr("gui.form.reason_prompt"))
+        return text.strip() if ok and text.strip() else None
+
     def show_view(self, name: str) -> None:
+        if name != "form":
+            self.form.flush()
         if name != "start" and self.workspace.ws is None:
             name = "start"
         if name == "form" and self.form.session is None:
@@ -187,7 +196,7 @@ class MainWindow(QMainWindow):
         if name == "list":
             self.list_view.table.setFocus()
 
-    def _list_dirty(self) -> None:
+    def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True
         self._update_status()
 
@@ -220,6 +229,7 @@ class MainWindow(QMainWindow):
         run_job(create_demo(path), tr("gui.job.demo"), self, on_done=lambda _r: self.open_workspace(path))
 
     def open_workspace(self, path: Path) -> bool:
+        self.form.flush()
         try:
             self.workspace.open(Path(path))
         except FieldSurveyError as exc:
@@ -290,6 +300,7 @@ class MainWindow(QMainWindow):
     # --- long work ----------------------------------------------------------------------------------------------------
 
     def classify_all(self) -> None:
+        self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
             return
 
@@ -301,6 +312,7 @@ class MainWindow(QMainWindow):
 
     def export_bundle(self, out: Path | None = None):
         """The enumerator's hand-in: the households they own that changed since the last export, to a folder."""
+        self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
             return None
         if out is None:
@@ -320,6 +332,7 @@ class MainWindow(QMainWindow):
         says why and does not stop the others."""
         from fieldsurvey.services.sync import SUFFIX, import_bundles
 
+        self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
             return None
         if files is None:
@@ -357,6 +370,7 @@ class MainWindow(QMainWindow):
         filter, else the whole commune; "summary"/"xlsx": the commune."""
         from fieldsurvey.services import printing
 
+        self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
             return None
         village = combo_data(self.list_view.village)
@@ -446,6 +460,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         from fieldsurvey.gui.jobs import cancel_all
 
+        self.form.close()
         cancel_all()
         self.save_layout()
         self.workspace.close()

@@ -78,8 +78,9 @@ def user_id(name: str) -> str:
 
 
 def current_user(ws: Workspace) -> str | None:
-    """Who is filling households on this installation: the enumerator's id, the owner of new households."""
-    return ws.meta("enumerator_id") or ws.meta("enumerator")
+    """Who is filling households on this installation: the owner of new households (None when unknown)."""
+    user = ws.user
+    return None if user == "unknown" else user
 
 
 # --- sync from the app ----------------------------------------------------------------------------------------------
@@ -595,22 +596,27 @@ def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None
     """(session, status, owner) for a stored household, or for a new one (not stored until the first answer)."""
     if uuid is None:
         return BuiltinFormSession(new_household_document(ws, village), ws.villages()), "draft", current_user(ws)
-    row = ws.db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
-    if row is None:
-        raise WorkspaceError("no household with this id", uuid)
+    state = ws.household_state(uuid)  # a WorkspaceError when there is no such household
     doc = ws.get_household(uuid)
     if doc.get("interview_date") is None:
         doc.pop("interview_date", None)
-    return BuiltinFormSession(doc, ws.villages()), row[0], row[1]
+    return BuiltinFormSession(doc, ws.villages()), state["status"], state["owner"]
 
 
-def save_form(ws: Workspace, session: BuiltinFormSession, status: str, owner: str | None) -> str:
-    """Autosave: store the document as it stands (committed at once). A draft becomes complete when nothing
-    required is missing, and a complete household that loses an answer goes back to draft; other statuses stay."""
+def save_form(ws: Workspace, session: BuiltinFormSession, status: str, owner: str | None,
+              reason: str | None = None) -> str:
+    """Autosave: store the document as it stands (one transaction, with its revision and audit rows). A draft
+    becomes complete when nothing required is missing, and a complete household that loses an answer goes back to
+    draft; other statuses stay. An approved household needs a reason (storage refuses the change without one)."""
     if status in ("draft", "complete"):
         status = "complete" if session.is_complete() else "draft"
-    ws.save_household(session.to_document(), status=status, owner=owner)
+    ws.save_household(session.to_document(), status=status, owner=owner, reason=reason, user=current_user(ws))
     return status
+
+
+def needs_reason(status: str) -> bool:
+    """A change to an approved household is audited with a reason."""
+    return status == "approved"
 
 
 def classify_form(ws_standard_id: str, session: BuiltinFormSession):

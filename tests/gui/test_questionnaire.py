@@ -103,7 +103,9 @@ def test_a_household_filled_with_the_keyboard_alone_is_classified_live_and_kept(
     assert focused_name() == "info_devices"
     type_text(QApplication.focusWidget(), " ")                          # "none of these"
     assert badge.text() == "Hộ cận nghèo"      # every answer in: below the line, 1 deprivation (information)
-    assert window.form.session.is_complete() and window.form.status == "complete"
+    assert window.form.session.is_complete()
+    qtbot.waitUntil(lambda: not window.form.pending, timeout=5000)        # saved after a pause in typing
+    assert window.form.status == "complete"
     # the income rises above the line: the class changes live
     press(QApplication.focusWidget(), Qt.Key_PageUp, Qt.ControlModifier)
     press(QApplication.focusWidget(), Qt.Key_PageUp, Qt.ControlModifier)
@@ -187,3 +189,43 @@ def test_english_at_run_time_relabels_the_questionnaire_and_panel(window, worksp
     assert label.text().startswith("Village")
     assert form.panel.badge.text() != badge_vi and form.panel.badge.text()
     assert form.navigator.item(0).text().startswith("1. Identification")
+
+
+def test_answers_are_saved_after_a_pause_and_before_leaving(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.new_household()
+    window.form.answer("address", "Bản Khuổi Củng", None)
+    assert window.form.pending
+    uuid = window.form.uuid
+    qtbot.waitUntil(lambda: not window.form.pending, timeout=5000)
+    ws = window.workspace.ws
+    assert ws.get_household(uuid)["household"]["address"] == "Bản Khuổi Củng"
+    window.form.answer("address", "Bản Nà Bó", None)
+    window.form.answer("phone", "0912345678", None)
+    window.show_view("list")                      # leaving the questionnaire saves at once
+    assert not window.form.pending
+    assert ws.get_household(uuid)["household"]["phone"] == "0912345678"
+    edits = [a for a in ws.audit_log(uuid) if a["field"] == "household.address"]
+    assert [a["new"] for a in edits] == ["Bản Nà Bó"]       # one audit row per save, not per keystroke
+    assert ws.audit_log(uuid)[0]["action"] == "create"
+
+
+def test_changing_an_approved_household_asks_for_a_reason(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    ws = window.workspace.ws
+    uuid = window.model.row(0).uuid
+    for status in ("complete", "submitted", "approved"):
+        if ws.household_state(uuid)["status"] != status:
+            ws.set_status(uuid, status, check=False)
+    window.open_household(uuid)
+    before = ws.get_household(uuid)
+    window.form.ask_reason = lambda: None          # the enumerator cancels: nothing is written
+    window.form.answer("phone", "0999999999", None)
+    assert not window.form.flush()
+    assert ws.get_household(uuid) == before and window.form.session.value("phone") == before["household"].get("phone")
+    window.form.ask_reason = lambda: "Sửa theo biên bản họp thôn"
+    window.form.answer("phone", "0999999999", None)
+    assert window.form.flush()
+    entry = [a for a in ws.audit_log(uuid) if a["field"] == "household.phone"][-1]
+    assert entry["new"] == "0999999999" and entry["reason"] == "Sửa theo biên bản họp thôn"
+    assert ws.household_state(uuid)["status"] == "approved"
