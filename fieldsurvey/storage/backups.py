@@ -17,6 +17,7 @@ from fieldsurvey.errors import WorkspaceError
 
 KEEP = 10
 DAY = timedelta(days=1)
+QUIET = timedelta(minutes=5)
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
@@ -103,10 +104,13 @@ def backup_due(workspace: Path, now: datetime | None = None) -> bool:
     return (now or datetime.now(timezone.utc)) - _taken_at(workspace, found[-1]) >= DAY
 
 
-def backup_on_close(ws: Any) -> Path | None:
-    """The automatic backup: when this session changed the workspace, or once a day."""
-    changed = ws.db.conn.total_changes > 0
-    if changed or backup_due(ws.path):
+def backup_on_close(ws: Any, now: datetime | None = None) -> Path | None:
+    """The automatic backup: when this connection changed the workspace (unless a backup is less than
+    QUIET old: the app's worker jobs open and close the file often), and once a day in any case."""
+    found = backups_of(ws.path)
+    now = now or datetime.now(timezone.utc)
+    age = now - _taken_at(ws.path, found[-1]) if found else None
+    if age is None or age >= DAY or (ws.db.conn.total_changes > 0 and age >= QUIET):
         return make_backup(ws)
     return None
 

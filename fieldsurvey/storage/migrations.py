@@ -134,6 +134,16 @@ def _lifecycle(db: sqlite_utils.Database) -> None:
         db.execute(f"UPDATE households SET {sets} WHERE uuid = ?", [*fields.values(), uuid])
 
 
+@migration("0003_list_index")
+def _list_index(db: sqlite_utils.Database) -> None:
+    """One covering index for the household list (filters, search and every sort read it, never the documents);
+    it replaces three narrower ones of 0002."""
+    for name in ("households_search", "households_village_name", "households_class"):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    db.execute("CREATE INDEX households_list ON households(village, head_folded, uuid, class, status, owner, "
+               "member_count, income_per_person, deprivations, updated_at)")
+
+
 def applied(db: sqlite_utils.Database) -> list[str]:
     if "_migrations" not in db.table_names():
         return []

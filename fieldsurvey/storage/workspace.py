@@ -29,7 +29,7 @@ from fieldsurvey.storage import durability
 from fieldsurvey.storage.migrations import MIGRATIONS, applied, apply_migrations
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
-SCHEMA_VERSION = 2           # PRAGMA user_version: the core schema this code writes (0002_lifecycle)
+SCHEMA_VERSION = 3           # PRAGMA user_version: the core schema this code writes (0003_list_index)
 
 STATUSES = ("draft", "complete", "submitted", "approved", "returned")
 MOVED_AWAY = "moved_away"    # the household left the commune (counted as moved away in the movement table)
@@ -139,6 +139,15 @@ def _set_journal(db: sqlite_utils.Database) -> tuple[str, str]:
     got = db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
     db.execute(f"PRAGMA synchronous = {sync}")
     return got, sync
+
+
+# Files that passed the quick check in this process (path and inode: a restored file is checked again). A large
+# workspace takes a second or two to check, and the app's worker jobs open it again and again.
+_CHECKED: set[tuple[str, int]] = set()
+
+
+def _file_key(path: Path) -> tuple[str, int]:
+    return os.path.realpath(path), path.stat().st_ino
 
 
 def _is_sqlite_file(path: Path) -> bool:
@@ -269,7 +278,8 @@ class Workspace:
             if version > SCHEMA_VERSION:
                 raise WorkspaceError(f"was written by a newer FieldSurvey (schema {version}; this one knows "
                                      f"{SCHEMA_VERSION}); update FieldSurvey to open it", str(path))
-            if check:
+            key = _file_key(path)
+            if check and key not in _CHECKED:
                 try:
                     problems = durability.quick_check(db.conn)
                 except sqlite3.DatabaseError as exc:
@@ -277,6 +287,7 @@ class Workspace:
                 if problems:
                     raise WorkspaceError("the file is damaged (" + "; ".join(problems[:3]) + "); "
                                          + RESTORE_HINT.format(file=path), str(path))
+                _CHECKED.add(key)
             known = {name for name, _ in MIGRATIONS}
             done = applied(db)
             unknown = [n for n in done if n not in known]

@@ -1,0 +1,123 @@
+"""Journal mode by SQLite version, where a workspace may live, and what opening refuses."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.storage import durability
+from fieldsurvey.storage.durability import journal_settings, sqlite_version, storage_problem
+from fieldsurvey.storage import workspace as workspace_module
+from fieldsurvey.storage.workspace import Workspace
+from tests.storage.conftest import INFO, make_doc
+
+
+@pytest.mark.parametrize("version", [(3, 7, 0), (3, 40, 1), (3, 45, 3), (3, 51, 2)])
+def test_versions_with_the_wal_reset_bug_use_the_rollback_journal(version):
+    assert journal_settings(version) == ("TRUNCATE", "FULL")
+
+
+@pytest.mark.parametrize("version", [(3, 51, 3), (3, 52, 0), (4, 0, 0)])
+def test_fixed_versions_use_wal(version):
+    assert journal_settings(version) == ("WAL", "FULL")
+
+
+def test_versions_before_wal_use_the_rollback_journal():
+    assert journal_settings((3, 6, 23)) == ("TRUNCATE", "FULL")
+
+
+def test_the_workspace_uses_the_mode_chosen_for_this_library(ws):
+    mode, sync = journal_settings(sqlite_version())
+    assert ws.db.execute("PRAGMA journal_mode").fetchone()[0] == mode.lower()
+    assert ws.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert ws.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert sqlite_version("3.40.1") == (3, 40, 1) and sqlite_version("3.8") == (3, 8, 0)
+
+
+MOUNTS = """/dev/vda / ext4 rw,relatime 0 0
+server:/export /mnt/share nfs4 rw 0 0
+//office/data /media/office cifs rw 0 0
+me@host:/home /home/me/remote fuse.sshfs rw 0 0
+/dev/sdb1 /media/usb vfat rw 0 0
+/dev/sdc1 /media/disk\\040two ext4 rw 0 0
+"""
+
+
+@pytest.fixture
+def sys_block(tmp_path: Path) -> Path:
+    root = tmp_path / "sys" / "block"
+    for disk, removable in (("vda", "0"), ("sdb", "1"), ("sdc", "0")):
+        (root / disk / f"{disk}1").mkdir(parents=True)
+        (root / disk / "removable").write_text(removable + "\n")
+    return root
+
+
+@pytest.mark.parametrize("where, word", [("/mnt/share/lam-binh.fsdb", "network share (nfs4"),
+                                         ("/media/office/x/y.fsdb", "network share (cifs"),
+                                         ("/home/me/remote/w.fsdb", "network share (fuse.sshfs"),
+                                         ("/media/usb/w.fsdb", "USB stick")])
+def test_network_shares_and_usb_sticks_are_refused(where, word, sys_block):
+    problem = storage_problem(Path(where), MOUNTS, sys_block)
+    assert word in problem and "Copy the file to this laptop" in problem
+
+
+def test_local_disks_are_fine(sys_block):
+    assert storage_problem(Path("/home/lan/FieldSurvey/w.fsdb"), MOUNTS, sys_block) is None
+    assert storage_problem(Path("/media/disk two/w.fsdb"), MOUNTS, sys_block) is None
+    assert storage_problem(Path("/mnt/shared.fsdb"), MOUNTS, sys_block) is None  # not inside /mnt/share
+
+
+def test_open_and_create_refuse_a_share(tmp_path: Path):
+    mounts = f"/dev/vda / ext4 rw 0 0\nsrv:/x {tmp_path} nfs rw 0 0\n"
+    with pytest.raises(WorkspaceError, match="network share"):
+        Workspace.create(tmp_path / "w.fsdb", INFO, mounts_text=mounts)
+    assert not (tmp_path / "w.fsdb").exists()
+    Workspace.create(tmp_path / "w.fsdb", INFO).close()
+    with pytest.raises(WorkspaceError, match="network share .*Copy the file"):
+        Workspace.open(tmp_path / "w.fsdb", mounts_text=mounts)
+
+
+def test_not_a_workspace(tmp_path: Path):
+    text = tmp_path / "notes.fsdb"
+    text.write_text("hello")
+    with pytest.raises(WorkspaceError, match="not a FieldSurvey workspace"):
+        Workspace.open(text)
+    other = tmp_path / "other.db"
+    c = sqlite3.connect(other)
+    c.execute("CREATE TABLE t (x)")
+    c.commit()
+    c.close()
+    with pytest.raises(WorkspaceError, match="not a FieldSurvey workspace"):
+        Workspace.open(other)
+
+
+def test_a_newer_workspace_is_refused(ws):
+    path = ws.path
+    ws.db.execute("PRAGMA user_version = 99")
+    ws.close()
+    with pytest.raises(WorkspaceError, match="newer FieldSurvey"):
+        Workspace.open(path)
+
+
+def test_a_damaged_file_is_refused_with_the_way_to_restore(ws):
+    for i in range(300):
+        ws.save_household(make_doc(f"Hộ {i}"))
+    path = ws.path
+    ws.backups = False
+    ws.close()
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:  # scribble over pages in the middle of the file
+        fh.seek(size // 2)
+        fh.write(b"\xff\x00" * 20000)
+    workspace_module._CHECKED.clear()  # checked once per process: this file changed under it
+    with pytest.raises(WorkspaceError, match="damaged .*fieldsurvey restore"):
+        Workspace.open(path)
+
+
+def test_quick_check_reports_ok_as_nothing(ws):
+    assert durability.quick_check(ws.db.conn) == []
+    assert durability.quick_check(ws.db.conn, full=True) == []
+    assert durability.foreign_key_problems(ws.db.conn) == []
