@@ -166,6 +166,9 @@ def province(n: int, per_bundle: int = 2000) -> None:
         done = seq = 0
         sup_me = svc.identity_of(sup)
         ws = Workspace.open(sup)   # one open for the whole run, as `fieldsurvey import FILE folder/` does
+        from fieldsurvey.storage import sync_store
+
+        sync_store.prepare_import(ws.db)
         while done < n:
             k = min(per_bundle, n - done)
             t0 = time.perf_counter()

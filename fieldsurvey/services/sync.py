@@ -227,6 +227,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)   # updated by a two-parent revision (see docs/sync.md)
     duplicates: int = 0
     actions: int = 0
     missing_sequences: list[int] = field(default_factory=list)
@@ -278,6 +279,7 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     me = identity_of(path)
     reports: list[ImportReport] = []
     with Workspace.open(path) as ws:
+        store.prepare_import(ws.db)
         for i, p in enumerate(paths):
             yield Progress(i, len(paths), p.name)
             reports.append(import_one(ws, me, p, limits))
@@ -342,6 +344,19 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             continue
         local = Local(state["head"], frozenset(state["known"]) | kept.get(rec.uuid, set())) if state else None
         outcome = decide(local, rec.revision, rec.ancestors)
+        if outcome is Outcome.CONFLICT and store.unchanged_since_common(ws.db, rec.uuid, state["head"],
+                                                                        rec.ancestors):
+            # Only the status or owner changed here since the common revision (e.g. a return or an approval):
+            # the incoming answers are taken, as a revision with both lines as parents — nothing is lost.
+            status = "submitted" if m.kind == "hand-in" else rec.status
+            owner = state["owner"] if m.kind == "hand-in" or rec.owner is None else rec.owner
+            store.store_resolution(ws, rec.uuid, rec.document, rec.revisions, rec.revision, me.device, me.user,
+                                   status, owner, action="merge")
+            report.updated.append(rec.uuid)
+            report.merged.append(rec.uuid)
+            store.drop_duplicate_keys(ws.db, rec.uuid)
+            dup_rows.extend((f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document))
+            continue
         if outcome is Outcome.UNCHANGED:
             report.unchanged.append(rec.uuid)
         elif outcome is Outcome.CONFLICT:

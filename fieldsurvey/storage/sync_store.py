@@ -79,6 +79,12 @@ def forget_key(db: sqlite_utils.Database, fingerprint: str) -> int:
 
 # --- bundles seen and written --------------------------------------------------------------------------------------
 
+def prepare_import(db: sqlite_utils.Database) -> None:
+    """A bigger page cache for this connection while bundles are imported (64 MB instead of SQLite's 2 MB): a
+    large workspace's indexes stay in memory across the bundles of one run."""
+    db.execute("PRAGMA cache_size = -65536")
+
+
 def bundle_seen(db: sqlite_utils.Database, bundle_id: str) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM sync_bundles WHERE bundle_id = ?", [bundle_id]))
     return rows[0] if rows else None
@@ -428,25 +434,56 @@ def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head:
 
 
 def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: list[Any], incoming_head: str,
-                     device: str, user: str) -> str:
+                     device: str, user: str, status: str | None = None, owner: Any = None,
+                     action: str = "resolve") -> str:
     """The settled document as a new sealed revision: parent = the stored head (its open edits sealed first),
-    second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field."""
+    second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field as
+    `action`. Status and owner stay unless given."""
     from fieldsurvey.storage.workspace import doc_hash, new_revision_id
 
     db = ws.db
     ws.seal([uuid], user=user)
     state = ws.household_state(uuid)
+    status = status or state["status"]
+    owner = state["owner"] if owner is None else owner
     db.conn.executemany(_INSERT_REVISIONS, _revision_tuples(uuid, incoming, "", None))
     rid = new_revision_id(device)
     now = _now()
-    row = ws._row(document, state["status"], state["owner"])
+    row = ws._row(document, status, owner)
     db.execute("INSERT INTO revisions (id, uuid, parent, merged, device, user, created_at, at, sealed_at, status, "
                "doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')",
-               [rid, uuid, state["revision"], incoming_head, device, user, now, now, now, state["status"],
+               [rid, uuid, state["revision"], incoming_head, device, user, now, now, now, status,
                 doc_hash(row["document"])])
-    ws.adopt_revision(document, rid, state["status"], state["owner"], user=user, action="resolve")
+    ws.adopt_revision(document, rid, status, owner, user=user, action=action)
     supersede_conflicts(db, uuid, ancestors(db, uuid, rid))
     return rid
+
+
+def unchanged_since_common(db: sqlite_utils.Database, uuid: str, head: str, incoming_ancestors: set[str]) -> bool:
+    """True when the stored document is the same as at the newest revision both sides share: the stored line
+    only changed status or owner (a review decision), so the incoming document can be taken without losing any
+    answer written here."""
+    from fieldsurvey.storage.workspace import doc_hash
+
+    rows = {r[0]: r[1:] for r in db.execute(
+        "SELECT id, parent, merged, doc_hash, sealed_at FROM revisions WHERE uuid = ?", [uuid])}
+    if head not in rows:
+        return False
+    parent, merged, head_hash, sealed_at = rows[head]
+    if sealed_at is None or head_hash is None:
+        document = db.execute("SELECT document FROM households WHERE uuid = ?", [uuid]).fetchone()[0]
+        head_hash = doc_hash(document)
+    # breadth-first from the head: the first revision the incoming line also holds is the common one
+    queue, seen = [head], set()
+    while queue:
+        rid = queue.pop(0)
+        if rid in seen or rid not in rows:
+            continue
+        seen.add(rid)
+        if rid in incoming_ancestors:
+            return rows[rid][2] is not None and rows[rid][2] == head_hash
+        queue.extend(p for p in rows[rid][:2] if p)
+    return False
 
 
 def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:

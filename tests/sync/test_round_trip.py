@@ -143,3 +143,25 @@ def test_a_hand_in_is_compared_with_households_made_in_the_supervisors_workspace
     svc.decide_duplicate(site.sup, d["id"], "merge", keep=here)
     assert site.row(site.sup, other)["status"] == "merged" and site.row(site.sup, here)["status"] == "complete"
     assert any(h["action"] == "merged-into" for h in svc.history(site.sup, other))
+
+
+def test_a_review_decision_crossing_an_edit_is_merged_not_a_conflict(site):
+    """The supervisor returns a household while its enumerator, not knowing yet, goes on editing it: only the
+    status changed on the supervisor's side, so the edit is taken — by a revision with both lines as parents."""
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    svc.review(site.sup, [a1], "return", "Thiếu thu nhập")
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=70))
+    r = site.send(site.lan, site.sup)
+    assert r.updated == [a1] and r.merged == [a1] and not r.conflicts
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 70
+    assert site.row(site.sup, a1)["status"] == "submitted"
+    # the two-parent revision goes back: lan moves onto it, with the supervisor's comment on the to-do list
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.updated == [a1] and not back.conflicts
+    assert [t["comment"] for t in svc.todo(site.lan)] == ["Thiếu thu nhập"]
+    # but when the supervisor changed an answer too, it is a conflict
+    site.edit(site.sup, a1, lambda d: d["household"].update(latrine="none"))
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=71))
+    r = site.send(site.lan, site.sup)
+    assert r.conflicts == [a1] and not r.merged
