@@ -338,6 +338,10 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
         if m.kind == "hand-in" and state and state["owner"] not in (None, "", m.user):
             report.refused.append({"uuid": rec.uuid, "reason": f"assigned to {state['owner']}, not {m.user}"})
             continue
+        if state and state["status"] == "merged":
+            report.refused.append({"uuid": rec.uuid, "reason": "was merged into another household as a duplicate "
+                                                              "(see its history)"})
+            continue
         if m.kind == "hand-in" and rec.owner not in (None, m.user):
             report.refused.append({"uuid": rec.uuid, "reason": f"the record names owner {rec.owner}, not the "
                                                               f"enumerator {m.user} who sent it"})

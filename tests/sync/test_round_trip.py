@@ -143,6 +143,10 @@ def test_a_hand_in_is_compared_with_households_made_in_the_supervisors_workspace
     svc.decide_duplicate(site.sup, d["id"], "merge", keep=here)
     assert site.row(site.sup, other)["status"] == "merged" and site.row(site.sup, here)["status"] == "complete"
     assert any(h["action"] == "merged-into" for h in svc.history(site.sup, other))
+    # the enumerator's later edit of the merged-away household is refused (that record only), not applied
+    site.edit(site.lan, other, lambda d: d["household"].update(floor_area=12))
+    r = site.send(site.lan, site.sup)
+    assert [x["uuid"] for x in r.refused] == [other] and site.row(site.sup, other)["status"] == "merged"
 
 
 def test_a_review_decision_crossing_an_edit_is_merged_not_a_conflict(site):
