@@ -8,6 +8,7 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid as uuidlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -321,6 +322,9 @@ def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT
                                         "report": report.counts})
     except FieldSurveyError as exc:
         return ImportReport(report.file, "refused", str(exc), m.bundle_id, m.kind, m.device, m.user, m.sequence)
+    except sqlite3.Error as exc:   # the transaction was rolled back: nothing of the bundle is stored
+        return ImportReport(report.file, "refused", f"{report.file}: the workspace could not store it ({exc}); "
+                            "nothing was changed", m.bundle_id, m.kind, m.device, m.user, m.sequence)
     return report
 
 

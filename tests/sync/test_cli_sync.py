@@ -46,6 +46,8 @@ def test_cli_init_keys_export_import_review(tmp_path):
     assert len(report[0]["new"]) == 3
     assert "already imported" in run("import", sup, bundle, "--lang", "en")
     assert "đã nhập" in run("import", sup, bundle)
+    assert "0 households" in run("export", lan, "--out", tmp_path / "nothing.fsbundle")   # nothing changed since
+    assert "3 households" in run("export", lan, "--all", "--out", tmp_path / "all.fsbundle")
 
     uid = "00000000-0000-4000-8000-000000000001"
     run("return", sup, uid, "--comment", "Thiếu diện tích")

@@ -100,3 +100,18 @@ def test_pack_refuses_names_outside_the_layout(ids):
     a, _ = ids
     with pytest.raises(BundleError, match="not a name a bundle may hold"):
         pack({"../evil.json": b"{}", "manifest.json": b"{}"}, a, None)
+
+
+def test_trust_refuses_another_communes_key_and_the_workspaces_own(tmp_path):
+    from fieldsurvey.services import sync as svc
+
+    ws = tmp_path / "w.fsdb"
+    svc.init_workspace(ws, "thu", "supervisor", "02266")
+    svc.export_key(ws, tmp_path / "own.fskey")
+    other = Identity.generate("an", "enumerator", "00004")
+    (tmp_path / "other.fskey").write_text(public_key_text(other.public))
+    with pytest.raises(BundleError, match="commune 00004"):
+        svc.trust(ws, tmp_path / "other.fskey")
+    with pytest.raises(BundleError, match="own key"):
+        svc.trust(ws, tmp_path / "own.fskey")
+    assert svc.trusted(ws) == []
