@@ -470,10 +470,6 @@ def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | Non
                 raise BundleError("must be 'local' or 'incoming'", "--take")
             for f in fields:
                 picked.setdefault(f, take)
-        for f in list(picked):
-            # a member kept/dropped whole carries its fields; drop choices made redundant by that
-            if f in fields:
-                continue
         merged = resolve(local, incoming, {f: v for f, v in picked.items() if f in fields}
                          if take is not None else picked)
         revisions = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))

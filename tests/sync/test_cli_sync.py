@@ -62,3 +62,33 @@ def test_cli_init_keys_export_import_review(tmp_path):
     (stick / "junk.fsbundle").write_bytes(b"not a bundle")
     out = run("import", sup, stick / "junk.fsbundle", "--lang", "en", code=1)
     assert "REFUSED junk.fsbundle: is not a FieldSurvey bundle" in out
+
+
+def test_cli_conflicts_duplicates_and_assign(site):
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    b1 = site.add(site.hoa, "hoa", "lo van pa")   # same head, birth year and village: a likely duplicate
+    site.send(site.lan, site.sup)
+    site.send(site.hoa, site.sup)
+    out = run("duplicates", "list", site.sup)
+    assert a1 in out and b1 in out
+    pair = json.loads(run("duplicates", "list", site.sup, "--json"))[0]["id"]
+    run("duplicates", "keep-apart", site.sup, pair)
+    assert "no likely duplicates" in run("duplicates", "list", site.sup)
+
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30))
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44))
+    site.send(site.lan, site.sup)
+    out = run("conflicts", "list", site.sup)
+    assert "household.floor_area: here 30 | incoming 44" in out
+    cid = json.loads(run("conflicts", "list", site.sup, "--json"))[0]["id"]
+    assert "choose local or incoming" in run("conflicts", "resolve", site.sup, cid, code=1)
+    run("conflicts", "resolve", site.sup, cid, "--field", "household.floor_area=incoming")
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 44
+    assert "no open conflicts" in run("conflicts", "list", site.sup)
+
+    run("assign", site.sup, b1, "--to", "lan", "--comment", "hoa nghỉ ốm")
+    assert site.row(site.sup, b1)["owner"] == "lan"
+    run("export", site.sup, "--to", "lan", "--out", site.stick / "back.fsbundle")
+    run("import", site.lan, site.stick / "back.fsbundle")
+    todo = json.loads(run("todo", site.lan, "--json"))
+    assert [t["uuid"] for t in todo] == [b1] and todo[0]["action"] == "reassign"
