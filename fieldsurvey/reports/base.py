@@ -127,6 +127,7 @@ def numbered_canvas(ctx: ReportContext) -> type[rl_canvas.Canvas]:
 
     class NumberedCanvas(rl_canvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any):
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT   # not Helvetica (never embedded)
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
 

@@ -12,7 +12,7 @@ from typing import IO, Sequence
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from fieldsurvey.domain.results import HouseholdClass
-from fieldsurvey.reports.base import GRID, SHADE, Renderer, ReportContext, escape
+from fieldsurvey.reports.base import FONT, GRID, SHADE, Renderer, ReportContext, escape
 from fieldsurvey.reports.records import HouseholdRecord, birth_year, label
 
 CERTIFIED = (HouseholdClass.POOR, HouseholdClass.NEAR_POOR)
@@ -40,7 +40,7 @@ class CertificateRenderer(Renderer):
                       Paragraph(escape(self.tr("report.minutes.motto2")), s["center_bold"])],
                      [Paragraph(escape(self.tr("report.cert.number", number=number)), s["center"]), ""]],
                     colWidths=(200, 315))
-        top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+        top.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                  ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
         standard = ctx.standard.title(ctx.lang)
         fields = [
@@ -53,7 +53,7 @@ class CertificateRenderer(Renderer):
         ident = Table([[Paragraph(escape(a), s["body"]), Paragraph(f"<b>{escape(b)}</b>", s["body"]),
                         Paragraph(escape(c_), s["body"]), Paragraph(f"<b>{escape(d)}</b>", s["body"])]
                        for a, b, c_, d in fields], colWidths=(150, 195, 60, 110))
-        ident.setStyle(TableStyle([("SPAN", (1, 1), (3, 1)), ("SPAN", (1, 2), (3, 2)),
+        ident.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("SPAN", (1, 1), (3, 1)), ("SPAN", (1, 2), (3, 2)),
                                    ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                                    ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         cols = ["report.cert.col.no", "report.cert.col.name", "report.cert.col.ethnicity",
@@ -75,7 +75,7 @@ class CertificateRenderer(Renderer):
                          Paragraph(escape(str(m.get("notes") or "")), s["cell"])])
         members = Table(data, colWidths=(24, 150, 62, 90, 46, 46, 97), repeatRows=2)
         members.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 1), SHADE),
+            ("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 1), SHADE),
             ("SPAN", (4, 0), (5, 0)), ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1)), ("SPAN", (2, 0), (2, 1)),
             ("SPAN", (3, 0), (3, 1)), ("SPAN", (6, 0), (6, 1)), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
@@ -84,6 +84,7 @@ class CertificateRenderer(Renderer):
                       ["", Paragraph(escape(self.tr("report.cert.chairman")), s["center_bold"])],
                       ["", Paragraph(escape(self.tr("report.cert.seal")), s["center"])]],
                      colWidths=(255, 260))
+        sign.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT)]))
         return [top, Spacer(1, 22),
                 self.p(self.tr(f"report.cert.title.{rec.cls.value}"), "title"),
                 self.p(self.tr("report.cert.year", year=ctx.review_year), "subtitle"), Spacer(1, 10),

@@ -17,7 +17,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 from fieldsurvey.domain.income import IncomeRoute
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.i18n import format_money, format_number
-from fieldsurvey.reports.base import GRID, SHADE, Renderer, ReportContext, escape
+from fieldsurvey.reports.base import FONT, GRID, SHADE, Renderer, ReportContext, escape
 from fieldsurvey.reports.records import HouseholdRecord
 
 CATEGORIES = ("poor", "near_poor", "escaped", "new")
@@ -76,7 +76,7 @@ class ListsRenderer(Renderer):
                       [Paragraph(escape(village.upper()), s["center_bold"]),
                        Paragraph(escape(self.tr("report.minutes.motto2")), s["center_bold"])]],
                      colWidths=(190, 325))
-        head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        head.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         lines = [("poor", len(lists["poor"])), ("near_poor", len(lists["near_poor"])),
                  ("escaped", len(lists["escaped"])), ("new", len(lists["new"])),
                  ("average", counts[HouseholdClass.AVERAGE]), ("incomplete", counts[HouseholdClass.INCOMPLETE])]
@@ -107,6 +107,7 @@ class ListsRenderer(Renderer):
         t = Table([[Paragraph(escape(left), s["center_bold"]), Paragraph(escape(right), s["center_bold"])],
                    [Paragraph(escape(hint), s["center"]), Paragraph(escape(hint), s["center"])]],
                   colWidths=(257, 258))
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT)]))
         return KeepTogether([t, Spacer(1, 50)])
 
     def list_table(self, village: str, cat: str, rows: list[HouseholdRecord]) -> list:
@@ -135,7 +136,7 @@ class ListsRenderer(Renderer):
         if not rows:
             data.append([Paragraph(escape(self.tr("report.lists.none")), s["cell"])] + [""] * 7)
         table = Table(data, colWidths=self.widths, repeatRows=1)
-        style = [("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 2),
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
         if not rows:

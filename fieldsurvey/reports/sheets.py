@@ -347,7 +347,7 @@ def write_sheets(records: Sequence[HouseholdRecord], ctx: ReportContext, out: IO
 def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ctx: ReportContext,
                    out: IO[bytes] | str, step: int = 50) -> Job[int]:
     register_fonts()
-    c = Canvas(out, pagesize=PORTRAIT, pageCompression=1)
+    c = Canvas(out, pagesize=PORTRAIT, pageCompression=1, initialFontName=FONT)
     set_metadata(c, ctx, ctx.tr("report.sheet.doc_title"))
     page_word = ctx.tr("report.page_template")
     page = 1

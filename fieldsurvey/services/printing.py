@@ -6,13 +6,14 @@ show a bar and cancel, and writes to the caller's path or binary buffer only whe
     job = print_sheets(ws, "sheets.pdf", village="Thôn 1")    # ws: an open Workspace or a path
     pages = run_to_end(job)                                     # or drive it with a progress dialog
 
-Household status: the workspace keeps it in a column that has no public reader yet, so a record's status is the
-document's own top-level "status" when present (carry-forward and sync write it there), else unknown.
+A record's status is the workspace's (Workspace.household_state): `moved_away` households are left out of this
+year's lists, certificates and counts and counted as moved away in the movement tables.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -45,8 +46,24 @@ def _opened(source: Source) -> Iterator[Workspace]:
         ws.close()
 
 
-def _out(out: Output) -> IO[bytes] | str:
-    return str(out) if isinstance(out, Path) else out
+@contextmanager
+def _target(out: Output) -> Iterator[IO[bytes] | str]:
+    """Where a document is written: a binary buffer as given; a path through a temporary name beside it, renamed
+    into place only when the document is complete (a cancelled or failed job leaves nothing under the real name)."""
+    if not isinstance(out, (str, Path)):
+        yield out
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise WorkspaceError("the output is a folder; give a file name", str(path))
+    if not path.parent.is_dir():
+        raise WorkspaceError("the folder for the output does not exist", str(path.parent))
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        yield str(part)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def workspace_standard(ws: Workspace) -> Standard:
@@ -62,10 +79,9 @@ def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None 
                          printed_at=printed_at or datetime.now().replace(microsecond=0), lang=lang)
 
 
-def record_of(doc: dict, standard: Standard) -> HouseholdRecord:
+def record_of(doc: dict, standard: Standard, status: str | None = None) -> HouseholdRecord:
     """One stored document → its record (classified now, with the given standard)."""
     household = with_area(parse_household(doc, trusted=True))
-    status = doc.get("status") if isinstance(doc.get("status"), str) else None
     return HouseholdRecord(household, classify_household(household, standard), status,
                            Previous.of(doc.get("previous")))
 
@@ -90,7 +106,7 @@ def read_records(ws: Workspace, village: str | None = None, household: str | Non
     records: list[HouseholdRecord] = []
     if household:
         docs = _find_household(ws, household)
-        records = [record_of(d, standard) for d in docs]
+        records = [record_of(d, standard, _status(ws, d.get("uuid"))) for d in docs]
         yield Progress(1, 1, "Reading")
         return records
     if village:
@@ -100,12 +116,19 @@ def read_records(ws: Workspace, village: str | None = None, household: str | Non
     for done, (_uuid, text) in enumerate(ws.iter_documents(), 1):
         doc = json.loads(text)
         if village is None or (doc.get("location") or {}).get("village") == village:
-            records.append(record_of(doc, standard))
+            records.append(record_of(doc, standard, _status(ws, _uuid)))
         if done % 500 == 0:
             yield Progress(done, total, "Reading")
     yield Progress(total, total, "Reading")
     records.sort(key=lambda r: r.sort_key(order))
     return records
+
+
+def _status(ws: Workspace, uuid: str | None) -> str | None:
+    try:
+        return ws.household_state(uuid)["status"] if uuid else None
+    except WorkspaceError:
+        return None
 
 
 def _find_household(ws: Workspace, key: str) -> list[dict]:
@@ -130,7 +153,10 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
         records = yield from read_records(ws, village, household, ctx.standard)
-    return (yield from write_sheets(records, ctx, _out(out)))
+    if not household:  # a household that left the commune gets no sheet unless asked for by its id
+        records = [r for r in records if not r.moved_away]
+    with _target(out) as target:
+        return (yield from write_sheets(records, ctx, target))
 
 
 def print_lists(source: Source, out: Output, village: str | None = None, lang: str = "vi",
@@ -144,7 +170,8 @@ def print_lists(source: Source, out: Output, village: str | None = None, lang: s
         villages = [match_village(ws, village)] if village else ws.villages()
         records = yield from read_records(ws, village, None, ctx.standard)
     yield Progress(0, 1, ctx.tr("report.progress.lists"))
-    pages = write_lists(records, villages, ctx, _out(out))
+    with _target(out) as target:
+        pages = write_lists(records, villages, ctx, target)
     yield Progress(1, 1, ctx.tr("report.progress.lists"))
     return pages
 
@@ -159,7 +186,8 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
         ctx = report_context(ws, lang, printed_at)
         records = yield from read_records(ws, village, None, ctx.standard)
     yield Progress(0, 1, ctx.tr("report.progress.certificates"))
-    pages = write_certificates(records, ctx, _out(out), first_number)
+    with _target(out) as target:
+        pages = write_certificates(records, ctx, target, first_number)
     yield Progress(1, 1, ctx.tr("report.progress.certificates"))
     return pages
 
@@ -179,7 +207,8 @@ def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: dat
         records = yield from read_records(ws, None, None, ctx.standard)
         figures = commune_figures(ws, records, ctx)
     yield Progress(0, 1, ctx.tr("report.progress.summary"))
-    pages = write_summary(figures, records, ctx, _out(out))
+    with _target(out) as target:
+        pages = write_summary(figures, records, ctx, target)
     yield Progress(1, 1, ctx.tr("report.progress.summary"))
     return pages
 
@@ -193,6 +222,7 @@ def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datet
         records = yield from read_records(ws, None, None, ctx.standard)
         figures = commune_figures(ws, records, ctx)
     yield Progress(0, 1, ctx.tr("report.progress.excel"))
-    sheets = write_workbook(figures, records, ctx, _out(out))
+    with _target(out) as target:
+        sheets = write_workbook(figures, records, ctx, target)
     yield Progress(1, 1, ctx.tr("report.progress.excel"))
     return sheets

@@ -1,0 +1,138 @@
+"""A small commune for the printing tests: three villages, households of every class with Vietnamese names,
+last year's result (`previous`) on most of them, one household moved away and one with a long roster."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
+from tests.builders import adult, child, household_doc
+
+INFO = WorkspaceInfo("08", "Tuyên Quang", "02266", "Xã Lâm Bình", "rural", 2026, "annual", "vn-2022-2025")
+VILLAGES = ["Thôn Nà Đình", "Bản Khuổi Củng", "Thôn Phiêng Luông"]
+PRINTED_AT = datetime(2026, 11, 20, 8, 30)
+
+# answers giving each class (rural line 1.5 million đ/person/month)
+POOR = dict(per_person=1_000_000, water_source="unprotected", latrine="none", floor_area=10, info_devices=[])
+NEAR = dict(per_person=1_000_000)
+NOT_POOR = dict(per_person=5_000_000)
+AVERAGE = dict(per_person=1_800_000, livelihood_agriculture="yes")
+SURNAMES = ["Nguyễn", "Hoàng", "Đặng", "Lục", "Triệu", "Bàn", "Ma", "Phạm", "Vũ", "Lý"]
+GIVEN = ["Thị Hường", "Văn Đức", "Thị Ngọc Ánh", "Văn Dũng", "Thị Thủy", "Quốc Việt", "Thị Nguyệt", "Văn Hải",
+         "Thị Ỷ", "Văn Cường", "Thị Yến", "Đình Hưng"]
+ETHNIC = ["Tày", "Dao", "H'Mông", "Kinh"]
+
+
+@dataclass
+class Made:
+    uuid: str
+    village: str
+    head: str
+    cls: str            # the class these answers give
+    previous: str | None
+    members: list[str]
+    moved_away: bool = False
+
+
+def _doc(i: int, village: str, cls: str, previous: str | None, extra_members: int = 0) -> tuple[dict, Made]:
+    head = f"{SURNAMES[i % len(SURNAMES)]} {GIVEN[i % len(GIVEN)]}"
+    eth = ETHNIC[i % len(ETHNIC)]
+    members = [adult(45, "female" if "Thị" in head else "male", relationship="head", name=head, ethnicity=eth,
+                     id_number=f"0080{i:08d}"),
+               adult(41, "male" if "Thị" in head else "female", relationship="spouse", name=f"Lò Văn Tuấn {i}"
+                     if "Thị" in head else f"Hà Thị Mỹ {i}", ethnicity=eth),
+               child(9, name=f"Hoàng Bảo Ngọc {i}", ethnicity=eth)]
+    for k in range(extra_members):
+        members.append(adult(20 + k % 40, "male" if k % 2 else "female", relationship="other",
+                             name=f"Người thân số {k + 1} họ Đàm", ethnicity=eth))
+    answers = {"poor": POOR, "near_poor": NEAR, "average": AVERAGE, "not_poor": NOT_POOR}[cls]
+    doc = household_doc(members, **answers)
+    doc["uuid"] = f"{i:08d}-0000-4000-8000-{i:012d}"
+    doc["location"]["village"] = village
+    doc["household"]["address"] = f"Tổ {i % 5 + 1}, {village}"
+    if previous:
+        doc["previous"] = {"uuid": doc["uuid"], "year": 2025, "class": previous, "status": "approved"}
+    return doc, Made(doc["uuid"], village, head, cls, previous, [m["name"] for m in members])
+
+
+# (village index, class now, class last year) — gives remained, escaped, fell back, new, poor ↔ near-poor
+PLAN = [
+    (0, "poor", "poor"), (0, "poor", None), (0, "near_poor", "poor"), (0, "not_poor", "poor"),
+    (0, "not_poor", None), (0, "not_poor", "not_poor"), (0, "near_poor", "near_poor"), (0, "poor", "not_poor"),
+    (1, "poor", "near_poor"), (1, "near_poor", None), (1, "not_poor", "near_poor"), (1, "not_poor", None),
+    (1, "not_poor", "not_poor"), (1, "poor", "poor"), (1, "not_poor", None),
+    (2, "near_poor", "not_poor"), (2, "not_poor", None), (2, "not_poor", None), (2, "poor", None),
+    (2, "not_poor", "not_poor"), (2, "near_poor", "near_poor"), (0, "average", "near_poor"), (1, "average", None),
+]
+MOVED = (2, "poor", "poor")          # last year poor, left the commune this year
+LONG = (1, "poor", "poor", 20)       # a roster too long for one sheet page
+
+
+@dataclass
+class Commune:
+    path: Path
+    households: list[Made]
+
+    def present(self) -> list[Made]:
+        return [h for h in self.households if not h.moved_away]
+
+    def of(self, cls: str, village: str | None = None) -> list[Made]:
+        return [h for h in self.present() if h.cls == cls and (village is None or h.village == village)]
+
+
+def build(path: Path) -> Commune:
+    made: list[Made] = []
+    ws = Workspace.create(path, INFO, VILLAGES)
+    try:
+        ws.set_identity(device="dev-test", user="lan")
+        rows = [(v, c, p, 0) for v, c, p in PLAN] + [LONG, MOVED + (0,)]
+        for i, (v, cls, prev, extra) in enumerate(rows, 1):
+            doc, m = _doc(i, VILLAGES[v], cls, prev, extra)
+            ws.save_household(doc, status="complete", owner="enumerator-1")
+            made.append(m)
+        ws.set_status(made[-1].uuid, "moved_away", user="lan")
+        made[-1].moved_away = True
+    finally:
+        ws.close()
+    return Commune(path, made)
+
+
+@pytest.fixture(scope="session")
+def commune(tmp_path_factory) -> Commune:
+    return build(tmp_path_factory.mktemp("commune") / "commune.fsdb")
+
+
+def pdf_pages(path: Path | str) -> list[str]:
+    """The text of every page, checked to be NFC (no diacritic split off its letter)."""
+    reader = PdfReader(str(path))
+    texts = [page.extract_text() or "" for page in reader.pages]
+    for text in texts:
+        assert unicodedata.is_normalized("NFC", text), text[:200]
+    return texts
+
+
+def flat(text: str) -> str:
+    """Page text with line breaks as spaces (pypdf breaks lines where the PDF moves the pen)."""
+    return " ".join(text.split())
+
+
+def fonts(path: Path | str) -> set[str]:
+    reader = PdfReader(str(path))
+    names: set[str] = set()
+    for page in reader.pages:
+        res: Any = page.get("/Resources") or {}
+        for f in (res.get("/Font") or {}).values():
+            f = f.get_object()
+            desc = f.get("/FontDescriptor")
+            if desc is None and f.get("/DescendantFonts"):
+                desc = f["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            embedded = bool(desc) and any(k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            names.add(f"{f.get('/BaseFont')}{'' if embedded else ' (not embedded)'}")
+    return names

@@ -1,0 +1,51 @@
+"""`fieldsurvey print …` and `fieldsurvey export-xlsx` through click, on the real workspace file."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from fieldsurvey.cli import main
+from tests.reports.conftest import flat, pdf_pages
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_print_sheets_village_and_household(commune, tmp_path):
+    out = tmp_path / "sheets.pdf"
+    mine = [h for h in commune.present() if h.village == "Thôn Nà Đình"]
+    r = run("print", "sheets", str(commune.path), "--out", str(out), "--village", "Thôn Nà Đình", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert f"{len(mine)} pages" in r.output
+    assert len(pdf_pages(out)) == len(mine)
+
+    h = mine[0]
+    r = run("print", "sheets", str(commune.path), "--out", str(out), "--household", h.uuid[:8], "--lang", "en")
+    assert r.exit_code == 0, r.output
+    (text,) = pdf_pages(out)
+    assert h.head in text and "Page 1 of 1" in text
+
+
+def test_print_lists_and_certificates(commune, tmp_path):
+    out = tmp_path / "lists.pdf"
+    r = run("print", "lists", str(commune.path), "--out", str(out), "--village", "ban khuoi cung", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert len(pdf_pages(out)) == 5
+    cert = tmp_path / "cert.pdf"
+    r = run("print", "certificates", str(commune.path), "--out", str(cert), "--first-number", "7", "--quiet")
+    assert r.exit_code == 0, r.output
+    texts = pdf_pages(cert)
+    assert "Số: 7/GCN-HN.HCN" in flat(texts[0])
+
+
+def test_bad_input_is_a_clear_message(commune, tmp_path):
+    out = tmp_path / "x.pdf"
+    r = run("print", "sheets", str(commune.path), "--out", str(out), "--village", "Thôn Mười", "--quiet")
+    assert r.exit_code == 1 and "no village 'Thôn Mười'" in r.output and "Thôn Nà Đình" in r.output
+    assert "Traceback" not in r.output
+    r = run("print", "sheets", str(commune.path), "--out", str(tmp_path / "nowhere" / "x.pdf"), "--quiet")
+    assert r.exit_code == 1 and "does not exist" in r.output
+    r = run("print", "sheets", str(tmp_path / "missing.fsdb"), "--out", str(out))
+    assert r.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
