@@ -80,8 +80,9 @@ Node = tuple
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, columns: bool = False):
         self.text = text
+        self.columns = columns
         self.tokens = tokenize(text)
         self.i = 0
 
@@ -167,6 +168,8 @@ class _Parser:
             return ("parent",)
         if tok.kind == "name" and tok.text not in KEYWORDS:
             self.take()
+            if not self.is_op("(") and self.columns:
+                return ("col", tok.text)
             if not self.is_op("("):
                 raise ExpressionError(f"'{tok.text}' at position {tok.pos + 1} in {self.text!r}: paths other than "
                                       "${name} and '.' are not supported")
@@ -197,9 +200,10 @@ def _arity(low: int, high: int | None) -> str:
     return str(low) if low == high else f"{low} to {high}"
 
 
-def parse(text: str) -> Node:
-    """The tree of an expression; raises ExpressionError naming the position of what does not parse."""
-    return _Parser(str(text)).parse()
+def parse(text: str, columns: bool = False) -> Node:
+    """The tree of an expression; raises ExpressionError naming the position of what does not parse.
+    With `columns` (a choice_filter), a bare name is a column of the choice being filtered."""
+    return _Parser(str(text), columns).parse()
 
 
 def references(node: Node) -> set[str]:
@@ -245,6 +249,7 @@ class Context(Protocol):
     def position(self) -> int: ...                # 1-based instance number of the current repeat (0 outside)
     def lookup(self, list_name: str, column: str, key_column: str, key: Any) -> Any: ...
     def today(self) -> date: ...
+    def column(self, name: str) -> Any: ...       # a column of the choice a choice_filter is testing
 
 
 def _scalar(v: Any) -> Any:
@@ -259,6 +264,8 @@ def to_number(v: Any) -> float:
         return math.nan
     if isinstance(v, bool):
         return 1.0 if v else 0.0
+    if isinstance(v, dict):
+        return math.nan
     if isinstance(v, (int, float)):
         return float(v)
     if isinstance(v, date):
@@ -354,6 +361,8 @@ def evaluate(node: Node, ctx: Context) -> Any:
         return ctx.ref(node[1])
     if kind == "self":
         return ctx.current()
+    if kind == "col":
+        return ctx.column(node[1])
     if kind == "parent":
         return ""
     if kind == "neg":
@@ -420,17 +429,18 @@ def _nodes(value: Any) -> list[Any]:
 def _sum(ctx: Context, args: tuple) -> float:
     total = 0.0
     for v in _nodes(evaluate(args[0], ctx)):
-        total += to_number(v)
+        if v != "":  # an unanswered (or hidden) instance adds nothing
+            total += to_number(v)
     return total
 
 
 def _max(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx))]
+    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
     return max(values) if values and not any(math.isnan(v) for v in values) else math.nan
 
 
 def _min(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx))]
+    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
     return min(values) if values and not any(math.isnan(v) for v in values) else math.nan
 
 

@@ -1,0 +1,145 @@
+"""Forms on disk: a folder per form and version in forms/ holding survey.csv, choices.csv and settings.csv
+(UTF-8, RFC 4180, the XLSForm sheets one file each), or an XLSForm .xlsx (see formengine.xlsx).
+
+`load_form(path)` reads either; `shipped_forms()` lists the forms in forms/; `find_form(id, version)` picks the
+one a household was filled with, so a household on an older version still opens with that version.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from fieldsurvey.errors import FormError
+from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column
+
+SHEETS = ("survey", "choices", "settings")
+
+
+def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of one sheet as (row number, {normalised column: text}); the header is row 1."""
+    reader = csv.reader(io.StringIO(text))
+    rows = list(reader)
+    if not rows:
+        return []
+    header = [normalise_column(h) if h.strip() else "" for h in rows[0]]
+    out = []
+    for n, raw in enumerate(rows[1:], start=2):
+        if len(raw) > len(header) and any(c.strip() for c in raw[len(header):]):
+            raise FormErrors([Located(sheet, n, None, f"the row has {len(raw)} cells but the header only "
+                                      f"{len(header)}")])
+        out.append((n, {h: c.strip() if h != "" else c for h, c in zip(header, raw) if h}))
+    return out
+
+
+def read_folder(folder: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    folder = Path(folder)
+    if not (folder / "survey.csv").is_file():
+        raise FormErrors([Located("survey", 1, None, f"{folder} has no survey.csv")], str(folder))
+    sheets = {}
+    for sheet in SHEETS:
+        path = folder / f"{sheet}.csv"
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise FormErrors([Located(sheet, 1, None, f"{path.name} is not UTF-8 text ({exc.reason})")],
+                                 str(folder)) from None
+            sheets[sheet] = read_csv_rows(text, sheet)
+    return sheets
+
+
+def write_folder(sheets: dict[str, list[dict[str, str]]], folder: Path) -> list[Path]:
+    """Write the sheets as CSV files (columns in first-seen order, RFC 4180 quoting, \\n line ends)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sheet in SHEETS:
+        rows = sheets.get(sheet)
+        if rows is None:
+            continue
+        columns: list[str] = []
+        for row in rows:
+            for key in row:
+                if key not in columns:
+                    columns.append(key)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns])
+        path = folder / f"{sheet}.csv"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def load_form(path: Path | str) -> Form:
+    """A form from a folder of CSV sheets or from an .xlsx; a form that cannot be used raises FormErrors."""
+    p = Path(path)
+    if p.is_dir():
+        stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(p.glob("*.csv")))
+        return _load_folder(str(p.resolve()), stamp)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        from fieldsurvey.formengine.xlsx import read_xlsx
+
+        return build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+    if not p.exists():
+        raise FormError("no such form (a folder with survey.csv, or an .xlsx)", str(p))
+    raise FormError("a form is a folder with survey.csv, choices.csv, settings.csv or an XLSForm .xlsx", str(p))
+
+
+@lru_cache(maxsize=16)
+def _load_folder(folder: str, stamp: tuple) -> Form:
+    return build_form(read_folder(Path(folder)), folder, fallback_id=Path(folder).name)
+
+
+def forms_root() -> Path:
+    from fieldsurvey.paths import forms_dir
+
+    return forms_dir()
+
+
+def shipped_forms(root: Path | None = None) -> list[Path]:
+    """The form folders in forms/ (each holds a survey.csv)."""
+    root = root or forms_root()
+    return sorted(p.parent for p in root.glob("**/survey.csv"))
+
+
+def _settings_of(folder: Path) -> dict[str, str]:
+    rows = read_csv_rows((folder / "settings.csv").read_text(encoding="utf-8-sig"), "settings") \
+        if (folder / "settings.csv").is_file() else []
+    return rows[0][1] if rows else {}
+
+
+def find_form(form_id: str, version: str | None = None, root: Path | None = None) -> Form:
+    """The shipped form with this id and version (the newest version of the id when none is given)."""
+    candidates = []
+    for folder in shipped_forms(root):
+        s = _settings_of(folder)
+        if s.get("form_id") == form_id:
+            candidates.append((_version_key(s.get("version", "")), s.get("version", ""), folder))
+    if version is not None:
+        for _, v, folder in candidates:
+            if v == str(version):
+                return load_form(folder)
+        raise FormError(f"form '{form_id}' version '{version}' is not installed", "form")
+    if not candidates:
+        raise FormError(f"no form with id '{form_id}' is installed", "form")
+    return load_form(max(candidates)[2])
+
+
+def form_versions(root: Path | None = None) -> dict[str, list[str]]:
+    """form id → its installed versions, oldest first."""
+    out: dict[str, list[tuple]] = {}
+    for folder in shipped_forms(root):
+        s = _settings_of(folder)
+        out.setdefault(s.get("form_id", folder.name), []).append((_version_key(s.get("version", "")),
+                                                                   s.get("version", "")))
+    return {k: [v for _, v in sorted(vs)] for k, vs in out.items()}
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in str(version).replace("-", ".").split("."))
