@@ -87,3 +87,10 @@ def test_random_edits_lose_nothing_and_overwrite_nothing_silently(tmp_path_facto
         site.send(site.sup, path[who], to=who)
         site.send(path[who], site.sup)
     assert svc.list_conflicts(site.sup) == []
+    # no lost revision: every revision an enumerator made is known to the supervisor (in the household's history)
+    with Workspace.open(site.sup) as ws:
+        held = {r[0] for r in ws.db.execute("SELECT id FROM revisions")}
+    for who in ("lan", "hoa"):
+        with Workspace.open(path[who]) as ws:
+            made = {r[0] for r in ws.db.execute("SELECT id FROM revisions WHERE device = ?", [f"dev-{who}"])}
+        assert made and made <= held, (who, made - held)
