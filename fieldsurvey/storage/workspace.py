@@ -521,6 +521,17 @@ class Workspace:
                 n += 1
         return n
 
+    def save_households_owned(self, items: Iterable[tuple[dict[str, Any], str | None]], status: str = "draft",
+                              action: str = "create") -> int:
+        """Store many (document, owner) pairs in one transaction, audited as `action` (e.g. carry-forward)."""
+        self._writable()
+        n = 0
+        with self.db.atomic():
+            for doc, owner in items:
+                self._write_document(doc, self._state(doc["uuid"]), status, owner, None, None, action)
+                n += 1
+        return n
+
     def update_household(self, doc: dict[str, Any], *, reason: str | None = None, user: str | None = None
                          ) -> str | None:
         """Autosave of an edited document (status and owner kept): one transaction with the audit rows of every
