@@ -107,14 +107,15 @@ class DashboardView(QWidget):
             self.af.setText(tr("gui.dash.no_data"))
             return
         lang = language.code
-        heads = [tr("gui.dash.col.village"), tr("gui.dash.col.households"), tr("gui.dash.col.done"),
+        heads = [tr("gui.dash.col.village"), tr("gui.dash.col.households"), tr("gui.dash.col.finished"),
                  tr("class.poor"), tr("gui.dash.col.rate"), tr("class.near_poor"), tr("gui.dash.col.rate"),
                  tr("gui.dash.col.average")]
         rows = []
         totals = [0] * 5
         for village, classes in d.villages:
             n = sum(classes.values())
-            done = n - classes.get("incomplete", 0) - classes.get("unclassified", 0)
+            statuses = d.village_status.get(village, {})
+            done = sum(statuses.get(s, 0) for s in DONE)
             poor, near, avg = classes.get("poor", 0), classes.get("near_poor", 0), classes.get("average", 0)
             rows.append([village or "—", n, done, poor, poor / n if n else 0, near, near / n if n else 0, avg])
             for i, v in enumerate((n, done, poor, near, avg)):

@@ -120,6 +120,11 @@ class HouseholdListView(QWidget):
         self.model.modelReset.connect(self._update_counts)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._sized = False
+        # class → households in the village filtered (or the commune): a GROUP BY, so worked out again only when
+        # the village changes or households were saved, never per keystroke of a search
+        self.class_counts_source = None
+        self.class_counts: dict[str, int] = {}
+        self._counts_for: object = ()
         self._villages: list[str] = []
         self._owners: list[str] = []
         self.retranslate()
@@ -183,8 +188,22 @@ class HouseholdListView(QWidget):
             width = max(fm.horizontalAdvance(header) + 28, fm.horizontalAdvance(samples.get(name, "")) + 16)
             self.table.setColumnWidth(c, width)
 
+    def counts_changed(self) -> None:
+        """Households were saved or imported: the class counts are worked out again at the next refresh."""
+        self._counts_for = ()
+
     def _update_counts(self) -> None:
-        self.counts.setText(tr("gui.list.counts", n=self.model.total()))
+        village = combo_data(self.village)
+        if self.class_counts_source is not None and self._counts_for != village:
+            self.class_counts = self.class_counts_source(village)
+            self._counts_for = village
+        parts = [f"{tr('class.' + c) if c != 'unclassified' else tr('gui.list.unclassified')} "
+                 f"{self.class_counts[c]}" for c in (*CLASSES, "unclassified") if self.class_counts.get(c)]
+        where = village or tr("gui.list.whole_commune")
+        text = tr("gui.list.counts", n=self.model.total())
+        if parts:
+            text += "   —   " + tr("gui.list.class_counts", where=where, counts=" · ".join(parts))
+        self.counts.setText(text)
 
     def _open_current_or_first(self) -> None:
         self.apply_filter()

@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
 
     def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True
+        self.list_view.counts_changed()
         self._update_status()
 
     # --- workspaces -----------------------------------------------------------------------------------------------
@@ -243,9 +244,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
         self.form.session = None
         self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
+        self.list_view.class_counts_source = self._class_counts
+        self.list_view.counts_changed()
         self.list_view.apply_filter()
         self.retranslate()
         self.show_view("list")
+
+    def _class_counts(self, village: str | None) -> dict[str, int]:
+        return gui_support.class_counts(self.workspace.ws, village) if self.workspace.ws else {}
 
     def recent(self) -> list[str]:
         value = self.settings.value("recent", [])
@@ -305,6 +311,7 @@ class MainWindow(QMainWindow):
             return
 
         def done(counts) -> None:
+            self.list_view.counts_changed()
             self.list_view.apply_filter()
             self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
 
@@ -343,6 +350,7 @@ class MainWindow(QMainWindow):
             files = [Path(n) for n in names]
 
         def done(reports) -> None:
+            self.list_view.counts_changed()
             self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
             self.list_view.apply_filter()
             self._update_status()

@@ -112,82 +112,35 @@ def add_villages(ws: Workspace, names: Iterable[str]) -> None:
 
 
 # --- the household list -------------------------------------------------------------------------------------------
-# Storage (issue 3) is to offer the list query; until it does, this composes it over the workspace's own table.
+# The list's queries are storage's (fieldsurvey/storage/queries.py: a covering index, pages by key); these pass the
+# open workspace's connection.
 
-STATUSES = ("draft", "complete", "submitted", "approved", "returned")
-CLASSES = ("poor", "near_poor", "average", "not_poor", "incomplete")
-SORTS = {"head_name": "head_folded", "village": "village", "class": "class", "status": "status", "owner": "owner",
-         "members": "member_count", "income": "income_per_person", "deprivations": "deprivations",
-         "updated": "updated_at", "uuid": "uuid"}
-
-
-@dataclass(frozen=True)
-class HouseholdFilter:
-    village: str | None = None
-    household_class: str | None = None   # a CLASSES value, or "unclassified"
-    status: str | None = None
-    owner: str | None = None
-    search: str = ""                     # name (diacritics optional) or the start of the household id
-
-
-@dataclass(frozen=True, slots=True)
-class HouseholdRow:
-    uuid: str
-    village: str | None
-    head_name: str
-    member_count: int
-    status: str
-    owner: str | None
-    household_class: str | None
-    deprivations: int | None
-    income_per_person: float | None
-    updated_at: str | None
-
-
-_COLUMNS = ("uuid, village, head_name, member_count, status, owner, class, deprivations, income_per_person, "
-            "updated_at")
-
-
-def _where(f: HouseholdFilter) -> tuple[str, list]:
-    from fieldsurvey.i18n import fold
-
-    parts, args = [], []
-    for column, value in (("village", f.village), ("status", f.status), ("owner", f.owner)):
-        if value:
-            parts.append(f"{column} = ?")
-            args.append(value)
-    if f.household_class == "unclassified":
-        parts.append("class IS NULL")
-    elif f.household_class:
-        parts.append("class = ?")
-        args.append(f.household_class)
-    text = f.search.strip()
-    if text:
-        parts.append("(head_folded LIKE ? ESCAPE '\\' OR uuid LIKE ? ESCAPE '\\')")
-        esc = fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        args += [f"%{esc}%", f"{text.lower()}%"]
-    return (" WHERE " + " AND ".join(parts)) if parts else "", args
+from fieldsurvey.storage import queries  # noqa: E402
+from fieldsurvey.storage.queries import CLASSES, SORTS, STATUSES, HouseholdFilter, HouseholdRow  # noqa: E402,F401
 
 
 def household_count(ws: Workspace, f: HouseholdFilter = HouseholdFilter()) -> int:
-    where, args = _where(f)
-    return ws.db.execute(f"SELECT COUNT(*) FROM households{where}", args).fetchone()[0]
+    return queries.household_count(ws.db, f)
 
 
 def household_page(ws: Workspace, f: HouseholdFilter = HouseholdFilter(), sort: str = "village",
                    descending: bool = False, offset: int = 0, limit: int = 200) -> list[HouseholdRow]:
     """One page of the filtered, sorted list (ties broken by name, then id, so pages never overlap)."""
-    where, args = _where(f)
-    column = SORTS.get(sort, "village")
-    way = "DESC" if descending else "ASC"
-    order = f"{column} {way}, head_folded, uuid" if column not in ("head_folded", "uuid") else f"{column} {way}, uuid"
-    rows = ws.db.execute(f"SELECT {_COLUMNS} FROM households{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                         args + [limit, offset]).fetchall()
-    return [HouseholdRow(*r) for r in rows]
+    return queries.household_page(ws.db, f, sort, descending, offset, limit)
 
 
 def owners(ws: Workspace) -> list[str]:
-    return [r[0] for r in ws.db.execute("SELECT DISTINCT owner FROM households WHERE owner IS NOT NULL ORDER BY 1")]
+    return queries.owners(ws.db)
+
+
+def class_counts(ws: Workspace, village: str | None = None) -> dict[str, int]:
+    """class → households, in the commune or one village (for the list's counts line)."""
+    out: dict[str, int] = {}
+    for v, classes in queries.counts_by_village_class(ws.db).items():
+        if village is None or v == village:
+            for cls, n in classes.items():
+                out[cls] = out.get(cls, 0) + n
+    return out
 
 
 # --- one household ---------------------------------------------------------------------------------------------------
@@ -209,11 +162,11 @@ def household_detail(ws: Workspace, uuid: str) -> HouseholdDetail:
     from fieldsurvey.storage import sync_store
 
     doc = ws.get_household(uuid)
-    row = ws.db.execute("SELECT status, owner FROM households WHERE uuid = ?", [uuid]).fetchone()
+    state = ws.household_state(uuid)
     result = assess_document(doc, standard_id=ws.info.standard_id)
     to_do = tuple((t["action"], t.get("comment") or "", t.get("by_user") or "") for t in sync_store.todo(ws.db)
                   if t["uuid"] == uuid)
-    return HouseholdDetail(uuid, doc, row[0], row[1], result, to_do)
+    return HouseholdDetail(uuid, doc, state["status"], state["owner"], result, to_do)
 
 
 # --- the dashboard ------------------------------------------------------------------------------------------------------
@@ -221,6 +174,7 @@ def household_detail(ws: Workspace, uuid: str) -> HouseholdDetail:
 @dataclass(frozen=True)
 class Dashboard:
     villages: list[tuple[str, dict[str, int]]]           # village → class → households
+    village_status: dict[str, dict[str, int]]            # village → status → households
     enumerators: list[tuple[str, dict[str, int]]]        # owner → status → households
     indicators: list[tuple[str, str, str, int, int]]     # id, name vi, name en, deprived households, known
     classified: int
@@ -229,22 +183,19 @@ class Dashboard:
 
 
 def dashboard(ws: Workspace, k: float = 1 / 3):
-    """A job (yields Progress) that gathers the dashboard's figures: households per village and class, per
-    enumerator and status, deprivations per indicator, and the Alkire–Foster figures as analysis."""
-    import json
-
+    """A job (yields Progress) that gathers the dashboard's figures: households per village and class (and
+    status), per enumerator and status, deprivations per indicator, and the Alkire–Foster figures as analysis."""
     from fieldsurvey.domain.alkire_foster import alkire_foster, equal_nested_weights
     from fieldsurvey.progress import Progress
 
     standard = registry().get(ws.info.standard_id)
     villages: dict[str, dict[str, int]] = {v: {} for v in ws.villages()}
-    for village, cls, n in ws.db.execute(
-            "SELECT COALESCE(village, ''), COALESCE(class, 'unclassified'), COUNT(*) FROM households GROUP BY 1, 2"):
-        villages.setdefault(village, {})[cls] = n
-    people: dict[str, dict[str, int]] = {}
-    for owner, status, n in ws.db.execute(
-            "SELECT COALESCE(owner, ''), status, COUNT(*) FROM households GROUP BY 1, 2 ORDER BY 1"):
-        people.setdefault(owner, {})[status] = n
+    for village, classes in queries.counts_by_village_class(ws.db).items():
+        villages.setdefault(village, {}).update(classes)
+    people = queries.progress_by_owner(ws.db)
+    from fieldsurvey.storage.gui_queries import progress_by_village
+
+    village_status = progress_by_village(ws.db)
     ids = [i.id for i in standard.indicators]
     deprived = dict.fromkeys(ids, 0)
     known = dict.fromkeys(ids, 0)
@@ -252,8 +203,7 @@ def dashboard(ws: Workspace, k: float = 1 / 3):
     total = ws.household_count()
     done = 0
     yield Progress(0, total, "Dashboard")
-    for (text,) in ws.db.execute("SELECT classification FROM households WHERE classification IS NOT NULL"):
-        c = json.loads(text)
+    for c in queries.classification_summaries(ws.db):
         dep, unk = set(c.get("deprived", ())), set(c.get("unknown", ()))
         flags = {}
         for i in ids:
@@ -270,7 +220,7 @@ def dashboard(ws: Workspace, k: float = 1 / 3):
     weights = equal_nested_weights([(i.id, i.dimension) for i in standard.indicators])
     af = alkire_foster(rows, weights, k)
     yield Progress(total, total, "Dashboard")
-    return Dashboard(list(villages.items()), list(people.items()),
+    return Dashboard(list(villages.items()), village_status, list(people.items()),
                      [(i.id, i.name_vi, i.name_en, deprived[i.id], known[i.id]) for i in standard.indicators],
                      len(rows), af, k)
 

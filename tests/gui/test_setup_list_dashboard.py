@@ -63,6 +63,7 @@ def test_list_filters_search_and_detail(window, workspace_file, qtbot):
     lv.household_class.setCurrentIndex(lv.household_class.findData("poor"))
     assert window.model.rowCount() == poor
     assert lv.counts.text().startswith(str(poor))
+    assert f"Cả xã: Hộ nghèo {poor}" in lv.counts.text()
     assert "Hộ nghèo" in lv.detail.panel.badge.text()  # the first poor household is selected and summarised
     lv.household_class.setCurrentIndex(0)
     lv.village.setCurrentIndex(lv.village.findData("Thôn 2"))
