@@ -96,6 +96,7 @@ class CommuneFigures:
     moved_away: int
     indicators: list[tuple[int, str, str, str]]            # (number, id, name_vi, name_en) in the official order
     deprivations: dict[HouseholdClass, Counter]            # class → indicator id → households deprived
+    village_deprivations: dict[HouseholdClass, dict[str, Counter]]   # class → village → indicator id → households
     targets: dict[HouseholdClass, Counter]                 # class → target group → households
     ethnicity: dict[HouseholdClass, Counter]               # class → head's ethnicity → households
     causes: dict[HouseholdClass, Counter]                  # class → cause code → households
@@ -170,6 +171,7 @@ def compute(records: Iterable[HouseholdRecord], villages: Sequence[str], standar
     move = {cls: {v: Movement(v) for v in names} for cls in (POOR, NEAR)}
     move_total = {cls: Movement(commune_name) for cls in (POOR, NEAR)}
     deprivations = {POOR: Counter(), NEAR: Counter()}
+    by_village: dict = {POOR: {}, NEAR: {}}
     targets = {POOR: Counter(), NEAR: Counter()}
     ethnicity = {POOR: Counter(), NEAR: Counter()}
     causes = {POOR: Counter(), NEAR: Counter()}
@@ -222,9 +224,11 @@ def compute(records: Iterable[HouseholdRecord], villages: Sequence[str], standar
         commune.add(rec)
         af_rows.append(rec.result.indicators)
         if now in (POOR, NEAR):
+            here = by_village[now].setdefault(village, Counter())
             for ind in rec.result.indicators:
                 if ind.status is Status.DEPRIVED:
                     deprivations[now][ind.id] += 1
+                    here[ind.id] += 1
             targets[now].update(_targets(rec))
             head = rec.head
             ethnicity[now][(head.get("ethnicity") if head else None) or "?"] += 1
@@ -239,7 +243,9 @@ def compute(records: Iterable[HouseholdRecord], villages: Sequence[str], standar
         has_previous=has_previous,
         moved_away=moved,
         indicators=[(i.number, i.id, i.name_vi, i.name_en) for i in standard.indicators],
-        deprivations=deprivations, targets=targets, ethnicity=ethnicity, causes=causes, children=children,
+        deprivations=deprivations,
+        village_deprivations={cls: {v: by_village[cls].get(v, Counter()) for v in names} for cls in (POOR, NEAR)},
+        targets=targets, ethnicity=ethnicity, causes=causes, children=children,
         af=alkire_foster(af_rows, weights, AF_K),
         af_weights=weights,
     )

@@ -23,7 +23,7 @@ from fieldsurvey.domain.classification import classify_household
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.standards import Standard
 from fieldsurvey.errors import WorkspaceError
-from fieldsurvey.i18n import fold
+from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.base import ReportContext
 from fieldsurvey.reports.records import HouseholdRecord, Previous
@@ -98,28 +98,29 @@ def match_village(ws: Workspace, village: str) -> str:
 
 
 def read_records(ws: Workspace, village: str | None = None, household: str | None = None,
-                 standard: Standard | None = None) -> Job[list[HouseholdRecord]]:
+                 standard: Standard | None = None, lang: str = "vi") -> Job[list[HouseholdRecord]]:
     """Every household (or one village's, or one household) as records, in the printing order: village as the
     workspace lists them, then the head's name. Yields progress while reading."""
     standard = standard or workspace_standard(ws)
+    reading = t("report.progress.reading", lang)
     order = {v: i for i, v in enumerate(ws.villages())}
     records: list[HouseholdRecord] = []
     if household:
         docs = _find_household(ws, household)
         records = [record_of(d, standard, _status(ws, d.get("uuid"))) for d in docs]
-        yield Progress(1, 1, "Reading")
+        yield Progress(1, 1, reading)
         return records
     if village:
         village = match_village(ws, village)
     total = ws.household_count()
-    yield Progress(0, total, "Reading")
+    yield Progress(0, total, reading)
     for done, (_uuid, text) in enumerate(ws.iter_documents(), 1):
         doc = json.loads(text)
         if village is None or (doc.get("location") or {}).get("village") == village:
             records.append(record_of(doc, standard, _status(ws, _uuid)))
         if done % 500 == 0:
-            yield Progress(done, total, "Reading")
-    yield Progress(total, total, "Reading")
+            yield Progress(done, total, reading)
+    yield Progress(total, total, reading)
     records.sort(key=lambda r: r.sort_key(order))
     return records
 
@@ -152,7 +153,7 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
 
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, village, household, ctx.standard)
+        records = yield from read_records(ws, village, household, ctx.standard, lang)
     if not household:  # a household that left the commune gets no sheet unless asked for by its id
         records = [r for r in records if not r.moved_away]
     with _target(out) as target:
@@ -168,7 +169,7 @@ def print_lists(source: Source, out: Output, village: str | None = None, lang: s
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
         villages = [match_village(ws, village)] if village else ws.villages()
-        records = yield from read_records(ws, village, None, ctx.standard)
+        records = yield from read_records(ws, village, None, ctx.standard, lang)
     yield Progress(0, 1, ctx.tr("report.progress.lists"))
     with _target(out) as target:
         pages = write_lists(records, villages, ctx, target)
@@ -184,7 +185,7 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
 
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, village, None, ctx.standard)
+        records = yield from read_records(ws, village, None, ctx.standard, lang)
     yield Progress(0, 1, ctx.tr("report.progress.certificates"))
     with _target(out) as target:
         pages = write_certificates(records, ctx, target, first_number)
@@ -204,7 +205,7 @@ def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: dat
 
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, None, None, ctx.standard)
+        records = yield from read_records(ws, None, None, ctx.standard, lang)
         figures = commune_figures(ws, records, ctx)
     yield Progress(0, 1, ctx.tr("report.progress.summary"))
     with _target(out) as target:
@@ -215,11 +216,11 @@ def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: dat
 
 def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
     """The commune summary as an Excel workbook (numbers as numbers). Returns the number of sheets."""
-    from fieldsurvey.reports.excel import write_workbook
+    from fieldsurvey.services.exports import write_workbook
 
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, None, None, ctx.standard)
+        records = yield from read_records(ws, None, None, ctx.standard, lang)
         figures = commune_figures(ws, records, ctx)
     yield Progress(0, 1, ctx.tr("report.progress.excel"))
     with _target(out) as target:

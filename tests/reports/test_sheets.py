@@ -119,9 +119,11 @@ def test_english_sheet(commune, tmp_path):
 def test_closing_the_job_leaves_no_pdf(commune, tmp_path):
     out = tmp_path / "cancelled.pdf"
     job = print_sheets(commune.path, out, printed_at=PRINTED_AT)
-    for p in job:
-        if p.message and p.done > 0 and p.total and "Reading" not in p.message:
+    for p in job:      # every sheet drawn, the file not yet saved: the last moment a user could cancel
+        if p.message == "Đang in phiếu xếp loại hộ" and p.done == p.total:
             break
+    else:
+        pytest.fail("the job never reported printing")
     job.close()
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
