@@ -1,5 +1,134 @@
-"""Commands for questionnaires: form validate, form import/export (XLSForm .xlsx). Imported by fieldsurvey.cli; registers on `main`."""
+"""Commands for questionnaires: `form check`, `form import`, `form export`, `form fill`. Imported by
+fieldsurvey.cli; registers on `main`."""
 
 from __future__ import annotations
 
-from fieldsurvey.cli import main  # noqa: F401
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from fieldsurvey.cli import echo_json, fail, main
+from fieldsurvey.errors import FieldSurveyError
+
+
+
+@main.group()
+def form() -> None:
+    """Questionnaires: check a form, convert XLSForm workbooks, fill a form headless."""
+
+
+def _refused(exc: FieldSurveyError) -> None:
+    from fieldsurvey.formengine.model import located
+
+    echo_json({"errors": located(exc)})
+    sys.exit(1)
+
+
+@form.command()
+@click.argument("file")
+def check(file: str) -> None:
+    """Print FILE's questions as JSON (name, type, path, choice list), or its located errors (exit 1).
+
+    FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx, or an installed form
+    id[@version].
+    """
+    from fieldsurvey.services.forms import resolve_form
+
+    try:
+        f = resolve_form(file)
+    except FieldSurveyError as exc:
+        _refused(exc)
+        return
+    questions = []
+    for item in f.items:
+        if item.kind != "question":
+            continue
+        q = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        if item.list_name:
+            q["choices"] = item.list_name
+        if item.repeat is not None:
+            q["repeat"] = item.repeat.name
+        questions.append(q)
+    echo_json({"form_id": f.form_id, "version": f.version, "title": f.title, "default_language": f.default_language,
+               "languages": list(f.languages), "questions": questions,
+               "choice_lists": {k: len(v) for k, v in f.choices.items()}})
+
+
+@form.command(name="import")
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write (default: forms/<form_id>/<version> under the current folder).")
+def import_(xlsx: Path, out: Path | None) -> None:
+    """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
+    from fieldsurvey.formengine.loader import write_folder
+    from fieldsurvey.formengine.model import build_form
+    from fieldsurvey.formengine.xlsx import read_xlsx
+
+    try:
+        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem)
+    except FieldSurveyError as exc:
+        _refused(exc)
+        return
+    folder = out or Path("forms") / f.form_id / f.version
+    write_folder(f.sheets, folder)
+    click.echo(f"{xlsx} → {folder} ({f.form_id} {f.version}, {sum(1 for _ in f.questions())} questions)")
+
+
+@form.command(name="export")
+@click.argument("source")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx to write.")
+def export(source: str, out: Path) -> None:
+    """Write a form as an XLSForm workbook. SOURCE is a form folder, an .xlsx or an installed id[@version]."""
+    from fieldsurvey.formengine.xlsx import write_xlsx
+    from fieldsurvey.services.forms import resolve_form
+
+    try:
+        f = resolve_form(source)
+    except FieldSurveyError as exc:
+        _refused(exc)
+        return
+    write_xlsx(f, out)
+    click.echo(f"{f.form_id} {f.version} → {out}")
+
+
+@form.command()
+@click.argument("source")
+@click.argument("answers", type=click.File("r", encoding="utf-8"))
+@click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of the messages (default: the form's).")
+@click.option("--village", "villages", multiple=True, help="A village the 'villages' list offers (repeatable).")
+@click.option("--today", help="The date today() means (YYYY-MM-DD; default: today).")
+@click.option("--document", "as_document", is_flag=True, help="Print the household document instead.")
+def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], today: str | None,
+         as_document: bool) -> None:
+    """The headless view of a filled form: every relevant question in form order with its path, value and status.
+
+    ANSWERS is a JSON object {name: value, repeat: [{name: value}, …]} (- for standard input).
+    """
+    from datetime import date
+
+    from fieldsurvey.errors import FormError
+    from fieldsurvey.formengine.session import fill as fill_form
+    from fieldsurvey.services.forms import resolve_form
+
+    try:
+        f = resolve_form(source)
+    except FieldSurveyError as exc:
+        _refused(exc)
+        return
+    try:
+        data = json.loads(answers.read())
+    except json.JSONDecodeError as exc:
+        fail(FormError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", answers.name))
+    if not isinstance(data, dict):
+        fail(FormError("the answers are a JSON object {name: value}", answers.name))
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        fail(FormError(f"'{today}' is not a date written YYYY-MM-DD", "--today"))
+    try:
+        session = fill_form(f, data, lang=lang, today=day, villages=villages)
+    except (KeyError, IndexError) as exc:
+        fail(FormError(str(exc.args[0]) if exc.args else "unknown answer", answers.name))
+    echo_json(session.to_document() if as_document else session.rows())

@@ -18,6 +18,10 @@ LANGS = ("vi", "en")
 
 INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple"}
 OTHER_TYPES = {"note", "calculate"}
+# ODK metadata: recorded by the device, never asked. Loaded as hidden values (start/end/today: the date).
+META_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
+              "audit", "uri:deviceid", "uri:username", "uri:email", "uri:subscriberid", "uri:simserial",
+              "uri:phonenumber", "start-geopoint", "background-geopoint"}
 ALIASES = {"phone number": "text", "phonenumber": "text", "string": "text", "int": "integer",
            "select all that apply": "select_multiple", "select one": "select_one", "begin_group": "begin group",
            "end_group": "end group", "begin_repeat": "begin repeat", "end_repeat": "end repeat"}
@@ -310,9 +314,13 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             qtype = kind
         elif kind_type in INPUT_TYPES or kind_type in OTHER_TYPES:
             kind, qtype = "question", kind_type
+        elif kind_type in META_TYPES:
+            kind, qtype = "question", "meta"
         else:
-            what = ("is an ODK type this engine does not support" if kind_type in KNOWN_ELSEWHERE
-                    else "is not a known question type")
+            first = kind_type.split(" ")[0]
+            odk = kind_type in KNOWN_ELSEWHERE or first in KNOWN_ELSEWHERE or kind_type.startswith(
+                ("begin loop", "end loop"))
+            what = "is an ODK type this engine does not support" if odk else "is not a known question type"
             err("survey", rownum, "type", f"'{type_text}' {what} (supported: text, integer, decimal, date, "
                 "select_one, select_multiple, note, calculate, begin/end group, begin/end repeat)")
             continue

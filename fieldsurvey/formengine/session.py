@@ -228,9 +228,9 @@ class FormSession:
                 if loose:
                     out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
                     loose = []
-                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type != "calculate")
+                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in ("calculate", "meta"))
                 out.append(Section(item.name, qs, item.kind == "repeat" or any(i.repeat for i in qs), item))
-            elif item.kind == "question" and item.type != "calculate":
+            elif item.kind == "question" and item.type not in ("calculate", "meta"):
                 loose.append(item)
         if loose:
             out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
@@ -333,7 +333,7 @@ class FormSession:
         item = self.form.by_name.get(name)
         if item is None or item.kind != "question":
             raise KeyError(f"the form has no question '{name}'")
-        if item.type in ("calculate", "note"):
+        if item.type in ("calculate", "note", "meta"):
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
         scope = self._scope(item, member)
         value = self._coerce(item, value)
@@ -387,6 +387,9 @@ class FormSession:
         st.relevant = rel
         if item.kind != "question":
             st.value = ""
+        elif item.type == "meta":
+            st.value = self.today_date.isoformat() if item.columns.get("type", "").strip().lower() in (
+                "start", "end", "today") else ""
         elif item.type == "calculate":
             if rel:
                 ctx.cur = ""
@@ -416,7 +419,7 @@ class FormSession:
 
     def _compute_checks(self, item: Item, idx: int | None) -> None:
         st = self._states[(item.name, idx)]
-        if item.kind != "question" or item.type in ("note",):
+        if item.kind != "question" or item.type in ("note", "meta"):
             st.status, st.problem = OK, ""
             return
         ctx = self._ctx
@@ -474,30 +477,28 @@ class FormSession:
 
     def recompute(self) -> None:
         """Everything, in dependency order (after a change to the roster, or on opening)."""
-        self._sync_repeat_counts()
         live = set()
         for item in self.form.order:
             for idx in self._instances_of(item):
                 self._compute_value(item, idx)
                 live.add((item.name, idx))
+            if item.kind == "repeat" and item.repeat_count is not None:
+                self._sync_repeat_count(item)  # what it reads is computed; what it holds comes after
         for item in self.form.items:
             for idx in self._instances_of(item):
                 self._compute_checks(item, idx)
         for key in [k for k in self._states if k not in live]:
             del self._states[key]
 
-    def _sync_repeat_counts(self) -> None:
-        for rep in self.form.repeats():
-            if rep.repeat_count is None:
-                continue
-            ctx = self._ctx
-            ctx.item, ctx.idx, ctx.cur = rep, None, ""
-            n = to_number(evaluate(rep.repeat_count, ctx))
-            n = int(n) if math.isfinite(n) and n > 0 else 0
-            insts = self._instances[rep.name]
-            del insts[min(n, 500):]
-            while len(insts) < min(n, 500):
-                insts.append(self._new_instance(rep))
+    def _sync_repeat_count(self, rep: Item) -> None:
+        ctx = self._ctx
+        ctx.item, ctx.idx, ctx.cur = rep, None, ""
+        n = to_number(evaluate(rep.repeat_count, ctx))
+        n = min(int(n), 500) if math.isfinite(n) and n > 0 else 0
+        insts = self._instances[rep.name]
+        del insts[n:]
+        while len(insts) < n:
+            insts.append(self._new_instance(rep))
 
     def _touches_repeat_count(self, name: str) -> bool:
         for rep in self.form.repeats():
@@ -730,7 +731,7 @@ class FormSession:
         household = {k: v for k, v in self.document["household"].items() if k not in names}
         location = dict(doc.get("location") or {})
         for item in form.items:
-            if item.kind != "question" or item.repeat is not None or item.type == "note":
+            if item.kind != "question" or item.repeat is not None or item.type in ("note", "meta"):
                 continue
             if item.name.startswith("_"):
                 continue
@@ -844,7 +845,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
         if key in repeats:
             continue
         item = form.by_name.get(key)
-        if item is None or item.kind != "question" or item.type in ("calculate", "note") or item.repeat is not None:
+        if item is None or item.kind != "question" or item.type in ("calculate", "note", "meta") or item.repeat is not None:
             raise KeyError(f"'{key}' is not a question at the top of the form")
         session.set_answer(key, value)
     for key in answers:
@@ -861,7 +862,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
                     item = form.by_name.get(name)
                     if item is None or item.repeat is None or item.repeat.name != key:
                         raise KeyError(f"'{name}' is not a question of the repeat '{key}'")
-                    if item.type in ("calculate", "note"):
+                    if item.type in ("calculate", "note", "meta"):
                         raise KeyError(f"'{name}' is a {item.type}: it is not answered")
                     session.set_answer(name, value, j)
     return session

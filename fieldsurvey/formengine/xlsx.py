@@ -1,0 +1,91 @@
+"""XLSForm .xlsx in and out (openpyxl stays in this module).
+
+`read_xlsx` gives the sheets as the loader wants them (sheet names and headers as designers write them: any case,
+`label:English (en)`, `list name`); `write_xlsx` writes a form's sheets back; `import_xlsx` turns a workbook into a
+form folder (survey.csv, choices.csv, settings.csv) after checking it loads; `export_form` does the reverse.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from fieldsurvey.formengine.loader import SHEETS, load_form, write_folder
+from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column, raw_value
+
+
+def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    import openpyxl
+
+    p = Path(path)
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FormErrors([Located("workbook", 1, None, f"cannot be read as an .xlsx workbook ({exc})")],
+                         str(p)) from None
+    try:
+        sheets: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        for ws in wb.worksheets:
+            name = ws.title.strip().lower()
+            if name not in SHEETS:
+                continue  # other sheets (external_choices, entities, columns…) are not read
+            if name in sheets:
+                raise FormErrors([Located(ws.title, 1, None, f"a second '{name}' sheet")], str(p))
+            rows = ws.iter_rows(values_only=True)
+            header_row = next(rows, None) or ()
+            header = [normalise_column(raw_value(h)) if raw_value(h).strip() else "" for h in header_row]
+            seen: dict[str, int] = {}
+            for col, h in enumerate(header):
+                if h and h in seen:
+                    raise FormErrors([Located(name, 1, h, f"the column '{h}' appears twice (columns "
+                                              f"{seen[h] + 1} and {col + 1})")], str(p))
+                seen[h] = col
+            out = []
+            for n, raw in enumerate(rows, start=2):
+                cells = {h: raw_value(v).strip() for h, v in zip(header, raw) if h}
+                if any(cells.values()):
+                    out.append((n, cells))
+            sheets[name] = out
+        return sheets
+    finally:
+        wb.close()
+
+
+def write_xlsx(form: Form, path: Path | str) -> Path:
+    """The form's survey, choices and settings sheets as an XLSForm workbook."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in SHEETS:
+        rows = form.sheets.get(sheet)
+        if rows is None:
+            continue
+        ws = wb.create_sheet(sheet)
+        columns: list[str] = []
+        for row in rows:
+            for key in row:
+                if key not in columns:
+                    columns.append(key)
+        ws.append(columns)
+        for row in rows:
+            ws.append([row.get(c, "") or None for c in columns])
+        ws.freeze_panes = "A2"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return Path(path)
+
+
+def import_xlsx(path: Path | str, folder: Path | str) -> Form:
+    """Check the workbook loads (FormErrors, located, when not), then write it as a form folder."""
+    p = Path(path)
+    form = build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+    write_folder(form.sheets, Path(folder))
+    return form
+
+
+def export_form(source: Path | str, out: Path | str) -> Form:
+    """A form folder (or workbook) written as an .xlsx."""
+    form = load_form(source)
+    write_xlsx(form, out)
+    return form
