@@ -172,3 +172,14 @@ def classification_summaries(db: sqlite_utils.Database) -> Iterator[dict[str, An
 def previous_links(db: sqlite_utils.Database) -> Iterator[tuple[str, str | None, str, str | None, str | None]]:
     """(uuid, village, status, class now, document JSON) of every household, for the year-to-year movement."""
     yield from db.execute("SELECT uuid, village, status, class, document FROM households ORDER BY village, uuid")
+
+
+def carry_rows(db: sqlite_utils.Database, batch: int = 1000) -> Iterator[list[tuple[str, str, str, str | None,
+                                                                                    str | None]]]:
+    """(uuid, document JSON, status, owner, class) of every household, in batches, for the carry-forward."""
+    rows = db.execute("SELECT uuid, document, status, owner, class FROM households ORDER BY uuid")
+    while True:
+        chunk = rows.fetchmany(batch)
+        if not chunk:
+            return
+        yield chunk
