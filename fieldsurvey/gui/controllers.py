@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.services import gui_support
 from fieldsurvey.storage.workspace import Workspace
 
@@ -87,6 +87,7 @@ class FormController(QObject):
         view.member_added.connect(self.add_member)
         view.member_removed.connect(self.remove_member)
         view.member_moved.connect(self.move_member)
+        view.warning_confirmed.connect(self.confirm_warning)
 
     @property
     def uuid(self) -> str | None:
@@ -94,13 +95,14 @@ class FormController(QObject):
 
     def new_household(self, village: str | None = None) -> None:
         self.flush()
-        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, None, village)
+        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, None, village,
+                                                                      language.code)
         self.stored, self.reason = False, None
         self._show()
 
     def open_household(self, uuid: str) -> None:
         self.flush()
-        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, uuid)
+        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, uuid, lang=language.code)
         self.stored, self.reason = True, None
         self._show()
 
@@ -170,6 +172,11 @@ class FormController(QObject):
         self.view.title.setText(self.view._title_text)
         self.saved.emit(self.uuid)
         return True
+
+    def confirm_warning(self, name: str, member) -> None:
+        """The enumerator accepts a warning: the answer is true as it stands (kept in the document)."""
+        self.session.confirm(name, member)
+        self._changed()
 
     def answer(self, name: str, value, member) -> None:
         self.session.set_answer(name, value, member)

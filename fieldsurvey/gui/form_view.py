@@ -1,40 +1,48 @@
-"""The questionnaire: sections as pages with a navigator showing each section's progress and errors, a widget per
-question type, the member roster as a table with add / remove / reorder and a member sub-form, and the live
-classification beside it. Keyboard-first: Enter moves on, choices by number or first letters, Ctrl+PgDown /
-Ctrl+PgUp between sections, F8 to the next error, Ctrl+M adds a member. Every answer is saved as it is given."""
+"""The questionnaire, generated from the form (a fieldsurvey.formengine FormSession): the form's top-level groups as
+pages with a navigator showing each section's progress and errors, a widget per question type, the member roster as
+a table with add / remove / reorder and the member's sub-form under it, and the live classification beside it.
+Relevance, required answers, constraints and warnings follow the session as answers change.
+
+Keyboard-first: Enter moves on, choices by number or first letters, Ctrl+PgDown / Ctrl+PgUp between sections, F8 to
+the next error, Ctrl+M adds a member, Ctrl+Enter accepts the warning of the question in focus."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSizePolicy, QSplitter, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
-from fieldsurvey.gui.texts import has_text, language, tr
+from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
                 "warning": "color:#9a5b00", "ok": "", "empty": ""}
-ROSTER_COLUMNS = ("name", "sex", "birth_year", "relationship")
-
-
-def choice_label(list_name: str, code: str) -> str:
-    if list_name == "village":
-        return code
-    for key in (f"choice.{'education' if list_name == 'school_level' else list_name}.{code}",
-                f"gui.choice.{list_name}.{code}"):
-        if has_text(key):
-            return tr(key)
-    return code
+ROSTER_PREFERRED = ("name", "sex", "birth_year", "relationship")
 
 
 class Field:
-    """One question on a page: its label, answer widget and message."""
+    """One question on a page: its label, answer widget (None for a note), message and warning button."""
 
-    def __init__(self, question, widget, label: QLabel, message: QLabel):
-        self.question, self.widget, self.label, self.message = question, widget, label, message
+    def __init__(self, question, widget, label: QLabel, message: QLabel, confirm: QPushButton | None):
+        self.question, self.widget, self.label, self.message, self.confirm = question, widget, label, message, confirm
+        self.options: tuple = ()
+
+
+def widget_for(question):
+    """The answer widget for a question type (None: a note, shown by its label alone)."""
+    kind = question.type
+    if kind == "select_one":
+        return ChoiceCombo()
+    if kind == "select_multiple":
+        return MultiAnswer()
+    if kind == "note":
+        return None
+    return TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
 
 
 class QuestionnaireView(QWidget):
@@ -42,13 +50,19 @@ class QuestionnaireView(QWidget):
     member_added = Signal()
     member_removed = Signal(int)
     member_moved = Signal(int, int)
+    warning_confirmed = Signal(str, object)      # name, member index
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("questionnaireView")
         self.session = None
+        self._form_key: tuple | None = None
         self.member = -1
         self.fields: dict[str, dict[str, Field]] = {}
+        self._options_cache: dict[tuple, tuple] = {}
+        self.roster: QTableWidget | None = None
+        self.roster_columns: list[str] = []
+        self._title_text = ""
         outer = QVBoxLayout(self)
         self.title = QLabel(objectName="formTitle")
         self.title.setTextFormat(Qt.RichText)
@@ -56,7 +70,7 @@ class QuestionnaireView(QWidget):
         split = QSplitter(Qt.Horizontal, objectName="formSplitter")
         self.splitter = split
         self.navigator = QListWidget(objectName="sectionNavigator")
-        self.navigator.setMinimumWidth(220)
+        self.navigator.setMinimumWidth(200)
         self.navigator.setMaximumWidth(300)
         self.navigator.setWordWrap(True)
         self.navigator.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -69,14 +83,16 @@ class QuestionnaireView(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([240, 640, 480])
+        split.setSizes([230, 640, 480])
         outer.addWidget(split, 1)
         self.navigator.currentRowChanged.connect(self._go)
         for keys, slot in (("Ctrl+PgDown", self.next_section), ("Ctrl+PgUp", self.previous_section),
                            ("F8", self.next_error), ("Ctrl+M", self.member_added.emit),
                            ("Ctrl+Del", self._remove_current_member), ("Alt+Up", lambda: self._move_current(-1)),
-                           ("Alt+Down", lambda: self._move_current(1)), ("Alt+PgDown", lambda: self.pick_member(
-                               self.member + 1)), ("Alt+PgUp", lambda: self.pick_member(self.member - 1))):
+                           ("Alt+Down", lambda: self._move_current(1)),
+                           ("Alt+PgDown", lambda: self.pick_member(self.member + 1)),
+                           ("Alt+PgUp", lambda: self.pick_member(self.member - 1)),
+                           ("Ctrl+Return", self.confirm_focused_warning)):
             sc = QShortcut(QKeySequence(keys), self)
             sc.setContext(Qt.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
@@ -85,18 +101,31 @@ class QuestionnaireView(QWidget):
     # --- building -----------------------------------------------------------------------------------------------------
 
     def load(self, session, title: str) -> None:
-        """Show `session` (pages are built once per form, then refilled)."""
-        first = self.session is None
+        """Show `session`; the pages are built once per form (id and version), then refilled."""
         self.session = session
+        session.set_language(language.code)
         self._title_text = title
-        if first:
+        key = (session.form.form_id, session.form.version)
+        if key != self._form_key:
+            self._options_cache = {}
             self._build()
+            self._form_key = key
         self.member = 0 if session.members() else -1
         self.refresh()
         self.navigator.setCurrentRow(0)
         self._go(0)
 
+    def _clear(self) -> None:
+        while self.pages.count():
+            page = self.pages.widget(0)
+            self.pages.removeWidget(page)
+            page.deleteLater()
+        self.navigator.clear()
+        self.fields = {}
+        self.roster = None
+
     def _build(self) -> None:
+        self._clear()
         for section in self.session.sections:
             page = QWidget()
             lay = QVBoxLayout(page)
@@ -104,7 +133,9 @@ class QuestionnaireView(QWidget):
             lay.addWidget(heading)
             if section.repeat:
                 lay.addLayout(self._roster_bar())
-                self.roster = QTableWidget(0, len(ROSTER_COLUMNS), objectName="roster")
+                names = [q.name for q in section.questions if q.is_input]
+                self.roster_columns = [n for n in ROSTER_PREFERRED if n in names] or names[:4]
+                self.roster = QTableWidget(0, len(self.roster_columns), objectName="roster")
                 self.roster.setSelectionBehavior(QAbstractItemView.SelectRows)
                 self.roster.setSelectionMode(QAbstractItemView.SingleSelection)
                 self.roster.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -121,22 +152,33 @@ class QuestionnaireView(QWidget):
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
             fields = {}
             for q in section.questions:
-                if q.type == "select_one":
-                    w = ChoiceCombo()
-                elif q.type == "select_multiple":
-                    w = MultiAnswer()
+                w = widget_for(q)
+                label, message = QLabel(), QLabel(objectName=f"msg_{q.name}")
+                label.setWordWrap(True)
+                message.setWordWrap(True)
+                confirm = None
+                if w is None:  # a note: its text spans the row
+                    label.setObjectName(f"note_{q.name}")
+                    label.setStyleSheet("color:#084298")
+                    form.addRow(label)
                 else:
-                    w = TextAnswer(q.type)
-                w.setObjectName(f"q_{q.name}")
-                label, message = QLabel(), QLabel()
-                message.setObjectName(f"msg_{q.name}")
-                box = QVBoxLayout()
-                box.setSpacing(0)
-                box.addWidget(w)
-                box.addWidget(message)
-                form.addRow(label, box)
-                w.answered.connect(lambda value, name=q.name, rep=section.repeat: self._answered(name, value, rep))
-                fields[q.name] = Field(q, w, label, message)
+                    w.setObjectName(f"q_{q.name}")
+                    w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+                    label.setBuddy(w)
+                    box = QVBoxLayout()
+                    box.setSpacing(0)
+                    box.addWidget(w)
+                    row = QHBoxLayout()
+                    row.addWidget(message, 1)
+                    confirm = QPushButton(objectName=f"confirm_{q.name}")
+                    confirm.setFocusPolicy(Qt.NoFocus)
+                    confirm.clicked.connect(lambda _c=False, name=q.name: self._confirm(name))
+                    row.addWidget(confirm)
+                    box.addLayout(row)
+                    form.addRow(label, box)
+                    w.answered.connect(lambda value, name=q.name, inside=q.repeat is not None:
+                                       self._answered(name, value, inside))
+                fields[q.name] = Field(q, w, label, message, confirm)
             self.fields[section.id] = fields
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -145,7 +187,8 @@ class QuestionnaireView(QWidget):
             page.heading = heading  # type: ignore[attr-defined]
             page.form_host = form_host  # type: ignore[attr-defined]
             self.pages.addWidget(page)
-        self.retranslate()
+            self.navigator.addItem(QListWidgetItem())
+        self._retranslate_fixed()
 
     def _roster_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -163,87 +206,127 @@ class QuestionnaireView(QWidget):
         self.down_button.clicked.connect(lambda: self._move_current(1))
         return bar
 
+    def _retranslate_fixed(self) -> None:
+        """Texts that are the app's, not the form's."""
+        if self.roster is not None:
+            self.add_button.setText(tr("gui.form.add_member") + " (Ctrl+M)")
+            self.remove_button.setText(tr("gui.form.remove_member") + " (Ctrl+Del)")
+            self.up_button.setText(tr("gui.form.move_up") + " (Alt+↑)")
+            self.down_button.setText(tr("gui.form.move_down") + " (Alt+↓)")
+            self.roster.setHorizontalHeaderLabels([self.session.label(c) for c in self.roster_columns])
+        for fields in self.fields.values():
+            for f in fields.values():
+                if f.confirm is not None:
+                    f.confirm.setText(tr("gui.form.confirm_warning"))
+                    f.confirm.setToolTip(tr("gui.form.confirm_warning_tip"))
+
     def retranslate(self, _language: str = "") -> None:
         if self.session is None:
             return
-        for i, section in enumerate(self.session.sections):
-            page = self.pages.widget(i)
-            page.heading.setText(f"<b style='font-size:13pt'>{i + 1}. {tr('gui.section.' + section.id)}</b>")
-            for f in self.fields[section.id].values():
-                q = f.question
-                f.label.setText(tr(f"gui.q.{q.name}") + (" *" if q.required else ""))
-                if q.type == "select_one":
-                    f.widget.set_choices([(c, choice_label(q.choices, c)) for c in self.session.choices(q.choices)])
-                elif q.type == "select_multiple":
-                    f.widget.set_choices([(c, choice_label(q.choices, c)) for c in self.session.choices(q.choices)],
-                                         tr("gui.form.none_of_these"))
-        self.add_button.setText(tr("gui.form.add_member") + " (Ctrl+M)")
-        self.remove_button.setText(tr("gui.form.remove_member") + " (Ctrl+Del)")
-        self.up_button.setText(tr("gui.form.move_up") + " (Alt+↑)")
-        self.down_button.setText(tr("gui.form.move_down") + " (Alt+↓)")
-        self.roster.setHorizontalHeaderLabels([tr(f"gui.q.{c}") for c in ROSTER_COLUMNS])
+        self.session.set_language(language.code)
+        for fields in self.fields.values():
+            for f in fields.values():
+                f.options = ()  # choice labels are in the new language
+        self._retranslate_fixed()
         self.refresh()
 
     # --- showing the session -----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read every state from the session: values, relevance, messages, progress, roster."""
+        """Re-read every state from the session: values, relevance, labels, choices, messages, progress, roster."""
         if self.session is None:
             return
         s = self.session
+        lang = language.code
         self.title.setText(self._title_text)
         for i, section in enumerate(s.sections):
             answered, total, errors = s.section_progress(section)
-            text = f"{i + 1}. {tr('gui.section.' + section.id)}  {answered}/{total}"
+            name = section.label(lang)
+            page = self.pages.widget(i)
+            page.heading.setText(f"<b style='font-size:13pt'>{i + 1}. {escape(name)}</b>")
+            text = f"{i + 1}. {name}  {answered}/{total}"
             if section.repeat:
-                text += f"  ({tr('gui.form.members_n', n=len(s.members()))})"
+                text += "  " + tr("gui.form.members_n", n=len(s.members()))
             if errors:
                 text += "  " + tr("gui.form.errors_n", n=errors)
             item = self.navigator.item(i)
-            if item is None:
-                item = QListWidgetItem()
-                self.navigator.addItem(item)
             item.setText(text)
             item.setForeground(QBrush(QColor("#b00020" if errors else "#0f5132" if answered == total else "#212529")))
             if section.repeat:
                 self._refresh_roster()
-                self.pages.widget(i).form_host.setEnabled(self.member >= 0)
+                page.form_host.setEnabled(self.member >= 0)
                 if self.member < 0:
                     continue
             member = self.member if section.repeat else None
             for state in s.section_states(section, member):
-                f = self.fields[section.id][state.question.name]
-                f.widget.set_value(state.value)
-                f.widget.setVisible(state.relevant)
-                f.label.setVisible(state.relevant)
-                f.message.setVisible(state.relevant and bool(state.message))
-                f.message.setText(tr(state.message) if state.message else "")
-                f.message.setStyleSheet(STATUS_STYLE[state.status])
+                self._show_state(self.fields[section.id][state.question.name], state, member)
+
+    def _show_state(self, f: Field, state, member) -> None:
+        visible = state.relevant
+        f.label.setVisible(visible)
+        if f.widget is None:
+            f.label.setText(state.label)
+            return
+        f.label.setText(escape(state.label) + (" *" if state.required else ""))
+        f.label.setToolTip(state.hint)
+        f.widget.setVisible(visible)
+        f.widget.setToolTip(state.hint)
+        if state.question.type in ("select_one", "select_multiple"):
+            options = self._options(state.question, member)
+            if options != f.options:
+                f.options = options
+                if state.question.type == "select_one":
+                    f.widget.set_choices(list(options))
+                else:
+                    f.widget.set_choices(list(options), tr("gui.form.none_of_these"))
+        f.widget.set_value(state.value)
+        f.widget.setEnabled(not state.read_only)
+        shown = visible and bool(state.message)
+        f.message.setVisible(shown)
+        f.message.setText(state.message)
+        f.message.setStyleSheet(STATUS_STYLE.get(state.status, ""))
+        f.confirm.setVisible(shown and state.status == "warning" and not state.confirmed)
+
+    def _options(self, question, member) -> tuple:
+        """The choices offered now. A choice filter is evaluated again only when what it reads has changed (the
+        commune list is 3,000 long)."""
+        s = self.session
+        deps = tuple(s.value(d, member) if (s.form.by_name[d].repeat is None or member is not None) else None
+                     for d in sorted(question.check_deps) if d in s.form.by_name) \
+            if question.choice_filter is not None else ()
+        key = (question.name, s.lang, deps)
+        cached = self._options_cache.get(key)
+        if cached is None:
+            cached = self._options_cache[key] = tuple(s.options(question.name, member))
+        return cached
 
     def _refresh_roster(self) -> None:
         members = self.session.members()
         self.roster.blockSignals(True)
         self.roster.setRowCount(len(members))
-        for r, m in enumerate(members):
-            for c, name in enumerate(ROSTER_COLUMNS):
-                v = m.get(name)
-                if name == "birth_year" and v is None and m.get("birth_date"):
-                    v = str(m["birth_date"])[:4]
-                text = choice_label(name, v) if name in ("sex", "relationship") and v else ("" if v is None else str(v))
-                item = self.roster.item(r, c)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.roster.setItem(r, c, item)
-                item.setText(text)
+        for r in range(len(members)):
+            for c, name in enumerate(self.roster_columns):
+                self.roster.setItem(r, c, QTableWidgetItem(self._roster_text(name, r)))
         if 0 <= self.member < len(members):
             self.roster.setCurrentCell(self.member, 0)
         self.roster.blockSignals(False)
         if 0 <= self.member < len(members):
-            m = members[self.member]
             self.member_heading.setText(tr("gui.form.member_of", n=self.member + 1, total=len(members),
-                                           name=m.get("name") or "…"))
+                                           name=self.session.value("name", self.member) or "…"
+                                           if "name" in self.session.form.by_name else "…"))
         else:
             self.member_heading.setText(tr("gui.form.no_members"))
+
+    def _roster_text(self, name: str, r: int) -> str:
+        s = self.session
+        value = s.value(name, r)
+        if name == "birth_year" and not value and "birth_date" in s.form.by_name:
+            value = str(s.value("birth_date", r) or "")[:4]
+        if value in (None, ""):
+            return ""
+        if s.form.by_name[name].type == "select_one":
+            return dict(s.options(name, r)).get(value, str(value))
+        return str(value)
 
     def show_result(self, result) -> None:
         self.panel.show_result(result)
@@ -264,7 +347,7 @@ class QuestionnaireView(QWidget):
     def focus_first(self, row: int) -> None:
         section = self.session.sections[row]
         for f in self.fields[section.id].values():
-            if f.widget.isVisibleTo(self.pages.widget(row)) and f.widget.isEnabled():
+            if f.widget is not None and f.widget.isVisibleTo(self.pages.widget(row)) and f.widget.isEnabled():
                 f.widget.setFocus(Qt.ShortcutFocusReason)
                 return
 
@@ -277,32 +360,55 @@ class QuestionnaireView(QWidget):
     def previous_section(self) -> None:
         self._go(max(self.current_section() - 1, 0))
 
+    def _order(self, section_id: str) -> int:
+        return next(i for i, s in enumerate(self.session.sections) if s.id == section_id)
+
     def next_error(self) -> None:
-        """Go to the first error after the current place (wrapping round)."""
-        errors = self.session.errors() if self.session else []
-        if not errors:
+        """Go to the first error (or unconfirmed warning) after the current place, wrapping round."""
+        if self.session is None:
             return
-        order = {s.id: i for i, s in enumerate(self.session.sections)}
-        here = (self.current_section(), self.member if self.session.sections[self.current_section()].repeat
-                else -1, self._focused_index())
+        problems = self.session.errors() + self.session.warnings()
+        if not problems:
+            return
+        here = (self.current_section(),
+                self.member if self.session.sections[self.current_section()].repeat else -1, self._focused_index())
         keyed = []
-        for sid, member, name in errors:
-            qnames = [q.name for q in self.session.sections[order[sid]].questions]
-            keyed.append(((order[sid], -1 if member is None else member, qnames.index(name)), sid, member, name))
+        for sid, member, name in problems:
+            order = self._order(sid)
+            qnames = [q.name for q in self.session.sections[order].questions]
+            keyed.append(((order, -1 if member is None else member, qnames.index(name)), sid, member, name))
         keyed.sort()
-        target = next((k for k in keyed if k[0] > here), keyed[0])
-        _key, sid, member, name = target
-        self._go(order[sid])
+        _key, sid, member, name = next((k for k in keyed if k[0] > here), keyed[0])
+        self._go(self._order(sid))
         if member is not None:
             self.pick_member(member)
-        self.fields[sid][name].widget.setFocus(Qt.ShortcutFocusReason)
+        widget = self.fields[sid][name].widget
+        if widget is not None:
+            widget.setFocus(Qt.ShortcutFocusReason)
 
     def _focused_index(self) -> int:
         section = self.session.sections[self.current_section()]
+        focus = QApplication.focusWidget()
         for i, f in enumerate(self.fields[section.id].values()):
-            if f.widget.hasFocus() or f.widget.isAncestorOf(self.focusWidget() or self):
+            if f.widget is not None and focus is not None and (f.widget is focus or f.widget.isAncestorOf(focus)):
                 return i
         return -1
+
+    def focused_question(self) -> str | None:
+        section = self.session.sections[self.current_section()]
+        i = self._focused_index()
+        return list(self.fields[section.id])[i] if i >= 0 else None
+
+    # --- warnings ------------------------------------------------------------------------------------------------------
+
+    def _confirm(self, name: str) -> None:
+        item = self.session.form.by_name[name]
+        self.warning_confirmed.emit(name, self.member if item.repeat is not None else None)
+
+    def confirm_focused_warning(self) -> None:
+        name = self.focused_question() if self.session else None
+        if name is not None:
+            self._confirm(name)
 
     # --- the roster -------------------------------------------------------------------------------------------------
 
@@ -316,8 +422,7 @@ class QuestionnaireView(QWidget):
         self.refresh()
 
     def focus_member_form(self) -> None:
-        page = self.members_page()
-        self._go(page)
+        self._go(self.members_page())
 
     def _remove_current_member(self) -> None:
         if self.session and 0 <= self.member < len(self.session.members()):
@@ -329,5 +434,5 @@ class QuestionnaireView(QWidget):
             if 0 <= to < len(self.session.members()):
                 self.member_moved.emit(self.member, to)
 
-    def _answered(self, name: str, value, repeat: bool) -> None:
-        self.answer_given.emit(name, value, self.member if repeat else None)
+    def _answered(self, name: str, value, inside_roster: bool) -> None:
+        self.answer_given.emit(name, value, self.member if inside_roster else None)

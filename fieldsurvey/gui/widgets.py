@@ -158,7 +158,8 @@ class TextAnswer(QLineEdit):
 
 
 class MultiAnswer(QWidget):
-    """select_multiple: one check box per choice ("1 ti vi"); Space toggles, Tab moves."""
+    """select_multiple: one check box per choice ("1. TV", "2. Radio"…). Space ticks the box in focus, Tab moves
+    on, and a choice's number ticks or unticks it from any box. The form's own choices say what "none" is."""
 
     answered = Signal(object)
 
@@ -168,41 +169,42 @@ class MultiAnswer(QWidget):
         self._codes: list[str] = []
         self.lay = QHBoxLayout(self)
         self.lay.setContentsMargins(0, 0, 0, 0)
+        self.lay.addStretch(1)
 
-    def set_choices(self, choices: list[tuple[str, str]], none_label: str = "") -> None:
+    def set_choices(self, choices: list[tuple[str, str]], _none_label: str = "") -> None:
         checked = self.value() or []
         for b in self.boxes:
+            self.lay.removeWidget(b)
             b.deleteLater()
         self.boxes, self._codes = [], []
-        for n, (code, label) in enumerate([("", none_label)] + list(choices)):
+        for n, (code, label) in enumerate(choices, 1):
             box = QCheckBox(f"{n}. {label}")
             box.setChecked(code in checked)
             box.installEventFilter(ENTER_MOVES_ON)
-            box.toggled.connect(lambda on, b=box: self._toggled(b, on))
-            self.lay.addWidget(box)
+            box.installEventFilter(self)
+            box.toggled.connect(lambda _on: self.answered.emit(self.value()))
+            self.lay.insertWidget(n - 1, box)
             self.boxes.append(box)
             self._codes.append(code)
-        self.lay.addStretch(1)
         self.setFocusProxy(self.boxes[0] if self.boxes else None)
 
-    def _toggled(self, box: QCheckBox, on: bool) -> None:
-        if on:  # "none" and the devices exclude each other
-            for b in (self.boxes[1:] if box is self.boxes[0] else self.boxes[:1]):
-                b.blockSignals(True)
-                b.setChecked(False)
-                b.blockSignals(False)
-        self.answered.emit(self.value())
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.KeyPress and event.text().isdigit() and \
+                not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            n = int(event.text())
+            if 1 <= n <= len(self.boxes):
+                self.boxes[n - 1].toggle()
+            return True
+        return False
 
     def value(self) -> list[str] | None:
-        """The codes ticked; [] when "none" is ticked; None when nothing is (not answered)."""
+        """The codes ticked; None when none is (not answered)."""
         chosen = [c for c, b in zip(self._codes, self.boxes) if b.isChecked()]
-        if not chosen:
-            return None
-        return [c for c in chosen if c]
+        return chosen or None
 
     def set_value(self, value) -> None:
-        chosen = set(value or []) if value is not None else None
+        chosen = set(value or [])
         for c, b in zip(self._codes, self.boxes):
             b.blockSignals(True)
-            b.setChecked(chosen is not None and (c in chosen or (c == "" and not chosen)))
+            b.setChecked(c in chosen)
             b.blockSignals(False)

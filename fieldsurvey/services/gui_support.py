@@ -246,294 +246,45 @@ def dashboard_for(path: Path, k: float = 1 / 3):
 
 
 # --- the questionnaire ----------------------------------------------------------------------------------------------
-# The form engine (issue 7) is to generate the questionnaire from forms/. Until its session API lands, the desktop
-# app fills households through this small built-in form: the answers of docs/household-document.md that the
-# classification reads, in sections, with the member roster as a repeat. It keeps the session shape the GUI needs
-# (sections, question states, set_answer, roster add/remove/move, to_document) so the engine's session can take
-# its place without touching the views.
+# The questionnaire is generated from the form (forms/, fieldsurvey.formengine): the view shows a FormSession's
+# sections, question states and roster; the session turns the answers into the household document.
 
-BUILTIN_FORM_ID = "fieldsurvey-builtin"
-BUILTIN_FORM_VERSION = "2026.1"
-YES_NO = ("yes", "no")
+def form_id_for_year(year: int) -> str:
+    """The shipped form for a review year: the form whose id ends in the latest first year not after it
+    (vn-review-2022 for 2022–2026, vn-review-2027 from 2027)."""
+    from fieldsurvey.formengine.loader import form_versions
 
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    name: str
-    type: str                          # text | integer | decimal | date | select_one | select_multiple
-    choices: str | None = None         # choice list name
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    warn_above: float | None = None    # a soft warning: can be true, worth a second look
+    best: tuple[int, str] | None = None
+    for form_id in form_versions():
+        tail = form_id.rsplit("-", 1)[-1]
+        if tail.isdigit() and int(tail) <= year and (best is None or int(tail) > best[0]):
+            best = (int(tail), form_id)
+    if best is None:
+        raise WorkspaceError(f"no questionnaire is installed for the review year {year}", "forms/")
+    return best[1]
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
-    id: str
-    questions: tuple[Question, ...]
-    repeat: bool = False
+def form_for(ws: Workspace, document: dict | None = None):
+    """The form a household is filled with: the one it was filled with (an older version still opens with that
+    version), else the newest form for the workspace's review year."""
+    from fieldsurvey.errors import FormError
+    from fieldsurvey.formengine.loader import find_form
 
-
-Q = Question
-SECTIONS: tuple[Section, ...] = (
-    Section("identification", (Q("village", "select_one", "village", required=True), Q("address", "text"),
-                               Q("phone", "text"), Q("interview_date", "date", required=True),
-                               Q("livelihood_agriculture", "select_one", "yes_no", required=True))),
-    Section("members", (
-        Q("name", "text", required=True), Q("sex", "select_one", "sex", required=True),
-        Q("birth_year", "integer", required=True, minimum=1900, maximum=2030), Q("birth_date", "date"),
-        Q("relationship", "select_one", "relationship", required=True), Q("ethnicity", "text"),
-        Q("id_number", "text"), Q("health_insurance", "select_one", "yes_no", required=True),
-        Q("attending_school", "select_one", "yes_no", required=True), Q("school_level", "select_one", "school_level"),
-        Q("education", "select_one", "education", required=True),
-        Q("vocational_certificate", "select_one", "yes_no"),
-        Q("employment", "select_one", "employment", required=True),
-        Q("able_to_work", "select_one", "yes_no"), Q("disability", "select_one", "yes_no"),
-        Q("monthly_social_allowance", "select_one", "yes_no"),
-        Q("stunted_or_underweight", "select_one", "yes_no"), Q("internet_use", "select_one", "yes_no", required=True),
-    ), repeat=True),
-    Section("income", (Q("income_route", "select_one", "income_route", required=True),
-                       Q("income_wages", "integer", minimum=0, warn_above=2_000_000_000),
-                       Q("income_agriculture", "integer", minimum=0, warn_above=2_000_000_000),
-                       Q("income_business", "integer", minimum=0, warn_above=2_000_000_000),
-                       Q("income_other", "integer", minimum=0, warn_above=2_000_000_000),
-                       Q("production_costs", "integer", minimum=0), Q("social_allowances", "integer", minimum=0),
-                       Q("b1_score_manual", "integer", minimum=0, maximum=1000))),
-    Section("housing", (Q("has_house", "select_one", "yes_no", required=True),
-                        Q("wall_durable", "select_one", "yes_no"), Q("column_durable", "select_one", "yes_no"),
-                        Q("roof_durable", "select_one", "yes_no"),
-                        Q("floor_area", "decimal", minimum=0.1, maximum=2000))),
-    Section("water", (Q("water_source", "select_one", "water_source", required=True),
-                      Q("latrine", "select_one", "latrine", required=True))),
-    Section("information", (Q("info_devices", "select_multiple", "info_devices"),)),
-    Section("other", (Q("merit_revolution", "select_one", "yes_no"), Q("notes", "text"))),
-)
-CHOICES: dict[str, tuple[str, ...]] = {
-    "yes_no": YES_NO,
-    "sex": ("male", "female"),
-    "relationship": ("head", "spouse", "child", "parent", "grandchild", "sibling", "other"),
-    "school_level": ("preschool", "primary", "lower_secondary", "upper_secondary", "vocational", "college",
-                     "university"),
-    "education": ("none", "primary", "lower_secondary", "upper_secondary", "vocational", "college", "university"),
-    "employment": ("wage_contract", "wage_no_contract", "self_employed", "unemployed", "student", "homemaker",
-                   "retired", "not_working"),
-    "income_route": ("direct", "b1_manual"),
-    "water_source": ("piped", "drilled_well", "protected_dug_well", "protected_spring", "rain_water", "bottled",
-                     "unprotected_well", "unprotected_spring", "surface_water", "other"),
-    "latrine": ("septic", "semi_septic", "pour_flush", "double_vault", "ventilated_pit", "pit_no_slab", "open",
-                "none", "other"),
-    "info_devices": ("tv", "radio", "computer", "phone"),
-}
-# When a question is asked (the rest are hidden and their answers do not count).
-_HOUSING_PARTS = ("wall_durable", "column_durable", "roof_durable", "floor_area")
-_DIRECT = ("income_wages", "income_agriculture", "income_business", "income_other", "production_costs",
-           "social_allowances")
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionState:
-    question: Question
-    value: object
-    relevant: bool
-    status: str        # ok | empty | required | error | warning
-    message: str = ""  # a catalogue key for the GUI to show ("" when ok)
-
-
-def _empty(value: object) -> bool:
-    return value is None or value == ""
-
-
-class BuiltinFormSession:
-    """One household being filled: answers in, question states and the household document out."""
-
-    def __init__(self, document: dict, villages: list[str]):
-        self.document = document
-        self.villages = villages
-        self.document.setdefault("household", {})
-        self.document.setdefault("members", [])
-
-    # --- structure ---------------------------------------------------------------------------------------------------
-
-    sections = SECTIONS
-
-    def choices(self, list_name: str) -> tuple[str, ...]:
-        return tuple(self.villages) if list_name == "village" else CHOICES[list_name]
-
-    # --- answers -----------------------------------------------------------------------------------------------------
-
-    def value(self, name: str, member: int | None = None) -> object:
-        if member is not None:
-            return self.document["members"][member].get(name)
-        if name == "village":
-            return (self.document.get("location") or {}).get("village")
-        if name == "interview_date":
-            return self.document.get("interview_date")
-        return self.document["household"].get(name)
-
-    def set_answer(self, name: str, value: object, member: int | None = None) -> None:
-        if isinstance(value, str):
-            import unicodedata
-
-            value = unicodedata.normalize("NFC", value.strip())
-        target: dict
-        if member is not None:
-            target = self.document["members"][member]
-        elif name == "village":
-            target = self.document.setdefault("location", {})
-        elif name == "interview_date":
-            target = self.document
-        else:
-            target = self.document["household"]
-        if value is None or value == "":  # an empty list stays: "none of these" is an answer
-            target.pop(name, None)
-        else:
-            target[name] = value
-
-    # --- the roster ------------------------------------------------------------------------------------------------
-
-    def members(self) -> list[dict]:
-        return self.document["members"]
-
-    def add_member(self) -> int:
-        import uuid as uuidlib
-
-        used = {m.get("member_id") for m in self.members()}
-        n = len(self.members()) + 1
-        while f"m{n}" in used:
-            n += 1
-        member = {"member_id": f"m{n}"}
-        if not self.members():
-            member["relationship"] = "head"
-        member.setdefault("member_uuid", str(uuidlib.uuid4()))
-        self.members().append(member)
-        return len(self.members()) - 1
-
-    def remove_member(self, index: int) -> None:
-        del self.members()[index]
-
-    def move_member(self, index: int, to: int) -> None:
-        ms = self.members()
-        if 0 <= index < len(ms) and 0 <= to < len(ms):
-            ms.insert(to, ms.pop(index))
-
-    # --- validation ------------------------------------------------------------------------------------------------
-
-    def _relevant(self, q: Question, member: int | None) -> bool:
-        if member is not None:
-            m = self.members()[member]
-            if q.name == "school_level":
-                return m.get("attending_school") == "yes"
-            return True
-        route = self.document["household"].get("income_route")
-        if q.name in _DIRECT:
-            return route != "b1_manual"
-        if q.name == "b1_score_manual":
-            return route == "b1_manual"
-        if q.name in _HOUSING_PARTS:
-            return self.document["household"].get("has_house") != "no"
-        return True
-
-    def state(self, q: Question, member: int | None = None) -> QuestionState:
-        value = self.value(q.name, member)
-        relevant = self._relevant(q, member)
-        if not relevant:
-            return QuestionState(q, value, False, "ok")
-        if _empty(value):
-            if q.name == "birth_year" and member is not None and self.members()[member].get("birth_date"):
-                return QuestionState(q, value, True, "empty")  # the full date of birth is enough
-            return QuestionState(q, value, True, "required" if q.required else "empty",
-                                 "gui.form.required" if q.required else "")
-        if q.type in ("integer", "decimal"):
-            try:
-                x = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return QuestionState(q, value, True, "error", "gui.form.not_a_number")
-            if (q.minimum is not None and x < q.minimum) or (q.maximum is not None and x > q.maximum):
-                return QuestionState(q, value, True, "error", "gui.form.out_of_range")
-            if q.warn_above is not None and x > q.warn_above:
-                return QuestionState(q, value, True, "warning", "gui.form.check_large")
-            if q.name == "birth_year" and self.document.get("interview_date"):
-                if x > int(str(self.document["interview_date"])[:4]):
-                    return QuestionState(q, value, True, "error", "gui.form.born_after_interview")
-        if q.type == "date":
-            from datetime import date
-
-            try:
-                date.fromisoformat(str(value))
-            except ValueError:
-                return QuestionState(q, value, True, "error", "gui.form.bad_date")
-        if q.type == "select_one" and value not in self.choices(q.choices or ""):
-            return QuestionState(q, value, True, "error", "gui.form.not_a_choice")
-        if q.name == "relationship" and value == "head":
-            heads = sum(1 for m in self.members() if m.get("relationship") == "head")
-            if heads > 1:
-                return QuestionState(q, value, True, "error", "gui.form.two_heads")
-        return QuestionState(q, value, True, "ok")
-
-    def section_states(self, section: Section, member: int | None = None) -> list[QuestionState]:
-        return [self.state(q, member) for q in section.questions]
-
-    def section_progress(self, section: Section) -> tuple[int, int, int]:
-        """(answered, relevant questions, errors) — over every member for the roster."""
-        if section.repeat:
-            states = [s for i in range(len(self.members())) for s in self.section_states(section, i)]
-            extra_error = 0 if any(m.get("relationship") == "head" for m in self.members()) else 1
-        else:
-            states, extra_error = self.section_states(section), 0
-        relevant = [s for s in states if s.relevant]
-        answered = sum(1 for s in relevant if not _empty(s.value))
-        errors = sum(1 for s in relevant if s.status in ("required", "error")) + extra_error
-        return answered, len(relevant), errors
-
-    def errors(self) -> list[tuple[str, int | None, str]]:
-        """(section id, member index or None, question name) of every hard error and empty required answer."""
-        out = []
-        for section in self.sections:
-            for member in (range(len(self.members())) if section.repeat else [None]):
-                out += [(section.id, member, s.question.name) for s in self.section_states(section, member)
-                        if s.relevant and s.status in ("required", "error")]
-        return out
-
-    def is_complete(self) -> bool:
-        return bool(self.members()) and not self.errors()
-
-    def to_document(self) -> dict:
-        """The household document with only relevant answers (a hidden question's answer does not count)."""
-        import copy
-
-        doc = copy.deepcopy(self.document)
-        for section in self.sections:
-            for member in (range(len(self.members())) if section.repeat else [None]):
-                for q in section.questions:
-                    if not self._relevant(q, member):
-                        target = doc["members"][member] if member is not None else doc["household"]
-                        target.pop(q.name, None)
-        for m in doc["members"]:
-            if isinstance(m.get("birth_year"), str) and m["birth_year"].isdigit():
-                m["birth_year"] = int(m["birth_year"])
-        for name in _DIRECT + ("b1_score_manual",):
-            v = doc["household"].get(name)
-            if isinstance(v, str):
-                try:
-                    doc["household"][name] = int(v)
-                except ValueError:
-                    pass
-        if isinstance(doc["household"].get("floor_area"), str):
-            try:
-                doc["household"]["floor_area"] = float(doc["household"]["floor_area"].replace(",", "."))
-            except ValueError:
-                pass
-        return doc
+    ref = (document or {}).get("form") or {}
+    if ref.get("id"):
+        try:
+            return find_form(str(ref["id"]), str(ref["version"]) if ref.get("version") else None)
+        except FormError:
+            pass  # not installed here: the year's form reads the same document keys
+    return find_form(form_id_for_year(ws.info.review_year))
 
 
 def new_household_document(ws: Workspace, village: str | None = None) -> dict:
-    """A fresh household document for this workspace's commune and round."""
+    """A fresh household document for this workspace's commune and round (the form is set by the session)."""
     import uuid as uuidlib
 
     info = ws.info
     return {"document": "fieldsurvey/household", "document_version": 1, "uuid": str(uuidlib.uuid4()),
-            "form": {"id": BUILTIN_FORM_ID, "version": BUILTIN_FORM_VERSION},
             "review": {"year": info.review_year, "kind": info.review_kind},
             "location": {"province_code": info.province_code, "commune_code": info.commune_code,
                          "commune_name": info.commune_name, "area": info.area,
@@ -541,19 +292,19 @@ def new_household_document(ws: Workspace, village: str | None = None) -> dict:
             "interview_date": None, "household": {}, "members": []}
 
 
-def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None) -> tuple[BuiltinFormSession, str,
-                                                                                          str | None]:
+def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None, lang: str = "vi"):
     """(session, status, owner) for a stored household, or for a new one (not stored until the first answer)."""
+    from fieldsurvey.formengine.session import FormSession
+
     if uuid is None:
-        return BuiltinFormSession(new_household_document(ws, village), ws.villages()), "draft", current_user(ws)
+        doc = new_household_document(ws, village)
+        return FormSession(form_for(ws), doc, lang=lang, villages=ws.villages()), "draft", current_user(ws)
     state = ws.household_state(uuid)  # a WorkspaceError when there is no such household
     doc = ws.get_household(uuid)
-    if doc.get("interview_date") is None:
-        doc.pop("interview_date", None)
-    return BuiltinFormSession(doc, ws.villages()), state["status"], state["owner"]
+    return FormSession(form_for(ws, doc), doc, lang=lang, villages=ws.villages()), state["status"], state["owner"]
 
 
-def save_form(ws: Workspace, session: BuiltinFormSession, status: str, owner: str | None,
+def save_form(ws: Workspace, session, status: str, owner: str | None,
               reason: str | None = None) -> str:
     """Autosave: store the document as it stands (one transaction, with its revision and audit rows). A draft
     becomes complete when nothing required is missing, and a complete household that loses an answer goes back to
@@ -569,7 +320,7 @@ def needs_reason(status: str) -> bool:
     return status == "approved"
 
 
-def classify_form(ws_standard_id: str, session: BuiltinFormSession):
+def classify_form(ws_standard_id: str, session):
     """The live classification of the household as it is being filled."""
     from fieldsurvey.services.assessment import assess_document
 
