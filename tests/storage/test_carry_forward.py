@@ -119,6 +119,16 @@ def test_carry_forward_and_the_movement_table(tmp_path: Path):
         ws.save_household(_doc("K", "T2", 2026, POOR), owner="hoa")
         run_to_end(classify_all(ws))
         result = svc.movement(ws)
+        # the commune summary (reports/figures.py) counts the same movement from the same households
+        from fieldsurvey.reports.figures import MOVEMENT_COLUMNS, compute
+        from fieldsurvey.services.printing import read_records, workspace_standard
+
+        assert tuple(MOVEMENT_COLUMNS) == COLUMNS
+        figures = compute(run_to_end(read_records(ws)), ws.villages(), workspace_standard(ws))
+        for cls in ("poor", "near_poor"):
+            rows = {m.name: m.row() for m in figures.movement[next(c for c in figures.movement if c.value == cls)]}
+            assert rows == {"T1": result.table.row(cls, "T1"), "T2": result.table.row(cls, "T2"),
+                            "": result.table.row(cls)}
     finally:
         ws.close()
     for (cls, village), row in EXPECTED.items():
