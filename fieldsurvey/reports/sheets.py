@@ -34,8 +34,8 @@ LEFT = 14 * mm
 RIGHT = WIDTH - 14 * mm
 ROW = 11.5
 REASON_SIZE = 7.2
-MEMBER_COLS = (("no", 16), ("name", 118), ("relationship", 54), ("sex", 38), ("birth_year", 38),
-               ("ethnicity", 46), ("id_number", 72), ("insurance", 32), ("activity", 0))  # 0: the rest
+MEMBER_COLS = (("no", 18), ("name", 114), ("relationship", 50), ("sex", 38), ("birth_year", 42),
+               ("ethnicity", 44), ("id_number", 62), ("insurance", 34), ("activity", 0))  # 0: the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +222,14 @@ def draw_sheet(c: Canvas, d: SheetData, first_page: int, total_pages: int, page_
     y = _header(c, d)
     # identification, two pairs per line
     half = (RIGHT - LEFT) / 2
+    label_w = [max(stringWidth(lab + ":", FONT, 8.5) for lab, _ in d.ident[j::2]) + 6 for j in (0, 1)]
     for i in range(0, len(d.ident), 2):
         for j, (lab, val) in enumerate(d.ident[i:i + 2]):
             x = LEFT + j * half
             c.setFont(FONT, 8.5)
             c.drawString(x, y, lab + ":")
             c.setFont(FONT_BOLD, 8.5)
-            c.drawString(x + 78, y, _fit(val, half - 84, FONT_BOLD, 8.5))
+            c.drawString(x + label_w[j], y, _fit(val, half - label_w[j] - 6, FONT_BOLD, 8.5))
         y -= 11.5
     y -= 2
     y = _section(c, y - 4, d.sections[0]) - 2
@@ -248,7 +249,7 @@ def draw_sheet(c: Canvas, d: SheetData, first_page: int, total_pages: int, page_
     y -= 16
     # indicators
     y = _section(c, y, d.sections[1]) - 2
-    cols = (LEFT, LEFT + 16, LEFT + 166, LEFT + 244, RIGHT)
+    cols = (LEFT, LEFT + 16, LEFT + 172, LEFT + 250, RIGHT)
     c.setFillColor(colors.HexColor("#e8e8e8"))
     c.rect(LEFT, y - ROW, RIGHT - LEFT, ROW, stroke=0, fill=1)
     c.setFillColor(colors.black)

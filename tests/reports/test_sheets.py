@@ -127,3 +127,31 @@ def test_closing_the_job_leaves_no_pdf(commune, tmp_path):
     job.close()
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_nothing_clipped_or_overlapping(commune, commune_sheets, tmp_path):
+    """Column heads, the 12 indicator names and long work labels are printed whole; the English labels of the
+    identification block (longer than the Vietnamese) do not run into their values."""
+    _, _, texts = commune_sheets
+    text = flat(texts[0])
+    for whole in ("TT Họ và tên Quan hệ Giới tính Năm sinh Dân tộc Số định danh BHYT Việc làm / hoạt động",
+                  "Phương tiện phục vụ tiếp cận thông tin", "Người phụ thuộc trong hộ gia đình",
+                  "Diện tích nhà ở bình quân đầu người", "làm công, có HĐLĐ"):
+        assert whole in text, whole
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from fieldsurvey.reports.base import FONT, register_fonts
+
+    register_fonts()
+    out = tmp_path / "en.pdf"
+    h = commune.present()[0]
+    run_to_end(print_sheets(commune.path, out, household=h.uuid, lang="en"))
+    page = PdfReader(str(out)).pages[0]
+    xs: dict[str, float] = {}
+    page.extract_text(visitor_text=lambda t, cm, tm, font, size: xs.setdefault(t.strip(), tm[4]) if t.strip()
+                      else None)
+    assert "(tiếp theo)" not in page.extract_text()
+    label = "Head of household:"
+    assert xs[h.head] >= xs[label] + stringWidth(label, FONT, 8.5)
+    assert "No." in xs and "Insured" in xs and "Means of access to information" in xs
