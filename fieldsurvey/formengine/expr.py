@@ -203,7 +203,10 @@ def _arity(low: int, high: int | None) -> str:
 def parse(text: str, columns: bool = False) -> Node:
     """The tree of an expression; raises ExpressionError naming the position of what does not parse.
     With `columns` (a choice_filter), a bare name is a column of the choice being filtered."""
-    return _Parser(str(text), columns).parse()
+    try:
+        return _Parser(str(text), columns).parse()
+    except RecursionError:
+        raise ExpressionError(f"the expression is nested too deeply ({len(str(text))} characters)") from None
 
 
 def references(node: Node) -> set[str]:
@@ -389,7 +392,7 @@ def evaluate(node: Node, ctx: Context) -> Any:
                 return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x)
             return x / y
         if op == "mod":
-            return math.fmod(x, y) if y != 0 else math.nan
+            return math.fmod(x, y) if y != 0 and math.isfinite(x) else math.nan
     if kind == "call":
         fn = FUNCTIONS[node[1]][0]
         return fn(ctx, node[2])
@@ -471,11 +474,15 @@ def _int(ctx: Context, args: tuple) -> float:
 
 def _round(ctx: Context, args: tuple) -> float:
     x = to_number(evaluate(args[0], ctx))
-    digits = int(to_number(evaluate(args[1], ctx))) if len(args) > 1 else 0
-    if not math.isfinite(x):
-        return x
+    d = to_number(evaluate(args[1], ctx)) if len(args) > 1 else 0.0
+    if not math.isfinite(x) or not math.isfinite(d):
+        return x if math.isfinite(d) else math.nan
+    digits = max(-300, min(300, int(d)))
     factor = 10.0 ** digits
-    return math.floor(x * factor + 0.5) / factor  # XPath rounds half up
+    try:
+        return math.floor(x * factor + 0.5) / factor  # XPath rounds half up
+    except OverflowError:
+        return x
 
 
 def _today(ctx: Context, args: tuple) -> date:
@@ -515,10 +522,12 @@ def _concat(ctx: Context, args: tuple) -> str:
 def _substr(ctx: Context, args: tuple) -> str:
     vals = _args(ctx, args)
     s = to_string(vals[0])
-    start = int(to_number(vals[1]))
-    if len(vals) > 2:
-        return s[start:int(to_number(vals[2]))]
-    return s[start:]
+    start, end = to_number(vals[1]), to_number(vals[2]) if len(vals) > 2 else math.inf
+    if math.isnan(start) or math.isnan(end):
+        return ""
+    first = max(0, int(start)) if math.isfinite(start) else (0 if start < 0 else len(s))
+    last = int(end) if math.isfinite(end) else (len(s) if end > 0 else 0)
+    return s[first:last]
 
 
 def _translate_bool(fn: Callable[[Any], Any]) -> Callable[[Context, tuple], Any]:

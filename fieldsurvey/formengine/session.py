@@ -396,6 +396,8 @@ class FormSession:
                 v = evaluate(item.calculation, ctx)
                 if isinstance(v, Nodeset):
                     v = v[0] if v else ""
+                if isinstance(v, dict):  # a repeat instance is not a value
+                    v = ""
                 if isinstance(v, bool):
                     v = "true" if v else "false"
                 elif isinstance(v, float):
@@ -410,6 +412,8 @@ class FormSession:
             ctx.cur = self._raw(item, idx)
             v = evaluate(item.calculation, ctx)
             v = v[0] if isinstance(v, Nodeset) and v else v
+            if isinstance(v, (dict, Nodeset)):
+                v = ""
             if isinstance(v, float):
                 v = "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
             st.value = v if to_string(v) != "" else self._raw(item, idx)
@@ -787,6 +791,46 @@ class FormSession:
         else:
             doc.pop("confirmed_warnings", None)
         return doc
+
+    # --- for print and display ------------------------------------------------------------------------------------
+
+    def display(self, item: Item | str, member: int | None = None) -> str:
+        """The answer as a reader sees it: choice labels in the session's language, lists joined."""
+        item = item if isinstance(item, Item) else self.form.by_name[item]
+        value = self.value(item.name, member if item.repeat is not None else None)
+        if value is None:
+            return ""
+        if item.list_name:
+            labels = {c.name: c.label(self.lang, self.form.default_language)
+                      for c in self.choice_list(item.list_name)}
+            if isinstance(value, list):
+                return ", ".join(labels.get(str(v), str(v)) for v in value)
+            return labels.get(str(value), str(value))
+        return to_string(value)
+
+    def printable(self) -> list[dict]:
+        """The questionnaire as answered, section by section, with this form version's labels: what a printed
+        household sheet shows. Roster sections list each member's relevant answers."""
+        out = []
+        for section in self.sections:
+            entry: dict[str, Any] = {"section": section.id, "label": section.label(self.lang)}
+
+            def rows(member: int | None) -> list[dict]:
+                found = []
+                for q in section.questions:
+                    idx = member if q.repeat is not None else None
+                    st = self._states[(q.name, idx)]
+                    if st.relevant and q.type != "note":
+                        found.append({"name": q.name, "label": self.label(q, idx), "value": self.display(q, idx)})
+                return found
+            if section.repeat:
+                entry["members"] = [{"member_id": m.get("member_id"), "answers": rows(i)}
+                                    for i, m in enumerate(self.members(section.id) if section.id in self._instances
+                                                          else self.members())]
+            else:
+                entry["answers"] = rows(None)
+            out.append(entry)
+        return out
 
     # --- the headless view ----------------------------------------------------------------------------------------
 

@@ -101,6 +101,15 @@ def households_on_older_versions(ws: Workspace) -> list[dict[str, Any]]:
     return out
 
 
+def printable_household(doc: dict, lang: str = "vi") -> dict[str, Any]:
+    """A household's answers with the labels of the form version it was filled with (for a printed sheet)."""
+    form = form_for_document(doc)
+    village = (doc.get("location") or {}).get("village")
+    session = FormSession(form, doc, lang=lang, villages=[village] if village else [])
+    return {"form": {"id": form.form_id, "version": form.version, "title": form.title},
+            "sections": session.printable()}
+
+
 def validate_household(ws: Workspace, uuid: str, lang: str | None = None) -> dict[str, Any]:
     """A stored household checked against its own form version: errors and warnings, by question."""
     session, status, _ = open_session(ws, uuid, lang=lang)

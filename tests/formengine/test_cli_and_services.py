@@ -140,3 +140,22 @@ def test_a_household_from_elsewhere_opens_with_the_form_for_its_year():
     doc = {"form": {"id": "fieldsurvey-builtin", "version": "2026.1"}, "review": {"year": 2027, "kind": "annual"}}
     assert services.form_for_document(doc).form_id == "vn-review-2027"
     assert services.form_for_document({"review": {"year": 2024}}).form_id == "vn-review-2022"
+
+
+def test_a_household_prints_with_the_labels_of_its_own_version():
+    from fieldsurvey.formengine.session import fill
+
+    new = fill(find_form("vn-review-2022", "2026.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+    old = fill(find_form("vn-review-2022", "2025.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+    printed_new = services.printable_household(new.to_document(), "en")
+    printed_old = services.printable_household(old.to_document(), "vi")
+    assert printed_old["form"]["version"] == "2025.1" and printed_new["form"]["version"] == "2026.1"
+    members = next(s for s in printed_new["sections"] if s["section"] == "members")["members"]
+    spouse = {a["name"]: a for a in members[1]["answers"]}
+    assert spouse["sex"] == {"name": "sex", "label": "Sex", "value": "Female"}
+    assert "onjob_training_certified" not in {a["name"] for m in next(
+        s for s in printed_old["sections"] if s["section"] == "members")["members"] for a in m["answers"]}
+    ident = {a["name"]: a["value"] for a in printed_old["sections"][0]["answers"]}
+    assert ident["province_code"] == "Tỉnh Tuyên Quang" and ident["village"] == "Thôn Nà Khà"
+    info = next(s for s in printed_old["sections"] if s["section"] == "information")["answers"]
+    assert info == [{"name": "info_devices", "label": "Hộ có những phương tiện nào?", "value": "Không có"}]

@@ -128,3 +128,36 @@ def test_bad_expressions_are_refused_with_the_position(text, fragment):
     with pytest.raises(ExpressionError) as err:
         parse(text)
     assert fragment in str(err.value)
+
+
+from hypothesis import given, settings, strategies as st
+
+TOKENS = ["${a}", "${b}", "${r}", ".", "..", "1", "0", "-", "+", "*", " div ", " mod ", " and ", " or ", "=", "!=",
+          "<", ">=", "(", ")", ",", "'x'", "'2026-01-01'", "if(", "sum(", "count(", "selected(", "round(",
+          "substr(", "int(", "regex(", "format-date(", "coalesce(", "position(", "today()", "string-length(",
+          "1e400", "99999999999999999999", "'[('", "max(", "date(", "number("]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14))
+def test_any_expression_parses_or_is_refused_and_never_crashes_when_evaluated(parts):
+    text = "".join(parts)
+    try:
+        node = parse(text)
+    except ExpressionError:
+        return
+    values = {"a": 5, "b": "", "r": Nodeset([1, "", 2.5])}
+    for current in ("", 3, float("inf"), ["x"]):
+        evaluate(node, Ctx(values=values, current=current, position=2))
+
+
+def test_deep_nesting_is_refused_not_a_crash():
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse("(" * 5000 + "1" + ")" * 5000)
+
+
+@pytest.mark.parametrize("text", ["(1 div 0) mod 2", "round(1.5, 1 div 0)", "round(1.5, ${b})", "round(1, 400)",
+                                  "substr('abc', ${b})", "substr('abc', 1 div 0)", "int(1 div 0)", "sum(${r}) div 0",
+                                  "format-date('x', '%Y')", "regex('a', '[(')", "date('2026-13-45')"])
+def test_edge_values_give_a_value_not_an_exception(text):
+    ev(text, values={"b": "", "r": Nodeset([1])})
