@@ -83,6 +83,14 @@ def in_window(path: Path, settings: Path) -> None:
     uuids = [window.model.row(r).uuid for r in range(0, 40, 4)]
     big = big_household(window.workspace.ws)
 
+    idle_until = time.perf_counter() + 0.6   # the app idles a moment after the list shows: the form is prepared
+    while time.perf_counter() < idle_until:
+        app.processEvents()
+    start = time.perf_counter()
+    window.open_household(uuids[-1])
+    app.processEvents()
+    report("first household opened (after the idle warm-up)", (time.perf_counter() - start) * 1000, "ms", 150)
+
     def open_each() -> None:
         for u in uuids:
             window.open_household(u)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
@@ -23,6 +23,7 @@ from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import gui_support
 
 MAX_RECENT = 8
+WARM_UP_MS = 300  # after the list is shown and the app idle
 VIEWS = ("start", "list", "form", "dashboard")
 
 
@@ -249,6 +250,18 @@ class MainWindow(QMainWindow):
         self.list_view.apply_filter()
         self.retranslate()
         self.show_view("list")
+        QTimer.singleShot(WARM_UP_MS, self.prepare_questionnaire)
+
+    def prepare_questionnaire(self) -> None:
+        """When the app is idle after opening a workspace: load the year's form and build the questionnaire's
+        pages with a blank household, so the first household opens as fast as the next ones."""
+        if self.workspace.ws is None or self.form.session is not None:
+            return
+        try:
+            session, _status, _owner = gui_support.open_form(self.workspace.ws, None, None, language.code)
+        except FieldSurveyError:
+            return  # no form installed for this year: opening a household will say so
+        self.form_view.load(session, "")
 
     def _class_counts(self, village: str | None) -> dict[str, int]:
         return gui_support.class_counts(self.workspace.ws, village) if self.workspace.ws else {}

@@ -241,3 +241,31 @@ def test_changing_an_approved_household_asks_for_a_reason(window, workspace_file
     entry = [a for a in ws.audit_log(uuid) if a["field"] == "household.phone"][-1]
     assert entry["new"] == "0999999999" and entry["reason"] == "Sửa theo biên bản họp thôn"
     assert ws.household_state(uuid)["status"] == "approved"
+
+
+def test_the_questionnaire_is_prepared_while_the_app_is_idle(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    assert window.form_view.pages.count() == 0
+    qtbot.waitUntil(lambda: window.form_view.pages.count() > 0, timeout=5000)
+    assert window.form.session is None and window.current_view() == "list"
+    sections = [window.form_view.navigator.item(i).text() for i in range(window.form_view.navigator.count())]
+    assert sections[0].startswith("1. Thông tin chung") and any("Thành viên hộ" in s for s in sections)
+
+
+def test_a_warning_is_shown_and_accepted_with_the_keyboard(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.new_household()
+    form, s = window.form_view, window.form.session
+    window.form.answer("income_route", "direct", None)
+    window.form.answer("income_wages", 1_000_000, None)
+    window.form.answer("production_costs", 5_000_000, None)       # costs above the wages: can be true
+    warned = [name for _sid, _m, name in s.warnings()]
+    assert "production_costs" in warned
+    field = form.fields["income"]["production_costs"]
+    form._go(2)
+    assert not field.message.isHidden() and field.message.text() and not field.confirm.isHidden()
+    field.widget.setFocus()
+    window.activateWindow()
+    press(field.widget, Qt.Key_Return, Qt.ControlModifier)        # Ctrl+Enter: the answer is right
+    assert "production_costs" not in [name for _sid, _m, name in s.warnings()]
+    assert field.confirm.isHidden()
