@@ -148,6 +148,18 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
     problems = check_file(backup)
     if problems:
         raise WorkspaceError("this backup cannot be restored: " + "; ".join(problems[:3]), str(backup))
+    from fieldsurvey.storage.workspace import release_writer_lock, take_writer_lock
+
+    if not take_writer_lock(workspace):
+        raise WorkspaceError("the workspace is open in FieldSurvey (a window or a command); close it before "
+                             "restoring", str(workspace))
+    try:
+        return _restore(workspace, backup, now)
+    finally:
+        release_writer_lock(workspace)
+
+
+def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None:
     tmp = workspace.with_name(workspace.name + ".restoring")
     src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
     try:

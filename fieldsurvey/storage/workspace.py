@@ -11,15 +11,22 @@ edit starts a child revision. Every change is written to the append-only `audit`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
+import threading
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no writer lock across processes
+    fcntl = None  # type: ignore[assignment]
 
 import sqlite_utils
 
@@ -205,6 +212,58 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+# One writer: a workspace open for writing holds an exclusive lock on `.<name>.lock` beside it, so a second
+# FieldSurvey process (another window, a command) opens it read-only. Connections of this same process (the app's
+# worker jobs) share the lock.
+_LOCKS: dict[str, list[int]] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def lock_path(path: Path) -> Path:
+    real = Path(os.path.realpath(path))
+    return real.with_name(f".{real.name}.lock")
+
+
+def take_writer_lock(path: Path) -> bool:
+    """Take (or share, within this process) the writer lock of a workspace; False if another process holds it."""
+    if fcntl is None:
+        return True
+    key = os.path.realpath(path)
+    with _LOCKS_GUARD:
+        if key in _LOCKS:
+            _LOCKS[key][1] += 1
+            return True
+        try:
+            fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return True  # no lock file can be made here: go on without
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        _LOCKS[key] = [fd, 1]
+        return True
+
+
+def release_writer_lock(path: Path) -> None:
+    key = os.path.realpath(path)
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] <= 0:
+            del _LOCKS[key]
+            os.close(held[0])  # closing the descriptor lets the lock go
+
+
+BUSY = ("the workspace is open in another FieldSurvey (a window or a command) on this computer, so it opened "
+        "read-only here; close the other one to edit it")
+READ_ONLY = ("the workspace is open read-only (the file or its folder cannot be written); nothing can be changed. "
+             "Copy it somewhere you can write to edit it")
+
+
 class Workspace:
     def __init__(self, db: sqlite_utils.Database, path: Path, read_only: bool = False):
         self.db = db
@@ -213,6 +272,8 @@ class Workspace:
         self.journal_mode: str | None = None
         self.synchronous: str | None = None
         self._closed = False
+        self._locked = False
+        self.read_only_reason = READ_ONLY
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
 
     # --- opening -------------------------------------------------------------------------------------------------
@@ -232,6 +293,7 @@ class Workspace:
             raise WorkspaceError(f"cannot create the workspace: {exc}", str(path)) from None
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         ws = cls(db, path)
+        ws._locked = take_writer_lock(path)
         ws.journal_mode, ws.synchronous = _set_journal(db)
         apply_migrations(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -263,15 +325,26 @@ class Workspace:
                     and bool(path.stat().st_mode & 0o222))
         if read_only is None:
             read_only = not writable
+        busy = False
+        if not read_only and not take_writer_lock(path):
+            read_only = busy = True
+        locked = not read_only
         if not _is_sqlite_file(path):
+            if locked:
+                release_writer_lock(path)
             raise WorkspaceError("is not a FieldSurvey workspace (not an SQLite database)", str(path))
         try:
             db = _connect(path, read_only)
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            if locked:
+                release_writer_lock(path)
             raise WorkspaceError(f"is not a FieldSurvey workspace ({exc})", str(path)) from None
         ws = cls(db, path, read_only)
+        ws._locked = locked
+        if busy:
+            ws.read_only_reason = BUSY
         try:
             if app_id != APPLICATION_ID:
                 raise WorkspaceError("is not a FieldSurvey workspace (another program's SQLite file)", str(path))
@@ -297,8 +370,10 @@ class Workspace:
             pending = [n for n, _ in MIGRATIONS if n not in set(done)]
             if read_only:
                 if pending:
-                    raise WorkspaceError("was made by an older FieldSurvey and must be upgraded, but the file is "
-                                         "read-only; copy it somewhere you can write and open the copy", str(path))
+                    raise WorkspaceError("was made by an older FieldSurvey and must be upgraded, but "
+                                         + ("it is open in another FieldSurvey; close that one first" if busy else
+                                            "the file is read-only; copy it somewhere you can write and open the "
+                                            "copy"), str(path))
                 return ws
             ws.journal_mode, ws.synchronous = _set_journal(db)
             apply_migrations(db)
@@ -306,6 +381,8 @@ class Workspace:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             db.close()
+            if locked:
+                release_writer_lock(path)
             raise
         return ws
 
@@ -323,6 +400,9 @@ class Workspace:
         finally:
             self._closed = True
             self.db.close()
+            if self._locked:
+                self._locked = False
+                release_writer_lock(self.path)
 
     def __enter__(self) -> "Workspace":
         return self
@@ -332,9 +412,30 @@ class Workspace:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise WorkspaceError("the workspace is open read-only (the file or its folder cannot be written); "
-                                 "nothing can be changed. Copy it somewhere you can write to edit it",
-                                 str(self.path))
+            raise WorkspaceError(self.read_only_reason, str(self.path))
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE: a read-then-write never deadlocks with another
+        connection); nested inside a caller's transaction it is a savepoint."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     # --- settings --------------------------------------------------------------------------------------------------
 
@@ -373,7 +474,7 @@ class Workspace:
 
     def set_identity(self, device: str | None = None, user: str | None = None) -> None:
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             if device:
                 self.set_meta("device_id", device)
             if user:
@@ -507,7 +608,7 @@ class Workspace:
         """Store (insert or update) one household document with this status and owner; committed at once, with
         its revision and audit rows. Returns the revision written (None: nothing changed)."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             return self._write_document(doc, self._state(doc["uuid"]), status, owner, reason, user)
 
     def save_households(self, docs: Iterable[dict[str, Any]], status: str = "draft",
@@ -515,7 +616,7 @@ class Workspace:
         """Store many households in one transaction (all or nothing)."""
         self._writable()
         n = 0
-        with self.db.atomic():
+        with self._tx():
             for d in docs:
                 self._write_document(d, self._state(d["uuid"]), status, owner, None, None)
                 n += 1
@@ -526,7 +627,7 @@ class Workspace:
         """Store many (document, owner) pairs in one transaction, audited as `action` (e.g. carry-forward)."""
         self._writable()
         n = 0
-        with self.db.atomic():
+        with self._tx():
             for doc, owner in items:
                 self._write_document(doc, self._state(doc["uuid"]), status, owner, None, None, action)
                 n += 1
@@ -537,7 +638,7 @@ class Workspace:
         """Autosave of an edited document (status and owner kept): one transaction with the audit rows of every
         field that changed. A household that is approved needs a reason."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             state = self._state(doc["uuid"])
             if state is None:
                 raise WorkspaceError("no household with this id", doc["uuid"])
@@ -549,7 +650,7 @@ class Workspace:
         or a top-level field (`interview_date`, `location.village`). Committed at once with its audit row.
         Value None removes the answer."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             state = self._state(uuid)
             if state is None:
                 raise WorkspaceError("no household with this id", uuid)
@@ -579,7 +680,7 @@ class Workspace:
         """Move a household to another status (TRANSITIONS), sealing its revision; approved → anything needs a
         reason."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             state = self._state(uuid)
             if state is None:
                 raise WorkspaceError("no household with this id", uuid)
@@ -596,7 +697,7 @@ class Workspace:
                   ) -> str | None:
         """Assign a household to an enumerator (audited)."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             state = self._state(uuid)
             if state is None:
                 raise WorkspaceError("no household with this id", uuid)
@@ -633,7 +734,7 @@ class Workspace:
     def save_classifications(self, rows: list[tuple]) -> None:
         """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid)."""
         self._writable()
-        with self.db.atomic():
+        with self._tx():
             self.db.conn.executemany(
                 "UPDATE households SET class = ?, standard_id = ?, deprivations = ?, b2_score = ?, "
                 "income_per_person = ?, b1_score = ?, classification = ?, classified_at = ? WHERE uuid = ?",
@@ -675,7 +776,7 @@ class Workspace:
         self._writable()
         at = now_ms()
         out: list[tuple[str, str]] = []
-        with self.db.atomic():
+        with self._tx():
             if uuids is None:
                 rows = self.db.execute("SELECT h.uuid, h.revision, h.document, h.status FROM households h JOIN "
                                        "revisions r ON r.id = h.revision WHERE r.sealed_at IS NULL").fetchall()
@@ -715,7 +816,7 @@ class Workspace:
         uuid = document["uuid"]
         device, user = self.device_id, user or self.user
         at = now_ms()
-        with self.db.atomic():
+        with self._tx():
             state = self._state(uuid)
             row = self._row(document, status, owner)
             row["revision"] = revision_id

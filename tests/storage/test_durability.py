@@ -121,3 +121,50 @@ def test_quick_check_reports_ok_as_nothing(ws):
     assert durability.quick_check(ws.db.conn) == []
     assert durability.quick_check(ws.db.conn, full=True) == []
     assert durability.foreign_key_problems(ws.db.conn) == []
+
+
+HOLDER = """
+import sys
+from fieldsurvey.storage.workspace import Workspace
+ws = Workspace.open(sys.argv[1])
+ws.backups = False
+print("open", ws.read_only, flush=True)
+sys.stdin.readline()
+ws.close()
+"""
+
+
+def test_one_writer_another_process_gets_it_read_only(ws, tmp_path: Path):
+    import subprocess
+    import sys
+
+    doc = make_doc()
+    ws.save_household(doc)
+    path = ws.path
+    ws.close()
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        assert holder.stdout.readline().split() == ["open", "False"]
+        with Workspace.open(path) as second:
+            second.backups = False
+            assert second.read_only
+            assert second.get_household(doc["uuid"])["uuid"] == doc["uuid"]
+            with pytest.raises(WorkspaceError, match="open in another FieldSurvey"):
+                second.save_answer(doc["uuid"], "floor_area", 5)
+        from fieldsurvey.storage import backups
+
+        with pytest.raises(WorkspaceError, match="close it before restoring"):
+            backups.restore(path, path)
+    finally:
+        holder.communicate("\n")
+    # this process's own connections share the lock (the app's worker jobs)
+    with Workspace.open(path) as a, Workspace.open(path) as b:
+        a.backups = b.backups = False
+        assert not a.read_only and not b.read_only
+        a.save_answer(doc["uuid"], "floor_area", 6)
+        b.save_answer(doc["uuid"], "floor_area", 7)
+    with Workspace.open(path) as again:
+        again.backups = False
+        assert again.get_household(doc["uuid"])["household"]["floor_area"] == 7

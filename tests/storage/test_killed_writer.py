@@ -17,7 +17,7 @@ from tests.storage import autosave_child as child
 from tests.storage.conftest import INFO
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNS = 18
+RUNS = 16
 
 
 def _state(path: Path) -> dict:
