@@ -853,8 +853,7 @@ class FormSession:
                     row["path"] = "/".join(
                         f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
                 row["value"] = None if is_empty(st.value) else self._out(item, st)
-                row["status"] = status_name[st.status] if st.problem not in ("integer", "decimal", "date",
-                                                                             "choice") else "invalid"
+                row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
                 msg = self._message(item, st)
                 if msg:
                     row["message"] = msg
