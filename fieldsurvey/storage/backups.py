@@ -104,6 +104,14 @@ def backup_due(workspace: Path, now: datetime | None = None) -> bool:
     return (now or datetime.now(timezone.utc)) - _taken_at(workspace, found[-1]) >= DAY
 
 
+def backup_if_due(ws: Any, now: datetime | None = None) -> Path | None:
+    """The daily backup while a workspace stays open (the app calls this now and then): one when the newest is a
+    day old or there is none."""
+    if ws.read_only or not backup_due(ws.path, now):
+        return None
+    return make_backup(ws)
+
+
 def backup_on_close(ws: Any, now: datetime | None = None) -> Path | None:
     """The automatic backup: when this connection changed the workspace (unless a backup is less than
     QUIET old: the app's worker jobs open and close the file often), and once a day in any case."""

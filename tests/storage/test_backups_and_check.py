@@ -67,6 +67,11 @@ def test_backup_due_daily(tmp_path: Path):
         backups.make_backup(ws)
     assert not backups.backup_due(path)
     assert backups.backup_due(path, datetime.now(timezone.utc) + timedelta(days=1, minutes=1))
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert backups.backup_if_due(ws) is None
+        made = backups.backup_if_due(ws, datetime.now(timezone.utc) + timedelta(days=1, minutes=1))
+        assert made is not None and made in backups.backups_of(path)
 
 
 def test_restore_checks_first_and_keeps_the_replaced_file(tmp_path: Path):
