@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import IO, Any, Callable
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -38,7 +39,10 @@ PRODUCER = "FieldSurvey"
 
 @cache
 def register_fonts() -> str:
-    """Register the bundled DejaVu Sans as a font family (idempotent) and return its name."""
+    """Register the bundled DejaVu Sans as a font family (idempotent) and return its name. Streams are written
+    compressed and binary (no ASCII85 layer: a quarter smaller and, without reportlab's C accelerator, much
+    faster to write)."""
+    rl_config.useA85 = 0
     pdfmetrics.registerFont(TTFont(FONT, str(resource("fonts", "DejaVuSans.ttf"))))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(resource("fonts", "DejaVuSans-Bold.ttf"))))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)

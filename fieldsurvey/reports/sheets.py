@@ -12,12 +12,13 @@ them. The benchmark draws the same layout from ready-made texts to measure what 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO, Iterable, Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from fieldsurvey.domain.income import IncomeRoute
@@ -158,180 +159,221 @@ def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
     )
 
 
-def _fit(text: str, width: float, font: str, size: float) -> str:
+@lru_cache(maxsize=65536)
+def width(text: str, font: str, size: float) -> float:
+    """A string's width, remembered: a commune's sheets measure the same labels and names over and over."""
+    return stringWidth(text, font, size)
+
+
+@lru_cache(maxsize=65536)
+def _fit(text: str, room: float, font: str, size: float) -> str:
     """Cut a text to a column's width (with an ellipsis)."""
-    if stringWidth(text, font, size) <= width:
+    if width(text, font, size) <= room:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and width(text + "…", font, size) > room:
         text = text[:-1]
     return text + "…"
 
 
-def _section(c: Canvas, y: float, text: str) -> float:
-    c.setFont(FONT_BOLD, 9.5)
-    c.drawString(LEFT, y, text)
+@lru_cache(maxsize=16384)
+def _split(text: str, font: str, size: float, room: float) -> tuple[str, ...]:
+    return tuple(simpleSplit(text, font, size, room))
+
+
+class Pen:
+    """The strings of a page, written as PDF text operators into one text block drawn over the page's lines and
+    shading when the page ends. reportlab's drawString opens a text object, shapes, measures, splits into font
+    subsets and escapes every string anew — most of the time a sheet takes, and a commune's sheets repeat the same
+    labels, names and reasons thousands of times — so each distinct (text, font, size) is encoded once per document
+    (the font subsets' codes are stable within a document) and reused. Uses the canvas's document (`_doc`), its
+    escaping (`_escape`) and its page stream (`_code`), as reportlab's own text object does."""
+
+    def __init__(self, c: Canvas):
+        self.c = c
+        self.doc = c._doc
+        self.escape = c._escape
+        self.fonts = {name: getFont(name) for name in (FONT, FONT_BOLD)}
+        self.encoded: dict[tuple[str, str, float], str] = {}
+        self.parts: list[str] = ["0 0 0 rg"]
+        self.colour = colors.black
+
+    def _ops(self, s: str, font: str, size: float) -> str:
+        key = (s, font, size)
+        ops = self.encoded.get(key)
+        if ops is None:
+            f = self.fonts[font]
+            ops = " ".join(f"{f.getSubsetInternalName(subset, self.doc)} {size:g} Tf ({self.escape(t)}) Tj"
+                           for subset, t in f.splitString(s, self.doc))
+            self.encoded[key] = ops
+        return ops
+
+    def text(self, x: float, y: float, s: str, font: str = FONT, size: float = 7.5) -> None:
+        if s:
+            self.parts.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {self._ops(s, font, size)}")
+
+    def right(self, x: float, y: float, s: str, font: str = FONT, size: float = 7.5) -> None:
+        self.text(x - width(s, font, size), y, s, font, size)
+
+    def centre(self, x: float, y: float, s: str, font: str = FONT, size: float = 7.5) -> None:
+        self.text(x - width(s, font, size) / 2, y, s, font, size)
+
+    def fill(self, colour: colors.Color) -> None:
+        if colour != self.colour:
+            self.parts.append(f"{colour.red:.3f} {colour.green:.3f} {colour.blue:.3f} rg")
+            self.colour = colour
+
+    def show_page(self) -> None:
+        self.c._code.append("BT\n" + "\n".join(self.parts) + "\nET")
+        self.c.showPage()
+        self.parts = ["0 0 0 rg"]
+        self.colour = colors.black
+
+
+GREY = colors.HexColor("#444444")
+FOOTER_GREY = colors.HexColor("#555555")
+SHADING = colors.HexColor("#e8e8e8")
+MEMBER_XS = [LEFT]
+for _key, _w in MEMBER_COLS:
+    MEMBER_XS.append(MEMBER_XS[-1] + (_w or (RIGHT - MEMBER_XS[-1])))
+IND_XS = (LEFT, LEFT + 16, LEFT + 172, LEFT + 250, RIGHT)
+
+
+def _section(pen: Pen, y: float, text: str) -> float:
+    pen.text(LEFT, y, text, FONT_BOLD, 9.5)
     return y - 4
 
 
-def _member_table(c: Canvas, y: float, head: Sequence[str], rows: Sequence[Sequence[str]]) -> float:
-    xs = [LEFT]
-    for _, w in MEMBER_COLS:
-        xs.append(xs[-1] + (w or (RIGHT - xs[-1])))
-    c.setFillColor(colors.HexColor("#e8e8e8"))
+def _member_table(pen: Pen, y: float, head: Sequence[str], rows: Sequence[Sequence[str]]) -> float:
+    c = pen.c
+    xs = MEMBER_XS
+    c.setFillColor(SHADING)
     c.rect(LEFT, y - ROW, RIGHT - LEFT, ROW, stroke=0, fill=1)
-    c.setFillColor(colors.black)
-    c.setFont(FONT_BOLD, 7)
     for i, h in enumerate(head):
-        c.drawString(xs[i] + 2, y - ROW + 3.3, _fit(h, xs[i + 1] - xs[i] - 3, FONT_BOLD, 7))
+        pen.text(xs[i] + 2, y - ROW + 3.3, _fit(h, xs[i + 1] - xs[i] - 3, FONT_BOLD, 7), FONT_BOLD, 7)
     top = y
     y -= ROW
-    c.setFont(FONT, 7.5)
     for row in rows:
         for i, v in enumerate(row):
-            c.drawString(xs[i] + 2, y - ROW + 3.3, _fit(v, xs[i + 1] - xs[i] - 3, FONT, 7.5))
+            pen.text(xs[i] + 2, y - ROW + 3.3, _fit(v, xs[i + 1] - xs[i] - 3, FONT, 7.5), FONT, 7.5)
         y -= ROW
     c.setStrokeColor(GRID)
     c.setLineWidth(0.4)
-    for k in range(len(rows) + 2):
-        c.line(LEFT, top - k * ROW, RIGHT, top - k * ROW)
-    for x in xs:
-        c.line(x, top, x, y)
+    c.lines([(LEFT, top - k * ROW, RIGHT, top - k * ROW) for k in range(len(rows) + 2)] +
+            [(x, top, x, y) for x in xs])
     return y
 
 
-def _header(c: Canvas, d: SheetData) -> float:
+def _header(pen: Pen, d: SheetData) -> float:
     y = HEIGHT - 16 * mm
-    c.setFont(FONT_BOLD, 12.5)
-    c.drawCentredString(WIDTH / 2, y, d.title)
+    pen.centre(WIDTH / 2, y, d.title, FONT_BOLD, 12.5)
     y -= 13
-    c.setFont(FONT, 8.5)
-    c.drawCentredString(WIDTH / 2, y, d.subtitle)
+    pen.centre(WIDTH / 2, y, d.subtitle, FONT, 8.5)
     return y - 12
 
 
-def _footer(c: Canvas, d: SheetData, page: int, total: int, page_word: str) -> None:
-    c.setFont(FONT, 7)
-    c.setFillColor(colors.HexColor("#555555"))
-    c.drawString(LEFT, 8 * mm, d.footer)
-    c.drawRightString(RIGHT, 8 * mm, page_word.format(page=page, total=total))
-    c.setFillColor(colors.black)
+def _footer(pen: Pen, d: SheetData, page: int, total: int, page_word: str) -> None:
+    pen.fill(FOOTER_GREY)
+    pen.text(LEFT, 8 * mm, d.footer, FONT, 7)
+    pen.right(RIGHT, 8 * mm, page_word.format(page=page, total=total), FONT, 7)
+    pen.fill(colors.black)
 
 
-def draw_sheet(c: Canvas, d: SheetData, first_page: int, total_pages: int, page_word: str) -> int:
+def draw_sheet(c: Canvas | Pen, d: SheetData, first_page: int, total_pages: int, page_word: str) -> int:
     """Draw one household's pages; returns how many were drawn."""
-    y = _header(c, d)
+    pen = c if isinstance(c, Pen) else Pen(c)
+    c = pen.c
+    y = _header(pen, d)
     # identification, two pairs per line
     half = (RIGHT - LEFT) / 2
-    label_w = [max(stringWidth(lab + ":", FONT, 8.5) for lab, _ in d.ident[j::2]) + 6 for j in (0, 1)]
+    label_w = [max(width(lab + ":", FONT, 8.5) for lab, _ in d.ident[j::2]) + 6 for j in (0, 1)]
     for i in range(0, len(d.ident), 2):
         for j, (lab, val) in enumerate(d.ident[i:i + 2]):
             x = LEFT + j * half
-            c.setFont(FONT, 8.5)
-            c.drawString(x, y, lab + ":")
-            c.setFont(FONT_BOLD, 8.5)
-            c.drawString(x + label_w[j], y, _fit(val, half - label_w[j] - 6, FONT_BOLD, 8.5))
+            pen.text(x, y, lab + ":", FONT, 8.5)
+            pen.text(x + label_w[j], y, _fit(val, half - label_w[j] - 6, FONT_BOLD, 8.5), FONT_BOLD, 8.5)
         y -= 11.5
     y -= 2
-    y = _section(c, y - 4, d.sections[0]) - 2
+    y = _section(pen, y - 4, d.sections[0]) - 2
     first = d.members[:FIRST_PAGE_MEMBERS]
-    y = _member_table(c, y, d.member_head, first)
+    y = _member_table(pen, y, d.member_head, first)
     if len(d.members) > FIRST_PAGE_MEMBERS:
-        c.setFont(FONT, 7)
-        c.drawRightString(RIGHT, y - 8, d.continued)
+        pen.right(RIGHT, y - 8, d.continued, FONT, 7)
         y -= 8
     y -= 14
     # income
-    y = _section(c, y, d.income_head)
-    c.setFont(FONT, 8.5)
+    y = _section(pen, y, d.income_head)
     for line in d.income_lines:
         y -= 10.5
-        c.drawString(LEFT + 8, y, line)
+        pen.text(LEFT + 8, y, line, FONT, 8.5)
     y -= 16
     # indicators
-    y = _section(c, y, d.sections[1]) - 2
-    cols = (LEFT, LEFT + 16, LEFT + 172, LEFT + 250, RIGHT)
-    c.setFillColor(colors.HexColor("#e8e8e8"))
+    y = _section(pen, y, d.sections[1]) - 2
+    cols = IND_XS
+    c.setFillColor(SHADING)
     c.rect(LEFT, y - ROW, RIGHT - LEFT, ROW, stroke=0, fill=1)
-    c.setFillColor(colors.black)
-    c.setFont(FONT_BOLD, 7)
     for i, h in enumerate(d.ind_head):
-        c.drawString(cols[i] + 2, y - ROW + 3.3, h)
+        pen.text(cols[i] + 2, y - ROW + 3.3, h, FONT_BOLD, 7)
     top = y
     y -= ROW
     rules = [top, y]
     reason_w = cols[4] - cols[3] - 4
     for (num, name, status, deprived), reason in zip(d.indicators, d.reasons):
-        lines = simpleSplit(reason, FONT, REASON_SIZE, reason_w)
+        lines = _split(reason, FONT, REASON_SIZE, reason_w)
         if len(lines) > 2:
-            lines = [lines[0], _fit(" ".join(lines[1:]), reason_w, FONT, REASON_SIZE)]
+            lines = (lines[0], _fit(" ".join(lines[1:]), reason_w, FONT, REASON_SIZE))
         h = max(ROW, 3 + 8.6 * len(lines))
         base = y - 8.6
-        c.setFont(FONT, 7.5)
-        c.drawString(cols[0] + 2, base, num)
-        c.drawString(cols[1] + 2, base, _fit(name, cols[2] - cols[1] - 4, FONT, 7.5))
-        c.setFont(FONT_BOLD if deprived else FONT, 7.5)
-        c.drawString(cols[2] + 2, base, status)
-        c.setFont(FONT, REASON_SIZE)
+        pen.text(cols[0] + 2, base, num, FONT, 7.5)
+        pen.text(cols[1] + 2, base, _fit(name, cols[2] - cols[1] - 4, FONT, 7.5), FONT, 7.5)
+        pen.text(cols[2] + 2, base, status, FONT_BOLD if deprived else FONT, 7.5)
         for k, line in enumerate(lines):
-            c.drawString(cols[3] + 2, base - 8.6 * k, line)
+            pen.text(cols[3] + 2, base - 8.6 * k, line, FONT, REASON_SIZE)
         y -= h
         rules.append(y)
     c.setStrokeColor(GRID)
     c.setLineWidth(0.4)
-    for r in rules:
-        c.line(LEFT, r, RIGHT, r)
-    for x in cols:
-        c.line(x, top, x, y)
+    c.lines([(LEFT, r, RIGHT, r) for r in rules] + [(x, top, x, y) for x in cols])
     y -= 12
-    c.setFont(FONT_BOLD, 8.5)
-    c.drawString(LEFT, y, d.b2_line)
+    pen.text(LEFT, y, d.b2_line, FONT_BOLD, 8.5)
     y -= 18
     # result
     c.setLineWidth(0.8)
     c.setStrokeColor(colors.black)
     c.rect(LEFT, y - 6, RIGHT - LEFT, 19, stroke=1, fill=0)
-    c.setFont(FONT_BOLD, 11)
-    c.drawString(LEFT + 6, y, d.class_label.upper())
+    pen.text(LEFT + 6, y, d.class_label.upper(), FONT_BOLD, 11)
     y -= 18
-    c.setFont(FONT, 7.8)
-    for line in simpleSplit(d.summary, FONT, 7.8, RIGHT - LEFT):
-        c.drawString(LEFT, y, line)
+    for line in _split(d.summary, FONT, 7.8, RIGHT - LEFT):
+        pen.text(LEFT, y, line, FONT, 7.8)
         y -= 9.5
-    for line in simpleSplit(d.standard_line, FONT, 7.2, RIGHT - LEFT):
-        c.setFont(FONT, 7.2)
-        c.drawString(LEFT, y, line)
+    for line in _split(d.standard_line, FONT, 7.2, RIGHT - LEFT):
+        pen.text(LEFT, y, line, FONT, 7.2)
         y -= 9
-    c.setFillColor(colors.HexColor("#444444"))
+    pen.fill(GREY)
     for note in d.notes:
-        for line in simpleSplit(note, FONT, 6.8, RIGHT - LEFT):
-            c.setFont(FONT, 6.8)
-            c.drawString(LEFT, y, line)
+        for line in _split(note, FONT, 6.8, RIGHT - LEFT):
+            pen.text(LEFT, y, line, FONT, 6.8)
             y -= 8.5
-    c.setFillColor(colors.black)
+    pen.fill(colors.black)
     # signatures
     y = min(y - 6, 52 * mm)
-    c.setFont(FONT, 8.5)
-    c.drawRightString(RIGHT, y, d.place_date)
+    pen.right(RIGHT, y, d.place_date, FONT, 8.5)
     y -= 14
     mid = (LEFT + RIGHT) / 2
-    c.setFont(FONT_BOLD, 8.5)
-    c.drawCentredString((LEFT + mid) / 2, y, d.signers[0])
-    c.drawCentredString((mid + RIGHT) / 2, y, d.signers[1])
-    c.setFont(FONT, 7)
-    c.drawCentredString((LEFT + mid) / 2, y - 10, d.sign_hint)
-    c.drawCentredString((mid + RIGHT) / 2, y - 10, d.sign_hint)
-    _footer(c, d, first_page, total_pages, page_word)
-    c.showPage()
+    pen.centre((LEFT + mid) / 2, y, d.signers[0], FONT_BOLD, 8.5)
+    pen.centre((mid + RIGHT) / 2, y, d.signers[1], FONT_BOLD, 8.5)
+    pen.centre((LEFT + mid) / 2, y - 10, d.sign_hint, FONT, 7)
+    pen.centre((mid + RIGHT) / 2, y - 10, d.sign_hint, FONT, 7)
+    _footer(pen, d, first_page, total_pages, page_word)
+    pen.show_page()
     drawn = 1
     rest = d.members[FIRST_PAGE_MEMBERS:]
     while rest:
-        y = _header(c, d)
-        c.setFont(FONT_BOLD, 9)
-        c.drawString(LEFT, y, f"{d.ident[0][1]} — {d.continued}")
-        _member_table(c, y - 6, d.member_head, rest[:MORE_PAGE_MEMBERS])
+        y = _header(pen, d)
+        pen.text(LEFT, y, f"{d.ident[0][1]} — {d.continued}", FONT_BOLD, 9)
+        _member_table(pen, y - 6, d.member_head, rest[:MORE_PAGE_MEMBERS])
         rest = rest[MORE_PAGE_MEMBERS:]
-        _footer(c, d, first_page + drawn, total_pages, page_word)
-        c.showPage()
+        _footer(pen, d, first_page + drawn, total_pages, page_word)
+        pen.show_page()
         drawn += 1
     return drawn
 
@@ -353,9 +395,10 @@ def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ct
     page_word = ctx.tr("report.page_template")
     page = 1
     message = ctx.tr("report.progress.sheets")
+    pen = Pen(c)
     yield Progress(0, count, message)
     for done, data in enumerate(sheets, 1):
-        page += draw_sheet(c, data, page, total_pages, page_word)
+        page += draw_sheet(pen, data, page, total_pages, page_word)
         if done % step == 0 or done == count:
             yield Progress(done, count, message)
     if page == 1:  # nothing to print: one page that says so
