@@ -3,7 +3,7 @@ unknown and the reason, and what is still missing. Shows a `Classification`; dec
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -62,7 +62,8 @@ class ClassificationPanel(QWidget):
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table.viewport() and event.type() in (QEvent.Resize, QEvent.Show):
-            self.table.resizeRowsToContents()  # the reasons wrap to the width the table has now
+            # the reasons wrap to the width the table has once the header has stretched its last column
+            QTimer.singleShot(0, self.table.resizeRowsToContents)
         return False
 
     def retranslate(self, _language: str = "") -> None:

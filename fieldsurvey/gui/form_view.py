@@ -165,7 +165,9 @@ class QuestionnaireView(QWidget):
                     w.setObjectName(f"q_{q.name}")
                     w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
                     label.setBuddy(w)
-                    box = QVBoxLayout()
+                    host = QWidget(objectName=f"field_{q.name}")  # hidden with its label: no gap left behind
+                    box = QVBoxLayout(host)
+                    box.setContentsMargins(0, 0, 0, 0)
                     box.setSpacing(0)
                     box.addWidget(w)
                     row = QHBoxLayout()
@@ -175,7 +177,7 @@ class QuestionnaireView(QWidget):
                     confirm.clicked.connect(lambda _c=False, name=q.name: self._confirm(name))
                     row.addWidget(confirm)
                     box.addLayout(row)
-                    form.addRow(label, box)
+                    form.addRow(label, host)
                     w.answered.connect(lambda value, name=q.name, inside=q.repeat is not None:
                                        self._answered(name, value, inside))
                 fields[q.name] = Field(q, w, label, message, confirm)
@@ -269,7 +271,7 @@ class QuestionnaireView(QWidget):
             return
         f.label.setText(escape(state.label) + (" *" if state.required else ""))
         f.label.setToolTip(state.hint)
-        f.widget.setVisible(visible)
+        f.widget.parentWidget().setVisible(visible)
         f.widget.setToolTip(state.hint)
         if state.question.type in ("select_one", "select_multiple"):
             options = self._options(state.question, member)
