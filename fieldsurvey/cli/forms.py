@@ -132,3 +132,23 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
     except (KeyError, IndexError) as exc:
         fail(FormError(str(exc.args[0]) if exc.args else "unknown answer", answers.name))
     echo_json(session.to_document() if as_document else session.rows())
+
+
+@form.command()
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A workspace: also list its households filled with an older version.")
+def versions(db_path: Path | None) -> None:
+    """The installed forms and their versions (JSON); with --db, the workspace's households on an older version."""
+    from fieldsurvey.formengine.loader import form_versions
+
+    out: dict = {"forms": form_versions()}
+    if db_path is not None:
+        from fieldsurvey.services.forms import households_on_older_versions
+        from fieldsurvey.storage.workspace import Workspace
+
+        try:
+            with Workspace.open(db_path, read_only=True) as ws:
+                out["older"] = households_on_older_versions(ws)
+        except FieldSurveyError as exc:
+            fail(exc)
+    echo_json(out)

@@ -473,7 +473,23 @@ class FormSession:
                 return "date"
             return ""
         if kind == "select_one" and item.list_name:
-            return "" if any(c.name == str(value) for c in self.choice_list(item.list_name)) else "choice"
+            items = self.choice_list(item.list_name)
+            if not items and item.list_name == "villages":
+                return ""  # no village list known (a form filled outside a workspace): any village
+            found = [c for c in items if c.name == str(value)]
+            if not found:
+                return "choice"
+            if item.choice_filter is not None:  # only the chosen choice is tested, not the whole list
+                ctx = self._ctx
+                try:
+                    for c in found:
+                        ctx.choice = c
+                        if to_bool(evaluate(item.choice_filter, ctx)):
+                            return ""
+                finally:
+                    ctx.choice = None
+                return "choice"
+            return ""
         if kind == "select_multiple" and item.list_name:
             names = {c.name for c in self.choice_list(item.list_name)}
             return "" if all(str(v) in names for v in value) else "choice"

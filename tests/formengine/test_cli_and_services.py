@@ -159,3 +159,27 @@ def test_a_household_prints_with_the_labels_of_its_own_version():
     assert ident["province_code"] == "Tỉnh Tuyên Quang" and ident["village"] == "Thôn Nà Khà"
     info = next(s for s in printed_old["sections"] if s["section"] == "information")["answers"]
     assert info == [{"name": "info_devices", "label": "Hộ có những phương tiện nào?", "value": "Không có"}]
+
+
+def test_versions_lists_forms_and_households_on_an_older_version(tmp_path):
+    from fieldsurvey.formengine.session import fill
+
+    path = tmp_path / "c.fsdb"
+    ws = Workspace.create(path, INFO, VILLAGES)
+    try:
+        old = fill(find_form("vn-review-2022", "2025.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+        doc = old.to_document()
+        doc["review"] = {"year": 2026, "kind": "annual"}
+        ws.save_household(doc, status="complete")
+        new = fill(find_form("vn-review-2022"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+        doc2 = new.to_document()
+        doc2["review"] = {"year": 2026, "kind": "annual"}
+        ws.save_household(doc2, status="complete")
+    finally:
+        ws.close()
+    result = run("form", "versions", "--db", str(path))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["forms"]["vn-review-2022"] == ["2025.1", "2026.1"] and out["forms"]["vn-review-2027"] == ["2027.1"]
+    assert [(r["uuid"], r["form_version"], r["newest"], r["head_name"]) for r in out["older"]] == \
+           [(doc["uuid"], "2025.1", "2026.1", "Hoàng Văn Páo")]

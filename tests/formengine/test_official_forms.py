@@ -241,3 +241,21 @@ def test_recomputing_only_what_a_change_touches_gives_the_full_result(seed):
         incremental = {k: v.key() for k, v in session._states.items()}
         session.recompute()
         assert {k: v.key() for k, v in session._states.items()} == incremental, (step, item.name, value)
+
+
+def test_a_commune_outside_the_chosen_province_is_not_a_valid_answer(official):
+    assert official.state("commune_code").status == "ok"
+    official.set_answer("province_code", "01")  # Hà Nội: Lâm Bình is not one of its communes
+    assert official.state("commune_code").status == "error"
+    official.set_language("en")
+    assert official.state("commune_code").message == "This value is not in the list of choices"
+    official.set_answer("province_code", "08")
+    assert official.state("commune_code").status == "ok"
+
+
+def test_without_a_village_list_any_village_is_accepted():
+    form = find_form("vn-review-2022")
+    session = fill(form, answers(form.form_id), today=TODAY)  # no workspace: no village list
+    assert session.state("village").status == "ok"
+    with_list = fill(form, {**answers(form.form_id), "village": "Thôn Khác"}, today=TODAY, villages=VILLAGES)
+    assert with_list.state("village").status == "error"
