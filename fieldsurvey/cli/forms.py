@@ -60,7 +60,8 @@ def check(file: str) -> None:
 @click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write (default: forms/<form_id>/<version> under the current folder).")
-def import_(xlsx: Path, out: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def import_(xlsx: Path, out: Path | None, lang: str) -> None:
     """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
     from fieldsurvey.formengine.loader import write_folder
     from fieldsurvey.formengine.model import build_form
@@ -73,13 +74,18 @@ def import_(xlsx: Path, out: Path | None) -> None:
         return
     folder = out or Path("forms") / f.form_id / f.version
     write_folder(f.sheets, folder)
-    click.echo(f"{xlsx} → {folder} ({f.form_id} {f.version}, {sum(1 for _ in f.questions())} questions)")
+    from fieldsurvey.i18n import t
+
+    click.echo(t("forms.import.done", lang, source=str(xlsx), folder=str(folder)))
+    click.echo(t("forms.check.ok", lang, form=f.form_id, version=f.version, questions=sum(1 for _ in f.questions()),
+                 lists=len(f.choices)))
 
 
 @form.command(name="export")
 @click.argument("source")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx to write.")
-def export(source: str, out: Path) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def export(source: str, out: Path, lang: str) -> None:
     """Write a form as an XLSForm workbook. SOURCE is a form folder, an .xlsx or an installed id[@version]."""
     from fieldsurvey.formengine.xlsx import write_xlsx
     from fieldsurvey.services.forms import resolve_form
@@ -90,7 +96,9 @@ def export(source: str, out: Path) -> None:
         _refused(exc)
         return
     write_xlsx(f, out)
-    click.echo(f"{f.form_id} {f.version} → {out}")
+    from fieldsurvey.i18n import t
+
+    click.echo(t("forms.export.done", lang, form=f.form_id, version=f.version, file=str(out)))
 
 
 @form.command()

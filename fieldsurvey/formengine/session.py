@@ -796,12 +796,11 @@ class FormSession:
                 household[rep.name] = rows
         doc["household"] = household
         confirmed = []
+        ids = {str(m.get("member_id")) for m in self._instances.get(MEMBERS, [])}
         for name, member in sorted(self._confirmed, key=lambda x: (x[1] or "", x[0])):
-            st_key = None
-            item = form.by_name.get(name)
-            if item is None:
-                continue
-            st_key = confirmed.append(f"members.{member}.{name}" if member is not None else f"household.{name}")
+            if name not in form.by_name or (member is not None and member not in ids):
+                continue  # a question this version lacks, or a member since removed
+            confirmed.append(f"members.{member}.{name}" if member is not None else f"household.{name}")
         if confirmed:
             doc["confirmed_warnings"] = confirmed
         else:

@@ -183,3 +183,13 @@ def test_versions_lists_forms_and_households_on_an_older_version(tmp_path):
     assert out["forms"]["vn-review-2022"] == ["2025.1", "2026.1"] and out["forms"]["vn-review-2027"] == ["2027.1"]
     assert [(r["uuid"], r["form_version"], r["newest"], r["head_name"]) for r in out["older"]] == \
            [(doc["uuid"], "2025.1", "2026.1", "Hoàng Văn Páo")]
+
+
+def test_import_writes_into_forms_by_id_and_version_by_default(tmp_path, monkeypatch):
+    book = tmp_path / "review.xlsx"
+    assert run("form", "export", "vn-review-2027", "--out", str(book)).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    result = run("form", "import", str(book), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Imported" in result.output and "vn-review-2027 version 2027.1" in result.output
+    assert load_form(tmp_path / "forms" / "vn-review-2027" / "2027.1").version == "2027.1"

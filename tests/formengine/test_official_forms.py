@@ -259,3 +259,16 @@ def test_without_a_village_list_any_village_is_accepted():
     assert session.state("village").status == "ok"
     with_list = fill(form, {**answers(form.form_id), "village": "Thôn Khác"}, today=TODAY, villages=VILLAGES)
     assert with_list.state("village").status == "error"
+
+
+def test_a_member_warning_is_confirmed_by_member_id_and_forgotten_with_the_member(official):
+    official.set_answer("birth_date", "2011-01-01", 2)  # 15 at the interview
+    official.set_answer("attending_school", "no", 2)
+    official.set_answer("education", "upper_secondary", 2)
+    official.set_answer("employment", "student", 2)
+    official.set_answer("able_to_work", "yes", 2)
+    assert official.state("education", 2).status == "warning"
+    official.confirm("education", 2)
+    assert official.to_document()["confirmed_warnings"] == ["members.m3.education"]
+    official.remove_member(2)
+    assert "confirmed_warnings" not in official.to_document()
