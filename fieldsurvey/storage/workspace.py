@@ -194,22 +194,57 @@ def _flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(field path, old, new) for every field that differs between two household documents."""
+    """(field path, old, new) for every field that differs between two household documents; a field that is not
+    there is MISSING (written as SQL NULL in the audit, where a JSON null is 'null')."""
     a, b = _flatten(old or {}), _flatten(new)
     out = []
     for key in list(a) + [k for k in b if k not in a]:
         if a.get(key, _MISSING) != b.get(key, _MISSING):
-            out.append((key, a.get(key), b.get(key)))
+            out.append((key, a.get(key, _MISSING), b.get(key, _MISSING)))
     if len(out) > 1:  # an order change only matters when it is the only thing: keep it, but after the rest
         out.sort(key=lambda c: c[0] == "members.order")
     return out
 
 
-_MISSING = object()
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+_MISSING: Any = _Missing()
+MISSING = _MISSING
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return None if value is _MISSING else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    """The document back from its field paths (the inverse of _flatten)."""
+    doc: dict[str, Any] = {}
+    members: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key == "members.order":
+            continue
+        if key.startswith("members["):
+            mid, _, rest = key[len("members["):].partition("]")
+            if rest:
+                members.setdefault(mid, {})[rest[1:]] = value
+            elif value is not True:
+                members[mid] = value
+            else:
+                members.setdefault(mid, {})
+            continue
+        parts = key.split(".")
+        here = doc
+        for p in parts[:-1]:
+            here = here.setdefault(p, {})
+        here[parts[-1]] = value
+    if "members.order" in flat:
+        doc["members"] = [({"member_id": mid, **members.get(mid, {})} if not mid.startswith("#")
+                           else members.get(mid, {})) if isinstance(members.get(mid, {}), dict) else members[mid]
+                          for mid in flat["members.order"]]
+    return doc
 
 
 # One writer: a workspace open for writing holds an exclusive lock on `.<name>.lock` beside it, so a second
@@ -497,6 +532,8 @@ class Workspace:
     def _row(doc: dict[str, Any], status: str, owner: str | None) -> dict[str, Any]:
         head = next((m for m in doc.get("members", []) if m.get("relationship") == "head"), None)
         head_name = (head or {}).get("name") or doc.get("household", {}).get("head_name") or ""
+        if not isinstance(head_name, str):  # a document is stored as it comes; the list shows text
+            head_name = str(head_name)
         return {
             "uuid": doc["uuid"],
             "village": (doc.get("location") or {}).get("village"),
@@ -860,7 +897,23 @@ class Workspace:
             out.append(r)
         return out
 
-    def add_audit(self, uuid: str, action: str, *, field: str | None = None, old: Any = None, new: Any = None,
+    def document_as_of(self, uuid: str, audit_id: int) -> dict[str, Any] | None:
+        """The household's document as it was right after audit entry `audit_id` (None: not yet created), found
+        by undoing, from the stored document, every later change the audit recorded field by field."""
+        flat = _flatten(self.get_household(uuid))
+        created = self.db.execute("SELECT MIN(id) FROM audit WHERE uuid = ?", [uuid]).fetchone()[0]
+        if created is not None and audit_id < created:
+            return None
+        for field, old in self.db.execute(
+                "SELECT field, old FROM audit WHERE uuid = ? AND id > ? AND field IS NOT NULL AND field NOT IN "
+                "('status', 'owner') ORDER BY id DESC", [uuid, audit_id]):
+            if old is None:
+                flat.pop(field, None)
+            else:
+                flat[field] = json.loads(old)
+        return _unflatten(flat)
+
+    def add_audit(self, uuid: str, action: str, *, field: str | None = None, old: Any = MISSING, new: Any = MISSING,
                   reason: str | None = None, detail: Any = None, user: str | None = None,
                   device: str | None = None, at: str | None = None, revision: str | None = None) -> None:
         """Append one audit entry (e.g. a review comment, an entry received with a bundle)."""
