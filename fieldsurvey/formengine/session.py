@@ -156,8 +156,13 @@ class FormSession:
         doc.setdefault("document_version", 1)
         doc.setdefault("uuid", str(uuidlib.uuid4()))
         doc["form"] = {"id": form.form_id, "version": form.version}
-        doc.setdefault("household", {})
-        doc.setdefault("members", [])
+        if not isinstance(doc.get("household"), dict):
+            doc["household"] = {}
+        if not isinstance(doc.get("members"), list):
+            doc["members"] = []
+        doc["members"] = [m for m in doc["members"] if isinstance(m, dict)]
+        if "location" in doc and not isinstance(doc["location"], dict):
+            doc["location"] = {}
         self._values: dict[str, Any] = {}
         self._instances: dict[str, list[dict]] = {r.name: [] for r in form.repeats()}
         self._confirmed: set[tuple[str, str | None]] = set()
@@ -174,8 +179,15 @@ class FormSession:
             return "yes"
         if value is False:
             return "no"
-        if item.type == "select_multiple" and isinstance(value, str):
-            return value.split()
+        if isinstance(value, dict):
+            return ""  # not an answer (the document checks refuse it too)
+        if item.type == "select_multiple":
+            if isinstance(value, str):
+                return value.split()
+            if isinstance(value, list):
+                return [str(v) for v in value if not isinstance(v, (dict, list))]
+        elif isinstance(value, list):
+            return " ".join(str(v) for v in value)  # a list for a single answer: kept as text, flagged
         return value
 
     def _read_document(self, doc: dict) -> None:
@@ -194,7 +206,9 @@ class FormSession:
             if is_empty(v) and fresh and item.default is not None and item.type != "calculate":
                 v = self._default(item)
             if not is_empty(v) and item.type != "calculate":
-                self._values[name] = self._coerce_in(item, v)
+                v = self._coerce_in(item, v)
+                if not is_empty(v):
+                    self._values[name] = v
         members = self._instances.get(MEMBERS)
         if members is not None:
             for m in doc["members"]:

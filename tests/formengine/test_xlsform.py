@@ -234,3 +234,36 @@ def test_public_forms_that_load_survive_any_answers_and_a_round_trip(path, tmp_p
         == [(i.name, i.type, i.list_name, i.labels, i.relevant, i.constraint, i.choice_filter) for i in back.items]
     assert {k: [(c.name, c.labels) for c in v] for k, v in again.choices.items()} == \
            {k: [(c.name, c.labels) for c in v] for k, v in form.choices.items()}
+
+
+def test_a_group_inside_a_repeat_is_relevant_per_instance(tmp_path):
+    folder = _write(tmp_path, [
+        {"type": "begin repeat", "name": "members"},
+        {"type": "integer", "name": "age"},
+        {"type": "begin group", "name": "adult", "relevant": "${age} >= 18"},
+        {"type": "text", "name": "job", "required": "yes"},
+        {"type": "end group"},
+        {"type": "calculate", "name": "_pos", "calculation": "position(..)"},
+        {"type": "end repeat"},
+        {"type": "calculate", "name": "with_job", "calculation": "count-selected(concat(${job}))"},
+    ])
+    session = fill(load_form(folder), {"members": [{"age": 40, "job": "nông dân"}, {"age": 7}]})
+    assert session.state("job", 0).relevant and not session.state("job", 1).relevant
+    assert session.errors() == []
+    assert [session.value("_pos", i) for i in range(2)] == [1, 2]
+    session.move_member(1, 0)
+    assert [session.value("_pos", i) for i in range(2)] == [1, 2]
+    assert session.members()[0]["age"] == 7
+    session.set_answer("age", 30, 0)
+    assert session.state("job", 0).status == "required"
+    assert session.to_document()["members"] == [{"member_id": "m2", "age": 30}, {"member_id": "m1", "age": 40,
+                                                                                 "job": "nông dân"}]
+
+
+def test_a_hostile_document_opens_without_a_crash():
+    form = find_form("vn-review-2022")
+    for doc in ({"members": "x"}, {"household": [1]}, {"members": [1, None, {"name": ["a"]}]},
+                {"household": {"income_wages": {"x": 1}, "floor_area": [1, 2]}}, {"location": "here"}):
+        session = FormSession(form, doc)
+        session.to_document()
+        session.rows()
