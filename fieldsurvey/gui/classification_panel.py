@@ -15,12 +15,16 @@ STATUS_COLOURS = {"deprived": "#842029", "not_deprived": "#0f5132", "unknown": "
 STATUS_MARK = {"deprived": "✗", "not_deprived": "✓", "unknown": "?"}
 
 
-def missing_label(path: str) -> str:
-    """household.floor_area → the question's label when the catalogue has one, else the path itself."""
-    name = path.rsplit(".", 1)[-1]
-    key = f"gui.q.{name}"
-    text = tr(key)
-    return path if text == key else (f"{text} ({path.split('.')[1]})" if path.startswith("members.") else text)
+def missing_label(path: str, labels: dict[str, str]) -> str:
+    """household.floor_area → the question's label in the household's form; members[m2].x → "label (m2)"."""
+    head, _, name = path.rpartition(".")
+    text = labels.get(name)
+    if text is None:
+        return path
+    if head.startswith("members"):
+        who = head[len("members"):].strip(".[]")
+        return f"{text} ({who})" if who else text
+    return text
 
 
 class ClassificationPanel(QWidget):
@@ -28,6 +32,7 @@ class ClassificationPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("classificationPanel")
         self.result = None
+        self.labels: dict[str, str] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.heading = QLabel(objectName="panelHeading")
@@ -78,8 +83,11 @@ class ClassificationPanel(QWidget):
         self.badge.setText(tr("gui.panel.cannot"))
         self.summary.setText(message)
 
-    def show_result(self, result) -> None:
+    def show_result(self, result, labels: dict[str, str] | None = None) -> None:
+        """Show a classification; `labels` name the questions still missing (the household's form)."""
         self.result = result
+        if labels is not None:
+            self.labels = labels
         lang = language.code
         if result is None:
             self.badge.setText(tr("gui.panel.none"))
@@ -117,7 +125,7 @@ class ClassificationPanel(QWidget):
                 self.table.setItem(r, c, item)
         self.table.resizeRowsToContents()
         if result.missing:
-            names = ", ".join(missing_label(m) for m in result.missing[:12])
+            names = ", ".join(missing_label(m, self.labels) for m in result.missing[:12])
             more = len(result.missing) - 12
             self.missing.setText(tr("gui.panel.missing", items=names) + (f" (+{more})" if more > 0 else ""))
         else:

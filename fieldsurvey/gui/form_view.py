@@ -331,7 +331,10 @@ class QuestionnaireView(QWidget):
         return str(value)
 
     def show_result(self, result) -> None:
-        self.panel.show_result(result)
+        from fieldsurvey.services.gui_support import answer_labels
+
+        self.panel.show_result(result, answer_labels(self.session.document, self.session.lang)
+                               if self.session is not None else None)
 
     def show_problem(self, message: str) -> None:
         self.panel.show_problem(message)

@@ -13,7 +13,7 @@ from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import language, money, tr
 from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services.gui_support import CLASSES, STATUSES, HouseholdFilter
+from fieldsurvey.services.gui_support import CLASSES, answer_labels, STATUSES, HouseholdFilter
 
 
 class HouseholdDetailPane(QWidget):
@@ -51,16 +51,17 @@ class HouseholdDetailPane(QWidget):
         for action, comment, by in detail.to_do:
             lines.insert(2, "<span style='color:#842029'><b>" + escape(tr(f"gui.list.todo.{action}", by=by)) +
                          "</b> " + escape(comment) + "</span>")
+        labels = answer_labels(doc, language.code)  # the household's own form names the choices
         rows = []
         for m in members[:10]:
             born = m.get("birth_year") or (m.get("birth_date") or "")[:4]
             rel = m.get("relationship")
-            rel_text = tr(f"gui.choice.relationship.{rel}") if rel else ""
+            rel_text = labels.get(f"relationship.{rel}", rel) if rel else ""
             rows.append(f"• {escape(m.get('name') or '?')} ({born}) {escape(rel_text)}")
         if len(members) > 10:
             rows.append("…")
         self.header.setText("<br>".join(lines + rows))
-        self.panel.show_result(detail.classification)
+        self.panel.show_result(detail.classification, labels)
 
 
 class HouseholdListView(QWidget):

@@ -247,61 +247,35 @@ def dashboard_for(path: Path, k: float = 1 / 3):
 
 # --- the questionnaire ----------------------------------------------------------------------------------------------
 # The questionnaire is generated from the form (forms/, fieldsurvey.formengine): the view shows a FormSession's
-# sections, question states and roster; the session turns the answers into the household document.
-
-def form_id_for_year(year: int) -> str:
-    """The shipped form for a review year: the form whose id ends in the latest first year not after it
-    (vn-review-2022 for 2022–2026, vn-review-2027 from 2027)."""
-    from fieldsurvey.formengine.loader import form_versions
-
-    best: tuple[int, str] | None = None
-    for form_id in form_versions():
-        tail = form_id.rsplit("-", 1)[-1]
-        if tail.isdigit() and int(tail) <= year and (best is None or int(tail) > best[0]):
-            best = (int(tail), form_id)
-    if best is None:
-        raise WorkspaceError(f"no questionnaire is installed for the review year {year}", "forms/")
-    return best[1]
-
-
-def form_for(ws: Workspace, document: dict | None = None):
-    """The form a household is filled with: the one it was filled with (an older version still opens with that
-    version), else the newest form for the workspace's review year."""
-    from fieldsurvey.errors import FormError
-    from fieldsurvey.formengine.loader import find_form
-
-    ref = (document or {}).get("form") or {}
-    if ref.get("id"):
-        try:
-            return find_form(str(ref["id"]), str(ref["version"]) if ref.get("version") else None)
-        except FormError:
-            pass  # not installed here: the year's form reads the same document keys
-    return find_form(form_id_for_year(ws.info.review_year))
-
-
-def new_household_document(ws: Workspace, village: str | None = None) -> dict:
-    """A fresh household document for this workspace's commune and round (the form is set by the session)."""
-    import uuid as uuidlib
-
-    info = ws.info
-    return {"document": "fieldsurvey/household", "document_version": 1, "uuid": str(uuidlib.uuid4()),
-            "review": {"year": info.review_year, "kind": info.review_kind},
-            "location": {"province_code": info.province_code, "commune_code": info.commune_code,
-                         "commune_name": info.commune_name, "area": info.area,
-                         **({"village": village} if village else {})},
-            "interview_date": None, "household": {}, "members": []}
-
+# sections, question states and roster; the session turns the answers into the household document. Which form a
+# household is filled with is the forms service's call (services/forms.py: its own version, else the year's form).
 
 def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None, lang: str = "vi"):
-    """(session, status, owner) for a stored household, or for a new one (not stored until the first answer)."""
-    from fieldsurvey.formengine.session import FormSession
+    """(session, status, owner) for a stored household, or for a new one (not stored until the first answer,
+    owned by whoever works on this installation)."""
+    from fieldsurvey.services.forms import open_session
 
-    if uuid is None:
-        doc = new_household_document(ws, village)
-        return FormSession(form_for(ws), doc, lang=lang, villages=ws.villages()), "draft", current_user(ws)
-    state = ws.household_state(uuid)  # a WorkspaceError when there is no such household
-    doc = ws.get_household(uuid)
-    return FormSession(form_for(ws, doc), doc, lang=lang, villages=ws.villages()), state["status"], state["owner"]
+    session, status, owner = open_session(ws, uuid, village, lang)
+    return session, status, (current_user(ws) if uuid is None else owner)
+
+
+def answer_labels(doc: dict, lang: str = "vi") -> dict[str, str]:
+    """Question name → label, and "list.choice" → choice label, in the form the household was filled with (for
+    the list's detail pane and the panel's "still missing" line)."""
+    from fieldsurvey.services.forms import form_for_document
+
+    form = form_for_document(doc)
+    key = (form.form_id, form.version, lang)
+    if key not in _LABELS:
+        labels = {name: item.label(lang, form.default_language) or name for name, item in form.by_name.items()}
+        for list_name, choices in form.choices.items():
+            for c in choices:
+                labels[f"{list_name}.{c.name}"] = c.label(lang, form.default_language)
+        _LABELS[key] = labels
+    return _LABELS[key]
+
+
+_LABELS: dict[tuple, dict[str, str]] = {}
 
 
 def save_form(ws: Workspace, session, status: str, owner: str | None,
