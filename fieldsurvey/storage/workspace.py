@@ -610,7 +610,7 @@ class Workspace:
         if not diff and status == old_status and owner == old_owner:
             return None
         self._needs_reason(uuid, old_status, reason)
-        if status != old_status and head is not None and sealed_at is None and not diff:
+        if status != old_status and head is not None and sealed_at is None and head_device == device and not diff:
             rid = head  # a status change alone seals the open revision below
             self.db.execute("UPDATE revisions SET at = ?, user = ? WHERE id = ?", [at, user, rid])
         else:
