@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import IO, Iterable, Sequence
+from typing import IO, Any, Iterable, Sequence
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -22,7 +22,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from fieldsurvey.domain.income import IncomeRoute
-from fieldsurvey.domain.results import HouseholdClass, Status
+from fieldsurvey.domain.results import HouseholdClass, Message, Status
 from fieldsurvey.i18n import format_date, format_money, format_number
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.base import FONT, FONT_BOLD, GRID, PORTRAIT, ReportContext, register_fonts, set_metadata
@@ -76,8 +76,40 @@ def sheet_pages(member_count: int) -> int:
     return 1 + -(-extra // MORE_PAGE_MEMBERS)
 
 
-def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
-    tr = ctx.tr
+class Texts:
+    """The texts of one document's sheets, each made once: labels, headings, statuses and most reasons repeat from
+    household to household, and formatting them from the catalogue is most of what preparing a sheet costs."""
+
+    LIMIT = 200_000
+
+    def __init__(self, ctx: ReportContext):
+        self.ctx = ctx
+        self.memo: dict[tuple, str] = {}
+
+    def _get(self, key: tuple, make) -> str:
+        try:
+            return self.memo[key]
+        except KeyError:
+            if len(self.memo) > self.LIMIT:
+                self.memo.clear()
+            text = self.memo[key] = make()
+            return text
+        except TypeError:            # a value that cannot be a key (a list, a dict): made every time
+            return make()
+
+    def tr(self, key: str, **values: Any) -> str:
+        return self._get(("t", key, tuple(values.items())), lambda: self.ctx.tr(key, **values))
+
+    def message(self, msg: Message) -> str:
+        return self._get(("m", msg.key, tuple(msg.values.items())), lambda: msg.text(self.ctx.lang))
+
+    def label(self, kind: str, code: Any) -> str:
+        return self._get(("l", kind, code), lambda: label(kind, code, self.ctx.lang))
+
+
+def prepare(rec: HouseholdRecord, ctx: ReportContext, texts: Texts | None = None) -> SheetData:
+    texts = texts or Texts(ctx)
+    tr = texts.tr
     lang = ctx.lang
     hh = rec.household
     res = rec.result
@@ -86,9 +118,9 @@ def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
     for i, m in enumerate(hh.members, 1):
         by = birth_year(m)
         members.append((
-            str(i), m.name, label("relationship", m.get("relationship"), lang), label("sex", m.get("sex"), lang),
+            str(i), m.name, texts.label("relationship", m.get("relationship")), texts.label("sex", m.get("sex")),
             str(by) if by else "", str(m.get("ethnicity") or ""), str(m.get("id_number") or ""),
-            label("yesno", m.get("health_insurance"), lang), label("employment", m.get("employment"), lang),
+            texts.label("yesno", m.get("health_insurance")), texts.label("employment", m.get("employment")),
         ))
     inc = res.income
     area = tr(f"area.{res.area.value}") if res.area else tr("report.unknown")
@@ -111,7 +143,7 @@ def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
         indicators.append((str(ind.number), ind.name_vi if lang == "vi" else ind.name_en,
                            tr(f"status.{ind.status.value}") + (" *" if ind.provisional else ""),
                            ind.status is Status.DEPRIVED))
-        reasons.append(ind.reason.text(lang))
+        reasons.append(texts.message(ind.reason))
     notes = []
     if any(i.provisional for i in res.indicators):
         notes.append(tr("report.sheet.provisional_rules"))
@@ -147,7 +179,7 @@ def prepare(rec: HouseholdRecord, ctx: ReportContext) -> SheetData:
         b2_line=tr("report.sheet.b2", score=res.b2_score, deprived=res.deprivation_count, n=len(res.indicators)),
         class_label=res.household_class.label(lang),
         class_value=res.household_class,
-        summary=res.summary.text(lang),
+        summary=texts.message(res.summary),
         standard_line=tr("report.sheet.standard", title=res.standard_title_vi if lang == "vi"
                          else res.standard_title_en) + (" " + tr("report.provisional") if res.provisional else ""),
         notes=tuple(notes),
@@ -384,7 +416,9 @@ def write_sheets(records: Sequence[HouseholdRecord], ctx: ReportContext, out: IO
     Nothing is written to `out` until the last page is drawn, so closing the job leaves no half document."""
     register_fonts()
     total_pages = sum(sheet_pages(len(r.household.members)) for r in records)
-    return (yield from write_prepared((prepare(r, ctx) for r in records), len(records), total_pages, ctx, out, step))
+    texts = Texts(ctx)
+    return (yield from write_prepared((prepare(r, ctx, texts) for r in records), len(records), total_pages, ctx, out,
+                                      step))
 
 
 def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ctx: ReportContext,

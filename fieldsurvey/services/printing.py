@@ -39,7 +39,7 @@ def _opened(source: Source) -> Iterator[Workspace]:
     if isinstance(source, Workspace):
         yield source
         return
-    ws = Workspace.open(source)
+    ws = Workspace.open(source, read_only=True)   # printing changes nothing (and makes no backup on close)
     try:
         yield ws
     finally:

@@ -49,3 +49,31 @@ def test_bad_input_is_a_clear_message(commune, tmp_path):
     r = run("print", "sheets", str(tmp_path / "missing.fsdb"), "--out", str(out))
     assert r.exit_code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_print_summary_and_export_xlsx(commune, tmp_path):
+    import openpyxl
+
+    pdf, xlsx = tmp_path / "summary.pdf", tmp_path / "summary.xlsx"
+    r = run("print", "summary", str(commune.path), "--out", str(pdf), "--lang", "en", "--quiet")
+    assert r.exit_code == 0, r.output
+    texts = pdf_pages(pdf)
+    assert f"{len(texts)} pages" in r.output and "Table 1. Review results by village" in texts[0]
+    r = run("export-xlsx", str(commune.path), "--out", str(xlsx))
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(xlsx)
+    assert f"{len(wb.sheetnames)} sheets" in r.output and "Đang xuất Excel" in r.output   # progress, in Vietnamese
+    assert wb["1 Kết quả theo thôn"]["A5"].value == "Thôn Nà Đình"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []      # no temporary file left
+
+
+def test_a_cancelled_lists_job_leaves_nothing(commune, tmp_path):
+    from fieldsurvey.services.printing import print_lists
+
+    out = tmp_path / "lists.pdf"
+    job = print_lists(commune.path, out)
+    for p in job:
+        if p.message == "Đang in danh sách họp thôn":
+            break
+    job.close()
+    assert list(tmp_path.iterdir()) == []
