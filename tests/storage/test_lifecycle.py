@@ -169,3 +169,34 @@ def test_read_only_file_opens_read_only_and_refuses_every_edit(tmp_path, ws):
             assert again.household_state(doc["uuid"])["status"] == "draft"
     finally:
         path.chmod(0o644)
+
+
+def test_an_autosave_is_committed_when_it_returns(ws):
+    doc = make_doc()
+    ws.save_household(doc)
+    ws.save_answer(doc["uuid"], "floor_area", 77)
+    assert not ws.db.conn.in_transaction
+    other = sqlite3.connect(ws.path)  # another connection sees it at once
+    try:
+        text = other.execute("SELECT document FROM households WHERE uuid = ?", [doc["uuid"]]).fetchone()[0]
+        assert '"floor_area": 77' in text
+        assert other.execute("SELECT COUNT(*) FROM audit WHERE uuid = ? AND field = 'household.floor_area'",
+                             [doc["uuid"]]).fetchone()[0] == 1
+    finally:
+        other.close()
+
+
+def test_an_autosave_that_fails_half_way_leaves_nothing(ws, monkeypatch):
+    doc = make_doc()
+    ws.save_household(doc)
+    before = (ws.get_household(doc["uuid"]), len(ws.audit_log()), ws.revisions(doc["uuid"]))
+
+    def broken(rows):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(ws, "_audit", broken)  # the document and revision are written, then the audit fails
+    with pytest.raises(sqlite3.OperationalError):
+        ws.save_answer(doc["uuid"], "floor_area", 1)
+    monkeypatch.undo()
+    assert not ws.db.conn.in_transaction
+    assert (ws.get_household(doc["uuid"]), len(ws.audit_log()), ws.revisions(doc["uuid"])) == before
