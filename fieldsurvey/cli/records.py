@@ -29,13 +29,22 @@ def backup(file: Path, to: Path | None, lang: str) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("backup_file", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("backup_file", metavar="[BACKUP]", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def restore(file: Path, backup_file: Path, lang: str) -> None:
-    """Put BACKUP in place of workspace FILE. The backup is checked first; the replaced file is kept."""
+def restore(file: Path, backup_file: Path | None, lang: str) -> None:
+    """Put BACKUP in place of workspace FILE. The backup is checked first; the replaced file is kept. Without
+    BACKUP, lists the backups kept for FILE."""
     from fieldsurvey.i18n import t
+    from fieldsurvey.services.records import list_backups
     from fieldsurvey.services.records import restore as do_restore
 
+    if backup_file is None:
+        found = list_backups(file)
+        click.echo(t("storage.restore.list" if found else "storage.restore.none", lang, path=str(file)))
+        for p in found:
+            click.echo(f"    {p}")
+        raise SystemExit(1)
     try:
         kept = do_restore(file, backup_file)
     except FieldSurveyError as exc:

@@ -115,6 +115,10 @@ def test_backup_and_restore_commands(tmp_path: Path):
     assert out.exit_code == 0 and (tmp_path / "copy.fsdb").exists()
     out = run(main, ["backup", str(path), "--to", str(tmp_path / "copy.fsdb")])
     assert out.exit_code != 0 and "already exists" in out.output
+    out = run(main, ["restore", str(path), "--lang", "en"])  # without BACKUP: the backups kept
+    assert out.exit_code == 1 and str(made) in out.output and "name one" in out.output
+    out = run(main, ["restore", str(tmp_path / "none.fsdb"), "--lang", "en"])
+    assert out.exit_code == 1 and "No backups" in out.output
     out = run(main, ["restore", str(path), str(made), "--lang", "en"])
     assert out.exit_code == 0 and "restored from" in out.output and "replaced file is kept" in out.output
 
