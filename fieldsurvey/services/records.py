@@ -15,7 +15,7 @@ from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, queries
-from fieldsurvey.storage.workspace import MERGED, MOVED_AWAY, Workspace
+from fieldsurvey.storage.workspace import MERGED, MOVED_AWAY, Workspace, lock_path
 
 CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
 
@@ -111,6 +111,8 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
         src.close()
         if part.exists():
             part.unlink()
+        for leftover in (lock_path(part), part.with_name(part.name + "-journal")):
+            leftover.unlink(missing_ok=True)  # nobody else opens a half-made file; its journal is empty once closed
 
 
 def _carried(doc: dict[str, Any], old_uuid: str, year: int, old_year: int, cls: str | None, status: str
