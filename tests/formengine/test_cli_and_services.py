@@ -115,7 +115,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
         old_form = find_form("vn-review-2022", "2025.1")
         from fieldsurvey.formengine.session import fill
 
-        old = fill(old_form, answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+        old = fill(old_form, answers("vn-review-2022", True, old_form), today=TODAY, villages=VILLAGES)
         old_doc = old.to_document()
         old_doc["review"] = {"year": 2026, "kind": "annual"}
         ws.save_household(old_doc, status="complete")
@@ -146,15 +146,18 @@ def test_a_household_prints_with_the_labels_of_its_own_version():
     from fieldsurvey.formengine.session import fill
 
     new = fill(find_form("vn-review-2022", "2026.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
-    old = fill(find_form("vn-review-2022", "2025.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+    old_form = find_form("vn-review-2022", "2025.1")
+    old = fill(old_form, answers("vn-review-2022", True, old_form), today=TODAY, villages=VILLAGES)
     printed_new = services.printable_household(new.to_document(), "en")
     printed_old = services.printable_household(old.to_document(), "vi")
     assert printed_old["form"]["version"] == "2025.1" and printed_new["form"]["version"] == "2026.1"
     members = next(s for s in printed_new["sections"] if s["section"] == "members")["members"]
     spouse = {a["name"]: a for a in members[1]["answers"]}
     assert spouse["sex"] == {"name": "sex", "label": "Sex", "value": "Female"}
-    assert "onjob_training_certified" not in {a["name"] for m in next(
-        s for s in printed_old["sections"] if s["section"] == "members")["members"] for a in m["answers"]}
+    assert "ethnic_minority" not in {a["name"] for a in next(
+        s for s in printed_old["sections"] if s["section"] == "target_groups")["answers"]}
+    assert "ethnic_minority" in {a["name"] for a in next(
+        s for s in printed_new["sections"] if s["section"] == "target_groups")["answers"]}
     ident = {a["name"]: a["value"] for a in printed_old["sections"][0]["answers"]}
     assert ident["province_code"] == "Tỉnh Tuyên Quang" and ident["village"] == "Thôn Nà Khà"
     info = next(s for s in printed_old["sections"] if s["section"] == "information")["answers"]
@@ -167,7 +170,8 @@ def test_versions_lists_forms_and_households_on_an_older_version(tmp_path):
     path = tmp_path / "c.fsdb"
     ws = Workspace.create(path, INFO, VILLAGES)
     try:
-        old = fill(find_form("vn-review-2022", "2025.1"), answers("vn-review-2022"), today=TODAY, villages=VILLAGES)
+        old_form = find_form("vn-review-2022", "2025.1")
+        old = fill(old_form, answers("vn-review-2022", True, old_form), today=TODAY, villages=VILLAGES)
         doc = old.to_document()
         doc["review"] = {"year": 2026, "kind": "annual"}
         ws.save_household(doc, status="complete")
