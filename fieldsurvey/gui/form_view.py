@@ -356,6 +356,36 @@ class QuestionnaireView(QWidget):
                 f.widget.setFocus(Qt.ShortcutFocusReason)
                 return
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        """Tab or Enter on the last question of a section moves on to the next section (Shift+Tab on the first,
+        back), so the keyboard never leaves the questionnaire for the navigator or the panel."""
+        if self.session is not None:
+            row = self.current_section()
+            page = self.pages.widget(row)
+            widgets = [f.widget for f in self.fields[self.session.sections[row].id].values()
+                       if f.widget is not None and f.widget.isVisibleTo(page) and f.widget.isEnabled()]
+            focus = QApplication.focusWidget()
+            if widgets and focus is not None:
+                edge = widgets[-1] if next else widgets[0]
+                if edge is focus or edge.isAncestorOf(focus):
+                    last_box = isinstance(edge, MultiAnswer) and edge.boxes and focus is not (
+                        edge.boxes[-1] if next else edge.boxes[0])
+                    if not last_box:
+                        target = row + 1 if next else row - 1
+                        if 0 <= target < self.pages.count():
+                            self._go(target)
+                            if not next:
+                                self._focus_last(target)
+                            return True
+        return super().focusNextPrevChild(next)
+
+    def _focus_last(self, row: int) -> None:
+        page = self.pages.widget(row)
+        for f in reversed(list(self.fields[self.session.sections[row].id].values())):
+            if f.widget is not None and f.widget.isVisibleTo(page) and f.widget.isEnabled():
+                f.widget.setFocus(Qt.BacktabFocusReason)
+                return
+
     def current_section(self) -> int:
         return self.pages.currentIndex()
 

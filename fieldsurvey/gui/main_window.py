@@ -117,7 +117,8 @@ class MainWindow(QMainWindow):
             "household": [A("new_household", self.new_household, QKeySequence.New, True),
                           A("find", self.focus_search, QKeySequence.Find, True),
                           A("next_section", self.form_view.next_section, None, True),
-                          A("next_error", self.form_view.next_error, None, True)],
+                          A("next_error", self.form_view.next_error, None, True), None,
+                          A("older_forms", self.show_older_forms, None, True)],
             "view": [A("view_list", lambda: self.show_view("list"), "Ctrl+1", True),
                      A("view_form", lambda: self.show_view("form"), "Ctrl+2", True),
                      A("view_dashboard", lambda: self.show_view("dashboard"), "Ctrl+3", True), None,
@@ -310,6 +311,24 @@ class MainWindow(QMainWindow):
         self.form.open_household(uuid)
         self.stack.setCurrentIndex(VIEWS.index("form"))
         self._update_actions()
+
+    def show_older_forms(self) -> str:
+        """The households filled with an older version of their form (they open, validate and print with it)."""
+        from fieldsurvey.services.forms import households_on_older_versions
+
+        rows = households_on_older_versions(self.workspace.ws) if self.workspace.ws else []
+        if not rows:
+            text = tr("gui.older.none")
+        else:
+            lines = [tr("gui.older.row", name=r["head_name"] or tr("gui.list.no_name"), village=r["village"] or "—",
+                        version=r["form_version"], newest=r["newest"]) for r in rows[:40]]
+            if len(rows) > 40:
+                lines.append("…")
+            text = tr("gui.older.some", n=len(rows)) + "\n\n" + "\n".join(lines)
+        box = QMessageBox(QMessageBox.Information, tr("gui.action.older_forms"), text, QMessageBox.Ok, self)
+        box.setObjectName("olderForms")
+        box.open()
+        return text
 
     def focus_search(self) -> None:
         self.show_view("list")

@@ -68,8 +68,7 @@ def test_a_household_filled_with_the_keyboard_alone_is_classified_live_and_kept(
     answer("head_name", "Hoàng Văn Dũng")
     answer("address", "Nà Bó, số 12")
     answer("phone", None)
-    answer("livelihood_agriculture", "2")
-    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # next section: the roster
+    answer("livelihood_agriculture", "2")      # the section's last question: Enter goes on to the roster
     assert form.current_section() == 1
     press(QApplication.focusWidget(), Qt.Key_M, Qt.ControlModifier)     # add a member
     member("Hoàng Văn Dũng", "1", "1975", None, ADULT)                   # the first member is the head already
@@ -85,24 +84,21 @@ def test_a_household_filled_with_the_keyboard_alone_is_classified_live_and_kept(
     assert form.roster.item(1, form.roster_columns.index("relationship")).text() == "Vợ/chồng"
     assert badge.text() == "Chưa đủ thông tin"                         # income not given yet: no class
 
-    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # income
+    assert form.current_section() == 2          # Enter on the last member's last answer: on to the income
     answer("income_route", "1")
     answer("income_wages", "12000000")                                 # 250.000 đ a person a month
     answer("income_agriculture", "0")
     answer("income_business", "0")
     answer("income_other", "0")
     answer("production_costs", "0")
-    answer("social_allowances", "0")
-    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # housing
+    answer("social_allowances", "0")                                   # → housing
     answer("has_house", "1")
     answer("wall_material", "1")
     answer("column_material", "1")
     answer("roof_material", "2")
-    answer("floor_area", "60")
-    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # water and sanitation
+    answer("floor_area", "60")                                          # → water and sanitation
     answer("water_source", "1")
-    answer("latrine", "1")
-    press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # information
+    answer("latrine", "1")                                              # → information
     assert focused_name() == "info_devices"
     type_text(QApplication.focusWidget(), "5")                          # "none of these"
     press(QApplication.focusWidget(), Qt.Key_PageDown, Qt.ControlModifier)  # target groups
@@ -269,3 +265,31 @@ def test_a_warning_is_shown_and_accepted_with_the_keyboard(window, workspace_fil
     press(field.widget, Qt.Key_Return, Qt.ControlModifier)        # Ctrl+Enter: the answer is right
     assert "production_costs" not in [name for _sid, _m, name in s.warnings()]
     assert field.confirm.isHidden()
+
+
+def test_enter_on_the_last_question_of_a_section_goes_on_to_the_next(window, workspace_file, qtbot):
+    window.open_workspace(workspace_file)
+    window.activateWindow()
+    window.new_household()
+    form = window.form_view
+    form._go(4)                                               # water and sanitation: two questions
+    assert focused_name() == "water_source"
+    answer("water_source", "1")
+    answer("latrine", "1")                                    # the last one: Enter moves to the next section
+    assert form.current_section() == 5 and focused_name() == "info_devices"
+    press(QApplication.focusWidget(), Qt.Key_Backtab, Qt.ShiftModifier)
+    assert form.current_section() == 4 and focused_name() == "latrine"
+
+
+def test_households_on_an_older_form_version_are_listed_and_open_with_it(window, workspace_file):
+    with Workspace.open(workspace_file) as ws:
+        uuid, _ = next(ws.iter_documents())
+        doc = ws.get_household(uuid)
+        doc["form"] = {"id": "vn-review-2022", "version": "2025.1"}
+        ws.save_household(doc, status="draft", owner="enumerator-1")
+        head = doc["members"][0]["name"]
+    window.open_workspace(workspace_file)
+    text = window.actions_by_key["older_forms"].data() and window.show_older_forms()
+    assert text.startswith("1 hộ") and head in text and "2025.1" in text
+    window.open_household(uuid)
+    assert window.form.session.form.version == "2025.1"
