@@ -28,6 +28,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                          "annual", standard.id)
     names = village_names(unit.area.value, villages)
     ws = Workspace.create(path, info, names)
+    ws.backups = False  # generated data: nothing to back up
     try:
         gen = Generator(CommuneSpec(unit.province_code, unit.code, unit.name, unit.area.value, names), year, seed,
                         {"line": lines.poverty_line, "band": lines.average_band_max})
