@@ -53,7 +53,7 @@ def check(file: str) -> None:
         questions.append(q)
     echo_json({"form_id": f.form_id, "version": f.version, "title": f.title, "default_language": f.default_language,
                "languages": list(f.languages), "questions": questions,
-               "choice_lists": {k: len(v) for k, v in f.choices.items()}})
+               "choice_lists": {k: [c.name for c in v] for k, v in f.choices.items()}})
 
 
 @form.command(name="import")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ TOP_KEYS = ("interview_date",)
 MEMBERS = "members"
 
 OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warning"
+_LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 
 
 def is_empty(value: Any) -> bool:
@@ -635,8 +637,6 @@ class FormSession:
     def _interpolate(self, text: str, member: int | None) -> str:
         if "${" not in text:
             return text
-        import re
-
         ctx = self._ctx
 
         def sub(m: Any) -> str:
@@ -649,7 +649,7 @@ class FormSession:
                 st = self._states.get((name, member))
                 return to_string(st.value) if st and st.relevant else ""
             return to_string(ctx.ref(name))
-        return re.sub(r"\$\{([^}]*)\}", sub, text)
+        return _LABEL_REF.sub(sub, text)
 
     def section_states(self, section: Section, member: int | None = None) -> list[QuestionState]:
         idx = member if section.repeat else None
@@ -780,6 +780,9 @@ class FormSession:
                 doc[item.name] = value
             elif value is not None:
                 household[item.name] = value
+        if "commune_code" in form.by_name and not location.get("commune_code"):
+            for key in ("commune_name", "area"):  # they follow the commune; an unknown (old) code keeps them
+                location.pop(key, None)
         if location:
             doc["location"] = location
         members = []

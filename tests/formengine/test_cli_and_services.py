@@ -29,6 +29,7 @@ def test_check_prints_the_questions_with_their_paths():
     assert by_name["relationship"] == {"name": "relationship", "type": "select_one", "path": "members/relationship",
                                        "choices": "relationship", "repeat": "members"}
     assert by_name["floor_area"]["path"] == "housing/floor_area"
+    assert out["choice_lists"]["sex"] == ["male", "female"]
 
 
 def test_check_a_broken_form_prints_located_errors_and_fails(tmp_path):

@@ -336,3 +336,15 @@ def test_every_answer_the_standard_reads_is_asked(folder):
     asked_members = {i.name for i in form.questions() if i.repeat is not None and i.repeat.name == "members"}
     assert sources and (household | sources) - asked_household == set()
     assert members - asked_members == set()
+
+
+def test_location_follows_the_commune_and_an_old_code_keeps_its_recorded_name(official):
+    official.set_answer("commune_code", None)
+    loc = official.to_document()["location"]
+    assert "commune_code" not in loc and "commune_name" not in loc and "area" not in loc
+    doc = json.loads((ROOT / "docs/examples/household-rural-poor.json").read_text(encoding="utf-8"))
+    doc["location"].update(commune_code="99999", commune_name="Xã Cũ (đã sáp nhập)")  # not in today's list
+    session = FormSession(official.form, doc, today=TODAY, villages=["Thôn Nà Khà"])
+    assert session.state("commune_code").status == "error"  # flagged for the enumerator…
+    loc = session.to_document()["location"]
+    assert loc["commune_name"] == "Xã Cũ (đã sáp nhập)" and loc["area"] == "rural"  # …but nothing is lost
