@@ -46,7 +46,7 @@ ALL_STATUSES = STATUSES + (MOVED_AWAY, MERGED)
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"complete", MOVED_AWAY}),
     "complete": frozenset({"draft", "submitted", MOVED_AWAY}),
-    "submitted": frozenset({"approved", "returned"}),
+    "submitted": frozenset({"approved", "returned", MOVED_AWAY}),
     "returned": frozenset({"draft", "complete", "submitted", MOVED_AWAY}),
     "approved": frozenset({"returned", MOVED_AWAY}),
     MOVED_AWAY: frozenset({"draft"}),
