@@ -93,6 +93,9 @@ def test_a_certificate_per_poor_and_near_poor_household(commune, certificates_pd
         head = re.search(r"Hộ gia đình ông/bà: (.+?) Dân tộc", flat(text)).group(1)
         found[head] = (int(m.group(1)), flat(text))
     assert set(found) == {h.head for h in certified}
+    for number, text in enumerate(texts, 1):
+        assert f"Trang {number}/{len(texts)}" in text
+        assert "Xã Lâm Bình, Tuyên Quang · Rà soát định kỳ năm 2026 · In lúc 08:30 ngày 20/11/2026" in text
     assert sorted(n for n, _ in found.values()) == list(range(41, 41 + len(certified)))
     for h in certified:
         text = found[h.head][1]
