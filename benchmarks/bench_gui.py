@@ -139,6 +139,10 @@ def big_list(path: Path, settings: Path) -> None:
         window.open_workspace(path)
         window.grab()                     # painted: the count, the first page, the detail of the first row
 
+    start = time.perf_counter()
+    open_list()
+    report("open a list of 100,000 households, first time (painted)", (time.perf_counter() - start) * 1000, "ms",
+           500)
     seconds = best_of(open_list)
     model = window.model
     report(f"open a list of {model.rowCount():,} households (painted)", seconds * 1000, "ms", 500)

@@ -110,7 +110,7 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if not db_path.exists():
             run_to_end(create_demo(db_path))
     if db_path is not None:
-        if not window.open_workspace(Path(db_path)) and screenshot:
+        if not window.open_workspace(Path(db_path), wait=bool(screenshot)) and screenshot:
             return 1
     if view and not screenshot:
         window.show_view(view if view != "panel" else "form")

@@ -24,6 +24,7 @@ from fieldsurvey.services import gui_support
 
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
+CHECK_OFF_THREAD_BYTES = 30_000_000  # a workspace this big is checked on a worker thread when opened from the UI
 VIEWS = ("start", "list", "form", "dashboard")
 
 
@@ -78,7 +79,8 @@ class MainWindow(QMainWindow):
         self.start.new_button.clicked.connect(self.new_workspace)
         self.start.open_button.clicked.connect(self.open_workspace_dialog)
         self.start.demo_button.clicked.connect(self.open_demo)
-        self.start.recent.itemActivated.connect(lambda item: self.open_workspace(Path(item.data(Qt.UserRole))))
+        self.start.recent.itemActivated.connect(lambda item: self.open_workspace(Path(item.data(Qt.UserRole)),
+                                                                                 wait=False))
         self.list_view.open_requested.connect(self.open_household)
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)
@@ -220,7 +222,7 @@ class MainWindow(QMainWindow):
         name, _ = QFileDialog.getOpenFileName(self, tr("gui.action.open_workspace"), str(self._default_dir()),
                                               "FieldSurvey (*.fsdb);;* (*)")
         if name:
-            self.open_workspace(Path(name))
+            self.open_workspace(Path(name), wait=False)
 
     def open_demo(self) -> None:
         from fieldsurvey.services.workspaces import create_demo, demo_path
@@ -231,10 +233,20 @@ class MainWindow(QMainWindow):
             return
         run_job(create_demo(path), tr("gui.job.demo"), self, on_done=lambda _r: self.open_workspace(path))
 
-    def open_workspace(self, path: Path) -> bool:
+    def open_workspace(self, path: Path, wait: bool = True) -> bool:
+        """Open a workspace. A big file's integrity check (storage runs it once per file and process) runs on a
+        worker thread first with a progress dialog, unless `wait` (the screenshot mode, scripts): the window
+        stays alive meanwhile and the list shows when it is done. Returns False when the file was refused."""
         self.form.flush()
+        path = Path(path)
+        if not wait and path.is_file() and path.stat().st_size > CHECK_OFF_THREAD_BYTES:
+            def done(_result) -> None:
+                self.open_workspace(path)
+
+            self._check_job = run_job(gui_support.check_job(path), tr("gui.job.check"), self, on_done=done)
+            return True
         try:
-            self.workspace.open(Path(path))
+            self.workspace.open(path)
         except FieldSurveyError as exc:
             report_error(exc, self)
             return False

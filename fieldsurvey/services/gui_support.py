@@ -96,6 +96,18 @@ def export_job(path: Path, out: Path, full: bool = False):
     return result
 
 
+def check_job(path: Path):
+    """Open and close a workspace once, so storage's integrity check (once per file and process) runs here — on a
+    worker thread — and the app's own opening afterwards is instant. Raises the WorkspaceError that says why a
+    file is refused."""
+    from fieldsurvey.progress import Progress
+
+    yield Progress(0, 1, "check")
+    Workspace.open(Path(path)).close()
+    yield Progress(1, 1, "check")
+    return Path(path)
+
+
 def workspace_title(ws: Workspace) -> str:
     info = ws.info
     return f"{info.commune_name}, {info.province_name} — {info.review_year}"

@@ -126,3 +126,27 @@ def _small_demo(create):
     def small(path, households=800, *args, **kwargs):
         return create(path, 30, *args, **kwargs)
     return small
+
+
+def test_a_big_workspace_is_checked_off_the_main_thread(window, workspace_file, qtbot, monkeypatch):
+    from fieldsurvey.gui import main_window
+
+    monkeypatch.setattr(main_window, "CHECK_OFF_THREAD_BYTES", 0)
+    assert window.open_workspace(workspace_file, wait=False)
+    assert window.current_view() == "start"            # the window stays alive while the file is checked
+    with qtbot.waitSignal(window._check_job.done, timeout=20000):
+        pass
+    assert window.current_view() == "list" and window.model.rowCount() == 60
+
+
+def test_a_refused_big_file_says_why(window, tmp_path, qtbot, monkeypatch):
+    from fieldsurvey.gui import crash, main_window
+
+    monkeypatch.setattr(main_window, "CHECK_OFF_THREAD_BYTES", 0)
+    bad = tmp_path / "other.fsdb"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    window.open_workspace(bad, wait=False)
+    with qtbot.waitSignal(window._check_job.failed, timeout=20000):
+        pass
+    assert str(bad) in crash.open_dialogs[-1].message.text()
+    assert window.current_view() == "start"
