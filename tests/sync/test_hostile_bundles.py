@@ -194,3 +194,21 @@ def test_oversized_file_links_and_folders_are_refused_before_reading(site, tmp_p
     assert r2.status == "refused" and "symbolic link" in r2.message
     assert r3.status == "refused" and "not a regular file" in r3.message
     assert dump(site["ws"]) == before
+
+
+def test_a_replayed_bundle_and_a_reused_sequence_number_change_nothing(site, tmp_path):
+    first = tmp_path / "first.fsbundle"
+    first.write_bytes(good(site, sequence=7))
+    with Workspace.open(site["ws"]) as ws:
+        assert svc.import_one(ws, site["sup"], first).status == "imported"
+    before = dump(site["ws"])
+    again = tmp_path / "again.fsbundle"
+    again.write_bytes(first.read_bytes())
+    other = tmp_path / "other.fsbundle"
+    other.write_bytes(good(site, sequence=7))   # a different bundle claiming the same number
+    with Workspace.open(site["ws"]) as ws:
+        r1 = svc.import_one(ws, site["sup"], again)
+        r2 = svc.import_one(ws, site["sup"], other)
+    assert r1.status == "already" and "nothing changed" in r1.message
+    assert r2.status == "refused" and "numbered 7" in r2.message and "other.fsbundle" in r2.message
+    assert dump(site["ws"]) == before
