@@ -4,8 +4,8 @@ rewrites every member of household `seq - 1` (an update touching many fields at 
 
     python autosave_child.py WORKSPACE FIRST_SEQ [DIE_AFTER]
 
-With DIE_AFTER the child kills itself (SIGKILL) after that many SQLite progress-handler calls (one per 50 virtual
-machine steps), so the kill lands inside a statement or a transaction rather than between them.
+With DIE_AFTER the child kills itself (SIGKILL) after that many SQLite progress-handler calls inside a transaction
+(one per 50 virtual machine steps), so the kill lands inside a statement of a transaction, not between them.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def main() -> None:
     if len(sys.argv) > 3:
         budget = [int(sys.argv[3])]
 
-        def tick() -> int:
-            budget[0] -= 1
+        def tick() -> int:  # counts only inside a transaction, so the kill lands in one
+            if ws.db.conn.in_transaction:
+                budget[0] -= 1
             if budget[0] <= 0:
                 os.kill(os.getpid(), signal.SIGKILL)
             return 0

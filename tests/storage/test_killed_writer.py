@@ -73,7 +73,7 @@ def test_killed_autosave_keeps_exactly_what_committed(tmp_path: Path):
     for run in range(RUNS):
         # even runs: the parent kills the child after a random number of commits; odd runs: the child kills
         # itself after a random number of SQLite steps (inside a statement or a transaction)
-        extra = [] if run % 2 == 0 else [str(rng.randint(1, 400))]
+        extra = [] if run % 2 == 0 else [str(rng.randint(1, 250))]
         proc = subprocess.Popen([sys.executable, child.__file__, str(path), str(seq), *extra],
                                 stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         assert proc.stdout.readline().strip() == "ready"
