@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Sequence
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -19,6 +19,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
@@ -191,6 +192,28 @@ class Renderer:
         doc.addPageTemplates([PageTemplate("page", [frame], onPage=on_page or self.header)])
         doc.build(story, canvasmaker=numbered_canvas(self.ctx))
         return doc.page
+
+
+def column_widths(header: Sequence[str], weights: Sequence[float], total: float) -> list[float]:
+    """Widths in proportion to `weights` that fill `total`, but never narrower than the longest word of the column's
+    head (a head is wrapped between words, never inside one: "Household / s")."""
+    least = [max((stringWidth(w, FONT_BOLD, 7.5) for w in str(h).split()), default=0) + 14 for h in header]  # + padding
+    widths = [total * w / sum(weights) for w in weights]
+    for _ in range(3):
+        short = [i for i, w in enumerate(widths) if w < least[i]]
+        if not short:
+            break
+        need = sum(least[i] - widths[i] for i in short)
+        free = [i for i in range(len(widths)) if i not in short]
+        room = sum(widths[i] - least[i] for i in free if widths[i] > least[i])
+        if room <= 0:
+            break
+        for i in short:
+            widths[i] = least[i]
+        for i in free:
+            if widths[i] > least[i]:
+                widths[i] -= need * (widths[i] - least[i]) / room
+    return widths
 
 
 def escape(text: str) -> str:

@@ -73,7 +73,7 @@ class CertificateRenderer(Renderer):
                          Paragraph(year if male else "", s["cell_center"]),
                          Paragraph(year if female else "", s["cell_center"]),
                          Paragraph(escape(str(m.get("notes") or "")), s["cell"])])
-        members = Table(data, colWidths=(24, 150, 62, 90, 46, 46, 97), repeatRows=2)
+        members = Table(data, colWidths=(28, 146, 62, 90, 46, 46, 97), repeatRows=2)
         members.setStyle(TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 1), SHADE),
             ("SPAN", (4, 0), (5, 0)), ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1)), ("SPAN", (2, 0), (2, 1)),

@@ -17,7 +17,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 from fieldsurvey.domain.income import IncomeRoute
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.i18n import format_money, format_number
-from fieldsurvey.reports.base import FONT, GRID, SHADE, Renderer, ReportContext, escape
+from fieldsurvey.reports.base import FONT, GRID, SHADE, Renderer, ReportContext, column_widths, escape
 from fieldsurvey.reports.records import HouseholdRecord
 
 CATEGORIES = ("poor", "near_poor", "escaped", "new")
@@ -64,7 +64,7 @@ def deprived_numbers(rec: HouseholdRecord) -> str:
 
 class ListsRenderer(Renderer):
     title_key = "report.lists.doc_title"
-    widths = (24, 122, 42, 50, 84, 80, 58, 55)
+    widths = (28, 118, 42, 50, 84, 80, 58, 55)
 
     def minutes(self, village: str, records: Sequence[HouseholdRecord], lists: dict[str, list]) -> list:
         ctx = self.ctx
@@ -135,7 +135,8 @@ class ListsRenderer(Renderer):
                          Paragraph(escape(last), s["cell"]), Paragraph(escape(note), s["cell"])])
         if not rows:
             data.append([Paragraph(escape(self.tr("report.lists.none")), s["cell"])] + [""] * 7)
-        table = Table(data, colWidths=self.widths, repeatRows=1)
+        table = Table(data, colWidths=column_widths([h.text for h in head], self.widths, sum(self.widths)),
+                      repeatRows=1)
         style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 2),
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]

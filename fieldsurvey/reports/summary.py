@@ -16,7 +16,8 @@ from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from fieldsurvey.i18n import format_number
-from fieldsurvey.reports.base import FONT, FONT_BOLD, GRID, LANDSCAPE, MARGIN, SHADE, Renderer, ReportContext, escape
+from fieldsurvey.reports.base import (FONT, FONT_BOLD, GRID, LANDSCAPE, MARGIN, SHADE, Renderer, ReportContext,
+                                      column_widths, escape)
 from fieldsurvey.reports.figures import NEAR, POOR, CommuneFigures
 from fieldsurvey.reports.records import HouseholdRecord
 from fieldsurvey.reports.tables import (TableData, af_headline, af_table, deprivation_table, group_tables,
@@ -49,9 +50,8 @@ class SummaryRenderer(Renderer):
         for r, row in enumerate(data.rows):
             rows.append([self.cell(v, c in data.percent_cols or r == pct_row, r in data.bold_rows)
                          for c, v in enumerate(row)])
-        weights = data.widths or (1,) * len(data.header)
-        scale = width / sum(weights)
-        t = Table(rows, colWidths=[w * scale for w in weights], repeatRows=1)
+        t = Table(rows, colWidths=column_widths(data.header, data.widths or (1,) * len(data.header), width),
+                  repeatRows=1)
         style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
@@ -140,7 +140,7 @@ class SummaryRenderer(Renderer):
                          Paragraph(escape(row[6]), s["cell_center"]), Paragraph(str(row[7]), s["cell_center"])])
         if not rows:
             data.append([Paragraph(escape(self.tr("report.lists.none")), s["cell"])] + [""] * 7)
-        t = Table(data, colWidths=(24, 62, 110, 48, 38, 357, 80, 38), repeatRows=1)
+        t = Table(data, colWidths=(28, 62, 110, 48, 42, 349, 80, 38), repeatRows=1)
         style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]

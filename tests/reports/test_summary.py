@@ -206,3 +206,18 @@ def test_summary_pdf_tables_agree_with_the_workbook(commune, summary_pdf, workbo
             assert name in joined
     moved = next(h for h in commune.households if h.moved_away)
     assert moved.head not in joined
+
+
+def test_column_heads_wrap_between_words_never_inside_one(commune, tmp_path):
+    """English heads are longer than the Vietnamese: they wrap at spaces, and each word stays whole."""
+    from fieldsurvey.services.printing import print_lists
+
+    out = tmp_path / "en.pdf"
+    run_to_end(print_summary(commune.path, out, lang="en", printed_at=PRINTED_AT))
+    first = flat(pdf_pages(out)[0])
+    for head in ("Village Households Reviewed Poor Near-poor", "Low-income workers", "Poverty rate (%)",
+                 "Near-poverty rate (%)", "Multidimensional rate (%)"):
+        assert head in first, head
+    lists = tmp_path / "lists.pdf"
+    run_to_end(print_lists(commune.path, lists, village=VILLAGES[0], lang="en", printed_at=PRINTED_AT))
+    assert "No. Head of household Members Ethnicity" in flat(pdf_pages(lists)[1])
