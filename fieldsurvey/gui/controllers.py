@@ -116,8 +116,14 @@ class FormController(QObject):
         return (f"<b style='font-size:13pt'>{escape(head or tr('gui.form.new_household'))}</b> · "
                 f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · {saved}")
 
+    @property
+    def read_only(self) -> bool:
+        ws = self.workspace.ws
+        return ws is not None and ws.read_only
+
     def _show(self) -> None:
         self.view.load(self.session, self._title())
+        self.view.set_read_only(self.workspace.ws.read_only_reason if self.read_only else None)
         self.reclassify()
 
     def reclassify(self):
@@ -175,25 +181,35 @@ class FormController(QObject):
 
     def confirm_warning(self, name: str, member) -> None:
         """The enumerator accepts a warning: the answer is true as it stands (kept in the document)."""
+        if self.read_only:
+            return
         self.session.confirm(name, member)
         self._changed()
 
     def answer(self, name: str, value, member) -> None:
+        if self.read_only:
+            return
         self.session.set_answer(name, value, member)
         self._changed()
 
     def add_member(self) -> None:
+        if self.read_only:
+            return
         index = self.session.add_member()
         self.view.member = index
         self._changed(save_now=True)
         self.view.focus_member_form()
 
     def remove_member(self, index: int) -> None:
+        if self.read_only:
+            return
         self.session.remove_member(index)
         self.view.member = min(index, len(self.session.members()) - 1)
         self._changed(save_now=True)
 
     def move_member(self, index: int, to: int) -> None:
+        if self.read_only:
+            return
         self.session.move_member(index, to)
         self.view.member = to
         self._changed(save_now=True)

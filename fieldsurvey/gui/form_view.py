@@ -67,6 +67,12 @@ class QuestionnaireView(QWidget):
         self.title = QLabel(objectName="formTitle")
         self.title.setTextFormat(Qt.RichText)
         outer.addWidget(self.title)
+        self.read_only_note = QLabel(objectName="readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setStyleSheet("background:#fff3cd; color:#664d03; padding:4px; border:1px solid #664d03")
+        self.read_only_note.hide()
+        outer.addWidget(self.read_only_note)
+        self.read_only: str | None = None
         split = QSplitter(Qt.Horizontal, objectName="formSplitter")
         self.splitter = split
         self.navigator = QListWidget(objectName="sectionNavigator")
@@ -232,6 +238,17 @@ class QuestionnaireView(QWidget):
         self._retranslate_fixed()
         self.refresh()
 
+    def set_read_only(self, reason: str | None) -> None:
+        """A workspace opened read-only (another window has it, no write permission): answers are shown, not
+        editable, and the note says why."""
+        self.read_only = reason
+        self.read_only_note.setVisible(bool(reason))
+        self.read_only_note.setText(tr("gui.form.read_only", reason=reason or ""))
+        for b in (getattr(self, n, None) for n in ("add_button", "remove_button", "up_button", "down_button")):
+            if b is not None:
+                b.setEnabled(not reason)
+        self.refresh()
+
     # --- showing the session -----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -282,7 +299,7 @@ class QuestionnaireView(QWidget):
                 else:
                     f.widget.set_choices(list(options), tr("gui.form.none_of_these"))
         f.widget.set_value(state.value)
-        f.widget.setEnabled(not state.read_only)
+        f.widget.setEnabled(not state.read_only and not self.read_only)
         shown = visible and bool(state.message)
         f.message.setVisible(shown)
         f.message.setText(state.message)

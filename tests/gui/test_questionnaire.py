@@ -293,3 +293,21 @@ def test_households_on_an_older_form_version_are_listed_and_open_with_it(window,
     assert text.startswith("1 hộ") and head in text and "2025.1" in text
     window.open_household(uuid)
     assert window.form.session.form.version == "2025.1"
+
+
+def test_a_read_only_workspace_shows_households_without_letting_them_change(window, workspace_file):
+    from fieldsurvey.gui import crash
+
+    dialogs = len(crash.open_dialogs)
+    workspace_file.chmod(0o444)
+    window.open_workspace(workspace_file)
+    uuid = window.model.row(0).uuid
+    window.open_household(uuid)
+    form = window.form_view
+    assert not form.read_only_note.isHidden() and "Chỉ xem" in form.read_only_note.text()
+    assert not form.fields["identification"]["village"].widget.isEnabled()
+    before = window.form.session.value("phone")
+    window.form.answer("phone", "0912345678", None)      # a stray signal changes nothing
+    assert window.form.session.value("phone") == before and not window.form.pending
+    window.show_view("list")                              # leaving saves nothing and shows no error
+    assert len(crash.open_dialogs) == dialogs
