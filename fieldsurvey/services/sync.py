@@ -157,57 +157,63 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
         if me.role == "supervisor" and recipient is not None and recipient.role != "enumerator":
             raise BundleError("a return bundle goes to an enumerator's key", str(to))
         to_device = recipient.device if me.role == "supervisor" and recipient else ""
+        # 1. Seal, take the next sequence number and record it as used — committed before the file exists, so a
+        #    crash later leaves at worst a gap in the numbers (reported by the importer), never a number used twice.
         with ws.db.atomic():
             store.seal_open_revisions(ws, me.device, me.user)
             sequence = store.next_export_sequence(ws.db)
             bundle_id = str(uuidlib.uuid4())
-            entries: dict[str, bytes] = {}
-            forms: dict[str, set[str]] = {}
-            sent: list[tuple[str, str, str]] = []
-            actions: list[dict[str, Any]] = []
-            if me.role == "enumerator":
-                owner, kind = me.user, "hand-in"
-            else:
-                owner, kind = recipient.user, "return"
-                actions = store.unsent_reviews(ws.db, owner)
-            already = {} if full else store.sent_revisions(ws.db, to_device)
-            for rec in store.export_records(ws.db, owner, already):
-                doc = rec["document"]
-                form = doc.get("form") or {}
-                forms.setdefault(str(form.get("id", "")), set()).add(str(form.get("version", "")))
-                entries[f"households/{rec['uuid']}.json"] = canonical(rec)
-                sent.append((rec["uuid"], to_device, rec["revision"]))
-            if actions:
-                entries["review.json"] = canonical({"actions": [
-                    {"uuid": a["uuid"], "action": a["action"], "comment": a["comment"], "by": a["by_user"],
-                     "at": a["at"], "owner": a["owner"]} for a in actions]})
-            n_households = len(entries) - (1 if actions else 0)
-            manifest = Manifest(FORMAT_VERSION, kind, bundle_id, at.isoformat(timespec="seconds"), me.device,
-                                me.user, me.role, info.commune_code, info.review_year, info.review_kind,
-                                {k: sorted(v) for k, v in sorted(forms.items())}, sequence, full,
-                                recipient.device if recipient else None,
-                                {"households": n_households, "actions": len(actions)},
-                                {name: sha256(data) for name, data in sorted(entries.items())})
-            entries["manifest.json"] = canonical(manifest.to_dict())
-            data = pack(entries, me, recipient)
-            out = Path(out)
-            if out.is_dir():
-                stamp = at.strftime("%Y%m%d-%H%M")
-                who = _slug(me.user)
-                what = f"{kind}-{'full' if full else 'changes'}"
-                out = out / f"{info.commune_code}_{who}_{what}_{sequence:04d}_{stamp}{SUFFIX}"
-            store.record_export(ws.db, {"sequence": sequence, "bundle_id": bundle_id, "kind": kind,
+            store.record_export(ws.db, {"sequence": sequence, "bundle_id": bundle_id, "kind": "pending",
                                         "to_device": recipient.device if recipient else None, "full": int(full),
-                                        "households": n_households, "created_at": manifest.created_at,
-                                        "file_name": out.name}, sent)
+                                        "households": 0, "created_at": at.isoformat(timespec="seconds"),
+                                        "file_name": None}, [])
+        # 2. Build the bundle from what is stored now.
+        entries: dict[str, bytes] = {}
+        forms: dict[str, set[str]] = {}
+        sent: list[tuple[str, str, str]] = []
+        actions: list[dict[str, Any]] = []
+        if me.role == "enumerator":
+            owner, kind = me.user, "hand-in"
+        else:
+            owner, kind = recipient.user, "return"
+            actions = store.unsent_reviews(ws.db, owner)
+        already = {} if full else store.sent_revisions(ws.db, to_device)
+        for rec in store.export_records(ws.db, owner, already):
+            doc = rec["document"]
+            form = doc.get("form") or {}
+            forms.setdefault(str(form.get("id", "")), set()).add(str(form.get("version", "")))
+            entries[f"households/{rec['uuid']}.json"] = canonical(rec)
+            sent.append((rec["uuid"], to_device, rec["revision"]))
+        if actions:
+            entries["review.json"] = canonical({"actions": [
+                {"uuid": a["uuid"], "action": a["action"], "comment": a["comment"], "by": a["by_user"],
+                 "at": a["at"], "owner": a["owner"]} for a in actions]})
+        n_households = len(entries) - (1 if actions else 0)
+        manifest = Manifest(FORMAT_VERSION, kind, bundle_id, at.isoformat(timespec="seconds"), me.device,
+                            me.user, me.role, info.commune_code, info.review_year, info.review_kind,
+                            {k: sorted(v) for k, v in sorted(forms.items())}, sequence, full,
+                            recipient.device if recipient else None,
+                            {"households": n_households, "actions": len(actions)},
+                            {name: sha256(data) for name, data in sorted(entries.items())})
+        entries["manifest.json"] = canonical(manifest.to_dict())
+        data = pack(entries, me, recipient)
+        out = Path(out)
+        if out.is_dir():
+            stamp = at.strftime("%Y%m%d-%H%M")
+            what = f"{kind}-{'full' if full else 'changes'}"
+            out = out / f"{info.commune_code}_{_slug(me.user)}_{what}_{sequence:04d}_{stamp}{SUFFIX}"
+        # 3. The file, via a temporary name.
+        write_atomically(out, data)
+        # 4. Only now is what it carries marked as sent: a crash before this line sends it again next time (the
+        #    importer finds it unchanged), it is never lost.
+        with ws.db.atomic():
+            store.finish_export(ws.db, sequence, kind, n_households, out.name, sent)
             store.mark_reviews_sent(ws.db, [a["id"] for a in actions], bundle_id)
             if kind == "hand-in":
                 for uuid, _, _ in sent:  # a returned household handed in again is off the to-do list
                     store.mark_todo_done(ws.db, uuid, manifest.created_at)
             store.append_audit(ws, [(r[0], "export", {"bundle": bundle_id, "sequence": sequence})
                                     for r in sent], me.device, me.user)
-            # The file is written last, inside the transaction: if writing fails, nothing is recorded as sent.
-            write_atomically(out, data)
     return ExportResult(out, bundle_id, sequence, n_households, len(actions), recipient is not None, full)
 
 

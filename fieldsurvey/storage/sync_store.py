@@ -119,6 +119,14 @@ def record_export(db: sqlite_utils.Database, row: dict[str, Any], sent: Iterable
     db.conn.executemany("INSERT OR REPLACE INTO sync_sent (uuid, to_device, revision) VALUES (?, ?, ?)", list(sent))
 
 
+def finish_export(db: sqlite_utils.Database, sequence: int, kind: str, households: int, file_name: str,
+                  sent: Iterable[tuple[str, str, str]]) -> None:
+    """The bundle numbered `sequence` is written: record what it carries as sent."""
+    db.execute("UPDATE sync_exports SET kind = ?, households = ?, file_name = ? WHERE sequence = ?",
+               [kind, households, file_name, sequence])
+    db.conn.executemany("INSERT OR REPLACE INTO sync_sent (uuid, to_device, revision) VALUES (?, ?, ?)", list(sent))
+
+
 def sent_revisions(db: sqlite_utils.Database, to_device: str) -> dict[str, str]:
     return dict(db.execute("SELECT uuid, revision FROM sync_sent WHERE to_device = ?", [to_device]).fetchall())
 

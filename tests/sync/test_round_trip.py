@@ -169,3 +169,26 @@ def test_a_review_decision_crossing_an_edit_is_merged_not_a_conflict(site):
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=71))
     r = site.send(site.lan, site.sup)
     assert r.conflicts == [a1] and not r.merged
+
+
+def test_an_export_that_dies_after_writing_never_reuses_its_number_nor_loses_work(site, monkeypatch):
+    from fieldsurvey.storage import sync_store
+
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+
+    def die(*args, **kw):
+        raise OSError("stick pulled")
+
+    monkeypatch.setattr(sync_store, "finish_export", die)
+    try:
+        svc.export_bundle(site.lan, site.stick)
+    except OSError:
+        pass
+    monkeypatch.undo()
+    (first,) = site.stick.glob("*.fsbundle")   # written, but not recorded as sent
+    second = svc.export_bundle(site.lan, site.stick)
+    assert second.sequence == 2 and second.households == 1   # the same household again, under a new number
+    (r1,) = run_to_end(svc.import_bundles(site.sup, [second.path]))
+    (r2,) = run_to_end(svc.import_bundles(site.sup, [first]))
+    assert r1.new == [a1] and r1.missing_sequences == [1]
+    assert r2.status == "imported" and r2.unchanged == [a1] and r2.missing_sequences == []
