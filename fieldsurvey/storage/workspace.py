@@ -329,15 +329,25 @@ class Workspace:
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         ws = cls(db, path)
         ws._locked = take_writer_lock(path)
-        ws.journal_mode, ws.synchronous = _set_journal(db)
-        apply_migrations(db)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        with db.atomic():
-            for key, value in info.__dict__.items():
-                db["meta"].insert({"key": key, "value": str(value)}, pk="key", replace=True)
-            db["meta"].insert({"key": "created_at", "value": now_iso()}, pk="key", replace=True)
-            for i, name in enumerate(villages):
-                ws.add_village(name, sort=i)
+        try:
+            ws.journal_mode, ws.synchronous = _set_journal(db)
+            apply_migrations(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            with db.atomic():
+                for key, value in info.__dict__.items():
+                    db["meta"].insert({"key": key, "value": str(value)}, pk="key", replace=True)
+                db["meta"].insert({"key": "created_at", "value": now_iso()}, pk="key", replace=True)
+                for i, name in enumerate(villages):
+                    ws.add_village(name, sort=i)
+        except BaseException as exc:  # no half-made workspace is left behind
+            ws.backups = False
+            ws.close()
+            for leftover in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
+                             path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            if isinstance(exc, sqlite3.Error):
+                raise WorkspaceError(f"cannot create the workspace: {exc}", str(path)) from None
+            raise
         return ws
 
     @classmethod

@@ -168,3 +168,17 @@ def test_one_writer_another_process_gets_it_read_only(ws, tmp_path: Path):
     with Workspace.open(path) as again:
         again.backups = False
         assert again.get_household(doc["uuid"])["household"]["floor_area"] == 7
+
+
+def test_a_workspace_that_cannot_be_made_leaves_no_file(tmp_path: Path, monkeypatch):
+    from fieldsurvey.storage import workspace as wsmod
+
+    def broken(db):
+        raise sqlite3.OperationalError("disk full")
+
+    monkeypatch.setattr(wsmod, "apply_migrations", broken)
+    with pytest.raises(WorkspaceError, match="cannot create the workspace: disk full"):
+        Workspace.create(tmp_path / "w.fsdb", INFO)
+    assert not (tmp_path / "w.fsdb").exists()
+    monkeypatch.undo()
+    Workspace.create(tmp_path / "w.fsdb", INFO).close()  # and the name can be used (the lock was let go)
