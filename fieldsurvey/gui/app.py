@@ -14,8 +14,6 @@ from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.paths import resource
 
-VIEW_CHOICES = ("list", "form", "panel", "dashboard")
-
 
 def load_fonts(app: QApplication, size: int = 10) -> str | None:
     """Use the bundled DejaVu Sans so Vietnamese renders on a machine with no fonts of its own."""

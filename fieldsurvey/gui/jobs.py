@@ -4,7 +4,6 @@ in the job is logged and shown by the crash dialog's reporter, never swallowed."
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any, Callable
 
@@ -13,8 +12,6 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from fieldsurvey.progress import Job
 from fieldsurvey.gui.texts import number, tr
-
-log = logging.getLogger("fieldsurvey.gui.jobs")
 
 
 class _Signals(QObject):

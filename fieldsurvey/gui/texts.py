@@ -44,9 +44,3 @@ def day(value) -> str:
 
 def percent(share: float) -> str:
     return format_number(share * 100, language.code, 1) + " %"
-
-
-def has_text(key: str) -> bool:
-    from fieldsurvey.i18n import has
-
-    return has(key, language.code) or has(key)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 
-import pytest
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from fieldsurvey.errors import WorkspaceError

@@ -10,7 +10,6 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.gui.app import make_window
-from fieldsurvey.storage.workspace import Workspace
 
 
 def test_without_a_workspace_the_start_page_offers_new_open_demo(window):
