@@ -20,7 +20,8 @@ VILLAGES = ["Thôn Nà Đình", "Bản Khuổi Củng", "Thôn Phiêng Luông"]
 PRINTED_AT = datetime(2026, 11, 20, 8, 30)
 
 # answers giving each class (rural line 1.5 million đ/person/month)
-POOR = dict(per_person=1_000_000, water_source="unprotected", latrine="none", floor_area=10, info_devices=[])
+POOR = dict(per_person=1_000_000, water_source="unprotected", latrine="none", floor_area=10, info_devices=[],
+            poverty_causes=["lack_of_land", "illness"])
 NEAR = dict(per_person=1_000_000)
 NOT_POOR = dict(per_person=5_000_000)
 AVERAGE = dict(per_person=1_800_000, livelihood_agriculture="yes")
@@ -38,6 +39,8 @@ class Made:
     cls: str            # the class these answers give
     previous: str | None
     members: list[str]
+    ethnicity: str = ""
+    female_head: bool = False
     moved_away: bool = False
 
 
@@ -59,7 +62,7 @@ def _doc(i: int, village: str, cls: str, previous: str | None, extra_members: in
     doc["household"]["address"] = f"Tổ {i % 5 + 1}, {village}"
     if previous:
         doc["previous"] = {"uuid": doc["uuid"], "year": 2025, "class": previous, "status": "approved"}
-    return doc, Made(doc["uuid"], village, head, cls, previous, [m["name"] for m in members])
+    return doc, Made(doc["uuid"], village, head, cls, previous, [m["name"] for m in members], eth, "Thị" in head)
 
 
 # (village index, class now, class last year) — gives remained, escaped, fell back, new, poor ↔ near-poor

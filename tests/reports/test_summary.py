@@ -146,9 +146,23 @@ def test_detailed_lists_hold_every_member(commune, workbook):
 
 
 def test_groups_and_analysis(commune, workbook):
+    poor, near = commune.of("poor"), commune.of("near_poor")
+    targets = {r[0]: r for r in rows(workbook["4a Nhóm đối tượng"])}
+    row = targets["Hộ có chủ hộ là nữ"]
+    assert row[1:] == [sum(h.female_head for h in poor), round(100 * sum(h.female_head for h in poor) / len(poor), 2),
+                       sum(h.female_head for h in near), round(100 * sum(h.female_head for h in near) / len(near), 2)]
+    minority = targets["Hộ dân tộc thiểu số (chủ hộ)"]
+    assert minority[1] == sum(h.ethnicity != "Kinh" for h in poor) > 0
+    assert minority[3] == sum(h.ethnicity != "Kinh" for h in near)
+    causes = {r[0]: r for r in rows(workbook["4c Nguyên nhân nghèo"])}
+    assert causes["Thiếu đất sản xuất"][1] == causes["Ốm đau, bệnh nặng"][1] == len(poor)   # the poor gave both
+    assert causes["Thiếu đất sản xuất"][2] == 100.0 and causes["Thiếu vốn"][1] == 0
+    children = {r[0]: r for r in rows(workbook["4d Trẻ em"])}
+    assert children["Số trẻ em dưới 16 tuổi"][1] == len(poor) and children["Số trẻ em dưới 16 tuổi"][3] == len(near)
+    assert children["Trẻ từ 3 tuổi không đi học"][1] == 0
     eth = rows(workbook["4b Dân tộc"])
     assert sum(r[1] for r in eth) == len(commune.of("poor")) and sum(r[3] for r in eth) == len(commune.of("near_poor"))
-    assert {r[0] for r in eth} <= {"Tày", "Dao", "H'Mông", "Kinh"}
+    assert {r[0]: r[1] for r in eth if r[1]} == dict(Counter(h.ethnicity for h in poor))
     af = rows(workbook["Phân tích Alkire–Foster"])
     assert [r[0] for r in af] == list(range(1, 13))
     assert all(isinstance(v, (int, float)) for r in af for v in r[2:])
