@@ -61,8 +61,13 @@ def test_text_size_grows_and_shrinks_and_is_remembered(window, store):
     assert QApplication.font().pointSize() == before
 
 
-def test_the_bundled_font_is_the_application_font(window):
+def test_the_bundled_font_is_the_application_font_and_has_every_vietnamese_letter(window):
+    from PySide6.QtGui import QFontMetrics
+
     assert QApplication.font().family() == "DejaVu Sans"
+    metrics = QFontMetrics(QApplication.font())
+    letters = "ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+    assert all(metrics.inFontUcs4(ord(c)) and metrics.inFontUcs4(ord(c.upper())) for c in letters)
 
 
 def test_window_layout_is_remembered(qtbot, store, workspace_file):
