@@ -110,6 +110,9 @@ def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert table.item(total_row, headers.index("Hộ nghèo")).text() == str(counts["poor"])
     assert table.item(total_row, 1).text() == "60"
+    statuses = [window.model.row(r).status for r in range(window.model.rowCount())]
+    done = sum(1 for st in statuses if st in ("complete", "submitted", "approved"))
+    assert 0 < done < 60 and table.item(total_row, headers.index("Đã xong")).text() == str(done)
     assert len(window.dashboard.chart.bars) == 12
     assert "H =" in window.dashboard.af.text()
 
