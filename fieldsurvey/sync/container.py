@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import zipfile
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -106,19 +107,16 @@ def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     return data
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_NOT_MARKS = bytes(c for c in range(256) if c not in b'[]{}"')
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def _depth(raw: bytes) -> int:
-    """The deepest nesting of objects and lists, from the bytes (strings taken out first)."""
-    depth = deepest = 0
-    for c in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
-        depth += _STEP[c]
-        if depth > deepest:
-            deepest = depth
-    return deepest
+    """The deepest nesting of objects and lists, from the bytes: escaped backslashes and quotes dropped, then every
+    other quote delimits a string, and only the brackets outside strings count."""
+    marks = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_MARKS)  # only " [ ] { }
+    outside = b"".join(marks.split(b'"')[::2])
+    return max(accumulate(map(_STEP.__getitem__, outside)), default=0)
 
 
 def _check_strings(data: Any, where: str, max_string: int) -> None:

@@ -115,3 +115,32 @@ def test_trust_refuses_another_communes_key_and_the_workspaces_own(tmp_path):
     with pytest.raises(BundleError, match="own key"):
         svc.trust(ws, tmp_path / "own.fskey")
     assert svc.trusted(ws) == []
+
+
+def _nesting(v) -> int:
+    if isinstance(v, dict):
+        return 1 + max((_nesting(x) for x in v.values()), default=0)
+    if isinstance(v, list):
+        return 1 + max((_nesting(x) for x in v), default=0)
+    return 0
+
+
+def test_nesting_depth_read_from_the_bytes_matches_the_parsed_value():
+    import json as _json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fieldsurvey.sync.container import _depth
+
+    text = st.text(alphabet='[]{}"\\ab\n', max_size=8)
+    values = st.recursive(st.none() | st.integers() | text,
+                          lambda kids: st.lists(kids, max_size=3) | st.dictionaries(text, kids, max_size=3),
+                          max_leaves=12)
+
+    @settings(max_examples=200, deadline=None)
+    @given(values, st.booleans())
+    def check(v, ascii_only):
+        assert _depth(_json.dumps(v, ensure_ascii=ascii_only).encode()) == _nesting(v)
+
+    check()
