@@ -1,4 +1,5 @@
-"""Commands for workspace care: backup, restore, check, carry-forward. Imported by fieldsurvey.cli; registers on `main`."""
+"""Commands for workspace care: backup, restore, check, carry-forward, movement. Imported by fieldsurvey.cli;
+registers on `main`."""
 
 from __future__ import annotations
 
@@ -100,3 +101,42 @@ def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> No
     except FieldSurveyError as exc:
         fail(exc)
     click.echo(t("storage.carry.done", lang, path=str(new), year=year, **counts))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (the table and each household's movement).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def movement(file: Path, as_json: bool, lang: str) -> None:
+    """Print the movement of households since last year's review (from the carry-forward link), per village and
+    for the commune: poor and near-poor at the start, remained, escaped, fell back, new, moved away, at the end."""
+    from fieldsurvey.cli import echo_json
+    from fieldsurvey.domain.movement import COLUMNS
+    from fieldsurvey.i18n import t
+    from fieldsurvey.services.records import movement as compute
+    from fieldsurvey.storage.workspace import Workspace
+
+    try:
+        with Workspace.open(file, read_only=True) as ws:
+            found = compute(ws)
+    except FieldSurveyError as exc:
+        fail(exc)
+    table = found.table
+    if as_json:
+        echo_json({"previous_year": found.previous_year,
+                   "commune": {cls: dict(zip(COLUMNS, table.row(cls))) for cls in ("poor", "near_poor")},
+                   "villages": {v: {cls: dict(zip(COLUMNS, table.row(cls, v))) for cls in ("poor", "near_poor")}
+                                for v in table.villages},
+                   "households": found.households})
+        return
+    if found.previous_year is None:
+        click.echo(t("storage.movement.no_previous", lang, path=str(file)))
+        return
+    heads = [t(f"storage.movement.col.{c}", lang) for c in COLUMNS]
+    width = max(len(v) for v in [*table.villages, t("storage.movement.commune", lang)]) + 2
+    for cls in ("poor", "near_poor"):
+        click.echo(t(f"storage.movement.title.{cls}", lang, year=found.previous_year or "?"))
+        click.echo(" " * width + " ".join(f"{h:>10}" for h in heads))
+        for village in table.villages:
+            click.echo(f"{village:<{width}}" + " ".join(f"{n:>10}" for n in table.row(cls, village)))
+        click.echo(f"{t('storage.movement.commune', lang):<{width}}" + " ".join(f"{n:>10}" for n in table.row(cls)))

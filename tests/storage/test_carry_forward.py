@@ -3,6 +3,7 @@ classified again — the movement table is exactly the one worked out by hand.""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -138,6 +139,16 @@ def test_carry_forward_and_the_movement_table(tmp_path: Path):
     names[_doc("K", "T2", 2026, POOR)["uuid"]] = "K"
     assert {names[u]: label for u, label in result.households.items()} == LABELS
     assert result.previous_year == 2025
+    # and from the command line
+    out = CliRunner().invoke(main, ["movement", str(new), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [data["commune"]["poor"][c] for c in COLUMNS] == EXPECTED[("poor", None)]
+    assert [data["villages"]["T2"]["near_poor"][c] for c in COLUMNS] == EXPECTED[("near_poor", "T2")]
+    out = CliRunner().invoke(main, ["movement", str(new), "--lang", "en"])
+    assert out.exit_code == 0 and "Poor households: 2025 → now" in out.output
+    commune = [line for line in out.output.splitlines() if line.startswith("Commune")]
+    assert [int(x) for x in commune[0].split()[1:]] == EXPECTED[("poor", None)]
 
 
 def test_carry_forward_from_the_command_line(tmp_path: Path):
