@@ -435,10 +435,12 @@ def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ct
         page += draw_sheet(pen, data, page, total_pages, page_word)
         if done % step == 0 or done == count:
             yield Progress(done, count, message)
-    if page == 1:  # nothing to print: one page that says so
-        c.setFont(FONT, 11)
-        c.drawCentredString(WIDTH / 2, HEIGHT / 2, ctx.tr("report.nothing"))
-        c.showPage()
+    if page == 1:  # nothing to print: one page that says so, with the context line and its number
+        pen.centre(WIDTH / 2, HEIGHT / 2, ctx.tr("report.nothing"), FONT, 11)
+        pen.fill(FOOTER_GREY)
+        pen.text(LEFT, 8 * mm, ctx.footer_text, FONT, 7)
+        pen.right(RIGHT, 8 * mm, page_word.format(page=1, total=1), FONT, 7)
+        pen.show_page()
         page += 1
     c.save()
     return page - 1

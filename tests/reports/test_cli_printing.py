@@ -77,3 +77,24 @@ def test_a_cancelled_lists_job_leaves_nothing(commune, tmp_path):
             break
     job.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_workspace_prints_without_error(tmp_path):
+    import openpyxl
+
+    from fieldsurvey.storage.workspace import Workspace
+    from tests.reports.conftest import INFO, VILLAGES
+
+    Workspace.create(tmp_path / "empty.fsdb", INFO, VILLAGES).close()
+    ws = str(tmp_path / "empty.fsdb")
+    for kind in ("sheets", "certificates"):
+        out = tmp_path / f"{kind}.pdf"
+        assert run("print", kind, ws, "--out", str(out), "--quiet").exit_code == 0
+        (text,) = pdf_pages(out)
+        assert "Không có hộ nào để in." in text and "Trang 1/1" in text and "Rà soát định kỳ năm 2026 · In lúc" in text
+    out = tmp_path / "summary.pdf"
+    assert run("print", "summary", ws, "--out", str(out), "--quiet").exit_code == 0
+    assert "Biểu 1. Kết quả rà soát theo thôn" in pdf_pages(out)[0]
+    assert run("export-xlsx", ws, "--out", str(tmp_path / "e.xlsx"), "--quiet").exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "e.xlsx")
+    assert wb["1 Kết quả theo thôn"]["B8"].value == 0           # the commune's households
