@@ -1,0 +1,66 @@
+"""Answer widgets, keyboard-first: a choice by its number or first letters (diacritics optional), dates typed as
+dd/mm/yyyy and stored ISO, Vietnamese thousands separators in amounts, boxes ticked by number."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from tests.gui.keys import press, type_text
+
+YES_NO = [("yes", "Có"), ("no", "Không")]
+LEVELS = [(f"l{i}", f"Mức {i}") for i in range(1, 13)]
+
+
+def test_a_choice_by_its_first_letters_without_diacritics(qtbot):
+    combo = ChoiceCombo()
+    qtbot.addWidget(combo)
+    combo.set_choices(YES_NO)
+    got = []
+    combo.answered.connect(got.append)
+    type_text(combo, "kh")
+    assert got[-1] == "no" and combo.currentText() == "2. Không"
+    assert combo._reset.isActive()
+    combo._reset.stop()
+    combo._reset.timeout.emit()  # the pause after which the typed letters are forgotten
+    type_text(combo, "c")
+    assert got[-1] == "yes"
+
+
+def test_a_choice_by_a_two_digit_number_and_delete_clears_it(qtbot):
+    combo = ChoiceCombo()
+    qtbot.addWidget(combo)
+    combo.set_choices(LEVELS)
+    got = []
+    combo.answered.connect(got.append)
+    type_text(combo, "1")
+    type_text(combo, "1")
+    assert got[-1] == "l11"
+    combo.show()
+    press(combo, Qt.Key_Delete)
+    assert got[-1] is None and combo.currentIndex() == 0
+
+
+def test_dates_and_amounts_as_typed_in_vietnam(qtbot):
+    date = TextAnswer("date")
+    amount = TextAnswer("integer")
+    for w in (date, amount):
+        qtbot.addWidget(w)
+    assert date.to_value("06/12/1978") == "1978-12-06"
+    assert date.to_value("31/02/2020") == "31/02/2020"      # not a date: kept as typed, the form says so
+    assert amount.to_value("1.500.000") == 1_500_000
+    date.set_value("2026-11-23")
+    assert date.text() == "23/11/2026"
+
+
+def test_boxes_ticked_by_number(qtbot):
+    boxes = MultiAnswer()
+    qtbot.addWidget(boxes)
+    boxes.set_choices([("tv", "Ti vi"), ("radio", "Radio"), ("none", "Không có")])
+    got = []
+    boxes.answered.connect(got.append)
+    type_text(boxes.boxes[0], "1")
+    type_text(boxes.boxes[0], "2")
+    assert got[-1] == ["tv", "radio"]
+    type_text(boxes.boxes[0], "1")
+    assert got[-1] == ["radio"]
