@@ -224,6 +224,8 @@ class QuestionnaireView(QWidget):
             self.roster.setHorizontalHeaderLabels([self.session.label(c) for c in self.roster_columns])
         for fields in self.fields.values():
             for f in fields.values():
+                if isinstance(f.widget, TextAnswer) and f.widget.kind == "date":
+                    f.widget.setPlaceholderText(tr("gui.form.date_hint"))
                 if f.confirm is not None:
                     f.confirm.setText(tr("gui.form.confirm_warning"))
                     f.confirm.setToolTip(tr("gui.form.confirm_warning_tip"))

@@ -114,8 +114,7 @@ class TextAnswer(QLineEdit):
             v.setNotation(QDoubleValidator.StandardNotation)
             self.setValidator(v)
         elif kind == "date":
-            self.setPlaceholderText("dd/mm/yyyy")
-            self.setInputMask("")
+            self.setInputMask("")  # the placeholder (dd/mm/yyyy in the app's language) is set by the view
         self.installEventFilter(ENTER_MOVES_ON)
         self.textEdited.connect(self._edited)
 
