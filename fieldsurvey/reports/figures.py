@@ -1,7 +1,7 @@
 """The commune's summary figures, computed once from the household records and shared by the PDF and the Excel
 export (so the two always agree).
 
-Counting rules (docs/printing.md):
+Counting rules (docs/reports.md):
 - a household whose workspace status is `moved_away` is left out of this year's counts and counted as moved away;
 - rates are per household of the unit: poverty rate = poor ÷ households; multidimensional rate = (poor + near-poor)
   ÷ households;
@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from fieldsurvey.domain.alkire_foster import AlkireFoster, alkire_foster, equal_nested_weights
+from fieldsurvey.domain.movement import COLUMNS as MOVEMENT_COLUMNS
+from fieldsurvey.domain.movement import NEAR as MOVE_NEAR
+from fieldsurvey.domain.movement import POOR as MOVE_POOR
+from fieldsurvey.domain.movement import Link
+from fieldsurvey.domain.movement import steps as movement_steps
 from fieldsurvey.domain.results import HouseholdClass, Status
 from fieldsurvey.domain.standards import Standard
 from fieldsurvey.reports.records import HouseholdRecord, is_minority
@@ -72,8 +77,6 @@ class UnitResults:
         self.members += len(rec.household.members)
 
 
-MOVEMENT_COLUMNS = ("start", "remained", "to_other", "escaped", "unclassified", "moved_away", "from_other",
-                    "fell_back", "new", "end")
 
 
 @dataclass
@@ -191,30 +194,10 @@ def compute(records: Iterable[HouseholdRecord], villages: Sequence[str], standar
         has_previous = has_previous or prev is not None
         prev_cls = prev.household_class if prev else None
         now = rec.cls
-        # movement (for every household, moved-away ones too)
-        for cls, other in ((POOR, NEAR), (NEAR, POOR)):
-            steps: list[str] = []
-            if prev_cls == cls.value:
-                steps.append("start")
-                if rec.moved_away:
-                    steps.append("moved_away")
-                elif now is cls:
-                    steps.append("remained")
-                elif now is other:
-                    steps.append("to_other")
-                elif now is HouseholdClass.INCOMPLETE:
-                    steps.append("unclassified")
-                else:
-                    steps.append("escaped")
-            if not rec.moved_away and now is cls:
-                if prev is None:
-                    steps.append("new")
-                elif prev_cls == other.value:
-                    steps.append("from_other")
-                elif prev_cls != cls.value:
-                    steps.append("fell_back")
-                steps.append("end")
-            for s in steps:
+        # movement (for every household, moved-away ones too), by the domain's rule (fieldsurvey.domain.movement)
+        moves = movement_steps(Link(prev is not None, prev_cls, now.value, rec.moved_away, village))
+        for cls, key in ((POOR, MOVE_POOR), (NEAR, MOVE_NEAR)):
+            for s in moves[key]:
                 move[cls][village].values[s] += 1
                 move_total[cls].values[s] += 1
         if rec.moved_away:

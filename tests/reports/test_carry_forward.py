@@ -1,0 +1,79 @@
+"""Movement tables on a real carry-forward: last year's workspace carried into this year's with
+`fieldsurvey.services.records.carry_forward`, households changed, one moved away; the summary's movement tables
+(PDF and Excel) must agree with the storage area's own movement of the same workspace."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services.printing import export_xlsx, print_lists
+from fieldsurvey.services.records import carry_forward, movement
+from fieldsurvey.services.workspaces import classify_all
+from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
+from tests.builders import household_doc
+from tests.reports.conftest import NEAR, NOT_POOR, POOR, VILLAGES, _doc, flat, pdf_pages
+
+ANSWERS = {"poor": POOR, "near_poor": NEAR, "not_poor": NOT_POOR}
+LAST = [(0, "poor"), (0, "poor"), (0, "near_poor"), (0, "not_poor"), (1, "poor"), (1, "near_poor"),
+        (1, "not_poor"), (1, "not_poor"), (2, "poor"), (2, "near_poor"), (2, "not_poor")]
+NOW = {0: "poor", 1: "not_poor", 2: "poor", 3: "near_poor", 4: "near_poor", 5: "near_poor", 6: "poor",
+       7: "not_poor", 8: None, 9: "not_poor", 10: "not_poor"}          # None: moved away
+
+
+def test_movement_after_a_real_carry_forward(tmp_path):
+    old_info = WorkspaceInfo("08", "Tuyên Quang", "02266", "Xã Lâm Bình", "rural", 2025, "annual", "vn-2022-2025")
+    old = tmp_path / "2025.fsdb"
+    with Workspace.create(old, old_info, VILLAGES) as ws:
+        ws.backups = False
+        for i, (v, cls) in enumerate(LAST, 1):
+            doc, _ = _doc(i, VILLAGES[v], cls, None)
+            doc["review"]["year"] = 2025
+            doc["interview_date"] = "2025-10-01"
+            ws.save_household(doc, status="approved", owner="enumerator-1")
+        run_to_end(classify_all(ws))
+        assert ws.counts_by_class() == {"poor": 4, "near_poor": 3, "not_poor": 4}
+    new = tmp_path / "2026.fsdb"
+    run_to_end(carry_forward(old, new, 2026))
+    with Workspace.open(new) as ws:
+        ws.backups = False
+        carried = sorted((json_doc(ws, u) for u, _ in ws.iter_documents()), key=lambda d: d["previous"]["uuid"])
+        for k, doc in enumerate(carried):
+            if NOW[k] is None:
+                ws.set_status(doc["uuid"], "moved_away", reason="moved to Hà Giang")
+                continue
+            members = doc["members"]
+            doc["household"] = household_doc(members, **ANSWERS[NOW[k]])["household"]
+            doc["interview_date"] = "2026-10-01"
+            ws.update_household(doc)
+        for i, (v, cls) in enumerate([(0, "poor"), (2, "near_poor"), (1, "not_poor")], 50):   # new to the books
+            doc, _ = _doc(i, VILLAGES[v], cls, None)
+            ws.save_household(doc, status="complete")
+        run_to_end(classify_all(ws))
+        expected = movement(ws).table
+
+    xlsx = tmp_path / "summary.xlsx"
+    run_to_end(export_xlsx(new, xlsx))
+    wb = openpyxl.load_workbook(xlsx)
+    for cls, sheet in (("poor", "2a Biến động hộ nghèo"), ("near_poor", "2b Biến động hộ cận nghèo")):
+        ws = wb[sheet]
+        rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5) if row[0].value is not None]
+        for row, village in zip(rows, VILLAGES + [None]):
+            assert row[1:] == expected.row(cls, village), (cls, village)
+    total_poor = dict(zip(("start", "remained", "to_other", "escaped", "unclassified", "moved_away", "from_other",
+                           "fell_back", "new", "end"), expected.row("poor")))
+    assert total_poor == {"start": 4, "remained": 1, "to_other": 1, "escaped": 1, "unclassified": 0,
+                          "moved_away": 1, "from_other": 1, "fell_back": 1, "new": 1, "end": 4}
+
+    # the village lists of the first village: escaped (poor → not poor) and new to the poor/near-poor lists (a
+    # household not on last year's books, and one that fell back from not poor)
+    lists = tmp_path / "lists.pdf"
+    run_to_end(print_lists(new, lists, village=VILLAGES[0]))
+    texts = [flat(t) for t in pdf_pages(lists)]
+    assert "Số hộ đề nghị công nhận thoát nghèo, thoát cận nghèo: 1 hộ" in texts[0]
+    assert "Trong đó hộ nghèo, cận nghèo phát sinh mới: 2 hộ" in texts[0]
+    assert "Tổng số: 2 hộ" in texts[4] and "PHÁT SINH MỚI" in texts[4]
+
+
+def json_doc(ws: Workspace, uuid: str) -> dict:
+    return ws.get_household(uuid)
