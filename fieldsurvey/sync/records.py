@@ -260,6 +260,9 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     if manifest.device != opened.signer.device:
         raise BundleError(f"the manifest names device {manifest.device} but the bundle is signed by "
                           f"{opened.signer.device}", f"{src}: manifest.json")
+    if manifest.user != opened.signer.user:
+        raise BundleError(f"the manifest names user {manifest.user} but the signing key is {opened.signer.user}'s",
+                          f"{src}: manifest.json")
     if manifest.role != opened.signer.role:
         raise BundleError(f"the manifest says role {manifest.role} but the signing key is a {opened.signer.role}'s",
                           f"{src}: manifest.json")

@@ -154,6 +154,7 @@ def case_items(site):
         ("household of another commune", good(site, [foreign_doc]), "belongs to commune 00001"),
         ("revision with a missing parent", good(site, [no_parent]), "does not carry"),
         ("manifest names another device", good(site, device="dev-other"), "signed by dev-lan"),
+        ("manifest claims another enumerator", good(site, user="hoa"), "signing key is lan's"),
         ("counts that do not add up", good(site, counts={"households": 5, "actions": 0}), "counts 5"),
         ("return bundle to another device", good(site, kind="return"), "is made by a supervisor"),
         ("NaN in a record", with_manifest({**m, "entries": {hh_name: forge.sha256(b'{"a": NaN}')}},
