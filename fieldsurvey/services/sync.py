@@ -362,7 +362,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                                                                         rec.ancestors):
             # Only the status or owner changed here since the common revision (e.g. a return or an approval):
             # the incoming answers are taken, as a revision with both lines as parents — nothing is lost.
-            status = "submitted" if m.kind == "hand-in" else rec.status
+            status = _handed_in(rec.status) if m.kind == "hand-in" else rec.status
             owner = state["owner"] if m.kind == "hand-in" or rec.owner is None else rec.owner
             store.store_resolution(ws, rec.uuid, rec.document, rec.revisions, rec.revision, me.device, me.user,
                                    status, owner, action="merge")
@@ -388,8 +388,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
         else:
             status = rec.status
             owner = rec.owner if m.kind == "return" else m.user
-            if m.kind == "hand-in" and status in ("draft", "complete"):
-                status = "submitted"
+            if m.kind == "hand-in":
+                status = _handed_in(status)
             if m.kind == "return" and state:
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
@@ -416,6 +416,13 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     if contents.actions:
         _apply_actions(ws, me, contents.actions, m.bundle_id)
         report.actions = len(contents.actions)
+
+
+def _handed_in(status: str) -> str:
+    """The status a handed-in household takes in the supervisor's workspace: finished work (complete, or fixed
+    after a return, or changed after an approval) waits for review as `submitted`; a draft stays a draft; a
+    household that moved away stays so."""
+    return status if status in ("draft", "moved_away") else "submitted"
 
 
 def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str) -> None:

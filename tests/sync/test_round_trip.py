@@ -48,6 +48,7 @@ def test_two_enumerators_and_a_supervisor_round_trip(site):
     r = site.send(site.lan, site.sup)
     assert r.updated == [a1] and not r.conflicts
     assert site.doc(site.sup, a1)["household"]["floor_area"] == 55
+    assert site.row(site.sup, a1)["status"] == "submitted"     # fixed after the return: waits for review again
     assert {t["uuid"] for t in svc.todo(site.lan)} == {b1}
 
     hist = svc.history(site.sup, a1)
@@ -143,7 +144,10 @@ def test_a_hand_in_is_compared_with_households_made_in_the_supervisors_workspace
     svc.decide_duplicate(site.sup, d["id"], "merge", keep=here)
     assert site.row(site.sup, other)["status"] == "merged" and site.row(site.sup, here)["status"] == "complete"
     assert any(h["action"] == "merged-into" for h in svc.history(site.sup, other))
-    # the enumerator's later edit of the merged-away household is refused (that record only), not applied
+    # lan hears of it in the next return bundle
+    site.send(site.sup, site.lan, to="lan")
+    assert site.row(site.lan, other)["status"] == "merged"
+    # an edit of the merged-away household handed in anyway is refused (that record only), not applied
     site.edit(site.lan, other, lambda d: d["household"].update(floor_area=12))
     r = site.send(site.lan, site.sup)
     assert [x["uuid"] for x in r.refused] == [other] and site.row(site.sup, other)["status"] == "merged"
