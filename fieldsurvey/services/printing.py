@@ -39,7 +39,8 @@ def _opened(source: Source) -> Iterator[Workspace]:
     if isinstance(source, Workspace):
         yield source
         return
-    ws = Workspace.open(source, read_only=True)   # printing changes nothing (and makes no backup on close)
+    ws = Workspace.open(source)   # upgrades a file made by an older version; read-only if another one has it open
+    ws.backups = False            # printing changes nothing: no backup on close
     try:
         yield ws
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from fieldsurvey.cli import main
@@ -98,3 +100,18 @@ def test_an_empty_workspace_prints_without_error(tmp_path):
     assert run("export-xlsx", ws, "--out", str(tmp_path / "e.xlsx"), "--quiet").exit_code == 0
     wb = openpyxl.load_workbook(tmp_path / "e.xlsx")
     assert wb["1 Kết quả theo thôn"]["B8"].value == 0           # the commune's households
+
+
+def test_a_workspace_from_an_older_version_prints(tmp_path):
+    """Printing opens the file as the app does: one made by an older FieldSurvey is upgraded first."""
+    import shutil
+
+    from tests.reports.conftest import fonts
+
+    old = tmp_path / "old.fsdb"
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "schemas" / "0001_initial.fsdb", old)
+    out = tmp_path / "sheets.pdf"
+    r = run("print", "sheets", str(old), "--out", str(out), "--quiet")
+    assert r.exit_code == 0, r.output
+    assert len(pdf_pages(out)) == 12 and all("not embedded" not in f for f in fonts(out))
+    assert not (tmp_path / "backups").exists()          # printing made no backup
