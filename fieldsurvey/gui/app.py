@@ -36,10 +36,7 @@ def settings() -> QSettings:
 
 
 def application() -> QApplication:
-    from fieldsurvey.gui.qt_compat import guard
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    guard(app)
     app.setApplicationName("FieldSurvey")
     app.setOrganizationName("FieldSurvey")
     return app

@@ -28,17 +28,6 @@ def workspace_file(demo_file, tmp_path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _none_guard(qapp):
-    """The app's guard against PySide6's lost references to None (fieldsurvey.gui.qt_compat), topped up after
-    every test as the app's timer does between events."""
-    from fieldsurvey.gui.qt_compat import guard, top_up
-
-    guard(qapp)
-    yield
-    top_up()
-
-
-@pytest.fixture(autouse=True)
 def _private_dirs(tmp_path, monkeypatch):
     """Logs, the demo commune and settings go under tmp_path, never the user's home."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
