@@ -268,8 +268,11 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                           f"{src}: manifest.json")
     expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
     if manifest.role != expected_role:
-        article = "an enumerator" if expected_role == "enumerator" else "a supervisor"
-        raise BundleError(f"a {manifest.kind} bundle is made by {article}, but this one by a {manifest.role}",
+        def a(role: str) -> str:
+            return "an enumerator" if role == "enumerator" else f"a {role}"
+
+        raise BundleError(f"a {manifest.kind} bundle is made by {a(expected_role)}, but this one by "
+                          f"{a(manifest.role)}",
                           f"{src}: manifest.json")
     if check_manifest is not None:
         check_manifest(manifest)
