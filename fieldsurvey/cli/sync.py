@@ -167,7 +167,9 @@ def conflicts() -> None:
 @click.argument("file", type=_EXISTING)
 @click.option("--all", "show_all", is_flag=True, help="Settled ones too.")
 @click.option("--json", "as_json", is_flag=True)
-def conflicts_list(file: Path, show_all: bool, as_json: bool) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None:
+    """Conflicts with every differing field, this workspace's value beside the incoming one."""
     from fieldsurvey.services.sync import list_conflicts
 
     try:
@@ -184,7 +186,9 @@ def conflicts_list(file: Path, show_all: bool, as_json: bool) -> None:
             click.echo(f"    {d['field']}: here {json.dumps(d['local'], ensure_ascii=False)} | incoming "
                        f"{json.dumps(d['incoming'], ensure_ascii=False)}")
     if not rows:
-        click.echo("no open conflicts")
+        from fieldsurvey.i18n import t
+
+        click.echo(t("sync.conflict.none", lang))
 
 
 @conflicts.command("resolve")
@@ -219,7 +223,9 @@ def duplicates() -> None:
 @duplicates.command("list")
 @click.argument("file", type=_EXISTING)
 @click.option("--json", "as_json", is_flag=True)
-def duplicates_list(file: Path, as_json: bool) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
+    """Flagged pairs not decided yet."""
     from fieldsurvey.services.sync import list_duplicates
 
     try:
@@ -229,11 +235,13 @@ def duplicates_list(file: Path, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    from fieldsurvey.i18n import t
+
     for d in rows:
-        click.echo(f"#{d['id']} {d['reason']}: {d['uuid_a']} {d['head_a'] or ''} ({d['village_a'] or ''})  ~  "
+        click.echo(f"#{d['id']} {t('sync.duplicate.' + d['reason'], lang)}: {d['uuid_a']} {d['head_a'] or ''} ({d['village_a'] or ''})  ~  "
                    f"{d['uuid_b']} {d['head_b'] or ''} ({d['village_b'] or ''})")
     if not rows:
-        click.echo("no likely duplicates")
+        click.echo(t("sync.duplicate.none", lang))
 
 
 @duplicates.command("merge")
@@ -306,7 +314,8 @@ def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None
 @main.command()
 @click.argument("file", type=_EXISTING)
 @click.option("--json", "as_json", is_flag=True)
-def todo(file: Path, as_json: bool) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
     from fieldsurvey.services.sync import todo as todo_list
 
@@ -317,12 +326,14 @@ def todo(file: Path, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
+    from fieldsurvey.i18n import t
+
     for r in rows:
-        what = "returned" if r["action"] == "return" else "assigned to you"
-        click.echo(f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what} by {r['by_user']} — "
-                   f"{r['comment']}")
+        what = (t("sync.todo.returned", lang, by=r["by_user"], comment=r["comment"]) if r["action"] == "return"
+                else t("sync.todo.assigned", lang, by=r["by_user"]))
+        click.echo(f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what}")
     if not rows:
-        click.echo("nothing to do")
+        click.echo(t("sync.todo.empty", lang))
 
 
 @main.command()
