@@ -67,6 +67,17 @@ def _zip(items, modes) -> bytes:
     return buf.getvalue()
 
 
+def _encrypted_entry(site) -> bytes:
+    """A signed bundle whose archive marks an entry as ZIP-encrypted (central directory flag bit 0)."""
+    rec = forge.record()
+    entries = forge.entries_for([rec])
+    m = forge.manifest(entries, site["lan"])
+    raw = bytearray(forge.raw_zip([("manifest.json", canonical(m)), *entries.items()]))
+    i = raw.rfind(b"PK\x01\x02")
+    raw[i + 8] |= 1
+    return seal(bytes(raw), site["lan"], site["sup"].public)
+
+
 def good(site, records=None, **over) -> bytes:
     return forge.bundle(site["lan"], records if records is not None else [forge.record()], site["sup"].public,
                         **over)
@@ -157,6 +168,8 @@ def case_items(site):
         ("manifest claims another enumerator", good(site, user="hoa"), "signing key is lan's"),
         ("counts that do not add up", good(site, counts={"households": 5, "actions": 0}), "counts 5"),
         ("return bundle to another device", good(site, kind="return"), "is made by a supervisor"),
+        ("a directory entry", _with_entry(site, "households/", b""), "not a name a bundle may hold"),
+        ("an entry encrypted inside the zip", _encrypted_entry(site), "encrypted inside the archive"),
         ("NaN in a record", with_manifest({**m, "entries": {hh_name: forge.sha256(b'{"a": NaN}')}},
                                           {hh_name: b'{"a": NaN}'}), "not a JSON number"),
     ]
@@ -194,6 +207,11 @@ def test_oversized_file_links_and_folders_are_refused_before_reading(site, tmp_p
     assert r1.status == "refused" and "larger than a bundle may be" in r1.message
     assert r2.status == "refused" and "symbolic link" in r2.message
     assert r3.status == "refused" and "not a regular file" in r3.message
+    too_many = tmp_path / "many.fsbundle"
+    too_many.write_bytes(good(site, [forge.record() for _ in range(5)]))
+    with Workspace.open(site["ws"]) as ws:
+        r4 = svc.import_one(ws, site["sup"], too_many, Limits(max_entries=3))
+    assert r4.status == "refused" and "6 entries, more than a bundle may (3)" in r4.message
     assert dump(site["ws"]) == before
 
 
