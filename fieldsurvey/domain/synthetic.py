@@ -21,6 +21,7 @@ GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Đông", "Hải", "Hùng", "Khá
            "Tài", "Thắng", "Tuấn", "Việt", "Páo", "Sình", "Tú"]
 GIVEN_F = ["Anh", "Bích", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Liên", "Mai", "Nga", "Nhung",
            "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Yến"]
+MAJORITY = ("Kinh", "Hoa")  # not ethnic minorities for the target groups
 ETHNICITIES = ["Kinh"] * 14 + ["Tày", "Thái", "Mường", "Khmer", "H'Mông", "Nùng", "Dao"]
 SIZE_WEIGHTS = [(1, 8), (2, 16), (3, 22), (4, 26), (5, 14), (6, 8), (7, 4), (8, 1.5), (9, 0.5)]
 DEPRIVABLE = ["employment", "nutrition", "health_insurance", "adult_education", "child_schooling",
@@ -34,6 +35,15 @@ class CommuneSpec:
     commune_name: str
     area: str  # rural | urban
     villages: tuple[str, ...]
+
+
+ENUMERATOR_NAMES = ("Hoàng Thị Hoa", "Lý Văn Thắng", "Nông Thị Mai", "Ma Văn Hùng", "Triệu Thị Lan", "Bế Văn Quý",
+                    "La Thị Hằng", "Hà Văn Tiến")
+
+
+def enumerator_name(index: int) -> str:
+    """The display name of the demo's enumerator number `index` (0-based)."""
+    return ENUMERATOR_NAMES[index % len(ENUMERATOR_NAMES)]
 
 
 def village_names(area: str, count: int) -> tuple[str, ...]:
@@ -103,6 +113,10 @@ class Generator:
                 m["attending_school"] = "yes"
                 m["school_level"] = ("preschool" if age < 6 else "primary" if age < 11 else
                                      "lower_secondary" if age < 15 else "upper_secondary")
+            elif 19 <= age <= 30:
+                m["attending_school"] = "no"  # the questionnaire asks everyone aged 3–30
+            if 6 <= age < 15:  # highest level finished, as the questionnaire asks from age 6
+                m["education"] = "none" if age < 11 else "primary"
             if age >= 15:
                 m["education"] = r.choice(["primary", "lower_secondary", "upper_secondary", "upper_secondary",
                                            "vocational", "university"]) if age < 60 else r.choice(
@@ -170,7 +184,7 @@ class Generator:
     def household(self, index: int) -> dict[str, Any]:
         r = self.rng
         spec = self.spec
-        on = date(self.year, 9, 1) + timedelta(days=r.randint(0, 90))
+        on = date(self.year, 9, 1) + timedelta(days=r.randint(0, 60))  # September–October
         ethnicity = r.choice(ETHNICITIES)
         members = self._members(on, ethnicity)
         n = len(members)
@@ -215,6 +229,7 @@ class Generator:
             "info_devices": r.sample(["tv", "phone", "radio", "computer"], r.randint(1, 3)),
             "waste_handling": r.choice(["collected", "collected", "composted_or_buried", "open_dumping"]),
             "merit_revolution": "yes" if r.random() < 0.02 else "no",
+            "ethnic_minority": "no" if ethnicity in MAJORITY else "yes",
         }
         for what in r.sample(DEPRIVABLE, deprive):
             self._deprive(what, hh, members, on)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fieldsurvey.domain import refdata
-from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
+from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
@@ -41,7 +41,9 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
             with ws.db.atomic():
                 for i, doc in enumerate(docs):
                     status = "draft" if doc["interview_date"] is None else "complete"
-                    ws.save_household(doc, status=status, owner=owners[(done + i) % len(owners)])
+                    who = (done + i) % len(owners)
+                    doc["household"]["enumerator"] = enumerator_name(who)
+                    ws.save_household(doc, status=status, owner=owners[who])
             done += n
             yield Progress(done, households, "Creating households")
         counts = yield from classify_all(ws)
