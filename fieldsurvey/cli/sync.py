@@ -84,6 +84,20 @@ def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
     click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
 
 
+@keys.command("forget")
+@click.argument("file", type=_EXISTING)
+@click.argument("who")
+def keys_forget(file: Path, who: str) -> None:
+    """Stop trusting a key (lost or stolen laptop), named by fingerprint, device id or user name."""
+    from fieldsurvey.services.sync import forget
+
+    try:
+        key = forget(file, who)
+    except FieldSurveyError as exc:
+        fail(exc)
+    click.echo(f"no longer trusted: {key['role']} {key['user']}, device {key['device']} ({key['fingerprint']})")
+
+
 @keys.command("show")
 @click.argument("file", type=_EXISTING)
 @click.option("--json", "as_json", is_flag=True)

@@ -89,6 +89,20 @@ def trust(path: Path, key_path: Path) -> PublicKey:
     return key
 
 
+def forget(path: Path, who: str) -> dict[str, Any]:
+    """Stop trusting a key (a lost or stolen laptop): named by fingerprint, device id or user name. Its bundles are
+    refused from now on; what it handed in before stays."""
+    with Workspace.open(path) as ws:
+        rows = [r for r in store.trusted_keys(ws.db)
+                if who in (r["fingerprint"], r["device"], r["user"])
+                or who.upper().replace(" ", "") == r["fingerprint"]]
+        if len(rows) != 1:
+            raise BundleError("names no trusted key" if not rows else
+                              "names more than one trusted key; give the fingerprint or the device id", who)
+        store.forget_key(ws.db, rows[0]["fingerprint"])
+        return {k: rows[0][k] for k in ("fingerprint", "device", "user", "role")}
+
+
 def _key_from_row(row: dict[str, Any]) -> PublicKey:
     return PublicKey(row["device"], row["user"], row["role"], row["commune_code"], unb64(row["sign_key"], "key"),
                      unb64(row["encrypt_key"], "key"))

@@ -59,6 +59,11 @@ def test_cli_init_keys_export_import_review(tmp_path):
     assert "Thiếu diện tích" in run("todo", lan)
     assert "return" in run("history", lan, uid)
 
+    # a lost laptop: its key is forgotten and its bundles are refused from then on
+    assert "no longer trusted" in run("keys", "forget", sup, "lan")
+    out = run("import", sup, bundle, "--lang", "en", code=1)
+    assert "does not trust" in out
+
     (stick / "junk.fsbundle").write_bytes(b"not a bundle")
     out = run("import", sup, stick / "junk.fsbundle", "--lang", "en", code=1)
     assert "REFUSED junk.fsbundle: is not a FieldSurvey bundle" in out
