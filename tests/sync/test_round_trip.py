@@ -196,3 +196,20 @@ def test_an_export_that_dies_after_writing_never_reuses_its_number_nor_loses_wor
     (r2,) = run_to_end(svc.import_bundles(site.sup, [first]))
     assert r1.new == [a1] and r1.missing_sequences == [1]
     assert r2.status == "imported" and r2.unchanged == [a1] and r2.missing_sequences == []
+
+
+def test_the_enumerators_side_of_a_crossing_settles_itself_when_the_merge_comes_back(site):
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    svc.review(site.sup, [a1], "return", "Kiểm tra lại thu nhập")
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=70))   # before the return arrives
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.conflicts == [a1]                      # lan's answers are kept; the return is on the to-do list
+    assert site.doc(site.lan, a1)["household"]["floor_area"] == 70
+    assert len(svc.list_conflicts(site.lan)) == 1
+    r = site.send(site.lan, site.sup)
+    assert r.merged == [a1]                            # only the status changed at the supervisor's
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.updated == [a1]
+    assert svc.list_conflicts(site.lan) == []          # settled by the merge (superseded)
+    assert site.doc(site.lan, a1)["household"]["floor_area"] == 70
