@@ -44,8 +44,9 @@ def decide(local: Local | None, incoming_head: str, incoming_ancestors: set[str]
 # --- field-by-field ---------------------------------------------------------------------------------------------
 
 def flatten(doc: dict[str, Any]) -> dict[str, Any]:
-    """A document as path → value: `household.<answer>`, `members.<member_id>.<answer>`, `location.<key>`,
-    `interview_date`. A member present on one side only shows as `members.<id>` → the whole member."""
+    """A document as path → value, named as the audit log names fields (storage's `changes`):
+    `household.<answer>`, `members[<member_id>].<answer>`, `location.<key>`, `interview_date`. A member present on
+    one side only shows as `members[<id>]` → the whole member."""
     out: dict[str, Any] = {}
     for key, value in (doc.get("household") or {}).items():
         out[f"household.{key}"] = value
@@ -54,10 +55,10 @@ def flatten(doc: dict[str, Any]) -> dict[str, Any]:
     out["interview_date"] = doc.get("interview_date")
     for i, m in enumerate(doc.get("members") or []):
         mid = _mid(m, i)
-        out[f"members.{mid}"] = "\x00member"
+        out[f"members[{mid}]"] = "\x00member"
         for key, value in m.items():
             if key != "member_id":
-                out[f"members.{mid}.{key}"] = value
+                out[f"members[{mid}].{key}"] = value
     return out
 
 
@@ -88,8 +89,8 @@ def resolve(local: dict[str, Any], incoming: dict[str, Any], choices: dict[str, 
     if unknown:
         raise BundleError(f"these fields do not differ: {', '.join(sorted(unknown))}", "choices")
     missing = diffs - set(choices)
-    member_paths = {p for p in diffs if p.count(".") == 1 and p.startswith("members.")}
-    # A member added or dropped on one side is decided by its `members.<id>` choice; its fields follow it.
+    member_paths = {p for p in diffs if p.startswith("members[") and p.endswith("]")}
+    # A member added or dropped on one side is decided by its `members[<id>]` choice; its fields follow it.
     missing = {p for p in missing if not any(p.startswith(m + ".") for m in member_paths)}
     if missing:
         raise BundleError(f"choose local or incoming for: {', '.join(sorted(missing))}", "choices")
@@ -109,8 +110,9 @@ def resolve(local: dict[str, Any], incoming: dict[str, Any], choices: dict[str, 
             out["interview_date"] = incoming.get("interview_date")
         elif head in ("household", "location"):
             _set(out.setdefault(head, {}), rest, (incoming.get(head) or {}), rest)
-        elif head == "members":
-            mid, _, key = rest.partition(".")
+        elif path.startswith("members["):
+            mid, _, key = path[len("members["):].partition("]")
+            key = key.removeprefix(".")
             if not key:
                 if mid in inc_members:
                     if mid not in loc_members:

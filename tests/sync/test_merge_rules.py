@@ -26,11 +26,11 @@ def test_differences_and_resolution_field_by_field():
     b["members"].append(adult(20, name="Lò Thị Mai", member_id="m3"))
     diffs = {d["field"]: d for d in differences(a, b)}
     assert diffs["household.floor_area"]["local"] == 40 and diffs["household.floor_area"]["incoming"] == 12
-    assert "members.m2.health_insurance" in diffs and "members.m3" in diffs
+    assert "members[m2].health_insurance" in diffs and "members[m3]" in diffs
     with pytest.raises(BundleError, match="choose local or incoming"):
         resolve(a, b, {"household.floor_area": "incoming"})
-    merged = resolve(a, b, {"household.floor_area": "incoming", "members.m2.health_insurance": "local",
-                            "members.m3": "incoming"})
+    merged = resolve(a, b, {"household.floor_area": "incoming", "members[m2].health_insurance": "local",
+                            "members[m3]": "incoming"})
     assert merged["household"]["floor_area"] == 12
     assert merged["members"][1]["health_insurance"] == "yes"
     assert [m.get("name") for m in merged["members"]][-1] == "Lò Thị Mai"
@@ -44,3 +44,11 @@ def test_duplicate_keys_ignore_case_and_diacritics():
     assert set(duplicate_keys(a)) & set(duplicate_keys(b))
     c = household_doc([adult(40, relationship="head", name="Nguyễn Văn Ánh", id_number="001086000123")])
     assert ("id_number", "001086000123") in duplicate_keys(c)
+
+
+def test_field_names_match_the_audit_log_and_survive_odd_member_ids():
+    a = household_doc([adult(40, relationship="head", member_id="m.1", name="A")])
+    b = household_doc([adult(40, relationship="head", member_id="m.1", name="B")])
+    (d,) = differences(a, b)
+    assert d["field"] == "members[m.1].name"
+    assert resolve(a, b, {"members[m.1].name": "incoming"})["members"][0]["name"] == "B"
