@@ -40,3 +40,24 @@ def test_area_files_are_merged_and_a_key_defined_twice_is_refused(tmp_path, monk
 def test_vietnamese_and_english_number_and_date_formats(lang, money, day):
     assert i18n.format_money(1_500_000, lang) == money
     assert i18n.format_date(date(2026, 11, 23), lang) == day
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+def _reference_fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").replace("đ", "d")
+
+
+@given(st.text())
+def test_fold_agrees_with_the_full_unicode_definition(text):
+    assert i18n.fold(text) == _reference_fold(text)
+
+
+@pytest.mark.parametrize("text", ["Nguyễn Văn A", "ĐẶNG THỊ HỒNG", "Ngô Quốc Đông", "H'Mông", "Nguyê\u0303n"])
+def test_fold_of_vietnamese_names(text):
+    assert i18n.fold(text) == _reference_fold(text)
+    assert i18n.fold(text).isascii()
