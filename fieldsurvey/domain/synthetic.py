@@ -52,14 +52,16 @@ def village_names(area: str, count: int) -> tuple[str, ...]:
 
 
 class Generator:
-    def __init__(self, spec: CommuneSpec, year: int, seed: int, lines: dict[str, int] | None = None):
+    def __init__(self, spec: CommuneSpec, year: int, seed: int, lines: dict[str, int] | None = None,
+                 size_weights: list[tuple[int, float]] | None = None):
+        """`size_weights`: (household size, weight) pairs; the default gives about 3.7 members a household."""
         self.spec = spec
         self.year = year
         self.rng = random.Random(seed)
         # the standard's lines for the area: (poverty line, top of the average band)
         self.line, self.band = (lines or {}).get("line", 1_500_000), (lines or {}).get("band", 2_250_000)
-        self._sizes = [s for s, _ in SIZE_WEIGHTS]
-        self._weights = [w for _, w in SIZE_WEIGHTS]
+        self._sizes = [s for s, _ in size_weights or SIZE_WEIGHTS]
+        self._weights = [w for _, w in size_weights or SIZE_WEIGHTS]
 
     def _name(self, sex: str, family: str) -> str:
         r = self.rng

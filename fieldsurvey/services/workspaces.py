@@ -16,7 +16,8 @@ BATCH = 1000
 
 
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,
-                year: int = 2026, villages: int = 8) -> Job[dict[str, int]]:
+                year: int = 2026, villages: int = 8,
+                size_weights: list[tuple[int, float]] | None = None) -> Job[dict[str, int]]:
     """Build a synthetic commune workspace: real commune code and name, several villages, realistic households,
     classified with the standard for the year. Deterministic for a seed. Yields progress; returns class counts."""
     unit = refdata.commune(commune_code)
@@ -31,7 +32,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
     ws.backups = False  # generated data: nothing to back up
     try:
         gen = Generator(CommuneSpec(unit.province_code, unit.code, unit.name, unit.area.value, names), year, seed,
-                        {"line": lines.poverty_line, "band": lines.average_band_max})
+                        {"line": lines.poverty_line, "band": lines.average_band_max}, size_weights)
         owners = [f"enumerator-{i}" for i in range(1, max(2, villages // 2) + 1)]
         done = 0
         yield Progress(0, households, "Creating households")
