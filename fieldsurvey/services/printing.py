@@ -200,31 +200,31 @@ def commune_figures(ws: Workspace, records: list[HouseholdRecord], ctx: ReportCo
     return compute(records, ws.villages(), ctx.standard, ctx.commune_name)
 
 
-def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF."""
-    from fieldsurvey.reports.summary import write_summary
-
+def _commune_document(source: Source, out: Output, lang: str, printed_at: datetime | None, progress_key: str,
+                      write) -> Job[int]:
+    """Read every household, compute the commune's figures, then write them with `write(figures, records, ctx,
+    target)` (the summary PDF or the Excel workbook); returns what `write` returns."""
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
         records = yield from read_records(ws, None, None, ctx.standard, lang)
         figures = commune_figures(ws, records, ctx)
-    yield Progress(0, 1, ctx.tr("report.progress.summary"))
+    yield Progress(0, 1, ctx.tr(progress_key))
     with _target(out) as target:
-        pages = write_summary(figures, records, ctx, target)
-    yield Progress(1, 1, ctx.tr("report.progress.summary"))
-    return pages
+        result = write(figures, records, ctx, target)
+    yield Progress(1, 1, ctx.tr(progress_key))
+    return result
+
+
+def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
+    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF.
+    Returns the number of pages."""
+    from fieldsurvey.reports.summary import write_summary
+
+    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.summary", write_summary))
 
 
 def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
     """The commune summary as an Excel workbook (numbers as numbers). Returns the number of sheets."""
     from fieldsurvey.services.exports import write_workbook
 
-    with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, None, None, ctx.standard, lang)
-        figures = commune_figures(ws, records, ctx)
-    yield Progress(0, 1, ctx.tr("report.progress.excel"))
-    with _target(out) as target:
-        sheets = write_workbook(figures, records, ctx, target)
-    yield Progress(1, 1, ctx.tr("report.progress.excel"))
-    return sheets
+    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.excel", write_workbook))
