@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import batch
 from fieldsurvey.services.workspaces import classify_all, create_demo
@@ -13,15 +15,75 @@ def results(ws: Workspace) -> list[tuple]:
                          "FROM households ORDER BY uuid").fetchall()
 
 
-def test_parallel_classification_matches_serial(tmp_path, monkeypatch):
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_parallel_classification_matches_serial(tmp_path, monkeypatch, method):
+    """Forked workers (the command line) and spawned ones (the GUI's job thread) give the serial results."""
     path = tmp_path / "w.fsdb"
     run_to_end(create_demo(path, households=300, seed=3))
     with Workspace.open(path) as ws:
         serial = results(ws)
         ws.db.execute("UPDATE households SET class = NULL, classification = NULL")
-        monkeypatch.setattr(batch, "PARALLEL_FROM", 100)
+        monkeypatch.setattr(batch, "PARALLEL_FROM", {"fork": 100, "spawn": 100})
         monkeypatch.setattr(batch, "CHUNK", 40)
-        assert batch.workers_for(300) >= 1
+        monkeypatch.setattr(batch, "start_method", lambda: method)
+        monkeypatch.setattr(batch.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+        assert batch.workers_for(300, method) == 2
         counts = run_to_end(classify_all(ws))
         assert results(ws) == serial
         assert sum(counts.values()) == 300
+
+
+def test_workers_are_spawned_when_another_thread_runs():
+    """The GUI runs jobs from a thread: forking a threaded process is unsafe, so the workers are spawned."""
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert batch.start_method() == "spawn"
+    finally:
+        release.set()
+        other.join()
+    if "fork" in __import__("multiprocessing").get_all_start_methods() and threading.active_count() == 1:
+        assert batch.start_method() == "fork"  # (earlier tests in the run may have left a thread of their own)
+
+
+def test_a_cancelled_classification_keeps_what_it_classified(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    run_to_end(create_demo(path, households=120, seed=5))
+    with Workspace.open(path) as ws:
+        ws.db.execute("UPDATE households SET class = NULL, classification = NULL")
+        monkeypatch.setattr(batch, "CHUNK", 30)
+        job = classify_all(ws)
+        seen = [next(job) for _ in range(3)]  # 0, then two chunks of 30
+        job.close()
+        assert seen[-1].done == 60
+        classified = ws.db.execute("SELECT COUNT(*) FROM households WHERE class IS NOT NULL").fetchone()[0]
+        assert classified == 60
+
+
+def test_held_classifications_are_committed_by_their_writer_only(tmp_path):
+    """A bulk job keeps one transaction open across chunks; inside a caller's own transaction it never commits
+    the caller's work."""
+    import sqlite3
+
+    path = tmp_path / "w.fsdb"
+    run_to_end(create_demo(path, households=20, seed=2))
+    with Workspace.open(path) as ws:
+        rows = ws.db.execute("SELECT class, standard_id, deprivations, b2_score, income_per_person, b1_score, "
+                             "classification, uuid FROM households").fetchall()
+        ws.save_classifications([("poor",) + tuple(rows[0][1:])], hold=True)
+        other = sqlite3.connect(path)
+        assert other.execute("SELECT class FROM households WHERE uuid = ?", [rows[0][7]]).fetchone()[0] != "poor"
+        ws.commit_held()
+        assert other.execute("SELECT class FROM households WHERE uuid = ?", [rows[0][7]]).fetchone()[0] == "poor"
+        try:
+            with ws.db.atomic():
+                ws.save_classifications([("near_poor",) + tuple(rows[0][1:])], hold=True)
+                ws.commit_held()  # not its transaction: nothing is committed here
+                raise RuntimeError("the caller gives up")
+        except RuntimeError:
+            pass
+        assert ws.db.execute("SELECT class FROM households WHERE uuid = ?", [rows[0][7]]).fetchone()[0] == "poor"
+        other.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from fieldsurvey.domain.document import Area, Household
 from fieldsurvey.domain.income import IncomePosition, IncomeResult, IncomeRoute, PointTable, assess_income
-from fieldsurvey.domain.indicators import DEPRIVED, NO, UNKNOWN, YES, Context, evaluate_indicator, yes_no
+from fieldsurvey.domain.indicators import DEPRIVED, NO, UNKNOWN, YES, Context, evaluate_all, yes_no
 from fieldsurvey.domain.results import HouseholdClass, IndicatorResult, Message, Status
 from fieldsurvey.domain.standards import Standard
 
@@ -87,7 +87,7 @@ def _low_income_workers(household: Household, ctx: Context, standard: Standard, 
 def classify_household(household: Household, standard: Standard,
                        point_table: PointTable | None = None) -> Classification:
     ctx = Context.of(household)
-    indicators = tuple(evaluate_indicator(ctx, ind) for ind in standard.indicators)
+    indicators = evaluate_all(ctx, standard)
     statuses = [i.status for i in indicators]
     deprived = statuses.count(DEPRIVED)
     unknown = statuses.count(UNKNOWN)

@@ -138,6 +138,7 @@ class Household:
         return doc
 
 
+_AREAS = {a.value: a for a in Area}
 _KNOWN_KEYS = {"document", "document_version", "uuid", "form", "review", "location", "interview_date",
                "household", "members"}
 
@@ -158,12 +159,15 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
                             "document_version")
 
     raw_uuid = data.get("uuid")
-    if raw_uuid is None:
-        raw_uuid = str(uuidlib.uuid4())
-    try:
-        household_uuid = str(uuidlib.UUID(str(raw_uuid)))
-    except ValueError:
-        raise DocumentError(f"'{raw_uuid}' is not a UUID", "uuid") from None
+    if trusted and type(raw_uuid) is str and len(raw_uuid) == 36:
+        household_uuid = raw_uuid  # stored in its canonical form when it came in
+    else:
+        if raw_uuid is None:
+            raw_uuid = str(uuidlib.uuid4())
+        try:
+            household_uuid = str(uuidlib.UUID(str(raw_uuid)))
+        except ValueError:
+            raise DocumentError(f"'{raw_uuid}' is not a UUID", "uuid") from None
 
     form = data.get("form") or {}
     if not isinstance(form, dict):
@@ -183,10 +187,9 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
     if not isinstance(location, dict):
         raise DocumentError("must be an object", "location")
     area_raw = location.get("area")
-    try:
-        area = Area(area_raw) if area_raw is not None else None
-    except ValueError:
-        raise DocumentError(f"must be 'rural' or 'urban', found {area_raw!r}", "location.area") from None
+    area = _AREAS.get(area_raw) if isinstance(area_raw, str) else None
+    if area is None and area_raw is not None:
+        raise DocumentError(f"must be 'rural' or 'urban', found {area_raw!r}", "location.area")
     for key in ("province_code", "commune_code", "commune_name", "village"):
         if location.get(key) is not None and not isinstance(location.get(key), str):
             raise DocumentError("must be text", f"location.{key}")
@@ -197,8 +200,9 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         raise DocumentError("must be a list of members", "members")
     members: list[Member] = []
     if trusted:
-        members = [Member(str(raw.get("member_id") or f"m{i + 1}"),
-                          {k: v for k, v in raw.items() if k != "member_id"}) for i, raw in enumerate(raw_members)]
+        for i, raw in enumerate(raw_members):
+            member_answers = dict(raw)  # a copy: the caller's document is left as it was
+            members.append(Member(str(member_answers.pop("member_id", None) or f"m{i + 1}"), member_answers))
     seen: set[str] = set()
     for i, raw in enumerate(raw_members if not trusted else ()):
         where = f"members[{i}]"
@@ -220,8 +224,8 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         review_kind=review_kind,
         province_code=location.get("province_code"),
         commune_code=location.get("commune_code"),
-        commune_name=nfc(location.get("commune_name")),
-        village=nfc(location.get("village")),
+        commune_name=location.get("commune_name") if trusted else nfc(location.get("commune_name")),
+        village=location.get("village") if trusted else nfc(location.get("village")),
         area=area,
         interview_date=parse_date(data.get("interview_date"), "interview_date"),
         answers=answers,

@@ -391,6 +391,37 @@ def check_params(indicator: Any, source: str) -> None:
                 raise StandardError("each entry is [age, level]", f"{where}.min_level_by_age[{i}]")
 
 
+_tuple_new = tuple.__new__  # IndicatorResult and Message are NamedTuples: made without their Python-level __new__
+_plans: dict[int, tuple[Any, tuple]] = {}
+
+
+def _plan(standard: Any) -> tuple:
+    """What evaluating a standard's indicators needs, looked up once per standard rather than once per household:
+    (rule, params, number, id, name_vi, name_en, provisional, rule name, reason keys by suffix) per indicator."""
+    entry = _plans.get(id(standard))
+    if entry is None or entry[0] is not standard:
+        if len(_plans) > 64:
+            _plans.clear()
+        entry = (standard, tuple((RULES[i.rule], i.params, i.number, i.id, i.name_vi, i.name_en, i.provisional,
+                                  i.rule, {}) for i in standard.indicators))
+        _plans[id(standard)] = entry
+    return entry[1]
+
+
+def evaluate_all(ctx: Context, standard: Any) -> tuple[IndicatorResult, ...]:
+    """Every indicator of the standard, in order (the same results as `evaluate_indicator` one by one)."""
+    out = []
+    for rule, params, number, ind_id, name_vi, name_en, provisional, rule_name, keys in _plan(standard):
+        status, suffix, values, missing, ids = rule(ctx, params)
+        key = keys.get(suffix)
+        if key is None:
+            key = keys[suffix] = _reason_key(ind_id, rule_name, suffix)
+        out.append(_tuple_new(IndicatorResult, (number, ind_id, name_vi, name_en, status,
+                                                _tuple_new(Message, (key, values)), tuple(missing), tuple(ids),
+                                                provisional)))
+    return tuple(out)
+
+
 def evaluate_indicator(ctx: Context, indicator: Any) -> IndicatorResult:
     status, suffix, values, missing, ids = RULES[indicator.rule](ctx, indicator.params)
     return IndicatorResult(indicator.number, indicator.id, indicator.name_vi, indicator.name_en, status,

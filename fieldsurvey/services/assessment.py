@@ -9,6 +9,7 @@ from typing import Any
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.classification import Classification, classify_household
 from fieldsurvey.domain.document import Area, Household, parse_household
+from fieldsurvey.domain.results import Status
 from fieldsurvey.domain.income import PointTable, load_point_table
 from fieldsurvey.domain.standards import Standard, StandardRegistry, default_registry
 from fieldsurvey.errors import DocumentError
@@ -75,22 +76,35 @@ def load_table(path: Path | None) -> PointTable | None:
     return load_point_table(Path(path)) if path else None
 
 
+_dumps = json.JSONEncoder().encode
+
+
 def compact(result: Classification) -> tuple:
     """The columns a workspace keeps of a classification (the reasons are recomputed when shown)."""
+    # (Hot when a whole workspace is classified: statuses compared by identity, enum members used as the text
+    # they are — a StrEnum is a str — rather than through `.value`.)
+    deprived, unknown = [], []
+    for i in result.indicators:
+        if i.status is Status.DEPRIVED:
+            deprived.append(i.id)
+        elif i.status is Status.UNKNOWN:
+            unknown.append(i.id)
+    cls = str(result.household_class)
+    income = result.income
     summary = {
-        "class": result.household_class.value,
+        "class": cls,
         "standard": result.standard_id,
         "provisional": result.provisional,
-        "deprived": list(result.deprived_ids),
-        "unknown": [i.id for i in result.indicators if i.status.value == "unknown"],
+        "deprived": deprived,
+        "unknown": unknown,
         "b2": result.b2_score,
-        "income_route": result.income.route.value if result.income.route else None,
-        "income_position": result.income.position.value,
+        "income_route": str(income.route) if income.route else None,
+        "income_position": str(income.position),
         "missing": list(result.missing),
         "low_income_workers": [w.member_id for w in result.low_income_workers],
     }
-    return (result.household_class.value, result.standard_id, result.deprivation_count, result.b2_score,
-            result.income.per_person_month, result.income.b1_score, json.dumps(summary))
+    return (cls, result.standard_id, result.deprivation_count, result.b2_score,
+            income.per_person_month, income.b1_score, _dumps(summary))
 
 
 def area_of(code: str) -> Area | None:

@@ -13,6 +13,7 @@ from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
 BATCH = 1000
+WRITE_EVERY = 5000  # classification results per write transaction
 
 
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,
@@ -60,12 +61,21 @@ def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str,
 
     standard = registry().get(standard_id or ws.info.standard_id)
     total = ws.household_count()
-    done = 0
+    done = held = 0
     yield Progress(0, total, "Classifying")
-    for rows in classify_stream(ws.iter_documents(), standard, total):
-        ws.save_classifications(rows)
-        done += len(rows)
-        yield Progress(done, total, "Classifying")
+    try:
+        for rows in classify_stream(ws.iter_documents(), standard, total):
+            # Each chunk is written as it comes (the workers go on meanwhile); the transaction is committed every
+            # WRITE_EVERY rows, because each commit syncs the disk several times.
+            ws.save_classifications(rows, hold=True)
+            held += len(rows)
+            if held >= WRITE_EVERY:
+                ws.commit_held()
+                held = 0
+            done += len(rows)
+            yield Progress(done, total, "Classifying")
+    finally:  # finished, failed or cancelled: what was classified and written is committed
+        ws.commit_held()
     return ws.counts_by_class()
 
 

@@ -307,6 +307,7 @@ class Workspace:
         self.journal_mode: str | None = None
         self.synchronous: str | None = None
         self._closed = False
+        self._held = False  # a write transaction kept open by save_classifications(hold=True)
         self._locked = False
         self.read_only_reason = READ_ONLY
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
@@ -435,6 +436,7 @@ class Workspace:
         if self._closed:
             return
         try:
+            self.commit_held()
             if self.backups and not self.read_only:
                 from fieldsurvey.storage.backups import backup_on_close
 
@@ -778,14 +780,44 @@ class Workspace:
             yield from rows
             last = rows[-1][0]
 
-    def save_classifications(self, rows: list[tuple]) -> None:
-        """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid)."""
+    def save_classifications(self, rows: list[tuple], hold: bool = False) -> None:
+        """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid).
+
+        `hold`: a bulk job writing chunk after chunk keeps one write transaction open across calls (each commit
+        syncs the disk several times); `commit_held()` commits it. Without `hold` the rows are committed at once."""
         self._writable()
+        conn = self.db.conn
+        at = now_iso()
+        sql = ("UPDATE households SET class = ?, standard_id = ?, deprivations = ?, b2_score = ?, "
+               "income_per_person = ?, b1_score = ?, classification = ?, classified_at = ? WHERE uuid = ?")
+        values = [r[:7] + (at,) + r[7:] for r in rows]
+        if hold and (self._held or not conn.in_transaction):  # (inside a caller's transaction: theirs to commit)
+            if not self._held:
+                conn.execute("BEGIN IMMEDIATE")
+                self._held = True
+            try:
+                conn.executemany(sql, values)
+            except BaseException:
+                self._held = False
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return
         with self._tx():
-            self.db.conn.executemany(
-                "UPDATE households SET class = ?, standard_id = ?, deprivations = ?, b2_score = ?, "
-                "income_per_person = ?, b1_score = ?, classification = ?, classified_at = ? WHERE uuid = ?",
-                [r[:7] + (now_iso(),) + r[7:] for r in rows])
+            conn.executemany(sql, values)
+
+    def commit_held(self) -> None:
+        """Commit what `save_classifications(…, hold=True)` wrote (nothing to do when nothing is held)."""
+        if not self._held:
+            return
+        self._held = False
+        conn = self.db.conn
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def counts_by_class(self) -> dict[str, int]:
         return dict(self.db.execute(
