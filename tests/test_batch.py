@@ -45,8 +45,19 @@ def test_workers_are_spawned_when_another_thread_runs():
     finally:
         release.set()
         other.join()
-    if "fork" in __import__("multiprocessing").get_all_start_methods() and threading.active_count() == 1:
+    if "fork" in __import__("multiprocessing").get_all_start_methods() and batch._single_threaded():
         assert batch.start_method() == "fork"  # (earlier tests in the run may have left a thread of their own)
+
+
+def test_workers_are_spawned_from_a_thread_the_interpreter_did_not_start_itself():
+    """A job run from a QThread (a native thread) must not fork."""
+    import threading
+
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(batch.start_method()))
+    worker.start()
+    worker.join()
+    assert seen == ["spawn"]
 
 
 def test_a_cancelled_classification_keeps_what_it_classified(tmp_path, monkeypatch):

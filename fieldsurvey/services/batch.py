@@ -59,9 +59,20 @@ def _chunks(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[s
         yield chunk
 
 
+def _single_threaded() -> bool:
+    """No other thread in this process — Python's or native ones (Qt starts its own), counted by the kernel where
+    it says (Linux: /proc/self/task)."""
+    if threading.current_thread() is not threading.main_thread() or threading.active_count() != 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return True  # no /proc: Python's own count is all there is
+
+
 def start_method() -> str:
     """'fork' when it is safe (a platform that has it, and no other thread in this process), else 'spawn'."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if "fork" in multiprocessing.get_all_start_methods() and _single_threaded():
         return "fork"
     return "spawn"
 
