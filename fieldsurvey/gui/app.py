@@ -73,6 +73,16 @@ def prepare_screenshot(window, view: str) -> None:
         window.load_dashboard(wait=True)
         window.stack.setCurrentWidget(window.dashboard)
         return
+    if view in ("review", "todo"):
+        window.show_view(view)
+        if view == "review" and window.current_view() == "review":
+            from PySide6.QtCore import QItemSelectionModel
+
+            table = window.review.approval.table  # a few households picked, as for a bulk approval
+            for r in range(min(3, window.review.approval.model.rowCount())):
+                table.selectionModel().select(table.model().index(r, 0),
+                                              QItemSelectionModel.Select | QItemSelectionModel.Rows)
+        return
     window.show_view("list")
     window.list_view.table.selectRow(0)
     if view in ("form", "panel"):

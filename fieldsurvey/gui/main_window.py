@@ -18,6 +18,7 @@ from fieldsurvey.gui.form_view import QuestionnaireView
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.list_view import HouseholdListView
 from fieldsurvey.gui.models import HouseholdTableModel
+from fieldsurvey.gui.review_view import HistoryDialog, ReviewView, TodoView
 from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import gui_support
@@ -25,7 +26,7 @@ from fieldsurvey.services import gui_support
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
 CHECK_OFF_THREAD_BYTES = 30_000_000  # a workspace this big is checked on a worker thread when opened from the UI
-VIEWS = ("start", "list", "form", "dashboard")
+VIEWS = ("start", "list", "form", "dashboard", "review", "todo")
 
 
 class StartPage(QWidget):
@@ -66,7 +67,9 @@ class MainWindow(QMainWindow):
         self.list_view = HouseholdListView(self.model)
         self.form_view = QuestionnaireView()
         self.dashboard = DashboardView()
-        for w in (self.start, self.list_view, self.form_view, self.dashboard):
+        self.review = ReviewView(self.workspace)
+        self.todo = TodoView(self.workspace)
+        for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo):
             self.stack.addWidget(w)
         self.setCentralWidget(self.stack)
         self.form = FormController(self.workspace, self.form_view, self)
@@ -82,6 +85,8 @@ class MainWindow(QMainWindow):
         self.start.recent.itemActivated.connect(lambda item: self.open_workspace(Path(item.data(Qt.UserRole)),
                                                                                  wait=False))
         self.list_view.open_requested.connect(self.open_household)
+        self.todo.open_requested.connect(self.open_household)
+        self.review.changed.connect(self._reviewed)
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)
         self.form.saved.connect(self._list_dirty)
@@ -120,10 +125,13 @@ class MainWindow(QMainWindow):
                           A("find", self.focus_search, QKeySequence.Find, True),
                           A("next_section", self.form_view.next_section, None, True),
                           A("next_error", self.form_view.next_error, None, True), None,
+                          A("history", self.show_history, "Ctrl+Shift+H", True),
                           A("older_forms", self.show_older_forms, None, True)],
             "view": [A("view_list", lambda: self.show_view("list"), "Ctrl+1", True),
                      A("view_form", lambda: self.show_view("form"), "Ctrl+2", True),
-                     A("view_dashboard", lambda: self.show_view("dashboard"), "Ctrl+3", True), None,
+                     A("view_dashboard", lambda: self.show_view("dashboard"), "Ctrl+3", True),
+                     A("view_review", lambda: self.show_view("review"), "Ctrl+4", True),
+                     A("view_todo", lambda: self.show_view("todo"), "Ctrl+5", True), None,
                      A("text_larger", lambda: self.text_size(+1), QKeySequence.ZoomIn),
                      A("text_smaller", lambda: self.text_size(-1), QKeySequence.ZoomOut)],
             "language": [A("lang_vi", lambda: self.set_language("vi")),
@@ -170,6 +178,22 @@ class MainWindow(QMainWindow):
         for a in self.actions_by_key.values():
             if a.needs_ws:  # type: ignore[attr-defined]
                 a.setEnabled(self.workspace.ws is not None)
+        self.actions_by_key["view_review"].setEnabled(self.review_available())
+        self.actions_by_key["view_todo"].setEnabled(self.todo_available())
+
+    def role(self) -> str | None:
+        from fieldsurvey.services.review import role_of
+
+        return role_of(self.workspace.ws) if self.workspace.ws is not None else None
+
+    def review_available(self) -> bool:
+        """The Review view is the supervisor's (a workspace with no sync identity, like the demo commune, shows it
+        to look at, with a note that deciding needs a supervisor's identity)."""
+        return self.workspace.ws is not None and self.role() != "enumerator"
+
+    def todo_available(self) -> bool:
+        """The To-do view is the enumerator's: what the supervisor returned or assigned."""
+        return self.workspace.ws is not None and self.role() == "enumerator"
 
     # --- views ------------------------------------------------------------------------------------------------------
 
@@ -190,11 +214,21 @@ class MainWindow(QMainWindow):
         if name == "form" and self.form.session is None:
             self.new_household()
             return
+        if name == "dashboard":
+            self.load_dashboard()
+        if name == "review":
+            if not self.review_available():
+                name = "list"
+            elif self.current_view() != "review":
+                self.review.load()
+        if name == "todo":
+            if not self.todo_available():
+                name = "list"
+            else:
+                self.todo.load()
         if name == "list" and self._list_stale:
             self._list_stale = False
             self.list_view.apply_filter()
-        if name == "dashboard":
-            self.load_dashboard()
         self.stack.setCurrentIndex(VIEWS.index(name))
         self._update_actions()
         if name == "list":
@@ -324,6 +358,51 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(VIEWS.index("form"))
         self._update_actions()
 
+    def current_household(self) -> str | None:
+        """The household the user is on: open in the questionnaire, or selected in the list, the to-do list or the
+        review's table."""
+        view = self.current_view()
+        if view == "form":
+            return self.form.uuid if self.form.stored else None
+        if view == "todo":
+            return self.todo.current_uuid()
+        if view == "review" and self.review.tabs.currentWidget() is self.review.approval:
+            idx = self.review.approval.table.currentIndex()
+            return idx.data(Qt.UserRole) if idx.isValid() else None
+        if view == "review" and self.review.tabs.currentWidget() is self.review.conflicts:
+            c = self.review.conflicts.current()
+            return c.uuid if c else None
+        return self.list_view.current_uuid()
+
+    def show_history(self, uuid: str | None = None) -> HistoryDialog | None:
+        """Who changed what, when, for the household the user is on (Ctrl+Shift+H)."""
+        from fieldsurvey.services.review import history
+
+        self.form.flush()  # what was just typed is in the history too
+        uuid = uuid or self.current_household()
+        if uuid is None or self.workspace.ws is None:
+            self.statusBar().showMessage(tr("gui.history.pick_one"), 8000)
+            return None
+        try:
+            rows = history(self.workspace.ws, uuid, language.code)
+            head = self.workspace.detail(uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+            return None
+        members = head.document.get("members") or []
+        name = next((m.get("name") for m in members if m.get("relationship") == "head"), None) or uuid[:8]
+        dialog = HistoryDialog(rows, tr("gui.history.title", head=name), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        self.history_dialog = dialog
+        return dialog
+
+    def _reviewed(self) -> None:
+        """A decision in the Review view changed households: the list and the counts follow."""
+        self._list_stale = True
+        self.list_view.counts_changed()
+        self._update_status()
+
     def show_older_forms(self) -> str:
         """The households filled with an older version of their form (they open, validate and print with it)."""
         from fieldsurvey.services.forms import households_on_older_versions
@@ -408,10 +487,36 @@ class MainWindow(QMainWindow):
                     c = r.counts
                     lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
                                     conflicts=c["conflicts"], refused=c["refused"]))
+            offer = None
+            if self.review_available():
+                from fieldsurvey.services.review import open_counts
+
+                waiting = open_counts(self.workspace.ws)
+                if waiting["conflicts"] or waiting["duplicates"]:
+                    lines += ["", tr("gui.sync.waiting", conflicts=waiting["conflicts"],
+                                     duplicates=waiting["duplicates"])]
+                    offer = ("review", tr("gui.sync.open_review"))
+                if self.current_view() == "review":
+                    self.review.load(pick_tab=False)
+            elif self.todo_available():
+                from fieldsurvey.services.review import todo
+
+                n = len(todo(self.workspace.ws))
+                if n:
+                    lines += ["", tr("gui.sync.todo_waiting", n=n)]
+                    offer = ("todo", tr("gui.sync.open_todo"))
+                if self.current_view() == "todo":
+                    self.todo.load()
             self.last_import_summary = "\n".join(lines)
             box = QMessageBox(QMessageBox.Information, tr("gui.action.import_bundles"), self.last_import_summary,
                               QMessageBox.Ok, self)
             box.setObjectName("importSummary")
+            if offer is not None:
+                view, text = offer
+                button = box.addButton(text, QMessageBox.AcceptRole)
+                button.setObjectName("openReview" if view == "review" else "openTodo")
+                button.clicked.connect(lambda _checked=False, v=view: self.show_view(v))
+                box.setDefaultButton(button)
             box.open()  # not modal-blocking: the list is already refreshed behind it
 
         return run_job(import_bundles(self.workspace.path, files), tr("gui.job.import"), self, on_done=done)

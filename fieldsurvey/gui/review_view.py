@@ -1,0 +1,697 @@
+"""The supervisor's Review view (conflicts settled field by field, likely duplicates merged or kept apart,
+handed-in households approved, returned with a comment or reassigned — one at a time or in bulk), the
+enumerator's To-do view, and a household's History dialog. Layout and wiring only: the rows come from
+services/review.py, every decision is a services/sync.py use case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton,
+                               QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.i18n import has
+from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.gui.list_view import HouseholdDetailPane
+from fieldsurvey.gui.models import HouseholdTableModel
+from fieldsurvey.gui.texts import day, language, tr
+from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.services import review as rv
+from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter
+
+
+def when(text: str) -> str:
+    """An ISO time as the user reads it: 23/11/2026 10:55."""
+    try:
+        at = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text or ""
+    return f"{day(at.date())} {at:%H:%M}"
+
+
+def _item(text: str, data: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+    if data is not None:
+        item.setData(Qt.UserRole, data)
+    return item
+
+
+def _table(name: str, columns: int) -> QTableWidget:
+    table = QTableWidget(0, columns, objectName=name)
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(True)
+    return table
+
+
+def _ask_yes(parent: QWidget, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
+    box.setObjectName("confirmBox")
+    box.setDefaultButton(QMessageBox.No)
+    return box.exec() == QMessageBox.Yes
+
+
+class CommentDialog(QDialog):
+    """The comment for a return (required: an empty one is refused with a message, the dialog stays open) or for
+    a reassignment (with the enumerator who takes the households over)."""
+
+    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[str] | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("commentDialog")
+        self.setWindowTitle(title)
+        self.required = required
+        lay = QVBoxLayout(self)
+        self.who = None
+        if enumerators is not None:
+            lay.addWidget(QLabel(tr("gui.review.reassign_to")))
+            self.who = QComboBox(objectName="enumeratorChoice")
+            self.who.setEditable(True)  # an enumerator whose key is not trusted yet can be typed
+            for name in enumerators:
+                self.who.addItem(name, name)
+            lay.addWidget(self.who)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        lay.addWidget(label)
+        self.comment = QPlainTextEdit(objectName="commentText")
+        self.comment.setTabChangesFocus(True)
+        lay.addWidget(self.comment)
+        self.error = QLabel(objectName="commentError")
+        self.error.setStyleSheet("color:#842029")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(tr("gui.review.ok"))
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        lay.addWidget(buttons)
+        self.resize(460, 260)
+
+    def text(self) -> str:
+        return self.comment.toPlainText().strip()
+
+    def owner(self) -> str:
+        return self.who.currentText().strip() if self.who is not None else ""
+
+    def accept(self) -> None:
+        if self.who is not None and not self.owner():
+            self.error.setText(tr("gui.review.owner_required"))
+            self.error.show()
+            return
+        if self.required and not self.text():
+            self.error.setText(tr("gui.review.comment_required"))
+            self.error.show()
+            self.comment.setFocus()
+            return
+        super().accept()
+
+
+# --- conflicts --------------------------------------------------------------------------------------------------
+
+class ConflictsTab(QWidget):
+    def __init__(self, owner: "ReviewView"):
+        super().__init__()
+        self.owner = owner
+        self.items: list[rv.Conflict] = []
+        lay = QHBoxLayout(self)
+        split = QSplitter(Qt.Horizontal)
+        self.list = QListWidget(objectName="conflictList")
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(objectName="conflictTitle")
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.RichText)
+        self.table = _table("conflictFields", 5)
+        self.table.setSelectionMode(QAbstractItemView.NoSelection)
+        self.resolve_button = QPushButton(objectName="resolveConflict")
+        self.all_theirs = QPushButton(objectName="allTheirs")
+        self.all_ours = QPushButton(objectName="allOurs")
+        bar = QHBoxLayout()
+        for b in (self.all_ours, self.all_theirs):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.resolve_button)
+        rlay.addWidget(self.title)
+        rlay.addWidget(self.table, 1)
+        rlay.addLayout(bar)
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        split.setSizes([330, 900])
+        lay.addWidget(split)
+        self.combos: dict[str, QComboBox] = {}
+        self.list.currentRowChanged.connect(self._show)
+        self.resolve_button.clicked.connect(self.resolve)
+        self.all_theirs.clicked.connect(lambda: self._pick_all(rv.THEIRS))
+        self.all_ours.clicked.connect(lambda: self._pick_all(rv.OURS))
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([tr("gui.review.col.field"), tr("gui.review.col.path"),
+                                              tr("gui.review.col.ours"), tr("gui.review.col.theirs"),
+                                              tr("gui.review.col.choice")])
+        self.resolve_button.setText(tr("gui.review.resolve"))
+        self.all_theirs.setText(tr("gui.review.all_theirs"))
+        self.all_ours.setText(tr("gui.review.all_ours"))
+
+    def fill(self, items: list[rv.Conflict]) -> None:
+        self.items = items
+        self.list.blockSignals(True)
+        self.list.clear()
+        for c in items:
+            text = tr("gui.review.conflict_row", head=c.head_name or tr("gui.list.no_name"), village=c.village or "—",
+                      ours=c.ours_user or "?", theirs=c.theirs_user, at=when(c.at), n=len(c.choosable))
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, c.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if items:
+            self.list.setCurrentRow(0)
+        self._show(self.list.currentRow())
+
+    def current(self) -> rv.Conflict | None:
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def _show(self, _row: int) -> None:
+        c = self.current()
+        self.table.setRowCount(0)
+        self.combos = {}
+        self.resolve_button.setEnabled(c is not None and self.owner.can_decide)
+        for b in (self.all_ours, self.all_theirs):
+            b.setEnabled(c is not None)
+        if c is None:
+            self.title.setText(tr("gui.review.no_conflicts"))
+            return
+        self.title.setText(tr("gui.review.conflict_title", head=escape(c.head_name or tr("gui.list.no_name")),
+                              village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(c.ours_user or "?"),
+                              ours_device=escape(c.ours_device or "?"), theirs=escape(c.theirs_user),
+                              theirs_device=escape(c.theirs_device), at=when(c.at)))
+        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=c.ours_user or "?")))
+        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=c.theirs_user)))
+        self.table.setRowCount(len(c.fields))
+        for r, f in enumerate(c.fields):
+            self.table.setItem(r, 0, _item(f.label, f.field))
+            self.table.setItem(r, 1, _item(f.field))
+            self.table.setItem(r, 2, _item(f.ours))
+            self.table.setItem(r, 3, _item(f.theirs))
+            combo = QComboBox(objectName=f"choice:{f.field}")
+            if f.follows is None:
+                combo.addItem(tr("gui.review.keep_ours"), rv.OURS)
+                combo.addItem(tr("gui.review.take_theirs"), rv.THEIRS)
+                self.combos[f.field] = combo
+            else:
+                combo.addItem(tr("gui.review.follows_member"), "")
+                combo.setEnabled(False)
+            self.table.setCellWidget(r, 4, combo)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 320))
+
+    def _pick_all(self, side: str) -> None:
+        for combo in self.combos.values():
+            combo.setCurrentIndex(combo.findData(side))
+
+    def picked(self) -> dict[str, str]:
+        return {f: combo_data(c) or rv.OURS for f, c in self.combos.items()}
+
+    def resolve(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        from fieldsurvey.services.sync import resolve_conflict
+
+        try:
+            resolve_conflict(self.owner.path, c.id, rv.choices_for(c, self.picked()))
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+            return
+        self.owner.decided(tr("gui.review.resolved", head=c.head_name or c.uuid[:8]))
+
+
+# --- duplicates -------------------------------------------------------------------------------------------------
+
+FACTS = ("head_name", "birth_year", "id_numbers", "village", "members", "interview_date", "status", "owner", "uuid")
+
+
+class DuplicatesTab(QWidget):
+    def __init__(self, owner: "ReviewView"):
+        super().__init__()
+        self.owner = owner
+        self.items: list[rv.Duplicate] = []
+        lay = QHBoxLayout(self)
+        split = QSplitter(Qt.Horizontal)
+        self.list = QListWidget(objectName="duplicateList")
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        self.reason = QLabel(objectName="duplicateReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextFormat(Qt.RichText)
+        self.table = _table("duplicateFacts", 2)
+        self.table.setSelectionMode(QAbstractItemView.NoSelection)
+        self.table.verticalHeader().setVisible(True)
+        self.keep_a = QPushButton(objectName="mergeKeepA")
+        self.keep_b = QPushButton(objectName="mergeKeepB")
+        self.apart = QPushButton(objectName="keepApart")
+        bar = QHBoxLayout()
+        for b in (self.keep_a, self.keep_b):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        bar.addWidget(self.apart)
+        rlay.addWidget(self.reason)
+        rlay.addWidget(self.table, 1)
+        rlay.addLayout(bar)
+        split.addWidget(self.list)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        split.setSizes([330, 900])
+        lay.addWidget(split)
+        self.list.currentRowChanged.connect(self._show)
+        self.keep_a.clicked.connect(lambda: self.merge("a"))
+        self.keep_b.clicked.connect(lambda: self.merge("b"))
+        self.apart.clicked.connect(self.keep_apart)
+
+    def retranslate(self) -> None:
+        self.keep_a.setText(tr("gui.review.merge_keep_a"))
+        self.keep_b.setText(tr("gui.review.merge_keep_b"))
+        self.apart.setText(tr("gui.review.keep_apart"))
+        self.table.setHorizontalHeaderLabels([tr("gui.review.household_a"), tr("gui.review.household_b")])
+        self.table.setRowCount(len(FACTS))
+        self.table.setVerticalHeaderLabels([tr(f"gui.review.fact.{f}") for f in FACTS])
+
+    def fill(self, items: list[rv.Duplicate]) -> None:
+        self.items = items
+        self.list.blockSignals(True)
+        self.list.clear()
+        for d in items:
+            text = tr("gui.review.duplicate_row", a=d.a.head_name or "?", b=d.b.head_name or "?",
+                      reason=tr(f"sync.duplicate.{d.reason}"))
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, d.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if items:
+            self.list.setCurrentRow(0)
+        self._show(self.list.currentRow())
+
+    def current(self) -> rv.Duplicate | None:
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def _fact(self, f: rv.Facts, name: str) -> str:
+        value = getattr(f, name)
+        if name == "status":
+            return tr(f"gui.status.{value}") if value in STATUSES else str(value)
+        return str(value) if value not in ("", None) else "—"
+
+    def _show(self, _row: int) -> None:
+        d = self.current()
+        for b in (self.keep_a, self.keep_b, self.apart):
+            b.setEnabled(d is not None and self.owner.can_decide)
+        self.table.clearContents()
+        if d is None:
+            self.reason.setText(tr("gui.review.no_duplicates"))
+            return
+        self.reason.setText(tr("gui.review.duplicate_reason", reason=escape(tr(f"sync.duplicate.{d.reason}")),
+                               key=escape(d.key.replace("|", " · "))))
+        for r, name in enumerate(FACTS):
+            for c, side in enumerate((d.a, d.b)):
+                item = _item(self._fact(side, name))
+                if name != "uuid" and getattr(d.a, name) == getattr(d.b, name) and getattr(d.a, name):
+                    item.setBackground(Qt.yellow)  # the same on both sides (the text says it too: equal values)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+
+    def merge(self, side: str) -> None:
+        d = self.current()
+        if d is None:
+            return
+        keep, gone = (d.a, d.b) if side == "a" else (d.b, d.a)
+        if not self.owner.confirm(tr("gui.review.merge_title"),
+                                  tr("gui.review.merge_confirm", keep=keep.head_name or keep.uuid[:8],
+                                     keep_id=keep.uuid[:8], gone=gone.head_name or gone.uuid[:8],
+                                     gone_id=gone.uuid[:8])):
+            return
+        self._decide(d, "merge", keep.uuid, tr("gui.review.merged", keep=keep.head_name or keep.uuid[:8]))
+
+    def keep_apart(self) -> None:
+        d = self.current()
+        if d is not None:
+            self._decide(d, "apart", None, tr("gui.review.kept_apart"))
+
+    def _decide(self, d: rv.Duplicate, decision: str, keep: str | None, message: str) -> None:
+        from fieldsurvey.services.sync import decide_duplicate
+
+        try:
+            decide_duplicate(self.owner.path, d.id, decision, keep)
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+            return
+        self.owner.decided(message)
+
+
+# --- approve / return / reassign ------------------------------------------------------------------------------------
+
+class ApproveTab(QWidget):
+    def __init__(self, owner: "ReviewView", count: Callable, page: Callable):
+        super().__init__()
+        self.owner = owner
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.status = QComboBox(objectName="reviewStatus")
+        self.village = QComboBox(objectName="reviewVillage")
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.village, 1)
+        bar.addStretch(2)
+        lay.addLayout(bar)
+        self.counts = QLabel(objectName="reviewCounts")
+        lay.addWidget(self.counts)
+        self.model = HouseholdTableModel(count, page, self)
+        self.table = QTableView(objectName="reviewTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setResizeContentsPrecision(0)  # sized from the visible rows only (paged)
+        self._sized = False
+        lay.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.approve_button = QPushButton(objectName="approveSelected")
+        self.return_button = QPushButton(objectName="returnSelected")
+        self.reassign_button = QPushButton(objectName="reassignSelected")
+        for b in (self.approve_button, self.return_button, self.reassign_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.status.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.village.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.approve_button.clicked.connect(self.approve)
+        self.return_button.clicked.connect(self.return_selected)
+        self.reassign_button.clicked.connect(self.reassign)
+
+    def retranslate(self) -> None:
+        self.approve_button.setText(tr("gui.review.approve"))
+        self.return_button.setText(tr("gui.review.return"))
+        self.reassign_button.setText(tr("gui.review.reassign"))
+        current = combo_data(self.status)
+        self.status.blockSignals(True)
+        self.status.clear()
+        self.status.addItem(tr("gui.review.handed_in"), "")
+        for s in STATUSES:
+            self.status.addItem(tr(f"gui.status.{s}"), s)
+        self.status.setCurrentIndex(max(self.status.findData(current or ""), 0))
+        self.status.blockSignals(False)
+        self.model.retranslate()
+        self._selection_changed()
+
+    def set_villages(self, villages: list[str]) -> None:
+        current = combo_data(self.village) or ""
+        self.village.blockSignals(True)
+        self.village.clear()
+        self.village.addItem(tr("gui.list.all_villages"), "")
+        for v in villages:
+            self.village.addItem(v, v)
+        self.village.setCurrentIndex(max(self.village.findData(current), 0))
+        self.village.blockSignals(False)
+
+    def handed_in_status(self) -> str:
+        """'' (the default) shows what waits for review: submitted households, or, when there are none (a
+        workspace filled here, like the demo commune), complete ones."""
+        chosen = combo_data(self.status)
+        if chosen:
+            return chosen
+        village = combo_data(self.village)
+        for status in rv.HANDED_IN:
+            if self.model._count_fn(HouseholdFilter(village=village, status=status)):
+                return status
+        return rv.HANDED_IN[0]
+
+    def refresh(self) -> None:
+        self.model.refresh(HouseholdFilter(village=combo_data(self.village), status=self.handed_in_status()))
+        if not self._sized and self.model.rowCount():
+            self._sized = True
+            self.table.resizeColumnsToContents()
+            uuid_column = self.model.COLUMNS.index("uuid")
+            self.table.setColumnWidth(uuid_column, max(self.table.columnWidth(uuid_column), 90))
+        self._selection_changed()
+
+    def selected(self) -> list[str]:
+        return [i.data(Qt.UserRole) for i in self.table.selectionModel().selectedRows()]
+
+    def _selection_changed(self) -> None:
+        n = len(self.selected()) if self.table.selectionModel() else 0
+        self.counts.setText(tr("gui.review.counts", n=self.model.total(),
+                               status=tr(f"gui.status.{self.handed_in_status()}"), selected=n))
+        for b in (self.approve_button, self.return_button, self.reassign_button):
+            b.setEnabled(n > 0 and self.owner.can_decide)
+
+    def approve(self) -> None:
+        uuids = self.selected()
+        if uuids:
+            self.owner.run_review(uuids, "approve", "", None)
+
+    def return_selected(self) -> None:
+        uuids = self.selected()
+        if not uuids:
+            return
+        dialog = CommentDialog(tr("gui.review.return_title", n=len(uuids)), tr("gui.review.return_prompt"), True,
+                               None, self)
+        if dialog.exec() == QDialog.Accepted:
+            self.owner.run_review(uuids, "return", dialog.text(), None)
+
+    def reassign(self) -> None:
+        uuids = self.selected()
+        if not uuids:
+            return
+        dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)), tr("gui.review.reassign_prompt"),
+                               False, self.owner.enumerators(), self)
+        if dialog.exec() == QDialog.Accepted:
+            self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
+
+
+class ReviewView(QWidget):
+    """The supervisor's desk: conflicts, likely duplicates, approve / return / reassign."""
+
+    changed = Signal()   # households were changed by a decision (the list and counts are refreshed)
+
+    def __init__(self, workspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("reviewView")
+        self.workspace = workspace   # controllers.WorkspaceController
+        self.can_decide = False
+        self.confirm: Callable[[str, str], bool] = lambda title, text: _ask_yes(self, title, text)
+        self.last_message = ""
+        self.job = None
+        lay = QVBoxLayout(self)
+        self.note = QLabel(objectName="reviewNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color:#664d03; background:#fff3cd; padding:6px")
+        lay.addWidget(self.note)
+        self.tabs = QTabWidget(objectName="reviewTabs")
+        self.conflicts = ConflictsTab(self)
+        self.duplicates = DuplicatesTab(self)
+        self.approval = ApproveTab(self, workspace.count, workspace.page)
+        for w in (self.conflicts, self.duplicates, self.approval):
+            self.tabs.addTab(w, "")
+        lay.addWidget(self.tabs, 1)
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
+        self.retranslate()
+
+    @property
+    def path(self) -> Path:
+        return self.workspace.path
+
+    def enumerators(self) -> list[str]:
+        return rv.enumerators(self.workspace.ws) if self.workspace.ws else []
+
+    def retranslate(self, _language: str = "") -> None:
+        for tab in (self.conflicts, self.duplicates, self.approval):
+            tab.retranslate()
+        if self.workspace.ws is not None:
+            self.load(pick_tab=False)
+
+    def _tab_titles(self) -> None:
+        n_c, n_d = len(self.conflicts.items), len(self.duplicates.items)
+        self.tabs.setTabText(0, tr("gui.review.tab.conflicts", n=n_c))
+        self.tabs.setTabText(1, tr("gui.review.tab.duplicates", n=n_d))
+        self.tabs.setTabText(2, tr("gui.review.tab.approve"))
+
+    def load(self, pick_tab: bool = True) -> None:
+        """Read the open conflicts, the undecided pairs and the handed-in households again. With `pick_tab`, the
+        first tab with something to settle comes to the front (conflicts, then duplicates, then approval)."""
+        ws = self.workspace.ws
+        if ws is None:
+            return
+        role = rv.role_of(ws)
+        self.can_decide = role == rv.SUPERVISOR
+        self.note.setText(tr("gui.review.no_identity") if role is None else
+                          tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else "")
+        self.note.setVisible(role != rv.SUPERVISOR)
+        try:
+            self.conflicts.fill(rv.conflicts(ws, language.code))
+            self.duplicates.fill(rv.duplicates(ws))
+        except FieldSurveyError as exc:
+            report_error(exc, self)
+        self.approval.set_villages(ws.villages())
+        self.approval.refresh()
+        self._tab_titles()
+        if pick_tab:
+            self.tabs.setCurrentIndex(0 if self.conflicts.items else 1 if self.duplicates.items else 2)
+
+    def decided(self, message: str) -> None:
+        self.last_message = message
+        self.load(pick_tab=False)
+        self.changed.emit()
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(message, 10000)
+
+    def run_review(self, uuids: list[str], action: str, comment: str, owner: str | None):
+        def done(n: int) -> None:
+            self.decided(tr(f"gui.review.done.{action}", n=n, owner=owner or ""))
+
+        self.job = run_job(rv.review_job(self.path, uuids, action, comment, owner), tr("gui.job.review"), self,
+                           on_done=done)
+        return self.job
+
+
+# --- the enumerator's to-do list -------------------------------------------------------------------------------------
+
+class TodoView(QWidget):
+    """What the supervisor sent back: returned households with the comment, newly assigned ones. Beside it the
+    list's own detail pane (which already shows the comment); double-click or Enter opens the questionnaire."""
+
+    open_requested = Signal(str)
+
+    COLUMNS = ("head_name", "village", "what", "comment", "by", "at", "status")
+
+    def __init__(self, workspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("todoView")
+        self.workspace = workspace
+        self.items: list[rv.ToDo] = []
+        lay = QVBoxLayout(self)
+        self.heading = QLabel(objectName="todoHeading")
+        lay.addWidget(self.heading)
+        split = QSplitter(Qt.Horizontal)
+        self.table = _table("todoTable", len(self.COLUMNS))
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.detail = HouseholdDetailPane()
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([800, 500])
+        lay.addWidget(split, 1)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
+        self.table.activated.connect(lambda idx: self._open(idx.row()))
+        self.table.currentCellChanged.connect(lambda r, *_: self._show(r))
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
+        self.retranslate()
+
+    def retranslate(self, _language: str = "") -> None:
+        self.table.setHorizontalHeaderLabels([tr(f"gui.todo.col.{c}") for c in self.COLUMNS])
+        if self.workspace.ws is not None:
+            self.load()
+
+    def load(self) -> None:
+        ws = self.workspace.ws
+        self.items = rv.todo(ws) if ws is not None else []
+        self.heading.setText(f"<b>{tr('gui.todo.heading', n=len(self.items))}</b>" if self.items
+                             else tr("gui.todo.empty"))
+        self.table.setRowCount(len(self.items))
+        for r, t in enumerate(self.items):
+            what = tr(f"gui.todo.what.{t.action}")
+            status = tr(f"gui.status.{t.status}") if t.status in STATUSES else t.status
+            for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, t.by,
+                                      when(t.at), status)):
+                item = _item(text, t.uuid)
+                if t.action == "return":
+                    item.setForeground(Qt.darkRed)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(3, max(self.table.columnWidth(3), 260))
+        if self.items:
+            self.table.setCurrentCell(0, 0)
+        else:
+            self.detail.show_detail(None)
+
+    def current_uuid(self) -> str | None:
+        r = self.table.currentRow()
+        return self.items[r].uuid if 0 <= r < len(self.items) else None
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < len(self.items) and self.workspace.ws is not None:
+            try:
+                self.detail.show_detail(self.workspace.detail(self.items[row].uuid))
+            except FieldSurveyError as exc:
+                report_error(exc, self)
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < len(self.items):
+            self.open_requested.emit(self.items[row].uuid)
+
+
+# --- a household's history -----------------------------------------------------------------------------------------
+
+class HistoryDialog(QDialog):
+    """Who changed what, when (the household's audit log, oldest first; fields and values in words)."""
+
+    COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
+
+    def __init__(self, rows: list[rv.Change], title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("historyDialog")
+        self.setWindowTitle(title)
+        self.rows = rows
+        lay = QVBoxLayout(self)
+        heading = QLabel(f"<b>{escape(title)}</b> — {tr('gui.history.count', n=len(rows))}")
+        lay.addWidget(heading)
+        self.table = _table("historyTable", len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(f"gui.history.col.{c}") for c in self.COLUMNS])
+        self.table.setRowCount(len(rows))
+        for r, ch in enumerate(rows):
+            key = f"gui.history.action.{ch.action}"
+            action = tr(key) if has(key) else ch.action
+            field = ch.label or ch.field
+            old, new = ch.old, ch.new
+            if ch.field == "status":
+                field = tr("gui.list.col.status")
+                old, new = (tr(f"gui.status.{v}") if v in STATUSES else v for v in (old, new))
+            elif ch.field == "owner":
+                field = tr("gui.list.col.owner")
+            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, ch.note)):
+                item = _item(text)
+                if c == 4 and ch.field:
+                    item.setToolTip(ch.field)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        lay.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.button(QDialogButtonBox.Close).setText(tr("gui.history.close"))
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(1100, 560)
+        if rows:
+            self.table.scrollToBottom()

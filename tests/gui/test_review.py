@@ -1,0 +1,274 @@
+"""The supervisor's Review view and the enumerator's To-do and History, driven through the real widgets on real
+workspaces made by services/sync (two enumerators, lan and hoa, and their supervisor thu, keys swapped) and real
+bundles: a conflict settled field by field, likely duplicates kept apart and merged, households approved in bulk
+and returned with a comment that reaches the enumerator's to-do list, and the history of who changed what."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
+
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import sync as svc
+from fieldsurvey.storage.workspace import Workspace
+from tests.gui.keys import press, type_text
+from tests.sync.conftest import Site
+
+
+def when_modal(qtbot, act) -> list:
+    """Run `act(dialog)` on the next modal dialog (a confirmation, the comment dialog) once it is shown."""
+    seen: list = []
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, poll)
+            return
+        seen.append(dialog)
+        act(dialog)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def import_in_window(window, qtbot, bundle) -> QMessageBox:
+    with qtbot.waitSignal(window.import_bundles([bundle]).done, timeout=20000):
+        pass
+    box = window.findChildren(QMessageBox, "importSummary")[-1]
+    assert box.isVisible()
+    return box
+
+
+def back_to(window, qtbot) -> None:
+    """The user clicks back into the main window after the dialogs (offscreen, nothing else activates it)."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+
+
+def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    before = site.doc(site.sup, a1)["household"]
+    # both sides change the same household from the same parent
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30, water_source="drilled_well"))
+    site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44, latrine="none"))
+    bundle = svc.export_bundle(site.lan, site.stick).path
+
+    window.open_workspace(site.sup)
+    assert window.actions_by_key["view_review"].isEnabled()
+    assert not window.actions_by_key["view_todo"].isEnabled()       # the to-do list is the enumerator's
+    box = import_in_window(window, qtbot, bundle)
+    assert "1 xung đột" in window.last_import_summary and "Đang chờ giám sát viên xử lý" in window.last_import_summary
+    qtbot.mouseClick(box.findChild(QPushButton, "openReview"), Qt.LeftButton)
+    assert window.current_view() == "review"
+    review = window.review
+    assert review.tabs.currentWidget() is review.conflicts and review.tabs.tabText(0) == "Xung đột (1)"
+    assert review.conflicts.list.count() == 1
+    assert "Lò Văn Pả" in review.conflicts.list.item(0).text() and "thu ↔ lan" in review.conflicts.list.item(0).text()
+
+    table = review.conflicts.table
+    rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    assert set(rows) == {"household.floor_area", "household.latrine", "household.water_source"}
+    r = rows["household.floor_area"]
+    assert table.item(r, 0).text() == "Diện tích ở (m²)"                       # the form's label
+    assert (table.item(r, 2).text(), table.item(r, 3).text()) == ("30", "44")   # ours beside theirs
+    assert table.item(rows["household.latrine"], 3).text() == "Không có nhà tiêu"   # a choice's label
+    assert "thu" in table.horizontalHeaderItem(2).text() and "lan" in table.horizontalHeaderItem(3).text()
+    combos = review.conflicts.combos
+    assert all(c.currentData() == "local" for c in combos.values())           # ours by default
+    # theirs for the floor area, ours (chosen explicitly) for the latrine, the water source left at ours
+    combos["household.floor_area"].setCurrentIndex(combos["household.floor_area"].findData("incoming"))
+    combos["household.latrine"].setCurrentIndex(combos["household.latrine"].findData("incoming"))
+    combos["household.latrine"].setCurrentIndex(combos["household.latrine"].findData("local"))
+    qtbot.mouseClick(review.conflicts.resolve_button, Qt.LeftButton)
+
+    assert review.conflicts.list.count() == 0 and review.tabs.tabText(0) == "Xung đột (0)"
+    assert "Lò Văn Pả" in window.statusBar().currentMessage()
+    assert svc.list_conflicts(site.sup) == []
+    with Workspace.open(site.sup) as ws:
+        doc = ws.get_household(a1)["household"]
+        assert (doc["floor_area"], doc["water_source"], doc["latrine"]) == (44, "drilled_well", before["latrine"])
+        # nothing lost: the new head joins both lines, and lan's revision is kept
+        (c,) = svc.list_conflicts(site.sup, open_only=False)
+        head = ws.current_revision(a1)
+        assert head.merged == c["incoming_revision"] and ws.revision(c["incoming_revision"]) is not None
+        assert head.parent == c["local_revision"]
+    # the settled household goes back to lan as a correction: an update there, not a new conflict
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.updated == [a1] and not back.conflicts
+
+
+def test_likely_duplicates_kept_apart_and_merged(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Nguyễn Văn Ánh")
+    b1 = site.add(site.hoa, "hoa", "nguyen van anh")
+    a2 = site.add(site.lan, "lan", "Đinh Thị Mơ")
+    b2 = site.add(site.hoa, "hoa", "dinh thi mo")
+    site.send(site.lan, site.sup)
+    assert site.send(site.hoa, site.sup).duplicates == 2
+
+    window.open_workspace(site.sup)
+    press(window.list_view.table, Qt.Key_4, Qt.ControlModifier)              # Ctrl+4: the Review view
+    assert window.current_view() == "review"
+    dups = window.review.duplicates
+    assert window.review.tabs.currentWidget() is dups and dups.list.count() == 2
+    pairs = {frozenset((d.a.uuid, d.b.uuid)): i for i, d in enumerate(dups.items)}
+    dups.list.setCurrentRow(pairs[frozenset((a1, b1))])
+    assert "Trùng tên chủ hộ, năm sinh và thôn" in dups.reason.text()
+    facts = {dups.table.verticalHeaderItem(r).text(): (dups.table.item(r, 0).text(), dups.table.item(r, 1).text())
+             for r in range(dups.table.rowCount())}
+    assert set(facts["Chủ hộ"]) == {"Nguyễn Văn Ánh", "nguyen van anh"}
+    assert facts["Năm sinh chủ hộ"] == ("1986", "1986") and set(facts["Rà soát viên"]) == {"lan", "hoa"}
+    qtbot.mouseClick(dups.apart, Qt.LeftButton)
+    assert dups.list.count() == 1 and {dups.items[0].a.uuid, dups.items[0].b.uuid} == {a2, b2}
+
+    # merge asks first: "No" changes nothing
+    keep_side = "a" if dups.items[0].a.uuid == b2 else "b"
+    button = dups.keep_a if keep_side == "a" else dups.keep_b
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert seen and "Đinh Thị Mơ" in seen[0].text() and "dinh thi mo" in seen[0].text()
+    assert dups.list.count() == 1 and site.row(site.sup, a2)["status"] == "submitted"
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert seen and dups.list.count() == 0 and window.review.tabs.tabText(1) == "Hộ nghi trùng (0)"
+
+    assert site.row(site.sup, a2)["status"] == "merged" and site.row(site.sup, b2)["status"] == "submitted"
+    assert site.row(site.sup, a1)["status"] == site.row(site.sup, b1)["status"] == "submitted"   # kept apart
+    decided = {frozenset((d["uuid_a"], d["uuid_b"])): d["status"] for d in
+               (dict(r) for r in _all_duplicates(site.sup))}
+    assert decided == {frozenset((a1, b1)): "apart", frozenset((a2, b2)): "merged"}
+    assert any(h["action"] == "merged-into" for h in svc.history(site.sup, a2))
+
+
+def _all_duplicates(path):
+    from fieldsurvey.storage import sync_store
+
+    with Workspace.open(path) as ws:
+        return sync_store.duplicates(ws.db, open_only=False)
+
+
+def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_history(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    uuids = [site.add(site.lan, "lan", name) for name in
+             ("Lò Văn Pả", "Hà Thị Lan", "Ma Văn Tuấn", "Nông Thị Hoa", "Hoàng Văn Sử")]
+    site.send(site.lan, site.sup)
+
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    tab = window.review.approval
+    assert window.review.tabs.currentWidget() is tab
+    assert tab.model.rowCount() == 5 and all(tab.model.row(r).status == "submitted" for r in range(5))
+    assert not tab.approve_button.isEnabled()                                 # nothing selected yet
+    by_uuid = {tab.model.row(r).uuid: r for r in range(5)}
+
+    def select(picked: list[str]) -> None:
+        sm = tab.table.selectionModel()
+        sm.clearSelection()
+        for u in picked:
+            sm.select(tab.model.index(by_uuid[u], 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+
+    # bulk approval of three
+    select(uuids[:3])
+    assert "đã chọn 3" in tab.counts.text()
+    qtbot.mouseClick(tab.approve_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.review.job is not None and not window.review.job.running, timeout=20000)
+    assert [site.row(site.sup, u)["status"] for u in uuids] == ["approved"] * 3 + ["submitted"] * 2
+    assert tab.model.rowCount() == 2                                           # what still waits for review
+    by_uuid = {tab.model.row(r).uuid: r for r in range(2)}
+
+    # a return needs a comment: an empty one is refused and the dialog stays open
+    select([uuids[3]])
+    steps: list[str] = []
+
+    def empty_then_written(dialog) -> None:
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+        steps.append(dialog.error.text() if dialog.isVisible() else "closed")
+        type_text(dialog.comment, "Thiếu thu nhập từ chăn nuôi")
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    seen = when_modal(qtbot, empty_then_written)
+    qtbot.mouseClick(tab.return_button, Qt.LeftButton)
+    assert seen and steps == ["Chưa có ý kiến: hãy ghi rõ cần sửa gì trước khi trả lại."]
+    assert seen[0].result() == QDialog.Accepted
+    qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
+    assert site.row(site.sup, uuids[3])["status"] == "returned"
+
+    # the return bundle goes to lan; lan's app imports it and shows the to-do with the comment
+    back = svc.export_bundle(site.sup, site.stick, to="lan")
+    assert back.actions == 4
+    window.open_workspace(site.lan)
+    assert window.actions_by_key["view_todo"].isEnabled() and not window.actions_by_key["view_review"].isEnabled()
+    box = import_in_window(window, qtbot, back.path)
+    assert "1 hộ cần làm lại" in window.last_import_summary
+    qtbot.mouseClick(box.findChild(QPushButton, "openTodo"), Qt.LeftButton)
+    assert window.current_view() == "todo"
+    todo = window.todo
+    assert todo.table.rowCount() == 1
+    cells = [todo.table.item(0, c).text() for c in range(todo.table.columnCount())]
+    assert cells[:5] == ["Nông Thị Hoa", "Thôn 1", "Bị trả lại", "Thiếu thu nhập từ chăn nuôi", "thu"]
+    assert "Thiếu thu nhập từ chăn nuôi" in todo.detail.header.text()       # the list's own detail pane beside it
+    todo.table.cellDoubleClicked.emit(0, 0)
+    assert window.current_view() == "form" and window.form.uuid == uuids[3]
+
+    # the household's history: who changed what (Ctrl+Shift+H on the questionnaire)
+    back_to(window, qtbot)
+    press(window.form_view, Qt.Key_H, Qt.ControlModifier | Qt.ShiftModifier)
+    dialog = window.history_dialog
+    assert dialog.isVisible()
+    rows = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
+            for r in range(dialog.table.rowCount())]
+    returned = [r for r in rows if r[4] == "Trạng thái" and r[6] == "Bị trả lại"]
+    assert returned and returned[0][1] == "thu" and returned[0][7] == "Thiếu thu nhập từ chăn nuôi"
+    assert rows[0][1] == "lan" and rows[0][3] == "Tạo hộ"
+    dialog.close()
+
+    # lan fixes it and hands it in: off the to-do list
+    window.form.answer("floor_area", 52, None)
+    window.form.flush()
+    with qtbot.waitSignal(window.export_bundle(site.stick).done, timeout=20000):
+        pass
+    window.show_view("todo")
+    assert window.todo.table.rowCount() == 0 and "Không có việc cần làm" in window.todo.heading.text()
+    back_to(window, qtbot)
+    press(window.todo.table, Qt.Key_H, Qt.ControlModifier | Qt.ShiftModifier)    # no household picked: says so
+    assert "chọn hoặc mở một hộ" in window.statusBar().currentMessage()
+    (report,) = run_to_end(svc.import_bundles(site.sup, sorted(site.stick.glob("*lan_hand-in*"))[-1:]))
+    assert report.updated == [uuids[3]]
+    fixed = [h for h in svc.history(site.sup, uuids[3]) if h["field"] == "household.floor_area"]
+    assert fixed and fixed[-1]["user"] == "lan"
+
+
+def test_reassign_in_bulk_to_a_known_enumerator(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    uuids = [site.add(site.lan, "lan", n) for n in ("Lò Văn Pả", "Hà Thị Lan")]
+    site.send(site.lan, site.sup)
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    tab = window.review.approval
+    tab.table.selectAll()
+
+    def pick_hoa(dialog) -> None:
+        assert [dialog.who.itemText(i) for i in range(dialog.who.count())] == ["hoa", "lan"]
+        dialog.who.setCurrentIndex(dialog.who.findText("hoa"))
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    seen = when_modal(qtbot, pick_hoa)
+    qtbot.mouseClick(tab.reassign_button, Qt.LeftButton)
+    assert seen
+    qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
+    assert [site.row(site.sup, u)["owner"] for u in uuids] == ["hoa", "hoa"]
+
+
+def test_the_demo_commune_shows_the_review_view_read_only(window, workspace_file):
+    window.open_workspace(workspace_file)
+    window.show_view("review")
+    review = window.review
+    assert window.current_view() == "review" and review.note.isVisible()
+    assert "chưa có danh tính đồng bộ" in review.note.text()
+    assert review.tabs.currentWidget() is review.approval and review.approval.model.rowCount() > 0
+    review.approval.table.selectAll()
+    assert not review.approval.approve_button.isEnabled()                     # deciding needs a supervisor
+    window.set_language("en")
+    assert review.tabs.tabText(2) == "Approve / return" and "no sync identity" in review.note.text()
