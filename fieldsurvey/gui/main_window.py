@@ -440,11 +440,24 @@ class MainWindow(QMainWindow):
 
         run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self, on_done=done)
 
-    def export_bundle(self, out: Path | None = None):
-        """The enumerator's hand-in: the households they own that changed since the last export, to a folder."""
+    def export_bundle(self, out: Path | None = None, to: str | None = None):
+        """The enumerator's hand-in: the households they own that changed since the last export, to a folder. In a
+        supervisor's workspace, the return bundle for one enumerator (`to`, asked for when not given): the review
+        decisions not yet sent to them and the corrections of their households."""
         self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
             return None
+        if self.role() == "supervisor":
+            from fieldsurvey.services.review import recipients
+
+            if to is None:
+                names = recipients(self.workspace.ws)
+                if not names:
+                    QMessageBox.information(self, tr("gui.action.export_bundle"), tr("gui.sync.no_recipient"))
+                    return None
+                to = self.ask_recipient(names)
+                if not to:
+                    return None
         if out is None:
             chosen = QFileDialog.getExistingDirectory(self, tr("gui.action.export_bundle"),
                                                       str(Path(self.workspace.path).parent))
@@ -453,9 +466,30 @@ class MainWindow(QMainWindow):
             out = Path(chosen)
 
         def done(result) -> None:
-            self.statusBar().showMessage(tr("gui.sync.exported", path=str(result.path), n=result.households), 15000)
+            if to:
+                text = tr("gui.sync.exported_return", path=str(result.path), n=result.households, actions=result.actions,
+                          to=to)
+            else:
+                text = tr("gui.sync.exported", path=str(result.path), n=result.households)
+            self.statusBar().showMessage(text, 15000)
 
+        if to:
+            from fieldsurvey.services.review import return_bundle_job
+
+            return run_job(return_bundle_job(self.workspace.path, out, to), tr("gui.job.export"), self, on_done=done)
         return run_job(gui_support.export_job(self.workspace.path, out), tr("gui.job.export"), self, on_done=done)
+
+    def ask_recipient(self, names: list[str]) -> str | None:
+        """Which enumerator the supervisor's return bundle is for."""
+        from PySide6.QtWidgets import QInputDialog
+
+        dialog = QInputDialog(self)
+        dialog.setObjectName("recipientDialog")
+        dialog.setWindowTitle(tr("gui.action.export_bundle"))
+        dialog.setLabelText(tr("gui.sync.recipient"))
+        dialog.setComboBoxItems(names)
+        dialog.setComboBoxEditable(False)
+        return dialog.textValue() if dialog.exec() else None
 
     def import_bundles(self, files: list[Path] | None = None):
         """Bring in bundles (an enumerator's hand-in, a supervisor's return): each all or nothing; a refused one

@@ -654,6 +654,24 @@ class TodoView(QWidget):
 
 # --- a household's history -----------------------------------------------------------------------------------------
 
+def note_of(ch: rv.Change) -> str:
+    """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
+    if ch.note:
+        return ch.note
+    def shown(key: str, value) -> str:
+        text = "" if value is None else str(value)
+        if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
+            return text[:8]
+        return tr(f"gui.status.{text}") if key == "status" and text in STATUSES else text
+
+    d = {k: shown(k, v) for k, v in ch.detail.items()}
+    key = f"gui.history.note.{ch.action}"
+    if has(key) and d:
+        return tr(key, **{k: d.get(k, "") for k in ("bundle", "sequence", "from", "into", "other", "owner",
+                                                     "status", "pair")})
+    return ", ".join(f"{k}: {v}" for k, v in d.items())
+
+
 class HistoryDialog(QDialog):
     """Who changed what, when (the household's audit log, oldest first; fields and values in words)."""
 
@@ -680,7 +698,7 @@ class HistoryDialog(QDialog):
                 old, new = (tr(f"gui.status.{v}") if v in STATUSES else v for v in (old, new))
             elif ch.field == "owner":
                 field = tr("gui.list.col.owner")
-            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, ch.note)):
+            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):
                 item = _item(text)
                 if c == 4 and ch.field:
                     item.setToolTip(ch.field)

@@ -249,6 +249,21 @@ def review_job(path: Path, uuids: list[str], action: str, comment: str = "", own
     return n
 
 
+def recipients(ws: Workspace) -> list[str]:
+    """The enumerators a supervisor can send a return bundle to: those whose keys are trusted here."""
+    return sorted({r["user"] for r in store.trusted_keys(ws.db, ENUMERATOR)})
+
+
+def return_bundle_job(path: Path, out: Path, to: str) -> Job[Any]:
+    """The supervisor's return bundle for one enumerator (services/sync.export_bundle with `to`) as a job."""
+    from fieldsurvey.services.sync import export_bundle
+
+    yield Progress(0, 1, "export")
+    result = export_bundle(Path(path), Path(out), to=to)
+    yield Progress(1, 1, "export")
+    return result
+
+
 def open_counts(ws: Workspace) -> dict[str, int]:
     """How many conflicts and likely duplicate pairs wait for the supervisor."""
     return {"conflicts": len(store.conflicts(ws.db, True)), "duplicates": len(store.duplicates(ws.db, True))}
@@ -284,7 +299,8 @@ class Change:
     label: str          # the field in words
     old: str
     new: str
-    note: str           # the reason given (a return's comment, an approved household's change) or the detail
+    note: str           # the reason given (a return's comment, an approved household's change)
+    detail: dict[str, Any]  # what the entry records besides (the bundle, the other household…), keys as stored
 
 
 def _decoded(text: Any) -> Any:
@@ -309,10 +325,8 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
         else:
             old_text, new_text = value_text(path, old, doc, lang), value_text(path, new, doc, lang)
         detail = _decoded(r.get("detail"))
-        note = r.get("reason") or ""
-        if not note and detail:
-            note = detail if isinstance(detail, str) else ", ".join(f"{k}: {v}" for k, v in detail.items()) \
-                if isinstance(detail, dict) else str(detail)
+        if not isinstance(detail, dict):
+            detail = {} if detail in (None, "") else {"detail": detail}
         out.append(Change(r["at"] or "", r["user"] or "", r["device"] or "", r["action"], path, label, old_text,
-                          new_text, note))
+                          new_text, r.get("reason") or "", detail))
     return out

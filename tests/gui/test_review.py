@@ -67,6 +67,18 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
     assert review.conflicts.list.count() == 1
     assert "Lò Văn Pả" in review.conflicts.list.item(0).text() and "thu ↔ lan" in review.conflicts.list.item(0).text()
 
+    # approving a household with an open conflict is refused with the service's message
+    from fieldsurvey.gui import crash
+
+    review.tabs.setCurrentWidget(review.approval)
+    review.approval.table.selectAll()
+    qtbot.mouseClick(review.approval.approve_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not review.job.running, timeout=20000)
+    assert "open conflict" in crash.open_dialogs[-1].message.text()
+    crash.open_dialogs[-1].close()
+    assert site.row(site.sup, a1)["status"] == "submitted"
+    review.tabs.setCurrentWidget(review.conflicts)
+
     table = review.conflicts.table
     rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
     assert set(rows) == {"household.floor_area", "household.latrine", "household.water_source"}
@@ -195,9 +207,22 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
     assert site.row(site.sup, uuids[3])["status"] == "returned"
 
-    # the return bundle goes to lan; lan's app imports it and shows the to-do with the comment
-    back = svc.export_bundle(site.sup, site.stick, to="lan")
-    assert back.actions == 4
+    # the return bundle for lan, exported from the app (the supervisor picks the enumerator) …
+    def pick_lan(dialog) -> None:
+        assert dialog.comboBoxItems() == ["hoa", "lan"]
+        dialog.setTextValue("lan")
+        dialog.accept()
+
+    outbox = tmp_path / "to-lan"
+    outbox.mkdir()
+    seen = when_modal(qtbot, pick_lan)
+    handle = window.export_bundle(outbox)
+    assert seen and seen[0].objectName() == "recipientDialog"
+    with qtbot.waitSignal(handle.done, timeout=20000):
+        pass
+    back = handle.result
+    assert back.actions == 4 and back.encrypted and "lan" in window.statusBar().currentMessage()
+    # … imported in lan's app: the to-do list shows the comment
     window.open_workspace(site.lan)
     assert window.actions_by_key["view_todo"].isEnabled() and not window.actions_by_key["view_review"].isEnabled()
     box = import_in_window(window, qtbot, back.path)
@@ -272,3 +297,29 @@ def test_the_demo_commune_shows_the_review_view_read_only(window, workspace_file
     assert not review.approval.approve_button.isEnabled()                     # deciding needs a supervisor
     window.set_language("en")
     assert review.tabs.tabText(2) == "Approve / return" and "no sync identity" in review.note.text()
+
+
+def test_a_member_added_on_one_side_is_chosen_as_a_whole(window, tmp_path, qtbot):
+    from tests.builders import child
+
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30))
+    site.edit(site.lan, a1, lambda d: d["members"].append(child(2, member_id="m4", name="Lò Thị Nhỏ")))
+    site.send(site.lan, site.sup)
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    table = window.review.conflicts.table
+    rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    member = rows["members[m4]"]
+    assert (table.item(member, 2).text(), table.item(member, 3).text()) == ("—", "Lò Thị Nhỏ")
+    assert "Lò Thị Nhỏ" in table.item(member, 0).text()
+    follows = table.cellWidget(rows["members[m4].name"], 4)
+    assert not follows.isEnabled() and follows.currentText() == "Theo dòng thành viên"
+    assert set(window.review.conflicts.combos) == {"household.floor_area", "members[m4]"}
+    qtbot.mouseClick(window.review.conflicts.all_theirs, Qt.LeftButton)
+    qtbot.mouseClick(window.review.conflicts.resolve_button, Qt.LeftButton)
+    doc = site.doc(site.sup, a1)
+    assert doc["household"]["floor_area"] == 60 and [m["name"] for m in doc["members"]][-1] == "Lò Thị Nhỏ"
+    assert svc.list_conflicts(site.sup) == []
