@@ -477,6 +477,11 @@ class Workspace:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT; if it fails (a full disk), roll back so the connection is usable, and raise."""
+        conn = self.db.conn
         try:
             conn.execute("COMMIT")
         except BaseException:
@@ -808,16 +813,9 @@ class Workspace:
 
     def commit_held(self) -> None:
         """Commit what `save_classifications(…, hold=True)` wrote (nothing to do when nothing is held)."""
-        if not self._held:
-            return
-        self._held = False
-        conn = self.db.conn
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        if self._held:
+            self._held = False
+            self._commit()
 
     def counts_by_class(self) -> dict[str, int]:
         return dict(self.db.execute(
