@@ -20,6 +20,17 @@ def fail(exc: FieldSurveyError) -> None:
     raise click.ClickException(str(exc))
 
 
+class _Commands(click.Group):
+    """The command group: bad input anywhere below (a FieldSurveyError: what is wrong and where) ends the command
+    with that message and exit status 1 — never a traceback. Commands need not catch it themselves."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FieldSurveyError as exc:
+            fail(exc)
+
+
 def run_job(job: Job[T], quiet: bool = False) -> T:
     """Run a generator job, drawing its progress on stderr."""
     last = -1
@@ -42,7 +53,7 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(__version__, prog_name="fieldsurvey")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -81,10 +92,7 @@ def demo(file: Path, households: int, seed: int, commune_code: str, year: int, q
     """Build a synthetic commune workspace FILE (deterministic for a seed)."""
     from fieldsurvey.services.workspaces import create_demo
 
-    try:
-        counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
-    except FieldSurveyError as exc:
-        fail(exc)
+    counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
     click.echo(f"{file}: {households} households — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
@@ -103,11 +111,8 @@ def assess(file: Any, standard_id: str | None, year: int | None, point_table: Pa
     from fieldsurvey.services.assessment import assess_document, load_table, read_document, registry
 
     source = getattr(file, "name", "input")
-    try:
-        data = read_document(file.read(), "standard input" if source == "<stdin>" else source)
-        result = assess_document(data, standard_id, year, load_table(point_table), registry(list(local_standard)))
-    except FieldSurveyError as exc:
-        fail(exc)
+    data = read_document(file.read(), "standard input" if source == "<stdin>" else source)
+    result = assess_document(data, standard_id, year, load_table(point_table), registry(list(local_standard)))
     out = result.to_dict()
     if lang:
         out = _one_language(out, lang)
@@ -133,11 +138,8 @@ def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
     from fieldsurvey.services.workspaces import classify_all
     from fieldsurvey.storage.workspace import Workspace
 
-    try:
-        with Workspace.open(file) as ws:
-            counts = run_job(classify_all(ws, standard_id), quiet)
-    except FieldSurveyError as exc:
-        fail(exc)
+    with Workspace.open(file) as ws:
+        counts = run_job(classify_all(ws, standard_id), quiet)
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 

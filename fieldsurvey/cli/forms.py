@@ -154,9 +154,6 @@ def versions(db_path: Path | None) -> None:
         from fieldsurvey.services.forms import households_on_older_versions
         from fieldsurvey.storage.workspace import Workspace
 
-        try:
-            with Workspace.open(db_path, read_only=True) as ws:
-                out["older"] = households_on_older_versions(ws)
-        except FieldSurveyError as exc:
-            fail(exc)
+        with Workspace.open(db_path, read_only=True) as ws:
+            out["older"] = households_on_older_versions(ws)
     echo_json(out)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from fieldsurvey.cli import fail, main, run_job
-from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.cli import main, run_job
 
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _OUT = click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -19,10 +18,7 @@ _VILLAGE = click.option("--village", help="Only this village (its name; diacriti
 
 
 def _run(job, out: Path, quiet: bool, what: str) -> None:
-    try:
-        count = run_job(job, quiet)
-    except FieldSurveyError as exc:
-        fail(exc)
+    count = run_job(job, quiet)
     click.echo(f"{out}: {count} {what}")
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from fieldsurvey.cli import fail, main, run_job
-from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.cli import main, run_job
 
 
 @main.command()
@@ -21,10 +20,7 @@ def backup(file: Path, to: Path | None, lang: str) -> None:
     from fieldsurvey.i18n import t
     from fieldsurvey.services.records import backup as do_backup
 
-    try:
-        made = do_backup(file, to)
-    except FieldSurveyError as exc:
-        fail(exc)
+    made = do_backup(file, to)
     click.echo(t("storage.backup.done", lang, path=str(made)))
 
 
@@ -46,10 +42,7 @@ def restore(file: Path, backup_file: Path | None, lang: str) -> None:
         for p in found:
             click.echo(f"    {p}")
         raise SystemExit(1)
-    try:
-        kept = do_restore(file, backup_file)
-    except FieldSurveyError as exc:
-        fail(exc)
+    kept = do_restore(file, backup_file)
     click.echo(t("storage.restore.done", lang, path=str(file), backup=str(backup_file)))
     if kept is not None:
         click.echo(t("storage.restore.kept", lang, path=str(kept)))
@@ -64,10 +57,7 @@ def check(file: Path, quiet: bool, lang: str) -> None:
     from fieldsurvey.i18n import t
     from fieldsurvey.services.records import check as do_check
 
-    try:
-        findings = run_job(do_check(file), quiet)
-    except FieldSurveyError as exc:
-        fail(exc)
+    findings = run_job(do_check(file), quiet)
     bad = 0
     for f in findings:
         name = t(f"storage.check.{f.check}", lang)
@@ -96,10 +86,7 @@ def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> No
     from fieldsurvey.i18n import t
     from fieldsurvey.services.records import carry_forward as do_carry
 
-    try:
-        counts = run_job(do_carry(old, new, year), quiet)
-    except FieldSurveyError as exc:
-        fail(exc)
+    counts = run_job(do_carry(old, new, year), quiet)
     click.echo(t("storage.carry.done", lang, path=str(new), year=year, **counts))
 
 
@@ -116,11 +103,8 @@ def movement(file: Path, as_json: bool, lang: str) -> None:
     from fieldsurvey.services.records import movement as compute
     from fieldsurvey.storage.workspace import Workspace
 
-    try:
-        with Workspace.open(file, read_only=True) as ws:
-            found = compute(ws)
-    except FieldSurveyError as exc:
-        fail(exc)
+    with Workspace.open(file, read_only=True) as ws:
+        found = compute(ws)
     table = found.table
     if as_json:
         echo_json({"previous_year": found.previous_year,

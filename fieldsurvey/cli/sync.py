@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from fieldsurvey.cli import echo_json, fail, main, run_job
-from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.cli import echo_json, main, run_job
 
 _WS = click.Path(dir_okay=False, path_type=Path)
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -35,10 +34,7 @@ def init(file: Path, user: str, role: str, commune_code: str | None, year: int, 
     """
     from fieldsurvey.services.sync import init_workspace
 
-    try:
-        ident = init_workspace(file, user, role, commune_code, year, villages, device)
-    except FieldSurveyError as exc:
-        fail(exc)
+    ident = init_workspace(file, user, role, commune_code, year, villages, device)
     click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
     click.echo(f"fingerprint {ident.public.fingerprint}")
 
@@ -55,10 +51,7 @@ def keys_export(file: Path, out: Path) -> None:
     """Write this workspace's public key to a small file to hand over."""
     from fieldsurvey.services.sync import export_key
 
-    try:
-        key = export_key(file, out)
-    except FieldSurveyError as exc:
-        fail(exc)
+    key = export_key(file, out)
     click.echo(f"{out}: {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
 
 
@@ -72,15 +65,12 @@ def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
     from fieldsurvey.services.sync import trust
     from fieldsurvey.sync.keys import read_public_key
 
-    try:
-        if expected is not None:
-            key = read_public_key(key_file)
-            if "".join(expected.upper().split()).replace("-", "") != key.fingerprint.replace("-", ""):
-                raise BundleError(f"its fingerprint is {key.fingerprint}, not the one given; do not trust it",
-                                  str(key_file))
-        key = trust(file, key_file)
-    except FieldSurveyError as exc:
-        fail(exc)
+    if expected is not None:
+        key = read_public_key(key_file)
+        if "".join(expected.upper().split()).replace("-", "") != key.fingerprint.replace("-", ""):
+            raise BundleError(f"its fingerprint is {key.fingerprint}, not the one given; do not trust it",
+                              str(key_file))
+    key = trust(file, key_file)
     click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
 
 
@@ -91,10 +81,7 @@ def keys_forget(file: Path, who: str) -> None:
     """Stop trusting a key (lost or stolen laptop), named by fingerprint, device id or user name."""
     from fieldsurvey.services.sync import forget
 
-    try:
-        key = forget(file, who)
-    except FieldSurveyError as exc:
-        fail(exc)
+    key = forget(file, who)
     click.echo(f"no longer trusted: {key['role']} {key['user']}, device {key['device']} ({key['fingerprint']})")
 
 
@@ -105,11 +92,8 @@ def keys_show(file: Path, as_json: bool) -> None:
     """Show this workspace's fingerprint and the keys it trusts."""
     from fieldsurvey.services.sync import identity_of, trusted
 
-    try:
-        me = identity_of(file)
-        others = trusted(file)
-    except FieldSurveyError as exc:
-        fail(exc)
+    me = identity_of(file)
+    others = trusted(file)
     if as_json:
         echo_json({"device": me.device, "user": me.user, "role": me.role, "fingerprint": me.public.fingerprint,
                    "trusted": others})
@@ -131,10 +115,7 @@ def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool)
     """Write a sync bundle: an enumerator's hand-in, or a supervisor's return bundle (--to ENUMERATOR)."""
     from fieldsurvey.services.sync import export_bundle
 
-    try:
-        r = export_bundle(file, out, full, to)
-    except FieldSurveyError as exc:
-        fail(exc)
+    r = export_bundle(file, out, full, to)
     if as_json:
         echo_json({"path": str(r.path), "bundle_id": r.bundle_id, "sequence": r.sequence,
                    "households": r.households, "actions": r.actions, "encrypted": r.encrypted, "full": r.full})
@@ -158,10 +139,7 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
     paths: list[Path] = []
     for b in bundles:
         paths.extend(sorted(b.glob(f"*{SUFFIX}")) if b.is_dir() else [b])
-    try:
-        reports = run_job(import_bundles(file, paths), quiet or as_json)
-    except FieldSurveyError as exc:
-        fail(exc)
+    reports = run_job(import_bundles(file, paths), quiet or as_json)
     if as_json:
         echo_json([r.to_dict() for r in reports])
     else:
@@ -186,10 +164,7 @@ def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None
     """Conflicts with every differing field, this workspace's value beside the incoming one."""
     from fieldsurvey.services.sync import list_conflicts
 
-    try:
-        rows = list_conflicts(file, not show_all)
-    except FieldSurveyError as exc:
-        fail(exc)
+    rows = list_conflicts(file, not show_all)
     if as_json:
         echo_json(rows)
         return
@@ -216,16 +191,13 @@ def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], tak
     from fieldsurvey.errors import BundleError
     from fieldsurvey.services.sync import resolve_conflict
 
-    try:
-        choices = {}
-        for f in fields:
-            name, sep, side = f.rpartition("=")
-            if not sep:
-                raise BundleError("write FIELD=local or FIELD=incoming", f)
-            choices[name] = side
-        out = resolve_conflict(file, conflict_id, choices, take)
-    except FieldSurveyError as exc:
-        fail(exc)
+    choices = {}
+    for f in fields:
+        name, sep, side = f.rpartition("=")
+        if not sep:
+            raise BundleError("write FIELD=local or FIELD=incoming", f)
+        choices[name] = side
+    out = resolve_conflict(file, conflict_id, choices, take)
     click.echo(f"settled: household {out['uuid']} is now revision {out['revision']}")
 
 
@@ -242,10 +214,7 @@ def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
     """Flagged pairs not decided yet."""
     from fieldsurvey.services.sync import list_duplicates
 
-    try:
-        rows = list_duplicates(file)
-    except FieldSurveyError as exc:
-        fail(exc)
+    rows = list_duplicates(file)
     if as_json:
         echo_json(rows)
         return
@@ -266,10 +235,7 @@ def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
     """Merge a flagged pair: --keep stays, the other is marked merged into it (its history is kept)."""
     from fieldsurvey.services.sync import decide_duplicate
 
-    try:
-        out = decide_duplicate(file, pair_id, "merge", keep)
-    except FieldSurveyError as exc:
-        fail(exc)
+    out = decide_duplicate(file, pair_id, "merge", keep)
     click.echo(f"merged {out['merged']} into {out['kept']}")
 
 
@@ -280,20 +246,14 @@ def duplicates_apart(file: Path, pair_id: int) -> None:
     """Two different families after all: the pair is not flagged again."""
     from fieldsurvey.services.sync import decide_duplicate
 
-    try:
-        decide_duplicate(file, pair_id, "apart")
-    except FieldSurveyError as exc:
-        fail(exc)
+    decide_duplicate(file, pair_id, "apart")
     click.echo(f"pair {pair_id} kept apart")
 
 
 def _review(file: Path, uuids: tuple[str, ...], action: str, comment: str, owner: str | None = None) -> None:
     from fieldsurvey.services.sync import review
 
-    try:
-        n = review(file, list(uuids), action, comment, owner)
-    except FieldSurveyError as exc:
-        fail(exc)
+    n = review(file, list(uuids), action, comment, owner)
     click.echo(f"{action}: {n} household(s); sent with the next return bundle")
 
 
@@ -333,10 +293,7 @@ def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
     from fieldsurvey.services.sync import todo as todo_list
 
-    try:
-        rows = todo_list(file)
-    except FieldSurveyError as exc:
-        fail(exc)
+    rows = todo_list(file)
     if as_json:
         echo_json(rows)
         return
@@ -358,10 +315,7 @@ def history(file: Path, uuid: str, as_json: bool) -> None:
     """Who changed what and when, for one household."""
     from fieldsurvey.services.sync import history as household_history
 
-    try:
-        rows = household_history(file, uuid)
-    except FieldSurveyError as exc:
-        fail(exc)
+    rows = household_history(file, uuid)
     if as_json:
         echo_json(rows)
         return
