@@ -323,3 +323,22 @@ def test_a_member_added_on_one_side_is_chosen_as_a_whole(window, tmp_path, qtbot
     doc = site.doc(site.sup, a1)
     assert doc["household"]["floor_area"] == 60 and [m["name"] for m in doc["members"]][-1] == "Lò Thị Nhỏ"
     assert svc.list_conflicts(site.sup) == []
+
+
+def test_the_screenshot_command_renders_the_review_view(window, workspace_file, tmp_path):
+    from click.testing import CliRunner
+    from PySide6.QtGui import QImage
+
+    from fieldsurvey.cli import main
+    from fieldsurvey.gui.app import prepare_screenshot
+
+    png = tmp_path / "review.png"
+    result = CliRunner().invoke(main, ["gui", "--db", str(workspace_file), "--view", "review", "--screenshot",
+                                       str(png)])
+    assert result.exit_code == 0, result.output
+    image = QImage(str(png))
+    assert image.width() >= 1200 and image.height() >= 700
+    # what it renders: the review view, three households picked for a bulk approval
+    window.open_workspace(workspace_file)
+    prepare_screenshot(window, "review")
+    assert window.current_view() == "review" and len(window.review.approval.selected()) == 3
