@@ -354,6 +354,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     states = store.household_states(ws.db, [r.uuid for r in records])
     kept = store.conflict_revisions(ws.db, [r.uuid for r in records])
     now = now_iso()
+    # every name the rows and the likely-duplicate keys fold, folded in one call
+    folded = store.fold_all([t for rec in records for t in store.names_to_fold(rec.document)])
     dup_rows: list[tuple[str, str]] = []
     received: list[tuple[str, str, str]] = []
     incoming: list[tuple[HouseholdRecord, str, str | None]] = []
@@ -371,7 +373,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                                                               f"enumerator {m.user} who sent it"})
             continue
         local = Local(state["head"], frozenset(state["known"]) | kept.get(rec.uuid, set())) if state else None
-        outcome = decide(local, rec.revision, rec.ancestors)
+        outcome = Outcome.NEW if local is None else decide(local, rec.revision, rec.ancestors)
         if outcome is Outcome.CONFLICT and store.unchanged_since_common(ws.db, rec.uuid, state["head"],
                                                                         rec.ancestors):
             # Only the status or owner changed here since the common revision (e.g. a return or an approval):
@@ -383,7 +385,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             report.updated.append(rec.uuid)
             report.merged.append(rec.uuid)
             store.drop_duplicate_keys(ws.db, rec.uuid)
-            dup_rows.extend((f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document))
+            dup_rows.extend((f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document,
+                                                                                            folded.__getitem__))
             continue
         if outcome is Outcome.UNCHANGED:
             report.unchanged.append(rec.uuid)
@@ -408,7 +411,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
-            for kind, value in duplicate_keys(rec.document):
+            for kind, value in duplicate_keys(rec.document, folded.__getitem__):
                 dup_rows.append((f"{kind}:{value}", rec.uuid))
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
@@ -416,15 +419,15 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             # the other side holds this revision: no need to send it back (supervisor: to that device;
             # enumerator: to the supervisor, until it changes here)
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
-    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user)
+    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states), folded=folded)
     store.mark_received(ws.db, received)
-    # households made in this workspace (not imported) are compared too: index their keys once
-    just_stored = {r.uuid for r, _, _ in incoming}
+    # households made in this workspace (not imported) are compared too: index their keys once (those just
+    # stored are indexed above, so they are not read back)
+    store.mark_indexed(ws.db, [r.uuid for r, _, _ in incoming])
     scanned = []
     for uuid, text in store.unindexed_documents(ws.db):
         scanned.append(uuid)
-        if uuid not in just_stored:
-            dup_rows.extend((f"{kind}:{value}", uuid) for kind, value in duplicate_keys(json.loads(text)))
+        dup_rows.extend((f"{kind}:{value}", uuid) for kind, value in duplicate_keys(json.loads(text)))
     store.mark_indexed(ws.db, scanned)
     report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
     if contents.actions:

@@ -383,19 +383,111 @@ _INSERT_REVISIONS = ("INSERT OR IGNORE INTO revisions (id, uuid, parent, merged,
                      "sealed_at, doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sync')")
 
 
+_SEP = "\x1f"
+
+
+class Folded(dict):
+    """text → fold(text), filled beforehand for many texts at once (fold_all); a text not filled is folded when
+    asked for, so a lookup always gives exactly fold(text)."""
+
+    def __missing__(self, text: str) -> str:
+        from fieldsurvey.i18n import fold
+
+        value = self[text] = fold(text)
+        return value
+
+
+def fold_all(texts: list[str]) -> Folded:
+    """fold of many texts in one call: fold works character by character (case, the translation table, NFD,
+    dropping marks), so folding the texts joined by U+001F and splitting again gives each one's fold. A text
+    holding U+001F itself is left to be folded alone."""
+    from fieldsurvey.i18n import fold
+
+    unique = list(dict.fromkeys(t for t in texts if _SEP not in t))
+    out = Folded()
+    if unique:
+        out.update(zip(unique, fold(_SEP.join(unique)).split(_SEP)))
+    return out
+
+
+def _encoder() -> Any:
+    """json.dumps(doc, ensure_ascii=False), the text storage keeps, with the encoder made once (no circular-
+    reference bookkeeping: a document decoded from JSON cannot hold itself)."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
+        return lambda doc: json.dumps(doc, ensure_ascii=False)
+    base = json.JSONEncoder(ensure_ascii=False)
+    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ": ", ", ", False, False,
+                                  True)
+    return lambda doc: "".join(make(doc, 0))
+
+
+_encode = _encoder()
+
+
+def household_rows(docs: list[tuple[dict[str, Any], str, str | None]], updated_at: str,
+                   folded: Folded) -> list[dict[str, Any]]:
+    """The households rows of many (document, status, owner), exactly as `Workspace._row` makes them one at a time
+    (the list's columns and the document's JSON text), with every name folded beforehand (`folded`, from
+    fold_all over `names_to_fold`). tests/sync/test_import_rows.py holds the two to the same output."""
+    from fieldsurvey.storage.workspace import SEARCH_SEP
+
+    rows = []
+    for doc, status, owner in docs:
+        members = doc.get("members", [])
+        head = next((m for m in members if m.get("relationship") == "head"), None)
+        head_name = (head or {}).get("name") or doc.get("household", {}).get("head_name") or ""
+        if not isinstance(head_name, str):
+            head_name = str(head_name)
+        members = members or []   # search_text reads `doc.get("members") or []`
+        parts = [folded[head_name]] if head_name else []
+        for m in members:
+            if not isinstance(m, dict):
+                continue
+            name = m.get("name")
+            if isinstance(name, str) and name and folded[name] not in parts:
+                parts.append(folded[name])
+        for m in members:
+            if isinstance(m, dict) and isinstance(m.get("id_number"), str) and m["id_number"]:
+                parts.append(m["id_number"])
+        form = doc.get("form") or {}
+        rows.append({"uuid": doc["uuid"], "village": (doc.get("location") or {}).get("village"),
+                     "head_name": head_name, "head_folded": SEARCH_SEP.join(parts),
+                     "member_count": len(doc.get("members", [])), "status": status, "owner": owner,
+                     "form_id": form.get("id"), "form_version": form.get("version"), "document": _encode(doc),
+                     "updated_at": updated_at})
+    return rows
+
+
+def names_to_fold(doc: dict[str, Any]) -> list[str]:
+    """The texts household_rows and the likely-duplicate keys fold for this document (its members' names and its
+    village), to fold a whole bundle's at once. Only a prefetch: what is missed is folded when looked up."""
+    out = [m["name"] for m in doc.get("members") or [] if isinstance(m, dict) and isinstance(m.get("name"), str)]
+    village = (doc.get("location") or {}).get("village")
+    if isinstance(village, str):
+        out.append(village)
+    return out
+
+
 def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id: str = "",
-                   device: str = "", user: str = "") -> None:
+                   device: str = "", user: str = "", existing: set[str] | None = None,
+                   folded: Folded | None = None) -> None:
     """Store household records taken from a bundle (new, or descending from the stored head), each as
     (record, status, owner): the document becomes the head revision (sealed, as it came), its ancestry is recorded,
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
-    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle."""
+    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle.
+    `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
+    look up); None looks them all up. `folded`: fold_all over their names, when the caller has it already."""
     if not items:
         return
-    from fieldsurvey.storage.workspace import doc_hash
+    from fieldsurvey.storage.workspace import doc_hash, now_iso
 
     db = ws.db
     now = _now()
-    rows = [ws._row(rec.document, status, owner) for rec, status, owner in items]
+    if folded is None:
+        folded = fold_all([t for rec, _, _ in items for t in names_to_fold(rec.document)])
+    rows = household_rows([(rec.document, status, owner) for rec, status, owner in items], now_iso(), folded)
     revs: list[tuple] = []
     for (rec, _, _), row in zip(items, rows):
         row["revision"] = rec.revision
@@ -404,6 +496,8 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     db.conn.executemany(_INSERT_REVISIONS, revs)
     db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
     uuids = [rec.uuid for rec, _, _ in items]
+    if existing is not None:
+        uuids = [u for u in uuids if u in existing]
     known: set[tuple] = set()
     conflicted: set[str] = set()
     for chunk in _chunks(uuids):
@@ -412,6 +506,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
         conflicted.update(r[0] for r in db.execute(
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
     audit = []
+    detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
     for rec, _, _ in items:
         for a in rec.audit:
             key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
@@ -420,8 +515,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             known.add(key)
             audit.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
                           a.get("field"), *(_text(a.get(k)) for k in ("old", "new", "reason", "detail"))))
-        audit.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None,
-                      json.dumps({"bundle": bundle_id}) if bundle_id else None))
+        audit.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
     db.conn.executemany("INSERT INTO audit (at, device, user, uuid, revision, action, field, old, new, reason, "
                         "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
     for rec, _, _ in items:

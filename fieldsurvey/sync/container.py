@@ -23,7 +23,9 @@ import json
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
@@ -319,15 +321,54 @@ def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, byte
             raise BundleError(f"would unpack to more than {limits.max_total:,} bytes in all", source)
     entries: dict[str, bytes] = {}
     for info in infos:
-        where = f"{source}: {info.filename}"
-        try:
-            with zf.open(info) as fh:
-                raw = fh.read(limits.max_entry + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise BundleError(f"cannot be read from the archive ({exc})", where) from None
-        if len(raw) > limits.max_entry:
-            raise BundleError(f"unpacks to more than {limits.max_entry:,} bytes", where)
+        raw = _plain_entry(payload, info)
+        if raw is None:   # anything unusual: zipfile reads it (and refuses it) as it always has
+            where = f"{source}: {info.filename}"
+            try:
+                with zf.open(info) as fh:
+                    raw = fh.read(limits.max_entry + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                raise BundleError(f"cannot be read from the archive ({exc})", where) from None
+            if len(raw) > limits.max_entry:
+                raise BundleError(f"unpacks to more than {limits.max_entry:,} bytes", where)
         entries[info.filename] = raw
     if "manifest.json" not in entries:
         raise BundleError("has no manifest.json", source)
     return entries
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")   # signature, versions, flags, method, time, date, crc, sizes, lengths
+
+
+def _plain_entry(payload: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """An entry read straight from the archive's bytes, for the plain case only — stored or deflated, no flags
+    but the UTF-8 name bit, the local header naming the same entry, and the data unpacking to exactly the size the
+    directory gives (already checked against the limits) with the CRC it gives. None for anything else, which then
+    goes through zipfile's reader as before (same refusals). zipfile's per-entry reader costs ≈ 20 µs an entry;
+    this ≈ 4."""
+    if info.flag_bits & ~0x800 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    head = payload[start:start + _LOCAL_HEADER.size]
+    if len(head) < _LOCAL_HEADER.size:
+        return None
+    sig, _, flags, method, _, _, _, _, _, name_len, extra_len = _LOCAL_HEADER.unpack(head)
+    begin = start + _LOCAL_HEADER.size
+    if sig != b"PK\x03\x04" or flags & ~0x800 or method != info.compress_type \
+            or payload[begin:begin + name_len] != info.filename.encode("utf-8"):
+        return None
+    begin += name_len + extra_len
+    data = payload[begin:begin + info.compress_size]
+    if len(data) != info.compress_size:
+        return None
+    if method == zipfile.ZIP_DEFLATED:
+        inflate = zlib.decompressobj(-15)
+        try:
+            data = inflate.decompress(data, info.file_size + 1)
+        except zlib.error:
+            return None
+        if not inflate.eof or inflate.unconsumed_tail:
+            return None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data

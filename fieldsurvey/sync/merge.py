@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Callable
 
 from fieldsurvey.errors import BundleError
 from fieldsurvey.i18n import fold
@@ -135,9 +135,10 @@ def _set(target: dict[str, Any], key: str, source: dict[str, Any], source_key: s
 
 # --- likely duplicates ------------------------------------------------------------------------------------------
 
-def duplicate_keys(doc: dict[str, Any]) -> list[tuple[str, str]]:
+def duplicate_keys(doc: dict[str, Any], fold: Callable[[str], str] = fold) -> list[tuple[str, str]]:
     """The keys under which two households are likely the same family: the head's (or any member's) ID number,
-    and the head's name + birth year + village, folded (no case, no diacritics)."""
+    and the head's name + birth year + village, folded (no case, no diacritics). `fold` may be a lookup in texts
+    folded beforehand all at once (an import folds a whole bundle's names in one call)."""
     keys: list[tuple[str, str]] = []
     members = doc.get("members") or []
     for m in members:

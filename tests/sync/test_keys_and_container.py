@@ -144,3 +144,39 @@ def test_nesting_depth_read_from_the_bytes_matches_the_parsed_value():
         assert _depth(_json.dumps(v, ensure_ascii=ascii_only).encode()) == _nesting(v)
 
     check()
+
+
+def _archive_entries(payload: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+@pytest.mark.parametrize("method", ["deflated", "stored", "bzip2"])
+def test_archive_entries_read_directly_are_what_zipfile_reads(method):
+    """Plain stored or deflated entries are read straight from the bytes; anything else (here bzip2) goes through
+    zipfile's reader. Either way the entries are exactly what zipfile reads."""
+    import zipfile
+
+    from fieldsurvey.sync.container import DEFAULT_LIMITS, _read_archive
+    from tests.sync import forge
+
+    compress = {"deflated": zipfile.ZIP_DEFLATED, "stored": zipfile.ZIP_STORED, "bzip2": zipfile.ZIP_BZIP2}[method]
+    items = [("manifest.json", b'{"a": 1}'), *forge.entries_for([forge.record() for _ in range(5)]).items(),
+             (f"households/{forge.uuidlib.uuid4()}.json", "Nguyễn Văn Đức ".encode() * 500)]
+    payload = forge.raw_zip(items, compress=compress)
+    assert _read_archive(payload, "b.fsbundle", DEFAULT_LIMITS) == _archive_entries(payload) == dict(items)
+
+
+def test_a_damaged_entry_is_refused_as_zipfile_refuses_it():
+    """An entry whose bytes do not unpack to its CRC is left to zipfile, which refuses it as before."""
+    from fieldsurvey.sync.container import DEFAULT_LIMITS, _read_archive
+    from tests.sync import forge
+
+    payload = bytearray(forge.raw_zip([("manifest.json", b'{"text": "' + b"abc" * 300 + b'"}')]))
+    start = payload.index(b"manifest.json") + len("manifest.json")
+    payload[start + 40] ^= 0x01   # a byte of the deflated data
+    with pytest.raises(BundleError, match="cannot be read from the archive"):
+        _read_archive(bytes(payload), "b.fsbundle", DEFAULT_LIMITS)
