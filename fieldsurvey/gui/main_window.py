@@ -397,8 +397,20 @@ class MainWindow(QMainWindow):
         self.history_dialog = dialog
         return dialog
 
+    def _reload_open_household(self) -> None:
+        """Read the household open in the questionnaire again after an import or a review decision changed the
+        workspace behind it."""
+        if self.form.session is not None and self.form.stored:
+            try:
+                self.form.open_household(self.form.uuid)
+            except FieldSurveyError as exc:
+                report_error(exc, self)
+
     def _reviewed(self) -> None:
-        """A decision in the Review view changed households: the list and the counts follow."""
+        """A decision in the Review view changed households: the list and the counts follow, and the household
+        open in the questionnaire is read again (its next autosave must not put back the status or the answers
+        the decision replaced)."""
+        self._reload_open_household()
         self._list_stale = True
         self.list_view.counts_changed()
         self._update_status()
@@ -507,6 +519,7 @@ class MainWindow(QMainWindow):
             files = [Path(n) for n in names]
 
         def done(reports) -> None:
+            self._reload_open_household()
             self.list_view.counts_changed()
             self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
             self.list_view.apply_filter()

@@ -342,3 +342,39 @@ def test_the_screenshot_command_renders_the_review_view(window, workspace_file, 
     window.open_workspace(workspace_file)
     prepare_screenshot(window, "review")
     assert window.current_view() == "review" and len(window.review.approval.selected()) == 3
+
+
+def test_a_decision_on_the_household_open_in_the_questionnaire_is_not_undone_by_its_autosave(window, tmp_path,
+                                                                                            qtbot):
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    window.open_workspace(site.sup)
+    window.open_household(a1)
+    assert window.form.status == "submitted"
+    window.show_view("review")
+    window.review.approval.table.selectAll()
+    qtbot.mouseClick(window.review.approval.approve_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
+    window.show_view("form")
+    assert window.form.uuid == a1 and window.form.status == "approved"
+    window.form.ask_reason = lambda: "Sửa theo biên bản họp thôn"   # changing an approved household asks why
+    window.form.answer("floor_area", 61, None)
+    window.form.flush()
+    assert site.row(site.sup, a1)["status"] == "approved" and site.doc(site.sup, a1)["household"]["floor_area"] == 61
+
+
+def test_a_return_imported_while_the_household_is_open_is_not_undone_by_its_autosave(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    svc.review(site.sup, [a1], "return", "Thiếu ảnh giấy tờ nhà")
+    back = svc.export_bundle(site.sup, site.stick, to="lan").path
+    window.open_workspace(site.lan)
+    window.open_household(a1)
+    assert window.form.status == "complete"
+    import_in_window(window, qtbot, back).close()
+    assert window.form.status == "returned"
+    window.form.answer("floor_area", 62, None)
+    window.form.flush()
+    assert site.row(site.lan, a1)["status"] == "returned"
