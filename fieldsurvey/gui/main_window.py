@@ -233,6 +233,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if name == "list":
             self.list_view.table.setFocus()
+        elif name == "todo":
+            self.todo.table.setFocus()
 
     def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True

@@ -626,11 +626,12 @@ class TodoView(QWidget):
             for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, t.by,
                                       when(t.at), status)):
                 item = _item(text, t.uuid)
+                item.setToolTip(text)
                 if t.action == "return":
                     item.setForeground(Qt.darkRed)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(3, max(self.table.columnWidth(3), 260))
+        self.table.setColumnWidth(3, max(min(self.table.columnWidth(3), 340), 200))  # the whole comment: tooltip
         if self.items:
             self.table.setCurrentCell(0, 0)
         else:

@@ -234,7 +234,12 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     cells = [todo.table.item(0, c).text() for c in range(todo.table.columnCount())]
     assert cells[:5] == ["Nông Thị Hoa", "Thôn 1", "Bị trả lại", "Thiếu thu nhập từ chăn nuôi", "thu"]
     assert "Thiếu thu nhập từ chăn nuôi" in todo.detail.header.text()       # the list's own detail pane beside it
-    todo.table.cellDoubleClicked.emit(0, 0)
+    cell = todo.table.visualItemRect(todo.table.item(0, 0)).center()
+    qtbot.mouseClick(todo.table.viewport(), Qt.LeftButton, pos=cell)         # a double-click opens it (QTest
+    qtbot.mouseDClick(todo.table.viewport(), Qt.LeftButton, pos=cell)        # sends a click, then the second one)
+    assert window.current_view() == "form" and window.form.uuid == uuids[3]
+    window.show_view("todo")
+    qtbot.keyClick(todo.table, Qt.Key_Return)                               # so does Enter
     assert window.current_view() == "form" and window.form.uuid == uuids[3]
 
     # the household's history: who changed what (Ctrl+Shift+H on the questionnaire)
