@@ -5,7 +5,7 @@ services/review.py, every decision is a services/sync.py use case."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Callable
@@ -25,7 +25,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter
+from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter, villages_of
 
 
 def when(text: str) -> str:
@@ -318,6 +318,11 @@ class DuplicatesTab(QWidget):
         value = getattr(f, name)
         if name == "status":
             return tr(f"gui.status.{value}") if value in STATUSES else str(value)
+        if name == "interview_date" and value:
+            try:
+                return day(date.fromisoformat(str(value)))
+            except ValueError:
+                return str(value)
         return str(value) if value not in ("", None) else "—"
 
     def _show(self, _row: int) -> None:
@@ -552,7 +557,7 @@ class ReviewView(QWidget):
             self.duplicates.fill(rv.duplicates(ws))
         except FieldSurveyError as exc:
             report_error(exc, self)
-        self.approval.set_villages(ws.villages())
+        self.approval.set_villages(villages_of(ws))
         self.approval.refresh()
         self._tab_titles()
         if pick_tab:
