@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
                                                                                  wait=False))
         self.list_view.open_requested.connect(self.open_household)
         self.todo.open_requested.connect(self.open_household)
+        self.review.open_requested.connect(self.open_household)
         self.review.changed.connect(self._reviewed)
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)

@@ -25,7 +25,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter, villages_of
+from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter, owners, villages_of
 
 
 def when(text: str) -> str:
@@ -381,12 +381,15 @@ class ApproveTab(QWidget):
         bar = QHBoxLayout()
         self.status = QComboBox(objectName="reviewStatus")
         self.village = QComboBox(objectName="reviewVillage")
+        self.enumerator = QComboBox(objectName="reviewOwner")
         bar.addWidget(self.status, 1)
         bar.addWidget(self.village, 1)
-        bar.addStretch(2)
+        bar.addWidget(self.enumerator, 1)
+        bar.addStretch(1)
         lay.addLayout(bar)
         self.counts = QLabel(objectName="reviewCounts")
         lay.addWidget(self.counts)
+        self.count = count
         self.model = HouseholdTableModel(count, page, self)
         self.table = QTableView(objectName="reviewTable")
         self.table.setModel(self.model)
@@ -409,6 +412,10 @@ class ApproveTab(QWidget):
         lay.addLayout(buttons)
         self.status.currentIndexChanged.connect(lambda _i: self.refresh())
         self.village.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.enumerator.currentIndexChanged.connect(lambda _i: self.refresh())
+        # a household is looked at before it is approved: double-click or Enter opens it in the questionnaire
+        self.table.doubleClicked.connect(lambda idx: owner.open_requested.emit(idx.data(Qt.UserRole)))
+        self.table.activated.connect(lambda idx: owner.open_requested.emit(idx.data(Qt.UserRole)))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.approve_button.clicked.connect(self.approve)
         self.return_button.clicked.connect(self.return_selected)
@@ -429,15 +436,21 @@ class ApproveTab(QWidget):
         self.model.retranslate()
         self._selection_changed()
 
-    def set_villages(self, villages: list[str]) -> None:
-        current = combo_data(self.village) or ""
-        self.village.blockSignals(True)
-        self.village.clear()
-        self.village.addItem(tr("gui.list.all_villages"), "")
-        for v in villages:
-            self.village.addItem(v, v)
-        self.village.setCurrentIndex(max(self.village.findData(current), 0))
-        self.village.blockSignals(False)
+    def set_choices(self, villages: list[str], owners: list[str]) -> None:
+        for combo, all_key, values in ((self.village, "gui.list.all_villages", villages),
+                                       (self.enumerator, "gui.list.all_owners", owners)):
+            current = combo_data(combo) or ""
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(tr(all_key), "")
+            for v in values:
+                combo.addItem(v, v)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
+    def current_filter(self, status: str | None = None) -> HouseholdFilter:
+        return HouseholdFilter(village=combo_data(self.village), owner=combo_data(self.enumerator),
+                               status=status or self.handed_in_status())
 
     def handed_in_status(self) -> str:
         """'' (the default) shows what waits for review: submitted households, or, when there are none (a
@@ -445,14 +458,13 @@ class ApproveTab(QWidget):
         chosen = combo_data(self.status)
         if chosen:
             return chosen
-        village = combo_data(self.village)
         for status in rv.HANDED_IN:
-            if self.model._count_fn(HouseholdFilter(village=village, status=status)):
+            if self.count(self.current_filter(status)):
                 return status
         return rv.HANDED_IN[0]
 
     def refresh(self) -> None:
-        self.model.refresh(HouseholdFilter(village=combo_data(self.village), status=self.handed_in_status()))
+        self.model.refresh(self.current_filter())
         if not self._sized and self.model.rowCount():
             self._sized = True
             self.table.resizeColumnsToContents()
@@ -498,6 +510,7 @@ class ReviewView(QWidget):
     """The supervisor's desk: conflicts, likely duplicates, approve / return / reassign."""
 
     changed = Signal()   # households were changed by a decision (the list and counts are refreshed)
+    open_requested = Signal(str)   # a household's uuid, to look at in the questionnaire
 
     def __init__(self, workspace, parent: QWidget | None = None):
         super().__init__(parent)
@@ -557,7 +570,7 @@ class ReviewView(QWidget):
             self.duplicates.fill(rv.duplicates(ws))
         except FieldSurveyError as exc:
             report_error(exc, self)
-        self.approval.set_villages(villages_of(ws))
+        self.approval.set_choices(villages_of(ws), owners(ws))
         self.approval.refresh()
         self._tab_titles()
         if pick_tab:

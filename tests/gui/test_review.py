@@ -383,3 +383,23 @@ def test_a_return_imported_while_the_household_is_open_is_not_undone_by_its_auto
     window.form.answer("floor_area", 62, None)
     window.form.flush()
     assert site.row(site.lan, a1)["status"] == "returned"
+
+
+def test_the_households_waiting_are_filtered_by_enumerator_and_opened_to_look_at(window, tmp_path, qtbot):
+    site = Site(tmp_path)
+    lan = [site.add(site.lan, "lan", n) for n in ("Lò Văn Pả", "Hà Thị Lan")]
+    hoa = site.add(site.hoa, "hoa", "Ma Văn Tuấn")
+    site.send(site.lan, site.sup)
+    site.send(site.hoa, site.sup)
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    tab = window.review.approval
+    assert tab.model.rowCount() == 3
+    tab.enumerator.setCurrentIndex(tab.enumerator.findData("hoa"))
+    assert tab.model.rowCount() == 1 and tab.model.row(0).uuid == hoa
+    tab.enumerator.setCurrentIndex(tab.enumerator.findData("lan"))
+    assert {tab.model.row(r).uuid for r in range(tab.model.rowCount())} == set(lan)
+    tab.table.setFocus()
+    tab.table.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.keyClick(tab.table, Qt.Key_Return)                                   # open it to look at it
+    assert window.current_view() == "form" and window.form.uuid == tab.model.row(0).uuid
