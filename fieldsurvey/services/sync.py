@@ -7,13 +7,15 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import uuid as uuidlib
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
@@ -289,8 +291,22 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         if m.kind == "return" and m.to != me.device:
             raise BundleError(f"is a return bundle for device {m.to}, not this one ({me.device})", where)
 
-    contents = read_contents(opened, limits, check)
+    contents = read_contents(opened, limits, check, prepare=_prepare)
     return contents
+
+
+def _prepare(records: list[HouseholdRecord]) -> None:
+    """What an import derives from each checked document, made where the record was checked (a second process
+    for a large bundle, see records.read_contents): the households columns and the document's JSON text as
+    storage keeps them, its hash, and its likely-duplicate keys — the names of all of them folded in one call."""
+    from fieldsurvey.storage.workspace import doc_hash
+
+    folded = store.fold_all([t for rec in records for t in store.names_to_fold(rec.document)])
+    for rec in records:
+        columns = store.document_columns(rec.document, folded)
+        rec.text = columns["document"]
+        rec.prepared = (columns, doc_hash(rec.text),
+                        [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)])
 
 
 def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Job[list[ImportReport]]:
@@ -308,7 +324,26 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     return reports
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a bundle is read and applied: the import makes hundreds of thousands
+    of small objects (decoded records) and frees them all at the end, and the collector would otherwise walk all
+    of them again and again (≈ 5 % of an import). It runs again after (and collects whatever is left then)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+    with _collector_paused():
+        return _import_one(ws, me, path, limits)
+
+
+def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     report = ImportReport(Path(path).name)
     try:
         contents = check_bundle(ws, me, path, limits)
@@ -354,8 +389,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     states = store.household_states(ws.db, [r.uuid for r in records])
     kept = store.conflict_revisions(ws.db, [r.uuid for r in records])
     now = now_iso()
-    # every name the rows and the likely-duplicate keys fold, folded in one call
-    folded = store.fold_all([t for rec in records for t in store.names_to_fold(rec.document)])
+    _prepare([rec for rec in records if rec.prepared is None])
     dup_rows: list[tuple[str, str]] = []
     received: list[tuple[str, str, str]] = []
     incoming: list[tuple[HouseholdRecord, str, str | None]] = []
@@ -380,20 +414,19 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             # the incoming answers are taken, as a revision with both lines as parents — nothing is lost.
             status = _handed_in(rec.status) if m.kind == "hand-in" else rec.status
             owner = state["owner"] if m.kind == "hand-in" or rec.owner is None else rec.owner
-            store.store_resolution(ws, rec.uuid, rec.document, rec.revisions, rec.revision, me.device, me.user,
+            store.store_resolution(ws, rec.uuid, rec.doc(), rec.revisions, rec.revision, me.device, me.user,
                                    status, owner, action="merge")
             report.updated.append(rec.uuid)
             report.merged.append(rec.uuid)
             store.drop_duplicate_keys(ws.db, rec.uuid)
-            dup_rows.extend((f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document,
-                                                                                            folded.__getitem__))
+            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
             continue
         if outcome is Outcome.UNCHANGED:
             report.unchanged.append(rec.uuid)
         elif outcome is Outcome.CONFLICT:
             store.add_conflict(ws.db, {"uuid": rec.uuid, "local_revision": state["head"],
                                        "incoming_revision": rec.revision,
-                                       "incoming_document": json.dumps(rec.document, ensure_ascii=False),
+                                       "incoming_document": rec.text,
                                        "incoming_status": rec.status, "incoming_owner": rec.owner,
                                        "incoming_revisions": json.dumps([r.to_dict() for r in rec.revisions]),
                                        "device": m.device, "user": m.user, "bundle_id": m.bundle_id,
@@ -411,15 +444,14 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
-            for kind, value in duplicate_keys(rec.document, folded.__getitem__):
-                dup_rows.append((f"{kind}:{value}", rec.uuid))
+            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
         if outcome in (Outcome.NEW, Outcome.UPDATED) or (state and rec.revision == state["head"]):
             # the other side holds this revision: no need to send it back (supervisor: to that device;
             # enumerator: to the supervisor, until it changes here)
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
-    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states), folded=folded)
+    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states))
     store.mark_received(ws.db, received)
     # households made in this workspace (not imported) are compared too: index their keys once (those just
     # stored are indexed above, so they are not read back)

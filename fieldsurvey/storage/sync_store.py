@@ -426,38 +426,39 @@ def _encoder() -> Any:
 _encode = _encoder()
 
 
-def household_rows(docs: list[tuple[dict[str, Any], str, str | None]], updated_at: str,
-                   folded: Folded) -> list[dict[str, Any]]:
-    """The households rows of many (document, status, owner), exactly as `Workspace._row` makes them one at a time
-    (the list's columns and the document's JSON text), with every name folded beforehand (`folded`, from
-    fold_all over `names_to_fold`). tests/sync/test_import_rows.py holds the two to the same output."""
+def document_columns(doc: dict[str, Any], folded: Folded) -> dict[str, Any]:
+    """The households columns that come from the document alone, exactly as `Workspace._row` makes them (the
+    list's columns and the document's JSON text), with the names folded beforehand (`folded`: fold_all over
+    names_to_fold). tests/sync/test_import_rows.py holds the two to the same output."""
     from fieldsurvey.storage.workspace import SEARCH_SEP
 
-    rows = []
-    for doc, status, owner in docs:
-        members = doc.get("members", [])
-        head = next((m for m in members if m.get("relationship") == "head"), None)
-        head_name = (head or {}).get("name") or doc.get("household", {}).get("head_name") or ""
-        if not isinstance(head_name, str):
-            head_name = str(head_name)
-        members = members or []   # search_text reads `doc.get("members") or []`
-        parts = [folded[head_name]] if head_name else []
-        for m in members:
-            if not isinstance(m, dict):
-                continue
-            name = m.get("name")
-            if isinstance(name, str) and name and folded[name] not in parts:
-                parts.append(folded[name])
-        for m in members:
-            if isinstance(m, dict) and isinstance(m.get("id_number"), str) and m["id_number"]:
-                parts.append(m["id_number"])
-        form = doc.get("form") or {}
-        rows.append({"uuid": doc["uuid"], "village": (doc.get("location") or {}).get("village"),
-                     "head_name": head_name, "head_folded": SEARCH_SEP.join(parts),
-                     "member_count": len(doc.get("members", [])), "status": status, "owner": owner,
-                     "form_id": form.get("id"), "form_version": form.get("version"), "document": _encode(doc),
-                     "updated_at": updated_at})
-    return rows
+    members = doc.get("members", [])
+    head = next((m for m in members if m.get("relationship") == "head"), None)
+    head_name = (head or {}).get("name") or doc.get("household", {}).get("head_name") or ""
+    if not isinstance(head_name, str):
+        head_name = str(head_name)
+    members = members or []   # search_text reads `doc.get("members") or []`
+    parts = [folded[head_name]] if head_name else []
+    for m in members:
+        if not isinstance(m, dict):
+            continue
+        name = m.get("name")
+        if isinstance(name, str) and name and folded[name] not in parts:
+            parts.append(folded[name])
+    for m in members:
+        if isinstance(m, dict) and isinstance(m.get("id_number"), str) and m["id_number"]:
+            parts.append(m["id_number"])
+    form = doc.get("form") or {}
+    return {"uuid": doc["uuid"], "village": (doc.get("location") or {}).get("village"), "head_name": head_name,
+            "head_folded": SEARCH_SEP.join(parts), "member_count": len(doc.get("members", [])),
+            "form_id": form.get("id"), "form_version": form.get("version"), "document": _encode(doc)}
+
+
+def household_rows(docs: list[tuple[dict[str, Any], str, str | None]], updated_at: str,
+                   folded: Folded) -> list[dict[str, Any]]:
+    """The households rows of many (document, status, owner), as `Workspace._row` makes them one at a time."""
+    return [{**document_columns(doc, folded), "status": status, "owner": owner, "updated_at": updated_at}
+            for doc, status, owner in docs]
 
 
 def names_to_fold(doc: dict[str, Any]) -> list[str]:
@@ -478,21 +479,29 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
     older open conflicts it supersedes close. Batched: one statement per table for the whole bundle.
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
-    look up); None looks them all up. `folded`: fold_all over their names, when the caller has it already."""
+    look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns and
+    document hash when made beforehand; else they are made here (`folded`: fold_all over their names, if the
+    caller has it)."""
     if not items:
         return
     from fieldsurvey.storage.workspace import doc_hash, now_iso
 
     db = ws.db
     now = _now()
-    if folded is None:
-        folded = fold_all([t for rec, _, _ in items for t in names_to_fold(rec.document)])
-    rows = household_rows([(rec.document, status, owner) for rec, status, owner in items], now_iso(), folded)
+    updated_at = now_iso()
+    rows: list[dict[str, Any]] = []
     revs: list[tuple] = []
-    for (rec, _, _), row in zip(items, rows):
-        row["revision"] = rec.revision
-        row["created_at"] = now
-        revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, doc_hash(row["document"])))
+    for rec, status, owner in items:
+        if rec.prepared is not None:   # columns and hash made where the record was checked
+            columns, hashed = rec.prepared[0], rec.prepared[1]
+        else:
+            if folded is None:
+                folded = fold_all([t for r, _, _ in items for t in names_to_fold(r.doc())])
+            columns = document_columns(rec.doc(), folded)
+            hashed = doc_hash(columns["document"])
+        rows.append({**columns, "status": status, "owner": owner, "updated_at": updated_at,
+                     "revision": rec.revision, "created_at": now})
+        revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
     db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
     uuids = [rec.uuid for rec, _, _ in items]
