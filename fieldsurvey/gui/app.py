@@ -106,14 +106,12 @@ def grab(window, view: str, path: Path) -> bool:
 
 def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
         view: str | None = None) -> int:
-    from fieldsurvey.services.workspaces import demo_path, create_demo
+    from fieldsurvey.services.workspaces import ready_demo
     from fieldsurvey.progress import run_to_end
 
     app, window = make_window(lang)
     if demo and db_path is None:
-        db_path = demo_path()
-        if not db_path.exists():
-            run_to_end(create_demo(db_path))
+        db_path = run_to_end(ready_demo())
     if db_path is not None:
         if not window.open_workspace(Path(db_path), wait=bool(screenshot)) and screenshot:
             return 1

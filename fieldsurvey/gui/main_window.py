@@ -262,13 +262,9 @@ class MainWindow(QMainWindow):
             self.open_workspace(Path(name), wait=False)
 
     def open_demo(self) -> None:
-        from fieldsurvey.services.workspaces import create_demo, demo_path
+        from fieldsurvey.services.workspaces import ready_demo
 
-        path = demo_path()
-        if path.exists():
-            self.open_workspace(path)
-            return
-        run_job(create_demo(path), tr("gui.job.demo"), self, on_done=lambda _r: self.open_workspace(path))
+        run_job(ready_demo(), tr("gui.job.demo"), self, on_done=self.open_workspace)
 
     def open_workspace(self, path: Path, wait: bool = True) -> bool:
         """Open a workspace. A big file's integrity check (storage runs it once per file and process) runs on a

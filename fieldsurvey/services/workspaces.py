@@ -88,6 +88,24 @@ def summary(path: Path) -> dict:
                 "classes": ws.counts_by_class(), "villages": ws.villages()}
 
 
+DEMO_SUPERVISOR = "giam-sat-demo"
+
+
+def ready_demo(path: Path | None = None) -> Job[Path]:
+    """The ready-made demo commune (`fieldsurvey gui --demo`): built on first use, and made a supervisor's commune
+    workspace (an identity with its keys beside it) so that every supervisor's tool — review, approve, return, return
+    bundles — can be tried on it. Yields progress; returns the path."""
+    from fieldsurvey.services.sync import init_workspace
+    from fieldsurvey.sync.keys import key_file_for
+
+    path = Path(path) if path is not None else demo_path()
+    if not path.exists():
+        yield from create_demo(path)
+    if not key_file_for(path).exists():
+        init_workspace(path, DEMO_SUPERVISOR, "supervisor")
+    return path
+
+
 def demo_path() -> Path:
     """Where the ready-made demo commune lives for this user."""
     import os

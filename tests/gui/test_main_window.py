@@ -124,6 +124,13 @@ def test_demo_opens_the_demo_commune(window, monkeypatch, tmp_path, qtbot):
     qtbot.waitUntil(lambda: window.current_view() == "list", timeout=20000)
     assert window.model.rowCount() == 30
     assert Path(window.workspace.path) == workspaces.demo_path()
+    # a supervisor's commune workspace: every supervisor's tool can be tried on it
+    from fieldsurvey.services.sync import identity_of
+
+    me = identity_of(workspaces.demo_path())
+    assert (me.role, me.user) == ("supervisor", workspaces.DEMO_SUPERVISOR)
+    window.show_view("review")
+    assert window.review.can_decide and not window.review.note.isVisibleTo(window)
 
 
 def _small_demo(create):
