@@ -74,6 +74,31 @@ def _derive(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
                 info=b"fieldsurvey-bundle-v1").derive(shared)
 
 
+class _Refused(Exception):
+    """Raised inside the decoder by its hooks; strict_json turns it into a BundleError naming the entry."""
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(items)
+    if len(out) != len(items):
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise _Refused(f"the key '{key[:40]}' appears twice")
+            seen.add(key)
+    if items and max(map(len, out)) > 200:
+        raise _Refused("holds a key longer than 200 characters")
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"holds {name}, which is not a JSON number")
+
+
+# One decoder for every entry (json.loads with hooks would build a new decoder and scanner per call).
+_DECODE = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant).decode
+
+
 def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """UTF-8 JSON with no duplicate keys, no NaN/Infinity, strings and nesting within the limits."""
     if _depth(raw) > limits.max_depth:
@@ -82,24 +107,13 @@ def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where) from None
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out = dict(items)
-        if len(out) != len(items):
-            seen: set[str] = set()
-            for key, _ in items:
-                if key in seen:
-                    raise BundleError(f"the key '{key[:40]}' appears twice", where)
-                seen.add(key)
-        if items and max(map(len, out)) > 200:
-            raise BundleError("holds a key longer than 200 characters", where)
-        return out
-
-    def constant(name: str) -> Any:
-        raise BundleError(f"holds {name}, which is not a JSON number", where)
-
+    if text.startswith("\ufeff"):   # as json.loads says it
+        raise BundleError("is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at line 1, column 1",
+                          where)
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = _DECODE(text)
+    except _Refused as exc:
+        raise BundleError(str(exc), where) from None
     except json.JSONDecodeError as exc:
         raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", where) from None
     except RecursionError:

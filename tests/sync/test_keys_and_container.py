@@ -180,3 +180,27 @@ def test_a_damaged_entry_is_refused_as_zipfile_refuses_it():
     payload[start + 40] ^= 0x01   # a byte of the deflated data
     with pytest.raises(BundleError, match="cannot be read from the archive"):
         _read_archive(bytes(payload), "b.fsbundle", DEFAULT_LIMITS)
+
+
+@pytest.mark.parametrize("raw", [b'\xef\xbb\xbf{"a": 1}', b'{"a": 1} x', b'{"a": [1, 2}', b'{"a": Infinity}',
+                                 b'{"a": -Infinity}', b'{"' + b"k" * 201 + b'": 1}', b'{"a": {"b": 1, "b": 1}}',
+                                 b'{"a": 1}', '{"tên": ["Lò Văn Pả", {"x": null}]}'.encode(), b'"text"', b"[]"])
+def test_strict_json_says_what_json_loads_says(raw):
+    """strict_json decodes with one decoder made once; it accepts what json.loads accepts (within the limits) and
+    its refusals say what json.loads says."""
+    import json
+    import re
+
+    try:
+        expected = json.loads(raw.decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        with pytest.raises(BundleError, match=re.escape(f"not valid JSON: {exc.msg} at line {exc.lineno}")):
+            strict_json(raw, "x")
+        return
+    except ValueError:
+        expected = None
+    if b"Infinity" in raw or b'"b": 1, "b"' in raw or b"k" * 201 in raw:
+        with pytest.raises(BundleError):
+            strict_json(raw, "x")
+    else:
+        assert strict_json(raw, "x") == expected
