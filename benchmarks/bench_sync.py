@@ -128,9 +128,10 @@ def single(n: int) -> None:
             target = fresh()
             t0 = time.perf_counter()
             conn = sqlite3.connect(target, isolation_level=None)
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute(f"PRAGMA journal_mode = {mode}")
+            conn.execute("PRAGMA foreign_keys = ON")             # as storage connects
+            conn.execute(f"PRAGMA journal_mode = {mode}")         # as storage chooses for this SQLite
             conn.execute(f"PRAGMA synchronous = {sync}")
+            conn.execute("PRAGMA cache_size = -65536")           # as the import sets (sync_store.prepare_import)
             conn.execute("BEGIN")
             for table, cols, rows, changed in written:
                 conn.executemany(f"INSERT {'OR REPLACE ' if changed else ''}INTO [{table}] "
@@ -179,7 +180,7 @@ def single(n: int) -> None:
         print(f"bundle of {n:,} households: {bundle.stat().st_size / 1e6:.1f} MB, export {export_s * 1000:.0f} ms")
         print(f"rows the import writes (the faithful baseline writes exactly these): "
               + ", ".join(f"{table} {len(rows):,}" for table, _, rows, _ in written)
-              + f"; pragmas journal_mode={mode}, synchronous={sync}")
+              + f"; pragmas journal_mode={mode}, synchronous={sync}, foreign_keys=ON, cache_size=-65536")
         report(f"bare sqlite3: the same rows, every table, same empty workspace", raw * 1000, "ms")
         report(f"old baseline (not the target): households columns only, no index", old * 1000, "ms")
         report(f"decode + check the same {n:,} documents (parse_household), no storage", best_of(floor) * 1000,

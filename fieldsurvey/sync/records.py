@@ -325,7 +325,7 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
         with os.fdopen(rfd, "rb") as fh:
             first = _read_records(mine, src, commune_code, limits, prepare)
             sent = fh.read()
-        os.waitpid(pid, 0)
+        _reap(pid)
         reaped = True
     finally:
         if not reaped:   # this half was refused (or failed): the child's work is not needed
@@ -333,7 +333,7 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
                 os.kill(pid, 9)
             except OSError:
                 pass
-            os.waitpid(pid, 0)
+            _reap(pid)
     if not sent:   # the child died without an answer (killed, out of memory): its part is checked here
         return first + _read_records(theirs, src, commune_code, limits, prepare)
     answer = marshal.loads(sent)
@@ -342,6 +342,13 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
     if answer[0] != "ok":
         raise RuntimeError(f"checking records in a second process failed: {answer[1]}")
     return first + [_record(plain) for plain in answer[1]]
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:   # already reaped (a SIGCHLD handler of the embedding program)
+        pass
 
 
 def _plain(rec: HouseholdRecord) -> tuple:
