@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.gui.texts import error_text, language, tr
 from fieldsurvey.services import gui_support
 from fieldsurvey.storage.workspace import Workspace
 
@@ -123,14 +123,14 @@ class FormController(QObject):
 
     def _show(self) -> None:
         self.view.load(self.session, self._title())
-        self.view.set_read_only(self.workspace.ws.read_only_reason if self.read_only else None)
+        self.view.set_read_only(tr(self.workspace.ws.read_only_key) if self.read_only else None)
         self.reclassify()
 
     def reclassify(self):
         try:
             result = gui_support.classify_form(self.workspace.ws.info.standard_id, self.session)
         except FieldSurveyError as exc:  # an answer half-typed (a date, a number): say so, classify once it is whole
-            self.view.show_problem(str(exc))
+            self.view.show_problem(error_text(exc))
             return None
         self.view.show_result(result)
         self.classified.emit(result)

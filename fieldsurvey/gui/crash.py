@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.texts import error_text, tr
 
 log = logging.getLogger("fieldsurvey.gui")
 _log_path: Path | None = None
@@ -54,7 +54,7 @@ class CrashDialog(QDialog):
         self.setWindowTitle(tr("gui.crash.title"))
         layout = QVBoxLayout(self)
         if isinstance(exc, FieldSurveyError):
-            what = tr("gui.crash.known", message=str(exc))
+            what = tr("gui.crash.known", message=error_text(exc))
         else:
             what = tr("gui.crash.unexpected", error=f"{type(exc).__name__}: {exc}")
         self.message = QLabel(what)

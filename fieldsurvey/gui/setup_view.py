@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import gui_support
 
@@ -149,6 +149,6 @@ class SetupDialog(QDialog):
         try:
             self.created = gui_support.create_workspace(self.spec())
         except FieldSurveyError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(error_text(exc))
             return
         self.accept()

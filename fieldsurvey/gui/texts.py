@@ -44,3 +44,12 @@ def day(value) -> str:
 
 def percent(share: float) -> str:
     return format_number(share * 100, language.code, 1) + " %"
+
+
+def error_text(exc: BaseException) -> str:
+    """What the app shows for an error: a FieldSurveyError in the interface language (its catalogue key and
+    values, see fieldsurvey.errors), anything else as it prints."""
+    text = getattr(exc, "text", None)
+    if callable(text) and hasattr(exc, "key"):
+        return text(language.code)
+    return str(exc)

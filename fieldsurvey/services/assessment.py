@@ -54,7 +54,8 @@ def read_document(text: str, source: str = "input") -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in pairs:
             if key in out:
-                raise DocumentError(f"the key '{key}' appears twice", source)
+                raise DocumentError(f"the key '{key}' appears twice", source, key="storage.error.duplicate_key",
+                                    name=key)
             out[key] = value
         return out
 
@@ -62,7 +63,8 @@ def read_document(text: str, source: str = "input") -> dict[str, Any]:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                            source) from None
+                            source, key="storage.error.invalid_json", error=exc.msg, line=exc.lineno,
+                            column=exc.colno) from None
 
 
 def assess_document(data: Any, standard_id: str | None = None, year: int | None = None,

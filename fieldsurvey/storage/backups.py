@@ -64,7 +64,7 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> None:
         problems = [r[0] for r in dest.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:
             raise WorkspaceError("the backup copy does not pass the integrity check: " + "; ".join(problems[:3]),
-                                 str(target))
+                                 str(target), key="storage.error.backup_damaged", problems="; ".join(problems[:3]))
     finally:
         dest.close()
     with open(tmp, "rb") as fh:
@@ -81,7 +81,8 @@ def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
         to = Path(to)
         target = to / f"{ws.path.stem}-{_stamp()}.fsdb" if to.is_dir() else to
         if target.exists():
-            raise WorkspaceError("a file of that name already exists; choose another name", str(target))
+            raise WorkspaceError("a file of that name already exists; choose another name", str(target),
+                                 key="storage.error.file_exists")
     copy_database(ws.db.conn, target)
     if to is None:
         rotate(ws.path, keep)
@@ -155,12 +156,17 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
     workspace, backup = Path(workspace), Path(backup)
     problems = check_file(backup)
     if problems:
-        raise WorkspaceError("this backup cannot be restored: " + "; ".join(problems[:3]), str(backup))
+        # the two plain refusals read as a sentence; otherwise SQLite's own findings are quoted
+        key = {"no such file": "storage.error.backup_missing",
+               "not a FieldSurvey workspace": "storage.error.backup_not_workspace"}.get(problems[0])
+        raise WorkspaceError("this backup cannot be restored: " + "; ".join(problems[:3]), str(backup),
+                             key=key if key and len(problems) == 1 else "storage.error.cannot_restore",
+                             problems="; ".join(problems[:3]))
     from fieldsurvey.storage.workspace import release_writer_lock, take_writer_lock
 
     if not take_writer_lock(workspace):
         raise WorkspaceError("the workspace is open in FieldSurvey (a window or a command); close it before "
-                             "restoring", str(workspace))
+                             "restoring", str(workspace), key="storage.error.restore_busy")
     try:
         return _restore(workspace, backup, now)
     finally:

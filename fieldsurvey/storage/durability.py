@@ -83,6 +83,13 @@ def _block_is_removable(device: str, sys_block: Path) -> bool:
 def storage_problem(path: Path, mounts_text: str | None = None, sys_block: Path = Path("/sys/block")) -> str | None:
     """Why a workspace must not live here (a network share, a USB stick), or None. `mounts_text` is the mount
     table (default: /proc/mounts) and `sys_block` the block-device folder, both replaceable for tests."""
+    found = storage_problem_detail(path, mounts_text, sys_block)
+    return found[0] if found else None
+
+
+def storage_problem_detail(path: Path, mounts_text: str | None = None,
+                           sys_block: Path = Path("/sys/block")) -> tuple[str, str, dict[str, str]] | None:
+    """storage_problem's (English message, catalogue key, values), for a message in the user's language."""
     if mounts_text is None:
         try:
             mounts_text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
@@ -95,10 +102,12 @@ def storage_problem(path: Path, mounts_text: str | None = None, sys_block: Path 
     device, point, fstype = found
     if fstype in NETWORK_FS or fstype.startswith("fuse.sshfs"):
         return (f"the workspace is on a network share ({fstype} at {point}); SQLite cannot keep it safe there. "
-                "Copy the file to this laptop's own disk and open the copy")
+                "Copy the file to this laptop's own disk and open the copy",
+                "storage.error.network_share", {"fstype": fstype, "point": point})
     if _block_is_removable(device, sys_block):
         return (f"the workspace is on a USB stick or removable disk ({device} at {point}); pulling it out would "
-                "damage the file. Copy the file to this laptop's own disk and open the copy")
+                "damage the file. Copy the file to this laptop's own disk and open the copy",
+                "storage.error.removable_disk", {"device": device, "point": point})
     return None
 
 

@@ -30,6 +30,7 @@ except ImportError:  # not on POSIX: no writer lock across processes
 
 import sqlite_utils
 
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold
 from fieldsurvey.storage import durability
@@ -52,6 +53,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     MOVED_AWAY: frozenset({"draft"}),
     MERGED: frozenset(),
 }
+
+def status_word(status: str) -> Message:
+    """A household status as the user reads it (`storage.status.<status>`), for error messages."""
+    return Message(f"storage.status.{status}") if status in ALL_STATUSES else Message("storage.status.other",
+                                                                                       {"status": status})
+
 
 RESTORE_HINT = ("restore the latest backup with `fieldsurvey restore {file} BACKUP` (backups are kept in the "
                 "'backups' folder beside the workspace)")
@@ -128,6 +135,14 @@ class Revision:
 
 
 _REVISION_COLUMNS = "id, uuid, parent, merged, device, user, created_at, at, sealed_at, status, doc_hash, origin"
+
+
+def _refuse_storage(path: Path, mounts_text: str | None) -> None:
+    """A WorkspaceError when the file (or its folder) is on a network share or a USB stick."""
+    found = durability.storage_problem_detail(path, mounts_text)
+    if found:
+        message, key, values = found
+        raise WorkspaceError(message, str(path), key=key, **values)
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
@@ -309,7 +324,8 @@ class Workspace:
         self._closed = False
         self._held = False  # a write transaction kept open by save_classifications(hold=True)
         self._locked = False
-        self.read_only_reason = READ_ONLY
+        self.read_only_reason = READ_ONLY      # English, for str() and the logs
+        self.read_only_key = "storage.error.read_only"  # the same in the catalogues
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
 
     # --- opening -------------------------------------------------------------------------------------------------
@@ -319,14 +335,14 @@ class Workspace:
                mounts_text: str | None = None) -> "Workspace":
         path = Path(path)
         if path.exists():
-            raise WorkspaceError("a file of that name already exists; choose another name or remove it", str(path))
-        problem = durability.storage_problem(path, mounts_text)
-        if problem:
-            raise WorkspaceError(problem, str(path))
+            raise WorkspaceError("a file of that name already exists; choose another name or remove it", str(path),
+                                 key="storage.error.file_exists_create")
+        _refuse_storage(path, mounts_text)
         try:
             db = _connect(path)
         except sqlite3.Error as exc:
-            raise WorkspaceError(f"cannot create the workspace: {exc}", str(path)) from None
+            raise WorkspaceError(f"cannot create the workspace: {exc}", str(path),
+                                 key="storage.error.cannot_create", error=str(exc)) from None
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         ws = cls(db, path)
         ws._locked = take_writer_lock(path)
@@ -347,7 +363,8 @@ class Workspace:
                              path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise WorkspaceError(f"cannot create the workspace: {exc}", str(path)) from None
+                raise WorkspaceError(f"cannot create the workspace: {exc}", str(path),
+                                     key="storage.error.cannot_create", error=str(exc)) from None
             raise
         return ws
 
@@ -360,12 +377,10 @@ class Workspace:
         restore a backup)."""
         path = Path(path)
         if not path.exists():
-            raise WorkspaceError("no such file", str(path))
+            raise WorkspaceError("no such file", str(path), key="storage.error.no_such_file")
         if path.is_dir():
-            raise WorkspaceError("is a folder, not a workspace file", str(path))
-        problem = durability.storage_problem(path, mounts_text)
-        if problem:
-            raise WorkspaceError(problem, str(path))
+            raise WorkspaceError("is a folder, not a workspace file", str(path), key="storage.error.is_folder")
+        _refuse_storage(path, mounts_text)
         # the file's write bits count even for root (for whom os.access always says yes)
         writable = (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
                     and bool(path.stat().st_mode & 0o222))
@@ -378,7 +393,8 @@ class Workspace:
         if not _is_sqlite_file(path):
             if locked:
                 release_writer_lock(path)
-            raise WorkspaceError("is not a FieldSurvey workspace (not an SQLite database)", str(path))
+            raise WorkspaceError("is not a FieldSurvey workspace (not an SQLite database)", str(path),
+                                 key="storage.error.not_sqlite")
         try:
             db = _connect(path, read_only)
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -386,17 +402,20 @@ class Workspace:
         except sqlite3.DatabaseError as exc:
             if locked:
                 release_writer_lock(path)
-            raise WorkspaceError(f"is not a FieldSurvey workspace ({exc})", str(path)) from None
+            raise WorkspaceError(f"is not a FieldSurvey workspace ({exc})", str(path),
+                                 key="storage.error.not_workspace_detail", error=str(exc)) from None
         ws = cls(db, path, read_only)
         ws._locked = locked
         if busy:
-            ws.read_only_reason = BUSY
+            ws.read_only_reason, ws.read_only_key = BUSY, "storage.error.busy"
         try:
             if app_id != APPLICATION_ID:
-                raise WorkspaceError("is not a FieldSurvey workspace (another program's SQLite file)", str(path))
+                raise WorkspaceError("is not a FieldSurvey workspace (another program's SQLite file)", str(path),
+                                     key="storage.error.other_program")
             if version > SCHEMA_VERSION:
                 raise WorkspaceError(f"was written by a newer FieldSurvey (schema {version}; this one knows "
-                                     f"{SCHEMA_VERSION}); update FieldSurvey to open it", str(path))
+                                     f"{SCHEMA_VERSION}); update FieldSurvey to open it", str(path),
+                                     key="storage.error.newer_schema", version=version, known=SCHEMA_VERSION)
             key = _file_key(path)
             if check and key not in _CHECKED:
                 try:
@@ -405,21 +424,25 @@ class Workspace:
                     problems = [str(exc)]
                 if problems:
                     raise WorkspaceError("the file is damaged (" + "; ".join(problems[:3]) + "); "
-                                         + RESTORE_HINT.format(file=path), str(path))
+                                         + RESTORE_HINT.format(file=path), str(path),
+                                         key="storage.error.damaged", problems="; ".join(problems[:3]),
+                                         file=str(path))
                 _CHECKED.add(key)
             known = {name for name, _ in MIGRATIONS}
             done = applied(db)
             unknown = [n for n in done if n not in known]
             if unknown:
                 raise WorkspaceError(f"was written by a newer FieldSurvey (it has {', '.join(unknown)}); update "
-                                     "FieldSurvey to open it", str(path))
+                                     "FieldSurvey to open it", str(path),
+                                     key="storage.error.newer_migrations", names=", ".join(unknown))
             pending = [n for n, _ in MIGRATIONS if n not in set(done)]
             if read_only:
                 if pending:
                     raise WorkspaceError("was made by an older FieldSurvey and must be upgraded, but "
                                          + ("it is open in another FieldSurvey; close that one first" if busy else
                                             "the file is read-only; copy it somewhere you can write and open the "
-                                            "copy"), str(path))
+                                            "copy"), str(path),
+                                         key="storage.error.older_busy" if busy else "storage.error.older_read_only")
                 return ws
             ws.journal_mode, ws.synchronous = _set_journal(db)
             apply_migrations(db)
@@ -459,7 +482,7 @@ class Workspace:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise WorkspaceError(self.read_only_reason, str(self.path))
+            raise WorkspaceError(self.read_only_reason, str(self.path), key=self.read_only_key)
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
@@ -507,7 +530,8 @@ class Workspace:
                                  rows["commune_name"], rows["area"], int(rows["review_year"]), rows["review_kind"],
                                  rows["standard_id"])
         except KeyError as exc:
-            raise WorkspaceError(f"the workspace settings lack {exc}", str(self.path)) from None
+            raise WorkspaceError(f"the workspace settings lack {exc}", str(self.path),
+                                 key="storage.error.settings_lack", name=str(exc)) from None
 
     @property
     def device_id(self) -> str:
@@ -592,7 +616,8 @@ class Workspace:
     @staticmethod
     def _needs_reason(uuid: str, status: str, reason: str | None) -> None:
         if status == "approved" and not (reason and reason.strip()):
-            raise WorkspaceError("this household is approved: a reason is required to change it", uuid)
+            raise WorkspaceError("this household is approved: a reason is required to change it", uuid,
+                                 key="storage.error.approved_needs_reason")
 
     def _write_document(self, doc: dict[str, Any], state: tuple | None, status: str | None, owner: Any,
                         reason: str | None, user: str | None, action: str = "edit") -> str | None:
@@ -604,7 +629,8 @@ class Workspace:
         if state is None:  # a new household
             status = status or "draft"
             if status not in ALL_STATUSES:
-                raise WorkspaceError(f"unknown status '{status}'", uuid)
+                raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
+                                     status=status)
             row = self._row(doc, status, owner)
             row["created_at"] = at
             rid = new_revision_id(device)
@@ -621,7 +647,8 @@ class Workspace:
         status = old_status if status is None else status
         owner = old_owner if owner is _KEEP else owner
         if status not in ALL_STATUSES:
-            raise WorkspaceError(f"unknown status '{status}'", uuid)
+            raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
+                                 status=status)
         new_json = json.dumps(doc, ensure_ascii=False)
         diff = changes(json.loads(old_json), doc) if new_json != old_json else []
         if not diff and status == old_status and owner == old_owner:
@@ -695,7 +722,7 @@ class Workspace:
         with self._tx():
             state = self._state(doc["uuid"])
             if state is None:
-                raise WorkspaceError("no household with this id", doc["uuid"])
+                raise WorkspaceError("no household with this id", doc["uuid"], key="storage.error.no_household")
             return self._write_document(doc, state, None, _KEEP, reason, user)
 
     def save_answer(self, uuid: str, name: str, value: Any, member: str | None = None, *,
@@ -707,19 +734,21 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid)
+                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
             doc = json.loads(state[0])
             if member is not None:
                 target = next((m for m in doc.get("members", []) if m.get("member_id") == member), None)
                 if target is None:
-                    raise WorkspaceError(f"no member '{member}' in this household", uuid)
+                    raise WorkspaceError(f"no member '{member}' in this household", uuid,
+                                         key="storage.error.no_member", member=member)
                 key = name
             elif name in ("interview_date",):
                 target, key = doc, name
             elif "." in name:
                 section, key = name.split(".", 1)
                 if section not in ("household", "location", "review", "form"):
-                    raise WorkspaceError(f"no field '{name}' in a household document", uuid)
+                    raise WorkspaceError(f"no field '{name}' in a household document", uuid,
+                                         key="storage.error.no_field", name=name)
                 target = doc.setdefault(section, {})
             else:
                 target, key = doc.setdefault("household", {}), name
@@ -737,14 +766,17 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid)
+                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
             if status not in ALL_STATUSES:
-                raise WorkspaceError(f"unknown status '{status}'", uuid)
+                raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
+                                     status=status)
             old = state[1]
             if status == old:
                 return None
             if check and status not in TRANSITIONS.get(old, frozenset()):
-                raise WorkspaceError(f"a household that is {old} cannot become {status}", uuid)
+                raise WorkspaceError(f"a household that is {old} cannot become {status}", uuid,
+                                     key="storage.error.bad_transition", old=status_word(old),
+                                     status=status_word(status))
             return self._write_document(json.loads(state[0]), state, status, _KEEP, reason, user)
 
     def set_owner(self, uuid: str, owner: str | None, *, reason: str | None = None, user: str | None = None
@@ -754,20 +786,20 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid)
+                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
             return self._write_document(json.loads(state[0]), state, None, owner, reason, user)
 
     def get_household(self, uuid: str) -> dict[str, Any]:
         row = self.db.execute("SELECT document FROM households WHERE uuid = ?", [uuid]).fetchone()
         if row is None:
-            raise WorkspaceError("no household with this id", uuid)
+            raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
         return json.loads(row[0])
 
     def household_state(self, uuid: str) -> dict[str, Any]:
         """status, owner, head revision and whether it is still open (being edited)."""
         state = self._state(uuid)
         if state is None:
-            raise WorkspaceError("no household with this id", uuid)
+            raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
         return {"status": state[1], "owner": state[2], "revision": state[3],
                 "open": state[3] is not None and state[4] is None}
 
@@ -889,7 +921,8 @@ class Workspace:
         area decides when this applies (a fast-forward, a settled conflict)."""
         self._writable()
         if self.revision(revision_id) is None:
-            raise WorkspaceError("store the revision first (store_foreign_revisions)", revision_id)
+            raise WorkspaceError("store the revision first (store_foreign_revisions)", revision_id,
+                                 key="storage.error.internal", detail="store_foreign_revisions")
         uuid = document["uuid"]
         device, user = self.device_id, user or self.user
         at = now_ms()
