@@ -100,27 +100,52 @@ _DECODE = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant).d
 
 
 def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """UTF-8 JSON with no duplicate keys, no NaN/Infinity, strings and nesting within the limits."""
-    if _depth(raw) > limits.max_depth:
-        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where)
+    """UTF-8 JSON with no duplicate keys, no NaN/Infinity, strings and nesting within the limits.
+
+    Too deep a nesting is refused before anything else is said about an entry. It is measured on the decoded
+    value (cheaper than on the bytes) when the entry decodes; when it does not, on the bytes (`_depth`, the same
+    number for any JSON text), so the refusal is the same either way: nesting first, then what is wrong."""
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where) from None
-    if text.startswith("\ufeff"):   # as json.loads says it
-        raise BundleError("is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at line 1, column 1",
-                          where)
-    try:
+        if text.startswith("\ufeff"):   # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         data = _DECODE(text)
-    except _Refused as exc:
-        raise BundleError(str(exc), where) from None
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", where) from None
-    except RecursionError:
+    except (UnicodeDecodeError, _Refused, json.JSONDecodeError, RecursionError) as exc:
+        if _depth(raw) > limits.max_depth:
+            raise BundleError(f"is nested more than {limits.max_depth} levels deep", where) from None
+        if isinstance(exc, UnicodeDecodeError):
+            raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where) from None
+        if isinstance(exc, _Refused):
+            raise BundleError(str(exc), where) from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+                              where) from None
         raise BundleError("is nested too deeply", where) from None
+    if _nesting(data, limits.max_depth) > limits.max_depth:
+        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where)
     if len(raw) > limits.max_string:
         _check_strings(data, where, limits.max_string)
     return data
+
+
+def _nesting(value: Any, limit: int) -> int:
+    """How deeply objects and lists nest in a decoded value (0 for a bare number or text; counting stops past
+    `limit`), level by level."""
+    if type(value) is not dict and type(value) is not list:
+        return 0
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > limit:
+            break
+        below = []
+        for container in level:
+            for item in (container.values() if type(container) is dict else container):
+                kind = type(item)
+                if kind is dict or kind is list:
+                    below.append(item)
+        level = below
+    return depth
 
 
 _NOT_MARKS = bytes(c for c in range(256) if c not in b'[]{}"')

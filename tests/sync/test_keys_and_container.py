@@ -146,6 +146,39 @@ def test_nesting_depth_read_from_the_bytes_matches_the_parsed_value():
     check()
 
 
+def test_nesting_of_the_decoded_value_decides_as_the_bytes_do():
+    """strict_json measures nesting on the decoded value (and on the bytes only when they do not decode): the same
+    number, so the same refusal, whatever the layout of the text."""
+    import json as _json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fieldsurvey.sync.container import _depth
+    from fieldsurvey.sync.container import _nesting as nesting
+
+    text = st.text(alphabet='[]{}"\\ab\n', max_size=6)
+    values = st.recursive(st.none() | st.integers() | text,
+                          lambda kids: st.lists(kids, max_size=2) | st.dictionaries(text, kids, max_size=2),
+                          max_leaves=30)
+
+    @settings(max_examples=300, deadline=None)
+    @given(values, st.sampled_from([None, 0, 2]), st.integers(1, 8))
+    def check(v, indent, limit):
+        raw = _json.dumps(v, indent=indent, ensure_ascii=False).encode()
+        assert min(nesting(v, limit), limit + 1) == min(_depth(raw), limit + 1) == min(_nesting(v), limit + 1)
+        limits = Limits(max_depth=limit)
+        if _depth(raw) > limit:
+            with pytest.raises(BundleError, match="nested more than"):
+                strict_json(raw, "x", limits)
+            with pytest.raises(BundleError, match="nested more than"):   # too deep and not JSON: nesting first
+                strict_json(raw + b" ]", "x", limits)
+        else:
+            assert strict_json(raw, "x", limits) == v
+
+    check()
+
+
 def _archive_entries(payload: bytes) -> dict[str, bytes]:
     import io
     import zipfile
