@@ -132,3 +132,19 @@ def test_setup_names_the_missing_field_in_the_apps_language(qtbot, tmp_path, lan
     qtbot.mouseClick(_create_button(dialog), Qt.LeftButton)
     assert dialog.error.text() == expected
     assert not (tmp_path / "new.fsdb").exists()
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("vi", "Ngày phỏng vấn: '2026-1' không phải là một ngày viết theo dạng NNNN-TT-NN"),
+    ("en", "Interview date: '2026-1' is not a date written YYYY-MM-DD"),
+])
+def test_a_half_typed_date_says_why_the_household_cannot_be_classified_yet(window, workspace_file, lang, expected):
+    window.set_language(lang)
+    window.open_workspace(workspace_file)
+    window.open_household(window.model.row(0).uuid)
+    window.form.answer("interview_date", "2026-1", None)  # what the date field hands on while it is being typed
+    panel = window.form_view.panel
+    assert panel.summary.text() == expected
+    assert panel.badge.text() == ("Chưa xếp loại được" if lang == "vi" else "Cannot classify yet")
+    window.form.answer("interview_date", "2026-01-15", None)
+    assert panel.summary.text() != expected
