@@ -283,9 +283,11 @@ def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
 
 
 def can_fork() -> bool:
-    """A second process may be forked: the platform has fork and this process runs one thread only (Python's or
-    native: forking a threaded process — the desktop app runs jobs in a thread — is unsafe)."""
-    if not hasattr(os, "fork") or threading.active_count() != 1 \
+    """A second process may be forked and pays: the platform has fork, this process may use two cores, and it runs
+    one thread only (Python's or native: forking a threaded process — the desktop app runs jobs in a thread — is
+    unsafe)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not hasattr(os, "fork") or cores < 2 or threading.active_count() != 1 \
             or threading.current_thread() is not threading.main_thread():
         return False
     try:
@@ -303,7 +305,12 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
     half = int(len(items) * SHARE)
     mine, theirs = items[:half], items[half:]
     rfd, wfd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:   # no process to spare (limits, memory): one process does it all
+        os.close(rfd)
+        os.close(wfd)
+        return _read_records(items, src, commune_code, limits, prepare)
     if pid == 0:   # the child: check, send, leave at once (no cleanup of the parent's state, no flushing)
         try:
             gc.disable()   # nothing of the parent's is finalised here

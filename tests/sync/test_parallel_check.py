@@ -56,6 +56,29 @@ def scenario(root: str) -> None:
         assert (b.revisions, b.audit, b.status, b.owner, b.revision) == (a.revisions, a.audit, a.status, a.owner,
                                                                           a.revision)
 
+    # a child that dies without answering, or no child at all: this process checks everything itself
+    import os
+
+    from fieldsurvey.sync.container import open_bundle
+
+    parent = os.getpid()
+
+    def dying(recs_: list) -> None:
+        if os.getpid() != parent:
+            os._exit(0)
+        svc._prepare(recs_)
+
+    opened = open_bundle(data, "b.fsbundle", {lan.public.fingerprint: lan.public}.get, sup)
+    died = records.read_contents(opened, prepare=dying, parallel=True)
+    fork, records.os.fork = records.os.fork, lambda: (_ for _ in ()).throw(OSError("no more processes"))
+    try:
+        unforked = records.read_contents(opened, prepare=svc._prepare, parallel=True)
+    finally:
+        records.os.fork = fork
+    for got in (died, unforked):
+        assert [(r.uuid, r.text, r.prepared) for r in got.households] == [(r.uuid, r.text, r.prepared)
+                                                                          for r in one.households]
+
     def broken(*at: int) -> bytes:
         bad = [dict(r, document=dict(r["document"])) for r in recs]
         order = sorted(range(len(bad)), key=lambda i: bad[i]["uuid"])   # entries are read in name order
