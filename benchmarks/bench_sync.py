@@ -1,6 +1,7 @@
 """Sync bundles: import against a bare sqlite3 executemany, merging many bundles into a commune, province scale.
 
     python -m benchmarks.bench_sync [--households 2000] [--merge 30 --commune 10000] [--province 0]
+    python -m benchmarks.bench_sync --stages          # where the time of one import goes
 
 1. Import of one enumerator's bundle of N households (signature, decryption, archive, every record checked, one
    transaction) into an empty supervisor workspace, against a bare `sqlite3` executemany of the same rows (target:
@@ -206,6 +207,108 @@ def single(n: int) -> None:
               f"against the old one-table baseline {imp / old:.1f}×)")
 
 
+def stages(n: int, repeat: int = 5) -> None:
+    """Where the time of one import goes: the import's steps timed (wall clock) by wrapping them, best of `repeat`
+    imports into fresh copies of the empty workspace; then the records' checking alone, in one process and in two,
+    and its parts per record."""
+    import collections
+    import functools
+    import gc
+
+    from fieldsurvey.domain.document import parse_household
+    from fieldsurvey.storage import sync_store
+    from fieldsurvey.sync import container, records
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, (enum,) = _site(root, 1)
+        _fill(enum, "e0", list(Generator(SPEC, 2026, 7).households(n)))
+        bundle = svc.export_bundle(enum, root).path
+        me = svc.identity_of(sup)
+        spent: collections.Counter = collections.Counter()
+        originals = []
+
+        def timed(module, name: str, label: str) -> None:
+            fn = getattr(module, name)
+            originals.append((module, name, fn))
+
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                t0 = time.perf_counter()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    spent[label] += time.perf_counter() - t0
+            setattr(module, name, wrapper)
+
+        for module, name, label in [
+                (svc, "read_file", "read the file"), (container, "_read_archive", "unzip (archive checks, inflate)"),
+                (svc, "open_bundle", "read + signature + decrypt + unzip"),
+                (svc, "read_contents", "manifest, checksums, records"),
+                (records, "_read_records", "records, this process's part"),
+                (records, "_read_records_in_two", "records in two processes (wall)"),
+                (svc, "_apply", "apply (decide, rows, writes)"), (sync_store, "store_incoming", "  households, revisions, audit"),
+                (sync_store, "index_duplicate_keys", "  likely-duplicate keys"), (svc, "_import_one", "import_one")]:
+            timed(module, name, label)
+        best = None
+        try:
+            for i in range(repeat):
+                target = root / f"s{i}.fsdb"
+                shutil.copy(sup, target)
+                spent.clear()
+                t0 = time.perf_counter()
+                ws = Workspace.open(target)
+                sync_store.prepare_import(ws.db)
+                spent["open the workspace"] = time.perf_counter() - t0
+                r = svc.import_one(ws, me, bundle)
+                total = time.perf_counter() - t0
+                ws.backups = False
+                ws.close()
+                assert r.status == "imported", r.message
+                if best is None or total < best[0]:
+                    best = (total, dict(spent))
+        finally:
+            for module, name, fn in originals:
+                setattr(module, name, fn)
+        total, parts = best
+        parts["commit and the rest of import_one"] = parts["import_one"] - sum(
+            parts.get(k, 0) for k in ("read + signature + decrypt + unzip", "manifest, checksums, records",
+                                      "apply (decide, rows, writes)"))
+        print(f"one import of {n:,} households, open .. commit: {total * 1000:.0f} ms")
+        for label, seconds in parts.items():
+            print(f"  {label:<40} {seconds * 1000:7.1f} ms")
+
+        # the records alone, and per record
+        data = bundle.read_bytes()
+        with Workspace.open(sup) as ws:
+            ws.backups = False
+            opened = container.open_bundle(data, bundle.name,
+                                           lambda fp: svc._key_from_row(sync_store.trusted_key(ws.db, fp)), me)
+        items = [(k, v) for k, v in sorted(opened.entries.items()) if k.startswith("households/")]
+        decoded = [json.loads(v) for _, v in items]
+        checked = records._read_records(items, "b", "02266", container.DEFAULT_LIMITS, None)
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            for label, fn in [
+                    ("records, one process (check + prepare)",
+                     lambda: records._read_records(items, "b", "02266", container.DEFAULT_LIMITS, svc._prepare)),
+                    ("records, two processes",
+                     lambda: records._read_records_in_two(items, "b", "02266", container.DEFAULT_LIMITS,
+                                                          svc._prepare)),
+                    ("  strict JSON", lambda: [container.strict_json(v, "w") for _, v in items]),
+                    ("    of which json.loads", lambda: [json.loads(v) for _, v in items]),
+                    ("    of which nesting", lambda: [container._nesting(d, 12) for d in decoded]),
+                    ("  parse_household (domain)", lambda: [parse_household(r.document) for r in checked]),
+                    ("  prepare (columns, JSON text, hash, keys)", lambda: svc._prepare(checked)),
+                    ("    of which the JSON text", lambda: [sync_store._encode(r.document) for r in checked])]:
+                seconds = best_of(fn, 5)
+                print(f"  {label:<44} {seconds * 1000:7.1f} ms  {seconds / len(items) * 1e6:6.1f} µs a record")
+        finally:
+            if was:
+                gc.enable()
+
+
 def merge(bundles: int, commune: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -308,8 +411,12 @@ def main() -> None:
     ap.add_argument("--merge", type=int, default=30)
     ap.add_argument("--commune", type=int, default=10_000)
     ap.add_argument("--province", type=int, default=0)
+    ap.add_argument("--stages", action="store_true", help="where the time of one import goes (no other figures)")
     args = ap.parse_args()
     print(machine())
+    if args.stages:
+        stages(args.households or 2000)
+        return
     if args.households:
         single(args.households)
     if args.merge:
