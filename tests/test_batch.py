@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fieldsurvey.progress import run_to_end
+from fieldsurvey import forking
 from fieldsurvey.services import batch
 from fieldsurvey.services.workspaces import classify_all, create_demo
 from fieldsurvey.storage.workspace import Workspace
@@ -26,7 +27,7 @@ def test_parallel_classification_matches_serial(tmp_path, monkeypatch, method):
         monkeypatch.setattr(batch, "PARALLEL_FROM", {"fork": 100, "spawn": 100})
         monkeypatch.setattr(batch, "CHUNK", 40)
         monkeypatch.setattr(batch, "start_method", lambda: method)
-        monkeypatch.setattr(batch.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+        monkeypatch.setattr(forking, "cores", lambda: 2)
         assert batch.workers_for(300, method) == 2
         counts = run_to_end(classify_all(ws))
         assert results(ws) == serial
@@ -45,7 +46,7 @@ def test_workers_are_spawned_when_another_thread_runs():
     finally:
         release.set()
         other.join()
-    if "fork" in __import__("multiprocessing").get_all_start_methods() and batch._single_threaded():
+    if "fork" in __import__("multiprocessing").get_all_start_methods() and forking.single_threaded():
         assert batch.start_method() == "fork"  # (earlier tests in the run may have left a thread of their own)
 
 
@@ -98,3 +99,80 @@ def test_held_classifications_are_committed_by_their_writer_only(tmp_path):
             pass
         assert ws.db.execute("SELECT class FROM households WHERE uuid = ?", [rows[0][7]]).fetchone()[0] == "poor"
         other.close()
+
+
+def _stored(tmp_path, n=700):
+    path = tmp_path / "w.fsdb"
+    run_to_end(create_demo(path, households=n, seed=4))
+    return path
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux keeps the list in /proc)."""
+    import glob
+
+    out: set[int] = set()
+    for name in glob.glob("/proc/self/task/*/children"):
+        with open(name) as fh:
+            out |= {int(p) for p in fh.read().split()}
+    return out
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
+def test_forked_workers_stream_every_block_in_order(tmp_path, monkeypatch):
+    """Several blocks, each classified by workers forked over it: the same rows, in order, as one process."""
+    path = _stored(tmp_path)
+    with Workspace.open(path) as ws:
+        rows = list(ws.iter_documents())
+        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
+            ws.info.standard_id)
+    monkeypatch.setattr(batch, "CHUNK", 60)
+    monkeypatch.setattr(batch, "BLOCK", 250)
+    before = _children()
+    got = [r for chunk in batch._forked(iter(rows), standard, 2) for r in chunk]
+    assert got == batch.classify_rows(rows, standard)
+    assert _children() <= before
+
+
+def _die(*_args):
+    __import__("os")._exit(3)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
+def test_a_failing_or_killed_forked_worker_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    import json
+    import os
+
+    path = _stored(tmp_path, 300)
+    with Workspace.open(path) as ws:
+        rows = list(ws.iter_documents())
+        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
+            ws.info.standard_id)
+    monkeypatch.setattr(batch, "CHUNK", 50)
+    before = _children()
+    broken = rows[:170] + [(rows[170][0], "{not json")] + rows[171:]
+    with pytest.raises(json.JSONDecodeError):  # the worker's own exception, raised here
+        list(batch._forked(iter(broken), standard, 2))
+    assert _children() <= before
+
+    monkeypatch.setattr(batch, "_classify_slice", _die)  # a worker that dies without a word
+    with pytest.raises(RuntimeError):  # the pool says it broke
+        list(batch._forked(iter(rows), standard, 2))
+    assert _children() <= before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
+def test_closing_the_stream_stops_its_workers(tmp_path, monkeypatch):
+    path = _stored(tmp_path, 400)
+    with Workspace.open(path) as ws:
+        rows = list(ws.iter_documents())
+        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
+            ws.info.standard_id)
+    monkeypatch.setattr(batch, "CHUNK", 40)
+    monkeypatch.setattr(batch, "BLOCK", 80)
+    before = _children()
+    stream = batch._forked(iter(rows), standard, 2)
+    first = next(stream)
+    assert first == batch.classify_rows(rows[:40], standard)
+    stream.close()
+    assert _children() <= before

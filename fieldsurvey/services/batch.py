@@ -12,10 +12,10 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
-import os
-import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Iterable, Iterator
+
+from fieldsurvey import forking
 
 PARALLEL_FROM = {"fork": 1500, "spawn": 4000}  # below this many households one process is faster than starting workers
 CHUNK = 500
@@ -84,27 +84,15 @@ def _chunks(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[s
         yield chunk
 
 
-def _single_threaded() -> bool:
-    """No other thread in this process — Python's or native ones (Qt starts its own), counted by the kernel where
-    it says (Linux: /proc/self/task)."""
-    if threading.current_thread() is not threading.main_thread() or threading.active_count() != 1:
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return True  # no /proc: Python's own count is all there is
-
-
 def start_method() -> str:
     """'fork' when it is safe (a platform that has it, and no other thread in this process), else 'spawn'."""
-    if "fork" in multiprocessing.get_all_start_methods() and _single_threaded():
+    if "fork" in multiprocessing.get_all_start_methods() and forking.single_threaded():
         return "fork"
     return "spawn"
 
 
 def workers_for(total: int, method: str | None = None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 1 if total < PARALLEL_FROM[method or start_method()] else max(1, min(cores, 8))
+    return 1 if total < PARALLEL_FROM[method or start_method()] else max(1, min(forking.cores(), 8))
 
 
 def classify_stream(rows: Iterable[tuple[str, str]], standard, total: int,
