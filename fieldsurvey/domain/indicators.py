@@ -27,15 +27,15 @@ YES, NO = "yes", "no"
 DEPRIVED, NOT_DEPRIVED, UNKNOWN = Status.DEPRIVED, Status.NOT_DEPRIVED, Status.UNKNOWN
 
 
+_YES_NO: dict[Any, str] = {YES: YES, NO: NO, True: YES, False: NO}  # 1 and 0 (and 1.0, 0.0) hash as True/False
+
+
 def yes_no(value: Any) -> str | None:
     """Answers to yes/no questions: 'yes'/'no' (XLSForm), JSON true/false, 1/0. Anything else is unknown."""
-    if value == YES or value == NO:
-        return value
-    if value is True or value == 1:
-        return YES
-    if value is False or value == 0:
-        return NO
-    return None
+    try:
+        return _YES_NO.get(value)
+    except TypeError:  # a list or an object: not a yes/no answer
+        return None
 
 
 @dataclass(slots=True)
@@ -107,7 +107,7 @@ def rule_member_flag(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
 
 def rule_employment(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     """Deprived when a working-age member is unemployed or works for wages without a labour contract."""
-    bad = set(p["deprived_employment"])
+    bad = p["_bad"]
     lo = p["working_age_min"]
     deprived, missing, eligible = [], [], 0
     for m, a, age in ctx.people:
@@ -179,7 +179,7 @@ def rule_adult_education(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     """Deprived when a member in an age band is not studying and has not reached the band's level."""
     deprived, missing, eligible = [], [], 0
     bands = p["bands"]
-    first, last = min(b["age_from"] for b in bands), max(b["age_below"] for b in bands)
+    first, last = p["_first"], p["_last"]
     for m, a, age in ctx.people:
         if age is None:
             missing.append(_birth(m))
@@ -211,7 +211,7 @@ def rule_child_schooling(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     """Deprived when a child in the age range does not attend school, or attends a level below the lowest
     level right for the age (min_level_by_age: [[age, level], …])."""
     lo, hi = p["age_from"], p["age_below"]
-    ladder = sorted(p.get("min_level_by_age", []))
+    ladder = p["_ladder"]
     deprived, missing, eligible = [], [], 0
     for m, a, age in ctx.people:
         if age is None:
@@ -293,8 +293,9 @@ def rule_household_choice(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     value = ctx.household.get(p["answer"])
     if value is None or value == "":
         return UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
-    status = NOT_DEPRIVED if value in p["ok_values"] else DEPRIVED
-    return status, status.value, {"value": Choice(p["answer"], value)}, [], []
+    if value in p["ok_values"]:
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p["answer"], value)}, [], []
+    return DEPRIVED, "deprived", {"value": Choice(p["answer"], value)}, [], []
 
 
 def _choices(value: Any) -> list[str] | None:
@@ -391,6 +392,20 @@ def check_params(indicator: Any, source: str) -> None:
                 raise StandardError("each entry is [age, level]", f"{where}.min_level_by_age[{i}]")
 
 
+def prepare_params(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule's parameters with what the rule derives from them worked out once (per standard, not per
+    household): the employment kinds as a set, the education bands' age span, the school ladder in order."""
+    p = dict(params)
+    if rule == "employment":
+        p["_bad"] = frozenset(params["deprived_employment"])
+    elif rule == "adult_education":
+        p["_first"] = min(b["age_from"] for b in params["bands"])
+        p["_last"] = max(b["age_below"] for b in params["bands"])
+    elif rule == "child_schooling":
+        p["_ladder"] = sorted(params.get("min_level_by_age", []))
+    return p
+
+
 _tuple_new = tuple.__new__  # IndicatorResult and Message are NamedTuples: made without their Python-level __new__
 _plans: dict[int, tuple[Any, tuple]] = {}
 
@@ -402,7 +417,7 @@ def _plan(standard: Any) -> tuple:
     if entry is None or entry[0] is not standard:
         if len(_plans) > 64:
             _plans.clear()
-        entry = (standard, tuple((RULES[i.rule], i.params, i.number, i.id, i.name_vi, i.name_en, i.provisional,
+        entry = (standard, tuple((RULES[i.rule], prepare_params(i.rule, i.params), i.number, i.id, i.name_vi, i.name_en, i.provisional,
                                   i.rule, {}) for i in standard.indicators))
         _plans[id(standard)] = entry
     return entry[1]
@@ -423,7 +438,8 @@ def evaluate_all(ctx: Context, standard: Any) -> tuple[IndicatorResult, ...]:
 
 
 def evaluate_indicator(ctx: Context, indicator: Any) -> IndicatorResult:
-    status, suffix, values, missing, ids = RULES[indicator.rule](ctx, indicator.params)
+    status, suffix, values, missing, ids = RULES[indicator.rule](ctx, prepare_params(indicator.rule,
+                                                                                    indicator.params))
     return IndicatorResult(indicator.number, indicator.id, indicator.name_vi, indicator.name_en, status,
                            Message(_reason_key(indicator.id, indicator.rule, suffix), values), tuple(missing),
                            tuple(ids), indicator.provisional)

@@ -244,3 +244,31 @@ def test_information_devices(devices, expected):
 def test_true_and_false_are_read_as_yes_and_no():
     kid = child(9, health_insurance=False)
     assert status(household([adult(relationship="head"), kid]), "health_insurance") is Status.DEPRIVED
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("yes", "yes"), ("no", "no"), (True, "yes"), (False, "no"), (1, "yes"), (0, "no"), (1.0, "yes"), (0.0, "no"),
+    ("1", None), ("Yes", None), ("", None), (None, None), (2, None), ([], None), (["yes"], None), ({}, None),
+])
+def test_yes_no_answers(value, expected):
+    """What counts as a yes/no answer: the form's codes, JSON booleans, 1/0 — nothing else (not even a list
+    holding 'yes')."""
+    from fieldsurvey.domain.indicators import yes_no
+
+    assert yes_no(value) == expected
+
+
+def test_the_prepared_rules_give_what_the_plain_parameters_give():
+    """evaluate_all (a plan made once per standard) and evaluate_indicator (one indicator, its parameters as
+    written) agree on every indicator of every shipped standard."""
+    from fieldsurvey.domain.indicators import Context, evaluate_all, evaluate_indicator
+    from fieldsurvey.domain.document import parse_household
+    from fieldsurvey.domain.standards import default_registry
+    from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
+
+    spec = CommuneSpec("08", "02266", "Xã Lâm Bình", "rural", village_names("rural", 4))
+    reg = default_registry()
+    for standard in reg.all():
+        for doc in Generator(spec, 2026, 9).households(60):
+            ctx = Context.of(parse_household(doc))
+            assert evaluate_all(ctx, standard) == tuple(evaluate_indicator(ctx, i) for i in standard.indicators)
