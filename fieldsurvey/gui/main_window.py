@@ -525,14 +525,16 @@ class MainWindow(QMainWindow):
             self._update_status()
             lines = []
             for r in reports:
-                if r.status == "refused":
-                    lines.append(tr("gui.sync.refused", file=r.file, message=r.message))
+                if r.status == "refused":   # why, in the app's language (r.message stays English for the CLI)
+                    lines.append(tr("gui.sync.refused", file=r.file, message=r.text(language.code)))
                 elif r.status == "already":
                     lines.append(tr("gui.sync.already", file=r.file))
                 else:
                     c = r.counts
                     lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
                                     conflicts=c["conflicts"], refused=c["refused"]))
+                    lines += [tr("sync.import.refused_record", uuid=uuid, reason=reason)
+                              for uuid, reason in r.reasons(language.code)]
             offer = None
             if self.review_available():
                 from fieldsurvey.services.review import open_counts

@@ -9,6 +9,7 @@ import gc
 import json
 import marshal
 import os
+import pickle
 import re
 import threading
 import uuid as uuidlib
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
 
@@ -123,54 +125,56 @@ def _text(value: Any, where: str, limit: int = 200, optional: bool = False) -> A
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value or len(value) > limit:
-        raise BundleError(f"must be text of 1–{limit} characters", where)
+        raise BundleError(f"must be text of 1–{limit} characters", where, key="sync.error.text_length", limit=limit)
     return value
 
 
 def _int(value: Any, where: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise BundleError(f"must be a whole number ≥ {low}", where)
+        raise BundleError(f"must be a whole number ≥ {low}", where, key="sync.error.whole_number", low=low)
     return value
 
 
 def parse_manifest(data: Any, where: str) -> Manifest:
     if not isinstance(data, dict):
-        raise BundleError("must be a JSON object", where)
+        raise BundleError("must be a JSON object", where, key="sync.error.not_object")
     fmt = data.get("format")
     if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
         raise BundleError(f"is bundle format {fmt}, newer than this app reads ({FORMAT_VERSION}); update the app",
-                          where)
+                          where, key="sync.error.manifest_newer", format=fmt, supported=FORMAT_VERSION)
     if fmt != FORMAT_VERSION:
-        raise BundleError(f"has an unknown format {fmt!r}", where)
+        raise BundleError(f"has an unknown format {fmt!r}", where, key="sync.error.manifest_format", format=repr(fmt))
     kind = data.get("kind")
     if kind not in KINDS:
-        raise BundleError(f"kind must be one of {', '.join(KINDS)}, found {str(kind)[:40]!r}", where)
+        raise BundleError(f"kind must be one of {', '.join(KINDS)}, found {str(kind)[:40]!r}", where,
+                          key="sync.error.manifest_kind", kinds=", ".join(KINDS), found=repr(str(kind)[:40]))
     bundle_id = data.get("bundle_id")
     try:
         uuidlib.UUID(str(bundle_id))
     except ValueError:
-        raise BundleError("bundle_id is not a UUID", where) from None
+        raise BundleError("bundle_id is not a UUID", where, key="sync.error.manifest_bundle_id") from None
     review = data.get("review")
     if not isinstance(review, dict):
-        raise BundleError("review must be an object with year and kind", where)
+        raise BundleError("review must be an object with year and kind", where, key="sync.error.manifest_review")
     forms = data.get("form_versions")
     if not isinstance(forms, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
                                               for v in forms.values()):
-        raise BundleError("form_versions must map a form id to a list of versions", where)
+        raise BundleError("form_versions must map a form id to a list of versions", where,
+                          key="sync.error.manifest_forms")
     counts = data.get("counts")
     if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool)
                                                for v in counts.values()):
-        raise BundleError("counts must map names to whole numbers", where)
+        raise BundleError("counts must map names to whole numbers", where, key="sync.error.manifest_counts")
     entries = data.get("entries")
     if not isinstance(entries, dict) or not all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
                                                 for v in entries.values()):
-        raise BundleError("entries must map each entry name to its SHA-256", where)
+        raise BundleError("entries must map each entry name to its SHA-256", where, key="sync.error.manifest_entries")
     full = data.get("full")
     if not isinstance(full, bool):
-        raise BundleError("full must be true or false", where)
+        raise BundleError("full must be true or false", where, key="sync.error.manifest_full")
     commune = data.get("commune_code")
     if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
-        raise BundleError("commune_code must be a 5-digit code", where)
+        raise BundleError("commune_code must be a 5-digit code", where, key="sync.error.manifest_commune")
     return Manifest(fmt, kind, str(bundle_id), _text(data.get("created_at"), f"{where}: created_at", 40),
                     _text(data.get("device"), f"{where}: device", 64), _text(data.get("user"), f"{where}: user", 64),
                     _text(data.get("role"), f"{where}: role", 20), commune,
@@ -182,16 +186,18 @@ def parse_manifest(data: Any, where: str) -> Manifest:
 
 def _revision(data: Any, where: str) -> Revision:
     if not isinstance(data, dict):
-        raise BundleError("a revision must be an object", where)
+        raise BundleError("a revision must be an object", where, key="sync.error.revision_object")
     rid = data.get("id")
     if not isinstance(rid, str) or not _REV.match(rid):
-        raise BundleError("a revision id must be 1–80 plain characters", where)
+        raise BundleError("a revision id must be 1–80 plain characters", where, key="sync.error.revision_id")
     parent = data.get("parent")
     if parent is not None and (not isinstance(parent, str) or not _REV.match(parent)):
-        raise BundleError(f"revision {rid}: parent is not a revision id", where)
+        raise BundleError(f"revision {rid}: parent is not a revision id", where, key="sync.error.revision_parent",
+                          revision=rid)
     merged = data.get("merged")
     if merged is not None and (not isinstance(merged, str) or not _REV.match(merged)):
-        raise BundleError(f"revision {rid}: merged is not a revision id", where)
+        raise BundleError(f"revision {rid}: merged is not a revision id", where, key="sync.error.revision_merged",
+                          revision=rid)
     return Revision(rid, parent, _text(data.get("device"), f"{where}: revision {rid} device", 64),
                     _text(data.get("user"), f"{where}: revision {rid} user", 64),
                     _text(data.get("at"), f"{where}: revision {rid} at", 40), merged)
@@ -199,40 +205,48 @@ def _revision(data: Any, where: str) -> Revision:
 
 def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str) -> HouseholdRecord:
     if not isinstance(data, dict):
-        raise BundleError("must be a JSON object", where)
+        raise BundleError("must be a JSON object", where, key="sync.error.not_object")
     uuid = data.get("uuid")
     if uuid != expected_uuid:
-        raise BundleError(f"says uuid {str(uuid)[:40]!r} but is stored under {expected_uuid}", where)
+        raise BundleError(f"says uuid {str(uuid)[:40]!r} but is stored under {expected_uuid}", where,
+                          key="sync.error.record_uuid", found=repr(str(uuid)[:40]), expected=expected_uuid)
     status = data.get("status")
     if status not in STATUSES:
-        raise BundleError(f"status must be one of {', '.join(STATUSES)}, found {str(status)[:40]!r}", where)
+        raise BundleError(f"status must be one of {', '.join(STATUSES)}, found {str(status)[:40]!r}", where,
+                          key="sync.error.record_status", statuses=", ".join(STATUSES),
+                          found=repr(str(status)[:40]))
     owner = _text(data.get("owner"), f"{where}: owner", 64, optional=True)
     revs = data.get("revisions")
     if not isinstance(revs, list) or not revs:
-        raise BundleError("must list its revisions", where)
+        raise BundleError("must list its revisions", where, key="sync.error.record_no_revisions")
     revisions = [_revision(r, where) for r in revs]
     ids = [r.id for r in revisions]
     if len(set(ids)) != len(ids):
-        raise BundleError("lists a revision twice", where)
+        raise BundleError("lists a revision twice", where, key="sync.error.record_revision_twice")
     head = data.get("revision")
     if head not in ids:
-        raise BundleError("its head revision is not among its revisions", where)
+        raise BundleError("its head revision is not among its revisions", where, key="sync.error.record_head")
     known = set(ids)
     for r in revisions:
         if r.parent is not None and r.parent not in known:
-            raise BundleError(f"revision {r.id} names a parent {r.parent} the record does not carry", where)
+            raise BundleError(f"revision {r.id} names a parent {r.parent} the record does not carry", where,
+                              key="sync.error.record_parent_missing", revision=r.id, parent=r.parent)
     document = data.get("document")
     try:
         parsed = parse_household(document)
     except DocumentError as exc:
-        raise BundleError(f"household document: {exc}", where) from None
+        raise BundleError(f"household document: {exc}", where, key="sync.error.record_document",
+                          error=exc) from None
     if parsed.uuid != uuid:
-        raise BundleError("the document's uuid differs from the record's", where)
+        raise BundleError("the document's uuid differs from the record's", where,
+                          key="sync.error.record_document_uuid")
     if parsed.commune_code not in (None, commune_code):
-        raise BundleError(f"the household belongs to commune {parsed.commune_code}, not {commune_code}", where)
+        raise BundleError(f"the household belongs to commune {parsed.commune_code}, not {commune_code}", where,
+                          key="sync.error.other_commune_household", commune=parsed.commune_code,
+                          expected=commune_code)
     audit = data.get("audit", [])
     if not isinstance(audit, list) or not all(isinstance(a, dict) for a in audit):
-        raise BundleError("audit must be a list of entries", where)
+        raise BundleError("audit must be a list of entries", where, key="sync.error.record_audit")
     for a in audit:
         for key in ("at", "user", "action"):
             _text(a.get(key), f"{where}: audit {key}", 200)
@@ -241,23 +255,24 @@ def parse_household_record(data: Any, where: str, expected_uuid: str, commune_co
 
 def parse_actions(data: Any, where: str) -> list[ReviewAction]:
     if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
-        raise BundleError("must be an object with a list of actions", where)
+        raise BundleError("must be an object with a list of actions", where, key="sync.error.actions_list")
     out = []
     for i, a in enumerate(data["actions"]):
         w = f"{where}: actions[{i}]"
         if not isinstance(a, dict):
-            raise BundleError("must be an object", w)
+            raise BundleError("must be an object", w, key="sync.error.not_object")
         if a.get("action") not in ACTIONS:
-            raise BundleError(f"action must be one of {', '.join(ACTIONS)}", w)
+            raise BundleError(f"action must be one of {', '.join(ACTIONS)}", w, key="sync.error.action_kind",
+                              actions=", ".join(ACTIONS))
         uuid = a.get("uuid")
         if not isinstance(uuid, str) or not _UUID.match(uuid):
-            raise BundleError("uuid is not a household UUID", w)
+            raise BundleError("uuid is not a household UUID", w, key="sync.error.action_uuid")
         comment = a.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 4000:
-            raise BundleError("comment must be text of at most 4,000 characters", w)
+            raise BundleError("comment must be text of at most 4,000 characters", w, key="sync.error.action_comment")
         owner = _text(a.get("owner"), f"{w}: owner", 64, optional=True)
         if a["action"] == "reassign" and owner is None:
-            raise BundleError("a reassignment must name the new owner", w)
+            raise BundleError("a reassignment must name the new owner", w, key="sync.error.action_owner")
         out.append(ReviewAction(uuid, a["action"], comment, _text(a.get("by"), f"{w}: by", 64),
                                 _text(a.get("at"), f"{w}: at", 40), owner))
     return out
@@ -318,8 +333,8 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
             try:
                 records = _read_records(theirs, src, commune_code, limits, prepare)
                 message = marshal.dumps(("ok", [_plain(rec) for rec in records]))
-            except BundleError as exc:
-                message = marshal.dumps(("refused", exc.message, exc.where))
+            except BundleError as exc:   # pickled whole: its key and values (its Vietnamese) come along
+                message = marshal.dumps(("refused", pickle.dumps(exc)))
             except BaseException as exc:   # a defect, not a refusal: the parent raises it
                 message = marshal.dumps(("error", f"{type(exc).__name__}: {exc}"))
             with os.fdopen(wfd, "wb") as fh:
@@ -345,7 +360,7 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
         return first + _read_records(theirs, src, commune_code, limits, prepare)
     answer = marshal.loads(sent)
     if answer[0] == "refused":
-        raise BundleError(answer[1], answer[2])
+        raise pickle.loads(answer[1])   # the child's own BundleError, from this program's own child
     if answer[0] != "ok":
         raise RuntimeError(f"checking records in a second process failed: {answer[1]}")
     return first + [_record(plain) for plain in answer[1]]
@@ -372,6 +387,15 @@ def _record(plain: tuple) -> HouseholdRecord:
                            prepared, text)
 
 
+def _role(role: str, prefix: str = "sync.role.") -> Any:
+    """A role named in a refusal, said in the user's language when it is one of the two roles."""
+    from fieldsurvey.sync.keys import ROLES
+
+    if role not in ROLES:
+        return role if prefix == "sync.role." else f"a {role}"
+    return Message(prefix + role)
+
+
 def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                   check_manifest: Callable[[Manifest], None] | None = None, prepare: Prepare | None = None,
                   parallel: bool | None = None) -> Contents:
@@ -384,13 +408,16 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                               f"{src}: manifest.json")
     if manifest.device != opened.signer.device:
         raise BundleError(f"the manifest names device {manifest.device} but the bundle is signed by "
-                          f"{opened.signer.device}", f"{src}: manifest.json")
+                          f"{opened.signer.device}", f"{src}: manifest.json", key="sync.error.manifest_device",
+                          device=manifest.device, signer=opened.signer.device)
     if manifest.user != opened.signer.user:
         raise BundleError(f"the manifest names user {manifest.user} but the signing key is {opened.signer.user}'s",
-                          f"{src}: manifest.json")
+                          f"{src}: manifest.json", key="sync.error.manifest_user", user=manifest.user,
+                          signer=opened.signer.user)
     if manifest.role != opened.signer.role:
         raise BundleError(f"the manifest says role {manifest.role} but the signing key is a {opened.signer.role}'s",
-                          f"{src}: manifest.json")
+                          f"{src}: manifest.json", key="sync.error.manifest_role", role=_role(manifest.role),
+                          signer=_role(opened.signer.role))
     expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
     if manifest.role != expected_role:
         def a(role: str) -> str:
@@ -398,18 +425,23 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
 
         raise BundleError(f"a {manifest.kind} bundle is made by {a(expected_role)}, but this one by "
                           f"{a(manifest.role)}",
-                          f"{src}: manifest.json")
+                          f"{src}: manifest.json", key="sync.error.manifest_maker",
+                          kind=Message(f"sync.bundle_a.{manifest.kind}"),
+                          expected=Message(f"sync.role_a.{expected_role}"), role=_role(manifest.role, "sync.role_a."))
     if check_manifest is not None:
         check_manifest(manifest)
     names = set(opened.entries) - {"manifest.json"}
     listed = set(manifest.entries)
     for name in sorted(names - listed):
-        raise BundleError("is in the archive but not in the manifest (added after signing?)", f"{src}: {name}")
+        raise BundleError("is in the archive but not in the manifest (added after signing?)", f"{src}: {name}",
+                          key="sync.error.entry_not_listed")
     for name in sorted(listed - names):
-        raise BundleError("is listed in the manifest but missing from the archive", f"{src}: {name}")
+        raise BundleError("is listed in the manifest but missing from the archive", f"{src}: {name}",
+                          key="sync.error.entry_missing")
     for name in sorted(names):
         if sha256(opened.entries[name]) != manifest.entries[name]:
-            raise BundleError("does not match its checksum in the manifest", f"{src}: {name}")
+            raise BundleError("does not match its checksum in the manifest", f"{src}: {name}",
+                              key="sync.error.entry_checksum")
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
     if parallel is None:
         parallel = len(items) >= PARALLEL_FROM and can_fork()
@@ -421,8 +453,10 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                                 f"{src}: review.json")
     if manifest.counts.get("households") != len(households):
         raise BundleError(f"the manifest counts {manifest.counts.get('households')} households but the archive "
-                          f"holds {len(households)}", f"{src}: manifest.json")
+                          f"holds {len(households)}", f"{src}: manifest.json", key="sync.error.count_households",
+                          counted=manifest.counts.get("households"), found=len(households))
     if manifest.counts.get("actions", 0) != len(actions):
         raise BundleError(f"the manifest counts {manifest.counts.get('actions')} review actions but the archive "
-                          f"holds {len(actions)}", f"{src}: manifest.json")
+                          f"holds {len(actions)}", f"{src}: manifest.json", key="sync.error.count_actions",
+                          counted=manifest.counts.get("actions"), found=len(actions))
     return Contents(manifest, households, actions, src)

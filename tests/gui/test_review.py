@@ -74,7 +74,7 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
     review.approval.table.selectAll()
     qtbot.mouseClick(review.approval.approve_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not review.job.running, timeout=20000)
-    assert "open conflict" in crash.open_dialogs[-1].message.text()
+    assert "Hộ này còn một xung đột chưa xử lý" in crash.open_dialogs[-1].message.text()   # the app's language
     crash.open_dialogs[-1].close()
     assert site.row(site.sup, a1)["status"] == "submitted"
     review.tabs.setCurrentWidget(review.conflicts)
