@@ -526,7 +526,8 @@ class MainWindow(QMainWindow):
             lines = []
             for r in reports:
                 if r.status == "refused":   # why, in the app's language (r.message stays English for the CLI)
-                    lines.append(tr("gui.sync.refused", file=r.file, message=r.text(language.code)))
+                    why = r.text(language.code).removeprefix(f"{r.file}: ")   # the line names the file already
+                    lines.append(tr("gui.sync.refused", file=r.file, message=why))
                 elif r.status == "already":
                     lines.append(tr("gui.sync.already", file=r.file))
                 else:

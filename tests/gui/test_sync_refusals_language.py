@@ -16,20 +16,20 @@ from tests.sync import forge
 from tests.sync.conftest import Site
 
 VI = {
-    "tampered": "tampered.fsbundle: bị từ chối — tampered.fsbundle: Chữ ký không khớp: tệp đã bị sửa đổi, bị hỏng "
+    "tampered": "tampered.fsbundle: bị từ chối — Chữ ký không khớp: tệp đã bị sửa đổi, bị hỏng "
                 "hoặc bị cắt cụt",
-    "foreign": "foreign.fsbundle: bị từ chối — foreign.fsbundle: manifest.json: Gói này của xã 00001, không phải "
+    "foreign": "foreign.fsbundle: bị từ chối — manifest.json: Gói này của xã 00001, không phải "
                "xã 02266 ({commune}) của tệp rà soát này",
-    "not_json": "notjson.fsbundle: bị từ chối — notjson.fsbundle: households/{uuid}.json: Không phải JSON hợp lệ: "
+    "not_json": "notjson.fsbundle: bị từ chối — households/{uuid}.json: Không phải JSON hợp lệ: "
                 "Expecting property name enclosed in double quotes ở dòng 1, cột 2",
     "record": "  từ chối hộ {owned}: Bản ghi ghi người phụ trách là hoa, không phải rà soát viên lan đã gửi gói",
 }
 EN = {
-    "tampered": "tampered.fsbundle: refused — tampered.fsbundle: the signature does not match: the file was "
+    "tampered": "tampered.fsbundle: refused — the signature does not match: the file was "
                 "altered, damaged or cut short",
-    "foreign": "foreign.fsbundle: refused — foreign.fsbundle: manifest.json: is from commune 00001, not this "
+    "foreign": "foreign.fsbundle: refused — manifest.json: is from commune 00001, not this "
                "workspace's 02266 ({commune})",
-    "not_json": "notjson.fsbundle: refused — notjson.fsbundle: households/{uuid}.json: is not valid JSON: "
+    "not_json": "notjson.fsbundle: refused — households/{uuid}.json: is not valid JSON: "
                 "Expecting property name enclosed in double quotes at line 1, column 2",
     "record": "  refused {owned}: the record names owner hoa, not the enumerator lan who sent it",
 }
