@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWid
                                QWidget)
 
 from fieldsurvey.gui.models import CLASS_COLOURS
-from fieldsurvey.gui.texts import language, money, number, tr
+from fieldsurvey.gui.texts import language, money, number, tr, larger
 
 STATUS_COLOURS = {"deprived": "#842029", "not_deprived": "#0f5132", "unknown": "#6c757d"}
 STATUS_MARK = {"deprived": "✗", "not_deprived": "✓", "unknown": "?"}
@@ -100,7 +100,7 @@ class ClassificationPanel(QWidget):
         cls = result.household_class.value
         bg, fg = CLASS_COLOURS.get(cls, ("#ffffff", "#000000"))
         self.badge.setText(result.household_class.label(lang))
-        self.badge.setStyleSheet(f"background:{bg}; color:{fg}; font-weight:bold; font-size:14pt; "
+        self.badge.setStyleSheet(f"background:{bg}; color:{fg}; font-weight:bold; font-size:{larger(4)}pt; "
                                  f"border:1px solid {fg}; border-radius:4px; padding:4px")
         self.summary.setText(result.summary.text(lang))
         inc = result.income

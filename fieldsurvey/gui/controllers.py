@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.gui.texts import error_text, language, tr
+from fieldsurvey.gui.texts import error_text, language, tr, larger
 from fieldsurvey.services import gui_support
 from fieldsurvey.storage.workspace import Workspace
 
@@ -113,7 +113,7 @@ class FormController(QObject):
     def _title(self) -> str:
         head = next((m.get("name") for m in self.session.members() if m.get("relationship") == "head"), None)
         saved = (tr("gui.form.autosaved") if self.stored and not self.pending else tr("gui.form.not_saved_yet"))
-        return (f"<b style='font-size:13pt'>{escape(head or tr('gui.form.new_household'))}</b> · "
+        return (f"<b style='font-size:{larger(3)}pt'>{escape(head or tr('gui.form.new_household'))}</b> · "
                 f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · {saved}")
 
     @property

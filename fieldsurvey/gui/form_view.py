@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
-from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.gui.texts import language, tr, larger
 from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -264,7 +264,7 @@ class QuestionnaireView(QWidget):
             answered, total, errors = s.section_progress(section)
             name = section.label(lang)
             page = self.pages.widget(i)
-            page.heading.setText(f"<b style='font-size:13pt'>{i + 1}. {escape(name)}</b>")
+            page.heading.setText(f"<b style='font-size:{larger(3)}pt'>{i + 1}. {escape(name)}</b>")
             text = f"{i + 1}. {name}  {answered}/{total}"
             if section.repeat:
                 text += "  " + tr("gui.form.members_n", n=len(s.members()))

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.gui.texts import language, money, tr
+from fieldsurvey.gui.texts import language, money, tr, larger
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services.gui_support import CLASSES, answer_labels, STATUSES, HouseholdFilter
 
@@ -44,7 +44,7 @@ class HouseholdDetailPane(QWidget):
         doc = detail.document
         members = doc.get("members", [])
         head = next((m for m in members if m.get("relationship") == "head"), {})
-        lines = [f"<b style='font-size:13pt'>{escape(head.get('name') or tr('gui.list.no_name'))}</b>",
+        lines = [f"<b style='font-size:{larger(3)}pt'>{escape(head.get('name') or tr('gui.list.no_name'))}</b>",
                  f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('gui.status.' + detail.status)}"
                  f" · {escape(detail.owner or '')} · {detail.uuid[:8]}",
                  tr("gui.list.members_n", n=len(members))]

@@ -635,6 +635,10 @@ class MainWindow(QMainWindow):
         font.setPointSize(size)
         app.setFont(font)
         self.settings.setValue("text_size", size)
+        # headings and the class badge are sized from the text size: draw them again
+        if self.form.session is not None:
+            self.form_view._title_text = self.form._title()
+        language.changed.emit(language.code)
 
     def show_shortcuts(self) -> None:
         QMessageBox.information(self, tr("gui.action.shortcuts"), tr("gui.shortcuts.text"))

@@ -42,6 +42,16 @@ def day(value) -> str:
     return "" if value is None else format_date(value, language.code)
 
 
+def larger(step: int) -> int:
+    """A point size `step` points above the interface's text size (headings, the class badge), so they follow
+    the text-size setting (View → Larger / Smaller text)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    base = app.font().pointSize() if app is not None else -1
+    return (base if base > 0 else 10) + step
+
+
 def percent(share: float) -> str:
     return format_number(share * 100, language.code, 1) + " %"
 

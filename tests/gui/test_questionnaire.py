@@ -311,3 +311,29 @@ def test_a_read_only_workspace_shows_households_without_letting_them_change(wind
     assert window.form.session.value("phone") == before and not window.form.pending
     window.show_view("list")                              # leaving saves nothing and shows no error
     assert len(crash.open_dialogs) == dialogs
+
+
+def test_headings_and_the_class_badge_follow_the_text_size(window, workspace_file):
+    """Larger text (Ctrl++) makes the household's title, the section heading and the class badge larger too."""
+    import re
+
+    from PySide6.QtWidgets import QApplication
+
+    window.open_workspace(workspace_file)
+    window.open_household(window.model.row(0).uuid)
+    form = window.form_view
+
+    def sizes() -> tuple[int, int, int]:
+        heading = form.pages.currentWidget().heading.text()
+        return (int(re.search(r"font-size:(\d+)pt", form.title.text()).group(1)),
+                int(re.search(r"font-size:(\d+)pt", heading).group(1)),
+                int(re.search(r"font-size:(\d+)pt", form.panel.badge.styleSheet()).group(1)))
+
+    base = QApplication.font().pointSize()
+    assert sizes() == (base + 3, base + 3, base + 4)
+    for _ in range(3):
+        window.actions_by_key["text_larger"].trigger()
+    assert sizes() == (base + 6, base + 6, base + 7)
+    for _ in range(3):
+        window.actions_by_key["text_smaller"].trigger()
+    assert sizes() == (base + 3, base + 3, base + 4)
