@@ -227,7 +227,7 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         seen.add(member_id)
         members.append(Member(member_id, member_answers))
 
-    extra = {k: v for k, v in data.items() if k not in _KNOWN_KEYS}
+    extra = {} if data.keys() <= _KNOWN_KEYS else {k: v for k, v in data.items() if k not in _KNOWN_KEYS}
     return Household(
         uuid=household_uuid,
         form_id=str(form.get("id", "")),

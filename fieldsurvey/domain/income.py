@@ -245,15 +245,16 @@ def assess_income(household: Household, standard: Standard, area: Area,
                   point_table: PointTable | None = None) -> IncomeResult:
     lines = standard.lines[area]
     route = pick_route(household, standard)
+    if route is IncomeRoute.DIRECT:  # the usual case first, its result made without keywords (hot in classify-all)
+        total, per, missing = direct_income(household, standard)
+        if per is not None:
+            return IncomeResult(route, _position_by_income(per, lines, standard.scheme), lines.poverty_line,
+                                lines.average_band_max, per, total)
     common = {"line": lines.poverty_line, "band_max": lines.average_band_max}
     if route is None:
         return IncomeResult(None, IncomePosition.UNKNOWN, missing=("household.income_route",), **common)
     if route is IncomeRoute.DIRECT:
-        total, per, missing = direct_income(household, standard)
-        if per is None:
-            return IncomeResult(route, IncomePosition.UNKNOWN, missing=tuple(missing), **common)
-        return IncomeResult(route, _position_by_income(per, lines, standard.scheme), per_person_month=per,
-                            total_12m=total, **common)
+        return IncomeResult(route, IncomePosition.UNKNOWN, missing=tuple(missing), **common)
 
     threshold = standard.b1_threshold.get(area)
     if threshold is None:

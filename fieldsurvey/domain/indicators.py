@@ -45,16 +45,14 @@ class Context:
     household: Household
     on: date
     people: list[tuple[Member, Mapping[str, Any], int | None]]
-    ages: dict[str, int | None]
 
     @classmethod
     def of(cls, household: Household) -> "Context":
         on = household.reference_date
-        people = [(m, m.answers, age_at(m, on)) for m in household.members]
-        return cls(household, on, people, {m.member_id: age for m, _, age in people})
+        return cls(household, on, [(m, m.answers, age_at(m, on)) for m in household.members])
 
     def age(self, member: Member) -> int | None:
-        return self.ages[member.member_id]
+        return next((age for m, _, age in self.people if m is member), None)
 
 
 def _mfield(member: Member, answer: str) -> str:

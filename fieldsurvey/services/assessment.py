@@ -78,7 +78,18 @@ def load_table(path: Path | None) -> PointTable | None:
     return load_point_table(Path(path)) if path else None
 
 
-_dumps = json.JSONEncoder().encode
+def _summary_encoder():
+    """json.dumps of a summary (the same text), with the C encoder made once rather than per call."""
+    from json import encoder
+
+    if encoder.c_make_encoder is None:
+        return json.JSONEncoder().encode
+    iterencode = encoder.c_make_encoder(None, None, encoder.encode_basestring_ascii, None, ": ", ", ", False, False,
+                                        True)
+    return lambda value: "".join(iterencode(value, 0))
+
+
+_dumps = _summary_encoder()
 
 
 def compact(result: Classification) -> tuple:
