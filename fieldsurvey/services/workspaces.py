@@ -65,7 +65,7 @@ def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str,
     done = held = 0
     yield Progress(0, total, "Classifying")
     try:
-        for rows in classify_stream(ws.iter_documents(), standard, total):
+        for rows in classify_stream(ws.iter_documents(raw=True), standard, total):
             # Each chunk is written as it comes (the workers go on meanwhile); the transaction is committed every
             # WRITE_EVERY rows, because each commit syncs the disk several times.
             ws.save_classifications(rows, hold=True)
