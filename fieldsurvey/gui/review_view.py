@@ -55,6 +55,33 @@ def _table(name: str, columns: int) -> QTableWidget:
     return table
 
 
+def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: QTableWidget,
+                     left: tuple[QPushButton, ...], right: QPushButton) -> None:
+    """The conflicts' and duplicates' tabs: the cases listed on the left; on the right what the chosen one is,
+    its table, and the buttons that decide it (the final decision apart, on the right)."""
+    heading.setWordWrap(True)
+    heading.setTextFormat(Qt.RichText)
+    table.setSelectionMode(QAbstractItemView.NoSelection)
+    pane = QWidget()
+    column = QVBoxLayout(pane)
+    column.setContentsMargins(0, 0, 0, 0)
+    bar = QHBoxLayout()
+    for b in left:
+        bar.addWidget(b)
+    bar.addStretch(1)
+    bar.addWidget(right)
+    column.addWidget(heading)
+    column.addWidget(table, 1)
+    column.addLayout(bar)
+    split = QSplitter(Qt.Horizontal)
+    split.addWidget(items)
+    split.addWidget(pane)
+    split.setStretchFactor(0, 1)
+    split.setStretchFactor(1, 3)
+    split.setSizes([330, 900])
+    QHBoxLayout(tab).addWidget(split)
+
+
 def _ask_yes(parent: QWidget, title: str, text: str) -> bool:
     box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
     box.setObjectName("confirmBox")
@@ -127,34 +154,14 @@ class ConflictsTab(QWidget):
         super().__init__()
         self.owner = owner
         self.items: list[rv.Conflict] = []
-        lay = QHBoxLayout(self)
-        split = QSplitter(Qt.Horizontal)
         self.list = QListWidget(objectName="conflictList")
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel(objectName="conflictTitle")
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.RichText)
         self.table = _table("conflictFields", 5)
-        self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.resolve_button = QPushButton(objectName="resolveConflict")
         self.all_theirs = QPushButton(objectName="allTheirs")
         self.all_ours = QPushButton(objectName="allOurs")
-        bar = QHBoxLayout()
-        for b in (self.all_ours, self.all_theirs):
-            bar.addWidget(b)
-        bar.addStretch(1)
-        bar.addWidget(self.resolve_button)
-        rlay.addWidget(self.title)
-        rlay.addWidget(self.table, 1)
-        rlay.addLayout(bar)
-        split.addWidget(self.list)
-        split.addWidget(right)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        split.setSizes([330, 900])
-        lay.addWidget(split)
+        _decision_layout(self, self.list, self.title, self.table, (self.all_ours, self.all_theirs),
+                         self.resolve_button)
         self.combos: dict[str, QComboBox] = {}
         self.list.currentRowChanged.connect(self._show)
         self.resolve_button.clicked.connect(self.resolve)
@@ -253,35 +260,14 @@ class DuplicatesTab(QWidget):
         super().__init__()
         self.owner = owner
         self.items: list[rv.Duplicate] = []
-        lay = QHBoxLayout(self)
-        split = QSplitter(Qt.Horizontal)
         self.list = QListWidget(objectName="duplicateList")
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
         self.reason = QLabel(objectName="duplicateReason")
-        self.reason.setWordWrap(True)
-        self.reason.setTextFormat(Qt.RichText)
         self.table = _table("duplicateFacts", 2)
-        self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.verticalHeader().setVisible(True)
         self.keep_a = QPushButton(objectName="mergeKeepA")
         self.keep_b = QPushButton(objectName="mergeKeepB")
         self.apart = QPushButton(objectName="keepApart")
-        bar = QHBoxLayout()
-        for b in (self.keep_a, self.keep_b):
-            bar.addWidget(b)
-        bar.addStretch(1)
-        bar.addWidget(self.apart)
-        rlay.addWidget(self.reason)
-        rlay.addWidget(self.table, 1)
-        rlay.addLayout(bar)
-        split.addWidget(self.list)
-        split.addWidget(right)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        split.setSizes([330, 900])
-        lay.addWidget(split)
+        _decision_layout(self, self.list, self.reason, self.table, (self.keep_a, self.keep_b), self.apart)
         self.list.currentRowChanged.connect(self._show)
         self.keep_a.clicked.connect(lambda: self.merge("a"))
         self.keep_b.clicked.connect(lambda: self.merge("b"))
