@@ -439,17 +439,20 @@ class MainWindow(QMainWindow):
 
     # --- long work ----------------------------------------------------------------------------------------------------
 
-    def classify_all(self) -> None:
+    def classify_all(self):
+        """Re-classify every household (a job: spawned worker processes for a large workspace — never forked from
+        this threaded process)."""
         self.form.flush()  # what was just typed is in the workspace before the job reads it
         if self.workspace.path is None:
-            return
+            return None
 
         def done(counts) -> None:
             self.list_view.counts_changed()
             self.list_view.apply_filter()
             self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
 
-        run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self, on_done=done)
+        return run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self,
+                       on_done=done)
 
     def export_bundle(self, out: Path | None = None, to: str | None = None):
         """The enumerator's hand-in: the households they own that changed since the last export, to a folder. In a

@@ -158,3 +158,28 @@ def test_closing_the_window_cancels_running_jobs(window):
     assert started.wait(5)
     window.close()
     assert closed == [True]
+
+
+def test_reclassify_all_from_the_window_spawns_its_workers_and_classifies_every_household(window, workspace_file,
+                                                                                          qtbot, monkeypatch):
+    """File → Re-classify all runs in a job thread: its worker processes are spawned (forking a threaded process is
+    unsafe), and every household gets its class back."""
+    from fieldsurvey.services import batch
+    from fieldsurvey.storage.workspace import Workspace
+
+    monkeypatch.setattr(batch, "PARALLEL_FROM", {"fork": 10, "spawn": 10})  # the demo file is small
+    monkeypatch.setattr(batch, "CHUNK", 15)
+    chosen: list[str] = []
+    real = batch.start_method
+    monkeypatch.setattr(batch, "start_method", lambda: chosen.append(real()) or chosen[-1])
+    window.open_workspace(workspace_file)
+    with Workspace.open(workspace_file) as ws:
+        before = ws.db.execute("SELECT uuid, class, classification FROM households ORDER BY uuid").fetchall()
+        ws.db.execute("UPDATE households SET class = NULL, classification = NULL")  # as if the rules changed
+    handle = window.classify_all()
+    with qtbot.waitSignal(handle.done, timeout=120000):
+        pass
+    assert chosen == ["spawn"]
+    with Workspace.open(workspace_file) as ws:
+        after = ws.db.execute("SELECT uuid, class, classification FROM households ORDER BY uuid").fetchall()
+    assert after == before and len(after) == 60
