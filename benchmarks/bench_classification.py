@@ -47,6 +47,7 @@ def stored(n: int) -> None:
         path = Path(tmp) / "bench.fsdb"
         run_to_end(create_demo(path, households=n, seed=42))
         with Workspace.open(path) as ws:
+            ws.prepare_bulk_write()  # the page cache classify-all takes: the bare write gets it too
             rows = [(c, s, d, b, i, b1, j) for c, s, d, b, i, b1, j in ws.db.execute(
                 "SELECT class, standard_id, deprivations, b2_score, income_per_person, b1_score, classification "
                 "FROM households")]

@@ -62,6 +62,7 @@ def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str,
 
     standard = registry().get(standard_id or ws.info.standard_id)
     total = ws.household_count()
+    ws.prepare_bulk_write()
     done = held = 0
     yield Progress(0, total, "Classifying")
     try:

@@ -37,7 +37,7 @@ from fieldsurvey.storage import durability
 from fieldsurvey.storage.migrations import MIGRATIONS, applied, apply_migrations
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
-CACHE_KIB = 32 * 1024        # each connection's page cache, at most
+BULK_CACHE_KIB = 32 * 1024   # the page cache of a connection doing a bulk write (SQLite's default: 2 MB)
 SCHEMA_VERSION = 3           # PRAGMA user_version: the core schema this code writes (0003_list_index)
 
 STATUSES = ("draft", "complete", "submitted", "approved", "returned")
@@ -154,10 +154,6 @@ def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
-    # A page cache of up to 32 MB (SQLite's default is 2 MB): a write touching thousands of households (classify
-    # all, an import, a carry-forward) then stays in memory until its commit instead of spilling pages to the
-    # file mid-transaction, each spill syncing the journal first. Memory is taken only as pages are read.
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return sqlite_utils.Database(conn)
 
 
@@ -823,6 +819,13 @@ class Workspace:
                 return
             yield from rows
             last = rows[-1][0]
+
+    def prepare_bulk_write(self) -> None:
+        """A larger page cache for this connection (up to 32 MB) before a write that touches thousands of
+        households (classify all): the transaction then stays in memory until its commit instead of spilling pages
+        to the file mid-way, each spill syncing the journal first. (Not the default: for the app's long read scans
+        — a 100,000-household list sorted by name — SQLite's small cache is a little faster.)"""
+        self.db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
 
     def save_classifications(self, rows: list[tuple], hold: bool = False) -> None:
         """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid).
