@@ -5,6 +5,7 @@ long jobs in a Qt thread); elsewhere the callers use one process, or spawned one
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 
@@ -25,8 +26,9 @@ def single_threaded() -> bool:
 
 
 def can_fork() -> bool:
-    """The platform has fork and this process runs one thread only."""
-    return hasattr(os, "fork") and single_threaded()
+    """Linux (elsewhere fork is missing — Windows — or unsafe once the system's frameworks are loaded — macOS, where
+    Python itself spawns by default), and this process runs one thread only."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and single_threaded()
 
 
 def reap(pid: int) -> None:

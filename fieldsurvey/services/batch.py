@@ -98,7 +98,7 @@ def _chunks(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[s
 
 def start_method() -> str:
     """'fork' when it is safe (a platform that has it, and no other thread in this process), else 'spawn'."""
-    if "fork" in multiprocessing.get_all_start_methods() and forking.single_threaded():
+    if forking.can_fork():
         return "fork"
     return "spawn"
 

@@ -11,11 +11,11 @@ import marshal
 import os
 import pickle
 import re
-import threading
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from fieldsurvey import forking
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
@@ -298,17 +298,9 @@ def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
 
 
 def can_fork() -> bool:
-    """A second process may be forked and pays: the platform has fork, this process may use two cores, and it runs
-    one thread only (Python's or native: forking a threaded process — the desktop app runs jobs in a thread — is
-    unsafe)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if not hasattr(os, "fork") or cores < 2 or threading.active_count() != 1 \
-            or threading.current_thread() is not threading.main_thread():
-        return False
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
+    """A second process may be forked and pays: this process may use two cores, and forking is safe here
+    (fieldsurvey.forking: Linux, one thread — Python's or native; the desktop app runs jobs in a thread)."""
+    return forking.cores() >= 2 and forking.can_fork()
 
 
 def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
@@ -347,7 +339,7 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
         with os.fdopen(rfd, "rb") as fh:
             first = _read_records(mine, src, commune_code, limits, prepare)
             sent = fh.read()
-        _reap(pid)
+        forking.reap(pid)
         reaped = True
     finally:
         if not reaped:   # this half was refused (or failed): the child's work is not needed
@@ -355,7 +347,7 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
                 os.kill(pid, 9)
             except OSError:
                 pass
-            _reap(pid)
+            forking.reap(pid)
     if not sent:   # the child died without an answer (killed, out of memory): its part is checked here
         return first + _read_records(theirs, src, commune_code, limits, prepare)
     answer = marshal.loads(sent)
@@ -364,13 +356,6 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
     if answer[0] != "ok":
         raise RuntimeError(f"checking records in a second process failed: {answer[1]}")
     return first + [_record(plain) for plain in answer[1]]
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:   # already reaped (a SIGCHLD handler of the embedding program)
-        pass
 
 
 def _plain(rec: HouseholdRecord) -> tuple:
