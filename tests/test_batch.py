@@ -101,10 +101,14 @@ def test_held_classifications_are_committed_by_their_writer_only(tmp_path):
         other.close()
 
 
-def _stored(tmp_path, n=700):
+def _stored_rows(tmp_path, n: int):
+    """A stored commune's (uuid, document) rows and its standard."""
+    from fieldsurvey.services.assessment import registry
+
     path = tmp_path / "w.fsdb"
     run_to_end(create_demo(path, households=n, seed=4))
-    return path
+    with Workspace.open(path) as ws:
+        return list(ws.iter_documents()), registry().get(ws.info.standard_id)
 
 
 def _no_new_children(before: set[int]) -> bool:
@@ -132,11 +136,7 @@ def _children() -> set[int]:
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
 def test_forked_workers_stream_every_block_in_order(tmp_path, monkeypatch):
     """Several blocks, each classified by workers forked over it: the same rows, in order, as one process."""
-    path = _stored(tmp_path)
-    with Workspace.open(path) as ws:
-        rows = list(ws.iter_documents())
-        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
-            ws.info.standard_id)
+    rows, standard = _stored_rows(tmp_path, 700)
     monkeypatch.setattr(batch, "CHUNK", 60)
     monkeypatch.setattr(batch, "BLOCK", 250)
     before = _children()
@@ -154,11 +154,7 @@ def test_a_failing_or_killed_forked_worker_is_an_error_not_a_hang(tmp_path, monk
     import json
     import os
 
-    path = _stored(tmp_path, 300)
-    with Workspace.open(path) as ws:
-        rows = list(ws.iter_documents())
-        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
-            ws.info.standard_id)
+    rows, standard = _stored_rows(tmp_path, 300)
     monkeypatch.setattr(batch, "CHUNK", 50)
     before = _children()
     broken = rows[:170] + [(rows[170][0], "{not json")] + rows[171:]
@@ -174,11 +170,7 @@ def test_a_failing_or_killed_forked_worker_is_an_error_not_a_hang(tmp_path, monk
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
 def test_closing_the_stream_stops_its_workers(tmp_path, monkeypatch):
-    path = _stored(tmp_path, 400)
-    with Workspace.open(path) as ws:
-        rows = list(ws.iter_documents())
-        standard = __import__("fieldsurvey.services.assessment", fromlist=["registry"]).registry().get(
-            ws.info.standard_id)
+    rows, standard = _stored_rows(tmp_path, 400)
     monkeypatch.setattr(batch, "CHUNK", 40)
     monkeypatch.setattr(batch, "BLOCK", 80)
     before = _children()
