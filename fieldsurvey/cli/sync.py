@@ -15,6 +15,21 @@ _WS = click.Path(dir_okay=False, path_type=Path)
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
+
+def _show(rows: list[dict], as_json: bool, lines, none_key: str, lang: str) -> None:
+    """A list command's output: the rows as JSON, or each row's lines (`lines(row)`), or the catalogue's words for
+    an empty list."""
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        for line in lines(row):
+            click.echo(line)
+    if not rows:
+        from fieldsurvey.i18n import t
+
+        click.echo(t(none_key, lang))
+
 @main.command()
 @click.argument("file", type=_WS)
 @click.option("--user", required=True, help="Who works on this installation (letters, digits, . _ -).")
@@ -164,20 +179,13 @@ def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None
     """Conflicts with every differing field, this workspace's value beside the incoming one."""
     from fieldsurvey.services.sync import list_conflicts
 
-    rows = list_conflicts(file, not show_all)
-    if as_json:
-        echo_json(rows)
-        return
-    for c in rows:
-        click.echo(f"#{c['id']} {c['uuid']} {c['head_name'] or ''} ({c['village'] or ''}) from {c['from']}"
-                   f"{' — settled' if c['resolved_at'] else ''}")
-        for d in c["differences"]:
-            click.echo(f"    {d['field']}: here {json.dumps(d['local'], ensure_ascii=False)} | incoming "
-                       f"{json.dumps(d['incoming'], ensure_ascii=False)}")
-    if not rows:
-        from fieldsurvey.i18n import t
+    def lines(c: dict) -> list[str]:
+        return [f"#{c['id']} {c['uuid']} {c['head_name'] or ''} ({c['village'] or ''}) from {c['from']}"
+                f"{' — settled' if c['resolved_at'] else ''}"] + [
+            f"    {d['field']}: here {json.dumps(d['local'], ensure_ascii=False)} | incoming "
+            f"{json.dumps(d['incoming'], ensure_ascii=False)}" for d in c["differences"]]
 
-        click.echo(t("sync.conflict.none", lang))
+    _show(list_conflicts(file, not show_all), as_json, lines, "sync.conflict.none", lang)
 
 
 @conflicts.command("resolve")
@@ -214,17 +222,13 @@ def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
     """Flagged pairs not decided yet."""
     from fieldsurvey.services.sync import list_duplicates
 
-    rows = list_duplicates(file)
-    if as_json:
-        echo_json(rows)
-        return
     from fieldsurvey.i18n import t
 
-    for d in rows:
-        click.echo(f"#{d['id']} {t('sync.duplicate.' + d['reason'], lang)}: {d['uuid_a']} {d['head_a'] or ''} ({d['village_a'] or ''})  ~  "
-                   f"{d['uuid_b']} {d['head_b'] or ''} ({d['village_b'] or ''})")
-    if not rows:
-        click.echo(t("sync.duplicate.none", lang))
+    def lines(d: dict) -> list[str]:
+        return [f"#{d['id']} {t('sync.duplicate.' + d['reason'], lang)}: {d['uuid_a']} {d['head_a'] or ''} "
+                f"({d['village_a'] or ''})  ~  {d['uuid_b']} {d['head_b'] or ''} ({d['village_b'] or ''})"]
+
+    _show(list_duplicates(file), as_json, lines, "sync.duplicate.none", lang)
 
 
 @duplicates.command("merge")
@@ -293,18 +297,14 @@ def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
     from fieldsurvey.services.sync import todo as todo_list
 
-    rows = todo_list(file)
-    if as_json:
-        echo_json(rows)
-        return
     from fieldsurvey.i18n import t
 
-    for r in rows:
+    def lines(r: dict) -> list[str]:
         what = (t("sync.todo.returned", lang, by=r["by_user"], comment=r["comment"]) if r["action"] == "return"
                 else t("sync.todo.assigned", lang, by=r["by_user"]))
-        click.echo(f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what}")
-    if not rows:
-        click.echo(t("sync.todo.empty", lang))
+        return [f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what}"]
+
+    _show(todo_list(file), as_json, lines, "sync.todo.empty", lang)
 
 
 @main.command()
