@@ -64,6 +64,18 @@ class HouseholdDetailPane(QWidget):
         self.panel.show_result(detail.classification, labels)
 
 
+def beside_detail(table: QWidget) -> tuple[QSplitter, HouseholdDetailPane]:
+    """A table of households with the chosen one's detail pane to its right (the list, the to-do list)."""
+    split = QSplitter(Qt.Horizontal)
+    detail = HouseholdDetailPane()
+    split.addWidget(table)
+    split.addWidget(detail)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    split.setSizes([800, 500])
+    return split, detail
+
+
 class HouseholdListView(QWidget):
     open_requested = Signal(str)       # a household's uuid
     selection_changed = Signal(str)
@@ -86,7 +98,6 @@ class HouseholdListView(QWidget):
         layout.addLayout(bar)
         self.counts = QLabel(objectName="listCounts")
         layout.addWidget(self.counts)
-        split = QSplitter(Qt.Horizontal, objectName="listSplitter")
         self.table = QTableView(objectName="householdTable")
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
@@ -100,14 +111,9 @@ class HouseholdListView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setResizeContentsPrecision(0)  # size columns from the visible rows only
         self.table.setAlternatingRowColors(True)
-        self.detail = HouseholdDetailPane()
-        split.addWidget(self.table)
-        split.addWidget(self.detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([800, 500])
-        self.splitter = split
-        layout.addWidget(split, 1)
+        self.splitter, self.detail = beside_detail(self.table)
+        self.splitter.setObjectName("listSplitter")
+        layout.addWidget(self.splitter, 1)
 
         self._debounce = QTimer(self, singleShot=True, interval=150)
         self._debounce.timeout.connect(self.apply_filter)

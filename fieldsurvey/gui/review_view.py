@@ -20,7 +20,7 @@ from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.i18n import has
 from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.jobs import run_job
-from fieldsurvey.gui.list_view import HouseholdDetailPane
+from fieldsurvey.gui.list_view import beside_detail
 from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr
 from fieldsurvey.gui.widgets import combo_data
@@ -597,15 +597,9 @@ class TodoView(QWidget):
         lay = QVBoxLayout(self)
         self.heading = QLabel(objectName="todoHeading")
         lay.addWidget(self.heading)
-        split = QSplitter(Qt.Horizontal)
         self.table = _table("todoTable", len(self.COLUMNS))
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.detail = HouseholdDetailPane()
-        split.addWidget(self.table)
-        split.addWidget(self.detail)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([800, 500])
+        split, self.detail = beside_detail(self.table)
         lay.addWidget(split, 1)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
         self.table.activated.connect(lambda idx: self._open(idx.row()))
