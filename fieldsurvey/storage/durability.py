@@ -4,9 +4,11 @@ workspace may live (not on a network share or a USB stick), and the integrity ch
 
 from __future__ import annotations
 
+import ntpath
 import os
 import sqlite3
 from pathlib import Path
+from typing import Callable
 
 # The WAL-reset bug (a WAL file reset while another connection writes can corrupt the database) affects SQLite
 # 3.7.0 up to and including 3.51.2. On those versions the workspace uses the rollback journal.
@@ -87,9 +89,43 @@ def storage_problem(path: Path, mounts_text: str | None = None, sys_block: Path 
     return found[0] if found else None
 
 
+# GetDriveTypeW's answers (Windows): a removable drive (a USB stick, a memory card) and a network drive.
+DRIVE_REMOVABLE, DRIVE_REMOTE = 2, 4
+
+
+def windows_drive_problem(path: str, drive_type: Callable[[str], int]) -> tuple[str, str, dict[str, str]] | None:
+    r"""On Windows: a workspace on a network drive (a mapped drive letter, \\server\share) or a removable drive,
+    asked of the system by the root of its path (`drive_type`: kernel32.GetDriveTypeW, replaceable for tests)."""
+    drive = ntpath.splitdrive(path)[0]
+    if not drive:
+        return None
+    kind = drive_type(drive.rstrip("\\") + "\\")
+    if kind == DRIVE_REMOTE:
+        return (f"the workspace is on a network drive ({drive}); SQLite cannot keep it safe there. Copy the file to "
+                "this laptop's own disk and open the copy",
+                "storage.error.network_drive", {"drive": drive})
+    if kind == DRIVE_REMOVABLE:
+        return (f"the workspace is on a USB stick or removable disk ({drive}); pulling it out would damage the file. "
+                "Copy the file to this laptop's own disk and open the copy",
+                "storage.error.removable_drive", {"drive": drive})
+    return None
+
+
+def _get_drive_type() -> Callable[[str], int] | None:
+    try:
+        import ctypes
+
+        return ctypes.windll.kernel32.GetDriveTypeW  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
 def storage_problem_detail(path: Path, mounts_text: str | None = None,
                            sys_block: Path = Path("/sys/block")) -> tuple[str, str, dict[str, str]] | None:
     """storage_problem's (English message, catalogue key, values), for a message in the user's language."""
+    if os.name == "nt":
+        drive_type = _get_drive_type()
+        return windows_drive_problem(os.path.realpath(path), drive_type) if drive_type else None
     if mounts_text is None:
         try:
             mounts_text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")

@@ -25,8 +25,12 @@ from typing import Any, Iterable, Iterator
 
 try:
     import fcntl
-except ImportError:  # not on POSIX: no writer lock across processes
+except ImportError:  # not on POSIX
     fcntl = None  # type: ignore[assignment]
+try:
+    import msvcrt  # Windows: the writer lock is a byte-range lock on the lock file
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
 
 import sqlite_utils
 
@@ -277,8 +281,8 @@ def lock_path(path: Path) -> Path:
 
 def take_writer_lock(path: Path) -> bool:
     """Take (or share, within this process) the writer lock of a workspace; False if another process holds it."""
-    if fcntl is None:
-        return True
+    if fcntl is None and msvcrt is None:
+        return True  # no way to lock a file here: go on without
     key = os.path.realpath(path)
     with _LOCKS_GUARD:
         if key in _LOCKS:
@@ -289,12 +293,32 @@ def take_writer_lock(path: Path) -> bool:
         except OSError:
             return True  # no lock file can be made here: go on without
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock(fd)
         except OSError:
             os.close(fd)
             return False
         _LOCKS[key] = [fd, 1]
         return True
+
+
+def _lock(fd: int) -> None:
+    """Take the lock file's lock without waiting (OSError when another process holds it): flock on POSIX; on
+    Windows a lock on its first byte."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _unlock_and_close(fd: int) -> None:
+    if fcntl is None and msvcrt is not None:  # Windows asks for the byte to be unlocked before closing
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
+    os.close(fd)  # on POSIX closing the descriptor lets the flock go
 
 
 def release_writer_lock(path: Path) -> None:
@@ -306,7 +330,7 @@ def release_writer_lock(path: Path) -> None:
         held[1] -= 1
         if held[1] <= 0:
             del _LOCKS[key]
-            os.close(held[0])  # closing the descriptor lets the lock go
+            _unlock_and_close(held[0])
 
 
 BUSY = ("the workspace is open in another FieldSurvey (a window or a command) on this computer, so it opened "

@@ -182,3 +182,70 @@ def test_a_workspace_that_cannot_be_made_leaves_no_file(tmp_path: Path, monkeypa
     assert not (tmp_path / "w.fsdb").exists()
     monkeypatch.undo()
     Workspace.create(tmp_path / "w.fsdb", INFO).close()  # and the name can be used (the lock was let go)
+
+
+def test_on_windows_a_network_or_removable_drive_is_refused_by_the_drive_type_the_system_gives():
+    """Windows has no mount table: the drive's type (kernel32.GetDriveTypeW, here a stand-in) says it."""
+    from fieldsurvey.storage.durability import DRIVE_REMOTE, DRIVE_REMOVABLE, windows_drive_problem
+
+    kinds = {"C:\\": 3, "Z:\\": DRIVE_REMOTE, "E:\\": DRIVE_REMOVABLE, "\\\\server\\share\\": DRIVE_REMOTE}
+    asked: list[str] = []
+
+    def drive_type(root: str) -> int:
+        asked.append(root)
+        return kinds[root]
+
+    assert windows_drive_problem("C:\\Users\\lan\\FieldSurvey\\w.fsdb", drive_type) is None
+    net = windows_drive_problem("Z:\\ra-soat\\w.fsdb", drive_type)
+    assert net[1] == "storage.error.network_drive" and "network drive (Z:)" in net[0]
+    usb = windows_drive_problem("E:\\w.fsdb", drive_type)
+    assert usb[1] == "storage.error.removable_drive" and usb[2] == {"drive": "E:"}
+    unc = windows_drive_problem("\\\\server\\share\\xa\\w.fsdb", drive_type)
+    assert unc[1] == "storage.error.network_drive"
+    assert asked == ["C:\\", "Z:\\", "E:\\", "\\\\server\\share\\"]
+    assert windows_drive_problem("w.fsdb", drive_type) is None  # no drive in the path: nothing asked
+    assert len(asked) == 4
+
+
+def test_on_windows_the_writer_lock_is_a_byte_lock_on_the_lock_file(tmp_path, monkeypatch):
+    """Without fcntl the lock is msvcrt.locking on the lock file's first byte (here a stand-in that refuses a
+    second holder as Windows does); it is unlocked before the file is closed."""
+    import os
+
+    from fieldsurvey.storage import workspace as wsmod
+
+    held: set[str] = set()
+    calls: list[str] = []
+
+    class FakeMsvcrt:
+        LK_NBLCK, LK_UNLCK = 2, 0
+
+        @staticmethod
+        def locking(fd: int, mode: int, nbytes: int) -> None:
+            assert nbytes == 1 and os.lseek(fd, 0, os.SEEK_CUR) == 0
+            name = os.readlink(f"/proc/self/fd/{fd}")
+            if mode == FakeMsvcrt.LK_NBLCK:
+                calls.append("lock")
+                if name in held:
+                    raise OSError(36, "Resource deadlock avoided")
+                held.add(name)
+            else:
+                calls.append("unlock")
+                held.discard(name)
+
+    monkeypatch.setattr(wsmod, "fcntl", None)
+    monkeypatch.setattr(wsmod, "msvcrt", FakeMsvcrt)
+    monkeypatch.setattr(wsmod, "_LOCKS", {})
+    path = tmp_path / "w.fsdb"
+    assert wsmod.take_writer_lock(path) and wsmod.take_writer_lock(path)   # the same process shares it
+    assert calls == ["lock"] and held
+    other = os.open(wsmod.lock_path(path), os.O_RDWR)                       # another process's try
+    try:
+        with pytest.raises(OSError):
+            wsmod._lock(other)
+    finally:
+        os.close(other)
+    wsmod.release_writer_lock(path)
+    assert held                                                            # still held once
+    wsmod.release_writer_lock(path)
+    assert calls == ["lock", "lock", "unlock"] and not held
