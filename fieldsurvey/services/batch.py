@@ -1,10 +1,11 @@
 """Classify many stored households on every core.
 
 The caller reads (uuid, document JSON) rows and writes the results; this module turns chunks of rows into result
-rows, in worker processes when there is enough work to pay for starting them. Workers are forked when the calling
-process runs a single thread (the command line: a fork costs milliseconds and inherits the loaded standard), and
-spawned otherwise (the GUI runs jobs from a thread, and forking a threaded process is unsafe; a spawned worker
-imports the app and loads the standard again, ≈ 0.25 s). Results come back in the order the chunks went in.
+rows, in worker processes when there is enough work to pay for starting them. Workers are forked on Linux when the
+calling process runs a single thread (the command line: a fork costs milliseconds and inherits the loaded standard
+and the block of documents), and spawned otherwise (the GUI runs jobs from a thread, and forking a threaded process
+is unsafe; a spawned worker imports the app and loads the standard again, ≈ 0.25 s) — `fieldsurvey.forking`
+decides. Results come back in the order the chunks went in.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ def _forked(rows: Iterable[tuple[str, str | bytes]], standard, workers: int) -> 
     ctx = multiprocessing.get_context("fork")
     for block in _chunks(rows, BLOCK):
         docs = [d if type(d) is bytes else d.encode() for _, d in block]
-        _uuids, _blob, _starts, _standard = [u for u, _ in block], b"".join(docs), [0, *accumulate(map(len, docs))], \
-            standard
+        _uuids = [u for u, _ in block]
+        _blob = b"".join(docs)
+        _starts = [0, *accumulate(map(len, docs))]
+        _standard = standard
         n = len(block)
         del docs, block
         gc.freeze()  # the workers' collector leaves the inherited heap alone (no scanning, no copied pages)
