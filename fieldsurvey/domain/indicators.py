@@ -415,8 +415,8 @@ def _plan(standard: Any) -> tuple:
     if entry is None or entry[0] is not standard:
         if len(_plans) > 64:
             _plans.clear()
-        entry = (standard, tuple((RULES[i.rule], prepare_params(i.rule, i.params), i.number, i.id, i.name_vi, i.name_en, i.provisional,
-                                  i.rule, {}) for i in standard.indicators))
+        entry = (standard, tuple((RULES[i.rule], prepare_params(i.rule, i.params), i.number, i.id, i.name_vi,
+                                  i.name_en, i.provisional, i.rule, {}) for i in standard.indicators))
         _plans[id(standard)] = entry
     return entry[1]
 
