@@ -348,9 +348,12 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
             except OSError:
                 pass
             forking.reap(pid)
-    if not sent:   # the child died without an answer (killed, out of memory): its part is checked here
+    try:
+        answer = marshal.loads(sent) if sent else None
+    except (EOFError, ValueError, TypeError):   # cut short: the child was killed while it wrote
+        answer = None
+    if answer is None:   # the child died without a (whole) answer (killed, out of memory): its part is checked here
         return first + _read_records(theirs, src, commune_code, limits, prepare)
-    answer = marshal.loads(sent)
     if answer[0] == "refused":
         raise pickle.loads(answer[1])   # the child's own BundleError, from this program's own child
     if answer[0] != "ok":
