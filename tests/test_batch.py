@@ -149,8 +149,20 @@ def _die(*_args):
     __import__("os")._exit(3)
 
 
+_PARENT = __import__("os").getpid()
+_real_slice = batch._classify_slice
+
+
+def _dies_in_a_worker(start: int, stop: int):
+    """The forked workers' function, except that in a worker process it dies without a word (this process, the
+    parent, still classifies)."""
+    if __import__("os").getpid() != _PARENT:
+        __import__("os")._exit(3)
+    return _real_slice(start, stop)
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
-def test_a_failing_or_killed_forked_worker_is_an_error_not_a_hang(tmp_path, monkeypatch):
+def test_a_failing_forked_worker_is_an_error_and_a_killed_one_leaves_its_work_to_this_process(tmp_path, monkeypatch):
     import json
     import os
 
@@ -162,10 +174,20 @@ def test_a_failing_or_killed_forked_worker_is_an_error_not_a_hang(tmp_path, monk
         list(batch._forked(iter(broken), standard, 2))
     assert _no_new_children(before)
 
-    monkeypatch.setattr(batch, "_classify_slice", _die)  # a worker that dies without a word
-    with pytest.raises(RuntimeError):  # the pool says it broke
-        list(batch._forked(iter(rows), standard, 2))
+    monkeypatch.setattr(batch, "_classify_slice", _dies_in_a_worker)
+    got = [r for chunk in batch._forked(iter(rows), standard, 2) for r in chunk]
+    assert got == batch.classify_rows(rows, standard)  # this process classified what the workers could not
     assert _no_new_children(before)
+
+
+def test_a_spawned_worker_that_dies_leaves_its_chunks_to_this_process(tmp_path, monkeypatch):
+    rows, standard = _stored_rows(tmp_path, 120)
+    monkeypatch.setattr(batch, "CHUNK", 30)
+    monkeypatch.setattr(batch, "start_method", lambda: "spawn")
+    monkeypatch.setattr(batch, "workers_for", lambda total, method=None: 2)
+    monkeypatch.setattr(batch, "_spawned_work", _die)  # every spawned worker dies on its first chunk
+    got = [r for chunk in batch.classify_stream(iter(rows), standard, len(rows)) for r in chunk]
+    assert got == batch.classify_rows(rows, standard)
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import accumulate
 from typing import Iterable, Iterator
 
@@ -55,16 +57,29 @@ def _forked(rows: Iterable[tuple[str, str | bytes]], standard, workers: int) -> 
         gc.freeze()  # the workers' collector leaves the inherited heap alone (no scanning, no copied pages)
         try:
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                pending = [pool.submit(_classify_slice, i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+                starts = range(0, n, CHUNK)
+                pending = [pool.submit(_classify_slice, i, min(i + CHUNK, n)) for i in starts]
+                lost = False
                 try:
-                    for future in pending:
-                        yield future.result()
+                    for start, future in zip(starts, pending):
+                        try:
+                            yield future.result()
+                        except BrokenProcessPool:  # this process classifies what the pool can no longer do
+                            lost = lost or _worker_lost()
+                            yield _classify_slice(start, min(start + CHUNK, n))
                 finally:  # cancelled (generator closed): drop what has not started
                     for future in pending:
                         future.cancel()
         finally:
             _uuids, _blob, _starts = [], b"", [0]
             gc.unfreeze()
+
+
+def _worker_lost() -> bool:
+    """A worker process ended without its answer (killed, out of memory): the job goes on in this process."""
+    logging.getLogger("fieldsurvey").warning("a classification worker process stopped before it finished; "
+                                             "this process classifies the rest")
+    return True
 
 
 def _init(standard_id: str, local_files: list[str]) -> None:
@@ -86,6 +101,9 @@ def classify_rows(rows: list[tuple[str, str | bytes]], standard=None) -> list[tu
     return [compact(classify_household(with_area(parse_household(
         json.loads(text.decode() if type(text) is bytes else text), trusted=True)), standard)) + (uuid,)
         for uuid, text in rows]
+
+
+_spawned_work = classify_rows  # what a spawned worker runs on a chunk (a module global: a test stands in for it)
 
 
 def _chunks(rows: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
@@ -124,14 +142,32 @@ def classify_stream(rows: Iterable[tuple[str, str]], standard, total: int,
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_init,
                              initargs=(standard.id, list(local_files or []))) as pool:
-        pending: list[Future] = []
+        pending: list[tuple[Future | None, list]] = []
+        lost = False
+
+        def result(future: Future | None, chunk: list) -> list[tuple]:
+            nonlocal lost
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool:
+                    lost = lost or _worker_lost()
+            return classify_rows(chunk, standard)
+
         try:
             for chunk in _chunks(rows, CHUNK):
-                pending.append(pool.submit(classify_rows, chunk))
+                future = None
+                if not lost:
+                    try:
+                        future = pool.submit(_spawned_work, chunk)
+                    except BrokenProcessPool:
+                        lost = _worker_lost()
+                pending.append((future, chunk))
                 while len(pending) > workers * AHEAD:  # keep the workers busy without reading everything at once
-                    yield pending.pop(0).result()
+                    yield result(*pending.pop(0))
             while pending:
-                yield pending.pop(0).result()
+                yield result(*pending.pop(0))
         finally:  # cancelled (generator closed): drop what has not started
-            for f in pending:
-                f.cancel()
+            for f, _ in pending:
+                if f is not None:
+                    f.cancel()
