@@ -8,7 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QSizePolicy, QSpacerItem, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.controllers import FormController, WorkspaceController
@@ -563,6 +564,9 @@ class MainWindow(QMainWindow):
             box = QMessageBox(QMessageBox.Information, tr("gui.action.import_bundles"), self.last_import_summary,
                               QMessageBox.Ok, self)
             box.setObjectName("importSummary")
+            grid = box.layout()  # wide enough for a bundle's file name and its counts on one line
+            grid.addItem(QSpacerItem(760, 0, QSizePolicy.Minimum, QSizePolicy.Expanding), grid.rowCount(), 0, 1,
+                         grid.columnCount())
             if offer is not None:
                 view, text = offer
                 button = box.addButton(text, QMessageBox.AcceptRole)
