@@ -154,8 +154,9 @@ def test_service_refusals_outside_an_import_speak_vietnamese(tmp_path):
     assert twice.value.text("vi").endswith("Tệp rà soát này đã có danh tính để đồng bộ (tệp khoá đã tồn tại)")
     with pytest.raises(BundleError) as not_sup:
         svc.review(lan, ["x"], "approve")
-    assert not_sup.value.text("vi") == ("role: Chỉ tệp rà soát của giám sát viên mới duyệt, trả lại hoặc giao hộ "
-                                        "cho người khác được")
+    assert not_sup.value.text("vi") == ("Vai trò: Chỉ tệp rà soát của giám sát viên mới duyệt, trả lại hoặc giao hộ "
+                                        "cho người khác được")  # the field named in Vietnamese too (where.role)
+    assert not_sup.value.text("en").startswith("Role: only a supervisor's workspace")
     with pytest.raises(BundleError) as nobody:
         svc.forget(lan, "nobody")
     assert nobody.value.text("vi") == "nobody: Không khớp với khoá tin cậy nào"
