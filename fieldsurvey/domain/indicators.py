@@ -51,9 +51,6 @@ class Context:
         on = household.reference_date
         return cls(household, on, [(m, m.answers, age_at(m, on)) for m in household.members])
 
-    def age(self, member: Member) -> int | None:
-        return next((age for m, _, age in self.people if m is member), None)
-
 
 def _mfield(member: Member, answer: str) -> str:
     return f"members.{member.member_id}.{answer}"

@@ -149,7 +149,32 @@ class CommentDialog(QDialog):
 
 # --- conflicts --------------------------------------------------------------------------------------------------
 
-class ConflictsTab(QWidget):
+class _CasesTab(QWidget):
+    """A tab of cases to decide (conflicts, likely duplicates): the list on the left, the chosen case shown by
+    `_show` on the right."""
+
+    items: list
+
+    def _fill(self, items: list, rows: list[tuple[str, int]]) -> None:
+        """List the cases (each row: its text and its id), choose the first, show it."""
+        self.items = items
+        self.list.blockSignals(True)
+        self.list.clear()
+        for text, case_id in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, case_id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if items:
+            self.list.setCurrentRow(0)
+        self._show(self.list.currentRow())
+
+    def current(self):
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+
+class ConflictsTab(_CasesTab):
     def __init__(self, owner: "ReviewView"):
         super().__init__()
         self.owner = owner
@@ -177,23 +202,9 @@ class ConflictsTab(QWidget):
         self.all_ours.setText(tr("gui.review.all_ours"))
 
     def fill(self, items: list[rv.Conflict]) -> None:
-        self.items = items
-        self.list.blockSignals(True)
-        self.list.clear()
-        for c in items:
-            text = tr("gui.review.conflict_row", head=c.head_name or tr("gui.list.no_name"), village=c.village or "—",
-                      ours=c.ours_user or "?", theirs=c.theirs_user, at=when(c.at), n=len(c.choosable))
-            item = QListWidgetItem(text)
-            item.setData(Qt.UserRole, c.id)
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        if items:
-            self.list.setCurrentRow(0)
-        self._show(self.list.currentRow())
-
-    def current(self) -> rv.Conflict | None:
-        row = self.list.currentRow()
-        return self.items[row] if 0 <= row < len(self.items) else None
+        self._fill(items, [(tr("gui.review.conflict_row", head=c.head_name or tr("gui.list.no_name"),
+                               village=c.village or "—", ours=c.ours_user or "?", theirs=c.theirs_user, at=when(c.at),
+                               n=len(c.choosable)), c.id) for c in items])
 
     def _show(self, _row: int) -> None:
         c = self.current()
@@ -255,7 +266,7 @@ class ConflictsTab(QWidget):
 FACTS = ("head_name", "birth_year", "id_numbers", "village", "members", "interview_date", "status", "owner", "uuid")
 
 
-class DuplicatesTab(QWidget):
+class DuplicatesTab(_CasesTab):
     def __init__(self, owner: "ReviewView"):
         super().__init__()
         self.owner = owner
@@ -282,23 +293,8 @@ class DuplicatesTab(QWidget):
         self.table.setVerticalHeaderLabels([tr(f"gui.review.fact.{f}") for f in FACTS])
 
     def fill(self, items: list[rv.Duplicate]) -> None:
-        self.items = items
-        self.list.blockSignals(True)
-        self.list.clear()
-        for d in items:
-            text = tr("gui.review.duplicate_row", a=d.a.head_name or "?", b=d.b.head_name or "?",
-                      reason=tr(f"sync.duplicate.{d.reason}"))
-            item = QListWidgetItem(text)
-            item.setData(Qt.UserRole, d.id)
-            self.list.addItem(item)
-        self.list.blockSignals(False)
-        if items:
-            self.list.setCurrentRow(0)
-        self._show(self.list.currentRow())
-
-    def current(self) -> rv.Duplicate | None:
-        row = self.list.currentRow()
-        return self.items[row] if 0 <= row < len(self.items) else None
+        self._fill(items, [(tr("gui.review.duplicate_row", a=d.a.head_name or "?", b=d.b.head_name or "?",
+                               reason=tr(f"sync.duplicate.{d.reason}")), d.id) for d in items])
 
     def _fact(self, f: rv.Facts, name: str) -> str:
         value = getattr(f, name)
