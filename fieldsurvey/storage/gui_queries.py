@@ -8,9 +8,6 @@ import sqlite_utils
 
 def progress_by_village(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     """village → status → households ('' for households with no village)."""
-    out: dict[str, dict[str, int]] = {}
-    for village, status, n in db.execute(
-            "SELECT COALESCE(village, ''), status, COUNT(*) FROM households GROUP BY village, status"):
-        row = out.setdefault(village, {})
-        row[status] = row.get(status, 0) + n
-    return out
+    from fieldsurvey.storage.queries import statuses_by
+
+    return statuses_by(db, "village")

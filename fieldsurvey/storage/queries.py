@@ -124,14 +124,21 @@ def counts_by_village_class(db: sqlite_utils.Database) -> dict[str, dict[str, in
     return out
 
 
-def progress_by_owner(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
-    """enumerator (owner) → status → households ('' for households with no owner)."""
+def statuses_by(db: sqlite_utils.Database, column: str) -> dict[str, dict[str, int]]:
+    """`column` ('owner' or 'village') → status → households ('' for households without one)."""
+    if column not in ("owner", "village"):
+        raise ValueError(f"no progress by {column!r}")
     out: dict[str, dict[str, int]] = {}
-    for owner, status, n in db.execute(
-            "SELECT COALESCE(owner, ''), status, COUNT(*) FROM households GROUP BY owner, status ORDER BY 1"):
-        row = out.setdefault(owner, {})
+    for key, status, n in db.execute(
+            f"SELECT COALESCE({column}, ''), status, COUNT(*) FROM households GROUP BY 1, status ORDER BY 1"):
+        row = out.setdefault(key, {})
         row[status] = row.get(status, 0) + n
     return out
+
+
+def progress_by_owner(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """enumerator (owner) → status → households ('' for households with no owner)."""
+    return statuses_by(db, "owner")
 
 
 def form_versions(db: sqlite_utils.Database) -> dict[tuple[str | None, str | None], int]:
