@@ -1,12 +1,14 @@
 """The few named exceptions. Each carries a location and a message fit to show a user.
 
-`message` is English: it is what `str(exc)`, the CLI and the logs show. An error that a user of the desktop app
-may meet also carries a catalogue `key` and the `values` to fill it with, and `exc.text(lang)` gives the same
-message in Vietnamese or English (the app shows that). A value that is itself a FieldSurveyError, a Message or a
-Choice (anything with a `text(lang)` method) is rendered in the same language.
+Every message is written once, in the catalogues (resources/i18n/<lang>/*.json): an error names its catalogue
+`key`, where it happened, and the `values` that fill the text. `exc.text(lang)` says it in Vietnamese or English;
+`exc.message` is the English text and `str(exc)` the English text after `where` as it is (what the CLI prints and
+the logs keep). A value that is itself
+a FieldSurveyError, a Message or a Choice (anything with a `text(lang)` method) is rendered in the same language.
 
-    raise WorkspaceError("no such file", str(path), key="storage.error.no_such_file")
-    exc.text("vi")  # '/x/a.fsdb: không có tệp này'
+    raise WorkspaceError("storage.error.no_such_file", str(path))
+    exc.text("vi")  # '/x/a.fsdb: Không tìm thấy tệp này'
+    str(exc)        # '/x/a.fsdb: no such file'
 """
 
 from __future__ import annotations
@@ -16,28 +18,49 @@ from typing import Any
 
 
 class FieldSurveyError(Exception):
-    """Base class: `where` says what (file, key, field, row) and `message` says what is wrong (in English);
-    `key` and `values` say it again through the catalogues, for `text(lang)`."""
+    """Base class: `key` names the message in the catalogues, `where` says what (file, key, field, row) and
+    `values` fill the message's placeholders."""
 
-    def __init__(self, message: str, where: str | None = None, *, key: str | None = None, **values: Any):
-        self.message = message
-        self.where = where
+    def __init__(self, key: str, where: str | None = None, /, **values: Any):
         self.key = key
+        self.where = where
         self.values = values
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(key, where)
 
-    def text(self, lang: str = "vi") -> str:
-        """The message in `lang`, prefixed with `where` like str() (a field name such as `enumerator` or `--year`
-        is itself translated when the catalogue has `where.<name>`). Falls back to the English `message` when
-        there is no key, the catalogue lacks it, or a placeholder has no value."""
+    def __reduce__(self) -> tuple:
+        return _rebuild, (type(self), self.key, self.where, self.values)
+
+    def __str__(self) -> str:
+        body = self.body("en", plain=True)
+        return f"{self.where}: {body}" if self.where else body
+
+    @property
+    def message(self) -> str:
+        """The English text, without `where`."""
+        return self.body("en", plain=True)
+
+    def body(self, lang: str = "vi", plain: bool = False) -> str:
+        """The message in `lang`, without `where`. A key the catalogue lacks, or a placeholder without its value,
+        shows the key and the values as they are (a gap shows; it never crashes). `plain`: an error among the values
+        is said as str() says it (its `where` as it is), as the CLI and the logs show it."""
         from fieldsurvey.i18n import catalogue, has, t
 
-        body = self.message
-        if self.key is not None and has(self.key, lang):
-            wanted = {name.split(".")[0].split("[")[0]
-                      for _, name, _, _ in string.Formatter().parse(catalogue(lang)[self.key]) if name}
+        if has(self.key, lang) or has(self.key, "en"):
+            template = catalogue(lang).get(self.key) or catalogue("en")[self.key]
+            wanted = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
+                      if name}
             if wanted <= set(self.values):
-                body = t(self.key, lang, **{k: _render(v, lang) for k, v in self.values.items()})
+                return t(self.key, lang if has(self.key, lang) else "en",
+                         **{k: _render(v, lang, plain) for k, v in self.values.items()})
+        shown = ", ".join(f"{k}={_render(v, lang, plain)}" for k, v in self.values.items())
+        return f"{self.key} ({shown})" if shown else self.key
+
+    def text(self, lang: str = "vi") -> str:
+        """The message in `lang`, prefixed with `where` (a field name such as `enumerator` or `--year` is itself
+        translated when the catalogue has `where.<name>`)."""
+        from fieldsurvey.i18n import has, t
+
+        body = self.body(lang)
         if not self.where:
             return body
         where = self.where
@@ -47,7 +70,13 @@ class FieldSurveyError(Exception):
         return f"{where}: {body}"
 
 
-def _render(value: Any, lang: str) -> Any:
+def _rebuild(cls: type, key: str, where: str | None, values: dict[str, Any]) -> FieldSurveyError:
+    return cls(key, where, **values)
+
+
+def _render(value: Any, lang: str, plain: bool = False) -> Any:
+    if plain and isinstance(value, FieldSurveyError):
+        return str(value)
     text = getattr(value, "text", None)
     if callable(text) and not isinstance(value, str):
         try:
@@ -55,7 +84,7 @@ def _render(value: Any, lang: str) -> Any:
         except TypeError:
             return value
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        return "; ".join(str(_render(v, lang)) for v in value)
+        return "; ".join(str(_render(v, lang, plain)) for v in value)
     return value
 
 

@@ -22,7 +22,7 @@ INFO = WorkspaceInfo("08", "Tuyên Quang", "02269", "Lâm Bình", "rural", 2026,
 
 
 def test_str_and_message_stay_english_and_text_speaks_the_language():
-    exc = WorkspaceError("no such file", "/data/x.fsdb", key="storage.error.no_such_file")
+    exc = WorkspaceError("storage.error.no_such_file", "/data/x.fsdb")
     assert str(exc) == "/data/x.fsdb: no such file"
     assert exc.message == "no such file"
     assert exc.text("vi") == "/data/x.fsdb: Không tìm thấy tệp này"
@@ -31,45 +31,40 @@ def test_str_and_message_stay_english_and_text_speaks_the_language():
 
 
 def test_values_fill_the_placeholders_with_the_language_formats():
-    exc = WorkspaceError("2 households start with this id; give more of it", "ab12", key="report.error.ambiguous_id",
-                         n=1234)
+    exc = WorkspaceError("report.error.ambiguous_id", "ab12", n=1234)
     assert exc.text("vi") == "ab12: Có 1.234 hộ có mã bắt đầu như vậy; hãy nhập thêm ký tự của mã"
     assert exc.text("en") == "ab12: 1,234 households start with this id; give more of it"
 
 
-def test_no_key_an_unknown_key_or_a_missing_value_fall_back_to_the_english_message():
-    assert FieldSurveyError("plain", "w").text("vi") == "w: plain"
-    assert FieldSurveyError("plain", key="storage.error.no_such_key").text("vi") == "plain"
-    # the catalogue wants {village} and {villages}: without them the English message is shown, not a raw template
-    assert WorkspaceError("no village 'X'", "village", key="report.error.no_village", village="X").text("vi") \
-        == "Thôn: no village 'X'"
+def test_an_unknown_key_or_a_missing_value_shows_the_key_and_values_never_a_raw_template():
+    assert FieldSurveyError("storage.error.no_such_key", "w").text("vi") == "w: storage.error.no_such_key"
+    # the catalogue wants {village} and {villages}: without {villages} the key and what is known are shown
+    assert WorkspaceError("report.error.no_village", "village", village="X").text("vi") \
+        == "Thôn: report.error.no_village (village=X)"
 
 
 def test_a_field_name_as_where_is_translated_and_a_path_is_not():
-    exc = WorkspaceError("the enumerator's name is required", "enumerator", key="gui.error.no_enumerator")
+    exc = WorkspaceError("gui.error.no_enumerator", "enumerator")
     assert exc.text("vi") == "Rà soát viên: Cần nhập tên rà soát viên"
     assert exc.text("en") == "Enumerator: the enumerator's name is required"
     assert str(exc) == "enumerator: the enumerator's name is required"
-    year = WorkspaceError("the new review year must come after 2026", "--year", key="storage.error.year_must_follow",
-                          year=2026)
+    year = WorkspaceError("storage.error.year_must_follow", "--year", year=2026)
     assert year.text("vi") == "Năm rà soát: Năm rà soát mới phải sau năm 2026"
 
 
 def test_nested_errors_and_messages_render_in_the_same_language():
-    inner = WorkspaceError("no such file", key="storage.error.no_such_file")
-    outer = WorkspaceError(f"cannot create the workspace: {inner}", "/x", key="storage.error.cannot_create",
-                           error=inner)
+    inner = WorkspaceError("storage.error.no_such_file")
+    outer = WorkspaceError("storage.error.cannot_create", "/x", error=inner)
     assert outer.text("vi") == "/x: Không tạo được tệp rà soát: Không tìm thấy tệp này"
     assert outer.text("en") == "/x: cannot create the workspace: no such file"
-    moved = WorkspaceError("a household that is approved cannot become draft", "u1",
-                           key="storage.error.bad_transition", old=Message("storage.status.approved"),
+    moved = WorkspaceError("storage.error.bad_transition", "u1", old=Message("storage.status.approved"),
                            status=Message("storage.status.draft"))
     assert moved.text("vi") == "u1: Hộ đang ở trạng thái “Đã duyệt” thì không chuyển sang “Đang nhập” được"
     assert moved.text("en") == "u1: a household that is “approved” cannot become “draft”"
 
 
 def test_an_error_keeps_its_key_and_values_through_pickling():
-    exc = DocumentError("the key 'a' appears twice", "in.json", key="storage.error.duplicate_key", name="a")
+    exc = DocumentError("storage.error.duplicate_key", "in.json", name="a")
     back = pickle.loads(pickle.dumps(exc))
     assert str(back) == str(exc) and back.text("vi") == "in.json: Khóa 'a' xuất hiện hai lần"
 
@@ -144,6 +139,11 @@ SCANNED = [*sorted((PACKAGE / "storage").glob("*.py")), PACKAGE / "domain" / "do
              for n in ("printing", "records", "forms", "workspaces", "gui_support", "assessment", "review")],
            *SYNC]
 SKIPPED: set[str] = set()
+# Not yet moved to the catalogues (work under way): the standard and point-table files' refusals and the form
+# definitions' refusals. Each entry leaves this set when its raises name keys.
+PENDING = {"fieldsurvey/domain/standards.py", "fieldsurvey/domain/income.py", "fieldsurvey/domain/indicators.py",
+           "fieldsurvey/formengine/loader.py", "fieldsurvey/formengine/model.py", "fieldsurvey/formengine/xlsx.py",
+           "fieldsurvey/formengine/expr.py", "fieldsurvey/formengine/session.py"}
 ERRORS = {"FieldSurveyError", "DocumentError", "StandardError", "FormError", "WorkspaceError", "BundleError"}
 
 
@@ -186,9 +186,22 @@ def test_the_scan_finds_the_raise_sites():
     assert len([s for s in sites if "sync" in s]) >= 120
 
 
-def test_every_user_facing_error_in_storage_and_services_has_a_key_in_both_catalogues():
-    missing = [site for site, call in _raise_sites() if not any(k.arg == "key" for k in call.keywords)]
-    assert missing == []
+def _key_arg(call: ast.Call) -> ast.expr | None:
+    return call.args[0] if call.args else None
+
+
+def test_every_error_names_a_catalogue_key_never_an_english_sentence():
+    """Messages are written once, in the catalogues: every raise names a key (a literal, or one computed from
+    literals) — never a sentence."""
+    sentences = []
+    for site, call in _raise_sites(sorted(PACKAGE.rglob("*.py"))):
+        if site.split(":")[0] in PENDING:
+            continue
+        arg = _key_arg(call)
+        keys = _keys(arg) if arg is not None else []
+        if arg is None or any(" " in k or "." not in k for k in keys) or isinstance(arg, ast.JoinedStr):
+            sentences.append(site)
+    assert sentences == []
 
 
 def test_every_key_given_anywhere_is_in_both_catalogues_with_the_placeholders_its_values_fill():
@@ -197,11 +210,12 @@ def test_every_key_given_anywhere_is_in_both_catalogues_with_the_placeholders_it
     checked = 0
     for site, call in _raise_sites(sorted(PACKAGE.rglob("*.py"))):
         kw = {k.arg: k.value for k in call.keywords if k.arg}
-        if "key" not in kw:
+        arg = _key_arg(call)
+        if arg is None or site.split(":")[0] in PENDING:
             continue
         checked += 1
-        given = set(kw) - {"key"} | ({"*"} if any(k.arg is None for k in call.keywords) else set())
-        keys = _keys(kw["key"])
+        given = set(kw) | ({"*"} if any(k.arg is None for k in call.keywords) else set())
+        keys = _keys(arg)
         if not keys:  # a computed key (durability's detail, the read-only reason, the restore refusal)
             continue
         for key in keys:
@@ -226,7 +240,7 @@ def test_computed_keys_exist_too():
     assert {"storage.error.network_share", "storage.error.removable_disk", "storage.error.busy",
             "storage.error.read_only", "storage.error.backup_missing"} <= named
     assert [k for k in named if k not in vi or k not in en] == []
-    _, key, values = durability.storage_problem_detail(Path("/mnt/x/a.fsdb"), "//srv/share /mnt/x cifs rw 0 0\n")
+    key, values = durability.storage_problem_detail(Path("/mnt/x/a.fsdb"), "//srv/share /mnt/x cifs rw 0 0\n")
     assert key == "storage.error.network_share" and _placeholders(vi[key]) == set(values)
 
 

@@ -128,17 +128,18 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
     try:
         data = json.loads(answers.read())
     except json.JSONDecodeError as exc:
-        fail(FormError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", answers.name))
+        fail(FormError("forms.error.answers_not_json", answers.name, error=exc.msg, line=exc.lineno,
+                       column=exc.colno))
     if not isinstance(data, dict):
-        fail(FormError("the answers are a JSON object {name: value}", answers.name))
+        fail(FormError("forms.error.answers_not_object", answers.name))
     try:
         day = date.fromisoformat(today) if today else None
     except ValueError:
-        fail(FormError(f"'{today}' is not a date written YYYY-MM-DD", "--today"))
+        fail(FormError("forms.error.today_not_date", "--today", value=today))
     try:
         session = fill_form(f, data, lang=lang, today=day, villages=villages)
     except (KeyError, IndexError) as exc:
-        fail(FormError(str(exc.args[0]) if exc.args else "unknown answer", answers.name))
+        fail(FormError("forms.error.unknown_answer", answers.name, name=str(exc.args[0]) if exc.args else "?"))
     echo_json(session.to_document() if as_document else session.rows())
 
 

@@ -83,8 +83,7 @@ def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
     if expected is not None:
         key = read_public_key(key_file)
         if "".join(expected.upper().split()).replace("-", "") != key.fingerprint.replace("-", ""):
-            raise BundleError(f"its fingerprint is {key.fingerprint}, not the one given; do not trust it",
-                              str(key_file), key="sync.error.fingerprint_mismatch", fingerprint=key.fingerprint)
+            raise BundleError("sync.error.fingerprint_mismatch", str(key_file), fingerprint=key.fingerprint)
     key = trust(file, key_file)
     click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
 
@@ -203,7 +202,7 @@ def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], tak
     for f in fields:
         name, sep, side = f.rpartition("=")
         if not sep:
-            raise BundleError("write FIELD=local or FIELD=incoming", f, key="sync.error.field_choice_syntax")
+            raise BundleError("sync.error.field_choice_syntax", f)
         choices[name] = side
     out = resolve_conflict(file, conflict_id, choices, take)
     click.echo(f"settled: household {out['uuid']} is now revision {out['revision']}")

@@ -39,8 +39,7 @@ def nfc(value: Any) -> Any:
 def _answers(raw: Any, where: str) -> dict[str, Any]:
     """Check one object of answers and return it with its text in NFC. (Hot: runs for every household read.)"""
     if not isinstance(raw, dict):
-        raise DocumentError("must be an object of answers (name → value)", where,
-                            key="storage.error.document.answers_object")
+        raise DocumentError("storage.error.document.answers_object", where)
     out: dict[str, Any] = {}
     for key, value in raw.items():
         kind = type(value)
@@ -51,12 +50,11 @@ def _answers(raw: Any, where: str) -> dict[str, Any]:
             value = [nfc(v) for v in value]
         elif kind is float:
             if value != value:  # NaN
-                raise DocumentError("is not a number", f"{where}.{key}", key="storage.error.document.not_a_number")
+                raise DocumentError("storage.error.document.not_a_number", f"{where}.{key}")
         elif kind is dict:
-            raise DocumentError("an answer is a value or a list of values, not an object", f"{where}.{key}",
-                                key="storage.error.document.answer_is_object")
+            raise DocumentError("storage.error.document.answer_is_object", f"{where}.{key}")
         if type(key) is not str or not key:
-            raise DocumentError("answer names must be non-empty text", where, key="storage.error.document.answer_names")
+            raise DocumentError("storage.error.document.answer_names", where)
         out[key if key.isascii() else unicodedata.normalize("NFC", key)] = value
     return out
 
@@ -65,12 +63,11 @@ def parse_date(value: Any, where: str) -> date | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise DocumentError("must be a date written YYYY-MM-DD", where, key="storage.error.document.date_format")
+        raise DocumentError("storage.error.document.date_format", where)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise DocumentError(f"'{value}' is not a date written YYYY-MM-DD", where,
-                            key="storage.error.document.not_a_date", value=value) from None
+        raise DocumentError("storage.error.document.not_a_date", where, value=value) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +149,13 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
     `trusted`: a document this app stored itself, already checked and normalised when it came in; its answers are
     taken as they are (the shape of the envelope is still checked). For reading a whole workspace quickly."""
     if not isinstance(data, dict):
-        raise DocumentError("a household document is a JSON object", "document",
-                            key="storage.error.document.not_object")
+        raise DocumentError("storage.error.document.not_object", "document")
     kind = data.get("document", DOCUMENT_KIND)
     if kind != DOCUMENT_KIND:
-        raise DocumentError(f"expected '{DOCUMENT_KIND}', found '{kind}'", "document",
-                            key="storage.error.document.wrong_kind", expected=DOCUMENT_KIND, found=str(kind))
+        raise DocumentError("storage.error.document.wrong_kind", "document", expected=DOCUMENT_KIND, found=str(kind))
     version = data.get("document_version", DOCUMENT_VERSION)
     if version != DOCUMENT_VERSION:
-        raise DocumentError(f"this version of FieldSurvey reads version {DOCUMENT_VERSION}, found {version!r}",
-                            "document_version", key="storage.error.document.wrong_version", version=DOCUMENT_VERSION,
+        raise DocumentError("storage.error.document.wrong_version", "document_version", version=DOCUMENT_VERSION,
                             found=repr(version))
 
     raw_uuid = data.get("uuid")
@@ -173,42 +167,36 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         try:
             household_uuid = str(uuidlib.UUID(str(raw_uuid)))
         except ValueError:
-            raise DocumentError(f"'{raw_uuid}' is not a UUID", "uuid", key="storage.error.document.not_uuid",
-                                value=str(raw_uuid)) from None
+            raise DocumentError("storage.error.document.not_uuid", "uuid", value=str(raw_uuid)) from None
 
     form = data.get("form") or {}
     if not isinstance(form, dict):
-        raise DocumentError("must be an object with 'id' and 'version'", "form",
-                            key="storage.error.document.form_object")
+        raise DocumentError("storage.error.document.form_object", "form")
     review = data.get("review")
     if not isinstance(review, dict):
-        raise DocumentError("is required: an object with the review 'year' (and 'kind': annual or monthly)",
-                            "review", key="storage.error.document.review_required")
+        raise DocumentError("storage.error.document.review_required", "review")
     year = review.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise DocumentError(f"must be a review year such as 2026, found {year!r}", "review.year",
-                            key="storage.error.document.review_year", found=repr(year))
+        raise DocumentError("storage.error.document.review_year", "review.year", found=repr(year))
     review_kind = review.get("kind", "annual")
     if review_kind not in ("annual", "monthly"):
-        raise DocumentError(f"must be 'annual' or 'monthly', found {review_kind!r}", "review.kind",
-                            key="storage.error.document.review_kind", found=repr(review_kind))
+        raise DocumentError("storage.error.document.review_kind", "review.kind", found=repr(review_kind))
 
     location = data.get("location") or {}
     if not isinstance(location, dict):
-        raise DocumentError("must be an object", "location", key="storage.error.document.location_object")
+        raise DocumentError("storage.error.document.location_object", "location")
     area_raw = location.get("area")
     area = _AREAS.get(area_raw) if isinstance(area_raw, str) else None
     if area is None and area_raw is not None:
-        raise DocumentError(f"must be 'rural' or 'urban', found {area_raw!r}", "location.area",
-                            key="storage.error.document.area", found=repr(area_raw))
+        raise DocumentError("storage.error.document.area", "location.area", found=repr(area_raw))
     for key in ("province_code", "commune_code", "commune_name", "village"):
         if location.get(key) is not None and not isinstance(location.get(key), str):
-            raise DocumentError("must be text", f"location.{key}", key="storage.error.document.must_be_text")
+            raise DocumentError("storage.error.document.must_be_text", f"location.{key}")
 
     answers = data.get("household", {}) if trusted else _answers(data.get("household", {}), "household")
     raw_members = data.get("members", [])
     if not isinstance(raw_members, list):
-        raise DocumentError("must be a list of members", "members", key="storage.error.document.members_list")
+        raise DocumentError("storage.error.document.members_list", "members")
     members: list[Member] = []
     if trusted:
         for i, raw in enumerate(raw_members):
@@ -218,12 +206,11 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
     for i, raw in enumerate(raw_members if not trusted else ()):
         where = f"members[{i}]"
         if not isinstance(raw, dict):
-            raise DocumentError("must be an object of answers", where, key="storage.error.document.member_object")
+            raise DocumentError("storage.error.document.member_object", where)
         member_answers = _answers(raw, where)
         member_id = str(member_answers.pop("member_id", None) or f"m{i + 1}")
         if member_id in seen:
-            raise DocumentError(f"member_id '{member_id}' is used twice", f"{where}.member_id",
-                                key="storage.error.document.member_twice", member_id=member_id)
+            raise DocumentError("storage.error.document.member_twice", f"{where}.member_id", member_id=member_id)
         seen.add(member_id)
         members.append(Member(member_id, member_answers))
 

@@ -273,8 +273,8 @@ class StandardRegistry:
 
     def _resolved(self, sid: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
         if sid not in self._raw:
-            raise StandardError(f"unknown standard '{sid}'; known: {', '.join(sorted(self._raw))}", "standard",
-                                key="storage.error.standard.unknown", id=sid, known=", ".join(sorted(self._raw)))
+            raise StandardError("storage.error.standard.unknown", "standard", id=sid,
+                                known=", ".join(sorted(self._raw)))
         if sid in chain:
             raise StandardError(f"'extends' goes round in a circle: {' → '.join(chain + (sid,))}", self._raw[sid][1])
         raw, source = self._raw[sid]
@@ -313,12 +313,9 @@ class StandardRegistry:
         national = [s for s in candidates if not s.is_local]
         pick = local or national
         if not pick:
-            raise StandardError(f"no standard covers review year {year}", "review.year",
-                                key="storage.error.standard.no_year", year=year)
+            raise StandardError("storage.error.standard.no_year", "review.year", year=year)
         if len(pick) > 1:
-            raise StandardError(f"more than one standard covers review year {year}: "
-                                f"{', '.join(s.id for s in pick)}; choose one with --standard", "review.year",
-                                key="storage.error.standard.many_years", year=year,
+            raise StandardError("storage.error.standard.many_years", "review.year", year=year,
                                 ids=", ".join(s.id for s in pick))
         return pick[0]
 

@@ -54,16 +54,14 @@ def read_document(text: str, source: str = "input") -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in pairs:
             if key in out:
-                raise DocumentError(f"the key '{key}' appears twice", source, key="storage.error.duplicate_key",
-                                    name=key)
+                raise DocumentError("storage.error.duplicate_key", source, name=key)
             out[key] = value
         return out
 
     try:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                            source, key="storage.error.invalid_json", error=exc.msg, line=exc.lineno,
+        raise DocumentError("storage.error.invalid_json", source, error=exc.msg, line=exc.lineno,
                             column=exc.colno) from None
 
 

@@ -75,7 +75,7 @@ def open_session(ws: Workspace, uuid: str | None = None, village: str | None = N
                 ws.meta("enumerator_id") or ws.meta("enumerator"))
     state = queries.status_owner(ws.db, uuid)
     if state is None:
-        raise WorkspaceError("no household with this id", uuid, key="forms.error.no_household")
+        raise WorkspaceError("forms.error.no_household", uuid)
     doc = ws.get_household(uuid)
     return FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), state[0], state[1]
 

@@ -46,13 +46,12 @@ def create_workspace(spec: NewWorkspace) -> Path:
     and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace)."""
     unit = refdata.commune(spec.commune_code)
     if unit is None:
-        raise WorkspaceError(f"no commune with code '{spec.commune_code}' in the reference data", "commune",
-                             key="storage.error.no_commune", code=spec.commune_code)
+        raise WorkspaceError("storage.error.no_commune", "commune", code=spec.commune_code)
     villages = tuple(dict.fromkeys(v.strip() for v in spec.villages if v.strip()))
     if not villages:
-        raise WorkspaceError("add at least one village (thôn, tổ dân phố)", "villages", key="gui.error.no_village")
+        raise WorkspaceError("gui.error.no_village", "villages")
     if not spec.enumerator.strip():
-        raise WorkspaceError("the enumerator's name is required", "enumerator", key="gui.error.no_enumerator")
+        raise WorkspaceError("gui.error.no_enumerator", "enumerator")
     standard = registry().for_year(spec.year, unit.province_code)
     info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, spec.year,
                          spec.kind, standard.id)

@@ -56,10 +56,9 @@ def _target(out: Output) -> Iterator[IO[bytes] | str]:
         return
     path = Path(out)
     if path.is_dir():
-        raise WorkspaceError("the output is a folder; give a file name", str(path), key="report.error.output_is_folder")
+        raise WorkspaceError("report.error.output_is_folder", str(path))
     if not path.parent.is_dir():
-        raise WorkspaceError("the folder for the output does not exist", str(path.parent),
-                             key="report.error.no_output_folder")
+        raise WorkspaceError("report.error.no_output_folder", str(path.parent))
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         yield str(part)
@@ -95,8 +94,7 @@ def match_village(ws: Workspace, village: str) -> str:
         return village
     found = [v for v in names if fold(v) == fold(village)]
     if not found:
-        raise WorkspaceError(f"no village '{village}' in this workspace (villages: {', '.join(names)})", "village",
-                             key="report.error.no_village", village=village, villages=", ".join(names))
+        raise WorkspaceError("report.error.no_village", "village", village=village, villages=", ".join(names))
     return found[0]
 
 
@@ -141,9 +139,7 @@ def _find_household(ws: Workspace, key: str) -> list[dict]:
         return [ws.get_household(key)]
     found = [json.loads(text) for uuid, text in ws.iter_documents() if uuid.startswith(key)]
     if len(found) != 1:
-        raise WorkspaceError("no household with this id" if not found else
-                             f"{len(found)} households start with this id; give more of it", key,
-                             key="report.error.no_household" if not found else "report.error.ambiguous_id",
+        raise WorkspaceError("report.error.no_household" if not found else "report.error.ambiguous_id", key,
                              n=len(found))
     return found
 

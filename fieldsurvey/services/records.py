@@ -66,8 +66,7 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
 
     old, new = Path(old), Path(new)
     if new.exists():
-        raise WorkspaceError("a file of that name already exists; choose another name", str(new),
-                             key="storage.error.file_exists")
+        raise WorkspaceError("storage.error.file_exists", str(new))
     part = new.with_name(new.name + ".part")  # built under this name, renamed when complete
     if part.exists():
         part.unlink()
@@ -76,8 +75,7 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
     try:
         info = src.info
         if year <= info.review_year:
-            raise WorkspaceError(f"the new review year must come after {info.review_year}", "--year",
-                                 key="storage.error.year_must_follow", year=info.review_year)
+            raise WorkspaceError("storage.error.year_must_follow", "--year", year=info.review_year)
         standard = registry().for_year(year, info.province_code)
         new_info = type(info)(info.province_code, info.province_name, info.commune_code, info.commune_name,
                               info.area, year, "annual", standard.id)

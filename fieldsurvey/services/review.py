@@ -179,8 +179,7 @@ def choices_for(conflict: Conflict, picked: dict[str, str]) -> dict[str, str]:
     """The choices resolve_conflict takes: every field that can be chosen, 'local' unless picked 'incoming'."""
     bad = {f: side for f, side in picked.items() if side not in (OURS, THEIRS)}
     if bad:
-        raise FieldSurveyError("each choice must be 'local' or 'incoming'", ", ".join(sorted(bad)),
-                               key="gui.error.bad_choice")
+        raise FieldSurveyError("gui.error.bad_choice", ", ".join(sorted(bad)))
     return {f.field: picked.get(f.field, OURS) for f in conflict.choosable}
 
 

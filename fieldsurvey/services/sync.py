@@ -42,16 +42,13 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
     path = Path(path)
     keyfile = key_file_for(path)
     if keyfile.exists():
-        raise WorkspaceError("this workspace already has an identity (its key file exists)", str(keyfile),
-                             key="sync.error.identity_exists")
+        raise WorkspaceError("sync.error.identity_exists", str(keyfile))
     if not path.exists():
         if not commune_code:
-            raise WorkspaceError("a new workspace needs its commune (--commune CODE)", str(path),
-                                 key="sync.error.needs_commune")
+            raise WorkspaceError("sync.error.needs_commune", str(path))
         unit = refdata.commune(commune_code)
         if unit is None:
-            raise WorkspaceError(f"no commune with code '{commune_code}' in the reference data", "--commune",
-                                 key="sync.error.no_such_commune", code=commune_code)
+            raise WorkspaceError("sync.error.no_such_commune", "--commune", code=commune_code)
         from fieldsurvey.services.assessment import registry
         from fieldsurvey.domain.synthetic import village_names
 
@@ -62,8 +59,7 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
     with Workspace.open(path) as ws:
         commune = ws.info.commune_code
         if commune_code and commune_code != commune:
-            raise WorkspaceError(f"the workspace is for commune {commune}, not {commune_code}", str(path),
-                                 key="sync.error.workspace_commune", commune=commune, given=commune_code)
+            raise WorkspaceError("sync.error.workspace_commune", str(path), commune=commune, given=commune_code)
         identity = Identity.generate(user, role, commune, device or ws.device_id)
         identity.save(keyfile)
         store.set_identity(ws, identity.device, identity.user, identity.role)
@@ -86,11 +82,10 @@ def trust(path: Path, key_path: Path) -> PublicKey:
     me = identity_of(path)
     with Workspace.open(path) as ws:
         if key.commune_code != ws.info.commune_code:
-            raise BundleError(f"is a key for commune {key.commune_code}, not this workspace's "
-                              f"{ws.info.commune_code}", str(key_path), key="sync.error.key_other_commune",
-                              commune=key.commune_code, expected=ws.info.commune_code)
+            raise BundleError("sync.error.key_other_commune", str(key_path), commune=key.commune_code,
+                              expected=ws.info.commune_code)
         if key.fingerprint == me.public.fingerprint:
-            raise BundleError("is this workspace's own key", str(key_path), key="sync.error.own_key")
+            raise BundleError("sync.error.own_key", str(key_path))
         store.trust_key(ws.db, {"fingerprint": key.fingerprint, "device": key.device, "user": key.user,
                                 "role": key.role, "commune_code": key.commune_code, "sign_key": b64(key.sign_key),
                                 "encrypt_key": b64(key.encrypt_key), "trusted_at": now_iso()})
@@ -105,9 +100,7 @@ def forget(path: Path, who: str) -> dict[str, Any]:
                 if who in (r["fingerprint"], r["device"], r["user"])
                 or who.upper().replace(" ", "") == r["fingerprint"]]
         if len(rows) != 1:
-            raise BundleError("names no trusted key" if not rows else
-                              "names more than one trusted key; give the fingerprint or the device id", who,
-                              key="sync.error.no_trusted_key" if not rows else "sync.error.several_trusted_keys")
+            raise BundleError("sync.error.no_trusted_key" if not rows else "sync.error.several_trusted_keys", who)
         store.forget_key(ws.db, rows[0]["fingerprint"])
         return {k: rows[0][k] for k in ("fingerprint", "device", "user", "role")}
 
@@ -130,23 +123,20 @@ def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey 
         if Path(to).is_file():
             key = read_public_key(Path(to))
             if store.trusted_key(ws.db, key.fingerprint) is None:
-                raise BundleError("is not a trusted key; trust it first (`fieldsurvey keys trust`)", str(to),
-                                  key="sync.error.key_not_trusted")
+                raise BundleError("sync.error.key_not_trusted", str(to))
             return key
         rows = [r for r in store.trusted_keys(ws.db) if str(to) in (r["device"], r["user"], r["fingerprint"])]
         if len(rows) != 1:
-            raise BundleError("names no trusted key (give a key file, or a trusted device or user name)"
-                              if not rows else "names more than one trusted key; give the device id", str(to),
-                              key="sync.error.no_trusted_recipient" if not rows
-                              else "sync.error.several_trusted_recipients")
+            raise BundleError("sync.error.no_trusted_recipient" if not rows
+                              else "sync.error.several_trusted_recipients",
+                              str(to))
         return _key_from_row(rows[0])
     if me.role == "enumerator":
         sups = store.trusted_keys(ws.db, "supervisor")
         if len(sups) == 1:
             return _key_from_row(sups[0])
         if len(sups) > 1:
-            raise BundleError("several supervisor keys are trusted; say which with --to", "--to",
-                              key="sync.error.several_supervisors")
+            raise BundleError("sync.error.several_supervisors", "--to")
     return None
 
 
@@ -180,11 +170,9 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
         info = ws.info
         recipient = _recipient(ws, me, to)
         if me.role == "supervisor" and recipient is None:
-            raise BundleError("a return bundle goes to one enumerator: name them with --to", "--to",
-                              key="sync.error.return_needs_recipient")
+            raise BundleError("sync.error.return_needs_recipient", "--to")
         if me.role == "supervisor" and recipient is not None and recipient.role != "enumerator":
-            raise BundleError("a return bundle goes to an enumerator's key", str(to),
-                              key="sync.error.return_to_enumerator")
+            raise BundleError("sync.error.return_to_enumerator", str(to))
         to_device = recipient.device if me.role == "supervisor" and recipient else ""
         # 1. Seal, take the next sequence number and record it as used — committed before the file exists, so a
         #    crash later leaves at worst a gap in the numbers (reported by the importer), never a number used twice.
@@ -263,7 +251,7 @@ def error_data(exc: FieldSurveyError) -> dict[str, Any]:
     """A refusal as plain data (JSON-serialisable): its English message, where, catalogue key and values — a value
     that is itself an error or a Message kept as plain data too, so `error_from_data` can say it again in any
     language."""
-    return {"message": exc.message, "where": exc.where, "key": exc.key,
+    return {"where": exc.where, "key": exc.key,
             "values": {k: _plain_value(v) for k, v in exc.values.items()}}
 
 
@@ -291,14 +279,15 @@ def _value_back(value: Any) -> Any:
 
 def error_from_data(data: dict[str, Any]) -> FieldSurveyError:
     """The refusal that `error_data` made plain, again as an error (for its `text(lang)`)."""
-    return FieldSurveyError(data.get("message", ""), data.get("where"), key=data.get("key"),
+    return FieldSurveyError(data.get("key"), data.get("where"),
                             **{k: _value_back(v) for k, v in (data.get("values") or {}).items()})
 
 
-def _refused_record(uuid: str, reason: str, key: str, **values: Any) -> dict[str, Any]:
-    """A record refused inside an accepted bundle: `uuid` and the English `reason` (what to_dict and the CLI
-    show), and the catalogue key and values that say it in the user's language (`ImportReport.reasons`)."""
-    return {"uuid": uuid, "reason": reason, "key": key, "values": values}
+def _refused_record(uuid: str, key: str, **values: Any) -> dict[str, Any]:
+    """A record refused inside an accepted bundle: `uuid`, and the catalogue key and values that say why in the
+    user's language (`ImportReport.reasons`; the English `reason` is what to_dict and the CLI show)."""
+    refusal = BundleError(key, None, **values)
+    return {"uuid": uuid, "reason": refusal.message, "key": key, "values": error_data(refusal)["values"]}
 
 
 @dataclass
@@ -322,6 +311,7 @@ class ImportReport:
     missing_sequences: list[int] = field(default_factory=list)
     older: bool = False
     error: dict[str, Any] | None = None   # a refused bundle's refusal as plain data (error_data), for text(lang)
+    imported_at: str | None = None        # an `already` bundle: when it was imported
 
     def to_dict(self) -> dict[str, Any]:
         """What the CLI prints with --json (as it always has: the English message and reasons)."""
@@ -338,8 +328,8 @@ class ImportReport:
 
     def reasons(self, lang: str = "vi") -> list[tuple[str, str]]:
         """Each record refused inside the bundle: its uuid and why, in `lang`."""
-        return [(r["uuid"], error_from_data({"message": r["reason"], "key": r.get("key"),
-                                             "values": r.get("values")}).text(lang)) for r in self.refused]
+        return [(r["uuid"], error_from_data({"key": r["key"], "values": r.get("values")}).text(lang))
+                for r in self.refused]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -363,20 +353,15 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
     def check(m: Manifest) -> None:
         where = f"{source}: manifest.json"
         if m.commune_code != info.commune_code:
-            raise BundleError(f"is from commune {m.commune_code}, not this workspace's {info.commune_code} "
-                              f"({info.commune_name})", where, key="sync.error.other_commune",
-                              commune=m.commune_code, expected=info.commune_code, name=info.commune_name)
+            raise BundleError("sync.error.other_commune", where, commune=m.commune_code, expected=info.commune_code,
+                              name=info.commune_name)
         if (m.review_year, m.review_kind) != (info.review_year, info.review_kind):
-            raise BundleError(f"is for the {m.review_kind} review {m.review_year}, not this workspace's "
-                              f"{info.review_kind} review {info.review_year}", where, key="sync.error.other_round",
-                              kind=_round(m.review_kind), year=m.review_year,
+            raise BundleError("sync.error.other_round", where, kind=_round(m.review_kind), year=m.review_year,
                               expected_kind=_round(info.review_kind), expected_year=info.review_year)
         if m.kind == "hand-in" and me.role != "supervisor":
-            raise BundleError("is an enumerator's hand-in; only a supervisor's workspace imports those", where,
-                              key="sync.error.handin_needs_supervisor")
+            raise BundleError("sync.error.handin_needs_supervisor", where)
         if m.kind == "return" and m.to != me.device:
-            raise BundleError(f"is a return bundle for device {m.to}, not this one ({me.device})", where,
-                              key="sync.error.return_other_device", to=m.to, device=me.device)
+            raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
     contents = read_contents(opened, limits, check, prepare=_prepare)
     return contents
@@ -443,16 +428,15 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
     seen = store.bundle_seen(ws.db, m.bundle_id)
     if seen:
         report.status = "already"
-        report.message = f"was already imported on {seen['imported_at']}; nothing changed"
+        report.imported_at = seen["imported_at"]
+        report.error = error_data(BundleError("sync.error.already_imported", None, at=seen["imported_at"]))
+        report.message = str(error_from_data(report.error))
         return report
     sequences = store.device_sequences(ws.db, m.device)
     if m.sequence in sequences:
         report.status = "refused"
-        report.message = (f"{report.file}: device {m.device} already handed in a different bundle numbered "
-                          f"{m.sequence}; refused")
-        report.error = error_data(BundleError(report.message.removeprefix(f"{report.file}: "), report.file,
-                                              key="sync.error.sequence_reused", device=m.device,
-                                              sequence=m.sequence))
+        refusal = BundleError("sync.error.sequence_reused", report.file, device=m.device, sequence=m.sequence)
+        report.message, report.error = str(refusal), error_data(refusal)
         return report
     try:
         with ws.db.atomic():
@@ -469,8 +453,7 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
         return ImportReport(report.file, "refused", str(exc), m.bundle_id, m.kind, m.device, m.user, m.sequence,
                             error=error_data(exc))
     except sqlite3.Error as exc:   # the transaction was rolled back: nothing of the bundle is stored
-        refusal = WorkspaceError(f"the workspace could not store it ({exc}); nothing was changed", report.file,
-                                 key="sync.error.cannot_store", error=str(exc))
+        refusal = WorkspaceError("sync.error.cannot_store", report.file, error=str(exc))
         return ImportReport(report.file, "refused", str(refusal), m.bundle_id, m.kind, m.device, m.user,
                             m.sequence, error=error_data(refusal))
     return report
@@ -489,17 +472,14 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     for rec in records:
         state = states.get(rec.uuid)
         if m.kind == "hand-in" and state and state["owner"] not in (None, "", m.user):
-            report.refused.append(_refused_record(rec.uuid, f"assigned to {state['owner']}, not {m.user}",
-                                                  "sync.error.record_assigned", owner=state["owner"], user=m.user))
+            report.refused.append(_refused_record(rec.uuid, "sync.error.record_assigned", owner=state["owner"],
+                                                  user=m.user))
             continue
         if state and state["status"] == "merged":
-            report.refused.append(_refused_record(rec.uuid, "was merged into another household as a duplicate "
-                                                            "(see its history)", "sync.error.record_merged"))
+            report.refused.append(_refused_record(rec.uuid, "sync.error.record_merged"))
             continue
         if m.kind == "hand-in" and rec.owner not in (None, m.user):
-            report.refused.append(_refused_record(rec.uuid, f"the record names owner {rec.owner}, not the "
-                                                            f"enumerator {m.user} who sent it",
-                                                  "sync.error.record_owner", owner=rec.owner, user=m.user))
+            report.refused.append(_refused_record(rec.uuid, "sync.error.record_owner", owner=rec.owner, user=m.user))
             continue
         local = Local(state["head"], frozenset(state["known"]) | kept.get(rec.uuid, set())) if state else None
         outcome = Outcome.NEW if local is None else decide(local, rec.revision, rec.ancestors)
@@ -574,9 +554,7 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
     for a in actions:
         state = store.household_states(ws.db, [a.uuid]).get(a.uuid)
         if state is None:
-            raise BundleError(f"review action on household {a.uuid}, which this workspace does not hold and the "
-                              "bundle does not carry", f"{bundle_id}: review.json",
-                              key="sync.error.action_unknown_household", uuid=a.uuid)
+            raise BundleError("sync.error.action_unknown_household", f"{bundle_id}: review.json", uuid=a.uuid)
         if a.action == "approve":
             store.set_status(ws, a.uuid, "approved", me.device, a.by, a.comment)
         elif a.action == "return":
@@ -615,10 +593,9 @@ def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | Non
     with Workspace.open(path) as ws:
         row = store.conflict(ws.db, conflict_id)
         if row is None:
-            raise BundleError("no conflict with this number", str(conflict_id), key="sync.error.no_conflict")
+            raise BundleError("sync.error.no_conflict", str(conflict_id))
         if row["resolved_at"]:
-            raise BundleError(f"was already settled by {row['resolved_by']} on {row['resolved_at']}",
-                              f"conflict {conflict_id}", key="sync.error.conflict_settled", by=row["resolved_by"],
+            raise BundleError("sync.error.conflict_settled", f"conflict {conflict_id}", by=row["resolved_by"],
                               at=row["resolved_at"])
         local = ws.get_household(row["uuid"])
         incoming = json.loads(row["incoming_document"])
@@ -626,7 +603,7 @@ def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | Non
         picked = dict(choices or {})
         if take is not None:
             if take not in ("local", "incoming"):
-                raise BundleError("must be 'local' or 'incoming'", "--take", key="sync.error.take_side")
+                raise BundleError("sync.error.take_side", "--take")
             for f in fields:
                 picked.setdefault(f, take)
         merged = resolve(local, incoming, {f: v for f, v in picked.items() if f in fields}
@@ -654,10 +631,9 @@ def decide_duplicate(path: Path, dup_id: int, decision: str, keep: str | None = 
     with Workspace.open(path) as ws:
         row = store.duplicate(ws.db, dup_id)
         if row is None:
-            raise BundleError("no flagged pair with this number", str(dup_id), key="sync.error.no_pair")
+            raise BundleError("sync.error.no_pair", str(dup_id))
         if row["status"] != "open":
-            raise BundleError(f"was already decided ({row['status']}) by {row['decided_by']}", f"pair {dup_id}",
-                              key="sync.error.pair_decided", by=row["decided_by"],
+            raise BundleError("sync.error.pair_decided", f"pair {dup_id}", by=row["decided_by"],
                               decision=_said("sync.decided.", row["status"]))
         with ws.db.atomic():
             if decision == "apart":
@@ -667,10 +643,9 @@ def decide_duplicate(path: Path, dup_id: int, decision: str, keep: str | None = 
                                    me.device, me.user)
                 return {"pair": dup_id, "decision": "apart"}
             if decision != "merge":
-                raise BundleError("must be 'merge' or 'apart'", "decision", key="sync.error.decision_choice")
+                raise BundleError("sync.error.decision_choice", "decision")
             if keep not in (row["uuid_a"], row["uuid_b"]):
-                raise BundleError("say which of the two households stays (--keep UUID)", "--keep",
-                                  key="sync.error.keep_which")
+                raise BundleError("sync.error.keep_which", "--keep")
             gone = row["uuid_b"] if keep == row["uuid_a"] else row["uuid_a"]
             store.mark_merged(ws, gone, keep, me.device, me.user)
             store.decide_duplicate(ws.db, dup_id, "merged", me.user, now_iso())
@@ -685,25 +660,22 @@ def review(path: Path, uuids: list[str], action: str, comment: str = "", owner: 
     the enumerator concerned."""
     me = identity_of(path)
     if me.role != "supervisor":
-        raise BundleError("only a supervisor's workspace approves, returns or reassigns households", "role",
-                          key="sync.error.supervisor_only")
+        raise BundleError("sync.error.supervisor_only", "role")
     if action == "return" and not comment.strip():
-        raise BundleError("a returned household needs a comment saying what to fix", "--comment",
-                          key="sync.error.return_needs_comment")
+        raise BundleError("sync.error.return_needs_comment", "--comment")
     if action == "reassign" and not owner:
-        raise BundleError("a reassignment names the new enumerator", "--to", key="sync.error.reassign_needs_owner")
+        raise BundleError("sync.error.reassign_needs_owner", "--to")
     if not uuids:
-        raise BundleError("name at least one household", "UUID", key="sync.error.no_households")
+        raise BundleError("sync.error.no_households", "UUID")
     with Workspace.open(path) as ws, ws.db.atomic():
         states = store.household_states(ws.db, uuids)
         missing = [u for u in uuids if u not in states]
         if missing:
-            raise BundleError("no such household in this workspace", ", ".join(missing[:5]),
-                              key="sync.error.no_such_household")
+            raise BundleError("sync.error.no_such_household", ", ".join(missing[:5]))
         rows = []
         for u in uuids:
             if store.open_conflict_count(ws.db, u) and action == "approve":
-                raise BundleError("has an open conflict; settle it before approving", u, key="sync.error.open_conflict")
+                raise BundleError("sync.error.open_conflict", u)
             old_owner = states[u]["owner"]
             if action == "approve":
                 store.set_status(ws, u, "approved", me.device, me.user, comment)
@@ -740,8 +712,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     if report.status == "refused":
         return [t("sync.import.refused", lang, message=report.message)]
     if report.status == "already":
-        seen = report.message.removeprefix("was already imported on ").removesuffix("; nothing changed")
-        return [t("sync.import.already", lang, file=report.file, at=seen)]
+        return [t("sync.import.already", lang, file=report.file, at=report.imported_at)]
     c = report.counts
     lines = [t("sync.import.summary", lang, file=report.file, kind=t(f"sync.kind.{report.kind}", lang),
                sequence=report.sequence, user=report.user, device=report.device, new=c["new"],

@@ -23,8 +23,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
     classified with the standard for the year. Deterministic for a seed. Yields progress; returns class counts."""
     unit = refdata.commune(commune_code)
     if unit is None:
-        raise WorkspaceError(f"no commune with code '{commune_code}' in the reference data", "--commune",
-                             key="storage.error.no_commune", code=commune_code)
+        raise WorkspaceError("storage.error.no_commune", "--commune", code=commune_code)
     standard = registry().for_year(year, unit.province_code)
     lines = standard.lines[unit.area]
     info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,

@@ -63,8 +63,7 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> None:
         dest.execute("PRAGMA journal_mode = DELETE")
         problems = [r[0] for r in dest.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:
-            raise WorkspaceError("the backup copy does not pass the integrity check: " + "; ".join(problems[:3]),
-                                 str(target), key="storage.error.backup_damaged", problems="; ".join(problems[:3]))
+            raise WorkspaceError("storage.error.backup_damaged", str(target), problems="; ".join(problems[:3]))
     finally:
         dest.close()
     with open(tmp, "rb") as fh:
@@ -81,8 +80,7 @@ def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
         to = Path(to)
         target = to / f"{ws.path.stem}-{_stamp()}.fsdb" if to.is_dir() else to
         if target.exists():
-            raise WorkspaceError("a file of that name already exists; choose another name", str(target),
-                                 key="storage.error.file_exists")
+            raise WorkspaceError("storage.error.file_exists", str(target))
     copy_database(ws.db.conn, target)
     if to is None:
         rotate(ws.path, keep)
@@ -159,14 +157,12 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
         # the two plain refusals read as a sentence; otherwise SQLite's own findings are quoted
         key = {"no such file": "storage.error.backup_missing",
                "not a FieldSurvey workspace": "storage.error.backup_not_workspace"}.get(problems[0])
-        raise WorkspaceError("this backup cannot be restored: " + "; ".join(problems[:3]), str(backup),
-                             key=key if key and len(problems) == 1 else "storage.error.cannot_restore",
+        raise WorkspaceError(key if key and len(problems) == 1 else "storage.error.cannot_restore", str(backup),
                              problems="; ".join(problems[:3]))
     from fieldsurvey.storage.workspace import release_writer_lock, take_writer_lock
 
     if not take_writer_lock(workspace):
-        raise WorkspaceError("the workspace is open in FieldSurvey (a window or a command); close it before "
-                             "restoring", str(workspace), key="storage.error.restore_busy")
+        raise WorkspaceError("storage.error.restore_busy", str(workspace))
     try:
         return _restore(workspace, backup, now)
     finally:

@@ -39,7 +39,7 @@ def check_file(path: Path) -> Job[list[Finding]]:
 
     path = Path(path)
     if not path.is_file():
-        raise WorkspaceError("no such file", str(path), key="storage.error.no_such_file")
+        raise WorkspaceError("storage.error.no_such_file", str(path))
     findings: list[Finding] = []
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:

@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
+from fieldsurvey.i18n import t
+
 # The WAL-reset bug (a WAL file reset while another connection writes can corrupt the database) affects SQLite
 # 3.7.0 up to and including 3.51.2. On those versions the workspace uses the rollback journal.
 WAL_RESET_BUG = ((3, 7, 0), (3, 51, 2))
@@ -86,14 +88,14 @@ def storage_problem(path: Path, mounts_text: str | None = None, sys_block: Path 
     """Why a workspace must not live here (a network share, a USB stick), or None. `mounts_text` is the mount
     table (default: /proc/mounts) and `sys_block` the block-device folder, both replaceable for tests."""
     found = storage_problem_detail(path, mounts_text, sys_block)
-    return found[0] if found else None
+    return t(found[0], "en", **found[1]) if found else None
 
 
 # GetDriveTypeW's answers (Windows): a removable drive (a USB stick, a memory card) and a network drive.
 DRIVE_REMOVABLE, DRIVE_REMOTE = 2, 4
 
 
-def windows_drive_problem(path: str, drive_type: Callable[[str], int]) -> tuple[str, str, dict[str, str]] | None:
+def windows_drive_problem(path: str, drive_type: Callable[[str], int]) -> tuple[str, dict[str, str]] | None:
     r"""On Windows: a workspace on a network drive (a mapped drive letter, \\server\share) or a removable drive,
     asked of the system by the root of its path (`drive_type`: kernel32.GetDriveTypeW, replaceable for tests)."""
     drive = ntpath.splitdrive(path)[0]
@@ -101,13 +103,9 @@ def windows_drive_problem(path: str, drive_type: Callable[[str], int]) -> tuple[
         return None
     kind = drive_type(drive.rstrip("\\") + "\\")
     if kind == DRIVE_REMOTE:
-        return (f"the workspace is on a network drive ({drive}); SQLite cannot keep it safe there. Copy the file to "
-                "this laptop's own disk and open the copy",
-                "storage.error.network_drive", {"drive": drive})
+        return "storage.error.network_drive", {"drive": drive}
     if kind == DRIVE_REMOVABLE:
-        return (f"the workspace is on a USB stick or removable disk ({drive}); pulling it out would damage the file. "
-                "Copy the file to this laptop's own disk and open the copy",
-                "storage.error.removable_drive", {"drive": drive})
+        return "storage.error.removable_drive", {"drive": drive}
     return None
 
 
@@ -121,8 +119,8 @@ def _get_drive_type() -> Callable[[str], int] | None:
 
 
 def storage_problem_detail(path: Path, mounts_text: str | None = None,
-                           sys_block: Path = Path("/sys/block")) -> tuple[str, str, dict[str, str]] | None:
-    """storage_problem's (English message, catalogue key, values), for a message in the user's language."""
+                           sys_block: Path = Path("/sys/block")) -> tuple[str, dict[str, str]] | None:
+    """storage_problem's (catalogue key, values), for a message in the user's language."""
     if os.name == "nt":
         drive_type = _get_drive_type()
         return windows_drive_problem(os.path.realpath(path), drive_type) if drive_type else None
@@ -137,13 +135,9 @@ def storage_problem_detail(path: Path, mounts_text: str | None = None,
         return None
     device, point, fstype = found
     if fstype in NETWORK_FS or fstype.startswith("fuse.sshfs"):
-        return (f"the workspace is on a network share ({fstype} at {point}); SQLite cannot keep it safe there. "
-                "Copy the file to this laptop's own disk and open the copy",
-                "storage.error.network_share", {"fstype": fstype, "point": point})
+        return "storage.error.network_share", {"fstype": fstype, "point": point}
     if _block_is_removable(device, sys_block):
-        return (f"the workspace is on a USB stick or removable disk ({device} at {point}); pulling it out would "
-                "damage the file. Copy the file to this laptop's own disk and open the copy",
-                "storage.error.removable_disk", {"device": device, "point": point})
+        return "storage.error.removable_disk", {"device": device, "point": point}
     return None
 
 

@@ -65,9 +65,6 @@ def status_word(status: str) -> Message:
                                                                                        {"status": status})
 
 
-RESTORE_HINT = ("restore the latest backup with `fieldsurvey restore {file} BACKUP` (backups are kept in the "
-                "'backups' folder beside the workspace)")
-
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -146,8 +143,8 @@ def _refuse_storage(path: Path, mounts_text: str | None) -> None:
     """A WorkspaceError when the file (or its folder) is on a network share or a USB stick."""
     found = durability.storage_problem_detail(path, mounts_text)
     if found:
-        message, key, values = found
-        raise WorkspaceError(message, str(path), key=key, **values)
+        key, values = found
+        raise WorkspaceError(key, str(path), **values)
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
@@ -333,12 +330,6 @@ def release_writer_lock(path: Path) -> None:
             _unlock_and_close(held[0])
 
 
-BUSY = ("the workspace is open in another FieldSurvey (a window or a command) on this computer, so it opened "
-        "read-only here; close the other one to edit it")
-READ_ONLY = ("the workspace is open read-only (the file or its folder cannot be written); nothing can be changed. "
-             "Copy it somewhere you can write to edit it")
-
-
 class Workspace:
     def __init__(self, db: sqlite_utils.Database, path: Path, read_only: bool = False):
         self.db = db
@@ -349,8 +340,7 @@ class Workspace:
         self._closed = False
         self._held = False  # a write transaction kept open by save_classifications(hold=True)
         self._locked = False
-        self.read_only_reason = READ_ONLY      # English, for str() and the logs
-        self.read_only_key = "storage.error.read_only"  # the same in the catalogues
+        self.read_only_key = "storage.error.read_only"  # why edits are refused (storage.error.busy: another process)
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
 
     # --- opening -------------------------------------------------------------------------------------------------
@@ -360,14 +350,12 @@ class Workspace:
                mounts_text: str | None = None) -> "Workspace":
         path = Path(path)
         if path.exists():
-            raise WorkspaceError("a file of that name already exists; choose another name or remove it", str(path),
-                                 key="storage.error.file_exists_create")
+            raise WorkspaceError("storage.error.file_exists_create", str(path))
         _refuse_storage(path, mounts_text)
         try:
             db = _connect(path)
         except sqlite3.Error as exc:
-            raise WorkspaceError(f"cannot create the workspace: {exc}", str(path),
-                                 key="storage.error.cannot_create", error=str(exc)) from None
+            raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         ws = cls(db, path)
         ws._locked = take_writer_lock(path)
@@ -388,8 +376,7 @@ class Workspace:
                              path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise WorkspaceError(f"cannot create the workspace: {exc}", str(path),
-                                     key="storage.error.cannot_create", error=str(exc)) from None
+                raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
             raise
         return ws
 
@@ -402,9 +389,9 @@ class Workspace:
         restore a backup)."""
         path = Path(path)
         if not path.exists():
-            raise WorkspaceError("no such file", str(path), key="storage.error.no_such_file")
+            raise WorkspaceError("storage.error.no_such_file", str(path))
         if path.is_dir():
-            raise WorkspaceError("is a folder, not a workspace file", str(path), key="storage.error.is_folder")
+            raise WorkspaceError("storage.error.is_folder", str(path))
         _refuse_storage(path, mounts_text)
         # the file's write bits count even for root (for whom os.access always says yes)
         writable = (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
@@ -418,8 +405,7 @@ class Workspace:
         if not _is_sqlite_file(path):
             if locked:
                 release_writer_lock(path)
-            raise WorkspaceError("is not a FieldSurvey workspace (not an SQLite database)", str(path),
-                                 key="storage.error.not_sqlite")
+            raise WorkspaceError("storage.error.not_sqlite", str(path))
         try:
             db = _connect(path, read_only)
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -427,20 +413,16 @@ class Workspace:
         except sqlite3.DatabaseError as exc:
             if locked:
                 release_writer_lock(path)
-            raise WorkspaceError(f"is not a FieldSurvey workspace ({exc})", str(path),
-                                 key="storage.error.not_workspace_detail", error=str(exc)) from None
+            raise WorkspaceError("storage.error.not_workspace_detail", str(path), error=str(exc)) from None
         ws = cls(db, path, read_only)
         ws._locked = locked
         if busy:
-            ws.read_only_reason, ws.read_only_key = BUSY, "storage.error.busy"
+            ws.read_only_key = "storage.error.busy"
         try:
             if app_id != APPLICATION_ID:
-                raise WorkspaceError("is not a FieldSurvey workspace (another program's SQLite file)", str(path),
-                                     key="storage.error.other_program")
+                raise WorkspaceError("storage.error.other_program", str(path))
             if version > SCHEMA_VERSION:
-                raise WorkspaceError(f"was written by a newer FieldSurvey (schema {version}; this one knows "
-                                     f"{SCHEMA_VERSION}); update FieldSurvey to open it", str(path),
-                                     key="storage.error.newer_schema", version=version, known=SCHEMA_VERSION)
+                raise WorkspaceError("storage.error.newer_schema", str(path), version=version, known=SCHEMA_VERSION)
             key = _file_key(path)
             if check and key not in _CHECKED:
                 try:
@@ -448,26 +430,19 @@ class Workspace:
                 except sqlite3.DatabaseError as exc:
                     problems = [str(exc)]
                 if problems:
-                    raise WorkspaceError("the file is damaged (" + "; ".join(problems[:3]) + "); "
-                                         + RESTORE_HINT.format(file=path), str(path),
-                                         key="storage.error.damaged", problems="; ".join(problems[:3]),
+                    raise WorkspaceError("storage.error.damaged", str(path), problems="; ".join(problems[:3]),
                                          file=str(path))
                 _CHECKED.add(key)
             known = {name for name, _ in MIGRATIONS}
             done = applied(db)
             unknown = [n for n in done if n not in known]
             if unknown:
-                raise WorkspaceError(f"was written by a newer FieldSurvey (it has {', '.join(unknown)}); update "
-                                     "FieldSurvey to open it", str(path),
-                                     key="storage.error.newer_migrations", names=", ".join(unknown))
+                raise WorkspaceError("storage.error.newer_migrations", str(path), names=", ".join(unknown))
             pending = [n for n, _ in MIGRATIONS if n not in set(done)]
             if read_only:
                 if pending:
-                    raise WorkspaceError("was made by an older FieldSurvey and must be upgraded, but "
-                                         + ("it is open in another FieldSurvey; close that one first" if busy else
-                                            "the file is read-only; copy it somewhere you can write and open the "
-                                            "copy"), str(path),
-                                         key="storage.error.older_busy" if busy else "storage.error.older_read_only")
+                    raise WorkspaceError("storage.error.older_busy" if busy else "storage.error.older_read_only",
+                                         str(path))
                 return ws
             ws.journal_mode, ws.synchronous = _set_journal(db)
             apply_migrations(db)
@@ -507,7 +482,7 @@ class Workspace:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise WorkspaceError(self.read_only_reason, str(self.path), key=self.read_only_key)
+            raise WorkspaceError(self.read_only_key, str(self.path))
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
@@ -555,8 +530,7 @@ class Workspace:
                                  rows["commune_name"], rows["area"], int(rows["review_year"]), rows["review_kind"],
                                  rows["standard_id"])
         except KeyError as exc:
-            raise WorkspaceError(f"the workspace settings lack {exc}", str(self.path),
-                                 key="storage.error.settings_lack", name=str(exc)) from None
+            raise WorkspaceError("storage.error.settings_lack", str(self.path), name=str(exc)) from None
 
     @property
     def device_id(self) -> str:
@@ -641,8 +615,7 @@ class Workspace:
     @staticmethod
     def _needs_reason(uuid: str, status: str, reason: str | None) -> None:
         if status == "approved" and not (reason and reason.strip()):
-            raise WorkspaceError("this household is approved: a reason is required to change it", uuid,
-                                 key="storage.error.approved_needs_reason")
+            raise WorkspaceError("storage.error.approved_needs_reason", uuid)
 
     def _write_document(self, doc: dict[str, Any], state: tuple | None, status: str | None, owner: Any,
                         reason: str | None, user: str | None, action: str = "edit") -> str | None:
@@ -654,8 +627,7 @@ class Workspace:
         if state is None:  # a new household
             status = status or "draft"
             if status not in ALL_STATUSES:
-                raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
-                                     status=status)
+                raise WorkspaceError("storage.error.unknown_status", uuid, status=status)
             row = self._row(doc, status, owner)
             row["created_at"] = at
             rid = new_revision_id(device)
@@ -672,8 +644,7 @@ class Workspace:
         status = old_status if status is None else status
         owner = old_owner if owner is _KEEP else owner
         if status not in ALL_STATUSES:
-            raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
-                                 status=status)
+            raise WorkspaceError("storage.error.unknown_status", uuid, status=status)
         new_json = json.dumps(doc, ensure_ascii=False)
         diff = changes(json.loads(old_json), doc) if new_json != old_json else []
         if not diff and status == old_status and owner == old_owner:
@@ -747,7 +718,7 @@ class Workspace:
         with self._tx():
             state = self._state(doc["uuid"])
             if state is None:
-                raise WorkspaceError("no household with this id", doc["uuid"], key="storage.error.no_household")
+                raise WorkspaceError("storage.error.no_household", doc["uuid"])
             return self._write_document(doc, state, None, _KEEP, reason, user)
 
     def save_answer(self, uuid: str, name: str, value: Any, member: str | None = None, *,
@@ -759,21 +730,19 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
+                raise WorkspaceError("storage.error.no_household", uuid)
             doc = json.loads(state[0])
             if member is not None:
                 target = next((m for m in doc.get("members", []) if m.get("member_id") == member), None)
                 if target is None:
-                    raise WorkspaceError(f"no member '{member}' in this household", uuid,
-                                         key="storage.error.no_member", member=member)
+                    raise WorkspaceError("storage.error.no_member", uuid, member=member)
                 key = name
             elif name in ("interview_date",):
                 target, key = doc, name
             elif "." in name:
                 section, key = name.split(".", 1)
                 if section not in ("household", "location", "review", "form"):
-                    raise WorkspaceError(f"no field '{name}' in a household document", uuid,
-                                         key="storage.error.no_field", name=name)
+                    raise WorkspaceError("storage.error.no_field", uuid, name=name)
                 target = doc.setdefault(section, {})
             else:
                 target, key = doc.setdefault("household", {}), name
@@ -791,16 +760,14 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
+                raise WorkspaceError("storage.error.no_household", uuid)
             if status not in ALL_STATUSES:
-                raise WorkspaceError(f"unknown status '{status}'", uuid, key="storage.error.unknown_status",
-                                     status=status)
+                raise WorkspaceError("storage.error.unknown_status", uuid, status=status)
             old = state[1]
             if status == old:
                 return None
             if check and status not in TRANSITIONS.get(old, frozenset()):
-                raise WorkspaceError(f"a household that is {old} cannot become {status}", uuid,
-                                     key="storage.error.bad_transition", old=status_word(old),
+                raise WorkspaceError("storage.error.bad_transition", uuid, old=status_word(old),
                                      status=status_word(status))
             return self._write_document(json.loads(state[0]), state, status, _KEEP, reason, user)
 
@@ -811,20 +778,20 @@ class Workspace:
         with self._tx():
             state = self._state(uuid)
             if state is None:
-                raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
+                raise WorkspaceError("storage.error.no_household", uuid)
             return self._write_document(json.loads(state[0]), state, None, owner, reason, user)
 
     def get_household(self, uuid: str) -> dict[str, Any]:
         row = self.db.execute("SELECT document FROM households WHERE uuid = ?", [uuid]).fetchone()
         if row is None:
-            raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
+            raise WorkspaceError("storage.error.no_household", uuid)
         return json.loads(row[0])
 
     def household_state(self, uuid: str) -> dict[str, Any]:
         """status, owner, head revision and whether it is still open (being edited)."""
         state = self._state(uuid)
         if state is None:
-            raise WorkspaceError("no household with this id", uuid, key="storage.error.no_household")
+            raise WorkspaceError("storage.error.no_household", uuid)
         return {"status": state[1], "owner": state[2], "revision": state[3],
                 "open": state[3] is not None and state[4] is None}
 
@@ -955,8 +922,7 @@ class Workspace:
         area decides when this applies (a fast-forward, a settled conflict)."""
         self._writable()
         if self.revision(revision_id) is None:
-            raise WorkspaceError("store the revision first (store_foreign_revisions)", revision_id,
-                                 key="storage.error.internal", detail="store_foreign_revisions")
+            raise WorkspaceError("storage.error.internal", revision_id, detail="store_foreign_revisions")
         uuid = document["uuid"]
         device, user = self.device_id, user or self.user
         at = now_ms()

@@ -117,21 +117,16 @@ def strict_json(raw: bytes, where: str, limits: Limits = DEFAULT_LIMITS) -> Any:
         data = _DECODE(text)
     except (UnicodeDecodeError, _Refused, json.JSONDecodeError, RecursionError) as exc:
         if _depth(raw) > limits.max_depth:
-            raise BundleError(f"is nested more than {limits.max_depth} levels deep", where,
-                              key="sync.error.too_deep", depth=limits.max_depth) from None
+            raise BundleError("sync.error.too_deep", where, depth=limits.max_depth) from None
         if isinstance(exc, UnicodeDecodeError):
-            raise BundleError(f"is not valid UTF-8 (byte {exc.start})", where, key="sync.error.not_utf8",
-                              byte=exc.start) from None
+            raise BundleError("sync.error.not_utf8", where, byte=exc.start) from None
         if isinstance(exc, _Refused):
-            raise BundleError(str(exc), where, key=exc.key, **exc.values) from None
+            raise BundleError(exc.key, where, **exc.values) from None
         if isinstance(exc, json.JSONDecodeError):   # json's own English wording is kept as a value
-            raise BundleError(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                              where, key="sync.error.not_json", detail=exc.msg, line=exc.lineno,
-                              column=exc.colno) from None
-        raise BundleError("is nested too deeply", where, key="sync.error.too_deep_plain") from None
+            raise BundleError("sync.error.not_json", where, detail=exc.msg, line=exc.lineno, column=exc.colno) from None
+        raise BundleError("sync.error.too_deep_plain", where) from None
     if _nesting(data, limits.max_depth) > limits.max_depth:
-        raise BundleError(f"is nested more than {limits.max_depth} levels deep", where, key="sync.error.too_deep",
-                          depth=limits.max_depth)
+        raise BundleError("sync.error.too_deep", where, depth=limits.max_depth)
     if len(raw) > limits.max_string:
         _check_strings(data, where, limits.max_string)
     return data
@@ -177,8 +172,7 @@ def _check_strings(data: Any, where: str, max_string: int) -> None:
         t = type(value)
         if t is str:
             if len(value) > max_string:
-                raise BundleError(f"holds a text of {len(value):,} characters (at most {max_string:,})", where,
-                                  key="sync.error.long_text", length=len(value), limit=max_string)
+                raise BundleError("sync.error.long_text", where, length=len(value), limit=max_string)
         elif t is dict:
             stack.extend(value.values())
         elif t is list:
@@ -201,7 +195,7 @@ def zip_entries(entries: dict[str, bytes]) -> bytes:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in sorted(entries, key=lambda n: (n != "manifest.json", n)):
             if not ENTRY_NAME.match(name):
-                raise BundleError("is not a name a bundle may hold", name, key="sync.error.name_not_allowed")
+                raise BundleError("sync.error.name_not_allowed", name)
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (stat.S_IFREG | 0o644) << 16
@@ -259,22 +253,19 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     path = Path(path)
     where = str(path)
     if path.is_symlink():
-        raise BundleError("is a symbolic link; copy the bundle itself", where, key="sync.error.symlink")
+        raise BundleError("sync.error.symlink", where)
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise BundleError("is not a regular file", where, key="sync.error.not_regular_file")
+            raise BundleError("sync.error.not_regular_file", where)
         if size > limits.max_file:
-            raise BundleError(f"is {size:,} bytes, larger than a bundle may be ({limits.max_file:,})", where,
-                              key="sync.error.file_too_large", size=size, limit=limits.max_file)
+            raise BundleError("sync.error.file_too_large", where, size=size, limit=limits.max_file)
         with open(path, "rb") as fh:
             data = fh.read(limits.max_file + 1)
     except OSError as exc:
-        raise BundleError(f"cannot be read ({exc.strerror})", where, key="sync.error.cannot_read",
-                          error=exc.strerror) from None
+        raise BundleError("sync.error.cannot_read", where, error=exc.strerror) from None
     if len(data) > limits.max_file:
-        raise BundleError(f"is larger than a bundle may be ({limits.max_file:,} bytes)", where,
-                          key="sync.error.too_large", limit=limits.max_file)
+        raise BundleError("sync.error.too_large", where, limit=limits.max_file)
     return data
 
 
@@ -282,45 +273,35 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
                 me: Identity | None, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Check the signature first, then decrypt, then read the archive in memory within the limits."""
     if len(data) > limits.max_file:
-        raise BundleError(f"is larger than a bundle may be ({limits.max_file:,} bytes)", source,
-                          key="sync.error.too_large", limit=limits.max_file)
+        raise BundleError("sync.error.too_large", source, limit=limits.max_file)
     if len(data) < _PREFIX + SIGNATURE_LEN or not data.startswith(MAGIC):
         if data[:4] == b"PK\x03\x04":
-            raise BundleError("is a bare ZIP archive, not a signed FieldSurvey bundle", source,
-                              key="sync.error.bare_zip")
-        raise BundleError("is not a FieldSurvey bundle (or is truncated to nothing)", source,
-                          key="sync.error.not_a_bundle")
+            raise BundleError("sync.error.bare_zip", source)
+        raise BundleError("sync.error.not_a_bundle", source)
     version = data[len(MAGIC)]
     if version > FORMAT_VERSION:
-        raise BundleError(f"was made by a newer FieldSurvey (bundle format {version}, this app reads up to "
-                          f"{FORMAT_VERSION}); update the app", source, key="sync.error.newer_format",
-                          version=version, supported=FORMAT_VERSION)
+        raise BundleError("sync.error.newer_format", source, version=version, supported=FORMAT_VERSION)
     if version < 1:
-        raise BundleError(f"has an unknown bundle format {version}", source, key="sync.error.unknown_format",
-                          version=version)
+        raise BundleError("sync.error.unknown_format", source, version=version)
     header_len = int.from_bytes(data[len(MAGIC) + 1:_PREFIX], "big")
     if header_len > MAX_HEADER or _PREFIX + header_len + SIGNATURE_LEN > len(data):
-        raise BundleError("is truncated or its header is damaged", source, key="sync.error.truncated_header")
+        raise BundleError("sync.error.truncated_header", source)
     head = data[:_PREFIX + header_len]
     header = strict_json(data[_PREFIX:_PREFIX + header_len], f"{source} (header)")
     if not isinstance(header, dict) or not isinstance(header.get("key"), str):
-        raise BundleError("has a damaged header (no signing key named)", source, key="sync.error.header_no_key")
+        raise BundleError("sync.error.header_no_key", source)
     signer = find_key(header["key"])
     if signer is None:
-        raise BundleError(f"is signed by a key this workspace does not trust (fingerprint {header['key'][:60]}, "
-                          f"device {str(header.get('signer'))[:64]}); compare and trust that key first "
-                          "(`fieldsurvey keys trust`)", source, key="sync.error.unknown_key",
-                          fingerprint=header["key"][:60], device=str(header.get("signer"))[:64])
+        raise BundleError("sync.error.unknown_key", source, fingerprint=header["key"][:60],
+                          device=str(header.get("signer"))[:64])
     body, signature = data[:-SIGNATURE_LEN], data[-SIGNATURE_LEN:]
     try:
         signer.verifier().verify(signature, body)
     except InvalidSignature:
-        raise BundleError("the signature does not match: the file was altered, damaged or cut short", source,
-                          key="sync.error.bad_signature") from None
+        raise BundleError("sync.error.bad_signature", source) from None
     # From here on the bytes are exactly what the trusted signer wrote.
     if header.get("signer") != signer.device:
-        raise BundleError(f"names device {header.get('signer')!r} but is signed by device {signer.device}", source,
-                          key="sync.error.signer_mismatch", named=repr(header.get("signer")), device=signer.device)
+        raise BundleError("sync.error.signer_mismatch", source, named=repr(header.get("signer")), device=signer.device)
     payload = data[len(head):-SIGNATURE_LEN]
     enc = header.get("encryption")
     if enc is not None:
@@ -330,11 +311,9 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
 
 def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source: str) -> bytes:
     if not isinstance(enc, dict) or enc.get("algorithm") != ALGORITHM:
-        raise BundleError("is encrypted with a method this app does not know", source,
-                          key="sync.error.unknown_encryption")
+        raise BundleError("sync.error.unknown_encryption", source)
     if me is None or enc.get("recipient") != me.public.fingerprint:
-        raise BundleError(f"is encrypted for another key ({str(enc.get('recipient'))[:60]}), not this workspace's",
-                          source, key="sync.error.other_recipient", recipient=str(enc.get("recipient"))[:60])
+        raise BundleError("sync.error.other_recipient", source, recipient=str(enc.get("recipient"))[:60])
     eph = unb64(enc.get("ephemeral"), f"{source} (header)", 32)
     nonce = unb64(enc.get("nonce"), f"{source} (header)", 12)
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -344,8 +323,7 @@ def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source:
         key = _derive(shared, eph, me.public.encrypt_key)
         return ChaCha20Poly1305(key).decrypt(nonce, payload, head)
     except (InvalidTag, ValueError):
-        raise BundleError("cannot be decrypted with this workspace's key", source,
-                          key="sync.error.cannot_decrypt") from None
+        raise BundleError("sync.error.cannot_decrypt", source) from None
 
 
 def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, bytes]:
@@ -353,39 +331,31 @@ def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, byte
         zf = zipfile.ZipFile(io.BytesIO(payload))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError, OSError) as exc:
-        raise BundleError(f"its archive is damaged ({exc})", source, key="sync.error.archive_damaged",
-                          error=str(exc)) from None
+        raise BundleError("sync.error.archive_damaged", source, error=str(exc)) from None
     if len(infos) > limits.max_entries:
-        raise BundleError(f"holds {len(infos):,} entries, more than a bundle may ({limits.max_entries:,})", source,
-                          key="sync.error.too_many_entries", count=len(infos), limit=limits.max_entries)
+        raise BundleError("sync.error.too_many_entries", source, count=len(infos), limit=limits.max_entries)
     seen: set[str] = set()
     total = 0
     for info in infos:
         name = info.filename
         where = f"{source}: {name[:120]!r}"
         if name in seen:
-            raise BundleError("appears twice in the archive", where, key="sync.error.entry_twice")
+            raise BundleError("sync.error.entry_twice", where)
         seen.add(name)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise BundleError("is a link; a bundle holds only plain entries", where, key="sync.error.entry_link")
+            raise BundleError("sync.error.entry_link", where)
         if info.is_dir() or not ENTRY_NAME.match(name):
-            raise BundleError("is not a name a bundle may hold (only manifest.json, review.json and "
-                              "households/<uuid>.json)", where, key="sync.error.entry_name")
+            raise BundleError("sync.error.entry_name", where)
         if info.flag_bits & 0x1:
-            raise BundleError("is encrypted inside the archive, which bundles never are", where,
-                              key="sync.error.entry_encrypted")
+            raise BundleError("sync.error.entry_encrypted", where)
         if info.file_size > limits.max_entry:
-            raise BundleError(f"would unpack to {info.file_size:,} bytes, more than an entry may "
-                              f"({limits.max_entry:,})", where, key="sync.error.entry_too_large",
-                              size=info.file_size, limit=limits.max_entry)
+            raise BundleError("sync.error.entry_too_large", where, size=info.file_size, limit=limits.max_entry)
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-            raise BundleError(f"is compressed {info.file_size // info.compress_size}:1 — an archive bomb", where,
-                              key="sync.error.archive_bomb", ratio=info.file_size // info.compress_size)
+            raise BundleError("sync.error.archive_bomb", where, ratio=info.file_size // info.compress_size)
         total += info.file_size
         if total > limits.max_total:
-            raise BundleError(f"would unpack to more than {limits.max_total:,} bytes in all", source,
-                              key="sync.error.total_too_large", limit=limits.max_total)
+            raise BundleError("sync.error.total_too_large", source, limit=limits.max_total)
     entries: dict[str, bytes] = {}
     for info in infos:
         raw = _plain_entry(payload, info)
@@ -395,14 +365,12 @@ def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, byte
                 with zf.open(info) as fh:
                     raw = fh.read(limits.max_entry + 1)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-                raise BundleError(f"cannot be read from the archive ({exc})", where,
-                                  key="sync.error.entry_unreadable", error=str(exc)) from None
+                raise BundleError("sync.error.entry_unreadable", where, error=str(exc)) from None
             if len(raw) > limits.max_entry:
-                raise BundleError(f"unpacks to more than {limits.max_entry:,} bytes", where,
-                                  key="sync.error.entry_unpacks_too_large", limit=limits.max_entry)
+                raise BundleError("sync.error.entry_unpacks_too_large", where, limit=limits.max_entry)
         entries[info.filename] = raw
     if "manifest.json" not in entries:
-        raise BundleError("has no manifest.json", source, key="sync.error.no_manifest")
+        raise BundleError("sync.error.no_manifest", source)
     return entries
 
 

@@ -39,14 +39,13 @@ def b64(data: bytes) -> str:
 
 def unb64(text: Any, where: str, length: int | None = None) -> bytes:
     if not isinstance(text, str):
-        raise BundleError("must be base64 text", where, key="sync.error.not_base64_text")
+        raise BundleError("sync.error.not_base64_text", where)
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError):
-        raise BundleError("is not valid base64", where, key="sync.error.bad_base64") from None
+        raise BundleError("sync.error.bad_base64", where) from None
     if length is not None and len(data) != length:
-        raise BundleError(f"must be {length} bytes, found {len(data)}", where, key="sync.error.wrong_length",
-                          length=length, found=len(data))
+        raise BundleError("sync.error.wrong_length", where, length=length, found=len(data))
     return data
 
 
@@ -88,35 +87,31 @@ _DEVICE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 def check_name(value: Any, where: str) -> str:
     """Device ids and user names travel in file names and reports: short, plain, no path separators."""
     if not isinstance(value, str) or not _DEVICE.match(value):
-        raise BundleError("must be 1–64 letters, digits, '.', '_' or '-' (no spaces or slashes)", where,
-                          key="sync.error.bad_name")
+        raise BundleError("sync.error.bad_name", where)
     return value
 
 
 def parse_public_key(data: Any, source: str) -> PublicKey:
     if not isinstance(data, dict) or data.get("kind") != PUBLIC_KEY_KIND:
-        raise BundleError("is not a FieldSurvey public-key file", source, key="sync.error.not_public_key")
+        raise BundleError("sync.error.not_public_key", source)
     if data.get("version") != 1:
-        raise BundleError(f"public-key file version {data.get('version')!r} is not one this app reads", source,
-                          key="sync.error.key_version", version=repr(data.get("version")))
+        raise BundleError("sync.error.key_version", source, version=repr(data.get("version")))
     role = data.get("role")
     if role not in ROLES:
-        raise BundleError(f"role must be one of {', '.join(ROLES)}, found {role!r}", source,
-                          key="sync.error.key_role", roles=", ".join(ROLES), found=repr(role))
+        raise BundleError("sync.error.key_role", source, roles=", ".join(ROLES), found=repr(role))
     commune = data.get("commune_code")
     if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
-        raise BundleError("commune_code must be a 5-digit commune code", source, key="sync.error.key_commune")
+        raise BundleError("sync.error.key_commune", source)
     key = PublicKey(check_name(data.get("device"), f"{source}: device"), check_name(data.get("user"),
                     f"{source}: user"), role, commune, unb64(data.get("sign"), f"{source}: sign", 32),
                     unb64(data.get("encrypt"), f"{source}: encrypt", 32))
     if "fingerprint" in data and data["fingerprint"] != key.fingerprint:
-        raise BundleError("the fingerprint written in the file does not match its keys (the file was altered)",
-                          source, key="sync.error.key_altered")
+        raise BundleError("sync.error.key_altered", source)
     try:
         key.verifier()
         key.x25519()
     except ValueError:
-        raise BundleError("holds a key that is not a valid public key", source, key="sync.error.key_invalid") \
+        raise BundleError("sync.error.key_invalid", source) \
             from None
     return key
 
@@ -126,15 +121,13 @@ def read_public_key(path: Path) -> PublicKey:
     try:
         raw = path.read_bytes()[:MAX_KEY_FILE + 1]
     except OSError as exc:
-        raise BundleError(f"cannot read the key file ({exc.strerror})", str(path), key="sync.error.key_unreadable",
-                          error=exc.strerror) from None
+        raise BundleError("sync.error.key_unreadable", str(path), error=exc.strerror) from None
     if len(raw) > MAX_KEY_FILE:
-        raise BundleError("is too large to be a key file", str(path), key="sync.error.key_too_large")
+        raise BundleError("sync.error.key_too_large", str(path))
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BundleError("is not a FieldSurvey public-key file (not JSON)", str(path),
-                          key="sync.error.key_not_json") from None
+        raise BundleError("sync.error.key_not_json", str(path)) from None
     return parse_public_key(data, str(path))
 
 
@@ -149,8 +142,7 @@ class Identity:
     @classmethod
     def generate(cls, user: str, role: str, commune_code: str, device: str | None = None) -> "Identity":
         if role not in ROLES:
-            raise BundleError(f"role must be one of {', '.join(ROLES)}", "role", key="sync.error.role_choice",
-                              roles=", ".join(ROLES))
+            raise BundleError("sync.error.role_choice", "role", roles=", ".join(ROLES))
         device = device or f"dev-{uuidlib.uuid4().hex[:12]}"
         return cls(check_name(device, "device"), check_name(user, "user"), role, commune_code,
                    Ed25519PrivateKey.generate(), X25519PrivateKey.generate())
@@ -185,14 +177,13 @@ class Identity:
     def load(cls, path: Path) -> "Identity":
         path = Path(path)
         if not path.exists():
-            raise BundleError("this workspace has no key file; run `fieldsurvey init` for it first", str(path),
-                              key="sync.error.no_key_file")
+            raise BundleError("sync.error.no_key_file", str(path))
         try:
             data = json.loads(path.read_bytes()[:MAX_KEY_FILE].decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            raise BundleError("the key file cannot be read", str(path), key="sync.error.key_file_unreadable") from None
+            raise BundleError("sync.error.key_file_unreadable", str(path)) from None
         if not isinstance(data, dict) or data.get("kind") != KEY_FILE_KIND:
-            raise BundleError("is not a FieldSurvey key file", str(path), key="sync.error.not_key_file")
+            raise BundleError("sync.error.not_key_file", str(path))
         where = str(path)
         return cls(check_name(data.get("device"), where), check_name(data.get("user"), where), data.get("role"),
                    data.get("commune_code"),

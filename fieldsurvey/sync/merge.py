@@ -87,19 +87,16 @@ def resolve(local: dict[str, Any], incoming: dict[str, Any], choices: dict[str, 
     diffs = {d["field"] for d in differences(local, incoming)}
     unknown = set(choices) - diffs
     if unknown:
-        raise BundleError(f"these fields do not differ: {', '.join(sorted(unknown))}", "choices",
-                          key="sync.error.choice_not_different", fields=", ".join(sorted(unknown)))
+        raise BundleError("sync.error.choice_not_different", "choices", fields=", ".join(sorted(unknown)))
     missing = diffs - set(choices)
     member_paths = {p for p in diffs if p.startswith("members[") and p.endswith("]")}
     # A member added or dropped on one side is decided by its `members[<id>]` choice; its fields follow it.
     missing = {p for p in missing if not any(p.startswith(m + ".") for m in member_paths)}
     if missing:
-        raise BundleError(f"choose local or incoming for: {', '.join(sorted(missing))}", "choices",
-                          key="sync.error.choice_missing", fields=", ".join(sorted(missing)))
+        raise BundleError("sync.error.choice_missing", "choices", fields=", ".join(sorted(missing)))
     bad = {k: v for k, v in choices.items() if v not in ("local", "incoming")}
     if bad:
-        raise BundleError("each choice must be 'local' or 'incoming'", ", ".join(sorted(bad)),
-                          key="sync.error.choice_side")
+        raise BundleError("sync.error.choice_side", ", ".join(sorted(bad)))
     out = copy.deepcopy(local)
     for i, m in enumerate(out.get("members") or []):
         m.setdefault("member_id", _mid(m, i))

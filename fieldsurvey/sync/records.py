@@ -125,56 +125,53 @@ def _text(value: Any, where: str, limit: int = 200, optional: bool = False) -> A
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value or len(value) > limit:
-        raise BundleError(f"must be text of 1–{limit} characters", where, key="sync.error.text_length", limit=limit)
+        raise BundleError("sync.error.text_length", where, limit=limit)
     return value
 
 
 def _int(value: Any, where: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise BundleError(f"must be a whole number ≥ {low}", where, key="sync.error.whole_number", low=low)
+        raise BundleError("sync.error.whole_number", where, low=low)
     return value
 
 
 def parse_manifest(data: Any, where: str) -> Manifest:
     if not isinstance(data, dict):
-        raise BundleError("must be a JSON object", where, key="sync.error.not_object")
+        raise BundleError("sync.error.not_object", where)
     fmt = data.get("format")
     if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > FORMAT_VERSION:
-        raise BundleError(f"is bundle format {fmt}, newer than this app reads ({FORMAT_VERSION}); update the app",
-                          where, key="sync.error.manifest_newer", format=fmt, supported=FORMAT_VERSION)
+        raise BundleError("sync.error.manifest_newer", where, format=fmt, supported=FORMAT_VERSION)
     if fmt != FORMAT_VERSION:
-        raise BundleError(f"has an unknown format {fmt!r}", where, key="sync.error.manifest_format", format=repr(fmt))
+        raise BundleError("sync.error.manifest_format", where, format=repr(fmt))
     kind = data.get("kind")
     if kind not in KINDS:
-        raise BundleError(f"kind must be one of {', '.join(KINDS)}, found {str(kind)[:40]!r}", where,
-                          key="sync.error.manifest_kind", kinds=", ".join(KINDS), found=repr(str(kind)[:40]))
+        raise BundleError("sync.error.manifest_kind", where, kinds=", ".join(KINDS), found=repr(str(kind)[:40]))
     bundle_id = data.get("bundle_id")
     try:
         uuidlib.UUID(str(bundle_id))
     except ValueError:
-        raise BundleError("bundle_id is not a UUID", where, key="sync.error.manifest_bundle_id") from None
+        raise BundleError("sync.error.manifest_bundle_id", where) from None
     review = data.get("review")
     if not isinstance(review, dict):
-        raise BundleError("review must be an object with year and kind", where, key="sync.error.manifest_review")
+        raise BundleError("sync.error.manifest_review", where)
     forms = data.get("form_versions")
     if not isinstance(forms, dict) or not all(isinstance(v, list) and all(isinstance(x, str) for x in v)
                                               for v in forms.values()):
-        raise BundleError("form_versions must map a form id to a list of versions", where,
-                          key="sync.error.manifest_forms")
+        raise BundleError("sync.error.manifest_forms", where)
     counts = data.get("counts")
     if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool)
                                                for v in counts.values()):
-        raise BundleError("counts must map names to whole numbers", where, key="sync.error.manifest_counts")
+        raise BundleError("sync.error.manifest_counts", where)
     entries = data.get("entries")
     if not isinstance(entries, dict) or not all(isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)
                                                 for v in entries.values()):
-        raise BundleError("entries must map each entry name to its SHA-256", where, key="sync.error.manifest_entries")
+        raise BundleError("sync.error.manifest_entries", where)
     full = data.get("full")
     if not isinstance(full, bool):
-        raise BundleError("full must be true or false", where, key="sync.error.manifest_full")
+        raise BundleError("sync.error.manifest_full", where)
     commune = data.get("commune_code")
     if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
-        raise BundleError("commune_code must be a 5-digit code", where, key="sync.error.manifest_commune")
+        raise BundleError("sync.error.manifest_commune", where)
     return Manifest(fmt, kind, str(bundle_id), _text(data.get("created_at"), f"{where}: created_at", 40),
                     _text(data.get("device"), f"{where}: device", 64), _text(data.get("user"), f"{where}: user", 64),
                     _text(data.get("role"), f"{where}: role", 20), commune,
@@ -186,18 +183,16 @@ def parse_manifest(data: Any, where: str) -> Manifest:
 
 def _revision(data: Any, where: str) -> Revision:
     if not isinstance(data, dict):
-        raise BundleError("a revision must be an object", where, key="sync.error.revision_object")
+        raise BundleError("sync.error.revision_object", where)
     rid = data.get("id")
     if not isinstance(rid, str) or not _REV.match(rid):
-        raise BundleError("a revision id must be 1–80 plain characters", where, key="sync.error.revision_id")
+        raise BundleError("sync.error.revision_id", where)
     parent = data.get("parent")
     if parent is not None and (not isinstance(parent, str) or not _REV.match(parent)):
-        raise BundleError(f"revision {rid}: parent is not a revision id", where, key="sync.error.revision_parent",
-                          revision=rid)
+        raise BundleError("sync.error.revision_parent", where, revision=rid)
     merged = data.get("merged")
     if merged is not None and (not isinstance(merged, str) or not _REV.match(merged)):
-        raise BundleError(f"revision {rid}: merged is not a revision id", where, key="sync.error.revision_merged",
-                          revision=rid)
+        raise BundleError("sync.error.revision_merged", where, revision=rid)
     return Revision(rid, parent, _text(data.get("device"), f"{where}: revision {rid} device", 64),
                     _text(data.get("user"), f"{where}: revision {rid} user", 64),
                     _text(data.get("at"), f"{where}: revision {rid} at", 40), merged)
@@ -205,48 +200,41 @@ def _revision(data: Any, where: str) -> Revision:
 
 def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str) -> HouseholdRecord:
     if not isinstance(data, dict):
-        raise BundleError("must be a JSON object", where, key="sync.error.not_object")
+        raise BundleError("sync.error.not_object", where)
     uuid = data.get("uuid")
     if uuid != expected_uuid:
-        raise BundleError(f"says uuid {str(uuid)[:40]!r} but is stored under {expected_uuid}", where,
-                          key="sync.error.record_uuid", found=repr(str(uuid)[:40]), expected=expected_uuid)
+        raise BundleError("sync.error.record_uuid", where, found=repr(str(uuid)[:40]), expected=expected_uuid)
     status = data.get("status")
     if status not in STATUSES:
-        raise BundleError(f"status must be one of {', '.join(STATUSES)}, found {str(status)[:40]!r}", where,
-                          key="sync.error.record_status", statuses=", ".join(STATUSES),
-                          found=repr(str(status)[:40]))
+        raise BundleError("sync.error.record_status", where, statuses=", ".join(STATUSES), found=repr(str(status)[:40]))
     owner = _text(data.get("owner"), f"{where}: owner", 64, optional=True)
     revs = data.get("revisions")
     if not isinstance(revs, list) or not revs:
-        raise BundleError("must list its revisions", where, key="sync.error.record_no_revisions")
+        raise BundleError("sync.error.record_no_revisions", where)
     revisions = [_revision(r, where) for r in revs]
     ids = [r.id for r in revisions]
     if len(set(ids)) != len(ids):
-        raise BundleError("lists a revision twice", where, key="sync.error.record_revision_twice")
+        raise BundleError("sync.error.record_revision_twice", where)
     head = data.get("revision")
     if head not in ids:
-        raise BundleError("its head revision is not among its revisions", where, key="sync.error.record_head")
+        raise BundleError("sync.error.record_head", where)
     known = set(ids)
     for r in revisions:
         if r.parent is not None and r.parent not in known:
-            raise BundleError(f"revision {r.id} names a parent {r.parent} the record does not carry", where,
-                              key="sync.error.record_parent_missing", revision=r.id, parent=r.parent)
+            raise BundleError("sync.error.record_parent_missing", where, revision=r.id, parent=r.parent)
     document = data.get("document")
     try:
         parsed = parse_household(document)
     except DocumentError as exc:
-        raise BundleError(f"household document: {exc}", where, key="sync.error.record_document",
-                          error=exc) from None
+        raise BundleError("sync.error.record_document", where, error=exc) from None
     if parsed.uuid != uuid:
-        raise BundleError("the document's uuid differs from the record's", where,
-                          key="sync.error.record_document_uuid")
+        raise BundleError("sync.error.record_document_uuid", where)
     if parsed.commune_code not in (None, commune_code):
-        raise BundleError(f"the household belongs to commune {parsed.commune_code}, not {commune_code}", where,
-                          key="sync.error.other_commune_household", commune=parsed.commune_code,
+        raise BundleError("sync.error.other_commune_household", where, commune=parsed.commune_code,
                           expected=commune_code)
     audit = data.get("audit", [])
     if not isinstance(audit, list) or not all(isinstance(a, dict) for a in audit):
-        raise BundleError("audit must be a list of entries", where, key="sync.error.record_audit")
+        raise BundleError("sync.error.record_audit", where)
     for a in audit:
         for key in ("at", "user", "action"):
             _text(a.get(key), f"{where}: audit {key}", 200)
@@ -255,24 +243,23 @@ def parse_household_record(data: Any, where: str, expected_uuid: str, commune_co
 
 def parse_actions(data: Any, where: str) -> list[ReviewAction]:
     if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
-        raise BundleError("must be an object with a list of actions", where, key="sync.error.actions_list")
+        raise BundleError("sync.error.actions_list", where)
     out = []
     for i, a in enumerate(data["actions"]):
         w = f"{where}: actions[{i}]"
         if not isinstance(a, dict):
-            raise BundleError("must be an object", w, key="sync.error.not_object")
+            raise BundleError("sync.error.not_object", w)
         if a.get("action") not in ACTIONS:
-            raise BundleError(f"action must be one of {', '.join(ACTIONS)}", w, key="sync.error.action_kind",
-                              actions=", ".join(ACTIONS))
+            raise BundleError("sync.error.action_kind", w, actions=", ".join(ACTIONS))
         uuid = a.get("uuid")
         if not isinstance(uuid, str) or not _UUID.match(uuid):
-            raise BundleError("uuid is not a household UUID", w, key="sync.error.action_uuid")
+            raise BundleError("sync.error.action_uuid", w)
         comment = a.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 4000:
-            raise BundleError("comment must be text of at most 4,000 characters", w, key="sync.error.action_comment")
+            raise BundleError("sync.error.action_comment", w)
         owner = _text(a.get("owner"), f"{w}: owner", 64, optional=True)
         if a["action"] == "reassign" and owner is None:
-            raise BundleError("a reassignment must name the new owner", w, key="sync.error.action_owner")
+            raise BundleError("sync.error.action_owner", w)
         out.append(ReviewAction(uuid, a["action"], comment, _text(a.get("by"), f"{w}: by", 64),
                                 _text(a.get("at"), f"{w}: at", 40), owner))
     return out
@@ -395,25 +382,20 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
     if manifest.device != opened.signer.device:
-        raise BundleError(f"the manifest names device {manifest.device} but the bundle is signed by "
-                          f"{opened.signer.device}", f"{src}: manifest.json", key="sync.error.manifest_device",
-                          device=manifest.device, signer=opened.signer.device)
+        raise BundleError("sync.error.manifest_device", f"{src}: manifest.json", device=manifest.device,
+                          signer=opened.signer.device)
     if manifest.user != opened.signer.user:
-        raise BundleError(f"the manifest names user {manifest.user} but the signing key is {opened.signer.user}'s",
-                          f"{src}: manifest.json", key="sync.error.manifest_user", user=manifest.user,
+        raise BundleError("sync.error.manifest_user", f"{src}: manifest.json", user=manifest.user,
                           signer=opened.signer.user)
     if manifest.role != opened.signer.role:
-        raise BundleError(f"the manifest says role {manifest.role} but the signing key is a {opened.signer.role}'s",
-                          f"{src}: manifest.json", key="sync.error.manifest_role", role=_role(manifest.role),
+        raise BundleError("sync.error.manifest_role", f"{src}: manifest.json", role=_role(manifest.role),
                           signer=_role(opened.signer.role))
     expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
     if manifest.role != expected_role:
         def a(role: str) -> str:
             return "an enumerator" if role == "enumerator" else f"a {role}"
 
-        raise BundleError(f"a {manifest.kind} bundle is made by {a(expected_role)}, but this one by "
-                          f"{a(manifest.role)}",
-                          f"{src}: manifest.json", key="sync.error.manifest_maker",
+        raise BundleError("sync.error.manifest_maker", f"{src}: manifest.json",
                           kind=Message(f"sync.bundle_a.{manifest.kind}"),
                           expected=Message(f"sync.role_a.{expected_role}"), role=_role(manifest.role, "sync.role_a."))
     if check_manifest is not None:
@@ -421,15 +403,12 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     names = set(opened.entries) - {"manifest.json"}
     listed = set(manifest.entries)
     for name in sorted(names - listed):
-        raise BundleError("is in the archive but not in the manifest (added after signing?)", f"{src}: {name}",
-                          key="sync.error.entry_not_listed")
+        raise BundleError("sync.error.entry_not_listed", f"{src}: {name}")
     for name in sorted(listed - names):
-        raise BundleError("is listed in the manifest but missing from the archive", f"{src}: {name}",
-                          key="sync.error.entry_missing")
+        raise BundleError("sync.error.entry_missing", f"{src}: {name}")
     for name in sorted(names):
         if sha256(opened.entries[name]) != manifest.entries[name]:
-            raise BundleError("does not match its checksum in the manifest", f"{src}: {name}",
-                              key="sync.error.entry_checksum")
+            raise BundleError("sync.error.entry_checksum", f"{src}: {name}")
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
     if parallel is None:
         parallel = len(items) >= PARALLEL_FROM and can_fork()
@@ -440,11 +419,9 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
         actions = parse_actions(strict_json(opened.entries["review.json"], f"{src}: review.json", limits),
                                 f"{src}: review.json")
     if manifest.counts.get("households") != len(households):
-        raise BundleError(f"the manifest counts {manifest.counts.get('households')} households but the archive "
-                          f"holds {len(households)}", f"{src}: manifest.json", key="sync.error.count_households",
+        raise BundleError("sync.error.count_households", f"{src}: manifest.json",
                           counted=manifest.counts.get("households"), found=len(households))
     if manifest.counts.get("actions", 0) != len(actions):
-        raise BundleError(f"the manifest counts {manifest.counts.get('actions')} review actions but the archive "
-                          f"holds {len(actions)}", f"{src}: manifest.json", key="sync.error.count_actions",
-                          counted=manifest.counts.get("actions"), found=len(actions))
+        raise BundleError("sync.error.count_actions", f"{src}: manifest.json", counted=manifest.counts.get("actions"),
+                          found=len(actions))
     return Contents(manifest, households, actions, src)

@@ -71,7 +71,7 @@ def test_status_change_seals_and_next_edit_starts_a_child(ws):
 def test_transitions_are_checked(ws):
     doc = make_doc()
     ws.save_household(doc)
-    with pytest.raises(WorkspaceError, match="draft cannot become approved"):
+    with pytest.raises(WorkspaceError, match="“draft” cannot become “approved”"):
         ws.set_status(doc["uuid"], "approved")
     for s in ("complete", "submitted", "approved"):
         ws.set_status(doc["uuid"], s)

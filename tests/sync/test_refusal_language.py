@@ -131,17 +131,15 @@ def test_plain_data_round_trips_nested_errors_and_words():
     from fieldsurvey.domain.results import Message
     from fieldsurvey.errors import DocumentError
 
-    inner = DocumentError("must be a review year such as 2026, found 1850", "review.year",
-                          key="storage.error.document.review_year", found="1850")
-    exc = BundleError(f"household document: {inner}", "a.fsbundle: households/x.json",
-                      key="sync.error.record_document", error=inner)
+    inner = DocumentError("storage.error.document.review_year", "review.year", found="1850")
+    exc = BundleError("sync.error.record_document", "a.fsbundle: households/x.json", error=inner)
     data = svc.error_data(exc)
     assert json.loads(json.dumps(data)) == data
     back = svc.error_from_data(data)
     assert back.text("vi") == exc.text("vi") == ("a.fsbundle: households/x.json: Phiếu của hộ: Năm rà soát: Phải là "
                                                  "một năm rà soát, ví dụ 2026, nhưng gặp 1850")
     assert back.text("en") == exc.text("en") and str(back) == str(exc)
-    worded = BundleError("x", "w", key="sync.error.manifest_maker", kind=Message("sync.bundle_a.hand-in"),
+    worded = BundleError("sync.error.manifest_maker", "w", kind=Message("sync.bundle_a.hand-in"),
                          expected=Message("sync.role_a.supervisor"), role=Message("sync.role_a.enumerator"))
     assert svc.error_from_data(svc.error_data(worded)).text("vi") == worded.text("vi")
 
