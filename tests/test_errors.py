@@ -15,7 +15,8 @@ import pytest
 from fieldsurvey import i18n
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
-from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo, release_writer_lock, take_writer_lock
+from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock
+from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 
 ROOT = Path(__file__).parents[1]
 INFO = WorkspaceInfo("08", "Tuyên Quang", "02269", "Lâm Bình", "rural", 2026, "annual", "vn-2022-2025")
@@ -57,10 +58,10 @@ def test_nested_errors_and_messages_render_in_the_same_language():
     outer = WorkspaceError("storage.error.cannot_create", "/x", error=inner)
     assert outer.text("vi") == "/x: Không tạo được tệp rà soát: Không tìm thấy tệp này"
     assert outer.text("en") == "/x: cannot create the workspace: no such file"
-    moved = WorkspaceError("storage.error.bad_transition", "u1", old=Message("storage.status.approved"),
-                           status=Message("storage.status.draft"))
+    moved = WorkspaceError("lifecycle.error.move", "u1", status=Message("status.approved"),
+                           new=Message("status.draft"))
     assert moved.text("vi") == "u1: Hộ đang ở trạng thái “Đã duyệt” thì không chuyển sang “Đang nhập” được"
-    assert moved.text("en") == "u1: a household that is “approved” cannot become “draft”"
+    assert moved.text("en") == "u1: a household that is “Approved” cannot become “Draft”"
 
 
 def test_an_error_keeps_its_key_and_values_through_pickling():

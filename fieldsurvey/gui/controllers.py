@@ -73,7 +73,7 @@ class FormController(QObject):
         self.workspace = workspace
         self.view = view
         self.session = None
-        self.status = "draft"
+        self.status = gui_support.HouseholdStatus.DRAFT
         self.owner: str | None = None
         self.stored = False
         self.pending = False
@@ -114,7 +114,7 @@ class FormController(QObject):
         head = next((m.get("name") for m in self.session.members() if m.get("relationship") == "head"), None)
         saved = (tr("gui.form.autosaved") if self.stored and not self.pending else tr("gui.form.not_saved_yet"))
         return (f"<b style='font-size:{larger(3)}pt'>{escape(head or tr('gui.form.new_household'))}</b> · "
-                f"{tr('gui.status.' + self.status)} · {self.session.document['uuid'][:8]} · {saved}")
+                f"{tr('status.' + self.status)} · {self.session.document['uuid'][:8]} · {saved}")
 
     @property
     def read_only(self) -> bool:

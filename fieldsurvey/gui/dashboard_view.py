@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QGroupBox, QHeade
 
 from fieldsurvey.gui.texts import language, number, percent, tr
 
-DONE = ("complete", "submitted", "approved")
+from fieldsurvey.services.gui_support import FINISHED, STATUSES
 
 
 class BarChart(QWidget):
@@ -115,7 +115,7 @@ class DashboardView(QWidget):
         for village, classes in d.villages:
             n = sum(classes.values())
             statuses = d.village_status.get(village, {})
-            done = sum(statuses.get(s, 0) for s in DONE)
+            done = sum(statuses.get(s, 0) for s in FINISHED)
             poor, near, avg = classes.get("poor", 0), classes.get("near_poor", 0), classes.get("average", 0)
             rows.append([village or "—", n, done, poor, poor / n if n else 0, near, near / n if n else 0, avg])
             for i, v in enumerate((n, done, poor, near, avg)):
@@ -125,14 +125,13 @@ class DashboardView(QWidget):
                      totals[3] / n if n else 0, totals[4]])
         self._fill(self.villages, heads, rows, rate_cols=(4, 6))
         heads = [tr("gui.dash.col.enumerator"), tr("gui.dash.col.households"), tr("gui.dash.col.finished"),
-                 tr("gui.dash.col.share_done")] + [tr(f"gui.status.{s}") for s in
-                                                   ("draft", "complete", "submitted", "approved", "returned")]
+                 tr("gui.dash.col.share_done")] + [tr(f"status.{s}") for s in STATUSES]
         rows = []
         for owner, statuses in d.enumerators:
             total = sum(statuses.values())
-            done = sum(statuses.get(s, 0) for s in DONE)
+            done = sum(statuses.get(s, 0) for s in FINISHED)
             rows.append([owner or "—", total, done, done / total if total else 0] +
-                        [statuses.get(s, 0) for s in ("draft", "complete", "submitted", "approved", "returned")])
+                        [statuses.get(s, 0) for s in STATUSES])
         self._fill(self.people, heads, rows, rate_cols=(3,))
         self.chart.set_bars([(f"{i + 1}. {vi if lang == 'vi' else en}", dep, known)
                              for i, (_id, vi, en, dep, known) in enumerate(d.indicators)])

@@ -45,7 +45,7 @@ class HouseholdDetailPane(QWidget):
         members = doc.get("members", [])
         head = next((m for m in members if m.get("relationship") == "head"), {})
         lines = [f"<b style='font-size:{larger(3)}pt'>{escape(head.get('name') or tr('gui.list.no_name'))}</b>",
-                 f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('gui.status.' + detail.status)}"
+                 f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('status.' + detail.status)}"
                  f" · {escape(detail.owner or '')} · {detail.uuid[:8]}",
                  tr("gui.list.members_n", n=len(members))]
         for action, comment, by in detail.to_do:
@@ -159,7 +159,7 @@ class HouseholdListView(QWidget):
         self.search.setPlaceholderText(tr("gui.list.search_hint"))
         self._fill(self.household_class, "gui.list.all_classes",
                    [(c, tr(f"class.{c}")) for c in CLASSES] + [("unclassified", tr("gui.list.unclassified"))])
-        self._fill(self.status, "gui.list.all_statuses", [(s, tr(f"gui.status.{s}")) for s in STATUSES])
+        self._fill(self.status, "gui.list.all_statuses", [(s, tr(f"status.{s}")) for s in STATUSES])
         self.set_choices(self._villages, self._owners)
         self.model.retranslate()
         self._update_counts()
@@ -189,7 +189,7 @@ class HouseholdListView(QWidget):
         samples = {"head_name": "Nguyễn Thị Phương Thảo", "village": "Thôn Khuổi Củng", "deprivations": "12",
                    "income": money(12_345_678), "members": "15", "owner": "enumerator-10", "uuid": "abcdef12",
                    "class": max((tr(f"class.{c}") for c in CLASSES), key=len),
-                   "status": max((tr(f"gui.status.{s}") for s in STATUSES), key=len)}
+                   "status": max((tr(f"status.{s}") for s in STATUSES), key=len)}
         for c, name in enumerate(self.model.COLUMNS):
             header = str(self.model.headerData(c, Qt.Horizontal))
             width = max(fm.horizontalAdvance(header) + 28, fm.horizontalAdvance(samples.get(name, "")) + 16)

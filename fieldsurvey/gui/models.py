@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from fieldsurvey.gui.texts import money, number, tr
-from fieldsurvey.services.gui_support import HouseholdFilter, HouseholdRow
+from fieldsurvey.services.gui_support import IN_PROGRESS, HouseholdFilter, HouseholdRow, HouseholdStatus
 
 # class → (background, foreground): the colour repeats what the text says, never replaces it
 CLASS_COLOURS = {
@@ -32,7 +32,7 @@ _DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND = (
     _role(Qt.BackgroundRole), _role(Qt.ForegroundRole))
 _ROLES = frozenset((_DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND))
 _NUMERIC = frozenset(("deprivations", "income", "members"))
-STAND_OUT = ("draft", "returned")   # incomplete drafts and households sent back stand out in the list
+STAND_OUT = IN_PROGRESS   # incomplete drafts and households sent back stand out in the list
 _RIGHT = int((Qt.AlignRight | Qt.AlignVCenter).value)
 _brushes: dict[str, QBrush] = {}
 
@@ -144,9 +144,9 @@ class HouseholdTableModel(QAbstractTableModel):
         bg = role == _BACKGROUND
         if col == "class" and row.household_class in CLASS_COLOURS:
             return _brush(CLASS_COLOURS[row.household_class][0 if bg else 1])
-        if col == "status" and row.status == "returned":
+        if col == "status" and row.status == HouseholdStatus.RETURNED:
             return _brush("#f8d7da" if bg else "#842029")
-        if col == "status" and row.status == "draft" and not bg:
+        if col == "status" and row.status == HouseholdStatus.DRAFT and not bg:
             return _brush("#9a5b00")
         return None
 
@@ -165,7 +165,7 @@ class HouseholdTableModel(QAbstractTableModel):
         if col == "members":
             return number(row.member_count)
         if col == "status":
-            return tr(f"gui.status.{row.status}")
+            return tr(f"status.{row.status}")
         if col == "owner":
             return row.owner or ""
         return row.uuid[:8]

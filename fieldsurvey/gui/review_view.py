@@ -299,7 +299,7 @@ class DuplicatesTab(_CasesTab):
     def _fact(self, f: rv.Facts, name: str) -> str:
         value = getattr(f, name)
         if name == "status":
-            return tr(f"gui.status.{value}") if value in STATUSES else str(value)
+            return tr(f"status.{value}") if value in STATUSES else str(value)
         if name == "interview_date" and value:
             try:
                 return day(date.fromisoformat(str(value)))
@@ -412,7 +412,7 @@ class ApproveTab(QWidget):
         self.status.clear()
         self.status.addItem(tr("gui.review.handed_in"), "")
         for s in STATUSES:
-            self.status.addItem(tr(f"gui.status.{s}"), s)
+            self.status.addItem(tr(f"status.{s}"), s)
         self.status.setCurrentIndex(max(self.status.findData(current or ""), 0))
         self.status.blockSignals(False)
         self.model.retranslate()
@@ -460,7 +460,7 @@ class ApproveTab(QWidget):
     def _selection_changed(self) -> None:
         n = len(self.selected()) if self.table.selectionModel() else 0
         self.counts.setText(tr("gui.review.counts", n=self.model.total(),
-                               status=tr(f"gui.status.{self.handed_in_status()}"), selected=n))
+                               status=tr(f"status.{self.handed_in_status()}"), selected=n))
         for b in (self.approve_button, self.return_button, self.reassign_button):
             b.setEnabled(n > 0 and self.owner.can_decide)
 
@@ -616,7 +616,7 @@ class TodoView(QWidget):
         self.table.setRowCount(len(self.items))
         for r, t in enumerate(self.items):
             what = tr(f"gui.todo.what.{t.action}")
-            status = tr(f"gui.status.{t.status}") if t.status in STATUSES else t.status
+            status = tr(f"status.{t.status}") if t.status in STATUSES else t.status
             for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, t.by,
                                       when(t.at), status)):
                 item = _item(text, t.uuid)
@@ -657,7 +657,7 @@ def note_of(ch: rv.Change) -> str:
         text = "" if value is None else str(value)
         if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
             return text[:8]
-        return tr(f"gui.status.{text}") if key == "status" and text in STATUSES else text
+        return tr(f"status.{text}") if key == "status" and text in STATUSES else text
 
     d = {k: shown(k, v) for k, v in ch.detail.items()}
     key = f"gui.history.note.{ch.action}"
@@ -690,7 +690,7 @@ class HistoryDialog(QDialog):
             old, new = ch.old, ch.new
             if ch.field == "status":
                 field = tr("gui.list.col.status")
-                old, new = (tr(f"gui.status.{v}") if v in STATUSES else v for v in (old, new))
+                old, new = (tr(f"status.{v}") if v in STATUSES else v for v in (old, new))
             elif ch.field == "owner":
                 field = tr("gui.list.col.owner")
             for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):

@@ -10,10 +10,10 @@ from typing import Any, Mapping
 
 from fieldsurvey.domain.classification import Classification
 from fieldsurvey.domain.document import Household, Member, age_at
+from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.i18n import fold, has, t
 
-MOVED_AWAY = "moved_away"
 POOR_CLASSES = (HouseholdClass.POOR, HouseholdClass.NEAR_POOR)
 
 
@@ -46,7 +46,7 @@ class HouseholdRecord:
 
     @property
     def moved_away(self) -> bool:
-        return self.status == MOVED_AWAY
+        return self.status == HouseholdStatus.MOVED_AWAY
 
     @property
     def village(self) -> str:

@@ -20,6 +20,7 @@ from itertools import accumulate
 from typing import Iterable, Iterator
 
 from fieldsurvey import forking
+from fieldsurvey.domain.assessed import stored_classification
 
 PARALLEL_FROM = {"fork": 1500, "spawn": 4000}  # below this many households one process is faster than starting workers
 CHUNK = 500
@@ -93,14 +94,8 @@ def _init(standard_id: str, local_files: list[str]) -> None:
 
 def classify_rows(rows: list[tuple[str, str | bytes]], standard=None) -> list[tuple]:
     """(uuid, document JSON as text or UTF-8 bytes) → the workspace's classification columns + uuid."""
-    from fieldsurvey.domain.classification import classify_household
-    from fieldsurvey.domain.document import parse_household
-    from fieldsurvey.services.assessment import compact, with_area
-
     standard = standard or _standard
-    return [compact(classify_household(with_area(parse_household(
-        json.loads(text.decode() if type(text) is bytes else text), trusted=True)), standard)) + (uuid,)
-        for uuid, text in rows]
+    return [(*stored_classification(json.loads(text), standard), uuid) for uuid, text in rows]
 
 
 _spawned_work = classify_rows  # what a spawned worker runs on a chunk (a module global: a test stands in for it)

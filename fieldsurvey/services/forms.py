@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fieldsurvey.domain.lifecycle import HouseholdStatus, after_edit
 from fieldsurvey.errors import FormError, WorkspaceError
 from fieldsurvey.formengine.loader import find_form, form_versions, load_form
 from fieldsurvey.formengine.model import Form
@@ -71,7 +72,7 @@ def open_session(ws: Workspace, uuid: str | None = None, village: str | None = N
     """(session, status, owner) for a stored household on its own form version, or for a new one."""
     if uuid is None:
         doc = new_household_document(ws, village)
-        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), "draft",
+        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), HouseholdStatus.DRAFT,
                 ws.meta("enumerator_id") or ws.meta("enumerator"))
     state = queries.status_owner(ws.db, uuid)
     if state is None:
@@ -80,12 +81,12 @@ def open_session(ws: Workspace, uuid: str | None = None, village: str | None = N
     return FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), state[0], state[1]
 
 
-def save_session(ws: Workspace, session: FormSession, status: str = "draft", owner: str | None = None) -> str:
+def save_session(ws: Workspace, session: FormSession, status: str = HouseholdStatus.DRAFT,
+                 owner: str | None = None) -> str:
     """Store the document as it stands — a draft is always saved, whatever is missing. A draft becomes complete
     when nothing required is missing and no error or unconfirmed warning is left; a complete household that loses
-    an answer goes back to draft; other statuses (submitted, approved…) stay."""
-    if status in ("draft", "complete"):
-        status = "complete" if session.is_complete() else "draft"
+    an answer goes back to draft; other statuses (submitted, approved…) stay (fieldsurvey.domain.lifecycle)."""
+    status = after_edit(status, session.is_complete())
     ws.save_household(session.to_document(), status=status, owner=owner)
     return status
 

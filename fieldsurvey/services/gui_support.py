@@ -128,7 +128,11 @@ def add_villages(ws: Workspace, names: Iterable[str]) -> None:
 # open workspace's connection.
 
 from fieldsurvey.storage import queries  # noqa: E402
-from fieldsurvey.storage.queries import CLASSES, SORTS, STATUSES, HouseholdFilter, HouseholdRow  # noqa: E402,F401
+from fieldsurvey.storage.queries import CLASSES, SORTS, HouseholdFilter, HouseholdRow  # noqa: E402,F401
+from fieldsurvey.domain.lifecycle import (FINISHED, IN_PROGRESS, HouseholdStatus,  # noqa: E402,F401
+                                          WAITING_FOR_REVIEW, after_edit)
+
+STATUSES = tuple(HouseholdStatus)
 
 
 def household_count(ws: Workspace, f: HouseholdFilter = HouseholdFilter()) -> int:
@@ -178,7 +182,7 @@ def household_detail(ws: Workspace, uuid: str) -> HouseholdDetail:
     result = assess_document(doc, standard_id=ws.info.standard_id)
     to_do = tuple((t["action"], t.get("comment") or "", t.get("by_user") or "") for t in sync_store.todo(ws.db)
                   if t["uuid"] == uuid)
-    return HouseholdDetail(uuid, doc, state["status"], state["owner"], result, to_do)
+    return HouseholdDetail(uuid, doc, state.status, state.owner, result, to_do)
 
 
 # --- the dashboard ------------------------------------------------------------------------------------------------------
@@ -205,9 +209,7 @@ def dashboard(ws: Workspace, k: float = 1 / 3):
     for village, classes in queries.counts_by_village_class(ws.db).items():
         villages.setdefault(village, {}).update(classes)
     people = queries.progress_by_owner(ws.db)
-    from fieldsurvey.storage.gui_queries import progress_by_village
-
-    village_status = progress_by_village(ws.db)
+    village_status = queries.statuses_by(ws.db, "village")
     ids = [i.id for i in standard.indicators]
     deprived = dict.fromkeys(ids, 0)
     known = dict.fromkeys(ids, 0)
@@ -295,15 +297,14 @@ def save_form(ws: Workspace, session, status: str, owner: str | None,
     """Autosave: store the document as it stands (one transaction, with its revision and audit rows). A draft
     becomes complete when nothing required is missing, and a complete household that loses an answer goes back to
     draft; other statuses stay. An approved household needs a reason (storage refuses the change without one)."""
-    if status in ("draft", "complete"):
-        status = "complete" if session.is_complete() else "draft"
+    status = after_edit(status, session.is_complete())
     ws.save_household(session.to_document(), status=status, owner=owner, reason=reason, user=current_user(ws))
     return status
 
 
 def needs_reason(status: str) -> bool:
     """A change to an approved household is audited with a reason."""
-    return status == "approved"
+    return status == HouseholdStatus.APPROVED
 
 
 def classify_form(ws_standard_id: str, session):

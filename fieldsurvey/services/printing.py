@@ -128,7 +128,7 @@ def read_records(ws: Workspace, village: str | None = None, household: str | Non
 
 def _status(ws: Workspace, uuid: str | None) -> str | None:
     try:
-        return ws.household_state(uuid)["status"] if uuid else None
+        return ws.household_state(uuid).status if uuid else None
     except WorkspaceError:
         return None
 

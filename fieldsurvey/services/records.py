@@ -15,7 +15,9 @@ from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, queries
-from fieldsurvey.storage.workspace import MERGED, MOVED_AWAY, Workspace, lock_path
+from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
+from fieldsurvey.storage.lock import lock_path
+from fieldsurvey.storage.workspace import Workspace
 
 CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
 
@@ -95,11 +97,12 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
             for chunk in queries.carry_rows(src.db, batch):
                 items = []
                 for uuid, text, status, owner, cls in chunk:
-                    if status in (MOVED_AWAY, MERGED):
+                    if status not in RESIDENT:
                         counts[status] += 1
                         continue
-                    items.append((_carried(json.loads(text), uuid, year, info.review_year, cls, status), owner))
-                dst.save_households_owned(items, status="draft", action="carry-forward")
+                    items.append((_carried(json.loads(text), uuid, year, info.review_year, cls, status),
+                                  HouseholdStatus.DRAFT, owner))
+                dst.save_households(items, action="carry-forward")
                 counts["carried"] += len(items)
                 done += len(chunk)
                 yield Progress(done, total, "carry-forward")
@@ -117,11 +120,19 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
 
 def _carried(doc: dict[str, Any], old_uuid: str, year: int, old_year: int, cls: str | None, status: str
              ) -> dict[str, Any]:
+    """Next year's document: the same household and members, a new id, no interview yet, and `previous`: last
+    review's result, with every earlier year's result the household carried (`earlier`, newest first) — the chain
+    the movement columns read (fell back: poor again after having escaped; new: never poor on record)."""
     out = dict(doc)
     out["uuid"] = carried_uuid(old_uuid, year)
     out["review"] = {**(doc.get("review") or {}), "year": year, "kind": "annual"}
     out["interview_date"] = None
-    out["previous"] = {"uuid": old_uuid, "year": old_year, "class": cls, "status": status}
+    before = doc.get("previous") if isinstance(doc.get("previous"), dict) else None
+    earlier = []
+    if before is not None:
+        earlier = [{k: before.get(k) for k in ("year", "class", "status")}]
+        earlier += [e for e in before.get("earlier") or [] if isinstance(e, dict)]
+    out["previous"] = {"uuid": old_uuid, "year": old_year, "class": cls, "status": status, "earlier": earlier}
     return out
 
 
@@ -142,7 +153,7 @@ def movement(ws: Workspace) -> Movement:
     for uuid, village, status, cls, text in queries.previous_links(ws.db):
         prev = json.loads(text).get("previous")
         has = isinstance(prev, dict)
-        link = Link(has, prev.get("class") if has else None, cls, status == MOVED_AWAY, village or "")
+        link = Link(has, prev.get("class") if has else None, cls, status == HouseholdStatus.MOVED_AWAY, village or "")
         if has and isinstance(prev.get("year"), int):
             year = prev["year"]
         links.append(link)

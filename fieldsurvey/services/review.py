@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.storage import queries
+from fieldsurvey.storage import audit, queries, revisions
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync.merge import differences
@@ -159,7 +160,7 @@ def conflicts(ws: Workspace, lang: str = "vi") -> list[Conflict]:
     for row in store.conflicts(ws.db, True):
         ours = ws.get_household(row["uuid"])
         theirs = json.loads(row["incoming_document"])
-        head = ws.revision(row["local_revision"])
+        head = revisions.get(ws.db, row["local_revision"])
         diffs = differences(ours, theirs)
         one_sided = {d["field"] for d in diffs if d["field"].startswith("members[") and d["field"].endswith("]")}
         fields = []
@@ -217,8 +218,8 @@ def _facts(ws: Workspace, uuid: str) -> Facts:
     ids = [str(m["id_number"]).strip() for m in members if isinstance(m.get("id_number"), str)
            and m["id_number"].strip()]
     return Facts(uuid, str(head.get("name") or ""), str(year or ""), ", ".join(ids),
-                 str((doc.get("location") or {}).get("village") or ""), len(members), state["status"],
-                 state["owner"] or "", str(doc.get("interview_date") or ""))
+                 str((doc.get("location") or {}).get("village") or ""), len(members), state.status,
+                 state.owner or "", str(doc.get("interview_date") or ""))
 
 
 def duplicates(ws: Workspace) -> list[Duplicate]:
@@ -229,7 +230,7 @@ def duplicates(ws: Workspace) -> list[Duplicate]:
 
 # --- approve / return / reassign ----------------------------------------------------------------------------------
 
-HANDED_IN = ("submitted", "complete")
+HANDED_IN = (HouseholdStatus.SUBMITTED, HouseholdStatus.CONFIRMED, HouseholdStatus.COMPLETE)  # what waits for review
 
 
 def enumerators(ws: Workspace) -> list[str]:
@@ -316,7 +317,7 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
     """Who changed what and when, oldest first: every audit entry of the household, fields in words."""
     doc = ws.get_household(uuid)
     out = []
-    for r in store.history(ws.db, uuid):
+    for r in audit.history(ws.db, uuid):
         path = r.get("field") or ""
         old, new = _decoded(r.get("old")), _decoded(r.get("new"))
         label = field_label(path, [doc], lang) if path and "." in path or path.startswith("members[") else path

@@ -12,6 +12,7 @@ import json
 import sqlite3
 import uuid as uuidlib
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +22,15 @@ from fieldsurvey.domain import refdata
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.domain.assessed import stored_classification
+from fieldsurvey.domain import lifecycle
+from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
+from fieldsurvey.domain.standards import Standard
+from fieldsurvey.storage import audit
 from fieldsurvey.storage import sync_store as store
-from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo, now_iso
+from fieldsurvey.storage.columns import document_columns, fold_all, names_to_fold
+from fieldsurvey.storage.stamps import doc_hash, now_iso
+from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from fieldsurvey.sync.container import (DEFAULT_LIMITS, Limits, canonical, open_bundle, pack, read_file, sha256,
                                         write_atomically)
 from fieldsurvey.sync.keys import (Identity, PublicKey, b64, key_file_for, public_key_text, read_public_key,
@@ -363,22 +371,26 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
-    contents = read_contents(opened, limits, check, prepare=_prepare)
+    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard))
     return contents
 
 
-def _prepare(records: list[HouseholdRecord]) -> None:
+def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
     """What an import derives from each checked document, made where the record was checked (a second process
     for a large bundle, see records.read_contents): the households columns and the document's JSON text as
-    storage keeps them, its hash, and its likely-duplicate keys — the names of all of them folded in one call."""
-    from fieldsurvey.storage.workspace import doc_hash
-
-    folded = store.fold_all([t for rec in records for t in store.names_to_fold(rec.document)])
+    storage keeps them, its hash, its likely-duplicate keys — the names of all of them folded in one call — and
+    its class with the workspace's standard."""
+    folded = fold_all([t for rec in records for t in names_to_fold(rec.document)])
     for rec in records:
-        columns = store.document_columns(rec.document, folded)
+        columns = document_columns(rec.document, folded)
         rec.text = columns["document"]
+        try:
+            classified = tuple(stored_classification(rec.document, standard))  # plain: it may cross a pipe
+        except FieldSurveyError:
+            classified = None
         rec.prepared = (columns, doc_hash(rec.text),
-                        [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)])
+                        [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)],
+                        classified)
 
 
 def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Job[list[ImportReport]]:
@@ -465,7 +477,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     states = store.household_states(ws.db, [r.uuid for r in records])
     kept = store.conflict_revisions(ws.db, [r.uuid for r in records])
     now = now_iso()
-    _prepare([rec for rec in records if rec.prepared is None])
+    _prepare([rec for rec in records if rec.prepared is None], ws.standard)
     dup_rows: list[tuple[str, str]] = []
     received: list[tuple[str, str, str]] = []
     incoming: list[tuple[HouseholdRecord, str, str | None]] = []
@@ -475,7 +487,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             report.refused.append(_refused_record(rec.uuid, "sync.error.record_assigned", owner=state["owner"],
                                                   user=m.user))
             continue
-        if state and state["status"] == "merged":
+        if state and state["status"] == HouseholdStatus.MERGED:
             report.refused.append(_refused_record(rec.uuid, "sync.error.record_merged"))
             continue
         if m.kind == "hand-in" and rec.owner not in (None, m.user):
@@ -487,7 +499,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                                                                         rec.ancestors):
             # Only the status or owner changed here since the common revision (e.g. a return or an approval):
             # the incoming answers are taken, as a revision with both lines as parents — nothing is lost.
-            status = _handed_in(rec.status) if m.kind == "hand-in" else rec.status
+            status = after_hand_in(rec.status) if m.kind == "hand-in" else rec.status
             owner = state["owner"] if m.kind == "hand-in" or rec.owner is None else rec.owner
             store.store_resolution(ws, rec.uuid, rec.doc(), rec.revisions, rec.revision, me.device, me.user,
                                    status, owner, action="merge")
@@ -514,7 +526,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             status = rec.status
             owner = rec.owner if m.kind == "return" else m.user
             if m.kind == "hand-in":
-                status = _handed_in(status)
+                status = after_hand_in(status)
             if m.kind == "return" and state:
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
@@ -542,23 +554,16 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
         report.actions = len(contents.actions)
 
 
-def _handed_in(status: str) -> str:
-    """The status a handed-in household takes in the supervisor's workspace: finished work (complete, or fixed
-    after a return, or changed after an approval) waits for review as `submitted`; a draft stays a draft; a
-    household that moved away stays so."""
-    return status if status in ("draft", "moved_away") else "submitted"
-
-
 def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str) -> None:
     rows = []
     for a in actions:
         state = store.household_states(ws.db, [a.uuid]).get(a.uuid)
         if state is None:
             raise BundleError("sync.error.action_unknown_household", f"{bundle_id}: review.json", uuid=a.uuid)
-        if a.action == "approve":
-            store.set_status(ws, a.uuid, "approved", me.device, a.by, a.comment)
-        elif a.action == "return":
-            store.set_status(ws, a.uuid, "returned", me.device, a.by, a.comment)
+        if a.action in (Action.APPROVE, Action.RETURN):
+            # the household the bundle carries may hold the decision already (its status came with it)
+            if state["status"] != lifecycle.target(Action(a.action), HouseholdStatus.SUBMITTED):
+                store.change_status(ws, a.uuid, Action(a.action), a.by, a.comment)
         elif a.action == "reassign":
             store.set_owner(ws, a.uuid, a.owner, me.device, a.by, a.comment)
         rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": a.by,
@@ -610,9 +615,10 @@ def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | Non
                          if take is not None else picked)
         revisions = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))
                      for r in json.loads(row["incoming_revisions"])]
+        status = store.settled_status(ws.db, row["uuid"], row["local_revision"], revisions, row["incoming_status"])
         with ws.db.atomic():
             rev = store.store_resolution(ws, row["uuid"], merged, revisions, row["incoming_revision"], me.device,
-                                         me.user)
+                                         me.user, status)
             store.settle_conflict(ws.db, conflict_id, me.user, now_iso(), {"choices": picked, "revision": rev})
         return {"uuid": row["uuid"], "revision": rev, "fields": len(fields)}
 
@@ -677,10 +683,8 @@ def review(path: Path, uuids: list[str], action: str, comment: str = "", owner: 
             if store.open_conflict_count(ws.db, u) and action == "approve":
                 raise BundleError("sync.error.open_conflict", u)
             old_owner = states[u]["owner"]
-            if action == "approve":
-                store.set_status(ws, u, "approved", me.device, me.user, comment)
-            elif action == "return":
-                store.set_status(ws, u, "returned", me.device, me.user, comment)
+            if action in (Action.APPROVE, Action.RETURN):
+                store.change_status(ws, u, Action(action), me.user, comment)
             else:
                 store.set_owner(ws, u, owner, me.device, me.user, comment)
             base = {"direction": "out", "uuid": u, "action": action, "comment": comment, "by_user": me.user,
@@ -702,7 +706,7 @@ def todo(path: Path) -> list[dict[str, Any]]:
 def history(path: Path, uuid: str) -> list[dict[str, Any]]:
     """Who changed what, when: the household's audit entries and revisions, oldest first."""
     with Workspace.open(path) as ws:
-        return store.history(ws.db, uuid)
+        return audit.history(ws.db, uuid)
 
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:

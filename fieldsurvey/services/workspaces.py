@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
+from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
@@ -42,7 +43,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
             docs = [gen.household(done + i) for i in range(n)]
             with ws.db.atomic():
                 for i, doc in enumerate(docs):
-                    status = "draft" if doc["interview_date"] is None else "complete"
+                    status = HouseholdStatus.DRAFT if doc["interview_date"] is None else HouseholdStatus.COMPLETE
                     who = (done + i) % len(owners)
                     doc["household"]["enumerator"] = enumerator_name(who)
                     ws.save_household(doc, status=status, owner=owners[who])

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock
+from fieldsurvey.storage.schema import APPLICATION_ID
 
 KEEP = 10
 DAY = timedelta(days=1)
@@ -124,7 +126,6 @@ def backup_on_close(ws: Any, now: datetime | None = None) -> Path | None:
 
 def check_file(path: Path) -> list[str]:
     """Problems that stop a file from being used as a workspace (for a backup before it is restored)."""
-    from fieldsurvey.storage.workspace import APPLICATION_ID
 
     if not path.is_file():
         return ["no such file"]
@@ -159,7 +160,6 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
                "not a FieldSurvey workspace": "storage.error.backup_not_workspace"}.get(problems[0])
         raise WorkspaceError(key if key and len(problems) == 1 else "storage.error.cannot_restore", str(backup),
                              problems="; ".join(problems[:3]))
-    from fieldsurvey.storage.workspace import release_writer_lock, take_writer_lock
 
     if not take_writer_lock(workspace):
         raise WorkspaceError("storage.error.restore_busy", str(workspace))

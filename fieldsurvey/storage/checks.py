@@ -10,10 +10,16 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldsurvey.errors import DocumentError, WorkspaceError
+import sqlite_utils
+
+from fieldsurvey.domain.assessed import stored_classification
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.lifecycle import HouseholdStatus
+from fieldsurvey.domain.standards import default_registry
+from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.storage import durability
-from fieldsurvey.storage.workspace import ALL_STATUSES, APPLICATION_ID, SCHEMA_VERSION
+from fieldsurvey.storage import durability, schema
+from fieldsurvey.storage.schema import APPLICATION_ID, SCHEMA_VERSION
 
 
 @dataclass
@@ -34,9 +40,6 @@ def check_file(path: Path) -> Job[list[Finding]]:
     """Every integrity check on a workspace file, without changing it: the file (SQLite, FieldSurvey, schema),
     integrity_check, foreign keys, each document parses, the list columns match the documents, each household's
     head revision exists. A job; returns the findings (an empty `problems` list means that check passed)."""
-    from fieldsurvey.domain.document import parse_household
-    from fieldsurvey.storage.migrations import MIGRATIONS
-
     path = Path(path)
     if not path.is_file():
         raise WorkspaceError("storage.error.no_such_file", str(path))
@@ -68,23 +71,30 @@ def check_file(path: Path) -> Job[list[Finding]]:
         f = Finding("foreign_keys", count=1)
         findings.append(f)
         f.problems += durability.foreign_key_problems(conn)[:LIMIT]
-        f = Finding("migrations", count=len(MIGRATIONS))
+        known = schema.names()
+        f = Finding("migrations", count=len(known))
         findings.append(f)
-        done = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-        known = [n for n, _ in MIGRATIONS]
+        done = schema.applied(sqlite_utils.Database(conn))
         f.problems += [f"unknown migration {n} (a newer FieldSurvey)" for n in done if n not in known]
         pending = [n for n in known if n not in done]
         if pending:
             f.problems.append("not yet upgraded (opening it in FieldSurvey upgrades it): " + ", ".join(pending))
         has_revisions = "revision" in {r[1] for r in conn.execute("PRAGMA table_info(households)")}
         total = conn.execute("SELECT COUNT(*) FROM households").fetchone()[0]
-        docs, cols, revs = Finding("documents", count=total), Finding("columns", count=total), \
-            Finding("revisions", count=total)
-        findings += [docs, cols, revs]
-        sql = ("SELECT h.uuid, h.document, h.member_count, h.head_name, h.village, h.status, "
+        docs, cols, revs, classes = (Finding("documents", count=total), Finding("columns", count=total),
+                                     Finding("revisions", count=total), Finding("classes", count=total))
+        findings += [docs, cols, revs, classes]
+        standard_id = (conn.execute("SELECT value FROM meta WHERE key = 'standard_id'").fetchone() or [None])[0]
+        try:
+            standard = default_registry().get(standard_id) if standard_id else None
+        except FieldSurveyError as exc:
+            classes.problems.append(str(exc))
+            standard = None
+        sql = ("SELECT h.uuid, h.document, h.member_count, h.head_name, h.village, h.status, h.class, "
                + ("h.revision, r.uuid FROM households h LEFT JOIN revisions r ON r.id = h.revision"
                   if has_revisions else "NULL, NULL FROM households h"))
-        for i, (uuid, text, members, head_name, village, status, head, head_uuid) in enumerate(conn.execute(sql)):
+        for i, (uuid, text, members, head_name, village, status, cls, head, head_uuid) in \
+                enumerate(conn.execute(sql)):
             try:
                 doc = json.loads(text)
                 hh = parse_household(doc)
@@ -101,10 +111,17 @@ def check_file(path: Path) -> Job[list[Finding]]:
                 bad.append(f"head_name '{head_name}' but the head is '{hh.head.get('name')}'")
             if village != hh.village:
                 bad.append(f"village '{village}' but the document says '{hh.village}'")
-            if status not in ALL_STATUSES:
+            if status not in set(HouseholdStatus):
                 bad.append(f"unknown status '{status}'")
             if bad and len(cols.problems) < LIMIT:
                 cols.problems.append(f"{uuid}: " + "; ".join(bad))
+            if standard is not None and len(classes.problems) < LIMIT:
+                try:
+                    now = stored_classification(doc, standard).household_class
+                except FieldSurveyError:
+                    now = None
+                if now != cls:
+                    classes.problems.append(f"{uuid}: stored class {cls} but the document is {now} now")
             if has_revisions and (head is None or head_uuid != uuid) and len(revs.problems) < LIMIT:
                 revs.problems.append(f"{uuid}: " + ("no head revision" if head is None else
                                                     f"head revision {head} is missing or not this household's"))

@@ -16,7 +16,6 @@ import sqlite_utils
 
 from fieldsurvey.i18n import fold
 
-STATUSES = ("draft", "complete", "submitted", "approved", "returned")
 CLASSES = ("poor", "near_poor", "average", "not_poor", "incomplete")
 SORTS = {"head_name": "head_folded", "village": "village", "class": "class", "status": "status", "owner": "owner",
          "members": "member_count", "income": "income_per_person", "deprivations": "deprivations",

@@ -1,5 +1,5 @@
-"""Tables and queries of the sync area (bundles seen, device sequences, trusted keys, conflicts, duplicates,
-review comments). Migrations defined here with `fieldsurvey.storage.migrations.migration` run after the core ones.
+"""Queries of the sync area (bundles seen, device sequences, trusted keys, conflicts, duplicates, review comments)
+and the batched writes of an import. Its tables are made by the schema's s00x migrations (storage/schema.py).
 
 All SQL of the sync area lives here; fieldsurvey/sync and fieldsurvey/services/sync.py call these functions. None
 of them opens a transaction: the caller wraps an import in one `db.atomic()` so it is all or nothing.
@@ -12,48 +12,10 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from fieldsurvey.storage.migrations import migration
-
-
-@migration("s001_sync_tables")
-def _sync_tables(db: sqlite_utils.Database) -> None:
-    db.execute("""CREATE TABLE sync_keys (
-        fingerprint TEXT PRIMARY KEY, device TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
-        commune_code TEXT NOT NULL, sign_key TEXT NOT NULL, encrypt_key TEXT NOT NULL, trusted_at TEXT NOT NULL)""")
-    db.execute("CREATE INDEX sync_keys_device ON sync_keys(device)")
-    # Every bundle this workspace has applied (hand-ins on the supervisor's side, returns on the enumerator's).
-    db.execute("""CREATE TABLE sync_bundles (
-        bundle_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device TEXT NOT NULL, user TEXT NOT NULL,
-        sequence INTEGER NOT NULL, created_at TEXT NOT NULL, imported_at TEXT NOT NULL, file_name TEXT,
-        report TEXT)""")
-    db.execute("CREATE UNIQUE INDEX sync_bundles_seq ON sync_bundles(device, sequence)")
-    # Every bundle this workspace has written, numbered from 1 (the sequence the other side checks for gaps).
-    db.execute("""CREATE TABLE sync_exports (
-        sequence INTEGER PRIMARY KEY, bundle_id TEXT NOT NULL, kind TEXT NOT NULL, to_device TEXT,
-        full INTEGER NOT NULL, households INTEGER NOT NULL, created_at TEXT NOT NULL, file_name TEXT)""")
-    # The revision of each household last sent to each recipient ('' = whoever): what "since the last export" means.
-    db.execute("""CREATE TABLE sync_sent (
-        uuid TEXT NOT NULL, to_device TEXT NOT NULL, revision TEXT NOT NULL, PRIMARY KEY (uuid, to_device))""")
-    db.execute("""CREATE TABLE sync_conflicts (
-        id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, local_revision TEXT, incoming_revision TEXT NOT NULL,
-        incoming_document TEXT NOT NULL, incoming_status TEXT, incoming_owner TEXT, incoming_revisions TEXT NOT NULL,
-        device TEXT NOT NULL, user TEXT NOT NULL, bundle_id TEXT NOT NULL, created_at TEXT NOT NULL,
-        resolved_at TEXT, resolved_by TEXT, resolution TEXT, UNIQUE (uuid, incoming_revision))""")
-    db.execute("""CREATE TABLE sync_duplicates (
-        id INTEGER PRIMARY KEY, uuid_a TEXT NOT NULL, uuid_b TEXT NOT NULL, reason TEXT NOT NULL,
-        key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', decided_by TEXT, decided_at TEXT,
-        created_at TEXT NOT NULL, UNIQUE (uuid_a, uuid_b))""")
-    db.execute("""CREATE TABLE sync_dup_keys (
-        key TEXT NOT NULL, uuid TEXT NOT NULL, PRIMARY KEY (key, uuid))""")
-    # Review actions: written by the supervisor ('out', sent in the next return bundle) or received by the
-    # enumerator ('in', shown as a to-do until done).
-    db.execute("""CREATE TABLE sync_review (
-        id INTEGER PRIMARY KEY, direction TEXT NOT NULL, uuid TEXT NOT NULL, action TEXT NOT NULL,
-        comment TEXT NOT NULL DEFAULT '', by_user TEXT NOT NULL, at TEXT NOT NULL, owner TEXT,
-        recipient TEXT, bundle_id TEXT, done_at TEXT)""")
-    db.execute("CREATE INDEX sync_review_uuid ON sync_review(uuid)")
-    # A revision that settles a conflict has a second parent: the incoming revision it took fields from.
-    db.execute("CREATE TABLE sync_merges (revision TEXT PRIMARY KEY, merged TEXT NOT NULL)")
+from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
+from fieldsurvey.storage import audit, revisions
+from fieldsurvey.storage.columns import CLASS_COLUMNS, Folded, document_columns, fold_all, names_to_fold
+from fieldsurvey.storage.stamps import doc_hash, new_revision_id, now_iso, now_ms
 
 
 # --- trusted keys -----------------------------------------------------------------------------------------------
@@ -275,27 +237,6 @@ def set_identity(ws: Any, device: str, user: str, role: str) -> None:
 
 # --- revisions and audit: on the storage model's `revisions` and `audit` tables (docs/storage.md) ---------------
 
-@migration("s002_sync_revisions_provisional")
-def _provisional(db: sqlite_utils.Database) -> None:
-    """Shipped before the storage model had revisions; migration 0002_lifecycle carries these rows over and
-    s004 drops the tables."""
-    db.execute("""CREATE TABLE sync_revisions (
-        id TEXT PRIMARY KEY, uuid TEXT NOT NULL, parent TEXT, device TEXT NOT NULL, user TEXT NOT NULL,
-        at TEXT NOT NULL, doc_hash TEXT)""")
-    db.execute("CREATE INDEX sync_revisions_uuid ON sync_revisions(uuid)")
-    db.execute("CREATE TABLE sync_heads (uuid TEXT PRIMARY KEY, revision TEXT NOT NULL)")
-    db.execute("""CREATE TABLE sync_audit (
-        id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, at TEXT NOT NULL, device TEXT NOT NULL, user TEXT NOT NULL,
-        action TEXT NOT NULL, detail TEXT)""")
-    db.execute("CREATE INDEX sync_audit_uuid ON sync_audit(uuid)")
-
-
-def _now() -> str:
-    from fieldsurvey.storage.workspace import now_ms
-
-    return now_ms()
-
-
 def household_states(db: sqlite_utils.Database, uuids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """uuid → head revision (open or sealed), every revision id held, status, owner."""
     out: dict[str, dict[str, Any]] = {}
@@ -369,7 +310,8 @@ def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str
 
 
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
-                      "form_version", "document", "updated_at", "revision", "created_at")
+                      "form_version", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
+                      "created_at")
 _UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
            "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:-1]))
 
@@ -383,94 +325,6 @@ _INSERT_REVISIONS = ("INSERT OR IGNORE INTO revisions (id, uuid, parent, merged,
                      "sealed_at, doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sync')")
 
 
-_SEP = "\x1f"
-
-
-class Folded(dict):
-    """text → fold(text), filled beforehand for many texts at once (fold_all); a text not filled is folded when
-    asked for, so a lookup always gives exactly fold(text)."""
-
-    def __missing__(self, text: str) -> str:
-        from fieldsurvey.i18n import fold
-
-        value = self[text] = fold(text)
-        return value
-
-
-def fold_all(texts: list[str]) -> Folded:
-    """fold of many texts in one call: fold works character by character (case, the translation table, NFD,
-    dropping marks), so folding the texts joined by U+001F and splitting again gives each one's fold. A text
-    holding U+001F itself is left to be folded alone."""
-    from fieldsurvey.i18n import fold
-
-    unique = list(dict.fromkeys(t for t in texts if _SEP not in t))
-    out = Folded()
-    if unique:
-        out.update(zip(unique, fold(_SEP.join(unique)).split(_SEP)))
-    return out
-
-
-def _encoder() -> Any:
-    """json.dumps(doc, ensure_ascii=False), the text storage keeps, with the encoder made once (no circular-
-    reference bookkeeping: a document decoded from JSON cannot hold itself)."""
-    from json import encoder
-
-    if encoder.c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
-        return lambda doc: json.dumps(doc, ensure_ascii=False)
-    base = json.JSONEncoder(ensure_ascii=False)
-    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ": ", ", ", False, False,
-                                  True)
-    return lambda doc: "".join(make(doc, 0))
-
-
-_encode = _encoder()
-
-
-def document_columns(doc: dict[str, Any], folded: Folded) -> dict[str, Any]:
-    """The households columns that come from the document alone, exactly as `Workspace._row` makes them (the
-    list's columns and the document's JSON text), with the names folded beforehand (`folded`: fold_all over
-    names_to_fold). tests/sync/test_import_rows.py holds the two to the same output."""
-    from fieldsurvey.storage.workspace import SEARCH_SEP
-
-    members = doc.get("members", [])
-    head = next((m for m in members if m.get("relationship") == "head"), None)
-    head_name = (head or {}).get("name") or doc.get("household", {}).get("head_name") or ""
-    if not isinstance(head_name, str):
-        head_name = str(head_name)
-    members = members or []   # search_text reads `doc.get("members") or []`
-    parts = [folded[head_name]] if head_name else []
-    for m in members:
-        if not isinstance(m, dict):
-            continue
-        name = m.get("name")
-        if isinstance(name, str) and name and folded[name] not in parts:
-            parts.append(folded[name])
-    for m in members:
-        if isinstance(m, dict) and isinstance(m.get("id_number"), str) and m["id_number"]:
-            parts.append(m["id_number"])
-    form = doc.get("form") or {}
-    return {"uuid": doc["uuid"], "village": (doc.get("location") or {}).get("village"), "head_name": head_name,
-            "head_folded": SEARCH_SEP.join(parts), "member_count": len(doc.get("members", [])),
-            "form_id": form.get("id"), "form_version": form.get("version"), "document": _encode(doc)}
-
-
-def household_rows(docs: list[tuple[dict[str, Any], str, str | None]], updated_at: str,
-                   folded: Folded) -> list[dict[str, Any]]:
-    """The households rows of many (document, status, owner), as `Workspace._row` makes them one at a time."""
-    return [{**document_columns(doc, folded), "status": status, "owner": owner, "updated_at": updated_at}
-            for doc, status, owner in docs]
-
-
-def names_to_fold(doc: dict[str, Any]) -> list[str]:
-    """The texts household_rows and the likely-duplicate keys fold for this document (its members' names and its
-    village), to fold a whole bundle's at once. Only a prefetch: what is missed is folded when looked up."""
-    out = [m["name"] for m in doc.get("members") or [] if isinstance(m, dict) and isinstance(m.get("name"), str)]
-    village = (doc.get("location") or {}).get("village")
-    if isinstance(village, str):
-        out.append(village)
-    return out
-
-
 def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id: str = "",
                    device: str = "", user: str = "", existing: set[str] | None = None,
                    folded: Folded | None = None) -> None:
@@ -479,28 +333,28 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
     older open conflicts it supersedes close. Batched: one statement per table for the whole bundle.
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
-    look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns and
-    document hash when made beforehand; else they are made here (`folded`: fold_all over their names, if the
-    caller has it)."""
+    look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns,
+    document hash and class columns when made beforehand; else they are made here (`folded`: fold_all over their
+    names, if the caller has it)."""
     if not items:
         return
-    from fieldsurvey.storage.workspace import doc_hash, now_iso
-
     db = ws.db
-    now = _now()
+    now = now_ms()
     updated_at = now_iso()
     rows: list[dict[str, Any]] = []
     revs: list[tuple] = []
     for rec, status, owner in items:
-        if rec.prepared is not None:   # columns and hash made where the record was checked
-            columns, hashed = rec.prepared[0], rec.prepared[1]
+        if rec.prepared is not None:   # columns, hash and class made where the record was checked
+            columns, hashed, classified = rec.prepared[0], rec.prepared[1], rec.prepared[3]
         else:
             if folded is None:
                 folded = fold_all([t for r, _, _ in items for t in names_to_fold(r.doc())])
             columns = document_columns(rec.doc(), folded)
             hashed = doc_hash(columns["document"])
-        rows.append({**columns, "status": status, "owner": owner, "updated_at": updated_at,
-                     "revision": rec.revision, "created_at": now})
+            classified = ws.classify(rec.doc())
+        rows.append({**columns, "status": HouseholdStatus(status).value, "owner": owner, "updated_at": updated_at,
+                     **dict(zip(CLASS_COLUMNS, classified or (None,) * len(CLASS_COLUMNS))),
+                     "classified_at": updated_at, "revision": rec.revision, "created_at": now})
         revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
     db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
@@ -514,7 +368,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
         known.update(db.execute(f"SELECT uuid, at, device, action, field FROM audit WHERE uuid IN ({q})", chunk))
         conflicted.update(r[0] for r in db.execute(
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
-    audit = []
+    entries: list[tuple] = []
     detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
     for rec, _, _ in items:
         for a in rec.audit:
@@ -522,18 +376,14 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             if key in known:
                 continue
             known.add(key)
-            audit.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
-                          a.get("field"), *(_text(a.get(k)) for k in ("old", "new", "reason", "detail"))))
-        audit.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
-    db.conn.executemany("INSERT INTO audit (at, device, user, uuid, revision, action, field, old, new, reason, "
-                        "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
+            entries.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
+                            a.get("field"), *(audit.detail_text(a.get(k)) for k in ("old", "new", "reason",
+                                                                                     "detail"))))
+        entries.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
+    audit.write(db, entries)
     for rec, _, _ in items:
         if rec.uuid in conflicted:
             supersede_conflicts(db, rec.uuid, rec.ancestors)
-
-
-def _text(value: Any) -> str | None:
-    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head: set[str]) -> None:
@@ -541,7 +391,7 @@ def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head:
                                "resolved_at IS NULL", [uuid]).fetchall():
         if rev in ancestors_of_head:
             db.execute("UPDATE sync_conflicts SET resolved_at = ?, resolved_by = 'superseded' WHERE id = ?",
-                       [_now(), cid])
+                       [now_ms(), cid])
 
 
 def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: list[Any], incoming_head: str,
@@ -550,21 +400,18 @@ def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: lis
     """The settled document as a new sealed revision: parent = the stored head (its open edits sealed first),
     second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field as
     `action`. Status and owner stay unless given."""
-    from fieldsurvey.storage.workspace import doc_hash, new_revision_id
-
     db = ws.db
     ws.seal([uuid], user=user)
     state = ws.household_state(uuid)
-    status = status or state["status"]
-    owner = state["owner"] if owner is None else owner
+    status = HouseholdStatus(status or state.status)
+    owner = state.owner if owner is None else owner
     db.conn.executemany(_INSERT_REVISIONS, _revision_tuples(uuid, incoming, "", None))
     rid = new_revision_id(device)
-    now = _now()
-    row = ws._row(document, status, owner)
+    now = now_ms()
     db.execute("INSERT INTO revisions (id, uuid, parent, merged, device, user, created_at, at, sealed_at, status, "
                "doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')",
-               [rid, uuid, state["revision"], incoming_head, device, user, now, now, now, status,
-                doc_hash(row["document"])])
+               [rid, uuid, state.revision, incoming_head, device, user, now, now, now, status.value,
+                doc_hash(document_columns(document)["document"])])
     ws.adopt_revision(document, rid, status, owner, user=user, action=action)
     supersede_conflicts(db, uuid, ancestors(db, uuid, rid))
     return rid
@@ -574,8 +421,6 @@ def unchanged_since_common(db: sqlite_utils.Database, uuid: str, head: str, inco
     """True when the stored document is the same as at the newest revision both sides share: the stored line
     only changed status or owner (a review decision), so the incoming document can be taken without losing any
     answer written here."""
-    from fieldsurvey.storage.workspace import doc_hash
-
     rows = {r[0]: r[1:] for r in db.execute(
         "SELECT id, parent, merged, doc_hash, sealed_at FROM revisions WHERE uuid = ?", [uuid])}
     if head not in rows:
@@ -597,16 +442,38 @@ def unchanged_since_common(db: sqlite_utils.Database, uuid: str, head: str, inco
     return False
 
 
+def settled_status(db: sqlite_utils.Database, uuid: str, local_head: str | None, incoming: list[Any],
+                   incoming_status: str | None) -> HouseholdStatus | None:
+    """The status a settled conflict keeps: the incoming one when the incoming line changed it (e.g. the household
+    moved away) since the newest revision both lines share — as a hand-in would have set it — else None (the
+    stored status stays)."""
+    if not incoming_status:
+        return None
+    parents = {r.id: (r.parent, r.merged) for r in incoming}
+    line, todo = set(), [r.id for r in incoming[-1:]]
+    while todo:
+        rid = todo.pop()
+        if rid in line or rid not in parents:
+            continue
+        line.add(rid)
+        todo.extend(p for p in parents[rid] if p)
+    shared = ancestors(db, uuid, local_head) & line if local_head else set()
+    rows = {r[0]: r[1] for r in db.execute("SELECT id, status FROM revisions WHERE uuid = ?", [uuid])}
+    common = [rid for rid in (r.id for r in reversed(incoming)) if rid in shared]
+    before = rows.get(common[0]) if common else None
+    return after_hand_in(incoming_status) if incoming_status != before else None
+
+
 def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:
-    now = _now()
-    ws.db.conn.executemany(
-        "INSERT INTO audit (at, device, user, uuid, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [(now, device, user, u, action, _text(detail)) for u, action, detail in entries])
+    now = now_ms()
+    audit.write(ws.db, [audit.Entry(now, device, user, u, None, action, detail=audit.detail_text(detail))
+                        for u, action, detail in entries])
 
 
-def set_status(ws: Any, uuid: str, status: str, device: str, user: str, comment: str = "") -> None:
-    """A review decision: the status changes (sealing the revision), audited with the comment as the reason."""
-    ws.set_status(uuid, status, reason=comment or f"{status} by {user}", user=user, check=False)
+def change_status(ws: Any, uuid: str, action: Action, user: str, comment: str = "") -> None:
+    """A review decision: the status changes as the lifecycle says (sealing the revision), audited with the
+    comment as the reason."""
+    ws.change_status(uuid, action, reason=comment or f"{action.value} by {user}", user=user)
 
 
 def set_owner(ws: Any, uuid: str, owner: str, device: str, user: str, comment: str = "") -> None:
@@ -619,22 +486,8 @@ def mark_received(db: sqlite_utils.Database, rows: list[tuple[str, str, str]]) -
 
 
 def mark_merged(ws: Any, gone: str, keep: str, device: str, user: str) -> None:
-    ws.set_status(gone, "merged", reason=f"duplicate of {keep}", user=user, check=False)
+    ws.change_status(gone, Action.MERGE, reason=f"duplicate of {keep}", user=user)
     append_audit(ws, [(gone, "merged-into", {"into": keep}), (keep, "merged-from", {"from": gone})], device, user)
-
-
-def history(db: sqlite_utils.Database, uuid: str) -> list[dict[str, Any]]:
-    """Who changed what and when: the household's audit entries, oldest first."""
-    return list(db.query("SELECT at, device, user, action, field, old, new, reason, detail FROM audit "
-                         "WHERE uuid = ? ORDER BY id", [uuid]))
-
-
-@migration("s003_sync_duplicate_index")
-def _dup_index(db: sqlite_utils.Database) -> None:
-    # households whose duplicate keys are in sync_dup_keys (those made in this workspace are indexed lazily)
-    db.execute("CREATE TABLE sync_dup_indexed (uuid TEXT PRIMARY KEY)")
-    db.execute("CREATE INDEX sync_dup_keys_uuid ON sync_dup_keys(uuid)")
-    db.execute("CREATE INDEX sync_conflicts_uuid ON sync_conflicts(uuid, resolved_at)")
 
 
 def unindexed_documents(db: sqlite_utils.Database) -> list[tuple[str, str]]:
@@ -654,10 +507,3 @@ def unindexed_documents(db: sqlite_utils.Database) -> list[tuple[str, str]]:
 
 def mark_indexed(db: sqlite_utils.Database, uuids: Iterable[str]) -> None:
     db.conn.executemany("INSERT OR IGNORE INTO sync_dup_indexed (uuid) VALUES (?)", [(u,) for u in uuids])
-
-
-@migration("s004_drop_provisional_revisions")
-def _drop_provisional(db: sqlite_utils.Database) -> None:
-    """Revisions and audit live in the storage model's tables now (0002_lifecycle carried s002's rows over)."""
-    for table in ("sync_revisions", "sync_heads", "sync_audit", "sync_merges"):
-        db.execute(f"DROP TABLE IF EXISTS {table}")

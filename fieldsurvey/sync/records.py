@@ -18,11 +18,12 @@ from typing import Any, Callable
 from fieldsurvey import forking
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.results import Message
+from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
 
 KINDS = ("hand-in", "return")
-STATUSES = ("draft", "complete", "submitted", "approved", "returned", "moved_away", "merged")
+STATUSES = tuple(HouseholdStatus)
 ACTIONS = ("approve", "return", "reassign")
 _REV = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

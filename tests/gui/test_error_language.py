@@ -16,7 +16,7 @@ from fieldsurvey.gui import crash
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import language
 from fieldsurvey.storage import workspace as workspace_module
-from fieldsurvey.storage.workspace import lock_path
+from fieldsurvey.storage.lock import lock_path
 
 BUSY_VI = ("Tệp đang được mở trong một cửa sổ FieldSurvey khác (hoặc một lệnh) trên máy này nên chỉ mở được ở chế độ "
            "chỉ đọc; hãy đóng cửa sổ kia để sửa")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
+from fieldsurvey.storage import revisions
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
@@ -103,8 +104,8 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
         assert (doc["floor_area"], doc["water_source"], doc["latrine"]) == (44, "drilled_well", before["latrine"])
         # nothing lost: the new head joins both lines, and lan's revision is kept
         (c,) = svc.list_conflicts(site.sup, open_only=False)
-        head = ws.current_revision(a1)
-        assert head.merged == c["incoming_revision"] and ws.revision(c["incoming_revision"]) is not None
+        head = revisions.current(ws.db, a1)
+        assert head.merged == c["incoming_revision"] and revisions.get(ws.db, c["incoming_revision"]) is not None
         assert head.parent == c["local_revision"]
     # the settled household goes back to lan as a correction: an update there, not a new conflict
     back = site.send(site.sup, site.lan, to="lan")

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from fieldsurvey.services import gui_support
 from fieldsurvey.services import sync as svc
+from tests.builders import adult, household_doc
 
 
 def test_hand_in_and_import(window, tmp_path, qtbot):
@@ -66,10 +67,10 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
         svc.export_key(a, tmp_path / f"{a.stem}.fskey")
         svc.trust(b, tmp_path / f"{a.stem}.fskey")
     window.open_workspace(lan)
-    window.new_household()
-    window.form.add_member()
-    window.form.answer("name", "Lò Văn Pả", 0)
-    uuid = window.form.uuid
+    doc = household_doc([adult(40, relationship="head", name="Lò Văn Pả")])
+    doc["location"]["village"] = "Thôn 1"
+    window.workspace.ws.save_household(doc, "complete", owner="lo-thi-lan")   # finished: it can be returned
+    uuid = doc["uuid"]
     stick = tmp_path / "stick"
     stick.mkdir()
     with qtbot.waitSignal(window.export_bundle(stick).done, timeout=20000):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from fieldsurvey.domain.lifecycle import Action
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from tests.builders import adult, child, household_doc
 
@@ -100,7 +101,7 @@ def build(path: Path) -> Commune:
             doc, m = _doc(i, VILLAGES[v], cls, prev, extra)
             ws.save_household(doc, status="complete", owner="enumerator-1")
             made.append(m)
-        ws.set_status(made[-1].uuid, "moved_away", user="lan")
+        ws.change_status(made[-1].uuid, Action.MOVE_AWAY, user="lan")
         made[-1].moved_away = True
     finally:
         ws.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import openpyxl
 
+from fieldsurvey.domain.lifecycle import Action
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.printing import export_xlsx, print_lists
 from fieldsurvey.services.records import carry_forward, movement
@@ -40,7 +41,7 @@ def test_movement_after_a_real_carry_forward(tmp_path):
         carried = sorted((json_doc(ws, u) for u, _ in ws.iter_documents()), key=lambda d: d["previous"]["uuid"])
         for k, doc in enumerate(carried):
             if NOW[k] is None:
-                ws.set_status(doc["uuid"], "moved_away", reason="moved to Hà Giang")
+                ws.change_status(doc["uuid"], Action.MOVE_AWAY, reason="moved to Hà Giang")
                 continue
             members = doc["members"]
             doc["household"] = household_doc(members, **ANSWERS[NOW[k]])["household"]

@@ -126,8 +126,8 @@ def test_backup_and_restore_commands(tmp_path: Path):
 def test_check_passes_on_a_sound_workspace(tmp_path: Path):
     path, _ = _workspace(tmp_path)
     findings = run_to_end(svc.check(path))
-    assert [f.check for f in findings] == ["file", "integrity", "foreign_keys", "migrations", "documents", "columns",
-                                           "revisions"]
+    assert [f.check for f in findings] == ["file", "integrity", "foreign_keys", "migrations", "documents", "columns", "revisions",
+                                           "classes"]
     assert all(f.ok for f in findings)
     out = CliRunner().invoke(main, ["check", str(path), "--quiet", "--lang", "en"])
     assert out.exit_code == 0 and "every check passed" in out.output

@@ -171,12 +171,12 @@ def test_one_writer_another_process_gets_it_read_only(ws, tmp_path: Path):
 
 
 def test_a_workspace_that_cannot_be_made_leaves_no_file(tmp_path: Path, monkeypatch):
-    from fieldsurvey.storage import workspace as wsmod
+    from fieldsurvey.storage import schema
 
     def broken(db):
         raise sqlite3.OperationalError("disk full")
 
-    monkeypatch.setattr(wsmod, "apply_migrations", broken)
+    monkeypatch.setattr(schema, "apply", broken)
     with pytest.raises(WorkspaceError, match="cannot create the workspace: disk full"):
         Workspace.create(tmp_path / "w.fsdb", INFO)
     assert not (tmp_path / "w.fsdb").exists()
@@ -212,7 +212,7 @@ def test_on_windows_the_writer_lock_is_a_byte_lock_on_the_lock_file(tmp_path, mo
     second holder as Windows does); it is unlocked before the file is closed."""
     import os
 
-    from fieldsurvey.storage import workspace as wsmod
+    from fieldsurvey.storage import lock as wsmod
 
     held: set[str] = set()
     calls: list[str] = []

@@ -6,21 +6,26 @@ import sqlite3
 
 import pytest
 
+from fieldsurvey.storage import revisions
+from fieldsurvey.storage.audit import log as audit_log
 from fieldsurvey.errors import WorkspaceError
-from fieldsurvey.storage.workspace import Workspace, changes
+from fieldsurvey.domain.fieldpaths import diff as changes
+from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
+from fieldsurvey.storage.workspace import HouseholdState
+from fieldsurvey.storage.workspace import Workspace
 from tests.storage.conftest import make_doc
 
 
 def test_new_household_gets_an_open_revision_and_a_create_entry(ws):
     doc = make_doc()
     rid = ws.save_household(doc, owner="lan")
-    rev = ws.current_revision(doc["uuid"])
+    rev = revisions.current(ws.db, doc["uuid"])
     assert rev.id == rid and rev.parent is None and not rev.sealed
     assert (rev.device, rev.user, rev.status) == ("dev-test", "lan", "draft")
     assert rid.startswith("dev-test.")
-    [entry] = ws.audit_log(doc["uuid"])
+    [entry] = audit_log(ws.db, doc["uuid"])
     assert entry["action"] == "create" and entry["user"] == "lan" and entry["device"] == "dev-test"
-    assert ws.household_state(doc["uuid"]) == {"status": "draft", "owner": "lan", "revision": rid, "open": True}
+    assert ws.household_state(doc["uuid"]) == HouseholdState(HouseholdStatus.DRAFT, "lan", rid, True)
 
 
 def test_autosave_updates_the_open_revision_in_place_and_audits_each_field(ws):
@@ -28,8 +33,8 @@ def test_autosave_updates_the_open_revision_in_place_and_audits_each_field(ws):
     rid = ws.save_household(doc, owner="lan")
     for i in range(50):
         assert ws.save_answer(doc["uuid"], "floor_area", 61 + i) == rid
-    assert len(ws.revisions(doc["uuid"])) == 1
-    edits = [e for e in ws.audit_log(doc["uuid"]) if e["action"] == "edit"]
+    assert len(revisions.of(ws.db, doc["uuid"])) == 1
+    edits = [e for e in audit_log(ws.db, doc["uuid"]) if e["action"] == "edit"]
     assert len(edits) == 50
     assert edits[0]["field"] == "household.floor_area" and edits[0]["old"] == 60 and edits[0]["new"] == 61
     assert (edits[1]["old"], edits[1]["new"]) == (61, 62)
@@ -39,9 +44,9 @@ def test_autosave_updates_the_open_revision_in_place_and_audits_each_field(ws):
 def test_an_unchanged_answer_writes_nothing(ws):
     doc = make_doc()
     ws.save_household(doc)
-    before = len(ws.audit_log())
+    before = len(audit_log(ws.db))
     assert ws.save_answer(doc["uuid"], "floor_area", doc["household"]["floor_area"]) is None
-    assert len(ws.audit_log()) == before
+    assert len(audit_log(ws.db)) == before
 
 
 def test_member_answer_and_search_columns_follow(ws):
@@ -50,7 +55,7 @@ def test_member_answer_and_search_columns_follow(ws):
     ws.save_answer(doc["uuid"], "name", "Nguyễn Văn Bảy", member="m1")
     row = ws.db.execute("SELECT head_name, head_folded FROM households WHERE uuid = ?", [doc["uuid"]]).fetchone()
     assert row[0] == "Nguyễn Văn Bảy" and row[1].startswith("nguyen van bay")
-    [e] = [e for e in ws.audit_log(doc["uuid"]) if e["action"] == "edit"]
+    [e] = [e for e in audit_log(ws.db, doc["uuid"]) if e["action"] == "edit"]
     assert (e["field"], e["old"], e["new"]) == ("members[m1].name", "Nguyễn Văn A", "Nguyễn Văn Bảy")
     with pytest.raises(WorkspaceError, match="no member 'm9'"):
         ws.save_answer(doc["uuid"], "name", "x", member="m9")
@@ -60,22 +65,30 @@ def test_status_change_seals_and_next_edit_starts_a_child(ws):
     doc = make_doc()
     r1 = ws.save_household(doc, owner="lan")
     ws.save_answer(doc["uuid"], "floor_area", 70)
-    assert ws.set_status(doc["uuid"], "complete") == r1
-    sealed = ws.revision(r1)
+    assert ws.save_form(doc | {"household": ws.get_household(doc["uuid"])["household"]}, complete=True) \
+        == HouseholdStatus.COMPLETE
+    assert revisions.current(ws.db, doc["uuid"]).id == r1
+    sealed = revisions.get(ws.db, r1)
     assert sealed.sealed and sealed.status == "complete" and sealed.doc_hash
     r2 = ws.save_answer(doc["uuid"], "floor_area", 71)
-    assert r2 != r1 and ws.revision(r2).parent == r1 and not ws.revision(r2).sealed
-    assert [r.id for r in ws.revision_chain(doc["uuid"])] == [r2, r1]
+    assert r2 != r1 and revisions.get(ws.db, r2).parent == r1 and not revisions.get(ws.db, r2).sealed
+    assert [r.id for r in revisions.chain(ws.db, doc["uuid"])] == [r2, r1]
 
 
 def test_transitions_are_checked(ws):
     doc = make_doc()
     ws.save_household(doc)
-    with pytest.raises(WorkspaceError, match="“draft” cannot become “approved”"):
-        ws.set_status(doc["uuid"], "approved")
-    for s in ("complete", "submitted", "approved"):
-        ws.set_status(doc["uuid"], s)
-    assert ws.household_state(doc["uuid"])["status"] == "approved"
+    with pytest.raises(TransitionError) as refused:
+        ws.change_status(doc["uuid"], Action.APPROVE)
+    assert str(refused.value) == (f"{doc['uuid']}: a household that is “Draft” cannot be approved: answers are "
+                                  "still missing; finish the questionnaire first")
+    assert refused.value.text("vi").endswith("Hộ đang ở trạng thái “Đang nhập” nên không duyệt được: phiếu còn thiếu "
+                                             "câu trả lời; hãy nhập đủ trước")
+    ws.save_form(doc, complete=True)
+    ws.change_status(doc["uuid"], Action.APPROVE)
+    assert ws.household_state(doc["uuid"]).status == HouseholdStatus.APPROVED
+    with pytest.raises(TransitionError, match="cannot become"):   # a document's own status must follow too
+        ws.save_household(doc, HouseholdStatus.COMPLETE, reason="typed again")
 
 
 def test_an_approved_household_needs_a_reason(ws):
@@ -84,19 +97,19 @@ def test_an_approved_household_needs_a_reason(ws):
     with pytest.raises(WorkspaceError, match="reason is required"):
         ws.save_answer(doc["uuid"], "floor_area", 99)
     with pytest.raises(WorkspaceError, match="reason is required"):
-        ws.set_status(doc["uuid"], "returned")
+        ws.change_status(doc["uuid"], Action.RETURN)
     with pytest.raises(WorkspaceError, match="reason is required"):
         ws.set_owner(doc["uuid"], "hoa")
     assert ws.get_household(doc["uuid"])["household"]["floor_area"] == doc["household"]["floor_area"]
     ws.save_answer(doc["uuid"], "floor_area", 99, reason="measured again at the village meeting", user="thu")
-    last = ws.audit_log(doc["uuid"])[-1]
+    last = audit_log(ws.db, doc["uuid"])[-1]
     assert (last["user"], last["reason"], last["new"]) == ("thu", "measured again at the village meeting", 99)
 
 
 def test_audit_and_sealed_revisions_cannot_be_rewritten(ws):
     doc = make_doc()
     rid = ws.save_household(doc)
-    ws.set_status(doc["uuid"], "complete")
+    ws.save_form(doc, complete=True)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         ws.db.execute("DELETE FROM audit")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -117,18 +130,17 @@ def test_seal_for_sync_and_foreign_revisions(ws):
     # another device made a child of our sealed head; the sync area adopts it
     foreign = {"id": "dev-thu.0001", "parent": head, "device": "dev-thu", "user": "thu", "at": "2026-10-02T08:00:00Z",
                "status": "approved"}
-    assert ws.store_foreign_revisions(a["uuid"], [foreign]) == 1
-    assert ws.store_foreign_revisions(a["uuid"], [foreign]) == 0
+    assert revisions.store_foreign(ws.db, a["uuid"], [foreign]) == 1
+    assert revisions.store_foreign(ws.db, a["uuid"], [foreign]) == 0
     changed = dict(a, household=dict(a["household"], floor_area=123))
     ws.adopt_revision(changed, "dev-thu.0001", "approved", "lan", user="thu")
-    assert ws.current_revision(a["uuid"]).id == "dev-thu.0001"
-    assert ws.household_state(a["uuid"]) == {"status": "approved", "owner": "lan", "revision": "dev-thu.0001",
-                                             "open": False}
-    fields = {(e["action"], e["field"]) for e in ws.audit_log(a["uuid"])}
+    assert revisions.current(ws.db, a["uuid"]).id == "dev-thu.0001"
+    assert ws.household_state(a["uuid"]) == HouseholdState(HouseholdStatus.APPROVED, "lan", "dev-thu.0001", False)
+    fields = {(e["action"], e["field"]) for e in audit_log(ws.db, a["uuid"])}
     assert ("import", "household.floor_area") in fields and ("import", "status") in fields
     # editing an approved household afterwards: reason needed, and a local child revision starts
     rid = ws.save_answer(a["uuid"], "floor_area", 124, reason="typo")
-    assert ws.revision(rid).parent == "dev-thu.0001" and ws.revision(rid).device == "dev-test"
+    assert revisions.get(ws.db, rid).parent == "dev-thu.0001" and revisions.get(ws.db, rid).device == "dev-test"
 
 
 def test_changes_paths():
@@ -153,20 +165,20 @@ def test_read_only_file_opens_read_only_and_refuses_every_edit(tmp_path, ws):
             edits = [lambda: ro.save_answer(doc["uuid"], "floor_area", 1),
                      lambda: ro.save_household(make_doc()),
                      lambda: ro.update_household(doc),
-                     lambda: ro.set_status(doc["uuid"], "complete"),
+                     lambda: ro.change_status(doc["uuid"], Action.MOVE_AWAY),
                      lambda: ro.set_owner(doc["uuid"], "hoa"),
                      lambda: ro.seal(),
                      lambda: ro.set_meta("x", "y"),
                      lambda: ro.add_village("Thôn 9"),
                      lambda: ro.save_classifications([]),
-                     lambda: ro.save_households([make_doc()])]
+                     lambda: ro.save_households([(make_doc(), HouseholdStatus.DRAFT, None)])]
             for edit in edits:
                 with pytest.raises(WorkspaceError, match="open read-only"):
                     edit()
             with pytest.raises(sqlite3.OperationalError, match="readonly"):
                 ro.db.execute("UPDATE households SET status = 'x'")
         with Workspace.open(path) as again:
-            assert again.household_state(doc["uuid"])["status"] == "draft"
+            assert again.household_state(doc["uuid"]).status == "draft"
     finally:
         path.chmod(0o644)
 
@@ -189,7 +201,7 @@ def test_an_autosave_is_committed_when_it_returns(ws):
 def test_an_autosave_that_fails_half_way_leaves_nothing(ws, monkeypatch):
     doc = make_doc()
     ws.save_household(doc)
-    before = (ws.get_household(doc["uuid"]), len(ws.audit_log()), ws.revisions(doc["uuid"]))
+    before = (ws.get_household(doc["uuid"]), len(audit_log(ws.db)), revisions.of(ws.db, doc["uuid"]))
 
     def broken(rows):
         raise sqlite3.OperationalError("disk I/O error")
@@ -199,4 +211,4 @@ def test_an_autosave_that_fails_half_way_leaves_nothing(ws, monkeypatch):
         ws.save_answer(doc["uuid"], "floor_area", 1)
     monkeypatch.undo()
     assert not ws.db.conn.in_transaction
-    assert (ws.get_household(doc["uuid"]), len(ws.audit_log()), ws.revisions(doc["uuid"])) == before
+    assert (ws.get_household(doc["uuid"]), len(audit_log(ws.db)), revisions.of(ws.db, doc["uuid"])) == before

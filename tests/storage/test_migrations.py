@@ -9,10 +9,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from fieldsurvey.storage import queries
-from fieldsurvey.storage.migrations import MIGRATIONS
-from fieldsurvey.storage.workspace import SCHEMA_VERSION, Workspace
+from fieldsurvey.storage import revisions, schema
+from fieldsurvey.storage.audit import log as audit_log
+from fieldsurvey.storage.schema import SCHEMA_VERSION
+from fieldsurvey.storage.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "schemas"
 ALL = sorted(FIXTURES.glob("*.fsdb"))
@@ -26,7 +29,7 @@ def _raw(path: Path) -> dict:
             "SELECT uuid, document, status, owner FROM households")},
             "meta": dict(c.execute("SELECT key, value FROM meta")),
             "villages": [r[0] for r in c.execute("SELECT name FROM villages ORDER BY sort")],
-            "migrations": [r[0] for r in c.execute("SELECT name FROM _migrations ORDER BY rowid")],
+            "migrations": schema.applied(sqlite_utils.Database(c)),
             "tables": tables}
         if "sync_revisions" in tables:
             out["sync_revisions"] = c.execute("SELECT id, uuid, parent, device, user, doc_hash FROM sync_revisions"
@@ -39,7 +42,7 @@ def _raw(path: Path) -> dict:
 
 
 def test_there_is_a_fixture_for_every_earlier_core_schema():
-    core = [name for name, _ in MIGRATIONS if name[0].isdigit()]
+    core = [name for name in schema.names() if name[0].isdigit()]
     names = {p.stem for p in ALL}
     assert all(name in names for name in core[:-1]), (core, names)
 
@@ -49,12 +52,12 @@ def test_an_earlier_schema_opens_and_keeps_its_data(fixture: Path, tmp_path: Pat
     path = tmp_path / fixture.name
     shutil.copy(fixture, path)
     before = _raw(path)
-    assert before["migrations"] and before["migrations"][-1] != [n for n, _ in MIGRATIONS][-1]
+    assert before["migrations"] and before["migrations"][-1] != schema.names()[-1]
     with Workspace.open(path) as ws:
         ws.backups = False
         after = _raw(path)
         assert after["migrations"][:len(before["migrations"])] == before["migrations"]
-        assert set(after["migrations"]) == {n for n, _ in MIGRATIONS}
+        assert set(after["migrations"]) == set(schema.names())
         assert ws.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert after["households"] == before["households"]      # documents, statuses, owners unchanged
         assert {k: v for k, v in after["meta"].items() if k != "device_id"} == \
@@ -64,7 +67,7 @@ def test_an_earlier_schema_opens_and_keeps_its_data(fixture: Path, tmp_path: Pat
         assert ws.db.execute("PRAGMA foreign_key_check").fetchall() == []
         # every household has a head revision the workspace holds
         for uuid in before["households"]:
-            rev = ws.current_revision(uuid)
+            rev = revisions.current(ws.db, uuid)
             assert rev is not None and rev.uuid == uuid
         # the list and the search work on the old data
         some = next(iter(before["households"].values()))
@@ -82,22 +85,22 @@ def test_an_earlier_schema_opens_and_keeps_its_data(fixture: Path, tmp_path: Pat
 
 
 def _provisional_history_carried(ws: Workspace, before: dict) -> None:
-    held = {r.id: r for uuid in before["households"] for r in ws.revisions(uuid)}
+    held = {r.id: r for uuid in before["households"] for r in revisions.of(ws.db, uuid)}
     for rid, uuid, parent, device, user, doc_hash in before["sync_revisions"]:
         r = held[rid]
         assert (r.uuid, r.parent, r.device, r.user, r.doc_hash, r.sealed) == (uuid, parent, device, user, doc_hash,
                                                                               True)
-    audit = [(e["uuid"], e["action"]) for e in ws.audit_log() if e["action"] == "edit" and e["field"] is None]
+    audit = [(e["uuid"], e["action"]) for e in audit_log(ws.db) if e["action"] == "edit" and e["field"] is None]
     assert audit == before["sync_audit"]
     for uuid, head in before["sync_heads"].items():
         document = before["households"][uuid][0]
         import hashlib
         clean = held[head].doc_hash == hashlib.sha256(document.encode()).hexdigest()
-        chain = ws.revision_chain(uuid)
+        chain = revisions.chain(ws.db, uuid)
         if uuid == sorted(before["households"])[0]:
             continue  # edited above
         if clean:
             assert chain[0].id == head
         else:  # edited after the last seal: an open child revision
             assert chain[0].parent == head and not chain[0].sealed and chain[0].origin == "migration"
-    assert any(ws.revision_chain(u)[0].origin == "migration" for u in before["sync_heads"])
+    assert any(revisions.chain(ws.db, u)[0].origin == "migration" for u in before["sync_heads"])

@@ -1,5 +1,6 @@
-"""The import builds a whole bundle's household rows at once (names folded in one call, the JSON text made by an
-encoder built once); these hold it to what storage makes one household at a time, so both stay the same."""
+"""The import builds a whole bundle's household columns at once (names folded in one call, the JSON text made by an
+encoder built once); these hold it to what the columns are for one household folded on its own, so both stay the
+same."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from hypothesis import strategies as st
 
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
 from fieldsurvey.i18n import fold
-from fieldsurvey.storage import sync_store as store
-from fieldsurvey.storage.workspace import Workspace
+from fieldsurvey.storage import columns as store
 from fieldsurvey.sync.merge import duplicate_keys
 from tests.builders import adult, child, household_doc
 
@@ -48,16 +48,13 @@ def _generated(n: int) -> list[dict]:
     return list(Generator(spec, 2026, 5).households(n))
 
 
-def test_bundle_rows_are_the_rows_storage_makes():
+def test_bundle_columns_are_the_columns_of_one_household_alone():
     docs = _odd_documents() + _generated(60)
-    items = [(d, "submitted", "lan") for d in docs]
     folded = store.fold_all([t for d in docs for t in store.names_to_fold(d)])
-    rows = store.household_rows(items, "2026-11-20T08:00:00+00:00", folded)
-    for (doc, status, owner), row in zip(items, rows):
-        expected = Workspace._row(doc, status, owner)
-        expected["updated_at"] = row["updated_at"]
-        assert row == expected
-        assert json.loads(row["document"]) == doc
+    for doc in docs:
+        row = store.document_columns(doc, folded)
+        assert row == store.document_columns(doc)
+        assert json.loads(row["document"]) == doc and row["document"] == json.dumps(doc, ensure_ascii=False)
 
 
 def test_duplicate_keys_with_names_folded_beforehand_are_the_same():

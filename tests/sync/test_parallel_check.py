@@ -10,10 +10,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+
+from fieldsurvey.domain.standards import default_registry
 from fieldsurvey.errors import BundleError
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+
+
+
+def PREPARE(records):
+    from fieldsurvey.services import sync as svc
+
+    svc._prepare(records, default_registry().get("vn-2022-2025"))
 
 def _read(data: bytes, site: dict, parallel: bool):
     from fieldsurvey.services import sync as svc
@@ -22,7 +32,7 @@ def _read(data: bytes, site: dict, parallel: bool):
 
     opened = open_bundle(data, "b.fsbundle", {site["lan"].public.fingerprint: site["lan"].public}.get, site["sup"])
     try:
-        return read_contents(opened, prepare=svc._prepare, parallel=parallel)
+        return read_contents(opened, prepare=PREPARE, parallel=parallel)
     except BundleError as exc:
         return str(exc)
 
@@ -66,13 +76,13 @@ def scenario(root: str) -> None:
     def dying(recs_: list) -> None:
         if os.getpid() != parent:
             os._exit(0)
-        svc._prepare(recs_)
+        PREPARE(recs_)
 
     opened = open_bundle(data, "b.fsbundle", {lan.public.fingerprint: lan.public}.get, sup)
     died = records.read_contents(opened, prepare=dying, parallel=True)
     fork, records.os.fork = records.os.fork, lambda: (_ for _ in ()).throw(OSError("no more processes"))
     try:
-        unforked = records.read_contents(opened, prepare=svc._prepare, parallel=True)
+        unforked = records.read_contents(opened, prepare=PREPARE, parallel=True)
     finally:
         records.os.fork = fork
     real_marshal = records.marshal
@@ -87,7 +97,7 @@ def scenario(root: str) -> None:
 
     records.marshal = CutShort
     try:
-        cut = records.read_contents(opened, prepare=svc._prepare, parallel=True)
+        cut = records.read_contents(opened, prepare=PREPARE, parallel=True)
     finally:
         records.marshal = real_marshal
     for got in (died, unforked, cut):
