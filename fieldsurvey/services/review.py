@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fieldsurvey.domain import fieldpaths
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.progress import Job, Progress
@@ -82,18 +83,10 @@ _MEMBER = {"vi": "Thành viên", "en": "Member"}
 _INTERVIEW = {"vi": "Ngày phỏng vấn", "en": "Interview date"}
 
 
-def _split(path: str) -> tuple[str | None, str]:
-    """('m2', 'name') for members[m2].name, (None, 'floor_area') for household.floor_area."""
-    if path.startswith("members["):
-        mid, _, rest = path[len("members["):].partition("]")
-        return mid, rest.removeprefix(".")
-    return None, path.partition(".")[2] if "." in path else path
-
-
 def _member_name(doc: dict[str, Any], mid: str) -> str:
     for i, m in enumerate(doc.get("members") or []):
-        if str(m.get("member_id") or f"m{i + 1}") == mid:
-            return str(m.get("name") or "")
+        if fieldpaths.member_id(m, i) == mid:
+            return str(m.get("name") or "") if isinstance(m, dict) else ""
     return ""
 
 
@@ -101,7 +94,7 @@ def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
     """A field named as the audit log names it, in words: 'Thành viên m2 (Lò Văn Pả): Họ và tên'."""
     form = next((f for f in (_Form.of(d, lang) for d in docs) if f is not None), None)
     lg = "en" if lang == "en" else "vi"
-    mid, name = _split(path)
+    mid, name = fieldpaths.split(path)
     if path == "interview_date":
         return _INTERVIEW[lg]
     if path.startswith("location."):
@@ -116,7 +109,7 @@ def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
 
 def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
     """A value as the form says it (a choice's label, not its code); a whole member by its name."""
-    mid, name = _split(path)
+    mid, name = fieldpaths.split(path)
     if mid is not None and not name:
         return "—" if value is None else (_member_name(doc, mid) or mid)
     form = _Form.of(doc, lang)

@@ -8,11 +8,11 @@ work from a common parent; both are kept, nothing is overwritten.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable
 
+from fieldsurvey.domain import fieldpaths
 from fieldsurvey.errors import BundleError
 from fieldsurvey.i18n import fold
 
@@ -42,43 +42,32 @@ def decide(local: Local | None, incoming_head: str, incoming_ancestors: set[str]
 
 
 # --- field-by-field ---------------------------------------------------------------------------------------------
+# Fields are named by their paths (fieldsurvey.domain.fieldpaths), as the audit log names them; a member present on
+# one side only differs as `members[<id>]`, the whole member, and its answers follow that choice.
 
-def flatten(doc: dict[str, Any]) -> dict[str, Any]:
-    """A document as path → value, named as the audit log names fields (storage's `changes`):
-    `household.<answer>`, `members[<member_id>].<answer>`, `location.<key>`, `interview_date`. A member present on
-    one side only shows as `members[<id>]` → the whole member."""
-    out: dict[str, Any] = {}
-    for key, value in (doc.get("household") or {}).items():
-        out[f"household.{key}"] = value
-    for key, value in (doc.get("location") or {}).items():
-        out[f"location.{key}"] = value
-    out["interview_date"] = doc.get("interview_date")
-    for i, m in enumerate(doc.get("members") or []):
-        mid = _mid(m, i)
-        out[f"members[{mid}]"] = "\x00member"
-        for key, value in m.items():
-            if key != "member_id":
-                out[f"members[{mid}].{key}"] = value
-    return out
+MEMBER_SHOWN = "(member)"
 
 
-def _mid(member: dict[str, Any], i: int) -> str:
-    """A member's id as the parser gives it (m1, m2, … when the document has none)."""
-    return str(member.get("member_id") or f"m{i + 1}")
+def _is_member(path: str) -> bool:
+    mid, name = fieldpaths.split(path)
+    return mid is not None and not name
 
 
 def differences(local: dict[str, Any], incoming: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fields on which two documents differ: path, local value, incoming value (None = absent)."""
-    a, b = flatten(local), flatten(incoming)
+    """The fields on which two documents differ: path, local value, incoming value (None = absent). The members'
+    order is not a field of its own: it follows which members are kept."""
     rows = []
-    for path in sorted(set(a) | set(b)):
-        if a.get(path) != b.get(path):
-            rows.append({"field": path, "local": _shown(a.get(path)), "incoming": _shown(b.get(path))})
+    for c in sorted(fieldpaths.diff(local, incoming), key=lambda c: c.path):
+        if c.path == fieldpaths.ORDER:
+            continue
+        rows.append({"field": c.path, "local": _shown(c.path, c.old), "incoming": _shown(c.path, c.new)})
     return rows
 
 
-def _shown(value: Any) -> Any:
-    return "(member)" if value == "\x00member" else value
+def _shown(path: str, value: Any) -> Any:
+    if value is fieldpaths.MISSING:
+        return None
+    return MEMBER_SHOWN if _is_member(path) and value is fieldpaths.WHOLE_MEMBER else value
 
 
 def resolve(local: dict[str, Any], incoming: dict[str, Any], choices: dict[str, str]) -> dict[str, Any]:
@@ -88,49 +77,36 @@ def resolve(local: dict[str, Any], incoming: dict[str, Any], choices: dict[str, 
     unknown = set(choices) - diffs
     if unknown:
         raise BundleError("sync.error.choice_not_different", "choices", fields=", ".join(sorted(unknown)))
-    missing = diffs - set(choices)
-    member_paths = {p for p in diffs if p.startswith("members[") and p.endswith("]")}
+    member_paths = {p for p in diffs if _is_member(p)}
     # A member added or dropped on one side is decided by its `members[<id>]` choice; its fields follow it.
-    missing = {p for p in missing if not any(p.startswith(m + ".") for m in member_paths)}
+    missing = {p for p in diffs - set(choices) if not any(p.startswith(m + ".") for m in member_paths)}
     if missing:
         raise BundleError("sync.error.choice_missing", "choices", fields=", ".join(sorted(missing)))
     bad = {k: v for k, v in choices.items() if v not in ("local", "incoming")}
     if bad:
         raise BundleError("sync.error.choice_side", ", ".join(sorted(bad)))
-    out = copy.deepcopy(local)
-    for i, m in enumerate(out.get("members") or []):
-        m.setdefault("member_id", _mid(m, i))
-    inc_members = {_mid(m, i): m for i, m in enumerate(incoming.get("members") or [])}
-    loc_members = {m["member_id"]: m for m in out.get("members") or []}
+    flat, theirs = fieldpaths.flatten(local), fieldpaths.flatten(incoming)
+    order = list(flat.get(fieldpaths.ORDER, []))
     for path, side in sorted(choices.items()):
         if side != "incoming":
             continue
-        head, _, rest = path.partition(".")
-        if path == "interview_date":
-            out["interview_date"] = incoming.get("interview_date")
-        elif head in ("household", "location"):
-            _set(out.setdefault(head, {}), rest, (incoming.get(head) or {}), rest)
-        elif path.startswith("members["):
-            mid, _, key = path[len("members["):].partition("]")
-            key = key.removeprefix(".")
-            if not key:
-                if mid in inc_members:
-                    if mid not in loc_members:
-                        out.setdefault("members", []).append({"member_id": mid, **copy.deepcopy(inc_members[mid])})
-                        loc_members[mid] = out["members"][-1]
-                else:
-                    out["members"] = [m for m in out.get("members") or [] if m["member_id"] != mid]
-                    loc_members.pop(mid, None)
-            elif mid in loc_members:
-                _set(loc_members[mid], key, inc_members.get(mid) or {}, key)
-    return out
-
-
-def _set(target: dict[str, Any], key: str, source: dict[str, Any], source_key: str) -> None:
-    if source_key in source:
-        target[key] = copy.deepcopy(source[source_key])
-    else:
-        target.pop(key, None)
+        if _is_member(path):
+            mid = fieldpaths.split(path)[0]
+            prefix = path + "."
+            for key in [k for k in flat if k == path or k.startswith(prefix)]:
+                del flat[key]
+            if path in theirs:
+                flat.update({k: v for k, v in theirs.items() if k == path or k.startswith(prefix)})
+                order.append(mid) if mid not in order else None
+            elif mid in order:
+                order.remove(mid)
+        elif path in theirs:
+            flat[path] = theirs[path]
+        else:
+            flat.pop(path, None)
+    if fieldpaths.ORDER in flat or order:
+        flat[fieldpaths.ORDER] = order
+    return fieldpaths.unflatten(flat)
 
 
 # --- likely duplicates ------------------------------------------------------------------------------------------
