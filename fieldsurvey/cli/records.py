@@ -93,34 +93,39 @@ def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> No
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON (the table and each household's movement).")
+@click.option("--official", is_flag=True, help="Count approved households only (the official figures).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def movement(file: Path, as_json: bool, lang: str) -> None:
+def movement(file: Path, as_json: bool, official: bool, lang: str) -> None:
     """Print the movement of households since last year's review (from the carry-forward link), per village and
     for the commune: poor and near-poor at the start, remained, escaped, fell back, new, moved away, at the end."""
     from fieldsurvey.cli import echo_json
-    from fieldsurvey.domain.movement import COLUMNS
     from fieldsurvey.i18n import t
+    from fieldsurvey.services.figures import MOVEMENT_COLUMNS, POOR_CLASSES
     from fieldsurvey.services.records import movement as compute
-    from fieldsurvey.storage.workspace import Workspace
+    from fieldsurvey.services.workspaces import opened
 
-    with Workspace.open(file, read_only=True) as ws:
-        found = compute(ws)
-    table = found.table
+    with opened(file, read_only=True) as ws:
+        fig = run_job(compute(ws, official), quiet=True)
+    names = [v.name for v in fig.villages]
+
+    def rows(cls) -> dict:
+        return {name: dict(zip(MOVEMENT_COLUMNS, m.row())) for name, m in zip(names, fig.movement[cls])}
+
     if as_json:
-        echo_json({"previous_year": found.previous_year,
-                   "commune": {cls: dict(zip(COLUMNS, table.row(cls))) for cls in ("poor", "near_poor")},
-                   "villages": {v: {cls: dict(zip(COLUMNS, table.row(cls, v))) for cls in ("poor", "near_poor")}
-                                for v in table.villages},
-                   "households": found.households})
+        echo_json({"previous_year": fig.previous_year, "official": official,
+                   "commune": {c.value: dict(zip(MOVEMENT_COLUMNS, fig.movement[c][-1].row())) for c in POOR_CLASSES},
+                   "villages": {v: {c.value: rows(c)[v] for c in POOR_CLASSES} for v in names},
+                   "households": {u: m.value for u, m in fig.moves_by_household.items()}})
         return
-    if found.previous_year is None:
+    if fig.previous_year is None:
         click.echo(t("storage.movement.no_previous", lang, path=str(file)))
         return
-    heads = [t(f"storage.movement.col.{c}", lang) for c in COLUMNS]
-    width = max(len(v) for v in [*table.villages, t("storage.movement.commune", lang)]) + 2
-    for cls in ("poor", "near_poor"):
-        click.echo(t(f"storage.movement.title.{cls}", lang, year=found.previous_year or "?"))
+    heads = [t(f"storage.movement.col.{c}", lang) for c in MOVEMENT_COLUMNS]
+    width = max(len(v) for v in [*names, t("storage.movement.commune", lang)]) + 2
+    for cls in POOR_CLASSES:
+        click.echo(t(f"storage.movement.title.{cls.value}", lang, year=fig.previous_year or "?"))
         click.echo(" " * width + " ".join(f"{h:>10}" for h in heads))
-        for village in table.villages:
-            click.echo(f"{village:<{width}}" + " ".join(f"{n:>10}" for n in table.row(cls, village)))
-        click.echo(f"{t('storage.movement.commune', lang):<{width}}" + " ".join(f"{n:>10}" for n in table.row(cls)))
+        for name, m in zip(names, fig.movement[cls]):
+            click.echo(f"{name:<{width}}" + " ".join(f"{n:>10}" for n in m.row()))
+        click.echo(f"{t('storage.movement.commune', lang):<{width}}"
+                   + " ".join(f"{n:>10}" for n in fig.movement[cls][-1].row()))

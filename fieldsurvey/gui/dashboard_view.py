@@ -107,23 +107,19 @@ class DashboardView(QWidget):
             self.af.setText(tr("gui.dash.no_data"))
             return
         lang = language.code
-        heads = [tr("gui.dash.col.village"), tr("gui.dash.col.households"), tr("gui.dash.col.finished"),
-                 tr("class.poor"), tr("gui.dash.col.rate"), tr("class.near_poor"), tr("gui.dash.col.rate"),
-                 tr("gui.dash.col.average")]
+        fig = d.figures
+        heads = [tr("gui.dash.col.village"), tr("gui.dash.col.residents"), tr("gui.dash.col.listed"),
+                 tr("gui.dash.col.in_progress"), tr("class.poor"), tr("gui.dash.col.rate"), tr("class.near_poor"),
+                 tr("gui.dash.col.rate"), tr("gui.dash.col.average")]
         rows = []
-        totals = [0] * 5
-        for village, classes in d.villages:
-            n = sum(classes.values())
-            statuses = d.village_status.get(village, {})
-            done = sum(statuses.get(s, 0) for s in FINISHED)
-            poor, near, avg = classes.get("poor", 0), classes.get("near_poor", 0), classes.get("average", 0)
-            rows.append([village or "—", n, done, poor, poor / n if n else 0, near, near / n if n else 0, avg])
-            for i, v in enumerate((n, done, poor, near, avg)):
-                totals[i] += v
-        n = totals[0]
-        rows.append([tr("gui.dash.total"), n, totals[1], totals[2], totals[2] / n if n else 0, totals[3],
-                     totals[3] / n if n else 0, totals[4]])
-        self._fill(self.villages, heads, rows, rate_cols=(4, 6))
+        for unit in fig.villages + [fig.commune]:
+            name = unit.name if unit is not fig.commune else tr("gui.dash.total")
+            rows.append([name or "—", unit.residents, unit.listed, unit.in_progress, unit.poor,
+                         None if unit.poverty_rate is None else unit.poverty_rate / 100, unit.near_poor,
+                         None if unit.near_poverty_rate is None else unit.near_poverty_rate / 100, unit.average])
+        self._fill(self.villages, heads, rows, rate_cols=(5, 7))
+        self.villages.setToolTip(tr("gui.dash.no_residents", villages=", ".join(fig.residents_missing))
+                                 if fig.residents_missing else "")
         heads = [tr("gui.dash.col.enumerator"), tr("gui.dash.col.households"), tr("gui.dash.col.finished"),
                  tr("gui.dash.col.share_done")] + [tr(f"status.{s}") for s in STATUSES]
         rows = []
@@ -133,11 +129,11 @@ class DashboardView(QWidget):
             rows.append([owner or "—", total, done, done / total if total else 0] +
                         [statuses.get(s, 0) for s in STATUSES])
         self._fill(self.people, heads, rows, rate_cols=(3,))
-        self.chart.set_bars([(f"{i + 1}. {vi if lang == 'vi' else en}", dep, known)
-                             for i, (_id, vi, en, dep, known) in enumerate(d.indicators)])
-        af = d.alkire_foster
+        self.chart.set_bars([(f"{n}. {vi if lang == 'vi' else en}", fig.indicator_deprived[i],
+                              fig.indicator_known[i]) for n, i, vi, en in fig.indicators])
+        af = fig.af
         top = sorted(af.contribution.items(), key=lambda kv: -kv[1])[:3]
-        names = {i[0]: (i[1] if lang == "vi" else i[2]) for i in d.indicators}
+        names = {i: (vi if lang == "vi" else en) for _, i, vi, en in fig.indicators}
         self.af.setText("<br>".join([
             tr("gui.dash.af_note", k=percent(d.af_k)),
             tr("gui.dash.af_h", value=percent(af.H)),
@@ -154,7 +150,10 @@ class DashboardView(QWidget):
         table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
-                text = percent(v) if c in rate_cols else (number(v) if isinstance(v, (int, float)) else str(v))
+                if v is None:
+                    text = "—"   # not known: a village's resident households not entered (the tooltip says)
+                else:
+                    text = percent(v) if c in rate_cols else (number(v) if isinstance(v, (int, float)) else str(v))
                 item = QTableWidgetItem(text)
                 if c:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)

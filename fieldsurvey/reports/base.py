@@ -89,6 +89,7 @@ class ReportContext:
     standard: Standard
     printed_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     lang: str = "vi"
+    official: bool = False         # the official figures (approved households only), else the working ones
 
     def tr(self, key: str, **values: Any) -> str:
         return t(key, self.lang, **values)
@@ -194,10 +195,16 @@ class Renderer:
         return doc.page
 
 
-def column_widths(header: Sequence[str], weights: Sequence[float], total: float) -> list[float]:
+def column_widths(header: Sequence[str], weights: Sequence[float], total: float,
+                  rows: Sequence[Sequence[object]] = ()) -> list[float]:
     """Widths in proportion to `weights` that fill `total`, but never narrower than the longest word of the column's
-    head (a head is wrapped between words, never inside one: "Household / s")."""
+    head or of a text in its cells (a text is wrapped between words, never inside one: "Household / s")."""
     least = [max((stringWidth(w, FONT_BOLD, 7.5) for w in str(h).split()), default=0) + 14 for h in header]  # + padding
+    for row in rows:
+        for i, value in enumerate(row[:len(least)]):
+            if isinstance(value, str):
+                least[i] = max(least[i], max((stringWidth(w, FONT_BOLD, 7.5) for w in value.split()), default=0)
+                               + 14)
     widths = [total * w / sum(weights) for w in weights]
     for _ in range(3):
         short = [i for i, w in enumerate(widths) if w < least[i]]
@@ -221,5 +228,9 @@ def escape(text: str) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def percent(part: int, whole: int) -> float:
+def percent(part: int, whole: int | None) -> float | None:
+    """part ÷ whole as a percentage with two decimals; None when the whole is not known (a rate over resident
+    households a village has not entered), 0.0 for an empty whole."""
+    if whole is None:
+        return None
     return round(100.0 * part / whole, 2) if whole else 0.0

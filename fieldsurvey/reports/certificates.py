@@ -19,8 +19,9 @@ CERTIFIED = (HouseholdClass.POOR, HouseholdClass.NEAR_POOR)
 
 
 def certified(records: Sequence[HouseholdRecord]) -> list[HouseholdRecord]:
-    """The households that get a certificate: poor or near-poor this year, still living in the commune."""
-    return [r for r in records if r.cls in CERTIFIED and not r.moved_away]
+    """The households that get a certificate: those the commune's count holds poor or near-poor this year (never a
+    merged-away duplicate, a household that moved away, or an unfinished one)."""
+    return [r for r in records if r.counted in CERTIFIED]
 
 
 class CertificateRenderer(Renderer):

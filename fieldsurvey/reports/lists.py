@@ -25,17 +25,15 @@ POORISH = ("poor", "near_poor")
 
 
 def category_of(rec: HouseholdRecord) -> list[str]:
-    """The lists a household is on (none, or one or two of poor / near_poor / escaped / new)."""
-    if rec.moved_away:
-        return []
-    now = rec.cls.value
-    before = rec.previous.household_class if rec.previous else None
+    """The lists a household is on (none, or one or two of poor / near_poor / escaped / new), as the commune's
+    count says (fieldsurvey.domain.figures: its counted class and its movement): poor or near-poor this year; new
+    (phát sinh: not poor or near-poor on any year's books); escaped (poor or near-poor last year, not now)."""
     out = []
-    if now in POORISH:
-        out.append(now)
-        if before not in POORISH:
+    if rec.counted is not None and rec.counted.value in POORISH:
+        out.append(rec.counted.value)
+        if rec.move == "new":
             out.append("new")
-    elif before in POORISH and now in ("average", "not_poor"):
+    elif rec.move == "escaped":
         out.append("escaped")
     return out
 
@@ -68,8 +66,8 @@ class ListsRenderer(Renderer):
 
     def minutes(self, village: str, records: Sequence[HouseholdRecord], lists: dict[str, list]) -> list:
         ctx = self.ctx
-        mine = [r for r in records if r.village == village and not r.moved_away]
-        counts = {cls: sum(1 for r in mine if r.cls is cls) for cls in HouseholdClass}
+        mine = [r for r in records if r.village == village and r.counted is not None]
+        counts = {cls: sum(1 for r in mine if r.counted is cls) for cls in HouseholdClass}
         s = self.styles
         head = Table([[Paragraph(escape(ctx.commune_name.upper()), s["center_bold"]),
                        Paragraph(escape(self.tr("report.minutes.motto1")), s["center_bold"])],

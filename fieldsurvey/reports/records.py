@@ -39,6 +39,8 @@ class HouseholdRecord:
     result: Classification
     status: str | None = None      # the workspace's status when known (draft, complete, moved_away …)
     previous: Previous | None = None
+    counted: HouseholdClass | None = None   # the class the commune's count gives it (None: not counted in one)
+    move: str | None = None                 # what happened to it since last year (fieldsurvey.domain.figures.Move)
 
     @property
     def cls(self) -> HouseholdClass:

@@ -18,7 +18,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph
 from fieldsurvey.i18n import format_number
 from fieldsurvey.reports.base import (FONT, FONT_BOLD, GRID, LANDSCAPE, MARGIN, SHADE, Renderer, ReportContext,
                                       column_widths, escape)
-from fieldsurvey.reports.figures import NEAR, POOR, CommuneFigures
+from fieldsurvey.domain.figures import NEAR, POOR, CommuneFigures, Scope
 from fieldsurvey.reports.records import HouseholdRecord
 from fieldsurvey.reports.tables import (TableData, af_headline, af_table, deprivation_table, group_tables,
                                         household_header, household_rows, movement_table, percent_row_index,
@@ -35,7 +35,9 @@ class SummaryRenderer(Renderer):
 
     def cell(self, value, percent: bool, bold: bool) -> Paragraph:
         s = self.styles
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value is None:   # not known (a rate over resident households not entered): the table's note says why
+            text, style = "—", s["cell_right"]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             text = format_number(value, self.ctx.lang, 2 if percent else 0)
             style = s["cell_right"]
         else:
@@ -50,7 +52,7 @@ class SummaryRenderer(Renderer):
         for r, row in enumerate(data.rows):
             rows.append([self.cell(v, c in data.percent_cols or r == pct_row, r in data.bold_rows)
                          for c, v in enumerate(row)])
-        t = Table(rows, colWidths=column_widths(data.header, data.widths or (1,) * len(data.header), width),
+        t = Table(rows, colWidths=column_widths(data.header, data.widths or (1,) * len(data.header), width, data.rows),
                   repeatRows=1)
         style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
@@ -71,6 +73,7 @@ class SummaryRenderer(Renderer):
                        + " · " + ctx.round_text + " · " + ctx.printed_text, "subtitle"),
                 self.p(self.tr("report.summary.standard", title=ctx.standard.title(ctx.lang))
                        + (" " + self.tr("report.provisional") if ctx.standard.provisional else ""), "note"),
+                self.p(self.tr("report.official" if ctx.official else "report.working"), "note"),
                 Spacer(1, 4)]
 
     def bar_chart(self, title: str, categories: list[str], series: list[tuple[str, list[float], colors.Color]],
@@ -115,8 +118,8 @@ class SummaryRenderer(Renderer):
         villages = fig.villages
         rates = self.bar_chart(tr("report.summary.chart.rates"), [v.name for v in villages] + [
             tr("report.col.commune_total")],
-            [(tr("report.col.poor"), [v.poverty_rate for v in villages] + [fig.commune.poverty_rate], POOR_COLOUR),
-             (tr("report.col.near_poor"), [v.near_poverty_rate for v in villages] + [fig.commune.near_poverty_rate],
+            [(tr("report.col.poor"), [v.poverty_rate or 0.0 for v in villages] + [fig.commune.poverty_rate or 0.0], POOR_COLOUR),
+             (tr("report.col.near_poor"), [v.near_poverty_rate or 0.0 for v in villages] + [fig.commune.near_poverty_rate or 0.0],
               NEAR_COLOUR)], WIDTH)
         n_poor, n_near = fig.class_count(POOR), fig.class_count(NEAR)
         deprivations = self.bar_chart(

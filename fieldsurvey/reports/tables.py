@@ -8,8 +8,8 @@ from typing import Any, Sequence
 
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.reports.base import ReportContext, percent
-from fieldsurvey.reports.figures import (CAUSES, CHILD_ITEMS, MOVEMENT_COLUMNS, NEAR, POOR, TARGET_GROUPS,
-                                         CommuneFigures)
+from fieldsurvey.domain.figures import (CAUSES, CHILD_ITEMS, MOVEMENT_COLUMNS, NEAR, POOR, TARGET_GROUPS,
+                                        CommuneFigures, Scope)
 from fieldsurvey.reports.records import HouseholdRecord, birth_year, label
 
 
@@ -26,21 +26,30 @@ class TableData:
 
 
 def results_table(fig: CommuneFigures, ctx: ReportContext) -> TableData:
+    """Per village and for the commune: resident households (the rates' denominator), households on the review's
+    list, those still being filled or fixed and those finished but not classifiable (shown apart, never in a
+    class), those not yet approved (official figures), the households counted by class, low-income workers and the
+    rates. A rate over a village whose resident households are not entered is left empty, and the note says so."""
     tr = ctx.tr
-    header = [tr(k) for k in ("report.col.village", "report.col.households", "report.col.reviewed",
-                              "report.col.poor", "report.col.near_poor", "report.col.average",
-                              "report.col.not_poor", "report.col.incomplete", "report.col.low_income",
-                              "report.col.poverty_rate", "report.col.near_rate", "report.col.md_rate")]
+    official = fig.scope is Scope.OFFICIAL
+    keys = ["report.col.village", "report.col.residents", "report.col.listed", "report.col.in_progress",
+            *(["report.col.waiting"] if official else []), "report.col.incomplete", "report.col.poor", "report.col.near_poor", "report.col.average", "report.col.not_poor",
+            "report.col.low_income", "report.col.poverty_rate", "report.col.near_rate", "report.col.md_rate"]
+    header = [tr(k) for k in keys]
     rows = []
     for unit in fig.villages + [fig.commune]:
-        rows.append([unit.name if unit is not fig.commune else tr("report.col.commune_total"), unit.households,
-                     unit.reviewed, unit.poor, unit.near_poor, unit.average,
-                     unit.classes[HouseholdClass.NOT_POOR], unit.classes[HouseholdClass.INCOMPLETE],
-                     unit.low_income_workers, percent(unit.poor, unit.households),
-                     percent(unit.near_poor, unit.households),
-                     percent(unit.poor + unit.near_poor, unit.households)])
-    return TableData("results", tr("report.summary.t1"), header, rows, frozenset({9, 10, 11}),
-                     frozenset({len(rows) - 1}), widths=(2.2,) + (1,) * 11)
+        rows.append([unit.name if unit is not fig.commune else tr("report.col.commune_total"), unit.residents,
+                     unit.listed, unit.in_progress, *([unit.waiting] if official else []), unit.unclassified,
+                     unit.poor, unit.near_poor, unit.average, unit.classes[HouseholdClass.NOT_POOR],
+                     unit.low_income_workers, percent(unit.poor, unit.residents),
+                     percent(unit.near_poor, unit.residents), percent(unit.poor + unit.near_poor, unit.residents)])
+    n = len(header)
+    note = ""
+    if fig.residents_missing:
+        note = tr("report.summary.t1.no_residents", villages=", ".join(fig.residents_missing))
+    return TableData("results", tr("report.summary.t1" if not official else "report.summary.t1.official"), header,
+                     rows, frozenset({n - 3, n - 2, n - 1}), frozenset({len(rows) - 1}), note=note,
+                     widths=(2.2,) + (1,) * (n - 1))
 
 
 def movement_table(fig: CommuneFigures, ctx: ReportContext, cls: HouseholdClass) -> TableData:

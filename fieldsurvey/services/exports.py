@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from fieldsurvey.reports.base import ReportContext
-from fieldsurvey.reports.figures import NEAR, POOR, CommuneFigures
+from fieldsurvey.domain.figures import NEAR, POOR, CommuneFigures
 from fieldsurvey.reports.records import HouseholdRecord
 from fieldsurvey.reports.tables import (TableData, af_headline, af_table, deprivation_table, group_tables,
                                         member_header, member_rows, movement_table, percent_row_index,

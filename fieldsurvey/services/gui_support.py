@@ -189,54 +189,19 @@ def household_detail(ws: Workspace, uuid: str) -> HouseholdDetail:
 
 @dataclass(frozen=True)
 class Dashboard:
-    villages: list[tuple[str, dict[str, int]]]           # village → class → households
-    village_status: dict[str, dict[str, int]]            # village → status → households
+    figures: object                                       # fieldsurvey.domain.figures.CommuneFigures (the one count)
     enumerators: list[tuple[str, dict[str, int]]]        # owner → status → households
-    indicators: list[tuple[str, str, str, int, int]]     # id, name vi, name en, deprived households, known
-    classified: int
-    alkire_foster: object                                 # fieldsurvey.domain.alkire_foster.AlkireFoster
     af_k: float
 
 
-def dashboard(ws: Workspace, k: float = 1 / 3):
-    """A job (yields Progress) that gathers the dashboard's figures: households per village and class (and
-    status), per enumerator and status, deprivations per indicator, and the Alkire–Foster figures as analysis."""
-    from fieldsurvey.domain.alkire_foster import alkire_foster, equal_nested_weights
-    from fieldsurvey.progress import Progress
+def dashboard(ws: Workspace, official: bool = False):
+    """A job (yields Progress) that gathers the dashboard's figures: the commune's count (the same as every printed
+    table's), and the progress of each enumerator by status."""
+    from fieldsurvey.domain.figures import AF_K, Scope
+    from fieldsurvey.services.figures import commune_figures
 
-    standard = registry().get(ws.info.standard_id)
-    villages: dict[str, dict[str, int]] = {v: {} for v in ws.villages()}
-    for village, classes in queries.counts_by_village_class(ws.db).items():
-        villages.setdefault(village, {}).update(classes)
-    people = queries.progress_by_owner(ws.db)
-    village_status = queries.statuses_by(ws.db, "village")
-    ids = [i.id for i in standard.indicators]
-    deprived = dict.fromkeys(ids, 0)
-    known = dict.fromkeys(ids, 0)
-    rows: list[dict[str, bool | None]] = []
-    total = ws.household_count()
-    done = 0
-    yield Progress(0, total, "Dashboard")
-    for c in queries.classification_summaries(ws.db):
-        dep, unk = set(c.get("deprived", ())), set(c.get("unknown", ()))
-        flags = {}
-        for i in ids:
-            if i in unk:
-                flags[i] = None
-            else:
-                known[i] += 1
-                flags[i] = i in dep
-                deprived[i] += i in dep
-        rows.append(flags)
-        done += 1
-        if done % 5000 == 0:
-            yield Progress(done, total, "Dashboard")
-    weights = equal_nested_weights([(i.id, i.dimension) for i in standard.indicators])
-    af = alkire_foster(rows, weights, k)
-    yield Progress(total, total, "Dashboard")
-    return Dashboard(list(villages.items()), village_status, list(people.items()),
-                     [(i.id, i.name_vi, i.name_en, deprived[i.id], known[i.id]) for i in standard.indicators],
-                     len(rows), af, k)
+    figures = yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING)
+    return Dashboard(figures, list(queries.progress_by_owner(ws.db).items()), AF_K)
 
 
 def classify_workspace(path: Path):
@@ -250,11 +215,11 @@ def classify_workspace(path: Path):
         ws.close()
 
 
-def dashboard_for(path: Path, k: float = 1 / 3):
+def dashboard_for(path: Path, official: bool = False):
     """`dashboard` with its own connection, for a worker thread."""
     ws = Workspace.open(path)
     try:
-        return (yield from dashboard(ws, k))
+        return (yield from dashboard(ws, official))
     finally:
         ws.close()
 

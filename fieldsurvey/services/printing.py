@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Iterator
@@ -27,7 +28,14 @@ from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.base import ReportContext
 from fieldsurvey.reports.records import HouseholdRecord, Previous
-from fieldsurvey.services.assessment import registry, with_area
+from fieldsurvey.domain.assessed import with_area
+from fieldsurvey.domain.figures import CommuneFigures, Scope
+from fieldsurvey.reports.certificates import write_certificates
+from fieldsurvey.reports.lists import write_lists
+from fieldsurvey.reports.sheets import write_sheets
+from fieldsurvey.reports.summary import write_summary
+from fieldsurvey.services.exports import write_workbook
+from fieldsurvey.services.figures import commune_figures
 from fieldsurvey.storage.workspace import Workspace
 
 Source = Workspace | Path | str
@@ -68,16 +76,18 @@ def _target(out: Output) -> Iterator[IO[bytes] | str]:
 
 
 def workspace_standard(ws: Workspace) -> Standard:
-    return registry().get(ws.info.standard_id)
+    return ws.standard
 
 
-def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None) -> ReportContext:
+def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None,
+                   official: bool = False) -> ReportContext:
     """Commune, review round, standard and the printed-at time that go on every page."""
     info = ws.info
     return ReportContext(commune_code=info.commune_code, commune_name=info.commune_name,
                          province_name=info.province_name, area=info.area, review_year=info.review_year,
                          review_kind=info.review_kind, standard=workspace_standard(ws),
-                         printed_at=printed_at or datetime.now().replace(microsecond=0), lang=lang)
+                         printed_at=printed_at or datetime.now().replace(microsecond=0), lang=lang,
+                         official=official)
 
 
 def record_of(doc: dict, standard: Standard, status: str | None = None) -> HouseholdRecord:
@@ -150,8 +160,6 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
                  lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
     """Household classification sheets — one household, a village or the whole commune — into one PDF with
     "Trang X/Y" across the batch. Returns the number of pages."""
-    from fieldsurvey.reports.sheets import write_sheets
-
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
         records = yield from read_records(ws, village, household, ctx.standard, lang)
@@ -162,15 +170,13 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
 
 
 def print_lists(source: Source, out: Output, village: str | None = None, lang: str = "vi",
-                printed_at: datetime | None = None) -> Job[int]:
+                printed_at: datetime | None = None, official: bool = False) -> Job[int]:
     """Per village: the lists for the meeting and the public posting (proposed poor, near-poor, escaped, new)
     and the meeting minutes pre-filled with the counts."""
-    from fieldsurvey.reports.lists import write_lists
-
     with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
+        ctx = report_context(ws, lang, printed_at, official)
         villages = [match_village(ws, village)] if village else ws.villages()
-        records = yield from read_records(ws, village, None, ctx.standard, lang)
+        _, records = yield from counted(ws, ctx, village)
     yield Progress(0, 1, ctx.tr("report.progress.lists"))
     with _target(out) as target:
         pages = write_lists(records, villages, ctx, target)
@@ -179,14 +185,13 @@ def print_lists(source: Source, out: Output, village: str | None = None, lang: s
 
 
 def print_certificates(source: Source, out: Output, village: str | None = None, lang: str = "vi",
-                       printed_at: datetime | None = None, first_number: int = 1) -> Job[int]:
-    """Certificates (Giấy chứng nhận hộ nghèo / hộ cận nghèo) for every poor and near-poor household, numbered
-    from `first_number` in the printing order."""
-    from fieldsurvey.reports.certificates import write_certificates
-
+                       printed_at: datetime | None = None, first_number: int = 1, official: bool = False
+                       ) -> Job[int]:
+    """Certificates (Giấy chứng nhận hộ nghèo / hộ cận nghèo) for every household the count holds poor or
+    near-poor, numbered from `first_number` in the printing order."""
     with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, village, None, ctx.standard, lang)
+        ctx = report_context(ws, lang, printed_at, official)
+        _, records = yield from counted(ws, ctx, village)
     yield Progress(0, 1, ctx.tr("report.progress.certificates"))
     with _target(out) as target:
         pages = write_certificates(records, ctx, target, first_number)
@@ -194,20 +199,23 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
     return pages
 
 
-def commune_figures(ws: Workspace, records: list[HouseholdRecord], ctx: ReportContext):
-    from fieldsurvey.reports.figures import compute
-
-    return compute(records, ws.villages(), ctx.standard, ctx.commune_name)
+def counted(ws: Workspace, ctx: ReportContext, village: str | None = None, household: str | None = None,
+            details: bool = False) -> Job[tuple[CommuneFigures, list[HouseholdRecord]]]:
+    """The commune's figures (the one count: services/figures.py) and the records to print, each with the class
+    the count gives it and its movement — so every list, certificate and table says what the count says."""
+    figures = yield from commune_figures(ws, Scope.OFFICIAL if ctx.official else Scope.WORKING, details)
+    records = yield from read_records(ws, village, household, ctx.standard, ctx.lang)
+    return figures, [replace(r, counted=figures.classes_by_household.get(r.household.uuid),
+                             move=figures.moves_by_household.get(r.household.uuid)) for r in records]
 
 
 def _commune_document(source: Source, out: Output, lang: str, printed_at: datetime | None, progress_key: str,
-                      write) -> Job[int]:
-    """Read every household, compute the commune's figures, then write them with `write(figures, records, ctx,
+                      write, official: bool = False) -> Job[int]:
+    """Count the commune and read every household, then write the figures with `write(figures, records, ctx,
     target)` (the summary PDF or the Excel workbook); returns what `write` returns."""
     with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, None, None, ctx.standard, lang)
-        figures = commune_figures(ws, records, ctx)
+        ctx = report_context(ws, lang, printed_at, official)
+        figures, records = yield from counted(ws, ctx, details=True)
     yield Progress(0, 1, ctx.tr(progress_key))
     with _target(out) as target:
         result = write(figures, records, ctx, target)
@@ -215,16 +223,17 @@ def _commune_document(source: Source, out: Output, lang: str, printed_at: dateti
     return result
 
 
-def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF.
-    Returns the number of pages."""
-    from fieldsurvey.reports.summary import write_summary
+def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None,
+                  official: bool = False) -> Job[int]:
+    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF
+    (`official`: approved households only). Returns the number of pages."""
+    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.summary", write_summary,
+                                         official))
 
-    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.summary", write_summary))
 
-
-def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """The commune summary as an Excel workbook (numbers as numbers). Returns the number of sheets."""
-    from fieldsurvey.services.exports import write_workbook
-
-    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.excel", write_workbook))
+def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None,
+                official: bool = False) -> Job[int]:
+    """The commune summary as an Excel workbook (numbers as numbers; `official`: approved households only).
+    Returns the number of sheets."""
+    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.excel", write_workbook,
+                                         official))

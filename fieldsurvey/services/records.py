@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fieldsurvey.domain.movement import Link, MovementTable, movement_table
+from fieldsurvey.domain.figures import CommuneFigures, Scope
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.storage import backups as store_backups
+from fieldsurvey.services.figures import commune_figures
 from fieldsurvey.storage import checks, queries
 from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.storage.lock import lock_path
@@ -138,24 +138,8 @@ def _carried(doc: dict[str, Any], old_uuid: str, year: int, old_year: int, cls: 
 
 # --- movement -------------------------------------------------------------------------------------------------------
 
-@dataclass
-class Movement:
-    table: MovementTable
-    households: dict[str, str]   # uuid → household movement (remained_poor, escaped, fell_back, new, moved_away …)
-    previous_year: int | None
-
-
-def movement(ws: Workspace) -> Movement:
-    """The movement of every household of this review against the last (from `previous`), and the table."""
-    from fieldsurvey.domain.movement import household_movement
-
-    links, labels, year = [], {}, None
-    for uuid, village, status, cls, text in queries.previous_links(ws.db):
-        prev = json.loads(text).get("previous")
-        has = isinstance(prev, dict)
-        link = Link(has, prev.get("class") if has else None, cls, status == HouseholdStatus.MOVED_AWAY, village or "")
-        if has and isinstance(prev.get("year"), int):
-            year = prev["year"]
-        links.append(link)
-        labels[uuid] = household_movement(link)
-    return Movement(movement_table(links), labels, year)
+def movement(ws: Workspace, official: bool = False) -> Job[CommuneFigures]:
+    """The movement of every household of this review against the earlier ones (the carry-forward's `previous`),
+    per village and for the commune: the commune's figures (the one count), whose `movement`, `moves_by_household`
+    and `previous_year` the movement table reads."""
+    return (yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING))

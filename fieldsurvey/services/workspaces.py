@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
@@ -15,6 +17,22 @@ from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
 BATCH = 1000
 WRITE_EVERY = 5000  # classification results per write transaction
+
+
+@contextmanager
+def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Iterator[Workspace]:
+    """An open workspace for a use case: the one given, or the file opened (upgraded when older, read-only when
+    another FieldSurvey has it or `read_only`) and closed after. A read-only use makes no backup on close."""
+    if isinstance(source, Workspace):
+        yield source
+        return
+    ws = Workspace.open(Path(source), read_only=read_only)
+    if read_only:
+        ws.backups = False
+    try:
+        yield ws
+    finally:
+        ws.close()
 
 
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,

@@ -189,3 +189,14 @@ def carry_rows(db: sqlite_utils.Database, batch: int = 1000) -> Iterator[list[tu
         if not chunk:
             return
         yield chunk
+
+
+def count_rows(db: sqlite_utils.Database, documents: bool = False) -> Iterator[tuple]:
+    """What the commune's count reads of every household, in the list's order (village, head): uuid, village,
+    status, stored class, stored classification (JSON), member count, whether an interview date is recorded, the
+    carry-forward's `previous` (JSON) — and the whole document when `documents`."""
+    extra = ", document" if documents else ""
+    yield from db.execute(
+        "SELECT uuid, village, status, class, classification, member_count, "
+        "json_extract(document, '$.interview_date') IS NOT NULL, json_extract(document, '$.previous')"
+        f"{extra} FROM households ORDER BY village, head_folded, uuid")

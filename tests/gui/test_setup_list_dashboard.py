@@ -108,17 +108,19 @@ def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file
     window.stack.setCurrentWidget(window.dashboard)
     table = window.dashboard.villages
     assert table.rowCount() == len(window.workspace.ws.villages()) + 1  # + the commune's total
-    with Workspace.open(workspace_file) as ws:
-        counts = ws.counts_by_class()
-        stored_done = ws.db.execute("SELECT COUNT(*) FROM households WHERE status IN "
-                                    "('complete', 'submitted', 'approved')").fetchone()[0]
+    with Workspace.open(workspace_file) as ws:   # counted in a class: finished households only
+        poor = ws.db.execute("SELECT COUNT(*) FROM households WHERE class = 'poor' AND status IN "
+                             "('complete', 'submitted', 'confirmed', 'approved')").fetchone()[0]
+        drafts = ws.db.execute("SELECT COUNT(*) FROM households WHERE status IN ('draft', 'returned')").fetchone()[0]
     total_row = table.rowCount() - 1
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert table.item(total_row, headers.index("Hộ nghèo")).text() == str(counts["poor"])
-    assert table.item(total_row, 1).text() == "60"
-    statuses = [window.model.row(r).status for r in range(window.model.rowCount())]
-    done = sum(1 for st in statuses if st in ("complete", "submitted", "approved"))
-    assert done == stored_done < 60 and table.item(total_row, headers.index("Đã xong")).text() == str(done)
+    assert table.item(total_row, headers.index("Hộ nghèo")).text() == str(poor)
+    assert table.item(total_row, headers.index("Trong danh sách")).text() == "60"
+    assert table.item(total_row, headers.index("Đang nhập (chưa tính)")).text() == str(drafts) and drafts >= 1
+    # no resident households entered: no rate, and the table says why
+    assert table.item(total_row, headers.index("Số hộ dân cư")).text() == "—"
+    assert table.item(total_row, headers.index("Tỷ lệ")).text() == "—"
+    assert "Chưa nhập số hộ dân cư" in table.toolTip()
     assert len(window.dashboard.chart.bars) == 12
     assert "H =" in window.dashboard.af.text()
 

@@ -99,7 +99,9 @@ def test_an_empty_workspace_prints_without_error(tmp_path):
     assert "Biểu 1. Kết quả rà soát theo thôn" in pdf_pages(out)[0]
     assert run("export-xlsx", ws, "--out", str(tmp_path / "e.xlsx"), "--quiet").exit_code == 0
     wb = openpyxl.load_workbook(tmp_path / "e.xlsx")
-    assert wb["1 Kết quả theo thôn"]["B8"].value == 0           # the commune's households
+    sheet = wb["1 Kết quả theo thôn"]
+    assert sheet["B8"].value is None and sheet["C8"].value == 0   # no resident households entered, none listed
+    assert "Chưa nhập số hộ dân cư cho" in sheet["A3"].value      # and the sheet says so
 
 
 def test_a_workspace_from_an_older_version_prints(tmp_path):

@@ -16,7 +16,7 @@ from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.assessment import registry, with_area
 from fieldsurvey.services.printing import export_xlsx, print_summary
 from fieldsurvey.storage.workspace import Workspace
-from tests.reports.conftest import PRINTED_AT, VILLAGES, flat, fonts, pdf_pages
+from tests.reports.conftest import PRINTED_AT, RESIDENTS, VILLAGES, flat, fonts, pdf_pages
 
 POORISH = ("poor", "near_poor")
 MOVE_COLS = ("start", "remained", "to_other", "escaped", "unclassified", "moved_away", "from_other", "fell_back",
@@ -33,8 +33,8 @@ def movement(households, cls: str) -> Counter:
             c["moved_away" if h.moved_away else "remained" if h.cls == cls else "to_other" if h.cls == other
               else "escaped"] += 1
         if not h.moved_away and h.cls == cls:
-            c["new" if h.previous is None else "from_other" if h.previous == other
-              else "fell_back" if h.previous != cls else "remained_end"] += 1
+            # not poor or near-poor last year, and no earlier year on record here: new (phát sinh)
+            c["new" if h.previous not in POORISH else "from_other" if h.previous == other else "remained_end"] += 1
             c["end"] += 1
     return c
 
@@ -94,14 +94,17 @@ def test_results_by_village_are_numbers_that_match(commune, workbook):
     for r, village in zip(table, VILLAGES + [None]):
         mine = [h for h in commune.present() if village is None or h.village == village]
         n = len(mine)
+        residents = RESIDENTS[village] if village else sum(RESIDENTS.values())
         count = Counter(h.cls for h in mine)
-        assert r[1:8] == [n, n, count["poor"], count["near_poor"], count["average"], count["not_poor"], 0]
-        assert all(type(v) is int for v in r[1:9])
-        assert r[9] == round(100 * count["poor"] / n, 2) and isinstance(r[9], float)
-        assert r[10] == round(100 * count["near_poor"] / n, 2)
-        assert r[11] == round(100 * (count["poor"] + count["near_poor"]) / n, 2)
+        # resident households, on the list, being filled (none), not classifiable (none), the classes
+        assert r[1:9] == [residents, n, 0, 0, count["poor"], count["near_poor"], count["average"], count["not_poor"]]
+        assert all(type(v) is int for v in r[1:10])
+        # the rates are over the unit's resident households, never over the documents
+        assert r[10] == round(100 * count["poor"] / residents, 2) and isinstance(r[10], float)
+        assert r[11] == round(100 * count["near_poor"] / residents, 2)
+        assert r[12] == round(100 * (count["poor"] + count["near_poor"]) / residents, 2)
     ws = workbook["1 Kết quả theo thôn"]
-    assert ws.cell(5, 10).number_format == "0.00"
+    assert ws.cell(5, 11).number_format == "0.00"
     assert ws.cell(5 + len(VILLAGES), 1).font.bold       # the commune's total row
 
 
@@ -208,7 +211,7 @@ def test_summary_pdf_tables_agree_with_the_workbook(commune, summary_pdf, workbo
     at = lines.index(VILLAGES[0], start)
     want = rows(workbook["1 Kết quả theo thôn"])[0]
     shown = [str(v) if isinstance(v, int) else f"{v:.2f}".replace(".", ",") for v in want[1:]]
-    assert lines[at + 1:at + 12] == shown
+    assert lines[at + 1:at + 1 + len(shown)] == shown
     # movement of poor households, the commune's total row
     start = lines.index("2a. Hộ nghèo")
     at = lines.index("Toàn xã", start)
@@ -229,8 +232,8 @@ def test_column_heads_wrap_between_words_never_inside_one(commune, tmp_path):
     out = tmp_path / "en.pdf"
     run_to_end(print_summary(commune.path, out, lang="en", printed_at=PRINTED_AT))
     first = flat(pdf_pages(out)[0])
-    for head in ("Village Households Reviewed Poor Near-poor", "Low-income workers", "Poverty rate (%)",
-                 "Near-poverty rate (%)", "Multidimensional rate (%)"):
+    for head in ("Village Resident households On the review list", "(not counted) Poor Near-poor",
+                 "Low-income workers", "Poverty rate (%)", "Near-poverty rate (%)", "Multidimensional rate (%)"):
         assert head in first, head
     lists = tmp_path / "lists.pdf"
     run_to_end(print_lists(commune.path, lists, village=VILLAGES[0], lang="en", printed_at=PRINTED_AT))
