@@ -139,7 +139,7 @@ def big_list(path: Path, settings: Path) -> None:
         window.open_workspace(path)
         window.grab()                     # painted: the count, the first page, the detail of the first row
 
-    from fieldsurvey.services.gui_support import check_job
+    from fieldsurvey.services.workspaces import check_job
     from fieldsurvey.progress import run_to_end
 
     start = time.perf_counter()

@@ -135,10 +135,9 @@ def _one_language(value: Any, lang: str) -> Any:
 @click.option("--quiet", is_flag=True)
 def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
     """Re-classify every household in workspace FILE."""
-    from fieldsurvey.services.workspaces import classify_all
-    from fieldsurvey.storage.workspace import Workspace
+    from fieldsurvey.services.workspaces import classify_all, opened
 
-    with Workspace.open(file) as ws:
+    with opened(file) as ws:
         counts = run_job(classify_all(ws, standard_id), quiet)
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
@@ -162,7 +161,7 @@ def standards(as_json: bool) -> None:
 
 # Each area keeps its commands in its own module (fieldsurvey/cli/<area>.py); importing one registers its
 # commands on `main`. Shared helpers (fail, echo_json, run_job) stay here.
-from fieldsurvey.cli import forms, printing, records, sync  # noqa: E402,F401  (registers the commands)
+from fieldsurvey.cli import forms, households, printing, records, sync  # noqa: E402,F401  (registers the commands)
 
 if __name__ == "__main__":
     main()

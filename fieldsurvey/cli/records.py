@@ -18,7 +18,7 @@ from fieldsurvey.cli import main, run_job
 def backup(file: Path, to: Path | None, lang: str) -> None:
     """Back up workspace FILE now (SQLite backup API; checked before it is kept)."""
     from fieldsurvey.i18n import t
-    from fieldsurvey.services.records import backup as do_backup
+    from fieldsurvey.services.workspaces import backup as do_backup
 
     made = do_backup(file, to)
     click.echo(t("storage.backup.done", lang, path=str(made)))
@@ -33,8 +33,8 @@ def restore(file: Path, backup_file: Path | None, lang: str) -> None:
     """Put BACKUP in place of workspace FILE. The backup is checked first; the replaced file is kept. Without
     BACKUP, lists the backups kept for FILE."""
     from fieldsurvey.i18n import t
-    from fieldsurvey.services.records import list_backups
-    from fieldsurvey.services.records import restore as do_restore
+    from fieldsurvey.services.workspaces import list_backups
+    from fieldsurvey.services.workspaces import restore as do_restore
 
     if backup_file is None:
         found = list_backups(file)
@@ -55,7 +55,7 @@ def restore(file: Path, backup_file: Path | None, lang: str) -> None:
 def check(file: Path, quiet: bool, lang: str) -> None:
     """Run the integrity checks on workspace FILE and print what they found (exit status 1 on problems)."""
     from fieldsurvey.i18n import t
-    from fieldsurvey.services.records import check as do_check
+    from fieldsurvey.services.workspaces import check as do_check
 
     findings = run_job(do_check(file), quiet)
     bad = 0
@@ -84,7 +84,7 @@ def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> No
     """Start next year's review NEW from this year's workspace OLD (households and members carried over,
     statuses reset, last year's result kept as the link)."""
     from fieldsurvey.i18n import t
-    from fieldsurvey.services.records import carry_forward as do_carry
+    from fieldsurvey.services.workspaces import carry_forward as do_carry
 
     counts = run_job(do_carry(old, new, year), quiet)
     click.echo(t("storage.carry.done", lang, path=str(new), year=year, **counts))
@@ -101,7 +101,7 @@ def movement(file: Path, as_json: bool, official: bool, lang: str) -> None:
     from fieldsurvey.cli import echo_json
     from fieldsurvey.i18n import t
     from fieldsurvey.services.figures import MOVEMENT_COLUMNS, POOR_CLASSES
-    from fieldsurvey.services.records import movement as compute
+    from fieldsurvey.services.figures import movement as compute
     from fieldsurvey.services.workspaces import opened
 
     with opened(file, read_only=True) as ws:

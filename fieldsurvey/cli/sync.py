@@ -164,6 +164,21 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
         raise SystemExit(1)
 
 
+def _opened(file: Path):
+    from fieldsurvey.services.workspaces import opened
+
+    return opened(file)
+
+
+def _plain(value):
+    """A result dataclass as JSON-ready data."""
+    from dataclasses import asdict, is_dataclass
+
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return asdict(value) if is_dataclass(value) else value
+
+
 @main.group()
 def conflicts() -> None:
     """List and settle conflicts (two lines of work on one household from the same parent)."""
@@ -175,16 +190,18 @@ def conflicts() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None:
-    """Conflicts with every differing field, this workspace's value beside the incoming one."""
-    from fieldsurvey.services.sync import list_conflicts
+    """Conflicts with every differing field, this workspace's value beside the incoming one (in words)."""
+    from fieldsurvey.i18n import t
+    from fieldsurvey.services.review import conflicts as find
 
-    def lines(c: dict) -> list[str]:
-        return [f"#{c['id']} {c['uuid']} {c['head_name'] or ''} ({c['village'] or ''}) from {c['from']}"
-                f"{' — settled' if c['resolved_at'] else ''}"] + [
-            f"    {d['field']}: here {json.dumps(d['local'], ensure_ascii=False)} | incoming "
-            f"{json.dumps(d['incoming'], ensure_ascii=False)}" for d in c["differences"]]
+    def lines(c) -> list[str]:
+        return [f"#{c.id} {c.uuid} {c.head_name} ({c.village}) — {c.theirs_user}"
+                + (f" — {t('sync.conflict.settled', lang, by=c.settled_by)}" if c.settled_at else "")] + [
+            f"    {f.field}  {f.label}: {f.ours} | {f.theirs}" for f in c.fields]
 
-    _show(list_conflicts(file, not show_all), as_json, lines, "sync.conflict.none", lang)
+    with _opened(file) as ws:
+        found = find(ws, lang, open_only=not show_all)
+    _show(_plain(found) if as_json else found, as_json, lines, "sync.conflict.none", lang)
 
 
 @conflicts.command("resolve")
@@ -196,7 +213,7 @@ def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None
 def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], take: str | None) -> None:
     """Settle conflict CONFLICT_ID field by field."""
     from fieldsurvey.errors import BundleError
-    from fieldsurvey.services.sync import resolve_conflict
+    from fieldsurvey.services.review import resolve_conflict
 
     choices = {}
     for f in fields:
@@ -204,8 +221,9 @@ def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], tak
         if not sep:
             raise BundleError("sync.error.field_choice_syntax", f)
         choices[name] = side
-    out = resolve_conflict(file, conflict_id, choices, take)
-    click.echo(f"settled: household {out['uuid']} is now revision {out['revision']}")
+    with _opened(file) as ws:
+        out = resolve_conflict(ws, conflict_id, choices, take)
+    click.echo(f"settled: household {out.uuid} is now revision {out.revision}")
 
 
 @main.group()
@@ -218,16 +236,17 @@ def duplicates() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
-    """Flagged pairs not decided yet."""
-    from fieldsurvey.services.sync import list_duplicates
-
+    """Flagged pairs not decided yet, with both households' key facts."""
     from fieldsurvey.i18n import t
+    from fieldsurvey.services.review import duplicates as find
 
-    def lines(d: dict) -> list[str]:
-        return [f"#{d['id']} {t('sync.duplicate.' + d['reason'], lang)}: {d['uuid_a']} {d['head_a'] or ''} "
-                f"({d['village_a'] or ''})  ~  {d['uuid_b']} {d['head_b'] or ''} ({d['village_b'] or ''})"]
+    def lines(d) -> list[str]:
+        return [f"#{d.id} {t('sync.duplicate.' + d.reason, lang)}: {d.a.uuid} {d.a.head_name} ({d.a.village})  ~  "
+                f"{d.b.uuid} {d.b.head_name} ({d.b.village})"]
 
-    _show(list_duplicates(file), as_json, lines, "sync.duplicate.none", lang)
+    with _opened(file) as ws:
+        found = find(ws)
+    _show(_plain(found) if as_json else found, as_json, lines, "sync.duplicate.none", lang)
 
 
 @duplicates.command("merge")
@@ -236,10 +255,11 @@ def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
 @click.option("--keep", required=True, help="UUID of the household that stays.")
 def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
     """Merge a flagged pair: --keep stays, the other is marked merged into it (its history is kept)."""
-    from fieldsurvey.services.sync import decide_duplicate
+    from fieldsurvey.services.review import decide_duplicate
 
-    out = decide_duplicate(file, pair_id, "merge", keep)
-    click.echo(f"merged {out['merged']} into {out['kept']}")
+    with _opened(file) as ws:
+        out = decide_duplicate(ws, pair_id, "merge", keep)
+    click.echo(f"merged {out.merged} into {out.kept}")
 
 
 @duplicates.command("keep-apart")
@@ -247,16 +267,41 @@ def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
 @click.argument("pair_id", type=int)
 def duplicates_apart(file: Path, pair_id: int) -> None:
     """Two different families after all: the pair is not flagged again."""
-    from fieldsurvey.services.sync import decide_duplicate
+    from fieldsurvey.services.review import decide_duplicate
 
-    decide_duplicate(file, pair_id, "apart")
+    with _opened(file) as ws:
+        decide_duplicate(ws, pair_id, "apart")
     click.echo(f"pair {pair_id} kept apart")
 
 
-def _review(file: Path, uuids: tuple[str, ...], action: str, comment: str, owner: str | None = None) -> None:
-    from fieldsurvey.services.sync import review
+@duplicates.command("decide")
+@click.argument("file", type=_EXISTING)
+@click.argument("decisions", type=click.File("r", encoding="utf-8"))
+def duplicates_decide(file: Path, decisions) -> None:
+    """Decide many pairs at once, all or none. DECISIONS is a file (or - for standard input) with one pair a
+    line: `PAIR merge KEEP-UUID` or `PAIR apart`."""
+    from fieldsurvey.errors import BundleError
+    from fieldsurvey.services.review import decide_duplicates
 
-    n = review(file, list(uuids), action, comment, owner)
+    wanted = []
+    for n, line in enumerate(decisions, 1):
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        if len(parts) not in (2, 3) or not parts[0].isdigit():
+            raise BundleError("sync.error.decision_line", f"{getattr(decisions, 'name', '-')}:{n}", line=line.strip())
+        wanted.append((int(parts[0]), parts[1], parts[2] if len(parts) == 3 else None))
+    with _opened(file) as ws:
+        done = decide_duplicates(ws, wanted)
+    for d in done:
+        click.echo(f"pair {d.pair}: " + (f"merged {d.merged} into {d.kept}" if d.decision == "merge" else "kept apart"))
+
+
+def _review(file: Path, uuids: tuple[str, ...], action: str, comment: str, owner: str | None = None) -> None:
+    from fieldsurvey.services.review import decide
+
+    with _opened(file) as ws:
+        n = decide(ws, list(uuids), action, comment, owner)
     click.echo(f"{action}: {n} household(s); sent with the next return bundle")
 
 
@@ -294,31 +339,34 @@ def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
-    from fieldsurvey.services.sync import todo as todo_list
-
     from fieldsurvey.i18n import t
+    from fieldsurvey.services.review import todo as todo_list
 
-    def lines(r: dict) -> list[str]:
-        what = (t("sync.todo.returned", lang, by=r["by_user"], comment=r["comment"]) if r["action"] == "return"
-                else t("sync.todo.assigned", lang, by=r["by_user"]))
-        return [f"{r['uuid']} {r['head_name'] or ''} ({r['village'] or ''}): {what}"]
+    def lines(r) -> list[str]:
+        what = (t("sync.todo.returned", lang, by=r.by, comment=r.comment) if r.action == "return"
+                else t("sync.todo.assigned", lang, by=r.by))
+        return [f"{r.uuid} {r.head_name} ({r.village}): {what}"]
 
-    _show(todo_list(file), as_json, lines, "sync.todo.empty", lang)
+    with _opened(file) as ws:
+        found = todo_list(ws)
+    _show(_plain(found) if as_json else found, as_json, lines, "sync.todo.empty", lang)
 
 
 @main.command()
 @click.argument("file", type=_EXISTING)
 @click.argument("uuid")
 @click.option("--json", "as_json", is_flag=True)
-def history(file: Path, uuid: str, as_json: bool) -> None:
-    """Who changed what and when, for one household."""
-    from fieldsurvey.services.sync import history as household_history
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def history(file: Path, uuid: str, as_json: bool, lang: str) -> None:
+    """Who changed what and when, for one household (fields named by the form's labels)."""
+    from fieldsurvey.services.households import history as household_history
 
-    rows = household_history(file, uuid)
+    with _opened(file) as ws:
+        rows = household_history(ws, uuid, lang)
     if as_json:
-        echo_json(rows)
+        echo_json(_plain(rows))
         return
     for r in rows:
-        change = f"{r['field']}: {r['old'] or '—'} → {r['new'] or '—'}" if r.get("field") else ""
-        note = r.get("reason") or r.get("detail") or ""
-        click.echo(f"{r['at']}  {r['user']:<14} {r['device']:<18} {r['action']:<12} {change}  {note}".rstrip())
+        change = f"{r.label or r.field}: {r.old or '—'} → {r.new or '—'}" if r.field else ""
+        note = r.note or (", ".join(f"{k} {v}" for k, v in r.detail.items()) if r.detail else "")
+        click.echo(f"{r.at}  {r.user:<14} {r.device:<18} {r.action:<12} {change}  {note}".rstrip())

@@ -64,7 +64,7 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
 def prepare_screenshot(window, view: str) -> None:
     """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
     household in the questionnaire with its classification, the dashboard's figures."""
-    from fieldsurvey.services.gui_support import HouseholdFilter
+    from fieldsurvey.services.households import HouseholdFilter
 
     window.resize(1366, 820)
     if window.workspace.ws is None:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import error_text, language, tr, larger
-from fieldsurvey.services import gui_support
+from fieldsurvey.services import forms, households, workspaces
 from fieldsurvey.storage.workspace import Workspace
 
 log = logging.getLogger("fieldsurvey.gui")
@@ -43,17 +43,17 @@ class WorkspaceController(QObject):
             self.closed.emit()
 
     def title(self) -> str:
-        return gui_support.workspace_title(self.ws) if self.ws else ""
+        return workspaces.workspace_title(self.ws) if self.ws else ""
 
     # the list model's data source
-    def count(self, f: gui_support.HouseholdFilter) -> int:
-        return gui_support.household_count(self.ws, f) if self.ws else 0
+    def count(self, f: households.HouseholdFilter) -> int:
+        return households.count(self.ws, f) if self.ws else 0
 
     def page(self, f, sort, descending, offset, limit):
-        return gui_support.household_page(self.ws, f, sort, descending, offset, limit) if self.ws else []
+        return households.page(self.ws, f, sort, descending, offset, limit) if self.ws else []
 
     def detail(self, uuid: str):
-        return gui_support.household_detail(self.ws, uuid)
+        return households.detail(self.ws, uuid)
 
 
 SAVE_DELAY_MS = 400  # answers typed in a burst are saved together: one transaction and audit row per pause
@@ -73,7 +73,7 @@ class FormController(QObject):
         self.workspace = workspace
         self.view = view
         self.session = None
-        self.status = gui_support.HouseholdStatus.DRAFT
+        self.status = households.HouseholdStatus.DRAFT
         self.owner: str | None = None
         self.stored = False
         self.pending = False
@@ -95,14 +95,14 @@ class FormController(QObject):
 
     def new_household(self, village: str | None = None) -> None:
         self.flush()
-        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, None, village,
+        self.session, self.status, self.owner = forms.open_form(self.workspace.ws, None, village,
                                                                       language.code)
         self.stored, self.reason = False, None
         self._show()
 
     def open_household(self, uuid: str) -> None:
         self.flush()
-        self.session, self.status, self.owner = gui_support.open_form(self.workspace.ws, uuid, lang=language.code)
+        self.session, self.status, self.owner = forms.open_form(self.workspace.ws, uuid, lang=language.code)
         self.stored, self.reason = True, None
         self._show()
 
@@ -128,7 +128,7 @@ class FormController(QObject):
 
     def reclassify(self):
         try:
-            result = gui_support.classify_form(self.workspace.ws.info.standard_id, self.session)
+            result = forms.classify_form(self.workspace.ws.info.standard_id, self.session)
         except FieldSurveyError as exc:  # an answer half-typed (a date, a number): say so, classify once it is whole
             self.view.show_problem(error_text(exc))
             return None
@@ -155,14 +155,14 @@ class FormController(QObject):
         self._timer.stop()
         if not self.pending or self.session is None or self.workspace.ws is None:
             return True
-        if gui_support.needs_reason(self.status) and not self.reason:
+        if households.needs_reason(self.status) and not self.reason:
             self.reason = self.ask_reason()
             if not self.reason:
                 self.pending = False
                 self.open_household(self.uuid)  # back to what is stored
                 return False
         try:
-            status = gui_support.save_form(self.workspace.ws, self.session, self.status, self.owner, self.reason)
+            status = forms.save_form(self.workspace.ws, self.session, self.owner, self.reason)
         except FieldSurveyError as exc:
             from fieldsurvey.gui.crash import report_error
 

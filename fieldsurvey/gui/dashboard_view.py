@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QGroupBox, QHeade
 
 from fieldsurvey.gui.texts import language, number, percent, tr
 
-from fieldsurvey.services.gui_support import FINISHED, STATUSES
+from fieldsurvey.services.households import FINISHED, STATUSES
 
 
 class BarChart(QWidget):

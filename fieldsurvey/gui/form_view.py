@@ -350,7 +350,7 @@ class QuestionnaireView(QWidget):
         return str(value)
 
     def show_result(self, result) -> None:
-        from fieldsurvey.services.gui_support import answer_labels
+        from fieldsurvey.services.forms import answer_labels
 
         self.panel.show_result(result, answer_labels(self.session.document, self.session.lang)
                                if self.session is not None else None)

@@ -13,7 +13,8 @@ from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import language, money, tr, larger
 from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services.gui_support import CLASSES, answer_labels, STATUSES, HouseholdFilter
+from fieldsurvey.services.forms import answer_labels
+from fieldsurvey.services.households import CLASSES, HouseholdFilter, STATUSES
 
 
 class HouseholdDetailPane(QWidget):

@@ -22,7 +22,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.review_view import HistoryDialog, ReviewView, TodoView
 from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services import gui_support
+from fieldsurvey.services import figures, forms, households, sync, workspaces
 
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
             def done(_result) -> None:
                 self.open_workspace(path)
 
-            self._check_job = run_job(gui_support.check_job(path), tr("gui.job.check"), self, on_done=done)
+            self._check_job = run_job(workspaces.check_job(path), tr("gui.job.check"), self, on_done=done)
             return True
         try:
             self.workspace.open(path)
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         recent = [p for p in self.recent() if p != path]
         self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
         self.form.session = None
-        self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
+        self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
         self.list_view.class_counts_source = self._class_counts
         self.list_view.counts_changed()
         self.list_view.apply_filter()
@@ -305,13 +305,13 @@ class MainWindow(QMainWindow):
         if self.workspace.ws is None or self.form.session is not None:
             return
         try:
-            session, _status, _owner = gui_support.open_form(self.workspace.ws, None, None, language.code)
+            session, _status, _owner = forms.open_form(self.workspace.ws, None, None, language.code)
         except FieldSurveyError:
             return  # no form installed for this year: opening a household will say so
         self.form_view.load(session, "")
 
     def _class_counts(self, village: str | None) -> dict[str, int]:
-        return gui_support.class_counts(self.workspace.ws, village) if self.workspace.ws else {}
+        return households.class_counts(self.workspace.ws, village) if self.workspace.ws else {}
 
     def recent(self) -> list[str]:
         value = self.settings.value("recent", [])
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
             self.status_label.setText(tr("gui.status_bar.no_workspace"))
             return
         text = tr("gui.status_bar.workspace", title=self.workspace.title(),
-                  n=self.workspace.count(gui_support.HouseholdFilter()))
+                  n=self.workspace.count(households.HouseholdFilter()))
         enumerator = self.workspace.ws.meta("enumerator")
         if enumerator:
             text += " · " + tr("gui.status_bar.enumerator", name=enumerator)
@@ -376,7 +376,6 @@ class MainWindow(QMainWindow):
 
     def show_history(self, uuid: str | None = None) -> HistoryDialog | None:
         """Who changed what, when, for the household the user is on (Ctrl+Shift+H)."""
-        from fieldsurvey.services.review import history
 
         self.form.flush()  # what was just typed is in the history too
         uuid = uuid or self.current_household()
@@ -384,7 +383,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("gui.history.pick_one"), 8000)
             return None
         try:
-            rows = history(self.workspace.ws, uuid, language.code)
+            rows = households.history(self.workspace.ws, uuid, language.code)
             head = self.workspace.detail(uuid)
         except FieldSurveyError as exc:
             report_error(exc, self)
@@ -452,7 +451,7 @@ class MainWindow(QMainWindow):
             self.list_view.apply_filter()
             self.statusBar().showMessage(tr("gui.job.classified", n=sum(counts.values())), 8000)
 
-        return run_job(gui_support.classify_workspace(self.workspace.path), tr("gui.job.classify"), self,
+        return run_job(workspaces.classify_workspace(self.workspace.path), tr("gui.job.classify"), self,
                        on_done=done)
 
     def export_bundle(self, out: Path | None = None, to: str | None = None):
@@ -489,10 +488,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text, 15000)
 
         if to:
-            from fieldsurvey.services.review import return_bundle_job
-
-            return run_job(return_bundle_job(self.workspace.path, out, to), tr("gui.job.export"), self, on_done=done)
-        return run_job(gui_support.export_job(self.workspace.path, out), tr("gui.job.export"), self, on_done=done)
+            return run_job(sync.export_job(self.workspace.path, out, to=to), tr("gui.job.export"), self,
+                           on_done=done)
+        return run_job(sync.export_job(self.workspace.path, out), tr("gui.job.export"), self, on_done=done)
 
     def ask_recipient(self, names: list[str]) -> str | None:
         """Which enumerator the supervisor's return bundle is for."""
@@ -524,7 +522,7 @@ class MainWindow(QMainWindow):
         def done(reports) -> None:
             self._reload_open_household()
             self.list_view.counts_changed()
-            self.list_view.set_choices(gui_support.villages_of(self.workspace.ws), gui_support.owners(self.workspace.ws))
+            self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
             self.list_view.apply_filter()
             self._update_status()
             lines = []
@@ -622,11 +620,11 @@ class MainWindow(QMainWindow):
         if wait:
             from fieldsurvey.progress import run_to_end
 
-            self.dashboard.show_data(run_to_end(gui_support.dashboard(self.workspace.ws)))
+            self.dashboard.show_data(run_to_end(figures.dashboard(self.workspace.ws)))
             return
         if self.dashboard_job is not None and self.dashboard_job.running:
             return
-        self.dashboard_job = run_job(gui_support.dashboard_for(self.workspace.path), tr("gui.job.dashboard"), self,
+        self.dashboard_job = run_job(figures.dashboard_for(self.workspace.path), tr("gui.job.dashboard"), self,
                                      on_done=self.dashboard.show_data)
 
     # --- language, text size, layout ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from fieldsurvey.gui.texts import money, number, tr
-from fieldsurvey.services.gui_support import IN_PROGRESS, HouseholdFilter, HouseholdRow, HouseholdStatus
+from fieldsurvey.services.households import HouseholdFilter, HouseholdRow, HouseholdStatus, IN_PROGRESS
 
 # class → (background, foreground): the colour repeats what the text says, never replaces it
 CLASS_COLOURS = {

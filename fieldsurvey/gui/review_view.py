@@ -24,8 +24,10 @@ from fieldsurvey.gui.list_view import beside_detail
 from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr
 from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.services import households
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.gui_support import STATUSES, HouseholdFilter, owners, villages_of
+from fieldsurvey.services.households import HouseholdFilter, STATUSES, owners
+from fieldsurvey.services.workspaces import village_names_of as villages_of
 
 
 def when(text: str) -> str:
@@ -251,10 +253,9 @@ class ConflictsTab(_CasesTab):
         c = self.current()
         if c is None:
             return
-        from fieldsurvey.services.sync import resolve_conflict
 
         try:
-            resolve_conflict(self.owner.path, c.id, rv.choices_for(c, self.picked()))
+            rv.resolve_conflict(self.owner.workspace.ws, c.id, rv.choices_for(c, self.picked()))
         except FieldSurveyError as exc:
             report_error(exc, self)
             return
@@ -343,10 +344,9 @@ class DuplicatesTab(_CasesTab):
             self._decide(d, "apart", None, tr("gui.review.kept_apart"))
 
     def _decide(self, d: rv.Duplicate, decision: str, keep: str | None, message: str) -> None:
-        from fieldsurvey.services.sync import decide_duplicate
 
         try:
-            decide_duplicate(self.owner.path, d.id, decision, keep)
+            rv.decide_duplicate(self.owner.workspace.ws, d.id, decision, keep)
         except FieldSurveyError as exc:
             report_error(exc, self)
             return
@@ -570,7 +570,7 @@ class ReviewView(QWidget):
         def done(n: int) -> None:
             self.decided(tr(f"gui.review.done.{action}", n=n, owner=owner or ""))
 
-        self.job = run_job(rv.review_job(self.path, uuids, action, comment, owner), tr("gui.job.review"), self,
+        self.job = run_job(rv.decide_job(self.path, uuids, action, comment, owner), tr("gui.job.review"), self,
                            on_done=done)
         return self.job
 
@@ -649,7 +649,7 @@ class TodoView(QWidget):
 
 # --- a household's history -----------------------------------------------------------------------------------------
 
-def note_of(ch: rv.Change) -> str:
+def note_of(ch: households.Change) -> str:
     """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
     if ch.note:
         return ch.note
@@ -672,7 +672,7 @@ class HistoryDialog(QDialog):
 
     COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
 
-    def __init__(self, rows: list[rv.Change], title: str, parent: QWidget | None = None):
+    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("historyDialog")
         self.setWindowTitle(title)

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services import gui_support
+from fieldsurvey.services import workspaces
 
 
 class SetupDialog(QDialog):
-    """Fills a `gui_support.NewWorkspace`; `create()` makes the file (errors are shown in the dialog)."""
+    """Fills a `workspaces.NewWorkspace`; `create()` makes the file (errors are shown in the dialog)."""
 
     def __init__(self, default_dir: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -30,7 +30,7 @@ class SetupDialog(QDialog):
 
         self.province = QComboBox(objectName="province")
         self.province.addItem(tr("gui.setup.any_province"), "")
-        for code, name in gui_support.province_choices():
+        for code, name in workspaces.province_choices():
             self.province.addItem(f"{name} ({code})", code)
         form.addRow(tr("gui.setup.province"), self.province)
 
@@ -97,7 +97,7 @@ class SetupDialog(QDialog):
 
     def search(self, text: str) -> None:
         self.communes.clear()
-        for c in gui_support.commune_choices(text, combo_data(self.province)):
+        for c in workspaces.commune_choices(text, combo_data(self.province)):
             item = QListWidgetItem(f"{c.name} — {c.province_name} ({c.code})")
             item.setData(Qt.UserRole, c.code)
             self.communes.addItem(item)
@@ -133,8 +133,8 @@ class SetupDialog(QDialog):
         if name:
             self.path.setText(name)
 
-    def spec(self) -> gui_support.NewWorkspace:
-        return gui_support.NewWorkspace(
+    def spec(self) -> workspaces.NewWorkspace:
+        return workspaces.NewWorkspace(
             path=Path(self.path.text().strip()), commune_code=self.selected_commune() or "",
             villages=tuple(self.villages.item(i).text() for i in range(self.villages.count())),
             enumerator=self.enumerator.text(), year=self.year.value())
@@ -147,7 +147,7 @@ class SetupDialog(QDialog):
             self.error.setText(tr("gui.setup.pick_file"))
             return
         try:
-            self.created = gui_support.create_workspace(self.spec())
+            self.created = workspaces.create_workspace(self.spec())
         except FieldSurveyError as exc:
             self.error.setText(error_text(exc))
             return

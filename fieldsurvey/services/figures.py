@@ -6,20 +6,22 @@ certificates and `movement` all take their numbers from here."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from fieldsurvey.domain.assessed import with_area
 from fieldsurvey.domain.document import parse_household
-from fieldsurvey.domain.figures import (MOVEMENT_COLUMNS, NEAR, POOR, CommuneFigures, Counted, Move, Scope, count,
+from fieldsurvey.domain.figures import (AF_K, MOVEMENT_COLUMNS, NEAR, POOR, CommuneFigures, Counted, Move, Scope, count,
                                         details_of, history_of)
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.storage import queries
+from fieldsurvey.services.workspaces import opened
 from fieldsurvey.storage.workspace import Workspace
 
-__all__ = ["MOVEMENT_COLUMNS", "POOR_CLASSES", "CommuneFigures", "Move", "Scope", "commune_figures", "counted_rows"]
 POOR_CLASSES = (POOR, NEAR)
 
 
@@ -55,3 +57,32 @@ def commune_figures(ws: Workspace, scope: Scope = Scope.WORKING, details: bool =
     figures = count(rows, villages, ws.standard, ws.info.commune_name, scope)
     yield Progress(total, total, "figures")
     return figures
+
+
+# --- the dashboard ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    figures: CommuneFigures                               # the one count, as every printed table has it
+    enumerators: list[tuple[str, dict[str, int]]]        # owner → status → households
+    af_k: float
+
+
+def dashboard(ws: Workspace, official: bool = False) -> Job[Dashboard]:
+    """A job (yields Progress) that gathers the dashboard's figures: the commune's count (the same as every printed
+    table's), and the progress of each enumerator by status."""
+    figures = yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING)
+    return Dashboard(figures, list(queries.progress_by_owner(ws.db).items()), AF_K)
+
+
+def dashboard_for(path: Path, official: bool = False) -> Job[Dashboard]:
+    """`dashboard` with its own connection, for a worker thread."""
+    with opened(path) as ws:
+        return (yield from dashboard(ws, official))
+
+
+def movement(ws: Workspace, official: bool = False) -> Job[CommuneFigures]:
+    """The movement of every household of this review against the earlier ones (the carry-forward's `previous`),
+    per village and for the commune: the commune's figures, whose `movement`, `moves_by_household` and
+    `previous_year` the movement table reads."""
+    return (yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING))

@@ -13,11 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fieldsurvey.domain.lifecycle import HouseholdStatus, after_edit
-from fieldsurvey.errors import FormError, WorkspaceError
+from fieldsurvey.domain import fieldpaths
+from fieldsurvey.domain.lifecycle import HouseholdStatus
+from fieldsurvey.errors import FieldSurveyError, FormError, WorkspaceError
 from fieldsurvey.formengine.loader import find_form, form_versions, load_form
 from fieldsurvey.formengine.model import Form
 from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.services.assessment import assess_document
+from fieldsurvey.services.workspaces import current_user
 from fieldsurvey.storage import queries
 from fieldsurvey.storage.workspace import Workspace
 
@@ -81,16 +84,6 @@ def open_session(ws: Workspace, uuid: str | None = None, village: str | None = N
     return FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), state[0], state[1]
 
 
-def save_session(ws: Workspace, session: FormSession, status: str = HouseholdStatus.DRAFT,
-                 owner: str | None = None) -> str:
-    """Store the document as it stands — a draft is always saved, whatever is missing. A draft becomes complete
-    when nothing required is missing and no error or unconfirmed warning is left; a complete household that loses
-    an answer goes back to draft; other statuses (submitted, approved…) stay (fieldsurvey.domain.lifecycle)."""
-    status = after_edit(status, session.is_complete())
-    ws.save_household(session.to_document(), status=status, owner=owner)
-    return status
-
-
 def households_on_older_versions(ws: Workspace) -> list[dict[str, Any]]:
     """Households filled with an older version of an installed form than its newest (uuid, head_name, village,
     form_id, form_version, newest, status)."""
@@ -120,3 +113,134 @@ def validate_household(ws: Workspace, uuid: str, lang: str | None = None) -> dic
     return {"uuid": uuid, "form": {"id": session.form.form_id, "version": session.form.version},
             "status": status, "complete": session.is_complete(), "errors": described(session.errors()),
             "warnings": described(session.warnings())}
+
+
+# --- fields in words: the form's own labels ------------------------------------------------------------------
+
+class _Form:
+    """Question labels and choice labels of the form a document was filled with (cached per form and language)."""
+
+    _cache: dict[tuple, "_Form"] = {}
+
+    def __init__(self, form: Any, lang: str):
+        self.lang, self.default = lang, form.default_language
+        self.items = form.by_name
+        self.choices = {name: {c.name: c.label(lang, form.default_language) for c in cs}
+                        for name, cs in form.choices.items()}
+
+    @classmethod
+    def of(cls, doc: dict[str, Any], lang: str) -> "_Form | None":
+        try:
+            form = form_for_document(doc)
+        except FieldSurveyError:
+            return None
+        key = (form.form_id, form.version, lang)
+        if key not in cls._cache:
+            cls._cache[key] = cls(form, lang)
+        return cls._cache[key]
+
+    def label(self, name: str) -> str | None:
+        item = self.items.get(name)
+        return item.label(self.lang, self.default) or None if item is not None else None
+
+    def value(self, name: str, value: Any) -> str:
+        item = self.items.get(name)
+        listed = self.choices.get(getattr(item, "list_name", None) or "", {})
+        if isinstance(value, list):
+            return ", ".join(listed.get(str(v), str(v)) for v in value)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        return listed.get(str(value), str(value))
+
+
+_LOCATION = {"village": {"vi": "Thôn", "en": "Village"}, "commune_code": {"vi": "Mã xã", "en": "Commune code"},
+             "province_code": {"vi": "Mã tỉnh", "en": "Province code"}}
+
+_MEMBER = {"vi": "Thành viên", "en": "Member"}
+
+_INTERVIEW = {"vi": "Ngày phỏng vấn", "en": "Interview date"}
+
+
+
+def _member_name(doc: dict[str, Any], mid: str) -> str:
+    for i, m in enumerate(doc.get("members") or []):
+        if fieldpaths.member_id(m, i) == mid:
+            return str(m.get("name") or "") if isinstance(m, dict) else ""
+    return ""
+
+
+
+def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
+    """A field named as the audit log names it, in words: 'Thành viên m2 (Lò Văn Pả): Họ và tên'."""
+    form = next((f for f in (_Form.of(d, lang) for d in docs) if f is not None), None)
+    lg = "en" if lang == "en" else "vi"
+    mid, name = fieldpaths.split(path)
+    if path == "interview_date":
+        return _INTERVIEW[lg]
+    if path.startswith("location."):
+        return _LOCATION.get(name, {}).get(lg, name)
+    text = (form.label(name) if form and name else None) or name
+    if mid is not None:
+        who = next((n for n in (_member_name(d, mid) for d in docs) if n), "")
+        member = f"{_MEMBER[lg]} {mid}" + (f" ({who})" if who else "")
+        return f"{member}: {text}" if name else member
+    return text
+
+
+
+def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
+    """A value as the form says it (a choice's label, not its code); a whole member by its name."""
+    mid, name = fieldpaths.split(path)
+    if mid is not None and not name:
+        return "—" if value is None else (_member_name(doc, mid) or mid)
+    form = _Form.of(doc, lang)
+    if form is None:
+        return "—" if value is None else str(value)
+    return form.value(name, value)
+
+
+
+def answer_labels(doc: dict, lang: str = "vi") -> dict[str, str]:
+    """Question name → label, and "list.choice" → choice label, in the form the household was filled with (for
+    the list's detail pane and the panel's "still missing" line)."""
+    form = form_for_document(doc)
+    key = (form.form_id, form.version, lang)
+    if key not in _LABELS:
+        labels = {name: item.label(lang, form.default_language) or name for name, item in form.by_name.items()}
+        for list_name, choices in form.choices.items():
+            for c in choices:
+                labels[f"{list_name}.{c.name}"] = c.label(lang, form.default_language)
+        _LABELS[key] = labels
+    return _LABELS[key]
+
+
+
+_LABELS: dict[tuple, dict[str, str]] = {}
+
+
+# --- the questionnaire in the app ------------------------------------------------------------------------------
+
+def open_form(ws: Workspace, uuid: str | None = None, village: str | None = None, lang: str = "vi"):
+    """(session, status, owner) for a stored household, or for a new one (not stored until the first answer,
+    owned by whoever works on this installation)."""
+    session, status, owner = open_session(ws, uuid, village, lang)
+    return session, status, (current_user(ws) if uuid is None else owner)
+
+
+
+def save_form(ws: Workspace, session: FormSession, owner: str | None, reason: str | None = None) -> str:
+    """Autosave: store the document as it stands (one transaction, with its class, revision and audit rows). A
+    draft becomes complete when nothing required is missing, and a complete household that loses an answer goes
+    back to draft; other statuses stay (fieldsurvey.domain.lifecycle). An approved household needs a reason
+    (storage refuses the change without one). Returns the status now."""
+    return ws.save_form(session.to_document(), session.is_complete(), owner=owner, reason=reason,
+                        user=current_user(ws))
+
+
+
+def classify_form(ws_standard_id: str, session):
+    """The live classification of the household as it is being filled."""
+    return assess_document(session.to_document(), standard_id=ws_standard_id)
+

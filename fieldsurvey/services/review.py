@@ -1,11 +1,8 @@
-"""The desktop app's review screens, Qt-free: what the supervisor's Review view lists (open conflicts with every
-differing field labelled from the household's form, likely duplicate pairs with both households' key facts, the
-handed-in households, the enumerators a household can go to), the enumerator's to-do list and a household's
-history as readable rows — and the review decision as a job for the app's job runner.
-
-Reads take the open workspace (the app's connection); the decisions themselves are services/sync.py's use cases
-(resolve_conflict, decide_duplicate, review), which open the workspace file on their own and keep every rule.
-No SQL here: the rows come from storage (storage/sync_store.py, storage/queries.py).
+"""The supervisor's review as use cases, for the app and the command line alike: conflicts settled field by field
+(every differing field labelled from the household's form), likely duplicates merged or kept apart (one pair or
+many at once), households approved, returned with a comment or reassigned; the enumerator's to-do list. Each takes
+an open workspace and returns frozen dataclasses; every rule (who may decide, which status may follow which) is
+kept here and in the domain's lifecycle.
 """
 
 from __future__ import annotations
@@ -15,18 +12,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fieldsurvey.domain import fieldpaths
-from fieldsurvey.domain.lifecycle import HouseholdStatus
-from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.domain.lifecycle import Action, HouseholdStatus
+from fieldsurvey.domain.results import Message
+from fieldsurvey.errors import BundleError
+from fieldsurvey.i18n import has
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.storage import audit, queries, revisions
+from fieldsurvey.services.forms import field_label, value_text
+from fieldsurvey.services.workspaces import opened
+from fieldsurvey.storage import queries, revisions
 from fieldsurvey.storage import sync_store as store
+from fieldsurvey.storage.stamps import now_iso
 from fieldsurvey.storage.workspace import Workspace
-from fieldsurvey.sync.merge import differences
+from fieldsurvey.sync.merge import differences, resolve
+from fieldsurvey.sync.records import Revision
 
 SUPERVISOR, ENUMERATOR = "supervisor", "enumerator"
 # the sides of a conflict as resolve_conflict names them: this workspace's ("ours") and the incoming ("theirs")
 OURS, THEIRS = "local", "incoming"
+DECISIONS = {"approve": Action.APPROVE, "return": Action.RETURN}
 
 
 def role_of(ws: Workspace) -> str | None:
@@ -35,87 +38,9 @@ def role_of(ws: Workspace) -> str | None:
     return role if role in (SUPERVISOR, ENUMERATOR) else None
 
 
-# --- labels from the household's own form -----------------------------------------------------------------------
-
-class _Form:
-    """Question labels and choice labels of the form a document was filled with (cached per form and language)."""
-
-    _cache: dict[tuple, "_Form"] = {}
-
-    def __init__(self, form: Any, lang: str):
-        self.lang, self.default = lang, form.default_language
-        self.items = form.by_name
-        self.choices = {name: {c.name: c.label(lang, form.default_language) for c in cs}
-                        for name, cs in form.choices.items()}
-
-    @classmethod
-    def of(cls, doc: dict[str, Any], lang: str) -> "_Form | None":
-        from fieldsurvey.services.forms import form_for_document
-
-        try:
-            form = form_for_document(doc)
-        except FieldSurveyError:
-            return None
-        key = (form.form_id, form.version, lang)
-        if key not in cls._cache:
-            cls._cache[key] = cls(form, lang)
-        return cls._cache[key]
-
-    def label(self, name: str) -> str | None:
-        item = self.items.get(name)
-        return item.label(self.lang, self.default) or None if item is not None else None
-
-    def value(self, name: str, value: Any) -> str:
-        item = self.items.get(name)
-        listed = self.choices.get(getattr(item, "list_name", None) or "", {})
-        if isinstance(value, list):
-            return ", ".join(listed.get(str(v), str(v)) for v in value)
-        if value is None or value == "":
-            return "—"
-        if isinstance(value, bool):
-            return "✓" if value else "✗"
-        return listed.get(str(value), str(value))
-
-
-_LOCATION = {"village": {"vi": "Thôn", "en": "Village"}, "commune_code": {"vi": "Mã xã", "en": "Commune code"},
-             "province_code": {"vi": "Mã tỉnh", "en": "Province code"}}
-_MEMBER = {"vi": "Thành viên", "en": "Member"}
-_INTERVIEW = {"vi": "Ngày phỏng vấn", "en": "Interview date"}
-
-
-def _member_name(doc: dict[str, Any], mid: str) -> str:
-    for i, m in enumerate(doc.get("members") or []):
-        if fieldpaths.member_id(m, i) == mid:
-            return str(m.get("name") or "") if isinstance(m, dict) else ""
-    return ""
-
-
-def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
-    """A field named as the audit log names it, in words: 'Thành viên m2 (Lò Văn Pả): Họ và tên'."""
-    form = next((f for f in (_Form.of(d, lang) for d in docs) if f is not None), None)
-    lg = "en" if lang == "en" else "vi"
-    mid, name = fieldpaths.split(path)
-    if path == "interview_date":
-        return _INTERVIEW[lg]
-    if path.startswith("location."):
-        return _LOCATION.get(name, {}).get(lg, name)
-    text = (form.label(name) if form and name else None) or name
-    if mid is not None:
-        who = next((n for n in (_member_name(d, mid) for d in docs) if n), "")
-        member = f"{_MEMBER[lg]} {mid}" + (f" ({who})" if who else "")
-        return f"{member}: {text}" if name else member
-    return text
-
-
-def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
-    """A value as the form says it (a choice's label, not its code); a whole member by its name."""
-    mid, name = fieldpaths.split(path)
-    if mid is not None and not name:
-        return "—" if value is None else (_member_name(doc, mid) or mid)
-    form = _Form.of(doc, lang)
-    if form is None:
-        return "—" if value is None else str(value)
-    return form.value(name, value)
+def _supervisor(ws: Workspace) -> None:
+    if role_of(ws) != SUPERVISOR:
+        raise BundleError("sync.error.supervisor_only", "role")
 
 
 # --- conflicts --------------------------------------------------------------------------------------------------
@@ -141,16 +66,19 @@ class Conflict:
     theirs_device: str
     at: str
     fields: list[FieldChoice]
+    settled_at: str | None = None
+    settled_by: str | None = None
 
     @property
     def choosable(self) -> list[FieldChoice]:
         return [f for f in self.fields if f.follows is None]
 
 
-def conflicts(ws: Workspace, lang: str = "vi") -> list[Conflict]:
-    """The open conflicts, each with every field on which the two sides differ (ours beside theirs)."""
+def conflicts(ws: Workspace, lang: str = "vi", open_only: bool = True) -> list[Conflict]:
+    """The conflicts (open ones, or all), each with every field on which the two sides differ (ours beside
+    theirs, in words)."""
     out = []
-    for row in store.conflicts(ws.db, True):
+    for row in store.conflicts(ws.db, open_only):
         ours = ws.get_household(row["uuid"])
         theirs = json.loads(row["incoming_document"])
         head = revisions.get(ws.db, row["local_revision"])
@@ -165,7 +93,7 @@ def conflicts(ws: Workspace, lang: str = "vi") -> list[Conflict]:
                                       value_text(path, d["incoming"], theirs, lang), follows))
         out.append(Conflict(row["id"], row["uuid"], row["head_name"] or "", row["village"] or "",
                             head.user if head else "", head.device if head else "", row["user"], row["device"],
-                            row["created_at"], fields))
+                            row["created_at"], fields, row["resolved_at"], row["resolved_by"]))
     return out
 
 
@@ -175,6 +103,47 @@ def choices_for(conflict: Conflict, picked: dict[str, str]) -> dict[str, str]:
     if bad:
         raise FieldSurveyError("gui.error.bad_choice", ", ".join(sorted(bad)))
     return {f.field: picked.get(f.field, OURS) for f in conflict.choosable}
+
+
+@dataclass(frozen=True)
+class Settled:
+    uuid: str
+    revision: str
+    fields: int
+
+
+def resolve_conflict(ws: Workspace, conflict_id: int, choices: dict[str, str] | None = None,
+                     take: str | None = None) -> Settled:
+    """Settle a conflict field by field: `choices` maps each differing field to 'local' or 'incoming'; `take`
+    fills every field not chosen with one side. The settled document becomes a new revision whose parents are the
+    stored one and the incoming one, so both lines of work are kept in the history and the enumerator's next
+    bundle (descending from either) is not a conflict again. The incoming status is kept when the incoming line
+    changed it (a household that moved away)."""
+    row = store.conflict(ws.db, conflict_id)
+    if row is None:
+        raise BundleError("sync.error.no_conflict", str(conflict_id))
+    if row["resolved_at"]:
+        raise BundleError("sync.error.conflict_settled", f"conflict {conflict_id}", by=row["resolved_by"],
+                          at=row["resolved_at"])
+    local = ws.get_household(row["uuid"])
+    incoming = json.loads(row["incoming_document"])
+    fields = {d["field"] for d in differences(local, incoming)}
+    picked = dict(choices or {})
+    if take is not None:
+        if take not in (OURS, THEIRS):
+            raise BundleError("sync.error.take_side", "--take")
+        for f in fields:
+            picked.setdefault(f, take)
+    merged = resolve(local, incoming, {f: v for f, v in picked.items() if f in fields}
+                     if take is not None else picked)
+    lines = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))
+             for r in json.loads(row["incoming_revisions"])]
+    status = store.settled_status(ws.db, row["uuid"], row["local_revision"], lines, row["incoming_status"])
+    with ws.transaction():
+        rev = store.store_resolution(ws, row["uuid"], merged, lines, row["incoming_revision"], ws.device_id,
+                                     ws.user, status)
+        store.settle_conflict(ws.db, conflict_id, ws.user, now_iso(), {"choices": picked, "revision": rev})
+    return Settled(row["uuid"], rev, len(fields))
 
 
 # --- duplicates -------------------------------------------------------------------------------------------------
@@ -200,6 +169,7 @@ class Duplicate:
     key: str
     a: Facts
     b: Facts
+    decision: str = "open"   # open | merged | apart
 
 
 def _facts(ws: Workspace, uuid: str) -> Facts:
@@ -215,15 +185,112 @@ def _facts(ws: Workspace, uuid: str) -> Facts:
                  state.owner or "", str(doc.get("interview_date") or ""))
 
 
-def duplicates(ws: Workspace) -> list[Duplicate]:
-    """Likely duplicate pairs not decided yet, with why they matched and both households' key facts."""
+def duplicates(ws: Workspace, open_only: bool = True) -> list[Duplicate]:
+    """Likely duplicate pairs (not decided yet, or all), with why they matched and both households' key facts."""
     return [Duplicate(r["id"], r["reason"], (r["key"] or "").partition(":")[2], _facts(ws, r["uuid_a"]),
-                      _facts(ws, r["uuid_b"])) for r in store.duplicates(ws.db, True)]
+                      _facts(ws, r["uuid_b"]), r["status"]) for r in store.duplicates(ws.db, open_only)]
+
+
+@dataclass(frozen=True)
+class Decided:
+    pair: int
+    decision: str            # merge | apart
+    kept: str | None = None
+    merged: str | None = None
+
+
+def decide_duplicate(ws: Workspace, pair: int, decision: str, keep: str | None = None) -> Decided:
+    """'apart': two different families after all (never flagged again). 'merge': `keep` (one of the two ids)
+    stays; the other household is marked as merged into it — its document and history stay in the workspace."""
+    return decide_duplicates(ws, [(pair, decision, keep)])[0]
+
+
+def decide_duplicates(ws: Workspace, decisions: list[tuple[int, str, str | None]]) -> list[Decided]:
+    """Many pairs decided at once, all or none: (pair, 'merge' or 'apart', the id that stays for a merge)."""
+    out = []
+    with ws.transaction():
+        for pair, decision, keep in decisions:
+            out.append(_decide(ws, pair, decision, keep))
+    return out
+
+
+def _decide(ws: Workspace, dup_id: int, decision: str, keep: str | None) -> Decided:
+    row = store.duplicate(ws.db, dup_id)
+    if row is None:
+        raise BundleError("sync.error.no_pair", str(dup_id))
+    if row["status"] != "open":
+        raise BundleError("sync.error.pair_decided", f"pair {dup_id}", by=row["decided_by"],
+                          decision=_said("sync.decided.", row["status"]))
+    if decision == "apart":
+        store.decide_duplicate(ws.db, dup_id, "apart", ws.user, now_iso())
+        store.append_audit(ws, [(u, "kept-apart", {"pair": dup_id, "other": o}) for u, o in
+                                ((row["uuid_a"], row["uuid_b"]), (row["uuid_b"], row["uuid_a"]))],
+                           ws.device_id, ws.user)
+        return Decided(dup_id, "apart")
+    if decision != "merge":
+        raise BundleError("sync.error.decision_choice", "decision")
+    if keep not in (row["uuid_a"], row["uuid_b"]):
+        raise BundleError("sync.error.keep_which", "--keep")
+    gone = row["uuid_b"] if keep == row["uuid_a"] else row["uuid_a"]
+    store.mark_merged(ws, gone, keep, ws.device_id, ws.user)
+    store.decide_duplicate(ws.db, dup_id, "merged", ws.user, now_iso())
+    return Decided(dup_id, "merge", keep, gone)
+
+
+def _said(prefix: str, code: Any) -> Any:
+    """A code shown in a refusal: its words in the user's language when the catalogue has them, else the code."""
+    return Message(prefix + str(code)) if has(prefix + str(code)) else code
 
 
 # --- approve / return / reassign ----------------------------------------------------------------------------------
 
 HANDED_IN = (HouseholdStatus.SUBMITTED, HouseholdStatus.CONFIRMED, HouseholdStatus.COMPLETE)  # what waits for review
+
+
+def decide(ws: Workspace, uuids: list[str], action: str, comment: str = "", owner: str | None = None) -> int:
+    """The supervisor approves, returns (with a comment) or reassigns households, one or many at once, all or
+    none. The status or owner changes here at once (with an audit entry) as the household lifecycle allows; the
+    decision travels in the next return bundle to the enumerator concerned."""
+    _supervisor(ws)
+    if action == "return" and not comment.strip():
+        raise BundleError("sync.error.return_needs_comment", "--comment")
+    if action == "reassign" and not owner:
+        raise BundleError("sync.error.reassign_needs_owner", "--to")
+    if action not in (*DECISIONS, "reassign"):
+        raise BundleError("sync.error.decision_choice", "action")
+    if not uuids:
+        raise BundleError("sync.error.no_households", "UUID")
+    with ws.transaction():
+        states = store.household_states(ws.db, uuids)
+        missing = [u for u in uuids if u not in states]
+        if missing:
+            raise BundleError("sync.error.no_such_household", ", ".join(missing[:5]))
+        rows = []
+        for u in uuids:
+            if store.open_conflict_count(ws.db, u) and action == "approve":
+                raise BundleError("sync.error.open_conflict", u)
+            old_owner = states[u]["owner"]
+            if action in DECISIONS:
+                store.change_status(ws, u, DECISIONS[action], ws.user, comment)
+            else:
+                store.set_owner(ws, u, owner, ws.device_id, ws.user, comment)
+            base = {"direction": "out", "uuid": u, "action": action, "comment": comment, "by_user": ws.user,
+                    "at": now_iso(), "owner": owner if action == "reassign" else old_owner}
+            # who hears of it: the household's enumerator; for a reassignment, the new one and the previous one
+            for recipient in dict.fromkeys([owner, old_owner] if action == "reassign" else [old_owner]):
+                if recipient:
+                    rows.append({**base, "recipient": recipient})
+        store.add_review(ws.db, rows)
+    return len(uuids)
+
+
+def decide_job(path: Path, uuids: list[str], action: str, comment: str = "", owner: str | None = None) -> Job[int]:
+    """`decide` as a job with its own connection (the app runs it off the main thread)."""
+    yield Progress(0, 1, action)
+    with opened(path) as ws:
+        n = decide(ws, list(uuids), action, comment, owner)
+    yield Progress(1, 1, action)
+    return n
 
 
 def enumerators(ws: Workspace) -> list[str]:
@@ -233,29 +300,9 @@ def enumerators(ws: Workspace) -> list[str]:
     return sorted(names)
 
 
-def review_job(path: Path, uuids: list[str], action: str, comment: str = "", owner: str | None = None) -> Job[int]:
-    """Approve, return or reassign households (services/sync.review: one transaction, all or nothing) as a job."""
-    from fieldsurvey.services.sync import review
-
-    yield Progress(0, 1, action)
-    n = review(Path(path), list(uuids), action, comment, owner)
-    yield Progress(1, 1, action)
-    return n
-
-
 def recipients(ws: Workspace) -> list[str]:
     """The enumerators a supervisor can send a return bundle to: those whose keys are trusted here."""
     return sorted({r["user"] for r in store.trusted_keys(ws.db, ENUMERATOR)})
-
-
-def return_bundle_job(path: Path, out: Path, to: str) -> Job[Any]:
-    """The supervisor's return bundle for one enumerator (services/sync.export_bundle with `to`) as a job."""
-    from fieldsurvey.services.sync import export_bundle
-
-    yield Progress(0, 1, "export")
-    result = export_bundle(Path(path), Path(out), to=to)
-    yield Progress(1, 1, "export")
-    return result
 
 
 def open_counts(ws: Workspace) -> dict[str, int]:
@@ -263,7 +310,7 @@ def open_counts(ws: Workspace) -> dict[str, int]:
     return {"conflicts": len(store.conflicts(ws.db, True)), "duplicates": len(store.duplicates(ws.db, True))}
 
 
-# --- the enumerator's to-do list and a household's history ---------------------------------------------------------
+# --- the enumerator's to-do list ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ToDo:
@@ -282,45 +329,3 @@ def todo(ws: Workspace) -> list[ToDo]:
     return [ToDo(r["uuid"], r["action"], r["comment"] or "", r["by_user"] or "", r["at"] or "",
                  r["head_name"] or "", r["village"] or "", r["status"] or "") for r in store.todo(ws.db)]
 
-
-@dataclass(frozen=True)
-class Change:
-    at: str
-    user: str
-    device: str
-    action: str
-    field: str          # as the audit log names it ('' for a change of the whole household)
-    label: str          # the field in words
-    old: str
-    new: str
-    note: str           # the reason given (a return's comment, an approved household's change)
-    detail: dict[str, Any]  # what the entry records besides (the bundle, the other household…), keys as stored
-
-
-def _decoded(text: Any) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
-
-
-def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
-    """Who changed what and when, oldest first: every audit entry of the household, fields in words."""
-    doc = ws.get_household(uuid)
-    out = []
-    for r in audit.history(ws.db, uuid):
-        path = r.get("field") or ""
-        old, new = _decoded(r.get("old")), _decoded(r.get("new"))
-        label = field_label(path, [doc], lang) if path and "." in path or path.startswith("members[") else path
-        if path in ("status", "owner") or not path:
-            old_text, new_text = ("" if old is None else str(old)), ("" if new is None else str(new))
-        else:
-            old_text, new_text = value_text(path, old, doc, lang), value_text(path, new, doc, lang)
-        detail = _decoded(r.get("detail"))
-        if not isinstance(detail, dict):
-            detail = {} if detail in (None, "") else {"detail": detail}
-        out.append(Change(r["at"] or "", r["user"] or "", r["device"] or "", r["action"], path, label, old_text,
-                          new_text, r.get("reason") or "", detail))
-    return out

@@ -242,6 +242,15 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
     return ExportResult(out, bundle_id, sequence, n_households, len(actions), recipient is not None, full)
 
 
+def export_job(path: Path, out: Path, full: bool = False, to: str | None = None) -> Job[ExportResult]:
+    """`export_bundle` as a job (one step), so the app runs it off the main thread: an enumerator's hand-in, or a
+    supervisor's return bundle for one enumerator (`to`)."""
+    yield Progress(0, 1, "export")
+    result = export_bundle(Path(path), Path(out), full=full, to=to)
+    yield Progress(1, 1, "export")
+    return result
+
+
 # --- import -----------------------------------------------------------------------------------------------------
 
 def _said(prefix: str, code: Any) -> Any:
@@ -573,141 +582,9 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
 
 # --- conflicts --------------------------------------------------------------------------------------------------
 
-def list_conflicts(path: Path, open_only: bool = True) -> list[dict[str, Any]]:
-    """Open conflicts with the fields on which the two sides differ."""
-    with Workspace.open(path) as ws:
-        out = []
-        for row in store.conflicts(ws.db, open_only):
-            local = ws.get_household(row["uuid"])
-            incoming = json.loads(row["incoming_document"])
-            out.append({"id": row["id"], "uuid": row["uuid"], "head_name": row["head_name"], "village": row["village"],
-                        "from": row["user"], "device": row["device"], "bundle_id": row["bundle_id"],
-                        "local_revision": row["local_revision"], "incoming_revision": row["incoming_revision"],
-                        "resolved_at": row["resolved_at"], "resolved_by": row["resolved_by"],
-                        "differences": differences(local, incoming)})
-        return out
-
-
-def resolve_conflict(path: Path, conflict_id: int, choices: dict[str, str] | None = None,
-                     take: str | None = None) -> dict[str, Any]:
-    """Settle a conflict field by field: `choices` maps each differing field to 'local' or 'incoming'; `take`
-    fills every field not chosen with one side. The settled document becomes a new revision whose parents are the
-    stored one and the incoming one, so both lines of work are kept in the history and the enumerator's next
-    bundle (descending from either) is not a conflict again."""
-    me = identity_of(path)
-    with Workspace.open(path) as ws:
-        row = store.conflict(ws.db, conflict_id)
-        if row is None:
-            raise BundleError("sync.error.no_conflict", str(conflict_id))
-        if row["resolved_at"]:
-            raise BundleError("sync.error.conflict_settled", f"conflict {conflict_id}", by=row["resolved_by"],
-                              at=row["resolved_at"])
-        local = ws.get_household(row["uuid"])
-        incoming = json.loads(row["incoming_document"])
-        fields = {d["field"] for d in differences(local, incoming)}
-        picked = dict(choices or {})
-        if take is not None:
-            if take not in ("local", "incoming"):
-                raise BundleError("sync.error.take_side", "--take")
-            for f in fields:
-                picked.setdefault(f, take)
-        merged = resolve(local, incoming, {f: v for f, v in picked.items() if f in fields}
-                         if take is not None else picked)
-        revisions = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))
-                     for r in json.loads(row["incoming_revisions"])]
-        status = store.settled_status(ws.db, row["uuid"], row["local_revision"], revisions, row["incoming_status"])
-        with ws.db.atomic():
-            rev = store.store_resolution(ws, row["uuid"], merged, revisions, row["incoming_revision"], me.device,
-                                         me.user, status)
-            store.settle_conflict(ws.db, conflict_id, me.user, now_iso(), {"choices": picked, "revision": rev})
-        return {"uuid": row["uuid"], "revision": rev, "fields": len(fields)}
-
-
 # --- duplicates -------------------------------------------------------------------------------------------------
 
-def list_duplicates(path: Path, open_only: bool = True) -> list[dict[str, Any]]:
-    with Workspace.open(path) as ws:
-        return store.duplicates(ws.db, open_only)
-
-
-def decide_duplicate(path: Path, dup_id: int, decision: str, keep: str | None = None) -> dict[str, Any]:
-    """'apart': two different families after all (never flagged again). 'merge': `keep` (one of the two UUIDs)
-    stays; the other household is marked as merged into it — its document and history stay in the workspace."""
-    me = identity_of(path)
-    with Workspace.open(path) as ws:
-        row = store.duplicate(ws.db, dup_id)
-        if row is None:
-            raise BundleError("sync.error.no_pair", str(dup_id))
-        if row["status"] != "open":
-            raise BundleError("sync.error.pair_decided", f"pair {dup_id}", by=row["decided_by"],
-                              decision=_said("sync.decided.", row["status"]))
-        with ws.db.atomic():
-            if decision == "apart":
-                store.decide_duplicate(ws.db, dup_id, "apart", me.user, now_iso())
-                store.append_audit(ws, [(u, "kept-apart", {"pair": dup_id, "other": o}) for u, o in
-                                        ((row["uuid_a"], row["uuid_b"]), (row["uuid_b"], row["uuid_a"]))],
-                                   me.device, me.user)
-                return {"pair": dup_id, "decision": "apart"}
-            if decision != "merge":
-                raise BundleError("sync.error.decision_choice", "decision")
-            if keep not in (row["uuid_a"], row["uuid_b"]):
-                raise BundleError("sync.error.keep_which", "--keep")
-            gone = row["uuid_b"] if keep == row["uuid_a"] else row["uuid_a"]
-            store.mark_merged(ws, gone, keep, me.device, me.user)
-            store.decide_duplicate(ws.db, dup_id, "merged", me.user, now_iso())
-            return {"pair": dup_id, "decision": "merge", "kept": keep, "merged": gone}
-
-
 # --- review loop ------------------------------------------------------------------------------------------------
-
-def review(path: Path, uuids: list[str], action: str, comment: str = "", owner: str | None = None) -> int:
-    """The supervisor approves, returns (with a comment) or reassigns households, one or many at once. The
-    status or owner changes here at once (with an audit entry); the action travels in the next return bundle to
-    the enumerator concerned."""
-    me = identity_of(path)
-    if me.role != "supervisor":
-        raise BundleError("sync.error.supervisor_only", "role")
-    if action == "return" and not comment.strip():
-        raise BundleError("sync.error.return_needs_comment", "--comment")
-    if action == "reassign" and not owner:
-        raise BundleError("sync.error.reassign_needs_owner", "--to")
-    if not uuids:
-        raise BundleError("sync.error.no_households", "UUID")
-    with Workspace.open(path) as ws, ws.db.atomic():
-        states = store.household_states(ws.db, uuids)
-        missing = [u for u in uuids if u not in states]
-        if missing:
-            raise BundleError("sync.error.no_such_household", ", ".join(missing[:5]))
-        rows = []
-        for u in uuids:
-            if store.open_conflict_count(ws.db, u) and action == "approve":
-                raise BundleError("sync.error.open_conflict", u)
-            old_owner = states[u]["owner"]
-            if action in (Action.APPROVE, Action.RETURN):
-                store.change_status(ws, u, Action(action), me.user, comment)
-            else:
-                store.set_owner(ws, u, owner, me.device, me.user, comment)
-            base = {"direction": "out", "uuid": u, "action": action, "comment": comment, "by_user": me.user,
-                    "at": now_iso(), "owner": owner if action == "reassign" else old_owner}
-            # who hears of it: the household's enumerator; for a reassignment, the new one and the previous one
-            for recipient in dict.fromkeys([owner, old_owner] if action == "reassign" else [old_owner]):
-                if recipient:
-                    rows.append({**base, "recipient": recipient})
-        store.add_review(ws.db, rows)
-        return len(uuids)
-
-
-def todo(path: Path) -> list[dict[str, Any]]:
-    """The enumerator's to-do list: households returned (with the supervisor's comment) or newly assigned."""
-    with Workspace.open(path) as ws:
-        return store.todo(ws.db)
-
-
-def history(path: Path, uuid: str) -> list[dict[str, Any]]:
-    """Who changed what, when: the household's audit entries and revisions, oldest first."""
-    with Workspace.open(path) as ws:
-        return audit.history(ws.db, uuid)
-
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""

@@ -1,23 +1,38 @@
-"""Use cases on a whole workspace: build the demo commune, classify every household."""
+"""Use cases on a whole workspace: set one up for a commune (or the demo commune), its villages and their resident
+households, classify every household, look after the file (backup, restore, check), and carry a review forward to
+next year. Each takes an open workspace, or a path through `opened`."""
 
 from __future__ import annotations
 
+import json
+import os
+import uuid as uuidlib
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date as date_type
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
-from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import fold
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
-from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
+from fieldsurvey.services.batch import classify_stream
+from fieldsurvey.services.sync import init_workspace
+from fieldsurvey.storage import backups as store_backups
+from fieldsurvey.storage import checks, queries
+from fieldsurvey.storage.lock import lock_path
+from fieldsurvey.storage.workspace import Village, Workspace, WorkspaceInfo
+from fieldsurvey.sync.keys import key_file_for
 
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
 BATCH = 1000
 WRITE_EVERY = 5000  # classification results per write transaction
-
+CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
+DEMO_SUPERVISOR = "giam-sat-demo"
 
 @contextmanager
 def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Iterator[Workspace]:
@@ -34,6 +49,119 @@ def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Ite
     finally:
         ws.close()
 
+
+# --- setting up a workspace ---------------------------------------------------------------------------------
+
+def province_choices() -> list[tuple[str, str]]:
+    """(code, name) of the 34 provinces, in the official order."""
+    return [(p.code, p.name) for p in refdata.provinces()]
+
+
+def commune_choices(text: str, province_code: str | None = None, limit: int = 50) -> list[refdata.Commune]:
+    """Communes matching what was typed (diacritics optional), within a province when one is picked."""
+    if province_code:
+        found = refdata.search_communes(text, limit=10_000)
+        return [c for c in found if c.province_code == province_code][:limit]
+    return refdata.search_communes(text, limit=limit)
+
+
+@dataclass(frozen=True)
+class NewWorkspace:
+    path: Path
+    commune_code: str
+    villages: tuple[str, ...]
+    enumerator: str
+    year: int = 2026
+    kind: str = "annual"
+
+
+def create_workspace(spec: NewWorkspace) -> Path:
+    """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
+    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace)."""
+    unit = refdata.commune(spec.commune_code)
+    if unit is None:
+        raise WorkspaceError("storage.error.no_commune", "commune", code=spec.commune_code)
+    villages = tuple(dict.fromkeys(v.strip() for v in spec.villages if v.strip()))
+    if not villages:
+        raise WorkspaceError("gui.error.no_village", "villages")
+    if not spec.enumerator.strip():
+        raise WorkspaceError("gui.error.no_enumerator", "enumerator")
+    standard = registry().for_year(spec.year, unit.province_code)
+    info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, spec.year,
+                         spec.kind, standard.id)
+    user = user_id(spec.enumerator)
+    Path(spec.path).parent.mkdir(parents=True, exist_ok=True)  # the default folder (~/FieldSurvey) on first run
+    ws = Workspace.create(spec.path, info, villages)
+    try:
+        ws.set_meta("enumerator", spec.enumerator.strip())
+        ws.set_meta("enumerator_id", user)
+    finally:
+        ws.close()
+    init_workspace(Path(spec.path), user, "enumerator")
+    return Path(spec.path)
+
+
+def user_id(name: str) -> str:
+    """The plain id sync uses for a person ("Hoàng Thị Hoa" → "hoang-thi-hoa"): households are owned by it."""
+    slug = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in fold(name)).split())
+    return slug[:64] or "enumerator"
+
+
+def current_user(ws: Workspace) -> str | None:
+    """Who is filling households on this installation: the owner of new households (None when unknown)."""
+    user = ws.user
+    return None if user == "unknown" else user
+
+
+def workspace_title(ws: Workspace) -> str:
+    info = ws.info
+    return f"{info.commune_name}, {info.province_name} — {info.review_year}"
+
+
+# --- villages ------------------------------------------------------------------------------------------------------
+
+def villages(ws: Workspace) -> list[Village]:
+    """The commune's villages in their order, with their resident households when entered."""
+    return ws.village_rows()
+
+
+def village_names_of(ws: Workspace) -> list[str]:
+    return ws.villages()
+
+
+def add_villages(ws: Workspace, names: Iterable[str]) -> None:
+    for name in names:
+        if name.strip():
+            ws.add_village(name.strip())
+
+
+def set_residents(ws: Workspace, village: str, residents: int | None, date: str | None = None,
+                  source: str | None = None) -> Village:
+    """Record a village's number of resident households (the denominator of its rates), with the date it was
+    taken (YYYY-MM-DD) and where it comes from (e.g. the population register). A negative number is refused."""
+    name = _match_village(ws, village)
+    if residents is not None and residents < 0:
+        raise WorkspaceError("storage.error.residents_negative", "residents", n=residents)
+    if date:
+        try:
+            date_type.fromisoformat(date)
+        except ValueError:
+            raise WorkspaceError("storage.error.residents_date", "date", value=date) from None
+    ws.set_residents(name, residents, date, (source or "").strip() or None)
+    return next(v for v in ws.village_rows() if v.name == name)
+
+
+def _match_village(ws: Workspace, village: str) -> str:
+    names = ws.villages()
+    if village in names:
+        return village
+    found = [v for v in names if fold(v) == fold(village)]
+    if not found:
+        raise WorkspaceError("report.error.no_village", "village", village=village, villages=", ".join(names))
+    return found[0]
+
+
+# --- the demo commune and classifying everything -----------------------------------------------------------------
 
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,
                 year: int = 2026, villages: int = 8,
@@ -76,8 +204,6 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
 def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str, int]]:
     """Re-classify every household of a workspace with its standard (or the one named), on every core when the
     workspace is large. Yields progress; closing the job stops it between chunks (what was written stays)."""
-    from fieldsurvey.services.batch import classify_stream
-
     standard = registry().get(standard_id or ws.info.standard_id)
     total = ws.household_count()
     ws.prepare_bulk_write()
@@ -99,6 +225,25 @@ def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str,
     return ws.counts_by_class()
 
 
+def classify_workspace(path: Path):
+    """Re-classify every household of the workspace file (a job with its own connection, for a worker thread)."""
+    ws = Workspace.open(path)
+    try:
+        return (yield from classify_all(ws))
+    finally:
+        ws.close()
+
+
+def check_job(path: Path):
+    """Open and close a workspace once, so storage's integrity check (once per file and process) runs here — on a
+    worker thread — and the app's own opening afterwards is instant. Raises the WorkspaceError that says why a
+    file is refused."""
+    yield Progress(0, 1, "check")
+    Workspace.open(Path(path)).close()
+    yield Progress(1, 1, "check")
+    return Path(path)
+
+
 def summary(path: Path) -> dict:
     """What a workspace holds, for a first look: commune, round, standard, households by class."""
     with Workspace.open(path) as ws:
@@ -108,16 +253,10 @@ def summary(path: Path) -> dict:
                 "classes": ws.counts_by_class(), "villages": ws.villages()}
 
 
-DEMO_SUPERVISOR = "giam-sat-demo"
-
-
 def ready_demo(path: Path | None = None) -> Job[Path]:
     """The ready-made demo commune (`fieldsurvey gui --demo`): built on first use, and made a supervisor's commune
     workspace (an identity with its keys beside it) so that every supervisor's tool — review, approve, return, return
     bundles — can be tried on it. Yields progress; returns the path."""
-    from fieldsurvey.services.sync import init_workspace
-    from fieldsurvey.sync.keys import key_file_for
-
     path = Path(path) if path is not None else demo_path()
     if not path.exists():
         yield from create_demo(path)
@@ -128,8 +267,118 @@ def ready_demo(path: Path | None = None) -> Job[Path]:
 
 def demo_path() -> Path:
     """Where the ready-made demo commune lives for this user."""
-    import os
-
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "fieldsurvey"
     base.mkdir(parents=True, exist_ok=True)
     return base / "demo-lam-binh-2026.fsdb"
+
+
+# --- backup, restore, check ---------------------------------------------------------------------------------
+
+def backup(path: Path, to: Path | None = None) -> Path:
+    """A backup of workspace FILE now: into its rotating `backups/` folder, or to `to` (a file or a folder)."""
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        return store_backups.make_backup(ws, to)
+
+
+def restore(path: Path, backup_file: Path) -> Path | None:
+    """Put a backup in place of workspace FILE (checked first; the replaced file is kept and its path returned)."""
+    return store_backups.restore(Path(path), Path(backup_file))
+
+
+def list_backups(path: Path) -> list[Path]:
+    return store_backups.backups_of(Path(path))
+
+
+Finding = checks.Finding
+
+
+def check(path: Path) -> Job[list[Finding]]:
+    """Every integrity check on workspace FILE, without changing it (storage/checks.py). A job; returns the
+    findings (a finding with no problems passed)."""
+    return checks.check_file(Path(path))
+
+
+# --- year to year ------------------------------------------------------------------------------------------
+
+def carried_uuid(old_uuid: str, year: int) -> str:
+    """The household's id in next year's workspace: new (one record per review), derived from the old one so that
+    carrying forward again gives the same ids."""
+    return str(uuidlib.uuid5(CARRY_NAMESPACE, f"{old_uuid}/{year}"))
+
+
+def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dict[str, int]]:
+    """Start next year's review in NEW from workspace OLD: same commune and villages, the standard for `year`;
+    every household that did not move away or merge is carried with its members (birth dates stay, so ages
+    advance), status draft, owner kept, classification cleared, interview date cleared, and the link
+    `previous: {uuid, year, class, status}` (last review's result). Returns counts."""
+    old, new = Path(old), Path(new)
+    if new.exists():
+        raise WorkspaceError("storage.error.file_exists", str(new))
+    part = new.with_name(new.name + ".part")  # built under this name, renamed when complete
+    if part.exists():
+        part.unlink()
+    src = Workspace.open(old)
+    src.backups = False
+    try:
+        info = src.info
+        if year <= info.review_year:
+            raise WorkspaceError("storage.error.year_must_follow", "--year", year=info.review_year)
+        standard = registry().for_year(year, info.province_code)
+        new_info = type(info)(info.province_code, info.province_name, info.commune_code, info.commune_name,
+                              info.area, year, "annual", standard.id)
+        counts = {"carried": 0, "moved_away": 0, "merged": 0}
+        dst = Workspace.create(part, new_info, src.villages())
+        dst.backups = False
+        try:
+            for v in src.village_rows():   # last year's resident households, until the supervisor enters new ones
+                dst.set_residents(v.name, v.residents, v.residents_date, v.residents_source)
+            dst.set_identity(user=src.user)
+            for key in ("enumerator", "enumerator_id"):
+                value = src.meta(key)
+                if value:
+                    dst.set_meta(key, value)
+            dst.set_meta("previous_review", json.dumps({"year": info.review_year, "file": old.name}))
+            total = src.household_count()
+            yield Progress(0, total, "carry-forward")
+            done = 0
+            for chunk in queries.carry_rows(src.db, batch):
+                items = []
+                for uuid, text, status, owner, cls in chunk:
+                    if status not in RESIDENT:
+                        counts[status] += 1
+                        continue
+                    items.append((_carried(json.loads(text), uuid, year, info.review_year, cls, status),
+                                  HouseholdStatus.DRAFT, owner))
+                dst.save_households(items, action="carry-forward")
+                counts["carried"] += len(items)
+                done += len(chunk)
+                yield Progress(done, total, "carry-forward")
+        finally:
+            dst.close()
+        part.replace(new)
+        return counts
+    finally:
+        src.close()
+        if part.exists():
+            part.unlink()
+        for leftover in (lock_path(part), part.with_name(part.name + "-journal")):
+            leftover.unlink(missing_ok=True)  # nobody else opens a half-made file; its journal is empty once closed
+
+
+def _carried(doc: dict[str, Any], old_uuid: str, year: int, old_year: int, cls: str | None, status: str
+             ) -> dict[str, Any]:
+    """Next year's document: the same household and members, a new id, no interview yet, and `previous`: last
+    review's result, with every earlier year's result the household carried (`earlier`, newest first) — the chain
+    the movement columns read (fell back: poor again after having escaped; new: never poor on record)."""
+    out = dict(doc)
+    out["uuid"] = carried_uuid(old_uuid, year)
+    out["review"] = {**(doc.get("review") or {}), "year": year, "kind": "annual"}
+    out["interview_date"] = None
+    before = doc.get("previous") if isinstance(doc.get("previous"), dict) else None
+    earlier = []
+    if before is not None:
+        earlier = [{k: before.get(k) for k in ("year", "class", "status")}]
+        earlier += [e for e in before.get("earlier") or [] if isinstance(e, dict)]
+    out["previous"] = {"uuid": old_uuid, "year": old_year, "class": cls, "status": status, "earlier": earlier}
+    return out

@@ -58,6 +58,7 @@ class HouseholdState:
     owner: str | None
     revision: str | None
     open: bool
+    household_class: str | None = None   # the stored class (None: not classified)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class _Stored:
     head: str | None
     sealed_at: str | None
     head_device: str | None
+    household_class: str | None = None
 
     @property
     def open_here(self) -> bool:
@@ -411,7 +413,7 @@ class Workspace:
 
     def _stored(self, uuid: str) -> _Stored | None:
         row = self.db.execute(
-            "SELECT h.document, h.status, h.owner, h.revision, r.sealed_at, r.device FROM households h "
+            "SELECT h.document, h.status, h.owner, h.revision, r.sealed_at, r.device, h.class FROM households h "
             "LEFT JOIN revisions r ON r.id = h.revision WHERE h.uuid = ?", [uuid]).fetchone()
         return None if row is None else _Stored(row[0], HouseholdStatus(row[1]), *row[2:])
 
@@ -426,7 +428,7 @@ class Workspace:
 
     def household_state(self, uuid: str) -> HouseholdState:
         state = self._must(uuid)
-        return HouseholdState(state.status, state.owner, state.head, state.open_here)
+        return HouseholdState(state.status, state.owner, state.head, state.open_here, state.household_class)
 
     def household_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM households").fetchone()[0]

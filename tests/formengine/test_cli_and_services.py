@@ -109,7 +109,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
         session, status, owner = services.open_session(ws, village=VILLAGES[0])
         assert (session.form.form_id, session.form.version) == ("vn-review-2022", "2026.1")
         session.set_answer("head_name", "Hoàng Văn Páo")
-        assert services.save_session(ws, session, status, owner) == "draft"  # a draft saves with gaps
+        assert services.save_form(ws, session, owner) == "draft"  # a draft saves with gaps
         uuid = session.document["uuid"]
         assert ws.get_household(uuid)["household"]["head_name"] == "Hoàng Văn Páo"
 
@@ -123,7 +123,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
         reopened, status, _ = services.open_session(ws, old_doc["uuid"])
         assert reopened.form.version == "2025.1" and status == "complete"
         assert reopened.is_complete()
-        assert services.save_session(ws, reopened, status) == "complete"
+        assert services.save_form(ws, reopened, None) == "complete"
         report = services.validate_household(ws, old_doc["uuid"], lang="en")
         assert report["form"] == {"id": "vn-review-2022", "version": "2025.1"} and report["complete"]
 
@@ -131,7 +131,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
         assert [(r["uuid"], r["form_version"], r["newest"]) for r in older] == [(old_doc["uuid"], "2025.1", "2026.1")]
 
         reopened.set_answer("floor_area", 0)
-        assert services.save_session(ws, reopened, "complete") == "draft"
+        assert services.save_form(ws, reopened, None) == "draft"
         assert services.validate_household(ws, old_doc["uuid"])["errors"][0]["question"] == "floor_area"
     finally:
         ws.close()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.services import gui_support
+from fieldsurvey.services import households
 from fieldsurvey.storage.workspace import Workspace
 
 
 def _model(ws: Workspace) -> HouseholdTableModel:
-    model = HouseholdTableModel(lambda f: gui_support.household_count(ws, f),
-                                lambda f, s, d, o, n: gui_support.household_page(ws, f, s, d, o, n))
+    model = HouseholdTableModel(lambda f: households.count(ws, f),
+                                lambda f, s, d, o, n: households.page(ws, f, s, d, o, n))
     model.PAGE = 10
     model.KEEP_PAGES = 2
     model.refresh()
@@ -46,7 +46,7 @@ def test_pages_follow_the_sort_without_gaps_or_repeats(workspace_file):
 def test_class_is_shown_by_text_and_colour(workspace_file):
     with Workspace.open(workspace_file) as ws:
         model = _model(ws)
-        model.refresh(gui_support.HouseholdFilter(household_class="poor"))
+        model.refresh(households.HouseholdFilter(household_class="poor"))
         assert model.rowCount() == ws.counts_by_class()["poor"]
         col = model.COLUMNS.index("class")
         assert model.index(0, col).data() == "Hộ nghèo"
@@ -59,8 +59,8 @@ def test_search_ignores_diacritics_and_finds_by_id(workspace_file):
         name = model.row(0).head_name
         from fieldsurvey.i18n import fold
 
-        model.refresh(gui_support.HouseholdFilter(search=fold(name).upper()))
+        model.refresh(households.HouseholdFilter(search=fold(name).upper()))
         assert name in [model.row(r).head_name for r in range(model.rowCount())]
         uuid = model.row(0).uuid
-        model.refresh(gui_support.HouseholdFilter(search=uuid[:8]))
+        model.refresh(households.HouseholdFilter(search=uuid[:8]))
         assert [model.row(r).uuid for r in range(model.rowCount())] == [uuid]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
+from tests import onfile
 from fieldsurvey.storage import revisions
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
@@ -98,15 +99,16 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
 
     assert review.conflicts.list.count() == 0 and review.tabs.tabText(0) == "Xung đột (0)"
     assert "Lò Văn Pả" in window.statusBar().currentMessage()
-    assert svc.list_conflicts(site.sup) == []
+    assert onfile.list_conflicts(site.sup) == []
     with Workspace.open(site.sup) as ws:
         doc = ws.get_household(a1)["household"]
         assert (doc["floor_area"], doc["water_source"], doc["latrine"]) == (44, "drilled_well", before["latrine"])
         # nothing lost: the new head joins both lines, and lan's revision is kept
-        (c,) = svc.list_conflicts(site.sup, open_only=False)
+        (c,) = onfile.list_conflicts(site.sup, open_only=False)
         head = revisions.current(ws.db, a1)
-        assert head.merged == c["incoming_revision"] and revisions.get(ws.db, c["incoming_revision"]) is not None
-        assert head.parent == c["local_revision"]
+        settled = revisions.get(ws.db, head.merged)
+        assert settled is not None and settled.user == c.theirs_user == "lan"
+        assert revisions.get(ws.db, head.parent).user == c.ours_user
     # the settled household goes back to lan as a correction: an update there, not a new conflict
     back = site.send(site.sup, site.lan, to="lan")
     assert back.updated == [a1] and not back.conflicts
@@ -152,7 +154,7 @@ def test_likely_duplicates_kept_apart_and_merged(window, tmp_path, qtbot):
     decided = {frozenset((d["uuid_a"], d["uuid_b"])): d["status"] for d in
                (dict(r) for r in _all_duplicates(site.sup))}
     assert decided == {frozenset((a1, b1)): "apart", frozenset((a2, b2)): "merged"}
-    assert any(h["action"] == "merged-into" for h in svc.history(site.sup, a2))
+    assert any(h.action == "merged-into" for h in onfile.history(site.sup, a2))
 
 
 def _all_duplicates(path):
@@ -267,8 +269,8 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     assert "chọn hoặc mở một hộ" in window.statusBar().currentMessage()
     (report,) = run_to_end(svc.import_bundles(site.sup, sorted(site.stick.glob("*lan_hand-in*"))[-1:]))
     assert report.updated == [uuids[3]]
-    fixed = [h for h in svc.history(site.sup, uuids[3]) if h["field"] == "household.floor_area"]
-    assert fixed and fixed[-1]["user"] == "lan"
+    fixed = [h for h in onfile.history(site.sup, uuids[3]) if h.field == "household.floor_area"]
+    assert fixed and fixed[-1].user == "lan"
 
 
 def test_reassign_in_bulk_to_a_known_enumerator(window, tmp_path, qtbot):
@@ -328,7 +330,7 @@ def test_a_member_added_on_one_side_is_chosen_as_a_whole(window, tmp_path, qtbot
     qtbot.mouseClick(window.review.conflicts.resolve_button, Qt.LeftButton)
     doc = site.doc(site.sup, a1)
     assert doc["household"]["floor_area"] == 60 and [m["name"] for m in doc["members"]][-1] == "Lò Thị Nhỏ"
-    assert svc.list_conflicts(site.sup) == []
+    assert onfile.list_conflicts(site.sup) == []
 
 
 def test_the_screenshot_command_renders_the_review_view(window, workspace_file, tmp_path):
@@ -374,7 +376,7 @@ def test_a_return_imported_while_the_household_is_open_is_not_undone_by_its_auto
     site = Site(tmp_path)
     a1 = site.add(site.lan, "lan", "Lò Văn Pả")
     site.send(site.lan, site.sup)
-    svc.review(site.sup, [a1], "return", "Thiếu ảnh giấy tờ nhà")
+    onfile.review(site.sup, [a1], "return", "Thiếu ảnh giấy tờ nhà")
     back = svc.export_bundle(site.sup, site.stick, to="lan").path
     window.open_workspace(site.lan)
     window.open_household(a1)

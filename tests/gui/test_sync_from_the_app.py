@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from fieldsurvey.services import gui_support
+from tests import onfile
+from fieldsurvey.services import workspaces as gui_support
 from fieldsurvey.services import sync as svc
 from tests.builders import adult, household_doc
 
@@ -78,7 +79,7 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     from fieldsurvey.progress import run_to_end
 
     run_to_end(svc.import_bundles(sup, list(stick.glob("*.fsbundle"))))
-    svc.review(sup, [uuid], "return", "Diện tích nhà chưa đúng")
+    onfile.review(sup, [uuid], "return", "Diện tích nhà chưa đúng")
     back = svc.export_bundle(sup, stick, to="lo-thi-lan")
     with qtbot.waitSignal(window.import_bundles([back.path]).done, timeout=20000):
         pass

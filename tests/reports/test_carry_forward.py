@@ -1,5 +1,5 @@
 """Movement tables on a real carry-forward: last year's workspace carried into this year's with
-`fieldsurvey.services.records.carry_forward`, households changed, one moved away; the summary's movement tables
+`fieldsurvey.services.workspaces.carry_forward`, households changed, one moved away; the summary's movement tables
 (PDF and Excel) must agree with the storage area's own movement of the same workspace."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from fieldsurvey.domain.lifecycle import Action
 from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.printing import export_xlsx, print_lists
-from fieldsurvey.services.records import carry_forward, movement
+from fieldsurvey.services.figures import movement
+from fieldsurvey.services.workspaces import carry_forward
 from fieldsurvey.services.workspaces import classify_all
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from tests.builders import household_doc

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from fieldsurvey.cli import main
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.progress import run_to_end
-from fieldsurvey.services import records as svc
+from fieldsurvey.services import workspaces as svc
 from fieldsurvey.storage import backups
 from fieldsurvey.storage.workspace import Workspace
 from tests.storage.conftest import INFO, make_doc

@@ -16,7 +16,8 @@ from fieldsurvey.cli import main
 from fieldsurvey.domain.document import age_at, parse_household
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.reports.records import Previous
-from fieldsurvey.services import records as svc
+from fieldsurvey.services import figures
+from fieldsurvey.services import workspaces as svc
 from fieldsurvey.services.workspaces import classify_all
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from tests.builders import adult, child, household_doc
@@ -124,7 +125,7 @@ def test_carry_forward_and_the_movement_table(tmp_path: Path):
             assert age_at(now_hh.members[0], now_hh.reference_date) == 40
         ws.save_household(_doc("K", "T2", 2026, POOR), status="complete", owner="hoa")
         run_to_end(classify_all(ws))
-        result = run_to_end(svc.movement(ws))
+        result = run_to_end(figures.movement(ws))
     finally:
         ws.close()
     table = {}

@@ -25,7 +25,7 @@ def test_new_household_gets_an_open_revision_and_a_create_entry(ws):
     assert rid.startswith("dev-test.")
     [entry] = audit_log(ws.db, doc["uuid"])
     assert entry["action"] == "create" and entry["user"] == "lan" and entry["device"] == "dev-test"
-    assert ws.household_state(doc["uuid"]) == HouseholdState(HouseholdStatus.DRAFT, "lan", rid, True)
+    assert ws.household_state(doc["uuid"]) == HouseholdState(HouseholdStatus.DRAFT, "lan", rid, True, "not_poor")
 
 
 def test_autosave_updates_the_open_revision_in_place_and_audits_each_field(ws):
@@ -135,7 +135,7 @@ def test_seal_for_sync_and_foreign_revisions(ws):
     changed = dict(a, household=dict(a["household"], floor_area=123))
     ws.adopt_revision(changed, "dev-thu.0001", "approved", "lan", user="thu")
     assert revisions.current(ws.db, a["uuid"]).id == "dev-thu.0001"
-    assert ws.household_state(a["uuid"]) == HouseholdState(HouseholdStatus.APPROVED, "lan", "dev-thu.0001", False)
+    assert ws.household_state(a["uuid"]) == HouseholdState(HouseholdStatus.APPROVED, "lan", "dev-thu.0001", False, "not_poor")
     fields = {(e["action"], e["field"]) for e in audit_log(ws.db, a["uuid"])}
     assert ("import", "household.floor_area") in fields and ("import", "status") in fields
     # editing an approved household afterwards: reason needed, and a local child revision starts

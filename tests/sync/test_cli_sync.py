@@ -85,7 +85,7 @@ def test_cli_conflicts_duplicates_and_assign(site):
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44))
     site.send(site.lan, site.sup)
     out = run("conflicts", "list", site.sup)
-    assert "household.floor_area: here 30 | incoming 44" in out
+    assert "household.floor_area  Diện tích ở (m²): 30 | 44" in out
     cid = json.loads(run("conflicts", "list", site.sup, "--json"))[0]["id"]
     assert "choose local or incoming" in run("conflicts", "resolve", site.sup, cid, code=1)
     run("conflicts", "resolve", site.sup, cid, "--field", "household.floor_area=incoming")

@@ -3,11 +3,16 @@ revision and no silent overwrite at the supervisor's. (More examples: FIELDSURVE
 
 from __future__ import annotations
 
+import json
+
 import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fieldsurvey.services.workspaces import opened
+from fieldsurvey.sync.merge import differences
+from tests import onfile
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.workspace import Workspace
@@ -34,10 +39,13 @@ def _ancestors(path, uuid, head):
 
 def _settle_all(site):
     """The supervisor keeps every value on both sides where only one side has it (so nothing is dropped)."""
-    while conflicts := svc.list_conflicts(site.sup):
+    while conflicts := onfile.list_conflicts(site.sup):
         c = conflicts[0]
-        choices = {d["field"]: ("incoming" if d["local"] is None else "local") for d in c["differences"]}
-        svc.resolve_conflict(site.sup, c["id"], choices)
+        with opened(site.sup) as ws:
+            row = store.conflict(ws.db, c.id)
+            local, incoming = ws.get_household(row["uuid"]), json.loads(row["incoming_document"])
+        choices = {d["field"]: ("incoming" if d["local"] is None else "local") for d in differences(local, incoming)}
+        onfile.resolve_conflict(site.sup, c.id, choices)
 
 
 @settings(max_examples=int(os.environ.get("FIELDSURVEY_PROPERTY_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -86,7 +94,7 @@ def test_random_edits_lose_nothing_and_overwrite_nothing_silently(tmp_path_facto
     for who in ("lan", "hoa"):
         site.send(site.sup, path[who], to=who)
         site.send(path[who], site.sup)
-    assert svc.list_conflicts(site.sup) == []
+    assert onfile.list_conflicts(site.sup) == []
     # no lost revision: every revision an enumerator made is known to the supervisor (in the household's history)
     with Workspace.open(site.sup) as ws:
         held = {r[0] for r in ws.db.execute("SELECT id FROM revisions")}

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests import onfile
 from fieldsurvey.errors import BundleError, FieldSurveyError
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
@@ -151,7 +152,7 @@ def test_service_refusals_outside_an_import_speak_vietnamese(tmp_path):
         svc.init_workspace(lan, "lan", "enumerator", "02266")
     assert twice.value.text("vi").endswith("Tệp rà soát này đã có danh tính để đồng bộ (tệp khoá đã tồn tại)")
     with pytest.raises(BundleError) as not_sup:
-        svc.review(lan, ["x"], "approve")
+        onfile.review(lan, ["x"], "approve")
     assert not_sup.value.text("vi") == ("Vai trò: Chỉ tệp rà soát của giám sát viên mới duyệt, trả lại hoặc giao hộ "
                                         "cho người khác được")  # the field named in Vietnamese too (where.role)
     assert not_sup.value.text("en").startswith("Role: only a supervisor's workspace")

@@ -3,6 +3,7 @@ export → import → return → fix → re-import — with conflicts, duplicate
 
 from __future__ import annotations
 
+from tests import onfile
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 
@@ -28,17 +29,17 @@ def test_two_enumerators_and_a_supervisor_round_trip(site):
     assert empty.households == 0
 
     # review: approve a2, return a1 with a comment, move b1 from hoa to lan
-    svc.review(site.sup, [a2], "approve")
-    svc.review(site.sup, [a1], "return", "Diện tích nhà chưa đúng")
-    svc.review(site.sup, [b1], "reassign", "hoa is ill", owner="lan")
+    onfile.review(site.sup, [a2], "approve")
+    onfile.review(site.sup, [a1], "return", "Diện tích nhà chưa đúng")
+    onfile.review(site.sup, [b1], "reassign", "hoa is ill", owner="lan")
     back = site.send(site.sup, site.lan, to="lan")
     assert back.actions == 3 and back.new == [b1]
     assert site.row(site.lan, a1)["status"] == "returned"
     assert site.row(site.lan, a2)["status"] == "approved"
     assert site.row(site.lan, b1)["owner"] == "lan"
-    todo = {t["uuid"]: t for t in svc.todo(site.lan)}
+    todo = {t.uuid: t for t in onfile.todo(site.lan)}
     assert set(todo) == {a1, b1}
-    assert todo[a1]["comment"] == "Diện tích nhà chưa đúng"
+    assert todo[a1].comment == "Diện tích nhà chưa đúng"
     # hoa hears that b1 is no longer hers
     site.send(site.sup, site.hoa, to="hoa")
     assert site.row(site.hoa, b1)["owner"] == "lan"
@@ -49,14 +50,14 @@ def test_two_enumerators_and_a_supervisor_round_trip(site):
     assert r.updated == [a1] and not r.conflicts
     assert site.doc(site.sup, a1)["household"]["floor_area"] == 55
     assert site.row(site.sup, a1)["status"] == "submitted"     # fixed after the return: waits for review again
-    assert {t["uuid"] for t in svc.todo(site.lan)} == {b1}
+    assert {t.uuid for t in onfile.todo(site.lan)} == {b1}
 
-    hist = svc.history(site.sup, a1)
-    returned = [h for h in hist if h["field"] == "status" and h["new"] == '"returned"']
-    assert returned and returned[0]["user"] == "thu" and returned[0]["reason"] == "Diện tích nhà chưa đúng"
-    fixed = [h for h in hist if h["field"] == "household.floor_area"]
-    assert fixed and fixed[-1]["user"] == "lan" and fixed[-1]["new"] == "55"   # lan's own edit, carried over
-    assert any(h["action"] == "import" for h in hist)
+    hist = onfile.history(site.sup, a1)
+    returned = [h for h in hist if h.field == "status" and h.new == "returned"]
+    assert returned and returned[0].user == "thu" and returned[0].note == "Diện tích nhà chưa đúng"
+    fixed = [h for h in hist if h.field == "household.floor_area"]
+    assert fixed and fixed[-1].user == "lan" and fixed[-1].new == "55"   # lan's own edit, carried over
+    assert any(h.action == "import" for h in hist)
 
 
 def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
@@ -69,15 +70,15 @@ def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
     assert r.conflicts == [a1] and not r.updated
     # nothing overwritten: the supervisor's document stays, the incoming one is kept beside it
     assert site.doc(site.sup, a1)["household"]["floor_area"] == 30
-    (c,) = svc.list_conflicts(site.sup)
-    fields = {d["field"]: d for d in c["differences"]}
-    assert fields["household.floor_area"] == {"field": "household.floor_area", "local": 30, "incoming": 44}
-    svc.resolve_conflict(site.sup, c["id"], {"household.floor_area": "incoming", "household.latrine": "incoming",
+    (c,) = onfile.list_conflicts(site.sup)
+    fields = {f.field: f for f in c.fields}
+    assert (fields["household.floor_area"].ours, fields["household.floor_area"].theirs) == ("30", "44")
+    onfile.resolve_conflict(site.sup, c.id, {"household.floor_area": "incoming", "household.latrine": "incoming",
                                              "household.water_source": "local"})
     doc = site.doc(site.sup, a1)
     assert (doc["household"]["floor_area"], doc["household"]["latrine"],
             doc["household"]["water_source"]) == (44, "none", "well_protected")
-    assert svc.list_conflicts(site.sup) == []
+    assert onfile.list_conflicts(site.sup) == []
     # the settled revision goes back to lan as a correction — an update there, not a new conflict
     back = site.send(site.sup, site.lan, to="lan")
     assert back.updated == [a1] and not back.conflicts
@@ -110,15 +111,15 @@ def test_likely_duplicates_are_flagged_never_merged(site):
     site.send(site.lan, site.sup)
     r = site.send(site.hoa, site.sup)
     assert r.duplicates == 1
-    (d,) = svc.list_duplicates(site.sup)
-    assert {d["uuid_a"], d["uuid_b"]} == {a1, b1} and d["reason"] == "name_year_village"
+    (d,) = onfile.list_duplicates(site.sup)
+    assert {d.a.uuid, d.b.uuid} == {a1, b1} and d.reason == "name_year_village"
     assert site.row(site.sup, a1) and site.row(site.sup, b1)   # both still there
-    svc.decide_duplicate(site.sup, d["id"], "apart")
-    assert svc.list_duplicates(site.sup) == []
+    onfile.decide_duplicate(site.sup, d.id, "apart")
+    assert onfile.list_duplicates(site.sup) == []
     # handed in again unchanged: not flagged again
     site.edit(site.hoa, b1, lambda d: d["household"].update(floor_area=33))
     site.send(site.hoa, site.sup)
-    assert svc.list_duplicates(site.sup) == []
+    assert onfile.list_duplicates(site.sup) == []
 
 
 def test_hand_in_for_a_household_of_another_enumerator_is_refused_for_that_record(site):
@@ -140,10 +141,10 @@ def test_a_hand_in_is_compared_with_households_made_in_the_supervisors_workspace
     other = site.add(site.lan, "lan", "dinh thi mo")
     r = site.send(site.lan, site.sup)
     assert r.new == [other] and r.duplicates == 1
-    (d,) = svc.list_duplicates(site.sup)
-    svc.decide_duplicate(site.sup, d["id"], "merge", keep=here)
+    (d,) = onfile.list_duplicates(site.sup)
+    onfile.decide_duplicate(site.sup, d.id, "merge", keep=here)
     assert site.row(site.sup, other)["status"] == "merged" and site.row(site.sup, here)["status"] == "complete"
-    assert any(h["action"] == "merged-into" for h in svc.history(site.sup, other))
+    assert any(h.action == "merged-into" for h in onfile.history(site.sup, other))
     # lan hears of it in the next return bundle
     site.send(site.sup, site.lan, to="lan")
     assert site.row(site.lan, other)["status"] == "merged"
@@ -158,7 +159,7 @@ def test_a_review_decision_crossing_an_edit_is_merged_not_a_conflict(site):
     status changed on the supervisor's side, so the edit is taken — by a revision with both lines as parents."""
     a1 = site.add(site.lan, "lan", "Lò Văn Pả")
     site.send(site.lan, site.sup)
-    svc.review(site.sup, [a1], "return", "Thiếu thu nhập")
+    onfile.review(site.sup, [a1], "return", "Thiếu thu nhập")
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=70))
     r = site.send(site.lan, site.sup)
     assert r.updated == [a1] and r.merged == [a1] and not r.conflicts
@@ -167,7 +168,7 @@ def test_a_review_decision_crossing_an_edit_is_merged_not_a_conflict(site):
     # the two-parent revision goes back: lan moves onto it, with the supervisor's comment on the to-do list
     back = site.send(site.sup, site.lan, to="lan")
     assert back.updated == [a1] and not back.conflicts
-    assert [t["comment"] for t in svc.todo(site.lan)] == ["Thiếu thu nhập"]
+    assert [t.comment for t in onfile.todo(site.lan)] == ["Thiếu thu nhập"]
     # but when the supervisor changed an answer too, it is a conflict
     site.edit(site.sup, a1, lambda d: d["household"].update(latrine="none"))
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=71))
@@ -201,15 +202,15 @@ def test_an_export_that_dies_after_writing_never_reuses_its_number_nor_loses_wor
 def test_the_enumerators_side_of_a_crossing_settles_itself_when_the_merge_comes_back(site):
     a1 = site.add(site.lan, "lan", "Lò Văn Pả")
     site.send(site.lan, site.sup)
-    svc.review(site.sup, [a1], "return", "Kiểm tra lại thu nhập")
+    onfile.review(site.sup, [a1], "return", "Kiểm tra lại thu nhập")
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=70))   # before the return arrives
     back = site.send(site.sup, site.lan, to="lan")
     assert back.conflicts == [a1]                      # lan's answers are kept; the return is on the to-do list
     assert site.doc(site.lan, a1)["household"]["floor_area"] == 70
-    assert len(svc.list_conflicts(site.lan)) == 1
+    assert len(onfile.list_conflicts(site.lan)) == 1
     r = site.send(site.lan, site.sup)
     assert r.merged == [a1]                            # only the status changed at the supervisor's
     back = site.send(site.sup, site.lan, to="lan")
     assert back.updated == [a1]
-    assert svc.list_conflicts(site.lan) == []          # settled by the merge (superseded)
+    assert onfile.list_conflicts(site.lan) == []          # settled by the merge (superseded)
     assert site.doc(site.lan, a1)["household"]["floor_area"] == 70

@@ -1,0 +1,154 @@
+"""Commands for households and villages without the app: list and add households, the lifecycle steps on them
+(checked with no change, moved away, came back), and the villages' resident households. Imported by
+fieldsurvey.cli; registers on `main`. Every command is a thin shell over the services (households, workspaces)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from fieldsurvey.cli import echo_json, main
+from fieldsurvey.services import households as svc
+from fieldsurvey.services.workspaces import opened
+
+_EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+_LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+
+
+@main.group()
+def households() -> None:
+    """List and add households; mark them checked with no change, moved away or back."""
+
+
+@households.command("list")
+@click.argument("file", type=_EXISTING)
+@click.option("--status", type=click.Choice([s.value for s in svc.STATUSES]), help="Only households in this status.")
+@click.option("--village", help="Only this village.")
+@click.option("--class", "household_class", type=click.Choice([*svc.CLASSES, "unclassified"]),
+              help="Only households of this class (as stored).")
+@click.option("--owner", help="Only this enumerator's households.")
+@click.option("--search", default="", help="A name or ID number (diacritics optional), or the start of an id.")
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def households_list(file: Path, status: str | None, village: str | None, household_class: str | None,
+                    owner: str | None, search: str, as_json: bool, lang: str) -> None:
+    """The households of workspace FILE in the list's order (village, head), filtered."""
+    from fieldsurvey.i18n import t
+
+    f = svc.HouseholdFilter(village, household_class, status, owner, search)
+    with opened(file, read_only=True) as ws:
+        rows = svc.rows(ws, f)
+    if as_json:
+        echo_json([asdict(r) for r in rows])
+        return
+    for r in rows:
+        cls = t(f"class.{r.household_class}", lang) if r.household_class else t("class.unclassified", lang)
+        click.echo(f"{r.uuid}  {r.village or '—':<20} {r.head_name:<28} {t(f'status.{r.status}', lang):<22} {cls}")
+    if not rows:
+        click.echo(t("households.none", lang))
+
+
+@households.command("add")
+@click.argument("file", type=_EXISTING)
+@click.argument("documents", nargs=-1, required=True, type=_EXISTING)
+@click.option("--owner", help="The enumerator who owns them (default: whoever works on this installation).")
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, as_json: bool, lang: str) -> None:
+    """Store household documents (JSON, docs/household-document.md) in workspace FILE through the questionnaire's
+    own path: each checked, classified, audited, owned; all of them or none."""
+    from fieldsurvey.i18n import t
+
+    with opened(file) as ws:
+        added = svc.add(ws, svc.read_files(documents), owner)
+    if as_json:
+        echo_json([asdict(a) for a in added])
+        return
+    for a in added:
+        cls = t(f"class.{a.household_class}", lang) if a.household_class else t("class.unclassified", lang)
+        click.echo(t("households.added", lang, source=a.source, uuid=a.uuid, status=t(f"status.{a.status}", lang),
+                     cls=cls))
+
+
+def _step(file: Path, uuids: tuple[str, ...], action, reason: str, lang: str) -> None:
+    from fieldsurvey.i18n import t
+
+    with opened(file) as ws:
+        n = svc.step(ws, list(uuids), action, reason)
+    click.echo(t(f"households.step.{action.value}", lang, n=n))
+
+
+@households.command("confirm")
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--comment", default="", help="What was checked.")
+@_LANG
+def households_confirm(file: Path, uuids: tuple[str, ...], comment: str, lang: str) -> None:
+    """Households the supervisor returned, checked and found right: "checked, no change" (handed in again as such)."""
+    _step(file, uuids, svc.Action.CONFIRM, comment, lang)
+
+
+@households.command("moved-away")
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--reason", default="", help="Where to, when (kept in the history).")
+@_LANG
+def households_moved_away(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
+    """Households that left the commune: counted only as moved away in the movement tables."""
+    _step(file, uuids, svc.Action.MOVE_AWAY, reason, lang)
+
+
+@households.command("came-back")
+@click.argument("file", type=_EXISTING)
+@click.argument("uuids", nargs=-1, required=True)
+@click.option("--reason", default="")
+@_LANG
+def households_came_back(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
+    """Households marked as moved away that live in the commune again: reviewed again from a draft."""
+    _step(file, uuids, svc.Action.COME_BACK, reason, lang)
+
+
+@main.group()
+def villages() -> None:
+    """The commune's villages and their resident households (the rates' denominator)."""
+
+
+@villages.command("list")
+@click.argument("file", type=_EXISTING)
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def villages_list(file: Path, as_json: bool, lang: str) -> None:
+    """Each village with its number of resident households, the date and the source."""
+    from fieldsurvey.i18n import t
+    from fieldsurvey.services.workspaces import villages as find
+
+    with opened(file, read_only=True) as ws:
+        rows = find(ws)
+    if as_json:
+        echo_json([asdict(v) for v in rows])
+        return
+    for v in rows:
+        click.echo(f"{v.name:<28} " + (t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
+                                          source=v.residents_source or "—")
+                                       if v.residents is not None else t("villages.no_residents", lang)))
+
+
+@villages.command("residents")
+@click.argument("file", type=_EXISTING)
+@click.argument("village")
+@click.argument("number", type=click.IntRange(0, None))
+@click.option("--date", "taken", help="When the figure was taken (YYYY-MM-DD).")
+@click.option("--source", help="Where it comes from (e.g. the population register).")
+@_LANG
+def villages_residents(file: Path, village: str, number: int, taken: str | None, source: str | None,
+                       lang: str) -> None:
+    """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name)."""
+    from fieldsurvey.i18n import t
+    from fieldsurvey.services.workspaces import set_residents
+
+    with opened(file) as ws:
+        v = set_residents(ws, village, number, taken, source)
+    click.echo(f"{v.name:<28} " + t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
+                                    source=v.residents_source or "—"))

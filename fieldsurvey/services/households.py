@@ -1,0 +1,193 @@
+"""Use cases on households: the list (filters, search, pages, counts), one household's detail and history, adding
+household documents brought from elsewhere through the questionnaire's own path, and the lifecycle steps an
+enumerator or a supervisor takes on households (confirm unchanged, moved away, came back)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from fieldsurvey.domain import fieldpaths, lifecycle
+from fieldsurvey.domain.lifecycle import (FINISHED, IN_PROGRESS, WAITING_FOR_REVIEW, Action, HouseholdStatus,
+                                          TransitionError)
+from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.services.assessment import assess_document, read_document
+from fieldsurvey.services.forms import form_for_document, field_label, value_text
+from fieldsurvey.storage import audit, queries
+from fieldsurvey.storage import sync_store as store
+from fieldsurvey.storage.queries import CLASSES, SORTS, HouseholdFilter, HouseholdRow
+from fieldsurvey.storage.stamps import now_iso
+from fieldsurvey.storage.workspace import Workspace
+
+STATUSES = tuple(HouseholdStatus)
+
+
+# --- the list ---------------------------------------------------------------------------------------------------------
+# The list's queries are storage's (a covering index, pages by key); these pass the open workspace's connection.
+
+def count(ws: Workspace, f: HouseholdFilter = HouseholdFilter()) -> int:
+    return queries.household_count(ws.db, f)
+
+
+def page(ws: Workspace, f: HouseholdFilter = HouseholdFilter(), sort: str = "village", descending: bool = False,
+         offset: int = 0, limit: int = 200) -> list[HouseholdRow]:
+    """One page of the filtered, sorted list (ties broken by name, then id, so pages never overlap)."""
+    return queries.household_page(ws.db, f, sort, descending, offset, limit)
+
+
+def rows(ws: Workspace, f: HouseholdFilter = HouseholdFilter(), sort: str = "village") -> list[HouseholdRow]:
+    """Every household the filter finds, in the list's order."""
+    out: list[HouseholdRow] = []
+    while True:
+        got = page(ws, f, sort, offset=len(out), limit=2000)
+        out += got
+        if len(got) < 2000:
+            return out
+
+
+def owners(ws: Workspace) -> list[str]:
+    return queries.owners(ws.db)
+
+
+def class_counts(ws: Workspace, village: str | None = None) -> dict[str, int]:
+    """class → households, in the commune or one village (for the list's counts line)."""
+    out: dict[str, int] = {}
+    for v, classes in queries.counts_by_village_class(ws.db).items():
+        if village is None or v == village:
+            for cls, n in classes.items():
+                out[cls] = out.get(cls, 0) + n
+    return out
+
+
+# --- one household ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    uuid: str
+    document: dict
+    status: str
+    owner: str | None
+    classification: object  # fieldsurvey.domain.classification.Classification
+    to_do: tuple[tuple[str, str, str], ...] = ()  # (action, comment, by whom): the supervisor's returns, reassignments
+
+
+def detail(ws: Workspace, uuid: str) -> HouseholdDetail:
+    """The stored document with its classification, recomputed with the workspace's standard (reasons included),
+    and what the supervisor asked of it (a return with its comment) when that is still to do."""
+    doc = ws.get_household(uuid)
+    state = ws.household_state(uuid)
+    result = assess_document(doc, standard_id=ws.info.standard_id)
+    to_do = tuple((t["action"], t.get("comment") or "", t.get("by_user") or "") for t in store.todo(ws.db)
+                  if t["uuid"] == uuid)
+    return HouseholdDetail(uuid, doc, state.status, state.owner, result, to_do)
+
+
+@dataclass(frozen=True)
+class Change:
+    at: str
+    user: str
+    device: str
+    action: str
+    field: str          # as the audit log names it ('' for a change of the whole household)
+    label: str          # the field in words
+    old: str
+    new: str
+    note: str           # the reason given (a return's comment, an approved household's change)
+    detail: dict[str, Any]  # what the entry records besides (the bundle, the other household…), keys as stored
+
+
+def _decoded(text: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
+    """Who changed what and when, oldest first: every audit entry of the household, fields in words."""
+    doc = ws.get_household(uuid)
+    out = []
+    for r in audit.history(ws.db, uuid):
+        path = r.get("field") or ""
+        old, new = _decoded(r.get("old")), _decoded(r.get("new"))
+        label = field_label(path, [doc], lang) if path and "." in path or path.startswith("members[") else path
+        if path in ("status", "owner") or not path:
+            old_text, new_text = ("" if old is None else str(old)), ("" if new is None else str(new))
+        else:
+            old_text, new_text = value_text(path, old, doc, lang), value_text(path, new, doc, lang)
+        detail = _decoded(r.get("detail"))
+        if not isinstance(detail, dict):
+            detail = {} if detail in (None, "") else {"detail": detail}
+        out.append(Change(r["at"] or "", r["user"] or "", r["device"] or "", r["action"], path, label, old_text,
+                          new_text, r.get("reason") or "", detail))
+    return out
+
+
+# --- adding households brought from elsewhere ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Added:
+    uuid: str
+    status: HouseholdStatus
+    household_class: str | None
+    source: str
+
+
+def add(ws: Workspace, documents: Iterable[tuple[str, str]], owner: str | None = None) -> list[Added]:
+    """Store household documents (source name, JSON text) — data brought in from other systems, scripted tests —
+    through the questionnaire's own path: each checked strictly (duplicate keys, the document's shape), filled into
+    its form to see whether it is complete, stored with its class, revision and audit rows, owned by `owner` (else
+    whoever works on this installation). All of them or none: one bad document refuses the whole lot, naming it."""
+    parsed = []
+    for source, text in documents:
+        doc = read_document(text, source)
+        try:
+            doc["uuid"] = parse_household(doc).uuid   # a document without an id gets one
+        except DocumentError as exc:
+            raise DocumentError("storage.error.document_in", source, error=exc) from None
+        session = FormSession(form_for_document(doc), doc, villages=ws.villages())
+        parsed.append((source, session.to_document(), session.is_complete()))
+    who = owner or (None if ws.user == "unknown" else ws.user)
+    out = []
+    with ws.transaction():
+        for source, doc, complete in parsed:
+            status = ws.save_form(doc, complete, owner=who)
+            out.append(Added(doc["uuid"], status, ws.household_state(doc["uuid"]).household_class, source))
+    return out
+
+
+def read_files(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """(name, text) of household document files, for `add`."""
+    out = []
+    for p in paths:
+        try:
+            out.append((Path(p).name, Path(p).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DocumentError("storage.error.cannot_read", str(p), error=str(exc)) from None
+    return out
+
+
+# --- lifecycle steps on households ------------------------------------------------------------------------------------
+
+def step(ws: Workspace, uuids: list[str], action: Action, reason: str = "", user: str | None = None) -> int:
+    """Move households on as `action` (confirm unchanged, moved away, came back), all or none: a household whose
+    status the action cannot start from refuses the lot, saying which, its status and why."""
+    if not uuids:
+        raise WorkspaceError("storage.error.no_households", "UUID")
+    with ws.transaction():
+        for uuid in uuids:
+            ws.change_status(uuid, action, reason=reason or None, user=user)
+            if action is Action.CONFIRM:   # checked, no change: the return is dealt with
+                store.mark_todo_done(ws.db, uuid, now_iso())
+    return len(uuids)
+
+
+def needs_reason(status: str) -> bool:
+    """A change to an approved household is audited with a reason."""
+    return lifecycle.needs_reason(status)
