@@ -5,6 +5,8 @@ settled conflict, a merge, carry-forward and classify-all all take it."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -80,6 +82,28 @@ def stored(result: Classification) -> Stored:
     }
     return Stored(cls, result.standard_id, result.deprivation_count, result.b2_score, income.per_person_month,
                   income.b1_score, _dumps(summary))
+
+
+def standard_fingerprint(standard: Standard) -> str:
+    """What a standard says, as one hash (its lines, rules, parameters): a workspace keeps the one its classes were
+    made with, so a standard file edited since is noticed."""
+    return hashlib.sha256(json.dumps(_plain(standard), sort_keys=True, ensure_ascii=False).encode("utf-8")
+                          ).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """A standard's data as plain values: dataclass fields, mappings, sequences, text and numbers (anything else —
+    a prepared rule, a cache — is left out: it is made from the data, not part of it)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict) or hasattr(value, "items") and callable(value.items):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return None
 
 
 def stored_classification(doc: Any, standard: Standard, trusted: bool = True) -> Stored:

@@ -186,6 +186,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
         #    crash later leaves at worst a gap in the numbers (reported by the importer), never a number used twice.
         with ws.db.atomic():
             store.seal_open_revisions(ws, me.device, me.user)
+            abandoned = store.abandoned_exports(ws.db)   # numbers a killed export took and never wrote
             sequence = store.next_export_sequence(ws.db)
             bundle_id = str(uuidlib.uuid4())
             store.record_export(ws.db, {"sequence": sequence, "bundle_id": bundle_id, "kind": "pending",
@@ -219,7 +220,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
                             {k: sorted(v) for k, v in sorted(forms.items())}, sequence, full,
                             recipient.device if recipient else None,
                             {"households": n_households, "actions": len(actions)},
-                            {name: sha256(data) for name, data in sorted(entries.items())})
+                            {name: sha256(data) for name, data in sorted(entries.items())}, tuple(abandoned))
         entries["manifest.json"] = canonical(manifest.to_dict())
         data = pack(entries, me, recipient)
         out = Path(out)
@@ -227,7 +228,9 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
             stamp = at.strftime("%Y%m%d-%H%M")
             what = f"{kind}-{'full' if full else 'changes'}"
             out = out / f"{info.commune_code}_{_slug(me.user)}_{what}_{sequence:04d}_{stamp}{SUFFIX}"
-        # 3. The file, via a temporary name.
+        # 3. The file, via a temporary name — where it goes recorded first, so that an export killed before the
+        #    file was renamed into place is known, next time, never to have been written (the next bundle says so).
+        store.pending_export_file(ws.db, sequence, str(out.resolve()))
         write_atomically(out, data)
         # 4. Only now is what it carries marked as sent: a crash before this line sends it again next time (the
         #    importer finds it unchanged), it is never lost.
@@ -464,7 +467,8 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
             _apply(ws, me, contents, report)
             last = max(sequences, default=0)
             report.older = m.sequence < last
-            known = set(sequences) | {m.sequence}
+            store.record_abandoned(ws.db, m.device, m.abandoned)   # never written: not missing
+            known = set(sequences) | {m.sequence} | store.abandoned_of(ws.db, m.device)
             report.missing_sequences = [s for s in range(1, max(known) + 1) if s not in known]
             store.record_bundle(ws.db, {"bundle_id": m.bundle_id, "kind": m.kind, "device": m.device,
                                         "user": m.user, "sequence": m.sequence, "created_at": m.created_at,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.assessed import standard_fingerprint
 from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
 from fieldsurvey.errors import WorkspaceError
@@ -202,9 +203,14 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
 
 
 def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str, int]]:
-    """Re-classify every household of a workspace with its standard (or the one named), on every core when the
-    workspace is large. Yields progress; closing the job stops it between chunks (what was written stays)."""
+    """Re-classify every household of a workspace with its standard — or switch the workspace to the standard
+    named and classify every household with it at once — on every core when the workspace is large. Yields
+    progress; closing the job stops it between chunks (what was written stays, and the workspace keeps saying its
+    classes are not all current until a whole run finishes)."""
     standard = registry().get(standard_id or ws.info.standard_id)
+    if standard.id != ws.info.standard_id:
+        ws.use_standard(standard)
+    ws.set_meta("classified_with", "")   # not current until this run has written every household
     total = ws.household_count()
     ws.prepare_bulk_write()
     done = held = 0
@@ -222,7 +228,15 @@ def classify_all(ws: Workspace, standard_id: str | None = None) -> Job[dict[str,
             yield Progress(done, total, "Classifying")
     finally:  # finished, failed or cancelled: what was classified and written is committed
         ws.commit_held()
+    ws.set_meta("classified_with", standard_fingerprint(standard))
     return ws.counts_by_class()
+
+
+def classes_current(ws: Workspace) -> bool:
+    """Whether every stored class was made with the standard as its file reads now. Every change of a household
+    classifies it at once; only an edited standard file (or a classify-all cut short) leaves older classes behind,
+    and then the app says so and offers Re-classify all."""
+    return ws.meta("classified_with") == standard_fingerprint(ws.standard)
 
 
 def classify_workspace(path: Path):

@@ -222,6 +222,14 @@ def _residents(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE villages ADD COLUMN residents_source TEXT")
 
 
+@migration(name="s005_sync_abandoned")
+def _sync_abandoned(db: sqlite_utils.Database) -> None:
+    """Bundle numbers a device took and never wrote (its export was killed): a later bundle names them, so the
+    importer does not report them missing for ever."""
+    db.execute("CREATE TABLE sync_abandoned (device TEXT NOT NULL, sequence INTEGER NOT NULL, "
+               "PRIMARY KEY (device, sequence))")
+
+
 # --- applying them ------------------------------------------------------------------------------------------------
 
 def names() -> list[str]:

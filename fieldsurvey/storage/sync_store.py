@@ -8,6 +8,7 @@ of them opens a transaction: the caller wraps an import in one `db.atomic()` so 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterable
 
 import sqlite_utils
@@ -70,6 +71,34 @@ def record_bundle(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 
 def bundles(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM sync_bundles ORDER BY imported_at, device, sequence"))
+
+
+def pending_export_file(db: sqlite_utils.Database, sequence: int, path: str) -> None:
+    """Where the bundle numbered `sequence` is about to be written."""
+    db.execute("UPDATE sync_exports SET file_name = ? WHERE sequence = ?", [path, sequence])
+
+
+def abandoned_exports(db: sqlite_utils.Database) -> list[int]:
+    """Numbers this workspace took for a bundle it never wrote: an export killed or failed before its file was in
+    place (no file where it was going, on a folder that is there to look in — a bundle on another stick is not
+    taken for abandoned)."""
+    out = []
+    for sequence, name in db.execute("SELECT sequence, file_name FROM sync_exports WHERE kind = 'pending' "
+                                     "ORDER BY sequence"):
+        target = Path(name) if name else None
+        if target is None or (target.parent.is_dir() and not target.exists()):
+            out.append(sequence)
+    return out
+
+
+def record_abandoned(db: sqlite_utils.Database, device: str, sequences: Iterable[int]) -> None:
+    db.conn.executemany("INSERT OR IGNORE INTO sync_abandoned (device, sequence) VALUES (?, ?)",
+                        [(device, s) for s in sequences])
+
+
+def abandoned_of(db: sqlite_utils.Database, device: str) -> set[int]:
+    """The numbers a device said it never wrote a bundle under."""
+    return {r[0] for r in db.execute("SELECT sequence FROM sync_abandoned WHERE device = ?", [device])}
 
 
 def next_export_sequence(db: sqlite_utils.Database) -> int:

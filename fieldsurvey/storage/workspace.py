@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 
 from fieldsurvey.domain import lifecycle
-from fieldsurvey.domain.assessed import Stored, stored_classification
+from fieldsurvey.domain.assessed import Stored, standard_fingerprint, stored_classification
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
@@ -180,6 +180,9 @@ class Workspace:
             with db.atomic():
                 for key, value in info.__dict__.items():
                     db["meta"].insert({"key": key, "value": str(value)}, pk="key", replace=True)
+                # no household yet: every class (none) is current with this standard
+                db["meta"].insert({"key": "classified_with", "value": standard_fingerprint(ws.standard)},
+                                  pk="key", replace=True)
                 db["meta"].insert({"key": "created_at", "value": now_iso()}, pk="key", replace=True)
                 for i, name in enumerate(villages):
                     ws.add_village(name, sort=i)

@@ -105,13 +105,17 @@ class Manifest:
     to: str | None
     counts: dict[str, int]
     entries: dict[str, str]
+    abandoned: tuple[int, ...] = ()   # earlier numbers of this device that never became a bundle (a killed export)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": self.format, "kind": self.kind, "bundle_id": self.bundle_id, "created_at": self.created_at,
-                "device": self.device, "user": self.user, "role": self.role, "commune_code": self.commune_code,
-                "review": {"year": self.review_year, "kind": self.review_kind}, "form_versions": self.form_versions,
-                "sequence": self.sequence, "full": self.full, "to": self.to, "counts": self.counts,
-                "entries": self.entries}
+        out = {"format": self.format, "kind": self.kind, "bundle_id": self.bundle_id, "created_at": self.created_at,
+               "device": self.device, "user": self.user, "role": self.role, "commune_code": self.commune_code,
+               "review": {"year": self.review_year, "kind": self.review_kind}, "form_versions": self.form_versions,
+               "sequence": self.sequence, "full": self.full, "to": self.to, "counts": self.counts,
+               "entries": self.entries}
+        if self.abandoned:
+            out["abandoned"] = list(self.abandoned)
+        return out
 
 
 @dataclass
@@ -173,13 +177,18 @@ def parse_manifest(data: Any, where: str) -> Manifest:
     commune = data.get("commune_code")
     if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
         raise BundleError("sync.error.manifest_commune", where)
+    sequence = _int(data.get("sequence"), f"{where}: sequence", 1)
+    abandoned = data.get("abandoned", [])
+    if (not isinstance(abandoned, list) or len(abandoned) > 10_000
+            or not all(type(n) is int and 1 <= n < sequence for n in abandoned)):
+        raise BundleError("sync.error.manifest_abandoned", where)
     return Manifest(fmt, kind, str(bundle_id), _text(data.get("created_at"), f"{where}: created_at", 40),
                     _text(data.get("device"), f"{where}: device", 64), _text(data.get("user"), f"{where}: user", 64),
                     _text(data.get("role"), f"{where}: role", 20), commune,
                     _int(review.get("year"), f"{where}: review.year", 2000),
                     _text(review.get("kind"), f"{where}: review.kind", 20), forms,
-                    _int(data.get("sequence"), f"{where}: sequence", 1), full,
-                    _text(data.get("to"), f"{where}: to", 64, optional=True), counts, entries)
+                    sequence, full, _text(data.get("to"), f"{where}: to", 64, optional=True), counts, entries,
+                    tuple(sorted(set(abandoned))))
 
 
 def _revision(data: Any, where: str) -> Revision:
