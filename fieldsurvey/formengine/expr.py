@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Protocol
 
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import FormError
 
 _EPOCH = date(1970, 1, 1)
 
 
 class ExpressionError(FormError):
-    """An expression that cannot be parsed (position given in the message)."""
+    """An expression that cannot be parsed: a catalogue key, and the values that say what was found at which
+    position of which expression (the form's loader puts the sheet, row and column around it)."""
 
 
 # --- tokens -------------------------------------------------------------------------------------------------------
@@ -50,14 +52,14 @@ def tokenize(text: str) -> list[Token]:
     while i < len(text):
         m = _TOKEN.match(text, i)
         if m is None:
-            raise ExpressionError(f"unexpected character {text[i]!r} at position {i + 1} in {text!r}")
+            raise ExpressionError("forms.error.expr_character", None, char=repr(text[i]), pos=i + 1, expr=repr(text))
         kind = m.lastgroup
         if kind == "refname":
             kind = "ref"
         if kind == "ref":
             name = m.group("refname").strip()
             if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name or ""):
-                raise ExpressionError(f"'${{{name}}}' is not a question name (position {i + 1} in {text!r})")
+                raise ExpressionError("forms.error.expr_not_a_name", None, name=name, pos=i + 1, expr=repr(text))
             out.append(Token("ref", name, i))
         elif kind == "num":
             out.append(Token("num", m.group(), i))
@@ -94,10 +96,11 @@ class _Parser:
         self.i += 1
         return tok
 
-    def error(self, what: str) -> ExpressionError:
+    def error(self, key: str, **values: Any) -> ExpressionError:
+        """`key` says what was expected; the message adds what was found, and where."""
         tok = self.peek()
-        found = "the end" if tok.kind == "end" else repr(tok.text)
-        return ExpressionError(f"{what}, found {found} at position {tok.pos + 1} in {self.text!r}")
+        found = Message("forms.word.the_end") if tok.kind == "end" else repr(tok.text)
+        return ExpressionError(key, None, found=found, pos=tok.pos + 1, expr=repr(self.text), **values)
 
     def is_op(self, *ops: str) -> bool:
         tok = self.peek()
@@ -105,10 +108,10 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise self.error("an empty expression")
+            raise self.error("forms.error.expr_empty")
         node = self.or_()
         if self.peek().kind != "end":
-            raise self.error("expected an operator or the end")
+            raise self.error("forms.error.expr_expected_operator")
         return node
 
     def _binary(self, ops: tuple[str, ...], sub: Callable[[], Node]) -> Node:
@@ -157,7 +160,7 @@ class _Parser:
             self.take()
             node = self.or_()
             if not self.is_op(")"):
-                raise self.error("expected ')'")
+                raise self.error("forms.error.expr_expected_close")
             self.take()
             return node
         if tok.kind == "op" and tok.text == ".":
@@ -171,8 +174,8 @@ class _Parser:
             if not self.is_op("(") and self.columns:
                 return ("col", tok.text)
             if not self.is_op("("):
-                raise ExpressionError(f"'{tok.text}' at position {tok.pos + 1} in {self.text!r}: paths other than "
-                                      "${name} and '.' are not supported")
+                raise ExpressionError("forms.error.expr_path", None, name=tok.text, pos=tok.pos + 1,
+                                      expr=repr(self.text))
             self.take()
             args: list[Node] = []
             if not self.is_op(")"):
@@ -181,23 +184,25 @@ class _Parser:
                     self.take()
                     args.append(self.or_())
             if not self.is_op(")"):
-                raise self.error(f"expected ',' or ')' in the call of {tok.text}()")
+                raise self.error("forms.error.expr_expected_comma", name=tok.text)
             self.take()
             name = tok.text
             if name not in FUNCTIONS:
-                raise ExpressionError(f"unknown function {name}() at position {tok.pos + 1} in {self.text!r}")
+                raise ExpressionError("forms.error.expr_unknown_function", None, name=name, pos=tok.pos + 1,
+                                      expr=repr(self.text))
             low, high = FUNCTIONS[name][1]
             if len(args) < low or (high is not None and len(args) > high):
-                raise ExpressionError(f"{name}() takes {_arity(low, high)} argument(s), found {len(args)} "
-                                      f"in {self.text!r}")
+                raise ExpressionError("forms.error.expr_arity", None, name=name, arity=_arity(low, high),
+                                      found=len(args), expr=repr(self.text))
             return ("call", name, tuple(args))
-        raise self.error("expected a value, a ${name}, a function or '('")
+        raise self.error("forms.error.expr_expected_value")
 
 
-def _arity(low: int, high: int | None) -> str:
+def _arity(low: int, high: int | None) -> Message:
     if high is None:
-        return f"at least {low}"
-    return str(low) if low == high else f"{low} to {high}"
+        return Message("forms.word.at_least", {"n": low})
+    return Message("forms.word.exactly", {"n": low}) if low == high \
+        else Message("forms.word.between", {"low": low, "high": high})
 
 
 def parse(text: str, columns: bool = False) -> Node:
@@ -206,7 +211,7 @@ def parse(text: str, columns: bool = False) -> Node:
     try:
         return _Parser(str(text), columns).parse()
     except RecursionError:
-        raise ExpressionError(f"the expression is nested too deeply ({len(str(text))} characters)") from None
+        raise ExpressionError("forms.error.expr_too_deep", None, length=len(str(text))) from None
 
 
 def references(node: Node) -> set[str]:
@@ -396,7 +401,7 @@ def evaluate(node: Node, ctx: Context) -> Any:
     if kind == "call":
         fn = FUNCTIONS[node[1]][0]
         return fn(ctx, node[2])
-    raise ExpressionError(f"cannot evaluate {kind}")
+    raise ExpressionError("forms.error.expr_cannot_evaluate", None, kind=kind)
 
 
 # --- functions ----------------------------------------------------------------------------------------------------

@@ -28,8 +28,8 @@ def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
     out = []
     for n, raw in enumerate(rows[1:], start=2):
         if len(raw) > len(header) and any(c.strip() for c in raw[len(header):]):
-            raise FormErrors([Located(sheet, n, None, f"the row has {len(raw)} cells but the header only "
-                                      f"{len(header)}")])
+            raise FormErrors([Located(sheet, n, None, "forms.error.too_many_cells",
+                                      {"cells": len(raw), "header": len(header)})])
         out.append((n, {h: c.strip() if h != "" else c for h, c in zip(header, raw) if h}))
     return out
 
@@ -37,7 +37,7 @@ def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
 def read_folder(folder: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
     folder = Path(folder)
     if not (folder / "survey.csv").is_file():
-        raise FormErrors([Located("survey", 1, None, f"{folder} has no survey.csv")], str(folder))
+        raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_csv")], str(folder))
     sheets = {}
     for sheet in SHEETS:
         path = folder / f"{sheet}.csv"
@@ -45,8 +45,8 @@ def read_folder(folder: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError as exc:
-                raise FormErrors([Located(sheet, 1, None, f"{path.name} is not UTF-8 text ({exc.reason})")],
-                                 str(folder)) from None
+                raise FormErrors([Located(sheet, 0, None, "forms.error.not_utf8",
+                                          {"file": path.name, "reason": exc.reason})], str(folder)) from None
             sheets[sheet] = read_csv_rows(text, sheet)
     return sheets
 
@@ -87,8 +87,8 @@ def load_form(path: Path | str) -> Form:
 
         return build_form(read_xlsx(p), str(p), fallback_id=p.stem)
     if not p.exists():
-        raise FormError("no such form (a folder with survey.csv, or an .xlsx)", str(p))
-    raise FormError("a form is a folder with survey.csv, choices.csv, settings.csv or an XLSForm .xlsx", str(p))
+        raise FormError("forms.error.no_such_form", str(p))
+    raise FormError("forms.error.not_a_form", str(p))
 
 
 @lru_cache(maxsize=16)
@@ -125,9 +125,9 @@ def find_form(form_id: str, version: str | None = None, root: Path | None = None
         for _, v, folder in candidates:
             if v == str(version):
                 return load_form(folder)
-        raise FormError(f"form '{form_id}' version '{version}' is not installed", "form")
+        raise FormError("forms.error.version_not_installed", "form", form=form_id, version=version)
     if not candidates:
-        raise FormError(f"no form with id '{form_id}' is installed", "form")
+        raise FormError("forms.error.form_not_installed", "form", form=form_id)
     return load_form(max(candidates)[2])
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine.expr import ExpressionError, Node, parse, references, uses_position
+from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
 
@@ -53,25 +54,50 @@ BUILTIN_LISTS = ("vn_provinces", "vn_communes", "villages")
 
 @dataclass(frozen=True, slots=True)
 class Located:
+    """One problem of a form definition: where (sheet, row as the designer numbers it — the header is row 1, 0 for
+    the sheet as a whole — and column) and what (a catalogue key and the values that fill it).
+    `text(lang)` says it: '[survey sheet, row 12, column 'type'] …' / '[trang survey, dòng 12, cột 'type'] …'."""
     sheet: str
     row: int
     column: str | None
-    message: str
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def where(self, lang: str = "vi") -> str:
+        if self.sheet == "workbook":
+            return t("forms.where.workbook", lang)
+        if self.column:
+            return t("forms.where.cell", lang, sheet=self.sheet, row=self.row, column=self.column)
+        if self.row:
+            return t("forms.where.row", lang, sheet=self.sheet, row=self.row)
+        return t("forms.where.sheet", lang, sheet=self.sheet)
+
+    def body(self, lang: str = "vi") -> str:
+        return FormError(self.key, None, **self.values).body(lang)
+
+    def text(self, lang: str = "vi") -> str:
+        return f"[{self.where(lang)}] {self.body(lang)}"
 
     def __str__(self) -> str:
-        col = f", column '{self.column}'" if self.column else ""
-        return f"[{self.sheet} sheet, row {self.row}{col}] {self.message}"
+        return self.text("en")
 
 
 class FormErrors(FormError):
-    """Every problem found in a form definition, each located (sheet, row, column)."""
+    """Every problem found in a form definition, each located (sheet, row, column); `where` is the form's file or
+    folder. `text(lang)` says the first 20 in that language."""
+
+    SHOWN = 20
 
     def __init__(self, errors: list[Located], source: str = "form"):
-        self.errors = errors
-        text = "; ".join(str(e) for e in errors[:20])
-        if len(errors) > 20:
-            text += f"; … and {len(errors) - 20} more"
-        super().__init__(text, source)
+        self.errors = list(errors)
+        more = len(self.errors) - self.SHOWN
+        if more > 0:
+            super().__init__("forms.error.refused_more", source, problems=self.errors[:self.SHOWN], more=more)
+        else:
+            super().__init__("forms.error.refused", source, problems=self.errors)
+
+    def __reduce__(self) -> tuple:
+        return FormErrors, (self.errors, self.where)
 
 
 @dataclass(slots=True)
@@ -241,12 +267,10 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                fallback_id: str = "form") -> Form:
     """sheets: sheet name (lower-case) → [(row number, {column: text})], columns already normalised."""
     errors: list[Located] = []
-
-    def err(sheet: str, row: int, column: str | None, message: str) -> None:
-        errors.append(Located(sheet, row, column, message))
+    add = errors.append
 
     if "survey" not in sheets:
-        raise FormErrors([Located("survey", 1, None, "the form has no 'survey' sheet")], source)
+        raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_sheet")], source)
     settings_rows = sheets.get("settings") or []
     settings = dict(settings_rows[0][1]) if settings_rows else {}
     default_lang = language_code(settings.get("default_language") or "") or ""
@@ -273,15 +297,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if not list_name and not name and not any(v for v in row.values()):
             continue
         if not list_name:
-            err("choices", rownum, "list_name", "a choice needs a list_name")
+            add(Located("choices", rownum, "list_name", "forms.error.choice_no_list"))
             continue
         if name == "":
-            err("choices", rownum, "name", f"a choice of list '{list_name}' has no name")
+            add(Located("choices", rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
         items = choices.setdefault(list_name, [])
         if not allow_dupes and any(c.name == name for c in items):
-            err("choices", rownum, "name", f"the list '{list_name}' has the choice '{name}' twice "
-                "(set allow_choice_duplicates in settings if that is meant)")
+            add(Located("choices", rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
         labels = _translations(row, "label", default_lang)
         extra = {k: v for k, v in row.items() if k not in ("list_name", "name") and not k.startswith("label")}
@@ -298,13 +321,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         type_text = row.get("type", "").strip()
         if not type_text:
             if any(v.strip() for v in row.values()):
-                err("survey", rownum, "type", "a row with content has no type")
+                add(Located("survey", rownum, "type", "forms.error.no_type"))
             continue
         kind_type, list_name, or_other = _parse_type(type_text)
         if kind_type in ("end group", "end repeat"):
             want = "group" if kind_type == "end group" else "repeat"
             if not stack or stack[-1].kind != want:
-                err("survey", rownum, "type", f"'{type_text}' without a matching 'begin {want}'")
+                add(Located("survey", rownum, "type", "forms.error.end_without_begin",
+                            {"type": type_text, "kind": want}))
             else:
                 stack.pop()
             continue
@@ -320,19 +344,17 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             first = kind_type.split(" ")[0]
             odk = kind_type in KNOWN_ELSEWHERE or first in KNOWN_ELSEWHERE or kind_type.startswith(
                 ("begin loop", "end loop"))
-            what = "is an ODK type this engine does not support" if odk else "is not a known question type"
-            err("survey", rownum, "type", f"'{type_text}' {what} (supported: text, integer, decimal, date, "
-                "select_one, select_multiple, note, calculate, begin/end group, begin/end repeat)")
+            add(Located("survey", rownum, "type", "forms.error.unsupported_type" if odk else "forms.error.unknown_type",
+                        {"type": type_text}))
             continue
         if not name:
-            err("survey", rownum, "name", f"a '{type_text}' row has no name")
+            add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
             continue
         if not NAME.match(name):
-            err("survey", rownum, "name", f"'{name}' is not a valid name (a letter or _ first, then letters, "
-                "digits, _, - or .)")
+            add(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
             continue
         if name in by_name:
-            err("survey", rownum, "name", f"the name '{name}' is used twice (first on row {by_name[name].row})")
+            add(Located("survey", rownum, "name", "forms.error.name_twice", {"name": name, "first": by_name[name].row}))
             continue
         item = Item(kind, qtype, name, rownum, columns=dict(row))
         item.labels = _translations(row, "label", default_lang)
@@ -344,10 +366,10 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         item.default = row.get("default") or None
         item.list_name = list_name
         if kind_type in ("select_one", "select_multiple") and not list_name:
-            err("survey", rownum, "type", f"'{type_text}' names no choice list")
+            add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
         if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
-            err("survey", rownum, "type", f"the choice list '{list_name}' is not on the choices sheet")
+            add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
         if or_other and list_name in choices:
             if not any(c.name == "other" for c in choices[list_name]):
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
@@ -365,13 +387,13 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                     continue
                 pending.append((item, column, text, rownum))
         if qtype == "calculate" and not row.get("calculation", "").strip():
-            err("survey", rownum, "calculation", f"the calculation '{name}' has no expression")
+            add(Located("survey", rownum, "calculation", "forms.error.calculation_empty", {"name": name}))
         parent = stack[-1] if stack else None
         item.parent = parent
         item.repeat = parent if parent is not None and parent.kind == "repeat" else (parent.repeat if parent else None)
         if kind == "repeat" and item.repeat is not None:
-            err("survey", rownum, "type", f"the repeat '{name}' is inside the repeat '{item.repeat.name}': "
-                "repeats within repeats are not supported")
+            add(Located("survey", rownum, "type", "forms.error.nested_repeat",
+                        {"name": name, "outer": item.repeat.name}))
             continue
         (parent.children if parent else top).append(item)
         items.append(item)
@@ -386,19 +408,20 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             items.append(other)
             by_name.setdefault(other.name, other)
     for open_item in stack:
-        err("survey", open_item.row, "type", f"'begin {open_item.kind}' {open_item.name} has no 'end {open_item.kind}'")
+        add(Located("survey", open_item.row, "type", "forms.error.not_closed",
+                    {"kind": open_item.kind, "name": open_item.name}))
 
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
         try:
             node = parse(text, columns=(column == "choice_filter"))
         except ExpressionError as exc:
-            err("survey", rownum, column, exc.message)
+            add(Located("survey", rownum, column, exc.key, exc.values))
             continue
         unknown = {r for r in references(node) if r not in by_name}
         if unknown:
-            err("survey", rownum, column, "refers to " + ", ".join(f"${{{u}}}" for u in sorted(unknown))
-                + ", which the form does not have")
+            add(Located("survey", rownum, column, "forms.error.unknown_reference",
+                        {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
             continue
         setattr(item, column, node)
     label_ref = re.compile(r"\$\{([^}]*)\}")
@@ -408,8 +431,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             refs |= {m.strip() for m in label_ref.findall(text)}
         missing = sorted(r for r in refs if r not in by_name)
         if missing:
-            err("survey", item.row, "label", "refers to " + ", ".join(f"${{{u}}}" for u in missing)
-                + ", which the form does not have")
+            add(Located("survey", item.row, "label", "forms.error.unknown_reference",
+                        {"refs": ", ".join(f"${{{u}}}" for u in missing)}))
         item.label_refs = frozenset(r for r in refs if r in by_name)
 
     if errors:
@@ -476,8 +499,8 @@ def _dependency_order(form: Form, source: str) -> None:
             dep = form.by_name[nxt]
             if state.get(nxt) == 1:
                 cycle = [s[0].name for s in stack[[s[0].name for s in stack].index(nxt):]]
-                raise FormErrors([Located("survey", dep.row, None, "these expressions depend on each other in a "
-                                          "circle: " + " → ".join(cycle + [nxt]))], source)
+                raise FormErrors([Located("survey", dep.row, None, "forms.error.cycle",
+                                          {"cycle": " → ".join(cycle + [nxt])})], source)
             if not state.get(nxt):
                 state[nxt] = 1
                 stack.append((dep, iter(sorted(dep.deps))))
@@ -502,15 +525,11 @@ def _dependency_order(form: Form, source: str) -> None:
     form.dependents = closure
 
 
-def located(exc: FormError) -> list[str]:
-    """The messages of a refused form, one per problem."""
+def located(exc: FormError, lang: str = "en") -> list[str]:
+    """The messages of a refused form in `lang`, one per problem, each with its sheet, row and column."""
     if isinstance(exc, FormErrors):
-        return [str(e) for e in exc.errors]
-    return [str(exc)]
-
-
-def as_error(message: str, sheet: str = "survey", row: int = 1, column: str | None = None) -> FormErrors:
-    return FormErrors([Located(sheet, row, column, message)])
+        return [e.text(lang) for e in exc.errors]
+    return [exc.text(lang)]
 
 
 def raw_value(value: Any) -> str:

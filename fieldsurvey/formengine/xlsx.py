@@ -21,7 +21,7 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FormErrors([Located("workbook", 1, None, f"cannot be read as an .xlsx workbook ({exc})")],
+        raise FormErrors([Located("workbook", 0, None, "forms.error.not_a_workbook", {"error": str(exc)})],
                          str(p)) from None
     try:
         sheets: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -30,15 +30,15 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
             if name not in SHEETS:
                 continue  # other sheets (external_choices, entities, columns…) are not read
             if name in sheets:
-                raise FormErrors([Located(ws.title, 1, None, f"a second '{name}' sheet")], str(p))
+                raise FormErrors([Located(ws.title, 0, None, "forms.error.second_sheet", {"sheet": name})], str(p))
             rows = ws.iter_rows(values_only=True)
             header_row = next(rows, None) or ()
             header = [normalise_column(raw_value(h)) if raw_value(h).strip() else "" for h in header_row]
             seen: dict[str, int] = {}
             for col, h in enumerate(header):
                 if h and h in seen:
-                    raise FormErrors([Located(name, 1, h, f"the column '{h}' appears twice (columns "
-                                              f"{seen[h] + 1} and {col + 1})")], str(p))
+                    raise FormErrors([Located(name, 1, h, "forms.error.column_twice",
+                                              {"column": h, "first": seen[h] + 1, "second": col + 1})], str(p))
                 seen[h] = col
             out = []
             for n, raw in enumerate(rows, start=2):

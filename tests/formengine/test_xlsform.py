@@ -18,7 +18,7 @@ from fieldsurvey.formengine.xlsx import export_form, import_xlsx
 # The public examples of ../shared/xlsforms, copied unchanged (with their licence) so every clone tests them.
 SHARED = Path(__file__).parents[1] / "fixtures" / "xlsforms"
 PUBLIC = sorted(SHARED.glob("*.xlsx"))
-LOCATED = re.compile(r"^\[(survey|choices|settings|workbook) sheet, row \d+(, column '[^']+')?\] \S")
+LOCATED = re.compile(r"^\[((survey|choices|settings) sheet(, row \d+(, column '[^']+')?)?|workbook)\] \S")
 
 # What each public form does here (a change of behaviour shows up as a failure, not silently).
 EXPECTED = {
@@ -159,7 +159,8 @@ def test_not_a_workbook_is_refused_located(tmp_path):
     bad.write_bytes(b"this is not a zip")
     with pytest.raises(FormErrors) as err:
         load_form(bad)
-    assert located(err.value)[0].startswith("[workbook sheet, row 1] cannot be read as an .xlsx workbook")
+    assert located(err.value)[0].startswith("[workbook] cannot be read as an .xlsx workbook")
+    assert located(err.value, "vi")[0].startswith("[tệp bảng tính] Không đọc được tệp này như một bảng tính .xlsx")
 
 
 def test_a_designer_can_write_xlsform_headers_as_they_like(tmp_path):
