@@ -305,7 +305,7 @@ def test_every_form_problem_names_a_catalogue_key_with_the_values_it_wants():
                 continue
             site = f"{path.relative_to(ROOT)}:{node.lineno}"
             keys = _keys(node.args[3]) if len(node.args) > 3 else []
-            if len(node.args) > 3 and isinstance(node.args[3], ast.Attribute):  # exc.key, exc.values
+            if len(node.args) > 3 and isinstance(node.args[3], (ast.Attribute, ast.Starred)):  # exc.key; *(key, values)
                 continue
             found += 1
             values = node.args[4] if len(node.args) > 4 else None

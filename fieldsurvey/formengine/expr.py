@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol
 
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import FormError
+from fieldsurvey.formengine import linear_regex
 
 _EPOCH = date(1970, 1, 1)
 
@@ -76,9 +77,15 @@ def tokenize(text: str) -> list[Token]:
 
 # --- the tree -----------------------------------------------------------------------------------------------------
 # Nodes are tuples: ("num", float) ("str", s) ("ref", name) ("self",) ("parent",) ("neg", x)
-# ("bin", op, a, b) ("call", name, (args...))
+# ("bin", op, a, b) ("call", name, (args...)), and for three operands or more of one precedence level
+# ("chain", first, ((op, operand), …)) — evaluated left to right in a loop, so a 3,000-term sum is one flat node,
+# not a tree 3,000 deep.
 
 Node = tuple
+
+# How deeply parentheses, function calls and unary minus may nest: far beyond any real form, well within what the
+# parser and the evaluator can walk (an expression nested deeper is refused, located, when the form loads).
+MAX_DEPTH = 60
 
 
 class _Parser:
@@ -87,6 +94,12 @@ class _Parser:
         self.columns = columns
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("forms.error.expr_too_deep", None, limit=MAX_DEPTH, pos=self.peek().pos + 1)
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -115,11 +128,16 @@ class _Parser:
         return node
 
     def _binary(self, ops: tuple[str, ...], sub: Callable[[], Node]) -> Node:
-        node = sub()
+        first = sub()
+        rest: list[tuple[str, Node]] = []
         while self.is_op(*ops):
             op = self.take().text
-            node = ("bin", op, node, sub())
-        return node
+            rest.append((op, sub()))
+        if not rest:
+            return first
+        if len(rest) == 1:
+            return ("bin", rest[0][0], first, rest[0][1])
+        return ("chain", first, tuple(rest))
 
     def or_(self) -> Node:
         return self._binary(("or",), self.and_)
@@ -142,7 +160,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.is_op("-"):
             self.take()
-            return ("neg", self.unary())
+            self.deeper()
+            node = ("neg", self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -158,10 +179,12 @@ class _Parser:
             return ("ref", tok.text)
         if tok.kind == "op" and tok.text == "(":
             self.take()
+            self.deeper()
             node = self.or_()
             if not self.is_op(")"):
                 raise self.error("forms.error.expr_expected_close")
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "op" and tok.text == ".":
             self.take()
@@ -177,6 +200,7 @@ class _Parser:
                 raise ExpressionError("forms.error.expr_path", None, name=tok.text, pos=tok.pos + 1,
                                       expr=repr(self.text))
             self.take()
+            self.deeper()
             args: list[Node] = []
             if not self.is_op(")"):
                 args.append(self.or_())
@@ -186,6 +210,7 @@ class _Parser:
             if not self.is_op(")"):
                 raise self.error("forms.error.expr_expected_comma", name=tok.text)
             self.take()
+            self.depth -= 1
             name = tok.text
             if name not in FUNCTIONS:
                 raise ExpressionError("forms.error.expr_unknown_function", None, name=name, pos=tok.pos + 1,
@@ -208,10 +233,7 @@ def _arity(low: int, high: int | None) -> Message:
 def parse(text: str, columns: bool = False) -> Node:
     """The tree of an expression; raises ExpressionError naming the position of what does not parse.
     With `columns` (a choice_filter), a bare name is a column of the choice being filtered."""
-    try:
-        return _Parser(str(text), columns).parse()
-    except RecursionError:
-        raise ExpressionError("forms.error.expr_too_deep", None, length=len(str(text))) from None
+    return _Parser(str(text), columns).parse()
 
 
 def references(node: Node) -> set[str]:
@@ -225,23 +247,44 @@ def references(node: Node) -> set[str]:
             out.add(n[1])
         elif kind == "neg":
             stack.append(n[1])
-        elif kind == "bin":
-            stack += [n[2], n[3]]
-        elif kind == "call":
-            stack += list(n[2])
+        else:
+            stack += _children(n)
+    return out
+
+
+def _children(n: Node) -> list[Node]:
+    kind = n[0]
+    if kind == "neg":
+        return [n[1]]
+    if kind == "bin":
+        return [n[2], n[3]]
+    if kind == "chain":
+        return [n[1], *(x for _, x in n[2])]
+    if kind == "call":
+        return list(n[2])
+    return []
+
+
+def regex_patterns(node: Node) -> list[str]:
+    """The patterns written as text in the expression's regex() calls (checked when the form loads)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "call" and n[1] == "regex" and len(n[2]) == 2 and n[2][1][0] == "str":
+            out.append(n[2][1][1])
+        stack += _children(n)
     return out
 
 
 def uses_position(node: Node) -> bool:
     """True when the expression depends on where the repeat instance stands (position(), ..)."""
-    if node[0] in ("parent",):
-        return True
-    if node[0] == "call":
-        return node[1] == "position" or any(uses_position(a) for a in node[2])
-    if node[0] == "bin":
-        return uses_position(node[2]) or uses_position(node[3])
-    if node[0] == "neg":
-        return uses_position(node[1])
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "parent" or (n[0] == "call" and n[1] == "position"):
+            return True
+        stack += _children(n)
     return False
 
 
@@ -274,8 +317,10 @@ def to_number(v: Any) -> float:
         return 1.0 if v else 0.0
     if isinstance(v, dict):
         return math.nan
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, int):
+        return _int_to_float(v)
+    if isinstance(v, float):
+        return v
     if isinstance(v, date):
         return float((v - _EPOCH).days)
     if isinstance(v, list):
@@ -321,13 +366,27 @@ def to_bool(v: Any) -> bool:
     return str(v) != ""
 
 
+def _int_to_float(v: int) -> float:
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond a float's range (10**400)
+        return math.inf if v > 0 else -math.inf
+
+
+# The days from 1970-01-01 that the calendar holds (0001-01-01 … 9999-12-31); a number outside is no date.
+_FIRST_DAY = date.min.toordinal() - _EPOCH.toordinal()
+_LAST_DAY = date.max.toordinal() - _EPOCH.toordinal()
+
+
 def _as_date(v: Any) -> date | None:
     if isinstance(v, date):
         return v
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        if math.isnan(v):
+        v = to_number(v)
+        days = math.floor(v) if math.isfinite(v) else None
+        if days is None or not _FIRST_DAY <= days <= _LAST_DAY:
             return None
-        return _EPOCH + timedelta(days=int(math.floor(v)))
+        return _EPOCH + timedelta(days=int(days))
     s = to_string(v).strip()
     if len(s) >= 10:
         try:
@@ -361,6 +420,25 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
+def _apply(op: str, a: Any, b: Any) -> Any:
+    if op in ("=", "!=", "<", "<=", ">", ">="):
+        return _compare(op, a, b)
+    x, y = to_number(a), to_number(b)
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if op == "div":
+        if y == 0:
+            return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
+        return x / y
+    if op == "mod":
+        return math.fmod(x, y) if y != 0 and math.isfinite(x) else math.nan
+    raise ExpressionError("forms.error.expr_cannot_evaluate", None, kind=op)
+
+
 def evaluate(node: Node, ctx: Context) -> Any:
     kind = node[0]
     if kind == "num" or kind == "str":
@@ -381,23 +459,21 @@ def evaluate(node: Node, ctx: Context) -> Any:
             return to_bool(evaluate(node[2], ctx)) and to_bool(evaluate(node[3], ctx))
         if op == "or":
             return to_bool(evaluate(node[2], ctx)) or to_bool(evaluate(node[3], ctx))
-        a = evaluate(node[2], ctx)
-        b = evaluate(node[3], ctx)
-        if op in ("=", "!=", "<", "<=", ">", ">="):
-            return _compare(op, a, b)
-        x, y = to_number(a), to_number(b)
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if op == "div":
-            if y == 0:
-                return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x)
-            return x / y
-        if op == "mod":
-            return math.fmod(x, y) if y != 0 and math.isfinite(x) else math.nan
+        return _apply(op, evaluate(node[2], ctx), evaluate(node[3], ctx))
+    if kind == "chain":
+        rest = node[2]
+        if rest[0][0] in ("and", "or"):  # one level holds one operator: all 'and', or all 'or'
+            want = rest[0][0] == "or"
+            if to_bool(evaluate(node[1], ctx)) == want:
+                return want
+            for _, x in rest:
+                if to_bool(evaluate(x, ctx)) == want:
+                    return want
+            return not want
+        value = evaluate(node[1], ctx)
+        for op, x in rest:
+            value = _apply(op, value, evaluate(x, ctx))
+        return value
     if kind == "call":
         fn = FUNCTIONS[node[1]][0]
         return fn(ctx, node[2])
@@ -465,10 +541,12 @@ def _coalesce(ctx: Context, args: tuple) -> Any:
 
 
 def _regex(ctx: Context, args: tuple) -> bool:
+    """Java's find(), in linear time (linear_regex): an answer cannot make it run without end. A pattern that
+    cannot be run (one written in the form is refused when the form loads) matches nothing."""
     value, pattern = (to_string(v) for v in _args(ctx, args))
     try:
-        return re.search(pattern, value) is not None
-    except re.error:
+        return linear_regex.search(pattern, value)
+    except linear_regex.PatternError:
         return False
 
 

@@ -13,15 +13,31 @@ from functools import lru_cache
 from pathlib import Path
 
 from fieldsurvey.errors import FormError
-from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column
+from fieldsurvey.formengine.model import MAX_CELL, Form, FormErrors, Located, build_form, normalise_column
 
 SHEETS = ("survey", "choices", "settings")
 
 
 def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows of one sheet as (row number, {normalised column: text}); the header is row 1."""
+    """Rows of one sheet as (row number, {normalised column: text}); the header is row 1. A cell longer than a
+    spreadsheet's cell may be (MAX_CELL) is refused, located."""
     reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    rows: list[list[str]] = []
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field beyond the csv module's own limit (128 KiB): far too long anyway
+            raise FormErrors([Located(sheet, len(rows) + 1, None, "forms.error.cell_far_too_long",
+                                      {"length": csv.field_size_limit(), "limit": MAX_CELL})]) from None
+        for n, cell in enumerate(raw):
+            if len(cell) > MAX_CELL:
+                header = rows[0] if rows else raw
+                column = normalise_column(header[n]) if n < len(header) and header[n].strip() else None
+                raise FormErrors([Located(sheet, len(rows) + 1, column, "forms.error.cell_too_long",
+                                          {"length": len(cell), "limit": MAX_CELL})])
+        rows.append(raw)
     if not rows:
         return []
     header = [normalise_column(h) if h.strip() else "" for h in rows[0]]

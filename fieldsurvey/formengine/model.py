@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
-from fieldsurvey.formengine.expr import ExpressionError, Node, parse, references, uses_position
+from fieldsurvey.formengine import linear_regex
+from fieldsurvey.formengine.expr import ExpressionError, Node, parse, references, regex_patterns, uses_position
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
@@ -47,6 +48,10 @@ COLUMN_ALIASES = {
 TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint"}
 
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
+
+# Bounds on what a form may hold, far beyond any real questionnaire (a form past them is refused, located):
+MAX_NESTING = 32       # groups and repeats inside one another
+MAX_CELL = 32_767      # characters in one cell (Excel's own limit)
 
 # Choice lists the engine supplies when a form uses them without defining them (documented in docs/forms.md).
 BUILTIN_LISTS = ("vn_provinces", "vn_communes", "villages")
@@ -189,7 +194,8 @@ class Form:
     settings: dict[str, str]
     sheets: dict[str, list[dict[str, str]]]   # the rows as read (for export; columns normalised)
     order: list[Item] = field(default_factory=list)        # evaluation order (dependencies first)
-    dependents: dict[str, list[Item]] = field(default_factory=dict)
+    dependents: dict[str, list[Item]] = field(default_factory=dict)   # downstream values, in order (Downstream)
+    readers: dict[str, list[Item]] = field(default_factory=dict)      # the items whose expressions read a name
 
     def questions(self) -> Iterable[Item]:
         return (i for i in self.items if i.kind == "question")
@@ -291,6 +297,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     # --- choices
     choices: dict[str, list[Choice]] = {}
     allow_dupes = _truthy(settings.get("allow_choice_duplicates", "")) is True
+    names_in: dict[str, set[str]] = {}
     for rownum, row in choice_rows:
         list_name = row.get("list_name", "").strip()
         name = row.get("name", "").strip()
@@ -303,12 +310,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             add(Located("choices", rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
         items = choices.setdefault(list_name, [])
-        if not allow_dupes and any(c.name == name for c in items):
+        names = names_in.setdefault(list_name, set())
+        if not allow_dupes and name in names:
             add(Located("choices", rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
         labels = _translations(row, "label", default_lang)
         extra = {k: v for k, v in row.items() if k not in ("list_name", "name") and not k.startswith("label")}
         items.append(Choice(name, labels, extra))
+        names.add(name)
 
     # --- survey
     items: list[Item] = []
@@ -371,8 +380,9 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
             add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
         if or_other and list_name in choices:
-            if not any(c.name == "other" for c in choices[list_name]):
+            if "other" not in names_in[list_name]:
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
+                names_in[list_name].add("other")
         for column in ("required", "read_only"):
             text = row.get(column, "").strip()
             flag = _truthy(text)
@@ -399,6 +409,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         items.append(item)
         by_name[name] = item
         if kind in ("group", "repeat"):
+            if len(stack) == MAX_NESTING:
+                add(Located("survey", rownum, "type", "forms.error.too_deep", {"limit": MAX_NESTING}))
             stack.append(item)
         if or_other and list_name:
             other = Item("question", "text", f"{name}_other", rownum, parent=parent, repeat=item.repeat,
@@ -422,6 +434,10 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if unknown:
             add(Located("survey", rownum, column, "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
+            continue
+        bad_pattern = _bad_pattern(node)
+        if bad_pattern is not None:
+            add(Located("survey", rownum, column, *bad_pattern))
             continue
         setattr(item, column, node)
     label_ref = re.compile(r"\$\{([^}]*)\}")
@@ -449,6 +465,18 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     )
     _dependency_order(form, source)
     return form
+
+
+def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:
+    """(key, values) of the first regex() pattern written in the expression that this engine cannot run."""
+    for pattern in regex_patterns(node):
+        try:
+            linear_regex.compile_pattern(pattern)
+        except linear_regex.PatternError as exc:
+            key = {"unsupported": "forms.error.regex_unsupported", "too_long": "forms.error.regex_too_long"}.get(
+                exc.kind, "forms.error.regex_malformed")
+            return key, {"pattern": f"'{pattern}'", "pos": exc.pos, "limit": linear_regex.MAX_PROGRAM}
+    return None
 
 
 def _value_expressions(item: Item) -> list[Node]:
@@ -505,24 +533,43 @@ def _dependency_order(form: Form, source: str) -> None:
                 state[nxt] = 1
                 stack.append((dep, iter(sorted(dep.deps))))
     form.order = order
-    rank = {item.name: i for i, item in enumerate(order)}
-    dependents: dict[str, set[str]] = {}
+    direct: dict[str, list[str]] = {}
+    readers: dict[str, list[Item]] = {}
     for item in form.items:
         for d in item.deps:
-            dependents.setdefault(d, set()).add(item.name)
-    # for each name: everything downstream of it, in evaluation order
-    closure: dict[str, list[Item]] = {}
-    for item in form.items:
+            direct.setdefault(d, []).append(item.name)
+        for d in item.deps | item.check_deps:
+            readers.setdefault(d, []).append(item)
+    form.dependents = Downstream(form, direct, {item.name: i for i, item in enumerate(order)})
+    form.readers = readers
+
+
+class Downstream(dict):
+    """name → everything downstream of it (what its relevance and value read, transitively), in evaluation order.
+    Worked out for a name the first time it is asked for: a form's load stays linear in its size (a chain of
+    8,000 relevances has 32 million downstream pairs, and a session only ever asks for the answers it is given)."""
+
+    def __init__(self, form: Form, direct: dict[str, list[str]], rank: dict[str, int]):
+        super().__init__()
+        self._form = form
+        self._direct = direct
+        self._rank = rank
+
+    def __missing__(self, name: str) -> list[Item]:
+        if name not in self._form.by_name:
+            raise KeyError(name)
         seen: set[str] = set()
-        todo = [item.name]
+        todo = [name]
         while todo:
             n = todo.pop()
-            for d in dependents.get(n, ()):
+            for d in self._direct.get(n, ()):
                 if d not in seen:
                     seen.add(d)
                     todo.append(d)
-        closure[item.name] = sorted((form.by_name[n] for n in seen), key=lambda i: rank[i.name])
-    form.dependents = closure
+        rank = self._rank
+        out = sorted((self._form.by_name[n] for n in seen), key=lambda i: rank[i.name])
+        self[name] = out
+        return out
 
 
 def located(exc: FormError, lang: str = "en") -> list[str]:

@@ -254,9 +254,12 @@ class FormSession:
 
     @staticmethod
     def _walk(item: Item) -> Iterable[Item]:
-        for child in item.children:
+        """Everything inside `item`, in form order."""
+        stack = list(reversed(item.children))
+        while stack:
+            child = stack.pop()
             yield child
-            yield from FormSession._walk(child)
+            stack.extend(reversed(child.children))
 
     # --- choice lists -----------------------------------------------------------------------------------------------
 
@@ -585,10 +588,7 @@ class FormSession:
         return changed
 
     def _readers(self, name: str) -> list[Item]:
-        cache = self.__dict__.setdefault("_reader_cache", {})
-        if name not in cache:
-            cache[name] = [i for i in self.form.items if name in i.deps or name in i.check_deps]
-        return cache[name]
+        return self.form.readers.get(name, [])
 
     def _targets(self, item: Item, dirty: dict[str, set], checks: bool = False) -> set:
         out: set = set()

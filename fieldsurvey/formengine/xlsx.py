@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 
 from fieldsurvey.formengine.loader import SHEETS, load_form, write_folder
-from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column, raw_value
+from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_column,
+                                          raw_value)
 
 
 def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
@@ -31,9 +32,14 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
                 continue  # other sheets (external_choices, entities, columns…) are not read
             if name in sheets:
                 raise FormErrors([Located(ws.title, 0, None, "forms.error.second_sheet", {"sheet": name})], str(p))
-            rows = ws.iter_rows(values_only=True)
-            header_row = next(rows, None) or ()
+            # Only the used range is read: the sheet's recorded size is not trusted (a stray cell at XFD1048576
+            # would make it 16,384 columns by a million rows); rows stop at the last one written, columns at the
+            # header's last.
+            ws.reset_dimensions()
+            header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
             header = [normalise_column(raw_value(h)) if raw_value(h).strip() else "" for h in header_row]
+            while header and not header[-1]:
+                header.pop()
             seen: dict[str, int] = {}
             for col, h in enumerate(header):
                 if h and h in seen:
@@ -41,10 +47,18 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
                                               {"column": h, "first": seen[h] + 1, "second": col + 1})], str(p))
                 seen[h] = col
             out = []
-            for n, raw in enumerate(rows, start=2):
-                cells = {h: raw_value(v).strip() for h, v in zip(header, raw) if h}
-                if any(cells.values()):
-                    out.append((n, cells))
+            if header:
+                for n, raw in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
+                    cells = {}
+                    for h, v in zip(header, raw):
+                        if h and v is not None:
+                            text = raw_value(v)
+                            if len(text) > MAX_CELL:
+                                raise FormErrors([Located(name, n, h, "forms.error.cell_too_long",
+                                                          {"length": len(text), "limit": MAX_CELL})], str(p))
+                            cells[h] = text.strip()
+                    if any(cells.values()):
+                        out.append((n, {h: cells.get(h, "") for h in header if h}))
             sheets[name] = out
         return sheets
     finally:
