@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fieldsurvey.errors import FormError
-from fieldsurvey.formengine.model import MAX_CELL, Form, FormErrors, Located, build_form, normalise_column
+from fieldsurvey.formengine.model import MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers
 
 SHEETS = ("survey", "choices", "settings")
 
@@ -33,14 +33,20 @@ def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
                                       {"length": csv.field_size_limit(), "limit": MAX_CELL})]) from None
         for n, cell in enumerate(raw):
             if len(cell) > MAX_CELL:
-                header = rows[0] if rows else raw
-                column = normalise_column(header[n]) if n < len(header) and header[n].strip() else None
+                header = normalise_headers(rows[0] if rows else raw)
+                column = header[n] if n < len(header) and header[n] else None
                 raise FormErrors([Located(sheet, len(rows) + 1, column, "forms.error.cell_too_long",
                                           {"length": len(cell), "limit": MAX_CELL})])
         rows.append(raw)
     if not rows:
         return []
-    header = [normalise_column(h) if h.strip() else "" for h in rows[0]]
+    header = normalise_headers(rows[0])
+    seen: dict[str, int] = {}
+    for col, h in enumerate(header):
+        if h and h in seen:
+            raise FormErrors([Located(sheet, 1, h, "forms.error.column_twice",
+                                      {"column": h, "first": seen[h] + 1, "second": col + 1})])
+        seen[h] = col
     out = []
     for n, raw in enumerate(rows[1:], start=2):
         if len(raw) > len(header) and any(c.strip() for c in raw[len(header):]):

@@ -13,39 +13,86 @@ from typing import Any, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
-from fieldsurvey.formengine.expr import ExpressionError, Node, parse, references, regex_patterns, uses_position
+from fieldsurvey.formengine.expr import (ExpressionError, Node, parse, references, regex_patterns, tokenize,
+                                         uses_position)
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
 
 INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple"}
 OTHER_TYPES = {"note", "calculate"}
-# ODK metadata: recorded by the device, never asked. Loaded as hidden values (start/end/today: the date).
-META_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
-              "audit", "uri:deviceid", "uri:username", "uri:email", "uri:subscriberid", "uri:simserial",
-              "uri:phonenumber", "start-geopoint", "background-geopoint"}
-ALIASES = {"phone number": "text", "phonenumber": "text", "string": "text", "int": "integer",
-           "select all that apply": "select_multiple", "select one": "select_one", "begin_group": "begin group",
-           "end_group": "end group", "begin_repeat": "begin repeat", "end_repeat": "end repeat"}
-KNOWN_ELSEWHERE = {  # ODK types we recognise but do not support: refused with this name
-    "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "acknowledge", "range",
-    "rank", "osm", "select_one_external", "select_multiple_external", "select_one_from_file",
-    "select_multiple_from_file", "begin loop", "end loop", "include", "start", "end", "today", "deviceid",
-    "subscriberid", "simserial", "phonenumber_meta", "username", "email", "audit", "time", "datetime",
-    "hidden", "xml-external", "csv-external", "background-audio", "trigger", "dateTime",
-}
 
-# Column names as designers write them → the name used here (after lower-casing and "::" splitting).
-COLUMN_ALIASES = {
-    "list name": "list_name", "requiredmsg": "required_message", "required message": "required_message",
-    "constraint message": "constraint_message", "constraintmsg": "constraint_message", "readonly": "read_only",
-    "read only": "read_only", "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
-    "repeat count": "repeat_count", "jr:count": "repeat_count", "bind::relevant": "relevant",
-    "bind::constraint": "constraint", "bind::calculate": "calculation", "bind::required": "required",
-    "bind::readonly": "read_only", "bind::jr:constraintmsg": "constraint_message", "form id": "form_id",
-    "form title": "form_title", "default language": "default_language", "warning message": "warning_message",
+# Every type spelling pyxform 4.5 accepts (lower-case, spaces collapsed) → what it is here. Each is served, or
+# refused with the reason: never read as something else.
+TYPE_ALIASES = {
+    **dict.fromkeys(("text", "string", "q string", "add text prompt"), "text"),
+    **dict.fromkeys(("integer", "int", "q int", "add integer prompt"), "integer"),
+    **dict.fromkeys(("decimal", "q decimal", "add decimal prompt"), "decimal"),
+    **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
+    **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
+    **dict.fromkeys(("calculate", "q calculate", "add calculate prompt"), "calculate"),
+    # the same types with a rule of their own (pyxform's constraint for them; a constraint on the row replaces it)
+    "phone number": "text", "percentage": "integer", "number of days in last month": "integer",
+    "number of days in last six months": "integer", "number of days in last year": "integer",
 }
-TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint"}
+IMPLICIT_CONSTRAINTS = {
+    "phone number": "regex(., '^\\d*$')", "percentage": "0 <= . and . <= 100",
+    "number of days in last month": "0 <= . and . <= 31", "number of days in last six months": "0 <= . and . <= 183",
+    "number of days in last year": "0 <= . and . <= 365",
+}
+# ODK metadata that has a meaning on a laptop: recorded, never asked (start/end: when the form was opened; today).
+META_TYPES = {
+    **dict.fromkeys(("start", "start time", "get start time"), "start"),
+    **dict.fromkeys(("end", "end time", "get end time"), "end"),
+    **dict.fromkeys(("today", "get today"), "today"),
+    **dict.fromkeys(("deviceid", "imei", "device id", "get device id", "uri:deviceid"), "deviceid"),
+    **dict.fromkeys(("username", "uri:username"), "username"),
+    **dict.fromkeys(("email", "uri:email"), "email"),
+    "audit": "audit",
+}
+# What a desktop cannot serve: a phone's SIM and line, the phone's sensors in the background, map drawing.
+DESKTOP_CANNOT = {
+    "subscriberid", "subscriber id", "get subscriber id", "uri:subscriberid", "simserial", "sim id", "get sim id",
+    "uri:simserial", "phonenumber", "get phone number", "uri:phonenumber", "start-geopoint", "background-geopoint",
+    "background-audio", "osm", "geotrace", "q geotrace", "geoshape", "q geoshape",
+}
+# ODK types this engine does not serve yet (refused, named).
+NOT_YET = {
+    "time", "datetime", "q date time", "date time", "add date time prompt", "add datetime prompt", "q datetime",
+    "acknowledge", "q acknowledge", "add acknowledge prompt", "trigger", "hidden", "geopoint", "q geopoint",
+    "location", "q location", "add location prompt", "gps", "barcode", "q barcode", "add barcode prompt", "image",
+    "photo", "q picture", "q image", "add image prompt", "add photo prompt", "audio", "q audio", "add audio prompt",
+    "video", "q video", "add video prompt", "file", "add file prompt", "range", "rank", "select_one_external",
+    "select_multiple_external", "select one external", "select_one_from_file", "select_multiple_from_file",
+    "select one from file", "select multiple from file", "xml-external", "csv-external", "begin loop", "end loop",
+    "include",
+}
+SELECT_PREFIXES = {
+    **dict.fromkeys(("select_one", "select one", "select1", "select one from", "select_one_from",
+                     "add select one prompt using", "select one using", "q select1"), "select_one"),
+    **dict.fromkeys(("select_multiple", "select all that apply", "select all that apply from", "select multiple from",
+                     "add select multiple prompt using", "select multiple using", "q select"), "select_multiple"),
+}
+CONTAINERS = {"group": "group", "repeat": "repeat", "lgroup": "repeat", "looped group": "repeat"}
+
+# Column names as designers write them (first part, snake-cased) → the name used here: pyxform's aliases.
+COLUMN_ALIASES = {
+    "caption": "label", "command": "type", "tag": "name", "value": "name", "relevance": "relevant",
+    "readonly": "read_only", "calculate": "calculation", "count": "repeat_count", "jr:count": "repeat_count",
+    "requiredmsg": "required_message", "constraining_message": "constraint_message",
+    "constraintmsg": "constraint_message", "set_form_id": "form_id", "set_form_title": "form_title",
+    "noapperrorstring": "no_app_error_string", "list name": "list_name", "body": "control",
+}
+# `bind::x` and `control::x` (`body::x`) attributes that are columns of their own here.
+BIND_COLUMNS = {"relevant": "relevant", "required": "required", "constraint": "constraint",
+                "calculate": "calculation", "readonly": "read_only", "jr:constraintmsg": "constraint_message",
+                "jr:requiredmsg": "required_message", "jr:noapperrorstring": "no_app_error_string"}
+CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count", "rows": "rows", "autoplay": "autoplay"}
+# Columns ODK acts on that this engine does not: a form that fills one is refused, located (never dropped).
+UNSERVED_COLUMNS = {"trigger", "intent"}
+MEDIA = {"image", "audio", "video", "big-image"}
+TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint",
+              "no_app_error_string", *MEDIA}
 
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
 
@@ -143,6 +190,7 @@ class Item:
     warning_message: dict[str, str] = field(default_factory=dict)
     calculation: Node | None = None
     default: str | None = None
+    default_expr: Node | None = None     # a default that is an expression (evaluated once, as ODK does)
     read_only: bool | Node = False
     appearance: str = ""
     choice_filter: Node | None = None
@@ -155,6 +203,7 @@ class Item:
     positional: bool = False             # reads position(..)
     label_refs: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
+    meta: str = ""                       # for ODK metadata (type "meta"): start, end, today, deviceid, …
 
     @property
     def is_input(self) -> bool:
@@ -206,20 +255,58 @@ class Form:
 
 # --- reading the sheets -----------------------------------------------------------------------------------------
 
-def normalise_column(header: str) -> str:
-    """'LABEL::EN' → 'label::en'; 'label:English (en)' → 'label::en'; 'requiredMsg' → 'required_message'."""
+def normalise_headers(headers: list[str]) -> list[str]:
+    """A sheet's header row as pyxform reads it, to the names used here: 'LABEL::EN' → 'label::en',
+    'label:English (en)' → 'label::en' (single colons split only when no header of the row has '::'),
+    'bind::relevant' / 'bind:relevant' → 'relevant', 'caption' → 'label', 'count' → 'repeat_count',
+    'body::appearance' → 'appearance'. A column pyxform does not know keeps its spelling (a choice column that a
+    choice_filter names by its case); a `bind::`/`control::` attribute with no column here stays 'bind::x'."""
+    double = any("::" in str(h) for h in headers)
+    return [normalise_column(h, double) if str(h).strip() else "" for h in headers]
+
+
+KNOWN_COLUMNS = {
+    "type", "name", "label", "hint", "guidance_hint", "required", "required_message", "relevant", "constraint",
+    "constraint_message", "calculation", "default", "read_only", "appearance", "choice_filter", "repeat_count",
+    "parameters", "trigger", "intent", "media", "bind", "control", "instance", "autoplay", "rows",
+    "no_app_error_string", "list_name", "warning", "warning_message", "form_id", "form_title", "version",
+    "default_language", "allow_choice_duplicates", "instance_name", "style", "public_key", "submission_url",
+    "namespaces", "clean_text_values", "auto_send", "auto_delete", "save_to", *MEDIA,
+}
+
+
+def normalise_column(header: str, double: bool = True) -> str:
     text = str(header).strip()
-    low = text.lower()
-    if low in COLUMN_ALIASES:
-        return COLUMN_ALIASES[low]
-    if "::" in text:
-        base, lang = text.split("::", 1)
-    elif ":" in text and not low.startswith(("jr:", "bind:", "media:", "body:", "instance:")):
-        base, lang = text.split(":", 1)
+    if double or "::" in text:
+        tokens = [t.strip() for t in text.split("::")]
     else:
-        return COLUMN_ALIASES.get(low, low)
-    base = COLUMN_ALIASES.get(base.strip().lower(), base.strip().lower())
-    return f"{base}::{language_code(lang)}" if base in TRANSLATED else f"{base}::{lang.strip().lower()}"
+        tokens = [t.strip() for t in text.split(":")]
+        low = [t.lower() for t in tokens]
+        if "jr" in low:  # 'bind:jr:constraintMsg' with single colons
+            j = low.index("jr")
+            tokens = tokens[:j] + [f"jr:{tokens[j + 1]}" if j + 1 < len(tokens) else "jr"] + tokens[j + 2:]
+    first = "_".join(tokens[0].split()).lower()
+    first = COLUMN_ALIASES.get(first, COLUMN_ALIASES.get(tokens[0].lower(), first))
+    if first not in KNOWN_COLUMNS:
+        return text  # a column of the form's own (pyxform leaves it as written)
+    rest = tokens[1:]
+    if first == "bind" and rest:
+        attr = rest[0].lower()
+        if attr not in BIND_COLUMNS:
+            return "::".join(["bind", rest[0], *rest[1:]])
+        first, rest = BIND_COLUMNS[attr], rest[1:]
+    elif first == "control" and rest:
+        attr = rest[0].lower()
+        if attr not in CONTROL_COLUMNS:
+            return "::".join(["control", rest[0], *rest[1:]])
+        first, rest = CONTROL_COLUMNS[attr], rest[1:]
+    elif first == "media" and rest and rest[0].lower() in MEDIA:
+        first, rest = rest[0].lower(), rest[1:]
+    if not rest:
+        return first
+    if first in TRANSLATED:
+        return f"{first}::{language_code('::'.join(rest))}"
+    return "::".join([first, *(r.lower() for r in rest)])
 
 
 def language_code(text: str) -> str:
@@ -254,19 +341,23 @@ def _translations(row: dict[str, str], column: str, default_lang: str) -> dict[s
 
 
 def _parse_type(text: str) -> tuple[str, str | None, bool]:
-    """(type, choice list, or_other) from a type cell ('select_one yes_no', 'select one from x or specify other')."""
+    """(type, choice list, or_other) from a type cell: 'select_one yes_no', 'select one from x or specify other',
+    'begin_group' → 'begin group', 'begin looped group' → 'begin repeat'; other types lower-cased as written."""
     t = " ".join(text.strip().split())
     low = t.lower()
     or_other = False
     for suffix in (" or_other", " or specify other"):
         if low.endswith(suffix):
             t, low, or_other = t[: -len(suffix)], low[: -len(suffix)], True
-    m = re.fullmatch(r"(select_one|select_multiple|select one|select all that apply)(?: from)? (\S+)", t,
-                     re.IGNORECASE)
-    if m:
-        kind = ALIASES.get(m.group(1).lower(), m.group(1).lower())
-        return kind, m.group(2), or_other
-    return ALIASES.get(low, low), None, or_other
+    m = re.fullmatch(r"(begin|end)[ _](group|repeat|lgroup|looped group|loop)\b(.*)", low)
+    if m and m.group(2) != "loop":
+        return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other
+    for prefix in sorted(SELECT_PREFIXES, key=len, reverse=True):
+        if low.startswith(prefix + " "):
+            rest = t[len(prefix) + 1:].strip()
+            if rest and " " not in rest and f"{prefix} {rest.lower()}" not in NOT_YET:
+                return SELECT_PREFIXES[prefix], rest, or_other
+    return low, None, or_other
 
 
 def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str = "form",
@@ -326,7 +417,13 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     stack: list[Item] = []
     pending: list[tuple[Item, str, str, int]] = []   # (item, column, text, row) expressions to parse
 
+    unserved: set[str] = set()
     for rownum, row in survey_rows:
+        for column, text in row.items():
+            if text.strip() and column not in unserved and (
+                    column in UNSERVED_COLUMNS or column.startswith(("bind::", "control::"))):
+                unserved.add(column)   # (named once, on the first row that fills it)
+                add(Located("survey", rownum, column, "forms.error.column_unsupported", {"column": column}))
         type_text = row.get("type", "").strip()
         if not type_text:
             if any(v.strip() for v in row.values()):
@@ -342,19 +439,21 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 stack.pop()
             continue
         name = row.get("name", "").strip()
+        meta = ""
         if kind_type in ("begin group", "begin repeat"):
             kind = "group" if kind_type == "begin group" else "repeat"
             qtype = kind
-        elif kind_type in INPUT_TYPES or kind_type in OTHER_TYPES:
+        elif kind_type in ("select_one", "select_multiple"):
             kind, qtype = "question", kind_type
+        elif kind_type in TYPE_ALIASES:
+            kind, qtype = "question", TYPE_ALIASES[kind_type]
         elif kind_type in META_TYPES:
-            kind, qtype = "question", "meta"
+            kind, qtype, meta = "question", "meta", META_TYPES[kind_type]
         else:
-            first = kind_type.split(" ")[0]
-            odk = kind_type in KNOWN_ELSEWHERE or first in KNOWN_ELSEWHERE or kind_type.startswith(
-                ("begin loop", "end loop"))
-            add(Located("survey", rownum, "type", "forms.error.unsupported_type" if odk else "forms.error.unknown_type",
-                        {"type": type_text}))
+            not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
+                or any(kind_type.startswith(n + " ") for n in NOT_YET)
+            add(Located("survey", rownum, "type", "forms.error.type_desktop" if kind_type in DESKTOP_CANNOT else (
+                "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
         if not name:
             add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
@@ -365,7 +464,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if name in by_name:
             add(Located("survey", rownum, "name", "forms.error.name_twice", {"name": name, "first": by_name[name].row}))
             continue
-        item = Item(kind, qtype, name, rownum, columns=dict(row))
+        item = Item(kind, qtype, name, rownum, columns=dict(row), meta=meta)
         item.labels = _translations(row, "label", default_lang)
         item.hints = _translations(row, "hint", default_lang)
         item.required_message = _translations(row, "required_message", default_lang)
@@ -373,6 +472,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         item.warning_message = _translations(row, "warning_message", default_lang)
         item.appearance = row.get("appearance", "").strip()
         item.default = row.get("default") or None
+        if item.default is not None and _is_dynamic(item.default, qtype):
+            pending.append((item, "default_expr", item.default, rownum))
         item.list_name = list_name
         if kind_type in ("select_one", "select_multiple") and not list_name:
             add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
@@ -392,6 +493,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 setattr(item, column, flag)
         for column in ("relevant", "constraint", "warning", "calculation", "choice_filter", "repeat_count"):
             text = row.get(column, "").strip()
+            if column == "constraint" and not text:
+                text = IMPLICIT_CONSTRAINTS.get(kind_type, "")
             if text:
                 if column == "repeat_count" and kind != "repeat":
                     continue
@@ -425,19 +528,20 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
 
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
+        where = "default" if column == "default_expr" else column
         try:
             node = parse(text, columns=(column == "choice_filter"))
         except ExpressionError as exc:
-            add(Located("survey", rownum, column, exc.key, exc.values))
+            add(Located("survey", rownum, where, exc.key, exc.values))
             continue
         unknown = {r for r in references(node) if r not in by_name}
         if unknown:
-            add(Located("survey", rownum, column, "forms.error.unknown_reference",
+            add(Located("survey", rownum, where, "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
             continue
         bad_pattern = _bad_pattern(node)
         if bad_pattern is not None:
-            add(Located("survey", rownum, column, *bad_pattern))
+            add(Located("survey", rownum, where, *bad_pattern))
             continue
         setattr(item, column, node)
     label_ref = re.compile(r"\$\{([^}]*)\}")
@@ -465,6 +569,22 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     )
     _dependency_order(form, source)
     return form
+
+
+def _is_dynamic(text: str, qtype: str) -> bool:
+    """pyxform's rule: a default is an expression when it calls a function, reads a ${name}, or has an
+    arithmetic operator (a '-' in a date's default is the date's own)."""
+    try:
+        tokens = tokenize(text)
+    except ExpressionError:
+        return False
+    for n, tok in enumerate(tokens):
+        if tok.kind == "ref" or (tok.kind == "op" and tok.text in ("+", "*", "|", "[")) \
+                or (tok.kind == "op" and tok.text == "-" and qtype not in ("date", "datetime", "time")) \
+                or (tok.kind == "name" and tok.text in ("div", "mod")) \
+                or (tok.kind == "name" and tokens[n + 1].kind == "op" and tokens[n + 1].text == "("):
+            return True
+    return False
 
 
 def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:

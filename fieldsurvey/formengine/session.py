@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
-from fieldsurvey.formengine.expr import Nodeset, evaluate, to_bool, to_number, to_string
+from fieldsurvey.formengine.expr import Nodeset, evaluate, references, to_bool, to_number, to_string
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
 
@@ -36,6 +36,10 @@ TOP_KEYS = ("interview_date",)
 MEMBERS = "members"
 
 OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warning"
+# The shipped official questionnaires relied on the engine making a household's first member its head. Until their
+# relationship question declares it (default `if(position(..) = 1, 'head', '')`), they keep it; any other form gets
+# only the defaults it declares.
+LEGACY_HEAD_FORMS = ("vn-review-2022", "vn-review-2027")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -170,9 +174,16 @@ class FormSession:
         self._confirmed: set[tuple[str, str | None]] = set()
         self._ctx = _Ctx(self)
         self._states: dict[tuple[str, int | None], _State] = {}
+        self._later_defaults: list[Item] = []
         self._read_document(doc)
         self.sections = self._make_sections()
         self.recompute()
+        if self._later_defaults:
+            for item in self._later_defaults:
+                value = self._default(item)
+                if not is_empty(value):
+                    self._values[item.name] = value
+            self.recompute()
 
     # --- reading a document ---------------------------------------------------------------------------------------
 
@@ -206,6 +217,9 @@ class FormSession:
             else:
                 v = doc["household"].get(name)
             if is_empty(v) and fresh and item.default is not None and item.type != "calculate":
+                if item.default_expr is not None and references(item.default_expr):
+                    self._later_defaults.append(item)  # it reads other answers: once they are computed
+                    continue
                 v = self._default(item)
             if not is_empty(v) and item.type != "calculate":
                 v = self._coerce_in(item, v)
@@ -230,7 +244,13 @@ class FormSession:
             elif parts[0] == "members" and len(parts) == 3:
                 self._confirmed.add((parts[2], parts[1]))
 
-    def _default(self, item: Item) -> Any:
+    def _default(self, item: Item, idx: int | None = None) -> Any:
+        """A question's first value: its `default` as written, or the value of a default that is an expression
+        (ODK evaluates it once: when the form is first opened, or when the repeat instance `idx` is added)."""
+        if item.default_expr is not None:
+            ctx = self._ctx
+            ctx.item, ctx.idx, ctx.cur = item, idx, ""
+            return self._coerce(item, _as_value(evaluate(item.default_expr, ctx)))
         d = item.default or ""
         if item.type == "date" and d.strip() in ("today()", "today"):
             return self.today_date.isoformat()
@@ -407,8 +427,7 @@ class FormSession:
         if item.kind != "question":
             st.value = ""
         elif item.type == "meta":
-            st.value = self.today_date.isoformat() if item.columns.get("type", "").strip().lower() in (
-                "start", "end", "today") else ""
+            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
         elif item.type == "calculate":
             if rel:
                 ctx.cur = ""
@@ -537,7 +556,7 @@ class FormSession:
         insts = self._instances[rep.name]
         del insts[n:]
         while len(insts) < n:
-            insts.append(self._new_instance(rep))
+            insts.append(self._new_instance(rep, len(insts)))
 
     def _touches_repeat_count(self, name: str) -> bool:
         for rep in self.form.repeats():
@@ -713,24 +732,29 @@ class FormSession:
     def members(self, repeat: str = MEMBERS) -> list[dict]:
         return self._instances.get(repeat, [])
 
-    def _new_instance(self, rep: Item) -> dict:
+    def _new_instance(self, rep: Item, idx: int) -> dict:
+        """The answers a new instance `idx` of a repeat starts with: its questions' defaults."""
         inst: dict[str, Any] = {}
         for item in self._walk(rep):
             if item.kind == "question" and item.default is not None and item.type not in ("calculate", "note"):
-                inst[item.name] = self._default(item)
+                value = self._default(item, idx)
+                if not is_empty(value):
+                    inst[item.name] = value
         return inst
 
     def add_member(self, repeat: str = MEMBERS) -> int:
         rep = self.form.by_name[repeat]
         insts = self._instances[repeat]
-        inst = self._new_instance(rep)
+        inst = self._new_instance(rep, len(insts))
         if repeat == MEMBERS:
             used = {m.get("member_id") for m in insts}
             n = len(insts) + 1
             while f"m{n}" in used:
                 n += 1
             inst = {"member_id": f"m{n}", **inst}
-            if not insts and "relationship" in self.form.by_name:
+            relationship = self.form.by_name.get("relationship")
+            if not insts and self.form.form_id in LEGACY_HEAD_FORMS and relationship is not None \
+                    and relationship.default is None:
                 inst["relationship"] = "head"
         insts.append(inst)
         self.recompute()
@@ -891,6 +915,21 @@ class FormSession:
                     row["message"] = msg
                 out.append(row)
         return out
+
+
+def _as_value(v: Any) -> Any:
+    """An expression's result as an answer: one value, numbers whole when they are, dates as YYYY-MM-DD."""
+    if isinstance(v, Nodeset):
+        v = v[0] if v else ""
+    if isinstance(v, dict):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
 
 
 def _hashable(v: Any) -> Any:

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from fieldsurvey.formengine.loader import SHEETS, load_form, write_folder
-from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_column,
+from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers,
                                           raw_value)
 
 
@@ -37,7 +37,7 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
             # header's last.
             ws.reset_dimensions()
             header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
-            header = [normalise_column(raw_value(h)) if raw_value(h).strip() else "" for h in header_row]
+            header = normalise_headers([raw_value(h) for h in header_row])
             while header and not header[-1]:
                 header.pop()
             seen: dict[str, int] = {}
