@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Callable, Protocol
 
 from fieldsurvey.domain.results import Message
@@ -321,18 +322,24 @@ def to_number(v: Any) -> float:
         return _int_to_float(v)
     if isinstance(v, float):
         return v
+    if isinstance(v, datetime):  # days since 1970-01-01, the time of day as the fraction (local time)
+        since = v - datetime(1970, 1, 1)
+        return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
     if isinstance(v, date):
         return float((v - _EPOCH).days)
     if isinstance(v, list):
         return math.nan
-    s = str(v).strip()
-    if not s:
-        return math.nan
-    try:
-        return float(s)
-    except ValueError:
-        d = _as_date(s)
-        return float((d - _EPOCH).days) if d else math.nan
+    return _text_to_number(str(v))
+
+
+# A number written as ODK reads one (JavaRosa): digits with an optional point, a comma read as the point, an
+# optional leading minus, spaces around. Not '+3', '1e3', '1_0', '１２', 'Infinity', nor a date: those are NaN.
+_NUMBER = re.compile(r"\s*(-?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*", re.ASCII)
+
+
+def _text_to_number(text: str) -> float:
+    m = _NUMBER.fullmatch(text.replace(",", "."))
+    return float(m.group(1)) if m else math.nan
 
 
 def to_string(v: Any) -> str:
@@ -341,15 +348,27 @@ def to_string(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int):
+        v = _int_to_float(v)
     if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        return str(int(v)) if v.is_integer() and abs(v) < 1e17 else repr(v)
+        return _java_number(v)
     if isinstance(v, list):
         return " ".join(to_string(x) for x in v)
+    if isinstance(v, datetime):
+        return datetime_text(v)
     if isinstance(v, date):
         return v.isoformat()
     return str(v)
+
+
+def datetime_text(v: datetime) -> str:
+    """A moment as ODK writes one: local time to the millisecond with this computer's offset."""
+    try:
+        local = v.astimezone() if v.tzinfo is None else v
+    except (OverflowError, ValueError):
+        local = v
+    text = local.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
 
 
 def to_bool(v: Any) -> bool:
@@ -366,6 +385,35 @@ def to_bool(v: Any) -> bool:
     return str(v) != ""
 
 
+def _java_number(v: float) -> str:
+    """A number as ODK's string() writes it: a whole number within 32 bits as an integer, else as Java's
+    Double.toString does (1.0E20, 1.0E-4, 1.23456785E7; 0.001 and 1234567.5 as they are)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    if v.is_integer() and -2**31 <= v < 2**31:
+        return str(int(v))
+    if v == 0:
+        return "0.0"
+    if 1e-3 <= abs(v) < 1e7:
+        text = repr(v)
+        return text if "." in text else text + ".0"
+    digits, exponent = f"{v:.16e}".split("e")
+    shortest = repr(v)   # Python's shortest digits, written again in Java's form d.dddE±n
+    mantissa = shortest.split("e")[0] if "e" in shortest else None
+    if mantissa is None:
+        sign = "-" if v < 0 else ""
+        plain = shortest.lstrip("-").replace(".", "").lstrip("0").rstrip("0") or "0"
+        exp = int(exponent)
+        mantissa = sign + plain[0] + "." + (plain[1:] or "0")
+    else:
+        exp = int(shortest.split("e")[1])
+        if "." not in mantissa:
+            mantissa += ".0"
+    return f"{mantissa}E{exp}"
+
+
 def _int_to_float(v: int) -> float:
     try:
         return float(v)
@@ -379,6 +427,8 @@ _LAST_DAY = date.max.toordinal() - _EPOCH.toordinal()
 
 
 def _as_date(v: Any) -> date | None:
+    if isinstance(v, datetime):
+        return v.date()
     if isinstance(v, date):
         return v
     if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -394,6 +444,36 @@ def _as_date(v: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def _as_datetime(v: Any) -> datetime | None:
+    """A moment from a date (midnight), a datetime, a number of days since 1970-01-01 (the fraction is the time
+    of day), or text in ISO form ('2026-01-02', '2026-01-02T10:20:30.5+07:00': a time with an offset is said in
+    this computer's time zone)."""
+    if isinstance(v, datetime):
+        return v
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        day = _as_date(v)
+        if day is None:
+            return None
+        seconds = round((to_number(v) - math.floor(to_number(v))) * 86400, 3)
+        return datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+    text = to_string(v).strip()
+    if len(text) < 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        day = _as_date(text)
+        return datetime(day.year, day.month, day.day) if day else None
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+    return moment
 
 
 def _is_numeric(v: Any) -> bool:
@@ -518,14 +598,21 @@ def _sum(ctx: Context, args: tuple) -> float:
     return total
 
 
+def _numbers(ctx: Context, args: tuple) -> list[float]:
+    """The numbers among the arguments' values: as ODK's max() and min(), an empty or non-numeric value is
+    passed over."""
+    values = (to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != "")
+    return [v for v in values if not math.isnan(v)]
+
+
 def _max(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
-    return max(values) if values and not any(math.isnan(v) for v in values) else math.nan
+    values = _numbers(ctx, args)
+    return max(values) if values else math.nan
 
 
 def _min(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
-    return min(values) if values and not any(math.isnan(v) for v in values) else math.nan
+    values = _numbers(ctx, args)
+    return min(values) if values else math.nan
 
 
 def _if(ctx: Context, args: tuple) -> Any:
@@ -541,11 +628,12 @@ def _coalesce(ctx: Context, args: tuple) -> Any:
 
 
 def _regex(ctx: Context, args: tuple) -> bool:
-    """Java's find(), in linear time (linear_regex): an answer cannot make it run without end. A pattern that
-    cannot be run (one written in the form is refused when the form loads) matches nothing."""
+    """Whether the pattern matches the whole value, as ODK asks it (Java's matches()), in linear time
+    (linear_regex): an answer cannot make it run without end. A pattern that cannot be run (one written in the
+    form is refused when the form loads) matches nothing."""
     value, pattern = (to_string(v) for v in _args(ctx, args))
     try:
-        return linear_regex.search(pattern, value)
+        return linear_regex.fullmatch(pattern, value)
     except linear_regex.PatternError:
         return False
 
@@ -561,11 +649,10 @@ def _round(ctx: Context, args: tuple) -> float:
     if not math.isfinite(x) or not math.isfinite(d):
         return x if math.isfinite(d) else math.nan
     digits = max(-300, min(300, int(d)))
-    factor = 10.0 ** digits
-    try:
-        return math.floor(x * factor + 0.5) / factor  # XPath rounds half up
-    except OverflowError:
-        return x
+    # XPath rounds half up (towards +∞: round(-2.5) = -2), and ODK does it on the decimal digits Java writes for
+    # the number (round(1.005, 2) = 1.01, where the binary 1.00499… would give 1.0).
+    exact = Decimal(repr(x)).scaleb(digits) + Decimal("0.5")
+    return float(exact.to_integral_value(rounding=ROUND_FLOOR).scaleb(-digits))
 
 
 def _today(ctx: Context, args: tuple) -> date:
@@ -577,16 +664,23 @@ def _date(ctx: Context, args: tuple) -> Any:
     return d if d else ""
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 def _format_date(ctx: Context, args: tuple) -> str:
+    """ODK's format-date / format-date-time codes: %Y %y %m %n %b %d %e %a, and for the time %H %h %M %S %3.
+    An unknown code stays as written (ODK stops the form with an error)."""
     value, fmt = _args(ctx, args)
-    d = _as_date(_scalar(value))
-    if d is None:
+    moment = _as_datetime(_scalar(value))
+    if moment is None:
         return ""
-    out = to_string(fmt)
-    for code, text in (("%Y", f"{d.year:04d}"), ("%m", f"{d.month:02d}"), ("%n", str(d.month)),
-                       ("%d", f"{d.day:02d}"), ("%e", str(d.day)), ("%y", f"{d.year % 100:02d}")):
-        out = out.replace(code, text)
-    return out
+    m = moment
+    codes = {"Y": f"{m.year:04d}", "y": f"{m.year % 100:02d}", "m": f"{m.month:02d}", "n": str(m.month),
+             "b": _MONTHS[m.month - 1], "d": f"{m.day:02d}", "e": str(m.day), "a": _DAYS[m.weekday()],
+             "H": f"{m.hour:02d}", "h": str(m.hour), "M": f"{m.minute:02d}", "S": f"{m.second:02d}",
+             "3": f"{m.microsecond // 1000:03d}"}
+    return re.sub(r"%(.)", lambda c: codes.get(c.group(1), c.group(0)), to_string(fmt))
 
 
 def _position(ctx: Context, args: tuple) -> float:

@@ -404,13 +404,23 @@ def _holds(kind: str, text: str, pos: int) -> bool:
 def search(pattern: str, text: str) -> bool:
     """True when `pattern` matches somewhere in `text` (Java's Matcher.find()); PatternError for a bad pattern.
     Time: at most len(text) × the program's length."""
+    return _run(pattern, text, anywhere=True)
+
+
+def fullmatch(pattern: str, text: str) -> bool:
+    """True when `pattern` matches the whole of `text` (Java's Matcher.matches(): what XForms' regex() asks)."""
+    return _run(pattern, text, anywhere=False)
+
+
+def _run(pattern: str, text: str, anywhere: bool) -> bool:
     prog = compile_pattern(pattern)
     n = len(text)
 
     def closure(starts: list[int], pos: int, out: list[int], seen: set[int]) -> bool:
         """Follow jumps, splits and anchors from `starts` at `pos`: the character steps reached go to `out`;
-        True when the program's end is reached."""
+        True when the program's end is reached (at the text's end, when the whole text must match)."""
         stack = list(reversed(starts))
+        done = False
         while stack:
             pc = stack.pop()
             if pc in seen:
@@ -421,7 +431,8 @@ def search(pattern: str, text: str) -> bool:
             if op == "char":
                 out.append(pc)
             elif op == "match":
-                return True
+                if anywhere or pos == n:
+                    return True
             elif op == "jmp":
                 stack.append(ins[1])
             elif op == "split":
@@ -430,18 +441,19 @@ def search(pattern: str, text: str) -> bool:
             elif op == "assert":
                 if _holds(ins[1], text, pos):
                     stack.append(pc + 1)
-        return False
+        return done
 
     current: list[int] = []
-    seen: set[int] = set()
-    if closure([0], 0, current, seen):
+    if closure([0], 0, current, set()):
         return True
     for pos in range(n):
         ch = text[pos]
         following = [pc + 1 for pc in current if prog[pc][1](ch)]
-        following.append(0)  # a match may also start at the next position
+        if anywhere:
+            following.append(0)  # a match may also start at the next position
         current = []
-        seen = set()
-        if closure(following, pos + 1, current, seen):
+        if closure(following, pos + 1, current, set()):
             return True
+        if not current and not anywhere:
+            return False
     return False

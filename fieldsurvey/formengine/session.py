@@ -24,10 +24,11 @@ import re
 import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterable
 
-from fieldsurvey.formengine.expr import Nodeset, evaluate, references, to_bool, to_number, to_string
+from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
+                                         to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
 
@@ -41,6 +42,8 @@ OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warni
 # only the defaults it declares.
 LEGACY_HEAD_FORMS = ("vn-review-2022", "vn-review-2027")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
 
 
 def is_empty(value: Any) -> bool:
@@ -55,6 +58,7 @@ class _State:
     read_only: bool = False
     status: str = EMPTY        # ok | empty | required | error | warning
     problem: str = ""          # type | constraint | warning | required | choice (what the message is about)
+    typed: Any = ""            # the value as expressions read it (see FormSession._typed)
 
     def key(self) -> tuple:
         v = self.value
@@ -115,14 +119,15 @@ class _Ctx:
         rep = it.repeat
         if rep is None:
             st = s._states[(name, None)]
-            return st.value if st.relevant else ""
+            return st.typed if st.relevant else ""
         if self.idx is not None and self.item is not None and self.item.repeat is rep:
             st = s._states.get((name, self.idx))
-            return st.value if st is not None and st.relevant else ""
-        out = Nodeset()
+            return st.typed if st is not None and st.relevant else ""
+        out = Nodeset()   # the question's nodes in every instance, as ODK makes them: a hidden one is left out
         for j in range(len(s._instances.get(rep.name, ()))):
             st = s._states.get((name, j))
-            out.append(st.value if st is not None and st.relevant else "")
+            if st is not None and st.relevant:
+                out.append(st.typed)
         return out
 
     def current(self) -> Any:
@@ -304,7 +309,7 @@ class FormSession:
         items = self.choice_list(item.list_name)
         if item.choice_filter is not None:
             ctx = self._ctx
-            ctx.item, ctx.idx, ctx.cur = item, member, self._raw(item, member)
+            ctx.item, ctx.idx, ctx.cur = item, member, self._typed(item, self._raw(item, member))
             kept = []
             for c in items:
                 ctx.choice = c
@@ -346,18 +351,11 @@ class FormSession:
         if item.type == "integer":
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            if isinstance(value, str):
-                text = value.replace(" ", "")
-                try:
-                    return int(text)
-                except ValueError:
-                    return value
+            if isinstance(value, str) and _INTEGER.fullmatch(value):
+                return int(value)   # (only ASCII digits, as ODK's widget: not '1 000', '1_0', '１２' or '1,5')
         elif item.type == "decimal":
-            if isinstance(value, str):
-                try:
-                    return float(value.replace(",", "."))
-                except ValueError:
-                    return value
+            if isinstance(value, str) and _DECIMAL.fullmatch(value):
+                return float(value.replace(",", "."))   # a comma is read as the decimal point (documented)
         elif item.type == "select_multiple":
             if isinstance(value, str):
                 return value.split()
@@ -421,7 +419,7 @@ class FormSession:
             pst = self._states.get((parent.name, idx if parent.repeat is not None else None))
             rel = pst.relevant if pst is not None else True
         if rel and item.relevant is not None:
-            ctx.cur = self._raw(item, idx) if item.kind == "question" else ""
+            ctx.cur = self._typed(item, self._raw(item, idx)) if item.kind == "question" else ""
             rel = to_bool(evaluate(item.relevant, ctx))
         st.relevant = rel
         if item.kind != "question":
@@ -436,28 +434,50 @@ class FormSession:
                     v = v[0] if v else ""
                 if isinstance(v, dict):  # a repeat instance is not a value
                     v = ""
-                if isinstance(v, bool):
-                    v = "true" if v else "false"
-                elif isinstance(v, float):
-                    v = "" if math.isnan(v) or math.isinf(v) else (int(v) if v.is_integer() else v)
-                elif isinstance(v, date):
-                    v = v.isoformat()
-                st.value = v
+                if isinstance(v, float):  # NaN is no value; ±infinity stays (ODK keeps it), kept out of documents
+                    v = "" if math.isnan(v) else (int(v) if v.is_integer() else v)
+                st.value = v   # as ODK types it: a true/false stays a boolean, a date a date (see _out)
             else:
                 st.value = ""
         elif item.calculation is not None and rel:
             # a calculation on a question fills it; while it yields nothing the answer given stands
-            ctx.cur = self._raw(item, idx)
+            ctx.cur = self._typed(item, self._raw(item, idx))
             v = evaluate(item.calculation, ctx)
             v = v[0] if isinstance(v, Nodeset) and v else v
             if isinstance(v, (dict, Nodeset)):
                 v = ""
             if isinstance(v, float):
                 v = "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
+            if isinstance(v, (bool, date)):
+                v = to_string(v)
             st.value = v if to_string(v) != "" else self._raw(item, idx)
         else:
             st.value = self._raw(item, idx)
+        st.typed = self._typed(item, st.value)
         return st
+
+    def _typed(self, item: Item, value: Any) -> Any:
+        """A value as ODK's expressions read it: a date answer as a date, a number as a number, a calculation's
+        true/false as a boolean; an answer of the wrong type (text in a number question, an impossible date) reads
+        as empty — it is kept, and flagged, but nothing else counts it."""
+        if is_empty(value) or item.kind != "question":
+            return ""
+        kind = item.type
+        if kind == "integer":
+            return value if isinstance(value, int) and not isinstance(value, bool) else ""
+        if kind == "decimal":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            return value if ok else ""
+        if kind == "date" or (kind == "meta" and item.meta in ("start", "end", "today")):
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                return ""
+        if kind == "note":
+            return ""
+        return value
 
     def _compute_checks(self, item: Item, idx: int | None) -> None:
         st = self._states[(item.name, idx)]
@@ -467,7 +487,7 @@ class FormSession:
         ctx = self._ctx
         ctx.item, ctx.idx = item, idx
         value = st.value
-        ctx.cur = value
+        ctx.cur = st.typed
         req = item.required
         if not isinstance(req, bool):
             req = st.relevant and to_bool(evaluate(req, ctx))
@@ -773,9 +793,20 @@ class FormSession:
     # --- out -----------------------------------------------------------------------------------------------------------
 
     def _out(self, item: Item, st: _State) -> Any:
+        """The value as the household document keeps it (docs/household-document.md): a calculation's true/false
+        as "true"/"false", a date as YYYY-MM-DD; an infinite number (x div 0) is no value there (None)."""
         v = st.value
-        if item.type == "integer" and isinstance(v, float) and v.is_integer():
-            return int(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                return None
+            if item.type == "integer" and v.is_integer():
+                return int(v)
+        if isinstance(v, datetime):
+            return datetime_text(v)
+        if isinstance(v, date):
+            return v.isoformat()
         if isinstance(v, list):
             return list(v)
         return v
@@ -817,8 +848,9 @@ class FormSession:
                         or item.type == "note" or item.name.startswith("_"):
                     continue
                 st = self._states[(item.name, j)]
-                if st.relevant and not is_empty(st.value):
-                    m[item.name] = self._out(item, st)
+                value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
+                if value is not None:
+                    m[item.name] = value
             members.append(m)
         doc["members"] = members
         for rep in form.repeats():
@@ -830,8 +862,9 @@ class FormSession:
                 for item in self._walk(rep):
                     if item.kind == "question" and item.type != "note" and not item.name.startswith("_"):
                         st = self._states[(item.name, j)]
-                        if st.relevant and not is_empty(st.value):
-                            row[item.name] = self._out(item, st)
+                        value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
+                        if value is not None:
+                            row[item.name] = value
                 rows.append(row)
             if rows:
                 household[rep.name] = rows
@@ -909,6 +942,8 @@ class FormSession:
                     row["path"] = "/".join(
                         f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
                 row["value"] = None if is_empty(st.value) else self._out(item, st)
+                if isinstance(st.value, float) and math.isinf(st.value):
+                    row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it
                 row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
                 msg = self._message(item, st)
                 if msg:

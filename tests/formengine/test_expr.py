@@ -76,8 +76,14 @@ def test_repeats_count_sum_position():
 
 
 def test_dates_are_days_and_compare():
-    values = {"birth": "2027-01-01", "interview": "2026-10-12"}
+    """A date answer reaches expressions as a date (the session types it): it compares and subtracts as days. Text
+    that looks like a date is not a number, as in ODK: '2020-01-01' < '2021-01-01' is false."""
+    values = {"birth": date(2027, 1, 1), "interview": date(2026, 10, 12)}
     assert ev("${birth} > ${interview}", values=values) is True
+    assert ev("${birth} > '2026-01-01'", values=values) is False and ev("'2020-01-01' < '2021-01-01'") is False
+    assert ev("${birth} = '2027-01-01'", values=values) is True   # a date and text: compared as text
+    assert ev("${birth} > date('2026-01-01')", values=values) is True
+    assert ev("${birth} = 20819", values=values) is True          # a date and a number: as days
     # completed years, exactly (the official form counts ages this way)
     age = "int((format-date(${interview}, '%Y%m%d') - format-date(${b}, '%Y%m%d')) div 10000)"
     assert ev(age, values={**values, "b": "2016-10-12"}) == 10
