@@ -8,8 +8,13 @@ those of XPath 1.0 as ODK uses them (precedence: or < and < = != < relational < 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
+import random
 import re
+import secrets
+import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -354,8 +359,8 @@ def to_string(v: Any) -> str:
         return _java_number(v)
     if isinstance(v, list):
         return " ".join(to_string(x) for x in v)
-    if isinstance(v, datetime):
-        return datetime_text(v)
+    if isinstance(v, datetime):   # string() of a moment is its date, as ODK writes it
+        return v.date().isoformat()
     if isinstance(v, date):
         return v.isoformat()
     return str(v)
@@ -693,6 +698,8 @@ def _pulldata(ctx: Context, args: tuple) -> Any:
 
 
 def _concat(ctx: Context, args: tuple) -> str:
+    if len(args) == 1:   # concat(${q}) of a repeat's question: every instance's value, as ODK joins them
+        return "".join(to_string(v) for v in _all_values(ctx, args))
     return "".join(to_string(v) for v in _args(ctx, args))
 
 
@@ -711,6 +718,188 @@ def _translate_bool(fn: Callable[[Any], Any]) -> Callable[[Context, tuple], Any]
     return lambda ctx, args: fn(evaluate(args[0], ctx))
 
 
+def _one(ctx: Context, args: tuple, n: int) -> Any:
+    return evaluate(args[n], ctx)
+
+
+def _text(ctx: Context, args: tuple, n: int) -> str:
+    return to_string(evaluate(args[n], ctx))
+
+
+def _num(ctx: Context, args: tuple, n: int) -> float:
+    return to_number(evaluate(args[n], ctx))
+
+
+def _all_values(ctx: Context, args: tuple) -> list[Any]:
+    """The arguments' values, a nodeset's one by one."""
+    out: list[Any] = []
+    for a in args:
+        v = evaluate(a, ctx)
+        out.extend(v if isinstance(v, Nodeset) else [v])
+    return out
+
+
+def _math(fn: Callable[..., float], arity: int = 1) -> Callable[[Context, tuple], float]:
+    """A math function as Java's Math gives it: NaN where it has no value (sqrt(-1), log(-1)), ±Infinity at the
+    poles (log(0)), never an exception."""
+    def call(ctx: Context, args: tuple) -> float:
+        xs = [_num(ctx, args, i) for i in range(arity)]
+        try:
+            return fn(*xs)
+        except ValueError:
+            if fn in (math.log, math.log10) and xs[0] == 0:
+                return -math.inf
+            return math.nan
+        except OverflowError:
+            return math.inf
+    return call
+
+
+def _pow(ctx: Context, args: tuple) -> float:
+    x, y = _num(ctx, args, 0), _num(ctx, args, 1)
+    try:
+        result = math.pow(x, y)
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.inf if x > 0 or float(y).is_integer() and int(y) % 2 == 0 else -math.inf
+    return result
+
+
+def _count_non_empty(ctx: Context, args: tuple) -> float:
+    return float(sum(1 for v in _all_values(ctx, args) if to_string(v) != ""))
+
+
+def _selected_at(ctx: Context, args: tuple) -> str:
+    value = _scalar(_one(ctx, args, 0))
+    items = value if isinstance(value, list) else to_string(value).split()
+    n = _num(ctx, args, 1)
+    return to_string(items[int(n)]) if math.isfinite(n) and 0 <= n < len(items) else ""
+
+
+def _choice_name(ctx: Context, args: tuple) -> str:
+    """jr:choice-name(value, '${question}'): the label of that choice of the question's list, in the language the
+    form is shown in."""
+    value = to_string(_scalar(_one(ctx, args, 0)))
+    where = _text(ctx, args, 1)
+    m = re.search(r"\$\{\s*([^}\s]+)\s*\}", where)
+    name = m.group(1) if m else where.rstrip("/").split("/")[-1]
+    label = getattr(ctx, "choice_label", None)
+    return label(name, value) if label is not None and value != "" else ""
+
+
+def _indexed_repeat(ctx: Context, args: tuple) -> Any:
+    """indexed-repeat(${question}, ${repeat}, n): the question's value in the repeat's n-th instance."""
+    node = args[0]
+    n = _num(ctx, args, 2)
+    indexed = getattr(ctx, "indexed", None)
+    if node[0] != "ref" or indexed is None or not math.isfinite(n):
+        return ""
+    return indexed(node[1], int(n))
+
+
+def _join(ctx: Context, args: tuple) -> str:
+    sep = _text(ctx, args, 0)
+    return sep.join(to_string(v) for v in _all_values(ctx, args[1:]))
+
+
+def _once(ctx: Context, args: tuple) -> Any:
+    """The value the question already has, or the expression's when it has none (evaluated once, as ODK)."""
+    current = ctx.current()
+    return current if to_string(current) != "" else _one(ctx, args, 0)
+
+
+def _uuid(ctx: Context, args: tuple) -> str:
+    if not args:
+        return str(uuidlib.uuid4())
+    n = _num(ctx, args, 0)
+    length = int(n) if math.isfinite(n) and 0 < n <= 1000 else 0
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+_DIGESTS = {"md5": "md5", "sha-1": "sha1", "sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512"}
+
+
+def _digest(ctx: Context, args: tuple) -> str:
+    message, algorithm = _text(ctx, args, 0), _text(ctx, args, 1).lower()
+    encoding = _text(ctx, args, 2).lower() if len(args) > 2 else "base64"
+    if algorithm not in _DIGESTS or encoding not in ("base64", "hex"):
+        return ""
+    raw = hashlib.new(_DIGESTS[algorithm], message.encode("utf-8")).digest()
+    return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode("ascii")
+
+
+def _base64_decode(ctx: Context, args: tuple) -> str:
+    try:
+        return base64.b64decode(_text(ctx, args, 0), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _now(ctx: Context, args: tuple) -> datetime:
+    now = getattr(ctx, "now", None)
+    return now() if now is not None else datetime.now()
+
+
+def _date_time(ctx: Context, args: tuple) -> Any:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    return moment if moment is not None else ""
+
+
+def _decimal_date_time(ctx: Context, args: tuple) -> float:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    return to_number(moment) if moment is not None else math.nan
+
+
+def _decimal_time(ctx: Context, args: tuple) -> float:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    if moment is None:
+        return math.nan
+    return (moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6) / 86400
+
+
+def _checklist(ctx: Context, args: tuple) -> bool:
+    """checklist(min, max, v…): how many of the values are true lies between min and max (-1: no bound)."""
+    low, high = _num(ctx, args, 0), _num(ctx, args, 1)
+    count = sum(1 for v in _all_values(ctx, args[2:]) if to_bool(v))
+    return (low < 0 or count >= low) and (high < 0 or count <= high)
+
+
+def _weighted_checklist(ctx: Context, args: tuple) -> bool:
+    low, high = _num(ctx, args, 0), _num(ctx, args, 1)
+    rest = args[2:]
+    total = 0.0
+    for i in range(0, len(rest) - 1, 2):
+        if to_bool(evaluate(rest[i], ctx)):
+            total += to_number(evaluate(rest[i + 1], ctx))
+    return (low < 0 or total >= low) and (high < 0 or total <= high)
+
+
+def _substring_before(ctx: Context, args: tuple) -> str:
+    s, t = _text(ctx, args, 0), _text(ctx, args, 1)
+    i = s.find(t)
+    return s[:i] if i >= 0 and t else ""
+
+
+def _substring_after(ctx: Context, args: tuple) -> str:
+    s, t = _text(ctx, args, 0), _text(ctx, args, 1)
+    i = s.find(t)
+    return s[i + len(t):] if i >= 0 else ""
+
+
+def _translate(ctx: Context, args: tuple) -> str:
+    s, source, target = _text(ctx, args, 0), _text(ctx, args, 1), _text(ctx, args, 2)
+    table: dict[str, str | None] = {}
+    for i, c in enumerate(source):
+        table.setdefault(c, target[i] if i < len(target) else None)
+    return "".join(c if c not in table else (table[c] or "") for c in s)
+
+
+def _boolean_from_string(ctx: Context, args: tuple) -> bool:
+    return _text(ctx, args, 0).strip() in ("true", "1")
+
+
 FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | None]]] = {
     "if": (_if, (3, 3)),
     "selected": (_selected, (2, 2)),
@@ -722,7 +911,6 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "string-length": (lambda ctx, a: float(len(to_string(evaluate(a[0], ctx)))), (1, 1)),
     "regex": (_regex, (2, 2)),
     "today": (_today, (0, 0)),
-    "now": (_today, (0, 0)),
     "date": (_date, (1, 1)),
     "format-date": (_format_date, (2, 2)),
     "int": (_int, (1, 1)),
@@ -742,4 +930,41 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "substr": (_substr, (2, 3)),
     "abs": (lambda ctx, a: abs(to_number(evaluate(a[0], ctx))), (1, 1)),
     "pulldata": (_pulldata, (4, 4)),
+    "now": (_now, (0, 0)),
+    "ends-with": (lambda ctx, a: _text(ctx, a, 0).endswith(_text(ctx, a, 1)), (2, 2)),
+    "substring-before": (_substring_before, (2, 2)),
+    "substring-after": (_substring_after, (2, 2)),
+    "translate": (_translate, (3, 3)),
+    "normalize-space": (lambda ctx, a: " ".join(_text(ctx, a, 0).split()), (1, 1)),
+    "count-non-empty": (_count_non_empty, (1, 1)),
+    "selected-at": (_selected_at, (2, 2)),
+    "jr:choice-name": (_choice_name, (2, 2)),
+    "indexed-repeat": (_indexed_repeat, (3, 3)),
+    "join": (_join, (2, None)),
+    "once": (_once, (1, 1)),
+    "uuid": (_uuid, (0, 1)),
+    "digest": (_digest, (2, 3)),
+    "base64-decode": (_base64_decode, (1, 1)),
+    "random": (lambda ctx, a: random.random(), (0, 0)),
+    "boolean-from-string": (_boolean_from_string, (1, 1)),
+    "date-time": (_date_time, (1, 1)),
+    "decimal-date-time": (_decimal_date_time, (1, 1)),
+    "decimal-time": (_decimal_time, (1, 1)),
+    "format-date-time": (_format_date, (2, 2)),
+    "checklist": (_checklist, (2, None)),
+    "weighted-checklist": (_weighted_checklist, (2, None)),
+    "pow": (_pow, (2, 2)),
+    "log": (_math(math.log), (1, 1)),
+    "log10": (_math(math.log10), (1, 1)),
+    "exp": (_math(math.exp), (1, 1)),
+    "exp10": (_math(lambda x: math.pow(10, x)), (1, 1)),
+    "sqrt": (_math(math.sqrt), (1, 1)),
+    "sin": (_math(math.sin), (1, 1)),
+    "cos": (_math(math.cos), (1, 1)),
+    "tan": (_math(math.tan), (1, 1)),
+    "asin": (_math(math.asin), (1, 1)),
+    "acos": (_math(math.acos), (1, 1)),
+    "atan": (_math(math.atan), (1, 1)),
+    "atan2": (_math(math.atan2, 2), (2, 2)),
+    "pi": (lambda ctx, a: math.pi, (0, 0)),
 }

@@ -13,8 +13,8 @@ from typing import Any, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
-from fieldsurvey.formengine.expr import (ExpressionError, Node, parse, references, regex_patterns, tokenize,
-                                         uses_position)
+from fieldsurvey.formengine.expr import (ExpressionError, Node, _children, parse, references, regex_patterns,
+                                         tokenize, uses_position)
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
@@ -426,7 +426,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 add(Located("survey", rownum, column, "forms.error.column_unsupported", {"column": column}))
         type_text = row.get("type", "").strip()
         if not type_text:
-            if any(v.strip() for v in row.values()):
+            # a row with neither name nor label is a comment, skipped (pyxform); with one, a question lacks its type
+            if row.get("name", "").strip() or any(v.strip() for k, v in row.items() if k.split("::")[0] == "label"):
                 add(Located("survey", rownum, "type", "forms.error.no_type"))
             continue
         kind_type, list_name, or_other = _parse_type(type_text)
@@ -455,6 +456,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             add(Located("survey", rownum, "type", "forms.error.type_desktop" if kind_type in DESKTOP_CANNOT else (
                 "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
+        if not name and qtype == "note":
+            name = f"generated_note_name_{rownum}"   # as pyxform names a note that has none
         if not name:
             add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
             continue
@@ -543,6 +546,11 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if bad_pattern is not None:
             add(Located("survey", rownum, where, *bad_pattern))
             continue
+        single = _repeat_read_as_one(node, item, by_name)
+        if single is not None:
+            add(Located("survey", rownum, where, "forms.error.repeat_as_one_value",
+                        {"name": f"${{{single.name}}}", "repeat": single.repeat.name}))
+            continue
         setattr(item, column, node)
     label_ref = re.compile(r"\$\{([^}]*)\}")
     for item in items:
@@ -587,6 +595,33 @@ def _is_dynamic(text: str, qtype: str) -> bool:
     return False
 
 
+# The functions that take all the instances of a repeat's question (its first argument, for indexed-repeat).
+AGGREGATES = {"count", "sum", "max", "min", "count-non-empty", "join", "checklist", "weighted-checklist"}
+
+
+def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item]) -> Item | None:
+    """The first question of a repeat that `item`'s expression reads from outside that repeat as one value (ODK
+    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat())."""
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, many = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            it = by_name.get(n[1])
+            if not many and it is not None and it.kind == "question" and it.repeat is not None \
+                    and it.repeat is not item.repeat:
+                return it
+        elif kind == "call":
+            name, args = n[1], n[2]
+            for i, a in enumerate(args):
+                takes_all = name in AGGREGATES or (name == "indexed-repeat" and i != 2) \
+                    or (name == "concat" and len(args) == 1)   # concat(${q}) joins every instance's value
+                stack.append((a, takes_all))
+        else:
+            stack += [(c, False) for c in _children(n)]
+    return None
+
+
 def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:
     """(key, values) of the first regex() pattern written in the expression that this engine cannot run."""
     for pattern in regex_patterns(node):
@@ -625,7 +660,9 @@ def _dependency_order(form: Form, source: str) -> None:
             positional = positional or uses_position(node)
         if item.parent is not None:
             deps.add(item.parent.name)
-        deps.discard(item.name)
+        if item.name in deps:   # a relevance or value that reads itself: ODK refuses it as a cycle
+            raise FormErrors([Located("survey", item.row, None, "forms.error.cycle",
+                                      {"cycle": f"{item.name} → {item.name}"})], source)
         item.deps = frozenset(deps)
         item.check_deps = frozenset(checks - deps)
         item.positional = positional

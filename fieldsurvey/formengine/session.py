@@ -145,6 +145,28 @@ class _Ctx:
     def today(self) -> date:
         return self._today
 
+    def now(self) -> datetime:
+        """Now, on the session's day (a session opened on a given day keeps it)."""
+        return datetime.combine(self._today, datetime.now().time())
+
+    def choice_label(self, name: str, value: str) -> str:
+        """jr:choice-name: the label of the choice `value` of question `name`'s list, in the session's language."""
+        it = self.s.form.by_name.get(name)
+        if it is None or not it.list_name:
+            return ""
+        for c in self.s.choice_list(it.list_name):
+            if c.name == value:
+                return c.label(self.s.lang, self.s.form.default_language)
+        return ""
+
+    def indexed(self, name: str, n: int) -> Any:
+        """indexed-repeat: the value of `name` in the n-th (1-based) instance of its repeat."""
+        it = self.s.form.by_name.get(name)
+        if it is None or it.repeat is None or n < 1:
+            return ""
+        st = self.s._states.get((name, n - 1))
+        return st.typed if st is not None and st.relevant else ""
+
     def column(self, name: str) -> Any:
         return self.choice.get(name) if self.choice is not None else ""
 
@@ -180,6 +202,7 @@ class FormSession:
         self._ctx = _Ctx(self)
         self._states: dict[tuple[str, int | None], _State] = {}
         self._later_defaults: list[Item] = []
+        self._stored: dict[tuple[str, int | None], Any] = {}   # calculations' values in the document (once())
         self._read_document(doc)
         self.sections = self._make_sections()
         self.recompute()
@@ -226,7 +249,10 @@ class FormSession:
                     self._later_defaults.append(item)  # it reads other answers: once they are computed
                     continue
                 v = self._default(item)
-            if not is_empty(v) and item.type != "calculate":
+            if item.type == "calculate":
+                if not is_empty(v) and not isinstance(v, (dict, list)):
+                    self._stored[(name, None)] = v
+            elif not is_empty(v):
                 v = self._coerce_in(item, v)
                 if not is_empty(v):
                     self._values[name] = v
@@ -428,7 +454,10 @@ class FormSession:
             st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
         elif item.type == "calculate":
             if rel:
-                ctx.cur = ""
+                # '.' is the calculation's own value so far (once() keeps it): this session's, or the document's
+                ctx.cur = st.typed if st.typed != "" else (
+                    self._stored.get((item.name, None), "") if item.repeat is None
+                    else self._instances[item.repeat.name][idx].get(item.name, ""))
                 v = evaluate(item.calculation, ctx)
                 if isinstance(v, Nodeset):
                     v = v[0] if v else ""

@@ -16,10 +16,11 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fieldsurvey.formengine.expr import datetime_text
 from fieldsurvey.formengine.model import Form, Item
 from fieldsurvey.formengine.session import FormSession
 
@@ -150,9 +151,13 @@ def normal(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return datetime_text(value)
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
+    if len(text) == 24 and text.endswith("T00:00:00.000Z"):
+        return text[:10]   # a date a calculation holds: JavaRosa writes it as that day's midnight
     try:
         number = float(text)
     except ValueError:

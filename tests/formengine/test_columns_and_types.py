@@ -199,3 +199,42 @@ def test_a_default_that_reads_another_answer_is_evaluated_once_at_first_opening(
                         name="bad.xlsx"))
     assert located(err.value) == ["[survey sheet, row 2, column 'default'] refers to ${zz}, which the form does not "
                                   "have"]
+
+
+def test_a_comment_row_is_skipped_and_a_note_without_a_name_is_named_as_pyxform_names_it(tmp_path):
+    form = load_form(_book(tmp_path, [
+        ["type", "name", "label", "hint"],
+        [None, None, None, "a designer's comment: no type, no name, no label"],
+        ["note", None, "Read this first", None],
+        ["text", "a", "A", None],
+    ]))
+    assert [i.name for i in form.items] == ["generated_note_name_3", "a"]
+    with pytest.raises(FormErrors) as err:   # a label without a type is a question that lost its type
+        load_form(_book(tmp_path, [["type", "name", "label"], [None, None, "Forgotten"]], name="g.xlsx"))
+    assert located(err.value) == ["[survey sheet, row 2, column 'type'] a row with content has no type"]
+
+
+def test_a_value_that_reads_itself_is_refused_as_odk_refuses_it(tmp_path):
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path, [["type", "name", "label", "calculation"], ["calculate", "c", None, "${c} + 1"]]))
+    assert located(err.value) == ["[survey sheet, row 2] these expressions depend on each other in a circle: c → c"]
+
+
+def test_a_repeat_question_read_as_one_value_from_outside_is_refused(tmp_path):
+    survey = [["type", "name", "label", "calculation", "relevant"],
+              ["begin repeat", "kids", "Kids", None, None],
+              ["integer", "age", "Age", None, None],
+              ["end repeat", None, None, None, None],
+              ["calculate", "total", None, "sum(${age}) + count(${kids})", None],
+              ["calculate", "listed", None, "concat(${age})", None],
+              ["calculate", "first", None, "indexed-repeat(${age}, ${kids}, 1)", None],
+              ["text", "why", "Why?", None, "${age} > 10"]]
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path, survey))
+    assert located(err.value) == [
+        "[survey sheet, row 8, column 'relevant'] reads ${age}, a question of the repeat 'kids', as one value from "
+        "outside that repeat (ODK stops the form once the repeat has two instances): use sum(), count(), max(), "
+        "min(), join() or indexed-repeat()"]
+    form = load_form(_book(tmp_path, survey[:-1], name="ok.xlsx"))
+    session = fill(form, {"kids": [{"age": 3}, {"age": 12}]})
+    assert (session.value("total"), session.value("listed"), session.value("first")) == (17, "312", 3)

@@ -138,6 +138,17 @@ EXPRESSIONS = [
     "regex('abc', '^a')", "regex('abc', 'a.c')", "regex('0912345678', '0[0-9]{9}')", "regex(${t}, '(a|b)+c')",
     "substr('hello', 1, 3)", "count-selected('a b  c')", "coalesce(${e}, 'x')", "'a' < 'b'", "'10' < '9'",
     "string-length(${e})", "concat(${d}, '')", "${d} * 2",
+    # the functions issue 18 found missing
+    "ends-with('abc', 'bc')", "substring-before('a-b-c', '-')", "substring-after('a-b-c', '-')",
+    "translate('abcabc', 'ab', 'B')", "normalize-space('  a   b ')", "count-non-empty(${e})", "selected-at('a b c', 1)",
+    "selected-at('a b c', 5)", "join(', ', 'a', ${t}, ${n})", "once(${n} + 1)", "string-length(uuid())",
+    "string-length(uuid(8))", "digest('abc', 'SHA-256', 'hex')", "digest('abc', 'MD5')", "base64-decode('aMOp')",
+    "boolean-from-string('1')", "boolean-from-string('yes')", "decimal-date-time('2020-01-01T12:00:00')",
+    "format-date-time(date-time(18262.25), '%Y-%m-%d %H:%M')", "date-time(18262.25)", "string(date-time(18262.25))",
+    "checklist(1, 2, true(), false(), 1)", "checklist(-1, 1, true(), true())",
+    "weighted-checklist(2, 10, true(), 2, false(), 5)", "pow(2, 10)", "pow(-8, 1 div 3)", "log(0)", "log(-1)",
+    "log10(1000)", "exp(1)", "exp10(2)", "sqrt(-1)", "sqrt(2)", "pi()", "sin(0)", "atan2(1, 1)", "round(pi(), 3)",
+    "random() < 1", "decimal-date-time(today()) = decimal-date-time(today())", "format-date(now(), '%H') != ''",
 ]
 
 
