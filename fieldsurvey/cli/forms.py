@@ -67,17 +67,17 @@ def check(file: str, lang: str) -> None:
               help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
 def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
     """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
-    from fieldsurvey.formengine.loader import write_folder
+    from fieldsurvey.formengine.loader import files_beside
     from fieldsurvey.formengine.model import build_form
-    from fieldsurvey.formengine.xlsx import read_xlsx
+    from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx
 
     try:
-        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem)
+        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem, files=files_beside(xlsx.parent))
     except FieldSurveyError as exc:
         _refused(exc, lang or "en")
         return
     folder = out or Path("forms") / f.form_id / f.version
-    write_folder(f.sheets, folder)
+    import_xlsx(xlsx, folder)
     from fieldsurvey.i18n import t
 
     click.echo(t("forms.import.done", lang or "vi", source=str(xlsx), folder=str(folder)))

@@ -15,7 +15,7 @@ from pathlib import Path
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine.model import MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers
 
-SHEETS = ("survey", "choices", "settings")
+SHEETS = ("survey", "choices", "settings", "external_choices")
 
 
 def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
@@ -107,7 +107,7 @@ def load_form(path: Path | str) -> Form:
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         from fieldsurvey.formengine.xlsx import read_xlsx
 
-        return build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+        return build_form(read_xlsx(p), str(p), fallback_id=p.stem, files=files_beside(p.parent))
     if not p.exists():
         raise FormError("forms.error.no_such_form", str(p))
     raise FormError("forms.error.not_a_form", str(p))
@@ -115,7 +115,22 @@ def load_form(path: Path | str) -> Form:
 
 @lru_cache(maxsize=16)
 def _load_folder(folder: str, stamp: tuple) -> Form:
-    return build_form(read_folder(Path(folder)), folder, fallback_id=Path(folder).name)
+    return build_form(read_folder(Path(folder)), folder, fallback_id=Path(folder).name,
+                      files=files_beside(Path(folder)))
+
+
+def files_beside(folder: Path):
+    """The text of a file in `folder` by its name (a select_one_from_file's CSV), or None: only a plain name,
+    never a path out of the folder."""
+    def read(name: str) -> str | None:
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return read
 
 
 def forms_root() -> Path:

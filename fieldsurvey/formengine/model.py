@@ -7,9 +7,12 @@ sheet, row (as the designer numbers it: the header is row 1) and column. Every e
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
@@ -19,8 +22,10 @@ from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
 
-INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple"}
-OTHER_TYPES = {"note", "calculate"}
+INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "time", "datetime",
+               "acknowledge", "geopoint", "barcode", "image", "audio", "video", "file", "range", "rank"}
+OTHER_TYPES = {"note", "calculate", "hidden"}   # hidden: a value (its default) kept in the document, never asked
+FILE_TYPES = {"image", "audio", "video", "file"}   # the answer is the chosen file's name
 
 # Every type spelling pyxform 4.5 accepts (lower-case, spaces collapsed) → what it is here. Each is served, or
 # refused with the reason: never read as something else.
@@ -31,6 +36,16 @@ TYPE_ALIASES = {
     **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
     **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
     **dict.fromkeys(("calculate", "q calculate", "add calculate prompt"), "calculate"),
+    "time": "time", "hidden": "hidden", "range": "range",
+    **dict.fromkeys(("datetime", "q date time", "date time", "add date time prompt", "add datetime prompt",
+                     "q datetime"), "datetime"),
+    **dict.fromkeys(("acknowledge", "q acknowledge", "add acknowledge prompt", "trigger"), "acknowledge"),
+    **dict.fromkeys(("geopoint", "q geopoint", "location", "q location", "add location prompt", "gps"), "geopoint"),
+    **dict.fromkeys(("barcode", "q barcode", "add barcode prompt"), "barcode"),
+    **dict.fromkeys(("image", "photo", "q picture", "q image", "add image prompt", "add photo prompt"), "image"),
+    **dict.fromkeys(("audio", "q audio", "add audio prompt"), "audio"),
+    **dict.fromkeys(("video", "q video", "add video prompt"), "video"),
+    **dict.fromkeys(("file", "add file prompt"), "file"),
     # the same types with a rule of their own (pyxform's constraint for them; a constraint on the row replaces it)
     "phone number": "text", "percentage": "integer", "number of days in last month": "integer",
     "number of days in last six months": "integer", "number of days in last year": "integer",
@@ -58,13 +73,7 @@ DESKTOP_CANNOT = {
 }
 # ODK types this engine does not serve yet (refused, named).
 NOT_YET = {
-    "time", "datetime", "q date time", "date time", "add date time prompt", "add datetime prompt", "q datetime",
-    "acknowledge", "q acknowledge", "add acknowledge prompt", "trigger", "hidden", "geopoint", "q geopoint",
-    "location", "q location", "add location prompt", "gps", "barcode", "q barcode", "add barcode prompt", "image",
-    "photo", "q picture", "q image", "add image prompt", "add photo prompt", "audio", "q audio", "add audio prompt",
-    "video", "q video", "add video prompt", "file", "add file prompt", "range", "rank", "select_one_external",
-    "select_multiple_external", "select one external", "select_one_from_file", "select_multiple_from_file",
-    "select one from file", "select multiple from file", "xml-external", "csv-external", "begin loop", "end loop",
+    "select_multiple_external", "select one external", "xml-external", "csv-external", "begin loop", "end loop",
     "include",
 }
 SELECT_PREFIXES = {
@@ -72,6 +81,11 @@ SELECT_PREFIXES = {
                      "add select one prompt using", "select one using", "q select1"), "select_one"),
     **dict.fromkeys(("select_multiple", "select all that apply", "select all that apply from", "select multiple from",
                      "add select multiple prompt using", "select multiple using", "q select"), "select_multiple"),
+    # choices from a CSV file beside the form (its `name` and `label` columns, or those `parameters` name)
+    **dict.fromkeys(("select_one_from_file", "select one from file"), "select_one"),
+    **dict.fromkeys(("select_multiple_from_file", "select multiple from file"), "select_multiple"),
+    "select_one_external": "select_one",   # choices from the external_choices sheet
+    "rank": "rank",                       # every choice of the list put in order
 }
 CONTAINERS = {"group": "group", "repeat": "repeat", "lgroup": "repeat", "looped group": "repeat"}
 
@@ -90,6 +104,10 @@ BIND_COLUMNS = {"relevant": "relevant", "required": "required", "constraint": "c
 CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count", "rows": "rows", "autoplay": "autoplay"}
 # Columns ODK acts on that this engine does not: a form that fills one is refused, located (never dropped).
 UNSERVED_COLUMNS = {"trigger", "intent"}
+# `bind::`/`control::` attributes with a meaning in ODK that this engine does not give them (refused, located). Any
+# other attribute is a form's own, which ODK ignores too (saveIncomplete is honoured: every answer is saved).
+UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::intent",
+                       "control::jr:noaddremove"}
 MEDIA = {"image", "audio", "video", "big-image"}
 TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint",
               "no_app_error_string", *MEDIA}
@@ -204,6 +222,7 @@ class Item:
     label_refs: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
     meta: str = ""                       # for ODK metadata (type "meta"): start, end, today, deviceid, …
+    range: tuple[float, float, float] | None = None   # a range question's start, end and step
 
     @property
     def is_input(self) -> bool:
@@ -340,8 +359,9 @@ def _translations(row: dict[str, str], column: str, default_lang: str) -> dict[s
     return out
 
 
-def _parse_type(text: str) -> tuple[str, str | None, bool]:
-    """(type, choice list, or_other) from a type cell: 'select_one yes_no', 'select one from x or specify other',
+def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
+    """(type, choice list, or_other, where the choices come from: choices | file | external) from a type cell:
+    'select_one yes_no', 'select one from x or specify other', 'select_one_from_file states.csv',
     'begin_group' → 'begin group', 'begin looped group' → 'begin repeat'; other types lower-cased as written."""
     t = " ".join(text.strip().split())
     low = t.lower()
@@ -351,18 +371,20 @@ def _parse_type(text: str) -> tuple[str, str | None, bool]:
             t, low, or_other = t[: -len(suffix)], low[: -len(suffix)], True
     m = re.fullmatch(r"(begin|end)[ _](group|repeat|lgroup|looped group|loop)\b(.*)", low)
     if m and m.group(2) != "loop":
-        return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other
+        return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other, "choices"
     for prefix in sorted(SELECT_PREFIXES, key=len, reverse=True):
         if low.startswith(prefix + " "):
             rest = t[len(prefix) + 1:].strip()
             if rest and " " not in rest and f"{prefix} {rest.lower()}" not in NOT_YET:
-                return SELECT_PREFIXES[prefix], rest, or_other
-    return low, None, or_other
+                source = "file" if "file" in prefix else ("external" if "external" in prefix else "choices")
+                return SELECT_PREFIXES[prefix], rest, or_other, source
+    return low, None, or_other, "choices"
 
 
 def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str = "form",
-               fallback_id: str = "form") -> Form:
-    """sheets: sheet name (lower-case) → [(row number, {column: text})], columns already normalised."""
+               fallback_id: str = "form", files: Callable[[str], str | None] | None = None) -> Form:
+    """sheets: sheet name (lower-case) → [(row number, {column: text})], columns already normalised. `files` gives
+    the text of a file beside the form (the CSV of a select_one_from_file), or None when there is none."""
     errors: list[Located] = []
     add = errors.append
 
@@ -373,10 +395,11 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     default_lang = language_code(settings.get("default_language") or "") or ""
     survey_rows = sheets["survey"]
     choice_rows = sheets.get("choices") or []
+    external_rows = sheets.get("external_choices") or []
 
     # which languages the form speaks
     langs: list[str] = []
-    for _, row in survey_rows + choice_rows:
+    for _, row in survey_rows + choice_rows + external_rows:
         for key in row:
             if "::" in key and key.split("::")[0] in TRANSLATED:
                 lang = key.split("::", 1)[1]
@@ -389,21 +412,22 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     choices: dict[str, list[Choice]] = {}
     allow_dupes = _truthy(settings.get("allow_choice_duplicates", "")) is True
     names_in: dict[str, set[str]] = {}
-    for rownum, row in choice_rows:
+    for sheet, rownum, row in [("choices", n, r) for n, r in choice_rows] \
+            + [("external_choices", n, r) for n, r in external_rows]:
         list_name = row.get("list_name", "").strip()
         name = row.get("name", "").strip()
         if not list_name and not name and not any(v for v in row.values()):
             continue
         if not list_name:
-            add(Located("choices", rownum, "list_name", "forms.error.choice_no_list"))
+            add(Located(sheet, rownum, "list_name", "forms.error.choice_no_list"))
             continue
         if name == "":
-            add(Located("choices", rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
+            add(Located(sheet, rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
         items = choices.setdefault(list_name, [])
         names = names_in.setdefault(list_name, set())
         if not allow_dupes and name in names:
-            add(Located("choices", rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
+            add(Located(sheet, rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
         labels = _translations(row, "label", default_lang)
         extra = {k: v for k, v in row.items() if k not in ("list_name", "name") and not k.startswith("label")}
@@ -421,7 +445,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     for rownum, row in survey_rows:
         for column, text in row.items():
             if text.strip() and column not in unserved and (
-                    column in UNSERVED_COLUMNS or column.startswith(("bind::", "control::"))):
+                    column in UNSERVED_COLUMNS or column.lower() in UNSERVED_ATTRIBUTES):
                 unserved.add(column)   # (named once, on the first row that fills it)
                 add(Located("survey", rownum, column, "forms.error.column_unsupported", {"column": column}))
         type_text = row.get("type", "").strip()
@@ -430,7 +454,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             if row.get("name", "").strip() or any(v.strip() for k, v in row.items() if k.split("::")[0] == "label"):
                 add(Located("survey", rownum, "type", "forms.error.no_type"))
             continue
-        kind_type, list_name, or_other = _parse_type(type_text)
+        kind_type, list_name, or_other, list_source = _parse_type(type_text)
         if kind_type in ("end group", "end repeat"):
             want = "group" if kind_type == "end group" else "repeat"
             if not stack or stack[-1].kind != want:
@@ -444,7 +468,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if kind_type in ("begin group", "begin repeat"):
             kind = "group" if kind_type == "begin group" else "repeat"
             qtype = kind
-        elif kind_type in ("select_one", "select_multiple"):
+        elif kind_type in ("select_one", "select_multiple", "rank"):
             kind, qtype = "question", kind_type
         elif kind_type in TYPE_ALIASES:
             kind, qtype = "question", TYPE_ALIASES[kind_type]
@@ -453,7 +477,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         else:
             not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
                 or any(kind_type.startswith(n + " ") for n in NOT_YET)
-            add(Located("survey", rownum, "type", "forms.error.type_desktop" if kind_type in DESKTOP_CANNOT else (
+            desktop = kind_type in DESKTOP_CANNOT or kind_type.split(" ")[0] in DESKTOP_CANNOT
+            add(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
                 "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
         if not name and qtype == "note":
@@ -478,9 +503,23 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if item.default is not None and _is_dynamic(item.default, qtype):
             pending.append((item, "default_expr", item.default, rownum))
         item.list_name = list_name
-        if kind_type in ("select_one", "select_multiple") and not list_name:
+        if kind_type in ("select_one", "select_multiple", "rank") and not list_name:
             add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
+        if list_source == "file" and list_name not in choices:
+            problem = _choices_from_file(list_name, row.get("parameters", ""), files, default_lang)
+            if isinstance(problem, Located):
+                add(Located("survey", rownum, "type", problem.key, problem.values))
+                continue
+            choices[list_name] = problem
+            names_in[list_name] = {c.name for c in problem}
+        if kind_type == "range":
+            bounds = _range_parameters(row.get("parameters", ""))
+            if bounds is None:
+                add(Located("survey", rownum, "parameters", "forms.error.range_parameters",
+                            {"parameters": row.get("parameters", "")}))
+                continue
+            item.range = bounds
         if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
             add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
         if or_other and list_name in choices:
@@ -577,6 +616,58 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     )
     _dependency_order(form, source)
     return form
+
+
+def _parameters(text: str) -> dict[str, str]:
+    """'start=0 end=10 step=1' → {'start': '0', …} (spaces or commas between, as pyxform reads them)."""
+    out = {}
+    for part in re.split(r"[\s,;]+", text.strip()):
+        key, eq, value = part.partition("=")
+        if eq:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def _range_parameters(text: str) -> tuple[float, float, float] | None:
+    """A range's (start, end, step): ODK's defaults 1, 10, 1; None when they are not numbers, the step is not
+    positive, or the end is before the start."""
+    params = _parameters(text)
+    try:
+        start, end, step = (float(params.get(k, d)) for k, d in (("start", "1"), ("end", "10"), ("step", "1")))
+    except ValueError:
+        return None
+    if not all(math.isfinite(x) for x in (start, end, step)) or step <= 0 or end < start:
+        return None
+    return start, end, step
+
+
+def _choices_from_file(file_name: str, parameters: str, files: Callable[[str], str | None] | None,
+                       default_lang: str) -> list[Choice] | Located:
+    """The choices of a select_one_from_file: the rows of a CSV beside the form, the choice's name from its `name`
+    column and its label from `label` (or the columns `parameters` name: value=…, label=…). A Located problem
+    (sheet and row filled in by the caller) when the file is missing, not a CSV, or lacks the columns."""
+    if not file_name.lower().endswith(".csv"):
+        return Located("survey", 0, None, "forms.error.choice_file_kind", {"file": file_name})
+    text = files(file_name) if files is not None else None
+    if text is None:
+        return Located("survey", 0, None, "forms.error.no_choice_file", {"file": file_name})
+    params = _parameters(parameters)
+    value_col, label_col = params.get("value", "name"), params.get("label", "label")
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        rows = []
+    if not rows or value_col not in rows[0]:
+        return Located("survey", 0, None, "forms.error.choice_file_columns",
+                       {"file": file_name, "column": value_col})
+    out = []
+    for row in rows:
+        name = (row.get(value_col) or "").strip()
+        if name:
+            label = (row.get(label_col) or name).strip()
+            extra = {k: (v or "").strip() for k, v in row.items() if k not in (value_col, label_col) and k}
+            out.append(Choice(name, {default_lang: label}, extra))
+    return out
 
 
 def _is_dynamic(text: str, qtype: str) -> bool:

@@ -24,7 +24,7 @@ import re
 import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Iterable
 
 from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
@@ -43,6 +43,7 @@ OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warni
 LEGACY_HEAD_FORMS = ("vn-review-2022", "vn-review-2027")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
 
 
@@ -295,9 +296,9 @@ class FormSession:
                 if loose:
                     out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
                     loose = []
-                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in ("calculate", "meta"))
+                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED)
                 out.append(Section(item.name, qs, item.kind == "repeat" or any(i.repeat for i in qs), item))
-            elif item.kind == "question" and item.type not in ("calculate", "meta"):
+            elif item.kind == "question" and item.type not in UNASKED:
                 loose.append(item)
         if loose:
             out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
@@ -387,6 +388,35 @@ class FormSession:
                 return value.split()
             if isinstance(value, (list, tuple)):
                 return [str(v) for v in value]
+        elif item.type == "rank":
+            if isinstance(value, str):
+                return value.split()
+            if isinstance(value, (list, tuple)):
+                return [str(v) for v in value]
+        elif item.type == "acknowledge":
+            if value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ("ok", "1", "yes",
+                                                                                                   "true")):
+                return "OK"
+            if value is False:
+                return ""
+        elif item.type == "time" and isinstance(value, str):
+            moment = parse_time(value)
+            return time_text(moment) if moment is not None else value
+        elif item.type == "datetime" and isinstance(value, str):
+            moment = parse_datetime(value)
+            return datetime_text(moment) if moment is not None else value
+        elif item.type == "geopoint":
+            if isinstance(value, (list, tuple)):
+                value = " ".join(str(v) for v in value)
+            if isinstance(value, str):
+                point = parse_geopoint(value.replace(",", " "))
+                return " ".join(repr(x) for x in point) if point is not None else " ".join(value.split())
+        elif item.type == "range":
+            if isinstance(value, str) and _DECIMAL.fullmatch(value):
+                number = float(value.replace(",", "."))
+                return int(number) if number.is_integer() else number
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
         elif item.type in ("select_one", "text", "date") and isinstance(value, bool):
             return "yes" if value else "no"
         return value
@@ -396,7 +426,7 @@ class FormSession:
         item = self.form.by_name.get(name)
         if item is None or item.kind != "question":
             raise KeyError(f"the form has no question '{name}'")
-        if item.type in ("calculate", "note", "meta"):
+        if item.type in ("calculate", "note", "meta", "hidden"):
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
         scope = self._scope(item, member)
         value = self._coerce(item, value)
@@ -504,6 +534,15 @@ class FormSession:
                 return date.fromisoformat(str(value))
             except ValueError:
                 return ""
+        if kind == "time":
+            moment = parse_time(str(value))
+            return datetime.combine(date(1970, 1, 1), moment) if moment is not None else ""
+        if kind == "datetime":
+            return parse_datetime(str(value)) or ""
+        if kind == "range":
+            return value if not self._type_problem(item, value) else ""
+        if kind in ("geopoint", "acknowledge", "rank") and self._type_problem(item, value):
+            return ""
         if kind == "note":
             return ""
         return value
@@ -580,6 +619,25 @@ class FormSession:
         if kind == "select_multiple" and item.list_name:
             names = {c.name for c in self.choice_list(item.list_name)}
             return "" if all(str(v) in names for v in value) else "choice"
+        if kind == "time":
+            return "" if isinstance(value, str) and parse_time(value) is not None else "time"
+        if kind == "datetime":
+            return "" if isinstance(value, str) and parse_datetime(value) is not None else "datetime"
+        if kind == "acknowledge":
+            return "" if value == "OK" else "acknowledge"
+        if kind == "geopoint":
+            return "" if isinstance(value, str) and parse_geopoint(value) is not None else "geopoint"
+        if kind == "range":
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or item.range is None:
+                return "range"
+            start, end, step = item.range
+            steps = (value - start) / step
+            on_step = math.isfinite(steps) and abs(steps - round(steps)) < 1e-9
+            return "" if start <= value <= end and on_step else "range"
+        if kind == "rank" and item.list_name:
+            names = [c.name for c in self.choice_list(item.list_name)]
+            given = [str(v) for v in value] if isinstance(value, list) else []
+            return "" if sorted(given) == sorted(names) else "rank"
         return ""
 
     def recompute(self) -> None:
@@ -684,7 +742,11 @@ class FormSession:
                 or t("forms.constraint", lang)
         if st.problem == "warning":
             return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", lang)
-        if st.problem in ("integer", "decimal", "date", "choice"):
+        if st.problem == "range" and item.range is not None:
+            start, end, step = (to_string(x) for x in item.range)
+            return t("forms.type.range", lang, start=start, end=end, step=step)
+        if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
+                          "acknowledge"):
             return t(f"forms.type.{st.problem}", lang)
         return ""
 
@@ -981,6 +1043,56 @@ class FormSession:
         return out
 
 
+def parse_time(text: str) -> time | None:
+    """'10:20', '10:20:30', '10:20:30.5', with an optional offset ('+07:00', 'Z') as ODK writes it."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*", text)
+    if not m:
+        return None
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second, int((m.group(4) or "0").ljust(6, "0")))
+
+
+def time_text(moment: time) -> str:
+    """A time of day as ODK writes one: to the millisecond, with this computer's offset ('14:34:00.000+07:00')."""
+    local = datetime.combine(date.today(), moment).astimezone()
+    return local.isoformat(timespec="milliseconds").split("T", 1)[1].replace("+00:00", "Z")
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """'2026-11-20T10:20', '2026-11-20 10:20:30', with an offset ('+07:00', 'Z'): said in this computer's time."""
+    text = text.strip().replace(" ", "T", 1) if "T" not in text else text.strip()
+    if len(text) < 16:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+    return moment
+
+
+def parse_geopoint(text: str) -> tuple[float, ...] | None:
+    """'lat lon [altitude [accuracy]]' in degrees and metres; latitude within ±90, longitude within ±180."""
+    parts = text.split()
+    if not 2 <= len(parts) <= 4:
+        return None
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        return None
+    if not all(math.isfinite(x) for x in numbers) or abs(numbers[0]) > 90 or abs(numbers[1]) > 180:
+        return None
+    if len(numbers) == 4 and numbers[3] < 0:
+        return None
+    return numbers
+
+
 def _as_value(v: Any) -> Any:
     """An expression's result as an answer: one value, numbers whole when they are, dates as YYYY-MM-DD."""
     if isinstance(v, Nodeset):
@@ -1023,7 +1135,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
         if key in repeats:
             continue
         item = form.by_name.get(key)
-        if item is None or item.kind != "question" or item.type in ("calculate", "note", "meta") or item.repeat is not None:
+        if item is None or item.kind != "question" or item.type in UNASKED or item.repeat is not None:
             raise KeyError(f"'{key}' is not a question at the top of the form")
         session.set_answer(key, value)
     for key in answers:
@@ -1040,7 +1152,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
                     item = form.by_name.get(name)
                     if item is None or item.repeat is None or item.repeat.name != key:
                         raise KeyError(f"'{name}' is not a question of the repeat '{key}'")
-                    if item.type in ("calculate", "note", "meta"):
+                    if item.type in UNASKED:
                         raise KeyError(f"'{name}' is a {item.type}: it is not answered")
                     session.set_answer(name, value, j)
     return session

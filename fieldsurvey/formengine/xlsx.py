@@ -7,10 +7,11 @@ form folder (survey.csv, choices.csv, settings.csv) after checking it loads; `ex
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
-from fieldsurvey.formengine.loader import SHEETS, load_form, write_folder
+from fieldsurvey.formengine.loader import SHEETS, files_beside, load_form, write_folder
 from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers,
                                           raw_value)
 
@@ -93,9 +94,17 @@ def write_xlsx(form: Form, path: Path | str) -> Path:
 def import_xlsx(path: Path | str, folder: Path | str) -> Form:
     """Check the workbook loads (FormErrors, located, when not), then write it as a form folder."""
     p = Path(path)
-    form = build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+    form = build_form(read_xlsx(p), str(p), fallback_id=p.stem, files=files_beside(p.parent))
     write_folder(form.sheets, Path(folder))
+    for name in _choice_files(form):  # a select_one_from_file's CSV goes with the form
+        if (p.parent / name).resolve() != (Path(folder) / name).resolve():
+            shutil.copyfile(p.parent / name, Path(folder) / name)
     return form
+
+
+def _choice_files(form: Form) -> list[str]:
+    return sorted({i.list_name for i in form.items if i.list_name and i.list_name.lower().endswith(".csv")
+                   and i.list_name in form.choices})
 
 
 def export_form(source: Path | str, out: Path | str) -> Form:

@@ -26,7 +26,8 @@ from fieldsurvey.formengine.session import FormSession
 
 HERE = Path(__file__).parent
 JAVA_TYPES = {"integer": "int", "decimal": "decimal", "date": "date", "select_one": "select1",
-              "select_multiple": "select", "text": "string"}
+              "select_multiple": "select", "text": "string", "time": "time", "datetime": "dateTime",
+              "geopoint": "geopoint", "rank": "rank"}
 
 
 def _jar() -> Path | None:
@@ -81,7 +82,7 @@ def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, d
             xml = Path(tmp) / f"form{n}.xml"
             xml.write_text(xform, encoding="utf-8")
             payload["jobs"].append({"xform": str(xml), "cases": [
-                {"repeats": c.repeats, "answers": [{"path": p, "type": JAVA_TYPES.get(q.type, "string"),
+                {"repeats": c.repeats, "answers": [{"path": p, "type": _java_type(q, v),
                                                     "value": _java_value(q, v)} for p, q, v, _ in c.answers]}
                 for c in cases]})
         run = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8",
@@ -99,6 +100,12 @@ def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, d
             states.append({"error": rows[0]["error"]} if rows and "error" in rows[0] else {r["path"]: r for r in rows})
         out.append(states)
     return out
+
+
+def _java_type(q: Item, v: Any) -> str:
+    if q.type == "range":   # pyxform makes a range an int when its parameters are whole, else a decimal
+        return "int" if isinstance(v, int) else "decimal"
+    return JAVA_TYPES.get(q.type, "string")
 
 
 def _java_value(q: Item, v: Any) -> str:
@@ -253,6 +260,25 @@ def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random
         if item.type == "select_one":
             return rnd.choice(names)
         return sorted(set(rnd.sample(names, rnd.randint(1, min(3, len(names))))), key=names.index)
-    if item.type == "text":
+    if item.type in ("text", "barcode"):
         return rnd.choice(["a", "abc", "0912345678", "Nguyễn Văn A", "12", "x y", "yes", "no"])
+    if item.type in ("image", "audio", "video", "file"):
+        return rnd.choice(["photo.jpg", "clip.mp4", "note.m4a", "paper.pdf"])
+    if item.type == "time":
+        return f"{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00"
+    if item.type == "datetime":
+        day = today - timedelta(days=rnd.randint(-30, 3000))
+        return f"{day.isoformat()}T{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00"
+    if item.type == "geopoint":
+        return f"{rnd.uniform(8, 23):.5f} {rnd.uniform(102, 110):.5f}"
+    if item.type == "acknowledge":
+        return "OK"
+    if item.type == "range" and item.range is not None:
+        start, end, step = item.range
+        value = start + step * rnd.randint(0, int((end - start) // step))
+        return int(value) if float(value).is_integer() else value
+    if item.type == "rank" and item.list_name:
+        names = [c.name for c in session.choice_list(item.list_name)]
+        rnd.shuffle(names)
+        return names
     return None

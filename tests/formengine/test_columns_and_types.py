@@ -131,16 +131,16 @@ def test_select_and_container_spellings(tmp_path):
 def test_columns_odk_acts_on_that_are_not_served_are_refused_located(tmp_path):
     with pytest.raises(FormErrors) as err:
         load_form(_book(tmp_path, [
-            ["type", "name", "label", "trigger", "bind::odk:length", "body::intent", "parameters"],
+            ["type", "name", "label", "trigger", "bind::jr:preload", "body::intent", "bind::myAttribute"],
             ["text", "a", "A", None, None, None, None],
             ["text", "b", "B", "${a}", None, None, None],
-            ["text", "c", "C", None, "1-5", None, None],
-            ["text", "d", "D", "${a}", None, "org.app", "randomize=true"],
+            ["text", "c", "C", None, "timestamp", None, None],
+            ["text", "d", "D", "${a}", None, "org.app", "anything"],   # a form's own attribute: ODK ignores it
         ]))
     assert located(err.value) == [
         "[survey sheet, row 3, column 'trigger'] the column 'trigger' changes how ODK fills the form, and this app "
         "does not act on it: remove it, or leave it empty",
-        "[survey sheet, row 4, column 'bind::odk:length'] the column 'bind::odk:length' changes how ODK fills the "
+        "[survey sheet, row 4, column 'bind::jr:preload'] the column 'bind::jr:preload' changes how ODK fills the "
         "form, and this app does not act on it: remove it, or leave it empty",
         "[survey sheet, row 5, column 'control::intent'] the column 'control::intent' changes how ODK fills the "
         "form, and this app does not act on it: remove it, or leave it empty"]
@@ -238,3 +238,56 @@ def test_a_repeat_question_read_as_one_value_from_outside_is_refused(tmp_path):
     form = load_form(_book(tmp_path, survey[:-1], name="ok.xlsx"))
     session = fill(form, {"kids": [{"age": 3}, {"age": 12}]})
     assert (session.value("total"), session.value("listed"), session.value("first")) == (17, "312", 3)
+
+
+def test_the_types_a_desktop_can_serve_have_their_input_rules(tmp_path):
+    form = load_form(_book(tmp_path, [
+        ["type", "name", "label", "parameters", "default"],
+        ["time", "t", "T", None, None], ["datetime", "dt", "DT", None, None], ["geopoint", "g", "G", None, None],
+        ["acknowledge", "ack", "Ack", None, None], ["range", "r", "R", "start=0 end=10 step=2", None],
+        ["rank fruit", "order", "Order", None, None], ["barcode", "code", "Code", None, None],
+        ["image", "photo", "Photo", None, None], ["hidden", "h", None, None, "secret"],
+    ], [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "fig", "Fig"]]))
+    good = {"t": "7:05", "dt": "2026-11-20 10:20", "g": "21.0285 105.8542 12 5", "ack": True, "r": "4",
+            "order": "fig apple", "code": "8934567890123", "photo": "house.jpg"}
+    session = fill(form, good)
+    assert [session.state(n).status for n in good] == ["ok"] * len(good)
+    assert session.value("t").startswith("07:05:00.000") and session.value("ack") == "OK" and session.value("r") == 4
+    assert session.to_document()["household"]["h"] == "secret"            # hidden: kept, never asked
+    assert all(q.name != "h" for s in session.sections for q in s.questions)
+    bad = {"t": "25:00", "dt": "2026-11-20", "g": "91 105", "r": 5, "order": "fig"}
+    session = fill(form, bad)
+    assert {n: session.state(n).message for n in bad} == {
+        "t": "Cần nhập giờ theo dạng GG:PP", "dt": "Cần nhập ngày và giờ theo dạng NNNN-TT-NN GG:PP",
+        "g": "Cần nhập vị trí gồm vĩ độ và kinh độ tính bằng độ (ví dụ 21.0285 105.8542)",
+        "r": "Cần nhập một số từ 0 đến 10, theo bước 2", "order": "Cần xếp thứ tự tất cả các lựa chọn, mỗi lựa chọn một lần"}
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path, [["type", "name", "label", "parameters"], ["range", "r", "R", "start=5 end=1"]],
+                        name="bad.xlsx"))
+    assert located(err.value) == ["[survey sheet, row 2, column 'parameters'] the range's parameters 'start=5 end=1' "
+                                  "are not start=…, end=…, step=… numbers with a positive step and the end not before "
+                                  "the start"]
+
+
+def test_choices_from_a_csv_beside_the_form_and_from_the_external_choices_sheet(tmp_path):
+    (tmp_path / "communes.csv").write_text("name,label,province\n001,Phúc Xá,01\n002,Trúc Bạch,01\n"
+                                           "070,Lâm Bình,08\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in [["type", "name", "label", "choice_filter"],
+                ["select_one_external provinces", "province", "Province", None],
+                ["select_one_from_file communes.csv", "commune", "Commune", "province = ${province}"]]:
+        ws.append(row)
+    ext = wb.create_sheet("external_choices")
+    for row in [["list_name", "name", "label"], ["provinces", "01", "Hà Nội"], ["provinces", "08", "Tuyên Quang"]]:
+        ext.append(row)
+    wb.save(tmp_path / "f.xlsx")
+    session = fill(load_form(tmp_path / "f.xlsx"), {"province": "08"})
+    assert session.options("commune") == [("070", "Lâm Bình")]
+    assert session.options("province") == [("01", "Hà Nội"), ("08", "Tuyên Quang")]
+    (tmp_path / "communes.csv").unlink()
+    with pytest.raises(FormErrors) as err:
+        load_form(tmp_path / "f.xlsx")
+    assert located(err.value) == ["[survey sheet, row 3, column 'type'] the choices file 'communes.csv' is not beside "
+                                  "the form"]

@@ -94,6 +94,32 @@ SYNTHETIC = {
 }
 
 
+SYNTHETIC["types"] = ([
+    ["type", "name", "label", "relevant", "constraint", "calculation", "required", "parameters", "default"],
+    ["time", "woke", "Woke up", None, None, None, None, None, None],
+    ["calculate", "woke_day", None, None, None, "decimal-time(${woke})", None, None, None],
+    ["calculate", "woke_fmt", None, None, None, "format-date-time(${woke}, '%H:%M')", None, None, None],
+    ["calculate", "early", None, None, None, "decimal-time(${woke}) < 0.25", None, None, None],
+    ["datetime", "visit", "Visit", None, ". <= now()", None, None, None, None],
+    ["calculate", "visit_day", None, None, None, "format-date-time(${visit}, '%Y-%m-%d %H')", None, None, None],
+    ["calculate", "visit_old", None, None, None, "decimal-date-time(${visit}) < decimal-date-time(today())", None,
+     None, None],
+    ["geopoint", "where", "Where", None, None, None, None, None, None],
+    ["calculate", "lat", None, None, None, "selected-at(${where}, 0)", None, None, None],
+    ["barcode", "code", "Code", None, "string-length(.) > 1", None, None, None, None],
+    ["image", "photo", "Photo", "${early}", None, None, "yes", None, None],
+    ["acknowledge", "ok", "I agree", None, None, None, "yes", None, None],
+    ["text", "why", "Why", "${ok} = 'OK'", None, None, None, None, None],
+    ["hidden", "secret", None, None, None, None, None, None, "abc"],
+    ["calculate", "secret_len", None, None, None, "string-length(${secret})", None, None, None],
+    ["range", "score", "Score", None, None, None, None, "start=0 end=10 step=2", None],
+    ["calculate", "score2", None, None, None, "${score} * 2", None, None, None],
+    ["rank", "prefs", "Order these", None, None, None, None, None, None],
+    ["calculate", "top", None, None, None, "selected-at(${prefs}, 0)", None, None, None],
+], [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "pear", "Pear"], ["fruit", "fig", "Fig"]])
+SYNTHETIC["types"][0][-2][0] = "rank fruit"
+
+
 def _forms(tmp: Path) -> list[Path]:
     paths = [p for p in sorted(PUBLIC.glob("*.xlsx"))]
     for name, (survey, choices) in SYNTHETIC.items():

@@ -22,6 +22,10 @@ import java.util.Map;
 import org.javarosa.core.model.FormDef;
 import org.javarosa.core.model.FormIndex;
 import org.javarosa.core.model.data.DateData;
+import org.javarosa.core.model.data.DateTimeData;
+import org.javarosa.core.model.data.GeoPointData;
+import org.javarosa.core.model.data.MultipleItemsData;
+import org.javarosa.core.model.data.TimeData;
 import org.javarosa.core.model.data.DecimalData;
 import org.javarosa.core.model.data.IAnswerData;
 import org.javarosa.core.model.data.IntegerData;
@@ -118,6 +122,19 @@ public class Walk {
                 List<Selection> chosen = new ArrayList<>();
                 for (String v : value.trim().split("\\s+")) if (!v.isEmpty()) chosen.add(new Selection(v));
                 return new SelectMultiData(chosen);
+            }
+            case "rank": {
+                List<Selection> order = new ArrayList<>();
+                for (String v : value.trim().split("\\s+")) if (!v.isEmpty()) order.add(new Selection(v));
+                return new MultipleItemsData(order);
+            }
+            case "time": return new TimeData(DateUtils.parseTime(value));
+            case "dateTime": return new DateTimeData(DateUtils.parseDateTime(value));
+            case "geopoint": {
+                String[] parts = value.trim().split("\\s+");
+                double[] point = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) point[i] = Double.parseDouble(parts[i]);
+                return new GeoPointData(point);
             }
             default: return new StringData(value);
         }
