@@ -1015,32 +1015,46 @@ class FormSession:
     # --- the headless view ----------------------------------------------------------------------------------------
 
     def rows(self) -> list[dict]:
-        """Every relevant question in form order: path, name, member index, value and status (what `form fill`
-        prints, and what the GUI would show)."""
-        out = []
+        """Every relevant question as ODK walks the form: in form order, a repeat instance by instance (all of
+        members[1], then all of members[2]); path, name, instance, value and status (what `form fill` prints, and
+        what the GUI would show)."""
+        out: list[dict] = []
+        walk: list[tuple[Item, int | None]] = [(item, None) for item in reversed(self.form.top)]
+        while walk:
+            item, idx = walk.pop()
+            if item.kind == "repeat":
+                n = len(self._instances.get(item.name, ()))
+                for j in reversed(range(n)):
+                    walk.extend((child, j) for child in reversed(item.children))
+                continue
+            if item.kind == "group":
+                walk.extend((child, idx) for child in reversed(item.children))
+                continue
+            if item.kind == "question":
+                row = self._row(item, idx if item.repeat is not None else None)
+                if row is not None:
+                    out.append(row)
+        return out
+
+    def _row(self, item: Item, idx: int | None) -> dict | None:
+        st = self._states.get((item.name, idx))
+        if st is None or not st.relevant:
+            return None
         status_name = {OK: "ok", EMPTY: "empty", REQUIRED: "required but empty", WARNING: "warning",
                        ERROR: "constraint violated"}
-        for item in self.form.items:
-            if item.kind != "question":
-                continue
-            for idx in self._instances_of(item):
-                st = self._states[(item.name, idx)]
-                if not st.relevant:
-                    continue
-                row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
-                if idx is not None:
-                    row["instance"] = idx + 1
-                    row["path"] = "/".join(
-                        f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
-                row["value"] = None if is_empty(st.value) else self._out(item, st)
-                if isinstance(st.value, float) and math.isinf(st.value):
-                    row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it
-                row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
-                msg = self._message(item, st)
-                if msg:
-                    row["message"] = msg
-                out.append(row)
-        return out
+        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        if idx is not None:
+            row["instance"] = idx + 1
+            row["path"] = "/".join(
+                f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
+        row["value"] = None if is_empty(st.value) else self._out(item, st)
+        if isinstance(st.value, float) and math.isinf(st.value):
+            row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it
+        row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
+        msg = self._message(item, st)
+        if msg:
+            row["message"] = msg
+        return row
 
 
 def parse_time(text: str) -> time | None:

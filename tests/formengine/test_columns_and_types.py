@@ -291,3 +291,13 @@ def test_choices_from_a_csv_beside_the_form_and_from_the_external_choices_sheet(
         load_form(tmp_path / "f.xlsx")
     assert located(err.value) == ["[survey sheet, row 3, column 'type'] the choices file 'communes.csv' is not beside "
                                   "the form"]
+
+
+def test_form_fill_lists_a_repeat_instance_by_instance_as_odk_walks_it(tmp_path):
+    form = load_form(_book(tmp_path, [
+        ["type", "name", "label"], ["text", "head", "Head"], ["begin repeat", "kids", "Kids"],
+        ["text", "kid", "Name"], ["begin group", "g", "G"], ["integer", "age", "Age"], ["end group", None, None],
+        ["end repeat", None, None], ["text", "last", "Last"]]))
+    session = fill(form, {"head": "A", "kids": [{"kid": "B", "age": 3}, {"kid": "C", "age": 5}], "last": "D"})
+    assert [r["path"] for r in session.rows()] == ["head", "kids[1]/kid", "kids[1]/g/age", "kids[2]/kid",
+                                                   "kids[2]/g/age", "last"]
