@@ -881,7 +881,7 @@ class FormSession:
             ms.insert(to, ms.pop(index))
             self.recompute()
 
-    # --- out -----------------------------------------------------------------------------------------------------------
+    # --- out ------------------------------------------------------------------------------------------------------
 
     def _out(self, item: Item, st: _State) -> Any:
         """The value as the household document keeps it (docs/household-document.md): a calculation's true/false

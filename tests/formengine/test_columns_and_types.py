@@ -260,7 +260,8 @@ def test_the_types_a_desktop_can_serve_have_their_input_rules(tmp_path):
     assert {n: session.state(n).message for n in bad} == {
         "t": "Cần nhập giờ theo dạng GG:PP", "dt": "Cần nhập ngày và giờ theo dạng NNNN-TT-NN GG:PP",
         "g": "Cần nhập vị trí gồm vĩ độ và kinh độ tính bằng độ (ví dụ 21.0285 105.8542)",
-        "r": "Cần nhập một số từ 0 đến 10, theo bước 2", "order": "Cần xếp thứ tự tất cả các lựa chọn, mỗi lựa chọn một lần"}
+        "r": "Cần nhập một số từ 0 đến 10, theo bước 2",
+        "order": "Cần xếp thứ tự tất cả các lựa chọn, mỗi lựa chọn một lần"}
     with pytest.raises(FormErrors) as err:
         load_form(_book(tmp_path, [["type", "name", "label", "parameters"], ["range", "r", "R", "start=5 end=1"]],
                         name="bad.xlsx"))

@@ -177,7 +177,8 @@ def test_a_long_flat_expression_is_one_level_deep():
 
 
 @pytest.mark.parametrize("text", ["date(99999999)", "date(-99999999)", "format-date(today() + 3000000, '%Y')",
-                                  "format-date(1000000000000000000000, '%Y')", "date(1 div 0)", "format-date(date(${big}), '%Y')",
+                                  "format-date(1000000000000000000000, '%Y')", "date(1 div 0)",
+                                  "format-date(date(${big}), '%Y')",
                                   "${big} + 1", "${big} > 1"])
 def test_dates_beyond_the_calendar_are_no_date_not_an_overflow(text):
     value = ev(text, values={"big": 10 ** 400})

@@ -138,7 +138,8 @@ def test_a_pattern_the_engine_cannot_run_is_refused_when_the_form_loads(tmp_path
     with pytest.raises(FormErrors) as err:
         load_form(_folder(tmp_path, [{"type": "text", "name": "t", "constraint": f"regex(., '{pattern}')"}]))
     problem = err.value.errors[0]
-    assert (problem.sheet, problem.row, problem.column, problem.key) == ("survey", 2, "constraint", f"forms.error.{key}")
+    assert (problem.sheet, problem.row, problem.column, problem.key) == \
+        ("survey", 2, "constraint", f"forms.error.{key}")
     assert str(problem).startswith(f"[survey sheet, row 2, column 'constraint'] the regular expression '{pattern}'")
     assert problem.text("vi").startswith(f"[trang survey, dòng 2, cột 'constraint'] Biểu thức chính quy '{pattern}'")
     if where:
@@ -146,7 +147,8 @@ def test_a_pattern_the_engine_cannot_run_is_refused_when_the_form_loads(tmp_path
 
 
 @pytest.mark.parametrize("pattern, text, expected", [
-    ("^0[0-9]{9}$", "0912345678", True), ("^0[0-9]{9}$", "091234567", False), ("^(\\d{9}|\\d{12})$", "123456789012", True),
+    ("^0[0-9]{9}$", "0912345678", True), ("^0[0-9]{9}$", "091234567", False),
+    ("^(\\d{9}|\\d{12})$", "123456789012", True),
     ("\\bcat\\b", "a cat!", True), ("\\bcat\\b", "concat", False), ("(?i)^abc$", "AbC", True),
     ("^\\w+$", "Hoàng", False),          # Java's \w is ASCII, as ODK reads it
     ("^\\p{L}+$", "Hoàng", True), ("^[\\p{L} ]+$", "Nguyễn Văn A", True), ("a.c", "a\nc", False),
