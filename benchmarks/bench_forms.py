@@ -9,12 +9,20 @@
    feeds household totals (relationship: the head check of every member), a member's birth date (age → relevance
    of the member's questions), and a household amount (income → per-person income, warnings). Limit 5 ms.
 3. For comparison: a full recomputation of the same household, and opening a session on a stored document.
+4. Big forms (issue 18): a 10,000-question workbook (every question's relevance reads the one before, a constraint
+   on each) and a 100,000-choice list, loaded from .xlsx, against pyxform converting the same file (when pyxform is
+   installed: the test extra). Limit: within 2× of pyxform. Also the growth from half the size (linear: ≈ 2×).
+
+    python -m benchmarks.bench_forms [--big-only]
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
 from benchmarks.harness import best_of, machine, report
 from fieldsurvey.formengine import loader
@@ -85,5 +93,66 @@ def main() -> None:
           f"({full / worst:.1f}x)")
 
 
+def chain_form(path: Path, n: int) -> Path:
+    """n questions, each shown when the one before is positive, each with a constraint."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("survey")
+    ws.append(["type", "name", "label", "relevant", "constraint"])
+    ws.append(["integer", "q0", "Q0", None, ". >= 0"])
+    for i in range(1, n):
+        ws.append(["integer" if i % 3 else "text", f"q{i}", f"Question {i}", f"${{q{i - 1}}} != ''",
+                   ". >= 0" if i % 3 else "string-length(.) < 50"])
+    ws = wb.create_sheet("settings")
+    ws.append(["form_id", "version"])
+    ws.append(["chain", "1"])
+    wb.save(path)
+    return path
+
+
+def choices_form(path: Path, n: int) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("survey")
+    ws.append(["type", "name", "label"])
+    ws.append(["select_one big", "pick", "Pick one"])
+    cs = wb.create_sheet("choices")
+    cs.append(["list_name", "name", "label"])
+    for i in range(n):
+        cs.append(["big", f"c{i}", f"Choice {i}"])
+    ws = wb.create_sheet("settings")
+    ws.append(["form_id", "version"])
+    ws.append(["choices", "1"])
+    wb.save(path)
+    return path
+
+
+def big_forms() -> None:
+    try:
+        from pyxform.xls2xform import convert
+    except ImportError:
+        convert = None
+        print("pyxform is not installed (pip install -e '.[test]'): our figures only")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, make, n in (("10,000-question form (chained relevance)", chain_form, 10_000),
+                               ("100,000-choice list", choices_form, 100_000)):
+            half = make(Path(tmp) / "half.xlsx", n // 2)
+            full = make(Path(tmp) / "full.xlsx", n)
+            ours_half = best_of(lambda: load_form(half), 2)
+            ours = best_of(lambda: load_form(full), 2)
+            if convert is not None:
+                theirs = best_of(lambda: convert(xlsform=str(full), validate=False), 2)
+                report(f"load the {label}: pyxform", theirs, "s")
+                report(f"load the {label}: here", ours, "s", 2 * theirs)
+                print(f"  here / pyxform: {ours / theirs:.2f} (limit 2)")
+            else:
+                report(f"load the {label}: here", ours, "s")
+            print(f"  growth from {n // 2:,} to {n:,}: {ours / ours_half:.2f}x (linear: 2x)")
+
+
 if __name__ == "__main__":
-    main()
+    if "--big-only" not in sys.argv:
+        main()
+    big_forms()

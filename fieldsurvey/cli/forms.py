@@ -19,16 +19,19 @@ def form() -> None:
     """Questionnaires: check a form, convert XLSForm workbooks, fill a form headless."""
 
 
-def _refused(exc: FieldSurveyError) -> None:
+def _refused(exc: FieldSurveyError, lang: str = "en") -> None:
+    """A form that cannot be used: its located problems as JSON, in `lang` (English unless --lang says)."""
     from fieldsurvey.formengine.model import located
 
-    echo_json({"errors": located(exc)})
+    echo_json({"errors": located(exc, lang)})
     sys.exit(1)
 
 
 @form.command()
 @click.argument("file")
-def check(file: str) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="en", show_default=True,
+              help="Language of the errors.")
+def check(file: str, lang: str) -> None:
     """Print FILE's questions as JSON (name, type, path, choice list), or its located errors (exit 1).
 
     FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx, or an installed form
@@ -39,7 +42,7 @@ def check(file: str) -> None:
     try:
         f = resolve_form(file)
     except FieldSurveyError as exc:
-        _refused(exc)
+        _refused(exc, lang)
         return
     questions = []
     for item in f.items:
@@ -60,32 +63,34 @@ def check(file: str) -> None:
 @click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write (default: forms/<form_id>/<version> under the current folder).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def import_(xlsx: Path, out: Path | None, lang: str) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]),
+              help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
+def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
     """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
-    from fieldsurvey.formengine.loader import write_folder
+    from fieldsurvey.formengine.loader import files_beside
     from fieldsurvey.formengine.model import build_form
-    from fieldsurvey.formengine.xlsx import read_xlsx
+    from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx
 
     try:
-        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem)
+        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem, files=files_beside(xlsx.parent))
     except FieldSurveyError as exc:
-        _refused(exc)
+        _refused(exc, lang or "en")
         return
     folder = out or Path("forms") / f.form_id / f.version
-    write_folder(f.sheets, folder)
+    import_xlsx(xlsx, folder)
     from fieldsurvey.i18n import t
 
-    click.echo(t("forms.import.done", lang, source=str(xlsx), folder=str(folder)))
-    click.echo(t("forms.check.ok", lang, form=f.form_id, version=f.version, questions=sum(1 for _ in f.questions()),
-                 lists=len(f.choices)))
+    click.echo(t("forms.import.done", lang or "vi", source=str(xlsx), folder=str(folder)))
+    click.echo(t("forms.check.ok", lang or "vi", form=f.form_id, version=f.version,
+                 questions=sum(1 for _ in f.questions()), lists=len(f.choices)))
 
 
 @form.command(name="export")
 @click.argument("source")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx to write.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def export(source: str, out: Path, lang: str) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]),
+              help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
+def export(source: str, out: Path, lang: str | None) -> None:
     """Write a form as an XLSForm workbook. SOURCE is a form folder, an .xlsx or an installed id[@version]."""
     from fieldsurvey.formengine.xlsx import write_xlsx
     from fieldsurvey.services.forms import resolve_form
@@ -93,12 +98,12 @@ def export(source: str, out: Path, lang: str) -> None:
     try:
         f = resolve_form(source)
     except FieldSurveyError as exc:
-        _refused(exc)
+        _refused(exc, lang or "en")
         return
     write_xlsx(f, out)
     from fieldsurvey.i18n import t
 
-    click.echo(t("forms.export.done", lang, form=f.form_id, version=f.version, file=str(out)))
+    click.echo(t("forms.export.done", lang or "vi", form=f.form_id, version=f.version, file=str(out)))
 
 
 @form.command()
@@ -123,7 +128,7 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
     try:
         f = resolve_form(source)
     except FieldSurveyError as exc:
-        _refused(exc)
+        _refused(exc, lang or "en")
         return
     try:
         data = json.loads(answers.read())

@@ -8,19 +8,28 @@ those of XPath 1.0 as ODK uses them (precedence: or < and < = != < relational < 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
+import random
 import re
+import secrets
+import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Callable, Protocol
 
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import FormError
+from fieldsurvey.formengine import linear_regex
 
 _EPOCH = date(1970, 1, 1)
 
 
 class ExpressionError(FormError):
-    """An expression that cannot be parsed (position given in the message)."""
+    """An expression that cannot be parsed: a catalogue key, and the values that say what was found at which
+    position of which expression (the form's loader puts the sheet, row and column around it)."""
 
 
 # --- tokens -------------------------------------------------------------------------------------------------------
@@ -50,14 +59,14 @@ def tokenize(text: str) -> list[Token]:
     while i < len(text):
         m = _TOKEN.match(text, i)
         if m is None:
-            raise ExpressionError(f"unexpected character {text[i]!r} at position {i + 1} in {text!r}")
+            raise ExpressionError("forms.error.expr_character", None, char=repr(text[i]), pos=i + 1, expr=repr(text))
         kind = m.lastgroup
         if kind == "refname":
             kind = "ref"
         if kind == "ref":
             name = m.group("refname").strip()
             if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name or ""):
-                raise ExpressionError(f"'${{{name}}}' is not a question name (position {i + 1} in {text!r})")
+                raise ExpressionError("forms.error.expr_not_a_name", None, name=name, pos=i + 1, expr=repr(text))
             out.append(Token("ref", name, i))
         elif kind == "num":
             out.append(Token("num", m.group(), i))
@@ -74,9 +83,15 @@ def tokenize(text: str) -> list[Token]:
 
 # --- the tree -----------------------------------------------------------------------------------------------------
 # Nodes are tuples: ("num", float) ("str", s) ("ref", name) ("self",) ("parent",) ("neg", x)
-# ("bin", op, a, b) ("call", name, (args...))
+# ("bin", op, a, b) ("call", name, (args...)), and for three operands or more of one precedence level
+# ("chain", first, ((op, operand), …)) — evaluated left to right in a loop, so a 3,000-term sum is one flat node,
+# not a tree 3,000 deep.
 
 Node = tuple
+
+# How deeply parentheses, function calls and unary minus may nest: far beyond any real form, well within what the
+# parser and the evaluator can walk (an expression nested deeper is refused, located, when the form loads).
+MAX_DEPTH = 60
 
 
 class _Parser:
@@ -85,6 +100,12 @@ class _Parser:
         self.columns = columns
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("forms.error.expr_too_deep", None, limit=MAX_DEPTH, pos=self.peek().pos + 1)
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -94,10 +115,11 @@ class _Parser:
         self.i += 1
         return tok
 
-    def error(self, what: str) -> ExpressionError:
+    def error(self, key: str, **values: Any) -> ExpressionError:
+        """`key` says what was expected; the message adds what was found, and where."""
         tok = self.peek()
-        found = "the end" if tok.kind == "end" else repr(tok.text)
-        return ExpressionError(f"{what}, found {found} at position {tok.pos + 1} in {self.text!r}")
+        found = Message("forms.word.the_end") if tok.kind == "end" else repr(tok.text)
+        return ExpressionError(key, None, found=found, pos=tok.pos + 1, expr=repr(self.text), **values)
 
     def is_op(self, *ops: str) -> bool:
         tok = self.peek()
@@ -105,18 +127,23 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.peek().kind == "end":
-            raise self.error("an empty expression")
+            raise self.error("forms.error.expr_empty")
         node = self.or_()
         if self.peek().kind != "end":
-            raise self.error("expected an operator or the end")
+            raise self.error("forms.error.expr_expected_operator")
         return node
 
     def _binary(self, ops: tuple[str, ...], sub: Callable[[], Node]) -> Node:
-        node = sub()
+        first = sub()
+        rest: list[tuple[str, Node]] = []
         while self.is_op(*ops):
             op = self.take().text
-            node = ("bin", op, node, sub())
-        return node
+            rest.append((op, sub()))
+        if not rest:
+            return first
+        if len(rest) == 1:
+            return ("bin", rest[0][0], first, rest[0][1])
+        return ("chain", first, tuple(rest))
 
     def or_(self) -> Node:
         return self._binary(("or",), self.and_)
@@ -139,7 +166,10 @@ class _Parser:
     def unary(self) -> Node:
         if self.is_op("-"):
             self.take()
-            return ("neg", self.unary())
+            self.deeper()
+            node = ("neg", self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -155,10 +185,12 @@ class _Parser:
             return ("ref", tok.text)
         if tok.kind == "op" and tok.text == "(":
             self.take()
+            self.deeper()
             node = self.or_()
             if not self.is_op(")"):
-                raise self.error("expected ')'")
+                raise self.error("forms.error.expr_expected_close")
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "op" and tok.text == ".":
             self.take()
@@ -171,9 +203,10 @@ class _Parser:
             if not self.is_op("(") and self.columns:
                 return ("col", tok.text)
             if not self.is_op("("):
-                raise ExpressionError(f"'{tok.text}' at position {tok.pos + 1} in {self.text!r}: paths other than "
-                                      "${name} and '.' are not supported")
+                raise ExpressionError("forms.error.expr_path", None, name=tok.text, pos=tok.pos + 1,
+                                      expr=repr(self.text))
             self.take()
+            self.deeper()
             args: list[Node] = []
             if not self.is_op(")"):
                 args.append(self.or_())
@@ -181,32 +214,32 @@ class _Parser:
                     self.take()
                     args.append(self.or_())
             if not self.is_op(")"):
-                raise self.error(f"expected ',' or ')' in the call of {tok.text}()")
+                raise self.error("forms.error.expr_expected_comma", name=tok.text)
             self.take()
+            self.depth -= 1
             name = tok.text
             if name not in FUNCTIONS:
-                raise ExpressionError(f"unknown function {name}() at position {tok.pos + 1} in {self.text!r}")
+                raise ExpressionError("forms.error.expr_unknown_function", None, name=name, pos=tok.pos + 1,
+                                      expr=repr(self.text))
             low, high = FUNCTIONS[name][1]
             if len(args) < low or (high is not None and len(args) > high):
-                raise ExpressionError(f"{name}() takes {_arity(low, high)} argument(s), found {len(args)} "
-                                      f"in {self.text!r}")
+                raise ExpressionError("forms.error.expr_arity", None, name=name, arity=_arity(low, high),
+                                      found=len(args), expr=repr(self.text))
             return ("call", name, tuple(args))
-        raise self.error("expected a value, a ${name}, a function or '('")
+        raise self.error("forms.error.expr_expected_value")
 
 
-def _arity(low: int, high: int | None) -> str:
+def _arity(low: int, high: int | None) -> Message:
     if high is None:
-        return f"at least {low}"
-    return str(low) if low == high else f"{low} to {high}"
+        return Message("forms.word.at_least", {"n": low})
+    return Message("forms.word.exactly", {"n": low}) if low == high \
+        else Message("forms.word.between", {"low": low, "high": high})
 
 
 def parse(text: str, columns: bool = False) -> Node:
     """The tree of an expression; raises ExpressionError naming the position of what does not parse.
     With `columns` (a choice_filter), a bare name is a column of the choice being filtered."""
-    try:
-        return _Parser(str(text), columns).parse()
-    except RecursionError:
-        raise ExpressionError(f"the expression is nested too deeply ({len(str(text))} characters)") from None
+    return _Parser(str(text), columns).parse()
 
 
 def references(node: Node) -> set[str]:
@@ -220,23 +253,44 @@ def references(node: Node) -> set[str]:
             out.add(n[1])
         elif kind == "neg":
             stack.append(n[1])
-        elif kind == "bin":
-            stack += [n[2], n[3]]
-        elif kind == "call":
-            stack += list(n[2])
+        else:
+            stack += _children(n)
+    return out
+
+
+def _children(n: Node) -> list[Node]:
+    kind = n[0]
+    if kind == "neg":
+        return [n[1]]
+    if kind == "bin":
+        return [n[2], n[3]]
+    if kind == "chain":
+        return [n[1], *(x for _, x in n[2])]
+    if kind == "call":
+        return list(n[2])
+    return []
+
+
+def regex_patterns(node: Node) -> list[str]:
+    """The patterns written as text in the expression's regex() calls (checked when the form loads)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "call" and n[1] == "regex" and len(n[2]) == 2 and n[2][1][0] == "str":
+            out.append(n[2][1][1])
+        stack += _children(n)
     return out
 
 
 def uses_position(node: Node) -> bool:
     """True when the expression depends on where the repeat instance stands (position(), ..)."""
-    if node[0] in ("parent",):
-        return True
-    if node[0] == "call":
-        return node[1] == "position" or any(uses_position(a) for a in node[2])
-    if node[0] == "bin":
-        return uses_position(node[2]) or uses_position(node[3])
-    if node[0] == "neg":
-        return uses_position(node[1])
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "parent" or (n[0] == "call" and n[1] == "position"):
+            return True
+        stack += _children(n)
     return False
 
 
@@ -269,20 +323,28 @@ def to_number(v: Any) -> float:
         return 1.0 if v else 0.0
     if isinstance(v, dict):
         return math.nan
-    if isinstance(v, (int, float)):
-        return float(v)
+    if isinstance(v, int):
+        return _int_to_float(v)
+    if isinstance(v, float):
+        return v
+    if isinstance(v, datetime):  # days since 1970-01-01, the time of day as the fraction (local time)
+        since = v - datetime(1970, 1, 1)
+        return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
     if isinstance(v, date):
         return float((v - _EPOCH).days)
     if isinstance(v, list):
         return math.nan
-    s = str(v).strip()
-    if not s:
-        return math.nan
-    try:
-        return float(s)
-    except ValueError:
-        d = _as_date(s)
-        return float((d - _EPOCH).days) if d else math.nan
+    return _text_to_number(str(v))
+
+
+# A number written as ODK reads one (JavaRosa): digits with an optional point, a comma read as the point, an
+# optional leading minus, spaces around. Not '+3', '1e3', '1_0', '１２', 'Infinity', nor a date: those are NaN.
+_NUMBER = re.compile(r"\s*(-?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*", re.ASCII)
+
+
+def _text_to_number(text: str) -> float:
+    m = _NUMBER.fullmatch(text.replace(",", "."))
+    return float(m.group(1)) if m else math.nan
 
 
 def to_string(v: Any) -> str:
@@ -291,15 +353,27 @@ def to_string(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int):
+        v = _int_to_float(v)
     if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        return str(int(v)) if v.is_integer() and abs(v) < 1e17 else repr(v)
+        return _java_number(v)
     if isinstance(v, list):
         return " ".join(to_string(x) for x in v)
+    if isinstance(v, datetime):   # string() of a moment is its date, as ODK writes it
+        return v.date().isoformat()
     if isinstance(v, date):
         return v.isoformat()
     return str(v)
+
+
+def datetime_text(v: datetime) -> str:
+    """A moment as ODK writes one: local time to the millisecond with this computer's offset."""
+    try:
+        local = v.astimezone() if v.tzinfo is None else v
+    except (OverflowError, ValueError):
+        local = v
+    text = local.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
 
 
 def to_bool(v: Any) -> bool:
@@ -316,13 +390,58 @@ def to_bool(v: Any) -> bool:
     return str(v) != ""
 
 
+def _java_number(v: float) -> str:
+    """A number as ODK's string() writes it: a whole number within 32 bits as an integer, else as Java's
+    Double.toString does (1.0E20, 1.0E-4, 1.23456785E7; 0.001 and 1234567.5 as they are)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    if v.is_integer() and -2**31 <= v < 2**31:
+        return str(int(v))
+    if v == 0:
+        return "0.0"
+    if 1e-3 <= abs(v) < 1e7:
+        text = repr(v)
+        return text if "." in text else text + ".0"
+    digits, exponent = f"{v:.16e}".split("e")
+    shortest = repr(v)   # Python's shortest digits, written again in Java's form d.dddE±n
+    mantissa = shortest.split("e")[0] if "e" in shortest else None
+    if mantissa is None:
+        sign = "-" if v < 0 else ""
+        plain = shortest.lstrip("-").replace(".", "").lstrip("0").rstrip("0") or "0"
+        exp = int(exponent)
+        mantissa = sign + plain[0] + "." + (plain[1:] or "0")
+    else:
+        exp = int(shortest.split("e")[1])
+        if "." not in mantissa:
+            mantissa += ".0"
+    return f"{mantissa}E{exp}"
+
+
+def _int_to_float(v: int) -> float:
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond a float's range (10**400)
+        return math.inf if v > 0 else -math.inf
+
+
+# The days from 1970-01-01 that the calendar holds (0001-01-01 … 9999-12-31); a number outside is no date.
+_FIRST_DAY = date.min.toordinal() - _EPOCH.toordinal()
+_LAST_DAY = date.max.toordinal() - _EPOCH.toordinal()
+
+
 def _as_date(v: Any) -> date | None:
+    if isinstance(v, datetime):
+        return v.date()
     if isinstance(v, date):
         return v
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        if math.isnan(v):
+        v = to_number(v)
+        days = math.floor(v) if math.isfinite(v) else None
+        if days is None or not _FIRST_DAY <= days <= _LAST_DAY:
             return None
-        return _EPOCH + timedelta(days=int(math.floor(v)))
+        return _EPOCH + timedelta(days=int(days))
     s = to_string(v).strip()
     if len(s) >= 10:
         try:
@@ -330,6 +449,36 @@ def _as_date(v: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def _as_datetime(v: Any) -> datetime | None:
+    """A moment from a date (midnight), a datetime, a number of days since 1970-01-01 (the fraction is the time
+    of day), or text in ISO form ('2026-01-02', '2026-01-02T10:20:30.5+07:00': a time with an offset is said in
+    this computer's time zone)."""
+    if isinstance(v, datetime):
+        return v
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        day = _as_date(v)
+        if day is None:
+            return None
+        seconds = round((to_number(v) - math.floor(to_number(v))) * 86400, 3)
+        return datetime(day.year, day.month, day.day) + timedelta(seconds=seconds)
+    text = to_string(v).strip()
+    if len(text) < 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        day = _as_date(text)
+        return datetime(day.year, day.month, day.day) if day else None
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+    return moment
 
 
 def _is_numeric(v: Any) -> bool:
@@ -356,6 +505,25 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
 
+def _apply(op: str, a: Any, b: Any) -> Any:
+    if op in ("=", "!=", "<", "<=", ">", ">="):
+        return _compare(op, a, b)
+    x, y = to_number(a), to_number(b)
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if op == "div":
+        if y == 0:
+            return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1, y)
+        return x / y
+    if op == "mod":
+        return math.fmod(x, y) if y != 0 and math.isfinite(x) else math.nan
+    raise ExpressionError("forms.error.expr_cannot_evaluate", None, kind=op)
+
+
 def evaluate(node: Node, ctx: Context) -> Any:
     kind = node[0]
     if kind == "num" or kind == "str":
@@ -376,27 +544,25 @@ def evaluate(node: Node, ctx: Context) -> Any:
             return to_bool(evaluate(node[2], ctx)) and to_bool(evaluate(node[3], ctx))
         if op == "or":
             return to_bool(evaluate(node[2], ctx)) or to_bool(evaluate(node[3], ctx))
-        a = evaluate(node[2], ctx)
-        b = evaluate(node[3], ctx)
-        if op in ("=", "!=", "<", "<=", ">", ">="):
-            return _compare(op, a, b)
-        x, y = to_number(a), to_number(b)
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if op == "div":
-            if y == 0:
-                return math.nan if x == 0 or math.isnan(x) else math.copysign(math.inf, x)
-            return x / y
-        if op == "mod":
-            return math.fmod(x, y) if y != 0 and math.isfinite(x) else math.nan
+        return _apply(op, evaluate(node[2], ctx), evaluate(node[3], ctx))
+    if kind == "chain":
+        rest = node[2]
+        if rest[0][0] in ("and", "or"):  # one level holds one operator: all 'and', or all 'or'
+            want = rest[0][0] == "or"
+            if to_bool(evaluate(node[1], ctx)) == want:
+                return want
+            for _, x in rest:
+                if to_bool(evaluate(x, ctx)) == want:
+                    return want
+            return not want
+        value = evaluate(node[1], ctx)
+        for op, x in rest:
+            value = _apply(op, value, evaluate(x, ctx))
+        return value
     if kind == "call":
         fn = FUNCTIONS[node[1]][0]
         return fn(ctx, node[2])
-    raise ExpressionError(f"cannot evaluate {kind}")
+    raise ExpressionError("forms.error.expr_cannot_evaluate", None, kind=kind)
 
 
 # --- functions ----------------------------------------------------------------------------------------------------
@@ -437,14 +603,21 @@ def _sum(ctx: Context, args: tuple) -> float:
     return total
 
 
+def _numbers(ctx: Context, args: tuple) -> list[float]:
+    """The numbers among the arguments' values: as ODK's max() and min(), an empty or non-numeric value is
+    passed over."""
+    values = (to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != "")
+    return [v for v in values if not math.isnan(v)]
+
+
 def _max(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
-    return max(values) if values and not any(math.isnan(v) for v in values) else math.nan
+    values = _numbers(ctx, args)
+    return max(values) if values else math.nan
 
 
 def _min(ctx: Context, args: tuple) -> float:
-    values = [to_number(v) for a in args for v in _nodes(evaluate(a, ctx)) if v != ""]
-    return min(values) if values and not any(math.isnan(v) for v in values) else math.nan
+    values = _numbers(ctx, args)
+    return min(values) if values else math.nan
 
 
 def _if(ctx: Context, args: tuple) -> Any:
@@ -460,10 +633,13 @@ def _coalesce(ctx: Context, args: tuple) -> Any:
 
 
 def _regex(ctx: Context, args: tuple) -> bool:
+    """Whether the pattern matches the whole value, as ODK asks it (Java's matches()), in linear time
+    (linear_regex): an answer cannot make it run without end. A pattern that cannot be run (one written in the
+    form is refused when the form loads) matches nothing."""
     value, pattern = (to_string(v) for v in _args(ctx, args))
     try:
-        return re.search(pattern, value) is not None
-    except re.error:
+        return linear_regex.fullmatch(pattern, value)
+    except linear_regex.PatternError:
         return False
 
 
@@ -478,11 +654,10 @@ def _round(ctx: Context, args: tuple) -> float:
     if not math.isfinite(x) or not math.isfinite(d):
         return x if math.isfinite(d) else math.nan
     digits = max(-300, min(300, int(d)))
-    factor = 10.0 ** digits
-    try:
-        return math.floor(x * factor + 0.5) / factor  # XPath rounds half up
-    except OverflowError:
-        return x
+    # XPath rounds half up (towards +∞: round(-2.5) = -2), and ODK does it on the decimal digits Java writes for
+    # the number (round(1.005, 2) = 1.01, where the binary 1.00499… would give 1.0).
+    exact = Decimal(repr(x)).scaleb(digits) + Decimal("0.5")
+    return float(exact.to_integral_value(rounding=ROUND_FLOOR).scaleb(-digits))
 
 
 def _today(ctx: Context, args: tuple) -> date:
@@ -494,16 +669,23 @@ def _date(ctx: Context, args: tuple) -> Any:
     return d if d else ""
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
 def _format_date(ctx: Context, args: tuple) -> str:
+    """ODK's format-date / format-date-time codes: %Y %y %m %n %b %d %e %a, and for the time %H %h %M %S %3.
+    An unknown code stays as written (ODK stops the form with an error)."""
     value, fmt = _args(ctx, args)
-    d = _as_date(_scalar(value))
-    if d is None:
+    moment = _as_datetime(_scalar(value))
+    if moment is None:
         return ""
-    out = to_string(fmt)
-    for code, text in (("%Y", f"{d.year:04d}"), ("%m", f"{d.month:02d}"), ("%n", str(d.month)),
-                       ("%d", f"{d.day:02d}"), ("%e", str(d.day)), ("%y", f"{d.year % 100:02d}")):
-        out = out.replace(code, text)
-    return out
+    m = moment
+    codes = {"Y": f"{m.year:04d}", "y": f"{m.year % 100:02d}", "m": f"{m.month:02d}", "n": str(m.month),
+             "b": _MONTHS[m.month - 1], "d": f"{m.day:02d}", "e": str(m.day), "a": _DAYS[m.weekday()],
+             "H": f"{m.hour:02d}", "h": str(m.hour), "M": f"{m.minute:02d}", "S": f"{m.second:02d}",
+             "3": f"{m.microsecond // 1000:03d}"}
+    return re.sub(r"%(.)", lambda c: codes.get(c.group(1), c.group(0)), to_string(fmt))
 
 
 def _position(ctx: Context, args: tuple) -> float:
@@ -516,6 +698,8 @@ def _pulldata(ctx: Context, args: tuple) -> Any:
 
 
 def _concat(ctx: Context, args: tuple) -> str:
+    if len(args) == 1:   # concat(${q}) of a repeat's question: every instance's value, as ODK joins them
+        return "".join(to_string(v) for v in _all_values(ctx, args))
     return "".join(to_string(v) for v in _args(ctx, args))
 
 
@@ -534,6 +718,188 @@ def _translate_bool(fn: Callable[[Any], Any]) -> Callable[[Context, tuple], Any]
     return lambda ctx, args: fn(evaluate(args[0], ctx))
 
 
+def _one(ctx: Context, args: tuple, n: int) -> Any:
+    return evaluate(args[n], ctx)
+
+
+def _text(ctx: Context, args: tuple, n: int) -> str:
+    return to_string(evaluate(args[n], ctx))
+
+
+def _num(ctx: Context, args: tuple, n: int) -> float:
+    return to_number(evaluate(args[n], ctx))
+
+
+def _all_values(ctx: Context, args: tuple) -> list[Any]:
+    """The arguments' values, a nodeset's one by one."""
+    out: list[Any] = []
+    for a in args:
+        v = evaluate(a, ctx)
+        out.extend(v if isinstance(v, Nodeset) else [v])
+    return out
+
+
+def _math(fn: Callable[..., float], arity: int = 1) -> Callable[[Context, tuple], float]:
+    """A math function as Java's Math gives it: NaN where it has no value (sqrt(-1), log(-1)), ±Infinity at the
+    poles (log(0)), never an exception."""
+    def call(ctx: Context, args: tuple) -> float:
+        xs = [_num(ctx, args, i) for i in range(arity)]
+        try:
+            return fn(*xs)
+        except ValueError:
+            if fn in (math.log, math.log10) and xs[0] == 0:
+                return -math.inf
+            return math.nan
+        except OverflowError:
+            return math.inf
+    return call
+
+
+def _pow(ctx: Context, args: tuple) -> float:
+    x, y = _num(ctx, args, 0), _num(ctx, args, 1)
+    try:
+        result = math.pow(x, y)
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.inf if x > 0 or float(y).is_integer() and int(y) % 2 == 0 else -math.inf
+    return result
+
+
+def _count_non_empty(ctx: Context, args: tuple) -> float:
+    return float(sum(1 for v in _all_values(ctx, args) if to_string(v) != ""))
+
+
+def _selected_at(ctx: Context, args: tuple) -> str:
+    value = _scalar(_one(ctx, args, 0))
+    items = value if isinstance(value, list) else to_string(value).split()
+    n = _num(ctx, args, 1)
+    return to_string(items[int(n)]) if math.isfinite(n) and 0 <= n < len(items) else ""
+
+
+def _choice_name(ctx: Context, args: tuple) -> str:
+    """jr:choice-name(value, '${question}'): the label of that choice of the question's list, in the language the
+    form is shown in."""
+    value = to_string(_scalar(_one(ctx, args, 0)))
+    where = _text(ctx, args, 1)
+    m = re.search(r"\$\{\s*([^}\s]+)\s*\}", where)
+    name = m.group(1) if m else where.rstrip("/").split("/")[-1]
+    label = getattr(ctx, "choice_label", None)
+    return label(name, value) if label is not None and value != "" else ""
+
+
+def _indexed_repeat(ctx: Context, args: tuple) -> Any:
+    """indexed-repeat(${question}, ${repeat}, n): the question's value in the repeat's n-th instance."""
+    node = args[0]
+    n = _num(ctx, args, 2)
+    indexed = getattr(ctx, "indexed", None)
+    if node[0] != "ref" or indexed is None or not math.isfinite(n):
+        return ""
+    return indexed(node[1], int(n))
+
+
+def _join(ctx: Context, args: tuple) -> str:
+    sep = _text(ctx, args, 0)
+    return sep.join(to_string(v) for v in _all_values(ctx, args[1:]))
+
+
+def _once(ctx: Context, args: tuple) -> Any:
+    """The value the question already has, or the expression's when it has none (evaluated once, as ODK)."""
+    current = ctx.current()
+    return current if to_string(current) != "" else _one(ctx, args, 0)
+
+
+def _uuid(ctx: Context, args: tuple) -> str:
+    if not args:
+        return str(uuidlib.uuid4())
+    n = _num(ctx, args, 0)
+    length = int(n) if math.isfinite(n) and 0 < n <= 1000 else 0
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+_DIGESTS = {"md5": "md5", "sha-1": "sha1", "sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512"}
+
+
+def _digest(ctx: Context, args: tuple) -> str:
+    message, algorithm = _text(ctx, args, 0), _text(ctx, args, 1).lower()
+    encoding = _text(ctx, args, 2).lower() if len(args) > 2 else "base64"
+    if algorithm not in _DIGESTS or encoding not in ("base64", "hex"):
+        return ""
+    raw = hashlib.new(_DIGESTS[algorithm], message.encode("utf-8")).digest()
+    return raw.hex() if encoding == "hex" else base64.b64encode(raw).decode("ascii")
+
+
+def _base64_decode(ctx: Context, args: tuple) -> str:
+    try:
+        return base64.b64decode(_text(ctx, args, 0), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _now(ctx: Context, args: tuple) -> datetime:
+    now = getattr(ctx, "now", None)
+    return now() if now is not None else datetime.now()
+
+
+def _date_time(ctx: Context, args: tuple) -> Any:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    return moment if moment is not None else ""
+
+
+def _decimal_date_time(ctx: Context, args: tuple) -> float:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    return to_number(moment) if moment is not None else math.nan
+
+
+def _decimal_time(ctx: Context, args: tuple) -> float:
+    moment = _as_datetime(_scalar(_one(ctx, args, 0)))
+    if moment is None:
+        return math.nan
+    return (moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6) / 86400
+
+
+def _checklist(ctx: Context, args: tuple) -> bool:
+    """checklist(min, max, v…): how many of the values are true lies between min and max (-1: no bound)."""
+    low, high = _num(ctx, args, 0), _num(ctx, args, 1)
+    count = sum(1 for v in _all_values(ctx, args[2:]) if to_bool(v))
+    return (low < 0 or count >= low) and (high < 0 or count <= high)
+
+
+def _weighted_checklist(ctx: Context, args: tuple) -> bool:
+    low, high = _num(ctx, args, 0), _num(ctx, args, 1)
+    rest = args[2:]
+    total = 0.0
+    for i in range(0, len(rest) - 1, 2):
+        if to_bool(evaluate(rest[i], ctx)):
+            total += to_number(evaluate(rest[i + 1], ctx))
+    return (low < 0 or total >= low) and (high < 0 or total <= high)
+
+
+def _substring_before(ctx: Context, args: tuple) -> str:
+    s, t = _text(ctx, args, 0), _text(ctx, args, 1)
+    i = s.find(t)
+    return s[:i] if i >= 0 and t else ""
+
+
+def _substring_after(ctx: Context, args: tuple) -> str:
+    s, t = _text(ctx, args, 0), _text(ctx, args, 1)
+    i = s.find(t)
+    return s[i + len(t):] if i >= 0 else ""
+
+
+def _translate(ctx: Context, args: tuple) -> str:
+    s, source, target = _text(ctx, args, 0), _text(ctx, args, 1), _text(ctx, args, 2)
+    table: dict[str, str | None] = {}
+    for i, c in enumerate(source):
+        table.setdefault(c, target[i] if i < len(target) else None)
+    return "".join(c if c not in table else (table[c] or "") for c in s)
+
+
+def _boolean_from_string(ctx: Context, args: tuple) -> bool:
+    return _text(ctx, args, 0).strip() in ("true", "1")
+
+
 FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | None]]] = {
     "if": (_if, (3, 3)),
     "selected": (_selected, (2, 2)),
@@ -545,7 +911,6 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "string-length": (lambda ctx, a: float(len(to_string(evaluate(a[0], ctx)))), (1, 1)),
     "regex": (_regex, (2, 2)),
     "today": (_today, (0, 0)),
-    "now": (_today, (0, 0)),
     "date": (_date, (1, 1)),
     "format-date": (_format_date, (2, 2)),
     "int": (_int, (1, 1)),
@@ -565,4 +930,41 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "substr": (_substr, (2, 3)),
     "abs": (lambda ctx, a: abs(to_number(evaluate(a[0], ctx))), (1, 1)),
     "pulldata": (_pulldata, (4, 4)),
+    "now": (_now, (0, 0)),
+    "ends-with": (lambda ctx, a: _text(ctx, a, 0).endswith(_text(ctx, a, 1)), (2, 2)),
+    "substring-before": (_substring_before, (2, 2)),
+    "substring-after": (_substring_after, (2, 2)),
+    "translate": (_translate, (3, 3)),
+    "normalize-space": (lambda ctx, a: " ".join(_text(ctx, a, 0).split()), (1, 1)),
+    "count-non-empty": (_count_non_empty, (1, 1)),
+    "selected-at": (_selected_at, (2, 2)),
+    "jr:choice-name": (_choice_name, (2, 2)),
+    "indexed-repeat": (_indexed_repeat, (3, 3)),
+    "join": (_join, (2, None)),
+    "once": (_once, (1, 1)),
+    "uuid": (_uuid, (0, 1)),
+    "digest": (_digest, (2, 3)),
+    "base64-decode": (_base64_decode, (1, 1)),
+    "random": (lambda ctx, a: random.random(), (0, 0)),
+    "boolean-from-string": (_boolean_from_string, (1, 1)),
+    "date-time": (_date_time, (1, 1)),
+    "decimal-date-time": (_decimal_date_time, (1, 1)),
+    "decimal-time": (_decimal_time, (1, 1)),
+    "format-date-time": (_format_date, (2, 2)),
+    "checklist": (_checklist, (2, None)),
+    "weighted-checklist": (_weighted_checklist, (2, None)),
+    "pow": (_pow, (2, 2)),
+    "log": (_math(math.log), (1, 1)),
+    "log10": (_math(math.log10), (1, 1)),
+    "exp": (_math(math.exp), (1, 1)),
+    "exp10": (_math(lambda x: math.pow(10, x)), (1, 1)),
+    "sqrt": (_math(math.sqrt), (1, 1)),
+    "sin": (_math(math.sin), (1, 1)),
+    "cos": (_math(math.cos), (1, 1)),
+    "tan": (_math(math.tan), (1, 1)),
+    "asin": (_math(math.asin), (1, 1)),
+    "acos": (_math(math.acos), (1, 1)),
+    "atan": (_math(math.atan), (1, 1)),
+    "atan2": (_math(math.atan2, 2), (2, 2)),
+    "pi": (lambda ctx, a: math.pi, (0, 0)),
 }

@@ -13,23 +13,45 @@ from functools import lru_cache
 from pathlib import Path
 
 from fieldsurvey.errors import FormError
-from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column
+from fieldsurvey.formengine.model import MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers
 
-SHEETS = ("survey", "choices", "settings")
+SHEETS = ("survey", "choices", "settings", "external_choices")
 
 
 def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows of one sheet as (row number, {normalised column: text}); the header is row 1."""
+    """Rows of one sheet as (row number, {normalised column: text}); the header is row 1. A cell longer than a
+    spreadsheet's cell may be (MAX_CELL) is refused, located."""
     reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    rows: list[list[str]] = []
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field beyond the csv module's own limit (128 KiB): far too long anyway
+            raise FormErrors([Located(sheet, len(rows) + 1, None, "forms.error.cell_far_too_long",
+                                      {"length": csv.field_size_limit(), "limit": MAX_CELL})]) from None
+        for n, cell in enumerate(raw):
+            if len(cell) > MAX_CELL:
+                header = normalise_headers(rows[0] if rows else raw)
+                column = header[n] if n < len(header) and header[n] else None
+                raise FormErrors([Located(sheet, len(rows) + 1, column, "forms.error.cell_too_long",
+                                          {"length": len(cell), "limit": MAX_CELL})])
+        rows.append(raw)
     if not rows:
         return []
-    header = [normalise_column(h) if h.strip() else "" for h in rows[0]]
+    header = normalise_headers(rows[0])
+    seen: dict[str, int] = {}
+    for col, h in enumerate(header):
+        if h and h in seen:
+            raise FormErrors([Located(sheet, 1, h, "forms.error.column_twice",
+                                      {"column": h, "first": seen[h] + 1, "second": col + 1})])
+        seen[h] = col
     out = []
     for n, raw in enumerate(rows[1:], start=2):
         if len(raw) > len(header) and any(c.strip() for c in raw[len(header):]):
-            raise FormErrors([Located(sheet, n, None, f"the row has {len(raw)} cells but the header only "
-                                      f"{len(header)}")])
+            raise FormErrors([Located(sheet, n, None, "forms.error.too_many_cells",
+                                      {"cells": len(raw), "header": len(header)})])
         out.append((n, {h: c.strip() if h != "" else c for h, c in zip(header, raw) if h}))
     return out
 
@@ -37,7 +59,7 @@ def read_csv_rows(text: str, sheet: str) -> list[tuple[int, dict[str, str]]]:
 def read_folder(folder: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
     folder = Path(folder)
     if not (folder / "survey.csv").is_file():
-        raise FormErrors([Located("survey", 1, None, f"{folder} has no survey.csv")], str(folder))
+        raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_csv")], str(folder))
     sheets = {}
     for sheet in SHEETS:
         path = folder / f"{sheet}.csv"
@@ -45,8 +67,8 @@ def read_folder(folder: Path) -> dict[str, list[tuple[int, dict[str, str]]]]:
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError as exc:
-                raise FormErrors([Located(sheet, 1, None, f"{path.name} is not UTF-8 text ({exc.reason})")],
-                                 str(folder)) from None
+                raise FormErrors([Located(sheet, 0, None, "forms.error.not_utf8",
+                                          {"file": path.name, "reason": exc.reason})], str(folder)) from None
             sheets[sheet] = read_csv_rows(text, sheet)
     return sheets
 
@@ -85,15 +107,30 @@ def load_form(path: Path | str) -> Form:
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         from fieldsurvey.formengine.xlsx import read_xlsx
 
-        return build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+        return build_form(read_xlsx(p), str(p), fallback_id=p.stem, files=files_beside(p.parent))
     if not p.exists():
-        raise FormError("no such form (a folder with survey.csv, or an .xlsx)", str(p))
-    raise FormError("a form is a folder with survey.csv, choices.csv, settings.csv or an XLSForm .xlsx", str(p))
+        raise FormError("forms.error.no_such_form", str(p))
+    raise FormError("forms.error.not_a_form", str(p))
 
 
 @lru_cache(maxsize=16)
 def _load_folder(folder: str, stamp: tuple) -> Form:
-    return build_form(read_folder(Path(folder)), folder, fallback_id=Path(folder).name)
+    return build_form(read_folder(Path(folder)), folder, fallback_id=Path(folder).name,
+                      files=files_beside(Path(folder)))
+
+
+def files_beside(folder: Path):
+    """The text of a file in `folder` by its name (a select_one_from_file's CSV), or None: only a plain name,
+    never a path out of the folder."""
+    def read(name: str) -> str | None:
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return read
 
 
 def forms_root() -> Path:
@@ -125,9 +162,9 @@ def find_form(form_id: str, version: str | None = None, root: Path | None = None
         for _, v, folder in candidates:
             if v == str(version):
                 return load_form(folder)
-        raise FormError(f"form '{form_id}' version '{version}' is not installed", "form")
+        raise FormError("forms.error.version_not_installed", "form", form=form_id, version=version)
     if not candidates:
-        raise FormError(f"no form with id '{form_id}' is installed", "form")
+        raise FormError("forms.error.form_not_installed", "form", form=form_id)
     return load_form(max(candidates)[2])
 
 

@@ -7,45 +7,116 @@ sheet, row (as the designer numbers it: the header is row 1) and column. Every e
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
-from fieldsurvey.formengine.expr import ExpressionError, Node, parse, references, uses_position
+from fieldsurvey.formengine import linear_regex
+from fieldsurvey.formengine.expr import (ExpressionError, Node, _children, parse, references, regex_patterns,
+                                         tokenize, uses_position)
+from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
 
-INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple"}
-OTHER_TYPES = {"note", "calculate"}
-# ODK metadata: recorded by the device, never asked. Loaded as hidden values (start/end/today: the date).
-META_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
-              "audit", "uri:deviceid", "uri:username", "uri:email", "uri:subscriberid", "uri:simserial",
-              "uri:phonenumber", "start-geopoint", "background-geopoint"}
-ALIASES = {"phone number": "text", "phonenumber": "text", "string": "text", "int": "integer",
-           "select all that apply": "select_multiple", "select one": "select_one", "begin_group": "begin group",
-           "end_group": "end group", "begin_repeat": "begin repeat", "end_repeat": "end repeat"}
-KNOWN_ELSEWHERE = {  # ODK types we recognise but do not support: refused with this name
-    "geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode", "acknowledge", "range",
-    "rank", "osm", "select_one_external", "select_multiple_external", "select_one_from_file",
-    "select_multiple_from_file", "begin loop", "end loop", "include", "start", "end", "today", "deviceid",
-    "subscriberid", "simserial", "phonenumber_meta", "username", "email", "audit", "time", "datetime",
-    "hidden", "xml-external", "csv-external", "background-audio", "trigger", "dateTime",
-}
+INPUT_TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "time", "datetime",
+               "acknowledge", "geopoint", "barcode", "image", "audio", "video", "file", "range", "rank"}
+OTHER_TYPES = {"note", "calculate", "hidden"}   # hidden: a value (its default) kept in the document, never asked
+FILE_TYPES = {"image", "audio", "video", "file"}   # the answer is the chosen file's name
 
-# Column names as designers write them → the name used here (after lower-casing and "::" splitting).
-COLUMN_ALIASES = {
-    "list name": "list_name", "requiredmsg": "required_message", "required message": "required_message",
-    "constraint message": "constraint_message", "constraintmsg": "constraint_message", "readonly": "read_only",
-    "read only": "read_only", "relevance": "relevant", "calculate": "calculation", "choice filter": "choice_filter",
-    "repeat count": "repeat_count", "jr:count": "repeat_count", "bind::relevant": "relevant",
-    "bind::constraint": "constraint", "bind::calculate": "calculation", "bind::required": "required",
-    "bind::readonly": "read_only", "bind::jr:constraintmsg": "constraint_message", "form id": "form_id",
-    "form title": "form_title", "default language": "default_language", "warning message": "warning_message",
+# Every type spelling pyxform 4.5 accepts (lower-case, spaces collapsed) → what it is here. Each is served, or
+# refused with the reason: never read as something else.
+TYPE_ALIASES = {
+    **dict.fromkeys(("text", "string", "q string", "add text prompt"), "text"),
+    **dict.fromkeys(("integer", "int", "q int", "add integer prompt"), "integer"),
+    **dict.fromkeys(("decimal", "q decimal", "add decimal prompt"), "decimal"),
+    **dict.fromkeys(("date", "q date", "add date prompt"), "date"),
+    **dict.fromkeys(("note", "q note", "add note prompt"), "note"),
+    **dict.fromkeys(("calculate", "q calculate", "add calculate prompt"), "calculate"),
+    "time": "time", "hidden": "hidden", "range": "range",
+    **dict.fromkeys(("datetime", "q date time", "date time", "add date time prompt", "add datetime prompt",
+                     "q datetime"), "datetime"),
+    **dict.fromkeys(("acknowledge", "q acknowledge", "add acknowledge prompt", "trigger"), "acknowledge"),
+    **dict.fromkeys(("geopoint", "q geopoint", "location", "q location", "add location prompt", "gps"), "geopoint"),
+    **dict.fromkeys(("barcode", "q barcode", "add barcode prompt"), "barcode"),
+    **dict.fromkeys(("image", "photo", "q picture", "q image", "add image prompt", "add photo prompt"), "image"),
+    **dict.fromkeys(("audio", "q audio", "add audio prompt"), "audio"),
+    **dict.fromkeys(("video", "q video", "add video prompt"), "video"),
+    **dict.fromkeys(("file", "add file prompt"), "file"),
+    # the same types with a rule of their own (pyxform's constraint for them; a constraint on the row replaces it)
+    "phone number": "text", "percentage": "integer", "number of days in last month": "integer",
+    "number of days in last six months": "integer", "number of days in last year": "integer",
 }
-TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint"}
+IMPLICIT_CONSTRAINTS = {
+    "phone number": "regex(., '^\\d*$')", "percentage": "0 <= . and . <= 100",
+    "number of days in last month": "0 <= . and . <= 31", "number of days in last six months": "0 <= . and . <= 183",
+    "number of days in last year": "0 <= . and . <= 365",
+}
+# ODK metadata that has a meaning on a laptop: recorded, never asked (start/end: when the form was opened; today).
+META_TYPES = {
+    **dict.fromkeys(("start", "start time", "get start time"), "start"),
+    **dict.fromkeys(("end", "end time", "get end time"), "end"),
+    **dict.fromkeys(("today", "get today"), "today"),
+    **dict.fromkeys(("deviceid", "imei", "device id", "get device id", "uri:deviceid"), "deviceid"),
+    **dict.fromkeys(("username", "uri:username"), "username"),
+    **dict.fromkeys(("email", "uri:email"), "email"),
+    "audit": "audit",
+}
+# What a desktop cannot serve: a phone's SIM and line, the phone's sensors in the background, map drawing.
+DESKTOP_CANNOT = {
+    "subscriberid", "subscriber id", "get subscriber id", "uri:subscriberid", "simserial", "sim id", "get sim id",
+    "uri:simserial", "phonenumber", "get phone number", "uri:phonenumber", "start-geopoint", "background-geopoint",
+    "background-audio", "osm", "geotrace", "q geotrace", "geoshape", "q geoshape",
+}
+# ODK types this engine does not serve yet (refused, named).
+NOT_YET = {
+    "select_multiple_external", "select one external", "xml-external", "csv-external", "begin loop", "end loop",
+    "include",
+}
+SELECT_PREFIXES = {
+    **dict.fromkeys(("select_one", "select one", "select1", "select one from", "select_one_from",
+                     "add select one prompt using", "select one using", "q select1"), "select_one"),
+    **dict.fromkeys(("select_multiple", "select all that apply", "select all that apply from", "select multiple from",
+                     "add select multiple prompt using", "select multiple using", "q select"), "select_multiple"),
+    # choices from a CSV file beside the form (its `name` and `label` columns, or those `parameters` name)
+    **dict.fromkeys(("select_one_from_file", "select one from file"), "select_one"),
+    **dict.fromkeys(("select_multiple_from_file", "select multiple from file"), "select_multiple"),
+    "select_one_external": "select_one",   # choices from the external_choices sheet
+    "rank": "rank",                       # every choice of the list put in order
+}
+CONTAINERS = {"group": "group", "repeat": "repeat", "lgroup": "repeat", "looped group": "repeat"}
+
+# Column names as designers write them (first part, snake-cased) → the name used here: pyxform's aliases.
+COLUMN_ALIASES = {
+    "caption": "label", "command": "type", "tag": "name", "value": "name", "relevance": "relevant",
+    "readonly": "read_only", "calculate": "calculation", "count": "repeat_count", "jr:count": "repeat_count",
+    "requiredmsg": "required_message", "constraining_message": "constraint_message",
+    "constraintmsg": "constraint_message", "set_form_id": "form_id", "set_form_title": "form_title",
+    "noapperrorstring": "no_app_error_string", "list name": "list_name", "body": "control",
+}
+# `bind::x` and `control::x` (`body::x`) attributes that are columns of their own here.
+BIND_COLUMNS = {"relevant": "relevant", "required": "required", "constraint": "constraint",
+                "calculate": "calculation", "readonly": "read_only", "jr:constraintmsg": "constraint_message",
+                "jr:requiredmsg": "required_message", "jr:noapperrorstring": "no_app_error_string"}
+CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count", "rows": "rows", "autoplay": "autoplay"}
+# Columns ODK acts on that this engine does not: a form that fills one is refused, located (never dropped).
+UNSERVED_COLUMNS = {"trigger", "intent"}
+# `bind::`/`control::` attributes with a meaning in ODK that this engine does not give them (refused, located). Any
+# other attribute is a form's own, which ODK ignores too (saveIncomplete is honoured: every answer is saved).
+UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::intent",
+                       "control::jr:noaddremove"}
+MEDIA = {"image", "audio", "video", "big-image"}
+TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint",
+              "no_app_error_string", *MEDIA}
 
 NAME = re.compile(r"^[^\W\d][\w.\-]*$")
+
+# Bounds on what a form may hold, far beyond any real questionnaire (a form past them is refused, located):
+MAX_NESTING = 32       # groups and repeats inside one another
+MAX_CELL = 32_767      # characters in one cell (Excel's own limit)
 
 # Choice lists the engine supplies when a form uses them without defining them (documented in docs/forms.md).
 BUILTIN_LISTS = ("vn_provinces", "vn_communes", "villages")
@@ -53,25 +124,50 @@ BUILTIN_LISTS = ("vn_provinces", "vn_communes", "villages")
 
 @dataclass(frozen=True, slots=True)
 class Located:
+    """One problem of a form definition: where (sheet, row as the designer numbers it — the header is row 1, 0 for
+    the sheet as a whole — and column) and what (a catalogue key and the values that fill it).
+    `text(lang)` says it: '[survey sheet, row 12, column 'type'] …' / '[trang survey, dòng 12, cột 'type'] …'."""
     sheet: str
     row: int
     column: str | None
-    message: str
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def where(self, lang: str = "vi") -> str:
+        if self.sheet == "workbook":
+            return t("forms.where.workbook", lang)
+        if self.column:
+            return t("forms.where.cell", lang, sheet=self.sheet, row=self.row, column=self.column)
+        if self.row:
+            return t("forms.where.row", lang, sheet=self.sheet, row=self.row)
+        return t("forms.where.sheet", lang, sheet=self.sheet)
+
+    def body(self, lang: str = "vi") -> str:
+        return FormError(self.key, None, **self.values).body(lang)
+
+    def text(self, lang: str = "vi") -> str:
+        return f"[{self.where(lang)}] {self.body(lang)}"
 
     def __str__(self) -> str:
-        col = f", column '{self.column}'" if self.column else ""
-        return f"[{self.sheet} sheet, row {self.row}{col}] {self.message}"
+        return self.text("en")
 
 
 class FormErrors(FormError):
-    """Every problem found in a form definition, each located (sheet, row, column)."""
+    """Every problem found in a form definition, each located (sheet, row, column); `where` is the form's file or
+    folder. `text(lang)` says the first 20 in that language."""
+
+    SHOWN = 20
 
     def __init__(self, errors: list[Located], source: str = "form"):
-        self.errors = errors
-        text = "; ".join(str(e) for e in errors[:20])
-        if len(errors) > 20:
-            text += f"; … and {len(errors) - 20} more"
-        super().__init__(text, source)
+        self.errors = list(errors)
+        more = len(self.errors) - self.SHOWN
+        if more > 0:
+            super().__init__("forms.error.refused_more", source, problems=self.errors[:self.SHOWN], more=more)
+        else:
+            super().__init__("forms.error.refused", source, problems=self.errors)
+
+    def __reduce__(self) -> tuple:
+        return FormErrors, (self.errors, self.where)
 
 
 @dataclass(slots=True)
@@ -112,6 +208,7 @@ class Item:
     warning_message: dict[str, str] = field(default_factory=dict)
     calculation: Node | None = None
     default: str | None = None
+    default_expr: Node | None = None     # a default that is an expression (evaluated once, as ODK does)
     read_only: bool | Node = False
     appearance: str = ""
     choice_filter: Node | None = None
@@ -124,6 +221,8 @@ class Item:
     positional: bool = False             # reads position(..)
     label_refs: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
+    meta: str = ""                       # for ODK metadata (type "meta"): start, end, today, deviceid, …
+    range: tuple[float, float, float] | None = None   # a range question's start, end and step
 
     @property
     def is_input(self) -> bool:
@@ -163,7 +262,8 @@ class Form:
     settings: dict[str, str]
     sheets: dict[str, list[dict[str, str]]]   # the rows as read (for export; columns normalised)
     order: list[Item] = field(default_factory=list)        # evaluation order (dependencies first)
-    dependents: dict[str, list[Item]] = field(default_factory=dict)
+    dependents: dict[str, list[Item]] = field(default_factory=dict)   # downstream values, in order (Downstream)
+    readers: dict[str, list[Item]] = field(default_factory=dict)      # the items whose expressions read a name
 
     def questions(self) -> Iterable[Item]:
         return (i for i in self.items if i.kind == "question")
@@ -174,20 +274,58 @@ class Form:
 
 # --- reading the sheets -----------------------------------------------------------------------------------------
 
-def normalise_column(header: str) -> str:
-    """'LABEL::EN' → 'label::en'; 'label:English (en)' → 'label::en'; 'requiredMsg' → 'required_message'."""
+def normalise_headers(headers: list[str]) -> list[str]:
+    """A sheet's header row as pyxform reads it, to the names used here: 'LABEL::EN' → 'label::en',
+    'label:English (en)' → 'label::en' (single colons split only when no header of the row has '::'),
+    'bind::relevant' / 'bind:relevant' → 'relevant', 'caption' → 'label', 'count' → 'repeat_count',
+    'body::appearance' → 'appearance'. A column pyxform does not know keeps its spelling (a choice column that a
+    choice_filter names by its case); a `bind::`/`control::` attribute with no column here stays 'bind::x'."""
+    double = any("::" in str(h) for h in headers)
+    return [normalise_column(h, double) if str(h).strip() else "" for h in headers]
+
+
+KNOWN_COLUMNS = {
+    "type", "name", "label", "hint", "guidance_hint", "required", "required_message", "relevant", "constraint",
+    "constraint_message", "calculation", "default", "read_only", "appearance", "choice_filter", "repeat_count",
+    "parameters", "trigger", "intent", "media", "bind", "control", "instance", "autoplay", "rows",
+    "no_app_error_string", "list_name", "warning", "warning_message", "form_id", "form_title", "version",
+    "default_language", "allow_choice_duplicates", "instance_name", "style", "public_key", "submission_url",
+    "namespaces", "clean_text_values", "auto_send", "auto_delete", "save_to", *MEDIA,
+}
+
+
+def normalise_column(header: str, double: bool = True) -> str:
     text = str(header).strip()
-    low = text.lower()
-    if low in COLUMN_ALIASES:
-        return COLUMN_ALIASES[low]
-    if "::" in text:
-        base, lang = text.split("::", 1)
-    elif ":" in text and not low.startswith(("jr:", "bind:", "media:", "body:", "instance:")):
-        base, lang = text.split(":", 1)
+    if double or "::" in text:
+        tokens = [t.strip() for t in text.split("::")]
     else:
-        return COLUMN_ALIASES.get(low, low)
-    base = COLUMN_ALIASES.get(base.strip().lower(), base.strip().lower())
-    return f"{base}::{language_code(lang)}" if base in TRANSLATED else f"{base}::{lang.strip().lower()}"
+        tokens = [t.strip() for t in text.split(":")]
+        low = [t.lower() for t in tokens]
+        if "jr" in low:  # 'bind:jr:constraintMsg' with single colons
+            j = low.index("jr")
+            tokens = tokens[:j] + [f"jr:{tokens[j + 1]}" if j + 1 < len(tokens) else "jr"] + tokens[j + 2:]
+    first = "_".join(tokens[0].split()).lower()
+    first = COLUMN_ALIASES.get(first, COLUMN_ALIASES.get(tokens[0].lower(), first))
+    if first not in KNOWN_COLUMNS:
+        return text  # a column of the form's own (pyxform leaves it as written)
+    rest = tokens[1:]
+    if first == "bind" and rest:
+        attr = rest[0].lower()
+        if attr not in BIND_COLUMNS:
+            return "::".join(["bind", rest[0], *rest[1:]])
+        first, rest = BIND_COLUMNS[attr], rest[1:]
+    elif first == "control" and rest:
+        attr = rest[0].lower()
+        if attr not in CONTROL_COLUMNS:
+            return "::".join(["control", rest[0], *rest[1:]])
+        first, rest = CONTROL_COLUMNS[attr], rest[1:]
+    elif first == "media" and rest and rest[0].lower() in MEDIA:
+        first, rest = rest[0].lower(), rest[1:]
+    if not rest:
+        return first
+    if first in TRANSLATED:
+        return f"{first}::{language_code('::'.join(rest))}"
+    return "::".join([first, *(r.lower() for r in rest)])
 
 
 def language_code(text: str) -> str:
@@ -221,41 +359,47 @@ def _translations(row: dict[str, str], column: str, default_lang: str) -> dict[s
     return out
 
 
-def _parse_type(text: str) -> tuple[str, str | None, bool]:
-    """(type, choice list, or_other) from a type cell ('select_one yes_no', 'select one from x or specify other')."""
+def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
+    """(type, choice list, or_other, where the choices come from: choices | file | external) from a type cell:
+    'select_one yes_no', 'select one from x or specify other', 'select_one_from_file states.csv',
+    'begin_group' → 'begin group', 'begin looped group' → 'begin repeat'; other types lower-cased as written."""
     t = " ".join(text.strip().split())
     low = t.lower()
     or_other = False
     for suffix in (" or_other", " or specify other"):
         if low.endswith(suffix):
             t, low, or_other = t[: -len(suffix)], low[: -len(suffix)], True
-    m = re.fullmatch(r"(select_one|select_multiple|select one|select all that apply)(?: from)? (\S+)", t,
-                     re.IGNORECASE)
-    if m:
-        kind = ALIASES.get(m.group(1).lower(), m.group(1).lower())
-        return kind, m.group(2), or_other
-    return ALIASES.get(low, low), None, or_other
+    m = re.fullmatch(r"(begin|end)[ _](group|repeat|lgroup|looped group|loop)\b(.*)", low)
+    if m and m.group(2) != "loop":
+        return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other, "choices"
+    for prefix in sorted(SELECT_PREFIXES, key=len, reverse=True):
+        if low.startswith(prefix + " "):
+            rest = t[len(prefix) + 1:].strip()
+            if rest and " " not in rest and f"{prefix} {rest.lower()}" not in NOT_YET:
+                source = "file" if "file" in prefix else ("external" if "external" in prefix else "choices")
+                return SELECT_PREFIXES[prefix], rest, or_other, source
+    return low, None, or_other, "choices"
 
 
 def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str = "form",
-               fallback_id: str = "form") -> Form:
-    """sheets: sheet name (lower-case) → [(row number, {column: text})], columns already normalised."""
+               fallback_id: str = "form", files: Callable[[str], str | None] | None = None) -> Form:
+    """sheets: sheet name (lower-case) → [(row number, {column: text})], columns already normalised. `files` gives
+    the text of a file beside the form (the CSV of a select_one_from_file), or None when there is none."""
     errors: list[Located] = []
-
-    def err(sheet: str, row: int, column: str | None, message: str) -> None:
-        errors.append(Located(sheet, row, column, message))
+    add = errors.append
 
     if "survey" not in sheets:
-        raise FormErrors([Located("survey", 1, None, "the form has no 'survey' sheet")], source)
+        raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_sheet")], source)
     settings_rows = sheets.get("settings") or []
     settings = dict(settings_rows[0][1]) if settings_rows else {}
     default_lang = language_code(settings.get("default_language") or "") or ""
     survey_rows = sheets["survey"]
     choice_rows = sheets.get("choices") or []
+    external_rows = sheets.get("external_choices") or []
 
     # which languages the form speaks
     langs: list[str] = []
-    for _, row in survey_rows + choice_rows:
+    for _, row in survey_rows + choice_rows + external_rows:
         for key in row:
             if "::" in key and key.split("::")[0] in TRANSLATED:
                 lang = key.split("::", 1)[1]
@@ -267,25 +411,28 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     # --- choices
     choices: dict[str, list[Choice]] = {}
     allow_dupes = _truthy(settings.get("allow_choice_duplicates", "")) is True
-    for rownum, row in choice_rows:
+    names_in: dict[str, set[str]] = {}
+    for sheet, rownum, row in [("choices", n, r) for n, r in choice_rows] \
+            + [("external_choices", n, r) for n, r in external_rows]:
         list_name = row.get("list_name", "").strip()
         name = row.get("name", "").strip()
         if not list_name and not name and not any(v for v in row.values()):
             continue
         if not list_name:
-            err("choices", rownum, "list_name", "a choice needs a list_name")
+            add(Located(sheet, rownum, "list_name", "forms.error.choice_no_list"))
             continue
         if name == "":
-            err("choices", rownum, "name", f"a choice of list '{list_name}' has no name")
+            add(Located(sheet, rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
         items = choices.setdefault(list_name, [])
-        if not allow_dupes and any(c.name == name for c in items):
-            err("choices", rownum, "name", f"the list '{list_name}' has the choice '{name}' twice "
-                "(set allow_choice_duplicates in settings if that is meant)")
+        names = names_in.setdefault(list_name, set())
+        if not allow_dupes and name in names:
+            add(Located(sheet, rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
         labels = _translations(row, "label", default_lang)
         extra = {k: v for k, v in row.items() if k not in ("list_name", "name") and not k.startswith("label")}
         items.append(Choice(name, labels, extra))
+        names.add(name)
 
     # --- survey
     items: list[Item] = []
@@ -294,47 +441,58 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     stack: list[Item] = []
     pending: list[tuple[Item, str, str, int]] = []   # (item, column, text, row) expressions to parse
 
+    unserved: set[str] = set()
     for rownum, row in survey_rows:
+        for column, text in row.items():
+            if text.strip() and column not in unserved and (
+                    column in UNSERVED_COLUMNS or column.lower() in UNSERVED_ATTRIBUTES):
+                unserved.add(column)   # (named once, on the first row that fills it)
+                add(Located("survey", rownum, column, "forms.error.column_unsupported", {"column": column}))
         type_text = row.get("type", "").strip()
         if not type_text:
-            if any(v.strip() for v in row.values()):
-                err("survey", rownum, "type", "a row with content has no type")
+            # a row with neither name nor label is a comment, skipped (pyxform); with one, a question lacks its type
+            if row.get("name", "").strip() or any(v.strip() for k, v in row.items() if k.split("::")[0] == "label"):
+                add(Located("survey", rownum, "type", "forms.error.no_type"))
             continue
-        kind_type, list_name, or_other = _parse_type(type_text)
+        kind_type, list_name, or_other, list_source = _parse_type(type_text)
         if kind_type in ("end group", "end repeat"):
             want = "group" if kind_type == "end group" else "repeat"
             if not stack or stack[-1].kind != want:
-                err("survey", rownum, "type", f"'{type_text}' without a matching 'begin {want}'")
+                add(Located("survey", rownum, "type", "forms.error.end_without_begin",
+                            {"type": type_text, "kind": want}))
             else:
                 stack.pop()
             continue
         name = row.get("name", "").strip()
+        meta = ""
         if kind_type in ("begin group", "begin repeat"):
             kind = "group" if kind_type == "begin group" else "repeat"
             qtype = kind
-        elif kind_type in INPUT_TYPES or kind_type in OTHER_TYPES:
+        elif kind_type in ("select_one", "select_multiple", "rank"):
             kind, qtype = "question", kind_type
+        elif kind_type in TYPE_ALIASES:
+            kind, qtype = "question", TYPE_ALIASES[kind_type]
         elif kind_type in META_TYPES:
-            kind, qtype = "question", "meta"
+            kind, qtype, meta = "question", "meta", META_TYPES[kind_type]
         else:
-            first = kind_type.split(" ")[0]
-            odk = kind_type in KNOWN_ELSEWHERE or first in KNOWN_ELSEWHERE or kind_type.startswith(
-                ("begin loop", "end loop"))
-            what = "is an ODK type this engine does not support" if odk else "is not a known question type"
-            err("survey", rownum, "type", f"'{type_text}' {what} (supported: text, integer, decimal, date, "
-                "select_one, select_multiple, note, calculate, begin/end group, begin/end repeat)")
+            not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
+                or any(kind_type.startswith(n + " ") for n in NOT_YET)
+            desktop = kind_type in DESKTOP_CANNOT or kind_type.split(" ")[0] in DESKTOP_CANNOT
+            add(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
+                "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
+        if not name and qtype == "note":
+            name = f"generated_note_name_{rownum}"   # as pyxform names a note that has none
         if not name:
-            err("survey", rownum, "name", f"a '{type_text}' row has no name")
+            add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
             continue
         if not NAME.match(name):
-            err("survey", rownum, "name", f"'{name}' is not a valid name (a letter or _ first, then letters, "
-                "digits, _, - or .)")
+            add(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
             continue
         if name in by_name:
-            err("survey", rownum, "name", f"the name '{name}' is used twice (first on row {by_name[name].row})")
+            add(Located("survey", rownum, "name", "forms.error.name_twice", {"name": name, "first": by_name[name].row}))
             continue
-        item = Item(kind, qtype, name, rownum, columns=dict(row))
+        item = Item(kind, qtype, name, rownum, columns=dict(row), meta=meta)
         item.labels = _translations(row, "label", default_lang)
         item.hints = _translations(row, "hint", default_lang)
         item.required_message = _translations(row, "required_message", default_lang)
@@ -342,15 +500,32 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         item.warning_message = _translations(row, "warning_message", default_lang)
         item.appearance = row.get("appearance", "").strip()
         item.default = row.get("default") or None
+        if item.default is not None and _is_dynamic(item.default, qtype):
+            pending.append((item, "default_expr", item.default, rownum))
         item.list_name = list_name
-        if kind_type in ("select_one", "select_multiple") and not list_name:
-            err("survey", rownum, "type", f"'{type_text}' names no choice list")
+        if kind_type in ("select_one", "select_multiple", "rank") and not list_name:
+            add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
+        if list_source == "file" and list_name not in choices:
+            problem = _choices_from_file(list_name, row.get("parameters", ""), files, default_lang)
+            if isinstance(problem, Located):
+                add(Located("survey", rownum, "type", problem.key, problem.values))
+                continue
+            choices[list_name] = problem
+            names_in[list_name] = {c.name for c in problem}
+        if kind_type == "range":
+            bounds = _range_parameters(row.get("parameters", ""))
+            if bounds is None:
+                add(Located("survey", rownum, "parameters", "forms.error.range_parameters",
+                            {"parameters": row.get("parameters", "")}))
+                continue
+            item.range = bounds
         if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
-            err("survey", rownum, "type", f"the choice list '{list_name}' is not on the choices sheet")
+            add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
         if or_other and list_name in choices:
-            if not any(c.name == "other" for c in choices[list_name]):
+            if "other" not in names_in[list_name]:
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
+                names_in[list_name].add("other")
         for column in ("required", "read_only"):
             text = row.get(column, "").strip()
             flag = _truthy(text)
@@ -360,23 +535,27 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 setattr(item, column, flag)
         for column in ("relevant", "constraint", "warning", "calculation", "choice_filter", "repeat_count"):
             text = row.get(column, "").strip()
+            if column == "constraint" and not text:
+                text = IMPLICIT_CONSTRAINTS.get(kind_type, "")
             if text:
                 if column == "repeat_count" and kind != "repeat":
                     continue
                 pending.append((item, column, text, rownum))
         if qtype == "calculate" and not row.get("calculation", "").strip():
-            err("survey", rownum, "calculation", f"the calculation '{name}' has no expression")
+            add(Located("survey", rownum, "calculation", "forms.error.calculation_empty", {"name": name}))
         parent = stack[-1] if stack else None
         item.parent = parent
         item.repeat = parent if parent is not None and parent.kind == "repeat" else (parent.repeat if parent else None)
         if kind == "repeat" and item.repeat is not None:
-            err("survey", rownum, "type", f"the repeat '{name}' is inside the repeat '{item.repeat.name}': "
-                "repeats within repeats are not supported")
+            add(Located("survey", rownum, "type", "forms.error.nested_repeat",
+                        {"name": name, "outer": item.repeat.name}))
             continue
         (parent.children if parent else top).append(item)
         items.append(item)
         by_name[name] = item
         if kind in ("group", "repeat"):
+            if len(stack) == MAX_NESTING:
+                add(Located("survey", rownum, "type", "forms.error.too_deep", {"limit": MAX_NESTING}))
             stack.append(item)
         if or_other and list_name:
             other = Item("question", "text", f"{name}_other", rownum, parent=parent, repeat=item.repeat,
@@ -386,19 +565,30 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             items.append(other)
             by_name.setdefault(other.name, other)
     for open_item in stack:
-        err("survey", open_item.row, "type", f"'begin {open_item.kind}' {open_item.name} has no 'end {open_item.kind}'")
+        add(Located("survey", open_item.row, "type", "forms.error.not_closed",
+                    {"kind": open_item.kind, "name": open_item.name}))
 
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
+        where = "default" if column == "default_expr" else column
         try:
             node = parse(text, columns=(column == "choice_filter"))
         except ExpressionError as exc:
-            err("survey", rownum, column, exc.message)
+            add(Located("survey", rownum, where, exc.key, exc.values))
             continue
         unknown = {r for r in references(node) if r not in by_name}
         if unknown:
-            err("survey", rownum, column, "refers to " + ", ".join(f"${{{u}}}" for u in sorted(unknown))
-                + ", which the form does not have")
+            add(Located("survey", rownum, where, "forms.error.unknown_reference",
+                        {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
+            continue
+        bad_pattern = _bad_pattern(node)
+        if bad_pattern is not None:
+            add(Located("survey", rownum, where, *bad_pattern))
+            continue
+        single = _repeat_read_as_one(node, item, by_name)
+        if single is not None:
+            add(Located("survey", rownum, where, "forms.error.repeat_as_one_value",
+                        {"name": f"${{{single.name}}}", "repeat": single.repeat.name}))
             continue
         setattr(item, column, node)
     label_ref = re.compile(r"\$\{([^}]*)\}")
@@ -408,8 +598,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             refs |= {m.strip() for m in label_ref.findall(text)}
         missing = sorted(r for r in refs if r not in by_name)
         if missing:
-            err("survey", item.row, "label", "refers to " + ", ".join(f"${{{u}}}" for u in missing)
-                + ", which the form does not have")
+            add(Located("survey", item.row, "label", "forms.error.unknown_reference",
+                        {"refs": ", ".join(f"${{{u}}}" for u in missing)}))
         item.label_refs = frozenset(r for r in refs if r in by_name)
 
     if errors:
@@ -426,6 +616,113 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     )
     _dependency_order(form, source)
     return form
+
+
+def _parameters(text: str) -> dict[str, str]:
+    """'start=0 end=10 step=1' → {'start': '0', …} (spaces or commas between, as pyxform reads them)."""
+    out = {}
+    for part in re.split(r"[\s,;]+", text.strip()):
+        key, eq, value = part.partition("=")
+        if eq:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def _range_parameters(text: str) -> tuple[float, float, float] | None:
+    """A range's (start, end, step): ODK's defaults 1, 10, 1; None when they are not numbers, the step is not
+    positive, or the end is before the start."""
+    params = _parameters(text)
+    try:
+        start, end, step = (float(params.get(k, d)) for k, d in (("start", "1"), ("end", "10"), ("step", "1")))
+    except ValueError:
+        return None
+    if not all(math.isfinite(x) for x in (start, end, step)) or step <= 0 or end < start:
+        return None
+    return start, end, step
+
+
+def _choices_from_file(file_name: str, parameters: str, files: Callable[[str], str | None] | None,
+                       default_lang: str) -> list[Choice] | Located:
+    """The choices of a select_one_from_file: the rows of a CSV beside the form, the choice's name from its `name`
+    column and its label from `label` (or the columns `parameters` name: value=…, label=…). A Located problem
+    (sheet and row filled in by the caller) when the file is missing, not a CSV, or lacks the columns."""
+    if not file_name.lower().endswith(".csv"):
+        return Located("survey", 0, None, "forms.error.choice_file_kind", {"file": file_name})
+    text = files(file_name) if files is not None else None
+    if text is None:
+        return Located("survey", 0, None, "forms.error.no_choice_file", {"file": file_name})
+    params = _parameters(parameters)
+    value_col, label_col = params.get("value", "name"), params.get("label", "label")
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        rows = []
+    if not rows or value_col not in rows[0]:
+        return Located("survey", 0, None, "forms.error.choice_file_columns",
+                       {"file": file_name, "column": value_col})
+    out = []
+    for row in rows:
+        name = (row.get(value_col) or "").strip()
+        if name:
+            label = (row.get(label_col) or name).strip()
+            extra = {k: (v or "").strip() for k, v in row.items() if k not in (value_col, label_col) and k}
+            out.append(Choice(name, {default_lang: label}, extra))
+    return out
+
+
+def _is_dynamic(text: str, qtype: str) -> bool:
+    """pyxform's rule: a default is an expression when it calls a function, reads a ${name}, or has an
+    arithmetic operator (a '-' in a date's default is the date's own)."""
+    try:
+        tokens = tokenize(text)
+    except ExpressionError:
+        return False
+    for n, tok in enumerate(tokens):
+        if tok.kind == "ref" or (tok.kind == "op" and tok.text in ("+", "*", "|", "[")) \
+                or (tok.kind == "op" and tok.text == "-" and qtype not in ("date", "datetime", "time")) \
+                or (tok.kind == "name" and tok.text in ("div", "mod")) \
+                or (tok.kind == "name" and tokens[n + 1].kind == "op" and tokens[n + 1].text == "("):
+            return True
+    return False
+
+
+# The functions that take all the instances of a repeat's question (its first argument, for indexed-repeat).
+AGGREGATES = {"count", "sum", "max", "min", "count-non-empty", "join", "checklist", "weighted-checklist"}
+
+
+def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item]) -> Item | None:
+    """The first question of a repeat that `item`'s expression reads from outside that repeat as one value (ODK
+    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat())."""
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, many = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            it = by_name.get(n[1])
+            if not many and it is not None and it.kind == "question" and it.repeat is not None \
+                    and it.repeat is not item.repeat:
+                return it
+        elif kind == "call":
+            name, args = n[1], n[2]
+            for i, a in enumerate(args):
+                takes_all = name in AGGREGATES or (name == "indexed-repeat" and i != 2) \
+                    or (name == "concat" and len(args) == 1)   # concat(${q}) joins every instance's value
+                stack.append((a, takes_all))
+        else:
+            stack += [(c, False) for c in _children(n)]
+    return None
+
+
+def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:
+    """(key, values) of the first regex() pattern written in the expression that this engine cannot run."""
+    for pattern in regex_patterns(node):
+        try:
+            linear_regex.compile_pattern(pattern)
+        except linear_regex.PatternError as exc:
+            key = {"unsupported": "forms.error.regex_unsupported", "too_long": "forms.error.regex_too_long"}.get(
+                exc.kind, "forms.error.regex_malformed")
+            return key, {"pattern": f"'{pattern}'", "pos": exc.pos, "limit": linear_regex.MAX_PROGRAM}
+    return None
 
 
 def _value_expressions(item: Item) -> list[Node]:
@@ -454,7 +751,9 @@ def _dependency_order(form: Form, source: str) -> None:
             positional = positional or uses_position(node)
         if item.parent is not None:
             deps.add(item.parent.name)
-        deps.discard(item.name)
+        if item.name in deps:   # a relevance or value that reads itself: ODK refuses it as a cycle
+            raise FormErrors([Located("survey", item.row, None, "forms.error.cycle",
+                                      {"cycle": f"{item.name} → {item.name}"})], source)
         item.deps = frozenset(deps)
         item.check_deps = frozenset(checks - deps)
         item.positional = positional
@@ -476,41 +775,56 @@ def _dependency_order(form: Form, source: str) -> None:
             dep = form.by_name[nxt]
             if state.get(nxt) == 1:
                 cycle = [s[0].name for s in stack[[s[0].name for s in stack].index(nxt):]]
-                raise FormErrors([Located("survey", dep.row, None, "these expressions depend on each other in a "
-                                          "circle: " + " → ".join(cycle + [nxt]))], source)
+                raise FormErrors([Located("survey", dep.row, None, "forms.error.cycle",
+                                          {"cycle": " → ".join(cycle + [nxt])})], source)
             if not state.get(nxt):
                 state[nxt] = 1
                 stack.append((dep, iter(sorted(dep.deps))))
     form.order = order
-    rank = {item.name: i for i, item in enumerate(order)}
-    dependents: dict[str, set[str]] = {}
+    direct: dict[str, list[str]] = {}
+    readers: dict[str, list[Item]] = {}
     for item in form.items:
         for d in item.deps:
-            dependents.setdefault(d, set()).add(item.name)
-    # for each name: everything downstream of it, in evaluation order
-    closure: dict[str, list[Item]] = {}
-    for item in form.items:
+            direct.setdefault(d, []).append(item.name)
+        for d in item.deps | item.check_deps:
+            readers.setdefault(d, []).append(item)
+    form.dependents = Downstream(form, direct, {item.name: i for i, item in enumerate(order)})
+    form.readers = readers
+
+
+class Downstream(dict):
+    """name → everything downstream of it (what its relevance and value read, transitively), in evaluation order.
+    Worked out for a name the first time it is asked for: a form's load stays linear in its size (a chain of
+    8,000 relevances has 32 million downstream pairs, and a session only ever asks for the answers it is given)."""
+
+    def __init__(self, form: Form, direct: dict[str, list[str]], rank: dict[str, int]):
+        super().__init__()
+        self._form = form
+        self._direct = direct
+        self._rank = rank
+
+    def __missing__(self, name: str) -> list[Item]:
+        if name not in self._form.by_name:
+            raise KeyError(name)
         seen: set[str] = set()
-        todo = [item.name]
+        todo = [name]
         while todo:
             n = todo.pop()
-            for d in dependents.get(n, ()):
+            for d in self._direct.get(n, ()):
                 if d not in seen:
                     seen.add(d)
                     todo.append(d)
-        closure[item.name] = sorted((form.by_name[n] for n in seen), key=lambda i: rank[i.name])
-    form.dependents = closure
+        rank = self._rank
+        out = sorted((self._form.by_name[n] for n in seen), key=lambda i: rank[i.name])
+        self[name] = out
+        return out
 
 
-def located(exc: FormError) -> list[str]:
-    """The messages of a refused form, one per problem."""
+def located(exc: FormError, lang: str = "en") -> list[str]:
+    """The messages of a refused form in `lang`, one per problem, each with its sheet, row and column."""
     if isinstance(exc, FormErrors):
-        return [str(e) for e in exc.errors]
-    return [str(exc)]
-
-
-def as_error(message: str, sheet: str = "survey", row: int = 1, column: str | None = None) -> FormErrors:
-    return FormErrors([Located(sheet, row, column, message)])
+        return [e.text(lang) for e in exc.errors]
+    return [exc.text(lang)]
 
 
 def raw_value(value: Any) -> str:

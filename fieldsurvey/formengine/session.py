@@ -24,10 +24,11 @@ import re
 import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any, Iterable
 
-from fieldsurvey.formengine.expr import Nodeset, evaluate, to_bool, to_number, to_string
+from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
+                                         to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
 
@@ -36,7 +37,14 @@ TOP_KEYS = ("interview_date",)
 MEMBERS = "members"
 
 OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warning"
+# The shipped official questionnaires relied on the engine making a household's first member its head. Until their
+# relationship question declares it (default `if(position(..) = 1, 'head', '')`), they keep it; any other form gets
+# only the defaults it declares.
+LEGACY_HEAD_FORMS = ("vn-review-2022", "vn-review-2027")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
 
 
 def is_empty(value: Any) -> bool:
@@ -51,6 +59,7 @@ class _State:
     read_only: bool = False
     status: str = EMPTY        # ok | empty | required | error | warning
     problem: str = ""          # type | constraint | warning | required | choice (what the message is about)
+    typed: Any = ""            # the value as expressions read it (see FormSession._typed)
 
     def key(self) -> tuple:
         v = self.value
@@ -111,14 +120,15 @@ class _Ctx:
         rep = it.repeat
         if rep is None:
             st = s._states[(name, None)]
-            return st.value if st.relevant else ""
+            return st.typed if st.relevant else ""
         if self.idx is not None and self.item is not None and self.item.repeat is rep:
             st = s._states.get((name, self.idx))
-            return st.value if st is not None and st.relevant else ""
-        out = Nodeset()
+            return st.typed if st is not None and st.relevant else ""
+        out = Nodeset()   # the question's nodes in every instance, as ODK makes them: a hidden one is left out
         for j in range(len(s._instances.get(rep.name, ()))):
             st = s._states.get((name, j))
-            out.append(st.value if st is not None and st.relevant else "")
+            if st is not None and st.relevant:
+                out.append(st.typed)
         return out
 
     def current(self) -> Any:
@@ -135,6 +145,28 @@ class _Ctx:
 
     def today(self) -> date:
         return self._today
+
+    def now(self) -> datetime:
+        """Now, on the session's day (a session opened on a given day keeps it)."""
+        return datetime.combine(self._today, datetime.now().time())
+
+    def choice_label(self, name: str, value: str) -> str:
+        """jr:choice-name: the label of the choice `value` of question `name`'s list, in the session's language."""
+        it = self.s.form.by_name.get(name)
+        if it is None or not it.list_name:
+            return ""
+        for c in self.s.choice_list(it.list_name):
+            if c.name == value:
+                return c.label(self.s.lang, self.s.form.default_language)
+        return ""
+
+    def indexed(self, name: str, n: int) -> Any:
+        """indexed-repeat: the value of `name` in the n-th (1-based) instance of its repeat."""
+        it = self.s.form.by_name.get(name)
+        if it is None or it.repeat is None or n < 1:
+            return ""
+        st = self.s._states.get((name, n - 1))
+        return st.typed if st is not None and st.relevant else ""
 
     def column(self, name: str) -> Any:
         return self.choice.get(name) if self.choice is not None else ""
@@ -170,9 +202,17 @@ class FormSession:
         self._confirmed: set[tuple[str, str | None]] = set()
         self._ctx = _Ctx(self)
         self._states: dict[tuple[str, int | None], _State] = {}
+        self._later_defaults: list[Item] = []
+        self._stored: dict[tuple[str, int | None], Any] = {}   # calculations' values in the document (once())
         self._read_document(doc)
         self.sections = self._make_sections()
         self.recompute()
+        if self._later_defaults:
+            for item in self._later_defaults:
+                value = self._default(item)
+                if not is_empty(value):
+                    self._values[item.name] = value
+            self.recompute()
 
     # --- reading a document ---------------------------------------------------------------------------------------
 
@@ -206,8 +246,14 @@ class FormSession:
             else:
                 v = doc["household"].get(name)
             if is_empty(v) and fresh and item.default is not None and item.type != "calculate":
+                if item.default_expr is not None and references(item.default_expr):
+                    self._later_defaults.append(item)  # it reads other answers: once they are computed
+                    continue
                 v = self._default(item)
-            if not is_empty(v) and item.type != "calculate":
+            if item.type == "calculate":
+                if not is_empty(v) and not isinstance(v, (dict, list)):
+                    self._stored[(name, None)] = v
+            elif not is_empty(v):
                 v = self._coerce_in(item, v)
                 if not is_empty(v):
                     self._values[name] = v
@@ -230,7 +276,13 @@ class FormSession:
             elif parts[0] == "members" and len(parts) == 3:
                 self._confirmed.add((parts[2], parts[1]))
 
-    def _default(self, item: Item) -> Any:
+    def _default(self, item: Item, idx: int | None = None) -> Any:
+        """A question's first value: its `default` as written, or the value of a default that is an expression
+        (ODK evaluates it once: when the form is first opened, or when the repeat instance `idx` is added)."""
+        if item.default_expr is not None:
+            ctx = self._ctx
+            ctx.item, ctx.idx, ctx.cur = item, idx, ""
+            return self._coerce(item, _as_value(evaluate(item.default_expr, ctx)))
         d = item.default or ""
         if item.type == "date" and d.strip() in ("today()", "today"):
             return self.today_date.isoformat()
@@ -244,9 +296,9 @@ class FormSession:
                 if loose:
                     out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
                     loose = []
-                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in ("calculate", "meta"))
+                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED)
                 out.append(Section(item.name, qs, item.kind == "repeat" or any(i.repeat for i in qs), item))
-            elif item.kind == "question" and item.type not in ("calculate", "meta"):
+            elif item.kind == "question" and item.type not in UNASKED:
                 loose.append(item)
         if loose:
             out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
@@ -254,9 +306,12 @@ class FormSession:
 
     @staticmethod
     def _walk(item: Item) -> Iterable[Item]:
-        for child in item.children:
+        """Everything inside `item`, in form order."""
+        stack = list(reversed(item.children))
+        while stack:
+            child = stack.pop()
             yield child
-            yield from FormSession._walk(child)
+            stack.extend(reversed(child.children))
 
     # --- choice lists -----------------------------------------------------------------------------------------------
 
@@ -281,7 +336,7 @@ class FormSession:
         items = self.choice_list(item.list_name)
         if item.choice_filter is not None:
             ctx = self._ctx
-            ctx.item, ctx.idx, ctx.cur = item, member, self._raw(item, member)
+            ctx.item, ctx.idx, ctx.cur = item, member, self._typed(item, self._raw(item, member))
             kept = []
             for c in items:
                 ctx.choice = c
@@ -323,23 +378,45 @@ class FormSession:
         if item.type == "integer":
             if isinstance(value, float) and value.is_integer():
                 return int(value)
-            if isinstance(value, str):
-                text = value.replace(" ", "")
-                try:
-                    return int(text)
-                except ValueError:
-                    return value
+            if isinstance(value, str) and _INTEGER.fullmatch(value):
+                return int(value)   # (only ASCII digits, as ODK's widget: not '1 000', '1_0', '１２' or '1,5')
         elif item.type == "decimal":
-            if isinstance(value, str):
-                try:
-                    return float(value.replace(",", "."))
-                except ValueError:
-                    return value
+            if isinstance(value, str) and _DECIMAL.fullmatch(value):
+                return float(value.replace(",", "."))   # a comma is read as the decimal point (documented)
         elif item.type == "select_multiple":
             if isinstance(value, str):
                 return value.split()
             if isinstance(value, (list, tuple)):
                 return [str(v) for v in value]
+        elif item.type == "rank":
+            if isinstance(value, str):
+                return value.split()
+            if isinstance(value, (list, tuple)):
+                return [str(v) for v in value]
+        elif item.type == "acknowledge":
+            if value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in ("ok", "1", "yes",
+                                                                                                   "true")):
+                return "OK"
+            if value is False:
+                return ""
+        elif item.type == "time" and isinstance(value, str):
+            moment = parse_time(value)
+            return time_text(moment) if moment is not None else value
+        elif item.type == "datetime" and isinstance(value, str):
+            moment = parse_datetime(value)
+            return datetime_text(moment) if moment is not None else value
+        elif item.type == "geopoint":
+            if isinstance(value, (list, tuple)):
+                value = " ".join(str(v) for v in value)
+            if isinstance(value, str):
+                point = parse_geopoint(value.replace(",", " "))
+                return " ".join(repr(x) for x in point) if point is not None else " ".join(value.split())
+        elif item.type == "range":
+            if isinstance(value, str) and _DECIMAL.fullmatch(value):
+                number = float(value.replace(",", "."))
+                return int(number) if number.is_integer() else number
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
         elif item.type in ("select_one", "text", "date") and isinstance(value, bool):
             return "yes" if value else "no"
         return value
@@ -349,7 +426,7 @@ class FormSession:
         item = self.form.by_name.get(name)
         if item is None or item.kind != "question":
             raise KeyError(f"the form has no question '{name}'")
-        if item.type in ("calculate", "note", "meta"):
+        if item.type in ("calculate", "note", "meta", "hidden"):
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
         scope = self._scope(item, member)
         value = self._coerce(item, value)
@@ -398,44 +475,77 @@ class FormSession:
             pst = self._states.get((parent.name, idx if parent.repeat is not None else None))
             rel = pst.relevant if pst is not None else True
         if rel and item.relevant is not None:
-            ctx.cur = self._raw(item, idx) if item.kind == "question" else ""
+            ctx.cur = self._typed(item, self._raw(item, idx)) if item.kind == "question" else ""
             rel = to_bool(evaluate(item.relevant, ctx))
         st.relevant = rel
         if item.kind != "question":
             st.value = ""
         elif item.type == "meta":
-            st.value = self.today_date.isoformat() if item.columns.get("type", "").strip().lower() in (
-                "start", "end", "today") else ""
+            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
         elif item.type == "calculate":
             if rel:
-                ctx.cur = ""
+                # '.' is the calculation's own value so far (once() keeps it): this session's, or the document's
+                ctx.cur = st.typed if st.typed != "" else (
+                    self._stored.get((item.name, None), "") if item.repeat is None
+                    else self._instances[item.repeat.name][idx].get(item.name, ""))
                 v = evaluate(item.calculation, ctx)
                 if isinstance(v, Nodeset):
                     v = v[0] if v else ""
                 if isinstance(v, dict):  # a repeat instance is not a value
                     v = ""
-                if isinstance(v, bool):
-                    v = "true" if v else "false"
-                elif isinstance(v, float):
-                    v = "" if math.isnan(v) or math.isinf(v) else (int(v) if v.is_integer() else v)
-                elif isinstance(v, date):
-                    v = v.isoformat()
-                st.value = v
+                if isinstance(v, float):  # NaN is no value; ±infinity stays (ODK keeps it), kept out of documents
+                    v = "" if math.isnan(v) else (int(v) if v.is_integer() else v)
+                st.value = v   # as ODK types it: a true/false stays a boolean, a date a date (see _out)
             else:
                 st.value = ""
         elif item.calculation is not None and rel:
             # a calculation on a question fills it; while it yields nothing the answer given stands
-            ctx.cur = self._raw(item, idx)
+            ctx.cur = self._typed(item, self._raw(item, idx))
             v = evaluate(item.calculation, ctx)
             v = v[0] if isinstance(v, Nodeset) and v else v
             if isinstance(v, (dict, Nodeset)):
                 v = ""
             if isinstance(v, float):
                 v = "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
+            if isinstance(v, (bool, date)):
+                v = to_string(v)
             st.value = v if to_string(v) != "" else self._raw(item, idx)
         else:
             st.value = self._raw(item, idx)
+        st.typed = self._typed(item, st.value)
         return st
+
+    def _typed(self, item: Item, value: Any) -> Any:
+        """A value as ODK's expressions read it: a date answer as a date, a number as a number, a calculation's
+        true/false as a boolean; an answer of the wrong type (text in a number question, an impossible date) reads
+        as empty — it is kept, and flagged, but nothing else counts it."""
+        if is_empty(value) or item.kind != "question":
+            return ""
+        kind = item.type
+        if kind == "integer":
+            return value if isinstance(value, int) and not isinstance(value, bool) else ""
+        if kind == "decimal":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            return value if ok else ""
+        if kind == "date" or (kind == "meta" and item.meta in ("start", "end", "today")):
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                return ""
+        if kind == "time":
+            moment = parse_time(str(value))
+            return datetime.combine(date(1970, 1, 1), moment) if moment is not None else ""
+        if kind == "datetime":
+            return parse_datetime(str(value)) or ""
+        if kind == "range":
+            return value if not self._type_problem(item, value) else ""
+        if kind in ("geopoint", "acknowledge", "rank") and self._type_problem(item, value):
+            return ""
+        if kind == "note":
+            return ""
+        return value
 
     def _compute_checks(self, item: Item, idx: int | None) -> None:
         st = self._states[(item.name, idx)]
@@ -445,7 +555,7 @@ class FormSession:
         ctx = self._ctx
         ctx.item, ctx.idx = item, idx
         value = st.value
-        ctx.cur = value
+        ctx.cur = st.typed
         req = item.required
         if not isinstance(req, bool):
             req = st.relevant and to_bool(evaluate(req, ctx))
@@ -509,6 +619,25 @@ class FormSession:
         if kind == "select_multiple" and item.list_name:
             names = {c.name for c in self.choice_list(item.list_name)}
             return "" if all(str(v) in names for v in value) else "choice"
+        if kind == "time":
+            return "" if isinstance(value, str) and parse_time(value) is not None else "time"
+        if kind == "datetime":
+            return "" if isinstance(value, str) and parse_datetime(value) is not None else "datetime"
+        if kind == "acknowledge":
+            return "" if value == "OK" else "acknowledge"
+        if kind == "geopoint":
+            return "" if isinstance(value, str) and parse_geopoint(value) is not None else "geopoint"
+        if kind == "range":
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or item.range is None:
+                return "range"
+            start, end, step = item.range
+            steps = (value - start) / step
+            on_step = math.isfinite(steps) and abs(steps - round(steps)) < 1e-9
+            return "" if start <= value <= end and on_step else "range"
+        if kind == "rank" and item.list_name:
+            names = [c.name for c in self.choice_list(item.list_name)]
+            given = [str(v) for v in value] if isinstance(value, list) else []
+            return "" if sorted(given) == sorted(names) else "rank"
         return ""
 
     def recompute(self) -> None:
@@ -534,7 +663,7 @@ class FormSession:
         insts = self._instances[rep.name]
         del insts[n:]
         while len(insts) < n:
-            insts.append(self._new_instance(rep))
+            insts.append(self._new_instance(rep, len(insts)))
 
     def _touches_repeat_count(self, name: str) -> bool:
         for rep in self.form.repeats():
@@ -585,10 +714,7 @@ class FormSession:
         return changed
 
     def _readers(self, name: str) -> list[Item]:
-        cache = self.__dict__.setdefault("_reader_cache", {})
-        if name not in cache:
-            cache[name] = [i for i in self.form.items if name in i.deps or name in i.check_deps]
-        return cache[name]
+        return self.form.readers.get(name, [])
 
     def _targets(self, item: Item, dirty: dict[str, set], checks: bool = False) -> set:
         out: set = set()
@@ -616,7 +742,11 @@ class FormSession:
                 or t("forms.constraint", lang)
         if st.problem == "warning":
             return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", lang)
-        if st.problem in ("integer", "decimal", "date", "choice"):
+        if st.problem == "range" and item.range is not None:
+            start, end, step = (to_string(x) for x in item.range)
+            return t("forms.type.range", lang, start=start, end=end, step=step)
+        if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
+                          "acknowledge"):
             return t(f"forms.type.{st.problem}", lang)
         return ""
 
@@ -713,24 +843,29 @@ class FormSession:
     def members(self, repeat: str = MEMBERS) -> list[dict]:
         return self._instances.get(repeat, [])
 
-    def _new_instance(self, rep: Item) -> dict:
+    def _new_instance(self, rep: Item, idx: int) -> dict:
+        """The answers a new instance `idx` of a repeat starts with: its questions' defaults."""
         inst: dict[str, Any] = {}
         for item in self._walk(rep):
             if item.kind == "question" and item.default is not None and item.type not in ("calculate", "note"):
-                inst[item.name] = self._default(item)
+                value = self._default(item, idx)
+                if not is_empty(value):
+                    inst[item.name] = value
         return inst
 
     def add_member(self, repeat: str = MEMBERS) -> int:
         rep = self.form.by_name[repeat]
         insts = self._instances[repeat]
-        inst = self._new_instance(rep)
+        inst = self._new_instance(rep, len(insts))
         if repeat == MEMBERS:
             used = {m.get("member_id") for m in insts}
             n = len(insts) + 1
             while f"m{n}" in used:
                 n += 1
             inst = {"member_id": f"m{n}", **inst}
-            if not insts and "relationship" in self.form.by_name:
+            relationship = self.form.by_name.get("relationship")
+            if not insts and self.form.form_id in LEGACY_HEAD_FORMS and relationship is not None \
+                    and relationship.default is None:
                 inst["relationship"] = "head"
         insts.append(inst)
         self.recompute()
@@ -746,12 +881,23 @@ class FormSession:
             ms.insert(to, ms.pop(index))
             self.recompute()
 
-    # --- out -----------------------------------------------------------------------------------------------------------
+    # --- out ------------------------------------------------------------------------------------------------------
 
     def _out(self, item: Item, st: _State) -> Any:
+        """The value as the household document keeps it (docs/household-document.md): a calculation's true/false
+        as "true"/"false", a date as YYYY-MM-DD; an infinite number (x div 0) is no value there (None)."""
         v = st.value
-        if item.type == "integer" and isinstance(v, float) and v.is_integer():
-            return int(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                return None
+            if item.type == "integer" and v.is_integer():
+                return int(v)
+        if isinstance(v, datetime):
+            return datetime_text(v)
+        if isinstance(v, date):
+            return v.isoformat()
         if isinstance(v, list):
             return list(v)
         return v
@@ -793,8 +939,9 @@ class FormSession:
                         or item.type == "note" or item.name.startswith("_"):
                     continue
                 st = self._states[(item.name, j)]
-                if st.relevant and not is_empty(st.value):
-                    m[item.name] = self._out(item, st)
+                value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
+                if value is not None:
+                    m[item.name] = value
             members.append(m)
         doc["members"] = members
         for rep in form.repeats():
@@ -806,8 +953,9 @@ class FormSession:
                 for item in self._walk(rep):
                     if item.kind == "question" and item.type != "note" and not item.name.startswith("_"):
                         st = self._states[(item.name, j)]
-                        if st.relevant and not is_empty(st.value):
-                            row[item.name] = self._out(item, st)
+                        value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
+                        if value is not None:
+                            row[item.name] = value
                 rows.append(row)
             if rows:
                 household[rep.name] = rows
@@ -867,30 +1015,111 @@ class FormSession:
     # --- the headless view ----------------------------------------------------------------------------------------
 
     def rows(self) -> list[dict]:
-        """Every relevant question in form order: path, name, member index, value and status (what `form fill`
-        prints, and what the GUI would show)."""
-        out = []
+        """Every relevant question as ODK walks the form: in form order, a repeat instance by instance (all of
+        members[1], then all of members[2]); path, name, instance, value and status (what `form fill` prints, and
+        what the GUI would show)."""
+        out: list[dict] = []
+        walk: list[tuple[Item, int | None]] = [(item, None) for item in reversed(self.form.top)]
+        while walk:
+            item, idx = walk.pop()
+            if item.kind == "repeat":
+                n = len(self._instances.get(item.name, ()))
+                for j in reversed(range(n)):
+                    walk.extend((child, j) for child in reversed(item.children))
+                continue
+            if item.kind == "group":
+                walk.extend((child, idx) for child in reversed(item.children))
+                continue
+            if item.kind == "question":
+                row = self._row(item, idx if item.repeat is not None else None)
+                if row is not None:
+                    out.append(row)
+        return out
+
+    def _row(self, item: Item, idx: int | None) -> dict | None:
+        st = self._states.get((item.name, idx))
+        if st is None or not st.relevant:
+            return None
         status_name = {OK: "ok", EMPTY: "empty", REQUIRED: "required but empty", WARNING: "warning",
                        ERROR: "constraint violated"}
-        for item in self.form.items:
-            if item.kind != "question":
-                continue
-            for idx in self._instances_of(item):
-                st = self._states[(item.name, idx)]
-                if not st.relevant:
-                    continue
-                row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
-                if idx is not None:
-                    row["instance"] = idx + 1
-                    row["path"] = "/".join(
-                        f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
-                row["value"] = None if is_empty(st.value) else self._out(item, st)
-                row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
-                msg = self._message(item, st)
-                if msg:
-                    row["message"] = msg
-                out.append(row)
-        return out
+        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        if idx is not None:
+            row["instance"] = idx + 1
+            row["path"] = "/".join(
+                f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
+        row["value"] = None if is_empty(st.value) else self._out(item, st)
+        if isinstance(st.value, float) and math.isinf(st.value):
+            row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it
+        row["status"] = status_name[st.status]  # a wrong type (text for a number) violates too
+        msg = self._message(item, st)
+        if msg:
+            row["message"] = msg
+        return row
+
+
+def parse_time(text: str) -> time | None:
+    """'10:20', '10:20:30', '10:20:30.5', with an optional offset ('+07:00', 'Z') as ODK writes it."""
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*", text)
+    if not m:
+        return None
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second, int((m.group(4) or "0").ljust(6, "0")))
+
+
+def time_text(moment: time) -> str:
+    """A time of day as ODK writes one: to the millisecond, with this computer's offset ('14:34:00.000+07:00')."""
+    local = datetime.combine(date.today(), moment).astimezone()
+    return local.isoformat(timespec="milliseconds").split("T", 1)[1].replace("+00:00", "Z")
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """'2026-11-20T10:20', '2026-11-20 10:20:30', with an offset ('+07:00', 'Z'): said in this computer's time."""
+    text = text.strip().replace(" ", "T", 1) if "T" not in text else text.strip()
+    if len(text) < 16:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            return None
+    return moment
+
+
+def parse_geopoint(text: str) -> tuple[float, ...] | None:
+    """'lat lon [altitude [accuracy]]' in degrees and metres; latitude within ±90, longitude within ±180."""
+    parts = text.split()
+    if not 2 <= len(parts) <= 4:
+        return None
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        return None
+    if not all(math.isfinite(x) for x in numbers) or abs(numbers[0]) > 90 or abs(numbers[1]) > 180:
+        return None
+    if len(numbers) == 4 and numbers[3] < 0:
+        return None
+    return numbers
+
+
+def _as_value(v: Any) -> Any:
+    """An expression's result as an answer: one value, numbers whole when they are, dates as YYYY-MM-DD."""
+    if isinstance(v, Nodeset):
+        v = v[0] if v else ""
+    if isinstance(v, dict):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
 
 
 def _hashable(v: Any) -> Any:
@@ -920,7 +1149,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
         if key in repeats:
             continue
         item = form.by_name.get(key)
-        if item is None or item.kind != "question" or item.type in ("calculate", "note", "meta") or item.repeat is not None:
+        if item is None or item.kind != "question" or item.type in UNASKED or item.repeat is not None:
             raise KeyError(f"'{key}' is not a question at the top of the form")
         session.set_answer(key, value)
     for key in answers:
@@ -937,7 +1166,7 @@ def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | No
                     item = form.by_name.get(name)
                     if item is None or item.repeat is None or item.repeat.name != key:
                         raise KeyError(f"'{name}' is not a question of the repeat '{key}'")
-                    if item.type in ("calculate", "note", "meta"):
+                    if item.type in UNASKED:
                         raise KeyError(f"'{name}' is a {item.type}: it is not answered")
                     session.set_answer(name, value, j)
     return session

@@ -7,11 +7,13 @@ form folder (survey.csv, choices.csv, settings.csv) after checking it loads; `ex
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
-from fieldsurvey.formengine.loader import SHEETS, load_form, write_folder
-from fieldsurvey.formengine.model import Form, FormErrors, Located, build_form, normalise_column, raw_value
+from fieldsurvey.formengine.loader import SHEETS, files_beside, load_form, write_folder
+from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers,
+                                          raw_value)
 
 
 def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
@@ -21,7 +23,7 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FormErrors([Located("workbook", 1, None, f"cannot be read as an .xlsx workbook ({exc})")],
+        raise FormErrors([Located("workbook", 0, None, "forms.error.not_a_workbook", {"error": str(exc)})],
                          str(p)) from None
     try:
         sheets: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -30,21 +32,34 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
             if name not in SHEETS:
                 continue  # other sheets (external_choices, entities, columns…) are not read
             if name in sheets:
-                raise FormErrors([Located(ws.title, 1, None, f"a second '{name}' sheet")], str(p))
-            rows = ws.iter_rows(values_only=True)
-            header_row = next(rows, None) or ()
-            header = [normalise_column(raw_value(h)) if raw_value(h).strip() else "" for h in header_row]
+                raise FormErrors([Located(ws.title, 0, None, "forms.error.second_sheet", {"sheet": name})], str(p))
+            # Only the used range is read: the sheet's recorded size is not trusted (a stray cell at XFD1048576
+            # would make it 16,384 columns by a million rows); rows stop at the last one written, columns at the
+            # header's last.
+            ws.reset_dimensions()
+            header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
+            header = normalise_headers([raw_value(h) for h in header_row])
+            while header and not header[-1]:
+                header.pop()
             seen: dict[str, int] = {}
             for col, h in enumerate(header):
                 if h and h in seen:
-                    raise FormErrors([Located(name, 1, h, f"the column '{h}' appears twice (columns "
-                                              f"{seen[h] + 1} and {col + 1})")], str(p))
+                    raise FormErrors([Located(name, 1, h, "forms.error.column_twice",
+                                              {"column": h, "first": seen[h] + 1, "second": col + 1})], str(p))
                 seen[h] = col
             out = []
-            for n, raw in enumerate(rows, start=2):
-                cells = {h: raw_value(v).strip() for h, v in zip(header, raw) if h}
-                if any(cells.values()):
-                    out.append((n, cells))
+            if header:
+                for n, raw in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
+                    cells = {}
+                    for h, v in zip(header, raw):
+                        if h and v is not None:
+                            text = raw_value(v)
+                            if len(text) > MAX_CELL:
+                                raise FormErrors([Located(name, n, h, "forms.error.cell_too_long",
+                                                          {"length": len(text), "limit": MAX_CELL})], str(p))
+                            cells[h] = text.strip()
+                    if any(cells.values()):
+                        out.append((n, {h: cells.get(h, "") for h in header if h}))
             sheets[name] = out
         return sheets
     finally:
@@ -79,9 +94,17 @@ def write_xlsx(form: Form, path: Path | str) -> Path:
 def import_xlsx(path: Path | str, folder: Path | str) -> Form:
     """Check the workbook loads (FormErrors, located, when not), then write it as a form folder."""
     p = Path(path)
-    form = build_form(read_xlsx(p), str(p), fallback_id=p.stem)
+    form = build_form(read_xlsx(p), str(p), fallback_id=p.stem, files=files_beside(p.parent))
     write_folder(form.sheets, Path(folder))
+    for name in _choice_files(form):  # a select_one_from_file's CSV goes with the form
+        if (p.parent / name).resolve() != (Path(folder) / name).resolve():
+            shutil.copyfile(p.parent / name, Path(folder) / name)
     return form
+
+
+def _choice_files(form: Form) -> list[str]:
+    return sorted({i.list_name for i in form.items if i.list_name and i.list_name.lower().endswith(".csv")
+                   and i.list_name in form.choices})
 
 
 def export_form(source: Path | str, out: Path | str) -> Form:

@@ -76,8 +76,14 @@ def test_repeats_count_sum_position():
 
 
 def test_dates_are_days_and_compare():
-    values = {"birth": "2027-01-01", "interview": "2026-10-12"}
+    """A date answer reaches expressions as a date (the session types it): it compares and subtracts as days. Text
+    that looks like a date is not a number, as in ODK: '2020-01-01' < '2021-01-01' is false."""
+    values = {"birth": date(2027, 1, 1), "interview": date(2026, 10, 12)}
     assert ev("${birth} > ${interview}", values=values) is True
+    assert ev("${birth} > '2026-01-01'", values=values) is False and ev("'2020-01-01' < '2021-01-01'") is False
+    assert ev("${birth} = '2027-01-01'", values=values) is True   # a date and text: compared as text
+    assert ev("${birth} > date('2026-01-01')", values=values) is True
+    assert ev("${birth} = 20819", values=values) is True          # a date and a number: as days
     # completed years, exactly (the official form counts ages this way)
     age = "int((format-date(${interview}, '%Y%m%d') - format-date(${b}, '%Y%m%d')) div 10000)"
     assert ev(age, values={**values, "b": "2016-10-12"}) == 10
@@ -152,8 +158,31 @@ def test_any_expression_parses_or_is_refused_and_never_crashes_when_evaluated(pa
 
 
 def test_deep_nesting_is_refused_not_a_crash():
-    with pytest.raises(ExpressionError, match="nested too deeply"):
-        parse("(" * 5000 + "1" + ")" * 5000)
+    for text in ("(" * 5000 + "1" + ")" * 5000, "-" * 3000 + "1", "abs(" * 100 + "1" + ")" * 100):
+        with pytest.raises(ExpressionError) as err:
+            parse(text)
+        assert err.value.key == "forms.error.expr_too_deep" and "more than 60 levels deep" in str(err.value)
+    assert ev("(" * 60 + "1" + ")" * 60) == 1  # the bound itself is fine
+
+
+def test_a_long_flat_expression_is_one_level_deep():
+    """A 3,000-term sum, 'and' chain or comparison chain is a flat list, evaluated in a loop (it was a tree 3,000
+    deep that ended in RecursionError)."""
+    values = {f"q{i}": i for i in range(3000)}
+    assert ev(" + ".join(f"${{q{i}}}" for i in range(3000)), values=values) == sum(range(3000))
+    assert ev(" and ".join(f"${{q{i}}} >= 0" for i in range(3000)), values=values) is True
+    assert ev(" or ".join(f"${{q{i}}} < 0" for i in range(3000)), values=values) is False
+    assert ev("100 - 10 - 1") == 89 and ev("2 * 3 div 4 mod 5") == 1.5 and ev("1 < 2 < 3 = 1") is True
+    assert references(parse(" + ".join(f"${{q{i}}}" for i in range(3000)))) == set(values)
+
+
+@pytest.mark.parametrize("text", ["date(99999999)", "date(-99999999)", "format-date(today() + 3000000, '%Y')",
+                                  "format-date(1000000000000000000000, '%Y')", "date(1 div 0)",
+                                  "format-date(date(${big}), '%Y')",
+                                  "${big} + 1", "${big} > 1"])
+def test_dates_beyond_the_calendar_are_no_date_not_an_overflow(text):
+    value = ev(text, values={"big": 10 ** 400})
+    assert value in ("", True) or (isinstance(value, float) and math.isinf(value))
 
 
 @pytest.mark.parametrize("text", ["(1 div 0) mod 2", "round(1.5, 1 div 0)", "round(1.5, ${b})", "round(1, 400)",

@@ -18,7 +18,7 @@ from fieldsurvey.formengine.xlsx import export_form, import_xlsx
 # The public examples of ../shared/xlsforms, copied unchanged (with their licence) so every clone tests them.
 SHARED = Path(__file__).parents[1] / "fixtures" / "xlsforms"
 PUBLIC = sorted(SHARED.glob("*.xlsx"))
-LOCATED = re.compile(r"^\[(survey|choices|settings|workbook) sheet, row \d+(, column '[^']+')?\] \S")
+LOCATED = re.compile(r"^\[((survey|choices|settings) sheet(, row \d+(, column '[^']+')?)?|workbook)\] \S")
 
 # What each public form does here (a change of behaviour shows up as a failure, not silently).
 EXPECTED = {
@@ -59,12 +59,14 @@ def test_refusals_name_what_is_not_supported():
     with pytest.raises(FormErrors) as err:
         load_form(SHARED / "include.xlsx")
     assert located(err.value) == ["[survey sheet, row 3, column 'type'] 'include' is an ODK type this engine "
-                                  "does not support (supported: text, integer, decimal, date, select_one, "
-                                  "select_multiple, note, calculate, begin/end group, begin/end repeat)"]
+                                  "does not support (supported: text, integer, decimal, date, time, datetime, "
+                                  "select_one, select_multiple, rank, range, geopoint, barcode, image, audio, video, "
+                                  "file, acknowledge, note, calculate, hidden, begin/end group, begin/end repeat)"]
     with pytest.raises(FormErrors) as err:
-        load_form(SHARED / "case_insensitivity.xlsx")  # SURVEY, LABEL::EN … read; the external select refused
-    assert [m[:40] for m in located(err.value)] == ["[survey sheet, row 3, column 'type'] 'se",
-                                                     "[survey sheet, row 4, column 'type'] 'os"]
+        load_form(SHARED / "case_insensitivity.xlsx")  # SURVEY, LABEL::EN … read; the external select served
+    assert located(err.value) == ["[survey sheet, row 4, column 'type'] 'osm c1' cannot be served on a desktop "
+                                  "computer (it needs a phone's SIM card or line, its sensors in the background, or "
+                                  "drawing on a map)"]
 
 
 def test_cascading_selects_filter_by_the_answer_before():
@@ -146,7 +148,7 @@ def _write(tmp_path, survey, choices=None, settings=None):
       {"type": "end repeat"}], None, "[survey sheet, row 3, column 'type'] the repeat 's' is inside the repeat"),
     ([{"type": "text", "name": "a"}], [{"list_name": "l", "name": "x"}, {"list_name": "l", "name": "x"}],
      "[choices sheet, row 3, column 'name'] the list 'l' has the choice 'x' twice"),
-    ([{"type": "geopoint", "name": "where"}], None, "'geopoint' is an ODK type this engine does not support"),
+    ([{"type": "xml-external", "name": "where"}], None, "'xml-external' is an ODK type this engine does not support"),
 ])
 def test_broken_forms_are_refused_located(tmp_path, survey, choices, expected):
     with pytest.raises(FormErrors) as err:
@@ -159,7 +161,8 @@ def test_not_a_workbook_is_refused_located(tmp_path):
     bad.write_bytes(b"this is not a zip")
     with pytest.raises(FormErrors) as err:
         load_form(bad)
-    assert located(err.value)[0].startswith("[workbook sheet, row 1] cannot be read as an .xlsx workbook")
+    assert located(err.value)[0].startswith("[workbook] cannot be read as an .xlsx workbook")
+    assert located(err.value, "vi")[0].startswith("[tệp bảng tính] Không đọc được tệp này như một bảng tính .xlsx")
 
 
 def test_a_designer_can_write_xlsform_headers_as_they_like(tmp_path):

@@ -1,0 +1,284 @@
+"""The comparison with ODK's own engine (issue 18's acceptance test): a form is converted to an XForm by pyxform,
+filled with the same answers by JavaRosa (the classes inside the ODK_Validate.jar that the pyxform wheel carries,
+driven by `javarosa/Walk.java`, compiled here with javac) and by this engine, and the state of every question —
+relevant, value, required but empty, constraint violated — is compared.
+
+Not part of the app: pyxform (the test extra) and a JDK (javac 17) are needed; `available()` says whether they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import random
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fieldsurvey.formengine.expr import datetime_text
+from fieldsurvey.formengine.model import Form, Item
+from fieldsurvey.formengine.session import FormSession
+
+HERE = Path(__file__).parent
+JAVA_TYPES = {"integer": "int", "decimal": "decimal", "date": "date", "select_one": "select1",
+              "select_multiple": "select", "text": "string", "time": "time", "datetime": "dateTime",
+              "geopoint": "geopoint", "rank": "rank"}
+
+
+def _jar() -> Path | None:
+    try:
+        import pyxform
+    except ImportError:
+        return None
+    jar = Path(pyxform.__file__).parent / "validators" / "odk_validate" / "bin" / "ODK_Validate.jar"
+    return jar if jar.is_file() else None
+
+
+def available() -> str | None:
+    """None when the comparison can run; else what is missing."""
+    if _jar() is None:
+        return "pyxform (with its ODK_Validate.jar) is not installed: pip install -e '.[test]'"
+    if not shutil.which("javac") or not shutil.which("java"):
+        return "no JDK (javac and java) on the PATH"
+    return None
+
+
+@functools.cache
+def _classes() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="fieldsurvey-javarosa-"))
+    subprocess.run(["javac", "-d", str(out), "-cp", str(_jar()), str(HERE / "javarosa" / "Walk.java")], check=True,
+                   capture_output=True, text=True)
+    return out
+
+
+def to_xform(path: Path) -> str:
+    """The XForm pyxform makes of a workbook (no validation: JavaRosa reads it below)."""
+    from pyxform.xls2xform import convert
+
+    return convert(xlsform=str(path), validate=False).xform
+
+
+@dataclass
+class Case:
+    repeats: dict[str, int]                 # repeat name → instances
+    answers: list[tuple[str, Item, Any, int | None]]   # (path with [n] on repeats, question, value, instance)
+
+
+def odk_states(xform: str, cases: list[Case]) -> list[dict[str, dict]]:
+    """JavaRosa's state of every node, case by case: path → {relevant, value, required, constraint}."""
+    return odk_states_many([(xform, cases)])[0]
+
+
+def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, dict]]]:
+    """odk_states for several forms in one run of the JVM (it takes a few seconds to start)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        payload: dict[str, list] = {"jobs": []}
+        for n, (xform, cases) in enumerate(jobs):
+            xml = Path(tmp) / f"form{n}.xml"
+            xml.write_text(xform, encoding="utf-8")
+            payload["jobs"].append({"xform": str(xml), "cases": [
+                {"repeats": c.repeats, "answers": [{"path": p, "type": _java_type(q, v),
+                                                    "value": _java_value(q, v)} for p, q, v, _ in c.answers]}
+                for c in cases]})
+        run = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8",
+                              "-Dstdout.encoding=UTF-8", "-cp", f"{_jar()}:{_classes()}", "Walk"],
+                             input=json.dumps(payload, ensure_ascii=False),
+                             capture_output=True, text=True, timeout=1200, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+    if run.returncode != 0:
+        raise RuntimeError(run.stderr[-3000:])
+    lines = iter(run.stdout.splitlines())
+    out = []
+    for _, cases in jobs:
+        states = []
+        for _ in cases:
+            rows = json.loads(next(lines))
+            states.append({"error": rows[0]["error"]} if rows and "error" in rows[0] else {r["path"]: r for r in rows})
+        out.append(states)
+    return out
+
+
+def _java_type(q: Item, v: Any) -> str:
+    if q.type == "range":   # pyxform makes a range an int when its parameters are whole, else a decimal
+        return "int" if isinstance(v, int) else "decimal"
+    return JAVA_TYPES.get(q.type, "string")
+
+
+def _java_value(q: Item, v: Any) -> str:
+    if isinstance(v, list):
+        return " ".join(v)
+    return str(v)
+
+
+def fill_ours(form: Form, case: Case, today: date) -> FormSession:
+    session = FormSession(form, {}, today=today)
+    for rep, n in case.repeats.items():
+        if form.by_name[rep].repeat_count is None:
+            while len(session.members(rep)) < n:
+                session.add_member(rep)
+    for _, q, v, member in case.answers:
+        session.set_answer(q.name, v, member)
+    return session
+
+
+def our_states(session: FormSession) -> dict[str, dict]:
+    """This engine's state of every question, keyed as Walk.java keys JavaRosa's (path with [n] on repeats)."""
+    out = {}
+    form = session.form
+    for item in form.items:
+        if item.kind != "question":
+            continue
+        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
+        for idx in instances:
+            steps = []
+            for p in item.path:
+                steps.append(f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p)
+            path = "/".join(steps + [item.name])
+            st = session._states[(item.name, idx)]
+            qs = session.state(item, idx)
+            out[path] = {"relevant": st.relevant, "value": st.value, "status": qs.status, "type": item.type}
+    return out
+
+
+def normal(value: Any) -> str:
+    """A value as both engines print it: booleans 1/0, numbers without a trailing .0, lists space-separated."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if len(text) == 24 and text.endswith("T00:00:00.000Z"):
+        return text[:10]   # a date a calculation holds: JavaRosa writes it as that day's midnight
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if text.strip().lower() in ("nan", "inf", "-inf", "infinity", "-infinity"):
+        return text
+    return normal(number)
+
+
+def odk_status(row: dict) -> str:
+    if not row["relevant"]:
+        return "hidden"
+    if row["value"] == "":
+        return "required" if row["required"] else "empty"
+    if row["constraint"] is False:
+        return "error"
+    return "ok"
+
+
+def our_status(row: dict) -> str:
+    if not row["relevant"]:
+        return "hidden"
+    return {"ok": "ok", "empty": "empty", "required": "required", "error": "error", "warning": "ok"}[row["status"]]
+
+
+def compare(ours: dict[str, dict], odk: dict[str, dict]) -> list[str]:
+    """The differences, one line per question: status, then value (compared only where relevant)."""
+    diffs = []
+    for path, mine in ours.items():
+        theirs = odk.get(path)
+        if theirs is None or theirs.get("container"):
+            continue  # (a question ODK has not: or_other's text question, a meta value)
+        a, b = our_status(mine), odk_status(theirs)
+        if mine["type"] == "note":   # a note has no value: shown or not is all there is
+            a, b = ("hidden" if a == "hidden" else "shown"), ("hidden" if b == "hidden" else "shown")
+        if a != b:
+            diffs.append(f"{path}: status {a} here, {b} in ODK (value {normal(mine['value'])!r} / {theirs['value']!r})")
+            continue
+        if a == "hidden" or mine["type"] == "note":
+            continue
+        x, y = normal(mine["value"]), normal(theirs["value"])
+        if x != y and not _same_number(x, y):
+            diffs.append(f"{path}: value {x!r} here, {y!r} in ODK")
+    return diffs
+
+
+def _same_number(x: str, y: str) -> bool:
+    try:
+        a, b = float(x), float(y)
+    except ValueError:
+        return False
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# --- random answers ---------------------------------------------------------------------------------------------
+
+def random_case(form: Form, rnd: random.Random, today: date) -> Case:
+    """Answers an enumerator could give, in form order: a select's answer is one of the choices offered at that
+    moment (its choice_filter applied to the answers before it); about one answer in seven is left empty."""
+    repeats = {r.name: rnd.randint(1, 3) for r in form.repeats() if r.repeat_count is None}
+    session = FormSession(form, {}, today=today)
+    for rep, n in repeats.items():
+        for _ in range(n):
+            session.add_member(rep)
+    answers: list[tuple[str, Item, Any, int | None]] = []
+    for item in form.items:
+        if item.kind != "question" or not item.is_input or item.calculation is not None:
+            continue
+        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
+        for idx in instances:
+            if rnd.random() < 0.15:
+                continue  # left empty
+            value = _random_value(item, session, idx, rnd, today)
+            if value is None:
+                continue
+            steps = [f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p for p in item.path]
+            answers.append(("/".join(steps + [item.name]), item, value, idx))
+            session.set_answer(item.name, value, idx)
+    return Case(repeats, answers)
+
+
+def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random.Random, today: date) -> Any:
+    if item.type == "integer":
+        return rnd.choice([rnd.randint(-3, 130), 0, 1, 18, 120, rnd.randint(1000, 10**6)])
+    if item.type == "decimal":
+        return rnd.choice([round(rnd.uniform(-10, 200), 2), 0.5, 1.0, 0.0])
+    if item.type == "date":
+        return (today - timedelta(days=rnd.randint(-400, 40000))).isoformat()
+    if item.type in ("select_one", "select_multiple"):
+        names = [name for name, _ in session.options(item.name, idx)] if item.list_name else []
+        if not names:
+            return None
+        if item.type == "select_one":
+            return rnd.choice(names)
+        return sorted(set(rnd.sample(names, rnd.randint(1, min(3, len(names))))), key=names.index)
+    if item.type in ("text", "barcode"):
+        return rnd.choice(["a", "abc", "0912345678", "Nguyễn Văn A", "12", "x y", "yes", "no"])
+    if item.type in ("image", "audio", "video", "file"):
+        return rnd.choice(["photo.jpg", "clip.mp4", "note.m4a", "paper.pdf"])
+    if item.type == "time":
+        return f"{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00"
+    if item.type == "datetime":
+        day = today - timedelta(days=rnd.randint(-30, 3000))
+        return f"{day.isoformat()}T{rnd.randint(0, 23):02d}:{rnd.randint(0, 59):02d}:00"
+    if item.type == "geopoint":
+        return f"{rnd.uniform(8, 23):.5f} {rnd.uniform(102, 110):.5f}"
+    if item.type == "acknowledge":
+        return "OK"
+    if item.type == "range" and item.range is not None:
+        start, end, step = item.range
+        value = start + step * rnd.randint(0, int((end - start) // step))
+        return int(value) if float(value).is_integer() else value
+    if item.type == "rank" and item.list_name:
+        names = [c.name for c in session.choice_list(item.list_name)]
+        rnd.shuffle(names)
+        return names
+    return None
