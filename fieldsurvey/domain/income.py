@@ -144,14 +144,16 @@ def load_point_table(path: Path) -> PointTable:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StandardError("file not found", str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StandardError(f"is not valid TOML: {exc}", name) from None
+        raise StandardError("standards.error.no_such_file", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StandardError("standards.error.not_toml", name, error=str(exc)) from None
+    except UnicodeDecodeError:
+        raise StandardError("standards.error.not_utf8", name) from None
     for key in ("id", "title", "standard"):
         if not isinstance(raw.get(key), str):
-            raise StandardError("is missing or not text", f"{name}: {key}")
+            raise StandardError("standards.error.missing_text", f"{name}: {key}")
     if not isinstance(raw.get("synthetic"), bool):
-        raise StandardError("must say true or false: is this table made up for testing?", f"{name}: synthetic")
+        raise StandardError("standards.error.synthetic_flag", f"{name}: synthetic")
     base: dict[Area, float] = {}
     items: dict[Area, tuple[PointItem, ...]] = {}
     for area in Area:
@@ -161,33 +163,34 @@ def load_point_table(path: Path) -> PointTable:
         where = f"{name}: {area.value}"
         if not isinstance(table, dict) or isinstance(table.get("base"), bool) or not isinstance(
                 table.get("base"), (int, float)):
-            raise StandardError("needs a numeric 'base'", f"{where}.base")
+            raise StandardError("standards.error.point_base", f"{where}.base")
         base[area] = table["base"]
         out = []
         for i, item in enumerate(table.get("items", [])):
             iw = f"{where}.items[{i}]"
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise StandardError("needs an 'id'", iw)
+                raise StandardError("standards.error.point_item_id", iw)
             answer, fact = item.get("answer"), item.get("fact")
             if (answer is None) == (fact is None):
-                raise StandardError("needs exactly one of 'answer' or 'fact'", iw)
+                raise StandardError("standards.error.point_item_source", iw)
             if fact is not None and fact not in FACTS:
-                raise StandardError(f"unknown fact '{fact}'; facts: {', '.join(FACTS)}", f"{iw}.fact")
+                raise StandardError("standards.error.unknown_fact", f"{iw}.fact", fact=str(fact),
+                                    known=", ".join(FACTS))
             points = item.get("points", {})
             bands = item.get("bands", [])
             if not points and not bands:
-                raise StandardError("needs 'points' (by answer) or 'bands' (by number)", iw)
+                raise StandardError("standards.error.point_item_points", iw)
             if fact is not None and not bands:
-                raise StandardError("a fact is numeric: give 'bands'", iw)
+                raise StandardError("standards.error.fact_needs_bands", iw)
             try:
                 band_t = tuple(sorted((float(a), float(b)) for a, b in bands))
                 points_t = {str(k): float(v) for k, v in points.items()}
             except (TypeError, ValueError):
-                raise StandardError("bands are [from, points] pairs and points are numbers", iw) from None
+                raise StandardError("standards.error.point_item_numbers", iw) from None
             out.append(PointItem(item["id"], answer, fact, points_t, band_t))
         items[area] = tuple(out)
     if not base:
-        raise StandardError("has neither a [rural] nor an [urban] table", name)
+        raise StandardError("standards.error.no_area_table", name)
     return PointTable(raw["id"], raw["title"], raw["synthetic"], raw["standard"], base, items, name)
 
 

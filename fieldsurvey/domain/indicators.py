@@ -367,24 +367,25 @@ def check_params(indicator: Any, source: str) -> None:
     where = f"{source}: indicators[{indicator.id}].params"
     for key in REQUIRED_PARAMS[indicator.rule]:
         if key not in indicator.params:
-            raise StandardError(f"rule '{indicator.rule}' needs '{key}'", f"{where}.{key}")
+            raise StandardError("standards.error.param_missing", f"{where}.{key}", rule=indicator.rule, name=key)
     for key, value in indicator.params.items():
         if key in _WHOLE_NUMBER_PARAMS:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise StandardError(f"must be a whole number, found {value!r}", f"{where}.{key}")
+                raise StandardError("standards.error.not_whole_number", f"{where}.{key}", found=repr(value))
         if key in ("max_share", "min_m2_per_person") and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise StandardError(f"must be a number, found {value!r}", f"{where}.{key}")
+            raise StandardError("standards.error.not_a_number", f"{where}.{key}", found=repr(value))
     if indicator.rule == "adult_education":
         for i, band in enumerate(indicator.params["bands"]):
             if not isinstance(band, dict) or not {"age_from", "age_below", "min_level"} <= set(band):
-                raise StandardError("each band needs age_from, age_below and min_level", f"{where}.bands[{i}]")
+                raise StandardError("standards.error.band_shape", f"{where}.bands[{i}]")
             if band["min_level"] not in _LEVEL_RANK:
-                raise StandardError(f"unknown level '{band['min_level']}'; levels: {', '.join(EDUCATION_ORDER)}",
-                                    f"{where}.bands[{i}].min_level")
+                raise StandardError("standards.error.unknown_level", f"{where}.bands[{i}].min_level",
+                                    level=band["min_level"], known=", ".join(EDUCATION_ORDER))
     if indicator.rule == "child_schooling":
         for i, pair in enumerate(indicator.params.get("min_level_by_age", [])):
             if not (isinstance(pair, list) and len(pair) == 2 and pair[1] in _LEVEL_RANK):
-                raise StandardError("each entry is [age, level]", f"{where}.min_level_by_age[{i}]")
+                raise StandardError("standards.error.ladder_entry", f"{where}.min_level_by_age[{i}]",
+                                    known=", ".join(EDUCATION_ORDER))
 
 
 def prepare_params(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:

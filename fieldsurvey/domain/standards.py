@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from fieldsurvey.domain.document import Area
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import StandardError
 
 RULE_KINDS = {
@@ -102,8 +103,7 @@ def _merge_indicators(base: list[dict], over: list[dict], drop: list[str], where
     by_id = {ind.get("id"): ind for ind in base}
     for name in drop:
         if name not in by_id:
-            raise StandardError(f"drops '{name}', which the standard it extends does not have",
-                                f"{where}: drop_indicators")
+            raise StandardError("standards.error.drop_unknown", f"{where}: drop_indicators", name=name)
         del by_id[name]
     for ind in over:
         if ind.get("id") in by_id:
@@ -113,26 +113,35 @@ def _merge_indicators(base: list[dict], over: list[dict], drop: list[str], where
     return list(by_id.values())
 
 
+_KIND_WORDS = {int: "whole_number", float: "number", (int, float): "number", str: "text", list: "list", dict: "table",
+               bool: "true_false"}
+
+
+def kind_word(kind: type | tuple[type, ...]) -> Message:
+    """What a TOML value is (or must be), said in the user's language: a whole number, a number, a text …"""
+    return Message(f"standards.kind.{_KIND_WORDS.get(kind, 'other')}")
+
+
 class _Reader:
     """Reads typed values out of a raw TOML mapping, naming file and key on error."""
 
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, key: str, message: str) -> StandardError:
-        return StandardError(message, f"{self.source}: {key}")
+    def where(self, key: str) -> str:
+        return f"{self.source}: {key}"
 
     def get(self, raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path: str, default: Any = ...):
         if key not in raw:
             if default is not ...:
                 return default
-            raise self.fail(path, "is missing")
+            raise StandardError("standards.error.missing", self.where(path))
         value = raw[key]
         if kind in (int, float, (int, float)) and isinstance(value, bool):
-            raise self.fail(path, f"must be a number, found {value!r}")
+            raise StandardError("standards.error.not_a_number", self.where(path), found=repr(value))
         if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(path, f"must be {names}, found {type(value).__name__} {value!r}")
+            raise StandardError("standards.error.wrong_kind", self.where(path), kind=kind_word(kind),
+                                found_kind=kind_word(type(value)), found=repr(value))
         return value
 
 
@@ -142,11 +151,12 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     sid = r.get(raw, "id", str, "id")
     years = r.get(raw, "review_years", list, "review_years")
     if len(years) != 2 or not all(isinstance(y, int) for y in years) or years[0] > years[1]:
-        raise r.fail("review_years", "must be [first, last] review years, e.g. [2022, 2026]")
+        raise StandardError("standards.error.review_years", r.where("review_years"))
     cls = r.get(raw, "classification", dict, "classification")
     scheme = r.get(cls, "scheme", str, "classification.scheme")
     if scheme not in SCHEMES:
-        raise r.fail("classification.scheme", f"must be one of {sorted(SCHEMES)}, found '{scheme}'")
+        raise StandardError("standards.error.scheme", r.where("classification.scheme"), found=scheme,
+                            known=", ".join(sorted(SCHEMES)))
     income = r.get(raw, "income", dict, "income")
     lines: dict[Area, AreaLines] = {}
     for area in Area:
@@ -154,13 +164,13 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         p = f"income.{area.value}"
         lower = r.get(a, "lower_line", int, f"{p}.lower_line", None)
         if scheme == "two_band" and lower is None:
-            raise r.fail(f"{p}.lower_line", "is missing (the two_band scheme needs it)")
+            raise StandardError("standards.error.lower_line_missing", r.where(f"{p}.lower_line"))
         line = r.get(a, "poverty_line", int, f"{p}.poverty_line")
         band = r.get(a, "average_band_max", int, f"{p}.average_band_max")
         if line <= 0:
-            raise r.fail(f"{p}.poverty_line", "must be more than 0")
+            raise StandardError("standards.error.not_positive", r.where(f"{p}.poverty_line"))
         if band < line:
-            raise r.fail(f"{p}.average_band_max", "must not be below the poverty line")
+            raise StandardError("standards.error.band_below_line", r.where(f"{p}.average_band_max"))
         lines[area] = AreaLines(line, band, r.get(a, "low_income_worker_max", int, f"{p}.low_income_worker_max"),
                                 lower)
     direct = r.get(income, "direct", dict, "income.direct")
@@ -171,9 +181,9 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         out = {}
         for k, v in table.items():
             if k not in ("rural", "urban"):
-                raise r.fail(f"scoring.{key}.{k}", "must be 'rural' or 'urban'")
+                raise StandardError("standards.error.area_key", r.where(f"scoring.{key}.{k}"), found=k)
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise r.fail(f"scoring.{key}.{k}", f"must be a number, found {v!r}")
+                raise StandardError("standards.error.not_a_number", r.where(f"scoring.{key}.{k}"), found=repr(v))
             out[Area(k)] = v
         return out
 
@@ -182,10 +192,12 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     for i, ind in enumerate(indicators_raw):
         p = f"indicators[{ind.get('id', i)}]" if isinstance(ind, dict) else f"indicators[{i}]"
         if not isinstance(ind, dict):
-            raise r.fail(p, "must be a table")
+            raise StandardError("standards.error.wrong_kind", r.where(p), kind=kind_word(dict),
+                                found_kind=kind_word(type(ind)), found=repr(ind))
         rule = r.get(ind, "rule", str, f"{p}.rule")
         if rule not in RULE_KINDS:
-            raise r.fail(f"{p}.rule", f"unknown rule '{rule}'; known rules: {', '.join(sorted(RULE_KINDS))}")
+            raise StandardError("standards.error.unknown_rule", r.where(f"{p}.rule"), rule=rule,
+                                known=", ".join(sorted(RULE_KINDS)))
         indicators.append(Indicator(
             number=r.get(ind, "number", int, f"{p}.number"),
             id=r.get(ind, "id", str, f"{p}.id"),
@@ -199,10 +211,12 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     indicators.sort(key=lambda x: x.number)
     numbers = [x.number for x in indicators]
     if numbers != list(range(1, len(numbers) + 1)):
-        raise r.fail("indicators", f"numbers must run 1, 2, 3 … without gaps or repeats, found {numbers}")
+        raise StandardError("standards.error.indicator_numbers", r.where("indicators"),
+                            found=", ".join(map(str, numbers)))
     ids = [x.id for x in indicators]
-    if len(set(ids)) != len(ids):
-        raise r.fail("indicators", "an indicator id is used twice")
+    for twice in ids:
+        if ids.count(twice) > 1:
+            raise StandardError("standards.error.indicator_twice", r.where("indicators"), id=twice)
     from fieldsurvey.domain.indicators import check_params  # the rules know their own parameters
 
     for ind in indicators:
@@ -243,11 +257,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise StandardError("file not found", str(path)) from None
+        raise StandardError("standards.error.no_such_file", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise StandardError(f"is not valid TOML: {exc}", path.name) from None
+        raise StandardError("standards.error.not_toml", path.name, error=str(exc)) from None
     except UnicodeDecodeError:
-        raise StandardError("is not UTF-8 text", path.name) from None
+        raise StandardError("standards.error.not_utf8", path.name) from None
 
 
 class StandardRegistry:
@@ -264,9 +278,9 @@ class StandardRegistry:
         raw = read_toml(path)
         sid = raw.get("id")
         if not isinstance(sid, str) or not sid:
-            raise StandardError("is missing (every standard has a text id)", f"{path.name}: id")
+            raise StandardError("standards.error.no_id", f"{path.name}: id")
         if sid in self._raw and self._raw[sid][1] != path.name:
-            raise StandardError(f"standard '{sid}' is defined twice (also in {self._raw[sid][1]})", f"{path.name}: id")
+            raise StandardError("standards.error.defined_twice", f"{path.name}: id", id=sid, other=self._raw[sid][1])
         self._raw[sid] = (raw, path.name)
         self._built.pop(sid, None)
         return sid
@@ -276,13 +290,13 @@ class StandardRegistry:
             raise StandardError("storage.error.standard.unknown", "standard", id=sid,
                                 known=", ".join(sorted(self._raw)))
         if sid in chain:
-            raise StandardError(f"'extends' goes round in a circle: {' → '.join(chain + (sid,))}", self._raw[sid][1])
+            raise StandardError("standards.error.extends_circle", self._raw[sid][1], chain=" → ".join(chain + (sid,)))
         raw, source = self._raw[sid]
         parent = raw.get("extends")
         if parent is None:
             return raw
         if parent not in self._raw:
-            raise StandardError(f"extends '{parent}', which is not a known standard", f"{source}: extends")
+            raise StandardError("standards.error.extends_unknown", f"{source}: extends", id=parent)
         base = self._resolved(parent, chain + (sid,))
         merged = _merge({k: v for k, v in base.items() if k != "indicators"},
                         {k: v for k, v in raw.items() if k not in ("indicators", "drop_indicators")})

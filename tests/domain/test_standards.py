@@ -101,3 +101,27 @@ def test_standard_files_hold_no_rule_without_saying_whether_it_is_confirmed():
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         for ind in raw.get("indicators", []):
             assert "provisional" in ind, f"{path.name}: {ind['id']} must say provisional = true/false"
+
+
+def test_a_malformed_standard_is_refused_in_the_users_language(tmp_path):
+    text = 'id = "x"\nextends = "vn-2022-2025"\n[income.rural]\npoverty_line = "lots"\n'
+    reg = registry_with(tmp_path, "bad.toml", text)
+    with pytest.raises(StandardError) as err:
+        reg.get("x")
+    assert str(err.value) == "bad.toml: income.rural.poverty_line: must be a whole number, found text 'lots'"
+    assert err.value.text("vi") == \
+        "bad.toml: income.rural.poverty_line: Phải là một số nguyên, nhưng tệp ghi chữ 'lots'"
+
+
+def test_a_malformed_point_table_is_refused_in_the_users_language(tmp_path):
+    from fieldsurvey.domain.income import load_point_table
+
+    path = tmp_path / "b1.toml"
+    path.write_text('id = "t"\ntitle = "T"\nstandard = "vn-2022-2025"\nsynthetic = "maybe"\n',
+                    encoding="utf-8")
+    with pytest.raises(StandardError) as err:
+        load_point_table(path)
+    assert err.value.text("en") == \
+        "b1.toml: synthetic: must say true or false: is this table made up for testing?"
+    assert err.value.text("vi") == ("b1.toml: synthetic: Phải ghi true hoặc false: bảng điểm này có phải bảng tự tạo "
+                                    "để thử nghiệm không?")
