@@ -87,7 +87,7 @@ def _low_income_workers(household: Household, ctx: Context, standard: Standard, 
 def classify_household(household: Household, standard: Standard,
                        point_table: PointTable | None = None) -> Classification:
     ctx = Context.of(household)
-    indicators = evaluate_all(ctx, standard)
+    indicators = evaluate_all(ctx, standard.plan)
     statuses = [i.status for i in indicators]
     deprived = statuses.count(DEPRIVED)
     unknown = statuses.count(UNKNOWN)

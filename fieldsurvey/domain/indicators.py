@@ -9,7 +9,6 @@ Unknown is returned only when a missing answer could change the result; the miss
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
 from typing import Any, Callable, Mapping
 
@@ -64,6 +63,77 @@ def _birth(member: Member) -> str:
 RuleOutput = tuple[Status, str, dict[str, Any], list[str], list[str]]
 
 
+# --- each rule's parameters, prepared from the standard file once, when the standard is loaded ---------------------
+
+@dataclass(frozen=True, slots=True)
+class MemberFlagParams:
+    answer: str
+    deprived_value: Any
+    age_from: int
+    age_below: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmploymentParams:
+    deprived_employment: frozenset[str]
+    working_age_min: int
+    retirement_age_male: int
+    retirement_age_female: int
+
+
+@dataclass(frozen=True, slots=True)
+class DependantsParams:
+    child_under: int
+    elderly_from: int
+    max_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class EducationBand:
+    age_from: int
+    age_below: int
+    min_level: str
+    vocational_counts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdultEducationParams:
+    bands: tuple[EducationBand, ...]
+    attending_counts: bool
+    onjob_training_counts: bool
+    age_from: int                # the youngest band's first age
+    age_below: int               # the oldest band's end
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSchoolingParams:
+    age_from: int
+    age_below: int
+    min_level_by_age: tuple[tuple[int, str], ...]   # youngest first
+
+
+@dataclass(frozen=True, slots=True)
+class HousingQualityParams:
+    parts: tuple[str, ...]
+    min_non_durable: int
+
+
+@dataclass(frozen=True, slots=True)
+class HousingAreaParams:
+    min_m2_per_person: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceParams:
+    answer: str
+    ok_values: frozenset[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NoMemberParams:
+    answer: str
+
+
 def _member_outcome(deprived: list[tuple[Member, dict]], unknown_missing: list[str], eligible: int,
                     ok_values: dict[str, Any] | None = None) -> RuleOutput:
     if deprived:
@@ -78,10 +148,9 @@ def _member_outcome(deprived: list[tuple[Member, dict]], unknown_missing: list[s
     return NOT_DEPRIVED, "not_deprived", {"count": eligible, **(ok_values or {})}, [], []
 
 
-def rule_member_flag(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_member_flag(ctx: Context, p: MemberFlagParams) -> RuleOutput:
     """Deprived when a member in the age range answers `answer` with `deprived_value` (nutrition, insurance…)."""
-    answer, bad = p["answer"], p["deprived_value"]
-    lo, hi = p.get("age_from", 0), p.get("age_below", 999)
+    answer, bad, lo, hi = p.answer, p.deprived_value, p.age_from, p.age_below
     deprived, missing, eligible = [], [], 0
     two_way = bad in (YES, NO)
     for m, a, age in ctx.people:
@@ -100,16 +169,15 @@ def rule_member_flag(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     return _member_outcome(deprived, missing, eligible, {"age_from": lo, "age_below": hi})
 
 
-def rule_employment(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_employment(ctx: Context, p: EmploymentParams) -> RuleOutput:
     """Deprived when a working-age member is unemployed or works for wages without a labour contract."""
-    bad = p["_bad"]
-    lo = p["working_age_min"]
+    bad, lo = p.deprived_employment, p.working_age_min
     deprived, missing, eligible = [], [], 0
     for m, a, age in ctx.people:
         job = a.get("employment")
         sex = a.get("sex")
-        top = (p["retirement_age_male"] if sex == "male" else p["retirement_age_female"] if sex == "female"
-               else max(p["retirement_age_male"], p["retirement_age_female"]))
+        top = (p.retirement_age_male if sex == "male" else p.retirement_age_female if sex == "female"
+               else max(p.retirement_age_male, p.retirement_age_female))
         if age is None:
             if job is None or job in bad:
                 missing.append(_birth(m))
@@ -125,8 +193,8 @@ def rule_employment(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
 
 
 def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None,
-                  p: Mapping[str, Any]) -> tuple[bool | None, list[str]]:
-    if age is not None and (age < p["child_under"] or age >= p["elderly_from"]):
+                  p: DependantsParams) -> tuple[bool | None, list[str]]:
+    if age is not None and (age < p.child_under or age >= p.elderly_from):
         return True, []
     able = yes_no(a.get("able_to_work"))
     if able == NO or yes_no(a.get("disability")) == YES or yes_no(a.get("monthly_social_allowance")) == YES:
@@ -141,7 +209,7 @@ def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None,
     return (None, missing) if missing else (False, [])
 
 
-def rule_dependants(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
     """Deprived when dependants (children, elderly, disabled, on monthly allowance, unable to work) are more
     than `max_share` of the members. Exactly half is not deprived."""
     members = ctx.household.members
@@ -157,7 +225,7 @@ def rule_dependants(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
         elif dep is None:
             unsure += 1
             missing += miss
-    limit = p["max_share"] * n
+    limit = p.max_share * n
     values = {"dependants": certain, "members": n}
     if certain > limit:
         return DEPRIVED, "deprived", values, [], ids
@@ -170,43 +238,42 @@ def _level_rank(value: Any) -> int | None:
     return _LEVEL_RANK.get(value) if isinstance(value, str) else None
 
 
-def rule_adult_education(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
     """Deprived when a member in an age band is not studying and has not reached the band's level."""
     deprived, missing, eligible = [], [], 0
-    bands = p["bands"]
-    first, last = p["_first"], p["_last"]
+    first, last = p.age_from, p.age_below
     for m, a, age in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
         if not first <= age < last:
             continue
-        for band in bands:
-            if band["age_from"] <= age < band["age_below"]:
+        for band in p.bands:
+            if band.age_from <= age < band.age_below:
                 break
         else:
             continue
         eligible += 1
-        if p.get("attending_counts", True) and yes_no(a.get("attending_school")) == YES:
+        if p.attending_counts and yes_no(a.get("attending_school")) == YES:
             continue
-        if p.get("onjob_training_counts", False) and yes_no(a.get("onjob_training_certified")) == YES:
+        if p.onjob_training_counts and yes_no(a.get("onjob_training_certified")) == YES:
             continue
-        if band.get("vocational_counts", False) and yes_no(a.get("vocational_certificate")) == YES:
+        if band.vocational_counts and yes_no(a.get("vocational_certificate")) == YES:
             continue
         rank = _level_rank(a.get("education"))
         if rank is None:
             missing.append(_mfield(m, "education"))
-        elif rank < _LEVEL_RANK[band["min_level"]]:
+        elif rank < _LEVEL_RANK[band.min_level]:
             deprived.append((m, {"age": age, "level": Choice("education", a.get("education")),
-                                 "min_level": Choice("education", band["min_level"])}))
+                                 "min_level": Choice("education", band.min_level)}))
     return _member_outcome(deprived, missing, eligible, {"age_from": first, "age_to": last - 1})
 
 
-def rule_child_schooling(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
     """Deprived when a child in the age range does not attend school, or attends a level below the lowest
     level right for the age (min_level_by_age: [[age, level], …])."""
-    lo, hi = p["age_from"], p["age_below"]
-    ladder = p["_ladder"]
+    lo, hi = p.age_from, p.age_below
+    ladder = p.min_level_by_age
     deprived, missing, eligible = [], [], 0
     for m, a, age in ctx.people:
         if age is None:
@@ -232,12 +299,12 @@ def rule_child_schooling(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     return _member_outcome(deprived, missing, eligible, {"age_from": lo, "age_to": hi - 1})
 
 
-def rule_housing_quality(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_housing_quality(ctx: Context, p: HousingQualityParams) -> RuleOutput:
     hh = ctx.household.answers
     has_house = yes_no(hh.get("has_house"))
     if has_house == NO:
         return DEPRIVED, "no_house", {}, [], []
-    parts = p["parts"]
+    parts = p.parts
     weak, unsure = [], []
     for part in parts:
         v = yes_no(hh.get(part))
@@ -247,7 +314,7 @@ def rule_housing_quality(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
             unsure.append(part)
     if has_house is None and len(unsure) == len(parts):
         return UNKNOWN, "unknown", {"count": 1}, ["household.has_house"], []
-    need = p["min_non_durable"]
+    need = p.min_non_durable
     values = {"weak": len(weak), "parts": len(parts), "need": need}
     if len(weak) >= need:
         return DEPRIVED, "deprived", values, [], []
@@ -269,7 +336,7 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def rule_housing_area(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_housing_area(ctx: Context, p: HousingAreaParams) -> RuleOutput:
     hh = ctx.household
     if yes_no(hh.get("has_house")) == NO:
         return DEPRIVED, "no_house", {}, [], []
@@ -278,19 +345,19 @@ def rule_housing_area(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     if area is None or n == 0:
         return UNKNOWN, "unknown", {"count": 1}, ["household.floor_area" if area is None else "members"], []
     per = area / n
-    values = {"per_person": per, "area": area, "members": n, "min": p["min_m2_per_person"]}
-    if per < p["min_m2_per_person"]:
+    values = {"per_person": per, "area": area, "members": n, "min": p.min_m2_per_person}
+    if per < p.min_m2_per_person:
         return DEPRIVED, "deprived", values, [], []
     return NOT_DEPRIVED, "not_deprived", values, [], []
 
 
-def rule_household_choice(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
-    value = ctx.household.get(p["answer"])
+def rule_household_choice(ctx: Context, p: ChoiceParams) -> RuleOutput:
+    value = ctx.household.get(p.answer)
     if value is None or value == "":
-        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
-    if value in p["ok_values"]:
-        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p["answer"], value)}, [], []
-    return DEPRIVED, "deprived", {"value": Choice(p["answer"], value)}, [], []
+        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p.answer}"], []
+    if value in p.ok_values:
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, value)}, [], []
+    return DEPRIVED, "deprived", {"value": Choice(p.answer, value)}, [], []
 
 
 def _choices(value: Any) -> list[str] | None:
@@ -303,23 +370,23 @@ def _choices(value: Any) -> list[str] | None:
     return None
 
 
-def rule_household_any_of(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
-    chosen = _choices(ctx.household.get(p["answer"]))
+def rule_household_any_of(ctx: Context, p: ChoiceParams) -> RuleOutput:
+    chosen = _choices(ctx.household.get(p.answer))
     if chosen is None:
-        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p['answer']}"], []
-    have = [c for c in chosen if c in p["ok_values"]]
+        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p.answer}"], []
+    have = [c for c in chosen if c in p.ok_values]
     if have:
-        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p["answer"], have[0])}, [], []
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, have[0])}, [], []
     return DEPRIVED, "deprived", {}, [], []
 
 
-def rule_no_member(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
+def rule_no_member(ctx: Context, p: NoMemberParams) -> RuleOutput:
     """Deprived when no member does something (uses the internet, uses digital services)."""
     members = ctx.household.members
     if not members:
         return UNKNOWN, "unknown", {"count": 1}, ["members"], []
     missing = []
-    answer = p["answer"]
+    answer = p.answer
     for m, a, _ in ctx.people:
         v = yes_no(a.get(answer))
         if v == YES:
@@ -331,48 +398,85 @@ def rule_no_member(ctx: Context, p: Mapping[str, Any]) -> RuleOutput:
     return DEPRIVED, "deprived", {"members": len(members)}, [], []
 
 
-RULES: dict[str, Callable[[Context, Mapping[str, Any]], RuleOutput]] = {
-    "member_flag": rule_member_flag,
-    "employment": rule_employment,
-    "dependants": rule_dependants,
-    "adult_education": rule_adult_education,
-    "child_schooling": rule_child_schooling,
-    "housing_quality": rule_housing_quality,
-    "housing_area": rule_housing_area,
-    "household_choice": rule_household_choice,
-    "household_any_of": rule_household_any_of,
-    "no_member": rule_no_member,
-}
+# --- the rule kinds: what each needs from the standard file and how its parameters are prepared ------------------
 
-REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {
-    "member_flag": ("answer", "deprived_value"),
-    "employment": ("working_age_min", "retirement_age_male", "retirement_age_female", "deprived_employment"),
-    "dependants": ("child_under", "elderly_from", "max_share"),
-    "adult_education": ("bands",),
-    "child_schooling": ("age_from", "age_below"),
-    "housing_quality": ("parts", "min_non_durable"),
-    "housing_area": ("min_m2_per_person",),
-    "household_choice": ("answer", "ok_values"),
-    "household_any_of": ("answer", "ok_values"),
-    "no_member": ("answer", "yes_value"),
-}
+def _member_flag(p: Mapping[str, Any]) -> MemberFlagParams:
+    return MemberFlagParams(p["answer"], p["deprived_value"], p.get("age_from", 0), p.get("age_below", 999))
 
+
+def _employment(p: Mapping[str, Any]) -> EmploymentParams:
+    return EmploymentParams(frozenset(p["deprived_employment"]), p["working_age_min"], p["retirement_age_male"],
+                            p["retirement_age_female"])
+
+
+def _dependants(p: Mapping[str, Any]) -> DependantsParams:
+    return DependantsParams(p["child_under"], p["elderly_from"], p["max_share"])
+
+
+def _adult_education(p: Mapping[str, Any]) -> AdultEducationParams:
+    bands = tuple(EducationBand(b["age_from"], b["age_below"], b["min_level"], b.get("vocational_counts", False))
+                  for b in p["bands"])
+    return AdultEducationParams(bands, p.get("attending_counts", True), p.get("onjob_training_counts", False),
+                                min(b.age_from for b in bands), max(b.age_below for b in bands))
+
+
+def _child_schooling(p: Mapping[str, Any]) -> ChildSchoolingParams:
+    ladder = tuple(sorted((age, level) for age, level in p.get("min_level_by_age", [])))
+    return ChildSchoolingParams(p["age_from"], p["age_below"], ladder)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleKind:
+    """A kind of rule a standard file can name: the function, the parameters it needs, how they are prepared,
+    and the outcomes (reason-key suffixes) it can give."""
+
+    evaluate: Callable[[Context, Any], RuleOutput]
+    required: tuple[str, ...]
+    prepare: Callable[[Mapping[str, Any]], Any]
+    outcomes: tuple[str, ...]
+
+
+_MEMBER_OUTCOMES = ("deprived", "deprived_many", "none_eligible", "not_deprived", "unknown")
+_HOUSEHOLD_OUTCOMES = ("deprived", "not_deprived", "unknown")
+
+RULES: dict[str, RuleKind] = {
+    "member_flag": RuleKind(rule_member_flag, ("answer", "deprived_value"), _member_flag, _MEMBER_OUTCOMES),
+    "employment": RuleKind(rule_employment, ("working_age_min", "retirement_age_male", "retirement_age_female",
+                                             "deprived_employment"), _employment, _MEMBER_OUTCOMES),
+    "dependants": RuleKind(rule_dependants, ("child_under", "elderly_from", "max_share"), _dependants,
+                           _HOUSEHOLD_OUTCOMES),
+    "adult_education": RuleKind(rule_adult_education, ("bands",), _adult_education, _MEMBER_OUTCOMES),
+    "child_schooling": RuleKind(rule_child_schooling, ("age_from", "age_below"), _child_schooling,
+                                _MEMBER_OUTCOMES),
+    "housing_quality": RuleKind(rule_housing_quality, ("parts", "min_non_durable"),
+                                lambda p: HousingQualityParams(tuple(p["parts"]), p["min_non_durable"]),
+                                _HOUSEHOLD_OUTCOMES + ("no_house",)),
+    "housing_area": RuleKind(rule_housing_area, ("min_m2_per_person",),
+                             lambda p: HousingAreaParams(p["min_m2_per_person"]), _HOUSEHOLD_OUTCOMES + ("no_house",)),
+    "household_choice": RuleKind(rule_household_choice, ("answer", "ok_values"),
+                                 lambda p: ChoiceParams(p["answer"], frozenset(p["ok_values"])), _HOUSEHOLD_OUTCOMES),
+    "household_any_of": RuleKind(rule_household_any_of, ("answer", "ok_values"),
+                                 lambda p: ChoiceParams(p["answer"], frozenset(p["ok_values"])), _HOUSEHOLD_OUTCOMES),
+    "no_member": RuleKind(rule_no_member, ("answer", "yes_value"), lambda p: NoMemberParams(p["answer"]),
+                          _HOUSEHOLD_OUTCOMES),
+}
 
 _WHOLE_NUMBER_PARAMS = {"age_from", "age_below", "retirement_age_male", "retirement_age_female", "child_under",
                         "elderly_from", "working_age_min", "min_non_durable"}
+_NUMBER_PARAMS = {"max_share", "min_m2_per_person"}
 
 
 def check_params(indicator: Any, source: str) -> None:
     """Refuse an indicator whose parameters its rule cannot use, naming the file and key."""
     where = f"{source}: indicators[{indicator.id}].params"
-    for key in REQUIRED_PARAMS[indicator.rule]:
+    for key in RULES[indicator.rule].required:
         if key not in indicator.params:
             raise StandardError("standards.error.param_missing", f"{where}.{key}", rule=indicator.rule, name=key)
     for key, value in indicator.params.items():
         if key in _WHOLE_NUMBER_PARAMS:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise StandardError("standards.error.not_whole_number", f"{where}.{key}", found=repr(value))
-        if key in ("max_share", "min_m2_per_person") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if key in _NUMBER_PARAMS and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise StandardError("standards.error.not_a_number", f"{where}.{key}", found=repr(value))
     if indicator.rule == "adult_education":
         for i, band in enumerate(indicator.params["bands"]):
@@ -388,62 +492,55 @@ def check_params(indicator: Any, source: str) -> None:
                                     known=", ".join(EDUCATION_ORDER))
 
 
-def prepare_params(rule: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """A rule's parameters with what the rule derives from them worked out once (per standard, not per
-    household): the employment kinds as a set, the education bands' age span, the school ladder in order."""
-    p = dict(params)
-    if rule == "employment":
-        p["_bad"] = frozenset(params["deprived_employment"])
-    elif rule == "adult_education":
-        p["_first"] = min(b["age_from"] for b in params["bands"])
-        p["_last"] = max(b["age_below"] for b in params["bands"])
-    elif rule == "child_schooling":
-        p["_ladder"] = sorted(params.get("min_level_by_age", []))
-    return p
+# --- the plan: a standard's indicators made ready to evaluate, once, when the standard is loaded ------------------
+
+@dataclass(frozen=True, slots=True)
+class PlannedIndicator:
+    """One indicator of a standard, ready to evaluate: its rule, the rule's prepared parameters, and the catalogue
+    key of the reason for each outcome (the indicator's own wording, or the rule's generic one for an indicator a
+    local standard added)."""
+
+    number: int
+    id: str
+    name_vi: str
+    name_en: str
+    provisional: bool
+    evaluate: Callable[[Context, Any], RuleOutput]
+    params: Any
+    reason_keys: Mapping[str, str]
 
 
-_tuple_new = tuple.__new__  # IndicatorResult and Message are NamedTuples: made without their Python-level __new__
-_plans: dict[int, tuple[Any, tuple]] = {}
+@dataclass(frozen=True, slots=True)
+class RulePlan:
+    """Every indicator of a standard in the official order, prepared once (the standard builds it when loaded)."""
+
+    indicators: tuple[PlannedIndicator, ...]
 
 
-def _plan(standard: Any) -> tuple:
-    """What evaluating a standard's indicators needs, looked up once per standard rather than once per household:
-    (rule, params, number, id, name_vi, name_en, provisional, rule name, reason keys by suffix) per indicator."""
-    entry = _plans.get(id(standard))
-    if entry is None or entry[0] is not standard:
-        if len(_plans) > 64:
-            _plans.clear()
-        entry = (standard, tuple((RULES[i.rule], prepare_params(i.rule, i.params), i.number, i.id, i.name_vi,
-                                  i.name_en, i.provisional, i.rule, {}) for i in standard.indicators))
-        _plans[id(standard)] = entry
-    return entry[1]
+def plan_rules(indicators: Any) -> RulePlan:
+    """Prepare a standard's indicators (already checked with `check_params`)."""
+    planned = []
+    for ind in indicators:
+        kind = RULES[ind.rule]
+        keys = {outcome: _reason_key(ind.id, ind.rule, outcome) for outcome in kind.outcomes}
+        planned.append(PlannedIndicator(ind.number, ind.id, ind.name_vi, ind.name_en, ind.provisional, kind.evaluate,
+                                        kind.prepare(ind.params), keys))
+    return RulePlan(tuple(planned))
 
 
-def evaluate_all(ctx: Context, standard: Any) -> tuple[IndicatorResult, ...]:
-    """Every indicator of the standard, in order (the same results as `evaluate_indicator` one by one)."""
-    out = []
-    for rule, params, number, ind_id, name_vi, name_en, provisional, rule_name, keys in _plan(standard):
-        status, suffix, values, missing, ids = rule(ctx, params)
-        key = keys.get(suffix)
-        if key is None:
-            key = keys[suffix] = _reason_key(ind_id, rule_name, suffix)
-        out.append(_tuple_new(IndicatorResult, (number, ind_id, name_vi, name_en, status,
-                                                _tuple_new(Message, (key, values)), tuple(missing), tuple(ids),
-                                                provisional)))
-    return tuple(out)
+def evaluate_all(ctx: Context, plan: RulePlan) -> tuple[IndicatorResult, ...]:
+    """Every indicator of the plan, in order."""
+    results = []
+    for ind in plan.indicators:
+        status, outcome, values, missing, member_ids = ind.evaluate(ctx, ind.params)
+        results.append(IndicatorResult(ind.number, ind.id, ind.name_vi, ind.name_en, status,
+                                       Message(ind.reason_keys[outcome], values), tuple(missing), tuple(member_ids),
+                                       ind.provisional))
+    return tuple(results)
 
 
-def evaluate_indicator(ctx: Context, indicator: Any) -> IndicatorResult:
-    status, suffix, values, missing, ids = RULES[indicator.rule](ctx, prepare_params(indicator.rule,
-                                                                                    indicator.params))
-    return IndicatorResult(indicator.number, indicator.id, indicator.name_vi, indicator.name_en, status,
-                           Message(_reason_key(indicator.id, indicator.rule, suffix), values), tuple(missing),
-                           tuple(ids), indicator.provisional)
-
-
-@cache
-def _reason_key(indicator_id: str, rule: str, suffix: str) -> str:
-    key = f"reason.{indicator_id}.{suffix}"
+def _reason_key(indicator_id: str, rule: str, outcome: str) -> str:
+    key = f"reason.{indicator_id}.{outcome}"
     if has(key):
         return key
-    return f"reason.rule.{rule}.{suffix}"  # an indicator a local standard added: the rule's generic wording
+    return f"reason.rule.{rule}.{outcome}"  # an indicator a local standard added: the rule's generic wording

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from fieldsurvey.domain.document import Area
+from fieldsurvey.domain.indicators import RULES, RulePlan, check_params, plan_rules
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import StandardError
 
-RULE_KINDS = {
-    "employment", "dependants", "member_flag", "adult_education", "child_schooling", "housing_quality",
-    "housing_area", "household_choice", "household_any_of", "no_member",
-}
+RULE_KINDS = frozenset(RULES)
 SCHEMES = {"single_line", "two_band"}
 
 
@@ -71,6 +69,7 @@ class Standard:
     low_income_provisional: bool
     indicators: tuple[Indicator, ...]
     source: str
+    plan: RulePlan = field(repr=False, compare=False)   # the indicators prepared for evaluating, made once here
     extends: str | None = None
     province_codes: tuple[str, ...] = ()
 
@@ -217,9 +216,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     for twice in ids:
         if ids.count(twice) > 1:
             raise StandardError("standards.error.indicator_twice", r.where("indicators"), id=twice)
-    from fieldsurvey.domain.indicators import check_params  # the rules know their own parameters
-
-    for ind in indicators:
+    for ind in indicators:  # the rules know their own parameters
         check_params(ind, source)
 
     liw = r.get(raw, "low_income_worker", dict, "low_income_worker", {})
@@ -247,6 +244,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         low_income_provisional=r.get(liw, "provisional", bool, "low_income_worker.provisional", False),
         indicators=tuple(indicators),
         source=source,
+        plan=plan_rules(indicators),
         extends=raw.get("extends"),
         province_codes=tuple(r.get(scope, "province_codes", list, "scope.province_codes", [])),
     )
