@@ -71,8 +71,8 @@ class Classification:
 
 def _low_income_workers(household: Household, ctx: Context, standard: Standard, income: IncomeResult,
                         cls: HouseholdClass) -> tuple[LowIncomeWorker, ...]:
-    """Decree 30/2025: members who work, in a household that is neither poor nor near-poor, whose income per
-    person is at or below the low-income line. Needs a measured (direct) income."""
+    """Decree 30/2025: members of working age who work, in a household that is neither poor nor near-poor, whose
+    income per person is at or below the low-income line. Needs a measured (direct) income."""
     if cls not in (HouseholdClass.AVERAGE, HouseholdClass.NOT_POOR) or income.per_person_month is None:
         return ()
     area = household.area
@@ -80,8 +80,9 @@ def _low_income_workers(household: Household, ctx: Context, standard: Standard, 
     if not limit or income.per_person_month > limit:
         return ()
     working = set(standard.working_employment)
-    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age in ctx.people
-                 if a.get("employment") in working and (age or 0) >= 15)
+    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age, born in ctx.people
+                 if a.get("employment") in working
+                 and standard.working_age.includes(a.get("sex"), age, born, ctx.on) is True)
 
 
 def classify_household(household: Household, standard: Standard,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Mapping
+from fractions import Fraction
+from typing import Any, Callable, Mapping, NamedTuple
 
-from fieldsurvey.domain.document import Household, Member, age_at
+from fieldsurvey.domain.ages import StandardAges, WorkingAge
+from fieldsurvey.domain.document import Household, Member, age_in_years, birth_of
 from fieldsurvey.domain.results import Choice, IndicatorResult, Message, Status
 from fieldsurvey.errors import StandardError
 from fieldsurvey.i18n import has
@@ -22,7 +24,7 @@ EDUCATION_ORDER = ("none", "preschool", "primary", "lower_secondary", "upper_sec
                    "university")
 _LEVEL_RANK = {name: i for i, name in enumerate(EDUCATION_ORDER)}
 YES, NO = "yes", "no"
-# Module-level aliases: an Enum member looked up on its class is slow in the hot loop.
+# The three outcomes, by their short names.
 DEPRIVED, NOT_DEPRIVED, UNKNOWN = Status.DEPRIVED, Status.NOT_DEPRIVED, Status.UNKNOWN
 
 
@@ -37,18 +39,32 @@ def yes_no(value: Any) -> str | None:
         return None
 
 
+class Person(NamedTuple):
+    """A member as the rules see them: their answers, their birth date (None when unknown) and their age in
+    completed years on the reference date."""
+
+    member: Member
+    answers: Mapping[str, Any]
+    age: int | None
+    born: date | None
+
+
 @dataclass(slots=True)
 class Context:
-    """One household prepared for the rules: each member with its answers and its age, computed once."""
+    """One household prepared for the rules: each member with their answers, birth date and age, worked out once."""
 
     household: Household
     on: date
-    people: list[tuple[Member, Mapping[str, Any], int | None]]
+    people: list[Person]
 
     @classmethod
     def of(cls, household: Household) -> "Context":
         on = household.reference_date
-        return cls(household, on, [(m, m.answers, age_at(m, on)) for m in household.members])
+        people = []
+        for m in household.members:
+            born = birth_of(m)
+            people.append(Person(m, m.answers, None if born is None else age_in_years(born, on), born))
+        return cls(household, on, people)
 
 
 def _mfield(member: Member, answer: str) -> str:
@@ -76,16 +92,15 @@ class MemberFlagParams:
 @dataclass(frozen=True, slots=True)
 class EmploymentParams:
     deprived_employment: frozenset[str]
-    working_age_min: int
-    retirement_age_male: int
-    retirement_age_female: int
+    working_age: WorkingAge            # the standard's [working_age]
 
 
 @dataclass(frozen=True, slots=True)
 class DependantsParams:
     child_under: int
-    elderly_from: int
-    max_share: float
+    elderly_from: int | None           # a fixed age; None: from the retirement age (then working_age is set)
+    working_age: WorkingAge | None
+    max_share: Fraction                # exact: 0.5 is 1/2, compared without rounding
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +168,7 @@ def rule_member_flag(ctx: Context, p: MemberFlagParams) -> RuleOutput:
     answer, bad, lo, hi = p.answer, p.deprived_value, p.age_from, p.age_below
     deprived, missing, eligible = [], [], 0
     two_way = bad in (YES, NO)
-    for m, a, age in ctx.people:
+    for m, a, age, born in ctx.people:
         value = yes_no(a.get(answer)) if two_way else a.get(answer)
         if age is None:
             if value is None or value == bad:
@@ -170,40 +185,54 @@ def rule_member_flag(ctx: Context, p: MemberFlagParams) -> RuleOutput:
 
 
 def rule_employment(ctx: Context, p: EmploymentParams) -> RuleOutput:
-    """Deprived when a working-age member is unemployed or works for wages without a labour contract."""
-    bad, lo = p.deprived_employment, p.working_age_min
+    """Deprived when a member of working age (from 15 until the day they reach the retirement age of their sex and
+    month of birth) is unemployed or works for wages without a labour contract."""
+    bad = p.deprived_employment
     deprived, missing, eligible = [], [], 0
-    for m, a, age in ctx.people:
+    for m, a, age, born in ctx.people:
         job = a.get("employment")
-        sex = a.get("sex")
-        top = (p.retirement_age_male if sex == "male" else p.retirement_age_female if sex == "female"
-               else max(p.retirement_age_male, p.retirement_age_female))
-        if age is None:
+        working = p.working_age.includes(a.get("sex"), age, born, ctx.on)
+        if working is None:  # the birth date, or near the retirement age the sex, is not known
             if job is None or job in bad:
-                missing.append(_birth(m))
+                missing.append(_birth(m) if age is None else _mfield(m, "sex"))
             continue
-        if not lo <= age < top:
+        if not working:
             continue
         eligible += 1
         if job is None:
             missing.append(_mfield(m, "employment"))
         elif job in bad:
             deprived.append((m, {"age": age, "job": Choice("employment", job)}))
-    return _member_outcome(deprived, missing, eligible, {"age_from": lo})
+    return _member_outcome(deprived, missing, eligible, {"age_from": p.working_age.from_age})
 
 
-def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None,
+def _is_elderly(a: Mapping[str, Any], age: int, born: date, on: date, p: DependantsParams) -> bool | None:
+    """Old enough to count as a dependant: from `elderly_from` completed years, or — when the standard says
+    "retirement_age" — from the day the retirement age of the person's sex and month of birth is reached."""
+    if p.working_age is None:
+        return age >= p.elderly_from
+    return p.working_age.past_retirement(a.get("sex"), born, on)
+
+
+def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, born: date | None, on: date,
                   p: DependantsParams) -> tuple[bool | None, list[str]]:
-    if age is not None and (age < p.child_under or age >= p.elderly_from):
-        return True, []
+    elderly = None
+    if age is not None:
+        if age < p.child_under:
+            return True, []
+        elderly = _is_elderly(a, age, born, on, p)
+        if elderly:
+            return True, []
     able = yes_no(a.get("able_to_work"))
     if able == NO or yes_no(a.get("disability")) == YES or yes_no(a.get("monthly_social_allowance")) == YES:
         return True, []
-    if age is not None and able == YES:
+    if elderly is False and able == YES:
         return False, []
     missing = []
     if age is None:
         missing.append(_birth(m))
+    elif elderly is None:
+        missing.append(_mfield(m, "sex"))
     if able is None:
         missing.append(_mfield(m, "able_to_work"))
     return (None, missing) if missing else (False, [])
@@ -217,19 +246,18 @@ def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
     if n == 0:
         return UNKNOWN, "unknown", {"count": 1}, ["members"], []
     certain, unsure, missing, ids = 0, 0, [], []
-    for m, a, age in ctx.people:
-        dep, miss = _is_dependant(m, a, age, p)
+    for m, a, age, born in ctx.people:
+        dep, miss = _is_dependant(m, a, age, born, ctx.on, p)
         if dep:
             certain += 1
             ids.append(m.member_id)
         elif dep is None:
             unsure += 1
             missing += miss
-    limit = p.max_share * n
     values = {"dependants": certain, "members": n}
-    if certain > limit:
+    if Fraction(certain, n) > p.max_share:
         return DEPRIVED, "deprived", values, [], ids
-    if certain + unsure <= limit:
+    if Fraction(certain + unsure, n) <= p.max_share:
         return NOT_DEPRIVED, "not_deprived", values, [], []
     return UNKNOWN, "unknown", {"count": len(missing)}, missing, []
 
@@ -242,7 +270,7 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
     """Deprived when a member in an age band is not studying and has not reached the band's level."""
     deprived, missing, eligible = [], [], 0
     first, last = p.age_from, p.age_below
-    for m, a, age in ctx.people:
+    for m, a, age, born in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
@@ -275,7 +303,7 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
     lo, hi = p.age_from, p.age_below
     ladder = p.min_level_by_age
     deprived, missing, eligible = [], [], 0
-    for m, a, age in ctx.people:
+    for m, a, age, born in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
@@ -387,7 +415,7 @@ def rule_no_member(ctx: Context, p: NoMemberParams) -> RuleOutput:
         return UNKNOWN, "unknown", {"count": 1}, ["members"], []
     missing = []
     answer = p.answer
-    for m, a, _ in ctx.people:
+    for m, a, _, _ in ctx.people:
         v = yes_no(a.get(answer))
         if v == YES:
             return NOT_DEPRIVED, "not_deprived", {"name": m.name}, [], []
@@ -400,29 +428,34 @@ def rule_no_member(ctx: Context, p: NoMemberParams) -> RuleOutput:
 
 # --- the rule kinds: what each needs from the standard file and how its parameters are prepared ------------------
 
-def _member_flag(p: Mapping[str, Any]) -> MemberFlagParams:
+def _member_flag(p: Mapping[str, Any], ages: StandardAges) -> MemberFlagParams:
     return MemberFlagParams(p["answer"], p["deprived_value"], p.get("age_from", 0), p.get("age_below", 999))
 
 
-def _employment(p: Mapping[str, Any]) -> EmploymentParams:
-    return EmploymentParams(frozenset(p["deprived_employment"]), p["working_age_min"], p["retirement_age_male"],
-                            p["retirement_age_female"])
+def _employment(p: Mapping[str, Any], ages: StandardAges) -> EmploymentParams:
+    return EmploymentParams(frozenset(p["deprived_employment"]), ages.working_age)
 
 
-def _dependants(p: Mapping[str, Any]) -> DependantsParams:
-    return DependantsParams(p["child_under"], p["elderly_from"], p["max_share"])
+def _dependants(p: Mapping[str, Any], ages: StandardAges) -> DependantsParams:
+    by_retirement = p["elderly_from"] == RETIREMENT_AGE
+    return DependantsParams(p["child_under"], None if by_retirement else p["elderly_from"],
+                            ages.working_age if by_retirement else None, Fraction(str(p["max_share"])))
 
 
-def _adult_education(p: Mapping[str, Any]) -> AdultEducationParams:
+def _adult_education(p: Mapping[str, Any], ages: StandardAges) -> AdultEducationParams:
     bands = tuple(EducationBand(b["age_from"], b["age_below"], b["min_level"], b.get("vocational_counts", False))
                   for b in p["bands"])
     return AdultEducationParams(bands, p.get("attending_counts", True), p.get("onjob_training_counts", False),
                                 min(b.age_from for b in bands), max(b.age_below for b in bands))
 
 
-def _child_schooling(p: Mapping[str, Any]) -> ChildSchoolingParams:
+def _child_schooling(p: Mapping[str, Any], ages: StandardAges) -> ChildSchoolingParams:
     ladder = tuple(sorted((age, level) for age, level in p.get("min_level_by_age", [])))
     return ChildSchoolingParams(p["age_from"], p["age_below"], ladder)
+
+
+def _choice(p: Mapping[str, Any], ages: StandardAges) -> ChoiceParams:
+    return ChoiceParams(p["answer"], frozenset(p["ok_values"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +465,7 @@ class RuleKind:
 
     evaluate: Callable[[Context, Any], RuleOutput]
     required: tuple[str, ...]
-    prepare: Callable[[Mapping[str, Any]], Any]
+    prepare: Callable[[Mapping[str, Any], StandardAges], Any]
     outcomes: tuple[str, ...]
 
 
@@ -441,43 +474,49 @@ _HOUSEHOLD_OUTCOMES = ("deprived", "not_deprived", "unknown")
 
 RULES: dict[str, RuleKind] = {
     "member_flag": RuleKind(rule_member_flag, ("answer", "deprived_value"), _member_flag, _MEMBER_OUTCOMES),
-    "employment": RuleKind(rule_employment, ("working_age_min", "retirement_age_male", "retirement_age_female",
-                                             "deprived_employment"), _employment, _MEMBER_OUTCOMES),
+    "employment": RuleKind(rule_employment, ("deprived_employment",), _employment, _MEMBER_OUTCOMES),
     "dependants": RuleKind(rule_dependants, ("child_under", "elderly_from", "max_share"), _dependants,
                            _HOUSEHOLD_OUTCOMES),
     "adult_education": RuleKind(rule_adult_education, ("bands",), _adult_education, _MEMBER_OUTCOMES),
     "child_schooling": RuleKind(rule_child_schooling, ("age_from", "age_below"), _child_schooling,
                                 _MEMBER_OUTCOMES),
     "housing_quality": RuleKind(rule_housing_quality, ("parts", "min_non_durable"),
-                                lambda p: HousingQualityParams(tuple(p["parts"]), p["min_non_durable"]),
+                                lambda p, _: HousingQualityParams(tuple(p["parts"]), p["min_non_durable"]),
                                 _HOUSEHOLD_OUTCOMES + ("no_house",)),
     "housing_area": RuleKind(rule_housing_area, ("min_m2_per_person",),
-                             lambda p: HousingAreaParams(p["min_m2_per_person"]), _HOUSEHOLD_OUTCOMES + ("no_house",)),
-    "household_choice": RuleKind(rule_household_choice, ("answer", "ok_values"),
-                                 lambda p: ChoiceParams(p["answer"], frozenset(p["ok_values"])), _HOUSEHOLD_OUTCOMES),
-    "household_any_of": RuleKind(rule_household_any_of, ("answer", "ok_values"),
-                                 lambda p: ChoiceParams(p["answer"], frozenset(p["ok_values"])), _HOUSEHOLD_OUTCOMES),
-    "no_member": RuleKind(rule_no_member, ("answer", "yes_value"), lambda p: NoMemberParams(p["answer"]),
+                             lambda p, _: HousingAreaParams(p["min_m2_per_person"]),
+                             _HOUSEHOLD_OUTCOMES + ("no_house",)),
+    "household_choice": RuleKind(rule_household_choice, ("answer", "ok_values"), _choice, _HOUSEHOLD_OUTCOMES),
+    "household_any_of": RuleKind(rule_household_any_of, ("answer", "ok_values"), _choice, _HOUSEHOLD_OUTCOMES),
+    "no_member": RuleKind(rule_no_member, ("answer", "yes_value"), lambda p, _: NoMemberParams(p["answer"]),
                           _HOUSEHOLD_OUTCOMES),
 }
 
-_WHOLE_NUMBER_PARAMS = {"age_from", "age_below", "retirement_age_male", "retirement_age_female", "child_under",
-                        "elderly_from", "working_age_min", "min_non_durable"}
+_WHOLE_NUMBER_PARAMS = {"age_from", "age_below", "child_under", "min_non_durable"}
 _NUMBER_PARAMS = {"max_share", "min_m2_per_person"}
+# Parameters of earlier versions of the standard files, now set once for the whole standard.
+_MOVED_TO_WORKING_AGE = {"working_age_min", "retirement_age_male", "retirement_age_female"}
+RETIREMENT_AGE = "retirement_age"  # elderly_from = "retirement_age": elderly from the day the retirement age is reached
 
 
-def check_params(indicator: Any, source: str) -> None:
+def check_params(indicator: Any, source: str, ages: StandardAges) -> None:
     """Refuse an indicator whose parameters its rule cannot use, naming the file and key."""
     where = f"{source}: indicators[{indicator.id}].params"
     for key in RULES[indicator.rule].required:
         if key not in indicator.params:
             raise StandardError("standards.error.param_missing", f"{where}.{key}", rule=indicator.rule, name=key)
     for key, value in indicator.params.items():
-        if key in _WHOLE_NUMBER_PARAMS:
+        if key in _MOVED_TO_WORKING_AGE:
+            raise StandardError("standards.error.param_moved", f"{where}.{key}")
+        if key in _WHOLE_NUMBER_PARAMS or (key == "elderly_from" and value != RETIREMENT_AGE):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise StandardError("standards.error.not_whole_number", f"{where}.{key}", found=repr(value))
         if key in _NUMBER_PARAMS and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise StandardError("standards.error.not_a_number", f"{where}.{key}", found=repr(value))
+    needs_working_age = indicator.rule == "employment" or (
+        indicator.rule == "dependants" and indicator.params["elderly_from"] == RETIREMENT_AGE)
+    if needs_working_age and ages.working_age is None:
+        raise StandardError("standards.error.needs_working_age", f"{source}: indicators[{indicator.id}]")
     if indicator.rule == "adult_education":
         for i, band in enumerate(indicator.params["bands"]):
             if not isinstance(band, dict) or not {"age_from", "age_below", "min_level"} <= set(band):
@@ -517,14 +556,14 @@ class RulePlan:
     indicators: tuple[PlannedIndicator, ...]
 
 
-def plan_rules(indicators: Any) -> RulePlan:
+def plan_rules(indicators: Any, ages: StandardAges) -> RulePlan:
     """Prepare a standard's indicators (already checked with `check_params`)."""
     planned = []
     for ind in indicators:
         kind = RULES[ind.rule]
         keys = {outcome: _reason_key(ind.id, ind.rule, outcome) for outcome in kind.outcomes}
         planned.append(PlannedIndicator(ind.number, ind.id, ind.name_vi, ind.name_en, ind.provisional, kind.evaluate,
-                                        kind.prepare(ind.params), keys))
+                                        kind.prepare(ind.params, ages), keys))
     return RulePlan(tuple(planned))
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import copy
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from fieldsurvey.domain.ages import SEXES, RetirementRow, RetirementSchedule, RetirementTable, StandardAges, WorkingAge
 from fieldsurvey.domain.document import Area
 from fieldsurvey.domain.indicators import RULES, RulePlan, check_params, plan_rules
 from fieldsurvey.domain.results import Message
@@ -68,6 +70,7 @@ class Standard:
     working_employment: tuple[str, ...]
     low_income_provisional: bool
     indicators: tuple[Indicator, ...]
+    working_age: WorkingAge | None      # độ tuổi lao động: employment, dependants, low-income workers
     source: str
     plan: RulePlan = field(repr=False, compare=False)   # the indicators prepared for evaluating, made once here
     extends: str | None = None
@@ -216,10 +219,14 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     for twice in ids:
         if ids.count(twice) > 1:
             raise StandardError("standards.error.indicator_twice", r.where("indicators"), id=twice)
+    ages = StandardAges(working_age=_working_age(raw, r))
     for ind in indicators:  # the rules know their own parameters
-        check_params(ind, source)
+        check_params(ind, source, ages)
 
     liw = r.get(raw, "low_income_worker", dict, "low_income_worker", {})
+    working_employment = tuple(r.get(liw, "working_employment", list, "low_income_worker.working_employment", []))
+    if working_employment and ages.working_age is None:
+        raise StandardError("standards.error.needs_working_age", r.where("low_income_worker"))
     scope = r.get(raw, "scope", dict, "scope", {})
     return Standard(
         id=sid,
@@ -240,14 +247,88 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         b1_lower_threshold=thresholds("b1_lower_threshold"),
         b2_points_per_indicator=r.get(scoring, "b2_points_per_indicator", int, "scoring.b2_points_per_indicator"),
         b2_poor_threshold=r.get(scoring, "b2_poor_threshold", int, "scoring.b2_poor_threshold"),
-        working_employment=tuple(r.get(liw, "working_employment", list, "low_income_worker.working_employment", [])),
+        working_employment=working_employment,
         low_income_provisional=r.get(liw, "provisional", bool, "low_income_worker.provisional", False),
         indicators=tuple(indicators),
+        working_age=ages.working_age,
         source=source,
-        plan=plan_rules(indicators),
+        plan=plan_rules(indicators, ages),
         extends=raw.get("extends"),
         province_codes=tuple(r.get(scope, "province_codes", list, "scope.province_codes", [])),
     )
+
+
+def _working_age(raw: Mapping[str, Any], r: _Reader) -> WorkingAge | None:
+    """The standard's [working_age]: from which age, and the retirement-age table (by sex and month of birth) that
+    ends it."""
+    section = r.get(raw, "working_age", dict, "working_age", None)
+    if section is None:
+        return None
+    from_age = r.get(section, "from_age", int, "working_age.from_age")
+    name = r.get(section, "retirement_table", str, "working_age.retirement_table")
+    return WorkingAge(from_age, retirement_table(name, r.where("working_age.retirement_table")))
+
+
+def tables_dir() -> Path:
+    from fieldsurvey.paths import resource
+
+    return resource("standards", "tables")
+
+
+def retirement_table(name: str, where: str = "retirement_table") -> RetirementTable:
+    """A retirement-age table shipped in resources/standards/tables/<name>.toml (read once, shared by every
+    standard that names it)."""
+    path = tables_dir() / f"{name}.toml"
+    if not path.is_file():
+        raise StandardError("standards.error.no_table", where, name=name,
+                            known=", ".join(sorted(p.stem for p in tables_dir().glob("*.toml"))))
+    return _read_shipped_table(path)
+
+
+@cache
+def _read_shipped_table(path: Path) -> RetirementTable:
+    return read_retirement_table(path)
+
+
+def read_retirement_table(path: Path) -> RetirementTable:
+    """Read and check a retirement-age table: for each sex, rows from the earliest births, each with the first
+    month of birth it holds for (none on the first row) and the age [years, months]."""
+    raw = read_toml(path)
+    r = _Reader(f"tables/{path.name}")
+    schedules = {}
+    for sex in SEXES:
+        rows: list[RetirementRow] = []
+        for i, row in enumerate(r.get(raw, sex, list, sex)):
+            where = f"{sex}[{i}]"
+            if not isinstance(row, dict):
+                raise StandardError("standards.error.wrong_kind", r.where(where), kind=kind_word(dict),
+                                    found_kind=kind_word(type(row)), found=repr(row))
+            age = r.get(row, "age", list, f"{where}.age")
+            if len(age) != 2 or not all(type(x) is int for x in age) or not 0 <= age[1] <= 11 or age[0] < 0:
+                raise StandardError("standards.error.table_age", r.where(f"{where}.age"), found=repr(age))
+            born_from = _year_month(row.get("born_from"), r.where(f"{where}.born_from"))
+            if (born_from is None) != (i == 0):
+                raise StandardError("standards.error.table_first_row" if i == 0 else "standards.error.missing",
+                                    r.where(f"{where}.born_from"))
+            if rows and rows[-1].born_from and born_from <= rows[-1].born_from:
+                raise StandardError("standards.error.table_order", r.where(f"{where}.born_from"))
+            if rows and age[0] * 12 + age[1] < rows[-1].age_in_months:
+                raise StandardError("standards.error.table_age_order", r.where(f"{where}.age"))
+            rows.append(RetirementRow(born_from, age[0], age[1]))
+        if not rows:
+            raise StandardError("standards.error.missing", r.where(f"{sex}[0]"))
+        schedules[sex] = RetirementSchedule.of(tuple(rows))
+    return RetirementTable(r.get(raw, "id", str, "id"), r.get(raw, "title_vi", str, "title_vi"),
+                           r.get(raw, "title_en", str, "title_en"), r.get(raw, "source", str, "source"), schedules)
+
+
+def _year_month(value: Any, where: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    parts = value.split("-") if isinstance(value, str) else []
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[1]) <= 12:
+        raise StandardError("standards.error.table_month", where, found=repr(value))
+    return int(parts[0]), int(parts[1])
 
 
 def read_toml(path: Path) -> dict[str, Any]:

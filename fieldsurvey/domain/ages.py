@@ -1,0 +1,121 @@
+"""The ages the rules count, as the laws count them.
+
+Working age (độ tuổi lao động) runs from the standard's first working age (15, Labour Code 2019 Art. 3) until the day
+a person reaches the retirement age for normal working conditions that Labour Code 2019 Art. 169 and Decree
+135/2020/NĐ-CP (Appendix I) set for their sex and month of birth — a table, kept as data in
+resources/standards/tables/. The age on a date is counted in completed years and months; someone whose papers give
+only the year of birth counts as born on 1 January of that year (Decree 135/2020 Art. 3(3)).
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date
+
+SEXES = ("male", "female")
+
+
+def months_old(born: date, on: date) -> int:
+    """Age in completed months on `on`. Someone born on the 29th–31st completes a month on the last day of a
+    shorter month (born 31 Jan: one month old on 28 or 29 Feb)."""
+    months = (on.year - born.year) * 12 + on.month - born.month
+    if on.day < born.day and on.day < calendar.monthrange(on.year, on.month)[1]:
+        months -= 1
+    return months
+
+
+def add_months(born: date, months: int) -> date:
+    """The day someone born on `born` is `months` months old (the month's last day when it is shorter)."""
+    index = born.year * 12 + born.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(born.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementRow:
+    born_from: tuple[int, int] | None   # (year, month) of the first birth month of the row; None: everyone earlier
+    years: int
+    months: int
+
+    @property
+    def age_in_months(self) -> int:
+        return self.years * 12 + self.months
+
+
+def month_index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementSchedule:
+    """One sex's column of the table: rows from the earliest births; a row holds from its `born_from` month until
+    the next row's."""
+
+    rows: tuple[RetirementRow, ...]
+    starts: tuple[int, ...]   # month_index of each row's born_from, from the second row on
+
+    @classmethod
+    def of(cls, rows: tuple[RetirementRow, ...]) -> "RetirementSchedule":
+        return cls(rows, tuple(month_index(*r.born_from) for r in rows[1:] if r.born_from))
+
+    def row(self, born: date) -> RetirementRow:
+        return self.rows[bisect_right(self.starts, month_index(born.year, born.month))]
+
+
+@dataclass(frozen=True, slots=True)
+class RetirementTable:
+    """The retirement age in normal working conditions by sex and month of birth (Decree 135/2020 Appendix I)."""
+
+    id: str
+    title_vi: str
+    title_en: str
+    source: str
+    schedules: dict[str, RetirementSchedule]   # "male" / "female"
+
+    def row(self, sex: str, born: date) -> RetirementRow:
+        return self.schedules[sex].row(born)
+
+    def age_in_months(self, sex: str, born: date) -> int:
+        return self.schedules[sex].row(born).age_in_months
+
+    def reached_on(self, sex: str, born: date) -> date:
+        """The day the person reaches their retirement age (from then on they are no longer of working age)."""
+        return add_months(born, self.age_in_months(sex, born))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingAge:
+    """độ tuổi lao động: from `from_age` completed years until the day the retirement age of the person's sex and
+    month of birth is reached."""
+
+    from_age: int
+    retirement: RetirementTable
+
+    def past_retirement(self, sex: object, born: date, on: date) -> bool | None:
+        """Has the person reached the retirement age on `on`? None when only the (unknown) sex would decide."""
+        age = months_old(born, on)
+        if sex in SEXES:
+            return age >= self.retirement.age_in_months(sex, born)
+        male = age >= self.retirement.age_in_months("male", born)
+        female = age >= self.retirement.age_in_months("female", born)
+        return male if male == female else None
+
+    def includes(self, sex: object, age: int | None, born: date | None, on: date) -> bool | None:
+        """Is the person of working age on `on`? None when the birth date (or, near the retirement age, the sex)
+        is not known."""
+        if age is None or born is None:
+            return None
+        if age < self.from_age:
+            return False
+        past = self.past_retirement(sex, born, on)
+        return None if past is None else not past
+
+
+@dataclass(frozen=True, slots=True)
+class StandardAges:
+    """The ages a standard sets once for all its rules."""
+
+    working_age: WorkingAge | None = None
+
