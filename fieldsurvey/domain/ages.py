@@ -5,6 +5,9 @@ a person reaches the retirement age for normal working conditions that Labour Co
 135/2020/NĐ-CP (Appendix I) set for their sex and month of birth — a table, kept as data in
 resources/standards/tables/. The age on a date is counted in completed years and months; someone whose papers give
 only the year of birth counts as born on 1 January of that year (Decree 135/2020 Art. 3(3)).
+
+School ages (Education Law 2019 Art. 28) are counted by year of birth against the school year running on the
+reference date; see SchoolAge.
 """
 
 from __future__ import annotations
@@ -114,8 +117,25 @@ class WorkingAge:
 
 
 @dataclass(frozen=True, slots=True)
+class SchoolAge:
+    """School ages counted by year of birth ("tính theo năm", Education Law 2019 Art. 28: grade 1 at 6, lower
+    secondary at 11, upper secondary at 15): the age a child turns in the calendar year in which the school year
+    running on the reference date started. A school year starts in `start_month` (September)."""
+
+    start_month: int
+
+    def school_year(self, on: date) -> int:
+        """The calendar year in which the school year running on `on` started."""
+        return on.year if on.month >= self.start_month else on.year - 1
+
+    def age(self, born: date, on: date) -> int:
+        return self.school_year(on) - born.year
+
+
+@dataclass(frozen=True, slots=True)
 class StandardAges:
     """The ages a standard sets once for all its rules."""
 
     working_age: WorkingAge | None = None
+    school_age: SchoolAge | None = None
 

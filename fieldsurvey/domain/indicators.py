@@ -13,7 +13,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Callable, Mapping, NamedTuple
 
-from fieldsurvey.domain.ages import StandardAges, WorkingAge
+from fieldsurvey.domain.ages import SchoolAge, StandardAges, WorkingAge
 from fieldsurvey.domain.document import Household, Member, age_in_years, birth_of
 from fieldsurvey.domain.results import Choice, IndicatorResult, Message, Status
 from fieldsurvey.errors import StandardError
@@ -118,6 +118,7 @@ class AdultEducationParams:
     onjob_training_counts: bool
     age_from: int                # the youngest band's first age
     age_below: int               # the oldest band's end
+    school_age: SchoolAge | None  # ages by year of birth (the standard's [school_age]); None: completed years
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ class ChildSchoolingParams:
     age_from: int
     age_below: int
     min_level_by_age: tuple[tuple[int, str], ...]   # youngest first
+    school_age: SchoolAge | None  # ages by year of birth (the standard's [school_age]); None: completed years
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +268,28 @@ def _level_rank(value: Any) -> int | None:
     return _LEVEL_RANK.get(value) if isinstance(value, str) else None
 
 
+def _counted_age(school_age: SchoolAge | None, age: int, born: date, on: date) -> int:
+    """The age a school-age rule compares: by year of birth against the running school year when the standard says
+    so (Education Law 2019 Art. 28, "tính theo năm"), else completed years."""
+    return age if school_age is None else school_age.age(born, on)
+
+
+def _age_shown(school_age: SchoolAge | None, age: int, on: date) -> Message:
+    """The age a reason shows: the one the rule compared, saying how it was counted."""
+    if school_age is None:
+        return Message("detail.age.years", {"age": age})
+    start = school_age.school_year(on)
+    return Message("detail.age.school_year", {"age": age, "start": start, "end": start + 1})
+
+
+def _ages_shown(school_age: SchoolAge | None, age_from: int, age_to: int, on: date) -> dict[str, Message]:
+    if school_age is None:
+        return {"ages": Message("detail.ages.years", {"age_from": age_from, "age_to": age_to})}
+    start = school_age.school_year(on)
+    return {"ages": Message("detail.ages.school_year", {"age_from": age_from, "age_to": age_to, "start": start,
+                                                         "end": start + 1})}
+
+
 def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
     """Deprived when a member in an age band is not studying and has not reached the band's level."""
     deprived, missing, eligible = [], [], 0
@@ -274,6 +298,7 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
         if age is None:
             missing.append(_birth(m))
             continue
+        age = _counted_age(p.school_age, age, born, ctx.on)
         if not first <= age < last:
             continue
         for band in p.bands:
@@ -292,9 +317,10 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
         if rank is None:
             missing.append(_mfield(m, "education"))
         elif rank < _LEVEL_RANK[band.min_level]:
-            deprived.append((m, {"age": age, "level": Choice("education", a.get("education")),
+            deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on),
+                                 "level": Choice("education", a.get("education")),
                                  "min_level": Choice("education", band.min_level)}))
-    return _member_outcome(deprived, missing, eligible, {"age_from": first, "age_to": last - 1})
+    return _member_outcome(deprived, missing, eligible, _ages_shown(p.school_age, first, last - 1, ctx.on))
 
 
 def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
@@ -307,6 +333,7 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
         if age is None:
             missing.append(_birth(m))
             continue
+        age = _counted_age(p.school_age, age, born, ctx.on)
         if not lo <= age < hi:
             continue
         eligible += 1
@@ -314,7 +341,8 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
         if attending is None:
             missing.append(_mfield(m, "attending_school"))
         elif attending == NO:
-            deprived.append((m, {"age": age, "detail": Message("detail.not_attending")}))
+            deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on),
+                                 "detail": Message("detail.not_attending")}))
         else:
             need = None
             for from_age, level in ladder:
@@ -322,9 +350,9 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
                     need = level
             rank = _level_rank(a.get("school_level"))
             if need is not None and rank is not None and rank < _LEVEL_RANK[need]:
-                deprived.append((m, {"age": age, "detail": Message(
+                deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on), "detail": Message(
                     "detail.behind", {"level": Choice("education", a.get("school_level"))})}))
-    return _member_outcome(deprived, missing, eligible, {"age_from": lo, "age_to": hi - 1})
+    return _member_outcome(deprived, missing, eligible, _ages_shown(p.school_age, lo, hi - 1, ctx.on))
 
 
 def rule_housing_quality(ctx: Context, p: HousingQualityParams) -> RuleOutput:
@@ -446,12 +474,12 @@ def _adult_education(p: Mapping[str, Any], ages: StandardAges) -> AdultEducation
     bands = tuple(EducationBand(b["age_from"], b["age_below"], b["min_level"], b.get("vocational_counts", False))
                   for b in p["bands"])
     return AdultEducationParams(bands, p.get("attending_counts", True), p.get("onjob_training_counts", False),
-                                min(b.age_from for b in bands), max(b.age_below for b in bands))
+                                min(b.age_from for b in bands), max(b.age_below for b in bands), ages.school_age)
 
 
 def _child_schooling(p: Mapping[str, Any], ages: StandardAges) -> ChildSchoolingParams:
     ladder = tuple(sorted((age, level) for age, level in p.get("min_level_by_age", [])))
-    return ChildSchoolingParams(p["age_from"], p["age_below"], ladder)
+    return ChildSchoolingParams(p["age_from"], p["age_below"], ladder, ages.school_age)
 
 
 def _choice(p: Mapping[str, Any], ages: StandardAges) -> ChoiceParams:

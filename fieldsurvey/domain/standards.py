@@ -15,7 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from fieldsurvey.domain.ages import SEXES, RetirementRow, RetirementSchedule, RetirementTable, StandardAges, WorkingAge
+from fieldsurvey.domain.ages import (SEXES, RetirementRow, RetirementSchedule, RetirementTable, SchoolAge, StandardAges,
+                                     WorkingAge)
 from fieldsurvey.domain.document import Area
 from fieldsurvey.domain.indicators import RULES, RulePlan, check_params, plan_rules
 from fieldsurvey.domain.results import Message
@@ -71,6 +72,7 @@ class Standard:
     low_income_provisional: bool
     indicators: tuple[Indicator, ...]
     working_age: WorkingAge | None      # độ tuổi lao động: employment, dependants, low-income workers
+    school_age: SchoolAge | None        # school ages by year of birth: child schooling, adult education
     source: str
     plan: RulePlan = field(repr=False, compare=False)   # the indicators prepared for evaluating, made once here
     extends: str | None = None
@@ -219,7 +221,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
     for twice in ids:
         if ids.count(twice) > 1:
             raise StandardError("standards.error.indicator_twice", r.where("indicators"), id=twice)
-    ages = StandardAges(working_age=_working_age(raw, r))
+    ages = StandardAges(working_age=_working_age(raw, r), school_age=_school_age(raw, r))
     for ind in indicators:  # the rules know their own parameters
         check_params(ind, source, ages)
 
@@ -251,6 +253,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         low_income_provisional=r.get(liw, "provisional", bool, "low_income_worker.provisional", False),
         indicators=tuple(indicators),
         working_age=ages.working_age,
+        school_age=ages.school_age,
         source=source,
         plan=plan_rules(indicators, ages),
         extends=raw.get("extends"),
@@ -267,6 +270,19 @@ def _working_age(raw: Mapping[str, Any], r: _Reader) -> WorkingAge | None:
     from_age = r.get(section, "from_age", int, "working_age.from_age")
     name = r.get(section, "retirement_table", str, "working_age.retirement_table")
     return WorkingAge(from_age, retirement_table(name, r.where("working_age.retirement_table")))
+
+
+def _school_age(raw: Mapping[str, Any], r: _Reader) -> SchoolAge | None:
+    """The standard's [school_age]: school ages counted by year of birth, against the school year that starts in
+    `school_year_start_month`. Without it, school-age rules count completed years."""
+    section = r.get(raw, "school_age", dict, "school_age", None)
+    if section is None:
+        return None
+    month = r.get(section, "school_year_start_month", int, "school_age.school_year_start_month")
+    if not 1 <= month <= 12:
+        raise StandardError("standards.error.month_number", r.where("school_age.school_year_start_month"),
+                            found=repr(month))
+    return SchoolAge(month)
 
 
 def tables_dir() -> Path:
