@@ -80,6 +80,11 @@ class RetirementTable:
     def row(self, sex: str, born: date) -> RetirementRow:
         return self.schedules[sex].row(born)
 
+    @property
+    def youngest_years(self) -> int:
+        """The lowest retirement age in the table, in whole years: nobody younger has reached theirs."""
+        return min(schedule.rows[0].years for schedule in self.schedules.values())
+
     def age_in_months(self, sex: str, born: date) -> int:
         return self.schedules[sex].row(born).age_in_months
 
@@ -95,9 +100,17 @@ class WorkingAge:
 
     from_age: int
     retirement: RetirementTable
+    youngest_retirement: int   # retirement.youngest_years: below it nobody needs the table looked up
 
-    def past_retirement(self, sex: object, born: date, on: date) -> bool | None:
-        """Has the person reached the retirement age on `on`? None when only the (unknown) sex would decide."""
+    @classmethod
+    def of(cls, from_age: int, retirement: RetirementTable) -> "WorkingAge":
+        return cls(from_age, retirement, retirement.youngest_years)
+
+    def past_retirement(self, sex: object, age: int, born: date, on: date) -> bool | None:
+        """Has the person (`age` in completed years, born on `born`) reached the retirement age on `on`? None when
+        only the (unknown) sex would decide."""
+        if age < self.youngest_retirement:
+            return False
         age = months_old(born, on)
         if sex in SEXES:
             return age >= self.retirement.age_in_months(sex, born)
@@ -112,7 +125,9 @@ class WorkingAge:
             return None
         if age < self.from_age:
             return False
-        past = self.past_retirement(sex, born, on)
+        if age < self.youngest_retirement:
+            return True
+        past = self.past_retirement(sex, age, born, on)
         return None if past is None else not past
 
 

@@ -77,7 +77,7 @@ def _low_income_workers(household: Household, ctx: Context, standard: Standard, 
         return ()
     area = household.area
     limit = standard.lines[area].low_income_worker_max if area else 0
-    if not limit or income.per_person_month > limit:
+    if not limit or not income.per_person_at_most(limit):
         return ()
     working = set(standard.working_employment)
     return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age, born in ctx.people
@@ -135,11 +135,12 @@ def classify_household(household: Household, standard: Standard,
     else:
         cls, key = HouseholdClass.NOT_POOR, "summary.not_poor"
 
+    # the figures a person reads, rounded on the same side of every line as the exact ones the class was decided on
     if income.route in (IncomeRoute.B1_TABLE, IncomeRoute.B1_MANUAL) and income.b1_score is not None:
-        values.update(score=income.b1_score, threshold=income.b1_threshold)
+        values.update(score=income.shown_b1_score, threshold=income.b1_threshold)
         key += "_b1"
     elif income.per_person_month is not None:
-        values.update(income=income.per_person_month, line=income.line, band=income.band_max)
+        values.update(income=income.shown_per_person_month, line=income.line, band=income.band_max)
     values["area"] = area.value if area else ""
 
     return Classification(

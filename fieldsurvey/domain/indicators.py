@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 
 from fieldsurvey.domain.ages import SchoolAge, StandardAges, WorkingAge
 from fieldsurvey.domain.document import Household, Member, age_in_years, birth_of
-from fieldsurvey.domain.results import Choice, IndicatorResult, Message, Status
+from fieldsurvey.domain.results import Choice, IndicatorResult, Message, Status, shown_beside
 from fieldsurvey.errors import StandardError
 from fieldsurvey.i18n import has
 
@@ -39,19 +39,14 @@ def yes_no(value: Any) -> str | None:
         return None
 
 
-class Person(NamedTuple):
-    """A member as the rules see them: their answers, their birth date (None when unknown) and their age in
-    completed years on the reference date."""
-
-    member: Member
-    answers: Mapping[str, Any]
-    age: int | None
-    born: date | None
+# A member as the rules see them: (member, answers, age in completed years on the reference date, birth date);
+# the age and the birth date are None when unknown.
+Person = tuple[Member, Mapping[str, Any], "int | None", "date | None"]
 
 
 @dataclass(slots=True)
 class Context:
-    """One household prepared for the rules: each member with their answers, birth date and age, worked out once."""
+    """One household prepared for the rules: each member with their answers, age and birth date, worked out once."""
 
     household: Household
     on: date
@@ -63,7 +58,7 @@ class Context:
         people = []
         for m in household.members:
             born = birth_of(m)
-            people.append(Person(m, m.answers, None if born is None else age_in_years(born, on), born))
+            people.append((m, m.answers, None if born is None else age_in_years(born, on), born))
         return cls(household, on, people)
 
 
@@ -75,8 +70,8 @@ def _birth(member: Member) -> str:
     return _mfield(member, "birth_date")
 
 
-# Each rule returns (status, reason key suffix, reason values, missing, member ids)
-RuleOutput = tuple[Status, str, dict[str, Any], list[str], list[str]]
+# Each rule returns (status, outcome — the reason key's suffix —, reason values, missing answers, member ids)
+RuleOutput = tuple[Status, str, dict[str, Any], tuple[str, ...], tuple[str, ...]]
 
 
 # --- each rule's parameters, prepared from the standard file once, when the standard is loaded ---------------------
@@ -101,6 +96,7 @@ class DependantsParams:
     elderly_from: int | None           # a fixed age; None: from the retirement age (then working_age is set)
     working_age: WorkingAge | None
     max_share: Fraction                # exact: 0.5 is 1/2, compared without rounding
+    share_shown: Message               # how the reasons name it: "half", "3/5 of them"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +153,12 @@ def _member_outcome(deprived: list[tuple[Member, dict]], unknown_missing: list[s
         first, values = deprived[0]
         values = {"name": first.name, "more": len(deprived) - 1, **values}
         suffix = "deprived_many" if len(deprived) > 1 else "deprived"
-        return DEPRIVED, suffix, values, [], [m.member_id for m, _ in deprived]
+        return DEPRIVED, suffix, values, (), tuple(m.member_id for m, _ in deprived)
     if unknown_missing:
-        return UNKNOWN, "unknown", {"count": len(unknown_missing)}, unknown_missing, []
+        return UNKNOWN, "unknown", {"count": len(unknown_missing)}, tuple(unknown_missing), ()
     if eligible == 0:
-        return NOT_DEPRIVED, "none_eligible", dict(ok_values or {}), [], []
-    return NOT_DEPRIVED, "not_deprived", {"count": eligible, **(ok_values or {})}, [], []
+        return NOT_DEPRIVED, "none_eligible", dict(ok_values or {}), (), ()
+    return NOT_DEPRIVED, "not_deprived", {"count": eligible, **(ok_values or {})}, (), ()
 
 
 def rule_member_flag(ctx: Context, p: MemberFlagParams) -> RuleOutput:
@@ -208,28 +204,26 @@ def rule_employment(ctx: Context, p: EmploymentParams) -> RuleOutput:
     return _member_outcome(deprived, missing, eligible, {"age_from": p.working_age.from_age})
 
 
-def _is_elderly(a: Mapping[str, Any], age: int, born: date, on: date, p: DependantsParams) -> bool | None:
-    """Old enough to count as a dependant: from `elderly_from` completed years, or — when the standard says
-    "retirement_age" — from the day the retirement age of the person's sex and month of birth is reached."""
-    if p.working_age is None:
-        return age >= p.elderly_from
-    return p.working_age.past_retirement(a.get("sex"), born, on)
-
-
 def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, born: date | None, on: date,
-                  p: DependantsParams) -> tuple[bool | None, list[str]]:
+                  p: DependantsParams) -> tuple[bool | None, tuple[str, ...]]:
+    """Is the member a dependant: a child, elderly (from `elderly_from` completed years, or — "retirement_age" — from
+    the day the retirement age of their sex and month of birth is reached), unable to work, with a disability or
+    on a monthly social allowance? None, with what is missing, when a missing answer decides."""
     elderly = None
     if age is not None:
         if age < p.child_under:
-            return True, []
-        elderly = _is_elderly(a, age, born, on, p)
+            return True, ()
+        if p.working_age is None:
+            elderly = age >= p.elderly_from
+        else:
+            elderly = p.working_age.past_retirement(a.get("sex"), age, born, on)
         if elderly:
-            return True, []
+            return True, ()
     able = yes_no(a.get("able_to_work"))
     if able == NO or yes_no(a.get("disability")) == YES or yes_no(a.get("monthly_social_allowance")) == YES:
-        return True, []
+        return True, ()
     if elderly is False and able == YES:
-        return False, []
+        return False, ()
     missing = []
     if age is None:
         missing.append(_birth(m))
@@ -237,7 +231,19 @@ def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, born: date |
         missing.append(_mfield(m, "sex"))
     if able is None:
         missing.append(_mfield(m, "able_to_work"))
-    return (None, missing) if missing else (False, [])
+    return (None, tuple(missing)) if missing else (False, ())
+
+
+def _more_than(part: int, whole: int, share: Fraction) -> bool:
+    """part / whole > share, in whole numbers (no rounding)."""
+    return part * share.denominator > share.numerator * whole
+
+
+def _share_shown(share: Fraction) -> Message:
+    """The share a reason names: "half" for 1/2, else the fraction as written (3/5)."""
+    if share == Fraction(1, 2):
+        return Message("detail.share.half")
+    return Message("detail.share.fraction", {"numerator": share.numerator, "denominator": share.denominator})
 
 
 def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
@@ -246,7 +252,7 @@ def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
     members = ctx.household.members
     n = len(members)
     if n == 0:
-        return UNKNOWN, "unknown", {"count": 1}, ["members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ("members",), ()
     certain, unsure, missing, ids = 0, 0, [], []
     for m, a, age, born in ctx.people:
         dep, miss = _is_dependant(m, a, age, born, ctx.on, p)
@@ -256,22 +262,16 @@ def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
         elif dep is None:
             unsure += 1
             missing += miss
-    values = {"dependants": certain, "members": n}
-    if Fraction(certain, n) > p.max_share:
-        return DEPRIVED, "deprived", values, [], ids
-    if Fraction(certain + unsure, n) <= p.max_share:
-        return NOT_DEPRIVED, "not_deprived", values, [], []
-    return UNKNOWN, "unknown", {"count": len(missing)}, missing, []
+    values = {"dependants": certain, "members": n, "share": p.share_shown}
+    if _more_than(certain, n, p.max_share):
+        return DEPRIVED, "deprived", values, (), tuple(ids)
+    if not _more_than(certain + unsure, n, p.max_share):
+        return NOT_DEPRIVED, "not_deprived", values, (), ()
+    return UNKNOWN, "unknown", {"count": len(missing)}, tuple(missing), ()
 
 
 def _level_rank(value: Any) -> int | None:
     return _LEVEL_RANK.get(value) if isinstance(value, str) else None
-
-
-def _counted_age(school_age: SchoolAge | None, age: int, born: date, on: date) -> int:
-    """The age a school-age rule compares: by year of birth against the running school year when the standard says
-    so (Education Law 2019 Art. 28, "tính theo năm"), else completed years."""
-    return age if school_age is None else school_age.age(born, on)
 
 
 def _age_shown(school_age: SchoolAge | None, age: int, on: date) -> Message:
@@ -294,11 +294,14 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
     """Deprived when a member in an age band is not studying and has not reached the band's level."""
     deprived, missing, eligible = [], [], 0
     first, last = p.age_from, p.age_below
+    # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
+    school_year = p.school_age.school_year(ctx.on) if p.school_age else None
     for m, a, age, born in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
-        age = _counted_age(p.school_age, age, born, ctx.on)
+        if school_year is not None:
+            age = school_year - born.year
         if not first <= age < last:
             continue
         for band in p.bands:
@@ -329,11 +332,14 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
     lo, hi = p.age_from, p.age_below
     ladder = p.min_level_by_age
     deprived, missing, eligible = [], [], 0
+    # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
+    school_year = p.school_age.school_year(ctx.on) if p.school_age else None
     for m, a, age, born in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
-        age = _counted_age(p.school_age, age, born, ctx.on)
+        if school_year is not None:
+            age = school_year - born.year
         if not lo <= age < hi:
             continue
         eligible += 1
@@ -359,7 +365,7 @@ def rule_housing_quality(ctx: Context, p: HousingQualityParams) -> RuleOutput:
     hh = ctx.household.answers
     has_house = yes_no(hh.get("has_house"))
     if has_house == NO:
-        return DEPRIVED, "no_house", {}, [], []
+        return DEPRIVED, "no_house", {}, (), ()
     parts = p.parts
     weak, unsure = [], []
     for part in parts:
@@ -369,14 +375,14 @@ def rule_housing_quality(ctx: Context, p: HousingQualityParams) -> RuleOutput:
         elif v is None:
             unsure.append(part)
     if has_house is None and len(unsure) == len(parts):
-        return UNKNOWN, "unknown", {"count": 1}, ["household.has_house"], []
+        return UNKNOWN, "unknown", {"count": 1}, ("household.has_house",), ()
     need = p.min_non_durable
     values = {"weak": len(weak), "parts": len(parts), "need": need}
     if len(weak) >= need:
-        return DEPRIVED, "deprived", values, [], []
+        return DEPRIVED, "deprived", values, (), ()
     if len(weak) + len(unsure) < need:
-        return NOT_DEPRIVED, "not_deprived", values, [], []
-    return UNKNOWN, "unknown", {"count": len(unsure)}, [f"household.{u}" for u in unsure], []
+        return NOT_DEPRIVED, "not_deprived", values, (), ()
+    return UNKNOWN, "unknown", {"count": len(unsure)}, tuple(f"household.{u}" for u in unsure), ()
 
 
 def _number(value: Any) -> float | None:
@@ -395,25 +401,27 @@ def _number(value: Any) -> float | None:
 def rule_housing_area(ctx: Context, p: HousingAreaParams) -> RuleOutput:
     hh = ctx.household
     if yes_no(hh.get("has_house")) == NO:
-        return DEPRIVED, "no_house", {}, [], []
+        return DEPRIVED, "no_house", {}, (), ()
     area = _number(hh.get("floor_area"))
     n = len(hh.members)
     if area is None or n == 0:
-        return UNKNOWN, "unknown", {"count": 1}, ["household.floor_area" if area is None else "members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ("household.floor_area" if area is None else "members",), ()
     per = area / n
-    values = {"per_person": per, "area": area, "members": n, "min": p.min_m2_per_person}
+    # the area per person a reason shows: tenths of a m², never rounded onto or across the minimum
+    values = {"per_person": shown_beside(per, (p.min_m2_per_person,), per=10), "area": area, "members": n,
+              "min": p.min_m2_per_person}
     if per < p.min_m2_per_person:
-        return DEPRIVED, "deprived", values, [], []
-    return NOT_DEPRIVED, "not_deprived", values, [], []
+        return DEPRIVED, "deprived", values, (), ()
+    return NOT_DEPRIVED, "not_deprived", values, (), ()
 
 
 def rule_household_choice(ctx: Context, p: ChoiceParams) -> RuleOutput:
     value = ctx.household.get(p.answer)
     if value is None or value == "":
-        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p.answer}"], []
+        return UNKNOWN, "unknown", {"count": 1}, (f"household.{p.answer}",), ()
     if value in p.ok_values:
-        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, value)}, [], []
-    return DEPRIVED, "deprived", {"value": Choice(p.answer, value)}, [], []
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, value)}, (), ()
+    return DEPRIVED, "deprived", {"value": Choice(p.answer, value)}, (), ()
 
 
 def _choices(value: Any) -> list[str] | None:
@@ -429,29 +437,29 @@ def _choices(value: Any) -> list[str] | None:
 def rule_household_any_of(ctx: Context, p: ChoiceParams) -> RuleOutput:
     chosen = _choices(ctx.household.get(p.answer))
     if chosen is None:
-        return UNKNOWN, "unknown", {"count": 1}, [f"household.{p.answer}"], []
+        return UNKNOWN, "unknown", {"count": 1}, (f"household.{p.answer}",), ()
     have = [c for c in chosen if c in p.ok_values]
     if have:
-        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, have[0])}, [], []
-    return DEPRIVED, "deprived", {}, [], []
+        return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, have[0])}, (), ()
+    return DEPRIVED, "deprived", {}, (), ()
 
 
 def rule_no_member(ctx: Context, p: NoMemberParams) -> RuleOutput:
     """Deprived when no member does something (uses the internet, uses digital services)."""
     members = ctx.household.members
     if not members:
-        return UNKNOWN, "unknown", {"count": 1}, ["members"], []
+        return UNKNOWN, "unknown", {"count": 1}, ("members",), ()
     missing = []
     answer = p.answer
     for m, a, _, _ in ctx.people:
         v = yes_no(a.get(answer))
         if v == YES:
-            return NOT_DEPRIVED, "not_deprived", {"name": m.name}, [], []
+            return NOT_DEPRIVED, "not_deprived", {"name": m.name}, (), ()
         if v is None:
             missing.append(_mfield(m, answer))
     if missing:
-        return UNKNOWN, "unknown", {"count": len(missing)}, missing, []
-    return DEPRIVED, "deprived", {"members": len(members)}, [], []
+        return UNKNOWN, "unknown", {"count": len(missing)}, tuple(missing), ()
+    return DEPRIVED, "deprived", {"members": len(members)}, (), ()
 
 
 # --- the rule kinds: what each needs from the standard file and how its parameters are prepared ------------------
@@ -466,8 +474,9 @@ def _employment(p: Mapping[str, Any], ages: StandardAges) -> EmploymentParams:
 
 def _dependants(p: Mapping[str, Any], ages: StandardAges) -> DependantsParams:
     by_retirement = p["elderly_from"] == RETIREMENT_AGE
+    share = Fraction(str(p["max_share"]))
     return DependantsParams(p["child_under"], None if by_retirement else p["elderly_from"],
-                            ages.working_age if by_retirement else None, Fraction(str(p["max_share"])))
+                            ages.working_age if by_retirement else None, share, _share_shown(share))
 
 
 def _adult_education(p: Mapping[str, Any], ages: StandardAges) -> AdultEducationParams:
@@ -601,7 +610,7 @@ def evaluate_all(ctx: Context, plan: RulePlan) -> tuple[IndicatorResult, ...]:
     for ind in plan.indicators:
         status, outcome, values, missing, member_ids = ind.evaluate(ctx, ind.params)
         results.append(IndicatorResult(ind.number, ind.id, ind.name_vi, ind.name_en, status,
-                                       Message(ind.reason_keys[outcome], values), tuple(missing), tuple(member_ids),
+                                       Message(ind.reason_keys[outcome], values), missing, member_ids,
                                        ind.provisional))
     return tuple(results)
 

@@ -269,7 +269,7 @@ def _working_age(raw: Mapping[str, Any], r: _Reader) -> WorkingAge | None:
         return None
     from_age = r.get(section, "from_age", int, "working_age.from_age")
     name = r.get(section, "retirement_table", str, "working_age.retirement_table")
-    return WorkingAge(from_age, retirement_table(name, r.where("working_age.retirement_table")))
+    return WorkingAge.of(from_age, retirement_table(name, r.where("working_age.retirement_table")))
 
 
 def _school_age(raw: Mapping[str, Any], r: _Reader) -> SchoolAge | None:
