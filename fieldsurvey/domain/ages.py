@@ -58,13 +58,18 @@ class RetirementSchedule:
 
     rows: tuple[RetirementRow, ...]
     starts: tuple[int, ...]   # month_index of each row's born_from, from the second row on
+    ages: tuple[int, ...]     # each row's retirement age in months
 
     @classmethod
     def of(cls, rows: tuple[RetirementRow, ...]) -> "RetirementSchedule":
-        return cls(rows, tuple(month_index(*r.born_from) for r in rows[1:] if r.born_from))
+        return cls(rows, tuple(month_index(*r.born_from) for r in rows[1:] if r.born_from),
+                   tuple(r.age_in_months for r in rows))
 
     def row(self, born: date) -> RetirementRow:
         return self.rows[bisect_right(self.starts, month_index(born.year, born.month))]
+
+    def age_in_months(self, born: date) -> int:
+        return self.ages[bisect_right(self.starts, month_index(born.year, born.month))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +91,7 @@ class RetirementTable:
         return min(schedule.rows[0].years for schedule in self.schedules.values())
 
     def age_in_months(self, sex: str, born: date) -> int:
-        return self.schedules[sex].row(born).age_in_months
+        return self.schedules[sex].age_in_months(born)
 
     def reached_on(self, sex: str, born: date) -> date:
         """The day the person reaches their retirement age (from then on they are no longer of working age)."""

@@ -278,18 +278,11 @@ def _position_by_income(total: float, members: int, lines: AreaLines, scheme: st
     return IncomePosition.ABOVE_BAND
 
 
-def _lines_compared(lines: AreaLines) -> tuple[int, ...]:
-    """Every line an income per person is compared with: the lower line (2016–2020), the poverty line, the top of
-    the average band, the low-income-worker line."""
-    return tuple(x for x in (lines.lower_line, lines.poverty_line, lines.average_band_max,
-                             lines.low_income_worker_max) if x)
-
-
 def _measured(route: IncomeRoute, position: IncomePosition, total: float, members: int, lines: AreaLines,
               **b1: Any) -> IncomeResult:
     return IncomeResult(route, position, line=lines.poverty_line, band_max=lines.average_band_max,
                         per_person_month=total / members / 12, total_12m=total, members=members,
-                        compared_with=_lines_compared(lines), **b1)
+                        compared_with=lines.compared, **b1)
 
 
 def assess_income(household: Household, standard: Standard, area: Area,

@@ -41,7 +41,7 @@ def yes_no(value: Any) -> str | None:
 
 # A member as the rules see them: (member, answers, age in completed years on the reference date, birth date);
 # the age and the birth date are None when unknown.
-Person = tuple[Member, Mapping[str, Any], "int | None", "date | None"]
+Person = tuple[Member, Mapping[str, Any], int | None, date | None]
 
 
 @dataclass(slots=True)
@@ -274,20 +274,19 @@ def _level_rank(value: Any) -> int | None:
     return _LEVEL_RANK.get(value) if isinstance(value, str) else None
 
 
-def _age_shown(school_age: SchoolAge | None, age: int, on: date) -> Message:
-    """The age a reason shows: the one the rule compared, saying how it was counted."""
-    if school_age is None:
+def _age_shown(age: int, school_year: int | None) -> Message:
+    """The age a reason shows: the one the rule compared, saying how it was counted (by year of birth against the
+    school year that started in `school_year`, or completed years when that is None)."""
+    if school_year is None:
         return Message("detail.age.years", {"age": age})
-    start = school_age.school_year(on)
-    return Message("detail.age.school_year", {"age": age, "start": start, "end": start + 1})
+    return Message("detail.age.school_year", {"age": age, "start": school_year, "end": school_year + 1})
 
 
-def _ages_shown(school_age: SchoolAge | None, age_from: int, age_to: int, on: date) -> dict[str, Message]:
-    if school_age is None:
+def _ages_shown(age_from: int, age_to: int, school_year: int | None) -> dict[str, Message]:
+    if school_year is None:
         return {"ages": Message("detail.ages.years", {"age_from": age_from, "age_to": age_to})}
-    start = school_age.school_year(on)
-    return {"ages": Message("detail.ages.school_year", {"age_from": age_from, "age_to": age_to, "start": start,
-                                                         "end": start + 1})}
+    return {"ages": Message("detail.ages.school_year", {"age_from": age_from, "age_to": age_to, "start": school_year,
+                                                         "end": school_year + 1})}
 
 
 def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
@@ -320,10 +319,9 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
         if rank is None:
             missing.append(_mfield(m, "education"))
         elif rank < _LEVEL_RANK[band.min_level]:
-            deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on),
-                                 "level": Choice("education", a.get("education")),
+            deprived.append((m, {"age": _age_shown(age, school_year), "level": Choice("education", a.get("education")),
                                  "min_level": Choice("education", band.min_level)}))
-    return _member_outcome(deprived, missing, eligible, _ages_shown(p.school_age, first, last - 1, ctx.on))
+    return _member_outcome(deprived, missing, eligible, _ages_shown(first, last - 1, school_year))
 
 
 def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
@@ -347,8 +345,7 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
         if attending is None:
             missing.append(_mfield(m, "attending_school"))
         elif attending == NO:
-            deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on),
-                                 "detail": Message("detail.not_attending")}))
+            deprived.append((m, {"age": _age_shown(age, school_year), "detail": Message("detail.not_attending")}))
         else:
             need = None
             for from_age, level in ladder:
@@ -356,9 +353,9 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
                     need = level
             rank = _level_rank(a.get("school_level"))
             if need is not None and rank is not None and rank < _LEVEL_RANK[need]:
-                deprived.append((m, {"age": _age_shown(p.school_age, age, ctx.on), "detail": Message(
+                deprived.append((m, {"age": _age_shown(age, school_year), "detail": Message(
                     "detail.behind", {"level": Choice("education", a.get("school_level"))})}))
-    return _member_outcome(deprived, missing, eligible, _ages_shown(p.school_age, lo, hi - 1, ctx.on))
+    return _member_outcome(deprived, missing, eligible, _ages_shown(lo, hi - 1, school_year))
 
 
 def rule_housing_quality(ctx: Context, p: HousingQualityParams) -> RuleOutput:

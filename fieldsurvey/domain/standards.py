@@ -47,6 +47,15 @@ class AreaLines:
     average_band_max: int
     low_income_worker_max: int
     lower_line: int | None = None  # two_band scheme only
+    compared: tuple[int, ...] = ()  # every line an income per person is compared with (see AreaLines.of)
+
+    @classmethod
+    def of(cls, poverty_line: int, average_band_max: int, low_income_worker_max: int,
+           lower_line: int | None = None) -> "AreaLines":
+        """The lines of an area, with the list of every line an income per person is compared with: the lower line
+        (2016–2020), the poverty line, the top of the average band, the low-income-worker line."""
+        compared = tuple(x for x in (lower_line, poverty_line, average_band_max, low_income_worker_max) if x)
+        return cls(poverty_line, average_band_max, low_income_worker_max, lower_line, compared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +184,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
             raise StandardError("standards.error.not_positive", r.where(f"{p}.poverty_line"))
         if band < line:
             raise StandardError("standards.error.band_below_line", r.where(f"{p}.average_band_max"))
-        lines[area] = AreaLines(line, band, r.get(a, "low_income_worker_max", int, f"{p}.low_income_worker_max"),
+        lines[area] = AreaLines.of(line, band, r.get(a, "low_income_worker_max", int, f"{p}.low_income_worker_max"),
                                 lower)
     direct = r.get(income, "direct", dict, "income.direct")
     scoring = r.get(raw, "scoring", dict, "scoring")
