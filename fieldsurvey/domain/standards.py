@@ -185,7 +185,7 @@ def build_standard(raw: dict[str, Any], source: str) -> Standard:
         if band < line:
             raise StandardError("standards.error.band_below_line", r.where(f"{p}.average_band_max"))
         lines[area] = AreaLines.of(line, band, r.get(a, "low_income_worker_max", int, f"{p}.low_income_worker_max"),
-                                lower)
+                                   lower)
     direct = r.get(income, "direct", dict, "income.direct")
     scoring = r.get(raw, "scoring", dict, "scoring")
 
