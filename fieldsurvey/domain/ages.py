@@ -123,17 +123,14 @@ class WorkingAge:
         female = age >= self.retirement.age_in_months("female", born)
         return male if male == female else None
 
-    def includes(self, sex: object, age: int | None, born: date | None, on: date) -> bool | None:
-        """Is the person of working age on `on`? None when the birth date (or, near the retirement age, the sex)
-        is not known."""
-        if age is None or born is None:
+    def includes(self, age: int | None, retired: bool | None) -> bool | None:
+        """Is a person of `age` completed years of working age, given whether they have reached their retirement
+        age (`retired`, from past_retirement)? None when the age (or, near the retirement age, the sex) is unknown."""
+        if age is None:
             return None
         if age < self.from_age:
             return False
-        if age < self.youngest_retirement:
-            return True
-        past = self.past_retirement(sex, age, born, on)
-        return None if past is None else not past
+        return None if retired is None else not retired
 
 
 @dataclass(frozen=True, slots=True)

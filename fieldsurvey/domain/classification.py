@@ -80,14 +80,13 @@ def _low_income_workers(household: Household, ctx: Context, standard: Standard, 
     if not limit or not income.per_person_at_most(limit):
         return ()
     working = set(standard.working_employment)
-    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age, born in ctx.people
-                 if a.get("employment") in working
-                 and standard.working_age.includes(a.get("sex"), age, born, ctx.on) is True)
+    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age, _, retired in ctx.people
+                 if a.get("employment") in working and standard.working_age.includes(age, retired) is True)
 
 
 def classify_household(household: Household, standard: Standard,
                        point_table: PointTable | None = None) -> Classification:
-    ctx = Context.of(household)
+    ctx = Context.of(household, standard.working_age)
     indicators = evaluate_all(ctx, standard.plan)
     statuses = [i.status for i in indicators]
     deprived = statuses.count(DEPRIVED)

@@ -39,26 +39,33 @@ def yes_no(value: Any) -> str | None:
         return None
 
 
-# A member as the rules see them: (member, answers, age in completed years on the reference date, birth date);
-# the age and the birth date are None when unknown.
-Person = tuple[Member, Mapping[str, Any], int | None, date | None]
+# A member as the rules see them: (member, answers, age in completed years on the reference date, birth date,
+# retired: has reached the retirement age of the standard's working age). The age and the birth date are None when
+# unknown; `retired` is None when they are, when the standard sets no working age, or when only the unknown sex of a
+# member near the retirement age would decide.
+Person = tuple[Member, Mapping[str, Any], int | None, date | None, bool | None]
 
 
 @dataclass(slots=True)
 class Context:
-    """One household prepared for the rules: each member with their answers, age and birth date, worked out once."""
+    """One household prepared for the rules of a standard: each member with their answers, age, birth date and
+    whether they have reached their retirement age — worked out once for every rule."""
 
     household: Household
     on: date
     people: list[Person]
 
     @classmethod
-    def of(cls, household: Household) -> "Context":
+    def of(cls, household: Household, working_age: WorkingAge | None) -> "Context":
         on = household.reference_date
         people = []
         for m in household.members:
             born = birth_of(m)
-            people.append((m, m.answers, None if born is None else age_in_years(born, on), born))
+            age = None if born is None else age_in_years(born, on)
+            retired = None
+            if working_age is not None and age is not None:
+                retired = working_age.past_retirement(m.answers.get("sex"), age, born, on)
+            people.append((m, m.answers, age, born, retired))
         return cls(household, on, people)
 
 
@@ -93,8 +100,7 @@ class EmploymentParams:
 @dataclass(frozen=True, slots=True)
 class DependantsParams:
     child_under: int
-    elderly_from: int | None           # a fixed age; None: from the retirement age (then working_age is set)
-    working_age: WorkingAge | None
+    elderly_from: int | None           # a fixed age; None: from the retirement age (the standard's working age)
     max_share: Fraction                # exact: 0.5 is 1/2, compared without rounding
     share_shown: Message               # how the reasons name it: "half", "3/5 of them"
 
@@ -166,7 +172,7 @@ def rule_member_flag(ctx: Context, p: MemberFlagParams) -> RuleOutput:
     answer, bad, lo, hi = p.answer, p.deprived_value, p.age_from, p.age_below
     deprived, missing, eligible = [], [], 0
     two_way = bad in (YES, NO)
-    for m, a, age, born in ctx.people:
+    for m, a, age, born, _ in ctx.people:
         value = yes_no(a.get(answer)) if two_way else a.get(answer)
         if age is None:
             if value is None or value == bad:
@@ -187,9 +193,9 @@ def rule_employment(ctx: Context, p: EmploymentParams) -> RuleOutput:
     month of birth) is unemployed or works for wages without a labour contract."""
     bad = p.deprived_employment
     deprived, missing, eligible = [], [], 0
-    for m, a, age, born in ctx.people:
+    for m, a, age, born, retired in ctx.people:
         job = a.get("employment")
-        working = p.working_age.includes(a.get("sex"), age, born, ctx.on)
+        working = p.working_age.includes(age, retired)
         if working is None:  # the birth date, or near the retirement age the sex, is not known
             if job is None or job in bad:
                 missing.append(_birth(m) if age is None else _mfield(m, "sex"))
@@ -204,7 +210,7 @@ def rule_employment(ctx: Context, p: EmploymentParams) -> RuleOutput:
     return _member_outcome(deprived, missing, eligible, {"age_from": p.working_age.from_age})
 
 
-def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, born: date | None, on: date,
+def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, retired: bool | None,
                   p: DependantsParams) -> tuple[bool | None, tuple[str, ...]]:
     """Is the member a dependant: a child, elderly (from `elderly_from` completed years, or — "retirement_age" — from
     the day the retirement age of their sex and month of birth is reached), unable to work, with a disability or
@@ -213,10 +219,7 @@ def _is_dependant(m: Member, a: Mapping[str, Any], age: int | None, born: date |
     if age is not None:
         if age < p.child_under:
             return True, ()
-        if p.working_age is None:
-            elderly = age >= p.elderly_from
-        else:
-            elderly = p.working_age.past_retirement(a.get("sex"), age, born, on)
+        elderly = age >= p.elderly_from if p.elderly_from is not None else retired
         if elderly:
             return True, ()
     able = yes_no(a.get("able_to_work"))
@@ -254,8 +257,8 @@ def rule_dependants(ctx: Context, p: DependantsParams) -> RuleOutput:
     if n == 0:
         return UNKNOWN, "unknown", {"count": 1}, ("members",), ()
     certain, unsure, missing, ids = 0, 0, [], []
-    for m, a, age, born in ctx.people:
-        dep, miss = _is_dependant(m, a, age, born, ctx.on, p)
+    for m, a, age, _, retired in ctx.people:
+        dep, miss = _is_dependant(m, a, age, retired, p)
         if dep:
             certain += 1
             ids.append(m.member_id)
@@ -295,7 +298,7 @@ def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
     first, last = p.age_from, p.age_below
     # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
     school_year = p.school_age.school_year(ctx.on) if p.school_age else None
-    for m, a, age, born in ctx.people:
+    for m, a, age, born, _ in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
@@ -332,7 +335,7 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
     deprived, missing, eligible = [], [], 0
     # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
     school_year = p.school_age.school_year(ctx.on) if p.school_age else None
-    for m, a, age, born in ctx.people:
+    for m, a, age, born, _ in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
@@ -448,7 +451,7 @@ def rule_no_member(ctx: Context, p: NoMemberParams) -> RuleOutput:
         return UNKNOWN, "unknown", {"count": 1}, ("members",), ()
     missing = []
     answer = p.answer
-    for m, a, _, _ in ctx.people:
+    for m, a, _, _, _ in ctx.people:
         v = yes_no(a.get(answer))
         if v == YES:
             return NOT_DEPRIVED, "not_deprived", {"name": m.name}, (), ()
@@ -470,10 +473,9 @@ def _employment(p: Mapping[str, Any], ages: StandardAges) -> EmploymentParams:
 
 
 def _dependants(p: Mapping[str, Any], ages: StandardAges) -> DependantsParams:
-    by_retirement = p["elderly_from"] == RETIREMENT_AGE
     share = Fraction(str(p["max_share"]))
-    return DependantsParams(p["child_under"], None if by_retirement else p["elderly_from"],
-                            ages.working_age if by_retirement else None, share, _share_shown(share))
+    elderly_from = None if p["elderly_from"] == RETIREMENT_AGE else p["elderly_from"]
+    return DependantsParams(p["child_under"], elderly_from, share, _share_shown(share))
 
 
 def _adult_education(p: Mapping[str, Any], ages: StandardAges) -> AdultEducationParams:
