@@ -17,8 +17,7 @@ def shown_beside(value: float, thresholds: Iterable[float], per: int = 1) -> flo
     is within one unit of the truth and always on the same side of every threshold as the truth."""
     shown = round(value * per)
     for threshold in thresholds:
-        on_side = (shown / per < threshold) == (value < threshold) and (shown / per > threshold) == (value > threshold)
-        if not on_side:   # rounded onto or across the threshold: round the other way
+        if not _same_side(shown / per, value, threshold):   # rounded onto or across it: round the other way
             shown = math.ceil(value * per) if value > threshold else math.floor(value * per)
             if not all(_same_side(shown / per, value, t) for t in thresholds):   # thresholds finer than 1/per
                 return value if per >= 10_000 else shown_beside(value, thresholds, per * 10)
