@@ -71,23 +71,23 @@ class Classification:
 
 def _low_income_workers(household: Household, ctx: Context, standard: Standard, income: IncomeResult,
                         cls: HouseholdClass) -> tuple[LowIncomeWorker, ...]:
-    """Decree 30/2025: members who work, in a household that is neither poor nor near-poor, whose income per
-    person is at or below the low-income line. Needs a measured (direct) income."""
+    """Decree 30/2025: members of working age who work, in a household that is neither poor nor near-poor, whose
+    income per person is at or below the low-income line. Needs a measured (direct) income."""
     if cls not in (HouseholdClass.AVERAGE, HouseholdClass.NOT_POOR) or income.per_person_month is None:
         return ()
     area = household.area
     limit = standard.lines[area].low_income_worker_max if area else 0
-    if not limit or income.per_person_month > limit:
+    if not limit or not income.per_person_at_most(limit):
         return ()
     working = set(standard.working_employment)
-    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age in ctx.people
-                 if a.get("employment") in working and (age or 0) >= 15)
+    return tuple(LowIncomeWorker(m.member_id, m.name) for m, a, age, _, retired in ctx.people
+                 if a.get("employment") in working and standard.working_age.includes(age, retired) is True)
 
 
 def classify_household(household: Household, standard: Standard,
                        point_table: PointTable | None = None) -> Classification:
-    ctx = Context.of(household)
-    indicators = evaluate_all(ctx, standard)
+    ctx = Context.of(household, standard.working_age)
+    indicators = evaluate_all(ctx, standard.plan)
     statuses = [i.status for i in indicators]
     deprived = statuses.count(DEPRIVED)
     unknown = statuses.count(UNKNOWN)
@@ -134,11 +134,12 @@ def classify_household(household: Household, standard: Standard,
     else:
         cls, key = HouseholdClass.NOT_POOR, "summary.not_poor"
 
+    # the figures a person reads, rounded on the same side of every line as the exact ones the class was decided on
     if income.route in (IncomeRoute.B1_TABLE, IncomeRoute.B1_MANUAL) and income.b1_score is not None:
-        values.update(score=income.b1_score, threshold=income.b1_threshold)
+        values.update(score=income.shown_b1_score, threshold=income.b1_threshold)
         key += "_b1"
     elif income.per_person_month is not None:
-        values.update(income=income.per_person_month, line=income.line, band=income.band_max)
+        values.update(income=income.shown_per_person_month, line=income.line, band=income.band_max)
     values["area"] = area.value if area else ""
 
     return Classification(

@@ -233,18 +233,31 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
     )
 
 
-def age_at(member: Member, on: date) -> int | None:
-    """Age in completed years on `on`: from birth_date if known, else from birth_year (on.year − birth_year)."""
+def birth_of(member: Member) -> date | None:
+    """The member's birth date: `birth_date` if it is a date, else 1 January of `birth_year` (as Decree 135/2020
+    Art. 3(3) counts a year of birth alone); None when neither is known."""
     born = member.answers.get("birth_date")
     if born:
+        if isinstance(born, date):
+            return born
         try:
-            b = date.fromisoformat(born) if isinstance(born, str) else born
+            return date.fromisoformat(born) if isinstance(born, str) else None
         except ValueError:
             return None
-        return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
     year = member.answers.get("birth_year")
-    if isinstance(year, int) and not isinstance(year, bool):
-        return on.year - year
     if isinstance(year, str) and year.isdigit():
-        return on.year - int(year)
+        year = int(year)
+    if isinstance(year, int) and not isinstance(year, bool) and 1 <= year <= 9999:
+        return date(year, 1, 1)
     return None
+
+
+def age_in_years(born: date, on: date) -> int:
+    """Completed years on `on`."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_at(member: Member, on: date) -> int | None:
+    """Age in completed years on `on`: from birth_date if known, else from birth_year (on.year − birth_year)."""
+    born = birth_of(member)
+    return None if born is None else age_in_years(born, on)

@@ -11,6 +11,7 @@ The household's `income_route` answer picks the route; without it, the route is 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +20,8 @@ from typing import Any, Mapping
 
 from fieldsurvey.domain.document import Area, Household
 from fieldsurvey.domain.indicators import _number
-from fieldsurvey.domain.standards import Standard
+from fieldsurvey.domain.results import shown_beside
+from fieldsurvey.domain.standards import AreaLines, Standard
 from fieldsurvey.errors import StandardError
 
 
@@ -40,11 +42,15 @@ class IncomePosition(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IncomeResult:
+    """Where the income stands against the line. The class is decided on the exact figures; what a person reads
+    (`shown_per_person_month`, `shown_b1_score`) is rounded to the whole đồng / point on the same side of every
+    line it was compared with, so a reason never says "1.500.000 đ … above the line 1.500.000 đ"."""
+
     route: IncomeRoute | None
     position: IncomePosition
     line: int | None = None                 # VND per person per month
     band_max: int | None = None
-    per_person_month: float | None = None   # direct route
+    per_person_month: float | None = None   # direct route: total ÷ members ÷ 12, unrounded
     total_12m: float | None = None
     b1_score: float | None = None           # B1 routes
     b1_threshold: float | None = None
@@ -52,6 +58,28 @@ class IncomeResult:
     point_table: str | None = None
     point_table_synthetic: bool = False
     missing: tuple[str, ...] = ()
+    members: int | None = None              # direct route: the divisor of total_12m
+    compared_with: tuple[int, ...] = ()     # every line per person per month is compared with (VND)
+    b1_compared_with: tuple[float, ...] = ()  # every B1 threshold the score is compared with
+
+    def per_person_at_most(self, amount: int) -> bool:
+        """Is the income per person per month at or below `amount`? Decided exactly, on the 12-month total
+        (total ≤ amount × members × 12), never on a rounded or divided figure."""
+        return self.total_12m <= amount * self.members * 12
+
+    @property
+    def shown_per_person_month(self) -> int | None:
+        """The income per person per month as a reason shows it: whole đồng, on the right side of every line."""
+        if self.per_person_month is None:
+            return None
+        return shown_beside(self.per_person_month, self.compared_with)
+
+    @property
+    def shown_b1_score(self) -> float | None:
+        """The B1 score as a reason shows it: whole points, on the right side of every threshold."""
+        if self.b1_score is None:
+            return None
+        return shown_beside(self.b1_score, self.b1_compared_with)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,7 +87,7 @@ class IncomeResult:
             "position": self.position.value,
             "line": self.line,
             "average_band_max": self.band_max,
-            "per_person_month": round(self.per_person_month) if self.per_person_month is not None else None,
+            "per_person_month": self.shown_per_person_month,
             "total_12_months": self.total_12m,
             "b1_score": self.b1_score,
             "b1_threshold": self.b1_threshold,
@@ -144,14 +172,16 @@ def load_point_table(path: Path) -> PointTable:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StandardError("file not found", str(path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StandardError(f"is not valid TOML: {exc}", name) from None
+        raise StandardError("standards.error.no_such_file", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StandardError("standards.error.not_toml", name, error=str(exc)) from None
+    except UnicodeDecodeError:
+        raise StandardError("standards.error.not_utf8", name) from None
     for key in ("id", "title", "standard"):
         if not isinstance(raw.get(key), str):
-            raise StandardError("is missing or not text", f"{name}: {key}")
+            raise StandardError("standards.error.missing_text", f"{name}: {key}")
     if not isinstance(raw.get("synthetic"), bool):
-        raise StandardError("must say true or false: is this table made up for testing?", f"{name}: synthetic")
+        raise StandardError("standards.error.synthetic_flag", f"{name}: synthetic")
     base: dict[Area, float] = {}
     items: dict[Area, tuple[PointItem, ...]] = {}
     for area in Area:
@@ -161,33 +191,34 @@ def load_point_table(path: Path) -> PointTable:
         where = f"{name}: {area.value}"
         if not isinstance(table, dict) or isinstance(table.get("base"), bool) or not isinstance(
                 table.get("base"), (int, float)):
-            raise StandardError("needs a numeric 'base'", f"{where}.base")
+            raise StandardError("standards.error.point_base", f"{where}.base")
         base[area] = table["base"]
         out = []
         for i, item in enumerate(table.get("items", [])):
             iw = f"{where}.items[{i}]"
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise StandardError("needs an 'id'", iw)
+                raise StandardError("standards.error.point_item_id", iw)
             answer, fact = item.get("answer"), item.get("fact")
             if (answer is None) == (fact is None):
-                raise StandardError("needs exactly one of 'answer' or 'fact'", iw)
+                raise StandardError("standards.error.point_item_source", iw)
             if fact is not None and fact not in FACTS:
-                raise StandardError(f"unknown fact '{fact}'; facts: {', '.join(FACTS)}", f"{iw}.fact")
+                raise StandardError("standards.error.unknown_fact", f"{iw}.fact", fact=str(fact),
+                                    known=", ".join(FACTS))
             points = item.get("points", {})
             bands = item.get("bands", [])
             if not points and not bands:
-                raise StandardError("needs 'points' (by answer) or 'bands' (by number)", iw)
+                raise StandardError("standards.error.point_item_points", iw)
             if fact is not None and not bands:
-                raise StandardError("a fact is numeric: give 'bands'", iw)
+                raise StandardError("standards.error.fact_needs_bands", iw)
             try:
                 band_t = tuple(sorted((float(a), float(b)) for a, b in bands))
                 points_t = {str(k): float(v) for k, v in points.items()}
             except (TypeError, ValueError):
-                raise StandardError("bands are [from, points] pairs and points are numbers", iw) from None
+                raise StandardError("standards.error.point_item_numbers", iw) from None
             out.append(PointItem(item["id"], answer, fact, points_t, band_t))
         items[area] = tuple(out)
     if not base:
-        raise StandardError("has neither a [rural] nor an [urban] table", name)
+        raise StandardError("standards.error.no_area_table", name)
     return PointTable(raw["id"], raw["title"], raw["synthetic"], raw["standard"], base, items, name)
 
 
@@ -208,48 +239,61 @@ def pick_route(household: Household, standard: Standard) -> IncomeRoute | None:
     return None
 
 
-def direct_income(household: Household, standard: Standard) -> tuple[float | None, float | None, list[str]]:
-    """(total over 12 months, per person per month, missing answers)."""
-    missing, total = [], 0.0
+def direct_income(household: Household, standard: Standard) -> tuple[float | None, int, list[str]]:
+    """(total over 12 months: income by source minus production costs, members, missing answers). The total is
+    summed exactly rounded (math.fsum), whatever the order of the answers."""
+    missing, amounts = [], []
     for name in standard.income_sources:
         v = _number(household.get(name))
         if v is None:
             missing.append(f"household.{name}")
         else:
-            total += v
+            amounts.append(v)
     for name in standard.income_costs:
         v = _number(household.get(name))
         if v is None:
             missing.append(f"household.{name}")
         else:
-            total -= v
+            amounts.append(-v)
     n = len(household.members)
     if n == 0:
         missing.append("members")
     if missing:
-        return None, None, missing
-    return total, total / n / 12, []
+        return None, n, missing
+    return math.fsum(amounts), n, []
 
 
-def _position_by_income(per: float, lines: Any, scheme: str) -> IncomePosition:
-    if scheme == "two_band" and lines.lower_line is not None and per <= lines.lower_line:
+def _at_most(total: float, members: int, amount: int) -> bool:
+    """Income per person per month ≤ `amount`, decided on the total: no division, no rounding."""
+    return total <= amount * members * 12
+
+
+def _position_by_income(total: float, members: int, lines: AreaLines, scheme: str) -> IncomePosition:
+    if scheme == "two_band" and lines.lower_line is not None and _at_most(total, members, lines.lower_line):
         return IncomePosition.AT_OR_BELOW_LOWER
-    if per <= lines.poverty_line:
+    if _at_most(total, members, lines.poverty_line):
         return IncomePosition.AT_OR_BELOW_LINE
-    if per <= lines.average_band_max:
+    if _at_most(total, members, lines.average_band_max):
         return IncomePosition.AVERAGE_BAND
     return IncomePosition.ABOVE_BAND
+
+
+def _measured(route: IncomeRoute, position: IncomePosition, total: float, members: int, lines: AreaLines,
+              **b1: Any) -> IncomeResult:
+    return IncomeResult(route, position, line=lines.poverty_line, band_max=lines.average_band_max,
+                        per_person_month=total / members / 12, total_12m=total, members=members,
+                        compared_with=lines.compared, **b1)
 
 
 def assess_income(household: Household, standard: Standard, area: Area,
                   point_table: PointTable | None = None) -> IncomeResult:
     lines = standard.lines[area]
     route = pick_route(household, standard)
-    if route is IncomeRoute.DIRECT:  # the usual case first, its result made without keywords (hot in classify-all)
-        total, per, missing = direct_income(household, standard)
-        if per is not None:
-            return IncomeResult(route, _position_by_income(per, lines, standard.scheme), lines.poverty_line,
-                                lines.average_band_max, per, total)
+    if route is IncomeRoute.DIRECT:
+        total, members, missing = direct_income(household, standard)
+        if total is not None:
+            return _measured(route, _position_by_income(total, members, lines, standard.scheme), total, members,
+                             lines)
     common = {"line": lines.poverty_line, "band_max": lines.average_band_max}
     if route is None:
         return IncomeResult(None, IncomePosition.UNKNOWN, missing=("household.income_route",), **common)
@@ -270,11 +314,12 @@ def assess_income(household: Household, standard: Standard, area: Area,
                                 missing=("B1 point table (supplied by the province)",), **common)
         score, missing = point_table.score(household, area)
         table_id, synthetic = point_table.id, point_table.synthetic
+    lower = standard.b1_lower_threshold.get(area)
     extra = {"b1_threshold": threshold, "manual": route is IncomeRoute.B1_MANUAL, "point_table": table_id,
-             "point_table_synthetic": synthetic}
+             "point_table_synthetic": synthetic,
+             "b1_compared_with": (threshold,) if lower is None or standard.scheme != "two_band" else (lower, threshold)}
     if score is None:
         return IncomeResult(route, IncomePosition.UNKNOWN, missing=tuple(missing), **extra, **common)
-    lower = standard.b1_lower_threshold.get(area)
     if standard.scheme == "two_band" and lower is not None and score <= lower:
         position = IncomePosition.AT_OR_BELOW_LOWER
     elif score <= threshold:
@@ -283,11 +328,10 @@ def assess_income(household: Household, standard: Standard, area: Area,
         position = IncomePosition.ABOVE_LINE
     # An above-line B1 household may also have its direct income measured, to place it in the average band.
     if position is IncomePosition.ABOVE_LINE and any(household.get(s) is not None for s in standard.income_sources):
-        total, per, _ = direct_income(household, standard)
-        if per is not None:
-            band = _position_by_income(per, lines, standard.scheme)
+        total, members, _ = direct_income(household, standard)
+        if total is not None:
+            band = _position_by_income(total, members, lines, standard.scheme)
             if band in (IncomePosition.AVERAGE_BAND, IncomePosition.ABOVE_BAND):
                 position = band
-            return IncomeResult(route, position, b1_score=score, per_person_month=per, total_12m=total,
-                                **extra, **common)
+            return _measured(route, position, total, members, lines, b1_score=score, **extra)
     return IncomeResult(route, position, b1_score=score, **extra, **common)

@@ -3,10 +3,31 @@ in Vietnamese or English (see fieldsurvey.i18n)."""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from fieldsurvey.i18n import has, t
+
+
+def shown_beside(value: float, thresholds: Iterable[float], per: int = 1) -> float:
+    """`value` as a reason shows it, rounded to 1/`per` (1: whole đồng or points; 10: tenths of a m²) — the nearest
+    such number, except that it never lands on, or across, a threshold `value` was compared with and is not on:
+    1,500,000.03 beside the line 1,500,000 shows as 1,500,001, and 7.96 m² beside 8 m² as 7.9. So the number shown
+    is within one unit of the truth and always on the same side of every threshold as the truth."""
+    shown = round(value * per)
+    for threshold in thresholds:
+        if not _same_side(shown / per, value, threshold):   # rounded onto or across it: round the other way
+            shown = math.ceil(value * per) if value > threshold else math.floor(value * per)
+            if not all(_same_side(shown / per, value, t) for t in thresholds):   # thresholds finer than 1/per
+                return value if per >= 10_000 else shown_beside(value, thresholds, per * 10)
+            break
+    return shown if per == 1 else shown / per
+
+
+def _same_side(a: float, b: float, threshold: float) -> bool:
+    """a and b both below, both on, or both above the threshold."""
+    return (a < threshold) == (b < threshold) and (a > threshold) == (b > threshold)
 
 
 class Status(StrEnum):

@@ -51,6 +51,10 @@ def village_names(area: str, count: int) -> tuple[str, ...]:
     return tuple(f"{word} {i}" for i in range(1, count + 1))
 
 
+def _birth_year(member: dict[str, Any]) -> int:
+    return member["birth_year"] if "birth_year" in member else int(member["birth_date"][:4])
+
+
 class Generator:
     def __init__(self, spec: CommuneSpec, year: int, seed: int, lines: dict[str, int] | None = None,
                  size_weights: list[tuple[int, float]] | None = None):
@@ -111,12 +115,15 @@ class Generator:
                 m["id_number"] = f"{r.randint(1, 96):03d}{r.randint(0, 1)}{age % 100:02d}{r.randint(0, 999999):06d}"
             if age < 16:
                 m["stunted_or_underweight"] = "no"
-            if 3 <= age < 19:
+            # school ages count by year of birth against the school year running on the interview date (Education
+            # Law 2019 Art. 28; the standard's [school_age]: a school year starts in September)
+            school_age = (on.year if on.month >= 9 else on.year - 1) - _birth_year(m)
+            if 3 <= school_age < 19:
                 m["attending_school"] = "yes"
-                m["school_level"] = ("preschool" if age < 6 else "primary" if age < 11 else
-                                     "lower_secondary" if age < 15 else "upper_secondary")
-            elif 19 <= age <= 30:
-                m["attending_school"] = "no"  # the questionnaire asks everyone aged 3–30
+                m["school_level"] = ("preschool" if school_age < 6 else "primary" if school_age < 11 else
+                                     "lower_secondary" if school_age < 15 else "upper_secondary")
+            elif 19 <= school_age <= 30:
+                m["attending_school"] = "no"  # the questionnaire asks everyone of school age 3–30
             if 6 <= age < 15:  # highest level finished, as the questionnaire asks from age 6
                 m["education"] = "none" if age < 11 else "primary"
             if age >= 15:

@@ -76,6 +76,11 @@ def test_local_standard_extends_and_overrides(tmp_path):
      "bad.toml: income.urban.average_band_max"),
     ('id = "x"\nextends = "vn-2022-2025"\n[[indicators]]\nid = "new"\nnumber = 12\n', "bad.toml: indicators"),
     ('id = [1, 2]\n', "bad.toml: id"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[[indicators]]\nid = "employment"\nparams = { retirement_age_male = 61 }\n',
+     "bad.toml: indicators[employment].params.retirement_age_male"),   # now set once, in [working_age]
+    ('id = "x"\nextends = "vn-2022-2025"\n[working_age]\nretirement_table = "nowhere"\n',
+     "bad.toml: working_age.retirement_table"),
+    ('id = "x"\nextends = "vn-2022-2025"\n[working_age]\nfrom_age = "15"\n', "bad.toml: working_age.from_age"),
 ])
 def test_malformed_standard_names_file_and_key(tmp_path, text, where):
     with pytest.raises(StandardError) as err:
@@ -101,3 +106,59 @@ def test_standard_files_hold_no_rule_without_saying_whether_it_is_confirmed():
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         for ind in raw.get("indicators", []):
             assert "provisional" in ind, f"{path.name}: {ind['id']} must say provisional = true/false"
+
+
+def test_a_malformed_standard_is_refused_in_the_users_language(tmp_path):
+    text = 'id = "x"\nextends = "vn-2022-2025"\n[income.rural]\npoverty_line = "lots"\n'
+    reg = registry_with(tmp_path, "bad.toml", text)
+    with pytest.raises(StandardError) as err:
+        reg.get("x")
+    assert str(err.value) == "bad.toml: income.rural.poverty_line: must be a whole number, found text 'lots'"
+    assert err.value.text("vi") == \
+        "bad.toml: income.rural.poverty_line: Phải là một số nguyên, nhưng tệp ghi chữ 'lots'"
+
+
+def test_a_malformed_point_table_is_refused_in_the_users_language(tmp_path):
+    from fieldsurvey.domain.income import load_point_table
+
+    path = tmp_path / "b1.toml"
+    path.write_text('id = "t"\ntitle = "T"\nstandard = "vn-2022-2025"\nsynthetic = "maybe"\n',
+                    encoding="utf-8")
+    with pytest.raises(StandardError) as err:
+        load_point_table(path)
+    assert err.value.text("en") == \
+        "b1.toml: synthetic: must say true or false: is this table made up for testing?"
+    assert err.value.text("vi") == ("b1.toml: synthetic: Phải ghi true hoặc false: bảng điểm này có phải bảng tự tạo "
+                                    "để thử nghiệm không?")
+
+
+@pytest.mark.parametrize("rows, where, text_vi", [
+    ('male = [{ age = [60, 0] }, { born_from = "1961-13", age = [60, 3] }]', "t.toml: male[1].born_from",
+     "Phải là tháng sinh ghi dạng NNNN-TT, nhưng tệp ghi '1961-13'"),
+    ('male = [{ age = [60, 0] }, { born_from = "1961-01", age = [60, 12] }]', "t.toml: male[1].age",
+     "Tuổi phải ghi dạng [năm, tháng] với số tháng từ 0 đến 11; tệp ghi [60, 12]"),
+    ('male = [{ born_from = "1961-01", age = [60, 3] }]', "t.toml: male[0].born_from",
+     "Dòng đầu tiên không ghi born_from: dòng này áp dụng cho mọi người sinh trước dòng thứ hai"),
+    ('male = [{ age = [60, 0] }, { born_from = "1962-01", age = [60, 6] }, { born_from = "1961-01", age = [61, 0] }]',
+     "t.toml: male[2].born_from",
+     "Tháng sinh born_from phải sau tháng của dòng trước (các dòng xếp từ người sinh sớm nhất)"),
+    ('male = [{ age = [60, 0] }, { born_from = "1961-01", age = [59, 0] }]', "t.toml: male[1].age",
+     "Người sinh sau không thể có tuổi nghỉ hưu thấp hơn dòng trước"),
+])
+def test_a_malformed_retirement_table_names_the_row(tmp_path, rows, where, text_vi):
+    from fieldsurvey.domain.standards import read_retirement_table
+
+    path = tmp_path / "t.toml"
+    path.write_text(f'id = "t"\ntitle_vi = "T"\ntitle_en = "T"\nsource = "S"\nfemale = [{{ age = [55, 0] }}]\n{rows}\n',
+                    encoding="utf-8")
+    with pytest.raises(StandardError) as err:
+        read_retirement_table(path)
+    assert err.value.where == f"tables/{where}"
+    assert err.value.text("vi") == f"tables/{where}: {text_vi}"
+
+
+def test_a_local_standard_inherits_the_working_age_and_may_set_its_own_first_age(tmp_path):
+    reg = registry_with(tmp_path, "local.toml", HCMC + "\n[working_age]\nfrom_age = 16\n")
+    local, national = reg.get("hcm-2022-2025"), reg.get("vn-2022-2025")
+    assert local.working_age.from_age == 16 and national.working_age.from_age == 15
+    assert local.working_age.retirement is national.working_age.retirement   # the same table, read once
