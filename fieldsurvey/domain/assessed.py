@@ -80,7 +80,7 @@ def stored(result: Classification) -> Stored:
         "missing": list(result.missing),
         "low_income_workers": [w.member_id for w in result.low_income_workers],
     }
-    return Stored(cls, result.standard_id, result.deprivation_count, result.b2_score, income.per_person_month,
+    return Stored(cls, result.standard_id, result.deprivation_count, result.b2_score, income.shown_per_person_month,
                   income.b1_score, _dumps(summary))
 
 

@@ -417,7 +417,7 @@ def rule_housing_area(ctx: Context, p: HousingAreaParams) -> RuleOutput:
 
 def rule_household_choice(ctx: Context, p: ChoiceParams) -> RuleOutput:
     value = ctx.household.get(p.answer)
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, (list, dict)):   # no answer, or not one choice
         return UNKNOWN, "unknown", {"count": 1}, (f"household.{p.answer}",), ()
     if value in p.ok_values:
         return NOT_DEPRIVED, "not_deprived", {"value": Choice(p.answer, value)}, (), ()

@@ -37,10 +37,6 @@ TOP_KEYS = ("interview_date",)
 MEMBERS = "members"
 
 OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warning"
-# The shipped official questionnaires relied on the engine making a household's first member its head. Until their
-# relationship question declares it (default `if(position(..) = 1, 'head', '')`), they keep it; any other form gets
-# only the defaults it declares.
-LEGACY_HEAD_FORMS = ("vn-review-2022", "vn-review-2027")
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
@@ -863,10 +859,6 @@ class FormSession:
             while f"m{n}" in used:
                 n += 1
             inst = {"member_id": f"m{n}", **inst}
-            relationship = self.form.by_name.get("relationship")
-            if not insts and self.form.form_id in LEGACY_HEAD_FORMS and relationship is not None \
-                    and relationship.default is None:
-                inst["relationship"] = "head"
         insts.append(inst)
         self.recompute()
         return len(insts) - 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -453,10 +454,14 @@ class Workspace:
 
     def classify(self, doc: dict[str, Any]) -> Stored | None:
         """The class columns of a document, with the workspace's standard (None: the document cannot be read as a
-        household, e.g. a half-made one; it is then listed as not classified)."""
+        household, e.g. a half-made one; it is then listed as not classified). A fault in a rule never stops the
+        answers from being saved: it is logged, and the household is listed as not classified."""
         try:
             return stored_classification(doc, self.standard)
         except FieldSurveyError:
+            return None
+        except Exception:   # noqa: BLE001 - the answers matter more than their class; `check` finds the gap
+            logging.getLogger("fieldsurvey").exception("classifying household %s failed", doc.get("uuid"))
             return None
 
     def _row(self, doc: dict[str, Any], status: HouseholdStatus, owner: str | None,
