@@ -58,3 +58,95 @@ def test_every_package_directory_is_listed_in_pyproject():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")}
     assert found <= listed, found - listed
+
+
+# --- the household's status is spelled in the domain only --------------------------------------------------------
+
+STATUS_VALUES = {"draft", "complete", "submitted", "returned", "confirmed", "approved", "moved_away", "merged"}
+# The same letters meaning something else (each with why):
+OTHER_MEANINGS = {("fieldsurvey/services/review.py", "merged"): "a likely-duplicate pair's decision (merged / apart)"}
+
+
+def _status_literals(root: Path) -> list[str]:
+    import ast
+
+    sql = re.compile(r"'(" + "|".join(sorted(STATUS_VALUES)) + r")'")
+    hits = []
+    for p in sorted(root.rglob("*.py")):
+        rel = p.relative_to(ROOT).as_posix()
+        if rel.startswith("fieldsurvey/domain/"):
+            continue
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            parent = parents.get(node)
+            if isinstance(parent, ast.Expr):      # a docstring
+                continue
+            value = node.value
+            if value in STATUS_VALUES:
+                if isinstance(parent, ast.Subscript) and parent.slice is node:      # row["merged"]: a key
+                    continue
+                if isinstance(parent, ast.Dict) and node in parent.keys:
+                    continue
+                if (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+                        and parent.func.attr in ("get", "pop", "setdefault") and parent.args[:1] == [node]):
+                    continue
+                if (rel, value) in OTHER_MEANINGS:
+                    continue
+                hits.append(f"{rel}:{node.lineno}: {value!r}")
+            elif sql.search(value):                                              # … WHERE status = 'draft'
+                hits.append(f"{rel}:{node.lineno}: {value[:60]!r}")
+    return hits
+
+
+def test_the_household_status_values_are_spelled_only_in_the_domain():
+    """Every use of a status goes through fieldsurvey.domain.lifecycle.HouseholdStatus (and its sets of what counts),
+    so which status may follow which, and what each means for the figures, live in one place."""
+    assert _status_literals(PACKAGE) == []
+
+
+def test_the_status_scan_finds_a_status_spelled_elsewhere(tmp_path):
+    (tmp_path / "x.py").write_text('if row.status == "approved":\n    pass\nq = "WHERE status = \'draft\'"\n')
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert len(_status_literals(tmp_path)) == 2
+    finally:
+        ROOT = saved
+
+
+# --- every command documented ------------------------------------------------------------------------------------
+
+def _commands():
+    import click
+
+    from fieldsurvey.cli import main
+
+    def walk(cmd, prefix):
+        if isinstance(cmd, click.Group):
+            for name, sub in sorted(cmd.commands.items()):
+                yield from walk(sub, prefix + [name])
+        else:
+            yield prefix, cmd
+
+    return list(walk(main, []))
+
+
+def test_every_command_is_documented_in_help_and_in_the_readme():
+    """As sqlite-utils does: a command nobody can find does not exist. Each has its help text (shown by
+    `--help`) and a line in the README's command reference."""
+    from click.testing import CliRunner
+
+    from fieldsurvey.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = _commands()
+    assert len(commands) >= 40
+    runner = CliRunner()
+    for path, cmd in commands:
+        assert cmd.help and cmd.help.strip(), path
+        shown = runner.invoke(main, [*path, "--help"])
+        assert shown.exit_code == 0 and cmd.help.strip().split("\n")[0][:40] in " ".join(shown.output.split()), path
+        assert f"fieldsurvey {' '.join(path)}" in readme, f"README lacks `fieldsurvey {' '.join(path)}`"

@@ -1,17 +1,20 @@
-"""Commands for questionnaires: `form check`, `form import`, `form export`, `form fill`. Imported by
-fieldsurvey.cli; registers on `main`."""
+"""Commands for questionnaires: `form check`, `form import`, `form export`, `form fill`, `form versions`. Imported
+by fieldsurvey.cli; registers on `main`. A thin shell over fieldsurvey/services/forms.py."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import click
 
 from fieldsurvey.cli import echo_json, fail, main
-from fieldsurvey.errors import FieldSurveyError
-
+from fieldsurvey.errors import FieldSurveyError, FormError
+from fieldsurvey.i18n import t
+from fieldsurvey.services import forms as svc
 
 
 @main.group()
@@ -21,10 +24,15 @@ def form() -> None:
 
 def _refused(exc: FieldSurveyError, lang: str = "en") -> None:
     """A form that cannot be used: its located problems as JSON, in `lang` (English unless --lang says)."""
-    from fieldsurvey.formengine.model import located
-
-    echo_json({"errors": located(exc, lang)})
+    echo_json({"errors": svc.refusals(exc, lang)})
     sys.exit(1)
+
+
+def _resolved(source: str, lang: str):
+    try:
+        return svc.resolve_form(source)
+    except FieldSurveyError as exc:
+        _refused(exc, lang)
 
 
 @form.command()
@@ -37,26 +45,7 @@ def check(file: str, lang: str) -> None:
     FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx, or an installed form
     id[@version].
     """
-    from fieldsurvey.services.forms import resolve_form
-
-    try:
-        f = resolve_form(file)
-    except FieldSurveyError as exc:
-        _refused(exc, lang)
-        return
-    questions = []
-    for item in f.items:
-        if item.kind != "question":
-            continue
-        q = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
-        if item.list_name:
-            q["choices"] = item.list_name
-        if item.repeat is not None:
-            q["repeat"] = item.repeat.name
-        questions.append(q)
-    echo_json({"form_id": f.form_id, "version": f.version, "title": f.title, "default_language": f.default_language,
-               "languages": list(f.languages), "questions": questions,
-               "choice_lists": {k: [c.name for c in v] for k, v in f.choices.items()}})
+    echo_json(asdict(svc.describe_form(_resolved(file, lang))))
 
 
 @form.command(name="import")
@@ -67,19 +56,11 @@ def check(file: str, lang: str) -> None:
               help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
 def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
     """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
-    from fieldsurvey.formengine.loader import files_beside
-    from fieldsurvey.formengine.model import build_form
-    from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx
-
     try:
-        f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem, files=files_beside(xlsx.parent))
+        f, folder = svc.import_workbook(xlsx, out)
     except FieldSurveyError as exc:
         _refused(exc, lang or "en")
         return
-    folder = out or Path("forms") / f.form_id / f.version
-    import_xlsx(xlsx, folder)
-    from fieldsurvey.i18n import t
-
     click.echo(t("forms.import.done", lang or "vi", source=str(xlsx), folder=str(folder)))
     click.echo(t("forms.check.ok", lang or "vi", form=f.form_id, version=f.version,
                  questions=sum(1 for _ in f.questions()), lists=len(f.choices)))
@@ -92,17 +73,8 @@ def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
               help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
 def export(source: str, out: Path, lang: str | None) -> None:
     """Write a form as an XLSForm workbook. SOURCE is a form folder, an .xlsx or an installed id[@version]."""
-    from fieldsurvey.formengine.xlsx import write_xlsx
-    from fieldsurvey.services.forms import resolve_form
-
-    try:
-        f = resolve_form(source)
-    except FieldSurveyError as exc:
-        _refused(exc, lang or "en")
-        return
-    write_xlsx(f, out)
-    from fieldsurvey.i18n import t
-
+    f = _resolved(source, lang or "en")
+    svc.export_workbook(f, out)
     click.echo(t("forms.export.done", lang or "vi", form=f.form_id, version=f.version, file=str(out)))
 
 
@@ -119,17 +91,7 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
 
     ANSWERS is a JSON object {name: value, repeat: [{name: value}, …]} (- for standard input).
     """
-    from datetime import date
-
-    from fieldsurvey.errors import FormError
-    from fieldsurvey.formengine.session import fill as fill_form
-    from fieldsurvey.services.forms import resolve_form
-
-    try:
-        f = resolve_form(source)
-    except FieldSurveyError as exc:
-        _refused(exc, lang or "en")
-        return
+    f = _resolved(source, lang or "en")
     try:
         data = json.loads(answers.read())
     except json.JSONDecodeError as exc:
@@ -141,10 +103,7 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
         day = date.fromisoformat(today) if today else None
     except ValueError:
         fail(FormError("forms.error.today_not_date", "--today", value=today))
-    try:
-        session = fill_form(f, data, lang=lang, today=day, villages=villages)
-    except (KeyError, IndexError) as exc:
-        fail(FormError("forms.error.unknown_answer", answers.name, name=str(exc.args[0]) if exc.args else "?"))
+    session = svc.fill_headless(f, data, lang=lang, today=day, villages=villages)
     echo_json(session.to_document() if as_document else session.rows())
 
 
@@ -153,13 +112,10 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
               help="A workspace: also list its households filled with an older version.")
 def versions(db_path: Path | None) -> None:
     """The installed forms and their versions (JSON); with --db, the workspace's households on an older version."""
-    from fieldsurvey.formengine.loader import form_versions
+    from fieldsurvey.services.workspaces import opened
 
-    out: dict = {"forms": form_versions()}
+    out: dict = {"forms": svc.installed_versions()}
     if db_path is not None:
-        from fieldsurvey.services.forms import households_on_older_versions
-        from fieldsurvey.storage.workspace import Workspace
-
-        with Workspace.open(db_path, read_only=True) as ws:
-            out["older"] = households_on_older_versions(ws)
+        with opened(db_path, read_only=True) as ws:
+            out["older"] = svc.households_on_older_versions(ws)
     echo_json(out)

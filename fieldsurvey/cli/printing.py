@@ -72,26 +72,32 @@ def print_certificates(file: Path, out: Path, village: str | None, first_number:
          quiet, "pages")
 
 
+_OFFICIAL = click.option("--official", is_flag=True,
+                         help="The official figures: approved households only (else every finished household).")
+
+
 @print_group.command("summary")
 @_FILE
 @_OUT
+@_OFFICIAL
 @_LANG
 @_QUIET
-def print_summary(file: Path, out: Path, lang: str, quiet: bool) -> None:
+def print_summary(file: Path, out: Path, official: bool, lang: str, quiet: bool) -> None:
     """The commune's summary: results by village, movement, deprivations, target groups, charts, detailed lists and
     the Alkire–Foster analysis page."""
     from fieldsurvey.services import printing
 
-    _run(printing.print_summary(file, out, lang=lang), out, quiet, "pages")
+    _run(printing.print_summary(file, out, lang=lang, official=official), out, quiet, "pages")
 
 
 @main.command("export-xlsx")
 @_FILE
 @_OUT
+@_OFFICIAL
 @_LANG
 @_QUIET
-def export_xlsx(file: Path, out: Path, lang: str, quiet: bool) -> None:
+def export_xlsx(file: Path, out: Path, official: bool, lang: str, quiet: bool) -> None:
     """The commune summary as an Excel workbook (a sheet per table, numbers as numbers)."""
     from fieldsurvey.services import printing
 
-    _run(printing.export_xlsx(file, out, lang=lang), out, quiet, "sheets")
+    _run(printing.export_xlsx(file, out, lang=lang, official=official), out, quiet, "sheets")

@@ -76,15 +76,9 @@ def keys_export(file: Path, out: Path) -> None:
 @click.option("--fingerprint", "expected", help="The fingerprint read out by its owner; refused if it differs.")
 def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
     """Trust the public key in KEY_FILE: bundles it signs are accepted, bundles to it are encrypted."""
-    from fieldsurvey.errors import BundleError
     from fieldsurvey.services.sync import trust
-    from fieldsurvey.sync.keys import read_public_key
 
-    if expected is not None:
-        key = read_public_key(key_file)
-        if "".join(expected.upper().split()).replace("-", "") != key.fingerprint.replace("-", ""):
-            raise BundleError("sync.error.fingerprint_mismatch", str(key_file), fingerprint=key.fingerprint)
-    key = trust(file, key_file)
+    key = trust(file, key_file, expected)
     click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
 
 

@@ -2,7 +2,7 @@
 
 `read_xlsx` gives the sheets as the loader wants them (sheet names and headers as designers write them: any case,
 `label:English (en)`, `list name`); `write_xlsx` writes a form's sheets back; `import_xlsx` turns a workbook into a
-form folder (survey.csv, choices.csv, settings.csv) after checking it loads; `export_form` does the reverse.
+form folder (survey.csv, choices.csv, settings.csv) after checking it loads (`loader.export_form` does the reverse).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from fieldsurvey.formengine.loader import SHEETS, files_beside, load_form, write_folder
+from fieldsurvey.formengine.sheets import SHEETS, files_beside, write_folder
 from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, build_form, normalise_headers,
                                           raw_value)
 
@@ -105,10 +105,3 @@ def import_xlsx(path: Path | str, folder: Path | str) -> Form:
 def _choice_files(form: Form) -> list[str]:
     return sorted({i.list_name for i in form.items if i.list_name and i.list_name.lower().endswith(".csv")
                    and i.list_name in form.choices})
-
-
-def export_form(source: Path | str, out: Path | str) -> Form:
-    """A form folder (or workbook) written as an .xlsx."""
-    form = load_form(source)
-    write_xlsx(form, out)
-    return form

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import error_text, language, tr, larger
 from fieldsurvey.services import forms, households, workspaces
-from fieldsurvey.storage.workspace import Workspace
 
 log = logging.getLogger("fieldsurvey.gui")
 
@@ -26,11 +25,11 @@ class WorkspaceController(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.ws: Workspace | None = None
+        self.ws: workspaces.Workspace | None = None
         self.path: Path | None = None
 
     def open(self, path: Path) -> None:
-        ws = Workspace.open(path)  # a WorkspaceError says why not; the caller shows it
+        ws = workspaces.open_workspace(path)  # a WorkspaceError says why not; the caller shows it
         self.close()
         self.ws, self.path = ws, Path(path)
         log.info("opened %s", path)

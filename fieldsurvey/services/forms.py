@@ -9,6 +9,7 @@ form for the review year (2022–2026: vn-review-2022; 2027–2030: vn-review-20
 from __future__ import annotations
 
 import uuid as uuidlib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from typing import Any
 from fieldsurvey.domain import fieldpaths
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError, FormError, WorkspaceError
-from fieldsurvey.formengine.loader import find_form, form_versions, load_form
-from fieldsurvey.formengine.model import Form
+from fieldsurvey.formengine.loader import files_beside, find_form, form_versions, load_form
+from fieldsurvey.formengine.model import Form, build_form, located
 from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.formengine.session import fill as fill_session
+from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import current_user
 from fieldsurvey.storage import queries
@@ -55,6 +58,67 @@ def resolve_form(spec: str | Path) -> Form:
     text = str(spec)
     form_id, _, version = text.partition("@")
     return find_form(form_id, version or None)
+
+
+# --- forms as files: check, import and export XLSForm workbooks, fill one headless ------------------------------------
+
+@dataclass(frozen=True)
+class FormSummary:
+    form_id: str
+    version: str
+    title: str
+    default_language: str
+    languages: list[str]
+    questions: list[dict[str, Any]]      # name, type, path, choices (list name), repeat
+    choice_lists: dict[str, list[str]]
+
+
+def describe_form(f: Form) -> FormSummary:
+    """A form's questions and choice lists, for `form check`."""
+    questions = []
+    for item in f.items:
+        if item.kind != "question":
+            continue
+        q: dict[str, Any] = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        if item.list_name:
+            q["choices"] = item.list_name
+        if item.repeat is not None:
+            q["repeat"] = item.repeat.name
+        questions.append(q)
+    return FormSummary(f.form_id, f.version, f.title, f.default_language, list(f.languages), questions,
+                       {k: [c.name for c in v] for k, v in f.choices.items()})
+
+
+def refusals(exc: FieldSurveyError, lang: str = "en") -> list[str]:
+    """A form's located problems (sheet, row, column: what is wrong), in `lang`."""
+    return located(exc, lang)
+
+
+def import_workbook(xlsx: Path, out: Path | None = None) -> tuple[Form, Path]:
+    """An XLSForm workbook checked (refused, located, when it cannot be used) and written as a form folder
+    (default: forms/<form_id>/<version> under the current folder)."""
+    f = build_form(read_xlsx(xlsx), str(xlsx), fallback_id=xlsx.stem, files=files_beside(xlsx.parent))
+    folder = out or Path("forms") / f.form_id / f.version
+    import_xlsx(xlsx, folder)
+    return f, folder
+
+
+def export_workbook(f: Form, out: Path) -> None:
+    write_xlsx(f, out)
+
+
+def fill_headless(f: Form, answers: dict[str, Any], lang: str | None = None, today: date | None = None,
+                  villages: tuple[str, ...] = ()) -> FormSession:
+    """A form filled with answers {name: value, repeat: [{name: value}, …]}, as the app would hold it."""
+    try:
+        return fill_session(f, answers, lang=lang, today=today, villages=villages)
+    except (KeyError, IndexError) as exc:
+        raise FormError("forms.error.unknown_answer", "answers", name=str(exc.args[0]) if exc.args else "?") \
+            from None
+
+
+def installed_versions() -> dict[str, list[str]]:
+    return form_versions()
 
 
 def new_household_document(ws: Workspace, village: str | None = None) -> dict:

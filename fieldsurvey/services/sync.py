@@ -84,9 +84,13 @@ def export_key(path: Path, out: Path) -> PublicKey:
     return key
 
 
-def trust(path: Path, key_path: Path) -> PublicKey:
-    """Trust another installation's public key (after comparing its fingerprint by eye)."""
+def trust(path: Path, key_path: Path, fingerprint: str | None = None) -> PublicKey:
+    """Trust another installation's public key, after comparing its fingerprint with the one its owner reads out
+    (`fingerprint`: refused when it differs; spaces and dashes do not matter)."""
     key = read_public_key(Path(key_path))
+    if fingerprint is not None and "".join(fingerprint.upper().split()).replace("-", "") != \
+            key.fingerprint.replace("-", ""):
+        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=key.fingerprint)
     me = identity_of(path)
     with Workspace.open(path) as ws:
         if key.commune_code != ws.info.commune_code:

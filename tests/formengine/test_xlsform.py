@@ -13,7 +13,8 @@ from fieldsurvey.errors import FormError
 from fieldsurvey.formengine.loader import find_form, load_form, read_folder, shipped_forms, write_folder
 from fieldsurvey.formengine.model import FormErrors, located
 from fieldsurvey.formengine.session import FormSession, fill
-from fieldsurvey.formengine.xlsx import export_form, import_xlsx
+from fieldsurvey.formengine.loader import export_form
+from fieldsurvey.formengine.xlsx import import_xlsx
 
 # The public examples of ../shared/xlsforms, copied unchanged (with their licence) so every clone tests them.
 SHARED = Path(__file__).parents[1] / "fixtures" / "xlsforms"
