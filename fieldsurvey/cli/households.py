@@ -10,8 +10,7 @@ from pathlib import Path
 import click
 
 from fieldsurvey.cli import echo_json, main
-from fieldsurvey.services import households as svc
-from fieldsurvey.services.workspaces import opened
+from fieldsurvey.i18n import t
 
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 _LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
@@ -24,10 +23,12 @@ def households() -> None:
 
 @households.command("list")
 @click.argument("file", type=_EXISTING)
-@click.option("--status", type=click.Choice([s.value for s in svc.STATUSES]), help="Only households in this status.")
+@click.option("--status", help="Only households in this status (draft, complete, submitted, returned, confirmed, "
+                              "approved, moved_away, merged).")
 @click.option("--village", help="Only this village.")
-@click.option("--class", "household_class", type=click.Choice([*svc.CLASSES, "unclassified"]),
-              help="Only households of this class (as stored).")
+@click.option("--class", "household_class",
+              help="Only households of this class, as stored (poor, near_poor, average, not_poor, incomplete, "
+                   "unclassified).")
 @click.option("--owner", help="Only this enumerator's households.")
 @click.option("--search", default="", help="A name or ID number (diacritics optional), or the start of an id.")
 @click.option("--json", "as_json", is_flag=True)
@@ -35,8 +36,10 @@ def households() -> None:
 def households_list(file: Path, status: str | None, village: str | None, household_class: str | None,
                     owner: str | None, search: str, as_json: bool, lang: str) -> None:
     """The households of workspace FILE in the list's order (village, head), filtered."""
-    from fieldsurvey.i18n import t
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
+    svc.check_filter(status, household_class)
     f = svc.HouseholdFilter(village, household_class, status, owner, search)
     with opened(file, read_only=True) as ws:
         rows = svc.rows(ws, f)
@@ -59,7 +62,8 @@ def households_list(file: Path, status: str | None, village: str | None, househo
 def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, as_json: bool, lang: str) -> None:
     """Store household documents (JSON, docs/household-document.md) in workspace FILE through the questionnaire's
     own path: each checked, classified, audited, owned; all of them or none."""
-    from fieldsurvey.i18n import t
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
     with opened(file) as ws:
         added = svc.add(ws, svc.read_files(documents), owner)
@@ -72,12 +76,13 @@ def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, a
                      cls=cls))
 
 
-def _step(file: Path, uuids: tuple[str, ...], action, reason: str, lang: str) -> None:
-    from fieldsurvey.i18n import t
+def _step(file: Path, uuids: tuple[str, ...], action: str, reason: str, lang: str) -> None:
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
     with opened(file) as ws:
-        n = svc.step(ws, list(uuids), action, reason)
-    click.echo(t(f"households.step.{action.value}", lang, n=n))
+        n = svc.step(ws, list(uuids), svc.Action(action), reason)
+    click.echo(t(f"households.step.{action}", lang, n=n))
 
 
 @households.command("confirm")
@@ -87,7 +92,7 @@ def _step(file: Path, uuids: tuple[str, ...], action, reason: str, lang: str) ->
 @_LANG
 def households_confirm(file: Path, uuids: tuple[str, ...], comment: str, lang: str) -> None:
     """Households the supervisor returned, checked and found right: "checked, no change" (handed in again as such)."""
-    _step(file, uuids, svc.Action.CONFIRM, comment, lang)
+    _step(file, uuids, "confirm", comment, lang)
 
 
 @households.command("moved-away")
@@ -97,7 +102,7 @@ def households_confirm(file: Path, uuids: tuple[str, ...], comment: str, lang: s
 @_LANG
 def households_moved_away(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
     """Households that left the commune: counted only as moved away in the movement tables."""
-    _step(file, uuids, svc.Action.MOVE_AWAY, reason, lang)
+    _step(file, uuids, "move_away", reason, lang)
 
 
 @households.command("came-back")
@@ -107,7 +112,7 @@ def households_moved_away(file: Path, uuids: tuple[str, ...], reason: str, lang:
 @_LANG
 def households_came_back(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
     """Households marked as moved away that live in the commune again: reviewed again from a draft."""
-    _step(file, uuids, svc.Action.COME_BACK, reason, lang)
+    _step(file, uuids, "come_back", reason, lang)
 
 
 @main.group()
@@ -121,8 +126,7 @@ def villages() -> None:
 @_LANG
 def villages_list(file: Path, as_json: bool, lang: str) -> None:
     """Each village with its number of resident households, the date and the source."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import villages as find
+    from fieldsurvey.services.workspaces import opened, villages as find  # lazy: 330 ms at start-up otherwise
 
     with opened(file, read_only=True) as ws:
         rows = find(ws)
@@ -145,8 +149,7 @@ def villages_list(file: Path, as_json: bool, lang: str) -> None:
 def villages_residents(file: Path, village: str, number: int, taken: str | None, source: str | None,
                        lang: str) -> None:
     """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import set_residents
+    from fieldsurvey.services.workspaces import opened, set_residents  # lazy: 330 ms at start-up otherwise
 
     with opened(file) as ws:
         v = set_residents(ws, village, number, taken, source)

@@ -36,7 +36,7 @@ def print_group() -> None:
 @_QUIET
 def print_sheets(file: Path, out: Path, village: str | None, household: str | None, lang: str, quiet: bool) -> None:
     """Household classification sheets (one A4 page per household) from workspace FILE."""
-    from fieldsurvey.services import printing
+    from fieldsurvey.services import printing  # lazy: 800 ms at start-up otherwise
 
     _run(printing.print_sheets(file, out, village=village, household=household, lang=lang), out, quiet, "pages")
 
@@ -50,7 +50,7 @@ def print_sheets(file: Path, out: Path, village: str | None, household: str | No
 def print_lists(file: Path, out: Path, village: str | None, lang: str, quiet: bool) -> None:
     """Per village: the meeting minutes pre-filled with the counts and the lists of households proposed poor,
     near-poor, escaped and new, for the meeting and the public posting."""
-    from fieldsurvey.services import printing
+    from fieldsurvey.services import printing  # lazy: 800 ms at start-up otherwise
 
     _run(printing.print_lists(file, out, village=village, lang=lang), out, quiet, "pages")
 
@@ -66,7 +66,7 @@ def print_lists(file: Path, out: Path, village: str | None, lang: str, quiet: bo
 def print_certificates(file: Path, out: Path, village: str | None, first_number: int, lang: str,
                        quiet: bool) -> None:
     """Certificates of poor and near-poor households (Giấy chứng nhận hộ nghèo / hộ cận nghèo)."""
-    from fieldsurvey.services import printing
+    from fieldsurvey.services import printing  # lazy: 800 ms at start-up otherwise
 
     _run(printing.print_certificates(file, out, village=village, lang=lang, first_number=first_number), out,
          quiet, "pages")
@@ -85,7 +85,7 @@ _OFFICIAL = click.option("--official", is_flag=True,
 def print_summary(file: Path, out: Path, official: bool, lang: str, quiet: bool) -> None:
     """The commune's summary: results by village, movement, deprivations, target groups, charts, detailed lists and
     the Alkire–Foster analysis page."""
-    from fieldsurvey.services import printing
+    from fieldsurvey.services import printing  # lazy: 800 ms at start-up otherwise
 
     _run(printing.print_summary(file, out, lang=lang, official=official), out, quiet, "pages")
 
@@ -98,6 +98,6 @@ def print_summary(file: Path, out: Path, official: bool, lang: str, quiet: bool)
 @_QUIET
 def export_xlsx(file: Path, out: Path, official: bool, lang: str, quiet: bool) -> None:
     """The commune summary as an Excel workbook (a sheet per table, numbers as numbers)."""
-    from fieldsurvey.services import printing
+    from fieldsurvey.services import printing  # lazy: 800 ms at start-up otherwise
 
     _run(printing.export_xlsx(file, out, lang=lang, official=official), out, quiet, "sheets")

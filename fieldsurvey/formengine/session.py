@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
+from fieldsurvey.domain import refdata
 from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
                                          to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
@@ -1122,8 +1123,6 @@ def _builtin_list(list_name: str, villages: list[str]) -> list[Choice]:
     if list_name == "villages":
         return [Choice(v, {"vi": v, "en": v}, {}) for v in villages]
     if list_name in ("vn_provinces", "vn_communes"):
-        from fieldsurvey.domain import refdata
-
         if list_name == "vn_provinces":
             return [Choice(p.code, {"vi": p.name, "en": p.name}, {}) for p in refdata.provinces()]
         return [Choice(c.code, {"vi": c.name, "en": c.name},

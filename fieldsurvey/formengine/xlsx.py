@@ -17,7 +17,7 @@ from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, b
 
 
 def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
-    import openpyxl
+    import openpyxl  # lazy: 150 ms at start-up otherwise (a form folder never needs it)
 
     p = Path(path)
     try:
@@ -68,7 +68,7 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
 
 def write_xlsx(form: Form, path: Path | str) -> Path:
     """The form's survey, choices and settings sheets as an XLSForm workbook."""
-    import openpyxl
+    import openpyxl  # lazy: 150 ms at start-up otherwise (a form folder never needs it)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)

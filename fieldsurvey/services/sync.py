@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.synthetic import village_names
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
+from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
@@ -57,9 +60,6 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         unit = refdata.commune(commune_code)
         if unit is None:
             raise WorkspaceError("sync.error.no_such_commune", "--commune", code=commune_code)
-        from fieldsurvey.services.assessment import registry
-        from fieldsurvey.domain.synthetic import village_names
-
         standard = registry().for_year(year, unit.province_code)
         info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,
                              "annual", standard.id)
@@ -166,8 +166,6 @@ class ExportResult:
 
 
 def _slug(text: str) -> str:
-    from fieldsurvey.i18n import fold
-
     return "".join(c if c.isalnum() else "-" for c in fold(text)).strip("-")[:40] or "x"
 
 
@@ -262,8 +260,6 @@ def export_job(path: Path, out: Path, full: bool = False, to: str | None = None)
 
 def _said(prefix: str, code: Any) -> Any:
     """A code shown in a refusal: its words in the user's language when the catalogue has them, else the code."""
-    from fieldsurvey.i18n import has
-
     return Message(prefix + str(code)) if has(prefix + str(code)) else code
 
 
@@ -596,8 +592,6 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""
-    from fieldsurvey.i18n import t
-
     if report.status == "refused":
         return [t("sync.import.refused", lang, message=report.message)]
     if report.status == "already":

@@ -17,10 +17,11 @@ from typing import Any, Callable
 
 from fieldsurvey import forking
 from fieldsurvey.domain.document import parse_household
-from fieldsurvey.domain.results import Message
 from fieldsurvey.domain.lifecycle import HouseholdStatus
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
+from fieldsurvey.sync.keys import ROLES
 
 KINDS = ("hand-in", "return")
 STATUSES = tuple(HouseholdStatus)
@@ -374,8 +375,6 @@ def _record(plain: tuple) -> HouseholdRecord:
 
 def _role(role: str, prefix: str = "sync.role.") -> Any:
     """A role named in a refusal, said in the user's language when it is one of the two roles."""
-    from fieldsurvey.sync.keys import ROLES
-
     if role not in ROLES:
         return role if prefix == "sync.role." else f"a {role}"
     return Message(prefix + role)
