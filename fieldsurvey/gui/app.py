@@ -70,7 +70,7 @@ def prepare_screenshot(window, view: str) -> None:
     if window.workspace.ws is None:
         return
     if view == "dashboard":
-        window.load_dashboard(wait=True)
+        window.dashboard.load(wait=True)
         window.stack.setCurrentWidget(window.dashboard)
         return
     if view in ("review", "todo"):
@@ -91,7 +91,7 @@ def prepare_screenshot(window, view: str) -> None:
         if rows:
             window.open_household(rows[0].uuid)
             window.form_view.pick_member(0)
-            window.form_view._go(window.form_view.members_page())
+            window.form_view.focus_member_form()
 
 
 def grab(window, view: str, path: Path) -> bool:

@@ -8,8 +8,10 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QGroupBox, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.texts import language, number, percent, tr
-
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import figures
 from fieldsurvey.services.households import FINISHED, STATUSES
 
 
@@ -64,10 +66,12 @@ def _table(name: str) -> QTableWidget:
 
 
 class DashboardView(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, workspace, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("dashboardView")
+        self.workspace = workspace   # controllers.WorkspaceController
         self.data = None
+        self.job = None
         grid = QGridLayout(self)
         self.village_box, self.people_box = QGroupBox(), QGroupBox()
         self.chart_box, self.af_box = QGroupBox(), QGroupBox()
@@ -97,6 +101,19 @@ class DashboardView(QWidget):
         self.chart_box.setTitle(tr("gui.dash.deprivations"))
         self.af_box.setTitle(tr("gui.dash.af"))
         self.show_data(self.data)
+
+    def load(self, wait: bool = False) -> None:
+        """Count the commune again (the one count, services/figures.py): on a worker thread with progress, or at
+        once with `wait` (the screenshot mode, tests)."""
+        if self.workspace.path is None:
+            return
+        if wait:
+            self.show_data(run_to_end(figures.dashboard(self.workspace.ws)))
+            return
+        if self.job is not None and self.job.running:
+            return
+        self.job = run_job(figures.dashboard_for(self.workspace.path), tr("gui.job.dashboard"), self,
+                           on_done=self.show_data)
 
     def show_data(self, d) -> None:
         self.data = d

@@ -240,6 +240,15 @@ class QuestionnaireView(QWidget):
         self._retranslate_fixed()
         self.refresh()
 
+    def set_title(self, text: str) -> None:
+        """The household's title line (head, status, id, saved or not), as the controller words it."""
+        self._title_text = text
+        self.title.setText(text)
+
+    def select_member(self, index: int) -> None:
+        """The member whose sub-form is shown at the next refresh (after a member is added, removed or moved)."""
+        self.member = index
+
     def set_read_only(self, reason: str | None) -> None:
         """A workspace opened read-only (another window has it, no write permission): answers are shown, not
         editable, and the note says why."""

@@ -84,7 +84,7 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
     """Start `job` on the thread pool; show a progress dialog (after a short delay) with Cancel."""
     handle = JobHandle(parent)
     signals = _Signals()
-    handle._signals = signals  # keep alive as long as the handle
+    handle.signals = signals  # kept alive as long as the handle
     dialog: QProgressDialog | None = None
     if show_dialog:
         dialog = QProgressDialog(title, tr("gui.cancel"), 0, 0, parent)

@@ -1,60 +1,30 @@
 """The supervisor's Review view (conflicts settled field by field, likely duplicates merged or kept apart,
-handed-in households approved, returned with a comment or reassigned — one at a time or in bulk), the
-enumerator's To-do view, and a household's History dialog. Layout and wiring only: the rows come from
-services/review.py, every decision is a services/sync.py use case."""
+handed-in households approved, returned with a comment or reassigned — one at a time or in bulk) and the
+enumerator's To-do view. The rows come from services/review.py, every decision is one of its use cases."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton,
-                               QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QTableView, QTableWidget, QTableWidgetItem,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.i18n import has
 from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs.comment import CommentDialog, ask_yes
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.list_view import beside_detail
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.gui.texts import day, language, tr
-from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services import households
+from fieldsurvey.gui.texts import day, language, tr, when
+from fieldsurvey.gui.widgets import combo_data, read_only_table as _table, table_item as _item
 from fieldsurvey.services import review as rv
 from fieldsurvey.services.households import HouseholdFilter, STATUSES, owners
 from fieldsurvey.services.workspaces import village_names_of as villages_of
-
-
-def when(text: str) -> str:
-    """An ISO time as the user reads it: 23/11/2026 10:55."""
-    try:
-        at = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return text or ""
-    return f"{day(at.date())} {at:%H:%M}"
-
-
-def _item(text: str, data: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-    if data is not None:
-        item.setData(Qt.UserRole, data)
-    return item
-
-
-def _table(name: str, columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns, objectName=name)
-    table.setSelectionBehavior(QAbstractItemView.SelectRows)
-    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setWordWrap(True)
-    return table
 
 
 def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: QTableWidget,
@@ -82,71 +52,6 @@ def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: Q
     split.setStretchFactor(1, 3)
     split.setSizes([330, 900])
     QHBoxLayout(tab).addWidget(split)
-
-
-def _ask_yes(parent: QWidget, title: str, text: str) -> bool:
-    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
-    box.setObjectName("confirmBox")
-    box.setDefaultButton(QMessageBox.No)
-    return box.exec() == QMessageBox.Yes
-
-
-class CommentDialog(QDialog):
-    """The comment for a return (required: an empty one is refused with a message, the dialog stays open) or for
-    a reassignment (with the enumerator who takes the households over)."""
-
-    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[str] | None = None,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("commentDialog")
-        self.setWindowTitle(title)
-        self.required = required
-        lay = QVBoxLayout(self)
-        self.who = None
-        if enumerators is not None:
-            lay.addWidget(QLabel(tr("gui.review.reassign_to")))
-            self.who = QComboBox(objectName="enumeratorChoice")
-            self.who.setEditable(True)  # an enumerator whose key is not trusted yet can be typed
-            for name in enumerators:
-                self.who.addItem(name, name)
-            lay.addWidget(self.who)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        lay.addWidget(label)
-        self.comment = QPlainTextEdit(objectName="commentText")
-        self.comment.setTabChangesFocus(True)
-        lay.addWidget(self.comment)
-        self.error = QLabel(objectName="commentError")
-        self.error.setStyleSheet("color:#842029")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(tr("gui.review.ok"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.buttons = buttons
-        lay.addWidget(buttons)
-        self.resize(460, 260)
-
-    def text(self) -> str:
-        return self.comment.toPlainText().strip()
-
-    def owner(self) -> str:
-        return self.who.currentText().strip() if self.who is not None else ""
-
-    def accept(self) -> None:
-        if self.who is not None and not self.owner():
-            self.error.setText(tr("gui.review.owner_required"))
-            self.error.show()
-            return
-        if self.required and not self.text():
-            self.error.setText(tr("gui.review.comment_required"))
-            self.error.show()
-            self.comment.setFocus()
-            return
-        super().accept()
 
 
 # --- conflicts --------------------------------------------------------------------------------------------------
@@ -457,6 +362,10 @@ class ApproveTab(QWidget):
     def selected(self) -> list[str]:
         return [i.data(Qt.UserRole) for i in self.table.selectionModel().selectedRows()]
 
+    def current_uuid(self) -> str | None:
+        idx = self.table.currentIndex()
+        return idx.data(Qt.UserRole) if idx.isValid() else None
+
     def _selection_changed(self) -> None:
         n = len(self.selected()) if self.table.selectionModel() else 0
         self.counts.setText(tr("gui.review.counts", n=self.model.total(),
@@ -499,7 +408,7 @@ class ReviewView(QWidget):
         self.setObjectName("reviewView")
         self.workspace = workspace   # controllers.WorkspaceController
         self.can_decide = False
-        self.confirm: Callable[[str, str], bool] = lambda title, text: _ask_yes(self, title, text)
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes(self, title, text)
         self.last_message = ""
         self.job = None
         lay = QVBoxLayout(self)
@@ -523,6 +432,17 @@ class ReviewView(QWidget):
 
     def enumerators(self) -> list[str]:
         return rv.enumerators(self.workspace.ws) if self.workspace.ws else []
+
+    def current_uuid(self) -> str | None:
+        """The household picked: the current row of the approval table, or the conflict shown (a pair of likely
+        duplicates is two households: none)."""
+        tab = self.tabs.currentWidget()
+        if tab is self.approval:
+            return self.approval.current_uuid()
+        if tab is self.conflicts:
+            c = self.conflicts.current()
+            return c.uuid if c else None
+        return None
 
     def retranslate(self, _language: str = "") -> None:
         for tab in (self.conflicts, self.duplicates, self.approval):
@@ -645,66 +565,3 @@ class TodoView(QWidget):
     def _open(self, row: int) -> None:
         if 0 <= row < len(self.items):
             self.open_requested.emit(self.items[row].uuid)
-
-
-# --- a household's history -----------------------------------------------------------------------------------------
-
-def note_of(ch: households.Change) -> str:
-    """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
-    if ch.note:
-        return ch.note
-    def shown(key: str, value) -> str:
-        text = "" if value is None else str(value)
-        if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
-            return text[:8]
-        return tr(f"status.{text}") if key == "status" and text in STATUSES else text
-
-    d = {k: shown(k, v) for k, v in ch.detail.items()}
-    key = f"gui.history.note.{ch.action}"
-    if has(key) and d:
-        return tr(key, **{k: d.get(k, "") for k in ("bundle", "sequence", "from", "into", "other", "owner",
-                                                     "status", "pair")})
-    return ", ".join(f"{k}: {v}" for k, v in d.items())
-
-
-class HistoryDialog(QDialog):
-    """Who changed what, when (the household's audit log, oldest first; fields and values in words)."""
-
-    COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
-
-    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("historyDialog")
-        self.setWindowTitle(title)
-        self.rows = rows
-        lay = QVBoxLayout(self)
-        heading = QLabel(f"<b>{escape(title)}</b> — {tr('gui.history.count', n=len(rows))}")
-        lay.addWidget(heading)
-        self.table = _table("historyTable", len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels([tr(f"gui.history.col.{c}") for c in self.COLUMNS])
-        self.table.setRowCount(len(rows))
-        for r, ch in enumerate(rows):
-            key = f"gui.history.action.{ch.action}"
-            action = tr(key) if has(key) else ch.action
-            field = ch.label or ch.field
-            old, new = ch.old, ch.new
-            if ch.field == "status":
-                field = tr("gui.list.col.status")
-                old, new = (tr(f"status.{v}") if v in STATUSES else v for v in (old, new))
-            elif ch.field == "owner":
-                field = tr("gui.list.col.owner")
-            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):
-                item = _item(text)
-                if c == 4 and ch.field:
-                    item.setToolTip(ch.field)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        lay.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText(tr("gui.history.close"))
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
-        self.resize(1100, 560)
-        if rows:
-            self.table.scrollToBottom()

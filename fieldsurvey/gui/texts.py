@@ -3,6 +3,7 @@ catalogues in resources/i18n); views connect to `language.changed` and re-set th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -40,6 +41,15 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 def day(value) -> str:
     return "" if value is None else format_date(value, language.code)
+
+
+def when(text: str) -> str:
+    """An ISO time as the user reads it: 23/11/2026 10:55."""
+    try:
+        at = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text or ""
+    return f"{day(at.date())} {at:%H:%M}"
 
 
 def larger(step: int) -> int:

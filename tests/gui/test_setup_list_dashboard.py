@@ -104,7 +104,7 @@ def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file
         first = next(ws.iter_documents())[0]
         ws.save_household(ws.get_household(first), status="draft", owner="enumerator-1")
     window.open_workspace(workspace_file)
-    window.load_dashboard(wait=True)
+    window.dashboard.load(wait=True)
     window.stack.setCurrentWidget(window.dashboard)
     table = window.dashboard.villages
     assert table.rowCount() == len(window.workspace.ws.villages()) + 1  # + the commune's total
