@@ -73,6 +73,11 @@ def prepare_screenshot(window, view: str) -> None:
         window.dashboard.load(wait=True)
         window.stack.setCurrentWidget(window.dashboard)
         return
+    if view == "villages":
+        window.dashboard.load(wait=True)
+        window.stack.setCurrentWidget(window.dashboard)
+        window.workspace_actions.show_villages()
+        return
     if view in ("review", "todo"):
         window.show_view(view)
         if view == "review" and window.current_view() == "review":
@@ -101,6 +106,11 @@ def grab(window, view: str, path: Path) -> bool:
     widget = window.form_view.panel if view == "panel" else window
     if view == "panel":
         widget.resize(560, 720)
+    if view == "villages" and window.workspace_actions.villages_dialog is not None:
+        widget = window.workspace_actions.villages_dialog
+        widget.resize(900, 420)
+        for _ in range(3):
+            app.processEvents()
     return widget.grab().save(str(path))
 
 
@@ -116,7 +126,11 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if not window.open_workspace(Path(db_path), wait=bool(screenshot)) and screenshot:
             return 1
     if view and not screenshot:
-        window.show_view(view if view != "panel" else "form")
+        if view == "villages":
+            window.show_view("dashboard")
+            window.workspace_actions.show_villages()
+        else:
+            window.show_view(view if view != "panel" else "form")
     if screenshot:
         prepare_screenshot(window, view or "list")
         ok = grab(window, view or "list", Path(screenshot))

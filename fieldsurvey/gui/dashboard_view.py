@@ -85,6 +85,7 @@ class DashboardView(QWidget):
         self.workspace = workspace   # controllers.WorkspaceController
         self.data = None
         self.job = None
+        self._again = False
         outer = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.working = QRadioButton(objectName="workingFigures")
@@ -158,13 +159,15 @@ class DashboardView(QWidget):
             self.show_data(run_to_end(figures.dashboard(self.workspace.ws, official)))
             return
         if self.job is not None and self.job.running:
-            return   # when it is done, the figures asked for meanwhile are counted (`_counted`)
+            self._again = True   # asked while counting: counted again when this count is done (`_counted`)
+            return
+        self._again = False
         self.job = run_job(figures.dashboard_for(self.workspace.path, official), tr("gui.job.dashboard"), self,
                            on_done=self._counted)
 
     def _counted(self, d) -> None:
         self.show_data(d)
-        if self.shows_official() != self.wants_official():   # the switch was flicked while counting
+        if self._again or self.shows_official() != self.wants_official():   # changed, or switched, meanwhile
             self.load()
 
     def shows_official(self) -> bool | None:
@@ -239,8 +242,8 @@ class DashboardView(QWidget):
                    rate_cols=tuple(i for i, k in enumerate(keys) if k.endswith("_rate")))
         for i, key in enumerate(keys):
             self.villages.horizontalHeaderItem(i).setData(Qt.UserRole, key)
-        missing = tr("gui.dash.no_residents", villages=", ".join(fig.residents_missing)) \
-            if fig.residents_missing else ""
+        missing = tr("gui.dash.no_residents", villages=", ".join(fig.residents_missing)) + " " + \
+            tr("gui.dash.residents_hint") if fig.residents_missing else ""
         self.villages.setToolTip(missing)
         self.residents_note.setText(missing)
         self.residents_note.setVisible(bool(missing))

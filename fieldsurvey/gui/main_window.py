@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
             "file": [A("new_workspace", ws.new_workspace, "Ctrl+Shift+N"),
                      A("open_workspace", ws.open_dialog, QKeySequence.Open),
                      A("open_demo", ws.open_demo), None,
-                     A("classify_all", ws.classify_all, "Ctrl+Shift+K", True), None,
+                     A("classify_all", ws.classify_all, "Ctrl+Shift+K", True),
+                     A("villages", ws.show_villages, None, True), None,
                      A("export_bundle", sync.export_bundle, "Ctrl+Shift+E", True),
                      A("import_bundles", sync.import_bundles, "Ctrl+Shift+I", True), None,
                      A("quit", self.close, QKeySequence.Quit)],
@@ -241,6 +242,12 @@ class MainWindow(QMainWindow):
             self.review.load(pick_tab=False)
         if self.current_view() == "todo":
             self.todo.load()
+
+    def figures_changed(self) -> None:
+        """What the commune's figures divide by changed (a village's resident households): the dashboard on
+        screen counts again (it always does when it is shown)."""
+        if self.current_view() == "dashboard":
+            self.dashboard.load()
 
     def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True

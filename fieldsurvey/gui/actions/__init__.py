@@ -8,4 +8,5 @@ Each group is a plain object made by the main window with the window itself. Wha
 this, its public face: `workspace` (the WorkspaceController: `ws`, `path`, `role()`…), `form` (the FormController:
 `flush()`, `reload()`), `show_view(name)`, `current_view()`, `current_household()`, `current_village()`,
 `households_changed(choices=False)` (the list, its counts, the status line, the open household and the review or
-to-do view follow a change made behind them) and `say(text)` (the status bar). Views are never reached into."""
+to-do view follow a change made behind them), `figures_changed()` (the dashboard on screen counts again) and
+`say(text)` (the status bar). Views are never reached into."""

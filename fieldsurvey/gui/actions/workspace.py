@@ -1,5 +1,5 @@
 """Actions on the workspace as a whole: make a new one (the setup), open one (a big file checked on a worker thread
-first), the demo commune, re-classify every household."""
+first), the demo commune, re-classify every household, the villages and their resident households."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QFileDialog
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs.villages import VillagesDialog
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import tr
-from fieldsurvey.services import workspaces
+from fieldsurvey.services import review, workspaces
 
 CHECK_OFF_THREAD_BYTES = 30_000_000  # a workspace this big is checked on a worker thread when opened from the UI
 
@@ -22,6 +23,7 @@ class WorkspaceActions:
         self.window = window
         self.check_job = None     # the integrity check of a big file being opened (a JobHandle)
         self.classify_job = None
+        self.villages_dialog: VillagesDialog | None = None
 
     @staticmethod
     def default_dir() -> Path:
@@ -73,3 +75,27 @@ class WorkspaceActions:
         self.classify_job = run_job(workspaces.classify_workspace(path), tr("gui.job.classify"), self.window,
                                     on_done=done)
         return self.classify_job
+
+    def show_villages(self) -> VillagesDialog | None:
+        """The villages with their resident households, the date and the source; the supervisor enters or changes
+        them (each saved at once through workspaces.set_residents) and the dashboard follows. In an enumerator's
+        workspace, or one opened read-only, they are shown to read, with a note saying why."""
+        workspace = self.window.workspace
+        ws = workspace.ws
+        if ws is None:
+            return None
+        note = ""
+        if ws.read_only:
+            note = tr("gui.form.read_only", reason=tr(ws.read_only_key))
+        elif workspace.role() == review.ENUMERATOR:
+            note = tr("gui.villages.supervisors")
+
+        def save(village, residents, date, source):
+            return workspaces.set_residents(ws, village, residents, date, source)
+
+        dialog = VillagesDialog(tr("gui.villages.title", commune=workspace.title()), workspaces.villages(ws),
+                                None if note else save, note, self.window)
+        dialog.changed.connect(self.window.figures_changed)
+        dialog.open()
+        self.villages_dialog = dialog
+        return dialog
