@@ -158,7 +158,14 @@ class FormController(QObject):
     def _show(self) -> None:
         self.view.load(self.session, self._title())
         self.view.set_read_only(tr(self.workspace.ws.read_only_key) if self.read_only else None)
+        self._offer_confirm()
         self.reclassify()
+
+    def _offer_confirm(self) -> None:
+        """A returned household (stored, in a workspace that can be written) may be confirmed "checked, no
+        change"; the household service decides whether that step is allowed."""
+        self.view.offer_confirm(self.stored and self.status == households.HouseholdStatus.RETURNED
+                                and not self.read_only)
 
     def reclassify(self):
         try:
@@ -206,6 +213,7 @@ class FormController(QObject):
         if status != self.status:
             self.status = status
             self.status_changed.emit(status)
+            self._offer_confirm()
         self.view.set_title(self._title())
         self.saved.emit(self.uuid)
         return True

@@ -51,6 +51,7 @@ class QuestionnaireView(QWidget):
     member_removed = Signal(int)
     member_moved = Signal(int, int)
     warning_confirmed = Signal(str, object)      # name, member index
+    confirm_requested = Signal()                 # a returned household: "checked, no change"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,9 +65,16 @@ class QuestionnaireView(QWidget):
         self.roster_columns: list[str] = []
         self._title_text = ""
         outer = QVBoxLayout(self)
+        heading = QHBoxLayout()
         self.title = QLabel(objectName="formTitle")
         self.title.setTextFormat(Qt.RichText)
-        outer.addWidget(self.title)
+        heading.addWidget(self.title, 1)
+        self.confirm_button = QPushButton(objectName="confirmUnchanged")   # offered for a returned household
+        self.confirm_button.setFocusPolicy(Qt.NoFocus)
+        self.confirm_button.hide()
+        self.confirm_button.clicked.connect(self.confirm_requested.emit)
+        heading.addWidget(self.confirm_button)
+        outer.addLayout(heading)
         self.read_only_note = QLabel(objectName="readOnlyNote")
         self.read_only_note.setWordWrap(True)
         self.read_only_note.setStyleSheet("background:#fff3cd; color:#664d03; padding:4px; border:1px solid #664d03")
@@ -244,6 +252,12 @@ class QuestionnaireView(QWidget):
         """The household's title line (head, status, id, saved or not), as the controller words it."""
         self._title_text = text
         self.title.setText(text)
+
+    def offer_confirm(self, offered: bool) -> None:
+        """Show "Checked, no change…" beside the title (a returned household the enumerator may confirm)."""
+        self.confirm_button.setText(tr("gui.action.confirm_unchanged"))
+        self.confirm_button.setToolTip(tr("gui.list.stand_out.confirmed"))
+        self.confirm_button.setVisible(offered)
 
     def select_member(self, index: int) -> None:
         """The member whose sub-form is shown at the next refresh (after a member is added, removed or moved)."""

@@ -4,6 +4,7 @@ enumerator's To-do view. The rows come from services/review.py, every decision i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -23,7 +24,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr, when
 from fieldsurvey.gui.widgets import combo_data, read_only_table as _table, table_item as _item
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.households import HouseholdFilter, STATUSES, owners
+from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners
 from fieldsurvey.services.workspaces import village_names_of as villages_of
 
 
@@ -260,24 +261,36 @@ class DuplicatesTab(_CasesTab):
 
 # --- approve / return / reassign ------------------------------------------------------------------------------------
 
+# what waits for review, in the order the table shows it: households checked with no change after a return (few, the
+# answer to the supervisor's own returns) before the handed-in ones; complete ones only when nothing was handed in
+HANDED = (HouseholdStatus.CONFIRMED, HouseholdStatus.SUBMITTED)
+FILLED_HERE = HouseholdStatus.COMPLETE
+
+
 class ApproveTab(QWidget):
+    """The households waiting for review — by default every one handed in (submitted, and "checked, no change" told
+    apart), else the complete ones (a workspace filled here) — or those of the status picked; filters by village and
+    enumerator; approve, return or reassign the selected ones."""
+
     def __init__(self, owner: "ReviewView", count: Callable, page: Callable):
         super().__init__()
         self.owner = owner
+        self.shown: dict[str, int] = {}   # status → households, in the table's order (worked out at each refresh)
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.status = QComboBox(objectName="reviewStatus")
         self.village = QComboBox(objectName="reviewVillage")
         self.enumerator = QComboBox(objectName="reviewOwner")
-        bar.addWidget(self.status, 1)
-        bar.addWidget(self.village, 1)
-        bar.addWidget(self.enumerator, 1)
+        for combo in (self.status, self.village, self.enumerator):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)   # a long name never
+            combo.setMinimumContentsLength(16)                                           # widens the window
+            bar.addWidget(combo, 1)
         bar.addStretch(1)
         lay.addLayout(bar)
         self.counts = QLabel(objectName="reviewCounts")
         lay.addWidget(self.counts)
-        self.count = count
-        self.model = HouseholdTableModel(count, page, self)
+        self.count, self.page = count, page
+        self.model = HouseholdTableModel(self._count, self._page, self)
         self.table = QTableView(objectName="reviewTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -336,19 +349,32 @@ class ApproveTab(QWidget):
             combo.blockSignals(False)
 
     def current_filter(self, status: str | None = None) -> HouseholdFilter:
-        return HouseholdFilter(village=combo_data(self.village), owner=combo_data(self.enumerator),
-                               status=status or self.handed_in_status())
+        return HouseholdFilter(village=combo_data(self.village), owner=combo_data(self.enumerator), status=status)
 
-    def handed_in_status(self) -> str:
-        """'' (the default) shows what waits for review: submitted households, or, when there are none (a
-        workspace filled here, like the demo commune), complete ones."""
+    def statuses(self) -> list[str]:
+        """The statuses the table shows: the one picked, else what waits for review here."""
         chosen = combo_data(self.status)
         if chosen:
-            return chosen
-        for status in rv.HANDED_IN:
-            if self.count(self.current_filter(status)):
-                return status
-        return rv.HANDED_IN[0]
+            return [chosen]
+        waiting = [s for s in HANDED if self.count(self.current_filter(s))]
+        return waiting or [FILLED_HERE]
+
+    # the model's data source: the statuses shown one after the other, each its own filtered list
+    def _count(self, f: HouseholdFilter) -> int:
+        self.shown = {s: self.count(replace(f, status=s)) for s in self.statuses()}
+        return sum(self.shown.values())
+
+    def _page(self, f: HouseholdFilter, sort: str, descending: bool, offset: int, limit: int):
+        rows = []
+        for status, n in self.shown.items():
+            if offset >= n:
+                offset -= n
+                continue
+            rows += self.page(replace(f, status=status), sort, descending, offset, limit - len(rows))
+            offset = 0
+            if len(rows) >= limit:
+                break
+        return rows
 
     def refresh(self) -> None:
         self.model.refresh(self.current_filter())
@@ -368,8 +394,13 @@ class ApproveTab(QWidget):
 
     def _selection_changed(self) -> None:
         n = len(self.selected()) if self.table.selectionModel() else 0
-        self.counts.setText(tr("gui.review.counts", n=self.model.total(),
-                               status=tr(f"status.{self.handed_in_status()}"), selected=n))
+        if len(self.shown) > 1:   # what waits, status by status: "checked, no change" apart from "submitted"
+            parts = " · ".join(f"{tr(f'status.{s}')}: {k}" for s, k in self.shown.items())
+            self.counts.setText(tr("gui.review.counts_waiting", n=self.model.total(), statuses=parts, selected=n))
+        else:
+            status = next(iter(self.shown), FILLED_HERE)
+            self.counts.setText(tr("gui.review.counts", n=self.model.total(), status=tr(f"status.{status}"),
+                                   selected=n))
         for b in (self.approve_button, self.return_button, self.reassign_button):
             b.setEnabled(n > 0 and self.owner.can_decide)
 
@@ -502,6 +533,7 @@ class TodoView(QWidget):
     list's own detail pane (which already shows the comment); double-click or Enter opens the questionnaire."""
 
     open_requested = Signal(str)
+    confirm_requested = Signal(str)   # a returned household's uuid: "checked, no change"
 
     COLUMNS = ("head_name", "village", "what", "comment", "by", "at", "status")
 
@@ -517,6 +549,13 @@ class TodoView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         split, self.detail = beside_detail(self.table)
         lay.addWidget(split, 1)
+        bar = QHBoxLayout()
+        self.confirm_button = QPushButton(objectName="confirmUnchanged")
+        self.confirm_button.setEnabled(False)
+        bar.addWidget(self.confirm_button)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        self.confirm_button.clicked.connect(self._confirm)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
         self.table.activated.connect(lambda idx: self._open(idx.row()))
         self.table.currentCellChanged.connect(lambda r, *_: self._show(r))
@@ -525,6 +564,8 @@ class TodoView(QWidget):
 
     def retranslate(self, _language: str = "") -> None:
         self.table.setHorizontalHeaderLabels([tr(f"gui.todo.col.{c}") for c in self.COLUMNS])
+        self.confirm_button.setText(tr("gui.action.confirm_unchanged"))
+        self.confirm_button.setToolTip(tr("gui.list.stand_out.confirmed"))
         if self.workspace.ws is not None:
             self.load()
 
@@ -550,12 +591,24 @@ class TodoView(QWidget):
             self.table.setCurrentCell(0, 0)
         else:
             self.detail.show_detail(None)
+        self._offer_confirm(self.table.currentRow())
 
     def current_uuid(self) -> str | None:
         r = self.table.currentRow()
         return self.items[r].uuid if 0 <= r < len(self.items) else None
 
+    def _offer_confirm(self, row: int) -> None:
+        """"Checked, no change…" is offered for a returned household (the household service decides)."""
+        self.confirm_button.setEnabled(0 <= row < len(self.items)
+                                       and self.items[row].status == HouseholdStatus.RETURNED)
+
+    def _confirm(self) -> None:
+        uuid = self.current_uuid()
+        if uuid is not None:
+            self.confirm_requested.emit(uuid)
+
     def _show(self, row: int) -> None:
+        self._offer_confirm(row)
         if 0 <= row < len(self.items) and self.workspace.ws is not None:
             try:
                 self.detail.show_detail(self.workspace.detail(self.items[row].uuid))
