@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.texts import language, tr, larger
 from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
                 "warning": "color:#9a5b00", "ok": "", "empty": ""}
@@ -373,8 +374,6 @@ class QuestionnaireView(QWidget):
         return str(value)
 
     def show_result(self, result) -> None:
-        from fieldsurvey.services.forms import answer_labels
-
         self.panel.show_result(result, answer_labels(self.session.document, self.session.lang)
                                if self.session is not None else None)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from fieldsurvey.progress import Job
+from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.texts import number, tr
 
 
@@ -123,8 +124,6 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
         if on_error:
             on_error(exc)
         else:
-            from fieldsurvey.gui.crash import report_error
-
             report_error(exc, parent)
         handle.failed.emit(exc)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_money, format_number, t
 
@@ -55,8 +56,6 @@ def when(text: str) -> str:
 def larger(step: int) -> int:
     """A point size `step` points above the interface's text size (headings, the class badge), so they follow
     the text-size setting (View → Larger / Smaller text)."""
-    from PySide6.QtWidgets import QApplication
-
     app = QApplication.instance()
     base = app.font().pointSize() if app is not None else -1
     return (base if base > 0 else 10) + step
