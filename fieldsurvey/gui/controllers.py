@@ -162,10 +162,10 @@ class FormController(QObject):
         self.reclassify()
 
     def _offer_confirm(self) -> None:
-        """A returned household (stored, in a workspace that can be written) may be confirmed "checked, no
-        change"; the household service decides whether that step is allowed."""
+        """A returned household (stored, in a workspace that can be written, and not the supervisor's who returned
+        it) may be confirmed "checked, no change"; the household service decides whether that step is allowed."""
         self.view.offer_confirm(self.stored and self.status == households.HouseholdStatus.RETURNED
-                                and not self.read_only)
+                                and not self.read_only and self.workspace.role() != review.SUPERVISOR)
 
     def reclassify(self):
         try:

@@ -28,7 +28,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.review_view import ReviewView, TodoView
 from fieldsurvey.gui.start_page import StartPage
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import forms, households, workspaces
+from fieldsurvey.services import forms, households, review, workspaces
 
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
@@ -175,6 +175,9 @@ class MainWindow(QMainWindow):
                 a.setEnabled(self.workspace.ws is not None)
         self.actions_by_key["view_review"].setEnabled(self.workspace.review_available())
         self.actions_by_key["view_todo"].setEnabled(self.workspace.todo_available())
+        # "checked, no change" answers a supervisor's return: the enumerator's step, not the supervisor's
+        self.actions_by_key["confirm_unchanged"].setEnabled(self.workspace.ws is not None
+                                                            and self.workspace.role() != review.SUPERVISOR)
 
     # --- views ------------------------------------------------------------------------------------------------------
 

@@ -150,7 +150,7 @@ class HouseholdTableModel(QAbstractTableModel):
         if col == "status" and row.status == HouseholdStatus.DRAFT and not bg:
             return _brush("#9a5b00")
         if col == "status" and row.status == HouseholdStatus.CONFIRMED:   # checked, no change: not "submitted"
-            return _brush("#d1e7dd" if bg else "#0f5132")
+            return _brush("#cff4fc" if bg else "#055160")
         return None
 
     @staticmethod

@@ -190,3 +190,16 @@ def test_moved_away_and_back_from_the_list_with_a_reason(window, workspace_file,
     with Workspace.open(workspace_file) as ws:
         assert ws.household_state(uuid).status == "draft"                     # to be reviewed again
     assert window.model.rowCount() == 0 and head in window.statusBar().currentMessage()
+
+
+def test_the_supervisor_who_returned_a_household_is_not_offered_to_confirm_it(window, tmp_path):
+    site = Site(tmp_path)
+    returned, _other = returned_to_lan(site)
+    window.open_workspace(site.sup)
+    window.open_household(returned)
+    assert window.form.status == "returned" and window.form_view.confirm_button.isHidden()
+    assert not window.actions_by_key["confirm_unchanged"].isEnabled()
+    window.open_workspace(site.lan)                                          # the enumerator is
+    window.open_household(returned)
+    assert not window.form_view.confirm_button.isHidden()
+    assert window.actions_by_key["confirm_unchanged"].isEnabled()
