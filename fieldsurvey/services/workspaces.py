@@ -35,12 +35,6 @@ WRITE_EVERY = 5000  # classification results per write transaction
 CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
 DEMO_SUPERVISOR = "giam-sat-demo"
 
-def open_workspace(path: Path | str) -> Workspace:
-    """A workspace file opened for the app (upgraded when older; read-only, saying why, when another FieldSurvey
-    has it or it cannot be written). The caller closes it."""
-    return Workspace.open(Path(path))
-
-
 @contextmanager
 def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Iterator[Workspace]:
     """An open workspace for a use case: the one given, or the file opened (upgraded when older, read-only when

@@ -176,7 +176,7 @@ def test_reclassify_all_from_the_window_spawns_its_workers_and_classifies_every_
     with Workspace.open(workspace_file) as ws:
         before = ws.db.execute("SELECT uuid, class, classification FROM households ORDER BY uuid").fetchall()
         ws.db.execute("UPDATE households SET class = NULL, classification = NULL")  # as if the rules changed
-    handle = window.classify_all()
+    handle = window.workspace_actions.classify_all()
     with qtbot.waitSignal(handle.done, timeout=120000):
         pass
     assert chosen == ["spawn"]
