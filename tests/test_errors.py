@@ -144,7 +144,8 @@ SKIPPED: set[str] = set()
 PENDING = {"fieldsurvey/domain/standards.py", "fieldsurvey/domain/income.py", "fieldsurvey/domain/indicators.py",
            "fieldsurvey/formengine/loader.py", "fieldsurvey/formengine/model.py", "fieldsurvey/formengine/xlsx.py",
            "fieldsurvey/formengine/expr.py", "fieldsurvey/formengine/session.py"}
-ERRORS = {"FieldSurveyError", "DocumentError", "StandardError", "FormError", "WorkspaceError", "BundleError"}
+ERRORS = {"FieldSurveyError", "DocumentError", "StandardError", "FormError", "WorkspaceError", "BundleError",
+          "TemplateError"}
 
 
 def _raise_sites(paths=None):

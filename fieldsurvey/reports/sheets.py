@@ -25,14 +25,17 @@ from fieldsurvey.domain.income import IncomeRoute
 from fieldsurvey.domain.results import HouseholdClass, Message, Status
 from fieldsurvey.i18n import format_date, format_money, format_number
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.reports.base import FONT, FONT_BOLD, GRID, PORTRAIT, ReportContext, register_fonts, set_metadata
+from fieldsurvey.reports.base import (FONT, FONT_BOLD, GRID, PORTRAIT, ReportContext, draw_page_number, draw_watermark,
+                                      register_fonts, set_metadata)
+from fieldsurvey.reports.stateformat import state_format
 from fieldsurvey.reports.records import HouseholdRecord, birth_year, label
 
 FIRST_PAGE_MEMBERS = 12     # roster rows on the first page; the rest go on continuation pages
 MORE_PAGE_MEMBERS = 48
 WIDTH, HEIGHT = PORTRAIT
-LEFT = 14 * mm
-RIGHT = WIDTH - 14 * mm
+LEFT = state_format().left
+RIGHT = WIDTH - state_format().right
+TOP = HEIGHT - state_format().top
 ROW = 11.5
 REASON_SIZE = 7.2
 MEMBER_COLS = (("no", 18), ("name", 114), ("relationship", 50), ("sex", 38), ("birth_year", 42),
@@ -296,7 +299,7 @@ def _member_table(pen: Pen, y: float, head: Sequence[str], rows: Sequence[Sequen
 
 
 def _header(pen: Pen, d: SheetData) -> float:
-    y = HEIGHT - 16 * mm
+    y = TOP - 10
     pen.centre(WIDTH / 2, y, d.title, FONT_BOLD, 12.5)
     y -= 13
     pen.centre(WIDTH / 2, y, d.subtitle, FONT, 8.5)
@@ -305,8 +308,8 @@ def _header(pen: Pen, d: SheetData) -> float:
 
 def _footer(pen: Pen, d: SheetData, page: int, total: int, page_word: str) -> None:
     pen.fill(FOOTER_GREY)
-    pen.text(LEFT, 8 * mm, d.footer, FONT, 7)
-    pen.right(RIGHT, 8 * mm, page_word.format(page=page, total=total), FONT, 7)
+    pen.text(LEFT, 9 * mm, d.footer, FONT, 7)
+    pen.right(RIGHT, 9 * mm, page_word.format(page=page, total=total), FONT, 7)
     pen.fill(colors.black)
 
 
@@ -438,8 +441,8 @@ def write_prepared(sheets: Iterable[SheetData], count: int, total_pages: int, ct
     if page == 1:  # nothing to print: one page that says so, with the context line and its number
         pen.centre(WIDTH / 2, HEIGHT / 2, ctx.tr("report.nothing"), FONT, 11)
         pen.fill(FOOTER_GREY)
-        pen.text(LEFT, 8 * mm, ctx.footer_text, FONT, 7)
-        pen.right(RIGHT, 8 * mm, page_word.format(page=1, total=1), FONT, 7)
+        pen.text(LEFT, 9 * mm, ctx.footer_text, FONT, 7)
+        pen.right(RIGHT, 9 * mm, page_word.format(page=1, total=1), FONT, 7)
         pen.show_page()
         page += 1
     c.save()

@@ -16,8 +16,9 @@ from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from fieldsurvey.i18n import format_number
-from fieldsurvey.reports.base import (FONT, FONT_BOLD, GRID, LANDSCAPE, MARGIN, SHADE, Renderer, ReportContext,
-                                      column_widths, escape)
+from fieldsurvey.reports.base import (FONT, FONT_BOLD, GRID, LANDSCAPE, SHADE, Renderer, ReportContext, column_widths,
+                                      escape)
+from fieldsurvey.reports.stateformat import state_format
 from fieldsurvey.reports.figures import NEAR, POOR, CommuneFigures
 from fieldsurvey.reports.records import HouseholdRecord
 from fieldsurvey.reports.tables import (TableData, af_headline, af_table, deprivation_table, group_tables,
@@ -26,7 +27,7 @@ from fieldsurvey.reports.tables import (TableData, af_headline, af_table, depriv
 
 POOR_COLOUR = colors.HexColor("#b03a2e")
 NEAR_COLOUR = colors.HexColor("#e59866")
-WIDTH = LANDSCAPE[0] - 2 * MARGIN
+WIDTH = LANDSCAPE[0] - state_format().left - state_format().right
 
 
 class SummaryRenderer(Renderer):
