@@ -1,13 +1,15 @@
-"""Commands for printing and Excel: print sheets|lists|certificates|summary, export-xlsx. Imported by fieldsurvey.cli;
-registers on `main`. docs/reports.md."""
+"""Commands for printing and Excel: print sheets|lists|certificates|summary, export-xlsx, issued. Imported by
+fieldsurvey.cli; registers on `main`. docs/reports.md."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
-from fieldsurvey.cli import main, run_job
+from fieldsurvey.cli import echo_json, main, run_job
 
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _OUT = click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -15,6 +17,41 @@ _OUT = click.option("--out", required=True, type=click.Path(dir_okay=False, path
 _LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 _QUIET = click.option("--quiet", is_flag=True, help="No progress output.")
 _VILLAGE = click.option("--village", help="Only this village (its name; diacritics and case optional).")
+
+
+def _official(fn: Callable) -> Callable:
+    """The options every official document takes: draft or official copy, a province's template, the inputs."""
+    for option in reversed((
+        click.option("--official", is_flag=True,
+                     help="The official copy: approved households only, no draft marks, recorded in the workspace's "
+                          "register of issued documents."),
+        click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A province's own template file for this document (docs/reports.md)."),
+        click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A TOML file with what the workspace does not hold: the chairman's name, a number, the "
+                          "date, the meeting's attendance and votes (docs/reports.md)."),
+        click.option("--chairman", help="The signer's name (else from --inputs, else left to fill by hand)."),
+        click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]),
+                     help="The date written on the official copy, YYYY-MM-DD (default: today)."),
+    )):
+        fn = option(fn)
+    return fn
+
+
+def _inputs(inputs_file: Path | None, chairman: str | None, issued_on: datetime | None, number: str | None = None):
+    from dataclasses import replace
+
+    from fieldsurvey.reports.documents import Inputs, read_inputs
+
+    inputs = read_inputs(inputs_file) if inputs_file else Inputs()
+    changes: dict[str, Any] = {}
+    if chairman:
+        changes["chairman"] = chairman
+    if issued_on:
+        changes["issued_on"] = issued_on.date() if isinstance(issued_on, datetime) else issued_on
+    if number:
+        changes["number"] = number
+    return replace(inputs, **changes) if changes else inputs
 
 
 def _run(job, out: Path, quiet: bool, what: str) -> None:
@@ -59,17 +96,24 @@ def print_lists(file: Path, out: Path, village: str | None, lang: str, quiet: bo
 @_FILE
 @_OUT
 @_VILLAGE
-@click.option("--first-number", default=1, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="Number of the first certificate (…/GCN-HN.HCN).")
+@click.option("--household", help="Only this household (its id, or the start of it).")
+@click.option("--first-number", type=click.IntRange(1, 10_000_000),
+              help="Official copy: the number of the first new certificate (…/GCN-HN.HCN), above every number "
+                   "already given (default: the next one).")
+@_official
 @_LANG
 @_QUIET
-def print_certificates(file: Path, out: Path, village: str | None, first_number: int, lang: str,
-                       quiet: bool) -> None:
-    """Certificates of poor and near-poor households (Giấy chứng nhận hộ nghèo / hộ cận nghèo)."""
+def print_certificates(file: Path, out: Path, village: str | None, household: str | None, first_number: int | None,
+                       official: bool, template: Path | None, inputs_file: Path | None, chairman: str | None,
+                       issued_on: datetime | None, lang: str, quiet: bool) -> None:
+    """Certificates of poor and near-poor households (Giấy chứng nhận hộ nghèo, hộ cận nghèo; Decision 24/2021,
+    Mẫu số 03). A draft unless --official."""
     from fieldsurvey.services import printing
 
-    _run(printing.print_certificates(file, out, village=village, lang=lang, first_number=first_number), out,
-         quiet, "pages")
+    inputs = _inputs(inputs_file, chairman, issued_on)
+    _run(printing.print_certificates(file, out, village=village, lang=lang, first_number=first_number,
+                                     official=official, template=template, inputs=inputs, household=household),
+         out, quiet, "pages")
 
 
 @print_group.command("summary")
@@ -95,3 +139,26 @@ def export_xlsx(file: Path, out: Path, lang: str, quiet: bool) -> None:
     from fieldsurvey.services import printing
 
     _run(printing.export_xlsx(file, out, lang=lang), out, quiet, "sheets")
+
+
+@main.command("issued")
+@_FILE
+@click.option("--kind", help="Only documents of this kind (certificate, decision, minutes, posting, …).")
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+def issued(file: Path, kind: str | None, as_json: bool) -> None:
+    """The register of official documents issued from workspace FILE: kind, number, household or village, the date
+    written on it, when and by whom it was printed, and whether it was a reprint."""
+    from fieldsurvey.services import printing
+
+    rows = printing.issued_documents(file, kind)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        what = r["uuid"][:8] if r["uuid"] else (r["village"] or "")
+        reprint = f" (reprint of #{r['reprint_of']})" if r["reprint_of"] else ""
+        click.echo(f"#{r['id']} {r['kind']} {r['symbol'] or '-'} {what} {r['issued_on'] or ''} "
+                   f"{r['issued_at']} {r['issued_by']}{reprint}")
+    if not rows:
+        click.echo("nothing issued yet")
+

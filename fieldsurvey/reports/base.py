@@ -122,7 +122,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "s_cell_bold": style("s_cell_bold", size("table"), FONT_BOLD),
         "s_head_cell": style("s_head_cell", size("table_head"), FONT_BOLD, TA_CENTER),
         "s_note": style("s_note", size("note"), FONT_ITALIC, TA_JUSTIFY, spaceAfter=2),
-        "s_form_number": style("s_form_number", size("form_number"), FONT_BOLD, TA_CENTER),
+        "s_form_number": style("s_form_number", size("form_number"), FONT_BOLD, TA_RIGHT),
     }
     return out
 

@@ -8,6 +8,12 @@ show a bar and cancel, and writes to the caller's path or binary buffer only whe
 
 A record's status is the workspace's (Workspace.household_state): `moved_away` households are left out of this
 year's lists, certificates and counts and counted as moved away in the movement tables.
+
+Every official document is printed from its template (fieldsurvey.reports.templates: the bundled one, or a
+province's own file given as `template`). A draft (the default) carries "BẢN NHÁP" and the notes on provisional
+rules and is made from every household; the official copy (`official=True`) carries neither, is made only from
+the households `official_records` keeps (approved ones), and is recorded in the workspace's register of issued
+documents (storage/issued.py) with its number — a certificate number is never given twice.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -26,22 +32,29 @@ from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.base import ReportContext
+from fieldsurvey.reports.documents import Inputs
 from fieldsurvey.reports.records import HouseholdRecord, Previous
 from fieldsurvey.services.assessment import registry, with_area
-from fieldsurvey.storage.workspace import Workspace
+from fieldsurvey.storage import issued
+from fieldsurvey.storage.workspace import Workspace, now_iso
 
 Source = Workspace | Path | str
 Output = IO[bytes] | Path | str
 
 
 @contextmanager
-def _opened(source: Source) -> Iterator[Workspace]:
+def _opened(source: Source, writable: bool = False) -> Iterator[Workspace]:
+    """The workspace to print from; `writable` when the printing records what it issues (an official copy)."""
     if isinstance(source, Workspace):
+        if writable and source.read_only:
+            raise WorkspaceError(source.read_only_key, str(source.path))
         yield source
         return
     ws = Workspace.open(source)   # upgrades a file made by an older version; read-only if another one has it open
-    ws.backups = False            # printing changes nothing: no backup on close
+    ws.backups = False            # printing changes no household: no backup on close
     try:
+        if writable and ws.read_only:
+            raise WorkspaceError(ws.read_only_key, str(ws.path))
         yield ws
     finally:
         ws.close()
@@ -71,13 +84,23 @@ def workspace_standard(ws: Workspace) -> Standard:
     return registry().get(ws.info.standard_id)
 
 
-def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None) -> ReportContext:
-    """Commune, review round, standard and the printed-at time that go on every page."""
+def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None, official: bool = False,
+                   issued_on: date | None = None) -> ReportContext:
+    """Commune, review round, standard, the printed-at time, and for an official copy the date written on it
+    (today unless given)."""
     info = ws.info
+    printed_at = printed_at or datetime.now().replace(microsecond=0)
     return ReportContext(commune_code=info.commune_code, commune_name=info.commune_name,
                          province_name=info.province_name, area=info.area, review_year=info.review_year,
-                         review_kind=info.review_kind, standard=workspace_standard(ws),
-                         printed_at=printed_at or datetime.now().replace(microsecond=0), lang=lang)
+                         review_kind=info.review_kind, standard=workspace_standard(ws), printed_at=printed_at,
+                         lang=lang, official=official,
+                         issued_on=(issued_on or printed_at.date()) if official else None)
+
+
+def official_records(records: list[HouseholdRecord]) -> list[HouseholdRecord]:
+    """The households an official copy is made from: the approved ones. (The one place that says so: when the
+    commune's count decides who is counted, this follows it.)"""
+    return [r for r in records if r.status == "approved"]
 
 
 def record_of(doc: dict, standard: Standard, status: str | None = None) -> HouseholdRecord:
@@ -179,19 +202,87 @@ def print_lists(source: Source, out: Output, village: str | None = None, lang: s
 
 
 def print_certificates(source: Source, out: Output, village: str | None = None, lang: str = "vi",
-                       printed_at: datetime | None = None, first_number: int = 1) -> Job[int]:
-    """Certificates (Giấy chứng nhận hộ nghèo / hộ cận nghèo) for every poor and near-poor household, numbered
-    from `first_number` in the printing order."""
-    from fieldsurvey.reports.certificates import write_certificates
+                       printed_at: datetime | None = None, first_number: int | None = None, *,
+                       official: bool = False, template: Path | str | None = None, inputs: Inputs | None = None,
+                       household: str | None = None) -> Job[int]:
+    """Certificates (Giấy chứng nhận hộ nghèo, hộ cận nghèo; Decision 24/2021, Mẫu số 03) for every poor and
+    near-poor household (or one village's, or one household's). A draft carries no number. The official copy is
+    made for approved households only, each numbered: a household that already has this year's certificate gets
+    its number again (a reprint), the others the next numbers never given (from `first_number` when that is
+    higher) — and what was issued is recorded in the workspace. Returns the number of pages."""
+    from fieldsurvey.reports.documents import certificate_data, certified
+    from fieldsurvey.reports.render import TemplateRenderer
+    from fieldsurvey.reports.templates import template_for
 
-    with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
-        records = yield from read_records(ws, village, None, ctx.standard, lang)
-    yield Progress(0, 1, ctx.tr("report.progress.certificates"))
-    with _target(out) as target:
-        pages = write_certificates(records, ctx, target, first_number)
-    yield Progress(1, 1, ctx.tr("report.progress.certificates"))
+    tpl = template_for("certificate", template)
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
+        records = yield from read_records(ws, village, household, ctx.standard, lang)
+        chosen = certified(official_records(records) if official else records)
+        numbers: dict[str, int] = {}
+        register: list[dict] = []
+        if official:
+            if not chosen:
+                raise WorkspaceError("report.error.nothing_approved", str(ws.path),
+                                     what=ctx.tr("report.kind.certificate"))
+            numbers, register = _certificate_numbers(ws, chosen, ctx, tpl.id, first_number)
+        message = ctx.tr("report.progress.certificates")
+        yield Progress(0, 1, message)
+        with _target(out) as target:
+            pages = TemplateRenderer(ctx, tpl).write(
+                (certificate_data(r, ctx, tpl, inputs, numbers.get(r.household.uuid)) for r in chosen), target)
+            if register:
+                _record(ws, register, out)
+        yield Progress(1, 1, message)
     return pages
+
+
+def _certificate_numbers(ws: Workspace, chosen: list[HouseholdRecord], ctx: ReportContext, template_id: str,
+                         first_number: int | None) -> tuple[dict[str, int], list[dict]]:
+    """Each household's certificate number, and the rows that record them: this year's earlier number of a
+    household again (a reprint), else the next one never given."""
+    highest = issued.highest_number(ws.db, "certificate")
+    if first_number is not None and first_number <= highest:
+        raise WorkspaceError("report.error.number_used", "--first-number", number=first_number, highest=highest)
+    earlier = issued.first_issues(ws.db, "certificate", ctx.review_year, (r.household.uuid for r in chosen))
+    following = max(highest + 1, first_number or 1)
+    numbers: dict[str, int] = {}
+    rows = []
+    batch = f"{ctx.printed_at.isoformat()}-{os.getpid()}"
+    for rec in chosen:
+        uuid = rec.household.uuid
+        first = earlier.get(uuid)
+        if first is not None:
+            number = first["number"]
+        else:
+            number, following = following, following + 1
+        numbers[uuid] = number
+        rows.append(_register_row(ws, ctx, "certificate", template_id, batch, number=number,
+                                  symbol=f"{number}/GCN-HN.HCN", uuid=uuid, village=rec.village,
+                                  household_class=rec.cls.value, reprint_of=first["id"] if first else None))
+    return numbers, rows
+
+
+def _register_row(ws: Workspace, ctx: ReportContext, kind: str, template_id: str, batch: str, **values) -> dict:
+    row = {"kind": kind, "review_year": ctx.review_year, "issued_at": now_iso(),
+           "issued_on": ctx.issued_on.isoformat() if ctx.issued_on else None, "issued_by": ws.user,
+           "template": template_id, "batch": batch}
+    row.update(values)
+    return row
+
+
+def _record(ws: Workspace, rows: list[dict], out: Output) -> None:
+    """What an official printing issued, into the workspace's register, all or nothing."""
+    name = Path(out).name if isinstance(out, (str, Path)) else None
+    with ws.db.atomic():
+        issued.record(ws.db, [dict(r, file_name=name) for r in rows])
+
+
+def issued_documents(source: Source, kind: str | None = None) -> list[dict]:
+    """The workspace's register of issued official documents, oldest first."""
+    with _opened(source) as ws:
+        return issued.issued(ws.db, kind)
 
 
 def commune_figures(ws: Workspace, records: list[HouseholdRecord], ctx: ReportContext):

@@ -170,3 +170,5 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
 
 # The sync area keeps its tables and queries in storage/sync_store.py; its migrations register after these.
 from fieldsurvey.storage import sync_store  # noqa: E402,F401
+# The register of issued official documents keeps its table and queries in storage/issued.py (r… migrations).
+from fieldsurvey.storage import issued  # noqa: E402,F401

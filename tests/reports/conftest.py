@@ -139,3 +139,81 @@ def fonts(path: Path | str) -> set[str]:
             embedded = bool(desc) and any(k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
             names.add(f"{f.get('/BaseFont')}{'' if embedded else ' (not embedded)'}")
     return names
+
+
+@dataclass
+class Run:
+    """A piece of text as drawn: where it starts (points from the page's bottom left), its size and font."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    font: str
+
+    @property
+    def width(self) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        from fieldsurvey.reports.base import FONT, FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, register_fonts
+
+        register_fonts()
+        name = FONT_BOLD_ITALIC if "BoldItalic" in self.font else FONT_BOLD if "Bold" in self.font \
+            else FONT_ITALIC if "Italic" in self.font else FONT
+        return stringWidth(self.text, name, self.size)
+
+
+def layout(path: Path | str) -> list[list[Run]]:
+    """Every piece of text of every page with its position (the text matrix through the transformation)."""
+    reader = PdfReader(str(path))
+    pages = []
+    for page in reader.pages:
+        runs: list[Run] = []
+
+        def visit(text, cm, tm, font, size, runs=runs):
+            if not text.strip():
+                return
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            scale = (cm[0] ** 2 + cm[1] ** 2) ** 0.5 * (tm[0] ** 2 + tm[1] ** 2) ** 0.5
+            runs.append(Run(text.strip(), x, y, size * scale, str((font or {}).get("/BaseFont", ""))))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(runs)
+    return pages
+
+
+MM = 72 / 25.4
+A4_SIZE = (595.2756, 841.8898)
+
+
+def check_state_format(path: Path | str, draft: bool = True) -> None:
+    """A4 (portrait or landscape); every text inside the Decree 30 margins (top 20, bottom 20, left 30, right 15
+    mm), except a page number centred in the top margin and, on a draft, the footer and the watermark."""
+    reader = PdfReader(str(path))
+    for number, (page, runs) in enumerate(zip(reader.pages, layout(path)), 1):
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        assert {round(w), round(h)} == {595, 842}, (number, w, h)
+        for r in runs:
+            if r.text in ("BẢN NHÁP", "DRAFT"):
+                assert draft
+                continue
+            if r.y < 20 * MM:
+                assert draft and r.y < 12 * MM, (number, r)          # the draft's footer
+                continue
+            if r.y > h - 20 * MM:
+                assert r.text.isdigit() and abs(r.x + r.width / 2 - w / 2) < 2, (number, r)   # the page number
+                continue
+            assert r.x >= 30 * MM - 0.5, (number, r)
+            shrink = 0.2 * r.text.count(" ")       # a justified line may close its word spaces a little (Tw < 0)
+            assert r.x + r.width - shrink <= w - 15 * MM + 1, (number, r)
+
+
+def in_order(text: str, parts: list[str]) -> None:
+    """Each of `parts` is in `text` (line breaks as spaces), each after the one before."""
+    flat_text = flat(text)
+    at = 0
+    for part in parts:
+        found = flat_text.find(flat(part), at)
+        assert found >= 0, f"{part!r} not found after position {at}: …{flat_text[at:at + 300]}"
+        at = found + len(flat(part))

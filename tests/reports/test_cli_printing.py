@@ -35,10 +35,14 @@ def test_print_lists_and_certificates(commune, tmp_path):
     assert r.exit_code == 0, r.output
     assert len(pdf_pages(out)) == 5
     cert = tmp_path / "cert.pdf"
-    r = run("print", "certificates", str(commune.path), "--out", str(cert), "--first-number", "7", "--quiet")
+    r = run("print", "certificates", str(commune.path), "--out", str(cert), "--quiet")
     assert r.exit_code == 0, r.output
     texts = pdf_pages(cert)
-    assert "Số: 7/GCN-HN.HCN" in flat(texts[0])
+    assert "Số: ……/GCN-HN.HCN" in flat(texts[0]) and "BẢN NHÁP" in texts[0]     # a draft carries no number
+    r = run("print", "certificates", str(commune.path), "--out", str(cert), "--official", "--quiet")
+    assert r.exit_code == 1 and "no household is approved yet" in r.output
+    r = run("issued", str(commune.path))
+    assert r.exit_code == 0 and r.output.strip() == "nothing issued yet"
 
 
 def test_bad_input_is_a_clear_message(commune, tmp_path):

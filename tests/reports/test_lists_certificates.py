@@ -1,4 +1,4 @@
-"""Village lists and minutes, and certificates, read back from the PDF and checked against the workspace."""
+"""Village lists and minutes read back from the PDF and checked against the workspace."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 
 from fieldsurvey.progress import run_to_end
-from fieldsurvey.services.printing import print_certificates, print_lists
+from fieldsurvey.services.printing import print_lists
 from tests.reports.conftest import PRINTED_AT, VILLAGES, flat, fonts, pdf_pages
 
 POORISH = ("poor", "near_poor")
@@ -72,76 +72,3 @@ def test_one_village_lists(commune, tmp_path):
     assert run_to_end(print_lists(commune.path, out, village="BẢN KHUỔI CỦNG", printed_at=PRINTED_AT)) == 5
     texts = pdf_pages(out)
     assert all("BẢN KHUỔI CỦNG" in flat(t) for t in texts)
-
-
-@pytest.fixture(scope="module")
-def certificates_pdf(commune, tmp_path_factory):
-    out = tmp_path_factory.mktemp("certs") / "certs.pdf"
-    pages = run_to_end(print_certificates(commune.path, out, printed_at=PRINTED_AT, first_number=41))
-    return out, pages, pdf_pages(out)
-
-
-def test_a_certificate_per_poor_and_near_poor_household(commune, certificates_pdf):
-    out, pages, texts = certificates_pdf
-    certified = [h for h in commune.present() if h.cls in POORISH]
-    firsts = [t for t in texts if "GCN-HN.HCN" in t]
-    assert len(firsts) == len(certified)
-    assert pages == len(texts) >= len(certified)
-    found = {}
-    for text in firsts:
-        m = re.search(r"Số: (\d+)/GCN-HN.HCN", text)
-        head = re.search(r"Hộ gia đình ông/bà: (.+?) Dân tộc", flat(text)).group(1)
-        found[head] = (int(m.group(1)), flat(text))
-    assert set(found) == {h.head for h in certified}
-    for number, text in enumerate(texts, 1):
-        assert f"Trang {number}/{len(texts)}" in text
-        assert "Xã Lâm Bình, Tuyên Quang · Rà soát định kỳ năm 2026 · In lúc 08:30 ngày 20/11/2026" in text
-    assert sorted(n for n, _ in found.values()) == list(range(41, 41 + len(certified)))
-    for h in certified:
-        text = found[h.head][1]
-        title = "GIẤY CHỨNG NHẬN HỘ NGHÈO" if h.cls == "poor" else "GIẤY CHỨNG NHẬN HỘ CẬN NGHÈO"
-        assert title in text and "ỦY BAN NHÂN DÂN" in text and "XÃ LÂM BÌNH" in text
-        assert "Cộng hòa xã hội chủ nghĩa Việt Nam".upper() in text
-    assert all("not embedded" not in f for f in fonts(out))
-
-
-def test_certificate_member_columns(commune, certificates_pdf):
-    """Each member's year of birth sits under the male or the female column."""
-    _, _, texts = certificates_pdf
-    h = next(h for h in commune.present() if h.cls == "poor" and len(h.members) == 3)
-    text = next(t for t in texts if h.head in t and "GCN-HN.HCN" in t)
-    lines = text.split("\n")
-    head_line = max(i for i, line in enumerate(lines) if line == h.head)    # the member row, after the ident
-    assert lines[head_line + 1] in ("Tày", "Dao", "H'Mông", "Kinh") and lines[head_line + 2] == "Chủ hộ"
-    assert re.fullmatch(r"19\d\d", lines[head_line + 3].strip())
-    for name in h.members:
-        assert name in text
-
-
-def test_certificate_year_under_the_right_sex(commune, tmp_path):
-    """Where the year is drawn: male members' years in the 'Nam' column, female members' in 'Nữ'."""
-    from pypdf import PdfReader
-
-    out = tmp_path / "c.pdf"
-    h = next(h for h in commune.present() if h.cls == "poor" and len(h.members) == 3)
-    run_to_end(print_certificates(commune.path, out, village=h.village, printed_at=PRINTED_AT))
-    reader = PdfReader(str(out))
-    for page in reader.pages:
-        if h.head not in (page.extract_text() or ""):
-            continue
-        xs: dict[str, list[float]] = {}
-
-        def visit(text, cm, tm, font, size):
-            if text.strip():
-                xs.setdefault(text.strip(), []).append(tm[4])
-
-        page.extract_text(visitor_text=visit)
-        male_x, female_x = xs["Nam"][0], xs["Nữ"][0]
-        years = [k for k in xs if re.fullmatch(r"(19|20)\d\d", k)]
-        assert len(years) >= 2
-        for y in years:
-            for x in xs[y]:
-                assert abs(x - male_x) < 30 or abs(x - female_x) < 30
-        # the spouse (of the other sex) is in the other column than the head
-        return
-    pytest.fail("certificate not found")

@@ -61,7 +61,7 @@ def test_a_broken_state_format_names_the_line(tmp_path, old, new, needle, key):
 def test_a_missing_template_file_is_named(tmp_path):
     with pytest.raises(TemplateError) as refused:
         read_state_format(tmp_path / "none.toml")
-    assert refused.value.text("vi") == f"{tmp_path / 'none.toml'}: Không tìm thấy tệp mẫu này"
+    assert refused.value.text("vi") == f"{tmp_path / 'none.toml'}: Không tìm thấy tệp này"
 
 
 def test_every_platypus_document_is_a4_in_the_serif_font(commune, tmp_path):

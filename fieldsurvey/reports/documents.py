@@ -1,0 +1,254 @@
+"""What each official document says, made from the household records and the commune's figures: the values of
+its placeholders and the rows of its tables (`DocumentData`), exactly the ones its kind declares
+(fieldsurvey.reports.templates.KINDS). The templates decide what of it is printed, where and in which order.
+
+Inputs the workspace does not hold — the chairman's name, a decision's number, the meeting's attendance and votes —
+come in `Inputs` (from the command line or an inputs file); what is not given prints as "……" to be filled by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+from fieldsurvey.domain.income import IncomeRoute
+from fieldsurvey.domain.movement import Link, household_movement
+from fieldsurvey.domain.results import HouseholdClass, Status
+from fieldsurvey.i18n import format_date, format_number
+from fieldsurvey.reports.base import ReportContext
+from fieldsurvey.reports.records import HouseholdRecord, birth_year, is_minority, label
+from fieldsurvey.reports.render import DocumentData, Rows
+from fieldsurvey.reports.templates import Template
+
+POOR, NEAR = HouseholdClass.POOR, HouseholdClass.NEAR_POOR
+UNIT_PREFIXES = ("xã ", "phường ", "đặc khu ", "thị trấn ", "thôn ", "bản ", "tổ dân phố ", "tổ ", "ấp ", "làng ",
+                 "buôn ", "khu phố ", "khối ", "xóm ", "sóc ", "plei ")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a document needs that the workspace does not hold. Anything missing prints as "……"."""
+
+    chairman: str | None = None                 # the signer's name
+    number: str | None = None                   # a decision's or a report's number in the commune's register
+    issued_on: date | None = None               # the date written on an official copy
+    meeting: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)   # village → chair, secretary, place,
+                                                # start, end, attending (households), listed (households)
+    votes: Mapping[str, int] = field(default_factory=dict)                   # household id → attendees agreeing
+
+
+def place_name(name: str) -> str:
+    """The place written before the date: the unit's name without "Xã", "Phường", "Thôn" … (Decree 30/2020: the
+    name of the commune, e.g. "Cẩm Duệ, ngày …")."""
+    low = name.lower()
+    for prefix in UNIT_PREFIXES:
+        if low.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def state_date(on: date | None, lang: str) -> str:
+    """"ngày 05 tháng 02 năm 2026": days below 10 and the months 1 and 2 with a leading zero (Decree 30/2020);
+    "ngày …… tháng …… năm ……" when there is no date yet."""
+    if on is None:
+        return "ngày …… tháng …… năm ……" if lang == "vi" else "…… (day) …… (month) …… (year)"
+    if lang == "vi":
+        month = f"{on.month:02d}" if on.month <= 2 else str(on.month)
+        return f"ngày {on.day:02d} tháng {month} năm {on.year}"
+    return f"{on.day} {MONTHS_EN[on.month - 1]} {on.year}"
+
+
+def common_values(ctx: ReportContext, inputs: Inputs, number: Any = None) -> dict[str, Any]:
+    lang = ctx.lang
+    return {
+        "commune": ctx.commune_name, "commune_place": place_name(ctx.commune_name), "province": ctx.province_name,
+        "year": str(ctx.review_year), "round": ctx.round_text, "standard": ctx.standard.title(lang),
+        "date": state_date(ctx.issued_on if ctx.official else None, lang),
+        "number": number if number is not None else (inputs.number if ctx.official else None),
+        "chairman": inputs.chairman, "printed_at": ctx.printed_text,
+    }
+
+
+def _date_text(value: Any, lang: str) -> str:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return format_date(date.fromisoformat(value[:10]), lang)
+        except ValueError:
+            return value
+    return str(value or "")
+
+
+def household_values(rec: HouseholdRecord, ctx: ReportContext) -> dict[str, Any]:
+    lang = ctx.lang
+    hh = rec.household
+    head = rec.head
+    get = (lambda k: head.get(k)) if head is not None else (lambda k: None)
+    address = str(hh.get("address") or rec.village or "")
+    residence = ", ".join(x for x in (address, ctx.commune_name, ctx.province_name) if x)
+    sex = get("sex")
+    return {
+        "head_name": rec.head_name, "head_ethnicity": str(get("ethnicity") or ""), "head_id": str(get("id_number") or ""),
+        "head_id_issued": _date_text(get("id_issue_date"), lang), "head_sex": label("sex", sex, lang),
+        "head_sex_code": {"male": "1", "female": "2"}.get(sex or "", ""),
+        "head_birth_date": _birth_date(head, lang) if head is not None else "",
+        "residence": residence, "current_address": str(hh.get("current_address") or "") or residence,
+        "village": rec.village, "village_place": place_name(rec.village),
+        "class_label": rec.cls.label(lang).lower() if lang == "vi" else rec.cls.label(lang),
+        "household_code": hh.uuid[:8],
+    }
+
+
+def _birth_date(member: Any, lang: str) -> str:
+    born = member.get("birth_date")
+    if isinstance(born, str) and len(born) == 10:
+        return _date_text(born, lang)
+    year = birth_year(member)
+    return str(year) if year else ""
+
+
+def member_status(member: Any, lang: str) -> str:
+    """Mẫu số 01's "Tình trạng": has work / has no work / at school."""
+    work = member.get("employment")
+    if work == "student" or member.get("attending_school") in ("yes", True):
+        key = "studying"
+    elif work in ("wage_contract", "wage_no_contract", "self_employed"):
+        key = "working"
+    elif work:
+        key = "not_working"
+    else:
+        return ""
+    return label("member_status", key, lang)
+
+
+def member_rows(rec: HouseholdRecord, lang: str) -> Rows:
+    rows = []
+    for m in rec.household.members:
+        year = birth_year(m)
+        sex = m.get("sex")
+        rows.append({
+            "name": m.name, "ethnicity": str(m.get("ethnicity") or ""),
+            "relationship": label("relationship", m.get("relationship"), lang),
+            "birth_year": str(year) if year else "", "birth_year_male": str(year) if year and sex == "male" else "",
+            "birth_year_female": str(year) if year and sex == "female" else "",
+            "birth_date": _birth_date(m, lang), "sex": label("sex", sex, lang),
+            "sex_code": {"male": "1", "female": "2"}.get(sex or "", ""), "status": member_status(m, lang),
+            "id_number": str(m.get("id_number") or ""), "notes": str(m.get("notes") or ""),
+        })
+    return Rows(rows)
+
+
+def provisional_notes(records: Sequence[HouseholdRecord], ctx: ReportContext) -> list[str]:
+    """What a draft says about the rules it was classified with: the standard or some of its rules not yet
+    checked against the official text."""
+    if any(i.provisional for r in records for i in r.result.indicators) or ctx.standard.uses_provisional_rules:
+        return [ctx.tr("report.draft.provisional_rules")]
+    return []
+
+
+# --- certificate (Decision 24/2021, Mẫu số 03) ---------------------------------------------------------------------
+
+CERTIFIED = (POOR, NEAR)
+
+
+def certified(records: Sequence[HouseholdRecord]) -> list[HouseholdRecord]:
+    """The households that get a certificate: poor or near-poor this year, still living in the commune."""
+    return [r for r in records if r.cls in CERTIFIED and not r.moved_away]
+
+
+def certificate_data(rec: HouseholdRecord, ctx: ReportContext, tpl: Template, inputs: Inputs,
+                     number: int | None) -> DocumentData:
+    values = common_values(ctx, inputs, number)
+    values.update(household_values(rec, ctx))
+    prefill = tpl.extra.get("prefill_year", True)
+    box = ctx.review_year + int(tpl.extra.get("prefill_offset", 0))
+    years = []
+    for year in range(ctx.standard.first_year, ctx.standard.last_year + 1):
+        mark = prefill and year == box
+        years.append({"year": str(year), "poor": mark and rec.cls is POOR, "near_poor": mark and rec.cls is NEAR,
+                      "signature": ""})
+    return DocumentData(values, {"members": member_rows(rec, ctx.lang), "years": Rows(years)},
+                        provisional_notes([rec], ctx) if ctx.draft else [])
+
+
+# --- helpers shared by the lists ----------------------------------------------------------------------------------
+
+def income_text(rec: HouseholdRecord, ctx: ReportContext) -> str:
+    inc = rec.result.income
+    if inc.route in (IncomeRoute.B1_TABLE, IncomeRoute.B1_MANUAL) and inc.b1_score is not None:
+        return format_number(inc.b1_score, ctx.lang)
+    return ""
+
+
+def deprived_numbers(rec: HouseholdRecord) -> str:
+    return ", ".join(str(i.number) for i in rec.result.indicators if i.status is Status.DEPRIVED)
+
+
+def movement_of(rec: HouseholdRecord) -> str:
+    prev = rec.previous
+    return household_movement(Link(prev is not None, prev.household_class if prev else None, rec.cls.value,
+                                   rec.moved_away, rec.village))
+
+
+def minority(rec: HouseholdRecord) -> bool:
+    head = rec.head
+    return head is not None and is_minority(head.get("ethnicity"))
+
+
+# --- the inputs file ------------------------------------------------------------------------------------------------
+
+MEETING_KEYS = {"chair": str, "secretary": str, "place": str, "start": str, "end": str, "listed": int,
+                "attending": int}
+
+
+def read_inputs(path: Any) -> Inputs:
+    """What documents need beyond the workspace, from a TOML file (docs/reports.md shows one):
+
+        chairman = "Nguyễn Văn Hùng"
+        number = "125"                       # a decision's or a report's number
+        date = 2026-12-10                    # the date written on official copies
+        [meeting."Thôn Nà Đình"]
+        chair = "…"  secretary = "…"  place = "…"  start = "8 giờ 00"  end = "10 giờ 30"
+        listed = 40                          # households on the list reviewed (default: those printed)
+        attending = 32                       # households represented at the meeting
+        [votes]
+        "00000001" = 25                      # a household's id (or its start) → attendees who agreed
+
+    A refusal names the line."""
+    from fieldsurvey.reports.datafile import DataFile
+
+    f = DataFile.read(path)
+    raw = f.data
+    allowed = {"chairman", "number", "date", "meeting", "votes"}
+    for key in raw:
+        if key not in allowed:
+            f.fail("report.template.error.unknown_key", key, name=key, allowed=", ".join(sorted(allowed)))
+    for key in ("chairman", "number"):
+        if key in raw and not isinstance(raw[key], (str, int)):
+            f.fail("report.template.error.not_text", key, name=key, found=repr(raw[key]))
+    on = raw.get("date")
+    if on is not None and not isinstance(on, date):
+        f.fail("report.inputs.error.not_a_date", "date", found=repr(on))
+    meeting: dict[str, dict[str, Any]] = {}
+    for village, values in (raw.get("meeting") or {}).items():
+        where = f"meeting.{village}"
+        if not isinstance(values, dict):
+            f.fail("report.template.error.not_a_table", where, name=where)
+        for key, value in values.items():
+            kind = MEETING_KEYS.get(key)
+            if kind is None:
+                f.fail("report.template.error.unknown_key", f"{where}.{key}", name=key,
+                       allowed=", ".join(sorted(MEETING_KEYS)))
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                f.fail("report.template.error.not_a_number", f"{where}.{key}", name=key, found=repr(value))
+        meeting[village] = dict(values)
+    votes: dict[str, int] = {}
+    for key, value in (raw.get("votes") or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            f.fail("report.template.error.not_a_number", f"votes.{key}", name=key, found=repr(value))
+        votes[str(key).lower()] = value
+    number = raw.get("number")
+    return Inputs(chairman=raw.get("chairman"), number=None if number is None else str(number), issued_on=on,
+                  meeting=meeting, votes=votes)
