@@ -25,8 +25,9 @@ def _official(fn: Callable) -> Callable:
         click.option("--official", is_flag=True,
                      help="The official copy: approved households only, no draft marks, recorded in the workspace's "
                           "register of issued documents."),
-        click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A province's own template file for this document (docs/reports.md)."),
+        click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+                     help="A province's own template file for a document printed here (the file says which; "
+                          "may be given once per kind; docs/reports.md)."),
         click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A TOML file with what the workspace does not hold: the chairman's name, a number, the "
                           "date, the meeting's attendance and votes (docs/reports.md)."),
@@ -78,18 +79,47 @@ def print_sheets(file: Path, out: Path, village: str | None, household: str | No
     _run(printing.print_sheets(file, out, village=village, household=household, lang=lang), out, quiet, "pages")
 
 
-@print_group.command("lists")
+def _village_command(name: str, job_name: str, doc: str) -> None:
+    @print_group.command(name, help=doc)
+    @_FILE
+    @_OUT
+    @_VILLAGE
+    @_official
+    @_LANG
+    @_QUIET
+    def command(file: Path, out: Path, village: str | None, official: bool, template: tuple[Path, ...],
+                inputs_file: Path | None, chairman: str | None, issued_on: datetime | None, lang: str,
+                quiet: bool) -> None:
+        from fieldsurvey.services import printing
+
+        job = getattr(printing, job_name)(file, out, village=village, lang=lang, official=official,
+                                          template=template, inputs=_inputs(inputs_file, chairman, issued_on))
+        _run(job, out, quiet, "pages")
+
+
+_village_command("lists", "print_lists",
+                 "Per village: the minutes of the village meeting (Circular 07/2021, Phụ lục V) with the attendance "
+                 "and the vote per household, then the list for the public posting. A draft unless --official.")
+_village_command("minutes", "print_minutes", "Per village: the minutes of the village meeting only.")
+_village_command("posting", "print_posting", "Per village: the list for the public posting only.")
+
+
+@print_group.command("decision")
 @_FILE
 @_OUT
-@_VILLAGE
+@click.option("--number", help="The decision's number in the commune's register (…/QĐ-UBND).")
+@_official
 @_LANG
 @_QUIET
-def print_lists(file: Path, out: Path, village: str | None, lang: str, quiet: bool) -> None:
-    """Per village: the meeting minutes pre-filled with the counts and the lists of households proposed poor,
-    near-poor, escaped and new, for the meeting and the public posting."""
+def print_decision(file: Path, out: Path, number: str | None, official: bool, template: tuple[Path, ...],
+                   inputs_file: Path | None, chairman: str | None, issued_on: datetime | None, lang: str,
+                   quiet: bool) -> None:
+    """The commune chairman's decision recognising the lists of poor, near-poor, escaped poor and escaped near-poor
+    households (Decision 24/2021, Mẫu số 02), with the four lists by village. A draft unless --official."""
     from fieldsurvey.services import printing
 
-    _run(printing.print_lists(file, out, village=village, lang=lang), out, quiet, "pages")
+    _run(printing.print_decision(file, out, lang=lang, official=official, template=template,
+                                 inputs=_inputs(inputs_file, chairman, issued_on, number)), out, quiet, "pages")
 
 
 @print_group.command("certificates")
@@ -104,7 +134,7 @@ def print_lists(file: Path, out: Path, village: str | None, lang: str, quiet: bo
 @_LANG
 @_QUIET
 def print_certificates(file: Path, out: Path, village: str | None, household: str | None, first_number: int | None,
-                       official: bool, template: Path | None, inputs_file: Path | None, chairman: str | None,
+                       official: bool, template: tuple[Path, ...], inputs_file: Path | None, chairman: str | None,
                        issued_on: datetime | None, lang: str, quiet: bool) -> None:
     """Certificates of poor and near-poor households (Giấy chứng nhận hộ nghèo, hộ cận nghèo; Decision 24/2021,
     Mẫu số 03). A draft unless --official."""

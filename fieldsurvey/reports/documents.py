@@ -197,6 +197,168 @@ def minority(rec: HouseholdRecord) -> bool:
     return head is not None and is_minority(head.get("ethnicity"))
 
 
+# --- the households on lists: the minutes, the posting, the decision's lists ---------------------------------------
+
+# What happened to a household between last year's list and this year's, in the order the lists show the groups.
+# (fieldsurvey.domain.movement says it; the decision splits "escaped" by the class it escaped from.)
+CATEGORIES = ("new_poor", "new_near_poor", "near_poor_to_poor", "poor_to_near_poor", "escaped_poor",
+              "escaped_near_poor", "remained_poor", "remained_near_poor", "unclassified")
+ON_THE_LISTS = frozenset(CATEGORIES)
+
+
+def category(rec: HouseholdRecord) -> str | None:
+    """The group a household is discussed in at the village meeting and posted under, or None when it was and is
+    neither poor nor near-poor (or moved away)."""
+    move = movement_of(rec)
+    prev = rec.previous.household_class if rec.previous else None
+    if move in ("new", "fell_back"):
+        return "new_poor" if rec.cls is POOR else "new_near_poor"
+    if move == "escaped":
+        return "escaped_poor" if prev == "poor" else "escaped_near_poor"
+    if move in ("remained_poor", "remained_near_poor", "poor_to_near_poor", "near_poor_to_poor"):
+        return move
+    if move == "unclassified" and prev in ("poor", "near_poor"):
+        return "unclassified"
+    return None
+
+
+def decision_lists(rec: HouseholdRecord) -> list[str]:
+    """The decision's lists a household is on: poor / near-poor by this year's class; escaped poor (last year
+    poor, now not) and escaped near-poor (last year near-poor, now neither) [U: a poor household that became
+    near-poor is on both the near-poor and the escaped-poor list]."""
+    if rec.moved_away:
+        return []
+    out = []
+    if rec.cls is POOR:
+        out.append("poor")
+    elif rec.cls is NEAR:
+        out.append("near_poor")
+    prev = rec.previous.household_class if rec.previous else None
+    if prev == "poor" and rec.cls is not POOR and rec.cls is not HouseholdClass.INCOMPLETE:
+        out.append("escaped_poor")
+    elif prev == "near_poor" and rec.cls in (HouseholdClass.AVERAGE, HouseholdClass.NOT_POOR):
+        out.append("escaped_near_poor")
+    return out
+
+
+def vote_of(rec: HouseholdRecord, inputs: Inputs) -> int | None:
+    """Attendees who agreed with the household's result, from the inputs (by its id or the start of it)."""
+    uuid = rec.household.uuid.lower()
+    for key, value in inputs.votes.items():
+        if uuid.startswith(key):
+            return value
+    return None
+
+
+def household_row(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs, attending: int | None = None,
+                  group: str | None = None) -> dict[str, Any]:
+    lang = ctx.lang
+    head = rec.head
+    prev = rec.previous.household_class if rec.previous else None
+    agreed = vote_of(rec, inputs)
+    res = rec.result
+    return {
+        "head_name": rec.head_name, "code": rec.household.uuid[:8], "village": rec.village,
+        "address": str(rec.household.get("address") or ""),
+        "ethnicity": str((head.get("ethnicity") if head else "") or ""), "minority": minority(rec),
+        "members": len(rec.household.members), "area": ctx.tr(f"area.{res.area.value}") if res.area else "",
+        "b1": income_text(rec, ctx), "b2": res.b2_score,
+        "income": round(res.income.per_person_month) if res.income.per_person_month is not None
+        and res.income.route is IncomeRoute.DIRECT else None,
+        "deprived": deprived_numbers(rec), "class": rec.cls.label(lang),
+        "previous_class": HouseholdClass(prev).label(lang) if prev in HouseholdClass._value2member_map_ else "",
+        "movement": label("movement", movement_of(rec), lang),
+        "category": group or "", "head_id": str((head.get("id_number") if head else "") or ""),
+        "agreed": agreed,
+        "agreed_share": round(100.0 * agreed / attending, 2) if agreed is not None and attending else None,
+        "notes": str(rec.household.get("notes") or ""),
+        "members_text": "; ".join(m.name for m in rec.household.members),
+        "female_head": head is not None and head.get("sex") == "female",
+    }
+
+
+def category_rows(records: Sequence[HouseholdRecord], ctx: ReportContext, inputs: Inputs,
+                  attending: int | None = None) -> Rows:
+    """The households on the lists, grouped by what happened to them (CATEGORIES order), by name within a group."""
+    found: dict[str, list[HouseholdRecord]] = {c: [] for c in CATEGORIES}
+    for rec in records:
+        cat = None if rec.moved_away else category(rec)
+        if cat:
+            found[cat].append(rec)
+    rows = []
+    for cat in CATEGORIES:
+        group = ctx.tr(f"report.category.{cat}")
+        rows += [household_row(r, ctx, inputs, attending, group) for r in found[cat]]
+    return Rows(rows)
+
+
+def village_counts(records: Sequence[HouseholdRecord]) -> dict[str, int]:
+    cats = [category(r) for r in records if not r.moved_away]
+    classes = [r.cls for r in records if not r.moved_away]
+    return {"poor_count": sum(1 for c in classes if c is POOR),
+            "near_poor_count": sum(1 for c in classes if c is NEAR),
+            "escaped_count": sum(1 for c in cats if c in ("escaped_poor", "escaped_near_poor", "poor_to_near_poor")),
+            "new_count": sum(1 for c in cats if c in ("new_poor", "new_near_poor")),
+            "average_count": sum(1 for c in classes if c is HouseholdClass.AVERAGE),
+            "incomplete_count": sum(1 for c in classes if c is HouseholdClass.INCOMPLETE)}
+
+
+def village_values(village: str, records: Sequence[HouseholdRecord], ctx: ReportContext,
+                   inputs: Inputs) -> dict[str, Any]:
+    """A village's values for its minutes and posting list. The households listed for review default to those of
+    the village in this workspace [U: the list to review is Phụ lục I's; give `listed` in the inputs]."""
+    mine = [r for r in records if r.village == village]
+    meeting = inputs.meeting.get(village) or {}
+    listed = meeting.get("listed", sum(1 for r in mine if not r.moved_away))
+    attending = meeting.get("attending")
+    values = common_values(ctx, inputs)
+    values.update(village_counts(mine))
+    values.update({
+        "village": village, "village_place": place_name(village), "listed": format_number(listed, ctx.lang),
+        "attending": None if attending is None else format_number(attending, ctx.lang),
+        "attending_share": None if attending is None or not listed
+        else format_number(100.0 * attending / listed, ctx.lang, 2),
+        "chair": meeting.get("chair"), "secretary": meeting.get("secretary"), "meeting_place": meeting.get("place"),
+        "meeting_start": meeting.get("start"), "meeting_end": meeting.get("end")})
+    for key in ("poor_count", "near_poor_count", "escaped_count", "new_count", "average_count", "incomplete_count"):
+        values[key] = format_number(values[key], ctx.lang)
+    return values
+
+
+def minutes_data(village: str, records: Sequence[HouseholdRecord], ctx: ReportContext,
+                 inputs: Inputs) -> DocumentData:
+    """A village meeting's minutes (Circular 07/2021, Phụ lục V): the attendance and the vote per household."""
+    mine = [r for r in records if r.village == village]
+    meeting = inputs.meeting.get(village) or {}
+    values = village_values(village, records, ctx, inputs)
+    return DocumentData(values, {"households": category_rows(mine, ctx, inputs, meeting.get("attending"))},
+                        provisional_notes(mine, ctx) if ctx.draft else [])
+
+
+def posting_data(village: str, records: Sequence[HouseholdRecord], ctx: ReportContext,
+                 inputs: Inputs) -> DocumentData:
+    """A village's list for the public posting (niêm yết), grouped, with the meeting's vote per household."""
+    return minutes_data(village, records, ctx, inputs)
+
+
+def decision_data(records: Sequence[HouseholdRecord], ctx: ReportContext, inputs: Inputs) -> DocumentData:
+    """The chairman's decision (Decision 24/2021, Mẫu số 02) and its four lists, by village."""
+    lists: dict[str, list[dict[str, Any]]] = {k: [] for k in ("poor", "near_poor", "escaped_poor",
+                                                              "escaped_near_poor")}
+    members: dict[str, int] = dict.fromkeys(lists, 0)
+    for rec in records:
+        for name in decision_lists(rec):
+            lists[name].append(household_row(rec, ctx, inputs))
+            members[name] += len(rec.household.members)
+    values = common_values(ctx, inputs)
+    lang = ctx.lang
+    values.update({f"{k}_count": format_number(len(v), lang) for k, v in lists.items()})
+    values.update({f"{k}_members": format_number(members[k], lang) for k in lists})
+    values["households"] = format_number(sum(1 for r in records if not r.moved_away), lang)
+    return DocumentData(values, {k: Rows(v) for k, v in lists.items()},
+                        provisional_notes(records, ctx) if ctx.draft else [])
+
+
 # --- the inputs file ------------------------------------------------------------------------------------------------
 
 MEETING_KEYS = {"chair": str, "secretary": str, "place": str, "start": str, "end": str, "listed": int,

@@ -24,7 +24,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, NextPageT
 
 from fieldsurvey.i18n import format_number
 from fieldsurvey.reports.base import (FONT, FONT_BOLD, FONT_ITALIC, GRID, LANDSCAPE, PORTRAIT, DocumentStart,
-                                      Renderer, ReportContext, escape)
+                                      Renderer, ReportContext, column_widths, escape)
 from fieldsurvey.reports.templates import Block, Column, Template, Text
 
 DOTS = "……"
@@ -144,18 +144,27 @@ def resolve_table(block: Block, rows: Rows, lang: str) -> Grid:
             row[i] = values[i]
         return row
 
+    in_group = 0
+
+    def close_group() -> None:
+        if block.subtotal:
+            label = fill(block.subtotal.get(lang), {"group": group_label, "count": format_number(in_group, lang)})
+            body.append(("subtotal", sums_row(label, sub)))
+
     for r in rows.rows:
         if block.group_by:
             g = r.get(block.group_by)
             if g != group:
-                if group is not _START and block.subtotal:
-                    body.append(("subtotal", sums_row(fill(block.subtotal.get(lang), {"group": group_label}), sub)))
+                if group is not _START:
+                    close_group()
                 group, group_label = g, cell_text(g, lang)
                 sub = [0] * len(leaves)
+                in_group = 0
                 body.append(("group", [group_label] + [None] * (len(leaves) - 1)))
                 if block.numbering == "group":
                     number = 0
         number += 1
+        in_group += 1
         values = [number if c.field == "no" else r.get(c.field) for c in leaves]
         for i in summed:
             v = values[i]
@@ -163,15 +172,16 @@ def resolve_table(block: Block, rows: Rows, lang: str) -> Grid:
                 sub[i] += v
                 total[i] += v
         body.append(("data", values))
-    if block.group_by and rows.rows and block.subtotal:
-        body.append(("subtotal", sums_row(fill(block.subtotal.get(lang), {"group": group_label}), sub)))
+    if block.group_by and rows.rows:
+        close_group()
     if rows.total is not None:
         values = [rows.total.get(c.field) for c in leaves]
         if block.total:
             values[0] = block.total.get(lang)
         body.append(("total", values))
     elif block.total and rows.rows:
-        body.append(("total", sums_row(block.total.get(lang), total)))
+        label = fill(block.total.get(lang), {"count": format_number(len(rows.rows), lang)})
+        body.append(("total", sums_row(label, total)))
     while sum(1 for kind, _ in body if kind in ("data", "blank")) < block.min_rows:
         body.append(("blank", [None] * len(leaves)))
     return Grid(heads, depth, leaves, body, label_span if (summed or rows.total is None) else 1)
@@ -209,16 +219,18 @@ ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
 
 class TemplateRenderer(Renderer):
-    """Documents drawn from templates, in the state format."""
+    """Documents drawn from templates, in the state format. One PDF may hold documents of several templates (a
+    village's minutes, then its posting list)."""
 
-    def __init__(self, ctx: ReportContext, template: Template):
+    def __init__(self, ctx: ReportContext, template: Template | None = None):
         super().__init__(ctx)
         self.template = template
-        self.pagesize = LANDSCAPE if template.orientation == "landscape" else PORTRAIT
-        self.orientation = template.orientation
+        self.pagesize = LANDSCAPE if template is not None and template.orientation == "landscape" else PORTRAIT
 
     @property
     def title(self) -> str:
+        if self.template is None:
+            return self.tr("report.title")
         return self.template.title.get(self.ctx.lang).replace("{", "").replace("}", "")
 
     def t(self, text: Text, values: Mapping[str, Any]) -> str:
@@ -233,8 +245,8 @@ class TemplateRenderer(Renderer):
 
     # --- header ---
 
-    def header(self, values: Mapping[str, Any], width: float) -> list:
-        h = self.template.header
+    def header(self, tpl: Template, values: Mapping[str, Any], width: float) -> list:
+        h = tpl.header
         s = self.styles
         sf = self.sf
         lang = self.ctx.lang
@@ -334,20 +346,21 @@ class TemplateRenderer(Renderer):
             data.append([Paragraph(escape(self.t(block.empty, {})), _cell_style(size, FONT_ITALIC, TA_LEFT))]
                         + [""] * (n - 1))
             style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
-        weights = [c.width for c in grid.columns]
-        widths = [width * w / sum(weights) for w in weights]
+        head_size = self.sf.size("table_head") if block.font_size is None else size
+        widths = column_widths([c.label.get(lang) for c in grid.columns], [c.width for c in grid.columns], width,
+                               FONT_BOLD, head_size, padding=7)
         heights = None
         if block.row_height:
             heights = [None] * head_rows + [block.row_height] * (len(data) - head_rows)
         return [Table(data, colWidths=widths, rowHeights=heights, repeatRows=head_rows, style=TableStyle(style))]
 
-    def signatures(self, block: Block, values: Mapping[str, Any], width: float) -> list:
+    def signatures(self, tpl: Template, block: Block, values: Mapping[str, Any], width: float) -> list:
         s = self.styles
         cells = []
         for i, signer in enumerate(block.signers):
             cell: list = []
             if block.place_date and i == len(block.signers) - 1:
-                cell.append(self.para(self.t(self.template.header.place_date, values), "s_place_date"))
+                cell.append(self.para(self.t(tpl.header.place_date, values), "s_place_date"))
             for text, style in ((signer.authority, "s_signer"), (signer.title, "s_signer"),
                                 (signer.hint, "s_sign_hint")):
                 if text:
@@ -374,10 +387,11 @@ class TemplateRenderer(Renderer):
         out = [self.para(self.t(block.label, values), "s_bold")] if block.label else []
         return out + [self.para(self.t(x, values), "s_note") for x in block.items]
 
-    def blocks(self, blocks: Iterable[Block], data: DocumentData, orientation: str) -> list:
+    def blocks(self, tpl: Template, data: DocumentData) -> list:
         story: list = []
         official = self.ctx.official
-        for b in blocks:
+        orientation = tpl.orientation
+        for b in tpl.blocks:
             if (b.draft_only and official) or (b.official_only and not official):
                 continue
             width = self.frame_width(orientation)
@@ -390,7 +404,7 @@ class TemplateRenderer(Renderer):
             elif b.type == "table":
                 story += self.table(b, data.sources.get(b.source) or Rows(), width)
             elif b.type == "signatures":
-                story += self.signatures(b, data.values, width)
+                story += self.signatures(tpl, b, data.values, width)
             elif b.type == "notes":
                 story += self.notes(b, data.values)
             elif b.type == "page_break":
@@ -402,16 +416,14 @@ class TemplateRenderer(Renderer):
                 story.append(Spacer(1, b.height))
         return story
 
-    def document(self, data: DocumentData) -> list:
-        """One document's flowables (starting on a fresh page when it follows another)."""
-        tpl = self.template
+    def document(self, tpl: Template, data: DocumentData) -> list:
+        """One document's flowables."""
         values = data.values
         width = self.frame_width(tpl.orientation)
         story: list = [DocumentStart()]
         if tpl.form_number:
-            story.append(Table([["", self.para(self.t(tpl.form_number, values), "s_form_number")]],
-                               colWidths=[width - 110, 110], style=_PLAIN_TIGHT))
-        story += self.header(values, width)
+            story.append(self.para(self.t(tpl.form_number, values), "s_form_number"))
+        story += self.header(tpl, values, width)
         story.append(Spacer(1, 14))
         story.append(self.para(self.t(tpl.title, values), "s_doc_type"))
         if tpl.subject:
@@ -422,20 +434,21 @@ class TemplateRenderer(Renderer):
         if tpl.subtitle:
             story.append(self.para(self.t(tpl.subtitle, values), "s_center_italic"))
         story.append(Spacer(1, 8))
-        story += self.blocks(tpl.blocks, data, tpl.orientation)
+        story += self.blocks(tpl, data)
         if data.notes and self.ctx.draft:
             story += [Spacer(1, 6)] + [self.para(n, "s_note") for n in data.notes]
         return story
 
-    def documents(self, items: Iterable[DocumentData]) -> list:
+    def documents(self, items: Iterable[tuple[Template, DocumentData]]) -> list:
+        """Documents one after another, each from a fresh page in its template's orientation."""
         story: list = []
-        for data in items:
+        for tpl, data in items:
             if story:
-                story += [NextPageTemplate(self.template.orientation), PageBreak()]
-            story += self.document(data)
+                story += [NextPageTemplate(tpl.orientation), PageBreak()]
+            story += self.document(tpl, data)
         return story
 
-    def write(self, items: Iterable[DocumentData], out: IO[bytes] | str) -> int:
+    def write(self, items: Iterable[tuple[Template, DocumentData]], out: IO[bytes] | str) -> int:
         story = self.documents(items)
         if not story:
             story = [DocumentStart(), self.para(self.tr("report.nothing"), "s_plain")]

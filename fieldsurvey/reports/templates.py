@@ -35,7 +35,7 @@ MEMBER_FIELDS = frozenset({
     "no", "name", "ethnicity", "relationship", "birth_year", "birth_year_male", "birth_year_female", "birth_date",
     "sex", "sex_code", "status", "id_number", "notes"})
 HOUSEHOLD_ROW_FIELDS = frozenset({
-    "no", "head_name", "code", "village", "address", "ethnicity", "minority", "members", "area", "b1", "b2",
+    "no", "head_name", "income", "code", "village", "address", "ethnicity", "minority", "members", "area", "b1", "b2",
     "deprived", "class", "previous_class", "movement", "category", "head_id", "agreed", "agreed_share", "notes",
     "members_text", "female_head"})
 UNIT_FIELDS = frozenset({
@@ -190,14 +190,18 @@ class Template:
     extra: Mapping[str, Any] = field(default_factory=dict)   # kind-specific settings (e.g. a grid's prefill)
 
     def texts(self, lang: str = "vi") -> list[str]:
-        """The fixed texts of the template in the order they are printed (headings, column heads, signers), with
-        placeholders as written: what a test looks for, in order, on the printed page."""
-        out = [t.get(lang) for t in (self.title, self.subject, self.subtitle) if t]
+        """The fixed texts of the template in the order they are printed — the title, subject and subtitle, the
+        headings and paragraphs without placeholders, each table's column heads row by row, the signers' authority
+        and title: what a test looks for, in order, on the printed page."""
+        out = [t.get(lang) for t in (self.title, self.subject, self.subtitle) if t and "{" not in t.get(lang)]
         for b in self.blocks:
-            if b.type in ("heading",) and b.text:
+            if b.type in ("heading", "paragraph") and b.text and "{" not in b.text.get(lang):
                 out.append(b.text.get(lang))
             elif b.type == "table":
-                out += [c.label.get(lang) for c in b.columns]
+                level: list[Column] = list(b.columns)
+                while level:
+                    out += [c.label.get(lang) for c in level]
+                    level = [s for c in level for s in c.sub]
             elif b.type == "signatures":
                 for s in b.signers:
                     out += [x.get(lang) for x in (s.authority, s.title) if x]
@@ -366,13 +370,14 @@ class _Reader:
                           known=", ".join(sorted(fields)))
             size = raw.get("font_size")
             return Block(kind, path, source=source, columns=columns, group_by=group_by,
-                         subtotal=self.text(raw, "subtotal", path), total=self.text(raw, "total", path),
+                         subtotal=self.text(raw, "subtotal", path, frozenset({"group", "count"})),
+                         total=self.text(raw, "total", path, frozenset({"count"})),
                          numbering=self.choice(raw, "numbering", path, ("continuous", "group"), "continuous"),
                          column_numbers=self.flag(raw, "column_numbers", path),
                          min_rows=int(self.number(raw, "min_rows", path, 0, 60, 0)),
                          row_height=self.number(raw, "row_height", path, 0, 200, 0),
                          font_size=None if size is None else self.number(raw, "font_size", path, 6, 14, 12),
-                         empty=self.text(raw, "empty", path), **flags)
+                         empty=self.text(raw, "empty", path, frozenset()), **flags)
         if kind == "signatures":
             self.known(raw, path, common | {"signer", "place_date", "recipients"})
             signers = tuple(self.signer(s, f"{path}.signer[{i}]") for i, s in enumerate(self.array(raw, "signer",

@@ -23,7 +23,7 @@ import os
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Sequence
 
 from fieldsurvey.domain.classification import classify_household
 from fieldsurvey.domain.document import parse_household
@@ -184,26 +184,123 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
         return (yield from write_sheets(records, ctx, target))
 
 
-def print_lists(source: Source, out: Output, village: str | None = None, lang: str = "vi",
-                printed_at: datetime | None = None) -> Job[int]:
-    """Per village: the lists for the meeting and the public posting (proposed poor, near-poor, escaped, new)
-    and the meeting minutes pre-filled with the counts."""
-    from fieldsurvey.reports.lists import write_lists
+TemplateFiles = Path | str | Sequence[Path | str] | None
 
-    with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
+
+def _templates(kinds: Sequence[str], given: TemplateFiles) -> dict:
+    """The template of each kind: a province's file given for it (each file says its kind), else the bundled one."""
+    from fieldsurvey.errors import TemplateError
+    from fieldsurvey.reports.templates import load_template, read_template
+
+    paths = [given] if isinstance(given, (str, Path)) else list(given or [])
+    out = {k: load_template(k) for k in kinds}
+    for path in paths:
+        tpl = read_template(path)
+        if tpl.kind not in kinds:
+            raise TemplateError("report.template.error.wrong_kind", f"{path}:1", found=tpl.kind,
+                                wanted=", ".join(kinds))
+        out[tpl.kind] = tpl
+    return out
+
+
+def _village_documents(source: Source, out: Output, kinds: Sequence[str], village: str | None, lang: str,
+                       printed_at: datetime | None, official: bool, template: TemplateFiles,
+                       inputs: Inputs | None) -> Job[int]:
+    """Per village, one document of each kind (minutes, posting list) into one PDF."""
+    from fieldsurvey.reports.documents import minutes_data, posting_data
+    from fieldsurvey.reports.render import TemplateRenderer
+
+    build = {"minutes": minutes_data, "posting": posting_data}
+    tpls = _templates(kinds, template)
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
         villages = [match_village(ws, village)] if village else ws.villages()
         records = yield from read_records(ws, village, None, ctx.standard, lang)
-    yield Progress(0, 1, ctx.tr("report.progress.lists"))
-    with _target(out) as target:
-        pages = write_lists(records, villages, ctx, target)
-    yield Progress(1, 1, ctx.tr("report.progress.lists"))
+        if official:
+            records = _approved(ws, records, ctx, kinds[0])
+        items = [(tpls[k], build[k](v, records, ctx, inputs)) for v in villages for k in kinds]
+        message = ctx.tr("report.progress.lists")
+        yield Progress(0, 1, message)
+        with _target(out) as target:
+            pages = TemplateRenderer(ctx, tpls[kinds[0]]).write(items, target)
+            if official:
+                batch = _batch(ctx)
+                _record(ws, [_register_row(ws, ctx, k, tpls[k].id, batch, village=v) for v in villages
+                             for k in kinds], out)
+        yield Progress(1, 1, message)
+    return pages
+
+
+def _approved(ws: Workspace, records: list[HouseholdRecord], ctx: ReportContext, kind: str) -> list[HouseholdRecord]:
+    chosen = official_records(records)
+    if not chosen:
+        raise WorkspaceError("report.error.nothing_approved", str(ws.path), what=ctx.tr(f"report.kind.{kind}"))
+    return chosen
+
+
+def _batch(ctx: ReportContext) -> str:
+    return f"{ctx.printed_at.isoformat()}-{os.getpid()}"
+
+
+def print_lists(source: Source, out: Output, village: str | None = None, lang: str = "vi",
+                printed_at: datetime | None = None, *, official: bool = False, template: TemplateFiles = None,
+                inputs: Inputs | None = None) -> Job[int]:
+    """Per village: the minutes of the village meeting (Circular 07/2021, Phụ lục V) with the attendance and the
+    vote per household, then the list for the public posting. Returns the number of pages."""
+    return (yield from _village_documents(source, out, ("minutes", "posting"), village, lang, printed_at, official,
+                                          template, inputs))
+
+
+def print_minutes(source: Source, out: Output, village: str | None = None, lang: str = "vi",
+                  printed_at: datetime | None = None, *, official: bool = False, template: TemplateFiles = None,
+                  inputs: Inputs | None = None) -> Job[int]:
+    """The village meetings' minutes only."""
+    return (yield from _village_documents(source, out, ("minutes",), village, lang, printed_at, official, template,
+                                          inputs))
+
+
+def print_posting(source: Source, out: Output, village: str | None = None, lang: str = "vi",
+                  printed_at: datetime | None = None, *, official: bool = False, template: TemplateFiles = None,
+                  inputs: Inputs | None = None) -> Job[int]:
+    """The villages' lists for the public posting only."""
+    return (yield from _village_documents(source, out, ("posting",), village, lang, printed_at, official, template,
+                                          inputs))
+
+
+def print_decision(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None, *,
+                   official: bool = False, template: TemplateFiles = None, inputs: Inputs | None = None) -> Job[int]:
+    """The commune chairman's decision recognising the lists (Decision 24/2021, Mẫu số 02) with its four lists:
+    poor, near-poor, escaped poor, escaped near-poor households, by village. Its number is the commune's (from
+    `inputs.number`); printed officially again under the same number, it is recorded as a reprint."""
+    from fieldsurvey.reports.documents import decision_data
+    from fieldsurvey.reports.render import TemplateRenderer
+
+    tpl = _templates(("decision",), template)["decision"]
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
+        records = yield from read_records(ws, None, None, ctx.standard, lang)
+        if official:
+            records = _approved(ws, records, ctx, "decision")
+        data = decision_data(records, ctx, inputs)
+        message = ctx.tr("report.progress.decision")
+        yield Progress(0, 1, message)
+        with _target(out) as target:
+            pages = TemplateRenderer(ctx, tpl).write([(tpl, data)], target)
+            if official:
+                number = int(inputs.number) if inputs.number and inputs.number.isdigit() else None
+                first = issued.first_of_number(ws.db, "decision", number) if number is not None else None
+                _record(ws, [_register_row(ws, ctx, "decision", tpl.id, _batch(ctx), number=number,
+                                           symbol=f"{inputs.number}/QĐ-UBND" if inputs.number else None,
+                                           reprint_of=first["id"] if first else None)], out)
+        yield Progress(1, 1, message)
     return pages
 
 
 def print_certificates(source: Source, out: Output, village: str | None = None, lang: str = "vi",
                        printed_at: datetime | None = None, first_number: int | None = None, *,
-                       official: bool = False, template: Path | str | None = None, inputs: Inputs | None = None,
+                       official: bool = False, template: TemplateFiles = None, inputs: Inputs | None = None,
                        household: str | None = None) -> Job[int]:
     """Certificates (Giấy chứng nhận hộ nghèo, hộ cận nghèo; Decision 24/2021, Mẫu số 03) for every poor and
     near-poor household (or one village's, or one household's). A draft carries no number. The official copy is
@@ -212,9 +309,8 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
     higher) — and what was issued is recorded in the workspace. Returns the number of pages."""
     from fieldsurvey.reports.documents import certificate_data, certified
     from fieldsurvey.reports.render import TemplateRenderer
-    from fieldsurvey.reports.templates import template_for
 
-    tpl = template_for("certificate", template)
+    tpl = _templates(("certificate",), template)["certificate"]
     inputs = inputs or Inputs()
     with _opened(source, writable=official) as ws:
         ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
@@ -231,7 +327,7 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
         yield Progress(0, 1, message)
         with _target(out) as target:
             pages = TemplateRenderer(ctx, tpl).write(
-                (certificate_data(r, ctx, tpl, inputs, numbers.get(r.household.uuid)) for r in chosen), target)
+                ((tpl, certificate_data(r, ctx, tpl, inputs, numbers.get(r.household.uuid))) for r in chosen), target)
             if register:
                 _record(ws, register, out)
         yield Progress(1, 1, message)
@@ -249,7 +345,7 @@ def _certificate_numbers(ws: Workspace, chosen: list[HouseholdRecord], ctx: Repo
     following = max(highest + 1, first_number or 1)
     numbers: dict[str, int] = {}
     rows = []
-    batch = f"{ctx.printed_at.isoformat()}-{os.getpid()}"
+    batch = _batch(ctx)
     for rec in chosen:
         uuid = rec.household.uuid
         first = earlier.get(uuid)

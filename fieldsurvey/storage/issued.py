@@ -64,6 +64,13 @@ def first_issues(db: sqlite_utils.Database, kind: str, review_year: int, uuids: 
     return out
 
 
+def first_of_number(db: sqlite_utils.Database, kind: str, number: int) -> dict[str, Any] | None:
+    """The first issue of a document of `kind` under `number`, if any."""
+    row = db.execute(f"SELECT {', '.join(COLUMNS)} FROM issued_documents WHERE kind = ? AND number = ? AND "
+                     "reprint_of IS NULL", [kind, number]).fetchone()
+    return dict(zip(COLUMNS, row)) if row else None
+
+
 def record(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
     """Add issued documents to the register (the caller holds the transaction)."""
     db.conn.executemany(

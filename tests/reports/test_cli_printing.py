@@ -33,7 +33,12 @@ def test_print_lists_and_certificates(commune, tmp_path):
     out = tmp_path / "lists.pdf"
     r = run("print", "lists", str(commune.path), "--out", str(out), "--village", "ban khuoi cung", "--quiet")
     assert r.exit_code == 0, r.output
-    assert len(pdf_pages(out)) == 5
+    texts = pdf_pages(out)
+    assert f"{len(texts)} pages" in r.output and "BIÊN BẢN KẾT QUẢ HỌP DÂN" in texts[0]
+    assert "DANH SÁCH NIÊM YẾT" in flat(texts[-1]) or "DANH SÁCH NIÊM YẾT" in flat(texts[-2])
+    r = run("print", "decision", str(commune.path), "--out", str(out), "--number", "17", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert "Số: ……/QĐ-UBND" in flat(pdf_pages(out)[0])          # a draft carries no number, even when given
     cert = tmp_path / "cert.pdf"
     r = run("print", "certificates", str(commune.path), "--out", str(cert), "--quiet")
     assert r.exit_code == 0, r.output

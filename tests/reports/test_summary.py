@@ -234,4 +234,5 @@ def test_column_heads_wrap_between_words_never_inside_one(commune, tmp_path):
         assert head in first, head
     lists = tmp_path / "lists.pdf"
     run_to_end(print_lists(commune.path, lists, village=VILLAGES[0], lang="en", printed_at=PRINTED_AT))
-    assert "No. Head of household Members Ethnicity" in flat(pdf_pages(lists)[1])
+    assert "No. Head of household B1 score B2 score Classification Agreeing Agreeing (%) Notes" in \
+        flat(pdf_pages(lists)[0])
