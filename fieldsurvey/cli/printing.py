@@ -70,13 +70,20 @@ def print_group() -> None:
 @_OUT
 @_VILLAGE
 @click.option("--household", help="Only this household (its id, or the start of it).")
+@_official
 @_LANG
 @_QUIET
-def print_sheets(file: Path, out: Path, village: str | None, household: str | None, lang: str, quiet: bool) -> None:
-    """Household classification sheets (one A4 page per household) from workspace FILE."""
+def print_sheets(file: Path, out: Path, village: str | None, household: str | None, official: bool,
+                 template: tuple[Path, ...], inputs_file: Path | None, chairman: str | None,
+                 issued_on: datetime | None, lang: str, quiet: bool) -> None:
+    """The households' forms for signature (Phiếu B pre-filled: members, B1 labelled for what it is, B2 with each
+    indicator's points and the total, the class), one per household, from workspace FILE. A draft unless
+    --official."""
     from fieldsurvey.services import printing
 
-    _run(printing.print_sheets(file, out, village=village, household=household, lang=lang), out, quiet, "pages")
+    _run(printing.print_sheets(file, out, village=village, household=household, lang=lang, official=official,
+                               template=template, inputs=_inputs(inputs_file, chairman, issued_on)),
+         out, quiet, "pages")
 
 
 def _village_command(name: str, job_name: str, doc: str) -> None:
@@ -144,6 +151,29 @@ def print_certificates(file: Path, out: Path, village: str | None, household: st
     _run(printing.print_certificates(file, out, village=village, lang=lang, first_number=first_number,
                                      official=official, template=template, inputs=inputs, household=household),
          out, quiet, "pages")
+
+
+@print_group.command("requests")
+@_FILE
+@_OUT
+@click.option("--form", type=click.Choice(["review", "escape"]), default="review", show_default=True,
+              help="review: Mẫu số 01 (request for a review), for the new poor and near-poor households; escape: "
+                   "Mẫu số 04 (request to be recognised as escaped), for the households escaping.")
+@_VILLAGE
+@click.option("--household", help="Only this household (its id, or the start of it), whatever its group.")
+@_official
+@_LANG
+@_QUIET
+def print_requests(file: Path, out: Path, form: str, village: str | None, household: str | None, official: bool,
+                   template: tuple[Path, ...], inputs_file: Path | None, chairman: str | None,
+                   issued_on: datetime | None, lang: str, quiet: bool) -> None:
+    """Household requests (Decision 24/2021, Mẫu số 01 / Mẫu số 04) pre-filled from the household, for its head to
+    sign."""
+    from fieldsurvey.services import printing
+
+    _run(printing.print_requests(file, out, form=form, village=village, household=household, lang=lang,
+                                 official=official, template=template,
+                                 inputs=_inputs(inputs_file, chairman, issued_on)), out, quiet, "pages")
 
 
 @print_group.command("summary")

@@ -311,11 +311,13 @@ class Renderer:
 
 
 def column_widths(header: Sequence[str], weights: Sequence[float], total: float, font: str = FONT_BOLD,
-                  size: float = 8.5, padding: float = 14) -> list[float]:
+                  size: float = 8.5, padding: float = 14, least_values: Sequence[float] | None = None) -> list[float]:
     """Widths in proportion to `weights` that fill `total`, but never narrower than the longest word of the column's
-    head (a head is wrapped between words, never inside one: "Household / s"); `padding`: the cell's left and right
-    padding together, and a little air."""
+    head (a head is wrapped between words, never inside one: "Household / s") nor than `least_values` (the longest
+    word of its cells); `padding`: the cell's left and right padding together, and a little air."""
     least = [max((stringWidth(w, font, size) for w in str(h).split()), default=0) + padding for h in header]
+    if least_values is not None:
+        least = [max(a, b + padding) for a, b in zip(least, least_values)]
     widths = [total * w / sum(weights) for w in weights]
     for _ in range(3):
         short = [i for i, w in enumerate(widths) if w < least[i]]

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from fieldsurvey.domain.income import IncomeRoute
 from fieldsurvey.domain.movement import Link, household_movement
 from fieldsurvey.domain.results import HouseholdClass, Status
-from fieldsurvey.i18n import format_date, format_number
+from fieldsurvey.i18n import format_date, format_money, format_number
 from fieldsurvey.reports.base import ReportContext
 from fieldsurvey.reports.records import HouseholdRecord, birth_year, is_minority, label
 from fieldsurvey.reports.render import DocumentData, Rows
@@ -96,9 +96,18 @@ def household_values(rec: HouseholdRecord, ctx: ReportContext) -> dict[str, Any]
         "head_birth_date": _birth_date(head, lang) if head is not None else "",
         "residence": residence, "current_address": str(hh.get("current_address") or "") or residence,
         "village": rec.village, "village_place": place_name(rec.village),
-        "class_label": rec.cls.label(lang).lower() if lang == "vi" else rec.cls.label(lang),
+        "class_label": _lower_class(rec.cls.value, lang),
+        "previous_class_label": _lower_class(rec.previous.household_class if rec.previous else None, lang),
         "household_code": hh.uuid[:8],
+        "head_male_box": "■" if sex == "male" else "□", "head_female_box": "■" if sex == "female" else "□",
     }
+
+
+def _lower_class(value: str | None, lang: str) -> str:
+    if value not in HouseholdClass._value2member_map_:
+        return ""
+    text = HouseholdClass(value).label(lang)
+    return text[:1].lower() + text[1:]
 
 
 def _birth_date(member: Any, lang: str) -> str:
@@ -171,6 +180,125 @@ def certificate_data(rec: HouseholdRecord, ctx: ReportContext, tpl: Template, in
                       "signature": ""})
     return DocumentData(values, {"members": member_rows(rec, ctx.lang), "years": Rows(years)},
                         provisional_notes([rec], ctx) if ctx.draft else [])
+
+
+# --- the household's requests (Decision 24/2021, Mẫu số 01 and Mẫu số 04) ---------------------------------------
+
+REQUESTS = {"request_review": ("new_poor", "new_near_poor"),
+            "request_escape": ("escaped_poor", "escaped_near_poor", "poor_to_near_poor")}
+
+
+def requesting(records: Sequence[HouseholdRecord], kind: str) -> list[HouseholdRecord]:
+    """The households a request form is pre-filled for by default [U]: new poor and near-poor households for the
+    review request (Mẫu số 01); households escaping for the escape request (Mẫu số 04)."""
+    return [r for r in records if not r.moved_away and category(r) in REQUESTS[kind]]
+
+
+def request_data(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs) -> DocumentData:
+    values = common_values(ctx, inputs)
+    values.update(household_values(rec, ctx))
+    return DocumentData(values, {"members": member_rows(rec, ctx.lang)})
+
+
+# --- the household's form for signature (Phiếu B, pre-filled) -----------------------------------------------------
+
+class Memo:
+    """Texts made once per document: the labels, statuses and most reasons repeat from household to household, and
+    formatting them from the catalogue is most of what preparing a household's form costs."""
+
+    LIMIT = 200_000
+
+    def __init__(self, ctx: ReportContext):
+        self.ctx = ctx
+        self.memo: dict[tuple, str] = {}
+
+    def get(self, key: tuple, make: Any) -> str:
+        try:
+            return self.memo[key]
+        except KeyError:
+            if len(self.memo) > self.LIMIT:
+                self.memo.clear()
+            text = self.memo[key] = make()
+            return text
+        except TypeError:            # a value that cannot be a key (a list, a dict): made every time
+            return make()
+
+    def tr(self, key: str, **values: Any) -> str:
+        return self.get(("t", key, tuple(values.items())), lambda: self.ctx.tr(key, **values))
+
+    def message(self, msg: Any) -> str:
+        return self.get(("m", msg.key, tuple(msg.values.items())), lambda: msg.text(self.ctx.lang))
+
+    def label(self, kind: str, code: Any) -> str:
+        return self.get(("l", kind, code), lambda: label(kind, code, self.ctx.lang))
+
+
+def income_values(rec: HouseholdRecord, ctx: ReportContext, memo: Memo) -> dict[str, str]:
+    """B1 labelled for what it is: a score from the province's point table, a score added up on paper and typed
+    in, or the income measured directly (which is not a B1 score)."""
+    lang = ctx.lang
+    inc = rec.result.income
+    res = rec.result
+    area = memo.tr(f"area.{res.area.value}") if res.area else memo.tr("report.unknown")
+    if inc.route in (IncomeRoute.B1_TABLE, IncomeRoute.B1_MANUAL) and inc.b1_score is not None:
+        key = "report.form.b1_table" if inc.route is IncomeRoute.B1_TABLE else "report.form.b1_manual"
+        return {"b1_label": memo.tr(key, table=inc.point_table or ""),
+                "b1_value": memo.tr("report.form.b1_value", score=format_number(inc.b1_score, lang),
+                                    threshold=format_number(inc.b1_threshold or 0, lang), area=area),
+                "b1_note": memo.tr("report.form.synthetic_table") if inc.point_table_synthetic else ""}
+    if inc.per_person_month is not None:
+        note = ""
+        if inc.total_12m is not None:
+            note = memo.tr("report.form.income_total", total=format_money(inc.total_12m, lang),
+                           members=len(rec.household.members))
+        return {"b1_label": memo.tr("report.form.income_direct"),
+                "b1_value": memo.tr("report.form.income_value", income=format_money(inc.per_person_month, lang),
+                                    line=format_money(inc.line or 0, lang), area=area),
+                "b1_note": note}
+    return {"b1_label": memo.tr("report.form.income_direct"), "b1_value": memo.tr("report.form.income_unknown"),
+            "b1_note": ""}
+
+
+def household_form_data(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs, memo: Memo) -> DocumentData:
+    """Phiếu B pre-filled: the household, its members, B1 (labelled for what it is) and B2 as the indicators with
+    their points and the total, the class, for the head and the enumerator to sign."""
+    lang = ctx.lang
+    hh = rec.household
+    res = rec.result
+    values = common_values(ctx, inputs)
+    values.update(household_values(rec, ctx))
+    values.update(income_values(rec, ctx, memo))
+    points = ctx.standard.b2_points_per_indicator
+    indicators = []
+    for ind in res.indicators:
+        deprived = ind.status is Status.DEPRIVED
+        indicators.append({"no": ind.number, "name": ind.name_vi if lang == "vi" else ind.name_en,
+                           "deprived": deprived, "points": points if deprived else 0,
+                           "status": memo.tr(f"status.{ind.status.value}") + (" *" if ind.provisional else ""),
+                           "reason": memo.message(ind.reason)})
+    members = member_rows(rec, lang)
+    for row, m in zip(members.rows, hh.members):
+        row["insurance"] = memo.label("yesno", m.get("health_insurance"))     # type: ignore[index]
+        row["work"] = memo.label("employment", m.get("employment"))            # type: ignore[index]
+    values.update({
+        "b2_total": format_number(res.b2_score, lang), "deprivation_count": str(res.deprivation_count),
+        "indicator_count": str(len(res.indicators)), "b2_points": str(points),
+        "class": res.household_class.label(lang), "summary": memo.message(res.summary),
+        "standard_title": res.standard_title_vi if lang == "vi" else res.standard_title_en,
+        "interview_date": format_date(hh.interview_date, lang) if hh.interview_date
+        else memo.tr("report.sheet.not_interviewed"),
+        "area": memo.tr(f"area.{res.area.value}") if res.area else "", "members_count": str(len(hh.members)),
+        "phone": str(hh.get("phone") or ""), "address": str(hh.get("address") or ""),
+        "enumerator": str(hh.get("enumerator") or ""),
+        "low_income_workers": ", ".join(w.name for w in res.low_income_workers)})
+    notes = []
+    if ctx.draft:
+        if any(i.provisional for i in res.indicators) or res.provisional:
+            notes.append(memo.tr("report.sheet.provisional_rules"))
+        if res.missing:
+            notes.append(memo.tr("report.sheet.missing", what=", ".join(res.missing[:6]) + (
+                " …" if len(res.missing) > 6 else "")))
+    return DocumentData(values, {"members": members, "indicators": Rows(indicators)}, notes)
 
 
 # --- helpers shared by the lists ----------------------------------------------------------------------------------

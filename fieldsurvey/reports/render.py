@@ -209,6 +209,11 @@ class Rule(Flowable):
         c.line(x, self.space, x + self.length, self.space)
 
 
+@lru_cache(maxsize=65536)
+def _width(text: str, font: str, size: float) -> float:
+    return stringWidth(text, font, size)
+
+
 @lru_cache(maxsize=64)
 def _cell_style(size: float, font: str, align: int) -> ParagraphStyle:
     return ParagraphStyle(f"c{size}{font}{align}", fontName=font, fontSize=size, leading=round(size * 1.18, 2),
@@ -347,8 +352,16 @@ class TemplateRenderer(Renderer):
                         + [""] * (n - 1))
             style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
         head_size = self.sf.size("table_head") if block.font_size is None else size
+        longest = [0.0] * n
+        for kind, values in grid.body:
+            if kind in ("data", "subtotal", "total"):
+                font = FONT if kind == "data" else FONT_BOLD
+                for i, v in enumerate(values):
+                    if v not in (None, "") and not (kind != "data" and i == 0):
+                        word = max(cell_text(v, lang).split() or [""], key=len)
+                        longest[i] = max(longest[i], _width(word, font, size))
         widths = column_widths([c.label.get(lang) for c in grid.columns], [c.width for c in grid.columns], width,
-                               FONT_BOLD, head_size, padding=7)
+                               FONT_BOLD, head_size, padding=7, least_values=longest)
         heights = None
         if block.row_height:
             heights = [None] * head_rows + [block.row_height] * (len(data) - head_rows)
@@ -357,10 +370,14 @@ class TemplateRenderer(Renderer):
     def signatures(self, tpl: Template, block: Block, values: Mapping[str, Any], width: float) -> list:
         s = self.styles
         cells = []
+        aboves = [self.t(s.above, values) if s.above else "" for s in block.signers]
+        if block.place_date:
+            aboves[-1] = self.t(tpl.header.place_date, values)
+        lines = max((len(a.split("\n")) for a in aboves if a), default=0)
         for i, signer in enumerate(block.signers):
             cell: list = []
-            if block.place_date and i == len(block.signers) - 1:
-                cell.append(self.para(self.t(tpl.header.place_date, values), "s_place_date"))
+            if lines:       # every signer's title on one line, under the place and date of any of them
+                cell.append(self.para(aboves[i] or "\n" * (lines - 1) + " ", "s_place_date"))
             for text, style in ((signer.authority, "s_signer"), (signer.title, "s_signer"),
                                 (signer.hint, "s_sign_hint")):
                 if text:

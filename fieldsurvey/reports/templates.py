@@ -30,7 +30,8 @@ COMMON = frozenset({
     "printed_at"})
 HOUSEHOLD_VALUES = frozenset({
     "head_name", "head_ethnicity", "head_id", "head_id_issued", "head_sex", "head_sex_code", "head_birth_date",
-    "residence", "current_address", "village", "village_place", "class_label", "household_code"})
+    "residence", "current_address", "village", "village_place", "class_label", "previous_class_label",
+    "household_code", "head_male_box", "head_female_box"})
 MEMBER_FIELDS = frozenset({
     "no", "name", "ethnicity", "relationship", "birth_year", "birth_year_male", "birth_year_female", "birth_date",
     "sex", "sex_code", "status", "id_number", "notes"})
@@ -48,21 +49,33 @@ DEPRIVATION_FIELDS = frozenset({"name", "count"} | {f"i{n}" for n in range(1, 13
 GROUP_FIELDS = frozenset({"item", "poor", "poor_share", "near_poor", "near_poor_share"})
 
 
+FORM_VALUES = frozenset({
+    "b1_label", "b1_value", "b1_note", "b2_total", "b2_points", "deprivation_count", "indicator_count", "class",
+    "summary", "standard_title", "interview_date", "enumerator", "area", "members_count", "phone", "address",
+    "low_income_workers"})
+INDICATOR_FIELDS = frozenset({"no", "name", "deprived", "points", "status", "reason"})
+
+
 @dataclass(frozen=True)
 class Kind:
     """A kind of document: the placeholders its texts may use and the rows (with their fields) its tables may
-    show."""
+    show. A `simple` kind is drawn straight on the canvas (thousands of pages): its tables have one row of heads
+    and no groups, and its header is the motto alone or none."""
 
     name: str
     values: frozenset[str]
     sources: Mapping[str, frozenset[str]]
     file: str                     # the bundled template
+    simple: bool = False
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("certificate", COMMON | HOUSEHOLD_VALUES,
          {"members": MEMBER_FIELDS, "years": frozenset({"year", "poor", "near_poor", "signature"})},
          "mau-03-giay-chung-nhan.toml"),
+    Kind("household_form", COMMON | HOUSEHOLD_VALUES | FORM_VALUES,
+         {"members": MEMBER_FIELDS | {"insurance", "work"}, "indicators": INDICATOR_FIELDS}, "phieu-b.toml",
+         simple=True),
     Kind("request_review", COMMON | HOUSEHOLD_VALUES, {"members": MEMBER_FIELDS}, "mau-01-giay-de-nghi-ra-soat.toml"),
     Kind("request_escape", COMMON | HOUSEHOLD_VALUES, {"members": MEMBER_FIELDS}, "mau-04-giay-de-nghi-thoat-ngheo.toml"),
     Kind("decision", COMMON | {"poor_count", "near_poor_count", "escaped_poor_count", "escaped_near_poor_count",
@@ -87,6 +100,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 # kind → setting → (type, default): settings a kind's template may give in [settings]
 SETTINGS: dict[str, dict[str, tuple[type, Any]]] = {
     "certificate": {"prefill_year": (bool, True), "prefill_offset": (int, 0)},
+    "household_form": {"body_size": (float, 10.5), "table_size": (float, 9.0), "title_size": (float, 13.0)},
 }
 
 HEADER_STYLES = ("issuing_body", "motto_only", "village", "none")
@@ -130,6 +144,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Signer:
+    above: Text = EMPTY                   # a line above, italic ("……, ngày … tháng … năm …" on a request)
     authority: Text = EMPTY               # "TM. ỦY BAN NHÂN DÂN" (capitals, bold)
     title: Text = EMPTY                   # "CHỦ TỊCH"
     hint: Text = EMPTY                    # "(Ký tên, đóng dấu)"
@@ -298,7 +313,8 @@ class _Reader:
     def header(self, raw: Any) -> Header:
         raw = self.table(raw if raw is not None else {}, "header")
         self.known(raw, "header", {"style", "parent", "body", "number", "place_date"})
-        return Header(self.choice(raw, "style", "header", HEADER_STYLES, "issuing_body"),
+        styles = ("motto_only", "none") if self.kind.simple else HEADER_STYLES
+        return Header(self.choice(raw, "style", "header", styles, styles[0]),
                       self.text(raw, "parent", "header"), self.text(raw, "body", "header"),
                       self.text(raw, "number", "header"), self.text(raw, "place_date", "header"))
 
@@ -325,9 +341,9 @@ class _Reader:
 
     def signer(self, raw: Any, path: str) -> Signer:
         raw = self.table(raw, path)
-        self.known(raw, path, {"authority", "title", "hint", "name", "seal"})
-        return Signer(self.text(raw, "authority", path), self.text(raw, "title", path), self.text(raw, "hint", path),
-                      self.text(raw, "name", path), self.flag(raw, "seal", path))
+        self.known(raw, path, {"above", "authority", "title", "hint", "name", "seal"})
+        return Signer(self.text(raw, "above", path), self.text(raw, "authority", path), self.text(raw, "title", path),
+                      self.text(raw, "hint", path), self.text(raw, "name", path), self.flag(raw, "seal", path))
 
     def block(self, raw: Any, path: str) -> Block:
         raw = self.table(raw, path)
@@ -364,6 +380,12 @@ class _Reader:
                             for i, c in enumerate(self.array(raw, "column", path)))
             if not columns:
                 self.fail("report.template.error.no_columns", path)
+            if self.kind.simple:
+                for i, c in enumerate(columns):
+                    if c.sub:
+                        self.fail("report.template.error.simple", f"{path}.column[{i}]", what="sub")
+                if raw.get("group_by"):
+                    self.fail("report.template.error.simple", f"{path}.group_by", what="group_by")
             group_by = raw.get("group_by", "")
             if group_by and group_by not in fields:
                 self.fail("report.template.error.unknown_field", f"{path}.group_by", field=group_by,
@@ -424,6 +446,12 @@ def read_template(path: Path | str, kind: str | None = None, text: str | None = 
             r.fail("report.template.error.not_a_flag", f"settings.{key}", name=key, found=repr(value))
         if kind_type is int and (isinstance(value, bool) or not isinstance(value, int)):
             r.fail("report.template.error.not_a_number", f"settings.{key}", name=key, found=repr(value))
+        if kind_type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                r.fail("report.template.error.not_a_number", f"settings.{key}", name=key, found=repr(value))
+            if not 6 <= value <= 16:
+                r.fail("report.template.error.out_of_range", f"settings.{key}", name=key, found=value, low=6,
+                       high=16)
     return Template(
         kind=name, id=str(raw.get("id", Path(path).stem)), name=str(path), source=str(raw.get("source", "")),
         orientation=r.choice(raw, "orientation", "", ORIENTATIONS, "portrait"),

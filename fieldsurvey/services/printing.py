@@ -23,7 +23,7 @@ import os
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Iterator, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 from fieldsurvey.domain.classification import classify_household
 from fieldsurvey.domain.document import parse_household
@@ -170,18 +170,43 @@ def _find_household(ws: Workspace, key: str) -> list[dict]:
 # --- documents ---------------------------------------------------------------------------------------------------
 
 def print_sheets(source: Source, out: Output, village: str | None = None, household: str | None = None,
-                 lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """Household classification sheets — one household, a village or the whole commune — into one PDF with
-    "Trang X/Y" across the batch. Returns the number of pages."""
-    from fieldsurvey.reports.sheets import write_sheets
+                 lang: str = "vi", printed_at: datetime | None = None, *, official: bool = False,
+                 template: "TemplateFiles" = None, inputs: Inputs | None = None) -> Job[int]:
+    """The households' forms for signature (Phiếu B pre-filled: members, B1 labelled for what it is, B2 with the
+    points of each indicator and the total, the class) — one household, a village or the whole commune — into one
+    PDF. A draft's pages say "Trang X/Y" across the batch. Returns the number of pages."""
+    from fieldsurvey.reports.documents import Memo, household_form_data
+    from fieldsurvey.reports.sheets import Layout, write_sheets
 
-    with _opened(source) as ws:
-        ctx = report_context(ws, lang, printed_at)
+    tpl = _templates(("household_form",), template)["household_form"]
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
         records = yield from read_records(ws, village, household, ctx.standard, lang)
-    if not household:  # a household that left the commune gets no sheet unless asked for by its id
-        records = [r for r in records if not r.moved_away]
-    with _target(out) as target:
-        return (yield from write_sheets(records, ctx, target))
+        if not household:  # a household that left the commune gets no form unless asked for by its id
+            records = [r for r in records if not r.moved_away]
+        if official:
+            records = _approved(ws, records, ctx, "household_form")
+        memo = Memo(ctx)
+        layout = Layout(tpl, ctx)
+        sheets: Iterable = (layout.sheet(household_form_data(r, ctx, inputs, memo)) for r in records)
+        total = 0
+        if ctx.draft:           # the footer's "Trang X/Y" needs every form laid out first
+            laid = []
+            message = ctx.tr("report.progress.forms")
+            for done, sheet in enumerate(sheets, 1):
+                laid.append(sheet)
+                if done % 500 == 0:
+                    yield Progress(0, len(records), message)
+            sheets = laid
+            total = sum(len(s.pages) for s in laid)
+        with _target(out) as target:
+            pages = yield from write_sheets(sheets, len(records), ctx, target, tpl.title.get(lang), total)
+            if official:
+                batch = _batch(ctx)
+                _record(ws, [_register_row(ws, ctx, "household_form", tpl.id, batch, uuid=r.household.uuid,
+                                           village=r.village, household_class=r.cls.value) for r in records], out)
+    return pages
 
 
 TemplateFiles = Path | str | Sequence[Path | str] | None
@@ -330,6 +355,38 @@ def print_certificates(source: Source, out: Output, village: str | None = None, 
                 ((tpl, certificate_data(r, ctx, tpl, inputs, numbers.get(r.household.uuid))) for r in chosen), target)
             if register:
                 _record(ws, register, out)
+        yield Progress(1, 1, message)
+    return pages
+
+
+def print_requests(source: Source, out: Output, form: str = "review", village: str | None = None,
+                   household: str | None = None, lang: str = "vi", printed_at: datetime | None = None, *,
+                   official: bool = False, template: TemplateFiles = None, inputs: Inputs | None = None) -> Job[int]:
+    """Household requests pre-filled for the head to sign (Decision 24/2021): `form` "review" — Mẫu số 01, for the
+    new poor and near-poor households — or "escape" — Mẫu số 04, for the households escaping; with `household`,
+    that household's whatever its group. Returns the number of pages."""
+    from fieldsurvey.reports.documents import request_data, requesting
+    from fieldsurvey.reports.render import TemplateRenderer
+
+    if form not in ("review", "escape"):
+        raise WorkspaceError("report.error.no_such_form", "--form", form=form, forms="review, escape")
+    kind = f"request_{form}"
+    tpl = _templates((kind,), template)[kind]
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
+        records = yield from read_records(ws, village, household, ctx.standard, lang)
+        if official:
+            records = _approved(ws, records, ctx, kind)
+        chosen = records if household else requesting(records, kind)
+        message = ctx.tr("report.progress.requests")
+        yield Progress(0, 1, message)
+        with _target(out) as target:
+            pages = TemplateRenderer(ctx, tpl).write([(tpl, request_data(r, ctx, inputs)) for r in chosen], target)
+            if official:
+                batch = _batch(ctx)
+                _record(ws, [_register_row(ws, ctx, kind, tpl.id, batch, uuid=r.household.uuid, village=r.village,
+                                           household_class=r.cls.value) for r in chosen], out)
         yield Progress(1, 1, message)
     return pages
 

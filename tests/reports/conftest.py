@@ -210,10 +210,10 @@ def check_state_format(path: Path | str, draft: bool = True) -> None:
 
 
 def in_order(text: str, parts: list[str]) -> None:
-    """Each of `parts` is in `text` (line breaks as spaces), each after the one before."""
-    flat_text = flat(text)
+    """Each of `parts` is in `text`, each after the one before (whitespace ignored: a line may break anywhere)."""
+    squeezed = "".join(text.split())
     at = 0
     for part in parts:
-        found = flat_text.find(flat(part), at)
-        assert found >= 0, f"{part!r} not found after position {at}: …{flat_text[at:at + 300]}"
-        at = found + len(flat(part))
+        found = squeezed.find("".join(part.split()), at)
+        assert found >= 0, f"{part!r} not found after position {at}: …{squeezed[at:at + 300]}"
+        at = found + len("".join(part.split()))
