@@ -62,7 +62,9 @@ def _run(job, out: Path, quiet: bool, what: str) -> None:
 
 @main.group("print")
 def print_group() -> None:
-    """Print household sheets, village lists and minutes, certificates or the commune summary as PDF."""
+    """Print the official documents as PDF, in the state format (drafts unless --official): households' forms,
+    requests, village minutes and posting lists, the decision, certificates, the commune's report; and the
+    analysis."""
 
 
 @print_group.command("sheets")
@@ -179,26 +181,51 @@ def print_requests(file: Path, out: Path, form: str, village: str | None, househ
 @print_group.command("summary")
 @_FILE
 @_OUT
+@click.option("--number", help="The report's number in the commune's register (…/BC-UBND).")
+@_official
 @_LANG
 @_QUIET
-def print_summary(file: Path, out: Path, lang: str, quiet: bool) -> None:
-    """The commune's summary: results by village, movement, deprivations, target groups, charts, detailed lists and
-    the Alkire–Foster analysis page."""
+def print_summary(file: Path, out: Path, number: str | None, official: bool, template: tuple[Path, ...],
+                  inputs_file: Path | None, chairman: str | None, issued_on: datetime | None, lang: str,
+                  quiet: bool) -> None:
+    """The commune's report on the review with its tables: results by village with the ethnic-minority sub-counts,
+    movement, deprivations per indicator, groups, the lists of poor and near-poor households. A draft unless
+    --official. The analysis is `print analysis`."""
     from fieldsurvey.services import printing
 
-    _run(printing.print_summary(file, out, lang=lang), out, quiet, "pages")
+    _run(printing.print_summary(file, out, lang=lang, official=official, template=template,
+                                inputs=_inputs(inputs_file, chairman, issued_on, number)), out, quiet, "pages")
+
+
+@print_group.command("analysis")
+@_FILE
+@_OUT
+@_LANG
+@_QUIET
+def print_analysis(file: Path, out: Path, lang: str, quiet: bool) -> None:
+    """The analysis, apart from the official tables: charts of the rates and deprivations, the Alkire–Foster
+    measures."""
+    from fieldsurvey.services import printing
+
+    _run(printing.print_analysis(file, out, lang=lang), out, quiet, "pages")
 
 
 @main.command("export-xlsx")
 @_FILE
 @_OUT
+@click.option("--number", help="The report's number in the commune's register (…/BC-UBND).")
+@_official
 @_LANG
 @_QUIET
-def export_xlsx(file: Path, out: Path, lang: str, quiet: bool) -> None:
-    """The commune summary as an Excel workbook (a sheet per table, numbers as numbers)."""
+def export_xlsx(file: Path, out: Path, number: str | None, official: bool, template: tuple[Path, ...],
+                inputs_file: Path | None, chairman: str | None, issued_on: datetime | None, lang: str,
+                quiet: bool) -> None:
+    """The commune's report as an Excel workbook following the same template (a sheet per table, numbers as
+    numbers), and the Alkire–Foster analysis."""
     from fieldsurvey.services import printing
 
-    _run(printing.export_xlsx(file, out, lang=lang), out, quiet, "sheets")
+    _run(printing.export_xlsx(file, out, lang=lang, official=official, template=template,
+                              inputs=_inputs(inputs_file, chairman, issued_on, number)), out, quiet, "sheets")
 
 
 @main.command("issued")

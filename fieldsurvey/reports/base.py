@@ -200,12 +200,17 @@ def draw_watermark(c: rl_canvas.Canvas, ctx: ReportContext, width: float, height
     c.restoreState()
 
 
-def draw_footer(c: rl_canvas.Canvas, ctx: ReportContext, page: int, total: int, width: float) -> None:
-    """A draft's footer: "BẢN NHÁP", the commune, the round, when it was printed and "Trang X/Y" over the file."""
+def draw_footer(c: rl_canvas.Canvas, ctx: ReportContext, page: int, total: int, width: float,
+                marks: str = "copy") -> None:
+    """A draft's footer: "BẢN NHÁP", the commune, the round, when it was printed and "Trang X/Y" over the file (an
+    analysis says "PHÂN TÍCH")."""
     sf = state_format()
     c.setFont(FONT, 8)
     c.setFillColor(FOOTER_GREY)
-    c.drawString(sf.left, 9 * mm, ctx.footer_text)
+    text = ctx.footer_text
+    if marks == "analysis":
+        text = text.replace(ctx.tr("report.draft.mark"), ctx.tr("report.analysis.mark"), 1)
+    c.drawString(sf.left, 9 * mm, text)
     c.drawRightString(width - sf.right, 9 * mm, ctx.page_text(page, total))
     c.setFillColor(colors.black)
 
@@ -223,9 +228,9 @@ class DocumentStart(Flowable):
         self.canv._fs_first_page = self.canv.getPageNumber()
 
 
-def numbered_canvas(ctx: ReportContext) -> type[rl_canvas.Canvas]:
-    """The canvas of a platypus document. A draft's pages are held back until the end so each can say "Trang X/Y"
-    (the pretix way); an official copy's are written as they come."""
+def numbered_canvas(ctx: ReportContext, marks: str = "copy") -> type[rl_canvas.Canvas]:
+    """The canvas of a platypus document. A draft's (and an analysis') pages are held back until the end so each
+    can say "Trang X/Y" (the pretix way); an official copy's are written as they come."""
 
     class StateCanvas(rl_canvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any):
@@ -234,7 +239,7 @@ def numbered_canvas(ctx: ReportContext) -> type[rl_canvas.Canvas]:
             self._saved: list[dict[str, Any]] = []
             self._fs_first_page = 1
 
-        if ctx.draft:
+        if ctx.draft or marks == "analysis":
             def showPage(self) -> None:  # noqa: N802 (reportlab's name)
                 self._saved.append(dict(self.__dict__))
                 self._startPage()
@@ -243,7 +248,7 @@ def numbered_canvas(ctx: ReportContext) -> type[rl_canvas.Canvas]:
                 total = len(self._saved)
                 for number, state in enumerate(self._saved, 1):
                     self.__dict__.update(state)
-                    draw_footer(self, ctx, number, total, self._pagesize[0])
+                    draw_footer(self, ctx, number, total, self._pagesize[0], marks)
                     rl_canvas.Canvas.showPage(self)
                 rl_canvas.Canvas.save(self)
 
@@ -256,6 +261,7 @@ class Renderer:
 
     title_key = "report.title"
     pagesize = PORTRAIT
+    marks = "copy"        # "copy": a draft's watermark and footer (none on the official copy); "analysis"
 
     def __init__(self, ctx: ReportContext):
         register_fonts()
@@ -279,7 +285,7 @@ class Renderer:
         return Paragraph(escape(text), self.styles[style])
 
     def on_page(self, c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
-        if self.ctx.draft:
+        if self.ctx.draft and self.marks == "copy":
             draw_watermark(c, self.ctx, *c._pagesize)
 
     def on_page_end(self, c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
@@ -306,7 +312,7 @@ class Renderer:
                               subject=f"{self.ctx.round_text} · {self.ctx.printed_text}",
                               creator=PRODUCER, producer=PRODUCER)
         doc.addPageTemplates(self.page_templates())
-        doc.build(story, canvasmaker=numbered_canvas(self.ctx))
+        doc.build(story, canvasmaker=numbered_canvas(self.ctx, self.marks))
         return doc.page
 
 
@@ -318,6 +324,8 @@ def column_widths(header: Sequence[str], weights: Sequence[float], total: float,
     least = [max((stringWidth(w, font, size) for w in str(h).split()), default=0) + padding for h in header]
     if least_values is not None:
         least = [max(a, b + padding) for a, b in zip(least, least_values)]
+    if sum(least) >= total:        # no room for every word whole: each in proportion to its longest word
+        return [total * x / sum(least) for x in least]
     widths = [total * w / sum(weights) for w in weights]
     for _ in range(3):
         short = [i for i, w in enumerate(widths) if w < least[i]]

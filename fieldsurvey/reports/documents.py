@@ -487,6 +487,85 @@ def decision_data(records: Sequence[HouseholdRecord], ctx: ReportContext, inputs
                         provisional_notes(records, ctx) if ctx.draft else [])
 
 
+# --- the commune's report (the official tables) ---------------------------------------------------------------------
+
+def _share(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def unit_row(unit: Any, minority: Any) -> dict[str, Any]:
+    poor_m, near_m = minority.poor, minority.near_poor
+    return {"name": unit.name, "households": unit.households, "households_minority": minority.households,
+            "members": unit.members, "reviewed": unit.reviewed, "poor": unit.poor,
+            "poor_rate": _share(unit.poor, unit.households), "poor_minority": poor_m,
+            "poor_minority_rate": _share(poor_m, minority.households), "near_poor": unit.near_poor,
+            "near_poor_rate": _share(unit.near_poor, unit.households), "near_poor_minority": near_m,
+            "near_poor_minority_rate": _share(near_m, minority.households), "average": unit.average,
+            "not_poor": unit.classes[HouseholdClass.NOT_POOR], "incomplete": unit.classes[HouseholdClass.INCOMPLETE],
+            "low_income_workers": unit.low_income_workers,
+            "md_rate": _share(unit.poor + unit.near_poor, unit.households)}
+
+
+def report_data(fig: Any, minority: tuple[Mapping[str, Any], Any], records: Sequence[HouseholdRecord],
+                ctx: ReportContext, inputs: Inputs) -> DocumentData:
+    """The commune's report: every table from the commune's figures (fieldsurvey.reports.figures), the minority
+    sub-counts beside them, the lists of poor and near-poor households."""
+    from fieldsurvey.reports.figures import (CAUSES, CHILD_ITEMS, MOVEMENT_COLUMNS, TARGET_GROUPS, UnitResults)
+
+    lang = ctx.lang
+    tr = ctx.tr
+    by_village, commune_minority = minority
+    total_label = tr("report.col.commune_total")
+    units = Rows([unit_row(u, by_village.get(u.name) or UnitResults(u.name)) for u in fig.villages],
+                 dict(unit_row(fig.commune, commune_minority), name=total_label))
+    sources: dict[str, Rows] = {"units": units}
+    for cls in (POOR, NEAR):
+        moves = fig.movement[cls]
+        rows = [dict(zip(MOVEMENT_COLUMNS, m.row()), name=m.name) for m in moves[:-1]]
+        sources[f"movement_{cls.value}"] = Rows(rows, dict(zip(MOVEMENT_COLUMNS, moves[-1].row()), name=total_label))
+        ids = [(n, i) for n, i, *_ in fig.indicators]
+        rows = []
+        for unit in fig.villages:
+            c = fig.village_deprivations[cls].get(unit.name) or {}
+            rows.append({"name": unit.name, "count": unit.classes[cls], **{f"i{n}": c.get(i, 0) for n, i in ids}})
+        whole = fig.class_count(cls)
+        total = {"name": total_label, "count": whole, **{f"i{n}": fig.deprivations[cls][i] for n, i in ids}}
+        share = {"name": "%", "count": 100.0 if whole else 0.0,
+                 **{f"i{n}": _share(fig.deprivations[cls][i], whole) for n, i in ids}}
+        sources[f"deprivation_{cls.value}"] = Rows(rows, total, [share])
+    base = (fig.class_count(POOR), fig.class_count(NEAR))
+
+    def group(items: Sequence[tuple[str, str]], poor: Mapping, near: Mapping, bases: tuple[int, int]) -> Rows:
+        return Rows([{"item": text, "poor": poor.get(code, 0), "poor_share": _share(poor.get(code, 0), bases[0]),
+                      "near_poor": near.get(code, 0), "near_poor_share": _share(near.get(code, 0), bases[1])}
+                     for code, text in items])
+
+    sources["targets"] = group([(g, tr(f"report.target.{g}")) for g in TARGET_GROUPS], fig.targets[POOR],
+                               fig.targets[NEAR], base)
+    ethnicities = sorted(set(fig.ethnicity[POOR]) | set(fig.ethnicity[NEAR]),
+                         key=lambda e: (-(fig.ethnicity[POOR][e] + fig.ethnicity[NEAR][e]), e))
+    sources["ethnicity"] = group([(e, e if e != "?" else tr("report.unknown")) for e in ethnicities],
+                                 fig.ethnicity[POOR], fig.ethnicity[NEAR], base)
+    sources["causes"] = group([(c, tr(f"report.cause.{c}")) for c in CAUSES], fig.causes[POOR], fig.causes[NEAR],
+                              base)
+    kids = (fig.children[POOR]["children"], fig.children[NEAR]["children"])
+    sources["children"] = group([(c, tr(f"report.child.{c}")) for c in CHILD_ITEMS], fig.children[POOR],
+                                fig.children[NEAR], kids)
+    for cls in (POOR, NEAR):
+        sources[f"households_{cls.value}"] = Rows([household_row(r, ctx, inputs) for r in records
+                                                   if r.cls is cls and not r.moved_away])
+    values = common_values(ctx, inputs)
+    values.update({"households": format_number(fig.commune.households, lang),
+                   "poor_count": format_number(fig.commune.poor, lang),
+                   "near_poor_count": format_number(fig.commune.near_poor, lang),
+                   "indicator_names": "; ".join(f"{n}. {vi if lang == 'vi' else en}"
+                                                for n, _, vi, en in fig.indicators)})
+    notes = provisional_notes(records, ctx) if ctx.draft else []
+    if not fig.has_previous:
+        notes = [tr("report.summary.t2.no_previous")] + notes
+    return DocumentData(values, sources, notes)
+
+
 # --- the inputs file ------------------------------------------------------------------------------------------------
 
 MEETING_KEYS = {"chair": str, "secretary": str, "place": str, "start": str, "end": str, "listed": int,

@@ -232,3 +232,21 @@ def compute(records: Iterable[HouseholdRecord], villages: Sequence[str], standar
         af=alkire_foster(af_rows, weights, AF_K),
         af_weights=weights,
     )
+
+
+def minority_units(records: Iterable[HouseholdRecord], villages: Sequence[str]) -> tuple[dict[str, UnitResults],
+                                                                                          UnitResults]:
+    """The results table again for the households whose head belongs to an ethnic minority (DTTS), per village and
+    for the commune: the report's minority sub-columns. Counts who `compute` counts (not the households that moved
+    away) — a reader beside `compute`, to follow the commune's one count when it comes."""
+    units = {v: UnitResults(v) for v in villages}
+    commune = UnitResults("")
+    for rec in records:
+        if rec.moved_away:
+            continue
+        head = rec.head
+        if head is None or not is_minority(head.get("ethnicity")):
+            continue
+        units.setdefault(rec.village, UnitResults(rec.village)).add(rec)
+        commune.add(rec)
+    return units, commune

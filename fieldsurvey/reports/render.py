@@ -38,6 +38,7 @@ class Rows:
 
     rows: list[Mapping[str, Any]] = field(default_factory=list)
     total: Mapping[str, Any] | None = None
+    after: list[Mapping[str, Any]] = field(default_factory=list)   # more rows under the total (a % row), bold
 
 
 @dataclass
@@ -174,17 +175,28 @@ def resolve_table(block: Block, rows: Rows, lang: str) -> Grid:
         body.append(("data", values))
     if block.group_by and rows.rows:
         close_group()
+    numbered = leaves[0].field == "no" and len(leaves) > 1
+
+    def given(row: Mapping[str, Any], label: str | None) -> list[Any]:
+        """A total row the data gives: its label (the template's, else the row's own) in the first column, over
+        the number's column too."""
+        values = [row.get(c.field) for c in leaves]
+        if numbered:
+            values[0], values[1] = values[1], None
+        if label:
+            values[0] = label
+        return values
+
     if rows.total is not None:
-        values = [rows.total.get(c.field) for c in leaves]
-        if block.total:
-            values[0] = block.total.get(lang)
-        body.append(("total", values))
+        body.append(("total", given(rows.total, block.total.get(lang) if block.total else None)))
     elif block.total and rows.rows:
         label = fill(block.total.get(lang), {"count": format_number(len(rows.rows), lang)})
         body.append(("total", sums_row(label, total)))
+    for extra in rows.after:
+        body.append(("total", given(extra, None)))
     while sum(1 for kind, _ in body if kind in ("data", "blank")) < block.min_rows:
         body.append(("blank", [None] * len(leaves)))
-    return Grid(heads, depth, leaves, body, label_span if (summed or rows.total is None) else 1)
+    return Grid(heads, depth, leaves, body, label_span if summed else (2 if numbered else 1))
 
 
 # --- flowables -----------------------------------------------------------------------------------------------------
@@ -302,9 +314,8 @@ class TemplateRenderer(Renderer):
     def table(self, block: Block, rows: Rows, width: float) -> list:
         lang = self.ctx.lang
         grid = resolve_table(block, rows, lang)
-        size = block.font_size or self.sf.size("table")
-        head_style = _cell_style(self.sf.size("table_head") if block.font_size is None else size, FONT_BOLD,
-                                 TA_CENTER)
+        size, head_size, widths = self.fit(grid, block, width)
+        head_style = _cell_style(head_size, FONT_BOLD, TA_CENTER)
         n = len(grid.columns)
         data: list[list[Any]] = [[""] * n for _ in range(grid.head_rows)]
         style: list[tuple] = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -351,21 +362,37 @@ class TemplateRenderer(Renderer):
             data.append([Paragraph(escape(self.t(block.empty, {})), _cell_style(size, FONT_ITALIC, TA_LEFT))]
                         + [""] * (n - 1))
             style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
+        heights = None
+        if block.row_height:
+            heights = [None] * head_rows + [block.row_height] * (len(data) - head_rows)
+        return [Table(data, colWidths=widths, rowHeights=heights, repeatRows=head_rows, style=TableStyle(style))]
+
+    def fit(self, grid: Grid, block: Block, width: float) -> tuple[float, float, list[float]]:
+        """The table's text size, its heads' size and its columns' widths: no word of a head or a cell cut, the
+        sizes made smaller (to 7 points at least) when the words do not fit otherwise (a wide table, a long
+        language)."""
+        lang = self.ctx.lang
+        size = block.font_size or self.sf.size("table")
         head_size = self.sf.size("table_head") if block.font_size is None else size
-        longest = [0.0] * n
+        heads = [c.label.get(lang) for c in grid.columns]
+        words: list[list[tuple[str, str]]] = [[] for _ in grid.columns]
         for kind, values in grid.body:
             if kind in ("data", "subtotal", "total"):
                 font = FONT if kind == "data" else FONT_BOLD
                 for i, v in enumerate(values):
                     if v not in (None, "") and not (kind != "data" and i == 0):
-                        word = max(cell_text(v, lang).split() or [""], key=len)
-                        longest[i] = max(longest[i], _width(word, font, size))
-        widths = column_widths([c.label.get(lang) for c in grid.columns], [c.width for c in grid.columns], width,
-                               FONT_BOLD, head_size, padding=7, least_values=longest)
-        heights = None
-        if block.row_height:
-            heights = [None] * head_rows + [block.row_height] * (len(data) - head_rows)
-        return [Table(data, colWidths=widths, rowHeights=heights, repeatRows=head_rows, style=TableStyle(style))]
+                        words[i].append((max(cell_text(v, lang).split() or [""], key=len), font))
+        longest_words = [sorted(set(w), key=lambda x: -len(x[0]))[:8] for w in words]
+        while True:
+            longest = [max((_width(word, font, size) for word, font in ws), default=0.0) for ws in longest_words]
+            least = sum(max(max((_width(w, FONT_BOLD, head_size) for w in h.split()), default=0), x) + 7
+                        for h, x in zip(heads, longest))
+            if least < width or size <= 7:
+                break
+            size, head_size = size - 0.5, head_size - 0.5
+        widths = column_widths(heads, [c.width for c in grid.columns], width, FONT_BOLD, head_size, padding=7,
+                               least_values=longest)
+        return size, head_size, widths
 
     def signatures(self, tpl: Template, block: Block, values: Mapping[str, Any], width: float) -> list:
         s = self.styles

@@ -40,13 +40,13 @@ HOUSEHOLD_ROW_FIELDS = frozenset({
     "deprived", "class", "previous_class", "movement", "category", "head_id", "agreed", "agreed_share", "notes",
     "members_text", "female_head"})
 UNIT_FIELDS = frozenset({
-    "name", "households", "households_minority", "members", "reviewed", "poor", "poor_rate", "poor_minority",
+    "no", "name", "households", "households_minority", "members", "reviewed", "poor", "poor_rate", "poor_minority",
     "poor_minority_rate", "near_poor", "near_poor_rate", "near_poor_minority", "near_poor_minority_rate", "average",
     "not_poor", "incomplete", "low_income_workers", "md_rate"})
-MOVEMENT_FIELDS = frozenset({"name", "start", "remained", "to_other", "escaped", "unclassified", "moved_away",
+MOVEMENT_FIELDS = frozenset({"no", "name", "start", "remained", "to_other", "escaped", "unclassified", "moved_away",
                              "from_other", "fell_back", "new", "end"})
-DEPRIVATION_FIELDS = frozenset({"name", "count"} | {f"i{n}" for n in range(1, 13)})
-GROUP_FIELDS = frozenset({"item", "poor", "poor_share", "near_poor", "near_poor_share"})
+DEPRIVATION_FIELDS = frozenset({"no", "name", "count"} | {f"i{n}" for n in range(1, 13)})
+GROUP_FIELDS = frozenset({"no", "item", "poor", "poor_share", "near_poor", "near_poor_share"})
 
 
 FORM_VALUES = frozenset({
@@ -89,7 +89,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          {"households": HOUSEHOLD_ROW_FIELDS}, "phu-luc-v-bien-ban-hop-dan.toml"),
     Kind("posting", COMMON | {"village", "village_place", "poor_count", "near_poor_count", "escaped_count"},
          {"households": HOUSEHOLD_ROW_FIELDS}, "danh-sach-niem-yet.toml"),
-    Kind("report", COMMON | {"households", "poor_count", "near_poor_count"},
+    Kind("report", COMMON | {"households", "poor_count", "near_poor_count", "indicator_names"},
          {"units": UNIT_FIELDS, "movement_poor": MOVEMENT_FIELDS, "movement_near_poor": MOVEMENT_FIELDS,
           "deprivation_poor": DEPRIVATION_FIELDS, "deprivation_near_poor": DEPRIVATION_FIELDS,
           "targets": GROUP_FIELDS, "ethnicity": GROUP_FIELDS, "causes": GROUP_FIELDS, "children": GROUP_FIELDS,
@@ -170,6 +170,7 @@ class Block:
     column_numbers: bool = False          # a row (1) (2) (3) … under the heads
     min_rows: int = 0                     # blank rows up to this many (forms filled by hand)
     row_height: float = 0                 # the body rows' height at least (room to sign in)
+    sheet: Text = EMPTY                   # the table's sheet in the Excel workbook
     font_size: float | None = None
     empty: Text = EMPTY                   # said in the table when it has no rows
     signers: tuple[Signer, ...] = ()
@@ -370,7 +371,7 @@ class _Reader:
             return Block(kind, path, rows=tuple(rows), **flags)
         if kind == "table":
             self.known(raw, path, common | {"source", "column", "group_by", "subtotal", "total", "numbering",
-                                            "column_numbers", "min_rows", "row_height", "font_size", "empty"})
+                                            "column_numbers", "min_rows", "row_height", "font_size", "empty", "sheet"})
             source = raw.get("source")
             if source not in self.kind.sources:
                 self.fail("report.template.error.unknown_source", f"{path}.source", source=repr(source),
@@ -398,6 +399,7 @@ class _Reader:
                          column_numbers=self.flag(raw, "column_numbers", path),
                          min_rows=int(self.number(raw, "min_rows", path, 0, 60, 0)),
                          row_height=self.number(raw, "row_height", path, 0, 200, 0),
+                         sheet=self.text(raw, "sheet", path, frozenset()),
                          font_size=None if size is None else self.number(raw, "font_size", path, 6, 14, 12),
                          empty=self.text(raw, "empty", path, frozenset()), **flags)
         if kind == "signatures":

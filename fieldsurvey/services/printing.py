@@ -444,31 +444,70 @@ def commune_figures(ws: Workspace, records: list[HouseholdRecord], ctx: ReportCo
     return compute(records, ws.villages(), ctx.standard, ctx.commune_name)
 
 
-def _commune_document(source: Source, out: Output, lang: str, printed_at: datetime | None, progress_key: str,
-                      write) -> Job[int]:
-    """Read every household, compute the commune's figures, then write them with `write(figures, records, ctx,
-    target)` (the summary PDF or the Excel workbook); returns what `write` returns."""
+def _report(source: Source, out: Output, lang: str, printed_at: datetime | None, official: bool,
+            template: TemplateFiles, inputs: Inputs | None, progress_key: str, write) -> Job[int]:
+    """Read every household (an official copy: the approved ones), compute the commune's figures, make the report's
+    data from its template, then `write(template, data, figures, ctx, target)` — the PDF or the workbook."""
+    from fieldsurvey.reports.documents import report_data
+    from fieldsurvey.reports.figures import minority_units
+
+    tpl = _templates(("report",), template)["report"]
+    inputs = inputs or Inputs()
+    with _opened(source, writable=official) as ws:
+        ctx = report_context(ws, lang, printed_at, official, inputs.issued_on)
+        records = yield from read_records(ws, None, None, ctx.standard, lang)
+        if official:
+            records = _approved(ws, records, ctx, "report")
+        figures = commune_figures(ws, records, ctx)
+        data = report_data(figures, minority_units(records, ws.villages()), records, ctx, inputs)
+        yield Progress(0, 1, ctx.tr(progress_key))
+        with _target(out) as target:
+            result = write(tpl, data, figures, ctx, target)
+            if official:
+                number = int(inputs.number) if inputs.number and inputs.number.isdigit() else None
+                first = issued.first_of_number(ws.db, "report", number) if number is not None else None
+                _record(ws, [_register_row(ws, ctx, "report", tpl.id, _batch(ctx), number=number,
+                                           symbol=f"{inputs.number}/BC-UBND" if inputs.number else None,
+                                           reprint_of=first["id"] if first else None)], out)
+        yield Progress(1, 1, ctx.tr(progress_key))
+    return result
+
+
+def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None, *,
+                  official: bool = False, template: TemplateFiles = None, inputs: Inputs | None = None) -> Job[int]:
+    """The commune's report (báo cáo kết quả rà soát) with its tables from the report template: results by village
+    with the ethnic-minority sub-counts, movement of poor and near-poor households, deprivations per indicator,
+    groups, the lists of poor and near-poor households. Returns the number of pages."""
+    from fieldsurvey.reports.render import TemplateRenderer
+
+    def write(tpl, data, figures, ctx, target) -> int:
+        return TemplateRenderer(ctx, tpl).write([(tpl, data)], target)
+
+    return (yield from _report(source, out, lang, printed_at, official, template, inputs, "report.progress.summary",
+                               write))
+
+
+def print_analysis(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
+    """The analysis, apart from the official tables: charts of the rates and deprivations, the Alkire–Foster
+    measures. Returns the number of pages."""
+    from fieldsurvey.reports.analysis import write_analysis
+
     with _opened(source) as ws:
         ctx = report_context(ws, lang, printed_at)
         records = yield from read_records(ws, None, None, ctx.standard, lang)
         figures = commune_figures(ws, records, ctx)
-    yield Progress(0, 1, ctx.tr(progress_key))
+    yield Progress(0, 1, ctx.tr("report.progress.analysis"))
     with _target(out) as target:
-        result = write(figures, records, ctx, target)
-    yield Progress(1, 1, ctx.tr(progress_key))
-    return result
+        pages = write_analysis(figures, records, ctx, target)
+    yield Progress(1, 1, ctx.tr("report.progress.analysis"))
+    return pages
 
 
-def print_summary(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """The commune's summary tables, charts, detailed lists and the Alkire–Foster analysis page, as one PDF.
-    Returns the number of pages."""
-    from fieldsurvey.reports.summary import write_summary
-
-    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.summary", write_summary))
-
-
-def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None) -> Job[int]:
-    """The commune summary as an Excel workbook (numbers as numbers). Returns the number of sheets."""
+def export_xlsx(source: Source, out: Output, lang: str = "vi", printed_at: datetime | None = None, *,
+                official: bool = False, template: TemplateFiles = None, inputs: Inputs | None = None) -> Job[int]:
+    """The commune's report as an Excel workbook following the same template (a sheet per table, numbers as
+    numbers) and the Alkire–Foster analysis. Returns the number of sheets."""
     from fieldsurvey.services.exports import write_workbook
 
-    return (yield from _commune_document(source, out, lang, printed_at, "report.progress.excel", write_workbook))
+    return (yield from _report(source, out, lang, printed_at, official, template, inputs, "report.progress.excel",
+                               write_workbook))

@@ -69,12 +69,14 @@ def test_print_summary_and_export_xlsx(commune, tmp_path):
     r = run("print", "summary", str(commune.path), "--out", str(pdf), "--lang", "en", "--quiet")
     assert r.exit_code == 0, r.output
     texts = pdf_pages(pdf)
-    assert f"{len(texts)} pages" in r.output and "Table 1. Review results by village" in texts[0]
+    assert f"{len(texts)} pages" in r.output and "Table 1. RESULTS OF THE 2026 REVIEW BY VILLAGE" in flat(texts[1])
+    r = run("print", "analysis", str(commune.path), "--out", str(pdf), "--quiet")
+    assert r.exit_code == 0 and "Alkire–Foster" in flat(" ".join(pdf_pages(pdf)))
     r = run("export-xlsx", str(commune.path), "--out", str(xlsx))
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(xlsx)
     assert f"{len(wb.sheetnames)} sheets" in r.output and "Đang xuất Excel" in r.output   # progress, in Vietnamese
-    assert wb["1 Kết quả theo thôn"]["A5"].value == "Thôn Nà Đình"
+    assert wb["1 Kết quả theo thôn"]["B6"].value == "Thôn Nà Đình"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []      # no temporary file left
 
 
@@ -105,10 +107,10 @@ def test_an_empty_workspace_prints_without_error(tmp_path):
         assert "Không có hộ nào để in." in text and "Trang 1/1" in text and "Rà soát định kỳ năm 2026 · In lúc" in text
     out = tmp_path / "summary.pdf"
     assert run("print", "summary", ws, "--out", str(out), "--quiet").exit_code == 0
-    assert "Biểu 1. Kết quả rà soát theo thôn" in pdf_pages(out)[0]
+    assert "Biểu 1. KẾT QUẢ RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO THEO THÔN" in flat(pdf_pages(out)[1])
     assert run("export-xlsx", ws, "--out", str(tmp_path / "e.xlsx"), "--quiet").exit_code == 0
     wb = openpyxl.load_workbook(tmp_path / "e.xlsx")
-    assert wb["1 Kết quả theo thôn"]["B8"].value == 0           # the commune's households
+    assert wb["1 Kết quả theo thôn"]["C9"].value == 0           # the commune's households
 
 
 def test_a_workspace_from_an_older_version_prints(tmp_path):
