@@ -33,7 +33,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, P
 from fieldsurvey.domain.standards import Standard
 from fieldsurvey.i18n import format_date, t
 from fieldsurvey.paths import resource
-from fieldsurvey.reports.stateformat import StateFormat, state_format
+from fieldsurvey.reports.stateformat import state_format
 
 FONT = "FS-Serif"
 FONT_BOLD = "FS-Serif-Bold"

@@ -90,7 +90,8 @@ def household_values(rec: HouseholdRecord, ctx: ReportContext) -> dict[str, Any]
     residence = ", ".join(x for x in (address, ctx.commune_name, ctx.province_name) if x)
     sex = get("sex")
     return {
-        "head_name": rec.head_name, "head_ethnicity": str(get("ethnicity") or ""), "head_id": str(get("id_number") or ""),
+        "head_name": rec.head_name, "head_ethnicity": str(get("ethnicity") or ""),
+        "head_id": str(get("id_number") or ""),
         "head_id_issued": _date_text(get("id_issue_date"), lang), "head_sex": label("sex", sex, lang),
         "head_sex_code": {"male": "1", "female": "2"}.get(sex or "", ""),
         "head_birth_date": _birth_date(head, lang) if head is not None else "",

@@ -264,9 +264,7 @@ class TemplateRenderer(Renderer):
 
     def header(self, tpl: Template, values: Mapping[str, Any], width: float) -> list:
         h = tpl.header
-        s = self.styles
         sf = self.sf
-        lang = self.ctx.lang
         national = self.tr("report.state.national")
         motto = self.tr("report.state.motto")
         motto_w = stringWidth(motto, FONT_BOLD, sf.size("motto"))
@@ -292,7 +290,6 @@ class TemplateRenderer(Renderer):
         left_w = max(portrait - right_w, portrait * 0.34)
         right_w = portrait - left_w
         gap = max(width - left_w - right_w, 0)
-        del lang
         return [Table([[left, "", right]], colWidths=[left_w, gap, right_w], style=_PLAIN)]
 
     # --- blocks ---
@@ -318,7 +315,8 @@ class TemplateRenderer(Renderer):
         head_style = _cell_style(head_size, FONT_BOLD, TA_CENTER)
         n = len(grid.columns)
         data: list[list[Any]] = [[""] * n for _ in range(grid.head_rows)]
-        style: list[tuple] = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        style: list[tuple] = [("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                               ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
         for h in grid.heads:
@@ -395,9 +393,8 @@ class TemplateRenderer(Renderer):
         return size, head_size, widths
 
     def signatures(self, tpl: Template, block: Block, values: Mapping[str, Any], width: float) -> list:
-        s = self.styles
         cells = []
-        aboves = [self.t(s.above, values) if s.above else "" for s in block.signers]
+        aboves = [self.t(x.above, values) if x.above else "" for x in block.signers]
         if block.place_date:
             aboves[-1] = self.t(tpl.header.place_date, values)
         lines = max((len(a.split("\n")) for a in aboves if a), default=0)
@@ -424,7 +421,6 @@ class TemplateRenderer(Renderer):
             row, widths = ["", cells[0]], [width * 0.45, width * 0.55]
         else:
             row, widths = cells, [width / len(cells)] * len(cells)
-        del s
         return [KeepTogether([Spacer(1, 6), Table([row], colWidths=widths, style=_PLAIN)])]
 
     def notes(self, block: Block, values: Mapping[str, Any]) -> list:
@@ -499,9 +495,11 @@ class TemplateRenderer(Renderer):
         return self.build(story, out)
 
 
-_PLAIN = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+_PLAIN = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                      ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                      ("BOTTOMPADDING", (0, 0), (-1, -1), 0)])
-_PLAIN_TIGHT = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+_PLAIN_TIGHT = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("LEFTPADDING", (0, 0), (-1, -1), 0),
                            ("RIGHTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 0),
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])

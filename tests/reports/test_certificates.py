@@ -238,7 +238,7 @@ def test_a_provinces_template_prints_exactly_what_it_says(commune, tmp_path):
     for gone in ("Mẫu số 03", "Căn cứ", "I. DANH SÁCH", "Quan hệ với chủ hộ", "Những điều cần lưu ý"):
         assert gone not in text
     # each member's row: year, sex, name, number — in the province's order
-    assert re.search(rf"19\d\d Nữ|19\d\d Nam", flat(text))
+    assert re.search(r"19\d\d Nữ|19\d\d Nam", flat(text))
     assert re.search(rf"(Nam|Nữ) {re.escape(h.head)} 1", flat(text))
     check_state_format(out)
 

@@ -196,8 +196,9 @@ def test_the_report_pdf_is_its_template_in_the_state_format(report_pdf):
     out, pages, texts = report_pdf
     tpl = load_template("report")
     assert pages == len(texts)
-    in_order("\n".join(texts), ["ỦY BAN NHÂN DÂN", "XÃ LÂM BÌNH", "Số: ……/BC-UBND", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                                "Lâm Bình, ngày …… tháng …… năm ……"] + tpl.texts("vi"))
+    in_order("\n".join(texts), ["ỦY BAN NHÂN DÂN", "XÃ LÂM BÌNH", "Số: ……/BC-UBND",
+                                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Lâm Bình, ngày …… tháng …… năm ……"]
+             + tpl.texts("vi"))
     joined = flat("\n".join(texts))
     assert "Mẫu số 7" not in joined                  # the report forms' numbers are not verified: none printed
     assert "Alkire" not in joined and "Biểu đồ" not in joined       # the analysis is a document of its own
@@ -235,7 +236,7 @@ def test_the_analysis_is_its_own_document(commune, tmp_path):
         assert part in joined, part
     assert "BẢN NHÁP" not in joined and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in joined
     for number, text in enumerate(texts, 1):
-        assert f"PHÂN TÍCH · Xã Lâm Bình, Tuyên Quang" in text and f"Trang {number}/{len(texts)}" in text
+        assert "PHÂN TÍCH · Xã Lâm Bình, Tuyên Quang" in text and f"Trang {number}/{len(texts)}" in text
     check_state_format(out, draft=True)
 
 
