@@ -63,6 +63,7 @@ def bare_certificates(count: int, out) -> int:
     plain = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     grid = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, "black"),
                        ("SPAN", (4, 0), (5, 0))] + [("SPAN", (c, 0), (c, 1)) for c in (0, 1, 2, 3, 6)])
+    lines = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("GRID", (0, 0), (-1, -1), 0.5, "black")])
 
     def one() -> list:
         header = Table([[[Paragraph("UBND XÃ LÂM BÌNH", st(13, FONT_BOLD, TA_CENTER)),
@@ -102,7 +103,7 @@ def bare_certificates(count: int, out) -> int:
                         style=grid), PageBreak(),
                   Paragraph("II. XÁC NHẬN HỘ NGHÈO, HỘ CẬN NGHÈO HẰNG NĂM", bold),
                   Table(years, colWidths=[w * width / 7.6 for w in (1, 1.3, 1.3, 4)],
-                        rowHeights=[None] + [42] * 5, style=grid),
+                        rowHeights=[None] + [42] * 5, style=lines),
                   Table([["", [Paragraph("CHỦ TỊCH", st(14, FONT_BOLD, TA_CENTER)),
                                Paragraph("(Ký tên, đóng dấu)", st(13, FONT_ITALIC, TA_CENTER)), Spacer(1, 38)]]],
                         colWidths=[width * 0.45, width * 0.55], style=plain),

@@ -11,6 +11,7 @@ workbook shows the same table as the PDF.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,9 +68,18 @@ class _Filler(string.Formatter):
         return text
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w*))?\}")
+
+
 def fill(text: str, values: Mapping[str, Any]) -> str:
     """A template text with its placeholders filled ("……" for a value not known)."""
-    return _Filler(values).format(text) if "{" in text else text
+    if "{" not in text:
+        return text
+    if "{{" in text or "}}" in text:
+        return _Filler(values).format(text)
+    filler = _Filler(values)
+    return _PLACEHOLDER.sub(lambda m: filler.format_field(filler.get_value(m.group(1), (), {}), m.group(2) or ""),
+                            text)
 
 
 def cell_text(value: Any, lang: str) -> str:
@@ -194,8 +204,9 @@ def resolve_table(block: Block, rows: Rows, lang: str) -> Grid:
         body.append(("total", sums_row(label, total)))
     for extra in rows.after:
         body.append(("total", given(extra, None)))
-    while sum(1 for kind, _ in body if kind in ("data", "blank")) < block.min_rows:
-        body.append(("blank", [None] * len(leaves)))
+    if block.min_rows:
+        filled = sum(1 for kind, _ in body if kind == "data")
+        body += [("blank", [None] * len(leaves)) for _ in range(block.min_rows - filled)]
     return Grid(heads, depth, leaves, body, label_span if summed else (2 if numbered else 1))
 
 

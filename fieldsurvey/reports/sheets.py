@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any, Iterable, Sequence
 
-from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -59,6 +58,25 @@ def split(text: str, font: str, size: float, room: float) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=131072)
+def _laid(text: str, font: str, size: float, room: float, align: str, leading: float
+          ) -> tuple[tuple[tuple[float, float, str], ...], float]:
+    """A text wrapped to `room`: each line's offset from the left and its baseline below the top, and the height —
+    remembered, as most cells of a commune's forms (labels, statuses, reasons) repeat."""
+    out = []
+    y = 0.0
+    for line in split(text, font, size, room):
+        y += leading
+        if align == "center":
+            lx = (room - width(line, font, size)) / 2
+        elif align == "right":
+            lx = room - width(line, font, size)
+        else:
+            lx = 0.0
+        out.append((lx, y - leading * 0.22, line))
+    return tuple(out), y
+
+
 # A laid-out element: its height and what it draws, relative to its top left corner at (0, 0), going down:
 #   ("t", x, dy, text, font, size)    text with its baseline dy below the top
 #   ("l", x1, dy1, x2, dy2)           a line
@@ -97,25 +115,15 @@ class Layout:
         self.title_size = float(tpl.extra.get("title_size", 13.0))
         self.lang = ctx.lang
         self.widths: dict[str, list[float]] = {}
+        self.heads: dict[str, tuple[Item, Item]] = {}
 
     # --- texts ---
 
     def lines(self, text: str, font: str, size: float, room: float, x: float = 0, align: str = "left",
               dy: float = 0, leading: float | None = None) -> tuple[list[tuple], float]:
         """The ops of a wrapped text and its height."""
-        leading = leading or size * 1.22
-        ops = []
-        y = dy
-        for line in split(text, font, size, room):
-            y += leading
-            if align == "center":
-                lx = x + (room - width(line, font, size)) / 2
-            elif align == "right":
-                lx = x + room - width(line, font, size)
-            else:
-                lx = x
-            ops.append(("t", lx, y - leading * 0.22, line, font, size))
-        return ops, y - dy
+        laid, height = _laid(text, font, size, room, align, leading or size * 1.22)
+        return [("t", x + lx, dy + ly, line, font, size) for lx, ly, line in laid], height
 
     def text_item(self, text: str, font: str, size: float, align: str = "left", keep: bool = False,
                   after: float = 2) -> Item | None:
@@ -195,18 +203,8 @@ class Layout:
         xs = [self.left]
         for w in widths:
             xs.append(xs[-1] + w)
-        head_ops: list = []
-        hh = 0.0
-        for c, x, w in zip(grid.columns, xs, widths):
-            ops, h = self.lines(c.label.get(self.lang), FONT_BOLD, size, w - 2 * PAD, x + PAD, "center", dy=PAD,
-                                leading=leading)
-            head_ops += ops
-            hh = max(hh, h)
-        hh += 2 * PAD
-        head_ops += [("l", self.left, 0, self.right, 0), ("l", self.left, hh, self.right, hh)]
-        head_ops += [("l", x, 0, x, hh) for x in xs]
-        head = Item(hh, tuple(head_ops))
-        out = [Item(head.height, head.ops, keep=True)]
+        head, kept = self.heads.get(block.path) or self.head(block, grid, xs, widths, size, leading)
+        out = [kept]
         aligns = [c.align for c in grid.columns]
         for kind, values in grid.body:
             font = FONT_BOLD if kind in ("subtotal", "total") else FONT
@@ -241,6 +239,23 @@ class Layout:
             if item:
                 out.append(item)
         return out + [Item(GAP, ())]
+
+    def head(self, block: Block, grid: Any, xs: list[float], widths: list[float], size: float,
+             leading: float) -> tuple[Item, Item]:
+        """A table's row of heads (the same on every form of a document, made once)."""
+        head_ops: list = []
+        hh = 0.0
+        for c, x, w in zip(grid.columns, xs, widths):
+            ops, h = self.lines(c.label.get(self.lang), FONT_BOLD, size, w - 2 * PAD, x + PAD, "center", dy=PAD,
+                                leading=leading)
+            head_ops += ops
+            hh = max(hh, h)
+        hh += 2 * PAD
+        head_ops += [("l", self.left, 0, self.right, 0), ("l", self.left, hh, self.right, hh)]
+        head_ops += [("l", x, 0, x, hh) for x in xs]
+        head = Item(hh, tuple(head_ops))
+        self.heads[block.path] = head, Item(head.height, head.ops, keep=True)
+        return self.heads[block.path]
 
     def signatures(self, block: Block, values: dict[str, Any]) -> list[Item]:
         n = len(block.signers)
@@ -367,10 +382,9 @@ class Pen:
 
     def show_page(self) -> None:
         c = self.c
-        if self.lines:
-            c.setStrokeColor(colors.black)
-            c.setLineWidth(0.5)
-            c.lines(self.lines)
+        if self.lines:        # the table rules as one path (canvas.lines formats each number the slow way)
+            c._code.append("0 G 0.5 w " + " ".join(f"{a:.2f} {b:.2f} m {x:.2f} {y:.2f} l" for a, b, x, y in self.lines)
+                           + " S")
         c._code.append("BT\n" + "\n".join(self.parts) + "\nET")
         c.showPage()
         self.parts = ["0 0 0 rg"]

@@ -53,6 +53,10 @@ FORM_VALUES = frozenset({
     "b1_label", "b1_value", "b1_note", "b2_total", "b2_points", "deprivation_count", "indicator_count", "class",
     "summary", "standard_title", "interview_date", "enumerator", "area", "members_count", "phone", "address",
     "low_income_workers"})
+VILLAGE_VALUES = frozenset({
+    "village", "village_place", "listed", "attending", "attending_share", "chair", "secretary", "meeting_place",
+    "meeting_start", "meeting_end", "poor_count", "near_poor_count", "escaped_count", "new_count", "average_count",
+    "incomplete_count"})
 INDICATOR_FIELDS = frozenset({"no", "name", "deprived", "points", "status", "reason"})
 
 
@@ -84,12 +88,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                "escaped_near_poor_members", "households"},
          {s: HOUSEHOLD_ROW_FIELDS for s in ("poor", "near_poor", "escaped_poor", "escaped_near_poor")},
          "mau-02-quyet-dinh-cong-nhan.toml"),
-    Kind("minutes", COMMON | {"village", "village_place", "listed", "attending", "attending_share", "chair",
-                              "secretary", "meeting_place", "meeting_start", "meeting_end", "poor_count",
-                              "near_poor_count", "escaped_count", "new_count", "average_count", "incomplete_count"},
-         {"households": HOUSEHOLD_ROW_FIELDS}, "phu-luc-v-bien-ban-hop-dan.toml"),
-    Kind("posting", COMMON | {"village", "village_place", "poor_count", "near_poor_count", "escaped_count"},
-         {"households": HOUSEHOLD_ROW_FIELDS}, "danh-sach-niem-yet.toml"),
+    Kind("minutes", COMMON | VILLAGE_VALUES, {"households": HOUSEHOLD_ROW_FIELDS}, "phu-luc-v-bien-ban-hop-dan.toml"),
+    Kind("posting", COMMON | VILLAGE_VALUES, {"households": HOUSEHOLD_ROW_FIELDS}, "danh-sach-niem-yet.toml"),
     Kind("report", COMMON | {"households", "poor_count", "near_poor_count", "indicator_names"},
          {"units": UNIT_FIELDS, "movement_poor": MOVEMENT_FIELDS, "movement_near_poor": MOVEMENT_FIELDS,
           "deprivation_poor": DEPRIVATION_FIELDS, "deprivation_near_poor": DEPRIVATION_FIELDS,

@@ -120,3 +120,41 @@ def test_the_workbook_follows_a_provinces_report_template(commune, tmp_path):
     wb = openpyxl.load_workbook(out)
     ws = wb["1 Kết quả theo thôn"]
     assert [c.value for c in ws[4] if c.value is not None] == heads
+
+
+def test_each_kinds_data_holds_every_value_and_field_its_templates_may_use(commune):
+    """What a template may name (KINDS) is what the documents' builders give: no name a template may use prints
+    as a gap."""
+    from fieldsurvey.reports import documents as D
+    from fieldsurvey.reports.figures import compute, minority_units
+    from fieldsurvey.reports.templates import load_template
+    from fieldsurvey.services.printing import read_records, report_context
+    from fieldsurvey.storage.workspace import Workspace
+
+    with Workspace.open(commune.path) as ws:
+        ws.backups = False
+        ctx = report_context(ws)
+        records = run_to_end(read_records(ws, standard=ctx.standard))
+        villages = ws.villages()
+    inputs = D.Inputs()
+    rec = next(r for r in records if r.cls.value == "poor")
+    fig = compute(records, villages, ctx.standard, ctx.commune_name)
+    built = {
+        "certificate": D.certificate_data(rec, ctx, load_template("certificate"), inputs, 1),
+        "request_review": D.request_data(rec, ctx, inputs),
+        "request_escape": D.request_data(rec, ctx, inputs),
+        "decision": D.decision_data(records, ctx, inputs),
+        "minutes": D.minutes_data(villages[0], records, ctx, inputs),
+        "posting": D.posting_data(villages[0], records, ctx, inputs),
+        "report": D.report_data(fig, minority_units(records, villages), records, ctx, inputs),
+        "household_form": D.household_form_data(rec, ctx, inputs, D.Memo(ctx)),
+    }
+    for name, kind in KINDS.items():
+        data = built[name]
+        assert set(data.values) == kind.values, (name, set(data.values) ^ kind.values)
+        assert set(data.sources) == set(kind.sources), name
+        for source, fields in kind.sources.items():
+            rows = data.sources[source].rows
+            assert rows, (name, source)
+            for row in rows:
+                assert set(row) <= fields and fields - {"no"} <= set(row), (name, source, set(row) ^ fields)
