@@ -200,10 +200,13 @@ def draw_watermark(c: rl_canvas.Canvas, ctx: ReportContext, width: float, height
     c.restoreState()
 
 
-def draw_footer(c: rl_canvas.Canvas, ctx: ReportContext, page: int, total: int, width: float,
-                marks: str = "copy") -> None:
+TOTAL_FORM = "fsTotalPages"      # a form drawn on every page and defined at the end with the number of pages
+
+
+def draw_footer(c: rl_canvas.Canvas, ctx: ReportContext, page: int, width: float, marks: str = "copy") -> None:
     """A draft's footer: "BẢN NHÁP", the commune, the round, when it was printed and "Trang X/Y" over the file (an
-    analysis says "PHÂN TÍCH")."""
+    analysis says "PHÂN TÍCH"). Y is a form defined when the file is complete (`define_total`), so no page waits
+    for the last one."""
     sf = state_format()
     c.setFont(FONT, 8)
     c.setFillColor(FOOTER_GREY)
@@ -211,8 +214,22 @@ def draw_footer(c: rl_canvas.Canvas, ctx: ReportContext, page: int, total: int, 
     if marks == "analysis":
         text = text.replace(ctx.tr("report.draft.mark"), ctx.tr("report.analysis.mark"), 1)
     c.drawString(sf.left, 9 * mm, text)
-    c.drawRightString(width - sf.right, 9 * mm, ctx.page_text(page, total))
+    x = width - sf.right - stringWidth("000000", FONT, 8)
+    c.drawRightString(x, 9 * mm, ctx.page_text(page, ""))
+    c.saveState()
+    c.translate(x, 9 * mm)
+    c.doForm(TOTAL_FORM)
+    c.restoreState()
     c.setFillColor(colors.black)
+
+
+def define_total(c: rl_canvas.Canvas, total: int) -> None:
+    """The number of pages, drawn wherever a footer asked for it."""
+    c.beginForm(TOTAL_FORM)
+    c.setFont(FONT, 8)
+    c.setFillColor(FOOTER_GREY)
+    c.drawString(0, 0, str(total))
+    c.endForm()
 
 
 class DocumentStart(Flowable):
@@ -229,28 +246,21 @@ class DocumentStart(Flowable):
 
 
 def numbered_canvas(ctx: ReportContext, marks: str = "copy") -> type[rl_canvas.Canvas]:
-    """The canvas of a platypus document. A draft's (and an analysis') pages are held back until the end so each
-    can say "Trang X/Y" (the pretix way); an official copy's are written as they come."""
+    """The canvas of a platypus document: Liberation Serif from the start (never Helvetica, which is never
+    embedded); a draft's (and an analysis') footer gets the number of pages when the document is complete."""
 
     class StateCanvas(rl_canvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any):
-            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT   # not Helvetica (never embedded)
+            kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
             super().__init__(*args, **kwargs)
-            self._saved: list[dict[str, Any]] = []
             self._fs_first_page = 1
 
-        if ctx.draft or marks == "analysis":
-            def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-                self._saved.append(dict(self.__dict__))
-                self._startPage()
-
-            def save(self) -> None:
-                total = len(self._saved)
-                for number, state in enumerate(self._saved, 1):
-                    self.__dict__.update(state)
-                    draw_footer(self, ctx, number, total, self._pagesize[0], marks)
-                    rl_canvas.Canvas.showPage(self)
-                rl_canvas.Canvas.save(self)
+        def save(self) -> None:
+            if len(self._code):
+                self.showPage()
+            if ctx.draft or marks == "analysis":
+                define_total(self, self.getPageNumber() - 1)
+            super().save()
 
     return StateCanvas
 
@@ -291,6 +301,8 @@ class Renderer:
     def on_page_end(self, c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
         first = getattr(c, "_fs_first_page", 1)
         draw_page_number(c, c.getPageNumber() - first + 1, *c._pagesize)
+        if self.ctx.draft or self.marks == "analysis":
+            draw_footer(c, self.ctx, c.getPageNumber(), c._pagesize[0], self.marks)
 
     def page_templates(self) -> list[PageTemplate]:
         sf = self.sf

@@ -21,7 +21,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.base import (FONT, FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, PORTRAIT, ReportContext,
-                                      draw_footer, draw_page_number, draw_watermark, register_fonts, set_metadata)
+                                      define_total, draw_footer, draw_page_number, draw_watermark, register_fonts,
+                                      set_metadata)
 from fieldsurvey.reports.render import DocumentData, Rows, cell_text, fill, resolve_table
 from fieldsurvey.reports.stateformat import state_format
 from fieldsurvey.reports.templates import Block, Template
@@ -391,7 +392,7 @@ class Pen:
         self.lines = []
 
 
-def draw_sheet(pen: Pen, sheet: Sheet, ctx: ReportContext, first_page: int, total_pages: int) -> int:
+def draw_sheet(pen: Pen, sheet: Sheet, ctx: ReportContext, first_page: int) -> int:
     """Draw one household's pages; returns how many were drawn."""
     c = pen.c
     for number, page in enumerate(sheet.pages, 1):
@@ -406,7 +407,7 @@ def draw_sheet(pen: Pen, sheet: Sheet, ctx: ReportContext, first_page: int, tota
         if number > 1:
             draw_page_number(c, number, WIDTH, HEIGHT)
         if ctx.draft:
-            draw_footer(c, ctx, first_page + number - 1, total_pages, WIDTH)
+            draw_footer(c, ctx, first_page + number - 1, WIDTH)
         pen.show_page()
     return len(sheet.pages)
 
@@ -418,10 +419,10 @@ def prepare(tpl: Template, ctx: ReportContext, data: Iterable[DocumentData]) -> 
 
 
 def write_sheets(sheets: Iterable[Sheet], count: int, ctx: ReportContext, out: IO[bytes] | str, title: str,
-                 total_pages: int = 0, step: int = 50) -> Job[int]:
-    """Draw the forms into one PDF; yields progress, returns the page count. A draft's footer says "Trang X/Y"
-    (give `total_pages`). Nothing is written to `out` until the last page is drawn, so closing the job leaves no
-    half document."""
+                 step: int = 50) -> Job[int]:
+    """Draw the forms into one PDF as they come; yields progress, returns the page count. A draft's footer says
+    "Trang X/Y" (Y defined when the file is complete). Nothing is written to `out` until the last page is drawn,
+    so closing the job leaves no half document."""
     register_fonts()
     c = Canvas(out, pagesize=PORTRAIT, pageCompression=1, initialFontName=FONT)
     set_metadata(c, ctx, title)
@@ -430,16 +431,17 @@ def write_sheets(sheets: Iterable[Sheet], count: int, ctx: ReportContext, out: I
     message = ctx.tr("report.progress.forms")
     yield Progress(0, count, message)
     for done, sheet in enumerate(sheets, 1):
-        page += draw_sheet(pen, sheet, ctx, page, total_pages)
+        page += draw_sheet(pen, sheet, ctx, page)
         if done % step == 0 or done == count:
             yield Progress(done, count, message)
     if page == 1:  # nothing to print: one page that says so
         if ctx.draft:
             draw_watermark(c, ctx, WIDTH, HEIGHT)
-            draw_footer(c, ctx, 1, 1, WIDTH)
+            draw_footer(c, ctx, 1, WIDTH)
         pen.text(state_format().left, HEIGHT / 2, ctx.tr("report.nothing"), FONT, 12)
         pen.show_page()
         page += 1
+    if ctx.draft:
+        define_total(c, page - 1)
     c.save()
     return page - 1
-

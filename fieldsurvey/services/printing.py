@@ -23,7 +23,7 @@ import os
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 from fieldsurvey.domain.classification import classify_household
 from fieldsurvey.domain.document import parse_household
@@ -189,19 +189,9 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
             records = _approved(ws, records, ctx, "household_form")
         memo = Memo(ctx)
         layout = Layout(tpl, ctx)
-        sheets: Iterable = (layout.sheet(household_form_data(r, ctx, inputs, memo)) for r in records)
-        total = 0
-        if ctx.draft:           # the footer's "Trang X/Y" needs every form laid out first
-            laid = []
-            message = ctx.tr("report.progress.forms")
-            for done, sheet in enumerate(sheets, 1):
-                laid.append(sheet)
-                if done % 500 == 0:
-                    yield Progress(0, len(records), message)
-            sheets = laid
-            total = sum(len(s.pages) for s in laid)
+        sheets = (layout.sheet(household_form_data(r, ctx, inputs, memo)) for r in records)
         with _target(out) as target:
-            pages = yield from write_sheets(sheets, len(records), ctx, target, tpl.title.get(lang), total)
+            pages = yield from write_sheets(sheets, len(records), ctx, target, tpl.title.get(lang))
             if official:
                 batch = _batch(ctx)
                 _record(ws, [_register_row(ws, ctx, "household_form", tpl.id, batch, uuid=r.household.uuid,

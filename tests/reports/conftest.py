@@ -3,6 +3,7 @@ last year's result (`previous`) on most of them, one household moved away and on
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,9 +114,11 @@ def commune(tmp_path_factory) -> Commune:
 
 
 def pdf_pages(path: Path | str) -> list[str]:
-    """The text of every page, checked to be NFC (no diacritic split off its letter)."""
+    """The text of every page, checked to be NFC (no diacritic split off its letter). A draft's "Trang X/Y" has Y
+    in a form defined at the end of the file, which pypdf reads as a line of its own: joined back as printed."""
     reader = PdfReader(str(path))
-    texts = [page.extract_text() or "" for page in reader.pages]
+    texts = [re.sub(r"(Trang \d+/|Page \d+ of )\n(\d+)\n", r"\1\2\n", page.extract_text() or "")
+             for page in reader.pages]
     for text in texts:
         assert unicodedata.is_normalized("NFC", text), text[:200]
     return texts
