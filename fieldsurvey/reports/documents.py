@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from fieldsurvey.domain.income import IncomeRoute
 from fieldsurvey.domain.movement import Link, household_movement
 from fieldsurvey.domain.results import HouseholdClass, Status
-from fieldsurvey.i18n import format_date, format_money, format_number
+from fieldsurvey.i18n import fold, format_date, format_money, format_number
 from fieldsurvey.reports.base import ReportContext
 from fieldsurvey.reports.records import HouseholdRecord, birth_year, is_minority, label
 from fieldsurvey.reports.render import DocumentData, Rows
@@ -45,8 +45,9 @@ def place_name(name: str) -> str:
     name of the commune, e.g. "Cẩm Duệ, ngày …")."""
     low = name.lower()
     for prefix in UNIT_PREFIXES:
-        if low.startswith(prefix) and len(name) > len(prefix):
-            return name[len(prefix):]
+        rest = name[len(prefix):]
+        if low.startswith(prefix) and rest and not rest[0].isdigit():     # "Thôn 1" stays "Thôn 1"
+            return rest
     return name
 
 
@@ -87,7 +88,11 @@ def household_values(rec: HouseholdRecord, ctx: ReportContext) -> dict[str, Any]
     head = rec.head
     get = (lambda k: head.get(k)) if head is not None else (lambda k: None)
     address = str(hh.get("address") or rec.village or "")
-    residence = ", ".join(x for x in (address, ctx.commune_name, ctx.province_name) if x)
+    parts = [address]
+    for unit in (ctx.commune_name, ctx.province_name):        # the commune and province, unless the address says them
+        if unit and fold(place_name(unit)) not in fold(address):
+            parts.append(unit)
+    residence = ", ".join(x for x in parts if x)
     sex = get("sex")
     return {
         "head_name": rec.head_name, "head_ethnicity": str(get("ethnicity") or ""),

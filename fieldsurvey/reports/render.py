@@ -294,7 +294,7 @@ class TemplateRenderer(Renderer):
         if body_lines:
             left.append(self.para("\n".join(body_lines), "s_body_name"))
             longest = max(stringWidth(x, FONT_BOLD, sf.size("issuing_body")) for x in body_lines)
-            left.append(Rule(longest * 0.4, space=3))
+            left.append(Rule(longest * 0.4, space=4))
         if h.number:
             left += [Spacer(1, 2), self.para(self.t(h.number, values), "s_number")]
         portrait = self.frame_width("portrait")
@@ -481,7 +481,7 @@ class TemplateRenderer(Renderer):
             subject = self.t(tpl.subject, values)
             story.append(self.para(subject, "s_subject"))
             longest = max(stringWidth(x, FONT_BOLD, self.sf.size("subject")) for x in subject.split("\n"))
-            story.append(Rule(min(longest, width) * 0.35))
+            story.append(Rule(min(longest, width) * 0.35, space=4))
         if tpl.subtitle:
             story.append(self.para(self.t(tpl.subtitle, values), "s_center_italic"))
         story.append(Spacer(1, 8))
