@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any, Iterable, Sequence
 
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 
 from fieldsurvey.progress import Job, Progress
@@ -33,28 +32,51 @@ GAP = 4                    # between blocks
 FONTS = (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC)
 
 
+@lru_cache(maxsize=8)
+def _advances(font: str) -> tuple[dict[int, float], float]:
+    face = getFont(font).face
+    return face.charWidths, face.defaultWidth
+
+
 @lru_cache(maxsize=65536)
 def width(text: str, font: str, size: float) -> float:
-    """A string's width, remembered: a commune's forms measure the same labels and names over and over."""
-    return stringWidth(text, font, size)
+    """A string's width (what reportlab's stringWidth says, without its per-character generator: the names and
+    reasons of a commune's forms are measured by the hundred thousand), remembered."""
+    advances, default = _advances(font)
+    try:
+        total = sum(map(advances.__getitem__, map(ord, text)))
+    except KeyError:
+        total = sum(advances.get(ord(c), default) for c in text)
+    return total * size / 1000
 
 
 @lru_cache(maxsize=65536)
 def split(text: str, font: str, size: float, room: float) -> tuple[str, ...]:
-    """A text broken into lines that fit `room` (between words; a word longer than the room is cut)."""
+    """A text broken into lines that fit `room`, between words (as reportlab's simpleSplit breaks them); a word
+    longer than the room is cut."""
     if not text:
         return ("",)
     if width(text, font, size) <= room:
         return (text,)
-    lines = simpleSplit(text, font, size, room)
-    out = []
-    for line in lines:
-        while width(line, font, size) > room and len(line) > 1:   # one word wider than the column
-            cut = len(line)
-            while cut > 1 and width(line[:cut], font, size) > room:
-                cut -= 1
-            out.append(line[:cut])
-            line = line[cut:]
+    space = width(" ", font, size)
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split():
+            w = width(word, font, size)
+            if line and used + space + w <= room:
+                line, used = f"{line} {word}", used + space + w
+                continue
+            if line:
+                out.append(line)
+            while w > room and len(word) > 1:       # one word wider than the column
+                cut = len(word)
+                while cut > 1 and width(word[:cut], font, size) > room:
+                    cut -= 1
+                out.append(word[:cut])
+                word = word[cut:]
+                w = width(word, font, size)
+            line, used = word, w
         out.append(line)
     return tuple(out)
 
