@@ -104,3 +104,7 @@ class WorkspaceError(FieldSurveyError):
 
 class BundleError(FieldSurveyError):
     """A sync bundle that is refused."""
+
+
+class TemplateError(FieldSurveyError):
+    """A document template (or the state format) that cannot be loaded: `where` names the file and the line."""

@@ -44,6 +44,9 @@ def test_a_plain_install_carries_forms_and_resources(tmp_path):
     for needed in ("fieldsurvey/resources/standards/vn-2022-2025.toml",
                    "fieldsurvey/resources/refdata/admin-units-2026-07.json",
                    "fieldsurvey/resources/fonts/DejaVuSans.ttf",
+                   "fieldsurvey/resources/fonts/LiberationSerif-Regular.ttf",
+                   "fieldsurvey/resources/fonts/LICENSE-LiberationSerif.txt",
+                   "fieldsurvey/resources/templates/state-format.toml",
                    "fieldsurvey/resources/i18n/vi.json",
                    "fieldsurvey/resources/pointtables/synthetic-test.toml"):
         assert needed in names, needed

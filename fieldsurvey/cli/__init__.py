@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,19 +17,48 @@ from fieldsurvey.progress import Job
 T = TypeVar("T")
 
 
-def fail(exc: FieldSurveyError) -> None:
-    raise click.ClickException(str(exc))
+def message_lang(ctx: click.Context | None = None) -> str | None:
+    """The language the user asked for: the command's `--lang` when given on the command line, else
+    FIELDSURVEY_LANG, else a Vietnamese locale (LC_ALL, LC_MESSAGES, LANG); None: English, as before."""
+    if ctx is not None and "lang" in ctx.params and ctx.params["lang"] and \
+            ctx.get_parameter_source("lang") is click.core.ParameterSource.COMMANDLINE:
+        return ctx.params["lang"]
+    chosen = os.environ.get("FIELDSURVEY_LANG", "")
+    if chosen in ("vi", "en"):
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "vi" if value.lower().startswith("vi") else None
+    return None
 
 
-class _Commands(click.Group):
-    """The command group: bad input anywhere below (a FieldSurveyError: what is wrong and where) ends the command
-    with that message and exit status 1 — never a traceback. Commands need not catch it themselves."""
+def fail(exc: FieldSurveyError, lang: str | None = None) -> None:
+    raise click.ClickException(exc.text(lang) if lang else str(exc))
+
+
+class _Command(click.Command):
+    """A command: bad input anywhere below (a FieldSurveyError: what is wrong and where) ends it with that message,
+    in the user's language (`message_lang`), and exit status 1 — never a traceback. Commands need not catch it."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FieldSurveyError as exc:
-            fail(exc)
+            fail(exc, message_lang(ctx))
+
+
+class _Commands(click.Group):
+    """The command group: its commands and groups are `_Command`s and `_Commands`; a refusal while choosing one is
+    said the same way."""
+    command_class = _Command
+    group_class = type
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FieldSurveyError as exc:
+            fail(exc, message_lang(ctx))
 
 
 def run_job(job: Job[T], quiet: bool = False) -> T:

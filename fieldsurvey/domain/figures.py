@@ -239,6 +239,9 @@ class CommuneFigures:
     ethnicity: dict[HouseholdClass, Counter]               # class → head's ethnicity → households
     causes: dict[HouseholdClass, Counter]                  # class → cause code → households
     children: dict[HouseholdClass, Counter]                # class → child deprivation → children
+    minority: dict[str, UnitResults]                       # village → the same row for ethnic-minority households
+    minority_commune: UnitResults                          # … and for the commune (their resident households are
+                                                           # not entered: their rates are not known)
     indicator_deprived: Counter                            # indicator id → counted households deprived in it
     indicator_known: Counter                               # indicator id → counted households it is known for
     af: AlkireFoster
@@ -248,6 +251,27 @@ class CommuneFigures:
 
     def class_count(self, cls: HouseholdClass) -> int:
         return self.commune.classes[cls]
+
+
+def _tally(unit: UnitResults, row: Counted, scope: Scope) -> HouseholdClass | None:
+    """A resident household of the list into its unit's row; its class when it is counted in one."""
+    unit.listed += 1
+    if row.status in IN_PROGRESS:
+        unit.in_progress += 1
+        return None
+    if scope is Scope.OFFICIAL and row.status not in OFFICIAL:
+        unit.waiting += 1
+        return None
+    if not counted_in_class(row, scope):
+        unit.unclassified += 1
+        return None
+    cls = row.household_class
+    unit.counted += 1
+    unit.reviewed += row.interviewed
+    unit.classes[cls] += 1
+    unit.low_income_workers += row.low_income_workers
+    unit.members += row.members
+    return cls
 
 
 def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], standard: Standard,
@@ -268,6 +292,7 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
     af_rows: list[dict[str, bool | None]] = []
     ind_deprived: Counter = Counter()
     ind_known: Counter = Counter()
+    minority: dict[str, UnitResults] = {}   # the same rows for households whose head is of an ethnic minority
     moves: Counter = Counter()
     classes: dict[str, HouseholdClass] = {}
     moves_by: dict[str, Move] = {}
@@ -295,23 +320,16 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
         if row.status is HouseholdStatus.MOVED_AWAY:
             unit.moved_away += 1
             continue
-        unit.listed += 1
-        if row.status in IN_PROGRESS:
-            unit.in_progress += 1
+        minority_here = None
+        if row.details is not None and "minority" in row.details.targets:   # head of an ethnic minority
+            minority_here = minority.setdefault(village, UnitResults(village))
+        cls = None
+        for u in (unit, minority_here):
+            if u is not None:
+                cls = _tally(u, row, scope)
+        if cls is None:
             continue
-        if scope is Scope.OFFICIAL and row.status not in OFFICIAL:
-            unit.waiting += 1
-            continue
-        if not counted_in_class(row, scope):
-            unit.unclassified += 1
-            continue
-        cls = row.household_class
         classes[row.uuid] = cls
-        unit.counted += 1
-        unit.reviewed += row.interviewed
-        unit.classes[cls] += 1
-        unit.low_income_workers += row.low_income_workers
-        unit.members += row.members
         af_rows.append({i: None if i in row.unknown else i in row.deprived for i in ids})
         ind_deprived.update(row.deprived)
         ind_known.update(i for i in ids if i not in row.unknown)
@@ -326,15 +344,10 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
                 causes[cls].update(row.details.causes)
                 children[cls].update(row.details.children)
 
-    commune = UnitResults(commune_name)
     known = [units[v].residents for v in names]
+    commune = _summed(commune_name, [units[v] for v in names])
     commune.residents = sum(known) if known and all(r is not None for r in known) else None
-    for v in names:
-        u = units[v]
-        for attr in ("listed", "in_progress", "waiting", "counted", "unclassified", "reviewed",
-                     "low_income_workers", "members", "moved_away"):
-            setattr(commune, attr, getattr(commune, attr) + getattr(u, attr))
-        commune.classes.update(u.classes)
+    minority_commune = _summed(commune_name, list(minority.values()))
     weights = equal_nested_weights([(i.id, i.dimension) for i in standard.indicators])
     return CommuneFigures(
         scope=scope,
@@ -351,11 +364,23 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
         village_deprivations={cls: {v: by_village[cls].get(v, Counter()) for v in names} for cls in (POOR, NEAR)},
         targets=targets, ethnicity=ethnicity, causes=causes, children=children,
         indicator_deprived=ind_deprived, indicator_known=ind_known,
+        minority={v: minority.get(v) or UnitResults(v) for v in names},
+        minority_commune=minority_commune,
         af=alkire_foster(af_rows, weights, AF_K),
         af_weights=weights,
         classes_by_household=classes,
         moves_by_household=moves_by,
     )
+
+
+def _summed(name: str, rows: Sequence[UnitResults]) -> UnitResults:
+    out = UnitResults(name)
+    for u in rows:
+        for attr in ("listed", "in_progress", "waiting", "counted", "unclassified", "reviewed", "low_income_workers",
+                     "members", "moved_away"):
+            setattr(out, attr, getattr(out, attr) + getattr(u, attr))
+        out.classes.update(u.classes)
+    return out
 
 
 def history_of(previous: object) -> tuple[Earlier, ...]:

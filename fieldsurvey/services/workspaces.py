@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import uuid as uuidlib
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as date_type
@@ -164,11 +165,15 @@ def _match_village(ws: Workspace, village: str) -> str:
 
 # --- the demo commune and classifying everything -----------------------------------------------------------------
 
+DEMO_RESIDENTS_SOURCE = "Sổ theo dõi hộ dân cư của xã (dữ liệu mẫu)"
+
+
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,
                 year: int = 2026, villages: int = 8,
                 size_weights: list[tuple[int, float]] | None = None) -> Job[dict[str, int]]:
     """Build a synthetic commune workspace: real commune code and name, several villages, realistic households,
-    classified with the standard for the year. Deterministic for a seed. Yields progress; returns class counts."""
+    classified with the standard for the year, each village's resident households entered (the demo lists every
+    household of the commune). Deterministic for a seed. Yields progress; returns class counts."""
     unit = refdata.commune(commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "--commune", code=commune_code)
@@ -184,6 +189,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                         {"line": lines.poverty_line, "band": lines.average_band_max}, size_weights)
         owners = [f"enumerator-{i}" for i in range(1, max(2, villages // 2) + 1)]
         done = 0
+        living: Counter = Counter()      # the demo lists every household of the commune: they are its residents
         yield Progress(0, households, "Creating households")
         while done < households:
             n = min(BATCH, households - done)
@@ -194,8 +200,12 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                     who = (done + i) % len(owners)
                     doc["household"]["enumerator"] = enumerator_name(who)
                     ws.save_household(doc, status=status, owner=owners[who])
+                    living[doc["location"]["village"]] += 1
             done += n
             yield Progress(done, households, "Creating households")
+        with ws.db.atomic():
+            for name in names:
+                ws.set_residents(name, living[name], f"{year}-09-01", DEMO_RESIDENTS_SOURCE)
         counts = yield from classify_all(ws)
         return counts
     finally:

@@ -230,6 +230,35 @@ def _sync_abandoned(db: sqlite_utils.Database) -> None:
                "PRIMARY KEY (device, sequence))")
 
 
+@migration(name="r001_issued_documents")
+def _issued_documents(db: sqlite_utils.Database) -> None:
+    """The register of issued documents (fieldsurvey/storage/issued.py): append-only, one number per document."""
+    db.execute("""CREATE TABLE issued_documents (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,          -- certificate | decision | minutes | posting | request_review | request_escape |
+                                     -- household_form | report
+        number INTEGER,              -- the document's number where it has one (…/GCN-HN.HCN, …/QĐ-UBND)
+        symbol TEXT,                 -- the number as printed ("12/GCN-HN.HCN")
+        review_year INTEGER NOT NULL,
+        uuid TEXT,                   -- the household of a household's document
+        village TEXT,                -- the village of a village's document (minutes, posting list)
+        household_class TEXT,        -- the class the document states (certificates: poor | near_poor)
+        issued_at TEXT NOT NULL,     -- when it was printed (UTC, ISO 8601)
+        issued_on TEXT,              -- the date written on it (YYYY-MM-DD)
+        issued_by TEXT NOT NULL,
+        template TEXT NOT NULL,      -- the template's id (a province's own, or the bundled one)
+        file_name TEXT,
+        reprint_of INTEGER REFERENCES issued_documents(id),   -- a copy of an earlier issue, with its number
+        batch TEXT NOT NULL)""")     # one printing
+    db.execute("CREATE UNIQUE INDEX issued_number ON issued_documents(kind, number) "
+               "WHERE number IS NOT NULL AND reprint_of IS NULL")
+    db.execute("CREATE INDEX issued_household ON issued_documents(uuid, kind)")
+    db.execute("""CREATE TRIGGER issued_no_update BEFORE UPDATE ON issued_documents
+        BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+    db.execute("""CREATE TRIGGER issued_no_delete BEFORE DELETE ON issued_documents
+        BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+
+
 # --- applying them ------------------------------------------------------------------------------------------------
 
 def names() -> list[str]:

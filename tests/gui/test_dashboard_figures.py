@@ -93,17 +93,17 @@ def test_the_switch_flicked_while_counting_ends_on_the_figures_asked_for(window,
     assert cell(window.dashboard, total, "poor") == str(truth(workspace_file, ("approved",)).get("poor", 0))
 
 
-def test_rates_divide_by_resident_households_and_a_missing_number_is_said_on_screen(window, workspace_file):
-    with workspaces.opened(workspace_file) as ws:
+def test_rates_divide_by_resident_households_and_a_missing_number_is_said_on_screen(window, unentered_file):
+    with workspaces.opened(unentered_file) as ws:
         names = workspaces.village_names_of(ws)
         workspaces.set_residents(ws, names[0], 120, "2026-07-01", "Sổ hộ khẩu")
-    window.open_workspace(workspace_file)
+    window.open_workspace(unentered_file)
     window.dashboard.load(wait=True)
     window.show_view("dashboard")
     dash = window.dashboard
     first, total = village_row(dash, names[0]), dash.villages.rowCount() - 1
-    poor = truth(workspace_file, FINISHED, names[0]).get("poor", 0)
-    near = truth(workspace_file, FINISHED, names[0]).get("near_poor", 0)
+    poor = truth(unentered_file, FINISHED, names[0]).get("poor", 0)
+    near = truth(unentered_file, FINISHED, names[0]).get("near_poor", 0)
     assert cell(dash, first, "residents") == "120"
     assert cell(dash, first, "poverty_rate") == f"{100 * poor / 120:.1f} %".replace(".", ",")
     assert cell(dash, first, "near_poverty_rate") == f"{100 * near / 120:.1f} %".replace(".", ",")
@@ -114,12 +114,12 @@ def test_rates_divide_by_resident_households_and_a_missing_number_is_said_on_scr
     assert note.isVisible() and "Chưa nhập số hộ dân cư cho" in note.text()
     assert names[1] in note.text() and names[0] not in note.text().split(":", 1)[1]
 
-    with workspaces.opened(workspace_file) as ws:        # every village entered: the commune's rate too
+    with workspaces.opened(unentered_file) as ws:        # every village entered: the commune's rate too
         for i, name in enumerate(names[1:], 2):
             workspaces.set_residents(ws, name, 100 + i, "2026-07-01", "Sổ hộ khẩu")
         residents = sum(v.residents for v in workspaces.villages(ws))
     window.dashboard.load(wait=True)
-    poor = truth(workspace_file, FINISHED).get("poor", 0)
+    poor = truth(unentered_file, FINISHED).get("poor", 0)
     assert cell(dash, total, "residents") == f"{residents:,}".replace(",", ".")
     assert cell(dash, total, "poverty_rate") == f"{100 * poor / residents:.1f} %".replace(".", ",")
     assert not note.isVisible() and dash.villages.toolTip() == ""

@@ -99,16 +99,16 @@ def test_drafts_and_returned_households_stand_out(window, workspace_file):
         assert index.data(Qt.ToolTipRole)
 
 
-def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file, qtbot):
-    with Workspace.open(workspace_file) as ws:
+def test_dashboard_shows_counts_per_village_and_indicator(window, unentered_file, qtbot):
+    with Workspace.open(unentered_file) as ws:
         first = next(ws.iter_documents())[0]
         ws.save_household(ws.get_household(first), status="draft", owner="enumerator-1")
-    window.open_workspace(workspace_file)
+    window.open_workspace(unentered_file)
     window.dashboard.load(wait=True)
     window.stack.setCurrentWidget(window.dashboard)
     table = window.dashboard.villages
     assert table.rowCount() == len(window.workspace.ws.villages()) + 1  # + the commune's total
-    with Workspace.open(workspace_file) as ws:   # counted in a class: finished households only
+    with Workspace.open(unentered_file) as ws:   # counted in a class: finished households only
         poor = ws.db.execute("SELECT COUNT(*) FROM households WHERE class = 'poor' AND status IN "
                              "('complete', 'submitted', 'confirmed', 'approved')").fetchone()[0]
         drafts = ws.db.execute("SELECT COUNT(*) FROM households WHERE status IN ('draft', 'returned')").fetchone()[0]

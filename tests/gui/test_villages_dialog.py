@@ -25,8 +25,8 @@ def open_dialog(window):
     return dialog
 
 
-def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(window, workspace_file, qtbot):
-    window.open_workspace(workspace_file)
+def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(window, unentered_file, qtbot):
+    window.open_workspace(unentered_file)
     window.show_view("dashboard")
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=20000)
     dash = window.dashboard
@@ -51,7 +51,7 @@ def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(windo
         type_text(editor, text[1:])
         qtbot.keyClick(editor, Qt.Key_Return)                       # the cell is left: saved (queued by Qt)
         qtbot.waitUntil(lambda c=column, t=text: dialog.table.item(row, c).text() == t, timeout=5000)
-    v = stored(workspace_file, first)
+    v = stored(unentered_file, first)
     assert (v.residents, v.residents_date, v.residents_source) == (245, "2026-07-01", "CSDL dân cư")
     assert dialog.cell(first, "date").text() == "01/07/2026" and "Đã lưu" in dialog.saved.text()
     assert not dialog.error.isVisible()
@@ -73,25 +73,25 @@ def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(windo
     dialog.close()
 
 
-def test_a_negative_number_or_a_bad_date_is_refused_in_the_users_language(window, workspace_file):
-    window.open_workspace(workspace_file)
+def test_a_negative_number_or_a_bad_date_is_refused_in_the_users_language(window, unentered_file):
+    window.open_workspace(unentered_file)
     dialog = open_dialog(window)
     village = dialog.villages[1].name
     dialog.cell(village, "residents").setText("120")
-    assert stored(workspace_file, village).residents == 120
+    assert stored(unentered_file, village).residents == 120
 
     dialog.cell(village, "residents").setText("-5")                       # the service refuses it
     assert dialog.error.isVisible()
     assert dialog.error.text() == f"{village}: Số hộ dân cư không thể là số âm (-5)"
-    assert stored(workspace_file, village).residents == 120               # nothing stored
+    assert stored(unentered_file, village).residents == 120               # nothing stored
     assert dialog.cell(village, "residents").background().color().name() == "#f8d7da"
     dialog.cell(village, "residents").setText("130")                      # put right: saved, the mark gone
-    assert stored(workspace_file, village).residents == 130 and not dialog.error.isVisible()
+    assert stored(unentered_file, village).residents == 130 and not dialog.error.isVisible()
 
     dialog.cell(village, "date").setText("31/02/2026")
     assert dialog.error.text() == f"{village}: «31/02/2026» không phải là một ngày; hãy viết ngày/tháng/năm, " \
                                   "ví dụ 01/07/2026"
-    assert stored(workspace_file, village).residents_date is None
+    assert stored(unentered_file, village).residents_date is None
     dialog.cell(village, "date").setText("")
     dialog.close()
 
@@ -103,7 +103,7 @@ def test_a_negative_number_or_a_bad_date_is_refused_in_the_users_language(window
     assert dialog.error.text() == f"{village}: “many” is not a number of households; type a whole number, e.g. 245"
     dialog.cell(village, "residents").setText("2026-07-01")                # a date in the number's cell
     assert "is not a number of households" in dialog.error.text()
-    assert stored(workspace_file, village).residents == 130
+    assert stored(unentered_file, village).residents == 130
     dialog.close()
 
 
