@@ -388,6 +388,8 @@ class Truth:
     commune: Unit
     movement: dict[str, dict[str, Counter]]     # class → village ('' = commune) → column → households
     classes: dict[str, str]                     # uuid → class counted
+    words: dict[str, str]                       # uuid → what happened to it since last year (docs/figures.md)
+    heads: dict[str, str]                       # uuid → the head's name
 
 
 def truth(path: Path, official: bool = False) -> Truth:
@@ -401,9 +403,12 @@ def truth(path: Path, official: bool = False) -> Truth:
     villages = {v: Unit(residents[v]) for v in residents}
     movement: dict[str, dict[str, Counter]] = {c: {} for c in POORISH}
     classes: dict[str, str] = {}
+    words: dict[str, str] = {}
+    heads: dict[str, str] = {}
     for uuid, doc, status in rows:
         if status == "merged":
             continue
+        heads[uuid] = next((m.get("name") for m in doc.get("members") or [] if m.get("relationship") == "head"), "")
         village = (doc.get("location") or {}).get("village") or ""
         unit = villages.setdefault(village, Unit())
         cls = str(assess_document(doc, standard_id=STANDARD).household_class)
@@ -425,6 +430,15 @@ def truth(path: Path, official: bool = False) -> Truth:
             else:
                 unit.classes[cls] += 1
                 classes[uuid] = cls
+        if status == "moved_away":
+            words[uuid] = "moved_away"
+        elif last in POORISH:
+            words[uuid] = ("unclassified" if now is None else f"remained_{now}" if now == last
+                           else f"{last}_to_{now}" if now in POORISH else "escaped")
+        elif now in POORISH:
+            words[uuid] = "fell_back" if any(x in POORISH for x in chain[1:]) else "new"
+        else:
+            words[uuid] = "stayed_out" if now else "unclassified"
         for c in POORISH:
             other = ({"poor", "near_poor"} - {c}).pop()
             m = movement[c].setdefault(village, Counter())
@@ -456,4 +470,4 @@ def truth(path: Path, official: bool = False) -> Truth:
         for m in movement[c].values():
             total.update(m)
         movement[c][""] = total
-    return Truth(villages, commune, movement, classes)
+    return Truth(villages, commune, movement, classes, words, heads)

@@ -6,6 +6,7 @@ from the final documents, household by household and in total."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 import re
 from pathlib import Path
 
@@ -108,7 +109,24 @@ def test_movement_on_the_command_line_is_the_truth(commune, truth):
         assert data["commune"][cls] == {c: truth.movement[cls][""].get(c, 0) for c in sim.MOVES}
         for village, cols in data["villages"].items():
             assert cols[cls] == {c: truth.movement[cls].get(village, {}).get(c, 0) for c in sim.MOVES}
-    assert data["households"]   # and each household's word
+    # household by household: what happened to each, in the count's word, is the truth's
+    assert data["households"] == truth.words
+
+
+def test_each_household_is_where_the_truth_puts_it(commune, truth, tmp_path):
+    """Household by household: the list's stored class, and the Excel workbook's lists of poor and near-poor
+    households, say what the truth says of each household counted."""
+    out = CliRunner().invoke(main, ["households", "list", str(commune.sup), "--json"])
+    assert out.exit_code == 0, out.output
+    listed = {r["uuid"]: r for r in json.loads(out.output)}
+    for uuid, cls in truth.classes.items():
+        assert listed[uuid]["household_class"] == cls, uuid
+    book = tmp_path / "summary.xlsx"
+    run_to_end(printing.export_xlsx(commune.sup, book))
+    wb = openpyxl.load_workbook(book)
+    for cls, sheet in (("poor", "5a DS hộ nghèo"), ("near_poor", "5b DS hộ cận nghèo")):
+        heads = Counter(r[1] for r in wb[sheet].iter_rows(min_row=5, values_only=True) if isinstance(r[0], int))
+        assert heads == Counter(truth.heads[u] for u, c in truth.classes.items() if c == cls), cls
 
 
 # The results table in the state's layout (resources/templates/bao-cao-ket-qua-ra-soat.toml): after TT and the
