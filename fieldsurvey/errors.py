@@ -108,3 +108,8 @@ class BundleError(FieldSurveyError):
 
 class TemplateError(FieldSurveyError):
     """A document template (or the state format) that cannot be loaded: `where` names the file and the line."""
+
+
+class WriteError(FieldSurveyError):
+    """A file that could not be written where the user asked (a full or write-protected stick, an input/output
+    error): `where` names the file; nothing was left there (fieldsurvey/files.py)."""

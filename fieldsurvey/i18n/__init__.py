@@ -3,7 +3,7 @@
 `t("key", lang, **values)` looks the key up in resources/i18n/<lang>.json (plus one file per area in
 resources/i18n/<lang>/) and fills it in. Placeholders may name
 a format: `{income:vnd}` (1.500.000 đ / 1,500,000 VND), `{n:num}` (1.234 / 1,234), `{d:date}` (23/11/2026 /
-23 Nov 2026), `{x:dec1}` (8,5 / 8.5). Vietnamese is the default language; a key missing from a catalogue falls
+23 Nov 2026), `{x:dec1}` (8,5 / 8.5), `{size:bytes}` (2,3 MB / 2.3 MB). Vietnamese is the default language; a key missing from a catalogue falls
 back to Vietnamese, then to the key itself (so a gap shows, it never crashes).
 """
 
@@ -78,6 +78,17 @@ def format_date(value: date, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
 
+def format_size(n: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A size on a disk as people read it: 300 byte / 12 KB / 2,3 MB / 1,5 GB (vi), 300 bytes / 12 KB / 2.3 MB (en)."""
+    if n < 1024:
+        return f"{format_number(n, lang)} byte" + ("s" if lang != "vi" and n != 1 else "")
+    for unit, scale in (("KB", 1024), ("MB", 1024 ** 2), ("GB", 1024 ** 3)):
+        if n < scale * 1024 or unit == "GB":
+            value = n / scale
+            return f"{format_number(value, lang, 1 if value < 100 else 0)} {unit}"
+    raise AssertionError("unreachable")
+
+
 class _Formatter(string.Formatter):
     def __init__(self, lang: str):
         self.lang = lang
@@ -91,6 +102,8 @@ class _Formatter(string.Formatter):
             return format_number(value, self.lang, 1)
         if format_spec == "date":
             return format_date(value, self.lang)
+        if format_spec == "bytes":
+            return format_size(value, self.lang)
         return super().format_field(value, format_spec)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.synthetic import village_names
 from fieldsurvey.domain.results import Message
-from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
+from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
 from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
@@ -233,7 +233,11 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
         # 3. The file, via a temporary name — where it goes recorded first, so that an export killed before the
         #    file was renamed into place is known, next time, never to have been written (the next bundle says so).
         store.pending_export_file(ws.db, sequence, str(out.resolve()))
-        write_atomically(out, data)
+        try:
+            write_atomically(out, data)
+        except WriteError:   # a full or write-protected stick: nothing was written, so the number is given back
+            store.release_export(ws.db, sequence)
+            raise
         # 4. Only now is what it carries marked as sent: a crash before this line sends it again next time (the
         #    importer finds it unchanged), it is never lost.
         with ws.db.atomic():

@@ -78,6 +78,12 @@ def pending_export_file(db: sqlite_utils.Database, sequence: int, path: str) -> 
     db.execute("UPDATE sync_exports SET file_name = ? WHERE sequence = ?", [path, sequence])
 
 
+def release_export(db: sqlite_utils.Database, sequence: int) -> None:
+    """Give back the number an export took when its file could not be written at all (a full or write-protected
+    stick): nothing under it exists, so the next export uses it and nothing reads as a gap."""
+    db.execute("DELETE FROM sync_exports WHERE sequence = ? AND kind = 'pending'", [sequence])
+
+
 def abandoned_exports(db: sqlite_utils.Database) -> list[int]:
     """Numbers this workspace took for a bundle it never wrote: an export killed or failed before its file was in
     place (no file where it was going, on a folder that is there to look in — a bundle on another stick is not

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fieldsurvey import files
 from fieldsurvey.errors import BundleError
 from fieldsurvey.sync.keys import Identity, PublicKey, b64, unb64
 
@@ -227,15 +228,10 @@ def _head(header: dict[str, Any]) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to `.NAME.partial`, flush to the stick, then rename: a pulled stick never leaves a half bundle under
-    the real name."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write to `.NAME.partial`, flush to the stick, then rename (fieldsurvey.files): a pulled stick never leaves a
+    half bundle under the real name. A full or write-protected stick, an input/output error: a WriteError naming
+    the stick's folder (and the space needed), and no `.partial` left."""
+    files.write_bytes(path, data)
 
 
 # --- reading --------------------------------------------------------------------------------------------------------
