@@ -136,13 +136,13 @@ PACKAGE = ROOT / "fieldsurvey"
 # every error raised here has a key (what a user of the app may meet)
 SYNC = [*sorted((PACKAGE / "sync").glob("*.py")), PACKAGE / "services" / "sync.py", PACKAGE / "cli" / "sync.py",
         PACKAGE / "storage" / "sync_store.py"]
-SCANNED = [*sorted((PACKAGE / "storage").glob("*.py")), PACKAGE / "domain" / "document.py",
+SCANNED = [*sorted((PACKAGE / "storage").glob("*.py")), PACKAGE / "domain" / "document.py", PACKAGE / "files.py",
            *[PACKAGE / "services" / f"{n}.py"
              for n in ("printing", "households", "figures", "forms", "workspaces", "assessment", "review")],
            *SYNC]
 SKIPPED: set[str] = set()
 ERRORS = {"FieldSurveyError", "DocumentError", "StandardError", "FormError", "WorkspaceError", "BundleError",
-          "ExpressionError", "TemplateError"}
+          "ExpressionError", "TemplateError", "WriteError"}
 
 
 def _raise_sites(paths=None):
@@ -233,6 +233,7 @@ def test_computed_keys_exist_too():
         + (ROOT / "fieldsurvey" / "storage" / "backups.py").read_text(encoding="utf-8")
     named = {node.value for node in ast.walk(ast.parse(src)) if isinstance(node, ast.Constant)
              and isinstance(node.value, str) and node.value.startswith("storage.error.")}
+    named |= {kind.message for kind in durability.file_systems().kinds}   # the refused file systems' messages (data)
     assert {"storage.error.network_share", "storage.error.removable_disk", "storage.error.busy",
             "storage.error.read_only", "storage.error.backup_missing"} <= named
     assert [k for k in named if k not in vi or k not in en] == []

@@ -20,9 +20,13 @@ from fieldsurvey.i18n import t
 def backup(file: Path, to: Path | None, lang: str) -> None:
     """Back up workspace FILE now (SQLite backup API; checked before it is kept)."""
     from fieldsurvey.services.workspaces import backup as do_backup  # lazy: 330 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import clock_warning
 
+    warning = clock_warning(file)   # the newest backup before this one says whether the clock went back
     made = do_backup(file, to)
     click.echo(t("storage.backup.done", lang, path=str(made)))
+    if warning:
+        click.echo(t(warning[0], lang, **warning[1]), err=True)
 
 
 @main.command()

@@ -157,7 +157,8 @@ class FormController(QObject):
 
     def _show(self) -> None:
         self.view.load(self.session, self._title())
-        self.view.set_read_only(tr(self.workspace.ws.read_only_key) if self.read_only else None)
+        ws = self.workspace.ws
+        self.view.set_read_only(tr(ws.read_only_key, **ws.read_only_values) if self.read_only else None)
         self._offer_confirm()
         self.reclassify()
 

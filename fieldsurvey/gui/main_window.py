@@ -282,6 +282,9 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.show_view("list")
         QTimer.singleShot(WARM_UP_MS, self.prepare_questionnaire)
+        clock = workspaces.clock_warning(self.workspace.ws)   # a clock plainly wrong: said in the status bar
+        if clock:
+            self.say(tr(clock[0], **clock[1]), 30000)
 
     def prepare_questionnaire(self) -> None:
         """When the app is idle after opening a workspace: load the year's form and build the questionnaire's

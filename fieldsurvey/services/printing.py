@@ -31,6 +31,7 @@ from fieldsurvey.domain.classification import classify_household
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.figures import CommuneFigures, Scope
 from fieldsurvey.domain.standards import Standard
+from fieldsurvey import files
 from fieldsurvey.errors import TemplateError, WorkspaceError
 from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
@@ -58,14 +59,14 @@ def _opened(source: Source, writable: bool = False) -> Iterator[Workspace]:
     """The workspace to print from; `writable` when the printing records what it issues (an official copy)."""
     if isinstance(source, Workspace):
         if writable and source.read_only:
-            raise WorkspaceError(source.read_only_key, str(source.path))
+            raise source.refusal()
         yield source
         return
     ws = Workspace.open(source)   # upgrades a file made by an older version; read-only if another one has it open
     ws.backups = False            # printing changes no household: no backup on close
     try:
         if writable and ws.read_only:
-            raise WorkspaceError(ws.read_only_key, str(ws.path))
+            raise ws.refusal()
         yield ws
     finally:
         ws.close()
@@ -74,7 +75,8 @@ def _opened(source: Source, writable: bool = False) -> Iterator[Workspace]:
 @contextmanager
 def _target(out: Output) -> Iterator[IO[bytes] | str]:
     """Where a document is written: a binary buffer as given; a path through a temporary name beside it, renamed
-    into place only when the document is complete (a cancelled or failed job leaves nothing under the real name)."""
+    into place only when the document is complete (a cancelled or failed job leaves nothing under the real name,
+    and nothing beside it; a full or write-protected stick ends in a WriteError saying so)."""
     if not isinstance(out, (str, Path)):
         yield out
         return
@@ -87,8 +89,10 @@ def _target(out: Output) -> Iterator[IO[bytes] | str]:
     try:
         yield str(part)
         os.replace(part, path)
+    except OSError as exc:   # a full or write-protected stick, an I/O error: said, nothing left (fieldsurvey.files)
+        raise files.write_error(path, exc) from None
     finally:
-        part.unlink(missing_ok=True)
+        files.discard(part)
 
 
 def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None, official: bool = False,

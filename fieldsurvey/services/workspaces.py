@@ -27,6 +27,7 @@ from fieldsurvey.services.sync import init_workspace
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, queries
 from fieldsurvey.storage.lock import lock_path
+from fieldsurvey.storage.stamps import clock_problem
 from fieldsurvey.storage.workspace import Village, Workspace, WorkspaceInfo
 from fieldsurvey.sync.keys import key_file_for
 
@@ -308,6 +309,13 @@ def backup(path: Path, to: Path | None = None) -> Path:
 def restore(path: Path, backup_file: Path) -> Path | None:
     """Put a backup in place of workspace FILE (checked first; the replaced file is kept and its path returned)."""
     return store_backups.restore(Path(path), Path(backup_file))
+
+
+def clock_warning(source: Workspace | Path) -> tuple[str, dict[str, Any]] | None:
+    """(catalogue key, values) of a warning when this computer's clock is plainly wrong — before FieldSurvey existed,
+    or behind the newest backup of the workspace by more than a day — else None (storage.stamps.clock_problem)."""
+    path = source.path if isinstance(source, Workspace) else Path(source)
+    return clock_problem(seen=[store_backups.newest_date(path)])
 
 
 def list_backups(path: Path) -> list[Path]:

@@ -1,5 +1,7 @@
 """How a workspace file is kept safe: the journal mode and sync level for the SQLite library found, where a
-workspace may live (not on a network share or a USB stick), and the integrity checks. docs/storage.md.
+workspace may live (not on a network share, a virtual machine's shared folder, a FUSE or cloud drive, a USB stick
+— read from the mount table, the refused kinds kept as data in resources/storage/filesystems.toml), and the
+integrity checks. docs/storage.md.
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ import ctypes
 import ntpath
 import os
 import sqlite3
+import tomllib
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Callable
 
 from fieldsurvey.i18n import t
+from fieldsurvey.paths import resource
 
 # The WAL-reset bug (a WAL file reset while another connection writes can corrupt the database) affects SQLite
 # 3.7.0 up to and including 3.51.2. On those versions the workspace uses the rollback journal.
@@ -37,9 +43,39 @@ def journal_settings(version: tuple[int, int, int]) -> tuple[str, str]:
 
 # --- where a workspace may live -----------------------------------------------------------------------------------
 
-NETWORK_FS = {"nfs", "nfs4", "cifs", "smb", "smbfs", "smb3", "ncpfs", "afs", "coda", "9p", "ceph", "glusterfs",
-              "fuse.sshfs", "sshfs", "fuse.rclone", "fuse.s3fs", "davfs", "fuse.davfs2", "fuse.gvfsd-fuse",
-              "fuse.glusterfs", "fuse.cephfs", "lustre", "gpfs", "beegfs", "fuse.smbnetfs", "fuse.curlftpfs"}
+@dataclass(frozen=True)
+class RefusedKind:
+    """A kind of file system a workspace may not live on: the message a user sees, the types and type prefixes."""
+    name: str
+    message: str
+    types: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    def matches(self, fstype: str) -> bool:
+        return fstype in self.types or fstype.startswith(self.prefixes)
+
+
+@dataclass(frozen=True)
+class FileSystems:
+    """The refused kinds in their order, and the mount options that make a workspace read-only."""
+    kinds: tuple[RefusedKind, ...]
+    read_only_options: frozenset[str]
+
+    def refused(self, fstype: str) -> RefusedKind | None:
+        return next((k for k in self.kinds if k.matches(fstype)), None)
+
+
+def load_file_systems(path: Path | None = None) -> FileSystems:
+    """The refused file systems, kept as data (resources/storage/filesystems.toml)."""
+    data = tomllib.loads((path or resource("storage", "filesystems.toml")).read_text(encoding="utf-8"))
+    kinds = tuple(RefusedKind(name, k["message"], frozenset(k.get("types", ())), tuple(k.get("prefixes", ())))
+                  for name, k in data["kinds"].items())
+    return FileSystems(kinds, frozenset(data.get("options", {}).get("read_only", ())))
+
+
+@cache
+def file_systems() -> FileSystems:
+    return load_file_systems()
 
 
 def _unescape(field: str) -> str:
@@ -47,9 +83,21 @@ def _unescape(field: str) -> str:
     return (field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\"))
 
 
-def mount_of(path: Path, mounts_text: str) -> tuple[str, str, str] | None:
-    """(device, mount point, fs type) of the mount that holds `path` (longest matching mount point)."""
-    best: tuple[str, str, str] | None = None
+@dataclass(frozen=True)
+class Mount:
+    """A line of the mount table: the device, the mount point, the file system type and its options."""
+    device: str
+    point: str
+    fstype: str
+    options: frozenset[str] = frozenset()
+
+    def __iter__(self):   # (device, point, fstype), as mount_of gave before
+        return iter((self.device, self.point, self.fstype))
+
+
+def mount_of(path: Path, mounts_text: str) -> Mount | None:
+    """The mount that holds `path` (the longest matching mount point; the last one mounted there)."""
+    best: Mount | None = None
     target = str(path)
     for line in mounts_text.splitlines():
         parts = line.split()
@@ -57,9 +105,30 @@ def mount_of(path: Path, mounts_text: str) -> tuple[str, str, str] | None:
             continue
         device, point, fstype = _unescape(parts[0]), _unescape(parts[1]), parts[2]
         inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and (best is None or len(point) >= len(best[1])):
-            best = (device, point, fstype)
+        if inside and (best is None or len(point) >= len(best.point)):
+            options = frozenset(parts[3].split(",")) if len(parts) > 3 else frozenset()
+            best = Mount(device, point, fstype, options)
     return best
+
+
+def _mount_table(mounts_text: str | None) -> str | None:
+    if mounts_text is not None:
+        return mounts_text
+    try:
+        return Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # no mount table (not Linux): nothing to say
+
+
+def mounted_read_only(path: Path, mounts_text: str | None = None) -> str | None:
+    """The mount point when the file system holding `path` is mounted read-only (option `ro`), else None."""
+    if os.name == "nt":
+        return None
+    table = _mount_table(mounts_text)
+    found = mount_of(Path(os.path.realpath(path)), table) if table else None
+    if found is not None and found.options & file_systems().read_only_options:
+        return found.point
+    return None
 
 
 def _block_is_removable(device: str, sys_block: Path) -> bool:
@@ -123,20 +192,18 @@ def storage_problem_detail(path: Path, mounts_text: str | None = None,
     if os.name == "nt":
         drive_type = _get_drive_type()
         return windows_drive_problem(os.path.realpath(path), drive_type) if drive_type else None
+    mounts_text = _mount_table(mounts_text)
     if mounts_text is None:
-        try:
-            mounts_text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None  # no mount table (not Linux): nothing to say
+        return None
     where = Path(os.path.realpath(path if path.exists() else path.parent))
     found = mount_of(where, mounts_text)
     if found is None:
         return None
-    device, point, fstype = found
-    if fstype in NETWORK_FS or fstype.startswith("fuse.sshfs"):
-        return "storage.error.network_share", {"fstype": fstype, "point": point}
-    if _block_is_removable(device, sys_block):
-        return "storage.error.removable_disk", {"device": device, "point": point}
+    kind = file_systems().refused(found.fstype)
+    if kind is not None:
+        return kind.message, {"fstype": found.fstype, "point": found.point}
+    if _block_is_removable(found.device, sys_block):
+        return "storage.error.removable_disk", {"device": found.device, "point": found.point}
     return None
 
 
@@ -147,6 +214,23 @@ def quick_check(conn: sqlite3.Connection, full: bool = False) -> list[str]:
     pragma = "integrity_check" if full else "quick_check"
     rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)").fetchall()]
     return [] if rows == ["ok"] else rows
+
+
+def size_problem(conn: sqlite3.Connection, path: Path) -> str | None:
+    """A database file cut short (truncated) or with a torn last page: its size is not a whole number of pages,
+    or less than the pages SQLite counts. Cheap (a stat and two pragmas that read the header), so asked at every
+    opening; quick_check alone lets a file that lost its last bytes open. Not asked with a WAL beside the file
+    (pages may live there until a checkpoint)."""
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        return None
+    size = path.stat().st_size
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    if size % page_size or size < pages * page_size:
+        return (f"the file is {size:,} bytes, not the {pages:,} pages of {page_size:,} bytes it holds: it was cut "
+                "short (truncated)")
+    return None
 
 
 def foreign_key_problems(conn: sqlite3.Connection) -> list[str]:

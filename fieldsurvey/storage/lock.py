@@ -1,6 +1,13 @@
 """One writer: a workspace open for writing holds an exclusive lock on `.<name>.lock` beside it, so a second
 FieldSurvey process (another window, a command) opens it read-only. Connections of this same process (the app's
-worker jobs) share the lock. POSIX: flock; Windows: a lock on the lock file's first byte."""
+worker jobs) share the lock. POSIX: flock; Windows: a lock on the lock file's first byte.
+
+The lock file also says whether the workspace was closed cleanly: the process that takes the lock writes `open`
+into it (synced) and the last of its connections to let go writes `closed` — or `check` when the file must be
+checked whole at its next opening (it was found damaged, or a restore just replaced it). A lock taken over a file
+that says `open` (its writer was killed, or the machine stopped, with the file open), `check`, or nothing (a
+workspace copied here, or last closed by a FieldSurvey before this one) tells the opener to check the whole file
+before it writes (`previous_state`). docs/storage.md."""
 
 from __future__ import annotations
 
@@ -17,7 +24,12 @@ try:
 except ImportError:
     msvcrt = None  # type: ignore[assignment]
 
-_LOCKS: dict[str, list[int]] = {}
+OPEN, CLOSED, CHECK, LOST = b"open\n", b"closed\n", b"check\n", b"lost\n"
+_STATES = {OPEN: "open", CLOSED: "closed", CHECK: "check", LOST: "lost"}
+
+# real path -> [lock file descriptor, holders in this process, the state found ("open", "closed", "check", "lost",
+# "unknown"), what to write at the end instead of "closed" (None, CHECK or LOST)]
+_LOCKS: dict[str, list] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -44,8 +56,62 @@ def take_writer_lock(path: Path) -> bool:
         except OSError:
             os.close(fd)
             return False
-        _LOCKS[key] = [fd, 1]
+        try:
+            found = _STATES.get(_read_state(fd), "unknown")
+            _write_state(fd, OPEN, sync=True)
+        except OSError:
+            found = "unknown"
+        _LOCKS[key] = [fd, 1, found, None]
         return True
+
+
+def _read_state(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 64)
+
+
+def _write_state(fd: int, state: bytes, sync: bool = False) -> None:
+    """Write `open` or `closed` into the lock file (from its first byte, which the Windows lock covers: the holder
+    may write it)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, state)
+    os.ftruncate(fd, len(state))
+    if sync:
+        os.fsync(fd)
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def holders(path: Path) -> int:
+    """How many connections of this process hold the workspace's writer lock (0: none, or no lock could be made)."""
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(os.path.realpath(path))
+        return held[1] if held else 0
+
+
+def previous_state(path: Path) -> str | None:
+    """For a lock this process holds: what the lock file said when this process took it — "closed" (closed
+    cleanly), "open" (left open: its writer died, or the machine stopped), "check" (to be checked whole), "lost"
+    (left open, and its journal deleted since: found so once, it stays so until a restore), "unknown" (nothing: a
+    workspace copied here, or last closed by an older FieldSurvey). None when no lock is held (or none can be made
+    here): nothing is known."""
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(os.path.realpath(path))
+        return None if held is None else held[2]
+
+
+def to_be_checked(path: Path) -> None:
+    """For a lock this process holds: write `check` now (synced) and at the end — work that replaces the file
+    (a restore) is under way: killed at any point, the next opener checks the file whole, and nothing is inferred
+    from its journal being there or not."""
+    with _LOCKS_GUARD:
+        held = _LOCKS.get(os.path.realpath(path))
+        if held is None:
+            return
+        held[3] = LOST if held[3] == LOST else CHECK
+        try:
+            _write_state(held[0], held[3], sync=True)
+        except OSError:
+            pass
 
 
 def _lock(fd: int) -> None:
@@ -68,13 +134,22 @@ def _unlock_and_close(fd: int) -> None:
     os.close(fd)  # on POSIX closing the descriptor lets the flock go
 
 
-def release_writer_lock(path: Path) -> None:
+def release_writer_lock(path: Path, clean: bool = True, lost: bool = False) -> None:
+    """Let go of one hold. The last one writes `closed` into the lock file — or `check` if any hold let go with
+    `clean` False (the file was found damaged, or a restore just replaced it): the next opener checks it whole;
+    `lost` if one said its journal was lost (`lost`, with `clean` False), until a restore says `check`."""
     key = os.path.realpath(path)
     with _LOCKS_GUARD:
         held = _LOCKS.get(key)
         if held is None:
             return
         held[1] -= 1
+        if not clean:   # no hold of this process may say `closed` any more
+            held[3] = LOST if lost or held[3] == LOST else CHECK
         if held[1] <= 0:
             del _LOCKS[key]
+            try:
+                _write_state(held[0], held[3] or CLOSED)
+            except OSError:
+                pass   # the lock file still says `open`: the next opener checks the whole file, which is safe
             _unlock_and_close(held[0])

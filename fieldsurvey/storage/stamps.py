@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+# No FieldSurvey ran before this day: a clock that shows an earlier date is wrong (a flat clock battery).
+EARLIEST = datetime(2025, 1, 1, tzinfo=timezone.utc)
+SKEW = timedelta(days=1)   # a time on record further after "now" than this: the clock went back
 
 
 def now_iso() -> str:
@@ -26,3 +31,18 @@ def new_revision_id(device: str) -> str:
 
 def new_device_id() -> str:
     return f"dev-{uuidlib.uuid4().hex[:12]}"
+
+
+def clock_problem(now: datetime | None = None, seen: Iterable[datetime | None] = ()) -> tuple[str, dict[str, Any]] | None:
+    """Whether this computer's clock is plainly wrong, as (catalogue key, values) for a warning, or None: it shows a
+    day before any FieldSurvey existed, or a time on record — `seen`: the newest backup, a bundle's `created_at`,
+    anything stamped by a clock that was right — lies more than a day after it (the clock went back). Times
+    without a zone are taken as UTC."""
+    now = now or datetime.now(timezone.utc)
+    if now < EARLIEST:
+        return "storage.warning.clock_before_app", {"now": now.date()}
+    stamps = [t if t.tzinfo else t.replace(tzinfo=timezone.utc) for t in seen if t is not None]
+    latest = max(stamps, default=None)
+    if latest is not None and latest - now > SKEW:
+        return "storage.warning.clock_behind", {"now": now.date(), "seen": latest.date()}
+    return None

@@ -29,12 +29,14 @@ from fieldsurvey.domain.assessed import Stored, standard_fingerprint, stored_cla
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
-from fieldsurvey.storage import audit, durability, revisions, schema
+from fieldsurvey.storage import audit, checks, durability, lock, revisions, schema
 from fieldsurvey.storage.audit import Entry
-from fieldsurvey.storage.backups import backup_on_close
+from fieldsurvey.storage.backups import backup_on_close, backups_of, discard_leftovers, undo_killed_restore
 from fieldsurvey.storage.columns import CLASS_COLUMNS, Folded, document_columns
 from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, now_iso, now_ms
+
+_LOG = logging.getLogger(__name__)
 
 BULK_CACHE_KIB = 32 * 1024   # the page cache of a connection doing a bulk write (SQLite's default: 2 MB)
 
@@ -100,6 +102,81 @@ def _refuse_storage(path: Path, mounts_text: str | None) -> None:
         raise WorkspaceError(key, str(path), **values)
 
 
+def _refuse_hard_link(path: Path) -> None:
+    """A WorkspaceError when the file has another name (a hard link): two paths to one file would each get their
+    own writer lock, and two writers would damage it. A link left by a restore killed half-way (`<name>.replaced-…`
+    beside it, the same file) is taken back first: the workspace is then as it was before that restore."""
+    if path.stat().st_nlink > 1 and not undo_killed_restore(path):
+        raise WorkspaceError("storage.error.hard_link", str(path), links=path.stat().st_nlink)
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def _keep_journal(path: Path) -> bool:
+    """Whether the workspace's rollback journal is beside it; then make sure it is, empty (an empty journal is never
+    replayed). A workspace open for writing always has one from then on — SQLite keeps it, truncated, between
+    changes (journal_mode=TRUNCATE) — so a workspace left open whose journal is gone had it deleted after the
+    crash: if a change was being saved, the journal was what undoes its half in the file. Not with WAL (SQLite
+    removes the WAL file itself on closing): True there, nothing known."""
+    if durability.journal_settings(durability.sqlite_version())[0] == "WAL":
+        return True
+    journal = _journal(path)
+    if journal.exists():
+        return True
+    try:
+        os.close(os.open(journal, os.O_WRONLY | os.O_CREAT, path.stat().st_mode & 0o666))
+    except OSError:
+        return True   # a folder that cannot be written: the workspace opens read-only, nothing to say
+    return False
+
+
+def _opening_check(db: sqlite_utils.Database, path: Path, key: tuple[str, int], journal_lost: bool = False
+                   ) -> tuple[str, dict[str, Any]] | None:
+    """The whole check of a workspace that was not closed cleanly, before anything is written to it: a file whose
+    pages are damaged is refused (as a damaged file always is); one whose contents do not hold together (the
+    documents, their columns, revisions, stored classes, links between tables), or whose journal was deleted after
+    it was left open (`journal_lost`), gets its read-only reason, returned. None: sound. A file found damaged is not
+    checked again in this process while it stays the same."""
+    st = path.stat()
+    seen = _DAMAGED.get(key)
+    if seen is not None and seen[0] == (st.st_mtime_ns, st.st_size):
+        found = seen[1]
+    else:
+        found = checks.problems_on_opening(db.conn)
+        if found:
+            _DAMAGED[key] = ((st.st_mtime_ns, st.st_size), found)
+            _LOG.warning("%s was not closed cleanly and its check found problems: %s", path,
+                         "; ".join(f"{f.check}: {p}" for f in found for p in f.problems[:3]))
+    pages = [p for f in found if f.check in ("file", "integrity") for p in f.problems]
+    if pages:
+        raise WorkspaceError("storage.error.damaged", str(path), problems="; ".join(pages[:3]), file=str(path))
+    if journal_lost:
+        _DAMAGED[key] = ((st.st_mtime_ns, st.st_size), found)
+        _LOG.warning("%s was left open and its journal was deleted since", path)
+        kept = backups_of(path)
+        values = {"journal": str(_journal(path)), "file": str(path)}
+        if kept:
+            return "storage.error.journal_lost", values | {"backup": str(kept[-1])}
+        return "storage.error.journal_lost_no_backup", values
+    if not found:
+        _CHECKED.add(key)
+        _DAMAGED.pop(key, None)
+        return None
+    return _damaged_reason(path, found)
+
+
+def _damaged_reason(path: Path, found: list[checks.Finding]) -> tuple[str, dict[str, Any]]:
+    """The read-only reason of a workspace whose check on opening found problems: what was found, and the newest
+    backup to restore (when there is one)."""
+    problems = "; ".join(f"{p}" for f in found for p in f.problems[:2])[:600]
+    kept = backups_of(path)
+    if kept:
+        return "storage.error.damaged_read_only", {"problems": problems, "file": str(path), "backup": str(kept[-1])}
+    return "storage.error.damaged_read_only_no_backup", {"problems": problems, "file": str(path)}
+
+
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
     if read_only:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
@@ -121,6 +198,9 @@ def _set_journal(db: sqlite_utils.Database) -> tuple[str, str]:
 # Files that passed the quick check in this process (path and inode: a restored file is checked again). A large
 # workspace takes a second or two to check, and the app's worker jobs open it again and again.
 _CHECKED: set[tuple[str, int]] = set()
+# Files whose check on opening found problems (path and inode -> (modified time, size), the findings): opened again
+# unchanged (the app checks a big file on a worker thread, then opens it), they are not checked a second time.
+_DAMAGED: dict[tuple[str, int], tuple[tuple[int, int], list[Any]]] = {}
 
 
 def _file_key(path: Path) -> tuple[str, int]:
@@ -156,6 +236,7 @@ class Workspace:
         self._locked = False
         self._standard: Standard | None = None
         self.read_only_key = "storage.error.read_only"  # why edits are refused (storage.error.busy: another process)
+        self.read_only_values: dict[str, Any] = {}      # what fills that message (a damaged file: what was found)
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
 
     # --- opening -------------------------------------------------------------------------------------------------
@@ -211,18 +292,30 @@ class Workspace:
         if path.is_dir():
             raise WorkspaceError("storage.error.is_folder", str(path))
         _refuse_storage(path, mounts_text)
-        # the file's write bits count even for root (for whom os.access always says yes)
+        _refuse_hard_link(path)
+        # the file's write bits count even for root (for whom os.access always says yes); a disk the mount table
+        # says is mounted read-only (`ro`) is read-only whatever the bits say
+        ro_mount = durability.mounted_read_only(path, mounts_text)
         writable = (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-                    and bool(path.stat().st_mode & 0o222))
+                    and bool(path.stat().st_mode & 0o222)) and ro_mount is None
         if read_only is None:
             read_only = not writable
         busy = False
+        journal_there = _keep_journal(path) if not read_only else True
         if not read_only and not take_writer_lock(path):
             read_only = busy = True
         locked = not read_only
+        # the first writer of this process: leftovers of a killed backup or restore go, and a file not closed
+        # cleanly (its last writer killed, a power cut, a copy from elsewhere) gets the whole check below
+        first = locked and lock.holders(path) == 1
+        state = lock.previous_state(path) if first else None
+        unclean = state in ("open", "check", "lost", "unknown")
+        journal_lost = state == "lost" or (state == "open" and not journal_there)
+        if first:
+            discard_leftovers(path)
         if not _is_sqlite_file(path):
             if locked:
-                release_writer_lock(path)
+                release_writer_lock(path, clean=False)
             raise WorkspaceError("storage.error.not_sqlite", str(path))
         try:
             db = _connect(path, read_only)
@@ -230,20 +323,26 @@ class Workspace:
             version = db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             if locked:
-                release_writer_lock(path)
+                release_writer_lock(path, clean=False)
             raise WorkspaceError("storage.error.not_workspace_detail", str(path), error=str(exc)) from None
         ws = cls(db, path, read_only)
         ws._locked = locked
         if busy:
             ws.read_only_key = "storage.error.busy"
+        elif read_only and ro_mount is not None:   # the disk itself is mounted read-only
+            ws.read_only_key, ws.read_only_values = "storage.error.read_only_mount", {"point": ro_mount}
         try:
             if app_id != schema.APPLICATION_ID:
                 raise WorkspaceError("storage.error.other_program", str(path))
             if version > schema.SCHEMA_VERSION:
                 raise WorkspaceError("storage.error.newer_schema", str(path), version=version,
                                      known=schema.SCHEMA_VERSION)
+            cut = durability.size_problem(db.conn, path) if check else None
+            if cut:
+                raise WorkspaceError("storage.error.damaged", str(path), problems=cut, file=str(path))
             key = _file_key(path)
-            if check and key not in _CHECKED:
+            reason = _opening_check(db, path, key, journal_lost) if check and unclean else None
+            if check and key not in _CHECKED and not unclean:
                 try:
                     problems = durability.quick_check(db.conn)
                 except sqlite3.DatabaseError as exc:
@@ -257,8 +356,17 @@ class Workspace:
             unknown = [n for n in done if n not in known]
             if unknown:
                 raise WorkspaceError("storage.error.newer_migrations", str(path), names=", ".join(unknown))
+            if reason is not None:   # nothing is written to it: read-only, saying what was found and how to restore
+                db.close()
+                ws._locked = locked = False
+                release_writer_lock(path, clean=False, lost=journal_lost)
+                db = ws.db = _connect(path, read_only=True)
+                ws.read_only = read_only = True
+                ws.read_only_key, ws.read_only_values = reason
             pending = [n for n in schema.names() if n not in set(done)]
             if read_only:
+                if pending and reason is not None:
+                    raise ws.refusal()   # damaged, and older: nothing to show before an upgrade that must not run
                 if pending:
                     raise WorkspaceError("storage.error.older_busy" if busy else "storage.error.older_read_only",
                                          str(path))
@@ -270,7 +378,7 @@ class Workspace:
         except BaseException:
             db.close()
             if locked:
-                release_writer_lock(path)
+                release_writer_lock(path, clean=not unclean, lost=journal_lost)
             raise
         return ws
 
@@ -282,8 +390,10 @@ class Workspace:
             if self.backups and not self.read_only:
                 try:
                     backup_on_close(self)
-                except (OSError, sqlite3.Error, WorkspaceError):
-                    pass  # a backup that cannot be written never stops the workspace from closing
+                except (OSError, sqlite3.Error, FieldSurveyError) as exc:
+                    # a backup that cannot be written (a full disk: nothing of it is left) never stops the
+                    # workspace from closing
+                    _LOG.warning("%s: no backup on closing: %s", self.path, exc)
         finally:
             self._closed = True
             self.db.close()
@@ -299,7 +409,11 @@ class Workspace:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise WorkspaceError(self.read_only_key, str(self.path))
+            raise self.refusal()
+
+    def refusal(self) -> WorkspaceError:
+        """The error an edit of a workspace open read-only meets: why it is read-only, in the user's language."""
+        return WorkspaceError(self.read_only_key, str(self.path), **self.read_only_values)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

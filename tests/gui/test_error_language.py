@@ -148,3 +148,24 @@ def test_a_half_typed_date_says_why_the_household_cannot_be_classified_yet(windo
     assert panel.badge.text() == ("Chưa xếp loại được" if lang == "vi" else "Cannot classify yet")
     window.form.answer("interview_date", "2026-01-15", None)
     assert panel.summary.text() != expected
+
+
+def test_a_workspace_found_damaged_on_opening_says_why_and_how_to_restore(window, workspace_file):
+    """Left open by a killed writer and then changed behind the app's back: the whole check on opening finds it;
+    the app opens it read-only and the questionnaire's note says what was found and the restore command."""
+    import sqlite3
+
+    from fieldsurvey.storage.lock import lock_path
+
+    uuid = sqlite3.connect(workspace_file).execute("SELECT uuid FROM households LIMIT 1").fetchone()[0]
+    with sqlite3.connect(workspace_file) as conn:
+        conn.execute("UPDATE households SET member_count = member_count + 5 WHERE uuid = ?", [uuid])
+    lock_path(workspace_file).write_bytes(b"open\n")          # as a killed writer leaves it, with its journal
+    workspace_file.with_name(workspace_file.name + "-journal").touch()
+    window.open_workspace(workspace_file)
+    assert window.workspace.ws.read_only
+    window.open_household(uuid)
+    note = window.form_view.read_only_note
+    assert not note.isHidden()
+    assert "bước kiểm tra đã phát hiện lỗi" in note.text() and uuid in note.text()
+    assert f"fieldsurvey restore {workspace_file} BACKUP" in note.text()   # no backup beside it: the command's form

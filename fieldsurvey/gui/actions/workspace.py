@@ -86,7 +86,7 @@ class WorkspaceActions:
             return None
         note = ""
         if ws.read_only:
-            note = tr("gui.form.read_only", reason=tr(ws.read_only_key))
+            note = tr("gui.form.read_only", reason=tr(ws.read_only_key, **ws.read_only_values))
         elif workspace.role() == review.ENUMERATOR:
             note = tr("gui.villages.supervisors")
 
