@@ -71,6 +71,10 @@ def run_job(job: Job[T], quiet: bool = False) -> T:
             if not quiet and last >= 0:
                 click.echo("", err=True)
             return stop.value
+        except BaseException:
+            if not quiet and last >= 0:
+                click.echo("", err=True)   # the message that follows starts on a line of its own
+            raise
         if quiet:
             continue
         pct = int(p.fraction * 100)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -74,9 +75,10 @@ def _opened(source: Source, writable: bool = False) -> Iterator[Workspace]:
 
 @contextmanager
 def _target(out: Output) -> Iterator[IO[bytes] | str]:
-    """Where a document is written: a binary buffer as given; a path through a temporary name beside it, renamed
-    into place only when the document is complete (a cancelled or failed job leaves nothing under the real name,
-    and nothing beside it; a full or write-protected stick ends in a WriteError saying so)."""
+    """Where a document is written: a binary buffer as given; for a path, a temporary file on this computer, copied
+    to the path only when the document is complete, through fieldsurvey.files (a hidden name beside it, synced,
+    renamed): a cancelled or failed job leaves nothing under the real name and nothing beside it, and a full or
+    write-protected stick ends in a WriteError saying so."""
     if not isinstance(out, (str, Path)):
         yield out
         return
@@ -85,14 +87,9 @@ def _target(out: Output) -> Iterator[IO[bytes] | str]:
         raise WorkspaceError("report.error.output_is_folder", str(path))
     if not path.parent.is_dir():
         raise WorkspaceError("report.error.no_output_folder", str(path.parent))
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        yield str(part)
-        os.replace(part, path)
-    except OSError as exc:   # a full or write-protected stick, an I/O error: said, nothing left (fieldsurvey.files)
-        raise files.write_error(path, exc) from None
-    finally:
-        files.discard(part)
+    with tempfile.TemporaryFile() as built:   # nameless where the system allows it: nothing stays if killed
+        yield built
+        files.copy_from(built, path)
 
 
 def report_context(ws: Workspace, lang: str = "vi", printed_at: datetime | None = None, official: bool = False,
