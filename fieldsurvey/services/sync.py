@@ -32,7 +32,7 @@ from fieldsurvey.domain.standards import Standard
 from fieldsurvey.storage import audit
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.columns import document_columns, fold_all, names_to_fold
-from fieldsurvey.storage.stamps import doc_hash, now_iso
+from fieldsurvey.storage.stamps import doc_hash, now_iso, stamped_off
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from fieldsurvey.sync.container import (DEFAULT_LIMITS, Limits, canonical, open_bundle, pack, read_file, sha256,
                                         write_atomically)
@@ -224,6 +224,13 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
                             {"households": n_households, "actions": len(actions)},
                             {name: sha256(data) for name, data in sorted(entries.items())}, tuple(abandoned))
         entries["manifest.json"] = canonical(manifest.to_dict())
+        size = sum(map(len, entries.values()))
+        if size > DEFAULT_LIMITS.max_total or len(entries) > DEFAULT_LIMITS.max_entries:
+            # a bundle the other side's import would refuse unread: not written, its number given back
+            with ws.db.atomic():
+                store.release_export(ws.db, sequence)
+            raise BundleError("sync.error.export_too_large", None, households=n_households, size=size,
+                              limit=DEFAULT_LIMITS.max_total, entries=DEFAULT_LIMITS.max_entries - 2)
         data = pack(entries, me, recipient)
         out = Path(out)
         if out.is_dir():
@@ -334,6 +341,7 @@ class ImportReport:
     actions: int = 0
     missing_sequences: list[int] = field(default_factory=list)
     older: bool = False
+    clock_off: str | None = None           # the bundle's `created_at`, when the clock that made it was plainly wrong
     error: dict[str, Any] | None = None   # a refused bundle's refusal as plain data (error_data), for text(lang)
     imported_at: str | None = None        # an `already` bundle: when it was imported
 
@@ -372,6 +380,7 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         return _key_from_row(row) if row else None
 
     opened = open_bundle(data, source, find, me, limits)
+    del data   # the file's bytes (up to limits.max_file): what is needed of them is in `opened`
     info = ws.info
 
     def check(m: Manifest) -> None:
@@ -387,7 +396,7 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
-    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard))
+    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard), consume=True)
     return contents
 
 
@@ -407,6 +416,10 @@ def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
         rec.prepared = (columns, doc_hash(rec.text),
                         [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)],
                         classified)
+        # Kept as text from here on, decoded again only when asked for (one record at a time): decoded, a record
+        # takes about ten times its bytes, and every record is held until the transaction commits.
+        rec.document = None
+        rec.audit = json.dumps(rec.audit, ensure_ascii=False, separators=(",", ":"))
 
 
 def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Job[list[ImportReport]]:
@@ -453,6 +466,8 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
     m = contents.manifest
     report.bundle_id, report.kind, report.device, report.user, report.sequence = (m.bundle_id, m.kind, m.device,
                                                                                   m.user, m.sequence)
+    if stamped_off(m.created_at):   # imported all the same: flagged, so that the dates it carries are not believed
+        report.clock_off = m.created_at
     seen = store.bundle_seen(ws.db, m.bundle_id)
     if seen:
         report.status = "already"
@@ -608,6 +623,8 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
     if report.older:
         lines.append(t("sync.import.older", lang))
+    if report.clock_off:
+        lines.append(t("sync.import.clock_off", lang, device=report.device, created=report.clock_off[:10]))
     if report.missing_sequences:
         lines.append(t("sync.import.gap", lang, device=report.device,
                        sequences=", ".join(map(str, report.missing_sequences))))

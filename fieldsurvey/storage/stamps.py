@@ -33,6 +33,19 @@ def new_device_id() -> str:
     return f"dev-{uuidlib.uuid4().hex[:12]}"
 
 
+def stamped_off(stamp: str | None, now: datetime | None = None) -> datetime | None:
+    """The time `stamp` gives (ISO text, e.g. a bundle's `created_at`) when the clock that wrote it was plainly
+    wrong — before any FieldSurvey existed, or more than a day after `now` — else None (also for text that is not a
+    time: nothing can be said of that clock). Times without a zone are taken as UTC."""
+    try:
+        at = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return at if at < EARLIEST or at - now > SKEW else None
+
+
 def clock_problem(now: datetime | None = None, seen: Iterable[datetime | None] = ()) -> tuple[str, dict[str, Any]] | None:
     """Whether this computer's clock is plainly wrong, as (catalogue key, values) for a warning, or None: it shows a
     day before any FieldSurvey existed, or a time on record — `seen`: the newest backup, a bundle's `created_at`,

@@ -396,25 +396,30 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     uuids = [rec.uuid for rec, _, _ in items]
     if existing is not None:
         uuids = [u for u in uuids if u in existing]
-    known: set[tuple] = set()
+    known: dict[str, set[tuple]] = {}
     conflicted: set[str] = set()
     for chunk in _chunks(uuids):
         q = ",".join("?" * len(chunk))
-        known.update(db.execute(f"SELECT uuid, at, device, action, field FROM audit WHERE uuid IN ({q})", chunk))
+        for row in db.execute(f"SELECT uuid, at, device, action, field FROM audit WHERE uuid IN ({q})", chunk):
+            known.setdefault(row[0], set()).add(row)
         conflicted.update(r[0] for r in db.execute(
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
     entries: list[tuple] = []
     detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
     for rec, _, _ in items:
-        for a in rec.audit:
+        seen = known.pop(rec.uuid, set())   # the keys include the uuid: one household's at a time
+        for a in rec.audit_entries():
             key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
-            if key in known:
+            if key in seen:
                 continue
-            known.add(key)
+            seen.add(key)
             entries.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
                             a.get("field"), *(audit.detail_text(a.get(k)) for k in ("old", "new", "reason",
                                                                                      "detail"))))
         entries.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
+        if len(entries) >= 10_000:   # written as they come: a bundle may carry hundreds of thousands
+            audit.write(db, entries)
+            entries = []
     audit.write(db, entries)
     for rec, _, _ in items:
         if rec.uuid in conflicted:

@@ -51,11 +51,15 @@ _PREFIX = len(MAGIC) + 1 + 4
 
 @dataclass(frozen=True)
 class Limits:
-    """What a bundle may hold. Generous for a commune (10k households ≈ 20 MB of JSON), tiny for a bomb."""
-    max_file: int = 512 * 1024 * 1024
-    max_entries: int = 200_000
+    """What a bundle may hold: one enumerator's households with room to spare (2,000 households ≈ 5 MB of JSON;
+    ≈ 9,000 fit), and small enough that the worst bundle a trusted signer could make — every byte of it valid
+    records kept until the one transaction commits — is imported in under 256 MB of memory (docs/performance.md,
+    benchmarks/bench_hostile.py). The total and the number of entries are checked on the archive's own directory,
+    before anything is unpacked."""
+    max_file: int = 32 * 1024 * 1024
+    max_entries: int = 20_000
     max_entry: int = 2 * 1024 * 1024         # one household document with its history
-    max_total: int = 2 * 1024 * 1024 * 1024  # all entries, uncompressed
+    max_total: int = 24 * 1024 * 1024        # all entries, uncompressed
     max_ratio: int = 200                     # uncompressed ÷ compressed, per entry
     max_string: int = 20_000                 # one text value inside a record
     max_depth: int = 12                      # nesting of JSON objects/lists
@@ -290,7 +294,8 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
     if signer is None:
         raise BundleError("sync.error.unknown_key", source, fingerprint=header["key"][:60],
                           device=str(header.get("signer"))[:64])
-    body, signature = data[:-SIGNATURE_LEN], data[-SIGNATURE_LEN:]
+    view = memoryview(data)   # slices of the file without copies: it may be tens of MB
+    body, signature = view[:-SIGNATURE_LEN], data[-SIGNATURE_LEN:]
     try:
         signer.verifier().verify(signature, body)
     except InvalidSignature:
@@ -298,14 +303,15 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
     # From here on the bytes are exactly what the trusted signer wrote.
     if header.get("signer") != signer.device:
         raise BundleError("sync.error.signer_mismatch", source, named=repr(header.get("signer")), device=signer.device)
-    payload = data[len(head):-SIGNATURE_LEN]
     enc = header.get("encryption")
     if enc is not None:
-        payload = _decrypt(payload, enc, head, me, source)
+        payload = _decrypt(view[len(head):-SIGNATURE_LEN], enc, head, me, source)
+    else:
+        payload = bytes(view[len(head):-SIGNATURE_LEN])
     return Opened(source, signer, enc is not None, _read_archive(payload, source, limits))
 
 
-def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source: str) -> bytes:
+def _decrypt(payload: bytes | memoryview, enc: Any, head: bytes, me: Identity | None, source: str) -> bytes:
     if not isinstance(enc, dict) or enc.get("algorithm") != ALGORITHM:
         raise BundleError("sync.error.unknown_encryption", source)
     if me is None or enc.get("recipient") != me.public.fingerprint:
@@ -321,6 +327,7 @@ def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source:
 
 
 def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, bytes]:
+    _count_directory(payload, source, limits)
     try:
         zf = zipfile.ZipFile(io.BytesIO(payload))
         infos = zf.infolist()
@@ -366,6 +373,29 @@ def _read_archive(payload: bytes, source: str, limits: Limits) -> dict[str, byte
     if "manifest.json" not in entries:
         raise BundleError("sync.error.no_manifest", source)
     return entries
+
+
+_END = struct.Struct("<4s4H2LH")   # signature, disk numbers, entries here and in all, directory size and offset
+_CENTRAL = b"PK\x01\x02"
+
+
+def _count_directory(payload: bytes, source: str, limits: Limits) -> None:
+    """The archive's directory sized before `zipfile` reads it (it makes one object per record it finds, however
+    many the end record says): the end record's counts and the records actually there — the directory is read,
+    as zipfile reads it, from the `size` bytes before the end record — at most `max_entries`. An archive without
+    an end record is left to zipfile to refuse."""
+    tail = payload[-(_END.size + 0xFFFF):]
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END.size:
+        return
+    _, _, _, here, listed, size, _, _ = _END.unpack(tail[at:at + _END.size])
+    end = len(payload) - len(tail) + at
+    if tail[max(0, at - 20):at].startswith(b"PK\x06\x07"):   # ZIP64: zipfile would take its sizes from elsewhere
+        raise BundleError("sync.error.archive_damaged", source, error="a ZIP64 archive (bundles are never ZIP64)")
+    found = payload.count(_CENTRAL, end - size, end) if size <= end else 0
+    count = max(here, listed, found)
+    if count > limits.max_entries:
+        raise BundleError("sync.error.too_many_entries", source, count=count, limit=limits.max_entries)
 
 
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")   # signature, versions, flags, method, time, date, crc, sizes, lengths

@@ -54,7 +54,7 @@ class HouseholdRecord:
     revision: str                        # the head revision this record carries
     revisions: list[Revision]            # every ancestor of the head (and the head), oldest first
     document: dict[str, Any] | None      # None when it came back from a worker: see `doc()`
-    audit: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] | str = field(default_factory=list)   # the entries, or (prepared) their JSON text
     prepared: Any = None                 # what the importer derives from the document (read_contents' `prepare`)
     text: str | None = None              # the document as JSON, when `prepare` made it (a worker sends only this)
 
@@ -64,6 +64,12 @@ class HouseholdRecord:
             self.document = json.loads(self.text or "null")
         return self.document
 
+    def audit_entries(self) -> list[dict[str, Any]]:
+        """The audit entries the record carries (decoded from their text, anew each time, once `prepare` kept them
+        as text: a long audit decoded takes ten times its bytes, and an import holds every record until it
+        commits)."""
+        return json.loads(self.audit) if isinstance(self.audit, str) else self.audit
+
     @property
     def ancestors(self) -> set[str]:
         return {r.id for r in self.revisions}
@@ -71,7 +77,7 @@ class HouseholdRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"uuid": self.uuid, "status": self.status, "owner": self.owner, "revision": self.revision,
                 "revisions": [r.to_dict() for r in self.revisions], "document": self.doc(),
-                "audit": self.audit}
+                "audit": self.audit_entries()}
 
 
 @dataclass(frozen=True)
@@ -279,19 +285,28 @@ def parse_actions(data: Any, where: str) -> list[ReviewAction]:
 Prepare = Callable[[list[HouseholdRecord]], None]
 PARALLEL_FROM = 600   # records: below this, one process checks them all faster than two (forking costs ≈ 10 ms)
 SHARE = 0.5           # of the records, this process's part
+PREPARE_EVERY = 2 * 1024 * 1024   # bytes of records checked, then prepared (and no longer held decoded)
 
 
 def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
                   prepare: Prepare | None) -> list[HouseholdRecord]:
     """Every record checked (strict JSON, shape, ancestry, the document through parse_household), in order; the
-    first refusal in that order is raised. Then `prepare` (the importer's work on the checked records)."""
+    first refusal in that order is raised. `prepare` (the importer's work on the checked records, which keeps them
+    as text) runs on each `PREPARE_EVERY` bytes of them as they are checked, so that no more than that is held
+    decoded at a time. The list of items is consumed: each entry's bytes are let go once it is checked."""
     out = []
-    for name, raw in items:
+    start = size = 0
+    for i, (name, raw) in enumerate(items):
+        items[i] = None   # type: ignore[call-overload]
         where = f"{src}: {name}"
         data = strict_json(raw, where, limits)
         out.append(parse_household_record(data, where, name[len("households/"):-len(".json")], commune_code))
-    if prepare is not None:
-        prepare(out)
+        size += len(raw)
+        if prepare is not None and size >= PREPARE_EVERY:
+            prepare(out[start:])
+            start, size = len(out), 0
+    if prepare is not None and (start < len(out) or not out):
+        prepare(out[start:])
     return out
 
 
@@ -309,13 +324,14 @@ def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code:
     process; nothing is written anywhere until every record is checked."""
     half = int(len(items) * SHARE)
     mine, theirs = items[:half], items[half:]
+    items.clear()   # each half's bytes are let go as that half is checked
     rfd, wfd = os.pipe()
     try:
         pid = os.fork()
     except OSError:   # no process to spare (limits, memory): one process does it all
         os.close(rfd)
         os.close(wfd)
-        return _read_records(items, src, commune_code, limits, prepare)
+        return _read_records(mine + theirs, src, commune_code, limits, prepare)
     if pid == 0:   # the child: check, send, leave at once (no cleanup of the parent's state, no flushing)
         try:
             gc.disable()   # nothing of the parent's is finalised here
@@ -382,11 +398,13 @@ def _role(role: str, prefix: str = "sync.role.") -> Any:
 
 def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                   check_manifest: Callable[[Manifest], None] | None = None, prepare: Prepare | None = None,
-                  parallel: bool | None = None) -> Contents:
+                  parallel: bool | None = None, consume: bool = False) -> Contents:
     """Check the manifest against the archive (names, checksums, counts) and parse every record.
     `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee).
     `prepare` runs on the checked records (in whichever process checked them); it may set each record's
-    `prepared` and `text`. `parallel`: use a second process for a large bundle when it is safe (None: decide)."""
+    `prepared` and `text`. `parallel`: use a second process for a large bundle when it is safe (None: decide).
+    `consume`: the records' bytes leave `opened` and each is let go once it is checked (the importer: they are
+    up to limits.max_total, held until the transaction commits otherwise)."""
     src = opened.source
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
@@ -418,7 +436,8 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     for name in sorted(names):
         if sha256(opened.entries[name]) != manifest.entries[name]:
             raise BundleError("sync.error.entry_checksum", f"{src}: {name}")
-    items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
+    take = opened.entries.pop if consume else opened.entries.__getitem__
+    items = [(name, take(name)) for name in sorted(n for n in names if n.startswith("households/"))]
     if parallel is None:
         parallel = len(items) >= PARALLEL_FROM and can_fork()
     read = _read_records_in_two if parallel and len(items) > 1 else _read_records

@@ -105,3 +105,24 @@ def test_approving_a_household_with_an_open_conflict_is_refused_in_the_apps_lang
     en = f"{uid}: has an open conflict; settle it before approving"
     assert (vi in text and en not in text) if lang == "vi" else (en in text and vi not in text)
     assert site.row(site.sup, uid)["status"] == "submitted"
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("vi", "  gói này ghi lập ngày 2000-01-01 theo đồng hồ của máy dev-lan, mà đồng hồ đó sai rõ ràng"),
+    ("en", "  made on 2000-01-01 by the clock of dev-lan, which is plainly wrong"),
+])
+def test_a_bundle_made_under_a_clock_years_off_is_imported_and_said_in_the_apps_language(window, qtbot, tmp_path,
+                                                                                         lang, words):
+    site = Site(tmp_path)
+    lan = svc.identity_of(site.lan)
+    path = site.stick / "clock.fsbundle"
+    path.write_bytes(forge.bundle(lan, [forge.record()], svc.identity_of(site.sup).public,
+                                  created_at="2000-01-01T00:03:00+00:00"))
+    window.set_language(lang)
+    assert window.open_workspace(site.sup)
+    with qtbot.waitSignal(window.sync_actions.import_bundles([path]).done, timeout=20000):
+        pass
+    lines = window.sync_actions.last_import_summary.splitlines()
+    assert lines[0].startswith("clock.fsbundle: 1 ")
+    assert any(line.startswith(words) for line in lines[1:]), lines
+    window.findChildren(QMessageBox, "importSummary")[-1].close()

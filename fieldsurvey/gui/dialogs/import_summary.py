@@ -25,6 +25,8 @@ def report_lines(reports, lang: str) -> list[str]:
             lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
                             conflicts=c["conflicts"], refused=c["refused"]))
             lines += [tr("sync.import.refused_record", uuid=uuid, reason=reason) for uuid, reason in r.reasons(lang)]
+            if r.clock_off:
+                lines.append(tr("sync.import.clock_off", device=r.device, created=r.clock_off[:10]))
     return lines
 
 
