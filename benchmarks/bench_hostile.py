@@ -19,10 +19,12 @@ The cases:
   JSON decodes into the most objects per byte) — refused;
 - nested: the manifest is 2 MB of lists nested in lists (as deep as 2 MB can nest them) — refused;
 - bloated: valid household records, each with an audit list of small entries up to 2 MB, up to the total allowed —
-  every record passes and is prepared, and the bundle is imported: the worst case, where everything unpacked is
-  kept decoded until the one transaction commits;
-- ordinary hand-ins of 2,000 and 4,000 households (the command line checks ≥ 600 records on two cores: the forked
-  checker's own peak is given apart).
+  every record passes and is prepared, and the bundle is imported (audit entries are the bytes that decode into
+  the most objects a record may carry; each record is held until the one transaction commits);
+- ordinary hand-ins exported by an enumerator's workspace: 2,000 households (≈ 5 MB unpacked), and 9,600 (≈ 23.5 MB:
+  the total filled with real households — a trusted signer's worst valid bundle, every record checked, prepared
+  and stored). The command line checks ≥ 600 records on two cores: the forked checker's own peak is given apart
+  (its resident pages are partly the parent's, shared since the fork).
 
 The figure is the child's VmHWM (its peak resident set, /proc/self/status), not getrusage's ru_maxrss: Linux
 carries the parent's high-water mark across fork and exec into ru_maxrss, so a child started from this (large)
@@ -250,7 +252,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", help="one case: bomb, directory, incompressible, many, manifest, wide, nested, "
                                        "bloated, ordinary")
-    parser.add_argument("--ordinary", type=int, nargs="*", default=[2000, 4000],
+    parser.add_argument("--ordinary", type=int, nargs="*", default=[2000, 9600],
                         help="households in the ordinary hand-ins measured for comparison")
     args = parser.parse_args()
     print(machine())
@@ -278,11 +280,12 @@ def main() -> None:
         if not args.only or args.only == "ordinary":
             for n in args.ordinary:
                 out = measure(sup, ordinary(enum, root, n), root, f"ordinary{n}")
+                worst = max(worst, out["peak_kb"] / 1024)
                 print(f"{f'ordinary {n:,}':<15} file {out['file_mb']:7.1f} MB  peak {out['peak_kb'] / 1024:6.1f} MB"
                       f" (forked checker {out['checker_kb'] / 1024:.1f})  {out['status']}: {out['counts']}",
                       flush=True)
         if worst:
-            print(f"worst hostile import: {worst:.1f} MB of {LIMIT_MB} MB "
+            print(f"worst import (importing process): {worst:.1f} MB of {LIMIT_MB} MB "
                   f"({'under' if worst < LIMIT_MB else 'OVER'} the limit)")
 
 
