@@ -457,6 +457,9 @@ def _report(source: Source, out: Output, lang: str, printed_at: datetime | None,
             if figures.residents_missing:       # a signed report states every rate: its denominators first
                 raise WorkspaceError("report.error.no_residents", str(ws.path),
                                      villages=", ".join(figures.residents_missing))
+            if figures.minority_missing:        # … the minority rates' too
+                raise WorkspaceError("report.error.no_minority", str(ws.path),
+                                     villages=", ".join(figures.minority_missing))
             records = _approved(ws, records, ctx, "report")
         data = report_data(figures, records, ctx, inputs)
         yield Progress(0, 1, ctx.tr(progress_key))
