@@ -83,8 +83,10 @@ def prepare_screenshot(window, view: str) -> None:
         window.resize(1366, 768)
         window.show_view("list")
         window.list_view.table.selectRow(0)
-        if view == "official":
-            window.print_actions.issue_official()
+        if view == "official":   # the certificates: every field shown, the first number the register's next one
+            dialog = window.print_actions.issue_official()
+            if dialog is not None:
+                dialog.pick("certificates")
         elif view == "issued":
             window.print_actions.show_issued()
         return
@@ -162,8 +164,12 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if view == "villages":
             window.show_view("dashboard")
             window.workspace_actions.show_villages()
-        elif view in PRINT_VIEWS:
-            prepare_screenshot(window, view)
+        elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
+            window.show_view("list")
+            if view == "official":
+                window.print_actions.issue_official()
+            elif view == "issued":
+                window.print_actions.show_issued()
         else:
             window.show_view(view if view != "panel" else "form")
     if screenshot:

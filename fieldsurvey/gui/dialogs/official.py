@@ -182,6 +182,7 @@ class OfficialDialog(QDialog):
         self.hint.setText(" ".join(hints))
         self.hint.setVisible(bool(hints))
         self.error.hide()
+        self.adjustSize()   # as tall as the rows shown and the hint's lines need
 
     # --- asking ---------------------------------------------------------------------------------------------------------
 
@@ -214,6 +215,7 @@ class OfficialDialog(QDialog):
         """Say under the fields why the copy was not made (in the app's language); the dialog stays open."""
         self.error.setText(text)
         self.error.show()
+        self.adjustSize()
 
     def busy(self, working: bool) -> None:
         """While the copy is being printed, nothing can be changed or asked again."""
