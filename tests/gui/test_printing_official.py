@@ -6,6 +6,7 @@ with nothing written; Cancel; an enumerator's workspace, where the official entr
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -292,6 +293,21 @@ def test_an_enumerators_workspace_cannot_issue_official_copies(window, commune_f
     book = window.print_actions.show_issued()
     assert book.table.rowCount() == 0 and book.empty.isVisible()
     assert "Chưa cấp bản chính thức nào" in book.empty.text()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the writer lock is POSIX flock")
+def test_a_supervisors_workspace_opened_read_only_says_why_and_prints_nothing(window, approved, qtbot):
+    from tests.gui.test_error_language import BUSY_VI, HeldLock
+
+    with HeldLock(approved):
+        window.open_workspace(approved)
+        assert window.workspace.ws.read_only and window.actions_by_key["print_official"].isEnabled()
+        dialog = open_official(window, qtbot)
+        assert dialog.note.isVisible() and dialog.note.text() == "Chỉ xem, không sửa được: " + BUSY_VI
+        assert not dialog.print_button.isEnabled()
+        dialog.reject()
+        window.workspace.close()
+    assert printing.issued_documents(approved) == []
 
 
 def test_a_workspace_without_identity_has_no_official_copy_either(window, commune_file, tmp_path):

@@ -97,7 +97,7 @@ class PrintActions:
         self.official_dialog: OfficialDialog | None = None
         self.issued_dialog: IssuedDialog | None = None
 
-    # --- drafts ---------------------------------------------------------------------------------------------------------
+    # --- drafts -------------------------------------------------------------------------------------------------------
 
     def print_document(self, kind: str, out: Path | None = None) -> JobHandle | None:
         """Print a draft (to a PDF, or an Excel workbook). "sheet": the household open or selected; the forms,
@@ -160,7 +160,7 @@ class PrintActions:
         settings.setValue(FOLDER_SETTING, str(out.parent))
         return out
 
-    # --- the official copy ------------------------------------------------------------------------------------------------
+    # --- the official copy --------------------------------------------------------------------------------------------
 
     def official_available(self) -> bool:
         """Official copies are issued from a supervisor's workspace: an enumerator's (or one with no sync identity)
@@ -236,7 +236,7 @@ class PrintActions:
         self.job = run_job(job, tr("gui.job.print_official"), dialog, on_done=done, on_error=failed)
         self.job.cancelled.connect(lambda: dialog.busy(False))
 
-    # --- the register ---------------------------------------------------------------------------------------------------
+    # --- the register -------------------------------------------------------------------------------------------------
 
     def show_issued(self) -> IssuedDialog | None:
         """Print → Register of issued documents: what was issued from this workspace, read-only."""

@@ -143,7 +143,7 @@ class OfficialDialog(QDialog):
         self._document_changed()
         self.setMinimumWidth(720)
 
-    # --- what is shown for the document picked --------------------------------------------------------------------------
+    # --- what is shown for the document picked ------------------------------------------------------------------------
 
     def pick(self, kind: str) -> None:
         self.document.setCurrentIndex(self.document.findData(kind))
@@ -184,7 +184,7 @@ class OfficialDialog(QDialog):
         self.error.hide()
         self.adjustSize()   # as tall as the rows shown and the hint's lines need
 
-    # --- asking ---------------------------------------------------------------------------------------------------------
+    # --- asking -------------------------------------------------------------------------------------------------------
 
     def request(self) -> OfficialRequest | None:
         """What was filled in, or None (and why, under the fields) when something needed is missing."""
