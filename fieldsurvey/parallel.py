@@ -62,6 +62,7 @@ MAX_WORKERS = 8
 WATCH_EVERY = 0.5   # seconds between a worker's looks at its parent's pid (the parent's sentinel wakes it at once)
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _log = logging.getLogger("fieldsurvey")
+_in_worker = False   # a worker maps in its own process (it may not start processes of its own)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any 
     pickled). Closing the iterator stops the workers."""
     method = start_method()
     needed = pays.forked if method == "fork" else pays.spawned
-    workers = 0 if needed is None or items < needed else min(cores() - (1 if here else 0), MAX_WORKERS)
+    workers = 0 if needed is None or items < needed or _in_worker else min(cores() - (1 if here else 0),
+                                                                           MAX_WORKERS)
     if workers < 1:
         for chunk in chunks:
             yield fn(chunk, context)
@@ -293,6 +295,8 @@ def _serve(conn: Connection, parent: int, fn: Callable[[Any, Any], Any], context
     """A worker's life: work each chunk it is sent (forked: its number in the inherited block; spawned: the
     pickled chunk) and send back (ok, result or exception), until the parent kills it or is gone. Tasks are read
     and answers sent by threads of their own, so neither side waits on the other's pipe."""
+    global _in_worker
+    _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the whole process group: the parent stops us
     gc.disable()
     _watch(parent)

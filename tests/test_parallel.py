@@ -274,3 +274,13 @@ def test_workers_never_outlive_a_parent_killed_mid_job(method, kills):
     """SIGKILL (as kill -9, a crash or the power button leave it) gives the parent no chance to stop its workers:
     they notice by themselves, at once."""
     assert kill_loop([sys.executable, "-m", "tests.parallel_driver", method], kills, workers_at_work) == []
+
+
+def nested(chunk: list[int], _: None) -> list[list[int]]:
+    """Maps again from inside a worker: that worker does it alone."""
+    return list(map_chunks(squares, chunks(chunk, 2), 0, items=len(chunk), pays=ALWAYS))
+
+
+def test_a_worker_that_maps_again_does_it_alone(method):
+    assert list(map_chunks(nested, chunks(range(20), 5), None, items=20, pays=ALWAYS)) == \
+        [nested(c, None) for c in chunks(range(20), 5)]
