@@ -5,6 +5,8 @@ caller writes plain code: a function of one chunk and a context (the standard, t
 and from how many items starting workers pays for itself (`Pays`). `map_chunks` gives back what the function
 returns for each chunk, in the chunks' order, as one process would. What makes it fast and safe stays in here:
 
+- **The free cores.** One worker per core this process may use and no other program is running on at the moment
+  (`free_cores`): on a machine kept busy by other programs, workers would only split this program's share of it.
 - **Forked or spawned workers.** On Linux, in a process that runs one thread (the command line), workers are
   forked: a fork costs milliseconds and inherits the loaded context and the chunks already read. Forking a
   threaded process is unsafe (the desktop app runs its jobs in a thread, and Qt runs threads of its own;
@@ -63,6 +65,7 @@ WATCH_EVERY = 0.5   # seconds between a worker's looks at its parent's pid (the 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _log = logging.getLogger("fieldsurvey")
 _in_worker = False   # a worker maps in its own process (it may not start processes of its own)
+_LOADAVG = "/proc/loadavg"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,20 @@ class Pays:
 def cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def free_cores() -> int:
+    """The cores this process may run on, less those other programs are running on right now — the kernel's count
+    of runnable tasks (Linux: /proc/loadavg), this thread not counted —; at least 1. Workers on a core another
+    program keeps busy gain nothing: Linux gives each session one share of the processors (autogroup), so they
+    would only split this program's share, and cost their start and the hand-over of their work."""
+    n = cores()
+    try:
+        with open(_LOADAVG) as fh:
+            runnable = int(fh.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return n
+    return max(1, min(n, n + 1 - runnable))
 
 
 def single_threaded() -> bool:
@@ -106,13 +123,13 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any = None, *, items: int,
                pays: Pays, here: bool = False) -> Iterator[R]:
-    """fn(chunk, context) for each chunk, yielded in the chunks' order — on worker processes when `items` (how many
-    items the chunks hold in all) is enough for `pays`, else in this process. `here`: this process works chunks too
-    while it waits. `fn` is a module-level function and `context` a picklable value (a spawned worker gets them
+    """fn(chunk, context) for each chunk, yielded in the chunks' order — on worker processes (one per free core)
+    when `items` (how many items the chunks hold in all) is enough for `pays`, else in this process. `here`: this
+    process works chunks too while it waits (so it takes one of the free cores). `fn` is a module-level function and `context` a picklable value (a spawned worker gets them
     pickled). Closing the iterator stops the workers."""
     method = start_method()
     needed = pays.forked if method == "fork" else pays.spawned
-    workers = 0 if needed is None or items < needed or _in_worker else min(cores() - (1 if here else 0),
+    workers = 0 if needed is None or items < needed or _in_worker else min(free_cores() - (1 if here else 0),
                                                                            MAX_WORKERS)
     if workers < 1:
         for chunk in chunks:

@@ -81,7 +81,7 @@ def method(request, monkeypatch) -> str:
     if request.param == "fork" and not hasattr(os, "fork"):
         pytest.skip("no fork here")
     monkeypatch.setattr(parallel, "start_method", lambda: request.param)
-    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "free_cores", lambda: 2)   # whatever else the machine runs now
     monkeypatch.setattr(parallel, "BLOCK", 7)   # forked: several blocks, each with workers of its own
     return request.param
 
@@ -164,7 +164,40 @@ def test_closing_the_results_stops_the_workers_at_once(method):
     assert children() <= before
 
 
-# --- when workers are forked ---------------------------------------------------------------------------------------
+# --- how many workers, and how they start -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loadavg, free", [
+    ("0.08 0.12 0.10 1/312 4242\n", 4),    # nothing else running: every core
+    ("1.50 1.20 1.00 2/312 4242\n", 3),    # one other program running
+    ("5.52 5.38 4.91 7/140 4242\n", 1),    # more running than cores: this process alone
+    ("garbled\n", 4),                      # unreadable: the cores this process may use
+])
+def test_free_cores_are_those_no_other_program_runs_on(tmp_path, monkeypatch, loadavg, free):
+    (tmp_path / "loadavg").write_text(loadavg)
+    monkeypatch.setattr(parallel, "_LOADAVG", str(tmp_path / "loadavg"))
+    monkeypatch.setattr(parallel, "cores", lambda: 4)
+    assert parallel.free_cores() == free
+
+
+def test_workers_take_the_free_cores_and_this_process_one_of_them_when_it_works_too(monkeypatch):
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    seen = []
+
+    class Pool:
+        def __init__(self, fn, context, workers, here, method, block=None):
+            seen.append(workers)
+
+        def results(self, numbered):
+            return iter(())
+
+    monkeypatch.setattr(parallel, "_Pool", Pool)
+    for free in (1, 2, 3):
+        monkeypatch.setattr(parallel, "free_cores", lambda: free)
+        for here in (False, True):
+            list(map_chunks(squares, [[1]], 0, items=1, pays=ALWAYS, here=here))
+    assert seen == [1, 2, 1, 3, 2]   # one free core and this process works: no worker, this process alone
+
+
 
 def test_workers_are_spawned_when_another_thread_runs():
     """The desktop app runs jobs from a thread (and Qt runs threads of its own): forking a threaded process is

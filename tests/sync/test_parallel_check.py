@@ -82,6 +82,7 @@ def scenario(root: str) -> None:
     from fieldsurvey.sync.container import open_bundle
 
     assert parallel.start_method() == "fork", "the scenario runs in a process of one thread"
+    parallel.free_cores = lambda: 2   # a worker and this process, whatever else the machine runs now
     records.CHUNK = 3   # 14 records: five chunks, shared between a forked worker and this process
     base = Path(root)
     sup_path = base / "commune.fsdb"
@@ -146,6 +147,7 @@ def test_checking_with_spawned_workers_gives_the_records_and_refusals_of_one(tmp
     from fieldsurvey.sync import records
 
     monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    monkeypatch.setattr(parallel, "free_cores", lambda: 2)
     monkeypatch.setattr(records, "CHUNK", 3)
     site, recs, data = _site(tmp_path)
     _same(_read(data, site, True), _read(data, site, False))

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from fieldsurvey.errors import BundleError, FieldSurveyError
+from fieldsurvey import parallel
 from fieldsurvey.parallel import Pays
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
@@ -118,6 +119,7 @@ def test_a_refusal_found_by_the_second_process_keeps_its_key(site, tmp_path, mon
     path = tmp_path / "two.fsbundle"
     path.write_bytes(good(site, recs, sequence=43))
     monkeypatch.setattr(records_mod, "PAYS", Pays(forked=2, spawned=2))   # a worker checks them (forked or spawned)
+    monkeypatch.setattr(parallel, "free_cores", lambda: 2)                # whatever else the machine runs now
     before = dump(site["ws"])
     with Workspace.open(site["ws"]) as ws:
         report = svc.import_one(ws, site["sup"], path)
