@@ -83,7 +83,7 @@ def cores() -> int:
 
 def free_cores() -> int:
     """The cores this process may run on, less those other programs are running on right now — the kernel's count
-    of runnable tasks (Linux: /proc/loadavg), this thread not counted —; at least 1. Workers on a core another
+    of runnable tasks (Linux: /proc/loadavg) less this process's own —; at least 1. Workers on a core another
     program keeps busy gain nothing: Linux gives each session one share of the processors (autogroup), so they
     would only split this program's share, and cost their start and the hand-over of their work."""
     n = cores()
@@ -92,7 +92,19 @@ def free_cores() -> int:
             runnable = int(fh.read().split()[3].split("/")[0])
     except (OSError, ValueError, IndexError):
         return n
-    return max(1, min(n, n + 1 - runnable))
+    return max(1, min(n, n - (runnable - _runnable_here())))
+
+
+def _runnable_here() -> int:
+    """This process's threads that are running or ready to (this one at least)."""
+    count = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/stat") as fh:
+                count += fh.read().rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):
+            pass
+    return max(1, count)
 
 
 def single_threaded() -> bool:
@@ -226,7 +238,7 @@ class _Pool:
 
     def _hand_out(self) -> None:
         for worker in list(self.workers):
-            while len(worker.holds) <= AHEAD and self.pending:
+            while len(worker.holds) <= AHEAD and self.pending and worker in self.workers:
                 self._send(worker, *self.pending.popleft())
 
     def _answers(self, timeout: float | None = None) -> Iterator[tuple[int, tuple[bool, Any]]]:
@@ -263,6 +275,7 @@ class _Pool:
         process."""
         self.workers.remove(worker)
         self.pending = deque(sorted([*worker.holds, *self.pending], key=lambda p: p[0]))
+        worker.holds.clear()
         _end(worker)
         if not self.lost:
             self.lost = True

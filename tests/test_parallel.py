@@ -167,16 +167,39 @@ def test_closing_the_results_stops_the_workers_at_once(method):
 # --- how many workers, and how they start -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("loadavg, free", [
-    ("0.08 0.12 0.10 1/312 4242\n", 4),    # nothing else running: every core
-    ("1.50 1.20 1.00 2/312 4242\n", 3),    # one other program running
-    ("5.52 5.38 4.91 7/140 4242\n", 1),    # more running than cores: this process alone
+    ("0.08 0.12 0.10 2/312 4242\n", 4),    # nothing running but this process (its two threads): every core
+    ("1.50 1.20 1.00 3/312 4242\n", 3),    # one other program running
+    ("5.52 5.38 4.91 8/140 4242\n", 1),    # more running than cores: this process alone
     ("garbled\n", 4),                      # unreadable: the cores this process may use
 ])
 def test_free_cores_are_those_no_other_program_runs_on(tmp_path, monkeypatch, loadavg, free):
     (tmp_path / "loadavg").write_text(loadavg)
     monkeypatch.setattr(parallel, "_LOADAVG", str(tmp_path / "loadavg"))
     monkeypatch.setattr(parallel, "cores", lambda: 4)
+    monkeypatch.setattr(parallel, "_runnable_here", lambda: 2)   # e.g. the desktop app's window and its job
     assert parallel.free_cores() == free
+
+
+@linux_only
+def test_this_process_counts_its_own_running_threads():
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            pass
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        time.sleep(0.05)
+        assert parallel._runnable_here() == 2   # this thread and the spinning one (they take turns on the GIL)
+    finally:
+        stop.set()
+        spinner.join()
+    deadline = time.monotonic() + 2   # the thread's own end comes a moment after join() returns
+    while parallel._runnable_here() != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert parallel._runnable_here() == 1
 
 
 def test_workers_take_the_free_cores_and_this_process_one_of_them_when_it_works_too(monkeypatch):
