@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_sync [--households 2000] [--merge 30 --commune 10000] [--province 0] [--repeat 7]
     python -m benchmarks.bench_sync --stages          # where the time of one import goes
+    python -m benchmarks.bench_sync --collector [--households 8000]   # what the cycle collector costs an import
 
 1. Import of one enumerator's bundle of N households (signature, decryption, archive, every record checked and
    classified, one transaction) into an empty supervisor workspace, against the bare work it stands for, in plain
@@ -14,8 +15,10 @@
    C. B and each document classified as the import stores it (stored_classification, the workspace's standard) —
       the import's rule is that a record is checked and classified: the target is import ≤ 2 × (A + C); the ratio
       to A + B is printed too.
-   The rounds are interleaved (A, B, C, import, import from a thread, …) `--repeat` times and medians reported,
-   with the load average. The first, one-table baseline is printed too, labelled, for comparison only. The import
+   The import is timed three ways: as the command line runs it (a worker when a core is free, see
+   fieldsurvey.parallel.free_cores), with a worker forced whatever the load (the figure of a machine with a free
+   core), and from a thread (as the desktop app imports: one process). The rounds are interleaved (A, B, C, the
+   three imports, …) `--repeat` times and medians reported, with the load average and the free cores seen. The first, one-table baseline is printed too, labelled, for comparison only. The import
    is timed from opening the workspace to the commit; closing it (storage's backup copy) is timed apart, and the
    whole `fieldsurvey import` job too.
 2. --merge B --commune N: a supervisor workspace of N households from B enumerators; each enumerator then hands in
@@ -29,13 +32,16 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import shutil
 import sqlite3
 import statistics
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from benchmarks.harness import best_of, load, machine, report, spread
 from fieldsurvey.domain.assessed import stored_classification
@@ -46,6 +52,32 @@ from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 
 SPEC = CommuneSpec("08", "02266", "Xã Lâm Bình", "rural", village_names("rural", 8))
+
+
+def free_cores() -> int:
+    """What fieldsurvey.parallel sees free now (before it was written: the cores)."""
+    try:
+        from fieldsurvey import parallel
+    except ImportError:
+        return os.cpu_count() or 1
+    return parallel.free_cores()
+
+
+@contextmanager
+def a_worker_forced() -> Iterator[None]:
+    """The import's checks with a worker whatever else the machine runs (as when a core is free). Before
+    fieldsurvey.parallel, the command line always forked a second process: nothing to force."""
+    try:
+        from fieldsurvey import parallel
+    except ImportError:
+        yield
+        return
+    real = parallel.free_cores
+    parallel.free_cores = parallel.cores
+    try:
+        yield
+    finally:
+        parallel.free_cores = real
 
 
 def _site(root: Path, enumerators: int) -> tuple[Path, list[Path]]:
@@ -211,14 +243,18 @@ def single(n: int, repeat: int = 7) -> None:
         copy_s = best_of(lambda: shutil.copy(template, root / "copy.fsdb"))
         job = best_of(do_job) - copy_s   # the copy of the empty workspace is made inside the timed job
         # interleaved rounds, so that the other jobs on the machine weigh on every figure alike
-        figures: dict[str, list[float]] = {k: [] for k in ("write", "check", "classified", "import", "thread",
-                                                            "old")}
+        figures: dict[str, list[float]] = {k: [] for k in ("write", "check", "classified", "import", "worker",
+                                                            "thread", "old")}
+        free: list[int] = []
         for _ in range(repeat):
             gc.collect()
             figures["write"].append(bare())
             figures["check"].append(check(False))
             figures["classified"].append(check(True))
+            free.append(free_cores())
             figures["import"].append(do_import())
+            with a_worker_forced():
+                figures["worker"].append(do_import())
             figures["thread"].append(in_a_thread(do_import))
             figures["old"].append(bare_one_table())
         med = {k: statistics.median(v) * 1000 for k, v in figures.items()}
@@ -233,13 +269,17 @@ def single(n: int, repeat: int = 7) -> None:
         report(f"B  bare check: json.loads + parse_household, {n:,} records", med["check"], "ms")
         report(f"C  bare check and classify: B + stored_classification", med["classified"], "ms")
         report("old baseline (not the target): households columns only, no index", med["old"], "ms")
-        report(f"import of a {n:,}-household bundle (open .. commit)", med["import"], "ms", limit=2 * baseline)
+        report(f"import of a {n:,}-household bundle (open .. commit), command line", med["import"], "ms",
+               limit=2 * baseline)
+        report("the same, a worker forced whatever the load", med["worker"], "ms", limit=2 * baseline)
         report("the same from a thread (as the desktop app imports)", med["thread"], "ms", limit=2 * baseline)
         report("closing the workspace after it (storage's backup copy)", statistics.median(closes) * 1000, "ms")
         report(f"`fieldsurvey import` job (open, import, close with backup; best of 3)", job * 1000, "ms")
-        print(f"target: import ÷ (A + C) = {med['import'] / baseline:.2f}× (from a thread "
-              f"{med['thread'] / baseline:.2f}×); without the classification in the baseline, import ÷ (A + B) = "
-              f"{med['import'] / without:.2f}× (from a thread {med['thread'] / without:.2f}×)")
+        print(f"free cores seen before each round: {sorted(free)}")
+        print(f"target: import ÷ (A + C) = {med['import'] / baseline:.2f}× (a worker forced {med['worker'] / baseline:.2f}×, "
+              f"from a thread {med['thread'] / baseline:.2f}×); without the classification in the baseline, "
+              f"import ÷ (A + B) = {med['import'] / without:.2f}× (a worker forced {med['worker'] / without:.2f}×, "
+              f"from a thread {med['thread'] / without:.2f}×)")
         for k, v in figures.items():
             print(f"   {k:<10} {spread(v)} ms")
         print(f"   {load()}")
@@ -349,6 +389,70 @@ def stages(n: int, repeat: int = 5) -> None:
                 gc.enable()
 
 
+def collector(n: int, rounds: int = 3) -> None:
+    """What Python's cycle collector costs one import in one process (as the desktop app imports, from a thread),
+    timed by gc.callbacks: with the collector paused for the whole import (fieldsurvey.parallel.collector_paused,
+    as import_one does), paused only while the records are checked, and running throughout."""
+    import contextlib
+
+    from fieldsurvey import parallel
+    from fieldsurvey.storage import sync_store
+    from fieldsurvey.sync import records
+
+    spent: dict[int, list[float]] = {}
+    began: list[float] = []
+
+    def timing(phase: str, info: dict) -> None:
+        if phase == "start":
+            began.append(time.perf_counter())
+        else:
+            count = spent.setdefault(info["generation"], [0, 0.0])
+            count[0] += 1
+            count[1] += time.perf_counter() - began.pop()
+
+    real_pause, real_check = parallel.collector_paused, records.check_records
+
+    def check_paused(*args, **kwargs):
+        with real_pause():
+            return real_check(*args, **kwargs)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, (enum,) = _site(root, 1)
+        _fill(enum, "e0", list(Generator(SPEC, 2026, 7).households(n)))
+        bundle = svc.export_bundle(enum, root).path
+        me = svc.identity_of(sup)
+        gc.callbacks.append(timing)
+        try:
+            for i in range(rounds):
+                for mode in ("whole import", "checks only", "never"):
+                    parallel.collector_paused = real_pause if mode == "whole import" else contextlib.nullcontext
+                    records.check_records = check_paused if mode == "checks only" else real_check
+                    target = root / f"c{i}.fsdb"
+                    shutil.copy(sup, target)
+                    ws = Workspace.open(target)
+                    sync_store.prepare_import(ws.db)
+                    gc.collect()
+                    spent.clear()
+                    t0 = time.process_time()
+                    box: list = []
+                    worker = threading.Thread(target=lambda: box.append(svc.import_one(ws, me, bundle)))
+                    worker.start()
+                    worker.join()
+                    cpu = time.process_time() - t0
+                    ws.backups = False
+                    ws.close()
+                    target.unlink()
+                    assert box[0].status == "imported", box[0].message
+                    total = sum(t for _, t in spent.values())
+                    print(f"  {n:,} households, collector paused: {mode:<13} import CPU {cpu * 1000:6.0f} ms, "
+                          f"collecting {total * 1000:5.0f} ms (by generation: "
+                          + ", ".join(f"{g}: {c}× {t * 1000:.0f} ms" for g, (c, t) in sorted(spent.items())) + ")")
+        finally:
+            gc.callbacks.remove(timing)
+            parallel.collector_paused, records.check_records = real_pause, real_check
+
+
 def merge(bundles: int, commune: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -453,10 +557,15 @@ def main() -> None:
     ap.add_argument("--province", type=int, default=0)
     ap.add_argument("--stages", action="store_true", help="where the time of one import goes (no other figures)")
     ap.add_argument("--repeat", type=int, default=7, help="rounds of the import figures (medians are reported)")
+    ap.add_argument("--collector", action="store_true", help="what the cycle collector costs one import (no other "
+                                                              "figures)")
     args = ap.parse_args()
     print(machine())
     if args.stages:
         stages(args.households or 2000)
+        return
+    if args.collector:
+        collector(args.households or 2000)
         return
     if args.households:
         single(args.households, args.repeat)

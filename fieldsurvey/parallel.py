@@ -49,6 +49,7 @@ import sys
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection, wait
@@ -137,8 +138,8 @@ def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any 
                pays: Pays, here: bool = False) -> Iterator[R]:
     """fn(chunk, context) for each chunk, yielded in the chunks' order — on worker processes (one per free core)
     when `items` (how many items the chunks hold in all) is enough for `pays`, else in this process. `here`: this
-    process works chunks too while it waits (so it takes one of the free cores). `fn` is a module-level function and `context` a picklable value (a spawned worker gets them
-    pickled). Closing the iterator stops the workers."""
+    process works chunks too while it waits (so it takes one of the free cores). `fn` is a module-level function
+    and `context` a picklable value (a spawned worker gets them pickled). Closing the iterator stops the workers."""
     method = start_method()
     needed = pays.forked if method == "fork" else pays.spawned
     workers = 0 if needed is None or items < needed or _in_worker else min(free_cores() - (1 if here else 0),
@@ -152,12 +153,28 @@ def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any 
         return
     source = iter(chunks)
     while block := [pickle.dumps(chunk, _PROTOCOL) for chunk in islice(source, BLOCK)]:
-        gc.freeze()   # the workers' collector (and this process's) leaves what is already here alone
+        gc.freeze()   # no collection walks the inherited heap (in a worker, before it turns its collector off)
         try:
             yield from _Pool(fn, context, workers, here, "fork", block).results((i, i) for i in range(len(block)))
         finally:
             gc.unfreeze()
         del block
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for a whole job whose many objects live until its end — an import: the
+    records decoded, checked and prepared (here or by workers), then written. Running, the collector would walk
+    them again and again as they pile up (measured: ≈ 3 % of a 2,000-household import in one process, ≈ 10 % of
+    an 8,000-household one); pausing only the mapping part is worse than never pausing (the first collections after
+    it walk everything it made). It runs again after, and collects whatever is left then."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _Worker:

@@ -340,3 +340,19 @@ def nested(chunk: list[int], _: None) -> list[list[int]]:
 def test_a_worker_that_maps_again_does_it_alone(method):
     assert list(map_chunks(nested, chunks(range(20), 5), None, items=20, pays=ALWAYS)) == \
         [nested(c, None) for c in chunks(range(20), 5)]
+
+
+def test_the_collector_is_paused_for_a_job_and_left_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    with parallel.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with parallel.collector_paused():
+            pass
+        assert not gc.isenabled()   # someone else paused it: it stays paused
+    finally:
+        gc.enable()

@@ -7,17 +7,16 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import uuid as uuidlib
-from contextlib import contextmanager
 from functools import partial
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
+from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
@@ -409,22 +408,8 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     return reports
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a bundle is read and applied: the import makes hundreds of thousands
-    of small objects (decoded records) and frees them all at the end, and the collector would otherwise walk all
-    of them again and again (≈ 5 % of an import). It runs again after (and collects whatever is left then)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
-    with _collector_paused():
+    with parallel.collector_paused():
         return _import_one(ws, me, path, limits)
 
 
