@@ -59,7 +59,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-AHEAD = 2           # chunks a worker holds beyond the one it works on: it keeps working while this process is busy
+AHEAD = 1           # chunks a worker holds beyond the one it works on: it keeps working while this process is busy
 BLOCK = 40          # chunks read and forked over at once (classify-all: 40 × 500 households, ≈ 50 MB of documents)
 MAX_WORKERS = 8
 WATCH_EVERY = 0.5   # seconds between a worker's looks at its parent's pid (the parent's sentinel wakes it at once)

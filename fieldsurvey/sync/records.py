@@ -281,7 +281,7 @@ Prepare = Callable[[list[HouseholdRecord]], None]
 # From how many records a second process pays for itself (measured, docs/performance.md): a fork costs
 # milliseconds; a spawned interpreter (≈ 0.3 s) costs more than checking a hand-in's few thousand records.
 PAYS = Pays(forked=600, spawned=None)
-CHUNK = 100   # records checked at a time (by a worker, or by this process while it waits)
+CHUNK = 50    # records checked at a time (by a worker, or by this process while it waits)
 
 
 def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
