@@ -4,10 +4,8 @@
 
 1. In-process: households classified per second on one core (target ≥ 20,000/s), documents already parsed.
 2. Stored commune: `classify_all` over a workspace of N households, against the bare time to read the same rows
-   (and decode their JSON) and write the same result columns back (target: within 2×). Classify-all is timed as
-   `fieldsurvey classify` runs it (a worker per free core, fieldsurvey.parallel.free_cores) and with a worker on
-   every core whatever the load (the figure of a quiet machine). They are run in turn, `--repeat` times, and the
-   median of the runs' ratios reported, with the load average and the free cores seen.
+   (and decode their JSON) and write the same result columns back (target: within 2×). The two are run in turn,
+   `--repeat` times, and the median of the runs' ratios reported, with the load average.
 3. With --province N: the synthetic generator and classification at province scale (e.g. 1,000,000), streamed.
 """
 
@@ -15,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from benchmarks.harness import best_of, load, machine, report, spread, timings
 from fieldsurvey.domain.classification import classify_household
@@ -73,53 +68,18 @@ def stored(n: int, repeat: int = 7) -> None:
                         "income_per_person = ?, b1_score = ?, classification = ?, classified_at = ? WHERE uuid = ?",
                         [r[:7] + (now_iso(),) + r[7:] for r in out])
 
-            # interleaved (bare, classify-all, forced, bare, …) so that the other jobs on the machine weigh on all
+            # interleaved (bare, classify-all, bare, …) so that the other jobs on the machine weigh on both alike
             t_bare: list[float] = []
             t_all: list[float] = []
-            t_forced: list[float] = []
-            free: list[int] = []
             for _ in range(repeat):
                 t_bare += timings(bare, 1)
-                free.append(free_cores())
                 t_all += timings(lambda: run_to_end(classify_all(ws)), 1)
-                with workers_forced():
-                    t_forced += timings(lambda: run_to_end(classify_all(ws)), 1)
         ratios = sorted(a / b for a, b in zip(t_all, t_bare))
-        forced = sorted(a / b for a, b in zip(t_forced, t_bare))
         report(f"bare read + decode + write of {n:,} rows (median)", statistics.median(t_bare) * 1000, "ms")
         report(f"classify-all of a stored commune ({n:,} households, median)", statistics.median(t_all) * 1000, "ms")
-        report("  the same, a worker on every core whatever the load", statistics.median(t_forced) * 1000, "ms")
         report("classify-all ÷ bare read+write (median of the runs' ratios)", statistics.median(ratios), "×", 2.0)
-        report("  the same, a worker on every core whatever the load", statistics.median(forced), "×", 2.0)
-        print(f"   bare {spread(t_bare)} ms; classify-all {spread(t_all)} ms; forced {spread(t_forced)} ms")
-        print("   ratios " + ", ".join(f"{r:.2f}" for r in ratios) + "; forced " + ", ".join(f"{r:.2f}" for r in forced))
-        print(f"   free cores seen before each round: {sorted(free)}; {load()}")
-
-
-def free_cores() -> int:
-    """What fieldsurvey.parallel sees free now (before it was written: the cores)."""
-    try:
-        from fieldsurvey import parallel
-    except ImportError:
-        return os.cpu_count() or 1
-    return parallel.free_cores()
-
-
-@contextmanager
-def workers_forced() -> Iterator[None]:
-    """A worker on every core whatever else the machine runs (as on a quiet machine). Before fieldsurvey.parallel,
-    classify-all always took every core: nothing to force."""
-    try:
-        from fieldsurvey import parallel
-    except ImportError:
-        yield
-        return
-    real = parallel.free_cores
-    parallel.free_cores = parallel.cores
-    try:
-        yield
-    finally:
-        parallel.free_cores = real
+        print(f"   bare {spread(t_bare)} ms; classify-all {spread(t_all)} ms; ratios "
+              + ", ".join(f"{r:.2f}" for r in ratios) + f"; {load()}")
 
 
 def province(n: int) -> None:

@@ -5,8 +5,12 @@ caller writes plain code: a function of one chunk and a context (the standard, t
 and from how many items starting workers pays for itself (`Pays`). `map_chunks` gives back what the function
 returns for each chunk, in the chunks' order, as one process would. What makes it fast and safe stays in here:
 
-- **The free cores.** One worker per core this process may use and no other program is running on at the moment
-  (`free_cores`): on a machine kept busy by other programs, workers would only split this program's share of it.
+- **How many workers.** One per core this process may use (`cores`) while this process does something else with
+  the results (classify-all writes them). When it does the work itself too (`here=True`, the bundle check), a
+  worker is started only for a core no other program is running on at the moment (`free_cores`): on a busy
+  machine a worker would only split this program's share of the processors (Linux's autogroup gives each session
+  one share), and handing the records over (forking a large process, pickling them back) costs more than it gains
+  then (measured, docs/performance.md).
 - **Forked or spawned workers.** On Linux, in a process that runs one thread (the command line), workers are
   forked: a fork costs milliseconds and inherits the loaded context and the chunks already read. Forking a
   threaded process is unsafe (the desktop app runs its jobs in a thread, and Qt runs threads of its own;
@@ -136,13 +140,13 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any = None, *, items: int,
                pays: Pays, here: bool = False) -> Iterator[R]:
-    """fn(chunk, context) for each chunk, yielded in the chunks' order — on worker processes (one per free core)
-    when `items` (how many items the chunks hold in all) is enough for `pays`, else in this process. `here`: this
-    process works chunks too while it waits (so it takes one of the free cores). `fn` is a module-level function
+    """fn(chunk, context) for each chunk, yielded in the chunks' order — on worker processes when `items` (how many
+    items the chunks hold in all) is enough for `pays`, else in this process. `here`: this process works chunks
+    too while it waits; then a worker takes each other core that is free. `fn` is a module-level function
     and `context` a picklable value (a spawned worker gets them pickled). Closing the iterator stops the workers."""
     method = start_method()
     needed = pays.forked if method == "fork" else pays.spawned
-    workers = 0 if needed is None or items < needed or _in_worker else min(free_cores() - (1 if here else 0),
+    workers = 0 if needed is None or items < needed or _in_worker else min(free_cores() - 1 if here else cores(),
                                                                            MAX_WORKERS)
     if workers < 1:
         for chunk in chunks:

@@ -23,7 +23,6 @@ def main(method: str) -> None:
     if method == "spawn":   # a second thread: the process may no longer fork
         threading.Thread(target=threading.Event().wait, daemon=True).start()
     assert parallel.start_method() == method, parallel.start_method()
-    parallel.free_cores = lambda: 2   # two workers whatever else the machine runs now
     for total in parallel.map_chunks(slow, parallel.chunks(range(4000), 10), 0.02, items=4000,
                                      pays=parallel.Pays(forked=1, spawned=1)):
         print(total, flush=True)

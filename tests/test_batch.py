@@ -27,7 +27,7 @@ def workers(request, monkeypatch) -> str:
     monkeypatch.setattr(batch, "PAYS", parallel.Pays(forked=100, spawned=100))
     monkeypatch.setattr(batch, "CHUNK", 40)
     monkeypatch.setattr(parallel, "start_method", lambda: request.param)
-    monkeypatch.setattr(parallel, "free_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
     return request.param
 
 
@@ -115,7 +115,4 @@ def test_a_killed_classify_all_leaves_no_worker_alive(tmp_path):
             time.sleep(0.002)
         return False
 
-    # the command line itself, but with two workers whatever else the machine runs now
-    command = [sys.executable, "-c", "from fieldsurvey import parallel; parallel.free_cores = lambda: 2; "
-                                     "from fieldsurvey.cli import main; main()", "classify", str(path)]
-    assert kill_loop(command, 6, classifying, pause=0.05) == []
+    assert kill_loop([sys.executable, "-m", "fieldsurvey", "classify", str(path)], 6, classifying, pause=0.05) == []

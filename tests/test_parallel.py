@@ -81,6 +81,7 @@ def method(request, monkeypatch) -> str:
     if request.param == "fork" and not hasattr(os, "fork"):
         pytest.skip("no fork here")
     monkeypatch.setattr(parallel, "start_method", lambda: request.param)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
     monkeypatch.setattr(parallel, "free_cores", lambda: 2)   # whatever else the machine runs now
     monkeypatch.setattr(parallel, "BLOCK", 7)   # forked: several blocks, each with workers of its own
     return request.param
@@ -202,13 +203,14 @@ def test_this_process_counts_its_own_running_threads():
     assert parallel._runnable_here() == 1
 
 
-def test_workers_take_the_free_cores_and_this_process_one_of_them_when_it_works_too(monkeypatch):
+def test_workers_take_every_core_or_when_this_process_works_too_the_other_free_ones(monkeypatch):
     monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    monkeypatch.setattr(parallel, "cores", lambda: 3)
     seen = []
 
     class Pool:
         def __init__(self, fn, context, workers, here, method, block=None):
-            seen.append(workers)
+            seen.append((workers, here))
 
         def results(self, numbered):
             return iter(())
@@ -218,7 +220,8 @@ def test_workers_take_the_free_cores_and_this_process_one_of_them_when_it_works_
         monkeypatch.setattr(parallel, "free_cores", lambda: free)
         for here in (False, True):
             list(map_chunks(squares, [[1]], 0, items=1, pays=ALWAYS, here=here))
-    assert seen == [1, 2, 1, 3, 2]   # one free core and this process works: no worker, this process alone
+    # one free core and this process works: no worker, this process alone
+    assert seen == [(3, False), (3, False), (1, True), (3, False), (2, True)]
 
 
 
