@@ -18,9 +18,10 @@
    The import is timed three ways: as the command line runs it (a worker when a core is free, see
    fieldsurvey.parallel.free_cores), with a worker forced whatever the load (the figure of a machine with a free
    core), and from a thread (as the desktop app imports: one process). The rounds are interleaved (A, B, C, the
-   three imports, …) `--repeat` times and medians reported, with the load average and the free cores seen. The first, one-table baseline is printed too, labelled, for comparison only. The import
-   is timed from opening the workspace to the commit; closing it (storage's backup copy) is timed apart, and the
-   whole `fieldsurvey import` job too.
+   three imports, …) `--repeat` times and medians reported, with the load average and the free cores seen. The
+   first, one-table baseline is printed too, labelled, for comparison only. The import is timed from opening the
+   workspace to the commit; closing it (storage's backup copy) is timed apart, and the whole `fieldsurvey import`
+   job too.
 2. --merge B --commune N: a supervisor workspace of N households from B enumerators; each enumerator then hands in
    one more bundle (a fifth of their households edited, a few new); all B bundles imported in one run.
 3. --province N: N households into one workspace file, in bundles of 2,000 (generated and packed on the fly,
@@ -276,8 +277,8 @@ def single(n: int, repeat: int = 7) -> None:
         report("closing the workspace after it (storage's backup copy)", statistics.median(closes) * 1000, "ms")
         report(f"`fieldsurvey import` job (open, import, close with backup; best of 3)", job * 1000, "ms")
         print(f"free cores seen before each round: {sorted(free)}")
-        print(f"target: import ÷ (A + C) = {med['import'] / baseline:.2f}× (a worker forced {med['worker'] / baseline:.2f}×, "
-              f"from a thread {med['thread'] / baseline:.2f}×); without the classification in the baseline, "
+        print(f"target: import ÷ (A + C) = {med['import'] / baseline:.2f}× "
+              f"(a worker forced {med['worker'] / baseline:.2f}×, from a thread {med['thread'] / baseline:.2f}×); without the classification in the baseline, "
               f"import ÷ (A + B) = {med['import'] / without:.2f}× (a worker forced {med['worker'] / without:.2f}×, "
               f"from a thread {med['thread'] / without:.2f}×)")
         for k, v in figures.items():

@@ -35,10 +35,12 @@ returns for each chunk, in the chunks' order, as one process would. What makes i
   are done here, and the log says so.
 - **Closing** the iterator (a cancelled job) kills the workers at once; so does an exception.
 - **A worker never outlives this process**, however it ends (kill -9, a crash, the power button): each worker
-  watches its parent from a thread — the parent's sentinel, a pipe only the parent holds open, which wakes it the
-  moment the parent is gone, and its parent's pid, looked at every `WATCH_EVERY` seconds — and exits at once.
-  (PR_SET_PDEATHSIG is not enough: it follows the parent *thread*, and the desktop app starts workers from a
-  short-lived job thread.) Workers ignore Ctrl-C; the parent stops them.
+  watches its parent from a thread — the parent's sentinel, a pipe the parent holds open (and the workers forked
+  after it, which go first), which wakes it the moment the parent is gone, and its parent's pid, looked at every
+  `WATCH_EVERY` seconds — and exits at once. (PR_SET_PDEATHSIG is not enough: it follows the parent *thread*, and
+  the desktop app starts workers from a short-lived job thread.) Workers ignore Ctrl-C; the parent stops them.
+- **The cycle collector paused for a whole job** (`collector_paused`) whose many objects live until its end — an
+  import: its records checked here and by workers, then written. Only the job knows its extent, so it asks.
 """
 
 from __future__ import annotations
