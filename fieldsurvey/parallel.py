@@ -105,7 +105,11 @@ def free_cores() -> int:
 def _runnable_here() -> int:
     """This process's threads that are running or ready to (this one at least)."""
     count = 0
-    for task in os.listdir("/proc/self/task"):
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
         try:
             with open(f"/proc/self/task/{task}/stat") as fh:
                 count += fh.read().rsplit(")", 1)[1].split()[0] == "R"
@@ -171,7 +175,7 @@ def map_chunks(fn: Callable[[Any, Any], R], chunks: Iterable[Any], context: Any 
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused for a whole job whose many objects live until its end — an import: the
     records decoded, checked and prepared (here or by workers), then written. Running, the collector would walk
-    them again and again as they pile up (measured: ≈ 3 % of a 2,000-household import in one process, ≈ 10 % of
+    them again and again as they pile up (measured: ≈ 3 % of a 2,000-household import in one process, ≈ 8–9 % of
     an 8,000-household one); pausing only the mapping part is worse than never pausing (the first collections after
     it walk everything it made). It runs again after, and collects whatever is left then."""
     was = gc.isenabled()

@@ -322,7 +322,11 @@ def kill_loop(command: list[str], kills: int, ready, pause: float = 0.15) -> lis
 
 
 def workers_at_work(program: subprocess.Popen, mark: str) -> bool:
-    """The driver printed a result, and its workers are there."""
+    """The driver printed a result (within 60 s), and its workers are there."""
+    import select
+
+    if not select.select([program.stdout], [], [], 60)[0]:
+        return False
     line = program.stdout.readline()
     return line.strip().isdigit() and len(marked(mark) - {program.pid}) >= 1
 
