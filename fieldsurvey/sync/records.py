@@ -299,6 +299,7 @@ def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
 
 
 def _check_chunk(items: list[tuple[str, bytes]], settings: tuple) -> list[HouseholdRecord]:
+    """One chunk of records checked and prepared, in whichever process (settings: _read_records' other arguments)."""
     return _read_records(items, *settings)
 
 
@@ -306,7 +307,7 @@ def check_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
                   prepare: Prepare | None, parallel: bool | None = None) -> list[HouseholdRecord]:
     """_read_records, on the cores that are free for a large bundle (fieldsurvey.parallel; this process checks
     too): the same records, and the same refusal — the first in the entries' order —, as one process. `parallel`:
-    True to use a worker whatever the size, False never, None to decide."""
+    True to use a worker whatever the size (still only on a free core), False never, None to decide."""
     pays = PAYS if parallel is None else Pays(forked=1, spawned=1) if parallel else Pays(forked=sys.maxsize)
     checked = map_chunks(_check_chunk, chunks(items, CHUNK), (src, commune_code, limits, prepare), items=len(items),
                          pays=pays, here=True)
