@@ -281,15 +281,15 @@ def main() -> None:
             out = measure(sup, make(), root, label)
             peak = out["peak_kb"] / 1024
             worst = max(worst, peak)
-            print(f"{label:<15} file {out['file_mb']:7.1f} MB  peak {peak:6.1f} MB (at start {out['base_kb'] / 1024:.1f})"
-                  f"  {out['status']}: {out['message'] or out['counts']}", flush=True)
+            print(f"{label:<15} file {out['file_mb']:7.1f} MB  peak {peak:6.1f} MB "
+                  f"(at start {out['base_kb'] / 1024:.1f})  {out['status']}: {out['message'] or out['counts']}", flush=True)
         if not args.only or args.only == "ordinary":
             for n in args.ordinary:
                 out = measure(sup, ordinary(enum, root, n), root, f"ordinary{n}", args.worker)
                 worst = max(worst, out["peak_kb"] / 1024)
                 print(f"{f'ordinary {n:,}':<15} file {out['file_mb']:7.1f} MB  peak {out['peak_kb'] / 1024:6.1f} MB"
-                      f" (its worker {out['checker_kb'] / 1024:.1f}: 0 when none joined)  {out['status']}: {out['counts']}",
-                      flush=True)
+                      f" (its worker {out['checker_kb'] / 1024:.1f}: 0 when none joined)  {out['status']}: "
+                      f"{out['counts']}", flush=True)
         if worst:
             print(f"worst import (importing process): {worst:.1f} MB of {LIMIT_MB} MB "
                   f"({'under' if worst < LIMIT_MB else 'OVER'} the limit)")

@@ -46,7 +46,8 @@ def stamped_off(stamp: str | None, now: datetime | None = None) -> datetime | No
     return at if at < EARLIEST or at - now > SKEW else None
 
 
-def clock_problem(now: datetime | None = None, seen: Iterable[datetime | None] = ()) -> tuple[str, dict[str, Any]] | None:
+def clock_problem(now: datetime | None = None,
+                  seen: Iterable[datetime | None] = ()) -> tuple[str, dict[str, Any]] | None:
     """Whether this computer's clock is plainly wrong, as (catalogue key, values) for a warning, or None: it shows a
     day before any FieldSurvey existed, or a time on record — `seen`: the newest backup, a bundle's `created_at`,
     anything stamped by a clock that was right — lies more than a day after it (the clock went back). Times
