@@ -8,10 +8,12 @@ schema (tests/fixtures/schemas/). Files made before the migrations were recorded
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from fieldsurvey.storage.columns import search_text
+from fieldsurvey.storage.columns import held_text, search_text
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, new_revision_id, now_ms
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
@@ -257,6 +259,32 @@ def _issued_documents(db: sqlite_utils.Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
     db.execute("""CREATE TRIGGER issued_no_delete BEFORE DELETE ON issued_documents
         BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+
+
+# --- clean values (issue 15) ----------------------------------------------------------------------------------------
+
+@migration(name="v001_held_values")
+def _held_values(db: sqlite_utils.Database) -> None:
+    """Each household's answers outside a plausible range (resources/values/household-values.toml), held for the
+    supervisor: JSON, NULL when none (storage/columns.py `held_text`). Filled for the households stored before."""
+    db.execute("ALTER TABLE households ADD COLUMN held TEXT")
+    last = ""
+    while True:
+        rows = db.execute("SELECT uuid, document FROM households WHERE uuid > ? ORDER BY uuid LIMIT 2000",
+                          [last]).fetchall()
+        if not rows:
+            break
+        updates = []
+        for uuid, text in rows:
+            try:
+                held = held_text(json.loads(text))
+            except (TypeError, ValueError):
+                held = None
+            if held is not None:
+                updates.append((held, uuid))
+        db.conn.executemany("UPDATE households SET held = ? WHERE uuid = ?", updates)
+        last = rows[-1][0]
+    db.execute("CREATE INDEX households_held ON households(uuid) WHERE held IS NOT NULL")
 
 
 # --- applying them ------------------------------------------------------------------------------------------------

@@ -339,7 +339,7 @@ def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str
 
 
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
-                      "form_version", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
+                      "form_version", "held", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
                       "created_at")
 _UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
            "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:-1]))
