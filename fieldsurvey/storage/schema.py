@@ -287,6 +287,19 @@ def _held_values(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX households_held ON households(uuid) WHERE held IS NOT NULL")
 
 
+@migration(name="v002_head_revision_of_household")
+def _head_revision_of_household(db: sqlite_utils.Database) -> None:
+    """A household's head revision is one of its own revisions: a write that would make another household's
+    revision its head is refused by the file itself (the import checks first and says which, sync_store.py)."""
+    for event in ("INSERT", "UPDATE OF revision"):
+        name = "insert" if event == "INSERT" else "update"
+        db.execute(f"""CREATE TRIGGER households_head_revision_{name} BEFORE {event} ON households
+            WHEN NEW.revision IS NOT NULL
+             AND (SELECT uuid FROM revisions WHERE id = NEW.revision) IS NOT NEW.uuid
+             AND EXISTS (SELECT 1 FROM revisions WHERE id = NEW.revision)
+            BEGIN SELECT RAISE(ABORT, 'the head revision belongs to another household'); END""")
+
+
 # --- applying them ------------------------------------------------------------------------------------------------
 
 def names() -> list[str]:

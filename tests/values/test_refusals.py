@@ -321,6 +321,51 @@ def test_a_value_outside_a_hard_range_keeps_a_household_a_draft_in_the_questionn
         assert forms.save_form(ws, session, owner) == "complete"
 
 
+# --- a head revision is one household's only ---------------------------------------------------------------------
+
+def test_a_new_household_carrying_another_households_revision_is_refused(supervisor, tmp_path):
+    path, me, lan = supervisor
+    a = forge.record()
+    first = tmp_path / "1.fsbundle"
+    first.write_bytes(forge.bundle(lan, [a], me.public, sequence=1))
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert sync_svc.import_one(ws, me, first).status == "imported"
+    b = forge.record(rev=a["revision"])      # a new household whose head is a's revision
+    c = forge.record(rev="r2-c", parent=a["revision"])   # … or whose ancestry is
+    d1, d2 = forge.record(rev="same"), forge.record(rev="same")   # two households of one bundle, one revision
+    cases = [([b], f"household {b['uuid']} carries revision {a['revision']}, which belongs to another household "
+                   f"({a['uuid']}): a revision is one household's only"),
+             ([c], f"household {c['uuid']} carries revision {a['revision']}, which belongs to another household"),
+             ([d1, d2], f"revision same is carried by two households of this bundle")]
+    for n, (records, words) in enumerate(cases, 2):
+        bundle = tmp_path / f"{n}.fsbundle"
+        bundle.write_bytes(forge.bundle(lan, records, me.public, sequence=n))
+        before = dump(path)
+        with Workspace.open(path) as ws:
+            ws.backups = False
+            report = sync_svc.import_one(ws, me, bundle)
+        assert report.status == "refused" and words in report.text("en"), report.text("en")
+        assert "mỗi phiên bản chỉ thuộc về một hộ" in report.text("vi")
+        assert dump(path) == before
+    from fieldsurvey.progress import run_to_end
+    from fieldsurvey.services.workspaces import check
+
+    assert all(f.ok for f in run_to_end(check(path)))
+
+
+def test_the_file_itself_refuses_a_head_revision_of_another_household(workspace, tmp_path):
+    a, b = doc(), doc()
+    assert run("households", "add", workspace, write(tmp_path, "a.json", a), write(tmp_path, "b.json", b)
+               ).exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(workspace) as c:
+        head_a = c.execute("SELECT revision FROM households WHERE uuid = ?", [a["uuid"]]).fetchone()[0]
+        with pytest.raises(sqlite3.IntegrityError, match="the head revision belongs to another household"):
+            c.execute("UPDATE households SET revision = ? WHERE uuid = ?", [head_a, b["uuid"]])
+
+
 # --- an earlier workspace ----------------------------------------------------------------------------------------
 
 def test_an_earlier_workspaces_households_are_held_when_it_is_opened(tmp_path):
