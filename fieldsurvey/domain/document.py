@@ -40,28 +40,35 @@ def nfc(value: Any) -> Any:
     return value
 
 
-def _answers(raw: Any, where: str, path: str | None = None) -> dict[str, Any]:
+def _field(where: str, raw: dict, member: int | None, key: str | None = None) -> str:
+    """How a refusal of an answer's text names it: household.notes, members[m2].name (by the member's id)."""
+    path = where if member is None else f"members[{raw.get('member_id') or f'm{member + 1}'}]"
+    return path if key is None else f"{path}.{key}"
+
+
+def _answers(raw: Any, where: str, member: int | None = None) -> dict[str, Any]:
     """Check one object of answers and return it with its text in NFC. (Hot: runs for every household read.)
-    `path`: how a field of it is named in a refusal of its text (`members[m2]`; default `where`)."""
+    `member`: the member's index, for a refusal of its text to name it by its id (`members[m2].name`)."""
     if not isinstance(raw, dict):
         raise DocumentError("storage.error.document.answers_object", where)
-    path = path or where
     out: dict[str, Any] = {}
     for key, value in raw.items():
         kind = type(value)
         if type(key) is not str or not key:
             raise DocumentError("storage.error.document.answer_names", where)
         if not key.isprintable():
-            check_text(key, path)
+            check_text(key, _field(where, raw, member))
         if kind is str:
             if not value.isprintable():   # (ordinary text is: one C call)
-                check_text(value, f"{path}.{key}", multiline=True)
+                check_text(value, _field(where, raw, member, key), multiline=True)
             if not value.isascii():
                 value = unicodedata.normalize("NFC", value)
         elif kind is list:
-            for text in texts_in(value):
-                if not text.isprintable():
-                    check_text(text, f"{path}.{key}", multiline=True)
+            for v in value:
+                if type(v) is not str or not v.isprintable():
+                    for text in texts_in(v):
+                        if not text.isprintable():
+                            check_text(text, _field(where, raw, member, key), multiline=True)
             value = [nfc(v) for v in value]
         elif kind is float:
             if value != value:  # NaN
@@ -229,7 +236,7 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         where = f"members[{i}]"
         if not isinstance(raw, dict):
             raise DocumentError("storage.error.document.member_object", where)
-        member_answers = _answers(raw, where, f"members[{raw.get('member_id') or f'm{i + 1}'}]")
+        member_answers = _answers(raw, where, i)
         member_id = str(member_answers.pop("member_id", None) or f"m{i + 1}")
         if member_id in seen:
             raise DocumentError("storage.error.document.member_twice", f"{where}.member_id", member_id=member_id)

@@ -105,14 +105,17 @@ def findings(household: Household, *, complete: bool = False, today: date | None
         born = birth_of(m)
         if born is None:
             continue
-        name = "birth_date" if m.get("birth_date") else "birth_year"
-        where = fieldpaths.member_path(m.member_id, name)
         if born > on:
+            verdict = "after"
+        else:
+            age = age_in_years(born, on)
+            verdict = rng.age.verdict(age)
+            if verdict is None:
+                continue
+        where = fieldpaths.member_path(m.member_id, "birth_date" if m.get("birth_date") else "birth_year")
+        if verdict == "after":
             out.append(Finding(where, "values.error.born_after", {"born": born.isoformat(), "on": on.isoformat()}))
-            continue
-        age = age_in_years(born, on)
-        verdict = rng.age.verdict(age)
-        if verdict == "above":
+        elif verdict == "above":
             out.append(Finding(where, "values.error.too_old", {"age": age, "on": on.isoformat(),
                                                                "max": _shown(rng.age.max or 0)}))
         elif verdict == "soft_above":

@@ -66,3 +66,15 @@ def test_the_imports_check_returns_what_is_held_for_its_report():
     held = values.check_record(d, INFO, "submitted")
     assert [(f.field, f.key, f.held) for f in held] == [("members", "values.held.members", True)]
 
+
+
+def test_the_import_reports_held_answers_read_in_both_languages():
+    d = forty()
+    entries = [values.held_entry(d["uuid"], values.check_record(d, INFO, "submitted"))]
+    assert json.loads(json.dumps(entries)) == entries   # plain data: the report is kept as JSON
+    assert values.held_lines(entries, "en") == [
+        f"household {d['uuid']}: held for the supervisor to check — Members: 40 members, more than 15 — unusual: "
+        "check it"]
+    assert values.held_lines(entries, "vi") == [
+        f"Hộ {d['uuid']}: chờ cán bộ giám sát kiểm tra — Thành viên của hộ: 40 thành viên, nhiều hơn 15 — bất "
+        "thường: cần kiểm tra"]

@@ -384,3 +384,17 @@ def test_an_earlier_workspaces_households_are_held_when_it_is_opened(tmp_path):
         held = values.held_households(ws)
     assert [(h.uuid, [(f.field, f.held) for f in h.findings]) for h in held] == \
         [(uuid, [("household.floor_area", True)])]
+
+
+def test_an_older_households_control_character_never_stops_its_detail_from_showing(workspace, tmp_path):
+    from fieldsurvey.services import households as svc
+
+    d = doc()
+    assert run("households", "add", workspace, write(tmp_path, "a.json", d)).exit_code == 0
+    with Workspace.open(workspace) as ws:
+        ws.backups = False
+        d["members"][0]["name"] = "Lò Văn\x01Pả"
+        ws.db.execute("UPDATE households SET document = ? WHERE uuid = ?", [json.dumps(d), d["uuid"]])
+        shown = svc.detail(ws, d["uuid"])
+    assert shown.classification.household_class == "poor"
+    assert shown.document["members"][0]["name"] == "Lò Văn\x01Pả"
