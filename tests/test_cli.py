@@ -97,6 +97,13 @@ def test_demo_builds_a_real_commune_deterministically(tmp_path):
         listed = Counter(d["location"]["village"] for d in docs_a)
         assert {v.name: v.residents for v in wa.village_rows()} == {v: listed[v] for v in wa.villages()}
         assert all(v.residents_date == "2026-09-01" and v.residents_source for v in wa.village_rows())
+        # … and of them, those whose head is not Kinh: the ethnic-minority resident households
+        heads = [next(m for m in d["members"] if m["relationship"] == "head") for d in docs_a]
+        minority = Counter(d["location"]["village"] for d, h in zip(docs_a, heads) if h["ethnicity"] != "Kinh")
+        assert {v.name: v.residents_minority for v in wa.village_rows()} == {v: minority[v] for v in wa.villages()}
+        assert 0 < sum(minority.values()) < 400
+        assert {(c.field, c.reason) for c in wa.village_changes()} == {
+            (f, "demo") for f in ("residents", "residents_minority", "residents_date", "residents_source")}
     assert sum(counts.values()) == 400
     # roughly 4 % poor and 4 % near-poor, and a few incomplete drafts
     assert 6 <= counts.get("poor", 0) <= 30

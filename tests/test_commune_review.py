@@ -32,9 +32,10 @@ def truth(commune) -> sim.Truth:
     return sim.truth(commune.sup)
 
 
-def _figures(commune, official=False):
+def _figures(commune, official=False, details=False):
     with opened(commune.sup, read_only=True) as ws:
-        return run_to_end(figures.commune_figures(ws, figures.Scope.OFFICIAL if official else figures.Scope.WORKING))
+        return run_to_end(figures.commune_figures(ws, figures.Scope.OFFICIAL if official else figures.Scope.WORKING,
+                                                  details))
 
 
 def test_the_field_s_faults_all_happened(commune):
@@ -45,7 +46,7 @@ def test_the_field_s_faults_all_happened(commune):
 @pytest.mark.parametrize("official", [False, True], ids=["working", "official"])
 def test_the_count_equals_the_truth_household_by_household_and_in_total(commune, official):
     want = sim.truth(commune.sup, official)
-    fig = _figures(commune, official)
+    fig = _figures(commune, official, details=True)
     assert {u: str(c) for u, c in fig.classes_by_household.items()} == want.classes
     for unit in fig.villages + [fig.commune]:
         t = want.commune if unit is fig.commune else want.villages[unit.name]
@@ -53,6 +54,13 @@ def test_the_count_equals_the_truth_household_by_household_and_in_total(commune,
             (t.residents, t.listed, t.in_progress, t.unclassified, t.waiting, t.moved_away), unit.name
         assert {str(k): v for k, v in unit.classes.items() if v} == dict(t.classes), unit.name
         assert unit.poverty_rate == pytest.approx(100 * t.classes["poor"] / t.residents)
+        # the same row for the households whose head is of an ethnic minority, over their own resident households
+        mine = fig.minority_commune if unit is fig.commune else fig.minority[unit.name]
+        assert mine.residents == t.minority_residents == (sum(commune.minority.values()) if unit is fig.commune
+                                                          else commune.minority[unit.name]), unit.name
+        assert {str(k): v for k, v in mine.classes.items() if v} == dict(t.minority_classes), unit.name
+        assert mine.poverty_rate == pytest.approx(100 * t.minority_classes["poor"] / t.minority_residents)
+    assert fig.minority_missing == [] and 0 < sum(want.commune.minority_classes.values()) < len(want.classes)
     for cls in figures.POOR_CLASSES:
         moves = fig.movement[cls]
         for m, name in zip(moves, [u.name for u in fig.villages] + [""]):
@@ -130,28 +138,40 @@ def test_each_household_is_where_the_truth_puts_it(commune, truth, tmp_path):
 
 
 # The results table in the state's layout (resources/templates/bao-cao-ket-qua-ra-soat.toml): after TT and the
-# village, resident households (and of them the ethnic-minority ones: not entered here, empty), poor (number, rate,
-# minority, minority rate), near-poor (the same), the multidimensional rate, average, not poor, not enough
-# information, low-income workers.
-RESULT_COLUMNS = {"residents": 2, "poor": 4, "poor_rate": 5, "near_poor": 8, "near_poor_rate": 9, "md_rate": 12,
-                  "average": 13, "not_poor": 14, "unclassified": 15}
+# village, resident households and of them the ethnic-minority ones, poor (number, rate, minority, rate among the
+# minority households), near-poor (the same), the multidimensional rate, average, not poor, not enough information,
+# low-income workers.
+RESULT_COLUMNS = {"residents": 2, "minority_residents": 3, "poor": 4, "poor_rate": 5, "poor_minority": 6,
+                  "poor_minority_rate": 7, "near_poor": 8, "near_poor_rate": 9, "near_poor_minority": 10,
+                  "near_poor_minority_rate": 11, "md_rate": 12, "average": 13, "not_poor": 14, "unclassified": 15}
 
 
 def expected_results(t: sim.Unit) -> dict[str, object]:
     poor, near = t.classes["poor"], t.classes["near_poor"]
-    return {"residents": t.residents, "poor": poor, "poor_rate": round(100 * poor / t.residents, 2),
-            "near_poor": near, "near_poor_rate": round(100 * near / t.residents, 2),
+    m, m_poor, m_near = t.minority_residents, t.minority_classes["poor"], t.minority_classes["near_poor"]
+    return {"residents": t.residents, "minority_residents": m, "poor": poor,
+            "poor_rate": round(100 * poor / t.residents, 2), "poor_minority": m_poor,
+            "poor_minority_rate": round(100 * m_poor / m, 2), "near_poor": near,
+            "near_poor_rate": round(100 * near / t.residents, 2), "near_poor_minority": m_near,
+            "near_poor_minority_rate": round(100 * m_near / m, 2),
             "md_rate": round(100 * (poor + near) / t.residents, 2), "average": t.classes["average"],
             "not_poor": t.classes["not_poor"], "unclassified": t.unclassified}
+
+
+def _results(path: Path) -> dict[str, tuple]:
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["1 Kết quả theo thôn"]
+    assert [sheet.cell(5, c + 1).value for c in (2, 3, 4, 5, 6, 7)] == ["Số hộ", "Trong đó hộ DTTS", "Số hộ",
+                                                                       "Tỷ lệ (%)", "Hộ DTTS",
+                                                                       "Tỷ lệ trong hộ DTTS (%)"]
+    return {(r[0] if r[0] == "Toàn xã" else r[1]): r for r in sheet.iter_rows(min_row=6, values_only=True) if r[0]}
 
 
 def test_the_excel_workbook_is_the_truth(commune, truth, tmp_path):
     out = tmp_path / "summary.xlsx"
     run_to_end(printing.export_xlsx(commune.sup, out))
     wb = openpyxl.load_workbook(out)
-    sheet = wb["1 Kết quả theo thôn"]
-    assert [sheet.cell(5, c + 1).value for c in (2, 4, 5)] == ["Số hộ", "Số hộ", "Tỷ lệ (%)"]
-    rows = {(r[0] if r[0] == "Toàn xã" else r[1]): r for r in sheet.iter_rows(min_row=6, values_only=True) if r[0]}
+    rows = _results(out)
     for name, t in [*truth.villages.items(), ("Toàn xã", truth.commune)]:
         got = {k: rows[name][c] for k, c in RESULT_COLUMNS.items()}
         assert got == expected_results(t), name
@@ -169,15 +189,16 @@ def test_the_printed_summary_is_the_truth(commune, truth, tmp_path):
         return f"{v:.2f}".replace(".", ",") if isinstance(v, float) else str(v)
 
     for name, t in [*truth.villages.items(), ("Toàn xã", truth.commune)]:
-        # the results row as printed: residents; poor, its rate, minority poor; near-poor, its rate …
+        # the results row as printed: residents, of them minority; poor, its rate, minority poor, their rate; …
         want = expected_results(t)
         row = text[text.index(name + " " + str(t.residents)):]
-        numbers = row.split(" ")[len(name.split(" ")):][:12]
-        # the empty cells (the minority households' total and rates) print nothing; the minority counts and the
-        # low-income workers are checked in tests/reports/test_summary.py
-        order = ("residents", "poor", "poor_rate", None, "near_poor", "near_poor_rate", None, "md_rate", "average",
+        numbers = row.split(" ")[len(name.split(" ")):][:15]
+        # the low-income workers are checked in tests/reports/test_summary.py
+        order = ("residents", "minority_residents", "poor", "poor_rate", "poor_minority", "poor_minority_rate",
+                 "near_poor", "near_poor_rate", "near_poor_minority", "near_poor_minority_rate", "md_rate", "average",
                  "not_poor", "unclassified", None)
         assert [n for n, k in zip(numbers, order) if k] == [shown(want[k]) for k in order if k], (name, numbers)
+    assert "Chưa nhập số hộ" not in text            # every village's numbers entered: no note about them
     # what is not counted yet is said under the table (a draft)
     c = truth.commune
     assert f"Chưa được tính vào loại hộ nào: {c.in_progress} hộ đang nhập hoặc đã trả lại điều tra viên; " \
@@ -186,6 +207,17 @@ def test_the_printed_summary_is_the_truth(commune, truth, tmp_path):
         part = text[text.index(title):]
         total = " ".join(str(truth.movement[cls][""].get(c, 0)) for c in sim.MOVES)
         assert f"Toàn xã {total}" in part[:3000], (cls, total)
+
+
+def test_the_official_workbook_is_the_official_truth(commune, tmp_path):
+    """The signed figures: approved households only, over the resident and the ethnic-minority resident households
+    the supervisor entered (the official report needs both)."""
+    want = sim.truth(commune.sup, official=True)
+    out = tmp_path / "official.xlsx"
+    run_to_end(printing.export_xlsx(commune.sup, out, official=True))
+    rows = _results(out)
+    for name, t in [*want.villages.items(), ("Toàn xã", want.commune)]:
+        assert {k: rows[name][c] for k, c in RESULT_COLUMNS.items()} == expected_results(t), name
 
 
 def test_certificates_go_to_the_counted_poor_and_near_poor_only(commune, truth, tmp_path):

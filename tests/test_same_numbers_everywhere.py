@@ -75,7 +75,8 @@ def build(path: Path, plan: dict) -> None:
         ws.set_identity(device="dev-sup", user="can-bo-xa")
         listed = Counter(VILLAGES[h["village"]] for h in plan["households"])
         for v, extra in zip(VILLAGES, plan["extra_residents"]):
-            ws.set_residents(v, listed[v] + extra, "2026-09-01", "Sổ hộ khẩu")
+            # every head here is Tày: the minority households are those listed and some of the others
+            ws.set_residents(v, listed[v] + extra, "2026-09-01", "Sổ hộ khẩu", minority=listed[v] + extra // 2 + 1)
         for i, h in enumerate(plan["households"], 1):
             doc = document(i, h, h["cls"])
             fate = h["fate"]
@@ -158,9 +159,9 @@ def from_pdf(path: Path, names: list[str]) -> dict[str, tuple]:
     for name in names:
         found = re.search(re.escape(name) + r"((?: [\d,]+)+)", text[start:])
         n = found.group(1).split()
-        # residents; poor, its rate, minority poor; near-poor, its rate, minority near-poor; the multidimensional
-        # rate; average; not poor; not enough information (empty cells print nothing)
-        out[name] = (int(n[0]), int(n[1]), int(n[4]), int(n[8]), int(n[9]), int(n[10]))
+        # residents, of them minority; poor, its rate, minority poor, its rate; near-poor, the same four; the
+        # multidimensional rate; average; not poor; not enough information
+        out[name] = (int(n[0]), int(n[2]), int(n[6]), int(n[11]), int(n[12]), int(n[13]))
     return out
 
 

@@ -1,5 +1,6 @@
 """Commands for households and villages without the app: list and add households, the lifecycle steps on them
-(checked with no change, moved away, came back), and the villages' resident households. Imported by
+(checked with no change, moved away, came back), and the villages' resident households (ethnic-minority ones
+included) with the trace of every change of them. Imported by
 fieldsurvey.cli; registers on `main`. Every command is a thin shell over the services (households, workspaces)."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from pathlib import Path
 import click
 
 from fieldsurvey.cli import echo_json, main
-from fieldsurvey.i18n import t
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import has, t
 
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 _LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
@@ -152,12 +154,23 @@ def villages() -> None:
     """The commune's villages and their resident households (the rates' denominator)."""
 
 
+def _village_line(v, lang: str) -> str:
+    """A village's figures on one line: its resident households (date, source), and of them the ethnic-minority
+    ones."""
+    residents = t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
+                  source=v.residents_source or "—") if v.residents is not None else t("villages.no_residents", lang)
+    minority = t("villages.minority", lang, m=v.residents_minority) if v.residents_minority is not None \
+        else t("villages.no_minority", lang)
+    return f"{v.name:<28} {residents}; {minority}"
+
+
 @villages.command("list")
 @click.argument("file", type=_EXISTING)
 @click.option("--json", "as_json", is_flag=True)
 @_LANG
 def villages_list(file: Path, as_json: bool, lang: str) -> None:
-    """Each village with its number of resident households, the date and the source."""
+    """Each village with its number of resident households, the date and the source, and of them the households of
+    an ethnic minority."""
     from fieldsurvey.services.workspaces import opened, villages as find  # lazy: 330 ms at start-up otherwise
 
     with opened(file, read_only=True) as ws:
@@ -166,24 +179,62 @@ def villages_list(file: Path, as_json: bool, lang: str) -> None:
         echo_json([asdict(v) for v in rows])
         return
     for v in rows:
-        click.echo(f"{v.name:<28} " + (t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
-                                          source=v.residents_source or "—")
-                                       if v.residents is not None else t("villages.no_residents", lang)))
+        click.echo(_village_line(v, lang))
+
+
+def _count_or_none(text: str) -> int | None:
+    """--minority's value: a whole number (a negative one too: the service says why it is refused), or none (or
+    nothing) to clear the number entered."""
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise WorkspaceError("villages.error.not_a_count", "--minority", value=text) from None
 
 
 @villages.command("residents")
 @click.argument("file", type=_EXISTING)
 @click.argument("village")
 @click.argument("number", type=click.IntRange(0, None))
+@click.option("--minority", metavar="M", help="Of them, the households of an ethnic minority (hộ DTTS: the "
+              "denominator of the minority rates); 'none' clears it. Not given: the number entered stays.")
 @click.option("--date", "taken", help="When the figure was taken (YYYY-MM-DD).")
 @click.option("--source", help="Where it comes from (e.g. the population register).")
 @_LANG
-def villages_residents(file: Path, village: str, number: int, taken: str | None, source: str | None,
-                       lang: str) -> None:
-    """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name)."""
-    from fieldsurvey.services.workspaces import opened, set_residents  # lazy: 330 ms at start-up otherwise
+def villages_residents(file: Path, village: str, number: int, minority: str | None, taken: str | None,
+                       source: str | None, lang: str) -> None:
+    """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name), and with
+    --minority how many of them are of an ethnic minority."""
+    from fieldsurvey.services.workspaces import KEEP, opened, set_residents  # lazy: 330 ms at start-up otherwise
 
     with opened(file) as ws:
-        v = set_residents(ws, village, number, taken, source)
-    click.echo(f"{v.name:<28} " + t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
-                                    source=v.residents_source or "—"))
+        v = set_residents(ws, village, number, taken, source,
+                          minority=KEEP if minority is None else _count_or_none(minority))
+    click.echo(_village_line(v, lang))
+
+
+@villages.command("changes")
+@click.argument("file", type=_EXISTING)
+@click.argument("village", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def villages_changes(file: Path, village: str | None, as_json: bool, lang: str) -> None:
+    """Every change of the villages' resident households (of VILLAGE only, when given), newest first: when, who,
+    which figure, the value before and after, and where it came from."""
+    from fieldsurvey.services.workspaces import opened, village_changes  # lazy: 330 ms at start-up otherwise
+
+    with opened(file, read_only=True) as ws:
+        rows = village_changes(ws, village)
+    if as_json:
+        echo_json([asdict(c) for c in rows])
+        return
+    if not rows:
+        click.echo(t("villages.no_changes", lang))
+    for c in rows:
+        said = f"villages.reason.{c.reason}"
+        reason = f" ({t(said, lang) if has(said, lang) else c.reason})" if c.reason else ""
+        click.echo(t("villages.change", lang, at=c.at, user=c.user, village=c.village,
+                     field=t(f"villages.field.{c.field}", lang), old="—" if c.old is None else c.old,
+                     new="—" if c.new is None else c.new, reason=reason))

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSettings
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.gui.crash import install_excepthook, setup_logging
@@ -65,7 +65,8 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
 
 def prepare_screenshot(window, view: str) -> None:
     """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
-    household in the questionnaire with its classification, the dashboard's figures."""
+    household in the questionnaire with its classification, the dashboard's figures, the Print menu open, the
+    official copy's dialog (the chairman's name as remembered), the register of issued documents."""
     window.resize(1366, 820)
     if window.workspace.ws is None:
         return
@@ -77,6 +78,17 @@ def prepare_screenshot(window, view: str) -> None:
         window.dashboard.load(wait=True)
         window.stack.setCurrentWidget(window.dashboard)
         window.workspace_actions.show_villages()
+        return
+    if view in PRINT_VIEWS:   # the list with a household picked, and the Print menu or a printing dialog over it
+        window.resize(1366, 768)
+        window.show_view("list")
+        window.list_view.table.selectRow(0)
+        if view == "official":   # the certificates: every field shown, the first number the register's next one
+            dialog = window.print_actions.issue_official()
+            if dialog is not None:
+                dialog.pick("certificates")
+        elif view == "issued":
+            window.print_actions.show_issued()
         return
     if view in ("review", "todo"):
         window.show_view(view)
@@ -97,10 +109,38 @@ def prepare_screenshot(window, view: str) -> None:
             window.form_view.focus_member_form()
 
 
+PRINT_VIEWS = ("print", "official", "issued")
+
+
+def grab_with_menu(window, menu) -> QPixmap:
+    """The window with one of its menus open under its title, as the user sees it (a menu is a window of its own:
+    drawn over the window's picture where it opens)."""
+    app = QApplication.instance()
+    bar = window.menuBar()
+    title = bar.actionGeometry(menu.menuAction())
+    bar.setActiveAction(menu.menuAction())   # opened as when the user clicks its title (highlighted)
+    for _ in range(3):
+        app.processEvents()
+    picture = window.grab()
+    painter = QPainter(picture)
+    # where it opens on a screen as wide as the window (the offscreen screen is narrower and would push it left)
+    painter.drawPixmap(bar.mapTo(window, title.bottomLeft()), menu.grab())
+    painter.end()
+    menu.hide()
+    return picture
+
+
 def grab(window, view: str, path: Path) -> bool:
     app = QApplication.instance()
     for _ in range(3):
         app.processEvents()
+    if view == "print":
+        return grab_with_menu(window, window.menus["print"]).save(str(path))
+    dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog}
+    if dialogs.get(view) is not None:
+        for _ in range(3):
+            app.processEvents()
+        return dialogs[view].grab().save(str(path))
     widget = window.form_view.panel if view == "panel" else window
     if view == "panel":
         widget.resize(560, 720)
@@ -124,6 +164,12 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if view == "villages":
             window.show_view("dashboard")
             window.workspace_actions.show_villages()
+        elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
+            window.show_view("list")
+            if view == "official":
+                window.print_actions.issue_official()
+            elif view == "issued":
+                window.print_actions.show_issued()
         else:
             window.show_view(view if view != "panel" else "form")
     if screenshot:

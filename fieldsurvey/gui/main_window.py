@@ -98,6 +98,18 @@ class MainWindow(QMainWindow):
         self.actions_by_key[key] = a
         return a
 
+    def _heading(self, key: str) -> QAction:
+        """A line in a menu that names the entries under it (greyed, never triggered)."""
+        a = QAction(self)
+        a.setObjectName(f"action_{key}")
+        a.setEnabled(False)
+        font = a.font()
+        font.setItalic(True)
+        a.setFont(font)
+        a.needs_ws = False  # type: ignore[attr-defined]
+        self.actions_by_key[key] = a
+        return a
+
     def _build_menus(self) -> None:
         self.actions_by_key: dict[str, QAction] = {}
         A = self._action
@@ -131,12 +143,24 @@ class MainWindow(QMainWindow):
                      A("text_smaller", lambda: self.text_size(-1), QKeySequence.ZoomOut)],
             "language": [A("lang_vi", lambda: self.set_language("vi")),
                          A("lang_en", lambda: self.set_language("en"))],
-            "print": [A("print_sheet", lambda: printing.print_document("sheet"), QKeySequence.Print, True),
+            # drafts of every document (the household's; the village filtered, else the commune's; the commune's),
+            # then the official copy and the register of what was issued
+            "print": [self._heading("print_drafts"),
+                      A("print_sheet", lambda: printing.print_document("sheet"), QKeySequence.Print, True),
                       A("print_sheets", lambda: printing.print_document("sheets"), None, True),
+                      A("print_request_review", lambda: printing.print_document("request_review"), None, True),
+                      A("print_request_escape", lambda: printing.print_document("request_escape"), None, True), None,
                       A("print_lists", lambda: printing.print_document("lists"), None, True),
+                      A("print_minutes", lambda: printing.print_document("minutes"), None, True),
+                      A("print_posting", lambda: printing.print_document("posting"), None, True), None,
+                      A("print_decision", lambda: printing.print_document("decision"), None, True),
                       A("print_certificates", lambda: printing.print_document("certificates"), None, True),
-                      A("print_summary", lambda: printing.print_document("summary"), None, True), None,
-                      A("export_xlsx", lambda: printing.print_document("xlsx"), None, True)],
+                      A("print_summary", lambda: printing.print_document("summary"), None, True),
+                      A("print_analysis", lambda: printing.print_document("analysis"), None, True),
+                      A("export_xlsx", lambda: printing.print_document("xlsx"), None, True), None,
+                      self._heading("print_officials"),
+                      A("print_official", printing.issue_official, "Ctrl+Shift+P", True),
+                      A("print_issued", printing.show_issued, None, True)],
             "help": [A("shortcuts", self.show_shortcuts, "F1"), A("log_file", self.show_log_path)],
         }
         self.actions_by_key["next_section"].setShortcutContext(Qt.WidgetShortcut)
@@ -162,6 +186,9 @@ class MainWindow(QMainWindow):
             menu.setTitle(tr(f"gui.menu.{name}"))
         for key, a in self.actions_by_key.items():
             a.setText(tr(f"gui.action.{key}"))
+        for key in ("print_sheets", "print_request_review", "print_request_escape", "print_lists", "print_minutes",
+                    "print_posting", "print_certificates"):
+            self.actions_by_key[key].setStatusTip(tr("gui.print.village_tip"))
         self.actions_by_key["next_section"].setText(tr("gui.action.next_section") + "\tCtrl+PgDown")
         self.actions_by_key["next_error"].setText(tr("gui.action.next_error") + "\tF8")
         self.actions_by_key[f"lang_{language.code}"].setChecked(True)
@@ -175,6 +202,8 @@ class MainWindow(QMainWindow):
                 a.setEnabled(self.workspace.ws is not None)
         self.actions_by_key["view_review"].setEnabled(self.workspace.review_available())
         self.actions_by_key["view_todo"].setEnabled(self.workspace.todo_available())
+        # official copies are issued from a supervisor's workspace only
+        self.actions_by_key["print_official"].setEnabled(self.print_actions.official_available())
         # "checked, no change" answers a supervisor's return: the enumerator's step, not the supervisor's
         self.actions_by_key["confirm_unchanged"].setEnabled(self.workspace.ws is not None
                                                             and self.workspace.role() != review.SUPERVISOR)

@@ -45,11 +45,14 @@ def day(value) -> str:
 
 
 def when(text: str) -> str:
-    """An ISO time as the user reads it: 23/11/2026 10:55."""
+    """An ISO time as the user reads it: 23/11/2026 10:55 (a time stored with its zone — the workspace stores UTC —
+    in the computer's own)."""
     try:
         at = datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return text or ""
+    if at.tzinfo is not None:
+        at = at.astimezone()
     return f"{day(at.date())} {at:%H:%M}"
 
 

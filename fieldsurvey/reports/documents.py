@@ -507,24 +507,31 @@ def _share(part: int, whole: int | None) -> float | None:
     return round(100.0 * part / whole, 2) if whole else 0.0
 
 
+def _rate(part: int, whole: int | None) -> float | None:
+    """A rate over resident households, in %, two decimals; None (an empty cell) when their number is not entered
+    or is 0 — a unit with no such households has no rate."""
+    return round(100.0 * part / whole, 2) if whole else None
+
+
 def unit_row(unit: Any, minority: Any) -> dict[str, Any]:
     """One unit's row of the results table: `households` is the unit's resident households (the rates'
     denominator; None when not entered — the rate is then empty and the report's note says so), `listed` those on
     the review's list, `counted` those counted in a class; the minority columns count households whose head is of
-    an ethnic minority (their resident households are not entered: their rates stay empty)."""
+    an ethnic minority, `households_minority` the unit's ethnic-minority resident households (the minority rates'
+    denominator, entered beside the resident households; None when not entered)."""
     poor_m, near_m = minority.poor, minority.near_poor
     return {"name": unit.name, "households": unit.households, "households_minority": minority.households,
             "residents": unit.residents, "listed": unit.listed, "in_progress": unit.in_progress,
             "waiting": unit.waiting, "unclassified": unit.unclassified, "counted": unit.counted,
             "listed_minority": minority.listed,
             "members": unit.members, "reviewed": unit.reviewed, "poor": unit.poor,
-            "poor_rate": _share(unit.poor, unit.households), "poor_minority": poor_m,
-            "poor_minority_rate": _share(poor_m, minority.households), "near_poor": unit.near_poor,
-            "near_poor_rate": _share(unit.near_poor, unit.households), "near_poor_minority": near_m,
-            "near_poor_minority_rate": _share(near_m, minority.households), "average": unit.average,
+            "poor_rate": _rate(unit.poor, unit.households), "poor_minority": poor_m,
+            "poor_minority_rate": _rate(poor_m, minority.households), "near_poor": unit.near_poor,
+            "near_poor_rate": _rate(unit.near_poor, unit.households), "near_poor_minority": near_m,
+            "near_poor_minority_rate": _rate(near_m, minority.households), "average": unit.average,
             "not_poor": unit.classes[HouseholdClass.NOT_POOR], "incomplete": unit.unclassified,
             "low_income_workers": unit.low_income_workers,
-            "md_rate": _share(unit.poor + unit.near_poor, unit.households)}
+            "md_rate": _rate(unit.poor + unit.near_poor, unit.households)}
 
 
 def report_data(fig: Any, records: Sequence[HouseholdRecord], ctx: ReportContext, inputs: Inputs) -> DocumentData:
@@ -584,6 +591,8 @@ def report_data(fig: Any, records: Sequence[HouseholdRecord], ctx: ReportContext
     if whole.in_progress or whole.unclassified:      # a draft counts finished households, approved or not
         notes = [tr("report.summary.t1.not_counted", in_progress=format_number(whole.in_progress, lang),
                     unclassified=format_number(whole.unclassified, lang))] + notes
+    if fig.minority_missing:
+        notes = [tr("report.summary.t1.no_minority", villages=", ".join(fig.minority_missing))] + notes
     if fig.residents_missing:
         notes = [tr("report.summary.t1.no_residents", villages=", ".join(fig.residents_missing))] + notes
     if not fig.has_previous:

@@ -444,6 +444,13 @@ def issued_documents(source: Source, kind: str | None = None) -> list[dict]:
         return issued.issued(ws.db, kind)
 
 
+def next_number(source: Source, kind: str = "certificate") -> int:
+    """The number the next new document of `kind` gets when none is asked for: one above the highest the register
+    ever gave (the app offers it as the first certificate number)."""
+    with _opened(source) as ws:
+        return issued.highest_number(ws.db, kind) + 1
+
+
 def _report(source: Source, out: Output, lang: str, printed_at: datetime | None, official: bool,
             template: TemplateFiles, inputs: Inputs | None, progress_key: str, write) -> Job[int]:
     """Read every household (an official copy: the approved ones), compute the commune's figures, make the report's
@@ -457,6 +464,9 @@ def _report(source: Source, out: Output, lang: str, printed_at: datetime | None,
             if figures.residents_missing:       # a signed report states every rate: its denominators first
                 raise WorkspaceError("report.error.no_residents", str(ws.path),
                                      villages=", ".join(figures.residents_missing))
+            if figures.minority_missing:        # … the minority rates' too
+                raise WorkspaceError("report.error.no_minority", str(ws.path),
+                                     villages=", ".join(figures.minority_missing))
             records = _approved(ws, records, ctx, "report")
         data = report_data(figures, records, ctx, inputs)
         yield Progress(0, 1, ctx.tr(progress_key))

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.assessed import standard_fingerprint
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.figures import minority_household
 from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
 from fieldsurvey.errors import WorkspaceError
@@ -27,7 +29,7 @@ from fieldsurvey.services.sync import init_workspace
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, queries
 from fieldsurvey.storage.lock import lock_path
-from fieldsurvey.storage.workspace import Village, Workspace, WorkspaceInfo
+from fieldsurvey.storage.workspace import KEEP, Village, VillageChange, Workspace, WorkspaceInfo
 from fieldsurvey.sync.keys import key_file_for
 
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
@@ -138,19 +140,34 @@ def add_villages(ws: Workspace, names: Iterable[str]) -> None:
 
 
 def set_residents(ws: Workspace, village: str, residents: int | None, date: str | None = None,
-                  source: str | None = None) -> Village:
+                  source: str | None = None, *, minority: int | None = KEEP) -> Village:
     """Record a village's number of resident households (the denominator of its rates), with the date it was
-    taken (YYYY-MM-DD) and where it comes from (e.g. the population register). A negative number is refused."""
+    taken (YYYY-MM-DD) and where it comes from (e.g. the population register), and of them the households of an
+    ethnic minority (the denominator of the minority rates): `minority` KEEP (the default) leaves the stored number
+    as it is, None clears it. Refused: a negative number, a date that is not one, more minority households than
+    resident households. Every field that changes is recorded in the village's change log (`village_changes`)."""
     name = _match_village(ws, village)
     if residents is not None and residents < 0:
         raise WorkspaceError("storage.error.residents_negative", "residents", n=residents)
+    if minority is not KEEP and minority is not None and minority < 0:
+        raise WorkspaceError("storage.error.minority_negative", name, n=minority)
     if date:
         try:
             date_type.fromisoformat(date)
         except ValueError:
             raise WorkspaceError("storage.error.residents_date", "date", value=date) from None
-    ws.set_residents(name, residents, date, (source or "").strip() or None)
+    stored = next(v for v in ws.village_rows() if v.name == name)
+    kept = stored.residents_minority if minority is KEEP else minority
+    if residents is not None and kept is not None and kept > residents:
+        raise WorkspaceError("storage.error.minority_more", name, minority=kept, residents=residents)
+    ws.set_residents(name, residents, date, (source or "").strip() or None, minority=minority)
     return next(v for v in ws.village_rows() if v.name == name)
+
+
+def village_changes(ws: Workspace, village: str | None = None) -> list[VillageChange]:
+    """The changes of a village's resident figures (every village's when None), newest first: who, when, which
+    field, the value before and after, where the change came from."""
+    return ws.village_changes(None if village is None else _match_village(ws, village))
 
 
 def _match_village(ws: Workspace, village: str) -> str:
@@ -172,8 +189,9 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                 year: int = 2026, villages: int = 8,
                 size_weights: list[tuple[int, float]] | None = None) -> Job[dict[str, int]]:
     """Build a synthetic commune workspace: real commune code and name, several villages, realistic households,
-    classified with the standard for the year, each village's resident households entered (the demo lists every
-    household of the commune). Deterministic for a seed. Yields progress; returns class counts."""
+    classified with the standard for the year, each village's resident households and ethnic-minority resident
+    households entered (the demo lists every household of the commune). Deterministic for a seed. Yields
+    progress; returns class counts."""
     unit = refdata.commune(commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "--commune", code=commune_code)
@@ -190,6 +208,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
         owners = [f"enumerator-{i}" for i in range(1, max(2, villages // 2) + 1)]
         done = 0
         living: Counter = Counter()      # the demo lists every household of the commune: they are its residents
+        minority: Counter = Counter()    # … and those of them whose head is of an ethnic minority
         yield Progress(0, households, "Creating households")
         while done < households:
             n = min(BATCH, households - done)
@@ -201,11 +220,13 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                     doc["household"]["enumerator"] = enumerator_name(who)
                     ws.save_household(doc, status=status, owner=owners[who])
                     living[doc["location"]["village"]] += 1
+                    minority[doc["location"]["village"]] += minority_household(parse_household(doc, trusted=True))
             done += n
             yield Progress(done, households, "Creating households")
         with ws.db.atomic():
             for name in names:
-                ws.set_residents(name, living[name], f"{year}-09-01", DEMO_RESIDENTS_SOURCE)
+                ws.set_residents(name, living[name], f"{year}-09-01", DEMO_RESIDENTS_SOURCE,
+                                 minority=minority[name], reason="demo")
         counts = yield from classify_all(ws)
         return counts
     finally:
@@ -355,9 +376,11 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
         dst = Workspace.create(part, new_info, src.villages())
         dst.backups = False
         try:
-            for v in src.village_rows():   # last year's resident households, until the supervisor enters new ones
-                dst.set_residents(v.name, v.residents, v.residents_date, v.residents_source)
             dst.set_identity(user=src.user)
+            # last year's resident households (and minority ones), until the supervisor enters new ones
+            for v in src.village_rows():
+                dst.set_residents(v.name, v.residents, v.residents_date, v.residents_source,
+                                  minority=v.residents_minority, reason="carry-forward")
             for key in ("enumerator", "enumerator_id"):
                 value = src.meta(key)
                 if value:

@@ -17,7 +17,7 @@ from fieldsurvey.storage.columns import held_text, search_text
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, new_revision_id, now_ms
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
-SCHEMA_VERSION = 4           # PRAGMA user_version: the core schema this code writes (0004_residents)
+SCHEMA_VERSION = 5           # PRAGMA user_version: the core schema this code writes (0005_residents_minority)
 MIGRATIONS = Migrations("fieldsurvey")
 migration = MIGRATIONS
 
@@ -259,6 +259,31 @@ def _issued_documents(db: sqlite_utils.Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
     db.execute("""CREATE TRIGGER issued_no_delete BEFORE DELETE ON issued_documents
         BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+
+
+# --- the figures: the ethnic-minority resident households, and the trace of every change -------------------------
+
+@migration(name="0005_residents_minority")
+def _residents_minority(db: sqlite_utils.Database) -> None:
+    """Each village's resident households of an ethnic minority (hộ dân tộc thiểu số, of those in `residents`: the
+    denominator of the minority rates), and `village_changes`: the append-only trace of every change of a village's
+    resident figures, written in the same transaction as the change (fieldsurvey/storage/workspace.py)."""
+    db.execute("ALTER TABLE villages ADD COLUMN residents_minority INTEGER")
+    db.execute("""CREATE TABLE village_changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,            -- UTC, ISO 8601 with milliseconds
+        device TEXT NOT NULL,
+        user TEXT NOT NULL,
+        village TEXT NOT NULL,       -- the village's name
+        field TEXT NOT NULL,         -- residents | residents_minority | residents_date | residents_source
+        old,                         -- the value before (as stored: a number, a text, NULL: not entered)
+        new,                         -- the value after
+        reason TEXT)""")             # where the change came from: NULL (entered), 'carry-forward', 'demo'
+    db.execute("CREATE INDEX village_changes_village ON village_changes(village, id)")
+    db.execute("""CREATE TRIGGER village_changes_no_update BEFORE UPDATE ON village_changes
+        BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
+    db.execute("""CREATE TRIGGER village_changes_no_delete BEFORE DELETE ON village_changes
+        BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
 
 
 # --- clean values (issue 15) ----------------------------------------------------------------------------------------

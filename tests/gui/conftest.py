@@ -29,12 +29,13 @@ def workspace_file(demo_file, tmp_path) -> Path:
 
 @pytest.fixture
 def unentered_file(workspace_file) -> Path:
-    """The demo commune before the supervisor entered any village's resident households."""
+    """The demo commune before the supervisor entered any village's resident households (nor, of them, the
+    ethnic-minority ones)."""
     from fieldsurvey.services import workspaces
 
     with workspaces.opened(workspace_file) as ws:
         for name in workspaces.village_names_of(ws):
-            workspaces.set_residents(ws, name, None)
+            workspaces.set_residents(ws, name, None, minority=None)
     return workspace_file
 
 

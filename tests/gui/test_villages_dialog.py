@@ -1,7 +1,8 @@
-"""File → Villages and resident households: the supervisor enters each village's number of resident households
-with its date and source, typed into the table (saved as a cell is left, through workspaces.set_residents); a
-negative number or a date that is not one is refused in the user's language and nothing is stored; the dashboard
-follows; an enumerator's workspace shows them to read only."""
+"""File → Villages and resident households: the supervisor enters each village's number of resident households,
+of them the ethnic-minority ones, with its date and source, typed into the table (saved as a cell is left, through
+workspaces.set_residents, each change traced in the village's change log); a negative number, more minority
+households than resident households or a date that is not one is refused in the user's language and nothing is
+stored; the dashboard follows; an enumerator's workspace shows them to read only."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(windo
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5000)
     row = dialog.row_of(first)
-    for column, text in ((1, "245"), (2, "01/07/2026"), (3, "CSDL dân cư")):
+    for column, text in ((1, "245"), (2, "61"), (3, "01/07/2026"), (4, "CSDL dân cư")):
         table.setCurrentCell(row, column)
         table.setFocus()
         qtbot.keyClick(table, text[0])
@@ -52,7 +53,12 @@ def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(windo
         qtbot.keyClick(editor, Qt.Key_Return)                       # the cell is left: saved (queued by Qt)
         qtbot.waitUntil(lambda c=column, t=text: dialog.table.item(row, c).text() == t, timeout=5000)
     v = stored(unentered_file, first)
-    assert (v.residents, v.residents_date, v.residents_source) == (245, "2026-07-01", "CSDL dân cư")
+    assert (v.residents, v.residents_minority, v.residents_date, v.residents_source) == \
+        (245, 61, "2026-07-01", "CSDL dân cư")
+    with workspaces.opened(unentered_file) as ws:   # each cell left: its change traced, by this user, newest first
+        assert [(c.field, c.old, c.new) for c in workspaces.village_changes(ws, first)][:4] == [
+            ("residents_source", None, "CSDL dân cư"), ("residents_date", None, "2026-07-01"),
+            ("residents_minority", None, 61), ("residents", None, 245)]
     assert dialog.cell(first, "date").text() == "01/07/2026" and "Đã lưu" in dialog.saved.text()
     assert not dialog.error.isVisible()
 
@@ -63,12 +69,19 @@ def test_resident_households_typed_in_are_stored_and_the_dashboard_follows(windo
         f"{100 * poor / 245:.1f} %".replace(".", ",")
     assert first not in dash.residents_note.text().split(":", 1)[1]
 
-    # every village entered: the commune's total
-    for i, name in enumerate(workspaces.village_names_of(window.workspace.ws)):
+    # every village's resident households entered: the commune's total, and how many lack the minority number
+    names = workspaces.village_names_of(window.workspace.ws)
+    for i, name in enumerate(names):
         if name != first:
             dialog.cell(name, "residents").setText(str(100 + i))
-    assert dialog.total.text() == "Toàn xã: " + f"{245 + sum(100 + i for i in range(1, table.rowCount())):,}" \
-        .replace(",", ".") + " hộ dân cư"
+    total = f"{245 + sum(100 + i for i in range(1, table.rowCount())):,}".replace(",", ".")
+    assert dialog.total.text() == f"Toàn xã: {total} hộ dân cư; còn {len(names) - 1} thôn chưa nhập số hộ dân tộc " \
+                                  "thiểu số"
+    for i, name in enumerate(names):
+        if name != first:
+            dialog.cell(name, "minority").setText(str(i))
+    assert dialog.total.text() == f"Toàn xã: {total} hộ dân cư, trong đó {61 + sum(range(1, len(names)))} hộ dân " \
+                                  "tộc thiểu số"
     qtbot.waitUntil(lambda: not dash.residents_note.isVisible(), timeout=20000)
     dialog.close()
 
@@ -88,6 +101,25 @@ def test_a_negative_number_or_a_bad_date_is_refused_in_the_users_language(window
     dialog.cell(village, "residents").setText("130")                      # put right: saved, the mark gone
     assert stored(unentered_file, village).residents == 130 and not dialog.error.isVisible()
 
+    # the ethnic-minority households: refused below 0 or above the resident households, saved, cleared
+    dialog.cell(village, "minority").setText("-2")
+    assert dialog.error.text() == f"{village}: Số hộ dân tộc thiểu số không thể là số âm (-2)"
+    dialog.cell(village, "minority").setText("131")
+    assert dialog.error.text() == f"{village}: Số hộ dân tộc thiểu số (131) không thể nhiều hơn tổng số hộ dân cư " \
+                                  "của thôn (130)"
+    assert stored(unentered_file, village).residents_minority is None
+    assert dialog.cell(village, "minority").background().color().name() == "#f8d7da"
+    dialog.cell(village, "minority").setText("130")                       # all of them: allowed
+    assert stored(unentered_file, village).residents_minority == 130 and not dialog.error.isVisible()
+    dialog.cell(village, "residents").setText("129")                      # fewer than the minority ones: refused
+    assert dialog.error.text() == f"{village}: Số hộ dân tộc thiểu số (130) không thể nhiều hơn tổng số hộ dân cư " \
+                                  "của thôn (129)"
+    assert stored(unentered_file, village).residents == 130
+    dialog.cell(village, "residents").setText("130")
+    dialog.cell(village, "minority").setText("")                          # emptied: not entered any more
+    assert stored(unentered_file, village).residents_minority is None and not dialog.error.isVisible()
+    assert dialog.cell(village, "minority").background().color().name() == "#fff3cd"
+
     dialog.cell(village, "date").setText("31/02/2026")
     assert dialog.error.text() == f"{village}: «31/02/2026» không phải là một ngày; hãy viết ngày/tháng/năm, " \
                                   "ví dụ 01/07/2026"
@@ -101,6 +133,15 @@ def test_a_negative_number_or_a_bad_date_is_refused_in_the_users_language(window
     assert dialog.error.text() == f"{village}: the number of resident households cannot be negative (-7)"
     dialog.cell(village, "residents").setText("many")
     assert dialog.error.text() == f"{village}: “many” is not a number of households; type a whole number, e.g. 245"
+    dialog.cell(village, "residents").setText("130")
+    dialog.cell(village, "minority").setText("140")
+    assert dialog.error.text() == f"{village}: the ethnic-minority resident households (140) cannot be more than " \
+                                  "the village's resident households (130)"
+    dialog.cell(village, "minority").setText("-1")
+    assert dialog.error.text() == f"{village}: the number of ethnic-minority resident households cannot be " \
+                                  "negative (-1)"
+    assert stored(unentered_file, village).residents_minority is None
+    dialog.cell(village, "minority").setText("")
     dialog.cell(village, "residents").setText("2026-07-01")                # a date in the number's cell
     assert "is not a number of households" in dialog.error.text()
     assert stored(unentered_file, village).residents == 130
@@ -112,14 +153,15 @@ def test_an_enumerators_workspace_shows_them_to_read(window, tmp_path):
                                                               "Lò Thị Lan"))
     assert svc.identity_of(lan).role == "enumerator"
     with workspaces.opened(lan) as ws:
-        workspaces.set_residents(ws, "Thôn Nà Bó", 80, "2026-06-30", "Thôn báo cáo")
+        workspaces.set_residents(ws, "Thôn Nà Bó", 80, "2026-06-30", "Thôn báo cáo", minority=12)
     window.open_workspace(lan)
     dialog = open_dialog(window)
     assert dialog.note.isVisible() and "giám sát viên" in dialog.note.text()
     assert dialog.cell("Thôn Nà Bó", "residents").text() == "80" and dialog.cell("Thôn Nà Bó", "date").text() == \
         "30/06/2026"
     assert dialog.table.editTriggers() == dialog.table.EditTrigger.NoEditTriggers
-    assert dialog.total.text() == "Toàn xã: 80 hộ dân cư"
+    assert dialog.cell("Thôn Nà Bó", "minority").text() == "12"
+    assert dialog.total.text() == "Toàn xã: 80 hộ dân cư, trong đó 12 hộ dân tộc thiểu số"
     dialog.close()
 
 

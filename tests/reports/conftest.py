@@ -20,6 +20,7 @@ from tests.builders import adult, child, household_doc
 INFO = WorkspaceInfo("08", "Tuyên Quang", "02266", "Xã Lâm Bình", "rural", 2026, "annual", "vn-2022-2025")
 VILLAGES = ["Thôn Nà Đình", "Bản Khuổi Củng", "Thôn Phiêng Luông"]
 RESIDENTS = {"Thôn Nà Đình": 120, "Bản Khuổi Củng": 95, "Thôn Phiêng Luông": 80}   # resident households
+MINORITY = {"Thôn Nà Đình": 84, "Bản Khuổi Củng": 95, "Thôn Phiêng Luông": 52}      # … of them ethnic-minority ones
 PRINTED_AT = datetime(2026, 11, 20, 8, 30)
 
 # answers giving each class (rural line 1.5 million đ/person/month)
@@ -105,7 +106,7 @@ def build(path: Path) -> Commune:
     try:
         ws.set_identity(device="dev-test", user="lan")
         for village, n in RESIDENTS.items():
-            ws.set_residents(village, n, "2026-09-01", "Sổ hộ khẩu xã")
+            ws.set_residents(village, n, "2026-09-01", "Sổ hộ khẩu xã", minority=MINORITY[village])
         rows = [(v, c, p, 0) for v, c, p in PLAN] + [LONG, MOVED + (0,)]
         for i, (v, cls, prev, extra) in enumerate(rows, 1):
             doc, m = _doc(i, VILLAGES[v], cls, prev, extra)

@@ -16,7 +16,7 @@ from fieldsurvey.domain.lifecycle import Action
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.reports.documents import Inputs
 from fieldsurvey.reports.templates import load_template, read_template
-from fieldsurvey.services.printing import issued_documents, print_certificates
+from fieldsurvey.services.printing import issued_documents, next_number, print_certificates
 from fieldsurvey.storage.workspace import Workspace
 from tests.reports.conftest import PRINTED_AT, check_state_format, flat, fonts, in_order, layout, pdf_pages
 
@@ -161,8 +161,10 @@ def test_certificate_numbers_are_never_given_twice(approved_commune, tmp_path):
     assert numbers == [40, 41, 42, 43]
     with pytest.raises(WorkspaceError) as used:
         run_to_end(print_certificates(path, tmp_path / "b.pdf", official=True, first_number=43))
-    assert used.value.text("vi").startswith("--first-number: Số 43 đã được cấp (số lớn nhất đã cấp là 43)")
+    assert used.value.text("vi").startswith("Số giấy chứng nhận đầu tiên: Số 43 đã được cấp (số lớn nhất đã cấp là 43)")
+    assert str(used.value).startswith("--first-number: number 43 has been given already")   # the CLI's words
     assert not (tmp_path / "b.pdf").exists()
+    assert next_number(path, "certificate") == 44 and next_number(path, "decision") == 1   # what the app offers
     import sqlite3
 
     db = sqlite3.connect(path)

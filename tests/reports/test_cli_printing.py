@@ -120,6 +120,23 @@ def test_an_empty_workspace_prints_without_error(tmp_path):
     assert r.exit_code != 0 and "Chưa nhập cho: Thôn Nà Đình" in r.output and not official.exists()
     r = run("print", "summary", ws, "--out", str(official), "--official", "--quiet")   # English unless asked
     assert "Not entered for: Thôn Nà Đình" in r.output and not official.exists()
+    # the resident households entered, the ethnic-minority ones of two villages not yet: the draft's note and the
+    # signed copy's refusal name that one village
+    for village, n in zip(VILLAGES, (40, 30, 20)):
+        extra = ["--minority", str(n // 2)] if village != VILLAGES[1] else []
+        assert run("villages", "residents", ws, village, str(n), *extra).exit_code == 0
+    assert run("print", "summary", ws, "--out", str(out), "--quiet").exit_code == 0
+    notes = flat(" ".join(pdf_pages(out)))
+    assert f"Chưa nhập số hộ dân tộc thiểu số cho: {VILLAGES[1]}." in notes and "Chưa nhập số hộ dân cư" not in notes
+    r = run("print", "summary", ws, "--out", str(official), "--official", "--quiet", "--lang", "vi")
+    assert r.exit_code != 0 and not official.exists()
+    assert f"Báo cáo chính thức ghi tỷ lệ hộ nghèo, hộ cận nghèo trong hộ dân tộc thiểu số của từng thôn nên cần số " \
+           f"hộ dân tộc thiểu số của từng thôn. Chưa nhập cho: {VILLAGES[1]}." in " ".join(r.output.split())
+    r = run("print", "summary", ws, "--out", str(official), "--official", "--quiet")
+    assert f"ethnic-minority resident households. Not entered for: {VILLAGES[1]}." in " ".join(r.output.split())
+    assert run("villages", "residents", ws, VILLAGES[1], "30", "--minority", "0").exit_code == 0
+    r = run("print", "summary", ws, "--out", str(official), "--official", "--quiet")   # every number entered: what
+    assert "no household is approved yet" in r.output and not official.exists()        # stops it now is the count
 
 
 def test_a_workspace_from_an_older_version_prints(tmp_path):

@@ -18,7 +18,8 @@ from fieldsurvey.reports.templates import load_template
 from fieldsurvey.services.assessment import registry, with_area
 from fieldsurvey.services.printing import export_xlsx, print_analysis, print_summary
 from fieldsurvey.storage.workspace import Workspace
-from tests.reports.conftest import PRINTED_AT, RESIDENTS, VILLAGES, check_state_format, flat, fonts, in_order, pdf_pages
+from tests.reports.conftest import (MINORITY, PRINTED_AT, RESIDENTS, VILLAGES, check_state_format, flat, fonts,
+                                    in_order, pdf_pages)
 
 POORISH = ("poor", "near_poor")
 MOVE_COLS = ("start", "remained", "to_other", "escaped", "unclassified", "moved_away", "from_other", "fell_back",
@@ -116,15 +117,21 @@ def test_results_by_village_are_numbers_equal_to_the_count(commune, workbook):
         count = Counter(h.cls for h in mine)
         m_count = Counter(h.cls for h in minority)
         # the rates' denominator is the resident households the supervisor entered, not the households listed;
-        # the minority households' own total is not entered, so their rates stay empty (the report says so)
+        # the minority rates', the ethnic-minority resident households entered beside them
         n = RESIDENTS[village] if village else sum(RESIDENTS.values())
-        assert r[2:5] == [n, None, count["poor"]] == [unit.households, None, unit.poor]
-        assert r[5] == round(100 * count["poor"] / n, 2) and r[6] == m_count["poor"] and r[7] is None
+        m = MINORITY[village] if village else sum(MINORITY.values())
+        m_unit = figures.minority[village] if village else figures.minority_commune
+        assert r[2:5] == [n, m, count["poor"]] == [unit.households, m_unit.households, unit.poor]
+        assert r[5] == round(100 * count["poor"] / n, 2) and r[6] == m_count["poor"]
+        assert r[7] == round(100 * m_count["poor"] / m, 2)
         assert r[8] == count["near_poor"] and r[9] == round(100 * count["near_poor"] / n, 2)
+        assert r[10] == m_count["near_poor"] and r[11] == round(100 * m_count["near_poor"] / m, 2)
         assert r[12] == round(100 * (count["poor"] + count["near_poor"]) / n, 2)
         assert r[13:16] == [count["average"], count["not_poor"], 0]
-        assert all(type(v) is int for v in (r[2], r[4], r[6], r[8], r[13]))
-    assert table.cell(6, 6).number_format == "0.00"
+        assert all(type(v) is int for v in (r[2], r[3], r[4], r[6], r[8], r[10], r[13]))
+        assert all(isinstance(v, (int, float)) for v in (r[5], r[7], r[9], r[11], r[12]))   # numbers, 0.0 read as 0
+    assert rows[-1][6] > 0 and rows[-1][10] > 0           # the fixture has minority poor and near-poor households
+    assert table.cell(6, 6).number_format == table.cell(6, 8).number_format == "0.00"
     assert table.cell(6 + len(VILLAGES), 1).font.bold       # the commune's total row
 
 

@@ -77,9 +77,10 @@ class WorkspaceActions:
         return self.classify_job
 
     def show_villages(self) -> VillagesDialog | None:
-        """The villages with their resident households, the date and the source; the supervisor enters or changes
-        them (each saved at once through workspaces.set_residents) and the dashboard follows. In an enumerator's
-        workspace, or one opened read-only, they are shown to read, with a note saying why."""
+        """The villages with their resident households (and ethnic-minority ones), the date and the source; the
+        supervisor enters or changes them (each saved at once through workspaces.set_residents) and the dashboard
+        follows. In an enumerator's workspace, or one opened read-only, they are shown to read, with a note saying
+        why."""
         workspace = self.window.workspace
         ws = workspace.ws
         if ws is None:
@@ -90,8 +91,8 @@ class WorkspaceActions:
         elif workspace.role() == review.ENUMERATOR:
             note = tr("gui.villages.supervisors")
 
-        def save(village, residents, date, source):
-            return workspaces.set_residents(ws, village, residents, date, source)
+        def save(village, residents, date, source, minority):
+            return workspaces.set_residents(ws, village, residents, date, source, minority=minority)
 
         dialog = VillagesDialog(tr("gui.villages.title", commune=workspace.title()), workspaces.villages(ws),
                                 None if note else save, note, self.window)

@@ -1,7 +1,9 @@
-"""The commune's villages with their number of resident households (the denominator of every rate), the date it
-was taken and where it comes from. The supervisor types into the table; each change is saved as soon as a cell is
-left (through the `save` given, which calls the workspaces service), and a refusal — a negative number, a date
-that is not one — is said under the table in the user's language, the cell marked until it is put right."""
+"""The commune's villages with their number of resident households (the denominator of every rate), of them the
+households of an ethnic minority (the denominator of the minority rates), the date it was taken and where it comes
+from. The supervisor types into the table; each change is saved as soon as a cell is left (through the `save`
+given, which calls the workspaces service), and a refusal — a negative number, more minority households than
+resident households, a date that is not one — is said under the table in the user's language, the cell marked
+until it is put right."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHe
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import language, tr
 
-COLUMNS = ("village", "residents", "date", "source")
+COLUMNS = ("village", "residents", "minority", "date", "source")
+COUNTS = (COLUMNS.index("residents"), COLUMNS.index("minority"))
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _BAD = QBrush(QColor("#f8d7da"))
 _MISSING = QBrush(QColor("#fff3cd"))
@@ -68,9 +71,10 @@ def shown_date(iso: str | None) -> str:
 
 
 class VillagesDialog(QDialog):
-    """`villages`: the workspaces service's villages (name, residents, residents_date, residents_source).
-    `save(village, residents, date, source)` records one row and returns it as stored, or raises the refusal;
-    None makes the table read-only (`note` says why)."""
+    """`villages`: the workspaces service's villages (name, residents, residents_date, residents_source,
+    residents_minority). `save(village, residents, date, source, minority)` records one row as shown (an empty
+    number: not entered) and returns it as stored, or raises the refusal; None makes the table read-only (`note`
+    says why)."""
 
     changed = Signal()   # a village's resident households were saved
 
@@ -92,9 +96,11 @@ class VillagesDialog(QDialog):
         lay.addWidget(self.note)
         self.table = QTableWidget(0, len(COLUMNS), objectName="villagesTable")
         self.table.setHorizontalHeaderLabels([tr(f"gui.villages.col.{c}") for c in COLUMNS])
+        self.table.horizontalHeaderItem(COLUMNS.index("minority")).setToolTip(tr("gui.villages.minority_hint"))
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setHighlightSections(False)   # a bold head would outgrow its fitted width
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         if save is None:
             self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -118,7 +124,7 @@ class VillagesDialog(QDialog):
         lay.addWidget(buttons)
         self._fill()
         self.table.cellChanged.connect(self._edited)
-        self.resize(860, 460)
+        self.resize(900, 460)
         if self.villages:
             self.table.setCurrentCell(0, 1)
 
@@ -136,24 +142,32 @@ class VillagesDialog(QDialog):
         name = QTableWidgetItem(v.name)
         name.setFlags(name.flags() & ~Qt.ItemIsEditable)
         self.table.setItem(r, 0, name)
-        values = ("" if v.residents is None else str(v.residents), shown_date(v.residents_date),
-                  v.residents_source or "")
-        for c, text in enumerate(values, 1):
-            item = QTableWidgetItem(text)
-            if c == 1:
+        counts = {"residents": v.residents, "minority": v.residents_minority}
+        texts = {"date": shown_date(v.residents_date), "source": v.residents_source or "",
+                 **{k: "" if n is None else str(n) for k, n in counts.items()}}
+        for c, column in enumerate(COLUMNS[1:], 1):
+            item = QTableWidgetItem(texts[column])
+            if column in counts:
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                if v.residents is None:
+                if counts[column] is None:
                     item.setBackground(_MISSING)   # not entered yet: its rates stay "—"
-            if c == 2:
+            if column == "minority":
+                item.setToolTip(tr("gui.villages.minority_hint"))
+            if column == "date":
                 item.setToolTip(tr("gui.form.date_hint"))
             self.table.setItem(r, c, item)
 
     def _show_total(self) -> None:
         missing = [v.name for v in self.villages if v.residents is None]
+        no_minority = [v.name for v in self.villages if v.residents_minority is None]
         if missing:
             self.total.setText(tr("gui.villages.total_missing", n=len(missing)))
+        elif no_minority:
+            self.total.setText(tr("gui.villages.total_minority_missing", n=sum(v.residents for v in self.villages),
+                                  k=len(no_minority)))
         else:
-            self.total.setText(tr("gui.villages.total", n=sum(v.residents for v in self.villages)))
+            self.total.setText(tr("gui.villages.total_minority", n=sum(v.residents for v in self.villages),
+                                  m=sum(v.residents_minority for v in self.villages)))
 
     def row_of(self, village: str) -> int:
         return next(r for r, v in enumerate(self.villages) if v.name == village)
@@ -167,10 +181,12 @@ class VillagesDialog(QDialog):
         if self.save is None or column == 0 or not 0 <= row < len(self.villages):
             return
         village = self.villages[row].name
-        texts = [self.table.item(row, c).text() if self.table.item(row, c) else "" for c in (1, 2, 3)]
+        texts = {c: self.table.item(row, i).text() if self.table.item(row, i) else ""
+                 for i, c in enumerate(COLUMNS) if i}
         try:
-            residents, when = read_count(texts[0]), read_date(texts[1])
-            stored = self.save(village, residents, when, texts[2].strip() or None)
+            residents, minority = read_count(texts["residents"]), read_count(texts["minority"])
+            when = read_date(texts["date"])
+            stored = self.save(village, residents, when, texts["source"].strip() or None, minority)
         except Unreadable as exc:
             self._refused(row, column, tr(exc.key, village=village, value=exc.value))
             return
