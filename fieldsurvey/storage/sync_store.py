@@ -386,7 +386,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             classified = ws.classify(rec.doc())
         rows.append((columns["uuid"], columns["village"], columns["head_name"], columns["head_folded"],
                      columns["member_count"], HouseholdStatus(status).value, owner, columns["form_id"],
-                     columns["form_version"], columns["document"], updated_at, *(classified or unclassified),
+                     columns["form_version"], columns["held"], columns["document"], updated_at, *(classified or unclassified),
                      updated_at, rec.revision, now))
         revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
