@@ -249,6 +249,16 @@ def check_record(doc: Mapping[str, Any], info: WorkspaceInfo, status: str | None
                            shape_checked=shape_checked).held
 
 
+@dataclass(frozen=True)
+class RecordCheck:
+    """The import's check of each household record of a bundle (sync/records.py `Check`): `check_record` against
+    this workspace. A plain value, so that a worker process checking a chunk of records gets it pickled."""
+    info: WorkspaceInfo
+
+    def __call__(self, doc: Mapping[str, Any], status: str) -> tuple[Finding, ...]:
+        return check_record(doc, self.info, status, shape_checked=True)
+
+
 # --- what is held -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -279,8 +289,6 @@ def held_households(ws: Workspace, statuses: Iterable[str] | None = None) -> lis
             continue
         out.append(HeldHousehold(uuid, village, head or "", status, owner, found))
     return out
-
-
 
 # --- the import report ------------------------------------------------------------------------------------------
 
