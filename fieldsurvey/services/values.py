@@ -179,18 +179,43 @@ def _refuse(q: _Question, misfit: tuple[str, dict[str, Any]], where: str) -> Non
     raise DocumentError(key, where, **values)
 
 
+_NUMBERS = frozenset({"integer", "decimal", "range"})
+_FRACTIONS = frozenset({"decimal", "range"})
+
+
+def _misfits(answers: Mapping[str, Any], asked: Mapping[str, _Question]) -> tuple[str, _Question, Any] | None:
+    """The first answer of `answers` that does not fit its question: (its name, the question, why), or None. The
+    answers that plainly fit (a choice of the list, printable one-line text, a number where a number is asked — most
+    of them) are passed over without a call."""
+    for name, value in answers.items():
+        q = asked.get(name)
+        if q is None:
+            continue
+        kind, t = q.kind, type(value)
+        if t is str:
+            if (kind == "text" and value.isprintable()) or \
+                    (kind == "select_one" and (q.choices is None or value in q.choices)):
+                continue
+        elif t is int:
+            if kind in _NUMBERS:
+                continue
+        elif t is float and kind in _FRACTIONS and math.isfinite(value):
+            continue
+        misfit = _misfit(q, value)
+        if misfit is not None:
+            return name, q, misfit
+    return None
+
+
 def check_answers(doc: Mapping[str, Any], form: Form) -> None:
     """Every answer of the document that is a question of `form` fits it (type, choices, one-line text); answers
     the form does not ask (kept from elsewhere) and calculations are left as they are. Raises DocumentError naming
     the field (household.floor_area, members[m2].sex, location.village)."""
     questions = _questions(form)
-    asked = questions.household
-    for name, value in (doc.get("household") or {}).items():
-        q = asked.get(name)
-        if q is not None:
-            misfit = _misfit(q, value)
-            if misfit is not None:
-                _refuse(q, misfit, f"household.{name}")
+    found = _misfits(doc.get("household") or {}, questions.household)
+    if found is not None:
+        name, q, misfit = found
+        _refuse(q, misfit, f"household.{name}")
     location = doc.get("location") or {}
     for name, q in questions.location.items():
         value = location.get(name)
@@ -202,12 +227,10 @@ def check_answers(doc: Mapping[str, Any], form: Form) -> None:
     for i, member in enumerate(doc.get("members") or []):
         if not isinstance(member, dict):
             continue
-        for name, value in member.items():
-            q = asked.get(name)
-            if q is not None:
-                misfit = _misfit(q, value)
-                if misfit is not None:
-                    _refuse(q, misfit, fieldpaths.member_path(fieldpaths.member_id(member, i), name))
+        found = _misfits(member, asked)
+        if found is not None:
+            name, q, misfit = found
+            _refuse(q, misfit, fieldpaths.member_path(fieldpaths.member_id(member, i), name))
 
 
 @dataclass(frozen=True)
@@ -219,7 +242,8 @@ class Checked:
 
 
 def check_household(doc: Mapping[str, Any], info: WorkspaceInfo, *, complete: bool = False,
-                    hold_drafts: bool = False, shape_checked: bool = False, today: date | None = None) -> Checked:
+                    hold_drafts: bool = False, shape_checked: bool = False, today: date | None = None,
+                    parsed: Household | None = None) -> Checked:
     """Everything a household document from elsewhere must pass before `info`'s workspace takes it (see the
     module's doc). Raises DocumentError naming the field; returns what is held for the supervisor.
 
@@ -227,8 +251,8 @@ def check_household(doc: Mapping[str, Any], info: WorkspaceInfo, *, complete: bo
     `hold_drafts`: a value outside a hard range in a household that is not finished is held, not refused (work in
     progress the app itself may have saved, see Workspace.save_form); a finished one is refused.
     `shape_checked`: the caller has passed the document through `parse_household` (strict) already — as the
-    import's record check does — so its shape, text and size are not checked twice."""
-    h = parse_household(doc, trusted=shape_checked)   # shape, control characters, the roster's bound
+    import's record check does — so its shape, text and size are not checked twice; `parsed`: what that gave."""
+    h = parsed if parsed is not None and shape_checked else parse_household(doc, trusted=shape_checked)
     _belongs(h, info)
     form = _form_of(h, info)
     check_answers(doc, form)
@@ -240,13 +264,13 @@ def check_household(doc: Mapping[str, Any], info: WorkspaceInfo, *, complete: bo
 
 
 def check_record(doc: Mapping[str, Any], info: WorkspaceInfo, status: str | None,
-                 shape_checked: bool = False) -> tuple[Finding, ...]:
+                 shape_checked: bool = False, parsed: Household | None = None) -> tuple[Finding, ...]:
     """`check_household` for a household record of a bundle, with the status it comes with: a finished one is
     refused for a value outside a hard range (and needs a member), a draft's such value is held. Returns what is
     held for the supervisor. For the import (services/sync.py), whose record check (sync/records.py) has parsed
-    the document strictly already: `shape_checked=True` there."""
+    the document strictly already: `shape_checked=True` there (`parsed`: what it read)."""
     return check_household(doc, info, complete=status in FINISHED, hold_drafts=True,
-                           shape_checked=shape_checked).held
+                           shape_checked=shape_checked, parsed=parsed).held
 
 
 @dataclass(frozen=True)
@@ -255,8 +279,9 @@ class RecordCheck:
     this workspace. A plain value, so that a worker process checking a chunk of records gets it pickled."""
     info: WorkspaceInfo
 
-    def __call__(self, doc: Mapping[str, Any], status: str) -> tuple[Finding, ...]:
-        return check_record(doc, self.info, status, shape_checked=True)
+    def __call__(self, doc: Mapping[str, Any], status: str, parsed: Household | None = None
+                 ) -> tuple[Finding, ...]:
+        return check_record(doc, self.info, status, shape_checked=True, parsed=parsed)
 
 
 # --- what is held -------------------------------------------------------------------------------------------------

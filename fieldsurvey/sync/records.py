@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fieldsurvey.parallel import Pays, chunks, map_chunks
-from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.document import Household, parse_household
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
@@ -222,7 +222,10 @@ def _revision(data: Any, where: str) -> Revision:
                     _text(data.get("at"), f"{where}: revision {rid} at", 40), merged)
 
 
-def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str) -> HouseholdRecord:
+def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str,
+                           check: Check | None = None) -> HouseholdRecord:
+    """One record of a bundle checked (see the module's doc); last, the importer's `check` of its document's
+    values, whose refusal names the entry and the field and whose findings become the record's `held`."""
     if not isinstance(data, dict):
         raise BundleError("sync.error.not_object", where)
     uuid = data.get("uuid")
@@ -262,7 +265,13 @@ def parse_household_record(data: Any, where: str, expected_uuid: str, commune_co
     for a in audit:
         for key in ("at", "user", "action"):
             _text(a.get(key), f"{where}: audit {key}", 200)
-    return HouseholdRecord(uuid, status, owner, head, revisions, document, audit)
+    held: tuple = ()
+    if check is not None:
+        try:
+            held = check(document, status, parsed)
+        except DocumentError as exc:
+            raise BundleError("sync.error.record_document", where, error=exc) from None
+    return HouseholdRecord(uuid, status, owner, head, revisions, document, audit, held=held)
 
 
 def parse_actions(data: Any, where: str) -> list[ReviewAction]:
@@ -291,10 +300,10 @@ def parse_actions(data: Any, where: str) -> list[ReviewAction]:
 
 Prepare = Callable[[list[HouseholdRecord]], None]
 # The importer's check of one record's document against the workspace that takes it (services/values.py: its form
-# version, review year, answers and plausible ranges), given the document and the status it comes with: raises
-# DocumentError naming the field, or returns what it holds for the supervisor. A picklable callable (a spawned
-# worker gets it pickled with the other settings).
-Check = Callable[[dict[str, Any], str], tuple]
+# version, review year, answers and plausible ranges), given the document, the status it comes with and the
+# document as parse_household read it: raises DocumentError naming the field, or returns what it holds for the
+# supervisor. A picklable callable (a spawned worker gets it pickled with the other settings).
+Check = Callable[[dict[str, Any], str, Household], tuple]
 # From how many records a second process pays for itself (measured, docs/performance.md): a fork costs
 # milliseconds; a spawned interpreter (≈ 0.3 s) costs more than checking a hand-in's few thousand records.
 PAYS = Pays(forked=600, spawned=None)
@@ -310,13 +319,7 @@ def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
     for name, raw in items:
         where = f"{src}: {name}"
         data = strict_json(raw, where, limits)
-        record = parse_household_record(data, where, name[len("households/"):-len(".json")], commune_code)
-        if check is not None:
-            try:
-                record.held = check(record.document, record.status)
-            except DocumentError as exc:
-                raise BundleError("sync.error.record_document", where, error=exc) from None
-        out.append(record)
+        out.append(parse_household_record(data, where, name[len("households/"):-len(".json")], commune_code, check))
     if prepare is not None:
         prepare(out)
     return out

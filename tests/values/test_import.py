@@ -180,10 +180,10 @@ class WhereChecked:
     def __init__(self, check: values.RecordCheck, parent: int):
         self.check, self.parent = check, parent
 
-    def __call__(self, document: dict, status: str) -> tuple:
+    def __call__(self, document: dict, status: str, parsed) -> tuple:
         if os.getpid() == self.parent:
             time.sleep(0.3)
-        return (*self.check(document, status), os.getpid())
+        return (*self.check(document, status, parsed), os.getpid())
 
 
 def test_the_check_runs_in_the_workers_that_check_the_records_and_its_findings_come_back(supervisor, tmp_path,

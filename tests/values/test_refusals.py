@@ -240,6 +240,22 @@ def test_the_questionnaires_save_refuses_a_roster_past_the_bound_and_stores_noth
         assert ws.household_count() == 1
 
 
+def test_a_roster_of_100000_saved_locally_is_refused_by_its_length_before_it_is_classified(workspace, monkeypatch):
+    """Once a 100,000-member household took 52 s to save (classified, every member walked) and then made every later
+    hand-in refused. Now the save refuses it by its length: nothing classified, nothing stored."""
+    d = doc(members=[adult(30, member_id=f"m{i}", relationship="head" if i == 0 else "child")
+                     for i in range(100_000)])
+    with Workspace.open(workspace) as ws:
+        ws.backups = False
+        monkeypatch.setattr(Workspace, "classify", lambda *a, **k: pytest.fail("classified"))
+        for save in (lambda: ws.save_form(d, True), lambda: ws.save_household(d)):
+            with pytest.raises(DocumentError) as refused:
+                save()
+            assert refused.value.text("en") == ("Members: 100,000 members: a household has at most 100; the "
+                                                "document is refused")
+        assert ws.household_count() == 0
+
+
 # --- the import: each household of a hand-in ---------------------------------------------------------------------
 
 @pytest.fixture
