@@ -57,3 +57,19 @@ def test_the_roster_stops_at_the_households_bound(window, workspace_file):
     form.member_added.emit()                 # one more: refused, said
     assert len(session.members()) == ranges().max_members
     assert "101 thành viên" in form.panel.summary.text()
+
+
+def test_the_import_summary_names_the_households_held_for_the_supervisor(window):
+    from fieldsurvey.gui.dialogs.import_summary import report_lines
+    from fieldsurvey.services import values
+    from fieldsurvey.services.sync import ImportReport
+    from tests.values.conftest import INFO, doc
+    from tests.builders import adult
+
+    forty = doc(members=[adult(30, member_id=f"m{i}", relationship="head" if i == 1 else "child")
+                         for i in range(1, 41)])
+    report = ImportReport("lan_0001.fsbundle", kind="hand-in", new=[forty["uuid"]],
+                          held=[values.held_entry(forty["uuid"], values.check_record(forty, INFO, "submitted"))])
+    lines = report_lines([report], "vi")
+    assert lines[-1] == (f"Hộ {forty['uuid']}: chờ cán bộ giám sát kiểm tra — Thành viên của hộ: 40 thành viên, "
+                         "nhiều hơn 15 — bất thường: cần kiểm tra")

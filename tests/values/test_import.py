@@ -126,6 +126,18 @@ def test_a_draft_outside_a_hard_range_is_imported_and_held_a_finished_one_refuse
     assert h.uuid == d["uuid"] and [f.field for f in h.findings] == ["members[m2].birth_year"]
 
 
+@pytest.mark.parametrize("n, status, words", [
+    (101, "draft", "Members: 101 members: a household has at most 100; the document is refused"),
+    (0, "submitted", "Members: a household handed in as complete has no member (it needs at least 1)")])
+def test_a_hand_in_with_a_household_too_large_or_finished_without_members_is_refused(supervisor, tmp_path, n, status,
+                                                                                    words):
+    d = doc(members=[adult(30, member_id=f"m{i}", relationship="head" if i == 1 else "child")
+                     for i in range(1, n + 1)])
+    vi, en, rec = refused_import(supervisor, tmp_path, d, status)
+    assert en.endswith(f"households/{rec['uuid']}.json: household document: {words}"), en
+    assert "Thành viên của hộ: " in vi
+
+
 def test_a_household_of_40_is_imported_and_held_for_the_supervisor_never_refused(supervisor, tmp_path):
     path, me, lan = supervisor
     forty = doc(members=[adult(30, member_id=f"m{i}", name=f"Người {i}",
