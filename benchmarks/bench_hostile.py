@@ -207,8 +207,9 @@ def bloated(me: Identity, to: Any, total: int) -> bytes:
     size = 0
     while True:
         doc = next(docs)
-        rec = {"uuid": doc["uuid"], "status": "complete", "owner": "lan", "revision": "dev-lan.r1",
-               "revisions": [{"id": "dev-lan.r1", "parent": None, "device": "dev-lan", "user": "lan",
+        head = f"dev-lan.{doc['uuid'][:16].replace('-', '')}"   # a head revision id is each household's own
+        rec = {"uuid": doc["uuid"], "status": "complete", "owner": "lan", "revision": head,
+               "revisions": [{"id": head, "parent": None, "device": "dev-lan", "user": "lan",
                               "at": "2026-11-20T08:00:00+00:00"}], "document": doc, "audit": []}
         room = DEFAULT_LIMITS.max_entry - len(canonical(rec)) - 64
         while room > 80:   # small entries, varied enough to stay under the 200:1 an entry may be compressed

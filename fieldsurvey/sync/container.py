@@ -52,7 +52,7 @@ _PREFIX = len(MAGIC) + 1 + 4
 @dataclass(frozen=True)
 class Limits:
     """What a bundle may hold: one enumerator's households with room to spare (2,000 households ≈ 5 MB of JSON;
-    ≈ 9,000 fit), and small enough that the worst bundle a trusted signer could make — every byte of it valid
+    ≈ 9,600 fit), and small enough that the worst bundle a trusted signer could make — every byte of it valid
     records kept until the one transaction commits — is imported in under 256 MB of memory (docs/performance.md,
     benchmarks/bench_hostile.py). The total and the number of entries are checked on the archive's own directory,
     before anything is unpacked."""
