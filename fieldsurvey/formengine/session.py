@@ -868,6 +868,14 @@ class FormSession:
         del self._instances[repeat][index]
         self.recompute()
 
+    def insert_member(self, answers: dict, index: int, repeat: str = MEMBERS) -> int:
+        """A member put back at `index` with its answers (a removal undone); its index."""
+        insts = self._instances[repeat]
+        index = max(0, min(index, len(insts)))
+        insts.insert(index, dict(answers))
+        self.recompute()
+        return index
+
     def move_member(self, index: int, to: int, repeat: str = MEMBERS) -> None:
         ms = self._instances[repeat]
         if 0 <= index < len(ms) and 0 <= to < len(ms):

@@ -12,6 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from fieldsurvey.gui import look
 from fieldsurvey.gui.crash import install_excepthook, setup_logging
 from fieldsurvey.gui.main_window import MainWindow
 from fieldsurvey.gui.texts import language
@@ -54,6 +55,7 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
     app = application()
     store = store or settings()
     load_fonts(app, int(store.value("text_size", 10)))
+    look.install(app)
     setup_logging()
     if hooks:
         install_excepthook()

@@ -100,6 +100,7 @@ class HouseholdListView(QWidget):
         self.counts = QLabel(objectName="listCounts")
         layout.addWidget(self.counts)
         self.table = QTableView(objectName="householdTable")
+        self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(1, Qt.AscendingOrder)

@@ -292,6 +292,7 @@ class ApproveTab(QWidget):
         self.count, self.page = count, page
         self.model = HouseholdTableModel(self._count, self._page, self)
         self.table = QTableView(objectName="reviewTable")
+        self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
@@ -405,16 +406,41 @@ class ApproveTab(QWidget):
             b.setEnabled(n > 0 and self.owner.can_decide)
 
     def approve(self) -> None:
+        """Approve the households picked, once the supervisor said yes to what changes: their heads (the first
+        few), their status now, and that they count in the official figures."""
         uuids = self.selected()
-        if uuids:
-            self.owner.run_review(uuids, "approve", "", None)
+        if not uuids:
+            return
+        if not self.owner.confirm(tr("gui.review.approve_title", n=len(uuids)),
+                                  tr("gui.review.approve_confirm", n=len(uuids), heads=self.heads(uuids))):
+            return
+        self.owner.run_review(uuids, "approve", "", None)
+
+    def heads(self, uuids: list[str], most: int = 8) -> str:
+        """The picked households as the supervisor knows them: "Hoàng Văn Dũng (Thôn 1), …" and how many more."""
+        rows = {i.data(Qt.UserRole): i.row() for i in self.table.selectionModel().selectedRows()}
+        columns = self.model.COLUMNS
+        names = []
+        for uuid in uuids[:most]:
+            row = rows.get(uuid)
+            if row is None:
+                names.append(uuid[:8])
+                continue
+            head = self.model.index(row, columns.index("head_name")).data() if "head_name" in columns else ""
+            village = self.model.index(row, columns.index("village")).data() if "village" in columns else ""
+            names.append(f"{head or uuid[:8]} ({village})" if village else (head or uuid[:8]))
+        text = ", ".join(names)
+        if len(uuids) > most:
+            text += " " + tr("gui.review.and_more", n=len(uuids) - most)
+        return text
 
     def return_selected(self) -> None:
         uuids = self.selected()
         if not uuids:
             return
-        dialog = CommentDialog(tr("gui.review.return_title", n=len(uuids)), tr("gui.review.return_prompt"), True,
-                               None, self)
+        dialog = CommentDialog(tr("gui.review.return_title", n=len(uuids)),
+                               tr("gui.review.return_prompt") + "\n" + tr("gui.review.return_who", heads=self.heads(uuids)),
+                               True, None, self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "return", dialog.text(), None)
 
@@ -422,7 +448,9 @@ class ApproveTab(QWidget):
         uuids = self.selected()
         if not uuids:
             return
-        dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)), tr("gui.review.reassign_prompt"),
+        dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)),
+                               tr("gui.review.reassign_prompt") + "\n" + tr("gui.review.reassign_who",
+                                                                            heads=self.heads(uuids)),
                                False, self.owner.enumerators(), self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
@@ -463,6 +491,22 @@ class ReviewView(QWidget):
 
     def enumerators(self) -> list[str]:
         return rv.enumerators(self.workspace.ws) if self.workspace.ws else []
+
+    def decide(self, which: str) -> None:
+        """A decision from the menu or its key (Review menu): its tab in front, then the same step as its button —
+        approve, return, reassign the households picked; resolve the conflict shown; merge (keep the first or the
+        second) or keep apart the pair shown."""
+        tab, step = {"approve": (self.approval, self.approval.approve),
+                     "return": (self.approval, self.approval.return_selected),
+                     "reassign": (self.approval, self.approval.reassign),
+                     "resolve": (self.conflicts, self.conflicts.resolve),
+                     "keep_a": (self.duplicates, lambda: self.duplicates.merge("a")),
+                     "keep_b": (self.duplicates, lambda: self.duplicates.merge("b")),
+                     "apart": (self.duplicates, self.duplicates.keep_apart)}[which]
+        if self.tabs.currentWidget() is not tab:
+            self.tabs.setCurrentWidget(tab)
+            return   # the user sees first what the decision would apply to
+        step()
 
     def current_uuid(self) -> str | None:
         """The household picked: the current row of the approval table, or the conflict shown (a pair of likely

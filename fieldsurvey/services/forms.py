@@ -18,13 +18,13 @@ from fieldsurvey.domain import fieldpaths
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError, FormError, WorkspaceError
 from fieldsurvey.formengine.loader import files_beside, find_form, form_versions, load_form
-from fieldsurvey.formengine.model import Form, build_form, located
+from fieldsurvey.formengine.model import Choice, Form, build_form, located
 from fieldsurvey.formengine.session import FormSession
 from fieldsurvey.formengine.session import fill as fill_session
 from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import current_user
-from fieldsurvey.storage import queries
+from fieldsurvey.storage import audit, queries
 from fieldsurvey.storage.workspace import Workspace
 
 
@@ -134,18 +134,31 @@ def new_household_document(ws: Workspace, village: str | None = None) -> dict:
             "household": {}, "members": []}
 
 
+WORKSPACE_LIST = "workspace"   # what a form may read of the workspace: pulldata('workspace', COLUMN, 'name', 'this')
+
+
+def workspace_list(ws: Workspace) -> dict[str, list[Choice]]:
+    """The workspace as a one-row list a form reads with pulldata, as an ODK form reads a CSV file sent with it:
+    `pulldata('workspace', 'enumerator', 'name', 'this')` is the name of who fills households on this installation
+    (the setup's), so the official questionnaire's "Điều tra viên" starts filled by the form's own `default`."""
+    enumerator = ws.meta("enumerator") or ""
+    return {WORKSPACE_LIST: [Choice("this", {"vi": enumerator, "en": enumerator}, {"enumerator": enumerator})]}
+
+
 def open_session(ws: Workspace, uuid: str | None = None, village: str | None = None,
                  lang: str | None = None) -> tuple[FormSession, str, str | None]:
     """(session, status, owner) for a stored household on its own form version, or for a new one."""
     if uuid is None:
         doc = new_household_document(ws, village)
-        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), HouseholdStatus.DRAFT,
+        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages(),
+                            extra_lists=workspace_list(ws)), HouseholdStatus.DRAFT,
                 ws.meta("enumerator_id") or ws.meta("enumerator"))
     state = queries.status_owner(ws.db, uuid)
     if state is None:
         raise WorkspaceError("forms.error.no_household", uuid)
     doc = ws.get_household(uuid)
-    return FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), state[0], state[1]
+    return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages(),
+                        extra_lists=workspace_list(ws)), state[0], state[1])
 
 
 def households_on_older_versions(ws: Workspace) -> list[dict[str, Any]]:
@@ -302,6 +315,43 @@ def save_form(ws: Workspace, session: FormSession, owner: str | None, reason: st
     return ws.save_form(session.to_document(), session.is_complete(), owner=owner, reason=reason,
                         user=current_user(ws))
 
+
+# --- a member removed, and put back -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RemovedMember:
+    """A member removed from a household, as the audit log keeps it: where it stood and its answers."""
+    uuid: str
+    member_id: str
+    position: int
+    answers: dict[str, Any]
+    audit_id: int       # the audit entry of its removal
+
+    @property
+    def name(self) -> str:
+        return str(self.answers.get("name") or "")
+
+
+def last_removed_member(ws: Workspace, uuid: str) -> RemovedMember | None:
+    """The member removed last from the household and not put back since (None: none), read from the audit log —
+    the workspace keeps every removal, so it can be undone after the app was closed."""
+    doc = ws.get_household(uuid)
+    if doc is None:
+        raise WorkspaceError("forms.error.no_household", uuid)
+    present = {fieldpaths.member_id(m, i) for i, m in enumerate(doc.get("members") or [])}
+    rows = ws.db.execute("SELECT id, field FROM audit WHERE uuid = ? AND field LIKE 'members[%]' AND old IS NOT NULL "
+                         "AND new IS NULL ORDER BY id DESC", [uuid]).fetchall()
+    for audit_id, field in rows:
+        mid, name = fieldpaths.split(field)
+        if name or mid is None or mid in present:
+            continue
+        before = audit.document_as_of(ws.db, uuid, audit_id - 1) or {}
+        members = before.get("members") or []
+        for position, member in enumerate(members):
+            if fieldpaths.member_id(member, position) == mid:
+                return RemovedMember(uuid, mid, position, dict(member), audit_id)
+        return None
+    return None
 
 
 def classify_form(ws_standard_id: str, session):

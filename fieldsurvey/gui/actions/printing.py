@@ -18,6 +18,7 @@ from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs.issued import IssuedDialog
 from fieldsurvey.gui.dialogs.official import OfficialDialog, OfficialRequest
 from fieldsurvey.gui.jobs import JobHandle, run_job
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import day, error_text, language, tr
 from fieldsurvey.i18n import fold
 from fieldsurvey.services import households, printing, review, workspaces
@@ -151,7 +152,8 @@ class PrintActions:
             folder = Path(self.window.workspace.path).parent
         suffix = DOCUMENTS["sheets" if kind == "sheet" else kind].suffix
         name = self.default_name(kind, official, village, household, number)
-        chosen, _ = QFileDialog.getSaveFileName(parent, title, str(folder / name), f"*{suffix}")
+        chosen, _ = QFileDialog.getSaveFileName(parent, title, str(folder / name), f"*{suffix}",
+                                                options=file_dialog_options())
         if not chosen:
             return None
         out = Path(chosen)
