@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.texts import language, larger, number, tr
-from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from fieldsurvey.gui.widgets import ChoiceCombo, FitLabel, MultiAnswer, TextAnswer
 from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -183,7 +183,7 @@ class QuestionnaireView(QWidget):
             fields = {}
             for q in section.questions:
                 w = widget_for(q)
-                label, message = QLabel(), QLabel(objectName=f"msg_{q.name}")
+                label, message = FitLabel(), FitLabel(objectName=f"msg_{q.name}")
                 label.setWordWrap(True)
                 message.setWordWrap(True)
                 confirm = None
@@ -200,7 +200,7 @@ class QuestionnaireView(QWidget):
                     box.setContentsMargins(0, 0, 0, 0)
                     box.setSpacing(0)
                     box.addWidget(w)
-                    computed = QLabel(objectName=f"computed_{q.name}")   # the value the form works out
+                    computed = FitLabel(objectName=f"computed_{q.name}")   # the value the form works out
                     computed.setStyleSheet(COMPUTED_STYLE)
                     computed.setWordWrap(True)
                     computed.hide()

@@ -12,11 +12,14 @@ from fieldsurvey.i18n import has, t
 
 FOCUS = "#1a5fb4"   # the focus ring: dark enough on white and on the light blue of a selection
 STYLE = f"""
-QPushButton:focus, QToolButton:focus {{ border: 2px solid {FOCUS}; border-radius: 3px; padding: 3px 9px;
-                                        background: #e8f0fb; }}
+QPushButton, QToolButton {{ border: 1px solid #8c8c8c; border-radius: 3px; padding: 4px 10px; background: #f7f7f7; }}
+QPushButton:hover, QToolButton:hover {{ background: #eef3fa; }}
+QPushButton:pressed, QToolButton:pressed {{ background: #d9e4f3; }}
+QPushButton:default {{ border-color: #4a4a4a; }}
+QPushButton:disabled, QToolButton:disabled {{ color: #8c8c8c; border-color: #c4c4c4; background: #f2f2f2; }}
+QPushButton:focus, QToolButton:focus {{ border: 2px solid {FOCUS}; padding: 3px 9px; background: #e8f0fb; }}
 QCheckBox:focus, QRadioButton:focus {{ background: #dbe7f8; border-radius: 3px; }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus, QDateEdit:focus {{
-    border: 2px solid {FOCUS}; border-radius: 2px; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {FOCUS}; border-radius: 2px; }}
 QAbstractItemView:focus {{ border: 2px solid {FOCUS}; }}
 QTabBar::tab:focus {{ text-decoration: underline; }}
 """

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
+                               QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.actions.households import HouseholdActions
@@ -54,7 +55,14 @@ class MainWindow(QMainWindow):
         self.todo = TodoView(self.workspace)
         for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo):
             self.stack.addWidget(w)
-        self.setCentralWidget(self.stack)
+        # the views in a scroll area: at the largest text size a view wider or taller than a 1366×768 screen scrolls
+        # instead of pushing the window off the screen (at the usual sizes every view fits and nothing scrolls)
+        self.scroller = QScrollArea(objectName="viewScroller")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.NoFrame)
+        self.scroller.setFocusPolicy(Qt.NoFocus)   # never a stop of its own for Tab
+        self.scroller.setWidget(self.stack)
+        self.setCentralWidget(self.scroller)
         self.form = FormController(self.workspace, self.form_view, self)
         self.form.ask_reason = lambda: ask_reason(self)
         self.status_label = QLabel(objectName="statusText")
@@ -329,6 +337,7 @@ class MainWindow(QMainWindow):
         self.form.session = None
         self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
         self.list_view.class_counts_source = self._class_counts
+        self.model.people = households.people(self.workspace.ws)
         self.list_view.counts_changed()
         self.list_view.apply_filter()
         self.retranslate()

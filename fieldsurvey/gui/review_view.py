@@ -24,7 +24,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr, when
 from fieldsurvey.gui.widgets import combo_data, read_only_table as _table, table_item as _item
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners
+from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners, people, person
 from fieldsurvey.services.workspaces import village_names_of as villages_of
 
 
@@ -109,9 +109,14 @@ class ConflictsTab(_CasesTab):
         self.all_theirs.setText(tr("gui.review.all_theirs"))
         self.all_ours.setText(tr("gui.review.all_ours"))
 
+    def who(self, user: str | None) -> str:
+        """A user as people know them (the enumerator's name written in their households), not the login id."""
+        return person(self.owner.people, user) or "?"
+
     def fill(self, items: list[rv.Conflict]) -> None:
         self._fill(items, [(tr("gui.review.conflict_row", head=c.head_name or tr("gui.list.no_name"),
-                               village=c.village or "—", ours=c.ours_user or "?", theirs=c.theirs_user, at=when(c.at),
+                               village=c.village or "—", ours=self.who(c.ours_user), theirs=self.who(c.theirs_user),
+                               at=when(c.at),
                                n=len(c.choosable)), c.id) for c in items])
 
     def _show(self, _row: int) -> None:
@@ -125,11 +130,11 @@ class ConflictsTab(_CasesTab):
             self.title.setText(tr("gui.review.no_conflicts"))
             return
         self.title.setText(tr("gui.review.conflict_title", head=escape(c.head_name or tr("gui.list.no_name")),
-                              village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(c.ours_user or "?"),
-                              ours_device=escape(c.ours_device or "?"), theirs=escape(c.theirs_user),
+                              village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(self.who(c.ours_user)),
+                              ours_device=escape(c.ours_device or "?"), theirs=escape(self.who(c.theirs_user)),
                               theirs_device=escape(c.theirs_device), at=when(c.at)))
-        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=c.ours_user or "?")))
-        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=c.theirs_user)))
+        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
+        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
         self.table.setRowCount(len(c.fields))
         for r, f in enumerate(c.fields):
             self.table.setItem(r, 0, _item(f.label, f.field))
@@ -384,6 +389,9 @@ class ApproveTab(QWidget):
             self.table.resizeColumnsToContents()
             uuid_column = self.model.COLUMNS.index("uuid")
             self.table.setColumnWidth(uuid_column, max(self.table.columnWidth(uuid_column), 90))
+        header = self.table.horizontalHeader()
+        for c in range(self.model.columnCount()):   # every heading whole, with or without rows
+            self.table.setColumnWidth(c, max(self.table.columnWidth(c), header.sectionSizeHint(c)))
         self._selection_changed()
 
     def selected(self) -> list[str]:
@@ -467,6 +475,7 @@ class ReviewView(QWidget):
         self.setObjectName("reviewView")
         self.workspace = workspace   # controllers.WorkspaceController
         self.can_decide = False
+        self.people: dict[str, str] = {}   # user id → name (households.people)
         self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes(self, title, text)
         self.last_message = ""
         self.job = None
@@ -539,6 +548,8 @@ class ReviewView(QWidget):
             return
         role = rv.role_of(ws)
         self.can_decide = role == rv.SUPERVISOR
+        self.people = people(ws)
+        self.approval.model.people = self.people
         self.note.setText(tr("gui.review.no_identity") if role is None else
                           tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else "")
         self.note.setVisible(role != rv.SUPERVISOR)

@@ -3,14 +3,16 @@ number or by the first letters of its label (diacritics optional)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QRegularExpressionValidator
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QLineEdit, QTableWidget,
-                               QTableWidgetItem, QWidget)
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextDocument
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QLabel, QLineEdit,
+                               QTableWidget, QTableWidgetItem, QWidget)
 
 from fieldsurvey.i18n import fold
 
@@ -60,6 +62,55 @@ def read_only_table(name: str, columns: int) -> QTableWidget:
     table.setWordWrap(True)
     table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
     return table
+
+
+mightBeRichText = GuiQt.mightBeRichText
+
+
+class FitLabel(QLabel):
+    """A wrapped label always as tall as its lines need at its width, measured with the font's real line height
+    (a form layout's label column otherwise keeps one line's height for two, and the second line's diacritics —
+    the tops of "ề", the dot of "ạ" — are cut)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
+        super().__init__(text, parent, **kwargs)
+        self.setWordWrap(True)
+
+    def needed_height(self, width: int) -> int:
+        """The height the text takes at `width`, laid out as a text document with the label's font (its line
+        spacing, so the marks above and below the letters are inside). Not QLabel.heightForWidth: that one grows
+        with the minimum height set here, and would never let it shrink."""
+        if not self.text() or width <= 0:
+            return 0
+        margins = self.contentsMargins()
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setDocumentMargin(0)
+        if mightBeRichText(self.text()) and self.textFormat() != Qt.PlainText:
+            doc.setHtml(self.text())
+        else:
+            doc.setPlainText(self.text())
+        doc.setTextWidth(max(1, width - margins.left() - margins.right() - 2 * self.margin() - 2 * self.indent()
+                             if self.indent() > 0 else width - margins.left() - margins.right() - 2 * self.margin()))
+        return math.ceil(doc.size().height()) + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _fit(self) -> None:
+        need = self.needed_height(self.width())
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit()
 
 
 def move_on(widget: QWidget) -> None:

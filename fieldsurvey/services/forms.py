@@ -22,6 +22,7 @@ from fieldsurvey.formengine.model import Choice, Form, build_form, located
 from fieldsurvey.formengine.session import FormSession
 from fieldsurvey.formengine.session import fill as fill_session
 from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
+from fieldsurvey.i18n import format_money
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import current_user
 from fieldsurvey.storage import audit, queries
@@ -229,6 +230,8 @@ class _Form:
             return "—"
         if isinstance(value, bool):
             return "✓" if value else "✗"
+        if isinstance(value, (int, float)) and "thousands-sep" in (getattr(item, "appearance", "") or "").split():
+            return format_money(value, self.lang)   # an amount: "12.000.000 đ", as the questionnaire shows it
         return listed.get(str(value), str(value))
 
 
@@ -238,6 +241,8 @@ _LOCATION = {"village": {"vi": "Thôn", "en": "Village"}, "commune_code": {"vi":
 _MEMBER = {"vi": "Thành viên", "en": "Member"}
 
 _INTERVIEW = {"vi": "Ngày phỏng vấn", "en": "Interview date"}
+
+_ORDER = {"vi": "Thứ tự thành viên", "en": "Order of the members"}
 
 
 
@@ -250,18 +255,21 @@ def _member_name(doc: dict[str, Any], mid: str) -> str:
 
 
 def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
-    """A field named as the audit log names it, in words: 'Thành viên m2 (Lò Văn Pả): Họ và tên'."""
+    """A field named as the audit log names it, in words: 'Thành viên Lò Văn Pả: Họ và tên' (a member with no name
+    yet by its id: 'Thành viên m2: Họ và tên'); the members' order as 'Thứ tự thành viên'."""
     form = next((f for f in (_Form.of(d, lang) for d in docs) if f is not None), None)
     lg = "en" if lang == "en" else "vi"
     mid, name = fieldpaths.split(path)
     if path == "interview_date":
         return _INTERVIEW[lg]
+    if path == fieldpaths.ORDER:
+        return _ORDER[lg]
     if path.startswith("location."):
         return _LOCATION.get(name, {}).get(lg, name)
     text = (form.label(name) if form and name else None) or name
     if mid is not None:
         who = next((n for n in (_member_name(d, mid) for d in docs) if n), "")
-        member = f"{_MEMBER[lg]} {mid}" + (f" ({who})" if who else "")
+        member = f"{_MEMBER[lg]} {who or mid}"
         return f"{member}: {text}" if name else member
     return text
 
@@ -272,6 +280,8 @@ def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
     mid, name = fieldpaths.split(path)
     if mid is not None and not name:
         return "—" if value is None else (_member_name(doc, mid) or mid)
+    if path == fieldpaths.ORDER and isinstance(value, list):   # the members by name, in their order
+        return ", ".join(_member_name(doc, str(m)) or str(m) for m in value)
     form = _Form.of(doc, lang)
     if form is None:
         return "—" if value is None else str(value)

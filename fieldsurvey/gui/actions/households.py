@@ -38,10 +38,11 @@ class HouseholdActions:
         try:
             rows = households.history(w.workspace.ws, uuid, language.code)
             head = self.head_name(uuid)
+            names = households.people(w.workspace.ws)
         except FieldSurveyError as exc:
             report_error(exc, w)
             return None
-        dialog = HistoryDialog(rows, tr("gui.history.title", head=head), w)
+        dialog = HistoryDialog(rows, tr("gui.history.title", head=head), w, names)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
         self.history_dialog = dialog

@@ -13,7 +13,7 @@ from fieldsurvey.services import households
 from fieldsurvey.services.households import STATUSES
 
 
-def note_of(ch: households.Change) -> str:
+def note_of(ch: households.Change, names: dict[str, str] | None = None) -> str:
     """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
     if ch.note:
         return ch.note
@@ -22,6 +22,8 @@ def note_of(ch: households.Change) -> str:
         text = "" if value is None else str(value)
         if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
             return text[:8]
+        if key == "owner":   # a person, by name
+            return households.person(names or {}, text)
         return tr(f"status.{text}") if key == "status" and text in STATUSES else text
 
     d = {k: shown(k, v) for k, v in ch.detail.items()}
@@ -37,7 +39,8 @@ class HistoryDialog(QDialog):
 
     COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
 
-    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None):
+    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None,
+                 names: dict[str, str] | None = None):
         super().__init__(parent)
         self.setObjectName("historyDialog")
         self.setWindowTitle(title)
@@ -58,10 +61,16 @@ class HistoryDialog(QDialog):
                 old, new = (tr(f"status.{v}") if v in STATUSES else v for v in (old, new))
             elif ch.field == "owner":
                 field = tr("gui.list.col.owner")
-            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):
+                old, new = (households.person(names or {}, v) for v in (old, new))
+            who = households.person(names or {}, ch.user)   # the person's name, not the login id
+            if who == "unknown":   # made where no one was named (a demo, an older file)
+                who = "—"
+            for c, text in enumerate((when(ch.at), who, ch.device, action, field, old, new, note_of(ch, names))):
                 item = table_item(text)
                 if c == 4 and ch.field:
                     item.setToolTip(ch.field)
+                elif c == 1 and who != ch.user:
+                    item.setToolTip(ch.user)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)

@@ -10,9 +10,10 @@ from pathlib import Path
 from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QVBoxLayout, QWidget
 
 from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.widgets import FitLabel
 
 
 def send_to_printer(path: Path, printer: QPrinter) -> bool:
@@ -48,11 +49,11 @@ class PrintedDialog(QDialog):
         self.path = Path(path)
         self.setWindowTitle(tr("gui.printed.title"))
         lay = QVBoxLayout(self)
-        self.text = QLabel(tr("gui.printed.text", file=self.path.name, folder=str(self.path.parent)),
+        self.text = FitLabel(tr("gui.printed.text", file=self.path.name, folder=str(self.path.parent)),
                            objectName="printedText")
         self.text.setWordWrap(True)
         lay.addWidget(self.text)
-        self.result_line = QLabel(objectName="printedResult")
+        self.result_line = FitLabel(objectName="printedResult")
         self.result_line.setWordWrap(True)
         self.result_line.hide()
         lay.addWidget(self.result_line)
