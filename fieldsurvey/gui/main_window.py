@@ -335,9 +335,9 @@ class MainWindow(QMainWindow):
         recent = [p for p in self.recent() if p != path]
         self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
         self.form.session = None
+        self.model.people = self.list_view.detail.people = households.people(self.workspace.ws)
         self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
         self.list_view.class_counts_source = self._class_counts
-        self.model.people = households.people(self.workspace.ws)
         self.list_view.counts_changed()
         self.list_view.apply_filter()
         self.retranslate()

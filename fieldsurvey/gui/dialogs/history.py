@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QVBoxLayout, QWidget
@@ -13,9 +14,15 @@ from fieldsurvey.services import households
 from fieldsurvey.services.households import STATUSES
 
 
+DECIDED_BY = re.compile(r"^(approve|return|reassigned|confirm|move_away|come_back|merge) by (\S+)$")
+
+
 def note_of(ch: households.Change, names: dict[str, str] | None = None) -> str:
     """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
     if ch.note:
+        decided = DECIDED_BY.match(ch.note)   # the reason storage records for a decision given without a comment
+        if decided:
+            return tr("gui.history.note.decided_by", who=households.person(names or {}, decided.group(2)))
         return ch.note
 
     def shown(key: str, value) -> str:
