@@ -165,10 +165,7 @@ def test_imports_are_at_the_top_unless_a_measured_start_up_cost_says_otherwise()
 
     cost = re.compile(r"#.*\b\d+(\.\d+)?\s*(ms|s)\b")
     unexplained = []
-    pending = {"fieldsurvey/services/batch.py"}
     for p in sorted(PACKAGE.rglob("*.py")):
-        if p.relative_to(ROOT).as_posix() in pending:   # (being moved to the top on other branches)
-            continue
         lines = p.read_text(encoding="utf-8").split("\n")
         for fn in ast.walk(ast.parse("\n".join(lines))):
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -7,23 +7,23 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import uuid as uuidlib
-from contextlib import contextmanager
 from functools import partial
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
+from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.synthetic import village_names
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import values
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
@@ -332,6 +332,8 @@ class ImportReport:
     older: bool = False
     error: dict[str, Any] | None = None   # a refused bundle's refusal as plain data (error_data), for text(lang)
     imported_at: str | None = None        # an `already` bundle: when it was imported
+    held: list[dict[str, Any]] = field(default_factory=list)   # households stored with answers held for the
+    # supervisor (outside a soft range: a household of 40): values.held_entry each, plain data
 
     def to_dict(self) -> dict[str, Any]:
         """What the CLI prints with --json (as it always has: the English message and reasons)."""
@@ -383,15 +385,19 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
-    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard))
+    # each household's values checked against this workspace as its record is read (services/values.py): a form
+    # version or review year it does not have, an answer outside its type, choices or plausible range refuses the
+    # bundle, naming the entry and the field
+    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard),
+                             check=values.RecordCheck(info))
     return contents
 
 
 def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
-    """What an import derives from each checked document, made where the record was checked (a second process
-    for a large bundle, see records.read_contents): the households columns and the document's JSON text as
-    storage keeps them, its hash, its likely-duplicate keys — the names of all of them folded in one call — and
-    its class with the workspace's standard."""
+    """What an import derives from each checked document, made where the record was checked (a worker process
+    for a large bundle, see records.check_records): the households columns and the document's JSON text as
+    storage keeps them, its hash, its likely-duplicate keys as rows (key, uuid) — the names of all of them folded in
+    one call — and its class with the workspace's standard."""
     folded = fold_all([t for rec in records for t in names_to_fold(rec.document)])
     for rec in records:
         columns = document_columns(rec.document, folded)
@@ -401,7 +407,8 @@ def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
         except FieldSurveyError:
             classified = None
         rec.prepared = (columns, doc_hash(rec.text),
-                        [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)],
+                        [(f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document,
+                                                                                         folded.__getitem__)],
                         classified)
 
 
@@ -420,22 +427,8 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     return reports
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a bundle is read and applied: the import makes hundreds of thousands
-    of small objects (decoded records) and frees them all at the end, and the collector would otherwise walk all
-    of them again and again (≈ 5 % of an import). It runs again after (and collects whatever is left then)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
-    with _collector_paused():
+    with parallel.collector_paused():
         return _import_one(ws, me, path, limits)
 
 
@@ -518,8 +511,10 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                                    status, owner, action="merge")
             report.updated.append(rec.uuid)
             report.merged.append(rec.uuid)
+            if rec.held:
+                report.held.append(values.held_entry(rec.uuid, rec.held))
             store.drop_duplicate_keys(ws.db, rec.uuid)
-            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
+            dup_rows.extend(rec.prepared[2])
             continue
         if outcome is Outcome.UNCHANGED:
             report.unchanged.append(rec.uuid)
@@ -544,7 +539,9 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
-            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
+            if rec.held:
+                report.held.append(values.held_entry(rec.uuid, rec.held))
+            dup_rows.extend(rec.prepared[2])
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
         if outcome in (Outcome.NEW, Outcome.UPDATED) or (state and rec.revision == state["head"]):
@@ -602,6 +599,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                updated=c["updated"], unchanged=c["unchanged"], conflicts=c["conflicts"], refused=c["refused"],
                duplicates=report.duplicates, actions=report.actions)]
     lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
+    lines += values.held_lines(report.held, lang)
     if report.older:
         lines.append(t("sync.import.older", lang))
     if report.missing_sequences:

@@ -339,7 +339,7 @@ def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str
 
 
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
-                      "form_version", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
+                      "form_version", "held", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
                       "created_at")
 _UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
            "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:-1]))
@@ -360,7 +360,8 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     """Store household records taken from a bundle (new, or descending from the stored head), each as
     (record, status, owner): the document becomes the head revision (sealed, as it came), its ancestry is recorded,
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
-    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle.
+    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle. A revision
+    that another household holds (here, or in the same lot) refuses the lot first (revisions.check_owners).
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
     look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns,
     document hash and class columns when made beforehand; else they are made here (`folded`: fold_all over their
@@ -368,9 +369,11 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     if not items:
         return
     db = ws.db
+    revisions.check_owners(db, [(rec.uuid, [r.id for r in rec.revisions]) for rec, _, _ in items])
     now = now_ms()
     updated_at = now_iso()
-    rows: list[dict[str, Any]] = []
+    unclassified = (None,) * len(CLASS_COLUMNS)
+    rows: list[tuple] = []   # in the order of _HOUSEHOLD_COLUMNS
     revs: list[tuple] = []
     for rec, status, owner in items:
         if rec.prepared is not None:   # columns, hash and class made where the record was checked
@@ -381,12 +384,13 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             columns = document_columns(rec.doc(), folded)
             hashed = doc_hash(columns["document"])
             classified = ws.classify(rec.doc())
-        rows.append({**columns, "status": HouseholdStatus(status).value, "owner": owner, "updated_at": updated_at,
-                     **dict(zip(CLASS_COLUMNS, classified or (None,) * len(CLASS_COLUMNS))),
-                     "classified_at": updated_at, "revision": rec.revision, "created_at": now})
+        rows.append((columns["uuid"], columns["village"], columns["head_name"], columns["head_folded"],
+                     columns["member_count"], HouseholdStatus(status).value, owner, columns["form_id"],
+                     columns["form_version"], columns["held"], columns["document"], updated_at, *(classified or unclassified),
+                     updated_at, rec.revision, now))
         revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
-    db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
+    db.conn.executemany(_UPSERT, rows)
     uuids = [rec.uuid for rec, _, _ in items]
     if existing is not None:
         uuids = [u for u in uuids if u in existing]
@@ -399,15 +403,15 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
     entries: list[tuple] = []
     detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
+    text = audit.detail_text
     for rec, _, _ in items:
         for a in rec.audit:
             key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
             if key in known:
                 continue
             known.add(key)
-            entries.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
-                            a.get("field"), *(audit.detail_text(a.get(k)) for k in ("old", "new", "reason",
-                                                                                     "detail"))))
+            entries.append((a["at"], key[2], a["user"], rec.uuid, a.get("revision"), a["action"], key[4],
+                            text(a.get("old")), text(a.get("new")), text(a.get("reason")), text(a.get("detail"))))
         entries.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
     audit.write(db, entries)
     for rec, _, _ in items:
@@ -430,6 +434,7 @@ def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: lis
     second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field as
     `action`. Status and owner stay unless given."""
     db = ws.db
+    revisions.check_owners(db, [(uuid, [r.id for r in incoming])])
     ws.seal([uuid], user=user)
     state = ws.household_state(uuid)
     status = HouseholdStatus(status or state.status)
