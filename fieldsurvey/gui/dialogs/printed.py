@@ -3,6 +3,7 @@ then the file handed to the printer the user picked), open it in the desktop's v
 
 from __future__ import annotations
 
+import ctypes
 import shutil
 import sys
 from pathlib import Path
@@ -25,8 +26,6 @@ def send_to_printer(path: Path, printer: QPrinter) -> bool:
         return True
     name, copies = printer.printerName(), max(1, printer.copyCount())
     if sys.platform == "win32":   # pragma: no cover - Windows only
-        import ctypes
-
         for _ in range(copies):
             done = ctypes.windll.shell32.ShellExecuteW(None, "printto", str(path), f'"{name}"' if name else None,
                                                        None, 0)
