@@ -103,11 +103,11 @@ BIND_COLUMNS = {"relevant": "relevant", "required": "required", "constraint": "c
                 "jr:requiredmsg": "required_message", "jr:noapperrorstring": "no_app_error_string"}
 CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count", "rows": "rows", "autoplay": "autoplay"}
 # Columns ODK acts on that this engine does not: a form that fills one is refused, located (never dropped).
-UNSERVED_COLUMNS = {"trigger", "intent"}
+# (`intent` — an Android app that fills a question or a group — is not launched here: the questions are typed.)
+UNSERVED_COLUMNS: set[str] = set()
 # `bind::`/`control::` attributes with a meaning in ODK that this engine does not give them (refused, located). Any
 # other attribute is a form's own, which ODK ignores too (saveIncomplete is honoured: every answer is saved).
-UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::intent",
-                       "control::jr:noaddremove"}
+UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::jr:noaddremove"}
 MEDIA = {"image", "audio", "video", "big-image"}
 TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint",
               "no_app_error_string", *MEDIA}
@@ -199,6 +199,7 @@ class Item:
     labels: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     list_name: str | None = None
+    list_source: str = ""             # where a select's choices come from: choices | file | external
     required: bool | Node = False
     required_message: dict[str, str] = field(default_factory=dict)
     relevant: Node | None = None
@@ -223,6 +224,9 @@ class Item:
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
     meta: str = ""                       # for ODK metadata (type "meta"): start, end, today, deviceid, …
     range: tuple[float, float, float] | None = None   # a range question's start, end and step
+    triggers: tuple[str, ...] = ()       # `trigger`: the questions whose change sets this value (ODK's setvalue)
+    trigger_value: Node | None = None    # …to this expression (its `calculation`; none: the value is cleared)
+    asked: bool = True                   # False for a triggered value with neither label nor hint (never shown)
 
     @property
     def is_input(self) -> bool:
@@ -261,6 +265,8 @@ class Form:
     choices: dict[str, list[Choice]]
     settings: dict[str, str]
     sheets: dict[str, list[dict[str, str]]]   # the rows as read (for export; columns normalised)
+    external: dict[str, list[Choice]] = field(default_factory=dict)   # the external_choices sheet's lists
+    triggered: dict[str, list[Item]] = field(default_factory=dict)    # a question → the values its change sets
     order: list[Item] = field(default_factory=list)        # evaluation order (dependencies first)
     dependents: dict[str, list[Item]] = field(default_factory=dict)   # downstream values, in order (Downstream)
     readers: dict[str, list[Item]] = field(default_factory=dict)      # the items whose expressions read a name
@@ -338,6 +344,26 @@ def language_code(text: str) -> str:
     return {"english": "en", "vietnamese": "vi", "tiếng việt": "vi", "tieng viet": "vi"}.get(low, low)
 
 
+_SPACES = re.compile(" +")
+_SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _cleaned(rows: list[tuple[int, dict[str, str]]], collapse: bool) -> list[tuple[int, dict[str, str]]]:
+    """Cells as pyxform reads them: 'smart' quotes as plain ones (‘yes’ → 'yes'), and with `collapse` (the survey
+    sheet, unless settings say clean_text_values = no) a run of spaces as one, none at either end."""
+    out = []
+    for n, row in rows:
+        clean = {}
+        for k, v in row.items():
+            if v:
+                v = v.translate(_SMART_QUOTES)
+                if collapse:
+                    v = _SPACES.sub(" ", v.strip())
+            clean[k] = v
+        out.append((n, clean))
+    return out
+
+
 def _truthy(text: str) -> bool | None:
     low = text.strip().lower()
     if low in ("yes", "true", "true()", "1", "y"):
@@ -390,12 +416,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
 
     if "survey" not in sheets:
         raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_sheet")], source)
-    settings_rows = sheets.get("settings") or []
+    settings_rows = _cleaned(sheets.get("settings") or [], False)
     settings = dict(settings_rows[0][1]) if settings_rows else {}
     default_lang = language_code(settings.get("default_language") or "") or ""
-    survey_rows = sheets["survey"]
-    choice_rows = sheets.get("choices") or []
-    external_rows = sheets.get("external_choices") or []
+    # the cells as pyxform reads them: "smart" quotes as plain ones, and in the survey sheet runs of spaces and line
+    # breaks as one space (unless settings say clean_text_values = no)
+    survey_rows = _cleaned(sheets["survey"], _truthy(settings.get("clean_text_values", "yes")) is not False)
+    choice_rows = _cleaned(sheets.get("choices") or [], False)
+    external_rows = _cleaned(sheets.get("external_choices") or [], False)
 
     # which languages the form speaks
     langs: list[str] = []
@@ -408,10 +436,12 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     if not default_lang:
         default_lang = "vi" if "vi" in langs else (langs[0] if langs else "vi")
 
-    # --- choices
+    # --- choices (the external_choices sheet's lists apart: a select_one_external reads only those)
     choices: dict[str, list[Choice]] = {}
+    external: dict[str, list[Choice]] = {}
     allow_dupes = _truthy(settings.get("allow_choice_duplicates", "")) is True
     names_in: dict[str, set[str]] = {}
+    external_names: dict[str, set[str]] = {}
     for sheet, rownum, row in [("choices", n, r) for n, r in choice_rows] \
             + [("external_choices", n, r) for n, r in external_rows]:
         list_name = row.get("list_name", "").strip()
@@ -424,8 +454,9 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if name == "":
             add(Located(sheet, rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
-        items = choices.setdefault(list_name, [])
-        names = names_in.setdefault(list_name, set())
+        lists, seen = (choices, names_in) if sheet == "choices" else (external, external_names)
+        items = lists.setdefault(list_name, [])
+        names = seen.setdefault(list_name, set())
         if not allow_dupes and name in names:
             add(Located(sheet, rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
@@ -442,6 +473,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     pending: list[tuple[Item, str, str, int]] = []   # (item, column, text, row) expressions to parse
 
     unserved: set[str] = set()
+    refused_names: set[str] = set()   # rows refused (their names are not reported again where they are read)
     for rownum, row in survey_rows:
         for column, text in row.items():
             if text.strip() and column not in unserved and (
@@ -465,6 +497,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             continue
         name = row.get("name", "").strip()
         meta = ""
+
+        def refuse(problem: Located) -> None:
+            """The row is refused; a refused group or repeat still pairs with its end (no second error there)."""
+            add(problem)
+            if name:
+                refused_names.add(name)
+            if kind_type in ("begin group", "begin repeat"):
+                stack.append(Item(kind_type.split()[1], kind_type.split()[1], name, rownum))
         if kind_type in ("begin group", "begin repeat"):
             kind = "group" if kind_type == "begin group" else "repeat"
             qtype = kind
@@ -478,19 +518,22 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
                 or any(kind_type.startswith(n + " ") for n in NOT_YET)
             desktop = kind_type in DESKTOP_CANNOT or kind_type.split(" ")[0] in DESKTOP_CANNOT
-            add(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
+            refuse(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
                 "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
         if not name and qtype == "note":
             name = f"generated_note_name_{rownum}"   # as pyxform names a note that has none
+        if not name and meta == "audit":
+            name = "audit"                           # as pyxform names it
         if not name:
-            add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
+            refuse(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
             continue
         if not NAME.match(name):
-            add(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
+            refuse(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
             continue
         if name in by_name:
-            add(Located("survey", rownum, "name", "forms.error.name_twice", {"name": name, "first": by_name[name].row}))
+            refuse(Located("survey", rownum, "name", "forms.error.name_twice",
+                           {"name": name, "first": by_name[name].row}))
             continue
         item = Item(kind, qtype, name, rownum, columns=dict(row), meta=meta)
         item.labels = _translations(row, "label", default_lang)
@@ -503,26 +546,28 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if item.default is not None and _is_dynamic(item.default, qtype):
             pending.append((item, "default_expr", item.default, rownum))
         item.list_name = list_name
+        item.list_source = list_source if list_name else ""
         if kind_type in ("select_one", "select_multiple", "rank") and not list_name:
-            add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
+            refuse(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
         if list_source == "file" and list_name not in choices:
             problem = _choices_from_file(list_name, row.get("parameters", ""), files, default_lang)
             if isinstance(problem, Located):
-                add(Located("survey", rownum, "type", problem.key, problem.values))
+                refuse(Located("survey", rownum, "type", problem.key, problem.values))
                 continue
             choices[list_name] = problem
             names_in[list_name] = {c.name for c in problem}
         if kind_type == "range":
             bounds = _range_parameters(row.get("parameters", ""))
             if bounds is None:
-                add(Located("survey", rownum, "parameters", "forms.error.range_parameters",
-                            {"parameters": row.get("parameters", "")}))
+                refuse(Located("survey", rownum, "parameters", "forms.error.range_parameters",
+                               {"parameters": row.get("parameters", "")}))
                 continue
             item.range = bounds
-        if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
+        lists = external if list_source == "external" else choices
+        if list_name and list_name not in lists and list_name not in BUILTIN_LISTS:
             add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
-        if or_other and list_name in choices:
+        if or_other and list_name in choices and list_source != "external":
             if "other" not in names_in[list_name]:
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
                 names_in[list_name].add("other")
@@ -533,22 +578,37 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 pending.append((item, column, text, rownum))
             else:
                 setattr(item, column, flag)
+        trigger_text = row.get("trigger", "").strip()
+        if trigger_text:
+            # ODK's setvalue: when one of these questions changes, the value becomes the calculation's, computed then
+            names = re.findall(r"\$\{\s*([^}]*?)\s*\}", trigger_text)
+            if not names or re.sub(r"\$\{[^}]*\}", "", trigger_text).strip(" ,"):
+                refuse(Located("survey", rownum, "trigger", "forms.error.trigger_not_names", {"trigger": trigger_text}))
+                continue
+            item.triggers = tuple(dict.fromkeys(names))
+            item.asked = qtype != "calculate" and bool(item.labels or item.hints)
         for column in ("relevant", "constraint", "warning", "calculation", "choice_filter", "repeat_count"):
             text = row.get(column, "").strip()
+            if column == "calculation" and item.triggers:
+                if text:
+                    pending.append((item, "trigger_value", text, rownum))
+                continue
             if column == "constraint" and not text:
                 text = IMPLICIT_CONSTRAINTS.get(kind_type, "")
             if text:
                 if column == "repeat_count" and kind != "repeat":
                     continue
                 pending.append((item, column, text, rownum))
-        if qtype == "calculate" and not row.get("calculation", "").strip():
+        if qtype == "calculate" and not row.get("calculation", "").strip() and not item.default \
+                and not item.triggers:
+            # (a calculation with only a default holds that value, given once, as pyxform 4.5 makes it)
             add(Located("survey", rownum, "calculation", "forms.error.calculation_empty", {"name": name}))
         parent = stack[-1] if stack else None
         item.parent = parent
         item.repeat = parent if parent is not None and parent.kind == "repeat" else (parent.repeat if parent else None)
         if kind == "repeat" and item.repeat is not None:
-            add(Located("survey", rownum, "type", "forms.error.nested_repeat",
-                        {"name": name, "outer": item.repeat.name}))
+            refuse(Located("survey", rownum, "type", "forms.error.nested_repeat",
+                           {"name": name, "outer": item.repeat.name}))
             continue
         (parent.children if parent else top).append(item)
         items.append(item)
@@ -570,13 +630,15 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
 
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
-        where = "default" if column == "default_expr" else column
+        where = {"default_expr": "default", "trigger_value": "calculation"}.get(column, column)
         try:
             node = parse(text, columns=(column == "choice_filter"))
         except ExpressionError as exc:
             add(Located("survey", rownum, where, exc.key, exc.values))
             continue
         unknown = {r for r in references(node) if r not in by_name}
+        if unknown & refused_names:
+            continue   # it reads a row refused above: that row's message says why
         if unknown:
             add(Located("survey", rownum, where, "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
@@ -597,10 +659,27 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         for text in list(item.labels.values()) + list(item.hints.values()):
             refs |= {m.strip() for m in label_ref.findall(text)}
         missing = sorted(r for r in refs if r not in by_name)
-        if missing:
+        if missing and not set(missing) & refused_names:
             add(Located("survey", item.row, "label", "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in missing)}))
         item.label_refs = frozenset(r for r in refs if r in by_name)
+    triggered: dict[str, list[Item]] = {}
+    for item in items:
+        for name in item.triggers:
+            source_item = by_name.get(name)
+            if source_item is None:
+                if name not in refused_names:
+                    add(Located("survey", item.row, "trigger", "forms.error.unknown_reference",
+                                {"refs": f"${{{name}}}"}))
+            elif source_item.kind != "question" or source_item.type in ("calculate", "note", "meta", "hidden") \
+                    or not source_item.asked:
+                add(Located("survey", item.row, "trigger", "forms.error.trigger_not_asked",
+                            {"name": f"${{{name}}}"}))
+            elif item.repeat is not None and item.repeat is not source_item.repeat:
+                add(Located("survey", item.row, "trigger", "forms.error.trigger_other_repeat",
+                            {"name": f"${{{name}}}", "repeat": item.repeat.name}))
+            else:
+                triggered.setdefault(name, []).append(item)
 
     if errors:
         raise FormErrors(errors, source)
@@ -611,7 +690,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         title=(settings.get("form_title") or settings.get("form_id") or fallback_id).strip(),
         default_language=default_lang,
         languages=tuple(langs) or (default_lang,),
-        items=items, by_name=by_name, top=top, choices=choices, settings=settings,
+        items=items, by_name=by_name, top=top, choices=choices, settings=settings, external=external,
+        triggered=triggered,
         sheets={k: [r for _, r in v] for k, v in sheets.items()},
     )
     _dependency_order(form, source)
@@ -629,14 +709,15 @@ def _parameters(text: str) -> dict[str, str]:
 
 
 def _range_parameters(text: str) -> tuple[float, float, float] | None:
-    """A range's (start, end, step): ODK's defaults 1, 10, 1; None when they are not numbers, the step is not
-    positive, or the end is before the start."""
+    """A range's (start, end, step): ODK's defaults 1, 10, 1. As pyxform accepts them, the end may be before the
+    start and the step negative (a reversed slider); None when they are not numbers, the step is 0 or wider than
+    the range."""
     params = _parameters(text)
     try:
         start, end, step = (float(params.get(k, d)) for k, d in (("start", "1"), ("end", "10"), ("step", "1")))
     except ValueError:
         return None
-    if not all(math.isfinite(x) for x in (start, end, step)) or step <= 0 or end < start:
+    if not all(math.isfinite(x) for x in (start, end, step)) or step == 0 or step > abs(end - start):
         return None
     return start, end, step
 

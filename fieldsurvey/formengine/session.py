@@ -151,7 +151,7 @@ class _Ctx:
         it = self.s.form.by_name.get(name)
         if it is None or not it.list_name:
             return ""
-        for c in self.s.choice_list(it.list_name):
+        for c in self.s.item_choices(it):
             if c.name == value:
                 return c.label(self.s.lang, self.s.form.default_language)
         return ""
@@ -241,12 +241,12 @@ class FormSession:
                 v = doc.get(name)
             else:
                 v = doc["household"].get(name)
-            if is_empty(v) and fresh and item.default is not None and item.type != "calculate":
+            if is_empty(v) and fresh and item.default is not None and _holds_answer(item):
                 if item.default_expr is not None and references(item.default_expr):
                     self._later_defaults.append(item)  # it reads other answers: once they are computed
                     continue
                 v = self._default(item)
-            if item.type == "calculate":
+            if item.type == "calculate" and item.calculation is not None:
                 if not is_empty(v) and not isinstance(v, (dict, list)):
                     self._stored[(name, None)] = v
             elif not is_empty(v):
@@ -292,9 +292,9 @@ class FormSession:
                 if loose:
                     out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
                     loose = []
-                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED)
+                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED and i.asked)
                 out.append(Section(item.name, qs, item.kind == "repeat" or any(i.repeat for i in qs), item))
-            elif item.kind == "question" and item.type not in UNASKED:
+            elif item.kind == "question" and item.type not in UNASKED and item.asked:
                 loose.append(item)
         if loose:
             out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
@@ -320,6 +320,13 @@ class FormSession:
             self._list_cache[list_name] = _builtin_list(list_name, self.villages)
         return self._list_cache[list_name]
 
+    def item_choices(self, item: Item) -> list[Choice]:
+        """The whole list a select question chooses from (a select_one_external's from the external_choices
+        sheet)."""
+        if item.list_source == "external":
+            return self.form.external.get(item.list_name or "", [])
+        return self.choice_list(item.list_name or "")
+
     def choices(self, list_name: str) -> tuple[str, ...]:
         """The names of a choice list (the builtin form session's shape)."""
         return tuple(c.name for c in self.choice_list(list_name))
@@ -329,7 +336,7 @@ class FormSession:
         item = self.form.by_name[name]
         if not item.list_name:
             return []
-        items = self.choice_list(item.list_name)
+        items = self.item_choices(item)
         if item.choice_filter is not None:
             ctx = self._ctx
             ctx.item, ctx.idx, ctx.cur = item, member, self._typed(item, self._raw(item, member))
@@ -426,17 +433,43 @@ class FormSession:
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
         scope = self._scope(item, member)
         value = self._coerce(item, value)
+        was_empty = is_empty(scope.get(name))
         if value == "" or value is None:
             scope.pop(name, None)
         else:
             scope[name] = value
         idx = member if item.repeat is not None else None
         self._unconfirm(name, idx)
+        if self.form.triggered.get(name) and not (was_empty and is_empty(value)):
+            before = {k: v.key() for k, v in self._states.items()}
+            self._propagate(item, idx)
+            self._fire_triggers(item, idx)
+            if any(self._touches_repeat_count(n) for n in [name, *(x.name for x in self.form.triggered[name])]):
+                self.recompute()
+            return [k for k, v in self._states.items() if before.get(k) != v.key()]
         if self._touches_repeat_count(name):
             before = {k: v.key() for k, v in self._states.items()}
             self.recompute()
             return [k for k, v in self._states.items() if before.get(k) != v.key()]
         return self._propagate(item, idx)
+
+    def _fire_triggers(self, source: Item, idx: int | None) -> None:
+        """ODK's setvalue on a question's change (the `trigger` column): each value it triggers becomes its
+        calculation's value computed now, in the same repeat instance (no calculation: the value is cleared)."""
+        ctx = self._ctx
+        for target in self.form.triggered.get(source.name, ()):
+            tidx = idx if target.repeat is not None else None
+            value: Any = ""
+            if target.trigger_value is not None:
+                ctx.item, ctx.idx = target, tidx
+                ctx.cur = self._typed(target, self._raw(target, tidx))
+                value = self._coerce(target, _as_value(evaluate(target.trigger_value, ctx)))
+            scope = self._scope(target, tidx)
+            if is_empty(value):
+                scope.pop(target.name, None)
+            else:
+                scope[target.name] = value
+            self._propagate(target, tidx)   # (what reads it is up to date before the next value is computed)
 
     def _unconfirm(self, name: str, idx: int | None) -> None:
         key = (name, self._member_key(idx))
@@ -478,6 +511,8 @@ class FormSession:
             st.value = ""
         elif item.type == "meta":
             st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
+        elif item.type == "calculate" and item.calculation is None:
+            st.value = self._raw(item, idx) if rel else ""   # a calculation with only a default: that value
         elif item.type == "calculate":
             if rel:
                 # '.' is the calculation's own value so far (once() keeps it): this session's, or the document's
@@ -595,7 +630,7 @@ class FormSession:
                 return "date"
             return ""
         if kind == "select_one" and item.list_name:
-            items = self.choice_list(item.list_name)
+            items = self.item_choices(item)
             if not items and item.list_name == "villages":
                 return ""  # no village list known (a form filled outside a workspace): any village
             found = [c for c in items if c.name == str(value)]
@@ -613,7 +648,7 @@ class FormSession:
                 return "choice"
             return ""
         if kind == "select_multiple" and item.list_name:
-            names = {c.name for c in self.choice_list(item.list_name)}
+            names = {c.name for c in self.item_choices(item)}
             return "" if all(str(v) in names for v in value) else "choice"
         if kind == "time":
             return "" if isinstance(value, str) and parse_time(value) is not None else "time"
@@ -626,12 +661,12 @@ class FormSession:
         if kind == "range":
             if not isinstance(value, (int, float)) or isinstance(value, bool) or item.range is None:
                 return "range"
-            start, end, step = item.range
+            start, end, step = item.range   # (the end may be before the start, the step negative: reversed)
             steps = (value - start) / step
             on_step = math.isfinite(steps) and abs(steps - round(steps)) < 1e-9
-            return "" if start <= value <= end and on_step else "range"
+            return "" if min(start, end) <= value <= max(start, end) and on_step else "range"
         if kind == "rank" and item.list_name:
-            names = [c.name for c in self.choice_list(item.list_name)]
+            names = [c.name for c in self.item_choices(item)]
             given = [str(v) for v in value] if isinstance(value, list) else []
             return "" if sorted(given) == sorted(names) else "rank"
         return ""
@@ -843,7 +878,7 @@ class FormSession:
         """The answers a new instance `idx` of a repeat starts with: its questions' defaults."""
         inst: dict[str, Any] = {}
         for item in self._walk(rep):
-            if item.kind == "question" and item.default is not None and item.type not in ("calculate", "note"):
+            if item.kind == "question" and item.default is not None and _holds_answer(item):
                 value = self._default(item, idx)
                 if not is_empty(value):
                     inst[item.name] = value
@@ -974,7 +1009,7 @@ class FormSession:
             return ""
         if item.list_name:
             labels = {c.name: c.label(self.lang, self.form.default_language)
-                      for c in self.choice_list(item.list_name)}
+                      for c in self.item_choices(item)}
             if isinstance(value, list):
                 return ", ".join(labels.get(str(v), str(v)) for v in value)
             return labels.get(str(value), str(value))
@@ -1112,6 +1147,12 @@ def _as_value(v: Any) -> Any:
     if isinstance(v, date):
         return v.isoformat()
     return v
+
+
+def _holds_answer(item: Item) -> bool:
+    """Whether the item's value is kept as an answer is (its default is its first value): a question, or a
+    calculation with only a default."""
+    return item.type != "note" and (item.type != "calculate" or item.calculation is None)
 
 
 def _hashable(v: Any) -> Any:

@@ -16,10 +16,24 @@ from fieldsurvey.formengine.model import (MAX_CELL, Form, FormErrors, Located, b
                                           raw_value)
 
 
+# As pyxform reads a sheet: the header stops after 20 empty columns in a row, the rows after 60 empty rows in a row
+# (what lies beyond is not part of the form, in ODK either).
+MAX_EMPTY_COLUMNS = 20
+MAX_EMPTY_ROWS = 60
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # the start of an Excel 97–2003 (.xls) file
+
+
 def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
     import openpyxl
 
     p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            old_excel = f.read(len(_OLE2)) == _OLE2
+    except OSError:
+        old_excel = False
+    if old_excel or (p.suffix.lower() == ".xls" and p.is_file()):
+        raise FormErrors([Located("workbook", 0, None, "forms.error.xls_workbook", {"file": p.name})], str(p))
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -27,18 +41,31 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
                          str(p)) from None
     try:
         sheets: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        only = len(wb.worksheets) == 1
         for ws in wb.worksheets:
             name = ws.title.strip().lower()
             if name not in SHEETS:
-                continue  # other sheets (external_choices, entities, columns…) are not read
+                if not only:
+                    continue  # other sheets (entities, osm, notes…) are not read
+                name = "survey"   # a workbook of one sheet is its survey, whatever the sheet's name (pyxform)
             if name in sheets:
                 raise FormErrors([Located(ws.title, 0, None, "forms.error.second_sheet", {"sheet": name})], str(p))
             # Only the used range is read: the sheet's recorded size is not trusted (a stray cell at XFD1048576
             # would make it 16,384 columns by a million rows); rows stop at the last one written, columns at the
-            # header's last.
+            # header's last, and both after a run of empty ones as pyxform stops.
             ws.reset_dimensions()
             header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None) or ()
-            header = normalise_headers([raw_value(h) for h in header_row])
+            header_cells: list = []
+            empty = 0
+            for h in header_row:
+                if raw_value(h).strip():
+                    empty = 0
+                elif empty == MAX_EMPTY_COLUMNS:
+                    break
+                else:
+                    empty += 1
+                header_cells.append(h)
+            header = normalise_headers([raw_value(h) for h in header_cells])
             while header and not header[-1]:
                 header.pop()
             seen: dict[str, int] = {}
@@ -48,6 +75,7 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
                                               {"column": h, "first": seen[h] + 1, "second": col + 1})], str(p))
                 seen[h] = col
             out = []
+            empty = 0
             if header:
                 for n, raw in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
                     cells = {}
@@ -59,7 +87,12 @@ def read_xlsx(path: Path | str) -> dict[str, list[tuple[int, dict[str, str]]]]:
                                                           {"length": len(text), "limit": MAX_CELL})], str(p))
                             cells[h] = text.strip()
                     if any(cells.values()):
+                        empty = 0
                         out.append((n, {h: cells.get(h, "") for h in header if h}))
+                    elif empty == MAX_EMPTY_ROWS:
+                        break
+                    else:
+                        empty += 1
             sheets[name] = out
         return sheets
     finally:

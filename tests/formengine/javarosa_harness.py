@@ -274,8 +274,9 @@ def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random
     if item.type == "acknowledge":
         return "OK"
     if item.type == "range" and item.range is not None:
-        start, end, step = item.range
-        value = start + step * rnd.randint(0, int((end - start) // step))
+        start, end, step = item.range   # (a reversed range runs from start down to end)
+        stride = abs(step) if end >= start else -abs(step)
+        value = start + stride * rnd.randint(0, int(abs(end - start) // abs(step)))
         return int(value) if float(value).is_integer() else value
     if item.type == "rank" and item.list_name:
         names = [c.name for c in session.choice_list(item.list_name)]

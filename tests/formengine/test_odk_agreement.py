@@ -120,6 +120,22 @@ SYNTHETIC["types"] = ([
 SYNTHETIC["types"][0][-2][0] = "rank fruit"
 
 
+# The trigger column (ODK's setvalue on a question's change), at the top and inside a repeat.
+SYNTHETIC["trigger"] = ([
+    ["type", "name", "label", "calculation", "trigger", "relevant", "constraint"],
+    ["integer", "a", "A", None, None, None, None],
+    ["integer", "b", "B", "${a} * 2", "${a}", None, ". < 100"],
+    ["calculate", "c", None, "${a} + ${b}", "${a}", None, None],
+    ["decimal", "d", None, None, "${a}", None, None],
+    ["text", "e", "E", None, None, "${c} > 10", None],
+    ["begin repeat", "r", "R", None, None, None, None],
+    ["text", "who", "Who", None, None, None, None],
+    ["calculate", "stamp", None, "concat(${who}, '-', position(..))", "${who}", None, None],
+    ["end repeat", None, None, None, None, None, None],
+    ["calculate", "stamps", None, "join(' ', ${stamp})", None, None, None],
+], None)
+
+
 def _forms(tmp: Path) -> list[Path]:
     paths = [p for p in sorted(PUBLIC.glob("*.xlsx"))]
     for name, (survey, choices) in SYNTHETIC.items():
@@ -133,6 +149,8 @@ def test_every_question_agrees_with_odk_on_random_answers(tmp_path):
         try:
             form = load_form(path)
         except Exception:
+            if path.parent == tmp_path:
+                raise   # a form written for this comparison must load
             continue  # refused here: test_xlsform says which and why
         rnd = random.Random(path.name)
         cases = [harness.random_case(form, rnd, TODAY) for _ in range(CASES)]

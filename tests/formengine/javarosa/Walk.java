@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import org.javarosa.core.model.FormDef;
 import org.javarosa.core.model.FormIndex;
+import org.javarosa.core.model.QuestionDef;
+import org.javarosa.core.model.actions.Actions;
 import org.javarosa.core.model.data.DateData;
 import org.javarosa.core.model.data.DateTimeData;
 import org.javarosa.core.model.data.GeoPointData;
@@ -90,6 +92,13 @@ public class Walk {
             TreeElement node = find(root, a.get("path").asText());
             if (node == null) continue;  // (a repeat instance ODK did not make)
             fd.setValue(data(a.get("type").asText(), a.get("value").asText()), node.getRef(), node, true);
+            // as FormEntryController.answerQuestion does: the question's xforms-value-changed actions (the
+            // `trigger` column's setvalue) run after the answer is set
+            QuestionDef question = FormDef.findQuestionByRef(node.getRef(), fd);
+            if (question != null) {
+                question.getActionController().triggerActionsFromEvent(Actions.EVENT_QUESTION_VALUE_CHANGED, fd,
+                        node.getRef(), fd);
+            }
         }
         ArrayNode out = json.createArrayNode();
         dump(json, fd, root, "", out);

@@ -1,0 +1,112 @@
+"""Workbooks read as pyxform 4.5 reads them — what running pyxform's own test forms through the loader found:
+a form ODK accepts loads here, or is refused for a type a desktop cannot serve (docs/forms.md)."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from fieldsurvey.formengine.loader import load_form
+from fieldsurvey.formengine.model import FormErrors, located
+from fieldsurvey.formengine.session import FormSession, fill
+from fieldsurvey.formengine.xlsx import MAX_EMPTY_ROWS, import_xlsx
+
+
+def _book(path, sheets: dict[str, list[list]]):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_an_excel_97_workbook_is_refused_saying_to_save_it_as_xlsx(tmp_path):
+    old = tmp_path / "census.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))   # an OLE2 file, as Excel 97–2003 writes it
+    for read in (load_form, lambda p: import_xlsx(p, tmp_path / "out")):
+        with pytest.raises(FormErrors) as err:
+            read(old)
+        assert located(err.value) == ["[workbook] 'census.xls' is an Excel 97–2003 workbook (.xls), which is not read "
+                                      "here: open it in Excel or LibreOffice and save it as an .xlsx workbook"]
+        assert located(err.value, "vi") == [
+            "[tệp bảng tính] Tệp 'census.xls' là bảng tính Excel 97–2003 (.xls), phần mềm này không đọc được: hãy mở tệp "
+            "bằng Excel hoặc LibreOffice rồi lưu lại thành tệp .xlsx"]
+    renamed = tmp_path / "census.xlsx"   # an old workbook renamed .xlsx is told apart by its content
+    renamed.write_bytes(old.read_bytes())
+    with pytest.raises(FormErrors) as err:
+        load_form(renamed)
+    assert err.value.errors[0].key == "forms.error.xls_workbook"
+
+
+def test_a_workbook_of_one_sheet_is_its_survey_whatever_its_name(tmp_path):
+    form = load_form(_book(tmp_path / "f.xlsx", {"Sheet1": [["type", "name", "label"], ["text", "a", "A"]]}))
+    assert [i.name for i in form.items] == ["a"]
+    with pytest.raises(FormErrors) as err:   # with two sheets, neither named survey, there is no survey
+        load_form(_book(tmp_path / "g.xlsx", {"Sheet1": [["type", "name"]], "Sheet2": [["type", "name"]]}))
+    assert err.value.errors[0].key == "forms.error.no_survey_sheet"
+
+
+def test_rows_after_a_long_run_of_empty_rows_are_not_part_of_the_form_as_in_pyxform(tmp_path):
+    rows = [["type", "name", "label"], ["text", "a", "A"]] + [[None, None, None]] * MAX_EMPTY_ROWS \
+        + [["text", "b", "B"]] + [[None, None, None]] * (MAX_EMPTY_ROWS + 1) + [["party like it's 1999", None, None]]
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": rows}))
+    assert [(i.name, i.row) for i in form.items] == [("a", 2), ("b", 63)]
+
+
+def test_smart_quotes_are_plain_quotes_and_survey_spaces_collapse_as_pyxform_cleans_them(tmp_path):
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label", "relevant"],
+        ["text", "a", "A", None],
+        ["text", "b", "Say  “why”   here", "${a} = ‘dead’"],
+    ]}))
+    assert form.by_name["b"].label("en") == 'Say "why" here'
+    assert fill(form, {"a": "dead"}).state("b").relevant
+    assert not fill(form, {"a": "alive"}).state("b").relevant
+
+
+def test_the_external_choices_sheet_holds_lists_of_its_own(tmp_path):
+    """choice_name_as_type.xls (pyxform's example): the same list on both sheets was refused as choices twice."""
+    form = load_form(_book(tmp_path / "f.xlsx", {
+        "survey": [["type", "name", "label", "choice_filter"], ["select_one zone", "zone", "Zone", None],
+                   ["select_one_external zone", "zone2", "Zone (external)", None]],
+        "choices": [["list name", "name", "label"], ["zone", "north", "North"], ["zone", "south", "South"]],
+        "external_choices": [["list name", "name", "label"], ["zone", "north", "North"], ["zone", "east", "East"]],
+    }))
+    session = FormSession(form, {})
+    assert [n for n, _ in session.options("zone")] == ["north", "south"]
+    assert [n for n, _ in session.options("zone2")] == ["north", "east"]
+    assert fill(form, {"zone2": "south"}).state("zone2").status == "error"
+
+
+def test_a_calculation_with_only_a_default_holds_it_and_an_unnamed_audit_is_named_audit(tmp_path):
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label", "calculation", "default"],
+        ["calculate", "fixed", None, None, "7"],
+        ["calculate", "double", None, "${fixed} * 2", None],
+        ["audit", None, None, None, None],
+    ]}))
+    session = FormSession(form, {})
+    assert (session.value("fixed"), session.value("double")) == ("7", 14)
+    assert "audit" in form.by_name
+    again = FormSession(form, session.to_document())
+    assert again.value("fixed") == "7"
+
+
+def test_a_refused_group_or_repeat_does_not_bring_more_messages_than_its_own(tmp_path):
+    """A refused 'begin repeat' left its 'end repeat' unmatched and every reference to it unknown: three messages
+    for one problem."""
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path / "f.xlsx", {"survey": [
+            ["type", "name", "label", "relevant"],
+            ["begin group", "g", "G", None],
+            ["geoshape", "plot", "Plot", None],
+            ["text", "why", "Why", "${plot} != ''"],
+            ["end group", None, None, None],
+            ["begin group", "9bad", "Bad name", None],
+            ["text", "x", "X", None],
+            ["end group", None, None, None],
+        ]}))
+    assert [(e.row, e.key) for e in err.value.errors] == [(3, "forms.error.type_desktop"), (6, "forms.error.bad_name")]
