@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
-from fieldsurvey.formengine.expr import (ExpressionError, Node, _children, parse, references, regex_patterns,
-                                         tokenize, uses_position)
+from fieldsurvey.formengine.expr import (ExpressionError, Node, XNode, _children, document, parse, references,
+                                         regex_patterns, tokenize, uses_position)
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
@@ -71,11 +73,11 @@ DESKTOP_CANNOT = {
     "uri:simserial", "phonenumber", "get phone number", "uri:phonenumber", "start-geopoint", "background-geopoint",
     "background-audio", "osm", "geotrace", "q geotrace", "geoshape", "q geoshape",
 }
-# ODK types this engine does not serve yet (refused, named).
-NOT_YET = {
-    "select_multiple_external", "select one external", "xml-external", "csv-external", "begin loop", "end loop",
-    "include",
-}
+# ODK types this engine does not serve (refused, named). (`select_multiple_external` is no ODK type: pyxform 4.5
+# refuses it too, as an unknown type.)
+NOT_YET = {"begin loop", "end loop", "include"}
+# Rows that only declare a secondary instance read from a file beside the form: instance('NAME') is NAME.csv/.xml.
+EXTERNAL_INSTANCES = {"csv-external": ".csv", "xml-external": ".xml"}
 SELECT_PREFIXES = {
     **dict.fromkeys(("select_one", "select one", "select1", "select one from", "select_one_from",
                      "add select one prompt using", "select one using", "q select1"), "select_one"),
@@ -84,7 +86,7 @@ SELECT_PREFIXES = {
     # choices from a CSV file beside the form (its `name` and `label` columns, or those `parameters` name)
     **dict.fromkeys(("select_one_from_file", "select one from file"), "select_one"),
     **dict.fromkeys(("select_multiple_from_file", "select multiple from file"), "select_multiple"),
-    "select_one_external": "select_one",   # choices from the external_choices sheet
+    **dict.fromkeys(("select_one_external", "select one external"), "select_one"),  # the external_choices sheet
     "rank": "rank",                       # every choice of the list put in order
 }
 CONTAINERS = {"group": "group", "repeat": "repeat", "lgroup": "repeat", "looped group": "repeat"}
@@ -215,10 +217,12 @@ class Item:
     choice_filter: Node | None = None
     repeat_count: Node | None = None
     parent: "Item | None" = None     # the enclosing group or repeat
-    repeat: "Item | None" = None     # the enclosing repeat (one level of repeats is supported)
+    repeat: "Item | None" = None     # the nearest enclosing repeat (not the item itself)
+    chain: tuple["Item", ...] = ()   # the repeats the item lies in, outermost first (a repeat itself included)
     children: list["Item"] = field(default_factory=list)
     deps: frozenset[str] = frozenset()   # names its relevance and value read (the group above included)
     check_deps: frozenset[str] = frozenset()  # names its checks, choice filter and label read
+    anywhere: frozenset[str] = frozenset()    # of those, the names read in any instance (not only its own)
     positional: bool = False             # reads position(..)
     label_refs: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
@@ -267,6 +271,7 @@ class Form:
     sheets: dict[str, list[dict[str, str]]]   # the rows as read (for export; columns normalised)
     external: dict[str, list[Choice]] = field(default_factory=dict)   # the external_choices sheet's lists
     triggered: dict[str, list[Item]] = field(default_factory=dict)    # a question → the values its change sets
+    instances: dict[str, XNode] = field(default_factory=dict)   # instance('NAME'): choice lists, files beside it
     order: list[Item] = field(default_factory=list)        # evaluation order (dependencies first)
     dependents: dict[str, list[Item]] = field(default_factory=dict)   # downstream values, in order (Downstream)
     readers: dict[str, list[Item]] = field(default_factory=dict)      # the items whose expressions read a name
@@ -396,13 +401,18 @@ def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
         if low.endswith(suffix):
             t, low, or_other = t[: -len(suffix)], low[: -len(suffix)], True
     m = re.fullmatch(r"(begin|end)[ _](group|repeat|lgroup|looped group|loop)\b(.*)", low)
-    if m and m.group(2) != "loop":
+    if m and m.group(2) == "loop":
+        return f"{m.group(1)} loop", None, or_other, "choices"
+    if m:
         return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other, "choices"
     for prefix in sorted(SELECT_PREFIXES, key=len, reverse=True):
         if low.startswith(prefix + " "):
             rest = t[len(prefix) + 1:].strip()
-            if rest and " " not in rest and f"{prefix} {rest.lower()}" not in NOT_YET:
+            if rest and " " not in rest:
                 source = "file" if "file" in prefix else ("external" if "external" in prefix else "choices")
+                ref = re.fullmatch(r"\$\{\s*([^}\s]+)\s*\}", rest)
+                if ref and source == "choices":   # select_one ${q}: the answers q was given in its repeat
+                    return SELECT_PREFIXES[prefix], ref.group(1), or_other, "repeat"
                 return SELECT_PREFIXES[prefix], rest, or_other, source
     return low, None, or_other, "choices"
 
@@ -465,6 +475,9 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         items.append(Choice(name, labels, extra))
         names.add(name)
 
+    # --- secondary instances: instance('LIST') for each choice list, and files beside the form (added below)
+    instances = _Instances(choices, default_lang)
+
     # --- survey
     items: list[Item] = []
     by_name: dict[str, Item] = {}
@@ -514,6 +527,18 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             kind, qtype = "question", TYPE_ALIASES[kind_type]
         elif kind_type in META_TYPES:
             kind, qtype, meta = "question", "meta", META_TYPES[kind_type]
+        elif kind_type in EXTERNAL_INSTANCES:
+            # csv-external / xml-external: no question, instance('NAME') reads NAME.csv / NAME.xml beside the form
+            if not name or not NAME.match(name):
+                refuse(Located("survey", rownum, "name", "forms.error.no_name" if not name else "forms.error.bad_name",
+                               {"type": type_text, "name": name}))
+                continue
+            doc = _instance_from_file(name + EXTERNAL_INSTANCES[kind_type], files)
+            if isinstance(doc, Located):
+                refuse(Located("survey", rownum, "name", doc.key, doc.values))
+            else:
+                instances[name] = doc
+            continue
         else:
             not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
                 or any(kind_type.startswith(n + " ") for n in NOT_YET)
@@ -551,12 +576,15 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             refuse(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
         if list_source == "file" and list_name not in choices:
-            problem = _choices_from_file(list_name, row.get("parameters", ""), files, default_lang)
-            if isinstance(problem, Located):
-                refuse(Located("survey", rownum, "type", problem.key, problem.values))
+            doc = _instance_from_file(list_name, files)
+            found = doc if isinstance(doc, Located) else _choices_from_instance(doc, list_name,
+                                                                                row.get("parameters", ""), default_lang)
+            if isinstance(found, Located):
+                refuse(Located("survey", rownum, "type", found.key, found.values))
                 continue
-            choices[list_name] = problem
-            names_in[list_name] = {c.name for c in problem}
+            choices[list_name] = found
+            names_in[list_name] = {c.name for c in found}
+            instances.setdefault(list_name.rsplit(".", 1)[0], doc)
         if kind_type == "range":
             bounds = _range_parameters(row.get("parameters", ""))
             if bounds is None:
@@ -565,9 +593,9 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 continue
             item.range = bounds
         lists = external if list_source == "external" else choices
-        if list_name and list_name not in lists and list_name not in BUILTIN_LISTS:
+        if list_name and list_source != "repeat" and list_name not in lists and list_name not in BUILTIN_LISTS:
             add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
-        if or_other and list_name in choices and list_source != "external":
+        if or_other and list_name in choices and list_source not in ("external", "repeat"):
             if "other" not in names_in[list_name]:
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
                 names_in[list_name].add("other")
@@ -606,10 +634,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         parent = stack[-1] if stack else None
         item.parent = parent
         item.repeat = parent if parent is not None and parent.kind == "repeat" else (parent.repeat if parent else None)
-        if kind == "repeat" and item.repeat is not None:
-            refuse(Located("survey", rownum, "type", "forms.error.nested_repeat",
-                           {"name": name, "outer": item.repeat.name}))
-            continue
+        item.chain = (parent.chain if parent is not None else ()) + ((item,) if kind == "repeat" else ())
         (parent.children if parent else top).append(item)
         items.append(item)
         by_name[name] = item
@@ -619,7 +644,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             stack.append(item)
         if or_other and list_name:
             other = Item("question", "text", f"{name}_other", rownum, parent=parent, repeat=item.repeat,
-                         labels={k: v + " (khác)" if k == "vi" else v + " (other)" for k, v in item.labels.items()})
+                         labels={k: v + " (khác)" if k == "vi" else v + " (other)" for k, v in item.labels.items()},
+                         chain=item.chain)
             pending.append((other, "relevant", f"selected(${{{name}}}, 'other')", rownum))
             (parent.children if parent else top).append(other)
             items.append(other)
@@ -647,7 +673,16 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if bad_pattern is not None:
             add(Located("survey", rownum, where, *bad_pattern))
             continue
-        single = _repeat_read_as_one(node, item, by_name)
+        missing = sorted({name for name, _ in _instance_names(node) if name not in instances})
+        if set(missing) & refused_names:
+            continue   # it reads a file refused above: that row's message says why
+        if missing:
+            add(Located("survey", rownum, where, "forms.error.no_such_instance",
+                        {"names": ", ".join(f"'{m}'" for m in missing)}))
+            continue
+        source = by_name.get(item.list_name or "") if item.list_source == "repeat" and column == "choice_filter" \
+            else None
+        single = _repeat_read_as_one(node, item, by_name, top, source.repeat if source is not None else None)
         if single is not None:
             add(Located("survey", rownum, where, "forms.error.repeat_as_one_value",
                         {"name": f"${{{single.name}}}", "repeat": single.repeat.name}))
@@ -663,6 +698,16 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             add(Located("survey", item.row, "label", "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in missing)}))
         item.label_refs = frozenset(r for r in refs if r in by_name)
+    for item in items:
+        if item.list_source == "repeat":
+            src = by_name.get(item.list_name or "")
+            if src is None:
+                if item.list_name not in refused_names:
+                    add(Located("survey", item.row, "type", "forms.error.unknown_reference",
+                                {"refs": f"${{{item.list_name}}}"}))
+            elif src.kind != "question" or src.repeat is None:
+                add(Located("survey", item.row, "type", "forms.error.choices_not_from_repeat",
+                            {"name": f"${{{src.name}}}"}))
     triggered: dict[str, list[Item]] = {}
     for item in items:
         for name in item.triggers:
@@ -675,7 +720,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                     or not source_item.asked:
                 add(Located("survey", item.row, "trigger", "forms.error.trigger_not_asked",
                             {"name": f"${{{name}}}"}))
-            elif item.repeat is not None and item.repeat is not source_item.repeat:
+            elif not _prefix(item.chain, source_item.chain):
                 add(Located("survey", item.row, "trigger", "forms.error.trigger_other_repeat",
                             {"name": f"${{{name}}}", "repeat": item.repeat.name}))
             else:
@@ -691,7 +736,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         default_language=default_lang,
         languages=tuple(langs) or (default_lang,),
         items=items, by_name=by_name, top=top, choices=choices, settings=settings, external=external,
-        triggered=triggered,
+        triggered=triggered, instances=instances,
         sheets={k: [r for _, r in v] for k, v in sheets.items()},
     )
     _dependency_order(form, source)
@@ -722,33 +767,146 @@ def _range_parameters(text: str) -> tuple[float, float, float] | None:
     return start, end, step
 
 
-def _choices_from_file(file_name: str, parameters: str, files: Callable[[str], str | None] | None,
-                       default_lang: str) -> list[Choice] | Located:
-    """The choices of a select_one_from_file: the rows of a CSV beside the form, the choice's name from its `name`
-    column and its label from `label` (or the columns `parameters` name: value=…, label=…). A Located problem
-    (sheet and row filled in by the caller) when the file is missing, not a CSV, or lacks the columns."""
-    if not file_name.lower().endswith(".csv"):
+MAX_FILE = 50_000_000   # characters of a file beside the form that a secondary instance is read from
+
+
+def _instance_from_file(file_name: str, files: Callable[[str], str | None] | None) -> XNode | Located:
+    """The secondary instance a file beside the form holds (instance('NAME') for NAME.csv, .xml or .geojson), as ODK
+    reads it: a CSV as root/item elements with one child per column; an XML file as its elements; a GeoJSON file's
+    features as root/item elements with `geometry` (ODK's 'lat lon 0 0' points, ';' between them), `id` and each
+    property. A Located problem (sheet and row filled in by the caller) when it is missing or cannot be read."""
+    low = file_name.lower()
+    if not low.endswith((".csv", ".xml", ".geojson")):
         return Located("survey", 0, None, "forms.error.choice_file_kind", {"file": file_name})
     text = files(file_name) if files is not None else None
     if text is None:
         return Located("survey", 0, None, "forms.error.no_choice_file", {"file": file_name})
-    params = _parameters(parameters)
-    value_col, label_col = params.get("value", "name"), params.get("label", "label")
-    try:
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except csv.Error:
-        rows = []
-    if not rows or value_col not in rows[0]:
-        return Located("survey", 0, None, "forms.error.choice_file_columns",
-                       {"file": file_name, "column": value_col})
+    if len(text) > MAX_FILE:
+        return Located("survey", 0, None, "forms.error.file_too_big", {"file": file_name, "limit": MAX_FILE})
+    root = XNode("root")
+    if low.endswith(".csv"):
+        try:
+            reader = csv.reader(io.StringIO(text))
+            header = [h.strip() for h in next(reader, [])]
+            for row in reader:
+                if any(c.strip() for c in row):
+                    item = root.add("item")
+                    for h, c in zip(header, row):
+                        if h:
+                            item.add(h, c.strip())
+        except csv.Error:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": "CSV"})
+    elif low.endswith(".xml"):
+        if re.search(r"<!(DOCTYPE|ENTITY)", text):   # no entities: a file cannot grow without end when read
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": "DOCTYPE"})
+        try:
+            element = ElementTree.fromstring(text)
+        except ElementTree.ParseError as exc:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": str(exc)})
+        root = XNode(_local(element.tag))
+        todo = [(element, root)]
+        while todo:
+            el, node = todo.pop()
+            node.text = (el.text or "").strip() if len(el) == 0 else ""
+            for child in el:
+                todo.append((child, node.add(_local(child.tag))))
+    else:
+        try:
+            features = json.loads(text).get("features")
+            if not isinstance(features, list):
+                raise ValueError("no features")
+            for feature in features:
+                item = root.add("item")
+                item.add("geometry", _geojson_geometry((feature or {}).get("geometry") or {}))
+                properties = dict((feature or {}).get("properties") or {})
+                if "id" in feature:
+                    properties.setdefault("id", feature["id"])
+                for key, value in properties.items():
+                    item.add(str(key), "" if value is None else str(value))
+        except (ValueError, AttributeError, TypeError) as exc:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": str(exc)})
+    return document(root)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _geojson_geometry(geometry: dict) -> str:
+    """A GeoJSON geometry as ODK writes a geopoint, geotrace or geoshape: 'lat lon 0 0', ';' between points."""
+    coords = geometry.get("coordinates")
+    kind = geometry.get("type")
+    points = [coords] if kind == "Point" else (coords[0] if kind == "Polygon" and coords else coords)
     out = []
-    for row in rows:
-        name = (row.get(value_col) or "").strip()
+    for point in points or []:
+        if isinstance(point, list) and len(point) >= 2:
+            out.append(f"{point[1]} {point[0]} {point[2] if len(point) > 2 else 0} 0")
+    return ";".join(out)
+
+
+def _choices_from_instance(doc: XNode, file_name: str, parameters: str, default_lang: str) -> list[Choice] | Located:
+    """The choices of a select_one_from_file: the instance's root/item elements, the choice's name from their
+    `name` child and its label from `label` (a GeoJSON feature's `id` and `title`; or the children `parameters`
+    name: value=…, label=…); the other children serve choice_filter."""
+    params = _parameters(parameters)
+    geo = file_name.lower().endswith(".geojson")
+    value_col = params.get("value", "id" if geo else "name")
+    label_col = params.get("label", "title" if geo else "label")
+    root = doc.children[0] if doc.children else None
+    items = [c for c in root.children if c.name == "item"] if root is not None and root.name == "root" else []
+    if items and not any(c.name == value_col for c in items[0].children):
+        return Located("survey", 0, None, "forms.error.choice_file_columns", {"file": file_name, "column": value_col})
+    out = []
+    for node in items:
+        fields = {c.name: c.value() for c in node.children}
+        name = fields.get(value_col, "").strip()
         if name:
-            label = (row.get(label_col) or name).strip()
-            extra = {k: (v or "").strip() for k, v in row.items() if k not in (value_col, label_col) and k}
-            out.append(Choice(name, {default_lang: label}, extra))
+            label = fields.get(label_col, "").strip() or name
+            extra = {k: v for k, v in fields.items() if k not in (value_col, label_col)}
+            choice = Choice(name, {default_lang: label}, extra)
+            node.choice = choice
+            out.append(choice)
     return out
+
+
+class _Instances(dict):
+    """instance('NAME') → its document node: the files beside the form (read when the form loads) and the choice
+    lists, each built the first time an expression reads it (a list of 100,000 choices costs nothing until then)."""
+
+    def __init__(self, choices: dict[str, list[Choice]], default_lang: str):
+        super().__init__()
+        self._choices = choices
+        self._lang = default_lang
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self._choices
+
+    def __missing__(self, name: str) -> XNode:
+        if name not in self._choices:
+            raise KeyError(name)
+        doc = self[name] = _choice_instance(name, self._choices[name], self._lang)
+        return doc
+
+    def get(self, name: str, default: object = None) -> object:
+        return self[name] if name in self else default
+
+
+def _choice_instance(list_name: str, choices: list[Choice], default_lang: str) -> XNode:
+    """A choice list as pyxform puts it in the XForm, instance('LIST')/root/item: `name`, then `label` (a list whose
+    labels are in more than one language has `itextId` instead, read with jr:itext()), then the other columns."""
+    root = XNode("root")
+    translated = any(set(c.labels) - {default_lang} for c in choices)
+    for n, c in enumerate(choices):
+        item = root.add("item")
+        item.choice = c
+        item.add("name", c.name)
+        if translated:
+            item.add("itextId", f"{list_name}-{n}")
+        else:
+            item.add("label", c.label(default_lang))
+        for k, v in c.extra.items():
+            item.add(k, v)
+    return document(root)
 
 
 def _is_dynamic(text: str, qtype: str) -> bool:
@@ -771,27 +929,129 @@ def _is_dynamic(text: str, qtype: str) -> bool:
 AGGREGATES = {"count", "sum", "max", "min", "count-non-empty", "join", "checklist", "weighted-checklist"}
 
 
-def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item]) -> Item | None:
-    """The first question of a repeat that `item`'s expression reads from outside that repeat as one value (ODK
-    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat())."""
+def _prefix(a: tuple, b: tuple) -> bool:
+    """Whether the chain of repeats `a` is the start of (or equal to) `b`."""
+    return len(a) <= len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item], top: list[Item],
+                        source: Item | None = None) -> Item | None:
+    """The first question of a repeat that `item`'s expression reads as one value from outside that repeat (ODK
+    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat()). A path
+    with a condition in brackets picks its nodes and is not counted. `source`: the repeat a select_one ${q} chooses
+    from, whose questions its choice_filter reads instance by instance."""
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         n, many = stack.pop()
         kind = n[0]
         if kind == "ref":
             it = by_name.get(n[1])
-            if not many and it is not None and it.kind == "question" and it.repeat is not None \
-                    and it.repeat is not item.repeat:
+            if not many and it is not None and it.kind == "question" and not _prefix(it.chain, item.chain) \
+                    and not (source is not None and source in it.chain):
                 return it
         elif kind == "call":
             name, args = n[1], n[2]
             for i, a in enumerate(args):
-                takes_all = name in AGGREGATES or (name == "indexed-repeat" and i != 2) \
+                takes_all = name in AGGREGATES or (name == "indexed-repeat" and (i == 0 or i % 2 == 1)) \
                     or (name == "concat" and len(args) == 1)   # concat(${q}) joins every instance's value
                 stack.append((a, takes_all))
+        elif kind == "path":
+            if not many and not _has_predicates(n):
+                for it in _path_items(n, item, by_name, top):
+                    if it.kind == "question" and not _prefix(it.chain, item.chain):
+                        return it
+            stack += [(c, True) for c in _children(n)]   # (inside a path: a start picked from, or a condition)
         else:
             stack += [(c, False) for c in _children(n)]
     return None
+
+
+def _has_predicates(node: Node) -> bool:
+    start, steps = node[1], node[2]
+    return bool(start[0] == "expr" and start[2]) or any(p for _, _, p in steps)
+
+
+_DOC, _ROOT = "#document", "#root"   # the main instance's document node and root element, where a path starts
+
+
+def _path_items(node: Node, context: Item | list, by_name: dict[str, Item], top: list[Item],
+                origin: Item | None = None) -> list[Item]:
+    """The items of the form a path can reach (read from the form's structure, not from answers): '/data/g/x',
+    '../x', 'current()/../x', '${rep}/x', from the item (or items: what a condition tests) it is read from. A path
+    into a secondary instance (instance('…')) reaches none."""
+    start, steps = node[1], node[2]
+    items = context if isinstance(context, list) else [context]
+    if start[0] == "root":
+        here: list = [_DOC]
+    elif start[0] == "ctx":
+        here = list(items)
+    else:
+        first = start[1]
+        if first[0] == "ref" and first[1] in by_name:
+            here = [by_name[first[1]]]
+        elif first[0] == "call" and first[1] == "current":   # the item whose expression it is
+            here = [origin] if origin is not None else list(items[:1])
+        else:
+            return []
+    for axis, name, _ in steps:
+        nxt: list = []
+        for x in here:
+            if axis == "self":
+                nxt.append(x)
+            elif axis == "parent":
+                if x != _DOC:
+                    nxt.append(_DOC if x == _ROOT else (x.parent if x.parent is not None else _ROOT))
+            elif x == _DOC:
+                nxt.append(_ROOT)
+            else:
+                kids = top if x == _ROOT else (x.children if x.kind in ("group", "repeat") else [])
+                nxt.extend(c for c in kids if name == "*" or c.name == name)
+        here = [x for x in dict.fromkeys(nxt) if x is not None]
+    return [x for x in here if isinstance(x, Item)]
+
+
+def _reads(node: Node, item: Item, by_name: dict[str, Item], top: list[Item]) -> tuple[set[str], set[str]]:
+    """The names an expression reads: (those read in the instance the item stands in — ${name}, relative paths,
+    absolute paths as JavaRosa contextualises them —, those read in any instance — through a path with a condition
+    in brackets, what such a condition reads of the nodes it tests, indexed-repeat())."""
+    aligned: set[str] = set()
+    anywhere: set[str] = set()
+    stack: list[tuple[Node, bool, list]] = [(node, False, [item])]
+    while stack:
+        n, loose, here = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            (anywhere if loose else aligned).add(n[1])
+        elif kind == "path":
+            picked = loose or _has_predicates(n)
+            for it in _path_items(n, here, by_name, top, item):
+                (anywhere if picked else aligned).add(it.name)
+            start = n[1]
+            if start[0] == "expr":
+                stack.append((start[1], loose, here))
+                tested = _path_items(("path", start, ()), here, by_name, top, item)
+                stack += [(c, True, tested) for c in start[2]]
+            for depth, (_, _, predicates) in enumerate(n[2], start=1):
+                if predicates:   # a condition reads what it tests: the nodes reached at that step
+                    tested = _path_items(("path", start, n[2][:depth]), here, by_name, top, item)
+                    stack += [(c, True, tested) for c in predicates]
+        elif kind == "call" and n[1] == "indexed-repeat":
+            stack += [(a, True, here) for a in n[2]]
+        else:
+            stack += [(c, loose, here) for c in _children(n)]
+    return aligned, anywhere
+
+
+def _instance_names(node: Node) -> list[tuple[str, Node]]:
+    """The instance('NAME') calls written with a name (checked when the form loads)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "call" and n[1] == "instance" and n[2] and n[2][0][0] == "str":
+            out.append((n[2][0][1], n))
+        stack += _children(n)
+    return out
 
 
 def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:
@@ -823,20 +1083,35 @@ def _dependency_order(form: Form, source: str) -> None:
     for item in form.items:
         deps: set[str] = set()
         checks: set[str] = set(item.label_refs)
+        anywhere: set[str] = set()
         positional = False
         for node in _value_expressions(item):
-            deps |= references(node)
+            aligned, loose = _reads(node, item, form.by_name, form.top)
+            deps |= aligned | loose
+            anywhere |= loose
             positional = positional or uses_position(node)
         for node in _check_expressions(item):
-            checks |= references(node)
+            aligned, loose = _reads(node, item, form.by_name, form.top)
+            checks |= aligned | loose
+            anywhere |= loose
             positional = positional or uses_position(node)
+        if item.list_source == "repeat" and item.list_name in form.by_name:   # its choices are those answers
+            source = form.by_name[item.list_name]
+            checks |= {source.name, *(r.name for r in source.chain)}
+            anywhere |= {source.name, *(r.name for r in source.chain)}
+            if item.choice_filter is not None:
+                aligned, loose = _reads(item.choice_filter, item, form.by_name, form.top)
+                anywhere |= aligned | loose
         if item.parent is not None:
             deps.add(item.parent.name)
+        deps &= form.by_name.keys()
+        checks &= form.by_name.keys()
         if item.name in deps:   # a relevance or value that reads itself: ODK refuses it as a cycle
             raise FormErrors([Located("survey", item.row, None, "forms.error.cycle",
                                       {"cycle": f"{item.name} → {item.name}"})], source)
         item.deps = frozenset(deps)
         item.check_deps = frozenset(checks - deps)
+        item.anywhere = frozenset(anywhere)
         item.positional = positional
     order: list[Item] = []
     state: dict[str, int] = {}

@@ -65,8 +65,9 @@ def to_xform(path: Path) -> str:
 
 @dataclass
 class Case:
-    repeats: dict[str, int]                 # repeat name → instances
-    answers: list[tuple[str, Item, Any, int | None]]   # (path with [n] on repeats, question, value, instance)
+    repeats: dict[str, int]                 # repeat name → instances (in each instance of the repeats around it)
+    answers: list[tuple[str, Item, Any, Any]]   # (path with [n] on repeats, question, value, instance path)
+    reopen: bool = False   # JavaRosa works everything out afresh after the answers, as when a saved form is opened
 
 
 def odk_states(xform: str, cases: list[Case]) -> list[dict[str, dict]]:
@@ -82,8 +83,9 @@ def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, d
             xml = Path(tmp) / f"form{n}.xml"
             xml.write_text(xform, encoding="utf-8")
             payload["jobs"].append({"xform": str(xml), "cases": [
-                {"repeats": c.repeats, "answers": [{"path": p, "type": _java_type(q, v),
-                                                    "value": _java_value(q, v)} for p, q, v, _ in c.answers]}
+                {"repeats": c.repeats, "reopen": c.reopen,
+                 "answers": [{"path": p, "type": _java_type(q, v), "value": _java_value(q, v)}
+                             for p, q, v, _ in c.answers]}
                 for c in cases]})
         run = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8",
                               "-Dstdout.encoding=UTF-8", "-cp", f"{_jar()}:{_classes()}", "Walk"],
@@ -114,15 +116,39 @@ def _java_value(q: Item, v: Any) -> str:
     return str(v)
 
 
+def _make_instances(form: Form, session: FormSession, repeats: dict[str, int]) -> None:
+    """Each repeat (outer ones first) with its number of instances in every instance of the repeats around it, as
+    Walk.java makes them in JavaRosa."""
+    for rep in form.repeats():
+        if rep.name in repeats and rep.repeat_count is None:
+            for outer in session._paths(rep.chain[:-1]):
+                while len(session.members(rep.name, outer)) < repeats[rep.name]:
+                    session.add_member(rep.name, outer)
+
+
 def fill_ours(form: Form, case: Case, today: date) -> FormSession:
     session = FormSession(form, {}, today=today)
-    for rep, n in case.repeats.items():
-        if form.by_name[rep].repeat_count is None:
-            while len(session.members(rep)) < n:
-                session.add_member(rep)
+    _make_instances(form, session, case.repeats)
     for _, q, v, member in case.answers:
         session.set_answer(q.name, v, member)
     return session
+
+
+def node_path(item: Item, path: tuple) -> str:
+    """A question's path as Walk.java writes it: 'members[2]/g/age', a repeat's instance number after its name."""
+    steps, k = [], 0
+    ancestors = []
+    p = item.parent
+    while p is not None:
+        ancestors.append(p)
+        p = p.parent
+    for a in reversed(ancestors):
+        if a.kind == "repeat":
+            steps.append(f"{a.name}[{path[k] + 1}]")
+            k += 1
+        else:
+            steps.append(a.name)
+    return "/".join(steps + [item.name])
 
 
 def our_states(session: FormSession) -> dict[str, dict]:
@@ -132,15 +158,11 @@ def our_states(session: FormSession) -> dict[str, dict]:
     for item in form.items:
         if item.kind != "question":
             continue
-        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
-        for idx in instances:
-            steps = []
-            for p in item.path:
-                steps.append(f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p)
-            path = "/".join(steps + [item.name])
-            st = session._states[(item.name, idx)]
-            qs = session.state(item, idx)
-            out[path] = {"relevant": st.relevant, "value": st.value, "status": qs.status, "type": item.type}
+        for path in session._instances_of(item):
+            st = session._states[(item.name, path)]
+            qs = session.state(item, path or None)
+            out[node_path(item, path)] = {"relevant": st.relevant, "value": st.value, "status": qs.status,
+                                          "type": item.type}
     return out
 
 
@@ -226,23 +248,20 @@ def random_case(form: Form, rnd: random.Random, today: date) -> Case:
     moment (its choice_filter applied to the answers before it); about one answer in seven is left empty."""
     repeats = {r.name: rnd.randint(1, 3) for r in form.repeats() if r.repeat_count is None}
     session = FormSession(form, {}, today=today)
-    for rep, n in repeats.items():
-        for _ in range(n):
-            session.add_member(rep)
-    answers: list[tuple[str, Item, Any, int | None]] = []
+    _make_instances(form, session, repeats)
+    answers: list[tuple[str, Item, Any, Any]] = []
     for item in form.items:
         if item.kind != "question" or not item.is_input or item.calculation is not None:
             continue
-        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
-        for idx in instances:
+        for path in session._instances_of(item):
             if rnd.random() < 0.15:
                 continue  # left empty
-            value = _random_value(item, session, idx, rnd, today)
+            member = path or None
+            value = _random_value(item, session, member, rnd, today)
             if value is None:
                 continue
-            steps = [f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p for p in item.path]
-            answers.append(("/".join(steps + [item.name]), item, value, idx))
-            session.set_answer(item.name, value, idx)
+            answers.append((node_path(item, path), item, value, member))
+            session.set_answer(item.name, value, member)
     return Case(repeats, answers)
 
 

@@ -300,11 +300,11 @@ def test_the_types_a_desktop_can_serve_have_their_input_rules(tmp_path):
         "r": "Cần nhập một số từ 0 đến 10, theo bước 2",
         "order": "Cần xếp thứ tự tất cả các lựa chọn, mỗi lựa chọn một lần"}
     with pytest.raises(FormErrors) as err:
-        load_form(_book(tmp_path, [["type", "name", "label", "parameters"], ["range", "r", "R", "start=5 end=1 step=0"]],
-                        name="bad.xlsx"))
-    assert located(err.value) == ["[survey sheet, row 2, column 'parameters'] the range's parameters 'start=5 end=1 "
-                                  "step=0' are not start=…, end=…, step=… numbers with a step that is not 0 and not "
-                                  "wider than the range"]
+        load_form(_book(tmp_path, [["type", "name", "label", "parameters"],
+                                   ["range", "r", "R", "start=5 end=1 step=0"]], name="bad.xlsx"))
+    assert located(err.value) == ["[survey sheet, row 2, column 'parameters'] the range's parameters 'start=5 "
+                                  "end=1 step=0' are not start=…, end=…, step=… numbers with a step that is not 0 "
+                                  "and not wider than the range"]
 
 
 @pytest.mark.parametrize("parameters, good, bad", [
@@ -341,8 +341,8 @@ def test_choices_from_a_csv_beside_the_form_and_from_the_external_choices_sheet(
     (tmp_path / "communes.csv").unlink()
     with pytest.raises(FormErrors) as err:
         load_form(tmp_path / "f.xlsx")
-    assert located(err.value) == ["[survey sheet, row 3, column 'type'] the choices file 'communes.csv' is not beside "
-                                  "the form"]
+    assert located(err.value) == ["[survey sheet, row 3, column 'type'] the file 'communes.csv' that the form reads "
+                                  "is not beside the form (keep it in the same folder)"]
 
 
 def test_form_fill_lists_a_repeat_instance_by_instance_as_odk_walks_it(tmp_path):

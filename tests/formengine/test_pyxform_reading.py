@@ -29,11 +29,11 @@ def test_an_excel_97_workbook_is_refused_saying_to_save_it_as_xlsx(tmp_path):
     for read in (load_form, lambda p: import_xlsx(p, tmp_path / "out")):
         with pytest.raises(FormErrors) as err:
             read(old)
-        assert located(err.value) == ["[workbook] 'census.xls' is an Excel 97–2003 workbook (.xls), which is not read "
-                                      "here: open it in Excel or LibreOffice and save it as an .xlsx workbook"]
+        assert located(err.value) == ["[workbook] 'census.xls' is an Excel 97–2003 workbook (.xls), which is not "
+                                      "read here: open it in Excel or LibreOffice and save it as an .xlsx workbook"]
         assert located(err.value, "vi") == [
-            "[tệp bảng tính] Tệp 'census.xls' là bảng tính Excel 97–2003 (.xls), phần mềm này không đọc được: hãy mở tệp "
-            "bằng Excel hoặc LibreOffice rồi lưu lại thành tệp .xlsx"]
+            "[tệp bảng tính] Tệp 'census.xls' là bảng tính Excel 97–2003 (.xls), phần mềm này không đọc được: hãy mở "
+            "tệp bằng Excel hoặc LibreOffice rồi lưu lại thành tệp .xlsx"]
     renamed = tmp_path / "census.xlsx"   # an old workbook renamed .xlsx is told apart by its content
     renamed.write_bytes(old.read_bytes())
     with pytest.raises(FormErrors) as err:

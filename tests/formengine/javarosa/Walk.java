@@ -81,8 +81,10 @@ public class Walk {
             if (event == FormEntryController.EVENT_PROMPT_NEW_REPEAT) {
                 // (pyxform's XForm starts a repeat with one instance: the prompt stands after those there are)
                 FormIndex at = fec.getModel().getFormIndex();
+                // (the prompt's reference ends at the instance that would be added: its number is how many there
+                // are in this instance of the repeats around it — getInstanceIndex() is the outermost repeat's)
                 String name = at.getReference().getNameLast();
-                if (at.getInstanceIndex() < wanted.getOrDefault(name, 0)) {
+                if (at.getReference().getMultLast() < wanted.getOrDefault(name, 0)) {
                     fec.newRepeat();
                 }
             }
@@ -99,6 +101,11 @@ public class Walk {
                 question.getActionController().triggerActionsFromEvent(Actions.EVENT_QUESTION_VALUE_CHANGED, fd,
                         node.getRef(), fd);
             }
+        }
+        if (c.has("reopen") && c.get("reopen").asBoolean()) {
+            // as Collect opens a saved form again: every calculation and relevance worked out afresh
+            fd.initialize(false, new InstanceInitializationFactory());
+            root = fd.getMainInstance().getRoot();
         }
         ArrayNode out = json.createArrayNode();
         dump(json, fd, root, "", out);
