@@ -65,6 +65,11 @@ def tokenize(text: str) -> list[Token]:
             kind = "ref"
         if kind == "ref":
             name = m.group("refname").strip()
+            last = re.fullmatch(r"last-saved#\s*([A-Za-z_][\w.\-]*)", name)
+            if last:   # ${last-saved#name}: the answer in the household saved last with this form
+                out.append(Token("lastsaved", last.group(1), i))
+                i = m.end()
+                continue
             if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name or ""):
                 raise ExpressionError("forms.error.expr_not_a_name", None, name=name, pos=i + 1, expr=repr(text))
             out.append(Token("ref", name, i))
@@ -280,6 +285,9 @@ class _Parser:
         if tok.kind == "ref":
             self.take()
             return ("ref", tok.text)
+        if tok.kind == "lastsaved":
+            self.take()
+            return ("last_saved", tok.text)
         if tok.kind == "op" and tok.text == "(":
             self.take()
             self.deeper()
@@ -362,6 +370,18 @@ def _children(n: Node) -> list[Node]:
             out.extend(predicates)
         return out
     return []
+
+
+def last_saved_names(node: Node) -> set[str]:
+    """The names an expression reads as ${last-saved#name}."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "last_saved":
+            out.add(n[1])
+        stack += _children(n)
+    return out
 
 
 def regex_patterns(node: Node) -> list[str]:
@@ -661,6 +681,9 @@ def evaluate(node: Node, ctx: Context) -> Any:
         return node[1]
     if kind == "ref":
         return ctx.ref(node[1])
+    if kind == "last_saved":
+        last = getattr(ctx, "last_saved", None)
+        return last(node[1]) if last is not None else ""
     if kind == "self":
         return ctx.current()
     if kind == "col":

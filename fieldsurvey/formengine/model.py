@@ -18,8 +18,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
-from fieldsurvey.formengine.expr import (ExpressionError, Node, XNode, _children, document, parse, references,
-                                         regex_patterns, tokenize, uses_position)
+from fieldsurvey.formengine.expr import (ExpressionError, Node, XNode, _children, document, last_saved_names, parse,
+                                         references, regex_patterns, tokenize, uses_position)
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
@@ -654,6 +654,12 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         add(Located("survey", open_item.row, "type", "forms.error.not_closed",
                     {"kind": open_item.kind, "name": open_item.name}))
 
+    if "instanceID" not in by_name and any(re.search(r"\$\{\s*instanceID\s*\}", text) for _, _, text, _ in pending):
+        item = Item("question", "meta", "instanceID", 0, meta="instanceID")   # meta/instanceID, as pyxform adds it
+        items.append(item)
+        top.append(item)
+        by_name[item.name] = item
+
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
         where = {"default_expr": "default", "trigger_value": "calculation"}.get(column, column)
@@ -662,7 +668,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         except ExpressionError as exc:
             add(Located("survey", rownum, where, exc.key, exc.values))
             continue
-        unknown = {r for r in references(node) if r not in by_name}
+        unknown = {r for r in references(node) | last_saved_names(node) if r not in by_name}
         if unknown & refused_names:
             continue   # it reads a row refused above: that row's message says why
         if unknown:
@@ -692,7 +698,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     for item in items:
         refs = set()
         for text in list(item.labels.values()) + list(item.hints.values()):
-            refs |= {m.strip() for m in label_ref.findall(text)}
+            refs |= {re.sub(r"^last-saved#\s*", "", m.strip()) for m in label_ref.findall(text)}
         missing = sorted(r for r in refs if r not in by_name)
         if missing and not set(missing) & refused_names:
             add(Located("survey", item.row, "label", "forms.error.unknown_reference",
@@ -909,18 +915,36 @@ def _choice_instance(list_name: str, choices: list[Choice], default_lang: str) -
     return document(root)
 
 
+# pyxform's lexer for a default (parsing/expression.py), its terminals in the order of their priorities: the first
+# that matches wins. Only the kinds the decision below needs are named.
+_NCNAME = r"[^\W\d][\w.\-]*"
+_DEFAULT_TOKENS = re.compile("|".join(f"(?P<{k}>{v})" for k, v in (
+    ("DATETIME", r"-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\s+)?(?:(?:\+|\-)\d{2}:\d{2}|Z)?"),
+    ("DATE", r"-?\d{4}-\d{2}-\d{2}"),
+    ("TIME", r"\d{2}:\d{2}:\d{2}(?:\.\s+)?(?:(?:\+|\-)\d{2}:\d{2}|Z)?"),
+    ("NUMBER", r"-?\d+\.\d*|-?\.\d+|-?\d+"),
+    ("OPS_MATH", r"[*+\-]| mod | div "),
+    ("OTHER_OPS", r"=|!=|<|>|<=|>=| and | or "),
+    ("OPS_UNION", r"\|"),
+    ("PUNCT", r"[(){}\[\]]|\.\.|\.|/"),
+    ("LITERAL", r"\"[^\"]*\"|'[^']*'"),
+    ("COMMA", r","),
+    ("WHITESPACE", r"\s+"),
+    ("PYXFORM_REF", r"\$\{(?:last-saved#)?" + _NCNAME + r"\}"),
+    ("FUNC_CALL", _NCNAME + r"(?::" + _NCNAME + r")?\("),
+    ("OTHER", r"."),
+)), re.S)
+
+
 def _is_dynamic(text: str, qtype: str) -> bool:
-    """pyxform's rule: a default is an expression when it calls a function, reads a ${name}, or has an
-    arithmetic operator (a '-' in a date's default is the date's own)."""
-    try:
-        tokens = tokenize(text)
-    except ExpressionError:
-        return False
-    for n, tok in enumerate(tokens):
-        if tok.kind == "ref" or (tok.kind == "op" and tok.text in ("+", "*", "|", "[")) \
-                or (tok.kind == "op" and tok.text == "-" and qtype not in ("date", "datetime", "time")) \
-                or (tok.kind == "name" and tok.text in ("div", "mod")) \
-                or (tok.kind == "name" and tokens[n + 1].kind == "op" and tokens[n + 1].text == "("):
+    """pyxform's rule (utils.default_is_dynamic): a default is an expression when its tokens hold an arithmetic
+    operator, a '|', a ${name} or a function call — read by pyxform's lexer, where 2020-01-01 is a date and -105.8 a
+    number — except that for a date, date-time or geopoint a '-' operator met first makes it the value as written."""
+    for m in _DEFAULT_TOKENS.finditer(text):
+        kind = m.lastgroup
+        if kind == "OPS_MATH" and m.group() == "-" and qtype in ("date", "datetime", "geopoint"):
+            return False
+        if kind in ("OPS_MATH", "OPS_UNION", "PYXFORM_REF", "FUNC_CALL"):
             return True
     return False
 

@@ -306,14 +306,20 @@ class _Ctx:
     def column(self, name: str) -> Any:
         return self.choice.get(name) if self.choice is not None else ""
 
+    def last_saved(self, name: str) -> Any:
+        return self.s._last_saved_value(name)
+
 
 class FormSession:
     """One household filled with one form."""
 
     def __init__(self, form: Form, document: dict | None = None, *, lang: str | None = None,
                  villages: Iterable[str] = (), today: date | None = None,
-                 extra_lists: dict[str, list[Choice]] | None = None):
+                 extra_lists: dict[str, list[Choice]] | None = None, last_saved: dict | None = None):
+        """`last_saved`: the household document saved last with this form (what ${last-saved#name} reads; none,
+        as on a device where nothing was saved yet: empty)."""
         self.form = form
+        self._last_saved = last_saved if isinstance(last_saved, dict) else None
         self.lang = lang or form.default_language
         self.today_date = today or date.today()
         self.villages = list(villages)
@@ -406,6 +412,27 @@ class FormSession:
                 self._confirmed.add((parts[1], None))
             elif parts[0] == "members" and len(parts) == 3:
                 self._confirmed.add((parts[2], parts[1]))
+
+    def _last_saved_value(self, name: str) -> Any:
+        """${last-saved#name}: the answer in the household saved last with this form, typed as an answer is (of a
+        question in a repeat: every instance's, as ODK reads the last saved record's nodes)."""
+        doc = self._last_saved
+        item = self.form.by_name.get(name)
+        if doc is None or item is None or item.kind != "question":
+            return ""
+        if not item.chain:
+            where = doc.get("location") if name in LOCATION_KEYS else (doc if name in TOP_KEYS else
+                                                                      doc.get("household"))
+            value = where.get(name) if isinstance(where, dict) else None
+            return "" if is_empty(value) else self._typed(item, self._coerce(item, self._coerce_in(item, value)))
+        rows: list = [doc.get("members") if item.chain[0].name == MEMBERS else (doc.get("household") or {}).get(
+            item.chain[0].name)]
+        for rep in item.chain[1:]:
+            rows = [r.get(rep.name) for rs in rows if isinstance(rs, list) for r in rs if isinstance(r, dict)]
+        values = [self._typed(item, self._coerce(item, self._coerce_in(item, r.get(name))))
+                  for rs in rows if isinstance(rs, list) for r in rs if isinstance(r, dict)
+                  and not is_empty(r.get(name))]
+        return Nodeset(values)
 
     def _instance_in(self, rep: Item, row: dict) -> dict:
         """A repeat instance from the document: its answers read as answers are, a repeat inside it as a list of
@@ -725,7 +752,8 @@ class FormSession:
         if item.kind != "question":
             st.value = ""
         elif item.type == "meta":
-            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
+            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else (
+                f"uuid:{self.document.get('uuid')}" if item.meta == "instanceID" else "")
         elif item.type == "calculate" and item.calculation is None:
             st.value = self._raw(item, path) if rel else ""   # a calculation with only a default: that value
         elif item.type == "calculate":
@@ -1031,6 +1059,8 @@ class FormSession:
 
         def sub(m: Any) -> str:
             name = m.group(1).strip()
+            if name.startswith("last-saved#"):
+                return to_string(self._last_saved_value(name.split("#", 1)[1].strip()))
             if name not in self.form.by_name:
                 return m.group(0)
             return to_string(self._ctx.at(item, path[:len(item.chain)]).ref(name))

@@ -110,3 +110,41 @@ def test_a_refused_group_or_repeat_does_not_bring_more_messages_than_its_own(tmp
             ["end group", None, None, None],
         ]}))
     assert [(e.row, e.key) for e in err.value.errors] == [(3, "forms.error.type_desktop"), (6, "forms.error.bad_name")]
+
+
+def test_instance_id_and_the_last_saved_household_are_read_as_odk_reads_them(tmp_path):
+    """${instanceID} (pyxform's meta/instanceID) and ${last-saved#name} (the answer in the household saved last with
+    this form; empty when none was, as on a device where nothing was saved yet)."""
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label", "calculation", "default"],
+        ["text", "village", "Village ${last-saved#village}", None, "${last-saved#village}"],
+        ["calculate", "id", None, "${instanceID}", None],
+        ["begin repeat", "kids", "Kids", None, None],
+        ["integer", "age", "Age", None, None],
+        ["end repeat", None, None, None, None],
+        ["calculate", "last_ages", None, "sum(${last-saved#age})", None],
+    ]}))
+    first = fill(form, {"village": "Nà Khà", "kids": [{"age": 3}, {"age": 9}]})
+    saved = first.to_document()
+    assert first.value("id") == f"uuid:{saved['uuid']}" and first.value("last_ages") == 0
+    second = FormSession(form, {}, last_saved=saved)
+    assert (second.value("village"), second.value("last_ages")) == ("Nà Khà", 12)   # the default is the last answer
+    assert second.state("village").label == "Village Nà Khà"
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path / "g.xlsx", {"survey": [["type", "name", "calculation"],
+                                                           ["calculate", "c", "${last-saved#nothing}"]]}))
+    assert located(err.value) == ["[survey sheet, row 2, column 'calculation'] refers to ${nothing}, which the form "
+                                  "does not have"]
+
+
+@pytest.mark.parametrize("default, qtype, value, status", [
+    ("2020-01-01", "date", "2020-01-01", "ok"),            # pyxform's lexer reads a date, not 2020 - 1 - 1
+    ("21.0285 -105.8542 14 5", "geopoint", "21.0285 -105.8542 14.0 5.0", "ok"),
+    ("10-2", "integer", "10-2", "error"),                   # '-2' is a number there: '10-2' is text, no integer
+    ("10 - 2", "integer", 8, "ok"),
+])
+def test_a_default_is_an_expression_when_pyxform_says_so(tmp_path, default, qtype, value, status):
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [["type", "name", "label", "default"],
+                                                            [qtype, "q", "Q", default]]}))
+    session = FormSession(form, {})
+    assert (session.value("q"), session.state("q").status) == (value, status)
