@@ -40,6 +40,7 @@ _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
+_PARSED_TYPES = ("integer", "decimal", "date", "time", "datetime", "geopoint")   # read from text by their type
 
 
 def is_empty(value: Any) -> bool:
@@ -458,7 +459,10 @@ class FormSession:
         d = item.default or ""
         if item.type == "date" and d.strip() in ("today()", "today"):
             return self.today_date.isoformat()
-        return self._coerce(item, d)
+        value = self._coerce(item, d)
+        if value != "" and item.type in _PARSED_TYPES and self._type_problem(item, value):
+            return ""   # a default the type cannot read ('10-2' for an integer): ODK loads the form with none
+        return value
 
     def _make_sections(self) -> list[Section]:
         out: list[Section] = []

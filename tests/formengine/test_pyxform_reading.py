@@ -140,7 +140,7 @@ def test_instance_id_and_the_last_saved_household_are_read_as_odk_reads_them(tmp
 @pytest.mark.parametrize("default, qtype, value, status", [
     ("2020-01-01", "date", "2020-01-01", "ok"),            # pyxform's lexer reads a date, not 2020 - 1 - 1
     ("21.0285 -105.8542 14 5", "geopoint", "21.0285 -105.8542 14.0 5.0", "ok"),
-    ("10-2", "integer", "10-2", "error"),                   # '-2' is a number there: '10-2' is text, no integer
+    ("10-2", "integer", None, "empty"),   # '-2' is a number there: '10-2' is text, which ODK's integer holds as none
     ("10 - 2", "integer", 8, "ok"),
 ])
 def test_a_default_is_an_expression_when_pyxform_says_so(tmp_path, default, qtype, value, status):
@@ -148,3 +148,21 @@ def test_a_default_is_an_expression_when_pyxform_says_so(tmp_path, default, qtyp
                                                             [qtype, "q", "Q", default]]}))
     session = FormSession(form, {})
     assert (session.value("q"), session.state("q").status) == (value, status)
+
+
+def test_a_default_its_type_cannot_read_is_no_value_as_in_odk(tmp_path):
+    """ODK reads a form's default by the question's type and loads the form with no value where it cannot (checked
+    against JavaRosa): an Excel date cell that pyxform writes '1900-01-01 00:00:00' is no date."""
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label", "default", "calculation"],
+        ["date", "seen", "Seen", "1900-01-01 00:00:00", None],
+        ["decimal", "share", "Share", "abc", None],
+        ["time", "woke", "Woke", "9:30", None],
+        ["integer", "n", "N", "12", None],
+        ["select_one yn", "ok", "OK", "maybe", None],
+        ["calculate", "next", None, None, "${n} + 1"],
+    ], "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]}))
+    session = FormSession(form, {})
+    assert [(q, session.value(q), session.state(q).status) for q in ("seen", "share", "woke", "n", "ok", "next")] == [
+        ("seen", None, "empty"), ("share", None, "empty"), ("woke", "09:30:00.000Z", "ok"), ("n", 12, "ok"),
+        ("ok", "maybe", "error"), ("next", 13, "ok")]   # (a select keeps it, as ODK does, and flags it here)
