@@ -478,9 +478,8 @@ def to_number(v: Any) -> float:
         return _int_to_float(v)
     if isinstance(v, float):
         return v
-    if isinstance(v, datetime):  # days since 1970-01-01, the time of day as the fraction (local time)
-        since = v - datetime(1970, 1, 1)
-        return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
+    if isinstance(v, datetime):  # whole days since 1970-01-01, as JavaRosa counts a moment (decimal-date-time()
+        return float((v.replace(tzinfo=None) - datetime(1970, 1, 1)).days)   # gives the time of day as well)
     if isinstance(v, date):
         return float((v - _EPOCH).days)
     if isinstance(v, list):
@@ -685,7 +684,8 @@ def evaluate(node: Node, ctx: Context) -> Any:
         last = getattr(ctx, "last_saved", None)
         return last(node[1]) if last is not None else ""
     if kind == "self":
-        return ctx.current()
+        frame = _frame(ctx)   # in a condition in brackets, '.' is the node it tests (${sex}[. = 'female'])
+        return _node_value(ctx, frame[0]) if frame is not None else ctx.current()
     if kind == "col":
         return ctx.column(node[1])
     if kind == "parent":
@@ -1167,7 +1167,10 @@ def _date_time(ctx: Context, args: tuple) -> Any:
 
 def _decimal_date_time(ctx: Context, args: tuple) -> float:
     moment = _as_datetime(_scalar(_one(ctx, args, 0)))
-    return to_number(moment) if moment is not None else math.nan
+    if moment is None:
+        return math.nan
+    since = moment.replace(tzinfo=None) - datetime(1970, 1, 1)   # days since 1970-01-01, the time as the fraction
+    return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
 
 
 def _decimal_time(ctx: Context, args: tuple) -> float:

@@ -149,7 +149,8 @@ class _Ctx:
         chain, path = self._align(it)
         if it.kind == "repeat":   # its instances beside the one the expression stands in (all of them outside)
             common = _common(it.chain[:-1], chain)
-            paths = s._paths(it.chain, path[:common])
+            paths = [p for p in s._paths(it.chain, path[:common])   # a hidden instance is left out, as in ODK
+                     if (st := s._states.get((name, p))) is None or st.relevant]
             return Nodeset([s._inst_at(it.chain, p) for p in paths], [("M", it, p) for p in paths])
         common = _common(it.chain, chain)
         if common == len(it.chain):
@@ -813,7 +814,7 @@ class FormSession:
                 return ""
         if kind == "time":
             moment = parse_time(str(value))
-            return datetime.combine(date(1970, 1, 1), moment) if moment is not None else ""
+            return datetime.combine(self.today_date, moment) if moment is not None else ""
         if kind == "datetime":
             return parse_datetime(str(value)) or ""
         if kind == "range":
@@ -940,6 +941,10 @@ class FormSession:
     def _sync_repeat_count(self, rep: Item) -> None:
         """The instances of a repeat with a repeat_count, in each instance of the repeats around it."""
         for path in self._paths(rep.chain[:-1]):
+            if rep.parent is not None:
+                around = self._states.get((rep.parent.name, path[:len(rep.parent.chain)]))
+                if around is not None and not around.relevant:
+                    continue   # hidden, its count reads as empty: the instances are kept, as ODK keeps them
             ctx = self._ctx.at(rep.parent, path)
             ctx.cur = ""
             n = to_number(evaluate(rep.repeat_count, ctx))

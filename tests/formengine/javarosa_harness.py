@@ -302,3 +302,51 @@ def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random
         rnd.shuffle(names)
         return names
     return None
+
+
+# --- recorded answers: JavaRosa's states kept beside our own forms, so the comparison runs without a JDK ----------
+
+def folder_workbook(folder: Path, out: Path) -> Path:
+    """A form folder (survey.csv, choices.csv, settings.csv) as the workbook pyxform reads: each CSV a sheet, the
+    cells as written."""
+    import csv
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in ("survey", "choices", "settings", "external_choices"):
+        path = folder / f"{sheet}.csv"
+        if path.is_file():
+            ws = wb.create_sheet(sheet)
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                for row in csv.reader(f):
+                    ws.append([cell if cell != "" else None for cell in row])
+    wb.save(out)
+    return out
+
+
+def case_to_json(case: Case) -> dict:
+    """A case as the recording keeps it: answers by question name, the instance as a list of numbers."""
+    return {"repeats": case.repeats, "reopen": case.reopen,
+            "answers": [[p, q.name, v, list(m) if isinstance(m, tuple) else m] for p, q, v, m in case.answers]}
+
+
+def case_from_json(form: Form, data: dict) -> Case:
+    return Case(dict(data["repeats"]), [(p, form.by_name[name], v, tuple(m) if isinstance(m, list) else m)
+                                        for p, name, v, m in data["answers"]], bool(data.get("reopen")))
+
+
+def odk_kept(states: dict[str, dict]) -> dict[str, list]:
+    """What the recording keeps of JavaRosa's state of each node: [relevant, value, required, constraint]."""
+    if "error" in states:
+        return {"error": states["error"]}
+    return {path: [row["relevant"], row["value"], row["required"], row["constraint"]]
+            for path, row in states.items() if not row.get("container")}
+
+
+def odk_from_kept(kept: dict[str, list]) -> dict[str, dict]:
+    if "error" in kept:
+        return {"error": kept["error"]}
+    return {path: {"path": path, "relevant": r, "value": v, "required": q, "constraint": c}
+            for path, (r, v, q, c) in kept.items()}

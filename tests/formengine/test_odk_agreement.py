@@ -17,6 +17,7 @@ import pytest
 
 from fieldsurvey.formengine.loader import load_form
 from tests.formengine import javarosa_harness as harness
+from tests.formengine.record_odk import form_folders
 
 pytestmark = pytest.mark.skipif(harness.available() is not None, reason=str(harness.available()))
 
@@ -188,6 +189,8 @@ SYNTHETIC["from_repeat"] = ([
 
 def _forms(tmp: Path) -> list[Path]:
     paths = [p for p in sorted(PUBLIC.glob("*.xlsx"))]
+    for folder in form_folders():   # this project's comparison forms (also compared, recorded, without a JDK)
+        paths.append(harness.folder_workbook(folder, tmp / f"{folder.name}.xlsx"))
     for name, (survey, choices) in SYNTHETIC.items():
         paths.append(_book(tmp / f"{name}.xlsx", survey, choices))
     return paths
@@ -347,3 +350,26 @@ def test_javarosa_does_not_recompute_a_value_that_reads_another_instance_of_its_
     ours = harness.our_states(harness.fill_ours(form, case, TODAY))
     assert (ours["hh[1]/next_head"]["value"], live["hh[1]/next_head"]["value"],
             afresh["hh[1]/next_head"]["value"]) == ("b", "", "b")
+
+
+def test_times_and_moments_are_read_as_odk_reads_them(tmp_path):
+    """JavaRosa holds a time as that time on the day it is entered (concat() writes the day), and reads any moment
+    as a number of whole days: 06:30 < 18:00 is false there, as is 06:00 < 18:00 on the same day; decimal-time()
+    and decimal-date-time() keep the time of day."""
+    exprs = ["concat(${t}, '')", "${t} + 0", "${u} - ${t}", "${t} < ${u}", "${t} = ${u}", "${dt} + 0", "${dt} < ${dt2}",
+             "${dt2} - ${dt}", "${dt} = ${dt2}", "${t} < ${dt}", "string(${dt})", "decimal-date-time(${dt})",
+             "decimal-time(${t})", "${dt} + 1", "format-date-time(${dt} + 1, '%Y-%m-%d %H:%M')",
+             "format-date-time(${t}, '%H:%M')"]
+    path = _book(tmp_path / "time.xlsx", [
+        ["type", "name", "label", "calculation"], ["time", "t", "T", None], ["time", "u", "U", None],
+        ["datetime", "dt", "DT", None], ["datetime", "dt2", "DT2", None],
+        *[["calculate", f"c{i}", None, e] for i, e in enumerate(exprs)]])
+    form = load_form(path)
+    q = form.by_name
+    case = harness.Case({}, [("t", q["t"], "06:30:00", None), ("u", q["u"], "18:00:00", None),
+                             ("dt", q["dt"], "2020-01-01T06:00:00", None),
+                             ("dt2", q["dt2"], "2020-01-01T18:00:00", None)])
+    odk = harness.odk_states(harness.to_xform(path), [case])[0]
+    ours = harness.our_states(harness.fill_ours(form, case, TODAY))
+    assert harness.compare(ours, odk) == []
+    assert [harness.normal(ours[f"c{i}"]["value"]) for i in (0, 3, 6)] == [TODAY.isoformat(), "0", "0"]

@@ -166,3 +166,46 @@ def test_a_default_its_type_cannot_read_is_no_value_as_in_odk(tmp_path):
     assert [(q, session.value(q), session.state(q).status) for q in ("seen", "share", "woke", "n", "ok", "next")] == [
         ("seen", None, "empty"), ("share", None, "empty"), ("woke", "09:30:00.000Z", "ok"), ("n", 12, "ok"),
         ("ok", "maybe", "error"), ("next", 13, "ok")]   # (a select keeps it, as ODK does, and flags it here)
+
+
+def test_what_the_comparison_forms_found_holds_without_odk(tmp_path):
+    """Found by comparing this project's comparison forms with JavaRosa (tests/fixtures/odk-forms): '.' in a
+    condition in brackets is the node it tests; a hidden repeat instance is not counted; a repeat counted by an
+    answer keeps its instances (and their answers) while it is hidden; a time is that time today, and a moment
+    compares and counts as whole days."""
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label", "relevant", "calculation", "repeat_count"],
+        ["select_one yn", "any", "Any?", None, None, None],
+        ["begin repeat", "tree", "Tree", "${any} = 'yes'", None, None],
+        ["select_one yn", "dead", "Dead?", None, None, None],
+        ["integer", "stems", "Stems", None, None, None],
+        ["begin repeat", "stem", "Stem", None, None, "${stems}"],
+        ["integer", "cbh", "Circumference", None, None, None],
+        ["end repeat", None, None, None, None, None],
+        ["end repeat", None, None, None, None, None],
+        ["calculate", "trees", None, None, "count(${tree})", None],
+        ["calculate", "dead_trees", None, None, "count(${dead}[. = 'yes'])", None],
+        ["calculate", "all_cbh", None, None, "sum(${cbh})", None],
+        ["time", "t", "T", None, None, None],
+        ["time", "u", "U", None, None, None],
+        ["calculate", "t_text", None, None, "concat(${t}, '')", None],
+        ["calculate", "t_before_u", None, None, "${t} < ${u}", None],
+        ["calculate", "t_part", None, None, "decimal-time(${t})", None],
+    ], "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]}))
+    from datetime import date
+    s = FormSession(form, {}, today=date(2026, 6, 15))
+    s.set_answer("any", "yes")
+    s.add_member("tree")
+    s.add_member("tree")
+    s.set_answer("dead", "yes", 0)
+    s.set_answer("dead", "no", 1)
+    s.set_answer("stems", 2, 0)
+    s.set_answer("cbh", 30, (0, 1))
+    assert (s.value("trees"), s.value("dead_trees"), s.value("all_cbh")) == (2, 1, 30)
+    s.set_answer("any", "no")
+    assert (s.value("trees"), s.value("dead_trees"), s.value("all_cbh")) == (0, 0, 0)
+    s.set_answer("any", "yes")
+    assert (s.value("trees"), s.value("dead_trees"), s.value("all_cbh"), s.value("cbh", (0, 1))) == (2, 1, 30, 30)
+    s.set_answer("t", "06:30:00")
+    s.set_answer("u", "18:00:00")
+    assert (s.value("t_text"), s.value("t_before_u"), s.value("t_part")) == ("2026-06-15", False, 0.2708333333333333)

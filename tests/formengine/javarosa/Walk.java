@@ -75,6 +75,40 @@ public class Walk {
             Map.Entry<String, JsonNode> e = it.next();
             wanted.put(e.getKey(), e.getValue().asInt());
         }
+        walk(fec, wanted);
+        TreeElement root = fd.getMainInstance().getRoot();
+        for (JsonNode a : c.get("answers")) {
+            TreeElement node = find(root, a.get("path").asText());
+            if (node == null) {
+                // a repeat instance that the answers before made possible (a repeat count, a repeat that became
+                // relevant): made as Collect makes it, when the enumerator goes on through the form
+                walk(fec, wanted);
+                node = find(root, a.get("path").asText());
+            }
+            if (node == null) continue;  // (a repeat instance ODK did not make)
+            fd.setValue(data(a.get("type").asText(), a.get("value").asText()), node.getRef(), node, true);
+            // as FormEntryController.answerQuestion does: the question's xforms-value-changed actions (the
+            // `trigger` column's setvalue) run after the answer is set
+            QuestionDef question = FormDef.findQuestionByRef(node.getRef(), fd);
+            if (question != null) {
+                question.getActionController().triggerActionsFromEvent(Actions.EVENT_QUESTION_VALUE_CHANGED, fd,
+                        node.getRef(), fd);
+            }
+        }
+        walk(fec, wanted);   // on to the end of the form, as the enumerator goes to finish it
+        if (c.has("reopen") && c.get("reopen").asBoolean()) {
+            // as Collect opens a saved form again: every calculation and relevance worked out afresh
+            fd.initialize(false, new InstanceInitializationFactory());
+            root = fd.getMainInstance().getRoot();
+        }
+        ArrayNode out = json.createArrayNode();
+        dump(json, fd, root, "", out);
+        return out;
+    }
+
+    // Steps through the form from its start as the enumerator would, adding repeat instances up to the number wanted
+    // (a repeat with a count makes its instances itself as the walk enters it).
+    static void walk(FormEntryController fec, Map<String, Integer> wanted) {
         fec.jumpToIndex(FormIndex.createBeginningOfFormIndex());
         for (int event = fec.stepToNextEvent(); event != FormEntryController.EVENT_END_OF_FORM;
                 event = fec.stepToNextEvent()) {
@@ -89,27 +123,6 @@ public class Walk {
                 }
             }
         }
-        TreeElement root = fd.getMainInstance().getRoot();
-        for (JsonNode a : c.get("answers")) {
-            TreeElement node = find(root, a.get("path").asText());
-            if (node == null) continue;  // (a repeat instance ODK did not make)
-            fd.setValue(data(a.get("type").asText(), a.get("value").asText()), node.getRef(), node, true);
-            // as FormEntryController.answerQuestion does: the question's xforms-value-changed actions (the
-            // `trigger` column's setvalue) run after the answer is set
-            QuestionDef question = FormDef.findQuestionByRef(node.getRef(), fd);
-            if (question != null) {
-                question.getActionController().triggerActionsFromEvent(Actions.EVENT_QUESTION_VALUE_CHANGED, fd,
-                        node.getRef(), fd);
-            }
-        }
-        if (c.has("reopen") && c.get("reopen").asBoolean()) {
-            // as Collect opens a saved form again: every calculation and relevance worked out afresh
-            fd.initialize(false, new InstanceInitializationFactory());
-            root = fd.getMainInstance().getRoot();
-        }
-        ArrayNode out = json.createArrayNode();
-        dump(json, fd, root, "", out);
-        return out;
     }
 
     static TreeElement find(TreeElement root, String path) {
