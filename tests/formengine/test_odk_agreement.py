@@ -373,3 +373,19 @@ def test_times_and_moments_are_read_as_odk_reads_them(tmp_path):
     ours = harness.our_states(harness.fill_ours(form, case, TODAY))
     assert harness.compare(ours, odk) == []
     assert [harness.normal(ours[f"c{i}"]["value"]) for i in (0, 3, 6)] == [TODAY.isoformat(), "0", "0"]
+
+
+def test_javarosa_keeps_a_repeat_instance_that_its_count_does_not_ask_for(tmp_path):
+    """A repeat counted by an answer of 0: JavaRosa keeps the one instance pyxform's XForm starts with; here there is
+    none, as the count says. (docs/forms.md lists it.)"""
+    path = _book(tmp_path / "count.xlsx", [
+        ["type", "name", "label", "repeat_count", "calculation"], ["integer", "n", "N", None, None],
+        ["begin repeat", "visit", "Visit", "${n}", None], ["text", "who", "Who", None, None],
+        ["calculate", "no", None, None, "position(..)"], ["end repeat", None, None, None, None],
+        ["calculate", "visits", None, None, "count(${visit})"]])
+    form = load_form(path)
+    case = harness.Case({}, [("n", form.by_name["n"], 0, None)])
+    odk = harness.odk_states(harness.to_xform(path), [case])[0]
+    ours = harness.our_states(harness.fill_ours(form, case, TODAY))
+    assert (ours["visits"]["value"], odk["visits"]["value"], "visit[1]/no" in ours, odk["visit[1]/no"]["value"]) == (
+        0, "1", False, "1")
