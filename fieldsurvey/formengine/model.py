@@ -75,7 +75,7 @@ DESKTOP_CANNOT = {
 }
 # ODK types this engine does not serve (refused, named). (`select_multiple_external` is no ODK type: pyxform 4.5
 # refuses it too, as an unknown type.)
-NOT_YET = {"begin loop", "end loop", "include"}
+NOT_YET = {"include"}
 # Rows that only declare a secondary instance read from a file beside the form: instance('NAME') is NAME.csv/.xml.
 EXTERNAL_INSTANCES = {"csv-external": ".csv", "xml-external": ".xml"}
 SELECT_PREFIXES = {
@@ -231,6 +231,12 @@ class Item:
     triggers: tuple[str, ...] = ()       # `trigger`: the questions whose change sets this value (ODK's setvalue)
     trigger_value: Node | None = None    # …to this expression (its `calculation`; none: the value is cleared)
     asked: bool = True                   # False for a triggered value with neither label nor hint (never shown)
+    element: str = ""                    # its node's name in ODK's XForm when not its name (a loop's copies)
+
+    @property
+    def xml_name(self) -> str:
+        """The name of its node in the form's instance (what XPath paths step through)."""
+        return self.element or self.name
 
     @property
     def is_input(self) -> bool:
@@ -245,7 +251,7 @@ class Item:
         out = []
         p = self.parent
         while p is not None:
-            out.append(p.name)
+            out.append(p.xml_name)
             p = p.parent
         return list(reversed(out))
 
@@ -390,6 +396,100 @@ def _translations(row: dict[str, str], column: str, default_lang: str) -> dict[s
     return out
 
 
+LOOP_ELEMENT = "\x00element"   # (a row made from a loop: its node's name, when the row's name had to change)
+_LOOP_BEGIN = re.compile(r"begin[ _]loop\s+over\s+(\S+)", re.I)
+_LOOP_END = re.compile(r"end[ _]loop", re.I)
+
+
+def _expand_loops(rows: list[tuple[int, dict[str, str]]], choices: dict[str, list[Choice]], default_lang: str,
+                  add: Callable[[Located], None]) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:
+    """`begin loop over LIST` … `end loop` as pyxform makes it: a group holding one group per choice of LIST (but
+    `none`), named and labelled as the choice, each holding the rows between, with `%(name)s` and `%(label)s` in
+    their cells (not in their names) the choice's name and label. A name that the copies repeat gets a name of its
+    own here (the loop's, the choice's and its own, joined by '_'), its node keeping the name ODK gives it. Also
+    gives the names that stand for several questions so, each with its loop (pyxform refuses ${name} of them)."""
+    if not any(_LOOP_BEGIN.fullmatch(" ".join(r.get("type", "").split())) or _LOOP_END.fullmatch(
+            r.get("type", "").strip()) for _, r in rows):
+        return rows, {}
+    other_lists = set()   # lists that an 'or_other' select adds 'other' to (pyxform: the loop goes over it too)
+    for _, row in rows:
+        _, list_name, or_other, _ = _parse_type(row.get("type", "")) if row.get("type", "").strip() else (
+            "", None, False, "")
+        if or_other and list_name:
+            other_lists.add(list_name)
+    # (row number, cells, the names of the loop groups around a copy joined by '_' — '' outside —, its loop)
+    out: list[tuple[int, dict[str, str], str, str]] = []
+
+    def expand(block: list[tuple[int, dict[str, str]]], around: str, outer: str) -> None:
+        i = 0
+        while i < len(block):
+            rownum, row = block[i]
+            m = _LOOP_BEGIN.fullmatch(" ".join(row.get("type", "").split()))
+            if not m:
+                if _LOOP_END.fullmatch(row.get("type", "").strip()):
+                    add(Located("survey", rownum, "type", "forms.error.end_without_begin",
+                                {"type": row["type"].strip(), "kind": "loop over …"}))
+                    i += 1
+                    continue
+                out.append((rownum, row, around, outer))
+                i += 1
+                continue
+            depth, j = 1, i + 1   # the matching end loop
+            while j < len(block) and depth:
+                t = " ".join(block[j][1].get("type", "").split())
+                depth += 1 if _LOOP_BEGIN.fullmatch(t) else (-1 if _LOOP_END.fullmatch(t) else 0)
+                j += 1
+            inner = block[i + 1:j - 1] if depth == 0 else block[i + 1:]
+            list_name, loop = m.group(1), row.get("name", "").strip()
+            out.append((rownum, {**row, "type": "begin group"}, around, outer))
+            items = list(choices.get(list_name, []))
+            if list_name in other_lists and all(c.name != "other" for c in items):
+                items.append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
+            if list_name not in choices:
+                add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
+            here = "_".join(x for x in (around, loop) if x)
+            for c in items:
+                if c.name == "none":
+                    continue   # (pyxform leaves a select's 'none' out of a loop)
+                head = {"type": "begin group", "name": c.name, LOOP_ELEMENT: c.name}
+                head.update({f"label::{lang}": text for lang, text in c.labels.items()})
+                out.append((rownum, head, here, outer or loop))
+                expand([(n, _substituted(r, c, default_lang)) for n, r in inner], f"{here}_{c.name}", outer or loop)
+                out.append((rownum, {"type": "end group"}, here, outer or loop))
+            if depth == 0:
+                out.append((block[j - 1][0], {**block[j - 1][1], "type": "end group"}, around, outer))
+            i = j
+
+    expand(rows, "", "")
+    count: dict[str, int] = {}
+    for _, row, _, _ in out:
+        name = row.get("name", "").strip()
+        if name:
+            count[name] = count.get(name, 0) + 1
+    ambiguous: dict[str, str] = {}
+    result = []
+    for rownum, row, around, loop in out:
+        name = row.get("name", "").strip()
+        if around and name and count[name] > 1 and NAME.match(name):
+            ambiguous.setdefault(name, loop)
+            row = {**row, "name": f"{around}_{name}", LOOP_ELEMENT: name}
+        result.append((rownum, row))
+    return result, ambiguous
+
+
+def _substituted(row: dict[str, str], choice: Choice, default_lang: str) -> dict[str, str]:
+    """A row of a loop for one choice: %(name)s and %(label)s in its cells (the label in the cell's language)."""
+    out = {}
+    for key, text in row.items():
+        if "%(" in text and key != "name":   # (pyxform checks a name before: '%(name)s_x' is no name there)
+            lang = key.split("::", 1)[1] if "::" in key else default_lang
+            label = choice.labels.get(lang) or choice.labels.get(default_lang) or next(iter(choice.labels.values()),
+                                                                                       choice.name)
+            text = text.replace("%(name)s", choice.name).replace("%(label)s", label)
+        out[key] = text
+    return out
+
+
 def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
     """(type, choice list, or_other, where the choices come from: choices | file | external) from a type cell:
     'select_one yes_no', 'select one from x or specify other', 'select_one_from_file states.csv',
@@ -478,6 +578,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     # --- secondary instances: instance('LIST') for each choice list, and files beside the form (added below)
     instances = _Instances(choices, default_lang)
 
+    survey_rows, loop_names = _expand_loops(survey_rows, choices, default_lang, add)
+
     # --- survey
     items: list[Item] = []
     by_name: dict[str, Item] = {}
@@ -560,7 +662,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             refuse(Located("survey", rownum, "name", "forms.error.name_twice",
                            {"name": name, "first": by_name[name].row}))
             continue
-        item = Item(kind, qtype, name, rownum, columns=dict(row), meta=meta)
+        item = Item(kind, qtype, name, rownum, columns={k: v for k, v in row.items() if k != LOOP_ELEMENT}, meta=meta,
+                    element=row.get(LOOP_ELEMENT, ""))
         item.labels = _translations(row, "label", default_lang)
         item.hints = _translations(row, "hint", default_lang)
         item.required_message = _translations(row, "required_message", default_lang)
@@ -671,6 +774,11 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         unknown = {r for r in references(node) | last_saved_names(node) if r not in by_name}
         if unknown & refused_names:
             continue   # it reads a row refused above: that row's message says why
+        if unknown & set(loop_names):
+            u = sorted(unknown & set(loop_names))[0]
+            add(Located("survey", rownum, where, "forms.error.loop_name_ambiguous",
+                        {"ref": f"${{{u}}}", "loop": loop_names[u]}))
+            continue
         if unknown:
             add(Located("survey", rownum, where, "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
@@ -732,8 +840,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             else:
                 triggered.setdefault(name, []).append(item)
 
-    if errors:
-        raise FormErrors(errors, source)
+    if errors:   # (a row of a loop is copied once per choice: its problem is told once)
+        raise FormErrors(list({(e.sheet, e.row, e.column, e.key, repr(e.values)): e for e in errors}.values()), source)
 
     form = Form(
         form_id=(settings.get("form_id") or fallback_id).strip(),
@@ -1029,7 +1137,7 @@ def _path_items(node: Node, context: Item | list, by_name: dict[str, Item], top:
                 nxt.append(_ROOT)
             else:
                 kids = top if x == _ROOT else (x.children if x.kind in ("group", "repeat") else [])
-                nxt.extend(c for c in kids if name == "*" or c.name == name)
+                nxt.extend(c for c in kids if name == "*" or c.xml_name == name)
         here = [x for x in dict.fromkeys(nxt) if x is not None]
     return [x for x in here if isinstance(x, Item)]
 

@@ -191,7 +191,7 @@ class _Ctx:
             kids = item.children if item.kind in ("group", "repeat") else []
         out = []
         for kid in kids:
-            if name != "*" and kid.name != name:
+            if name != "*" and kid.xml_name != name:
                 continue
             paths = [path + (k,) for k in range(len(s._list(kid, path)))] if kid.kind == "repeat" else [path]
             for p in paths:
@@ -1360,17 +1360,17 @@ class FormSession:
             return None
         status_name = {OK: "ok", EMPTY: "empty", REQUIRED: "required but empty", WARNING: "warning",
                        ERROR: "constraint violated"}
-        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.xml_name])}
         if path:
             row["instance"] = path[-1] + 1
             steps, k = [], 0
             for ancestor in self._ancestors(item):
                 if ancestor.kind == "repeat":
-                    steps.append(f"{ancestor.name}[{path[k] + 1}]")
+                    steps.append(f"{ancestor.xml_name}[{path[k] + 1}]")
                     k += 1
                 else:
-                    steps.append(ancestor.name)
-            row["path"] = "/".join(steps + [item.name])
+                    steps.append(ancestor.xml_name)
+            row["path"] = "/".join(steps + [item.xml_name])
         row["value"] = None if is_empty(st.value) else self._out(item, st)
         if isinstance(st.value, float) and math.isinf(st.value):
             row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it

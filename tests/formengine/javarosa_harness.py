@@ -144,11 +144,11 @@ def node_path(item: Item, path: tuple) -> str:
         p = p.parent
     for a in reversed(ancestors):
         if a.kind == "repeat":
-            steps.append(f"{a.name}[{path[k] + 1}]")
+            steps.append(f"{a.xml_name}[{path[k] + 1}]")
             k += 1
         else:
-            steps.append(a.name)
-    return "/".join(steps + [item.name])
+            steps.append(a.xml_name)
+    return "/".join(steps + [item.xml_name])
 
 
 def our_states(session: FormSession) -> dict[str, dict]:

@@ -5,10 +5,10 @@
 type spellings (`select one from`, `select all that apply from … or specify other`, `string`, `int`, `gps`,
 `trigger`, `dateTime`, `begin_group`), every widget a desktop serves with defaults of each type, two languages,
 smart quotes, groups with appearances, a repeat counted by a calculation, repeats inside repeats, math functions,
-constraint messages that read answers. Beside each folder, `<form>.javarosa.json` records random answer sets and the
-state JavaRosa gave every node for them (`python -m tests.formengine.record_odk` makes it). Here the answers are
-replayed in this engine and every question's status and value must equal JavaRosa's; where a JDK is found, JavaRosa
-is run again on the same answers and must still give what was recorded.
+constraint messages that read answers, a loop over a choice list. Beside each folder, `<form>.javarosa.json` records
+random answer sets and the state JavaRosa gave every node for them (`python -m tests.formengine.record_odk` makes
+it). Here the answers are replayed in this engine and every question's status and value must equal JavaRosa's; where
+a JDK is found, JavaRosa is run again on the same answers and must still give what was recorded.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _recorded(folder: Path) -> tuple[date, list[dict]]:
 
 
 def test_every_comparison_form_has_its_recording():
-    assert [f.name for f in FOLDERS] == ["counts", "plots", "roster", "widgets"]
+    assert [f.name for f in FOLDERS] == ["counts", "loops", "plots", "roster", "widgets"]
     assert all(recording(f).is_file() for f in FOLDERS)
 
 
@@ -60,11 +60,11 @@ def test_the_comparison_sees_a_difference(tmp_path):
     folder = tmp_path / "roster"
     folder.mkdir()
     for name in ("survey.csv", "choices.csv", "settings.csv"):
-        text = (FOLDERS[2] / name).read_text(encoding="utf-8")
+        text = (FOLDERS[3] / name).read_text(encoding="utf-8")
         (folder / name).write_text(text.replace("count(${sex}[. = 'female'])", "count(${sex}[. = 'male'])"),
                                    encoding="utf-8")
     form = load_form(folder)
-    today, cases = _recorded(FOLDERS[2])
+    today, cases = _recorded(FOLDERS[3])
     differences = []
     for rec in cases:
         ours = harness.our_states(harness.fill_ours(form, harness.case_from_json(form, rec["case"]), today))

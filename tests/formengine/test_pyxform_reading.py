@@ -11,7 +11,7 @@ import pytest
 from fieldsurvey.formengine.loader import load_form
 from fieldsurvey.formengine.model import FormErrors, located
 from fieldsurvey.formengine.session import FormSession, fill
-from fieldsurvey.formengine.xlsx import MAX_EMPTY_ROWS, import_xlsx, read_xlsx
+from fieldsurvey.formengine.xlsx import MAX_EMPTY_ROWS, import_xlsx, read_xlsx, write_xlsx
 
 XLS = Path(__file__).parents[1] / "fixtures" / "xls"
 
@@ -227,3 +227,47 @@ def test_what_the_comparison_forms_found_holds_without_odk(tmp_path):
     s.set_answer("t", "06:30:00")
     s.set_answer("u", "18:00:00")
     assert (s.value("t_text"), s.value("t_before_u"), s.value("t_part")) == ("2026-06-15", False, 0.2708333333333333)
+
+
+def test_a_loop_over_a_choice_list_is_a_group_per_choice_as_pyxform_makes_it(tmp_path):
+    """tests/fixtures/odk-forms/loops (also compared with JavaRosa): `begin loop over water` makes a group per
+    choice — 'none' left out, 'other' added by the or_other select — with %(name)s and %(label)s filled in each
+    language; the copies' names are the loop's, the choice's and their own, their nodes named as in ODK."""
+    folder = Path(__file__).parents[1] / "fixtures" / "odk-forms" / "loops"
+    form = load_form(folder)
+    q = form.by_name["per_source_river_trips"]
+    assert (q.xml_name, q.path, q.labels) == ("trips", ["per_source", "river"], {
+        "en": "Trips a day to the river", "vi": "Số lần đi lấy nước ở sông mỗi ngày"})
+    assert [c.name for c in form.by_name["per_source"].children] == ["well", "river", "piped", "other"]
+    session = fill(form, {"sources": ["well", "river"], "per_source_well_trips": 3, "per_source_well_litres": 80,
+                          "per_source_river_trips": 2, "per_source_piped_trips": 5})
+    assert (session.value("total_trips"), session.value("from_well"), session.value("much")) == (5, 80.0, None)
+    assert session.state("much").relevant and not session.state("per_source_piped_trips").relevant
+    assert [r["path"] for r in session.rows() if r["name"].endswith("_trips") and "/" in r["path"]] == [
+        "per_source/well/trips", "per_source/river/trips"]
+    assert session.to_document()["household"]["per_source_well_daily"] == 240
+    export = tmp_path / "loops.xlsx"   # the workbook keeps the loop as it was written
+    write_xlsx(form, export)
+    assert [r["type"] for _, r in read_xlsx(export)["survey"]][1:6] == [
+        "begin loop over water", "integer", "decimal", "calculate", "end loop"]
+
+
+@pytest.mark.parametrize("rows, problem", [
+    ([["begin loop over yn", "l", None], ["integer", "n", None], ["end loop", None, None],
+      ["calculate", "c", "${n} + 1"]],
+     "[survey sheet, row 5, column 'calculation'] ${n} names one question in each choice of the loop 'l', so it "
+     "does not say which: read one by its path (/data/l/CHOICE/NAME)"),
+    ([["begin loop over yn", "l", None], ["integer", "%(name)s_n", None], ["end loop", None, None]],
+     "[survey sheet, row 3, column 'name'] '%(name)s_n' is not a valid name (a letter or _ first, then letters, "
+     "digits, _, - or .)"),
+    ([["begin loop over colours", "l", None], ["integer", "n", None], ["end loop", None, None]],
+     "[survey sheet, row 2, column 'type'] the choice list 'colours' is not on the choices sheet"),
+    ([["integer", "n", None], ["end loop", None, None]],
+     "[survey sheet, row 3, column 'type'] 'end loop' without a matching 'begin loop over …'"),
+])
+def test_a_loop_that_cannot_be_made_is_refused_located(tmp_path, rows, problem):
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path / "f.xlsx", {
+            "survey": [["type", "name", "calculation"], *rows],
+            "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]}))
+    assert located(err.value) == [problem]
