@@ -70,19 +70,22 @@ class Case:
     reopen: bool = False   # JavaRosa works everything out afresh after the answers, as when a saved form is opened
 
 
-def odk_states(xform: str, cases: list[Case]) -> list[dict[str, dict]]:
+def odk_states(xform: str, cases: list[Case], media: Path | None = None) -> list[dict[str, dict]]:
     """JavaRosa's state of every node, case by case: path → {relevant, value, required, constraint}."""
-    return odk_states_many([(xform, cases)])[0]
+    return odk_states_many([(xform, cases)], [media])[0]
 
 
-def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, dict]]]:
-    """odk_states for several forms in one run of the JVM (it takes a few seconds to start)."""
+def odk_states_many(jobs: list[tuple[str, list[Case]]], media: list[Path | None] | None = None
+                    ) -> list[list[dict[str, dict]]]:
+    """odk_states for several forms in one run of the JVM (it takes a few seconds to start); `media`: each form's
+    folder of files (a select_one_from_file's CSV, a csv-external's), where JavaRosa reads them."""
     with tempfile.TemporaryDirectory() as tmp:
         payload: dict[str, list] = {"jobs": []}
         for n, (xform, cases) in enumerate(jobs):
             xml = Path(tmp) / f"form{n}.xml"
             xml.write_text(xform, encoding="utf-8")
-            payload["jobs"].append({"xform": str(xml), "cases": [
+            folder = media[n] if media else None
+            payload["jobs"].append({"xform": str(xml), "media": str(Path(folder or tmp).resolve()), "cases": [
                 {"repeats": c.repeats, "reopen": c.reopen,
                  "answers": [{"path": p, "type": _java_type(q, v), "value": _java_value(q, v)}
                              for p, q, v, _ in c.answers]}
@@ -308,8 +311,9 @@ def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random
 
 def folder_workbook(folder: Path, out: Path) -> Path:
     """A form folder (survey.csv, choices.csv, settings.csv) as the workbook pyxform reads: each CSV a sheet, the
-    cells as written."""
+    cells as written; the form's other files (a select_one_from_file's, a csv-external's) copied beside it."""
     import csv
+    import shutil
 
     import openpyxl
 
@@ -322,7 +326,12 @@ def folder_workbook(folder: Path, out: Path) -> Path:
             with path.open(encoding="utf-8-sig", newline="") as f:
                 for row in csv.reader(f):
                     ws.append([cell if cell != "" else None for cell in row])
+    out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
+    for path in folder.iterdir():
+        if path.is_file() and path.stem not in ("survey", "choices", "settings", "external_choices") \
+                and path.suffix in (".csv", ".xml", ".geojson"):
+            shutil.copyfile(path, out.parent / path.name)
     return out
 
 

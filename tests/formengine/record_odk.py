@@ -43,7 +43,7 @@ def record(folder: Path) -> Path:
     form = load_form(folder)
     rnd = random.Random(folder.name)
     cases = [harness.random_case(form, rnd, TODAY) for _ in range(CASES)]
-    states = harness.odk_states(xform_of(folder), cases)
+    states = harness.odk_states(xform_of(folder), cases, folder)
     failed = [s["error"] for s in states if "error" in s]
     if failed:   # a recording of JavaRosa failing compares nothing: the form must be one JavaRosa can fill
         raise SystemExit(f"{folder.name}: JavaRosa fails on {len(failed)} answer sets: {failed[0]}")

@@ -33,7 +33,7 @@ def _recorded(folder: Path) -> tuple[date, list[dict]]:
 
 
 def test_every_comparison_form_has_its_recording():
-    assert [f.name for f in FOLDERS] == ["counts", "loops", "plots", "roster", "widgets"]
+    assert [f.name for f in FOLDERS] == ["counts", "files", "loops", "plots", "roster", "widgets"]
     assert all(recording(f).is_file() for f in FOLDERS)
 
 
@@ -51,7 +51,7 @@ def test_every_question_agrees_with_what_javarosa_gave_on_the_same_answers(folde
         answered += len(case.answers)
         differences += [f"case {n}: {d}" for d in harness.compare(ours, theirs)]
     assert differences == []
-    assert compared >= 10 * len(cases) and answered >= 3 * len(cases)   # the forms were filled, not skipped
+    assert compared >= 8 * len(cases) and answered >= 3 * len(cases)   # the forms were filled, not skipped
 
 
 def test_the_comparison_sees_a_difference(tmp_path):
@@ -60,11 +60,11 @@ def test_the_comparison_sees_a_difference(tmp_path):
     folder = tmp_path / "roster"
     folder.mkdir()
     for name in ("survey.csv", "choices.csv", "settings.csv"):
-        text = (FOLDERS[3] / name).read_text(encoding="utf-8")
+        text = (FOLDERS[4] / name).read_text(encoding="utf-8")
         (folder / name).write_text(text.replace("count(${sex}[. = 'female'])", "count(${sex}[. = 'male'])"),
                                    encoding="utf-8")
     form = load_form(folder)
-    today, cases = _recorded(FOLDERS[3])
+    today, cases = _recorded(FOLDERS[4])
     differences = []
     for rec in cases:
         ours = harness.our_states(harness.fill_ours(form, harness.case_from_json(form, rec["case"]), today))
@@ -80,5 +80,6 @@ def test_javarosa_still_gives_what_was_recorded():
         form = load_form(folder)
         jobs.append((xform_of(folder), [harness.case_from_json(form, rec["case"]) for rec in cases]))
         recorded.append([rec["javarosa"] for rec in cases])
-    live = [[harness.odk_kept(states) for states in form_states] for form_states in harness.odk_states_many(jobs)]
+    live = [[harness.odk_kept(states) for states in form_states]
+            for form_states in harness.odk_states_many(jobs, list(FOLDERS))]
     assert live == recorded

@@ -43,14 +43,32 @@ import org.javarosa.form.api.FormEntryController;
 import org.javarosa.form.api.FormEntryModel;
 import org.javarosa.model.xform.XFormsModule;
 import org.javarosa.xform.util.XFormUtils;
+import org.javarosa.core.reference.PrefixedRootFactory;
+import org.javarosa.core.reference.Reference;
+import org.javarosa.core.reference.ReferenceManager;
+import org.javarosa.core.services.storage.IStorageUtility;
+import org.javarosa.core.services.storage.StorageManager;
+import org.javarosa.core.services.storage.util.DummyIndexedStorageUtility;
 
 public class Walk {
     public static void main(String[] args) throws Exception {
         new XFormsModule().registerModule();
+        // (JavaRosa keeps an external instance's items in a storage utility: in memory here)
+        StorageManager.setStorageFactory((String name, Class type) -> new DummyIndexedStorageUtility());
+        // the form's files (jr://file/x.xml, jr://file-csv/x.csv: select_one_from_file, csv-external, xml-external)
+        // are read from the job's "media" folder, as Collect reads them from the form's media folder
+        // ("file-csv" first: "jr://file" is also the start of "jr://file-csv")
+        ReferenceManager.instance().addReferenceFactory(new PrefixedRootFactory(new String[] {"file-csv", "file"}) {
+            @Override
+            protected Reference factory(String terminal, String uri) {
+                return new FileReference(media + "/" + terminal, uri);
+            }
+        });
         ObjectMapper json = new ObjectMapper();
         JsonNode input = json.readTree(System.in);
         for (JsonNode job : input.get("jobs")) {
             byte[] xform = Files.readAllBytes(Paths.get(job.get("xform").asText()));
+            media = job.has("media") ? job.get("media").asText() : ".";
             for (JsonNode c : job.get("cases")) {
                 ArrayNode out = json.createArrayNode();
                 try {
@@ -63,6 +81,27 @@ public class Walk {
                 System.out.println(json.writeValueAsString(out));
             }
         }
+    }
+
+    static String media = ".";
+
+    // A file of the form's media folder.
+    static class FileReference implements Reference {
+        final String path, uri;
+
+        FileReference(String path, String uri) {
+            this.path = path;
+            this.uri = uri;
+        }
+
+        public boolean doesBinaryExist() { return new java.io.File(path).exists(); }
+        public java.io.InputStream getStream() throws java.io.IOException { return new java.io.FileInputStream(path); }
+        public String getURI() { return uri; }
+        public String getLocalURI() { return path; }
+        public boolean isReadOnly() { return true; }
+        public java.io.OutputStream getOutputStream() { throw new UnsupportedOperationException(); }
+        public void remove() { throw new UnsupportedOperationException(); }
+        public Reference[] probeAlternativeReferences() { return new Reference[0]; }
     }
 
     static ArrayNode run(ObjectMapper json, byte[] xform, JsonNode c) throws Exception {
