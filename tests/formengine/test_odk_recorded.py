@@ -21,7 +21,8 @@ import pytest
 
 from fieldsurvey.formengine.loader import load_form
 from tests.formengine import javarosa_harness as harness
-from tests.formengine.record_odk import form_folders, recording, xform_of
+from tests.formengine.record_odk import (EXPRESSIONS, FORMS, expression_book, expression_case, form_folders, recording,
+                                        xform_of)
 
 FOLDERS = form_folders()
 
@@ -70,6 +71,34 @@ def test_the_comparison_sees_a_difference(tmp_path):
         ours = harness.our_states(harness.fill_ours(form, harness.case_from_json(form, rec["case"]), today))
         differences += harness.compare(ours, harness.odk_from_kept(rec["javarosa"]))
     assert len(differences) >= 5 and all(d.startswith("women: value") for d in differences)
+
+
+def _recorded_expressions() -> list[tuple[str, str]]:
+    path = FORMS / "expressions.javarosa.json"
+    return [(d["expression"], d["javarosa"]) for d in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
+
+
+def test_expressions_give_the_values_javarosa_gave(tmp_path):
+    """record_odk.EXPRESSIONS (typing, dates, times, numbers, infinities, regex, rounding, the functions issue 18
+    found missing), each with the value JavaRosa gave it (x: date 2020-01-01, n: 10, e: empty, t: 'abc', d: 2.5)."""
+    recorded = _recorded_expressions()
+    assert [text for text, _ in recorded] == EXPRESSIONS   # (record again after changing the list)
+    form = load_form(expression_book(tmp_path / "expressions.xlsx", EXPRESSIONS))
+    ours = harness.our_states(harness.fill_ours(form, expression_case(form), date(2026, 6, 15)))
+    wrong = []
+    for i, (text, theirs) in enumerate(recorded):
+        a, b = harness.normal(ours[f"c{i}"]["value"]), harness.normal(theirs)
+        if a != b and not harness._same_number(a, b):
+            wrong.append(f"{text}: {a!r} here, {b!r} in ODK")
+    assert wrong == []
+    assert len({b for _, b in recorded}) > 30   # (the values differ: the recording is not of a form that failed)
+
+
+@pytest.mark.skipif(harness.available() is not None, reason=str(harness.available()))
+def test_javarosa_still_gives_the_recorded_values_of_the_expressions(tmp_path):
+    path = expression_book(tmp_path / "expressions.xlsx", EXPRESSIONS)
+    live = harness.odk_states(harness.to_xform(path), [expression_case(load_form(path))])[0]
+    assert [(text, live[f"c{i}"]["value"]) for i, text in enumerate(EXPRESSIONS)] == _recorded_expressions()
 
 
 @pytest.mark.skipif(harness.available() is not None, reason=str(harness.available()))
