@@ -1,16 +1,27 @@
-"""Sync bundles: import against a bare sqlite3 executemany, merging many bundles into a commune, province scale.
+"""Sync bundles: import against the bare work it stands for, merging many bundles into a commune, province scale.
 
-    python -m benchmarks.bench_sync [--households 2000] [--merge 30 --commune 10000] [--province 0]
+    python -m benchmarks.bench_sync [--households 2000] [--merge 30 --commune 10000] [--province 0] [--repeat 7]
     python -m benchmarks.bench_sync --stages          # where the time of one import goes
+    python -m benchmarks.bench_sync --collector [--households 8000]   # what the cycle collector costs an import
 
-1. Import of one enumerator's bundle of N households (signature, decryption, archive, every record checked, one
-   transaction) into an empty supervisor workspace, against a bare `sqlite3` executemany of the same rows (target:
-   within 2×). "The same rows" are the rows a real import of that bundle writes, every table (households,
-   revisions, audit, sync bookkeeping, likely-duplicate keys …), written by plain sqlite3 into a copy of the same
-   empty workspace with the workspace's pragmas, one executemany per table, one transaction: so the ratio measures
-   the import's own work (verify, decrypt, unzip, check, build rows), not the schema. The first, one-table
-   baseline is printed too, labelled, for comparison only. The import is timed from opening the workspace to the
-   commit; closing it (storage's backup copy) is timed apart, and the whole `fieldsurvey import` job too.
+1. Import of one enumerator's bundle of N households (signature, decryption, archive, every record checked and
+   classified, one transaction) into an empty supervisor workspace, against the bare work it stands for, in plain
+   code on one core (target: within 2×, docs/performance.md says why this baseline):
+   A. a bare `sqlite3` executemany of the same rows: the rows a real import of that bundle writes, every table
+      (households, revisions, audit, sync bookkeeping, likely-duplicate keys …), written by plain sqlite3 into a
+      copy of the same empty workspace with the workspace's pragmas, one executemany per table, one transaction;
+   B. a bare check of the same records: each bundle entry decoded with json.loads and its document checked by
+      parse_household (not trusted);
+   C. B and each document classified as the import stores it (stored_classification, the workspace's standard) —
+      the import's rule is that a record is checked and classified: the target is import ≤ 2 × (A + C); the ratio
+      to A + B is printed too.
+   The import is timed three ways: as the command line runs it (a worker when a core is free, see
+   fieldsurvey.parallel.free_cores), with a worker forced whatever the load (the figure of a machine with a free
+   core), and from a thread (as the desktop app imports: one process). The rounds are interleaved (A, B, C, the
+   three imports, …) `--repeat` times and medians reported, with the load average and the free cores seen. The
+   first, one-table baseline is printed too, labelled, for comparison only. The import is timed from opening the
+   workspace to the commit; closing it (storage's backup copy) is timed apart, and the whole `fieldsurvey import`
+   job too.
 2. --merge B --commune N: a supervisor workspace of N households from B enumerators; each enumerator then hands in
    one more bundle (a fifth of their households edited, a few new); all B bundles imported in one run.
 3. --province N: N households into one workspace file, in bundles of 2,000 (generated and packed on the fly,
@@ -20,20 +31,54 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import shutil
 import sqlite3
+import statistics
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from benchmarks.harness import best_of, machine, report
+from benchmarks.harness import best_of, load, machine, report, spread
+from fieldsurvey.domain.assessed import stored_classification
+from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, village_names
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 
 SPEC = CommuneSpec("08", "02266", "Xã Lâm Bình", "rural", village_names("rural", 8))
+
+
+def free_cores() -> int:
+    """What fieldsurvey.parallel sees free now (before it was written: the cores)."""
+    try:
+        from fieldsurvey import parallel
+    except ImportError:
+        return os.cpu_count() or 1
+    return parallel.free_cores()
+
+
+@contextmanager
+def a_worker_forced() -> Iterator[None]:
+    """The import's checks with a worker whatever else the machine runs (as when a core is free). Before
+    fieldsurvey.parallel, the command line always forked a second process: nothing to force."""
+    try:
+        from fieldsurvey import parallel
+    except ImportError:
+        yield
+        return
+    real = parallel.free_cores
+    parallel.free_cores = parallel.cores
+    try:
+        yield
+    finally:
+        parallel.free_cores = real
 
 
 def _site(root: Path, enumerators: int) -> tuple[Path, list[Path]]:
@@ -79,8 +124,9 @@ def _written_rows(before: Path, after: Path) -> list[tuple[str, list[str], list[
         b.close()
 
 
-def single(n: int) -> None:
+def single(n: int, repeat: int = 7) -> None:
     from fieldsurvey.storage import durability, sync_store
+    from fieldsurvey.sync import container
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -165,58 +211,89 @@ def single(n: int) -> None:
             conn.close()
             return time.perf_counter() - t0
 
-        texts = [row[hh_cols.index("document")] for row in hh_rows]
+        # The records as the bundle carries them, decrypted and unzipped once (the import reads them again itself).
+        data = bundle.read_bytes()
+        with Workspace.open(template) as ws:
+            ws.backups = False
+            standard = ws.standard
+            opened = container.open_bundle(data, bundle.name,
+                                           lambda fp: svc._key_from_row(sync_store.trusted_key(ws.db, fp)), me)
+        entries = [v for k, v in sorted(opened.entries.items()) if k.startswith("households/")]
 
-        def floor() -> None:
-            """What no import can skip: decode each document and check its shape (parse_household)."""
-            from fieldsurvey.domain.document import parse_household
+        def check(classify: bool) -> float:
+            """The bare check, plain code in one process: every record decoded (json.loads), its document checked
+            strictly (parse_household) and, with `classify`, classified as the import stores it
+            (stored_classification with the workspace's standard)."""
+            t0 = time.perf_counter()
+            for raw in entries:
+                document = json.loads(raw)["document"]
+                parse_household(document)
+                if classify:
+                    stored_classification(document, standard)
+            return time.perf_counter() - t0
 
-            for t in texts:
-                parse_household(json.loads(t))
-
-        def best(fn, repeat: int = 5) -> float:
-            return min(fn() for _ in range(repeat))
+        def in_a_thread(fn) -> float:
+            """fn run from a thread, as the desktop app runs an import (a job thread: no process is forked)."""
+            out: list[float] = []
+            worker = threading.Thread(target=lambda: out.append(fn()))
+            worker.start()
+            worker.join()
+            return out[0]
 
         closes: list[float] = []
         copy_s = best_of(lambda: shutil.copy(template, root / "copy.fsdb"))
         job = best_of(do_job) - copy_s   # the copy of the empty workspace is made inside the timed job
-        imp = best(do_import)
-        from fieldsurvey.sync import records
-
-        parallel_from, records.PARALLEL_FROM = records.PARALLEL_FROM, 10 ** 9
-        try:   # as the desktop app imports (in a worker thread, where no second process is forked)
-            imp_one = best(do_import)
-        finally:
-            records.PARALLEL_FROM = parallel_from
-        raw = best(bare)
-        old = best(bare_one_table)
+        # interleaved rounds, so that the other jobs on the machine weigh on every figure alike
+        figures: dict[str, list[float]] = {k: [] for k in ("write", "check", "classified", "import", "worker",
+                                                            "thread", "old")}
+        free: list[int] = []
+        for _ in range(repeat):
+            gc.collect()
+            figures["write"].append(bare())
+            figures["check"].append(check(False))
+            figures["classified"].append(check(True))
+            free.append(free_cores())
+            figures["import"].append(do_import())
+            with a_worker_forced():
+                figures["worker"].append(do_import())
+            figures["thread"].append(in_a_thread(do_import))
+            figures["old"].append(bare_one_table())
+        med = {k: statistics.median(v) * 1000 for k, v in figures.items()}
+        baseline = med["write"] + med["classified"]
+        without = med["write"] + med["check"]
         print(f"bundle of {n:,} households: {bundle.stat().st_size / 1e6:.1f} MB, export {export_s * 1000:.0f} ms")
-        print(f"rows the import writes (the faithful baseline writes exactly these): "
+        print(f"rows the import writes (the bare write writes exactly these): "
               + ", ".join(f"{table} {len(rows):,}" for table, _, rows, _ in written)
               + f"; pragmas journal_mode={mode}, synchronous={sync}, foreign_keys=ON, cache_size=-65536")
-        report(f"bare sqlite3: the same rows, every table, same empty workspace", raw * 1000, "ms")
-        report(f"old baseline (not the target): households columns only, no index", old * 1000, "ms")
-        report(f"decode + check the same {n:,} documents (parse_household), no storage", best_of(floor) * 1000,
-               "ms")
-        report(f"import of a {n:,}-household bundle (open .. commit)", imp * 1000, "ms", limit=2 * raw * 1000)
-        report("the same, records checked in one process (desktop app)", imp_one * 1000, "ms",
-               limit=2 * raw * 1000)
-        report("closing the workspace after it (storage's backup copy)", min(closes) * 1000, "ms")
-        report(f"`fieldsurvey import` job (open, import, close with backup)", job * 1000, "ms", limit=2 * raw * 1000)
-        print(f"ratio import / bare: {imp / raw:.2f}× (one process {imp_one / raw:.2f}×, job {job / raw:.2f}×; "
-              f"against the old one-table baseline {imp / old:.1f}×)")
+        print(f"medians of {repeat} interleaved rounds:")
+        report("A  bare sqlite3 write: the same rows, every table, same workspace", med["write"], "ms")
+        report(f"B  bare check: json.loads + parse_household, {n:,} records", med["check"], "ms")
+        report(f"C  bare check and classify: B + stored_classification", med["classified"], "ms")
+        report("old baseline (not the target): households columns only, no index", med["old"], "ms")
+        report(f"import of a {n:,}-household bundle (open .. commit), command line", med["import"], "ms",
+               limit=2 * baseline)
+        report("the same, a worker forced whatever the load", med["worker"], "ms", limit=2 * baseline)
+        report("the same from a thread (as the desktop app imports)", med["thread"], "ms", limit=2 * baseline)
+        report("closing the workspace after it (storage's backup copy)", statistics.median(closes) * 1000, "ms")
+        report(f"`fieldsurvey import` job (open, import, close with backup; best of 3)", job * 1000, "ms")
+        print(f"free cores seen before each round: {sorted(free)}")
+        print(f"target: import ÷ (A + C) = {med['import'] / baseline:.2f}× "
+              f"(a worker forced {med['worker'] / baseline:.2f}×, from a thread {med['thread'] / baseline:.2f}×); without the classification in the baseline, "
+              f"import ÷ (A + B) = {med['import'] / without:.2f}× (a worker forced {med['worker'] / without:.2f}×, "
+              f"from a thread {med['thread'] / without:.2f}×)")
+        for k, v in figures.items():
+            print(f"   {k:<10} {spread(v)} ms")
+        print(f"   {load()}")
 
 
 def stages(n: int, repeat: int = 5) -> None:
     """Where the time of one import goes: the import's steps timed (wall clock) by wrapping them, best of `repeat`
-    imports into fresh copies of the empty workspace; then the records' checking alone, in one process and in two,
-    and its parts per record."""
+    imports into fresh copies of the empty workspace; then the records' checking alone, in one process and on the
+    free cores, and its parts per record."""
     import collections
     import functools
-    import gc
 
-    from fieldsurvey.domain.document import parse_household
-    from fieldsurvey.storage import sync_store
+    from fieldsurvey.storage import columns, sync_store
     from fieldsurvey.sync import container, records
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -245,8 +322,8 @@ def stages(n: int, repeat: int = 5) -> None:
                 (svc, "read_file", "read the file"), (container, "_read_archive", "unzip (archive checks, inflate)"),
                 (svc, "open_bundle", "read + signature + decrypt + unzip"),
                 (svc, "read_contents", "manifest, checksums, records"),
-                (records, "_read_records", "records, this process's part"),
-                (records, "_read_records_in_two", "records in two processes (wall)"),
+                (records, "check_records", "records on the free cores (wall)"),
+                (records, "_read_records", "records, chunks checked by this process"),
                 (svc, "_apply", "apply (decide, rows, writes)"), (sync_store, "store_incoming", "  households, revisions, audit"),
                 (sync_store, "index_duplicate_keys", "  likely-duplicate keys"), (svc, "_import_one", "import_one")]:
             timed(module, name, label)
@@ -282,31 +359,99 @@ def stages(n: int, repeat: int = 5) -> None:
         data = bundle.read_bytes()
         with Workspace.open(sup) as ws:
             ws.backups = False
+            standard = ws.standard
             opened = container.open_bundle(data, bundle.name,
                                            lambda fp: svc._key_from_row(sync_store.trusted_key(ws.db, fp)), me)
+        prepare = functools.partial(svc._prepare, standard=standard)
         items = [(k, v) for k, v in sorted(opened.entries.items()) if k.startswith("households/")]
         decoded = [json.loads(v) for _, v in items]
         checked = records._read_records(items, "b", "02266", container.DEFAULT_LIMITS, None)
+        limits = container.DEFAULT_LIMITS
         was = gc.isenabled()
         gc.disable()
         try:
             for label, fn in [
                     ("records, one process (check + prepare)",
-                     lambda: records._read_records(items, "b", "02266", container.DEFAULT_LIMITS, svc._prepare)),
-                    ("records, two processes",
-                     lambda: records._read_records_in_two(items, "b", "02266", container.DEFAULT_LIMITS,
-                                                          svc._prepare)),
+                     lambda: records.check_records(items, "b", "02266", limits, prepare, parallel=False)),
+                    ("records, on the free cores",
+                     lambda: records.check_records(items, "b", "02266", limits, prepare, parallel=True)),
                     ("  strict JSON", lambda: [container.strict_json(v, "w") for _, v in items]),
                     ("    of which json.loads", lambda: [json.loads(v) for _, v in items]),
                     ("    of which nesting", lambda: [container._nesting(d, 12) for d in decoded]),
                     ("  parse_household (domain)", lambda: [parse_household(r.document) for r in checked]),
-                    ("  prepare (columns, JSON text, hash, keys)", lambda: svc._prepare(checked)),
-                    ("    of which the JSON text", lambda: [sync_store._encode(r.document) for r in checked])]:
+                    ("  prepare (columns, JSON text, hash, keys, class)", lambda: prepare(checked)),
+                    ("    of which the class", lambda: [stored_classification(r.document, standard)
+                                                        for r in checked]),
+                    ("    of which the JSON text", lambda: [columns.encode(r.document) for r in checked])]:
                 seconds = best_of(fn, 5)
-                print(f"  {label:<44} {seconds * 1000:7.1f} ms  {seconds / len(items) * 1e6:6.1f} µs a record")
+                print(f"  {label:<50} {seconds * 1000:7.1f} ms  {seconds / len(items) * 1e6:6.1f} µs a record")
         finally:
             if was:
                 gc.enable()
+
+
+def collector(n: int, rounds: int = 3) -> None:
+    """What Python's cycle collector costs one import in one process (as the desktop app imports, from a thread),
+    timed by gc.callbacks: with the collector paused for the whole import (fieldsurvey.parallel.collector_paused,
+    as import_one does), paused only while the records are checked, and running throughout."""
+    import contextlib
+
+    from fieldsurvey import parallel
+    from fieldsurvey.storage import sync_store
+    from fieldsurvey.sync import records
+
+    spent: dict[int, list[float]] = {}
+    began: list[float] = []
+
+    def timing(phase: str, info: dict) -> None:
+        if phase == "start":
+            began.append(time.perf_counter())
+        else:
+            count = spent.setdefault(info["generation"], [0, 0.0])
+            count[0] += 1
+            count[1] += time.perf_counter() - began.pop()
+
+    real_pause, real_check = parallel.collector_paused, records.check_records
+
+    def check_paused(*args, **kwargs):
+        with real_pause():
+            return real_check(*args, **kwargs)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sup, (enum,) = _site(root, 1)
+        _fill(enum, "e0", list(Generator(SPEC, 2026, 7).households(n)))
+        bundle = svc.export_bundle(enum, root).path
+        me = svc.identity_of(sup)
+        gc.callbacks.append(timing)
+        try:
+            for i in range(rounds):
+                for mode in ("whole import", "checks only", "never"):
+                    parallel.collector_paused = real_pause if mode == "whole import" else contextlib.nullcontext
+                    records.check_records = check_paused if mode == "checks only" else real_check
+                    target = root / f"c{i}.fsdb"
+                    shutil.copy(sup, target)
+                    ws = Workspace.open(target)
+                    sync_store.prepare_import(ws.db)
+                    gc.collect()
+                    spent.clear()
+                    t0 = time.process_time()
+                    box: list = []
+                    worker = threading.Thread(target=lambda: box.append(svc.import_one(ws, me, bundle)))
+                    worker.start()
+                    worker.join()
+                    cpu = time.process_time() - t0
+                    ws.backups = False
+                    ws.close()
+                    target.unlink()
+                    assert box[0].status == "imported", box[0].message
+                    total = sum(t for _, t in spent.values())
+                    print(f"  {n:,} households, collector paused: {mode:<13} import CPU {cpu * 1000:6.0f} ms, "
+                          f"collecting {total * 1000:5.0f} ms (by generation: "
+                          + ", ".join(f"{g}: {c}× {t * 1000:.0f} ms" for g, (c, t) in sorted(spent.items())) + ")")
+        finally:
+            gc.callbacks.remove(timing)
+            parallel.collector_paused, records.check_records = real_pause, real_check
 
 
 def merge(bundles: int, commune: int) -> None:
@@ -412,13 +557,19 @@ def main() -> None:
     ap.add_argument("--commune", type=int, default=10_000)
     ap.add_argument("--province", type=int, default=0)
     ap.add_argument("--stages", action="store_true", help="where the time of one import goes (no other figures)")
+    ap.add_argument("--repeat", type=int, default=7, help="rounds of the import figures (medians are reported)")
+    ap.add_argument("--collector", action="store_true", help="what the cycle collector costs one import (no other "
+                                                              "figures)")
     args = ap.parse_args()
     print(machine())
     if args.stages:
         stages(args.households or 2000)
         return
+    if args.collector:
+        collector(args.households or 2000)
+        return
     if args.households:
-        single(args.households)
+        single(args.households, args.repeat)
     if args.merge:
         merge(args.merge, args.commune)
     if args.province:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from fieldsurvey.i18n import catalogue, has, t
+
 
 class FieldSurveyError(Exception):
     """Base class: `key` names the message in the catalogues, `where` says what (file, key, field, row) and
@@ -43,8 +45,6 @@ class FieldSurveyError(Exception):
         """The message in `lang`, without `where`. A key the catalogue lacks, or a placeholder without its value,
         shows the key and the values as they are (a gap shows; it never crashes). `plain`: an error among the values
         is said as str() says it (its `where` as it is), as the CLI and the logs show it."""
-        from fieldsurvey.i18n import catalogue, has, t
-
         if has(self.key, lang) or has(self.key, "en"):
             template = catalogue(lang).get(self.key) or catalogue("en")[self.key]
             wanted = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
@@ -58,8 +58,6 @@ class FieldSurveyError(Exception):
     def text(self, lang: str = "vi") -> str:
         """The message in `lang`, prefixed with `where` (a field name such as `enumerator` or `--year` is itself
         translated when the catalogue has `where.<name>`)."""
-        from fieldsurvey.i18n import has, t
-
         body = self.body(lang)
         if not self.where:
             return body
@@ -106,3 +104,7 @@ class WorkspaceError(FieldSurveyError):
 
 class BundleError(FieldSurveyError):
     """A sync bundle that is refused."""
+
+
+class TemplateError(FieldSurveyError):
+    """A document template (or the state format) that cannot be loaded: `where` names the file and the line."""

@@ -2,7 +2,7 @@
 (tests/test_commune_review.py) and its benchmark (benchmarks/bench_review.py) run it.
 
 Last year's workspace (households approved) is carried forward; the supervisor enters each village's resident
-households and hands the carried households to the enumerators in return bundles; each enumerator re-interviews
+households (and, of them, the ethnic-minority ones) and hands the carried households to the enumerators in return bundles; each enumerator re-interviews
 them and enters new ones through the questionnaire's service (forms.open_form / forms.save_form, answers typed one by
 one), and hands them in on a USB stick — with the faults of real life: an export killed before its file was written,
 a bundle copied half-way, the same bundle brought twice, an old bundle after a newer one, one family entered by two
@@ -50,6 +50,7 @@ class Review:
     villages: list[str]
     residents: dict[str, int]
     rng: random.Random
+    minority: dict[str, int] = field(default_factory=dict)   # of the resident households, the ethnic-minority ones
     events: Counter = field(default_factory=Counter)     # which faults happened (the test checks they did)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     stick: Path = None  # type: ignore[assignment]
@@ -166,9 +167,10 @@ def start(root: Path, seed: int = 7, enumerators: int = 3, carried: int = 30) ->
     run_to_end(carry_forward(last, sup, 2026))
     sync.init_workspace(sup, "thu", "supervisor")
     residents = {v: 60 + 17 * i for i, v in enumerate(villages)}
+    minority = {v: 31 + 5 * i for i, v in enumerate(villages)}
     with opened(sup) as ws:
         for v, n in residents.items():
-            set_residents(ws, v, n, "2026-09-01", "Sổ đăng ký hộ khẩu của xã")
+            set_residents(ws, v, n, "2026-09-01", "Sổ đăng ký hộ khẩu của xã", minority=minority[v])
     users = {f"e{i + 1}": root / f"e{i + 1}" / "e.fsdb" for i in range(enumerators)}
     for user, path in users.items():
         path.parent.mkdir()
@@ -180,7 +182,7 @@ def start(root: Path, seed: int = 7, enumerators: int = 3, carried: int = 30) ->
     sync.export_key(sup, root / "thu.fskey")
     for path in users.values():
         sync.trust(path, root / "thu.fskey")
-    return Review(root, sup, users, villages, residents, rng)
+    return Review(root, sup, users, villages, residents, rng, minority=minority)
 
 
 def send(r: Review, src: Path, to: str | None = None) -> Path:
@@ -380,6 +382,17 @@ class Unit:
     waiting: int = 0
     classes: Counter = field(default_factory=Counter)
     moved_away: int = 0
+    minority_residents: int | None = None                   # the ethnic-minority resident households entered
+    minority_classes: Counter = field(default_factory=Counter)   # counted households whose head is not Kinh
+
+
+def head_is_minority(doc: dict[str, Any]) -> bool:
+    """Written out again here: a household is of an ethnic minority when its head's ethnicity (the first member's
+    when none is marked head) is given and is not Kinh."""
+    members = doc.get("members") or []
+    head = next((m for m in members if m.get("relationship") == "head"), members[0] if members else {})
+    ethnicity = str(head.get("ethnicity") or "").strip()
+    return bool(ethnicity) and ethnicity.casefold() != "kinh"
 
 
 @dataclass
@@ -388,6 +401,8 @@ class Truth:
     commune: Unit
     movement: dict[str, dict[str, Counter]]     # class → village ('' = commune) → column → households
     classes: dict[str, str]                     # uuid → class counted
+    words: dict[str, str]                       # uuid → what happened to it since last year (docs/figures.md)
+    heads: dict[str, str]                       # uuid → the head's name
 
 
 def truth(path: Path, official: bool = False) -> Truth:
@@ -396,14 +411,18 @@ def truth(path: Path, official: bool = False) -> Truth:
     counted_statuses = {"approved"} if official else FINISHED
     with opened(path, read_only=True) as ws:
         residents = {v.name: v.residents for v in ws.village_rows()}
+        minority = {v.name: v.residents_minority for v in ws.village_rows()}
         rows = [(uuid, json.loads(text), ws.household_state(uuid).status.value)
                 for uuid, text in ws.iter_documents()]
-    villages = {v: Unit(residents[v]) for v in residents}
+    villages = {v: Unit(residents[v], minority_residents=minority[v]) for v in residents}
     movement: dict[str, dict[str, Counter]] = {c: {} for c in POORISH}
     classes: dict[str, str] = {}
+    words: dict[str, str] = {}
+    heads: dict[str, str] = {}
     for uuid, doc, status in rows:
         if status == "merged":
             continue
+        heads[uuid] = next((m.get("name") for m in doc.get("members") or [] if m.get("relationship") == "head"), "")
         village = (doc.get("location") or {}).get("village") or ""
         unit = villages.setdefault(village, Unit())
         cls = str(assess_document(doc, standard_id=STANDARD).household_class)
@@ -425,6 +444,17 @@ def truth(path: Path, official: bool = False) -> Truth:
             else:
                 unit.classes[cls] += 1
                 classes[uuid] = cls
+                if head_is_minority(doc):
+                    unit.minority_classes[cls] += 1
+        if status == "moved_away":
+            words[uuid] = "moved_away"
+        elif last in POORISH:
+            words[uuid] = ("unclassified" if now is None else f"remained_{now}" if now == last
+                           else f"{last}_to_{now}" if now in POORISH else "escaped")
+        elif now in POORISH:
+            words[uuid] = "fell_back" if any(x in POORISH for x in chain[1:]) else "new"
+        else:
+            words[uuid] = "stayed_out" if now else "unclassified"
         for c in POORISH:
             other = ({"poor", "near_poor"} - {c}).pop()
             m = movement[c].setdefault(village, Counter())
@@ -446,14 +476,17 @@ def truth(path: Path, official: bool = False) -> Truth:
                     m["from_other"] += 1
                 elif last != c:
                     m["fell_back" if any(x in POORISH for x in chain[1:]) else "new"] += 1
-    commune = Unit(sum(residents.values()) if all(v is not None for v in residents.values()) else None)
+    commune = Unit(sum(residents.values()) if all(v is not None for v in residents.values()) else None,
+                   minority_residents=sum(minority.values()) if all(v is not None for v in minority.values())
+                   else None)
     for u in villages.values():
         for attr in ("listed", "in_progress", "unclassified", "waiting", "moved_away"):
             setattr(commune, attr, getattr(commune, attr) + getattr(u, attr))
         commune.classes.update(u.classes)
+        commune.minority_classes.update(u.minority_classes)
     for c in POORISH:
         total = Counter()
         for m in movement[c].values():
             total.update(m)
         movement[c][""] = total
-    return Truth(villages, commune, movement, classes)
+    return Truth(villages, commune, movement, classes, words, heads)

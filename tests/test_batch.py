@@ -1,11 +1,16 @@
-"""Classify-all on several cores gives exactly the results of one core."""
+"""Classify-all on several cores gives exactly the results of one core, stops when cancelled, and leaves no worker
+alive when it is killed (the helper itself: tests/test_parallel.py)."""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+
 import pytest
 
+from fieldsurvey import parallel
 from fieldsurvey.progress import run_to_end
-from fieldsurvey import forking
 from fieldsurvey.services import batch
 from fieldsurvey.services.workspaces import classify_all, create_demo
 from fieldsurvey.storage.workspace import Workspace
@@ -16,49 +21,41 @@ def results(ws: Workspace) -> list[tuple]:
                          "FROM households ORDER BY uuid").fetchall()
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_parallel_classification_matches_serial(tmp_path, monkeypatch, method):
-    """Forked workers (the command line) and spawned ones (the GUI's job thread) give the serial results."""
+@pytest.fixture(params=["fork", "spawn"])
+def workers(request, monkeypatch) -> str:
+    """Two workers from 100 households on, forked (the command line) or spawned (the desktop app's job thread)."""
+    monkeypatch.setattr(batch, "PAYS", parallel.Pays(forked=100, spawned=100))
+    monkeypatch.setattr(batch, "CHUNK", 40)
+    monkeypatch.setattr(parallel, "start_method", lambda: request.param)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    return request.param
+
+
+def test_parallel_classification_matches_serial(tmp_path, workers, monkeypatch):
     path = tmp_path / "w.fsdb"
     run_to_end(create_demo(path, households=300, seed=3))
+    monkeypatch.setattr(parallel, "BLOCK", 3)   # forked: three blocks of three chunks, each with its workers
     with Workspace.open(path) as ws:
         serial = results(ws)
         ws.db.execute("UPDATE households SET class = NULL, classification = NULL")
-        monkeypatch.setattr(batch, "PARALLEL_FROM", {"fork": 100, "spawn": 100})
-        monkeypatch.setattr(batch, "CHUNK", 40)
-        monkeypatch.setattr(batch, "start_method", lambda: method)
-        monkeypatch.setattr(forking, "cores", lambda: 2)
-        assert batch.workers_for(300, method) == 2
         counts = run_to_end(classify_all(ws))
         assert results(ws) == serial
         assert sum(counts.values()) == 300
 
 
-def test_workers_are_spawned_when_another_thread_runs():
-    """The GUI runs jobs from a thread: forking a threaded process is unsafe, so the workers are spawned."""
-    import threading
-
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        assert batch.start_method() == "spawn"
-    finally:
-        release.set()
-        other.join()
-    if "fork" in __import__("multiprocessing").get_all_start_methods() and forking.single_threaded():
-        assert batch.start_method() == "fork"  # (earlier tests in the run may have left a thread of their own)
-
-
-def test_workers_are_spawned_from_a_thread_the_interpreter_did_not_start_itself():
-    """A job run from a QThread (a native thread) must not fork."""
-    import threading
-
-    seen = []
-    worker = threading.Thread(target=lambda: seen.append(batch.start_method()))
-    worker.start()
-    worker.join()
-    assert seen == ["spawn"]
+def test_a_document_that_fails_in_a_worker_fails_the_job_in_its_turn(tmp_path, workers):
+    """The worker's own exception, raised here after every chunk before the broken one was written."""
+    path = tmp_path / "w.fsdb"
+    run_to_end(create_demo(path, households=200, seed=3))
+    with Workspace.open(path) as ws:
+        rows = list(ws.iter_documents(raw=True))
+        standard = ws.standard
+    broken = rows[:130] + [(rows[130][0], b"{not json")] + rows[131:]
+    got = []
+    with pytest.raises(json.JSONDecodeError):
+        for chunk in batch.classify_stream(iter(broken), standard, len(broken)):
+            got.extend(chunk)
+    assert got == batch.classify_rows(rows[:120], standard)   # chunks of 40: the first three
 
 
 def test_a_cancelled_classification_keeps_what_it_classified(tmp_path, monkeypatch):
@@ -101,103 +98,21 @@ def test_held_classifications_are_committed_by_their_writer_only(tmp_path):
         other.close()
 
 
-def _stored_rows(tmp_path, n: int):
-    """A stored commune's (uuid, document) rows and its standard."""
-    from fieldsurvey.services.assessment import registry
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_classify_all_leaves_no_worker_alive(tmp_path):
+    """`fieldsurvey classify FILE` killed with SIGKILL while its forked workers classify (the power button, kill -9,
+    a crash): every time, nothing of it is left alive — no worker asleep for ever under process 1."""
+    from tests.test_parallel import kill_loop, marked
 
     path = tmp_path / "w.fsdb"
-    run_to_end(create_demo(path, households=n, seed=4))
-    with Workspace.open(path) as ws:
-        return list(ws.iter_documents()), registry().get(ws.info.standard_id)
+    run_to_end(create_demo(path, households=batch.PAYS.forked + 1000, seed=6))   # enough for forked workers
 
+    def classifying(program, mark: str) -> bool:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and program.poll() is None:
+            if marked(mark) - {program.pid}:   # its workers
+                return True
+            time.sleep(0.002)
+        return False
 
-def _no_new_children(before: set[int]) -> bool:
-    """No child process beyond `before` (a broken pool's workers are ended asynchronously: give them a moment)."""
-    import time
-
-    for _ in range(100):
-        if _children() <= before:
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _children() -> set[int]:
-    """This process's child processes (Linux keeps the list in /proc)."""
-    import glob
-
-    out: set[int] = set()
-    for name in glob.glob("/proc/self/task/*/children"):
-        with open(name) as fh:
-            out |= {int(p) for p in fh.read().split()}
-    return out
-
-
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
-def test_forked_workers_stream_every_block_in_order(tmp_path, monkeypatch):
-    """Several blocks, each classified by workers forked over it: the same rows, in order, as one process."""
-    rows, standard = _stored_rows(tmp_path, 700)
-    monkeypatch.setattr(batch, "CHUNK", 60)
-    monkeypatch.setattr(batch, "BLOCK", 250)
-    before = _children()
-    got = [r for chunk in batch._forked(iter(rows), standard, 2) for r in chunk]
-    assert got == batch.classify_rows(rows, standard)
-    assert _no_new_children(before)
-
-
-def _die(*_args):
-    __import__("os")._exit(3)
-
-
-_PARENT = __import__("os").getpid()
-_real_slice = batch._classify_slice
-
-
-def _dies_in_a_worker(start: int, stop: int):
-    """The forked workers' function, except that in a worker process it dies without a word (this process, the
-    parent, still classifies)."""
-    if __import__("os").getpid() != _PARENT:
-        __import__("os")._exit(3)
-    return _real_slice(start, stop)
-
-
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
-def test_a_failing_forked_worker_is_an_error_and_a_killed_one_leaves_its_work_to_this_process(tmp_path, monkeypatch):
-    import json
-    import os
-
-    rows, standard = _stored_rows(tmp_path, 300)
-    monkeypatch.setattr(batch, "CHUNK", 50)
-    before = _children()
-    broken = rows[:170] + [(rows[170][0], "{not json")] + rows[171:]
-    with pytest.raises(json.JSONDecodeError):  # the worker's own exception, raised here
-        list(batch._forked(iter(broken), standard, 2))
-    assert _no_new_children(before)
-
-    monkeypatch.setattr(batch, "_classify_slice", _dies_in_a_worker)
-    got = [r for chunk in batch._forked(iter(rows), standard, 2) for r in chunk]
-    assert got == batch.classify_rows(rows, standard)  # this process classified what the workers could not
-    assert _no_new_children(before)
-
-
-def test_a_spawned_worker_that_dies_leaves_its_chunks_to_this_process(tmp_path, monkeypatch):
-    rows, standard = _stored_rows(tmp_path, 120)
-    monkeypatch.setattr(batch, "CHUNK", 30)
-    monkeypatch.setattr(batch, "start_method", lambda: "spawn")
-    monkeypatch.setattr(batch, "workers_for", lambda total, method=None: 2)
-    monkeypatch.setattr(batch, "_spawned_work", _die)  # every spawned worker dies on its first chunk
-    got = [r for chunk in batch.classify_stream(iter(rows), standard, len(rows)) for r in chunk]
-    assert got == batch.classify_rows(rows, standard)
-
-
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
-def test_closing_the_stream_stops_its_workers(tmp_path, monkeypatch):
-    rows, standard = _stored_rows(tmp_path, 400)
-    monkeypatch.setattr(batch, "CHUNK", 40)
-    monkeypatch.setattr(batch, "BLOCK", 80)
-    before = _children()
-    stream = batch._forked(iter(rows), standard, 2)
-    first = next(stream)
-    assert first == batch.classify_rows(rows[:40], standard)
-    stream.close()
-    assert _no_new_children(before)
+    assert kill_loop([sys.executable, "-m", "fieldsurvey", "classify", str(path)], 6, classifying, pause=0.05) == []

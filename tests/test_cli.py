@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,17 @@ def test_demo_builds_a_real_commune_deterministically(tmp_path):
         docs_b = [json.loads(d) for _, d in wb.iter_documents()]
         assert docs_a == docs_b
         counts = wa.counts_by_class()
+        # the demo lists every household of the commune, so each village's residents are its households, entered
+        listed = Counter(d["location"]["village"] for d in docs_a)
+        assert {v.name: v.residents for v in wa.village_rows()} == {v: listed[v] for v in wa.villages()}
+        assert all(v.residents_date == "2026-09-01" and v.residents_source for v in wa.village_rows())
+        # … and of them, those whose head is not Kinh: the ethnic-minority resident households
+        heads = [next(m for m in d["members"] if m["relationship"] == "head") for d in docs_a]
+        minority = Counter(d["location"]["village"] for d, h in zip(docs_a, heads) if h["ethnicity"] != "Kinh")
+        assert {v.name: v.residents_minority for v in wa.village_rows()} == {v: minority[v] for v in wa.villages()}
+        assert 0 < sum(minority.values()) < 400
+        assert {(c.field, c.reason) for c in wa.village_changes()} == {
+            (f, "demo") for f in ("residents", "residents_minority", "residents_date", "residents_source")}
     assert sum(counts.values()) == 400
     # roughly 4 % poor and 4 % near-poor, and a few incomplete drafts
     assert 6 <= counts.get("poor", 0) <= 30
@@ -129,3 +141,16 @@ def test_installed_command_runs_as_a_program():
     out = subprocess.run([sys.executable, "-m", "fieldsurvey", "--help"], capture_output=True, text=True, check=True)
     for command in ("assess", "classify", "demo", "standards"):
         assert command in out.stdout
+
+
+def test_refusals_are_said_in_the_users_language(tmp_path):
+    """A refusal is said in the language asked for: the command's --lang, else FIELDSURVEY_LANG, else a Vietnamese
+    locale; otherwise English. Always what is wrong and where."""
+    missing = str(tmp_path / "nowhere.fsdb")
+    runner = CliRunner()
+    english = runner.invoke(main, ["check", missing], env={"FIELDSURVEY_LANG": "", "LC_ALL": "", "LANG": "C.UTF-8"})
+    assert english.exit_code == 1 and f"{missing}: no such file" in english.output
+    for env in ({"FIELDSURVEY_LANG": "vi"}, {"FIELDSURVEY_LANG": "", "LC_ALL": "", "LANG": "vi_VN.UTF-8"}):
+        said = runner.invoke(main, ["check", missing], env=env)
+        assert said.exit_code == 1 and f"{missing}: Không tìm thấy tệp này" in said.output, env
+    # a command's own --lang wins (tests/reports/test_cli_printing.py: the official report refused in Vietnamese)

@@ -142,7 +142,7 @@ SCANNED = [*sorted((PACKAGE / "storage").glob("*.py")), PACKAGE / "domain" / "do
            *SYNC]
 SKIPPED: set[str] = set()
 ERRORS = {"FieldSurveyError", "DocumentError", "StandardError", "FormError", "WorkspaceError", "BundleError",
-          "ExpressionError"}
+          "ExpressionError", "TemplateError"}
 
 
 def _raise_sites(paths=None):

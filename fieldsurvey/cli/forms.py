@@ -14,7 +14,6 @@ import click
 from fieldsurvey.cli import echo_json, fail, main
 from fieldsurvey.errors import FieldSurveyError, FormError
 from fieldsurvey.i18n import t
-from fieldsurvey.services import forms as svc
 
 
 @main.group()
@@ -24,11 +23,15 @@ def form() -> None:
 
 def _refused(exc: FieldSurveyError, lang: str = "en") -> None:
     """A form that cannot be used: its located problems as JSON, in `lang` (English unless --lang says)."""
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     echo_json({"errors": svc.refusals(exc, lang)})
     sys.exit(1)
 
 
 def _resolved(source: str, lang: str):
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     try:
         return svc.resolve_form(source)
     except FieldSurveyError as exc:
@@ -45,6 +48,8 @@ def check(file: str, lang: str) -> None:
     FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx (or Excel 97–2003 .xls), or an
     installed form id[@version].
     """
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     echo_json(asdict(svc.describe_form(_resolved(file, lang))))
 
 
@@ -57,6 +62,8 @@ def check(file: str, lang: str) -> None:
 def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
     """Turn an XLSForm workbook (.xlsx or .xls) into a form folder (CSV sheets); a form that cannot be used is
     refused, located."""
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     try:
         f, folder = svc.import_workbook(xlsx, out)
     except FieldSurveyError as exc:
@@ -74,6 +81,8 @@ def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
               help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
 def export(source: str, out: Path, lang: str | None) -> None:
     """Write a form as an XLSForm workbook. SOURCE is a form folder, an .xlsx or an installed id[@version]."""
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     f = _resolved(source, lang or "en")
     svc.export_workbook(f, out)
     click.echo(t("forms.export.done", lang or "vi", form=f.form_id, version=f.version, file=str(out)))
@@ -92,6 +101,8 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
 
     ANSWERS is a JSON object {name: value, repeat: [{name: value}, …]} (- for standard input).
     """
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
+
     f = _resolved(source, lang or "en")
     try:
         data = json.loads(answers.read())
@@ -113,6 +124,7 @@ def fill(source: str, answers, lang: str | None, villages: tuple[str, ...], toda
               help="A workspace: also list its households filled with an older version.")
 def versions(db_path: Path | None) -> None:
     """The installed forms and their versions (JSON); with --db, the workspace's households on an older version."""
+    from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
     from fieldsurvey.services.workspaces import opened
 
     out: dict = {"forms": svc.installed_versions()}

@@ -1,5 +1,6 @@
 """Commands for households and villages without the app: list and add households, the lifecycle steps on them
-(checked with no change, moved away, came back), and the villages' resident households. Imported by
+(checked with no change, moved away, came back), and the villages' resident households (ethnic-minority ones
+included) with the trace of every change of them. Imported by
 fieldsurvey.cli; registers on `main`. Every command is a thin shell over the services (households, workspaces)."""
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from pathlib import Path
 import click
 
 from fieldsurvey.cli import echo_json, main
-from fieldsurvey.services import households as svc
-from fieldsurvey.services.workspaces import opened
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import has, t
 
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
 _LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
@@ -24,10 +25,12 @@ def households() -> None:
 
 @households.command("list")
 @click.argument("file", type=_EXISTING)
-@click.option("--status", type=click.Choice([s.value for s in svc.STATUSES]), help="Only households in this status.")
+@click.option("--status", help="Only households in this status (draft, complete, submitted, returned, confirmed, "
+                              "approved, moved_away, merged).")
 @click.option("--village", help="Only this village.")
-@click.option("--class", "household_class", type=click.Choice([*svc.CLASSES, "unclassified"]),
-              help="Only households of this class (as stored).")
+@click.option("--class", "household_class",
+              help="Only households of this class, as stored (poor, near_poor, average, not_poor, incomplete, "
+                   "unclassified).")
 @click.option("--owner", help="Only this enumerator's households.")
 @click.option("--search", default="", help="A name or ID number (diacritics optional), or the start of an id.")
 @click.option("--json", "as_json", is_flag=True)
@@ -35,8 +38,10 @@ def households() -> None:
 def households_list(file: Path, status: str | None, village: str | None, household_class: str | None,
                     owner: str | None, search: str, as_json: bool, lang: str) -> None:
     """The households of workspace FILE in the list's order (village, head), filtered."""
-    from fieldsurvey.i18n import t
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
+    svc.check_filter(status, household_class)
     f = svc.HouseholdFilter(village, household_class, status, owner, search)
     with opened(file, read_only=True) as ws:
         rows = svc.rows(ws, f)
@@ -59,7 +64,8 @@ def households_list(file: Path, status: str | None, village: str | None, househo
 def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, as_json: bool, lang: str) -> None:
     """Store household documents (JSON, docs/household-document.md) in workspace FILE through the questionnaire's
     own path: each checked, classified, audited, owned; all of them or none."""
-    from fieldsurvey.i18n import t
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
     with opened(file) as ws:
         added = svc.add(ws, svc.read_files(documents), owner)
@@ -72,12 +78,13 @@ def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, a
                      cls=cls))
 
 
-def _step(file: Path, uuids: tuple[str, ...], action, reason: str, lang: str) -> None:
-    from fieldsurvey.i18n import t
+def _step(file: Path, uuids: tuple[str, ...], action: str, reason: str, lang: str) -> None:
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
 
     with opened(file) as ws:
-        n = svc.step(ws, list(uuids), action, reason)
-    click.echo(t(f"households.step.{action.value}", lang, n=n))
+        n = svc.step(ws, list(uuids), svc.Action(action), reason)
+    click.echo(t(f"households.step.{action}", lang, n=n))
 
 
 @households.command("confirm")
@@ -87,7 +94,7 @@ def _step(file: Path, uuids: tuple[str, ...], action, reason: str, lang: str) ->
 @_LANG
 def households_confirm(file: Path, uuids: tuple[str, ...], comment: str, lang: str) -> None:
     """Households the supervisor returned, checked and found right: "checked, no change" (handed in again as such)."""
-    _step(file, uuids, svc.Action.CONFIRM, comment, lang)
+    _step(file, uuids, "confirm", comment, lang)
 
 
 @households.command("moved-away")
@@ -97,7 +104,7 @@ def households_confirm(file: Path, uuids: tuple[str, ...], comment: str, lang: s
 @_LANG
 def households_moved_away(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
     """Households that left the commune: counted only as moved away in the movement tables."""
-    _step(file, uuids, svc.Action.MOVE_AWAY, reason, lang)
+    _step(file, uuids, "move_away", reason, lang)
 
 
 @households.command("came-back")
@@ -107,7 +114,7 @@ def households_moved_away(file: Path, uuids: tuple[str, ...], reason: str, lang:
 @_LANG
 def households_came_back(file: Path, uuids: tuple[str, ...], reason: str, lang: str) -> None:
     """Households marked as moved away that live in the commune again: reviewed again from a draft."""
-    _step(file, uuids, svc.Action.COME_BACK, reason, lang)
+    _step(file, uuids, "come_back", reason, lang)
 
 
 @main.group()
@@ -115,14 +122,24 @@ def villages() -> None:
     """The commune's villages and their resident households (the rates' denominator)."""
 
 
+def _village_line(v, lang: str) -> str:
+    """A village's figures on one line: its resident households (date, source), and of them the ethnic-minority
+    ones."""
+    residents = t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
+                  source=v.residents_source or "—") if v.residents is not None else t("villages.no_residents", lang)
+    minority = t("villages.minority", lang, m=v.residents_minority) if v.residents_minority is not None \
+        else t("villages.no_minority", lang)
+    return f"{v.name:<28} {residents}; {minority}"
+
+
 @villages.command("list")
 @click.argument("file", type=_EXISTING)
 @click.option("--json", "as_json", is_flag=True)
 @_LANG
 def villages_list(file: Path, as_json: bool, lang: str) -> None:
-    """Each village with its number of resident households, the date and the source."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import villages as find
+    """Each village with its number of resident households, the date and the source, and of them the households of
+    an ethnic minority."""
+    from fieldsurvey.services.workspaces import opened, villages as find  # lazy: 330 ms at start-up otherwise
 
     with opened(file, read_only=True) as ws:
         rows = find(ws)
@@ -130,25 +147,62 @@ def villages_list(file: Path, as_json: bool, lang: str) -> None:
         echo_json([asdict(v) for v in rows])
         return
     for v in rows:
-        click.echo(f"{v.name:<28} " + (t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
-                                          source=v.residents_source or "—")
-                                       if v.residents is not None else t("villages.no_residents", lang)))
+        click.echo(_village_line(v, lang))
+
+
+def _count_or_none(text: str) -> int | None:
+    """--minority's value: a whole number (a negative one too: the service says why it is refused), or none (or
+    nothing) to clear the number entered."""
+    text = text.strip()
+    if text.lower() in ("", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise WorkspaceError("villages.error.not_a_count", "--minority", value=text) from None
 
 
 @villages.command("residents")
 @click.argument("file", type=_EXISTING)
 @click.argument("village")
 @click.argument("number", type=click.IntRange(0, None))
+@click.option("--minority", metavar="M", help="Of them, the households of an ethnic minority (hộ DTTS: the "
+              "denominator of the minority rates); 'none' clears it. Not given: the number entered stays.")
 @click.option("--date", "taken", help="When the figure was taken (YYYY-MM-DD).")
 @click.option("--source", help="Where it comes from (e.g. the population register).")
 @_LANG
-def villages_residents(file: Path, village: str, number: int, taken: str | None, source: str | None,
-                       lang: str) -> None:
-    """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import set_residents
+def villages_residents(file: Path, village: str, number: int, minority: str | None, taken: str | None,
+                       source: str | None, lang: str) -> None:
+    """Record VILLAGE's NUMBER of resident households (diacritics and case optional in the name), and with
+    --minority how many of them are of an ethnic minority."""
+    from fieldsurvey.services.workspaces import KEEP, opened, set_residents  # lazy: 330 ms at start-up otherwise
 
     with opened(file) as ws:
-        v = set_residents(ws, village, number, taken, source)
-    click.echo(f"{v.name:<28} " + t("villages.residents", lang, n=v.residents, date=v.residents_date or "—",
-                                    source=v.residents_source or "—"))
+        v = set_residents(ws, village, number, taken, source,
+                          minority=KEEP if minority is None else _count_or_none(minority))
+    click.echo(_village_line(v, lang))
+
+
+@villages.command("changes")
+@click.argument("file", type=_EXISTING)
+@click.argument("village", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def villages_changes(file: Path, village: str | None, as_json: bool, lang: str) -> None:
+    """Every change of the villages' resident households (of VILLAGE only, when given), newest first: when, who,
+    which figure, the value before and after, and where it came from."""
+    from fieldsurvey.services.workspaces import opened, village_changes  # lazy: 330 ms at start-up otherwise
+
+    with opened(file, read_only=True) as ws:
+        rows = village_changes(ws, village)
+    if as_json:
+        echo_json([asdict(c) for c in rows])
+        return
+    if not rows:
+        click.echo(t("villages.no_changes", lang))
+    for c in rows:
+        said = f"villages.reason.{c.reason}"
+        reason = f" ({t(said, lang) if has(said, lang) else c.reason})" if c.reason else ""
+        click.echo(t("villages.change", lang, at=c.at, user=c.user, village=c.village,
+                     field=t(f"villages.field.{c.field}", lang), old="—" if c.old is None else c.old,
+                     new="—" if c.new is None else c.new, reason=reason))

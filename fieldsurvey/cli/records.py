@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from fieldsurvey.cli import main, run_job
+from fieldsurvey.cli import echo_json
+from fieldsurvey.i18n import t
 
 
 @main.command()
@@ -17,8 +19,7 @@ from fieldsurvey.cli import main, run_job
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def backup(file: Path, to: Path | None, lang: str) -> None:
     """Back up workspace FILE now (SQLite backup API; checked before it is kept)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import backup as do_backup
+    from fieldsurvey.services.workspaces import backup as do_backup  # lazy: 330 ms at start-up otherwise
 
     made = do_backup(file, to)
     click.echo(t("storage.backup.done", lang, path=str(made)))
@@ -32,8 +33,7 @@ def backup(file: Path, to: Path | None, lang: str) -> None:
 def restore(file: Path, backup_file: Path | None, lang: str) -> None:
     """Put BACKUP in place of workspace FILE. The backup is checked first; the replaced file is kept. Without
     BACKUP, lists the backups kept for FILE."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import list_backups
+    from fieldsurvey.services.workspaces import list_backups  # lazy: 330 ms at start-up otherwise
     from fieldsurvey.services.workspaces import restore as do_restore
 
     if backup_file is None:
@@ -54,8 +54,7 @@ def restore(file: Path, backup_file: Path | None, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def check(file: Path, quiet: bool, lang: str) -> None:
     """Run the integrity checks on workspace FILE and print what they found (exit status 1 on problems)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import check as do_check
+    from fieldsurvey.services.workspaces import check as do_check  # lazy: 330 ms at start-up otherwise
 
     findings = run_job(do_check(file), quiet)
     bad = 0
@@ -83,8 +82,7 @@ def check(file: Path, quiet: bool, lang: str) -> None:
 def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> None:
     """Start next year's review NEW from this year's workspace OLD (households and members carried over,
     statuses reset, last year's result kept as the link)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.workspaces import carry_forward as do_carry
+    from fieldsurvey.services.workspaces import carry_forward as do_carry  # lazy: 330 ms at start-up otherwise
 
     counts = run_job(do_carry(old, new, year), quiet)
     click.echo(t("storage.carry.done", lang, path=str(new), year=year, **counts))
@@ -98,9 +96,7 @@ def carry_forward(old: Path, new: Path, year: int, quiet: bool, lang: str) -> No
 def movement(file: Path, as_json: bool, official: bool, lang: str) -> None:
     """Print the movement of households since last year's review (from the carry-forward link), per village and
     for the commune: poor and near-poor at the start, remained, escaped, fell back, new, moved away, at the end."""
-    from fieldsurvey.cli import echo_json
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.figures import MOVEMENT_COLUMNS, POOR_CLASSES
+    from fieldsurvey.services.figures import MOVEMENT_COLUMNS, POOR_CLASSES  # lazy: 560 ms at start-up otherwise
     from fieldsurvey.services.figures import movement as compute
     from fieldsurvey.services.workspaces import opened
 

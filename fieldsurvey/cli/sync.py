@@ -10,6 +10,9 @@ from pathlib import Path
 import click
 
 from fieldsurvey.cli import echo_json, main, run_job
+from dataclasses import asdict, is_dataclass
+from fieldsurvey.errors import BundleError
+from fieldsurvey.i18n import t
 
 _WS = click.Path(dir_okay=False, path_type=Path)
 _EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -26,8 +29,6 @@ def _show(rows: list[dict], as_json: bool, lines, none_key: str, lang: str) -> N
         for line in lines(row):
             click.echo(line)
     if not rows:
-        from fieldsurvey.i18n import t
-
         click.echo(t(none_key, lang))
 
 @main.command()
@@ -47,7 +48,7 @@ def init(file: Path, user: str, role: str, commune_code: str | None, year: int, 
       fieldsurvey keys export FILE --out me.fskey
       fieldsurvey keys trust FILE their.fskey      (after comparing its fingerprint)
     """
-    from fieldsurvey.services.sync import init_workspace
+    from fieldsurvey.services.sync import init_workspace  # lazy: 290 ms at start-up otherwise
 
     ident = init_workspace(file, user, role, commune_code, year, villages, device)
     click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
@@ -64,7 +65,7 @@ def keys() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Key file to write.")
 def keys_export(file: Path, out: Path) -> None:
     """Write this workspace's public key to a small file to hand over."""
-    from fieldsurvey.services.sync import export_key
+    from fieldsurvey.services.sync import export_key  # lazy: 290 ms at start-up otherwise
 
     key = export_key(file, out)
     click.echo(f"{out}: {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
@@ -76,7 +77,7 @@ def keys_export(file: Path, out: Path) -> None:
 @click.option("--fingerprint", "expected", help="The fingerprint read out by its owner; refused if it differs.")
 def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
     """Trust the public key in KEY_FILE: bundles it signs are accepted, bundles to it are encrypted."""
-    from fieldsurvey.services.sync import trust
+    from fieldsurvey.services.sync import trust  # lazy: 290 ms at start-up otherwise
 
     key = trust(file, key_file, expected)
     click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
@@ -87,7 +88,7 @@ def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
 @click.argument("who")
 def keys_forget(file: Path, who: str) -> None:
     """Stop trusting a key (lost or stolen laptop), named by fingerprint, device id or user name."""
-    from fieldsurvey.services.sync import forget
+    from fieldsurvey.services.sync import forget  # lazy: 290 ms at start-up otherwise
 
     key = forget(file, who)
     click.echo(f"no longer trusted: {key['role']} {key['user']}, device {key['device']} ({key['fingerprint']})")
@@ -98,7 +99,7 @@ def keys_forget(file: Path, who: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def keys_show(file: Path, as_json: bool) -> None:
     """Show this workspace's fingerprint and the keys it trusts."""
-    from fieldsurvey.services.sync import identity_of, trusted
+    from fieldsurvey.services.sync import identity_of, trusted  # lazy: 290 ms at start-up otherwise
 
     me = identity_of(file)
     others = trusted(file)
@@ -121,7 +122,7 @@ def keys_show(file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool) -> None:
     """Write a sync bundle: an enumerator's hand-in, or a supervisor's return bundle (--to ENUMERATOR)."""
-    from fieldsurvey.services.sync import export_bundle
+    from fieldsurvey.services.sync import export_bundle  # lazy: 290 ms at start-up otherwise
 
     r = export_bundle(file, out, full, to)
     if as_json:
@@ -142,7 +143,7 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
     """Import bundles (files, or folders of *.fsbundle) into workspace FILE, each all or nothing.
 
     Exits with status 1 if any bundle was refused (the others are still imported)."""
-    from fieldsurvey.services.sync import SUFFIX, describe, import_bundles
+    from fieldsurvey.services.sync import SUFFIX, describe, import_bundles  # lazy: 290 ms at start-up otherwise
 
     paths: list[Path] = []
     for b in bundles:
@@ -159,15 +160,13 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
 
 
 def _opened(file: Path):
-    from fieldsurvey.services.workspaces import opened
+    from fieldsurvey.services.workspaces import opened  # lazy: 330 ms at start-up otherwise
 
     return opened(file)
 
 
 def _plain(value):
     """A result dataclass as JSON-ready data."""
-    from dataclasses import asdict, is_dataclass
-
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return asdict(value) if is_dataclass(value) else value
@@ -185,8 +184,7 @@ def conflicts() -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None:
     """Conflicts with every differing field, this workspace's value beside the incoming one (in words)."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.review import conflicts as find
+    from fieldsurvey.services.review import conflicts as find  # lazy: 380 ms at start-up otherwise
 
     def lines(c) -> list[str]:
         return [f"#{c.id} {c.uuid} {c.head_name} ({c.village}) — {c.theirs_user}"
@@ -206,8 +204,7 @@ def conflicts_list(file: Path, show_all: bool, as_json: bool, lang: str) -> None
 @click.option("--take", type=click.Choice(["local", "incoming"]), help="The side for every field not chosen.")
 def conflicts_resolve(file: Path, conflict_id: int, fields: tuple[str, ...], take: str | None) -> None:
     """Settle conflict CONFLICT_ID field by field."""
-    from fieldsurvey.errors import BundleError
-    from fieldsurvey.services.review import resolve_conflict
+    from fieldsurvey.services.review import resolve_conflict  # lazy: 380 ms at start-up otherwise
 
     choices = {}
     for f in fields:
@@ -231,8 +228,7 @@ def duplicates() -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
     """Flagged pairs not decided yet, with both households' key facts."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.review import duplicates as find
+    from fieldsurvey.services.review import duplicates as find  # lazy: 380 ms at start-up otherwise
 
     def lines(d) -> list[str]:
         return [f"#{d.id} {t('sync.duplicate.' + d.reason, lang)}: {d.a.uuid} {d.a.head_name} ({d.a.village})  ~  "
@@ -249,7 +245,7 @@ def duplicates_list(file: Path, as_json: bool, lang: str) -> None:
 @click.option("--keep", required=True, help="UUID of the household that stays.")
 def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
     """Merge a flagged pair: --keep stays, the other is marked merged into it (its history is kept)."""
-    from fieldsurvey.services.review import decide_duplicate
+    from fieldsurvey.services.review import decide_duplicate  # lazy: 380 ms at start-up otherwise
 
     with _opened(file) as ws:
         out = decide_duplicate(ws, pair_id, "merge", keep)
@@ -261,7 +257,7 @@ def duplicates_merge(file: Path, pair_id: int, keep: str) -> None:
 @click.argument("pair_id", type=int)
 def duplicates_apart(file: Path, pair_id: int) -> None:
     """Two different families after all: the pair is not flagged again."""
-    from fieldsurvey.services.review import decide_duplicate
+    from fieldsurvey.services.review import decide_duplicate  # lazy: 380 ms at start-up otherwise
 
     with _opened(file) as ws:
         decide_duplicate(ws, pair_id, "apart")
@@ -274,8 +270,7 @@ def duplicates_apart(file: Path, pair_id: int) -> None:
 def duplicates_decide(file: Path, decisions) -> None:
     """Decide many pairs at once, all or none. DECISIONS is a file (or - for standard input) with one pair a
     line: `PAIR merge KEEP-UUID` or `PAIR apart`."""
-    from fieldsurvey.errors import BundleError
-    from fieldsurvey.services.review import decide_duplicates
+    from fieldsurvey.services.review import decide_duplicates  # lazy: 380 ms at start-up otherwise
 
     wanted = []
     for n, line in enumerate(decisions, 1):
@@ -292,7 +287,7 @@ def duplicates_decide(file: Path, decisions) -> None:
 
 
 def _review(file: Path, uuids: tuple[str, ...], action: str, comment: str, owner: str | None = None) -> None:
-    from fieldsurvey.services.review import decide
+    from fieldsurvey.services.review import decide  # lazy: 380 ms at start-up otherwise
 
     with _opened(file) as ws:
         n = decide(ws, list(uuids), action, comment, owner)
@@ -333,8 +328,7 @@ def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
-    from fieldsurvey.i18n import t
-    from fieldsurvey.services.review import todo as todo_list
+    from fieldsurvey.services.review import todo as todo_list  # lazy: 380 ms at start-up otherwise
 
     def lines(r) -> list[str]:
         what = (t("sync.todo.returned", lang, by=r.by, comment=r.comment) if r.action == "return"
@@ -353,7 +347,7 @@ def todo(file: Path, as_json: bool, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def history(file: Path, uuid: str, as_json: bool, lang: str) -> None:
     """Who changed what and when, for one household (fields named by the form's labels)."""
-    from fieldsurvey.services.households import history as household_history
+    from fieldsurvey.services.households import history as household_history  # lazy: 370 ms at start-up otherwise
 
     with _opened(file) as ws:
         rows = household_history(ws, uuid, lang)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from json import encoder
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -50,8 +51,6 @@ class Stored(NamedTuple):
 
 def _summary_encoder():
     """json.dumps of a summary (the same text), with the C encoder made once rather than per call."""
-    from json import encoder
-
     if encoder.c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
         return json.JSONEncoder().encode
     iterencode = encoder.c_make_encoder(None, None, encoder.encode_basestring_ascii, None, ": ", ", ", False, False,

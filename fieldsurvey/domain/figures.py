@@ -10,7 +10,10 @@ Who is counted (docs/reports.md, "Who is counted"):
 
 Rates are per household of the unit: poverty rate = poor ÷ the unit's resident households (the number the supervisor
 entered for each village, e.g. from the population register); multidimensional rate = (poor + near-poor) ÷ the
-same. Where a village's number is missing the rate is unknown (None), never the documents' count.
+same. The minority rows (households whose head is of an ethnic minority) have their own denominator: the unit's
+ethnic-minority resident households, entered beside the resident households. Where a village's number is missing
+(or is 0) the rate is unknown (None), never the documents' count; the commune's number is the sum of its villages'
+when every village has one.
 
 Movement, for poor and for near-poor (a household's earlier years come from the carry-forward's `previous`):
 - start: last year's class was this class; of these: remained, to the other class, escaped (now average or not
@@ -232,6 +235,7 @@ class CommuneFigures:
     previous_year: int | None
     moved_away: int
     residents_missing: list[str]                           # villages with no resident-household number
+    minority_missing: list[str]                            # villages with no ethnic-minority resident households
     indicators: list[tuple[int, str, str, str]]            # (number, id, name_vi, name_en) in the official order
     deprivations: dict[HouseholdClass, Counter]            # class → indicator id → households deprived
     village_deprivations: dict[HouseholdClass, dict[str, Counter]]   # class → village → indicator id → households
@@ -239,6 +243,9 @@ class CommuneFigures:
     ethnicity: dict[HouseholdClass, Counter]               # class → head's ethnicity → households
     causes: dict[HouseholdClass, Counter]                  # class → cause code → households
     children: dict[HouseholdClass, Counter]                # class → child deprivation → children
+    minority: dict[str, UnitResults]                       # village → the same row for ethnic-minority households
+                                                           # (`residents`: the village's minority residents)
+    minority_commune: UnitResults                          # … and for the commune
     indicator_deprived: Counter                            # indicator id → counted households deprived in it
     indicator_known: Counter                               # indicator id → counted households it is known for
     af: AlkireFoster
@@ -250,12 +257,37 @@ class CommuneFigures:
         return self.commune.classes[cls]
 
 
-def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], standard: Standard,
-          commune_name: str = "", scope: Scope = Scope.WORKING) -> CommuneFigures:
-    """Every figure of the commune, in one pass over its households. `villages`: (name, resident households or
-    None) in the commune's order; a household of a village not listed gets a row of its own after them."""
-    names = [v for v, _ in villages]
-    units = {v: UnitResults(v, residents) for v, residents in villages}
+def _tally(unit: UnitResults, row: Counted, scope: Scope) -> HouseholdClass | None:
+    """A resident household of the list into its unit's row; its class when it is counted in one."""
+    unit.listed += 1
+    if row.status in IN_PROGRESS:
+        unit.in_progress += 1
+        return None
+    if scope is Scope.OFFICIAL and row.status not in OFFICIAL:
+        unit.waiting += 1
+        return None
+    if not counted_in_class(row, scope):
+        unit.unclassified += 1
+        return None
+    cls = row.household_class
+    unit.counted += 1
+    unit.reviewed += row.interviewed
+    unit.classes[cls] += 1
+    unit.low_income_workers += row.low_income_workers
+    unit.members += row.members
+    return cls
+
+
+def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | tuple[str, int | None, int | None]],
+          standard: Standard, commune_name: str = "", scope: Scope = Scope.WORKING) -> CommuneFigures:
+    """Every figure of the commune, in one pass over its households. `villages`: (name, resident households,
+    ethnic-minority resident households) in the commune's order, a number None when not entered (a pair: the
+    minority number not entered); a household of a village not listed gets a row of its own after them."""
+    given = [(v[0], v[1], v[2] if len(v) > 2 else None) for v in villages]
+    names = [v for v, _, _ in given]
+    units = {v: UnitResults(v, residents) for v, residents, _ in given}
+    # the same rows for households whose head is of an ethnic minority, over the minority resident households
+    minority = {v: UnitResults(v, residents) for v, _, residents in given}
     move = {cls: {v: Movement(v) for v in names} for cls in (POOR, NEAR)}
     move_total = {cls: Movement(commune_name) for cls in (POOR, NEAR)}
     deprivations = {POOR: Counter(), NEAR: Counter()}
@@ -295,23 +327,16 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
         if row.status is HouseholdStatus.MOVED_AWAY:
             unit.moved_away += 1
             continue
-        unit.listed += 1
-        if row.status in IN_PROGRESS:
-            unit.in_progress += 1
+        minority_here = None
+        if row.details is not None and "minority" in row.details.targets:   # head of an ethnic minority
+            minority_here = minority.setdefault(village, UnitResults(village))   # (a village not listed)
+        cls = None
+        for u in (unit, minority_here):
+            if u is not None:
+                cls = _tally(u, row, scope)
+        if cls is None:
             continue
-        if scope is Scope.OFFICIAL and row.status not in OFFICIAL:
-            unit.waiting += 1
-            continue
-        if not counted_in_class(row, scope):
-            unit.unclassified += 1
-            continue
-        cls = row.household_class
         classes[row.uuid] = cls
-        unit.counted += 1
-        unit.reviewed += row.interviewed
-        unit.classes[cls] += 1
-        unit.low_income_workers += row.low_income_workers
-        unit.members += row.members
         af_rows.append({i: None if i in row.unknown else i in row.deprived for i in ids})
         ind_deprived.update(row.deprived)
         ind_known.update(i for i in ids if i not in row.unknown)
@@ -326,15 +351,11 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
                 causes[cls].update(row.details.causes)
                 children[cls].update(row.details.children)
 
-    commune = UnitResults(commune_name)
-    known = [units[v].residents for v in names]
-    commune.residents = sum(known) if known and all(r is not None for r in known) else None
-    for v in names:
-        u = units[v]
-        for attr in ("listed", "in_progress", "waiting", "counted", "unclassified", "reviewed",
-                     "low_income_workers", "members", "moved_away"):
-            setattr(commune, attr, getattr(commune, attr) + getattr(u, attr))
-        commune.classes.update(u.classes)
+    commune = _summed(commune_name, [units[v] for v in names])
+    commune.residents = _total([units[v].residents for v in names])
+    minority_rows = {v: minority.get(v) or UnitResults(v) for v in names}
+    minority_commune = _summed(commune_name, list(minority_rows.values()))
+    minority_commune.residents = _total([u.residents for u in minority_rows.values()])
     weights = equal_nested_weights([(i.id, i.dimension) for i in standard.indicators])
     return CommuneFigures(
         scope=scope,
@@ -346,16 +367,34 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None]], s
         previous_year=previous_year,
         moved_away=commune.moved_away,
         residents_missing=[v for v in names if units[v].residents is None],
+        minority_missing=[v for v in names if minority_rows[v].residents is None],
         indicators=[(i.number, i.id, i.name_vi, i.name_en) for i in standard.indicators],
         deprivations=deprivations,
         village_deprivations={cls: {v: by_village[cls].get(v, Counter()) for v in names} for cls in (POOR, NEAR)},
         targets=targets, ethnicity=ethnicity, causes=causes, children=children,
         indicator_deprived=ind_deprived, indicator_known=ind_known,
+        minority=minority_rows,
+        minority_commune=minority_commune,
         af=alkire_foster(af_rows, weights, AF_K),
         af_weights=weights,
         classes_by_household=classes,
         moves_by_household=moves_by,
     )
+
+
+def _total(numbers: Sequence[int | None]) -> int | None:
+    """The commune's number: the sum of its villages', when every village has one."""
+    return sum(numbers) if numbers and all(n is not None for n in numbers) else None  # type: ignore[arg-type]
+
+
+def _summed(name: str, rows: Sequence[UnitResults]) -> UnitResults:
+    out = UnitResults(name)
+    for u in rows:
+        for attr in ("listed", "in_progress", "waiting", "counted", "unclassified", "reviewed", "low_income_workers",
+                     "members", "moved_away"):
+            setattr(out, attr, getattr(out, attr) + getattr(u, attr))
+        out.classes.update(u.classes)
+    return out
 
 
 def history_of(previous: object) -> tuple[Earlier, ...]:
@@ -379,7 +418,7 @@ def details_of(household: Household) -> Details:
         targets.append("no_labour")
     if household.get("merit_revolution") in ("yes", True):
         targets.append("merit")
-    if head is not None and is_minority(head.get("ethnicity")):
+    if minority_household(household):
         targets.append("minority")
     if members and all(a is not None and a >= 60 for a in ages):
         targets.append("elderly_alone")
@@ -402,6 +441,14 @@ def details_of(household: Household) -> Details:
             kids["out_of_school"] += 1
     ethnicity = (head.get("ethnicity") if head is not None else None) or "?"
     return Details(tuple(targets), str(ethnicity), causes, dict(kids))
+
+
+def minority_household(household: Household) -> bool:
+    """A household of an ethnic minority (hộ dân tộc thiểu số): its head's ethnicity — or, with no head named, its
+    first member's — is not Kinh."""
+    members = household.members
+    head = household.head or (members[0] if members else None)
+    return head is not None and is_minority(head.get("ethnicity"))
 
 
 def is_minority(ethnicity: object) -> bool:

@@ -10,6 +10,7 @@ from functools import cache
 
 from fieldsurvey.domain.document import Area
 from fieldsurvey.i18n import fold
+from fieldsurvey.paths import resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,6 @@ class Province:
 
 @cache
 def provinces() -> tuple[Province, ...]:
-    from fieldsurvey.paths import resource
-
     with open(resource("refdata", "admin-units-2026-07.json"), encoding="utf-8") as fh:
         raw = json.load(fh)
     out = []

@@ -21,6 +21,7 @@ from fieldsurvey.domain.document import Area
 from fieldsurvey.domain.indicators import RULES, RulePlan, check_params, plan_rules
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import StandardError
+from fieldsurvey.paths import resource
 
 RULE_KINDS = frozenset(RULES)
 SCHEMES = {"single_line", "two_band"}
@@ -295,8 +296,6 @@ def _school_age(raw: Mapping[str, Any], r: _Reader) -> SchoolAge | None:
 
 
 def tables_dir() -> Path:
-    from fieldsurvey.paths import resource
-
     return resource("standards", "tables")
 
 
@@ -445,7 +444,5 @@ def default_registry() -> StandardRegistry:
     """The shipped standards (cached)."""
     global _default
     if _default is None:
-        from fieldsurvey.paths import resource
-
-        _default = StandardRegistry([resource("standards")])
+            _default = StandardRegistry([resource("standards")])
     return _default

@@ -14,6 +14,7 @@ from fieldsurvey.errors import FormError
 from fieldsurvey.formengine.model import Form, build_form
 from fieldsurvey.formengine.sheets import SHEETS, files_beside, read_csv_rows, read_folder, write_folder  # noqa: F401
 from fieldsurvey.formengine.xlsx import read_xlsx, write_xlsx
+from fieldsurvey.paths import forms_dir
 
 def load_form(path: Path | str) -> Form:
     """A form from a folder of CSV sheets or from an .xlsx; a form that cannot be used raises FormErrors."""
@@ -35,8 +36,6 @@ def _load_folder(folder: str, stamp: tuple) -> Form:
 
 
 def forms_root() -> Path:
-    from fieldsurvey.paths import forms_dir
-
     return forms_dir()
 
 

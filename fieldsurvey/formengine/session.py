@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
+from fieldsurvey.domain import refdata
 from fieldsurvey.formengine.expr import Node, Nodeset, _children, datetime_text, evaluate, to_bool, to_number, to_string
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
@@ -1480,8 +1481,6 @@ def _builtin_list(list_name: str, villages: list[str]) -> list[Choice]:
     if list_name == "villages":
         return [Choice(v, {"vi": v, "en": v}, {}) for v in villages]
     if list_name in ("vn_provinces", "vn_communes"):
-        from fieldsurvey.domain import refdata
-
         if list_name == "vn_provinces":
             return [Choice(p.code, {"vi": p.name, "en": p.name}, {}) for p in refdata.provinces()]
         return [Choice(c.code, {"vi": c.name, "en": c.name},

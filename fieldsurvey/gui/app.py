@@ -8,11 +8,17 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from fieldsurvey.gui.crash import install_excepthook, setup_logging
+from fieldsurvey.gui.main_window import MainWindow
+from fieldsurvey.gui.texts import language
 from fieldsurvey.paths import resource
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services.households import HouseholdFilter
+from fieldsurvey.services.workspaces import ready_demo
 
 
 def load_fonts(app: QApplication, size: int = 10) -> str | None:
@@ -45,10 +51,6 @@ def application() -> QApplication:
 def make_window(lang: str | None = None, store: QSettings | None = None, hooks: bool = True):
     """The app, its font and language, and the main window (shown). Used by `run` and the tests (which keep
     pytest-qt's own exception hook: `hooks=False`)."""
-    from fieldsurvey.gui.crash import install_excepthook, setup_logging
-    from fieldsurvey.gui.main_window import MainWindow
-    from fieldsurvey.gui.texts import language
-
     app = application()
     store = store or settings()
     load_fonts(app, int(store.value("text_size", 10)))
@@ -63,21 +65,34 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
 
 def prepare_screenshot(window, view: str) -> None:
     """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
-    household in the questionnaire with its classification, the dashboard's figures."""
-    from fieldsurvey.services.households import HouseholdFilter
-
+    household in the questionnaire with its classification, the dashboard's figures, the Print menu open, the
+    official copy's dialog (the chairman's name as remembered), the register of issued documents."""
     window.resize(1366, 820)
     if window.workspace.ws is None:
         return
     if view == "dashboard":
-        window.load_dashboard(wait=True)
+        window.dashboard.load(wait=True)
         window.stack.setCurrentWidget(window.dashboard)
+        return
+    if view == "villages":
+        window.dashboard.load(wait=True)
+        window.stack.setCurrentWidget(window.dashboard)
+        window.workspace_actions.show_villages()
+        return
+    if view in PRINT_VIEWS:   # the list with a household picked, and the Print menu or a printing dialog over it
+        window.resize(1366, 768)
+        window.show_view("list")
+        window.list_view.table.selectRow(0)
+        if view == "official":   # the certificates: every field shown, the first number the register's next one
+            dialog = window.print_actions.issue_official()
+            if dialog is not None:
+                dialog.pick("certificates")
+        elif view == "issued":
+            window.print_actions.show_issued()
         return
     if view in ("review", "todo"):
         window.show_view(view)
         if view == "review" and window.current_view() == "review":
-            from PySide6.QtCore import QItemSelectionModel
-
             table = window.review.approval.table  # a few households picked, as for a bulk approval
             for r in range(min(3, window.review.approval.model.rowCount())):
                 table.selectionModel().select(table.model().index(r, 0),
@@ -91,24 +106,54 @@ def prepare_screenshot(window, view: str) -> None:
         if rows:
             window.open_household(rows[0].uuid)
             window.form_view.pick_member(0)
-            window.form_view._go(window.form_view.members_page())
+            window.form_view.focus_member_form()
+
+
+PRINT_VIEWS = ("print", "official", "issued")
+
+
+def grab_with_menu(window, menu) -> QPixmap:
+    """The window with one of its menus open under its title, as the user sees it (a menu is a window of its own:
+    drawn over the window's picture where it opens)."""
+    app = QApplication.instance()
+    bar = window.menuBar()
+    title = bar.actionGeometry(menu.menuAction())
+    bar.setActiveAction(menu.menuAction())   # opened as when the user clicks its title (highlighted)
+    for _ in range(3):
+        app.processEvents()
+    picture = window.grab()
+    painter = QPainter(picture)
+    # where it opens on a screen as wide as the window (the offscreen screen is narrower and would push it left)
+    painter.drawPixmap(bar.mapTo(window, title.bottomLeft()), menu.grab())
+    painter.end()
+    menu.hide()
+    return picture
 
 
 def grab(window, view: str, path: Path) -> bool:
     app = QApplication.instance()
     for _ in range(3):
         app.processEvents()
+    if view == "print":
+        return grab_with_menu(window, window.menus["print"]).save(str(path))
+    dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog}
+    if dialogs.get(view) is not None:
+        for _ in range(3):
+            app.processEvents()
+        return dialogs[view].grab().save(str(path))
     widget = window.form_view.panel if view == "panel" else window
     if view == "panel":
         widget.resize(560, 720)
+    if view == "villages" and window.workspace_actions.villages_dialog is not None:
+        widget = window.workspace_actions.villages_dialog
+        widget.resize(900, 420)
+        for _ in range(3):
+            app.processEvents()
     return widget.grab().save(str(path))
 
 
 def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
         view: str | None = None) -> int:
-    from fieldsurvey.services.workspaces import ready_demo
-    from fieldsurvey.progress import run_to_end
-
     app, window = make_window(lang)
     if demo and db_path is None:
         db_path = run_to_end(ready_demo())
@@ -116,7 +161,17 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if not window.open_workspace(Path(db_path), wait=bool(screenshot)) and screenshot:
             return 1
     if view and not screenshot:
-        window.show_view(view if view != "panel" else "form")
+        if view == "villages":
+            window.show_view("dashboard")
+            window.workspace_actions.show_villages()
+        elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
+            window.show_view("list")
+            if view == "official":
+                window.print_actions.issue_official()
+            elif view == "issued":
+                window.print_actions.show_issued()
+        else:
+            window.show_view(view if view != "panel" else "form")
     if screenshot:
         prepare_screenshot(window, view or "list")
         ok = grab(window, view or "list", Path(screenshot))

@@ -5,44 +5,65 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import ExitStack
 from html import escape
-from typing import Callable
 from pathlib import Path
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.texts import error_text, language, tr, larger
-from fieldsurvey.services import forms, households, workspaces
+from fieldsurvey.services import forms, households, review, workspaces
 
 log = logging.getLogger("fieldsurvey.gui")
 
 
 class WorkspaceController(QObject):
+    """The workspace open in the window: the services take `ws` as it is; `path` is for jobs that open their own
+    connection on a worker thread."""
+
     opened = Signal()
     closed = Signal()
-    households_changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.ws: workspaces.Workspace | None = None
         self.path: Path | None = None
+        self._open = ExitStack()
 
     def open(self, path: Path) -> None:
-        ws = workspaces.open_workspace(path)  # a WorkspaceError says why not; the caller shows it
+        stack = ExitStack()
+        ws = stack.enter_context(workspaces.opened(Path(path)))  # a WorkspaceError says why not; the caller shows it
         self.close()
-        self.ws, self.path = ws, Path(path)
+        self._open, self.ws, self.path = stack, ws, Path(path)
         log.info("opened %s", path)
         self.opened.emit()
 
     def close(self) -> None:
         if self.ws is not None:
-            self.ws.close()
+            self._open.close()
             self.ws = self.path = None
             self.closed.emit()
 
     def title(self) -> str:
         return workspaces.workspace_title(self.ws) if self.ws else ""
+
+    # --- who works here ------------------------------------------------------------------------------------------
+
+    def role(self) -> str | None:
+        """The workspace's sync role (supervisor, enumerator), None without a sync identity or a workspace."""
+        return review.role_of(self.ws) if self.ws is not None else None
+
+    def review_available(self) -> bool:
+        """The Review view is the supervisor's (a workspace with no sync identity, like the demo commune, shows it
+        to look at, with a note that deciding needs a supervisor's identity)."""
+        return self.ws is not None and self.role() != review.ENUMERATOR
+
+    def todo_available(self) -> bool:
+        """The To-do view is the enumerator's: what the supervisor returned or assigned."""
+        return self.ws is not None and self.role() == review.ENUMERATOR
 
     # the list model's data source
     def count(self, f: households.HouseholdFilter) -> int:
@@ -109,6 +130,20 @@ class FormController(QObject):
         self.flush()
         self.session = None
 
+    def reload(self) -> None:
+        """Read the open household again after something else changed it in the workspace (an import, a review
+        decision, a lifecycle step), so its next autosave never puts back a status or answers that were replaced."""
+        if self.session is not None and self.stored:
+            try:
+                self.open_household(self.uuid)
+            except FieldSurveyError as exc:
+                report_error(exc, self.view)
+
+    def show_title(self) -> None:
+        """Draw the title again (its heading is sized from the text size)."""
+        if self.session is not None:
+            self.view.set_title(self._title())
+
     def _title(self) -> str:
         head = next((m.get("name") for m in self.session.members() if m.get("relationship") == "head"), None)
         saved = (tr("gui.form.autosaved") if self.stored and not self.pending else tr("gui.form.not_saved_yet"))
@@ -123,7 +158,14 @@ class FormController(QObject):
     def _show(self) -> None:
         self.view.load(self.session, self._title())
         self.view.set_read_only(tr(self.workspace.ws.read_only_key) if self.read_only else None)
+        self._offer_confirm()
         self.reclassify()
+
+    def _offer_confirm(self) -> None:
+        """A returned household (stored, in a workspace that can be written, and not the supervisor's who returned
+        it) may be confirmed "checked, no change"; the household service decides whether that step is allowed."""
+        self.view.offer_confirm(self.stored and self.status == households.HouseholdStatus.RETURNED
+                                and not self.read_only and self.workspace.role() != review.SUPERVISOR)
 
     def reclassify(self):
         try:
@@ -139,7 +181,7 @@ class FormController(QObject):
         """Re-validate and re-classify at once; save after a pause (or now)."""
         start = time.perf_counter()
         self.pending = True
-        self.view._title_text = self._title()
+        self.view.set_title(self._title())
         self.view.refresh()
         self.reclassify()
         self.last_timing_ms = (time.perf_counter() - start) * 1000
@@ -163,8 +205,6 @@ class FormController(QObject):
         try:
             status = forms.save_form(self.workspace.ws, self.session, self.owner, self.reason)
         except FieldSurveyError as exc:
-            from fieldsurvey.gui.crash import report_error
-
             self.pending = False
             report_error(exc, self.view)
             return False
@@ -173,8 +213,8 @@ class FormController(QObject):
         if status != self.status:
             self.status = status
             self.status_changed.emit(status)
-        self.view._title_text = self._title()
-        self.view.title.setText(self.view._title_text)
+            self._offer_confirm()
+        self.view.set_title(self._title())
         self.saved.emit(self.uuid)
         return True
 
@@ -195,7 +235,7 @@ class FormController(QObject):
         if self.read_only:
             return
         index = self.session.add_member()
-        self.view.member = index
+        self.view.select_member(index)
         self._changed(save_now=True)
         self.view.focus_member_form()
 
@@ -203,12 +243,12 @@ class FormController(QObject):
         if self.read_only:
             return
         self.session.remove_member(index)
-        self.view.member = min(index, len(self.session.members()) - 1)
+        self.view.select_member(min(index, len(self.session.members()) - 1))
         self._changed(save_now=True)
 
     def move_member(self, index: int, to: int) -> None:
         if self.read_only:
             return
         self.session.move_member(index, to)
-        self.view.member = to
+        self.view.select_member(to)
         self._changed(save_now=True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.texts import language, tr, larger
 from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
                 "warning": "color:#9a5b00", "ok": "", "empty": ""}
@@ -51,6 +52,7 @@ class QuestionnaireView(QWidget):
     member_removed = Signal(int)
     member_moved = Signal(int, int)
     warning_confirmed = Signal(str, object)      # name, member index
+    confirm_requested = Signal()                 # a returned household: "checked, no change"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,9 +66,16 @@ class QuestionnaireView(QWidget):
         self.roster_columns: list[str] = []
         self._title_text = ""
         outer = QVBoxLayout(self)
+        heading = QHBoxLayout()
         self.title = QLabel(objectName="formTitle")
         self.title.setTextFormat(Qt.RichText)
-        outer.addWidget(self.title)
+        heading.addWidget(self.title, 1)
+        self.confirm_button = QPushButton(objectName="confirmUnchanged")   # offered for a returned household
+        self.confirm_button.setFocusPolicy(Qt.NoFocus)
+        self.confirm_button.hide()
+        self.confirm_button.clicked.connect(self.confirm_requested.emit)
+        heading.addWidget(self.confirm_button)
+        outer.addLayout(heading)
         self.read_only_note = QLabel(objectName="readOnlyNote")
         self.read_only_note.setWordWrap(True)
         self.read_only_note.setStyleSheet("background:#fff3cd; color:#664d03; padding:4px; border:1px solid #664d03")
@@ -240,6 +249,21 @@ class QuestionnaireView(QWidget):
         self._retranslate_fixed()
         self.refresh()
 
+    def set_title(self, text: str) -> None:
+        """The household's title line (head, status, id, saved or not), as the controller words it."""
+        self._title_text = text
+        self.title.setText(text)
+
+    def offer_confirm(self, offered: bool) -> None:
+        """Show "Checked, no change…" beside the title (a returned household the enumerator may confirm)."""
+        self.confirm_button.setText(tr("gui.action.confirm_unchanged"))
+        self.confirm_button.setToolTip(tr("gui.list.stand_out.confirmed"))
+        self.confirm_button.setVisible(offered)
+
+    def select_member(self, index: int) -> None:
+        """The member whose sub-form is shown at the next refresh (after a member is added, removed or moved)."""
+        self.member = index
+
     def set_read_only(self, reason: str | None) -> None:
         """A workspace opened read-only (another window has it, no write permission): answers are shown, not
         editable, and the note says why."""
@@ -350,8 +374,6 @@ class QuestionnaireView(QWidget):
         return str(value)
 
     def show_result(self, result) -> None:
-        from fieldsurvey.services.forms import answer_labels
-
         self.panel.show_result(result, answer_labels(self.session.document, self.session.lang)
                                if self.session is not None else None)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from fieldsurvey.progress import Job
+from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.texts import number, tr
 
 
@@ -84,7 +85,7 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
     """Start `job` on the thread pool; show a progress dialog (after a short delay) with Cancel."""
     handle = JobHandle(parent)
     signals = _Signals()
-    handle._signals = signals  # keep alive as long as the handle
+    handle.signals = signals  # kept alive as long as the handle
     dialog: QProgressDialog | None = None
     if show_dialog:
         dialog = QProgressDialog(title, tr("gui.cancel"), 0, 0, parent)
@@ -123,8 +124,6 @@ def run_job(job: Job, title: str, parent: QWidget | None = None,
         if on_error:
             on_error(exc)
         else:
-            from fieldsurvey.gui.crash import report_error
-
             report_error(exc, parent)
         handle.failed.emit(exc)
 

@@ -226,3 +226,16 @@ class HouseholdListView(QWidget):
     def current_uuid(self) -> str | None:
         idx = self.table.currentIndex()
         return idx.data(Qt.UserRole) if idx.isValid() else None
+
+    def add_household_actions(self, actions) -> None:
+        """The actions on the household picked, offered on a right click in the table."""
+        self.table.setContextMenuPolicy(Qt.ActionsContextMenu)
+        self.table.addActions(list(actions))
+
+    def current_village(self) -> str | None:
+        """The village picked in the filter (None: every village)."""
+        return combo_data(self.village)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()

@@ -33,6 +33,7 @@ _DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND = (
 _ROLES = frozenset((_DISPLAY, _USER, _TOOLTIP, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND))
 _NUMERIC = frozenset(("deprivations", "income", "members"))
 STAND_OUT = IN_PROGRESS   # incomplete drafts and households sent back stand out in the list
+_EXPLAINED = STAND_OUT | {HouseholdStatus.CONFIRMED}   # statuses whose cell says more in its tooltip
 _RIGHT = int((Qt.AlignRight | Qt.AlignVCenter).value)
 _brushes: dict[str, QBrush] = {}
 
@@ -136,7 +137,7 @@ class HouseholdTableModel(QAbstractTableModel):
         if role == _USER:
             return row.uuid
         if role == _TOOLTIP:
-            return tr(f"gui.list.stand_out.{row.status}") if col == "status" and row.status in STAND_OUT else None
+            return tr(f"gui.list.stand_out.{row.status}") if col == "status" and row.status in _EXPLAINED else None
         if role == _FONT:
             return _FONTS.get(row.status)
         if role == _ALIGN:
@@ -148,6 +149,8 @@ class HouseholdTableModel(QAbstractTableModel):
             return _brush("#f8d7da" if bg else "#842029")
         if col == "status" and row.status == HouseholdStatus.DRAFT and not bg:
             return _brush("#9a5b00")
+        if col == "status" and row.status == HouseholdStatus.CONFIRMED:   # checked, no change: not "submitted"
+            return _brush("#cff4fc" if bg else "#055160")
         return None
 
     @staticmethod

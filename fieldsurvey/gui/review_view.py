@@ -1,60 +1,31 @@
 """The supervisor's Review view (conflicts settled field by field, likely duplicates merged or kept apart,
-handed-in households approved, returned with a comment or reassigned — one at a time or in bulk), the
-enumerator's To-do view, and a household's History dialog. Layout and wiring only: the rows come from
-services/review.py, every decision is a services/sync.py use case."""
+handed-in households approved, returned with a comment or reassigned — one at a time or in bulk) and the
+enumerator's To-do view. The rows come from services/review.py, every decision is one of its use cases."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton,
-                               QSplitter, QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSplitter, QTableView, QTableWidget, QTableWidgetItem,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
-from fieldsurvey.i18n import has
 from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs.comment import CommentDialog, ask_yes
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.list_view import beside_detail
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.gui.texts import day, language, tr
-from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services import households
+from fieldsurvey.gui.texts import day, language, tr, when
+from fieldsurvey.gui.widgets import combo_data, read_only_table as _table, table_item as _item
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.households import HouseholdFilter, STATUSES, owners
+from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners
 from fieldsurvey.services.workspaces import village_names_of as villages_of
-
-
-def when(text: str) -> str:
-    """An ISO time as the user reads it: 23/11/2026 10:55."""
-    try:
-        at = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return text or ""
-    return f"{day(at.date())} {at:%H:%M}"
-
-
-def _item(text: str, data: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-    if data is not None:
-        item.setData(Qt.UserRole, data)
-    return item
-
-
-def _table(name: str, columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns, objectName=name)
-    table.setSelectionBehavior(QAbstractItemView.SelectRows)
-    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.setWordWrap(True)
-    return table
 
 
 def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: QTableWidget,
@@ -82,71 +53,6 @@ def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: Q
     split.setStretchFactor(1, 3)
     split.setSizes([330, 900])
     QHBoxLayout(tab).addWidget(split)
-
-
-def _ask_yes(parent: QWidget, title: str, text: str) -> bool:
-    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Yes | QMessageBox.No, parent)
-    box.setObjectName("confirmBox")
-    box.setDefaultButton(QMessageBox.No)
-    return box.exec() == QMessageBox.Yes
-
-
-class CommentDialog(QDialog):
-    """The comment for a return (required: an empty one is refused with a message, the dialog stays open) or for
-    a reassignment (with the enumerator who takes the households over)."""
-
-    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[str] | None = None,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("commentDialog")
-        self.setWindowTitle(title)
-        self.required = required
-        lay = QVBoxLayout(self)
-        self.who = None
-        if enumerators is not None:
-            lay.addWidget(QLabel(tr("gui.review.reassign_to")))
-            self.who = QComboBox(objectName="enumeratorChoice")
-            self.who.setEditable(True)  # an enumerator whose key is not trusted yet can be typed
-            for name in enumerators:
-                self.who.addItem(name, name)
-            lay.addWidget(self.who)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        lay.addWidget(label)
-        self.comment = QPlainTextEdit(objectName="commentText")
-        self.comment.setTabChangesFocus(True)
-        lay.addWidget(self.comment)
-        self.error = QLabel(objectName="commentError")
-        self.error.setStyleSheet("color:#842029")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        lay.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(tr("gui.review.ok"))
-        buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.buttons = buttons
-        lay.addWidget(buttons)
-        self.resize(460, 260)
-
-    def text(self) -> str:
-        return self.comment.toPlainText().strip()
-
-    def owner(self) -> str:
-        return self.who.currentText().strip() if self.who is not None else ""
-
-    def accept(self) -> None:
-        if self.who is not None and not self.owner():
-            self.error.setText(tr("gui.review.owner_required"))
-            self.error.show()
-            return
-        if self.required and not self.text():
-            self.error.setText(tr("gui.review.comment_required"))
-            self.error.show()
-            self.comment.setFocus()
-            return
-        super().accept()
 
 
 # --- conflicts --------------------------------------------------------------------------------------------------
@@ -355,24 +261,36 @@ class DuplicatesTab(_CasesTab):
 
 # --- approve / return / reassign ------------------------------------------------------------------------------------
 
+# what waits for review, in the order the table shows it: households checked with no change after a return (few, the
+# answer to the supervisor's own returns) before the handed-in ones; complete ones only when nothing was handed in
+HANDED = (HouseholdStatus.CONFIRMED, HouseholdStatus.SUBMITTED)
+FILLED_HERE = HouseholdStatus.COMPLETE
+
+
 class ApproveTab(QWidget):
+    """The households waiting for review — by default every one handed in (submitted, and "checked, no change" told
+    apart), else the complete ones (a workspace filled here) — or those of the status picked; filters by village and
+    enumerator; approve, return or reassign the selected ones."""
+
     def __init__(self, owner: "ReviewView", count: Callable, page: Callable):
         super().__init__()
         self.owner = owner
+        self.shown: dict[str, int] = {}   # status → households, in the table's order (worked out at each refresh)
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.status = QComboBox(objectName="reviewStatus")
         self.village = QComboBox(objectName="reviewVillage")
         self.enumerator = QComboBox(objectName="reviewOwner")
-        bar.addWidget(self.status, 1)
-        bar.addWidget(self.village, 1)
-        bar.addWidget(self.enumerator, 1)
+        for combo in (self.status, self.village, self.enumerator):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)   # a long name never
+            combo.setMinimumContentsLength(16)                                           # widens the window
+            bar.addWidget(combo, 1)
         bar.addStretch(1)
         lay.addLayout(bar)
         self.counts = QLabel(objectName="reviewCounts")
         lay.addWidget(self.counts)
-        self.count = count
-        self.model = HouseholdTableModel(count, page, self)
+        self.count, self.page = count, page
+        self.model = HouseholdTableModel(self._count, self._page, self)
         self.table = QTableView(objectName="reviewTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -431,19 +349,32 @@ class ApproveTab(QWidget):
             combo.blockSignals(False)
 
     def current_filter(self, status: str | None = None) -> HouseholdFilter:
-        return HouseholdFilter(village=combo_data(self.village), owner=combo_data(self.enumerator),
-                               status=status or self.handed_in_status())
+        return HouseholdFilter(village=combo_data(self.village), owner=combo_data(self.enumerator), status=status)
 
-    def handed_in_status(self) -> str:
-        """'' (the default) shows what waits for review: submitted households, or, when there are none (a
-        workspace filled here, like the demo commune), complete ones."""
+    def statuses(self) -> list[str]:
+        """The statuses the table shows: the one picked, else what waits for review here."""
         chosen = combo_data(self.status)
         if chosen:
-            return chosen
-        for status in rv.HANDED_IN:
-            if self.count(self.current_filter(status)):
-                return status
-        return rv.HANDED_IN[0]
+            return [chosen]
+        waiting = [s for s in HANDED if self.count(self.current_filter(s))]
+        return waiting or [FILLED_HERE]
+
+    # the model's data source: the statuses shown one after the other, each its own filtered list
+    def _count(self, f: HouseholdFilter) -> int:
+        self.shown = {s: self.count(replace(f, status=s)) for s in self.statuses()}
+        return sum(self.shown.values())
+
+    def _page(self, f: HouseholdFilter, sort: str, descending: bool, offset: int, limit: int):
+        rows = []
+        for status, n in self.shown.items():
+            if offset >= n:
+                offset -= n
+                continue
+            rows += self.page(replace(f, status=status), sort, descending, offset, limit - len(rows))
+            offset = 0
+            if len(rows) >= limit:
+                break
+        return rows
 
     def refresh(self) -> None:
         self.model.refresh(self.current_filter())
@@ -457,10 +388,19 @@ class ApproveTab(QWidget):
     def selected(self) -> list[str]:
         return [i.data(Qt.UserRole) for i in self.table.selectionModel().selectedRows()]
 
+    def current_uuid(self) -> str | None:
+        idx = self.table.currentIndex()
+        return idx.data(Qt.UserRole) if idx.isValid() else None
+
     def _selection_changed(self) -> None:
         n = len(self.selected()) if self.table.selectionModel() else 0
-        self.counts.setText(tr("gui.review.counts", n=self.model.total(),
-                               status=tr(f"status.{self.handed_in_status()}"), selected=n))
+        if len(self.shown) > 1:   # what waits, status by status: "checked, no change" apart from "submitted"
+            parts = " · ".join(f"{tr(f'status.{s}')}: {k}" for s, k in self.shown.items())
+            self.counts.setText(tr("gui.review.counts_waiting", n=self.model.total(), statuses=parts, selected=n))
+        else:
+            status = next(iter(self.shown), FILLED_HERE)
+            self.counts.setText(tr("gui.review.counts", n=self.model.total(), status=tr(f"status.{status}"),
+                                   selected=n))
         for b in (self.approve_button, self.return_button, self.reassign_button):
             b.setEnabled(n > 0 and self.owner.can_decide)
 
@@ -499,7 +439,7 @@ class ReviewView(QWidget):
         self.setObjectName("reviewView")
         self.workspace = workspace   # controllers.WorkspaceController
         self.can_decide = False
-        self.confirm: Callable[[str, str], bool] = lambda title, text: _ask_yes(self, title, text)
+        self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes(self, title, text)
         self.last_message = ""
         self.job = None
         lay = QVBoxLayout(self)
@@ -523,6 +463,17 @@ class ReviewView(QWidget):
 
     def enumerators(self) -> list[str]:
         return rv.enumerators(self.workspace.ws) if self.workspace.ws else []
+
+    def current_uuid(self) -> str | None:
+        """The household picked: the current row of the approval table, or the conflict shown (a pair of likely
+        duplicates is two households: none)."""
+        tab = self.tabs.currentWidget()
+        if tab is self.approval:
+            return self.approval.current_uuid()
+        if tab is self.conflicts:
+            c = self.conflicts.current()
+            return c.uuid if c else None
+        return None
 
     def retranslate(self, _language: str = "") -> None:
         for tab in (self.conflicts, self.duplicates, self.approval):
@@ -582,6 +533,7 @@ class TodoView(QWidget):
     list's own detail pane (which already shows the comment); double-click or Enter opens the questionnaire."""
 
     open_requested = Signal(str)
+    confirm_requested = Signal(str)   # a returned household's uuid: "checked, no change"
 
     COLUMNS = ("head_name", "village", "what", "comment", "by", "at", "status")
 
@@ -597,6 +549,13 @@ class TodoView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         split, self.detail = beside_detail(self.table)
         lay.addWidget(split, 1)
+        bar = QHBoxLayout()
+        self.confirm_button = QPushButton(objectName="confirmUnchanged")
+        self.confirm_button.setEnabled(False)
+        bar.addWidget(self.confirm_button)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        self.confirm_button.clicked.connect(self._confirm)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
         self.table.activated.connect(lambda idx: self._open(idx.row()))
         self.table.currentCellChanged.connect(lambda r, *_: self._show(r))
@@ -605,6 +564,8 @@ class TodoView(QWidget):
 
     def retranslate(self, _language: str = "") -> None:
         self.table.setHorizontalHeaderLabels([tr(f"gui.todo.col.{c}") for c in self.COLUMNS])
+        self.confirm_button.setText(tr("gui.action.confirm_unchanged"))
+        self.confirm_button.setToolTip(tr("gui.list.stand_out.confirmed"))
         if self.workspace.ws is not None:
             self.load()
 
@@ -630,12 +591,24 @@ class TodoView(QWidget):
             self.table.setCurrentCell(0, 0)
         else:
             self.detail.show_detail(None)
+        self._offer_confirm(self.table.currentRow())
 
     def current_uuid(self) -> str | None:
         r = self.table.currentRow()
         return self.items[r].uuid if 0 <= r < len(self.items) else None
 
+    def _offer_confirm(self, row: int) -> None:
+        """"Checked, no change…" is offered for a returned household (the household service decides)."""
+        self.confirm_button.setEnabled(0 <= row < len(self.items)
+                                       and self.items[row].status == HouseholdStatus.RETURNED)
+
+    def _confirm(self) -> None:
+        uuid = self.current_uuid()
+        if uuid is not None:
+            self.confirm_requested.emit(uuid)
+
     def _show(self, row: int) -> None:
+        self._offer_confirm(row)
         if 0 <= row < len(self.items) and self.workspace.ws is not None:
             try:
                 self.detail.show_detail(self.workspace.detail(self.items[row].uuid))
@@ -645,66 +618,3 @@ class TodoView(QWidget):
     def _open(self, row: int) -> None:
         if 0 <= row < len(self.items):
             self.open_requested.emit(self.items[row].uuid)
-
-
-# --- a household's history -----------------------------------------------------------------------------------------
-
-def note_of(ch: households.Change) -> str:
-    """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
-    if ch.note:
-        return ch.note
-    def shown(key: str, value) -> str:
-        text = "" if value is None else str(value)
-        if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
-            return text[:8]
-        return tr(f"status.{text}") if key == "status" and text in STATUSES else text
-
-    d = {k: shown(k, v) for k, v in ch.detail.items()}
-    key = f"gui.history.note.{ch.action}"
-    if has(key) and d:
-        return tr(key, **{k: d.get(k, "") for k in ("bundle", "sequence", "from", "into", "other", "owner",
-                                                     "status", "pair")})
-    return ", ".join(f"{k}: {v}" for k, v in d.items())
-
-
-class HistoryDialog(QDialog):
-    """Who changed what, when (the household's audit log, oldest first; fields and values in words)."""
-
-    COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
-
-    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("historyDialog")
-        self.setWindowTitle(title)
-        self.rows = rows
-        lay = QVBoxLayout(self)
-        heading = QLabel(f"<b>{escape(title)}</b> — {tr('gui.history.count', n=len(rows))}")
-        lay.addWidget(heading)
-        self.table = _table("historyTable", len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels([tr(f"gui.history.col.{c}") for c in self.COLUMNS])
-        self.table.setRowCount(len(rows))
-        for r, ch in enumerate(rows):
-            key = f"gui.history.action.{ch.action}"
-            action = tr(key) if has(key) else ch.action
-            field = ch.label or ch.field
-            old, new = ch.old, ch.new
-            if ch.field == "status":
-                field = tr("gui.list.col.status")
-                old, new = (tr(f"status.{v}") if v in STATUSES else v for v in (old, new))
-            elif ch.field == "owner":
-                field = tr("gui.list.col.owner")
-            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):
-                item = _item(text)
-                if c == 4 and ch.field:
-                    item.setToolTip(ch.field)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        lay.addWidget(self.table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.button(QDialogButtonBox.Close).setText(tr("gui.history.close"))
-        buttons.rejected.connect(self.reject)
-        lay.addWidget(buttons)
-        self.resize(1100, 560)
-        if rows:
-            self.table.scrollToBottom()

@@ -3,9 +3,11 @@ catalogues in resources/i18n); views connect to `language.changed` and re-set th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_date, format_money, format_number, t
 
@@ -42,11 +44,21 @@ def day(value) -> str:
     return "" if value is None else format_date(value, language.code)
 
 
+def when(text: str) -> str:
+    """An ISO time as the user reads it: 23/11/2026 10:55 (a time stored with its zone — the workspace stores UTC —
+    in the computer's own)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text or ""
+    if at.tzinfo is not None:
+        at = at.astimezone()
+    return f"{day(at.date())} {at:%H:%M}"
+
+
 def larger(step: int) -> int:
     """A point size `step` points above the interface's text size (headings, the class badge), so they follow
     the text-size setting (View → Larger / Smaller text)."""
-    from PySide6.QtWidgets import QApplication
-
     app = QApplication.instance()
     base = app.font().pointSize() if app is not None else -1
     return (base if base > 0 else 10) + step

@@ -7,7 +7,8 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QTableWidget,
+                               QTableWidgetItem, QWidget)
 
 from fieldsurvey.i18n import fold
 
@@ -36,6 +37,26 @@ def combo_data(combo: QComboBox) -> str | None:
     if combo.currentIndex() < 0:
         return None
     return combo.currentData() or None
+
+
+def table_item(text: str, data: str | None = None) -> QTableWidgetItem:
+    """A cell that is read, not edited (`data`: what it stands for, e.g. a household's uuid, as its UserRole)."""
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+    if data is not None:
+        item.setData(Qt.UserRole, data)
+    return item
+
+
+def read_only_table(name: str, columns: int) -> QTableWidget:
+    """A table of rows to read and pick (whole rows), its last column stretched, long texts wrapped."""
+    table = QTableWidget(0, columns, objectName=name)
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(True)
+    return table
 
 
 class ChoiceCombo(QComboBox):

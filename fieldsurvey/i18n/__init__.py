@@ -17,13 +17,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from fieldsurvey.paths import resource
+
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 
 
 def _catalogue_dir() -> Path:
-    from fieldsurvey.paths import resource  # installed location
-
     return resource("i18n")
 
 

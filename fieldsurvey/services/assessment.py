@@ -13,14 +13,13 @@ from fieldsurvey.domain.document import Area, Household, parse_household
 from fieldsurvey.domain.income import PointTable, load_point_table
 from fieldsurvey.domain.standards import Standard, StandardRegistry, default_registry
 from fieldsurvey.errors import DocumentError
+from fieldsurvey.paths import resource
 
 
 def registry(local_files: list[Path] | None = None) -> StandardRegistry:
     """The shipped standards, plus any local standard files (a province's own)."""
     if not local_files:
         return default_registry()
-    from fieldsurvey.paths import resource
-
     reg = StandardRegistry([resource("standards")])
     for path in local_files:
         reg.add_file(Path(path))

@@ -1,26 +1,27 @@
-"""The commune summary as an Excel workbook (openpyxl): a sheet per table of the printed summary, made from the same
-TableData (fieldsurvey.reports.tables) so the two agree. Numbers are written as numbers (percentages with two
-decimals shown), texts as Unicode strings (Vietnamese intact in Excel and LibreOffice), each sheet has a title, the
-commune, the review round and the export time above a bold, frozen header row, and columns sized to their content.
+"""The commune's report as an Excel workbook (openpyxl), following the same template as the PDF: a sheet per table of
+the report (resources/templates/bao-cao-ket-qua-ra-soat.toml, or a province's own), its heads and sub-heads merged as
+printed, its rows, groups, subtotals and totals laid out by the same `resolve_table`, so the two always agree; then
+the Alkire–Foster analysis on a sheet of its own. Numbers are written as numbers (percentages with two decimals
+shown), texts as Unicode strings (Vietnamese intact in Excel and LibreOffice); each sheet has its title, the
+commune · round · time and a note above a bold, frozen head, and columns sized to their content.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import IO, Any, Sequence
+from typing import IO, Any, Iterator
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from fieldsurvey.reports.analysis import af_headline, af_table
 from fieldsurvey.reports.base import ReportContext
-from fieldsurvey.domain.figures import NEAR, POOR, CommuneFigures
-from fieldsurvey.reports.records import HouseholdRecord
-from fieldsurvey.reports.tables import (TableData, af_headline, af_table, deprivation_table, group_tables,
-                                        member_header, member_rows, movement_table, percent_row_index,
-                                        results_table)
+from fieldsurvey.domain.figures import CommuneFigures
+from fieldsurvey.reports.render import DocumentData, Grid, HeadCell, Rows, fill, resolve_table
+from fieldsurvey.reports.templates import Block, Column, Template, Text
 
-HEADER_ROW = 4          # row 1 title, row 2 commune · round · exported at, row 3 blank note row
+HEAD_ROW = 4            # row 1 title, row 2 commune · round · time, row 3 a note
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 SHADE = PatternFill("solid", fgColor="E8E8E8")
@@ -50,64 +51,77 @@ def _width(value: Any) -> int:
     return max((len(line) for line in str(value).split("\n")), default=0)
 
 
-def write_table(wb: Workbook, name: str, data: TableData, ctx: ReportContext, used: set[str]) -> None:
-    ws = wb.create_sheet(sheet_name(name, used))
-    ws["A1"] = data.title
+def tables(tpl: Template, data: DocumentData, lang: str) -> Iterator[tuple[Block, str, str, Grid]]:
+    """Each table of the template with its title (the heading printed above it), its note (a note printed under
+    it) and its rows laid out."""
+    title = ""
+    blocks = tpl.blocks
+    for i, b in enumerate(blocks):
+        if b.type == "heading" or (b.type == "paragraph" and b.style == "center_bold"):
+            title = fill(b.text.get(lang), data.values)
+        if b.type != "table":
+            continue
+        after = blocks[i + 1] if i + 1 < len(blocks) else None
+        note = fill(after.text.get(lang), data.values) if after is not None and after.type == "paragraph" \
+            and after.style == "note" else ""
+        yield b, title, note, resolve_table(b, data.sources.get(b.source) or Rows(), lang)
+
+
+def write_grid(wb: Workbook, name: str, title: str, note: str, grid: Grid, ctx: ReportContext, used: set[str]) -> None:
+    ws = wb.create_sheet(sheet_name(name or title, used))
+    ws["A1"] = title
     ws["A1"].font = TITLE
     ws["A2"] = f"{ctx.commune_name}, {ctx.province_name} · {ctx.round_text} · {ctx.printed_text}"
-    if data.note:
-        ws["A3"] = data.note
+    if note:
+        ws["A3"] = note
         ws["A3"].font = Font(italic=True, size=9, color="555555")
-    pct_row = percent_row_index(data)
-    widths = [0] * len(data.header)
-    for c, head in enumerate(data.header, 1):
-        cell = ws.cell(HEADER_ROW, c, head)
-        cell.font, cell.fill, cell.border = BOLD, SHADE, BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        widths[c - 1] = max(min(_width(head), 24), 4)
-    for r, row in enumerate(data.rows):
-        for c, value in enumerate(row, 1):
-            cell = ws.cell(HEADER_ROW + 1 + r, c, value)
+    n = len(grid.columns)
+    widths = [4] * n
+    for h in grid.heads:
+        row, col = HEAD_ROW + h.row, 1 + h.col
+        cell = ws.cell(row, col, h.text)
+        if h.rows > 1 or h.cols > 1:
+            ws.merge_cells(start_row=row, start_column=col, end_row=row + h.rows - 1, end_column=col + h.cols - 1)
+        if h.cols == 1:
+            widths[h.col] = max(widths[h.col], min(_width(h.text), 24))
+    for r in range(HEAD_ROW, HEAD_ROW + grid.head_rows):
+        for c in range(1, n + 1):
+            cell = ws.cell(r, c)
+            cell.font, cell.fill, cell.border = BOLD, SHADE, BOX
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    first = HEAD_ROW + grid.head_rows
+    for i, (kind, values) in enumerate(grid.body):
+        row = first + i
+        if kind == "group":
+            ws.cell(row, 1, values[0]).font = BOLD
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=n)
+            continue
+        for c, value in enumerate(values, 1):
+            cell = ws.cell(row, c, value)
             cell.border = BOX
-            if isinstance(value, float) or (c - 1) in data.percent_cols or r == pct_row:
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    cell.number_format = "0.00"
-            if r in data.bold_rows:
+            if isinstance(value, float):
+                cell.number_format = "0.00"
+            if kind in ("subtotal", "total"):
                 cell.font, cell.fill = BOLD, TOTAL
-            widths[c - 1] = max(widths[c - 1], _width(value))
+            if not (kind in ("subtotal", "total") and c == 1):
+                widths[c - 1] = max(widths[c - 1], _width(value))
+        if kind in ("subtotal", "total") and grid.label_span > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=grid.label_span)
     for c, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(c)].width = min(max(w, 4) + 2, 60)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2 if len(data.header) > 3 else 1)
-    ws.row_dimensions[HEADER_ROW].height = 30 if max(_width(h) for h in data.header) > 14 else 16
+    ws.freeze_panes = f"{get_column_letter(3 if grid.columns[0].field == 'no' and n > 3 else 2 if n > 3 else 1)}{first}"
     ws.print_options.gridLines = False
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_title_rows = f"{HEAD_ROW}:{first - 1}"
 
 
-def tables(fig: CommuneFigures, records: Sequence[HouseholdRecord], ctx: ReportContext) -> list[TableData]:
-    """Every table of the workbook, in the order of the printed summary."""
-    tr = ctx.tr
-    out = [results_table(fig, ctx)]
-    out += [movement_table(fig, ctx, cls) for cls in (POOR, NEAR)]
-    out += [deprivation_table(fig, ctx, cls) for cls in (POOR, NEAR)]
-    out += group_tables(fig, ctx)
-    for cls in (POOR, NEAR):
-        what = tr(f"report.summary.t5.{cls.value}")
-        out.append(TableData(f"households_{cls.value}", tr("report.summary.t5", what=what), member_header(ctx),
-                             member_rows(records, cls, ctx)))
-    af = af_table(fig, ctx)
-    af.note = "; ".join(f"{k}: {v}" for k, v in af_headline(fig, ctx)) + ". " + tr(
-        "report.summary.af.note", k=f"{fig.af.k:.2f}", excluded=fig.af.excluded)
-    out.append(af)
-    return out
-
-
-def write_workbook(fig: CommuneFigures, records: Sequence[HouseholdRecord], ctx: ReportContext,
+def write_workbook(tpl: Template, data: DocumentData, fig: CommuneFigures, ctx: ReportContext,
                    out: IO[bytes] | str) -> int:
     """The workbook into `out` (a path or a binary buffer); returns the number of sheets."""
+    lang = ctx.lang
     wb = Workbook()
     info = wb.active
     used: set[str] = set()
@@ -116,7 +130,9 @@ def write_workbook(fig: CommuneFigures, records: Sequence[HouseholdRecord], ctx:
     info["A1"].font = TITLE
     rows = [("report.xlsx.commune", ctx.commune_name), ("report.xlsx.province", ctx.province_name),
             ("report.xlsx.round", ctx.round_text), ("report.xlsx.printed", ctx.printed_at),
-            ("report.xlsx.standard", ctx.standard.title(ctx.lang))]
+            ("report.xlsx.standard", ctx.standard.title(lang)),
+            ("report.xlsx.copy", ctx.tr("report.xlsx.official" if ctx.official else "report.draft.mark")),
+            ("report.xlsx.template", f"{tpl.id} ({tpl.source})")]
     for r, (key, value) in enumerate(rows, 3):
         info.cell(r, 1, ctx.tr(key)).font = BOLD
         cell = info.cell(r, 2, value)
@@ -127,7 +143,14 @@ def write_workbook(fig: CommuneFigures, records: Sequence[HouseholdRecord], ctx:
     wb.properties.title = ctx.tr("report.summary.doc_title")
     wb.properties.creator = "FieldSurvey"
     wb.properties.subject = f"{ctx.commune_name} · {ctx.round_text}"
-    for data in tables(fig, records, ctx):
-        write_table(wb, ctx.tr(f"report.xlsx.sheet.{data.key}"), data, ctx, used)
+    for block, title, note, grid in tables(tpl, data, lang):
+        write_grid(wb, block.sheet.get(lang), title, note, grid, ctx, used)
+    af = af_table(fig, ctx)
+    note = "; ".join(f"{k}: {v}" for k, v in af_headline(fig, ctx)) + ". " + ctx.tr(
+        "report.summary.af.note", k=f"{fig.af.k:.2f}", excluded=fig.af.excluded)
+    columns = [Column(Text({lang: h}), f"c{i}") for i, h in enumerate(af.header)]
+    grid = Grid([HeadCell(h, 0, i) for i, h in enumerate(af.header)], 1, columns,
+                [("data", row) for row in af.rows])
+    write_grid(wb, ctx.tr("report.xlsx.sheet.alkire_foster"), ctx.tr("report.summary.af"), note, grid, ctx, used)
     wb.save(out)
     return len(wb.sheetnames)

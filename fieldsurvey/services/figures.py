@@ -53,7 +53,7 @@ def commune_figures(ws: Workspace, scope: Scope = Scope.WORKING, details: bool =
         rows.append(row)
         if len(rows) % 5000 == 0:
             yield Progress(len(rows), total, "figures")
-    villages = [(v.name, v.residents) for v in ws.village_rows()]
+    villages = [(v.name, v.residents, v.residents_minority) for v in ws.village_rows()]
     figures = count(rows, villages, ws.standard, ws.info.commune_name, scope)
     yield Progress(total, total, "figures")
     return figures

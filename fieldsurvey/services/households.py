@@ -49,6 +49,16 @@ def rows(ws: Workspace, f: HouseholdFilter = HouseholdFilter(), sort: str = "vil
             return out
 
 
+def check_filter(status: str | None, household_class: str | None) -> None:
+    """A status or class typed on the command line that is not one: refused, with the ones there are."""
+    if status and status not in {s.value for s in HouseholdStatus}:
+        raise WorkspaceError("storage.error.unknown_status", "--status", status=status,
+                             known=", ".join(s.value for s in HouseholdStatus))
+    if household_class and household_class not in (*CLASSES, "unclassified"):
+        raise WorkspaceError("storage.error.unknown_class", "--class", value=household_class,
+                             known=", ".join((*CLASSES, "unclassified")))
+
+
 def owners(ws: Workspace) -> list[str]:
     return queries.owners(ws.db)
 

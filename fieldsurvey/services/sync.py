@@ -7,21 +7,23 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import uuid as uuidlib
-from contextlib import contextmanager
 from functools import partial
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
+from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.synthetic import village_names
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
+from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
@@ -57,9 +59,6 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         unit = refdata.commune(commune_code)
         if unit is None:
             raise WorkspaceError("sync.error.no_such_commune", "--commune", code=commune_code)
-        from fieldsurvey.services.assessment import registry
-        from fieldsurvey.domain.synthetic import village_names
-
         standard = registry().for_year(year, unit.province_code)
         info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,
                              "annual", standard.id)
@@ -166,8 +165,6 @@ class ExportResult:
 
 
 def _slug(text: str) -> str:
-    from fieldsurvey.i18n import fold
-
     return "".join(c if c.isalnum() else "-" for c in fold(text)).strip("-")[:40] or "x"
 
 
@@ -262,8 +259,6 @@ def export_job(path: Path, out: Path, full: bool = False, to: str | None = None)
 
 def _said(prefix: str, code: Any) -> Any:
     """A code shown in a refusal: its words in the user's language when the catalogue has them, else the code."""
-    from fieldsurvey.i18n import has
-
     return Message(prefix + str(code)) if has(prefix + str(code)) else code
 
 
@@ -392,10 +387,10 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
 
 
 def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
-    """What an import derives from each checked document, made where the record was checked (a second process
-    for a large bundle, see records.read_contents): the households columns and the document's JSON text as
-    storage keeps them, its hash, its likely-duplicate keys — the names of all of them folded in one call — and
-    its class with the workspace's standard."""
+    """What an import derives from each checked document, made where the record was checked (a worker process
+    for a large bundle, see records.check_records): the households columns and the document's JSON text as
+    storage keeps them, its hash, its likely-duplicate keys as rows (key, uuid) — the names of all of them folded in
+    one call — and its class with the workspace's standard."""
     folded = fold_all([t for rec in records for t in names_to_fold(rec.document)])
     for rec in records:
         columns = document_columns(rec.document, folded)
@@ -405,7 +400,8 @@ def _prepare(records: list[HouseholdRecord], standard: Standard) -> None:
         except FieldSurveyError:
             classified = None
         rec.prepared = (columns, doc_hash(rec.text),
-                        [f"{kind}:{value}" for kind, value in duplicate_keys(rec.document, folded.__getitem__)],
+                        [(f"{kind}:{value}", rec.uuid) for kind, value in duplicate_keys(rec.document,
+                                                                                         folded.__getitem__)],
                         classified)
 
 
@@ -424,22 +420,8 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     return reports
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a bundle is read and applied: the import makes hundreds of thousands
-    of small objects (decoded records) and frees them all at the end, and the collector would otherwise walk all
-    of them again and again (≈ 5 % of an import). It runs again after (and collects whatever is left then)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
-    with _collector_paused():
+    with parallel.collector_paused():
         return _import_one(ws, me, path, limits)
 
 
@@ -523,7 +505,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             report.updated.append(rec.uuid)
             report.merged.append(rec.uuid)
             store.drop_duplicate_keys(ws.db, rec.uuid)
-            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
+            dup_rows.extend(rec.prepared[2])
             continue
         if outcome is Outcome.UNCHANGED:
             report.unchanged.append(rec.uuid)
@@ -548,7 +530,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
-            dup_rows.extend((key, rec.uuid) for key in rec.prepared[2])
+            dup_rows.extend(rec.prepared[2])
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
         if outcome in (Outcome.NEW, Outcome.UPDATED) or (state and rec.revision == state["head"]):
@@ -596,8 +578,6 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""
-    from fieldsurvey.i18n import t
-
     if report.status == "refused":
         return [t("sync.import.refused", lang, message=report.message)]
     if report.status == "already":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import uuid as uuidlib
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as date_type
@@ -15,6 +16,8 @@ from typing import Any, Iterable, Iterator
 
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.assessed import standard_fingerprint
+from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.figures import minority_household
 from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
 from fieldsurvey.errors import WorkspaceError
@@ -26,7 +29,7 @@ from fieldsurvey.services.sync import init_workspace
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, queries
 from fieldsurvey.storage.lock import lock_path
-from fieldsurvey.storage.workspace import Village, Workspace, WorkspaceInfo
+from fieldsurvey.storage.workspace import KEEP, Village, VillageChange, Workspace, WorkspaceInfo
 from fieldsurvey.sync.keys import key_file_for
 
 DEFAULT_DEMO_COMMUNE = "02266"  # Xã Lâm Bình, Tuyên Quang: a rural mountain commune
@@ -34,12 +37,6 @@ BATCH = 1000
 WRITE_EVERY = 5000  # classification results per write transaction
 CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
 DEMO_SUPERVISOR = "giam-sat-demo"
-
-def open_workspace(path: Path | str) -> Workspace:
-    """A workspace file opened for the app (upgraded when older; read-only, saying why, when another FieldSurvey
-    has it or it cannot be written). The caller closes it."""
-    return Workspace.open(Path(path))
-
 
 @contextmanager
 def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Iterator[Workspace]:
@@ -143,19 +140,34 @@ def add_villages(ws: Workspace, names: Iterable[str]) -> None:
 
 
 def set_residents(ws: Workspace, village: str, residents: int | None, date: str | None = None,
-                  source: str | None = None) -> Village:
+                  source: str | None = None, *, minority: int | None = KEEP) -> Village:
     """Record a village's number of resident households (the denominator of its rates), with the date it was
-    taken (YYYY-MM-DD) and where it comes from (e.g. the population register). A negative number is refused."""
+    taken (YYYY-MM-DD) and where it comes from (e.g. the population register), and of them the households of an
+    ethnic minority (the denominator of the minority rates): `minority` KEEP (the default) leaves the stored number
+    as it is, None clears it. Refused: a negative number, a date that is not one, more minority households than
+    resident households. Every field that changes is recorded in the village's change log (`village_changes`)."""
     name = _match_village(ws, village)
     if residents is not None and residents < 0:
         raise WorkspaceError("storage.error.residents_negative", "residents", n=residents)
+    if minority is not KEEP and minority is not None and minority < 0:
+        raise WorkspaceError("storage.error.minority_negative", name, n=minority)
     if date:
         try:
             date_type.fromisoformat(date)
         except ValueError:
             raise WorkspaceError("storage.error.residents_date", "date", value=date) from None
-    ws.set_residents(name, residents, date, (source or "").strip() or None)
+    stored = next(v for v in ws.village_rows() if v.name == name)
+    kept = stored.residents_minority if minority is KEEP else minority
+    if residents is not None and kept is not None and kept > residents:
+        raise WorkspaceError("storage.error.minority_more", name, minority=kept, residents=residents)
+    ws.set_residents(name, residents, date, (source or "").strip() or None, minority=minority)
     return next(v for v in ws.village_rows() if v.name == name)
+
+
+def village_changes(ws: Workspace, village: str | None = None) -> list[VillageChange]:
+    """The changes of a village's resident figures (every village's when None), newest first: who, when, which
+    field, the value before and after, where the change came from."""
+    return ws.village_changes(None if village is None else _match_village(ws, village))
 
 
 def _match_village(ws: Workspace, village: str) -> str:
@@ -170,11 +182,16 @@ def _match_village(ws: Workspace, village: str) -> str:
 
 # --- the demo commune and classifying everything -----------------------------------------------------------------
 
+DEMO_RESIDENTS_SOURCE = "Sổ theo dõi hộ dân cư của xã (dữ liệu mẫu)"
+
+
 def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: str = DEFAULT_DEMO_COMMUNE,
                 year: int = 2026, villages: int = 8,
                 size_weights: list[tuple[int, float]] | None = None) -> Job[dict[str, int]]:
     """Build a synthetic commune workspace: real commune code and name, several villages, realistic households,
-    classified with the standard for the year. Deterministic for a seed. Yields progress; returns class counts."""
+    classified with the standard for the year, each village's resident households and ethnic-minority resident
+    households entered (the demo lists every household of the commune). Deterministic for a seed. Yields
+    progress; returns class counts."""
     unit = refdata.commune(commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "--commune", code=commune_code)
@@ -190,6 +207,8 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                         {"line": lines.poverty_line, "band": lines.average_band_max}, size_weights)
         owners = [f"enumerator-{i}" for i in range(1, max(2, villages // 2) + 1)]
         done = 0
+        living: Counter = Counter()      # the demo lists every household of the commune: they are its residents
+        minority: Counter = Counter()    # … and those of them whose head is of an ethnic minority
         yield Progress(0, households, "Creating households")
         while done < households:
             n = min(BATCH, households - done)
@@ -200,8 +219,14 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
                     who = (done + i) % len(owners)
                     doc["household"]["enumerator"] = enumerator_name(who)
                     ws.save_household(doc, status=status, owner=owners[who])
+                    living[doc["location"]["village"]] += 1
+                    minority[doc["location"]["village"]] += minority_household(parse_household(doc, trusted=True))
             done += n
             yield Progress(done, households, "Creating households")
+        with ws.db.atomic():
+            for name in names:
+                ws.set_residents(name, living[name], f"{year}-09-01", DEMO_RESIDENTS_SOURCE,
+                                 minority=minority[name], reason="demo")
         counts = yield from classify_all(ws)
         return counts
     finally:
@@ -351,9 +376,11 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
         dst = Workspace.create(part, new_info, src.villages())
         dst.backups = False
         try:
-            for v in src.village_rows():   # last year's resident households, until the supervisor enters new ones
-                dst.set_residents(v.name, v.residents, v.residents_date, v.residents_source)
             dst.set_identity(user=src.user)
+            # last year's resident households (and minority ones), until the supervisor enters new ones
+            for v in src.village_rows():
+                dst.set_residents(v.name, v.residents, v.residents_date, v.residents_source,
+                                  minority=v.residents_minority, reason="carry-forward")
             for key in ("enumerator", "enumerator_id"):
                 value = src.meta(key)
                 if value:

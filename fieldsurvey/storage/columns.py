@@ -5,6 +5,7 @@ saved from the questionnaire and for a whole bundle imported at once."""
 from __future__ import annotations
 
 import json
+from json import encoder
 from typing import Any
 
 from fieldsurvey.i18n import fold
@@ -49,8 +50,6 @@ def names_to_fold(doc: dict[str, Any]) -> list[str]:
 def _encoder() -> Any:
     """json.dumps(doc, ensure_ascii=False), the text storage keeps, with the encoder made once (no circular-
     reference bookkeeping: a document decoded from JSON cannot hold itself)."""
-    from json import encoder
-
     if encoder.c_make_encoder is None:  # pragma: no cover - CPython has the C encoder
         return lambda doc: json.dumps(doc, ensure_ascii=False)
     base = json.JSONEncoder(ensure_ascii=False)

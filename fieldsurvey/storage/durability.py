@@ -4,6 +4,7 @@ workspace may live (not on a network share or a USB stick), and the integrity ch
 
 from __future__ import annotations
 
+import ctypes
 import ntpath
 import os
 import sqlite3
@@ -111,8 +112,6 @@ def windows_drive_problem(path: str, drive_type: Callable[[str], int]) -> tuple[
 
 def _get_drive_type() -> Callable[[str], int] | None:
     try:
-        import ctypes
-
         return ctypes.windll.kernel32.GetDriveTypeW  # type: ignore[attr-defined]
     except (ImportError, AttributeError, OSError):
         return None

@@ -15,7 +15,7 @@ from fieldsurvey.storage.columns import search_text
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, new_revision_id, now_ms
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
-SCHEMA_VERSION = 4           # PRAGMA user_version: the core schema this code writes (0004_residents)
+SCHEMA_VERSION = 5           # PRAGMA user_version: the core schema this code writes (0005_residents_minority)
 MIGRATIONS = Migrations("fieldsurvey")
 migration = MIGRATIONS
 
@@ -228,6 +228,60 @@ def _sync_abandoned(db: sqlite_utils.Database) -> None:
     importer does not report them missing for ever."""
     db.execute("CREATE TABLE sync_abandoned (device TEXT NOT NULL, sequence INTEGER NOT NULL, "
                "PRIMARY KEY (device, sequence))")
+
+
+@migration(name="r001_issued_documents")
+def _issued_documents(db: sqlite_utils.Database) -> None:
+    """The register of issued documents (fieldsurvey/storage/issued.py): append-only, one number per document."""
+    db.execute("""CREATE TABLE issued_documents (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,          -- certificate | decision | minutes | posting | request_review | request_escape |
+                                     -- household_form | report
+        number INTEGER,              -- the document's number where it has one (…/GCN-HN.HCN, …/QĐ-UBND)
+        symbol TEXT,                 -- the number as printed ("12/GCN-HN.HCN")
+        review_year INTEGER NOT NULL,
+        uuid TEXT,                   -- the household of a household's document
+        village TEXT,                -- the village of a village's document (minutes, posting list)
+        household_class TEXT,        -- the class the document states (certificates: poor | near_poor)
+        issued_at TEXT NOT NULL,     -- when it was printed (UTC, ISO 8601)
+        issued_on TEXT,              -- the date written on it (YYYY-MM-DD)
+        issued_by TEXT NOT NULL,
+        template TEXT NOT NULL,      -- the template's id (a province's own, or the bundled one)
+        file_name TEXT,
+        reprint_of INTEGER REFERENCES issued_documents(id),   -- a copy of an earlier issue, with its number
+        batch TEXT NOT NULL)""")     # one printing
+    db.execute("CREATE UNIQUE INDEX issued_number ON issued_documents(kind, number) "
+               "WHERE number IS NOT NULL AND reprint_of IS NULL")
+    db.execute("CREATE INDEX issued_household ON issued_documents(uuid, kind)")
+    db.execute("""CREATE TRIGGER issued_no_update BEFORE UPDATE ON issued_documents
+        BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+    db.execute("""CREATE TRIGGER issued_no_delete BEFORE DELETE ON issued_documents
+        BEGIN SELECT RAISE(ABORT, 'the register of issued documents is append-only'); END""")
+
+
+# --- the figures: the ethnic-minority resident households, and the trace of every change -------------------------
+
+@migration(name="0005_residents_minority")
+def _residents_minority(db: sqlite_utils.Database) -> None:
+    """Each village's resident households of an ethnic minority (hộ dân tộc thiểu số, of those in `residents`: the
+    denominator of the minority rates), and `village_changes`: the append-only trace of every change of a village's
+    resident figures, written in the same transaction as the change (fieldsurvey/storage/workspace.py)."""
+    db.execute("ALTER TABLE villages ADD COLUMN residents_minority INTEGER")
+    db.execute("""CREATE TABLE village_changes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,            -- UTC, ISO 8601 with milliseconds
+        device TEXT NOT NULL,
+        user TEXT NOT NULL,
+        village TEXT NOT NULL,       -- the village's name
+        field TEXT NOT NULL,         -- residents | residents_minority | residents_date | residents_source
+        old,                         -- the value before (as stored: a number, a text, NULL: not entered)
+        new,                         -- the value after
+        reason TEXT)""")             # where the change came from: NULL (entered), 'carry-forward', 'demo'
+    db.execute("CREATE INDEX village_changes_village ON village_changes(village, id)")
+    db.execute("""CREATE TRIGGER village_changes_no_update BEFORE UPDATE ON village_changes
+        BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
+    db.execute("""CREATE TRIGGER village_changes_no_delete BEFORE DELETE ON village_changes
+        BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
 
 
 # --- applying them ------------------------------------------------------------------------------------------------

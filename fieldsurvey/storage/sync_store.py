@@ -370,7 +370,8 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     db = ws.db
     now = now_ms()
     updated_at = now_iso()
-    rows: list[dict[str, Any]] = []
+    unclassified = (None,) * len(CLASS_COLUMNS)
+    rows: list[tuple] = []   # in the order of _HOUSEHOLD_COLUMNS
     revs: list[tuple] = []
     for rec, status, owner in items:
         if rec.prepared is not None:   # columns, hash and class made where the record was checked
@@ -381,12 +382,13 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             columns = document_columns(rec.doc(), folded)
             hashed = doc_hash(columns["document"])
             classified = ws.classify(rec.doc())
-        rows.append({**columns, "status": HouseholdStatus(status).value, "owner": owner, "updated_at": updated_at,
-                     **dict(zip(CLASS_COLUMNS, classified or (None,) * len(CLASS_COLUMNS))),
-                     "classified_at": updated_at, "revision": rec.revision, "created_at": now})
+        rows.append((columns["uuid"], columns["village"], columns["head_name"], columns["head_folded"],
+                     columns["member_count"], HouseholdStatus(status).value, owner, columns["form_id"],
+                     columns["form_version"], columns["document"], updated_at, *(classified or unclassified),
+                     updated_at, rec.revision, now))
         revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
-    db.conn.executemany(_UPSERT, [tuple(r[c] for c in _HOUSEHOLD_COLUMNS) for r in rows])
+    db.conn.executemany(_UPSERT, rows)
     uuids = [rec.uuid for rec, _, _ in items]
     if existing is not None:
         uuids = [u for u in uuids if u in existing]
@@ -399,15 +401,15 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
     entries: list[tuple] = []
     detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
+    text = audit.detail_text
     for rec, _, _ in items:
         for a in rec.audit:
             key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
             if key in known:
                 continue
             known.add(key)
-            entries.append((a["at"], a.get("device") or "", a["user"], rec.uuid, a.get("revision"), a["action"],
-                            a.get("field"), *(audit.detail_text(a.get(k)) for k in ("old", "new", "reason",
-                                                                                     "detail"))))
+            entries.append((a["at"], key[2], a["user"], rec.uuid, a.get("revision"), a["action"], key[4],
+                            text(a.get("old")), text(a.get("new")), text(a.get("reason")), text(a.get("detail"))))
         entries.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
     audit.write(db, entries)
     for rec, _, _ in items:

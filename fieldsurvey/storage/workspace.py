@@ -90,6 +90,26 @@ class Village:
     residents: int | None = None
     residents_date: str | None = None     # when the figure was taken (YYYY-MM-DD)
     residents_source: str | None = None   # where it comes from (e.g. the population register)
+    residents_minority: int | None = None  # of the resident households, those of an ethnic minority (hộ DTTS)
+
+
+RESIDENT_FIELDS = ("residents", "residents_minority", "residents_date", "residents_source")
+
+
+@dataclass(frozen=True)
+class VillageChange:
+    """One change of a village's resident figures, as the append-only `village_changes` table keeps it: who, when,
+    which field (RESIDENT_FIELDS), the value before and after (None: not entered), and where it came from (None:
+    entered by hand; 'carry-forward', 'demo')."""
+    id: int
+    at: str
+    device: str
+    user: str
+    village: str
+    field: str
+    old: int | str | None
+    new: int | str | None
+    reason: str | None = None
 
 
 def _refuse_storage(path: Path, mounts_text: str | None) -> None:
@@ -141,7 +161,7 @@ class _Keep:
         return "KEEP"
 
 
-KEEP: Any = _Keep()   # "leave the owner as it is"
+KEEP: Any = _Keep()   # "leave it as it is" (an owner, a village's minority households)
 
 
 class Workspace:
@@ -403,15 +423,43 @@ class Workspace:
     def village_rows(self) -> list[Village]:
         """The villages in their order, with their resident-household counts."""
         return [Village(*r) for r in self.db.execute(
-            "SELECT name, residents, residents_date, residents_source FROM villages ORDER BY sort, name")]
+            "SELECT name, residents, residents_date, residents_source, residents_minority FROM villages "
+            "ORDER BY sort, name")]
 
-    def set_residents(self, village: str, residents: int | None, date: str | None, source: str | None) -> None:
-        """Record a village's number of resident households, the date it was taken and where it comes from."""
+    def set_residents(self, village: str, residents: int | None, date: str | None, source: str | None, *,
+                      minority: int | None = KEEP, reason: str | None = None, user: str | None = None) -> None:
+        """Record a village's number of resident households, the date it was taken and where it comes from, and of
+        them the households of an ethnic minority (KEEP: as stored; None: not entered). Each field whose value
+        changes gets a row in `village_changes` (with `reason`: where the change came from), in the same
+        transaction."""
         self._writable()
-        if village not in self.villages():
-            raise WorkspaceError("storage.error.no_village", village)
-        self.db.execute("UPDATE villages SET residents = ?, residents_date = ?, residents_source = ? WHERE name = ?",
-                        [residents, date, source, village])
+        with self.transaction():
+            row = self.db.execute(f"SELECT {', '.join(RESIDENT_FIELDS)} FROM villages WHERE name = ?",
+                                  [village]).fetchone()
+            if row is None:
+                raise WorkspaceError("storage.error.no_village", village)
+            old = dict(zip(RESIDENT_FIELDS, row))
+            new = {"residents": residents, "residents_minority": old["residents_minority"] if minority is KEEP
+                   else minority, "residents_date": date, "residents_source": source}
+            changed = [f for f in RESIDENT_FIELDS if new[f] != old[f]]
+            if not changed:
+                return
+            self.db.execute(f"UPDATE villages SET {', '.join(f'{f} = ?' for f in changed)} WHERE name = ?",
+                            [*(new[f] for f in changed), village])
+            at, device, who = now_ms(), self.device_id, user or self.user
+            self.db.conn.executemany(
+                "INSERT INTO village_changes (at, device, user, village, field, old, new, reason) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(at, device, who, village, f, old[f], new[f], reason) for f in changed])
+
+    def village_changes(self, village: str | None = None) -> list[VillageChange]:
+        """The changes of a village's resident figures (of every village when None), newest first."""
+        sql = "SELECT id, at, device, user, village, field, old, new, reason FROM village_changes"
+        args: list[Any] = []
+        if village is not None:
+            sql += " WHERE village = ?"
+            args.append(village)
+        return [VillageChange(*r) for r in self.db.execute(sql + " ORDER BY id DESC", args)]
 
     # --- households: reads -----------------------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -316,8 +316,6 @@ def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source:
         raise BundleError("sync.error.other_recipient", source, recipient=str(enc.get("recipient"))[:60])
     eph = unb64(enc.get("ephemeral"), f"{source} (header)", 32)
     nonce = unb64(enc.get("nonce"), f"{source} (header)", 12)
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
     try:
         shared = me.encryption.exchange(X25519PublicKey.from_public_bytes(eph))
         key = _derive(shared, eph, me.public.encrypt_key)

@@ -5,22 +5,20 @@ Pure checks on data already read into memory (container.py reads it). Every refu
 
 from __future__ import annotations
 
-import gc
 import json
-import marshal
-import os
-import pickle
 import re
+import sys
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from fieldsurvey import forking
+from fieldsurvey.parallel import Pays, chunks, map_chunks
 from fieldsurvey.domain.document import parse_household
-from fieldsurvey.domain.results import Message
 from fieldsurvey.domain.lifecycle import HouseholdStatus
+from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
+from fieldsurvey.sync.keys import ROLES
 
 KINDS = ("hand-in", "return")
 STATUSES = tuple(HouseholdStatus)
@@ -71,6 +69,20 @@ class HouseholdRecord:
         return {"uuid": self.uuid, "status": self.status, "owner": self.owner, "revision": self.revision,
                 "revisions": [r.to_dict() for r in self.revisions], "document": self.doc(),
                 "audit": self.audit}
+
+    def __reduce__(self) -> tuple:
+        """Pickled (from a worker process that checked it) as plain values — several times faster than the
+        objects —, the document as its JSON text when `prepare` made it (decoded again only if asked for)."""
+        return _record, (self.uuid, self.status, self.owner, self.revision,
+                         [(r.id, r.parent, r.device, r.user, r.at, r.merged) for r in self.revisions],
+                         self.document if self.text is None else None, self.audit, self.prepared, self.text)
+
+
+def _record(uuid: str, status: str, owner: str | None, revision: str, revisions: list[tuple],
+            document: dict[str, Any] | None, audit: list[dict[str, Any]], prepared: Any,
+            text: str | None) -> HouseholdRecord:
+    return HouseholdRecord(uuid, status, owner, revision, [Revision(*r) for r in revisions], document, audit,
+                           prepared, text)
 
 
 @dataclass(frozen=True)
@@ -276,8 +288,10 @@ def parse_actions(data: Any, where: str) -> list[ReviewAction]:
 
 
 Prepare = Callable[[list[HouseholdRecord]], None]
-PARALLEL_FROM = 600   # records: below this, one process checks them all faster than two (forking costs ≈ 10 ms)
-SHARE = 0.5           # of the records, this process's part
+# From how many records a second process pays for itself (measured, docs/performance.md): a fork costs
+# milliseconds; a spawned interpreter (≈ 0.3 s) costs more than checking a hand-in's few thousand records.
+PAYS = Pays(forked=600, spawned=None)
+CHUNK = 50    # records checked at a time (by a worker, or by this process while it waits)
 
 
 def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
@@ -294,88 +308,24 @@ def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, l
     return out
 
 
-def can_fork() -> bool:
-    """A second process may be forked and pays: this process may use two cores, and forking is safe here
-    (fieldsurvey.forking: Linux, one thread — Python's or native; the desktop app runs jobs in a thread)."""
-    return forking.cores() >= 2 and forking.can_fork()
+def _check_chunk(items: list[tuple[str, bytes]], settings: tuple) -> list[HouseholdRecord]:
+    """One chunk of records checked and prepared, in whichever process (settings: _read_records' other arguments)."""
+    return _read_records(items, *settings)
 
 
-def _read_records_in_two(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
-                         prepare: Prepare | None) -> list[HouseholdRecord]:
-    """_read_records on both cores: a forked child checks (and prepares) the second half while this process does
-    the first; the child sends its records back through a pipe (marshalled; the documents as JSON text, decoded here only
-    if asked for) or its first refusal. Same records, same refusal (the first half's first, else the second's) as one
-    process; nothing is written anywhere until every record is checked."""
-    half = int(len(items) * SHARE)
-    mine, theirs = items[:half], items[half:]
-    rfd, wfd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:   # no process to spare (limits, memory): one process does it all
-        os.close(rfd)
-        os.close(wfd)
-        return _read_records(items, src, commune_code, limits, prepare)
-    if pid == 0:   # the child: check, send, leave at once (no cleanup of the parent's state, no flushing)
-        try:
-            gc.disable()   # nothing of the parent's is finalised here
-            os.close(rfd)
-            try:
-                records = _read_records(theirs, src, commune_code, limits, prepare)
-                message = marshal.dumps(("ok", [_plain(rec) for rec in records]))
-            except BundleError as exc:   # pickled whole: its key and values (its Vietnamese) come along
-                message = marshal.dumps(("refused", pickle.dumps(exc)))
-            except BaseException as exc:   # a defect, not a refusal: the parent raises it
-                message = marshal.dumps(("error", f"{type(exc).__name__}: {exc}"))
-            with os.fdopen(wfd, "wb") as fh:
-                fh.write(message)
-        finally:
-            os._exit(0)
-    os.close(wfd)
-    reaped = False
-    try:
-        with os.fdopen(rfd, "rb") as fh:
-            first = _read_records(mine, src, commune_code, limits, prepare)
-            sent = fh.read()
-        forking.reap(pid)
-        reaped = True
-    finally:
-        if not reaped:   # this half was refused (or failed): the child's work is not needed
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
-            forking.reap(pid)
-    try:
-        answer = marshal.loads(sent) if sent else None
-    except (EOFError, ValueError, TypeError):   # cut short: the child was killed while it wrote
-        answer = None
-    if answer is None:   # the child died without a (whole) answer (killed, out of memory): its part is checked here
-        return first + _read_records(theirs, src, commune_code, limits, prepare)
-    if answer[0] == "refused":
-        raise pickle.loads(answer[1])   # the child's own BundleError, from this program's own child
-    if answer[0] != "ok":
-        raise RuntimeError(f"checking records in a second process failed: {answer[1]}")
-    return first + [_record(plain) for plain in answer[1]]
-
-
-def _plain(rec: HouseholdRecord) -> tuple:
-    """A checked record as plain values for the trip back from the child (marshal: several times faster than
-    pickling the objects); the document goes as its JSON text when `prepare` made it."""
-    return (rec.uuid, rec.status, rec.owner, rec.revision,
-            [(r.id, r.parent, r.device, r.user, r.at, r.merged) for r in rec.revisions],
-            rec.document if rec.text is None else None, rec.audit, rec.prepared, rec.text)
-
-
-def _record(plain: tuple) -> HouseholdRecord:
-    uuid, status, owner, revision, revisions, document, audit, prepared, text = plain
-    return HouseholdRecord(uuid, status, owner, revision, [Revision(*r) for r in revisions], document, audit,
-                           prepared, text)
+def check_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
+                  prepare: Prepare | None, parallel: bool | None = None) -> list[HouseholdRecord]:
+    """_read_records, on the cores that are free for a large bundle (fieldsurvey.parallel; this process checks
+    too): the same records, and the same refusal — the first in the entries' order —, as one process. `parallel`:
+    True to use a worker whatever the size (still only on a free core), False never, None to decide."""
+    pays = PAYS if parallel is None else Pays(forked=1, spawned=1) if parallel else Pays(forked=sys.maxsize)
+    checked = map_chunks(_check_chunk, chunks(items, CHUNK), (src, commune_code, limits, prepare), items=len(items),
+                         pays=pays, here=True)
+    return [record for chunk in checked for record in chunk]
 
 
 def _role(role: str, prefix: str = "sync.role.") -> Any:
     """A role named in a refusal, said in the user's language when it is one of the two roles."""
-    from fieldsurvey.sync.keys import ROLES
-
     if role not in ROLES:
         return role if prefix == "sync.role." else f"a {role}"
     return Message(prefix + role)
@@ -386,8 +336,8 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                   parallel: bool | None = None) -> Contents:
     """Check the manifest against the archive (names, checksums, counts) and parse every record.
     `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee).
-    `prepare` runs on the checked records (in whichever process checked them); it may set each record's
-    `prepared` and `text`. `parallel`: use a second process for a large bundle when it is safe (None: decide)."""
+    `prepare` runs on the checked records (in whichever process checked them, a chunk at a time); it may set each
+    record's `prepared` and `text`. `parallel`: see check_records."""
     src = opened.source
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
@@ -420,10 +370,7 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
         if sha256(opened.entries[name]) != manifest.entries[name]:
             raise BundleError("sync.error.entry_checksum", f"{src}: {name}")
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
-    if parallel is None:
-        parallel = len(items) >= PARALLEL_FROM and can_fork()
-    read = _read_records_in_two if parallel and len(items) > 1 else _read_records
-    households = read(items, src, manifest.commune_code, limits, prepare)
+    households = check_records(items, src, manifest.commune_code, limits, prepare, parallel)
     actions = []
     if "review.json" in names:
         actions = parse_actions(strict_json(opened.entries["review.json"], f"{src}: review.json", limits),

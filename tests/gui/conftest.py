@@ -27,6 +27,18 @@ def workspace_file(demo_file, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture
+def unentered_file(workspace_file) -> Path:
+    """The demo commune before the supervisor entered any village's resident households (nor, of them, the
+    ethnic-minority ones)."""
+    from fieldsurvey.services import workspaces
+
+    with workspaces.opened(workspace_file) as ws:
+        for name in workspaces.village_names_of(ws):
+            workspaces.set_residents(ws, name, None, minority=None)
+    return workspace_file
+
+
 @pytest.fixture(autouse=True)
 def _private_dirs(tmp_path, monkeypatch):
     """Logs, the demo commune and settings go under tmp_path, never the user's home."""

@@ -164,19 +164,20 @@ def test_reclassify_all_from_the_window_spawns_its_workers_and_classifies_every_
                                                                                           qtbot, monkeypatch):
     """File → Re-classify all runs in a job thread: its worker processes are spawned (forking a threaded process is
     unsafe), and every household gets its class back."""
+    from fieldsurvey import parallel
     from fieldsurvey.services import batch
     from fieldsurvey.storage.workspace import Workspace
 
-    monkeypatch.setattr(batch, "PARALLEL_FROM", {"fork": 10, "spawn": 10})  # the demo file is small
+    monkeypatch.setattr(batch, "PAYS", parallel.Pays(forked=10, spawned=10))  # the demo file is small
     monkeypatch.setattr(batch, "CHUNK", 15)
     chosen: list[str] = []
-    real = batch.start_method
-    monkeypatch.setattr(batch, "start_method", lambda: chosen.append(real()) or chosen[-1])
+    real = parallel.start_method
+    monkeypatch.setattr(parallel, "start_method", lambda: chosen.append(real()) or chosen[-1])
     window.open_workspace(workspace_file)
     with Workspace.open(workspace_file) as ws:
         before = ws.db.execute("SELECT uuid, class, classification FROM households ORDER BY uuid").fetchall()
         ws.db.execute("UPDATE households SET class = NULL, classification = NULL")  # as if the rules changed
-    handle = window.classify_all()
+    handle = window.workspace_actions.classify_all()
     with qtbot.waitSignal(handle.done, timeout=120000):
         pass
     assert chosen == ["spawn"]

@@ -140,24 +140,25 @@ def _small_demo(create):
 
 
 def test_a_big_workspace_is_checked_off_the_main_thread(window, workspace_file, qtbot, monkeypatch):
-    from fieldsurvey.gui import main_window
+    from fieldsurvey.gui.actions import workspace as workspace_actions
 
-    monkeypatch.setattr(main_window, "CHECK_OFF_THREAD_BYTES", 0)
+    monkeypatch.setattr(workspace_actions, "CHECK_OFF_THREAD_BYTES", 0)
     assert window.open_workspace(workspace_file, wait=False)
     assert window.current_view() == "start"            # the window stays alive while the file is checked
-    with qtbot.waitSignal(window._check_job.done, timeout=20000):
+    with qtbot.waitSignal(window.workspace_actions.check_job.done, timeout=20000):
         pass
     assert window.current_view() == "list" and window.model.rowCount() == 60
 
 
 def test_a_refused_big_file_says_why(window, tmp_path, qtbot, monkeypatch):
-    from fieldsurvey.gui import crash, main_window
+    from fieldsurvey.gui import crash
+    from fieldsurvey.gui.actions import workspace as workspace_actions
 
-    monkeypatch.setattr(main_window, "CHECK_OFF_THREAD_BYTES", 0)
+    monkeypatch.setattr(workspace_actions, "CHECK_OFF_THREAD_BYTES", 0)
     bad = tmp_path / "other.fsdb"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     window.open_workspace(bad, wait=False)
-    with qtbot.waitSignal(window._check_job.failed, timeout=20000):
+    with qtbot.waitSignal(window.workspace_actions.check_job.failed, timeout=20000):
         pass
     assert str(bad) in crash.open_dialogs[-1].message.text()
     assert window.current_view() == "start"

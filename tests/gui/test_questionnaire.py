@@ -291,7 +291,7 @@ def test_households_on_an_older_form_version_are_listed_and_open_with_it(window,
         ws.save_household(doc, status="draft", owner="enumerator-1")
         head = doc["members"][0]["name"]
     window.open_workspace(workspace_file)
-    text = window.actions_by_key["older_forms"].data() and window.show_older_forms()
+    text = window.actions_by_key["older_forms"].data() and window.household_actions.show_older_forms()
     assert text.startswith("1 hộ") and head in text and "2025.1" in text
     window.open_household(uuid)
     assert window.form.session.form.version == "2025.1"

@@ -34,7 +34,7 @@ def when_modal(qtbot, act) -> list:
 
 
 def import_in_window(window, qtbot, bundle) -> QMessageBox:
-    with qtbot.waitSignal(window.import_bundles([bundle]).done, timeout=20000):
+    with qtbot.waitSignal(window.sync_actions.import_bundles([bundle]).done, timeout=20000):
         pass
     box = window.findChildren(QMessageBox, "importSummary")[-1]
     assert box.isVisible()
@@ -61,7 +61,7 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
     assert window.actions_by_key["view_review"].isEnabled()
     assert not window.actions_by_key["view_todo"].isEnabled()       # the to-do list is the enumerator's
     box = import_in_window(window, qtbot, bundle)
-    assert "1 xung đột" in window.last_import_summary and "Đang chờ giám sát viên xử lý" in window.last_import_summary
+    assert "1 xung đột" in window.sync_actions.last_import_summary and "Đang chờ giám sát viên xử lý" in window.sync_actions.last_import_summary
     qtbot.mouseClick(box.findChild(QPushButton, "openReview"), Qt.LeftButton)
     assert window.current_view() == "review"
     review = window.review
@@ -219,7 +219,7 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     outbox = tmp_path / "to-lan"
     outbox.mkdir()
     seen = when_modal(qtbot, pick_lan)
-    handle = window.export_bundle(outbox)
+    handle = window.sync_actions.export_bundle(outbox)
     assert seen and seen[0].objectName() == "recipientDialog"
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
@@ -229,7 +229,7 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     window.open_workspace(site.lan)
     assert window.actions_by_key["view_todo"].isEnabled() and not window.actions_by_key["view_review"].isEnabled()
     box = import_in_window(window, qtbot, back.path)
-    assert "1 hộ cần làm lại" in window.last_import_summary
+    assert "1 hộ cần làm lại" in window.sync_actions.last_import_summary
     qtbot.mouseClick(box.findChild(QPushButton, "openTodo"), Qt.LeftButton)
     assert window.current_view() == "todo"
     todo = window.todo
@@ -248,7 +248,7 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     # the household's history: who changed what (Ctrl+Shift+H on the questionnaire)
     back_to(window, qtbot)
     press(window.form_view, Qt.Key_H, Qt.ControlModifier | Qt.ShiftModifier)
-    dialog = window.history_dialog
+    dialog = window.household_actions.history_dialog
     assert dialog.isVisible()
     rows = [[dialog.table.item(r, c).text() for c in range(dialog.table.columnCount())]
             for r in range(dialog.table.rowCount())]
@@ -260,7 +260,7 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     # lan fixes it and hands it in: off the to-do list
     window.form.answer("floor_area", 52, None)
     window.form.flush()
-    with qtbot.waitSignal(window.export_bundle(site.stick).done, timeout=20000):
+    with qtbot.waitSignal(window.sync_actions.export_bundle(site.stick).done, timeout=20000):
         pass
     window.show_view("todo")
     assert window.todo.table.rowCount() == 0 and "Không có việc cần làm" in window.todo.heading.text()

@@ -99,28 +99,29 @@ def test_drafts_and_returned_households_stand_out(window, workspace_file):
         assert index.data(Qt.ToolTipRole)
 
 
-def test_dashboard_shows_counts_per_village_and_indicator(window, workspace_file, qtbot):
-    with Workspace.open(workspace_file) as ws:
+def test_dashboard_shows_counts_per_village_and_indicator(window, unentered_file, qtbot):
+    with Workspace.open(unentered_file) as ws:
         first = next(ws.iter_documents())[0]
         ws.save_household(ws.get_household(first), status="draft", owner="enumerator-1")
-    window.open_workspace(workspace_file)
-    window.load_dashboard(wait=True)
+    window.open_workspace(unentered_file)
+    window.dashboard.load(wait=True)
     window.stack.setCurrentWidget(window.dashboard)
     table = window.dashboard.villages
     assert table.rowCount() == len(window.workspace.ws.villages()) + 1  # + the commune's total
-    with Workspace.open(workspace_file) as ws:   # counted in a class: finished households only
+    with Workspace.open(unentered_file) as ws:   # counted in a class: finished households only
         poor = ws.db.execute("SELECT COUNT(*) FROM households WHERE class = 'poor' AND status IN "
                              "('complete', 'submitted', 'confirmed', 'approved')").fetchone()[0]
         drafts = ws.db.execute("SELECT COUNT(*) FROM households WHERE status IN ('draft', 'returned')").fetchone()[0]
     total_row = table.rowCount() - 1
-    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert table.item(total_row, headers.index("Hộ nghèo")).text() == str(poor)
-    assert table.item(total_row, headers.index("Trong danh sách")).text() == "60"
-    assert table.item(total_row, headers.index("Đang nhập (chưa tính)")).text() == str(drafts) and drafts >= 1
-    # no resident households entered: no rate, and the table says why
-    assert table.item(total_row, headers.index("Số hộ dân cư")).text() == "—"
-    assert table.item(total_row, headers.index("Tỷ lệ")).text() == "—"
+    headers = {table.horizontalHeaderItem(c).text().replace("\n", " "): c for c in range(table.columnCount())}
+    assert table.item(total_row, headers["Hộ nghèo"]).text() == str(poor)
+    assert table.item(total_row, headers["Trong danh sách"]).text() == "60"
+    assert table.item(total_row, headers["Đang nhập (chưa tính)"]).text() == str(drafts) and drafts >= 1
+    # no resident households entered: no rate, and the table says why (in a line under it, and its tooltip)
+    assert table.item(total_row, headers["Số hộ dân cư"]).text() == "—"
+    assert table.item(total_row, headers["Tỷ lệ nghèo"]).text() == "—"
     assert "Chưa nhập số hộ dân cư" in table.toolTip()
+    assert "Chưa nhập số hộ dân cư" in window.dashboard.residents_note.text()
     assert len(window.dashboard.chart.bars) == 12
     assert "H =" in window.dashboard.af.text()
 

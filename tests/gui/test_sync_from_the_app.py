@@ -30,7 +30,7 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
     uuid = window.form.uuid
     stick = tmp_path / "stick"
     stick.mkdir()
-    handle = window.export_bundle(stick)
+    handle = window.sync_actions.export_bundle(stick)
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
     assert handle.result.households == 1
@@ -39,12 +39,12 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
 
     window.open_workspace(sup)
     assert window.model.rowCount() == 0
-    handle = window.import_bundles([bundle])
+    handle = window.sync_actions.import_bundles([bundle])
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
     assert window.model.rowCount() == 1 and window.model.row(0).uuid == uuid
     assert window.model.row(0).head_name == "Lò Văn Pả" and window.model.row(0).owner == "lo-thi-lan"
-    assert "1 hộ mới" in window.last_import_summary
+    assert "1 hộ mới" in window.sync_actions.last_import_summary
     box = window.findChild(QMessageBox, "importSummary")
     assert box is not None and box.isVisible()
     box.close()
@@ -52,10 +52,10 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
     # the same bundle again is skipped, and a file that is no bundle is refused with its reason
     junk = stick / "junk.fsbundle"
     junk.write_bytes(b"not a bundle")
-    handle = window.import_bundles([bundle, junk])
+    handle = window.sync_actions.import_bundles([bundle, junk])
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
-    assert "bỏ qua" in window.last_import_summary and "junk.fsbundle: bị từ chối" in window.last_import_summary
+    assert "bỏ qua" in window.sync_actions.last_import_summary and "junk.fsbundle: bị từ chối" in window.sync_actions.last_import_summary
 
 
 def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(window, tmp_path, qtbot):
@@ -74,14 +74,14 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     uuid = doc["uuid"]
     stick = tmp_path / "stick"
     stick.mkdir()
-    with qtbot.waitSignal(window.export_bundle(stick).done, timeout=20000):
+    with qtbot.waitSignal(window.sync_actions.export_bundle(stick).done, timeout=20000):
         pass
     from fieldsurvey.progress import run_to_end
 
     run_to_end(svc.import_bundles(sup, list(stick.glob("*.fsbundle"))))
     onfile.review(sup, [uuid], "return", "Diện tích nhà chưa đúng")
     back = svc.export_bundle(sup, stick, to="lo-thi-lan")
-    with qtbot.waitSignal(window.import_bundles([back.path]).done, timeout=20000):
+    with qtbot.waitSignal(window.sync_actions.import_bundles([back.path]).done, timeout=20000):
         pass
     lv = window.list_view
     lv.status.setCurrentIndex(lv.status.findData("returned"))

@@ -66,17 +66,17 @@ def test_refused_bundles_are_explained_in_the_apps_language(window, tmp_path, qt
     window.set_language(lang)
     assert window.open_workspace(site.sup)
     commune = window.workspace.ws.info.commune_name
-    with qtbot.waitSignal(window.import_bundles(paths).done, timeout=20000):
+    with qtbot.waitSignal(window.sync_actions.import_bundles(paths).done, timeout=20000):
         pass
     box = window.findChildren(QMessageBox, "importSummary")[-1]
-    assert box.isVisible() and box.text() == window.last_import_summary
-    lines = window.last_import_summary.splitlines()
+    assert box.isVisible() and box.text() == window.sync_actions.last_import_summary
+    lines = window.sync_actions.last_import_summary.splitlines()
     want, other = (VI, EN) if lang == "vi" else (EN, VI)
     for key in ("tampered", "foreign", "not_json", "record"):
         assert want[key].format(commune=commune, **ids) in lines, (key, lines)
         assert other[key].format(commune=commune, **ids) not in lines
     # the bundle with the refused record was taken (its other household is new)
-    assert ("mixed.fsbundle: 1 hộ mới" if lang == "vi" else "mixed.fsbundle: 1 new") in window.last_import_summary
+    assert ("mixed.fsbundle: 1 hộ mới" if lang == "vi" else "mixed.fsbundle: 1 new") in window.sync_actions.last_import_summary
     box.close()
 
 

@@ -164,3 +164,22 @@ def test_carry_forward_from_the_command_line(tmp_path: Path):
     back = CliRunner().invoke(main, ["carry-forward", str(old), str(tmp_path / "x.fsdb"), "--year", "2024"])
     assert back.exit_code != 0 and "must come after 2025" in back.output
     assert not (tmp_path / "x.fsdb").exists()
+
+
+def test_the_villages_resident_households_go_forward_with_their_date_and_source(tmp_path: Path):
+    """Next year's review starts from this year's resident households (the rates' denominator), date and source
+    kept, until the supervisor enters newer ones; a village without one stays without, and the figures say so."""
+    old = _old(tmp_path)
+    with svc.opened(old) as ws:
+        svc.set_residents(ws, "T1", 140, "2025-08-15", "Sổ hộ khẩu xã")
+    new = tmp_path / "2026.fsdb"
+    run_to_end(svc.carry_forward(old, new, 2026))
+    with svc.opened(new) as ws:
+        t1, t2 = svc.villages(ws)
+        assert (t1.name, t1.residents, t1.residents_date, t1.residents_source) == \
+            ("T1", 140, "2025-08-15", "Sổ hộ khẩu xã")
+        assert (t2.name, t2.residents) == ("T2", None)
+        fig = run_to_end(figures.commune_figures(ws))
+    assert fig.residents_missing == ["T2"] and fig.commune.residents is None
+    assert fig.villages[0].residents == 140 and fig.villages[0].poverty_rate is not None
+    assert fig.villages[1].poverty_rate is None and fig.commune.poverty_rate is None

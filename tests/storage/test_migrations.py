@@ -104,3 +104,35 @@ def _provisional_history_carried(ws: Workspace, before: dict) -> None:
         else:  # edited after the last seal: an open child revision
             assert chain[0].parent == head and not chain[0].sealed and chain[0].origin == "migration"
     assert any(revisions.chain(ws.db, u)[0].origin == "migration" for u in before["sync_heads"])
+
+
+def test_the_resident_households_are_kept_and_the_minority_number_is_not_entered_yet(tmp_path: Path):
+    """0005_residents_minority on a file of the 0004 schema: the villages' figures as they were, the new number
+    empty (never guessed), the change log empty — and from then on every change of them is traced."""
+    path = tmp_path / "0004.fsdb"
+    shutil.copy(FIXTURES / "0004_residents.fsdb", path)
+    c = sqlite3.connect(path)
+    before = c.execute("SELECT name, residents, residents_date, residents_source FROM villages ORDER BY sort"
+                       ).fetchall()
+    c.close()
+    assert before[0] == ("Thôn 1", 7, "2026-10-01", "Sổ theo dõi của thôn") and before[1][1] == 5
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert [(v.name, v.residents, v.residents_date, v.residents_source) for v in ws.village_rows()] == before
+        assert [v.residents_minority for v in ws.village_rows()] == [None, None]
+        assert ws.village_changes() == []
+        ws.set_residents("Thôn 1", 8, "2026-10-01", "Sổ theo dõi của thôn", minority=3)
+        assert [(c.field, c.old, c.new) for c in ws.village_changes("Thôn 1")] == [    # newest first
+            ("residents_minority", None, 3), ("residents", 7, 8)]
+
+
+@pytest.mark.parametrize("sql", ["UPDATE village_changes SET new = 99", "DELETE FROM village_changes"])
+def test_the_change_log_of_the_villages_refuses_update_and_delete(tmp_path: Path, sql: str):
+    path = tmp_path / "0004.fsdb"
+    shutil.copy(FIXTURES / "0004_residents.fsdb", path)
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        ws.set_residents("Thôn 2", 6, None, None, minority=2)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            ws.db.execute(sql)
+        assert len(ws.village_changes("Thôn 2")) == 4     # residents, minority, date and source all changed

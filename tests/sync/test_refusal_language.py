@@ -10,6 +10,8 @@ import pytest
 
 from tests import onfile
 from fieldsurvey.errors import BundleError, FieldSurveyError
+from fieldsurvey import parallel
+from fieldsurvey.parallel import Pays
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync import records as records_mod
@@ -117,8 +119,8 @@ def test_a_refusal_found_by_the_second_process_keeps_its_key(site, tmp_path, mon
     recs[-1]["document"]["location"]["commune_code"] = "00001"
     path = tmp_path / "two.fsbundle"
     path.write_bytes(good(site, recs, sequence=43))
-    monkeypatch.setattr(records_mod, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(records_mod, "can_fork", lambda: True)
+    monkeypatch.setattr(records_mod, "PAYS", Pays(forked=2, spawned=2))   # a worker checks them (forked or spawned)
+    monkeypatch.setattr(parallel, "free_cores", lambda: 2)                # whatever else the machine runs now
     before = dump(site["ws"])
     with Workspace.open(site["ws"]) as ws:
         report = svc.import_one(ws, site["sup"], path)

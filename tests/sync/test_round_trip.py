@@ -3,9 +3,12 @@ export → import → return → fix → re-import — with conflicts, duplicate
 
 from __future__ import annotations
 
+from fieldsurvey.domain.lifecycle import Action
+from fieldsurvey.services import figures
 from tests import onfile
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
+from fieldsurvey.storage.workspace import Workspace
 
 
 def test_two_enumerators_and_a_supervisor_round_trip(site):
@@ -214,3 +217,25 @@ def test_the_enumerators_side_of_a_crossing_settles_itself_when_the_merge_comes_
     assert back.updated == [a1]
     assert onfile.list_conflicts(site.lan) == []          # settled by the merge (superseded)
     assert site.doc(site.lan, a1)["household"]["floor_area"] == 70
+
+
+def test_a_household_that_moved_away_keeps_that_status_when_its_conflict_is_settled(site):
+    """The enumerator finds the family gone (moved away, with a note) while the supervisor corrected an answer:
+    a conflict. Settled field by field, the household stays moved away — the incoming line's change — and is
+    counted nowhere; taking the supervisor's side of every field keeps it too."""
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30))
+    site.edit(site.lan, a1, lambda d: d["household"].update(notes="Cả nhà chuyển vào Bình Dương"))
+    with Workspace.open(site.lan) as ws:
+        ws.change_status(a1, Action.MOVE_AWAY, reason="chuyển đi")
+    r = site.send(site.lan, site.sup)
+    assert r.conflicts == [a1]
+    assert site.row(site.sup, a1)["status"] != "moved_away"       # nothing taken before it is settled
+    (c,) = onfile.list_conflicts(site.sup)
+    onfile.resolve_conflict(site.sup, c.id, take="local")
+    assert site.row(site.sup, a1)["status"] == "moved_away"
+    assert site.doc(site.sup, a1)["household"]["floor_area"] == 30
+    with Workspace.open(site.sup) as ws:
+        fig = run_to_end(figures.commune_figures(ws))
+    assert fig.commune.moved_away == 1 and a1 not in fig.classes_by_household

@@ -1,0 +1,99 @@
+"""Actions on the household the user is on (open in the questionnaire, or picked in a list): its history, the
+households filled with an older version of their form, and the lifecycle steps the household service takes — a
+returned household checked with no change, a household moved away or come back — each asked first, with its
+comment or reason."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs.comment import ask_comment
+from fieldsurvey.gui.dialogs.history import HistoryDialog
+from fieldsurvey.gui.dialogs.older_forms import older_forms_text, show_older_forms
+from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.services import forms, households
+
+
+class HouseholdActions:
+    def __init__(self, window):
+        self.window = window
+        self.history_dialog: HistoryDialog | None = None
+
+    def head_name(self, uuid: str) -> str:
+        """The household's head as the user knows it (its first 8 digits when it has none)."""
+        doc = households.detail(self.window.workspace.ws, uuid).document
+        members = doc.get("members") or []
+        return next((m.get("name") for m in members if m.get("relationship") == "head"), None) or uuid[:8]
+
+    def show_history(self, uuid: str | None = None) -> HistoryDialog | None:
+        """Who changed what, when, for the household the user is on (Ctrl+Shift+H)."""
+        w = self.window
+        w.form.flush()  # what was just typed is in the history too
+        uuid = uuid or w.current_household()
+        if uuid is None or w.workspace.ws is None:
+            w.say(tr("gui.history.pick_one"), 8000)
+            return None
+        try:
+            rows = households.history(w.workspace.ws, uuid, language.code)
+            head = self.head_name(uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return None
+        dialog = HistoryDialog(rows, tr("gui.history.title", head=head), w)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        self.history_dialog = dialog
+        return dialog
+
+    def show_older_forms(self) -> str:
+        """The households filled with an older version of their form (they open, validate and print with it)."""
+        ws = self.window.workspace.ws
+        rows = forms.households_on_older_versions(ws) if ws is not None else []
+        show_older_forms(rows, self.window)
+        return older_forms_text(rows)
+
+    # --- lifecycle steps -------------------------------------------------------------------------------------------------
+
+    def confirm_unchanged(self, uuid: str | None = None) -> bool:
+        """The enumerator checked a returned household again and nothing needs changing: it goes back to the
+        supervisor as "checked, no change" with the next hand-in (an optional note for the supervisor)."""
+        return self._step(uuid, households.Action.CONFIRM, "confirm", required=False, ok_text=tr("gui.confirm.ok"))
+
+    def move_away(self, uuid: str | None = None) -> bool:
+        """The household left the commune (a reason is required): counted only in the movement table."""
+        return self._step(uuid, households.Action.MOVE_AWAY, "move_away", required=True)
+
+    def come_back(self, uuid: str | None = None) -> bool:
+        """A household that moved away lives here again (a reason is required): back to draft, reviewed again."""
+        return self._step(uuid, households.Action.COME_BACK, "come_back", required=True)
+
+    def _step(self, uuid: str | None, action, texts: str, required: bool, ok_text: str | None = None) -> bool:
+        """Ask (the `gui.<texts>.*` wording), then move the household on through households.step; a refusal (its
+        status does not allow it) is said in the app's language. True when the step was taken."""
+        w = self.window
+        w.form.flush()   # what was just typed is in the workspace first
+        uuid = uuid or w.current_household()
+        if uuid is None or w.workspace.ws is None:
+            w.say(tr("gui.household.pick_one"), 8000)
+            return False
+        try:
+            head = self.head_name(uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return False
+        options = {"ok_text": ok_text} if ok_text else {}
+        if required:
+            options["required_key"] = f"gui.{texts}.required"
+        comment = ask_comment(w, tr(f"gui.{texts}.title"), tr(f"gui.{texts}.prompt", head=head), required, **options)
+        if comment is None:
+            return False
+        try:
+            households.step(w.workspace.ws, [uuid], action, comment)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return False
+        w.households_changed()
+        w.say(tr(f"gui.{texts}.done", head=head), 10000)
+        return True

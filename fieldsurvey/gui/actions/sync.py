@@ -1,0 +1,85 @@
+"""Sync on a USB stick from the app: the enumerator's hand-in, the supervisor's return bundle for one enumerator,
+and importing bundles with the summary of what each brought. The one module of the app that names the bundles
+service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from fieldsurvey.gui.dialogs.import_summary import ImportSummaryDialog, report_lines
+from fieldsurvey.gui.dialogs.recipient import ask_recipient
+from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.gui.texts import language, tr
+from fieldsurvey.services import review
+from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
+
+
+class SyncActions:
+    def __init__(self, window):
+        self.window = window
+        self.last_import_summary = ""
+        self.summary: ImportSummaryDialog | None = None
+
+    def export_bundle(self, out: Path | None = None, to: str | None = None):
+        """The enumerator's hand-in: the households they own that changed since the last export, to a folder. In a
+        supervisor's workspace, the return bundle for one enumerator (`to`, asked for when not given): the review
+        decisions not yet sent to them and the corrections of their households."""
+        w = self.window
+        w.form.flush()  # what was just typed is in the workspace before the job reads it
+        path = w.workspace.path
+        if path is None:
+            return None
+        if w.workspace.role() == review.SUPERVISOR and to is None:
+            names = review.recipients(w.workspace.ws)
+            if not names:
+                QMessageBox.information(w, tr("gui.action.export_bundle"), tr("gui.sync.no_recipient"))
+                return None
+            to = ask_recipient(names, w)
+            if not to:
+                return None
+        if out is None:
+            chosen = QFileDialog.getExistingDirectory(w, tr("gui.action.export_bundle"), str(Path(path).parent))
+            if not chosen:
+                return None
+            out = Path(chosen)
+
+        def done(result) -> None:
+            if to:
+                text = tr("gui.sync.exported_return", path=str(result.path), n=result.households,
+                          actions=result.actions, to=to)
+            else:
+                text = tr("gui.sync.exported", path=str(result.path), n=result.households)
+            w.say(text, 15000)
+
+        job = sync.export_job(path, out, to=to) if to else sync.export_job(path, out)
+        return run_job(job, tr("gui.job.export"), w, on_done=done)
+
+    def import_bundles(self, files: list[Path] | None = None):
+        """Bring in bundles (an enumerator's hand-in, a supervisor's return): each all or nothing; a refused one
+        says why and does not stop the others. The summary says what each brought and what now waits."""
+        w = self.window
+        w.form.flush()  # what was just typed is in the workspace before the job reads it
+        path = w.workspace.path
+        if path is None:
+            return None
+        if files is None:
+            names, _ = QFileDialog.getOpenFileNames(w, tr("gui.action.import_bundles"), str(Path(path).parent),
+                                                    f"*{sync.SUFFIX}")
+            if not names:
+                return None
+            files = [Path(n) for n in names]
+        return run_job(sync.import_bundles(path, files), tr("gui.job.import"), w, on_done=self._imported)
+
+    def _imported(self, reports) -> None:
+        w = self.window
+        w.households_changed(choices=True)
+        lines = report_lines(reports, language.code)
+        waiting, offer = w.review_actions.waiting()
+        if waiting:
+            lines += ["", *waiting]
+        self.last_import_summary = "\n".join(lines)
+        self.summary = ImportSummaryDialog(self.last_import_summary, offer, w)
+        self.summary.view_requested.connect(w.show_view)
+        self.summary.open()  # not modal-blocking: the list is already refreshed behind it
