@@ -41,6 +41,7 @@ _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
+CATALOGUE_LANGS = ("vi", "en")   # the languages of the app's own messages (a form may speak others)
 _PARSED_TYPES = ("integer", "decimal", "date", "time", "datetime", "geopoint")   # read from text by their type
 
 
@@ -1032,19 +1033,20 @@ class FormSession:
 
     def _message(self, item: Item, st: _State) -> str:
         lang, dl = self.lang, self.form.default_language
+        own = lang if lang in CATALOGUE_LANGS else ("vi" if dl == "vi" else "en")   # the app's own words: vi or en
         if st.problem == "required":
-            return item.required_message.get(lang) or item.required_message.get(dl) or t("forms.required", lang)
+            return item.required_message.get(lang) or item.required_message.get(dl) or t("forms.required", own)
         if st.problem == "constraint":
             return item.constraint_message.get(lang) or item.constraint_message.get(dl) \
-                or t("forms.constraint", lang)
+                or t("forms.constraint", own)
         if st.problem == "warning":
-            return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", lang)
+            return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", own)
         if st.problem == "range" and item.range is not None:
             start, end, step = (to_string(x) for x in item.range)
-            return t("forms.type.range", lang, start=start, end=end, step=step)
+            return t("forms.type.range", own, start=start, end=end, step=step)
         if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
                           "acknowledge"):
-            return t(f"forms.type.{st.problem}", lang)
+            return t(f"forms.type.{st.problem}", own)
         return ""
 
     def state(self, question: Item | str, member: int | tuple | None = None) -> QuestionState:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fieldsurvey.formengine.expr import datetime_text
+from fieldsurvey.formengine.expr import datetime_text, references
 from fieldsurvey.formengine.model import Form, Item
 from fieldsurvey.formengine.session import FormSession
 
@@ -250,6 +250,8 @@ def random_case(form: Form, rnd: random.Random, today: date) -> Case:
     """Answers an enumerator could give, in form order: a select's answer is one of the choices offered at that
     moment (its choice_filter applied to the answers before it); about one answer in seven is left empty."""
     repeats = {r.name: rnd.randint(1, 3) for r in form.repeats() if r.repeat_count is None}
+    # an answer a repeat count reads is kept small: JavaRosa makes every instance it asks for (10⁶ would stall it)
+    counts = {name for r in form.repeats() if r.repeat_count is not None for name in references(r.repeat_count)}
     session = FormSession(form, {}, today=today)
     _make_instances(form, session, repeats)
     answers: list[tuple[str, Item, Any, Any]] = []
@@ -260,7 +262,8 @@ def random_case(form: Form, rnd: random.Random, today: date) -> Case:
             if rnd.random() < 0.15:
                 continue  # left empty
             member = path or None
-            value = _random_value(item, session, member, rnd, today)
+            value = rnd.randint(0, 4) if item.name in counts and item.type == "integer" else \
+                _random_value(item, session, member, rnd, today)
             if value is None:
                 continue
             answers.append((node_path(item, path), item, value, member))

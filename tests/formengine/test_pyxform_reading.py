@@ -271,3 +271,19 @@ def test_a_loop_that_cannot_be_made_is_refused_located(tmp_path, rows, problem):
             "survey": [["type", "name", "calculation"], *rows],
             "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]}))
     assert located(err.value) == [problem]
+
+
+def test_a_form_in_another_language_gets_the_apps_own_messages_in_english(tmp_path):
+    """A form written in Swahili only (UCL_Biomass_Plot_Form, a pyxform test form, has sw and en): the engine's own
+    messages (required, a wrong type) have no Swahili text — English, not a crash looking for a sw catalogue."""
+    form = load_form(_book(tmp_path / "f.xlsx", {"survey": [
+        ["type", "name", "label::Swahili (sw)", "required", "constraint", "constraint_message::Swahili (sw)"],
+        ["integer", "miti", "Miti mingapi?", "yes", ". < 100", "Chini ya 100"],
+        ["integer", "umri", "Umri", None, None, None]],
+        "settings": [["default_language"], ["Swahili (sw)"]]}))
+    session = FormSession(form, {})
+    assert (session.lang, session.state("miti").message) == (
+        "sw", "Required: answer it before the questionnaire is complete")
+    session.set_answer("miti", 120)
+    session.set_answer("umri", "kumi")
+    assert (session.state("miti").message, session.state("umri").message) == ("Chini ya 100", "Enter a whole number")
