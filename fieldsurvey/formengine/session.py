@@ -27,7 +27,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
-from fieldsurvey.domain import refdata
+from fieldsurvey.domain import fieldpaths, refdata
+from fieldsurvey.domain.plausible import check_answer
+from fieldsurvey.domain.ranges import ranges
+from fieldsurvey.errors import DocumentError
 from fieldsurvey.formengine.expr import Node, Nodeset, _children, datetime_text, evaluate, to_bool, to_number, to_string
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
@@ -671,7 +674,10 @@ class FormSession:
 
     def set_answer(self, name: str, value: Any, member: int | tuple | None = None) -> list[tuple[str, Any]]:
         """Record an answer and recompute what it touches. Returns the (question, member) whose state changed
-        (member as given: None, an instance number, or a tuple of them in a repeat inside a repeat)."""
+        (member as given: None, an instance number, or a tuple of them in a repeat inside a repeat).
+        An answer holding a control character — or a line break or a tab, but in a question whose appearance is
+        `multiline` (the notes) — is refused (DocumentError naming the field: household.address,
+        members[m2].name), and nothing is recorded (domain/plausible.py `check_answer`)."""
         return [(n, self._public(p)) for n, p in self._set_answer(name, value, member)]
 
     def _set_answer(self, name: str, value: Any, member: int | tuple | None) -> list[tuple[str, Path]]:
@@ -683,6 +689,9 @@ class FormSession:
         path = self._path(item, member)
         scope = self._scope(item, path)
         value = self._coerce(item, value)
+        if value != "" and not (type(value) is str and value.isprintable()):
+            check_answer(value, self._field_path(item, path),
+                         multiline=item.type == "text" and "multiline" in item.appearance.split())
         was_empty = is_empty(scope.get(name))
         if value == "" or value is None:
             scope.pop(name, None)
@@ -718,6 +727,16 @@ class FormSession:
             else:
                 scope[target.name] = value
             self._propagate(target, tpath)   # (what reads it is up to date before the next value is computed)
+
+    def _field_path(self, item: Item, path: Path) -> str:
+        """How a refusal names the answer: household.address, location.village, members[m2].name."""
+        if item.repeat is not None and item.repeat.name == MEMBERS and len(item.chain) == 1:
+            return fieldpaths.member_path(self._member_key(path[:1]), item.name)
+        if item.repeat is not None:   # another repeat's instance by its number (in a repeat inside one: 2/1)
+            return f"{item.repeat.name}[{'/'.join(str(k + 1) for k in path[:len(item.chain)])}].{item.name}"
+        if item.name in LOCATION_KEYS:
+            return f"location.{item.name}"
+        return item.name if item.name in TOP_KEYS else f"household.{item.name}"
 
     def _unconfirm(self, name: str, path: Path) -> None:
         key = (name, self._member_key(path))
@@ -1170,8 +1189,14 @@ class FormSession:
                 stack.extend(reversed(child.children))
 
     def add_member(self, repeat: str = MEMBERS, path: Path = ()) -> int:
+        """Add an instance of `repeat` (inside the instance `path` of the repeats around it) at the end; returns its
+        index. A household holds at most the members its plausible ranges allow
+        (resources/values/household-values.toml): one more is refused (DocumentError), nothing added."""
         rep = self.form.by_name[repeat]
         insts = self._list(rep, tuple(path))
+        if repeat == MEMBERS and len(rep.chain) == 1 and len(insts) >= ranges().max_members:
+            raise DocumentError("values.error.members_too_many", "members", n=len(insts) + 1,
+                                max=ranges().max_members)
         inst = self._new_instance(rep, tuple(path) + (len(insts),))
         if repeat == MEMBERS and len(rep.chain) == 1:
             used = {m.get("member_id") for m in insts}
