@@ -56,6 +56,11 @@ def is_server(target: str | Path) -> bool:
     return str(target).startswith(("postgresql://", "postgres://"))
 
 
+def key_file(file: Path) -> Path:
+    """Where a workspace FILE's keys are (FILE.keys)."""
+    return key_file_for(Path(file))
+
+
 def keys_of(target: str | Path, keys: Path | None = None) -> Path:
     """The province's key file: `keys`, or FILE.keys beside an SQLite file (a server's province names its own)."""
     if keys is not None:
