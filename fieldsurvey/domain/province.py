@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from fieldsurvey.domain.figures import (MOVEMENT_COLUMNS, NEAR, POOR, TARGET_GROUPS, CommuneFigures, Counted, Scope,
                                         class_now, movement_steps)
@@ -43,30 +43,33 @@ class Head:
         return " ".join(fold(self.name).split())
 
 
-@dataclass(frozen=True, slots=True)
-class ResultRow:
-    """One household of a commune's result (see the module's docstring)."""
+class ResultRow(NamedTuple):
+    """One household of a commune's result (see the module's docstring), field for field as it travels (a JSON
+    array in this order). The flags are texts of 0 and 1, one character each; the head's facts are read only for
+    a household counted in a class."""
     uuid: str
     village: str
-    flags: tuple[int, ...]                  # COUNT_FLAGS, 0 or 1 each
-    household_class: str | None             # a key of _CLASS_OF's values, when counted
+    flags: str                              # COUNT_FLAGS
+    household_class: str | None             # one of _CLASS_OF's values, when counted
     deprived: str                           # one flag per indicator: 1 / 0 / ?
-    movement: tuple[int, ...]               # poor's MOVEMENT_COLUMNS, then near-poor's: 0 or 1 each
-    targets: tuple[int, ...]                # TARGET_GROUPS, 0 or 1 each
-    minority: bool
+    movement: str                           # poor's MOVEMENT_COLUMNS, then near-poor's
+    targets: str                            # TARGET_GROUPS
+    minority: int                           # 1: the head is of an ethnic minority
     members: int = 0
     low_income_workers: int = 0
-    head: Head | None = None
+    head_name: str = ""
+    head_birth: str = ""                    # YYYY-MM-DD, or the year
+    head_id: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"uuid": self.uuid, "village": self.village,
-                               "flags": "".join(map(str, self.flags)), "class": self.household_class,
-                               "deprived": self.deprived, "movement": "".join(map(str, self.movement)),
-                               "targets": "".join(map(str, self.targets)), "minority": self.minority,
-                               "members": self.members, "low_income_workers": self.low_income_workers}
-        if self.head is not None:
-            out["head"] = {"name": self.head.name, "birth": self.head.birth, "id_number": self.head.id_number}
-        return out
+    @property
+    def head(self) -> Head | None:
+        return Head(self.head_name, self.head_birth, self.head_id) if self.household_class is not None else None
+
+    def wire(self) -> list[Any]:
+        return list(self)
+
+
+WIRE = ResultRow._fields
 
 
 def result_row(row: Counted, indicator_ids: Sequence[str], scope: Scope = Scope.OFFICIAL,
@@ -80,14 +83,16 @@ def result_row(row: Counted, indicator_ids: Sequence[str], scope: Scope = Scope.
     counted = listed and not in_progress and not waiting and cls is not None
     unclassified = listed and not in_progress and not waiting and cls is None
     steps = movement_steps(row, scope)
-    move = tuple(int(c in steps[k]) for k in (POOR, NEAR) for c in MOVEMENT_COLUMNS)
+    move = "".join(str(int(c in steps[k])) for k in (POOR, NEAR) for c in MOVEMENT_COLUMNS)
     deprived = "".join("?" if i in row.unknown else "1" if i in row.deprived else "0" for i in indicator_ids)
-    targets = tuple(int(g in row.details.targets) for g in TARGET_GROUPS) if row.details else (0,) * len(TARGET_GROUPS)
+    targets = "".join(str(int(g in row.details.targets)) if row.details else "0" for g in TARGET_GROUPS)
     minority = row.details is not None and "minority" in row.details.targets
-    return ResultRow(row.uuid, row.village, tuple(map(int, (listed, in_progress, waiting, counted, unclassified, moved))),
-                     _CLASS_OF[cls] if counted else None, deprived, move, targets, minority,
+    head = head if counted and head is not None else Head("", "", "")
+    return ResultRow(row.uuid, row.village,
+                     "".join(str(int(x)) for x in (listed, in_progress, waiting, counted, unclassified, moved)),
+                     _CLASS_OF[cls] if counted else None, deprived, move, targets, int(minority),
                      row.members if counted else 0, row.low_income_workers if counted else 0,
-                     head if counted else None)
+                     head.name, head.birth, head.id_number)
 
 
 # --- the figures a commune declares, and the same added up from its rows ---------------------------------------------
@@ -114,32 +119,40 @@ def _total(numbers: Sequence[int | None]) -> int | None:
 
 def added_up(rows: Iterable[ResultRow], villages: Sequence[tuple[str, int | None, int | None]],
              indicators: int) -> dict[str, Any]:
-    """The figures `declared_figures` gives, added up again from a result's rows and villages."""
+    """The figures `declared_figures` gives, added up again from a result's rows and villages (rows alike are
+    counted together: a commune's rows fall into few kinds)."""
+    kinds: Counter = Counter()
+    members = workers = 0
+    for r in rows:
+        poorish = r.household_class in CLASSES
+        kinds[(r.flags, r.movement, r.household_class, r.minority, r.deprived if poorish else "",
+               r.targets if poorish else "")] += 1
+        members += r.members
+        workers += r.low_income_workers
     results: Counter = Counter()
     minority: Counter = Counter()
-    movement = {k: [0] * len(MOVEMENT_COLUMNS) for k in CLASSES}
+    n = len(MOVEMENT_COLUMNS)
+    movement = {k: [0] * n for k in CLASSES}
     deprivations = {k: [0] * indicators for k in CLASSES}
     targets = {k: [0] * len(TARGET_GROUPS) for k in CLASSES}
-    n = len(MOVEMENT_COLUMNS)
-    for r in rows:
-        for name, flag in zip(COUNT_FLAGS, r.flags):
-            results[name] += flag
+    for (flags, move, cls, is_minority, deprived, groups), times in kinds.items():
+        for name, flag in zip(COUNT_FLAGS, flags):
+            results[name] += times * (flag == "1")
         for i, k in enumerate(CLASSES):
             for j in range(n):
-                movement[k][j] += r.movement[i * n + j]
-        if r.household_class is None:
+                movement[k][j] += times * (move[i * n + j] == "1")
+        if cls is None:
             continue
-        results[r.household_class] += 1
-        results["members"] += r.members
-        results["low_income_workers"] += r.low_income_workers
-        if r.minority:
-            minority["counted"] += 1
-            minority[r.household_class] += 1
-        if r.household_class in CLASSES:
-            for j, flag in enumerate(r.deprived):
-                deprivations[r.household_class][j] += flag == "1"
-            for j, flag in enumerate(r.targets):
-                targets[r.household_class][j] += flag
+        results[cls] += times
+        if is_minority:
+            minority["counted"] += times
+            minority[cls] += times
+        if cls in CLASSES:
+            for j, flag in enumerate(deprived):
+                deprivations[cls][j] += times * (flag == "1")
+            for j, flag in enumerate(groups):
+                targets[cls][j] += times * (flag == "1")
+    results["members"], results["low_income_workers"] = members, workers
     return {"residents": _total([v[1] for v in villages]), "minority_residents": _total([v[2] for v in villages]),
             "results": {k: results[k] for k in RESULT_COLUMNS},
             "minority": {k: minority[k] for k in MINORITY_COLUMNS},

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
 from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import fold
 
 SCHEMA_VERSION = 1
 MOVE_COLUMNS = tuple(f"{k}_{c}" for k in CLASSES for c in MOVEMENT_COLUMNS)
@@ -55,22 +56,36 @@ SCHEMA = (
     "residents INTEGER, minority_residents INTEGER, PRIMARY KEY (commune_code, position))",
     "CREATE TABLE IF NOT EXISTS households (" + ", ".join(
         f"{c} {'INTEGER NOT NULL' if c in _INT else 'TEXT'}" for c in HOUSEHOLD_COLUMNS)
-    + ", PRIMARY KEY (commune_code, uuid))",
-    "CREATE INDEX IF NOT EXISTS households_by_id ON households (head_id)",
-    "CREATE INDEX IF NOT EXISTS households_by_name ON households (head_folded, head_birth)",
+    + ")",
+    # one index only, appended to in order: a commune's rows are replaced by it; a household is unique within its
+    # commune's result (checked before it is stored), and the search for families in two communes scans
+    "CREATE INDEX IF NOT EXISTS households_by_commune ON households (commune_code)",
     "CREATE TABLE IF NOT EXISTS last_year (commune_code TEXT PRIMARY KEY, year INTEGER NOT NULL, residents INTEGER, "
     "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, source TEXT NOT NULL)",
 )
 
 
+_DIGITS: dict[str, tuple[int, ...]] = {}
+_ONE_HOT = {c: tuple(int(c == k) for k in CLASS_COLUMNS) for c in (None, *CLASS_COLUMNS)}
+
+
+def _digits(flags: str) -> tuple[int, ...]:
+    """'0101' → (0, 1, 0, 1), remembered (a province's rows hold few different flag texts)."""
+    out = _DIGITS.get(flags)
+    if out is None:
+        out = tuple(map(int, flags))
+        if len(_DIGITS) < 100_000:
+            _DIGITS[flags] = out
+    return out
+
+
 def household_values(commune_code: str, r: ResultRow) -> tuple:
     """A result row as the households table's columns (HOUSEHOLD_COLUMNS' order)."""
-    head = r.head
-    return (commune_code, r.uuid, r.village, *r.flags, r.household_class,
-            *(int(r.household_class == c) for c in CLASS_COLUMNS), r.deprived, *r.movement, *r.targets,
-            int(r.minority), r.members, r.low_income_workers,
-            head.name if head else "", head.folded if head else "", head.birth if head else "",
-            head.id_number if head else "")
+    counted = r.household_class is not None
+    return (commune_code, r.uuid, r.village, *_digits(r.flags), r.household_class, *_ONE_HOT[r.household_class],
+            r.deprived, *_digits(r.movement), *_digits(r.targets), r.minority, r.members, r.low_income_workers,
+            *((r.head_name, " ".join(fold(r.head_name).split()), r.head_birth, r.head_id) if counted
+              else ("", "", "", "")))
 
 
 def _sums(indicators: int) -> str:

@@ -283,3 +283,27 @@ def test_a_commune_trusts_only_its_own_provinces_key(built, tmp_path):
         svc.trust(sup, tmp_path / "other.fskey")
     assert exc.value.key == "sync.error.key_other_province"
     assert json.loads((tmp_path / "other.fskey").read_text())["commune_code"] == "01"
+
+
+@pytest.mark.parametrize("field, value, key", [
+    ("flags", "020100", "result.error.flags"),
+    ("deprived", "01", "result.error.flags"),
+    ("household_class", "rich", "result.error.class"),
+    ("uuid", "not-a-uuid", "sync.error.action_uuid"),
+    ("head_birth", "1.1.1970", "result.error.birth"),
+    ("members", -1, "sync.error.whole_number"),
+])
+def test_a_wrong_row_is_refused_naming_it(built, tmp_path, field, value, key):
+    """Rows are checked column by column; the one that is wrong is named (its uuid), whatever the column."""
+    target = new_province(str(tmp_path / "p.fsprov"), built)
+    c = built.communes[2]
+    me = Identity.load(key_file_for(c.path))
+    with opened(c.path, read_only=True) as ws:
+        summary, rows = run_to_end(province.result_entries(ws))
+    counted = next(i for i, r in enumerate(rows) if r.household_class is not None)
+    rows[counted] = rows[counted]._replace(**{field: value})
+    report = load(target, built, [_sealed(tmp_path / "forged.fsresult", summary, rows, me, built, c.code)])[0]
+    assert _refusal(report) == key, report.text("en")
+    if field != "uuid":
+        assert rows[counted].uuid in report.text("en")
+    assert province.tables(target).communes == ()
