@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.figures import Scope
 from fieldsurvey.domain.lifecycle import HouseholdStatus
@@ -87,7 +88,7 @@ def create_province(target: str | Path, province_code: str, year: int = 2026) ->
         raise WorkspaceError("province.error.no_such_province", "--province", code=province_code)
     standard = registry().for_year(year, province_code)
     info = ProvinceInfo(province.code, province.name, year, "annual", standard.id)
-    ProvinceStore.create(connect(target, create=True), info).close()
+    ProvinceStore.create(connect(target, create=True), info, len(standard.indicators)).close()
     return info
 
 
@@ -284,6 +285,12 @@ def check_result(store: ProvinceStore, me: Identity, path: Path, limits: Limits 
 
 
 def import_one(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ResultReport:
+    """One commune's result, all or nothing (its many rows live until it is stored: the cycle collector waits)."""
+    with parallel.collector_paused():
+        return _import_one(store, me, path, limits)
+
+
+def _import_one(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ResultReport:
     report = ResultReport(Path(path).name)
     try:
         result = check_result(store, me, path, limits)

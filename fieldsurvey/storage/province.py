@@ -11,6 +11,8 @@ Tables:
     seen_bundles       every result bundle imported (a replayed one is refused)
     villages           each commune's villages with their resident households (the rates' denominators)
     households         each commune's households as its count saw them (domain.province.ResultRow)
+    commune_sums       each commune's sums of its households (domain.province.flat_columns), made by one query on
+                       its households when its result is stored; the tables read these
     last_year          last year's figures by commune (carried from last year's province, or typed in)
 """
 
@@ -231,17 +233,20 @@ class ProvinceStore:
         self.db = engine
 
     @classmethod
-    def create(cls, engine: Engine, info: ProvinceInfo) -> "ProvinceStore":
+    def create(cls, engine: Engine, info: ProvinceInfo, indicators: int) -> "ProvinceStore":
         store = cls(engine)
         with engine.transaction():
             for statement in SCHEMA:
                 engine.execute(statement)
+            # each commune's sums, made by one query when its result is stored: the tables read these
+            engine.execute("CREATE TABLE IF NOT EXISTS commune_sums (commune_code TEXT PRIMARY KEY, "
+                           + ", ".join(f"{c} INTEGER" for c in flat_columns(indicators)) + ")")
             if engine.one("SELECT value FROM province_meta WHERE key = 'province_code'"):
                 raise WorkspaceError("province.error.exists", "database")
             store._set_meta({"kind": "fieldsurvey/province", "schema": str(SCHEMA_VERSION),
                              "province_code": info.province_code, "province_name": info.province_name,
                              "review_year": str(info.review_year), "review_kind": info.review_kind,
-                             "standard_id": info.standard_id})
+                             "standard_id": info.standard_id, "indicators": str(indicators)})
         return store
 
     @classmethod
@@ -325,6 +330,11 @@ class ProvinceStore:
             self.db.load("villages", ("commune_code", "position", "name", "residents", "minority_residents"),
                          [(code, i, *v) for i, v in enumerate(villages)])
             self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
+            n = int(self.meta("indicators") or 0)
+            self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
+            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(flat_columns(n))}) "
+                            f"SELECT commune_code, {_sums(n)} FROM households WHERE commune_code = ? "
+                            "GROUP BY commune_code", [code])
             values = {**result, "figures": json.dumps(result["figures"], sort_keys=True),
                       "issued": json.dumps(result["issued"], ensure_ascii=False),
                       "versions": (old["versions"] if old else 0) + 1}
@@ -363,7 +373,7 @@ class ProvinceStore:
         """Every reported commune's sums (domain.province.flat_columns, plus its resident households)."""
         names = flat_columns(indicators)
         out = {code: dict(zip(names, values)) for code, *values in self.db.rows(
-            f"SELECT commune_code, {_sums(indicators)} FROM households GROUP BY commune_code")}
+            f"SELECT commune_code, {', '.join(names)} FROM commune_sums")}
         for code in self.db.rows("SELECT commune_code FROM results"):
             out.setdefault(code[0], dict.fromkeys(names, 0))
         for code, residents, minority in self.db.rows(
@@ -383,7 +393,8 @@ class ProvinceStore:
             "WHERE head_id <> '' GROUP BY head_id HAVING COUNT(DISTINCT commune_code) > 1) "
             "ORDER BY head_id, commune_code, uuid")
         by_name = self.db.rows(
-            f"SELECT 'name_birth', h.head_folded || '|' || h.head_birth, {', '.join('h.' + c for c in cols.split(', '))} "
+            f"SELECT 'name_birth', h.head_folded || '|' || h.head_birth, "
+            f"{', '.join('h.' + c for c in cols.split(', '))} "
             "FROM households h JOIN (SELECT head_folded, head_birth FROM households WHERE head_folded <> '' AND "
             "head_birth <> '' GROUP BY head_folded, head_birth HAVING COUNT(DISTINCT commune_code) > 1) d "
             "ON h.head_folded = d.head_folded AND h.head_birth = d.head_birth "
