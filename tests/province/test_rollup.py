@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -307,3 +308,23 @@ def test_a_wrong_row_is_refused_naming_it(built, tmp_path, field, value, key):
     if field != "uuid":
         assert rows[counted].uuid in report.text("en")
     assert province.tables(target).communes == ()
+
+
+def test_a_loading_province_never_blocks_a_reader(target, built):
+    """While one connection replaces a commune's rows (its transaction open), another reads the tables at once and
+    sees the figures as they were (SQLite's WAL; PostgreSQL's MVCC)."""
+    from fieldsurvey.storage.province import ProvinceStore, connect
+
+    new_province(target, built)
+    load(target, built, built.results()[:3])
+    before = province.tables(target)
+    writer = ProvinceStore.open(connect(target), target)
+    try:
+        with writer.db.transaction():
+            writer.db.execute("DELETE FROM households WHERE commune_code = ?", [built.communes[0].code])
+            writer.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [built.communes[0].code])
+            started = time.perf_counter()
+            assert province.tables(target) == before
+            assert time.perf_counter() - started < 5
+    finally:
+        writer.close()
