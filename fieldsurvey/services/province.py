@@ -20,7 +20,7 @@ import uuid as uuidlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
@@ -251,12 +251,16 @@ def result_files(sources: Iterable[Path]) -> list[Path]:
 def check_result(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> CommuneResult:
     """Every check that needs no write (file, signature, decryption, manifest, checksums, the round, the commune,
     the standard, the rows against the figures); raises BundleError naming the file."""
-    source = Path(path).name
-    data = read_file(Path(path), limits)
-    info = store.info
+    return _checked(store.info, store.trusted_key, me, Path(path), limits)
+
+
+def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None], me: Identity, path: Path,
+             limits: Limits) -> CommuneResult:
+    source = path.name
+    data = read_file(path, limits)
 
     def find(fp: str) -> PublicKey | None:
-        row = store.trusted_key(fp)
+        row = trusted(fp)
         return _key_from_row({**row, "user": row["user_name"]}) if row else None
 
     opened_bundle = open_bundle(data, source, find, me, limits)
@@ -287,15 +291,35 @@ def check_result(store: ProvinceStore, me: Identity, path: Path, limits: Limits 
 def import_one(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ResultReport:
     """One commune's result, all or nothing (its many rows live until it is stored: the cycle collector waits)."""
     with parallel.collector_paused():
-        return _import_one(store, me, path, limits)
+        try:
+            outcome: CommuneResult | dict[str, Any] = check_result(store, me, path, limits)
+        except FieldSurveyError as exc:
+            outcome = error_data(exc)
+        return _store_one(store, Path(path).name, outcome)
 
 
-def _import_one(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ResultReport:
-    report = ResultReport(Path(path).name)
+def _check_files(paths: list[Path], context: tuple) -> list[CommuneResult | dict[str, Any]]:
+    """Results checked (in a worker process when several files are imported and a core is there for it): each a
+    CommuneResult, or its refusal as plain data."""
+    info, trusted, me, limits = context
+    out: list[CommuneResult | dict[str, Any]] = []
+    for path in paths:
+        try:
+            out.append(_checked(info, trusted.get, me, path, limits))
+        except FieldSurveyError as exc:
+            out.append(error_data(exc))
+    return out
+
+
+def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[str, Any]) -> ResultReport:
+    """A checked result stored in place of the commune's (unless it was seen already, or is older)."""
+    report = ResultReport(file)
+    if not isinstance(outcome, CommuneResult):
+        report.status, report.error = "refused", outcome
+        return report
+    result, m = outcome, outcome.manifest
+    report.commune_code, report.commune_name, report.sequence = m.commune_code, result.commune_name, m.sequence
     try:
-        result = check_result(store, me, path, limits)
-        m = result.manifest
-        report.commune_code, report.commune_name, report.sequence = m.commune_code, result.commune_name, m.sequence
         seen = store.bundle_seen(m.bundle_id)
         if seen:
             raise BundleError("province.error.replayed", report.file, at=seen)
@@ -332,17 +356,30 @@ def _newer(m: Manifest, held: dict[str, Any]) -> bool:
     return m.created_at > held["created_at"]
 
 
+# From how many files a worker process checking them (while this one stores) pays for itself: a fork costs
+# milliseconds, a commune's result takes a second or so to check. Spawned workers (the desktop app) never: the
+# province's private key would have to be handed to a fresh interpreter.
+PAYS = parallel.Pays(forked=2, spawned=None)
+
+
 def import_results(target: str | Path, sources: Iterable[Path], keys: Path | None = None,
                    limits: Limits = DEFAULT_LIMITS) -> Job[list[ResultReport]]:
     """Import commune results (files, or folders of them), one after another, each all or nothing; a refused one
-    does not stop the others. Yields progress."""
+    does not stop the others. The results are checked on the other cores while this process stores the ones
+    checked (fieldsurvey.parallel), in the files' order. Yields progress."""
     paths = result_files(sources)
     me = Identity.load(keys_of(target, keys))
     reports = []
     with opened(target) as store:
-        for i, p in enumerate(paths):
-            yield Progress(i, len(paths), p.name)
-            reports.append(import_one(store, me, p, limits))
+        context = (store.info, store.trusted_key_rows(), me, limits)
+        checked = parallel.map_chunks(_check_files, ([p] for p in paths), context, items=len(paths), pays=PAYS)
+        try:
+            with parallel.collector_paused():
+                for i, (path, (outcome,)) in enumerate(zip(paths, checked)):
+                    yield Progress(i, len(paths), path.name)
+                    reports.append(_store_one(store, path.name, outcome))
+        finally:
+            checked.close()
         yield Progress(len(paths), len(paths), "")
     return reports
 

@@ -302,6 +302,11 @@ class ProvinceStore:
         row = self.db.one(f"SELECT {', '.join(cols)} FROM province_keys WHERE fingerprint = ?", [fingerprint])
         return dict(zip(cols, row)) if row else None
 
+    def trusted_key_rows(self) -> dict[str, dict[str, Any]]:
+        """Every trusted key by fingerprint, as `trusted_key` gives one."""
+        cols = ("fingerprint", "device", "user_name", "role", "commune_code", "sign_key", "encrypt_key")
+        return {r[0]: dict(zip(cols, r)) for r in self.db.rows(f"SELECT {', '.join(cols)} FROM province_keys")}
+
     def trusted_keys(self) -> list[dict[str, Any]]:
         cols = ("fingerprint", "device", "user_name", "role", "commune_code", "trusted_at")
         return [dict(zip(cols, r)) for r in self.db.rows(

@@ -67,3 +67,32 @@ def test_a_commune_supervisor_exports_the_result_from_the_command_line(built, tm
     assert made.name.startswith(f"{c.code}_result_2026_0002_")
     assert province.result_files([tmp_path]) == [made]
     assert COMMUNES == 30
+
+
+def test_results_checked_by_worker_processes_give_the_same_tables(built, tmp_path, monkeypatch):
+    """`fieldsurvey province import` in a process of its own checks the results on worker processes (forked) while
+    it stores; the tables are those of an import checked in one process."""
+    import subprocess
+    import sys
+
+    from fieldsurvey import parallel
+    from fieldsurvey.progress import run_to_end
+    from tests.province.conftest import new_province
+
+    files = built.results()[:6]
+    here = new_province(str(tmp_path / "here.fsprov"), built)
+    monkeypatch.setattr(province, "PAYS", parallel.Pays(forked=10**9, spawned=None))
+    assert all(r.status == "imported" for r in run_to_end(province.import_results(here, files, keys=built.keys)))
+    there = new_province(str(tmp_path / "there.fsprov"), built)
+    shutil.copy(built.keys, f"{there}.keys")
+    code = ("import sys; from fieldsurvey.services import province; from fieldsurvey.progress import run_to_end; "
+            "from pathlib import Path; import fieldsurvey.parallel as p; "
+            "calls = []; real = p.map_chunks\n"
+            "def spy(*a, **k):\n    calls.append(p.start_method()); return real(*a, **k)\n"
+            "province.parallel.map_chunks = spy\n"
+            "r = run_to_end(province.import_results(sys.argv[1], [Path(x) for x in sys.argv[2:]]))\n"
+            "assert all(x.status == 'imported' for x in r), [x.text('en') for x in r]\nprint(calls[0])")
+    out = subprocess.run([sys.executable, "-c", code, there, *map(str, files)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "fork"
+    assert province.tables(there) == province.tables(here)
