@@ -21,7 +21,7 @@ from fieldsurvey.domain.figures import (MOVEMENT_COLUMNS, NEAR, POOR, TARGET_GRO
                                         class_now, movement_steps)
 from fieldsurvey.domain.lifecycle import IN_PROGRESS, OFFICIAL, HouseholdStatus
 from fieldsurvey.domain.results import HouseholdClass
-from fieldsurvey.i18n import fold, format_number, t
+from fieldsurvey.i18n import format_number, t
 
 CLASSES = {"poor": POOR, "near_poor": NEAR}
 COUNT_FLAGS = ("listed", "in_progress", "waiting", "counted", "unclassified", "moved_away")
@@ -37,10 +37,6 @@ class Head:
     name: str
     birth: str            # the head's birth date (YYYY-MM-DD) or, when only the year is known, the year
     id_number: str        # the head's personal ID number ('' when not known)
-
-    @property
-    def folded(self) -> str:
-        return " ".join(fold(self.name).split())
 
 
 class ResultRow(NamedTuple):
@@ -60,10 +56,6 @@ class ResultRow(NamedTuple):
     head_name: str = ""
     head_birth: str = ""                    # YYYY-MM-DD, or the year
     head_id: str = ""
-
-    @property
-    def head(self) -> Head | None:
-        return Head(self.head_name, self.head_birth, self.head_id) if self.household_class is not None else None
 
     def wire(self) -> list[Any]:
         return list(self)
