@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests import onfile
 from fieldsurvey.services import workspaces as gui_support
 from fieldsurvey.services import sync as svc
-from tests.builders import adult, household_doc
+from tests.builders import adult, household_doc, trust_checked
 
 
 def test_hand_in_and_import(window, tmp_path, qtbot):
@@ -19,8 +19,8 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
     svc.init_workspace(sup, "thu", "supervisor", "02266")
     svc.export_key(lan, tmp_path / "lan.fskey")
     svc.export_key(sup, tmp_path / "thu.fskey")
-    svc.trust(sup, tmp_path / "lan.fskey")
-    svc.trust(lan, tmp_path / "thu.fskey")
+    trust_checked(sup, tmp_path / "lan.fskey")
+    trust_checked(lan, tmp_path / "thu.fskey")
 
     window.open_workspace(lan)
     window.new_household()
@@ -66,7 +66,7 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     svc.init_workspace(sup, "thu", "supervisor", "02266")
     for a, b in ((lan, sup), (sup, lan)):
         svc.export_key(a, tmp_path / f"{a.stem}.fskey")
-        svc.trust(b, tmp_path / f"{a.stem}.fskey")
+        trust_checked(b, tmp_path / f"{a.stem}.fskey")
     window.open_workspace(lan)
     doc = household_doc([adult(40, relationship="head", name="Lò Văn Pả")])
     doc["location"]["village"] = "Thôn 1"
