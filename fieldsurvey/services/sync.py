@@ -175,6 +175,12 @@ def trusted(path: Path, retired: bool = False) -> list[dict[str, Any]]:
                 for r in rows]
 
 
+def supervisor_key_known(ws: Workspace) -> bool:
+    """Whether an enumerator's workspace trusts a supervisor's key (a hand-in is encrypted to it: without it, the
+    export is refused and says how to get one)."""
+    return bool(store.trusted_keys(ws.db, "supervisor"))
+
+
 def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey | None:
     """The key to encrypt to: a key file, a trusted device or user name, or (for an enumerator) the one trusted
     supervisor — refused when there is none (sync.error.no_supervisor_key says how to get it). None only for a
@@ -739,8 +745,10 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""
-    if report.status == "refused":
-        return [t("sync.import.refused", lang, message=report.message)]
+    if report.status == "refused":   # in the user's language, naming the file
+        said = report.text(lang)
+        return [t("sync.import.refused", lang, message=said if said.startswith(report.file) else
+                  f"{report.file}: {said}")]
     if report.status == "already":
         return [t("sync.import.already", lang, file=report.file, at=report.imported_at)]
     c = report.counts
@@ -748,7 +756,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                sequence=report.sequence, user=report.user, device=report.device, new=c["new"],
                updated=c["updated"], unchanged=c["unchanged"], conflicts=c["conflicts"], refused=c["refused"],
                duplicates=report.duplicates, actions=report.actions)]
-    lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
+    lines += [t("sync.import.refused_record", lang, uuid=uuid, reason=reason) for uuid, reason in report.reasons(lang)]
     if report.older:
         lines.append(t("sync.import.older", lang))
     if report.missing_sequences:
