@@ -98,7 +98,8 @@ def keys_trust(file: Path, key_file: Path, expected: str | None, replace: bool, 
             raise click.ClickException(t("sync.trust.not_confirmed", lang))
         expected = spoken
     key = trust(file, key_file, expected, replace=replace)
-    click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {spoken}")
+    click.echo(t("sync.trust.done", lang, role=t(f"sync.role.{key.role}", lang), user=key.user, device=key.device,
+                 fingerprint=spoken))
 
 
 @keys.command("forget")

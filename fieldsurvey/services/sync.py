@@ -521,6 +521,11 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
 
     def find(fp: str) -> PublicKey | None:
         row = store.trusted_key(ws.db, fp)
+        if row is None:
+            old = store.known_key(ws.db, fp)
+            if old is not None:   # replaced: trusted for no new bundle
+                raise BundleError("sync.error.key_retired", source, user=old["user"], device=old["device"],
+                                  at=old["retired_at"])
         return _key_from_row(row) if row else None
 
     opened = open_bundle(data, source, find, me, limits)

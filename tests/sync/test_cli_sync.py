@@ -36,7 +36,7 @@ def test_cli_init_keys_export_import_review(tmp_path):
     assert thu_fp in out and "Not trusted" in out
     assert "thu" not in run("keys", "show", lan)
     out = run("keys", "trust", lan, tmp_path / "thu.fskey", "--lang", "en", input="y\n")
-    assert thu_fp in out and "trusted supervisor thu" in out
+    assert thu_fp in out and "Trusted: supervisor thu" in out
     assert "lan" in run("keys", "show", sup)
 
     with Workspace.open(lan) as ws:

@@ -232,8 +232,10 @@ def test_a_replaced_key_is_retired_kept_and_trusted_for_nothing_new(site):
     old_bundle = svc.export_bundle(site.lan, site.stick).path
     new, path = _other_key(site, "lan-new", "lan", "dev-lan-new")
     trust_checked(site.sup, path, replace=True)
+    before = state(site.sup)
     report = import_one(site.sup, old_bundle)
-    assert report.status == "refused" and report.error["key"] == "sync.error.unknown_key"
+    assert report.status == "refused" and report.error["key"] == "sync.error.key_retired"
+    assert "replaced" in report.text("en") and "đã thu hồi" in report.text("vi") and state(site.sup) == before
     retired = svc.trusted(site.sup, retired=True)
     assert [(k["user"], k["device"]) for k in retired] == [("lan", "dev-lan")]
     assert retired[0]["replaced_by"] == new.public.fingerprint
