@@ -397,9 +397,9 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
     look up); None looks them all up. `signer` (device, user): the trusted key that signed the bundle — an audit
     entry the bundle carries that is not that signer's own (another user or device) is kept as the signer's
-    claim (`claim_entry`), so the history shows who really signed it. A record's `prepared` (see services.sync._prepare) holds its columns,
-    document hash and class columns when made beforehand; else they are made here (`folded`: fold_all over their
-    names, if the caller has it)."""
+    claim (`claim_entry`), so the history shows who really signed it. A record's `prepared` (see
+    services.sync._prepare) holds its columns, document hash and class columns when made beforehand; else they are
+    made here (`folded`: fold_all over their names, if the caller has it)."""
     if not items:
         return
     db = ws.db
