@@ -543,10 +543,11 @@ def unchanged_since_common(db: sqlite_utils.Database, uuid: str, head: str, inco
 
 
 def settled_status(db: sqlite_utils.Database, uuid: str, local_head: str | None, incoming: list[Any],
-                   incoming_status: str | None) -> HouseholdStatus | None:
+                   incoming_status: str | None, hand_in: bool = True) -> HouseholdStatus | None:
     """The status a settled conflict keeps: the incoming one when the incoming line changed it (e.g. the household
-    moved away) since the newest revision both lines share — as a hand-in would have set it — else None (the
-    stored status stays)."""
+    moved away) since the newest revision both lines share — as a hand-in would have set it (`hand_in`: the
+    supervisor's side), or as the supervisor decided it (an enumerator settling a return bundle's household: returned
+    stays returned) — else None (the stored status stays)."""
     if not incoming_status:
         return None
     parents = {r.id: (r.parent, r.merged) for r in incoming}
@@ -561,7 +562,9 @@ def settled_status(db: sqlite_utils.Database, uuid: str, local_head: str | None,
     rows = {r[0]: r[1] for r in db.execute("SELECT id, status FROM revisions WHERE uuid = ?", [uuid])}
     common = [rid for rid in (r.id for r in reversed(incoming)) if rid in shared]
     before = rows.get(common[0]) if common else None
-    return after_hand_in(incoming_status) if incoming_status != before else None
+    if incoming_status == before:
+        return None
+    return after_hand_in(incoming_status) if hand_in else HouseholdStatus(incoming_status)
 
 
 def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:
