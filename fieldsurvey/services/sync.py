@@ -721,11 +721,13 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
         if m.kind != "return" or signer is None or signer.role != "supervisor":   # read_contents refused it already
             raise BundleError("sync.error.handin_review", f"{contents.source}: review.json",
                               action=_said("sync.action.", contents.actions[0].action), uuid=contents.actions[0].uuid)
-        _apply_actions(ws, me, contents.actions, m.bundle_id)
+        _apply_actions(ws, me, contents.actions, m.bundle_id, signer.user)
         report.actions = len(contents.actions)
 
 
-def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str) -> None:
+def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str, signer: str) -> None:
+    """A return bundle's review decisions, applied and audited as the signing supervisor's (`signer`: the user of the
+    trusted key that signed it — never the name an action gives)."""
     rows = []
     for a in actions:
         state = store.household_states(ws.db, [a.uuid]).get(a.uuid)
@@ -734,10 +736,10 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
         if a.action in (Action.APPROVE, Action.RETURN):
             # the household the bundle carries may hold the decision already (its status came with it)
             if state["status"] != lifecycle.target(Action(a.action), HouseholdStatus.SUBMITTED):
-                store.change_status(ws, a.uuid, Action(a.action), a.by, a.comment)
+                store.change_status(ws, a.uuid, Action(a.action), signer, a.comment)
         elif a.action == "reassign":
-            store.set_owner(ws, a.uuid, a.owner, me.device, a.by, a.comment)
-        rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": a.by,
+            store.set_owner(ws, a.uuid, a.owner, me.device, signer, a.comment)
+        rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": signer,
                      "at": a.at, "owner": a.owner, "recipient": me.user, "bundle_id": bundle_id})
     store.add_review(ws.db, rows)
 

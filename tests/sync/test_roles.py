@@ -398,3 +398,23 @@ def test_a_private_key_file_is_0600_even_over_a_looser_file(tmp_path):
     ws = tmp_path / "x.fsdb"
     svc.init_workspace(ws, "lan", "enumerator", "02266")
     assert stat.S_IMODE(key_file_for(ws).stat().st_mode) == 0o600
+
+
+def test_a_return_bundles_decisions_are_the_signers_whatever_name_they_give(site):
+    mine = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    thu = svc.identity_of(site.sup)
+    entries = {"review.json": canonical({"actions": [{"uuid": mine, "action": "return", "comment": "Xem lại",
+                                                      "by": "chu-tich-xa", "at": "2026-11-21T08:00:00+00:00",
+                                                      "owner": None}]})}
+    m = forge.manifest(entries, thu, sequence=7, kind="return", to="dev-lan", counts={"households": 0, "actions": 1})
+    bundle = site.stick / "return.fsbundle"
+    bundle.write_bytes(seal(forge.raw_zip([("manifest.json", canonical(m)), *entries.items()]), thu,
+                            svc.identity_of(site.lan).public))
+    assert import_one(site.lan, bundle).status == "imported"
+    assert site.row(site.lan, mine)["status"] == "returned"
+    with Workspace.open(site.lan) as ws:
+        ws.backups = False
+        users = {r[0] for r in ws.db.execute("SELECT user FROM audit WHERE uuid = ?", [mine])}
+        todo_by = [r[0] for r in ws.db.execute("SELECT by_user FROM sync_review WHERE uuid = ?", [mine])]
+    assert "chu-tich-xa" not in users and "thu" in users and todo_by == ["thu"]
