@@ -358,6 +358,7 @@ def sealed_backup(path: Path, to: Path, at: datetime | None = None) -> Path:
     with Workspace.open(path) as ws:
         ws.backups = False
         recipient = backup_recipient(ws, me)
+        _remove_plain_leftovers(path, "sealing")
         plain = path.with_name(f".{path.name}.sealing-{uuidlib.uuid4().hex[:8]}")
         try:
             store_backups.copy_database(ws.db.conn, plain)
@@ -366,6 +367,15 @@ def sealed_backup(path: Path, to: Path, at: datetime | None = None) -> Path:
             plain.unlink(missing_ok=True)
     write_atomically(target, seal(zlib.compress(data, 6), me, recipient, content=BACKUP_CONTENT))
     return target
+
+
+def _remove_plain_leftovers(path: Path, what: str) -> None:
+    """Plain copies a killed sealed backup or restore left beside the workspace (`.NAME.sealing-…`,
+    `.NAME.unsealed-…` and their temporary names): removed before the next one."""
+    for left in path.parent.glob(f".{path.name}.{what}-*"):
+        left.unlink(missing_ok=True)
+    for left in path.parent.glob(f"..{path.name}.{what}-*.partial"):
+        left.unlink(missing_ok=True)
 
 
 def is_sealed(path: Path) -> bool:
@@ -404,6 +414,7 @@ def restore_sealed(path: Path, backup_file: Path, key_from: Path | None = None) 
         plain = zlib.decompress(payload)
     except zlib.error as exc:
         raise BundleError("sync.error.archive_damaged", backup_file.name, error=str(exc)) from None
+    _remove_plain_leftovers(path, "unsealed")
     tmp = path.with_name(f".{path.name}.unsealed-{uuidlib.uuid4().hex[:8]}")
     try:
         write_atomically(tmp, plain)

@@ -324,6 +324,8 @@ def test_a_backup_leaving_the_folder_is_sealed_to_the_supervisor_and_restores_wi
     mine = site.add(site.lan, "lan", "Lò Văn Pả")
     stick = tmp_path / "usb"
     stick.mkdir()
+    left = site.lan.with_name(f".{site.lan.name}.sealing-dead0001")   # a plain copy a killed backup left
+    left.write_bytes(b"SQLite format 3\x00")
     out = CliRunner().invoke(main, ["backup", str(site.lan), "--to", str(stick), "--lang", "en"])
     assert out.exit_code == 0, out.output
     assert "Encrypted to the supervisor's key" in out.output
