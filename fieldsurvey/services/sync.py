@@ -554,6 +554,8 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
                               expected_kind=_round(info.review_kind), expected_year=info.review_year)
         if m.kind == "hand-in" and me.role != "supervisor":
             raise BundleError("sync.error.handin_needs_supervisor", where)
+        if m.kind == "return" and me.role != "enumerator":   # review decisions go to an enumerator only
+            raise BundleError("sync.error.return_needs_enumerator", where, actions=m.counts.get("actions", 0))
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 

@@ -420,3 +420,23 @@ def test_a_return_bundles_decisions_are_the_signers_whatever_name_they_give(site
         users = {r[0] for r in ws.db.execute("SELECT user FROM audit WHERE uuid = ?", [mine])}
         todo_by = [r[0] for r in ws.db.execute("SELECT by_user FROM sync_review WHERE uuid = ?", [mine])]
     assert "chu-tich-xa" not in users and "thu" in users and todo_by == ["thu"]
+
+
+def test_a_return_bundle_is_refused_by_a_supervisors_workspace(site, tmp_path):
+    """Another supervisor's key, trusted by thu's workspace, cannot send thu review decisions either."""
+    other = tmp_path / "other.fsdb"
+    svc.init_workspace(other, "van", "supervisor", "02266", device="dev-van")
+    svc.export_key(other, tmp_path / "van.fskey")
+    trust_checked(site.sup, tmp_path / "van.fskey")
+    mine = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    van = svc.identity_of(other)
+    entries = {"review.json": canonical({"actions": [{"uuid": mine, "action": "approve", "comment": "", "by": "van",
+                                                      "at": "2026-11-21T08:00:00+00:00", "owner": None}]})}
+    m = forge.manifest(entries, van, kind="return", to="dev-thu", counts={"households": 0, "actions": 1})
+    bundle = site.stick / "from-van.fsbundle"
+    bundle.write_bytes(seal(forge.raw_zip([("manifest.json", canonical(m)), *entries.items()]), van,
+                            svc.identity_of(site.sup).public))
+    report = refused(site, bundle, "sync.error.return_needs_enumerator")
+    assert "review actions" in report.text("en") and "thao tác xét duyệt" in report.text("vi")
+    assert site.row(site.sup, mine)["status"] == "submitted"
