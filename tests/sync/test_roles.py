@@ -173,8 +173,9 @@ def test_forged_audit_entries_are_kept_as_the_signers_claims(site):
     assert "có trong gói của lan" in next(h for h in history_vi if h.action == "claimed").note
     assert site.row(site.sup, uid)["status"] == "submitted"
     # the same claim carried again is not kept twice
-    again = dict(record, revision="r2", revisions=record["revisions"] + [
-        {"id": "r2", "parent": "r1", "device": "dev-lan", "user": "lan", "at": "2026-11-22T08:00:00+00:00"}])
+    again = dict(record, revision=f"r2-{uid}", revisions=record["revisions"] + [
+        {"id": f"r2-{uid}", "parent": record["revision"], "device": "dev-lan", "user": "lan",
+         "at": "2026-11-22T08:00:00+00:00"}])
     assert import_one(site.sup, hand_in(site, [again], sequence=2)).status == "imported"
     with Workspace.open(site.sup) as ws:
         ws.backups = False
