@@ -91,8 +91,8 @@ def _site(root: Path) -> tuple[Path, Path]:
     svc.init_workspace(enum, "lan", "enumerator", "02266", device="dev-lan")
     svc.export_key(sup, root / "thu.fskey")
     svc.export_key(enum, root / "lan.fskey")
-    svc.trust(sup, root / "lan.fskey")
-    svc.trust(enum, root / "thu.fskey")
+    svc.trust(sup, root / "lan.fskey", svc.spoken_fingerprint(svc.read_key(root / "lan.fskey")))
+    svc.trust(enum, root / "thu.fskey", svc.spoken_fingerprint(svc.read_key(root / "thu.fskey")))
     return sup, enum
 
 

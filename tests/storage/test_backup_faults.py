@@ -73,6 +73,18 @@ def _workspace(folder: Path, area: int = 11) -> tuple[Path, str]:
     for i in range(40):
         ws.save_household(make_doc(f"Hộ {i}"), owner="lan")
     ws.close()
+    # keys, and the supervisor's trusted: a backup onto a stick (outside the folder) is sealed to that key
+    from fieldsurvey.services import sync as svc
+    from tests.builders import trust_checked
+
+    svc.init_workspace(path, "lan", "enumerator", INFO.commune_code, device="dev-lan")
+    sup = folder.parent / f"supervisor-of-{folder.name}" / "sup.fsdb"
+    sup.parent.mkdir()
+    svc.init_workspace(sup, "thu", "supervisor", INFO.commune_code, device="dev-thu")
+    svc.export_key(sup, sup.parent / "thu.fskey")
+    trust_checked(path, sup.parent / "thu.fskey")
+    for p in (folder / "backups").glob("*"):   # the backups those openings made: each test starts with none
+        p.unlink()
     return path, doc["uuid"]
 
 

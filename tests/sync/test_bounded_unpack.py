@@ -21,6 +21,7 @@ from fieldsurvey.sync import container
 from fieldsurvey.sync.container import DEFAULT_LIMITS, Limits, canonical, seal
 from fieldsurvey.sync.keys import Identity, key_file_for, public_key_text
 from fieldsurvey.sync.records import read_contents
+from tests.builders import trust_checked
 from tests.sync import forge
 
 
@@ -30,7 +31,7 @@ def site(tmp_path):
     sup = svc.init_workspace(ws_path, "sup", "supervisor", "02266", villages=3)
     lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
     (tmp_path / "lan.fskey").write_text(public_key_text(lan.public))
-    svc.trust(ws_path, tmp_path / "lan.fskey")
+    trust_checked(ws_path, tmp_path / "lan.fskey")
     return {"root": tmp_path, "ws": ws_path, "sup": sup, "lan": lan}
 
 
@@ -182,7 +183,7 @@ def test_an_export_the_import_would_refuse_is_not_written_and_gives_its_number_b
     svc.init_workspace(sup_path, "thu", "supervisor", "02266", villages=3, device="dev-thu")
     svc.init_workspace(enum_path, "lan", "enumerator", "02266", device="dev-lan")
     svc.export_key(sup_path, tmp_path / "thu.fskey")
-    svc.trust(enum_path, tmp_path / "thu.fskey")
+    trust_checked(enum_path, tmp_path / "thu.fskey")
     with Workspace.open(enum_path) as ws:
         for _ in range(3):
             doc = forge.record()["document"]
