@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.storage import connection, encryption
 from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock
 from fieldsurvey.storage.schema import APPLICATION_ID
 
@@ -52,14 +53,16 @@ def _taken_at(workspace: Path, backup: Path) -> datetime:
     return datetime.strptime(backup.stem[len(Path(workspace).stem) + 1:], _STAMP).replace(tzinfo=timezone.utc)
 
 
-def copy_database(conn: sqlite3.Connection, target: Path) -> None:
+def copy_database(conn: sqlite3.Connection, target: Path, source: Path | None = None) -> None:
     """A consistent copy of an open database through the backup API, written to a temporary name, checked, synced
-    and then renamed into place (a crash never leaves half a backup under the final name)."""
+    and then renamed into place (a crash never leaves half a backup under the final name). The copy of an encrypted
+    workspace (`source`: its path) is encrypted with the same key, its key header beside it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     if tmp.exists():
         tmp.unlink()
-    dest = sqlite3.connect(str(tmp))
+    key = encryption.key_for(source) if source is not None and connection.is_keyed(conn) else None
+    dest = connection.connect(tmp, key=key)
     try:
         conn.backup(dest)
         dest.execute("PRAGMA journal_mode = DELETE")
@@ -70,6 +73,8 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> None:
         dest.close()
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    if key is not None:
+        encryption.copy_header(source, target)
     os.replace(tmp, target)
 
 
@@ -83,7 +88,7 @@ def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
         target = to / f"{ws.path.stem}-{_stamp()}.fsdb" if to.is_dir() else to
         if target.exists():
             raise WorkspaceError("storage.error.file_exists", str(target))
-    copy_database(ws.db.conn, target)
+    copy_database(ws.db.conn, target, ws.path)
     if to is None:
         rotate(ws.path, keep)
     return target
@@ -94,6 +99,7 @@ def rotate(workspace: Path, keep: int = KEEP) -> list[Path]:
     old = backups_of(workspace)[:-keep] if keep > 0 else backups_of(workspace)
     for p in old:
         p.unlink(missing_ok=True)
+        encryption.header_path(p).unlink(missing_ok=True)
     return old
 
 
@@ -130,8 +136,8 @@ def check_file(path: Path) -> list[str]:
     if not path.is_file():
         return ["no such file"]
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        conn = connection.connect(path, read_only=True)   # an encrypted backup: its passphrase asked for
+    except connection.ERRORS as exc:
         return [str(exc)]
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -142,7 +148,7 @@ def check_file(path: Path) -> list[str]:
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
         if fk:
             return [f"{len(fk)} rows name a missing parent row (foreign keys)"]
-    except sqlite3.DatabaseError as exc:
+    except connection.DATABASE_ERRORS as exc:
         return [f"not a FieldSurvey workspace ({exc})"]
     finally:
         conn.close()
@@ -171,11 +177,12 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
 
 def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None:
     tmp = workspace.with_name(workspace.name + ".restoring")
-    src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    src = connection.connect(backup, read_only=True)
+    key = encryption.key_for(backup) if connection.is_keyed(src) else None   # the restored copy: the backup's key
     try:
         if tmp.exists():
             tmp.unlink()
-        dest = sqlite3.connect(str(tmp))
+        dest = connection.connect(tmp, key=key)
         try:
             src.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE")
@@ -193,5 +200,9 @@ def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None
             extra = workspace.with_name(workspace.name + side)
             if extra.exists():
                 shutil.move(str(extra), str(kept) + side)
+        if encryption.header_path(workspace).exists():   # the kept file keeps its key header
+            shutil.copyfile(encryption.header_path(workspace), encryption.header_path(kept))
+    if key is not None:
+        encryption.copy_header(backup, workspace)
     os.replace(tmp, workspace)
     return kept

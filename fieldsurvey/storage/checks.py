@@ -6,7 +6,6 @@ documents, each household's head revision exists. docs/storage.md.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.standards import default_registry
 from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.storage import durability, schema
+from fieldsurvey.storage import connection, durability, schema
 from fieldsurvey.storage.schema import APPLICATION_ID, SCHEMA_VERSION
 
 
@@ -44,7 +43,7 @@ def check_file(path: Path) -> Job[list[Finding]]:
     if not path.is_file():
         raise WorkspaceError("storage.error.no_such_file", str(path))
     findings: list[Finding] = []
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = connection.connect(path, read_only=True)
     try:
         yield Progress(0, 1, "check")
         f = Finding("file", count=1)
@@ -52,7 +51,7 @@ def check_file(path: Path) -> Job[list[Finding]]:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except connection.DATABASE_ERRORS as exc:
             f.problems.append(f"not a FieldSurvey workspace ({exc})")
             return findings
         if app_id != APPLICATION_ID:
@@ -64,7 +63,7 @@ def check_file(path: Path) -> Job[list[Finding]]:
         findings.append(f)
         try:
             f.problems += durability.quick_check(conn, full=True)
-        except sqlite3.DatabaseError as exc:
+        except connection.DATABASE_ERRORS as exc:
             f.problems.append(str(exc))
         if not f.ok:
             return findings  # the rest would read a damaged file

@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -29,7 +28,7 @@ from fieldsurvey.domain.assessed import Stored, standard_fingerprint, stored_cla
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
-from fieldsurvey.storage import audit, durability, revisions, schema
+from fieldsurvey.storage import audit, connection, durability, encryption, revisions, schema
 from fieldsurvey.storage.audit import Entry
 from fieldsurvey.storage.backups import backup_on_close
 from fieldsurvey.storage.columns import CLASS_COLUMNS, Folded, document_columns
@@ -121,18 +120,15 @@ def _refuse_storage(path: Path, mounts_text: str | None) -> None:
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
-    if read_only:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = connection.connect(path, read_only=read_only, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     return sqlite_utils.Database(conn)
 
 
 def _set_journal(db: sqlite_utils.Database) -> tuple[str, str]:
-    mode, sync = durability.journal_settings(durability.sqlite_version())
+    # chosen from the SQLite the connection's binding carries (SQLCipher's is not Python's)
+    mode, sync = durability.journal_settings(durability.sqlite_version(connection.sqlite_version(db.conn)))
     got = db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
     db.execute(f"PRAGMA synchronous = {sync}")
     return got, sync
@@ -153,7 +149,7 @@ def _is_sqlite_file(path: Path) -> bool:
             head = fh.read(16)
     except OSError:
         return False
-    return head == b"SQLite format 3\x00" or head == b""
+    return head == b"SQLite format 3\x00" or head == b"" or encryption.is_encrypted(path)
 
 
 class _Keep:
@@ -189,7 +185,7 @@ class Workspace:
         _refuse_storage(path, mounts_text)
         try:
             db = _connect(path)
-        except sqlite3.Error as exc:
+        except connection.ERRORS as exc:
             raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
         db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         ws = cls(db, path)
@@ -213,7 +209,7 @@ class Workspace:
             for leftover in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
                              path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, connection.ERRORS):
                 raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
             raise
         return ws
@@ -231,6 +227,7 @@ class Workspace:
         if path.is_dir():
             raise WorkspaceError("storage.error.is_folder", str(path))
         _refuse_storage(path, mounts_text)
+        encryption.secret_for(path)   # an encrypted file: unlocked (asked for) before anything else; a wrong one refused
         # the file's write bits count even for root (for whom os.access always says yes)
         writable = (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
                     and bool(path.stat().st_mode & 0o222))
@@ -248,7 +245,7 @@ class Workspace:
             db = _connect(path, read_only)
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except connection.DATABASE_ERRORS as exc:
             if locked:
                 release_writer_lock(path)
             raise WorkspaceError("storage.error.not_workspace_detail", str(path), error=str(exc)) from None
@@ -266,7 +263,7 @@ class Workspace:
             if check and key not in _CHECKED:
                 try:
                     problems = durability.quick_check(db.conn)
-                except sqlite3.DatabaseError as exc:
+                except connection.DATABASE_ERRORS as exc:
                     problems = [str(exc)]
                 if problems:
                     raise WorkspaceError("storage.error.damaged", str(path), problems="; ".join(problems[:3]),
@@ -302,7 +299,7 @@ class Workspace:
             if self.backups and not self.read_only:
                 try:
                     backup_on_close(self)
-                except (OSError, sqlite3.Error, WorkspaceError):
+                except (OSError, *connection.ERRORS, WorkspaceError):
                     pass  # a backup that cannot be written never stops the workspace from closing
         finally:
             self._closed = True

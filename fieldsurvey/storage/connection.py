@@ -1,0 +1,62 @@
+"""The one place a connection to a workspace file (or a backup of one) is opened, plain or encrypted.
+
+A plain file is opened with Python's own `sqlite3`; an encrypted one (storage/encryption.py) with SQLCipher's
+bindings (`sqlcipher3`, SQLCipher 4: AES-256 on every page, HMAC-SHA512 per page) and its raw key. Both give the
+same DB-API connection, which sqlite-utils takes as it is. Their exceptions are different classes: catch `ERRORS` /
+`DATABASE_ERRORS` (either library's) where a database error is expected.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+
+from fieldsurvey.storage import encryption
+
+ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlcipher.IntegrityError)
+
+AUTO: Any = object()   # "the file's own key": none for a plain file, its unlocked key for an encrypted one
+
+
+def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = AUTO, cipher: bool = False,
+            **options: Any) -> Any:
+    """A connection to the database file `path`: read-only when asked (never creates the file). `key`: the SQLCipher
+    key to use (None: plain); by default the file's own — asked for through storage.encryption when this process
+    has not unlocked it yet (a wrong passphrase is refused there, before the file is opened). `options` go to
+    connect() (isolation_level, check_same_thread). `cipher`: a plain file through SQLCipher's binding all the same
+    (to export it into an encrypted one)."""
+    path = Path(path)
+    if key is AUTO:
+        key = encryption.key_for(path)
+    target: str = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
+    if key is None and not cipher:
+        return sqlite3.connect(target, uri=read_only, **options)
+    conn = sqlcipher.connect(target, uri=read_only, **options)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")   # SQLCipher's own log would print on stderr
+        if key is not None:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def sqlite_version(conn: Any) -> str:
+    """The version of the SQLite library behind this connection (the two bindings carry different ones)."""
+    return conn.execute("SELECT sqlite_version()").fetchone()[0]
+
+
+def is_keyed(conn: Any) -> bool:
+    """A connection to an encrypted file (SQLCipher's binding is used for nothing else but exports)."""
+    return isinstance(conn, sqlcipher.Connection)
+
+
+def raw_key(key: bytes) -> str:
+    """A raw key as SQLCipher's ATTACH … KEY takes it (bound as a parameter)."""
+    return f"x'{key.hex()}'"
