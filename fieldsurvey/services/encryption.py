@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.storage import conversion, encryption
 
 
@@ -46,6 +47,8 @@ def new_encrypted(path: Path | str, passphrase: str | None) -> Iterator[str | No
         yield None
         return
     path = Path(path)
+    if path.exists():   # (its key header is never replaced: the file there would open no more)
+        raise WorkspaceError("storage.error.file_exists_create", str(path))
     recovery = encryption.set_up(path, passphrase)
     try:
         yield recovery

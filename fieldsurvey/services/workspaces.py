@@ -79,9 +79,13 @@ class NewWorkspace:
     kind: str = "annual"
 
 
-def create_workspace(spec: NewWorkspace) -> Path:
-    """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
-    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace)."""
+def check_new_workspace(spec: NewWorkspace) -> None:
+    """The refusals `create_workspace` would meet in what was filled in (a commune, a village, the enumerator), made
+    before anything is written (the app asks for the passphrase after these)."""
+    _new_workspace_info(spec)
+
+
+def _new_workspace_info(spec: NewWorkspace) -> tuple[WorkspaceInfo, tuple[str, ...]]:
     unit = refdata.commune(spec.commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "commune", code=spec.commune_code)
@@ -93,6 +97,14 @@ def create_workspace(spec: NewWorkspace) -> Path:
     standard = registry().for_year(spec.year, unit.province_code)
     info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, spec.year,
                          spec.kind, standard.id)
+    return info, villages
+
+
+def create_workspace(spec: NewWorkspace) -> Path:
+    """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
+    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace).
+    Encrypted when its key header was written first (services.encryption.new_encrypted)."""
+    info, villages = _new_workspace_info(spec)
     user = user_id(spec.enumerator)
     Path(spec.path).parent.mkdir(parents=True, exist_ok=True)  # the default folder (~/FieldSurvey) on first run
     ws = Workspace.create(spec.path, info, villages)

@@ -303,6 +303,7 @@ def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
     for this process. Returns the recovery key (to be printed once)."""
     check_passphrase(passphrase, str(path))
     secret = secrets.token_bytes(SECRET_BYTES)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_header(path, make_header(secret, passphrase, cost))
     remember(secret)
     return recovery_text(secret)
