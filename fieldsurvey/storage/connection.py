@@ -20,6 +20,12 @@ ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlcipher.IntegrityError)
 
+# An encrypted connection's page cache (SQLite's default: 2 MB). A page read from the file is decrypted and its HMAC
+# checked; kept in the cache, it is not decrypted again on the next read. 64 MB holds the list's covering index of a
+# 100,000-household workspace (27 MB), which a search scans whole (docs/performance.md); SQLite takes the memory
+# only as pages are read.
+ENCRYPTED_CACHE_KIB = 64 * 1024
+
 AUTO: Any = object()   # "the file's own key": none for a plain file, its unlocked key for an encrypted one
 
 
@@ -41,6 +47,7 @@ def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = AU
         conn.execute("PRAGMA cipher_log_level = NONE")   # SQLCipher's own log would print on stderr
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute(f"PRAGMA cache_size = -{ENCRYPTED_CACHE_KIB}")
     except BaseException:
         conn.close()
         raise

@@ -684,7 +684,8 @@ class Workspace:
         households (classify all): the transaction then stays in memory until its commit instead of spilling pages
         to the file mid-way, each spill syncing the journal first. (Not the default: for the app's long read scans
         — a 100,000-household list sorted by name — SQLite's small cache is a little faster.)"""
-        self.db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        current = -self.db.execute("PRAGMA cache_size").fetchone()[0]   # KiB (an encrypted connection's is larger)
+        self.db.execute(f"PRAGMA cache_size = -{max(BULK_CACHE_KIB, current)}")
 
     def save_classifications(self, rows: list[tuple], hold: bool = False) -> None:
         """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid).
