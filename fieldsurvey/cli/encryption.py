@@ -68,12 +68,12 @@ def encrypt(file: Path, lang: str) -> None:
     from fieldsurvey.services.encryption import is_encrypted
 
     passphrase = new_passphrase(file, lang) if not is_encrypted(file) else ""   # (then its own is asked for)
-    recovery = do_encrypt(file, passphrase)
+    # the recovery key is printed as soon as the encrypted copy is checked, before it replaces the plain file
+    recovery = do_encrypt(file, passphrase, show=lambda key: show_recovery(file, key, lang))
     if recovery is None:
         click.echo(t("encryption.done.already", lang, file=str(file)))
         return
     click.echo(t("encryption.done.encrypted", lang, file=str(file)))
-    show_recovery(file, recovery, lang)
 
 
 @main.group()

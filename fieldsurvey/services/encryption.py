@@ -58,10 +58,11 @@ def new_encrypted(path: Path | str, passphrase: str | None) -> Iterator[str | No
         raise
 
 
-def encrypt(path: Path | str, passphrase: str) -> str | None:
+def encrypt(path: Path | str, passphrase: str, show: Callable[[str], None] | None = None) -> str | None:
     """Encrypt a plain workspace in place (all or nothing) and its backups; the recovery key to show once (None: it
-    was already encrypted; plain backups a killed conversion left are encrypted now)."""
-    return conversion.encrypt_workspace(Path(path), passphrase)
+    was already encrypted; plain backups a killed conversion left are encrypted now). `show` is given the recovery
+    key before the encrypted copy replaces the plain file."""
+    return conversion.encrypt_workspace(Path(path), passphrase, show)
 
 
 def change_passphrase(path: Path | str, passphrase: str) -> None:

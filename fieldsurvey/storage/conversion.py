@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.storage import connection, encryption
@@ -42,9 +42,11 @@ def _discard(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def encrypt_file(path: Path, secret: bytes, header: encryption.Header) -> None:
+def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
+                 checked: Callable[[], None] | None = None) -> None:
     """Put an encrypted copy (the key of `secret`) in place of the plain database file `path`, its key header
-    beside it; checked before the rename, nothing changed when anything fails. The caller holds the writer lock."""
+    beside it; checked before the rename, nothing changed when anything fails. `checked` is called once the copy is
+    checked, before the rename. The caller holds the writer lock."""
     key = encryption.database_key(secret)
     tmp = path.with_name(path.name + ENCRYPTING)
     _discard(tmp)
@@ -78,6 +80,8 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header) -> None:
             raise WorkspaceError("encryption.error.copy_check", str(path), problems=found)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        if checked is not None:
+            checked()
         encryption.write_header(path, header)
         os.replace(tmp, path)
         encryption._sync_folder(path.parent)
@@ -96,9 +100,11 @@ def plain_copies(workspace: Path) -> list[Path]:
     return [p for p in _kept_copies(workspace) if p.is_file() and encryption.is_plain(p)]
 
 
-def encrypt_workspace(path: Path, passphrase: str) -> str | None:
-    """Encrypt a plain workspace in place, then its plain backups; the recovery key (to print once). A workspace
-    already encrypted (and unlocked): only the plain copies a killed conversion left are encrypted; None."""
+def encrypt_workspace(path: Path, passphrase: str, show: Callable[[str], None] | None = None) -> str | None:
+    """Encrypt a plain workspace in place, then its plain backups; the recovery key (to print once). `show` gets it
+    as soon as the encrypted copy is checked, before it replaces the plain file: a kill after that leaves no
+    encrypted workspace whose recovery key nobody saw. A workspace already encrypted (and unlocked): only the plain
+    copies a killed conversion left are encrypted; None."""
     path = Path(path)
     if not path.is_file():
         raise WorkspaceError("storage.error.no_such_file", str(path))
@@ -118,9 +124,9 @@ def encrypt_workspace(path: Path, passphrase: str) -> str | None:
             encryption.check_passphrase(passphrase, str(path))
             secret = secrets.token_bytes(encryption.SECRET_BYTES)
             header = encryption.make_header(secret, passphrase)
-            encrypt_file(path, secret, header)
-            encryption.remember(secret)
             recovery: str | None = encryption.recovery_text(secret)
+            encrypt_file(path, secret, header, (lambda: show(recovery)) if show is not None else None)
+            encryption.remember(secret)
         else:
             if not encryption.is_encrypted(path):
                 raise WorkspaceError("storage.error.not_sqlite", str(path))

@@ -360,3 +360,25 @@ def test_the_recovery_key_form_catches_typos_and_the_app_cost_is_half_a_second_c
         encryption.parse_recovery(text[:-1], "x")
     assert err.value.key == "encryption.error.recovery_key_form"
     assert encryption.Cost() == encryption.Cost(2 ** 16, 8, 1)   # ≈ 0.5 s here (docs/storage.md)
+
+
+def test_cli_encrypt_prints_the_recovery_key_that_then_resets_the_passphrase(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=False)
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(main, ["encrypt", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    printed = [line.strip() for line in result.output.splitlines()
+               if re.fullmatch(r"(\d{6}-){7}\d{6}", line.strip())]
+    assert len(printed) == 1 and not encryption.is_plain(path)
+    assert result.output.index(printed[0]) < result.output.index("is encrypted now")
+    encryption.forget_all()
+    monkeypatch.setenv("FIELDSURVEY_RECOVERY_KEY", printed[0])
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", "the one after the forgotten one")
+    result = CliRunner().invoke(main, ["passphrase", "reset", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    encryption.forget_all()
+    encryption.unlock(path, "the one after the forgotten one")
+    monkeypatch.delenv("FIELDSURVEY_NEW_PASSPHRASE")
+    again = CliRunner().invoke(main, ["encrypt", str(path), "--lang", "en"])
+    assert again.exit_code == 0 and "already encrypted" in again.output
