@@ -43,10 +43,12 @@ def new_encrypted(path: Path | str, passphrase: str | None) -> Iterator[str | No
     """Around making a new workspace at `path`: with a passphrase, its key header is written first (the workspace is
     then made encrypted) and the recovery key given to show once; if making it fails, the header goes again. None:
     a plain workspace (the demo, or `--no-encryption`)."""
+    path = Path(path)
     if passphrase is None:
+        if not path.exists():   # a key header left beside a file that is gone would make the new one encrypted
+            encryption.header_path(path).unlink(missing_ok=True)
         yield None
         return
-    path = Path(path)
     if path.exists():   # (its key header is never replaced: the file there would open no more)
         raise WorkspaceError("storage.error.file_exists_create", str(path))
     recovery = encryption.set_up(path, passphrase)

@@ -27,7 +27,7 @@ from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.batch import classify_stream
 from fieldsurvey.services.sync import init_workspace
 from fieldsurvey.storage import backups as store_backups
-from fieldsurvey.storage import checks, queries
+from fieldsurvey.storage import checks, encryption, queries
 from fieldsurvey.storage.lock import lock_path
 from fieldsurvey.storage.workspace import KEEP, Village, VillageChange, Workspace, WorkspaceInfo
 from fieldsurvey.sync.keys import key_file_for
@@ -378,6 +378,8 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
     src = Workspace.open(old)
     src.backups = False
     try:
+        if encryption.is_encrypted(old):   # next year's workspace: encrypted with this one's key (same passphrase)
+            encryption.copy_header(old, part)
         info = src.info
         if year <= info.review_year:
             raise WorkspaceError("storage.error.year_must_follow", "--year", year=info.review_year)
@@ -415,12 +417,15 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
                 yield Progress(done, total, "carry-forward")
         finally:
             dst.close()
+        if encryption.header_path(part).exists():
+            encryption.copy_header(part, new)
         part.replace(new)
         return counts
     finally:
         src.close()
         if part.exists():
             part.unlink()
+        encryption.header_path(part).unlink(missing_ok=True)
         for leftover in (lock_path(part), part.with_name(part.name + "-journal")):
             leftover.unlink(missing_ok=True)  # nobody else opens a half-made file; its journal is empty once closed
 

@@ -382,3 +382,30 @@ def test_cli_encrypt_prints_the_recovery_key_that_then_resets_the_passphrase(tmp
     monkeypatch.delenv("FIELDSURVEY_NEW_PASSPHRASE")
     again = CliRunner().invoke(main, ["encrypt", str(path), "--lang", "en"])
     assert again.exit_code == 0 and "already encrypted" in again.output
+
+
+def test_carry_forward_of_an_encrypted_workspace_is_encrypted_with_the_same_passphrase(tmp_path):
+    from fieldsurvey.progress import run_to_end
+    from fieldsurvey.services.workspaces import carry_forward
+
+    old, new = tmp_path / "2026.fsdb", tmp_path / "2027.fsdb"
+    _workspace(old)
+    run_to_end(carry_forward(old, new, 2027))
+    assert encryption.is_encrypted(new) and _secrets_in(new.read_bytes()) == []
+    assert not list(tmp_path.glob("*.part*"))
+    encryption.forget_all()
+    encryption.unlock(new, PASSPHRASE)
+    with Workspace.open(new) as ws:
+        ws.backups = False
+        assert sorted(r[0] for r in ws.db.execute("SELECT head_name FROM households")) == sorted(NAMES)
+
+
+def test_a_plain_workspace_made_where_a_stale_key_header_lies_is_plain(tmp_path):
+    from fieldsurvey.services.encryption import new_encrypted
+
+    path = tmp_path / "w.fsdb"
+    encryption.set_up(path, PASSPHRASE)   # a header left behind by a workspace since deleted
+    encryption.forget_all()
+    with new_encrypted(path, None):
+        Workspace.create(path, INFO, ["Thôn 1"]).close()
+    assert encryption.is_plain(path) and not encryption.header_path(path).exists()
