@@ -25,6 +25,11 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlciph
 # 100,000-household workspace (27 MB), which a search scans whole (docs/performance.md); SQLite takes the memory
 # only as pages are read.
 ENCRYPTED_CACHE_KIB = 64 * 1024
+# An encrypted file's page size (SQLCipher's default: 4 KB). Each page read or written costs a fixed set-up of the
+# cipher and the HMAC besides the bytes; with 16 KB pages a scan of 100,000 households' rows reads a quarter as many
+# (measured: a 100 MB table scanned in 0.84 s with 4 KB pages, 0.35 s with 16 KB, 0.29 s plain). Part of the file's
+# format: set on every keyed connection, and on the copy an encryption exports into.
+CIPHER_PAGE_SIZE = 16384
 
 AUTO: Any = object()   # "the file's own key": none for a plain file, its unlocked key for an encrypted one
 
@@ -47,6 +52,7 @@ def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = AU
         conn.execute("PRAGMA cipher_log_level = NONE")   # SQLCipher's own log would print on stderr
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute(f"PRAGMA cipher_page_size = {CIPHER_PAGE_SIZE}")
             conn.execute(f"PRAGMA cache_size = -{ENCRYPTED_CACHE_KIB}")
     except BaseException:
         conn.close()

@@ -59,6 +59,7 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
             src.execute("BEGIN")   # one snapshot for the export and the counts
             expected = _tables(src)
             src.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(tmp), connection.raw_key(key)))
+            src.execute(f"PRAGMA encrypted.cipher_page_size = {connection.CIPHER_PAGE_SIZE}")
             src.execute("SELECT sqlcipher_export('encrypted')")
             src.execute(f"PRAGMA encrypted.application_id = {int(app_id)}")
             src.execute(f"PRAGMA encrypted.user_version = {int(version)}")

@@ -112,7 +112,7 @@ class Header:
                            "kdf": {"name": "scrypt", "n": self.cost.n, "r": self.cost.r, "p": self.cost.p,
                                    "salt": b64(self.salt)},
                            "cipher": "AES-256-GCM", "nonce": b64(self.nonce), "wrapped": b64(self.wrapped),
-                           "database": "SQLCipher 4, raw key = HKDF-SHA256(secret)"}, indent=1) + "\n"
+                           "database": "SQLCipher 4, 16 KB pages, raw key = HKDF-SHA256(secret)"}, indent=1) + "\n"
 
 
 def read_header(path: Path) -> Header:

@@ -483,16 +483,19 @@ class Workspace:
         return self.db.execute("SELECT COUNT(*) FROM households").fetchone()[0]
 
     def iter_documents(self, batch: int = 2000, raw: bool = False) -> Iterator[tuple[str, Any]]:
-        """(uuid, document JSON) for every household, in pages, so memory stays flat. `raw`: the JSON as the
-        UTF-8 bytes stored, not decoded to text (cheaper to read, to pack and to hand to another process)."""
-        last = ""
-        sql = (f"SELECT uuid, {'CAST(document AS BLOB)' if raw else 'document'} FROM households "
-               "WHERE uuid > ? ORDER BY uuid LIMIT ?")
+        """(uuid, document JSON) for every household, in pages, so memory stays flat, in the order the rows lie in
+        the file (each page read once: an encrypted page is decrypted once; in uuid order the rows of a large
+        workspace are read all over the file). `raw`: the JSON as the UTF-8 bytes stored, not decoded to text
+        (cheaper to read, to pack and to hand to another process)."""
+        last = -1
+        sql = (f"SELECT rowid, uuid, {'CAST(document AS BLOB)' if raw else 'document'} FROM households "
+               "WHERE rowid > ? ORDER BY rowid LIMIT ?")
         while True:
             rows = self.db.execute(sql, [last, batch]).fetchall()
             if not rows:
                 return
-            yield from rows
+            for _, uuid, document in rows:
+                yield uuid, document
             last = rows[-1][0]
 
     # --- households: writes ----------------------------------------------------------------------------------------
