@@ -179,15 +179,23 @@ def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None
     tmp = workspace.with_name(workspace.name + ".restoring")
     src = connection.connect(backup, read_only=True)
     key = encryption.key_for(backup) if connection.is_keyed(src) else None   # the restored copy: the backup's key
+    header = backup
     try:
         if tmp.exists():
             tmp.unlink()
-        dest = connection.connect(tmp, key=key)
-        try:
-            src.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
+        if key is None and encryption.is_encrypted(workspace):
+            # a plain backup (from before the workspace was encrypted) comes back encrypted with the workspace's key
+            key, header = encryption.key_for(workspace), workspace
+            src.close()
+            src = connection.connect(backup, key=None, cipher=True, isolation_level=None)
+            connection.export_encrypted(src, tmp, key)
+        else:
+            dest = connection.connect(tmp, key=key)
+            try:
+                src.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
     finally:
         src.close()
     with open(tmp, "rb") as fh:
@@ -203,6 +211,6 @@ def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None
         if encryption.header_path(workspace).exists():   # the kept file keeps its key header
             shutil.copyfile(encryption.header_path(workspace), encryption.header_path(kept))
     if key is not None:
-        encryption.copy_header(backup, workspace)
+        encryption.copy_header(header, workspace)
     os.replace(tmp, workspace)
     return kept

@@ -73,3 +73,21 @@ def is_keyed(conn: Any) -> bool:
 def raw_key(key: bytes) -> str:
     """A raw key as SQLCipher's ATTACH … KEY takes it (bound as a parameter)."""
     return f"x'{key.hex()}'"
+
+
+def export_encrypted(source: Any, target: Path, key: bytes) -> None:
+    """Copy the database of `source` (a plain file opened with `cipher=True`, not read-only) into a new encrypted
+    file `target` with `key` (SQLCipher's sqlcipher_export: schema, rows, the application id and schema version).
+    Inside the caller's transaction when it holds one (one snapshot)."""
+    app_id = int(source.execute("PRAGMA main.application_id").fetchone()[0])
+    version = int(source.execute("PRAGMA main.user_version").fetchone()[0])
+    source.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(target), raw_key(key)))
+    try:
+        source.execute(f"PRAGMA encrypted.cipher_page_size = {CIPHER_PAGE_SIZE}")
+        source.execute("SELECT sqlcipher_export('encrypted')")
+        source.execute(f"PRAGMA encrypted.application_id = {app_id}")
+        source.execute(f"PRAGMA encrypted.user_version = {version}")
+    finally:
+        if source.in_transaction:
+            source.execute("COMMIT")
+        source.execute("DETACH DATABASE encrypted")

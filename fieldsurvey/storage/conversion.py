@@ -58,13 +58,7 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
             app_id, version = _pragmas(src)
             src.execute("BEGIN")   # one snapshot for the export and the counts
             expected = _tables(src)
-            src.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(tmp), connection.raw_key(key)))
-            src.execute(f"PRAGMA encrypted.cipher_page_size = {connection.CIPHER_PAGE_SIZE}")
-            src.execute("SELECT sqlcipher_export('encrypted')")
-            src.execute(f"PRAGMA encrypted.application_id = {int(app_id)}")
-            src.execute(f"PRAGMA encrypted.user_version = {int(version)}")
-            src.execute("COMMIT")
-            src.execute("DETACH DATABASE encrypted")
+            connection.export_encrypted(src, tmp, key)
         finally:
             src.close()
         dest = connection.connect(tmp, key=key, read_only=True)

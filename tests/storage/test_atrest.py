@@ -409,3 +409,21 @@ def test_a_plain_workspace_made_where_a_stale_key_header_lies_is_plain(tmp_path)
     with new_encrypted(path, None):
         Workspace.create(path, INFO, ["Thôn 1"]).close()
     assert encryption.is_plain(path) and not encryption.header_path(path).exists()
+
+
+def test_a_plain_backup_restored_onto_an_encrypted_workspace_comes_back_encrypted(tmp_path):
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=False)
+    old = tmp_path / "old-plain-copy.fsdb"   # a plain backup kept elsewhere, from before the encryption
+    old.write_bytes(backups.backups_of(path)[0].read_bytes())
+    assert _secrets_in(old.read_bytes())
+    conversion.encrypt_workspace(path, PASSPHRASE)
+    encryption.forget_all()
+    encryption.set_asker(lambda p: PASSPHRASE)
+    backups.restore(path, old)
+    assert encryption.is_encrypted(path) and _secrets_in(path.read_bytes()) == []
+    encryption.forget_all()
+    encryption.unlock(path, PASSPHRASE)   # the workspace's own passphrase still opens it
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert {r[0] for r in ws.db.execute("SELECT head_name FROM households")} <= set(NAMES)
