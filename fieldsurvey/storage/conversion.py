@@ -79,7 +79,7 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
             checked()
         encryption.write_header(path, header)
         os.replace(tmp, path)
-        encryption._sync_folder(path.parent)
+        encryption.sync_folder(path.parent)
     except BaseException:
         _discard(tmp)
         raise

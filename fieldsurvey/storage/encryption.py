@@ -159,7 +159,7 @@ def write_header(path: Path, header: Header) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, hp)
-    _sync_folder(hp.parent)
+    sync_folder(hp.parent)
 
 
 def copy_header(source: Path, target: Path) -> None:
@@ -169,7 +169,7 @@ def copy_header(source: Path, target: Path) -> None:
     write_header(target, read_header(source))
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -292,10 +292,6 @@ def key_for(path: Path) -> bytes | None:
     """The SQLCipher key of `path` (None: a plain file), asking for the passphrase when needed."""
     secret = secret_for(path)
     return None if secret is None else database_key(secret)
-
-
-def key_of_secret(secret: bytes) -> bytes:
-    return database_key(secret)
 
 
 def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
