@@ -20,7 +20,8 @@ _LANG = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", sh
 
 @main.group()
 def households() -> None:
-    """List and add households; mark them checked with no change, moved away or back."""
+    """List and add households, and those held for the supervisor; mark them checked with no change, moved away or
+    back."""
 
 
 @households.command("list")
@@ -76,6 +77,37 @@ def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, a
         cls = t(f"class.{a.household_class}", lang) if a.household_class else t("class.unclassified", lang)
         click.echo(t("households.added", lang, source=a.source, uuid=a.uuid, status=t(f"status.{a.status}", lang),
                      cls=cls))
+        for f in a.held:
+            click.echo("  " + t("values.held.line", lang, text=f.text(lang)))
+
+
+@households.command("held")
+@click.argument("file", type=_EXISTING)
+@click.option("--status", "statuses", multiple=True,
+              help="Only households in this status (repeatable), e.g. submitted.")
+@click.option("--json", "as_json", is_flag=True)
+@_LANG
+def households_held(file: Path, statuses: tuple[str, ...], as_json: bool, lang: str) -> None:
+    """Households with answers outside their plausible range, held for the supervisor to check (a household of 40
+    members, 2,000 m² of living area…; resources/values/household-values.toml), each answer named."""
+    from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services import values
+    from fieldsurvey.services.workspaces import opened
+
+    for status in statuses:
+        svc.check_filter(status, None)
+    with opened(file, read_only=True) as ws:
+        found = values.held_households(ws, statuses)
+    if as_json:
+        echo_json([h.to_dict(lang) for h in found])
+        return
+    for h in found:
+        click.echo(f"{h.uuid}  {h.village or '—':<20} {h.head_name:<28} {t(f'status.{h.status}', lang)}")
+        for f in h.findings:
+            click.echo("  " + t("values.held.line" if f.held else "values.held.refused_line", lang,
+                                text=f.text(lang)))
+    if not found:
+        click.echo(t("values.held.none", lang))
 
 
 def _step(file: Path, uuids: tuple[str, ...], action: str, reason: str, lang: str) -> None:

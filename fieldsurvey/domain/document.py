@@ -1,8 +1,11 @@
 """The household document: the one JSON shape that the form engine produces, storage keeps, bundles carry and
 `fieldsurvey assess` reads. Documented in docs/household-document.md.
 
-Parsing checks the shape (not the answers' plausibility: that is the form engine's job) and names the field
-that does not fit. Text is normalised to Unicode NFC on the way in.
+Parsing checks the shape and names the field that does not fit: text holds no control character (a line break or
+a tab only inside an answer, where a note may hold them; none in a name of the location), and a household has at
+most the members the ranges allow (resources/values/household-values.toml) — a larger roster is refused before it
+is walked. The answers' plausibility against the form and the ranges is domain/plausible.py's and the services'.
+Text is normalised to Unicode NFC on the way in.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Mapping
 
+from fieldsurvey.domain.ranges import check_text, ranges, texts_in
 from fieldsurvey.errors import DocumentError
 
 DOCUMENT_KIND = "fieldsurvey/household"
@@ -36,25 +40,41 @@ def nfc(value: Any) -> Any:
     return value
 
 
-def _answers(raw: Any, where: str) -> dict[str, Any]:
-    """Check one object of answers and return it with its text in NFC. (Hot: runs for every household read.)"""
+def _field(where: str, raw: dict, member: int | None, key: str | None = None) -> str:
+    """How a refusal of an answer's text names it: household.notes, members[m2].name (by the member's id)."""
+    path = where if member is None else f"members[{raw.get('member_id') or f'm{member + 1}'}]"
+    return path if key is None else f"{path}.{key}"
+
+
+def _answers(raw: Any, where: str, member: int | None = None) -> dict[str, Any]:
+    """Check one object of answers and return it with its text in NFC. (Hot: runs for every household read.)
+    `member`: the member's index, for a refusal of its text to name it by its id (`members[m2].name`)."""
     if not isinstance(raw, dict):
         raise DocumentError("storage.error.document.answers_object", where)
     out: dict[str, Any] = {}
     for key, value in raw.items():
         kind = type(value)
+        if type(key) is not str or not key:
+            raise DocumentError("storage.error.document.answer_names", where)
+        if not key.isprintable():
+            check_text(key, _field(where, raw, member))
         if kind is str:
+            if not value.isprintable():   # (ordinary text is: one C call)
+                check_text(value, _field(where, raw, member, key), multiline=True)
             if not value.isascii():
                 value = unicodedata.normalize("NFC", value)
         elif kind is list:
+            for v in value:
+                if type(v) is not str or not v.isprintable():
+                    for text in texts_in(v):
+                        if not text.isprintable():
+                            check_text(text, _field(where, raw, member, key), multiline=True)
             value = [nfc(v) for v in value]
         elif kind is float:
             if value != value:  # NaN
                 raise DocumentError("storage.error.document.not_a_number", f"{where}.{key}")
         elif kind is dict:
             raise DocumentError("storage.error.document.answer_is_object", f"{where}.{key}")
-        if type(key) is not str or not key:
-            raise DocumentError("storage.error.document.answer_names", where)
         out[key if key.isascii() else unicodedata.normalize("NFC", key)] = value
     return out
 
@@ -192,11 +212,20 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
     for key in ("province_code", "commune_code", "commune_name", "village"):
         if location.get(key) is not None and not isinstance(location.get(key), str):
             raise DocumentError("storage.error.document.must_be_text", f"location.{key}")
+        if not trusted and location.get(key) is not None:
+            check_text(location[key], f"location.{key}")
+    if not trusted:
+        for key in ("id", "version"):
+            if isinstance(form.get(key), str):
+                check_text(form[key], f"form.{key}")
 
     answers = data.get("household", {}) if trusted else _answers(data.get("household", {}), "household")
     raw_members = data.get("members", [])
     if not isinstance(raw_members, list):
         raise DocumentError("storage.error.document.members_list", "members")
+    if not trusted and len(raw_members) > ranges().max_members:   # refused before a member is walked
+        raise DocumentError("values.error.members_too_many", "members", n=len(raw_members),
+                            max=ranges().max_members)
     members: list[Member] = []
     if trusted:
         for i, raw in enumerate(raw_members):
@@ -207,7 +236,7 @@ def parse_household(data: Any, trusted: bool = False) -> Household:
         where = f"members[{i}]"
         if not isinstance(raw, dict):
             raise DocumentError("storage.error.document.member_object", where)
-        member_answers = _answers(raw, where)
+        member_answers = _answers(raw, where, i)
         member_id = str(member_answers.pop("member_id", None) or f"m{i + 1}")
         if member_id in seen:
             raise DocumentError("storage.error.document.member_twice", f"{where}.member_id", member_id=member_id)

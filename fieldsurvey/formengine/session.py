@@ -27,7 +27,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
-from fieldsurvey.domain import refdata
+from fieldsurvey.domain import fieldpaths, refdata
+from fieldsurvey.domain.plausible import check_answer
+from fieldsurvey.domain.ranges import ranges
+from fieldsurvey.errors import DocumentError
 from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
                                          to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
@@ -419,7 +422,10 @@ class FormSession:
         return value
 
     def set_answer(self, name: str, value: Any, member: int | None = None) -> list[tuple[str, int | None]]:
-        """Record an answer and recompute what it touches. Returns the (question, member) whose state changed."""
+        """Record an answer and recompute what it touches. Returns the (question, member) whose state changed.
+        An answer holding a control character — or a line break or a tab, but in a question whose appearance is
+        `multiline` (the notes) — is refused (DocumentError naming the field: household.address,
+        members[m2].name), and nothing is recorded (domain/plausible.py `check_answer`)."""
         item = self.form.by_name.get(name)
         if item is None or item.kind != "question":
             raise KeyError(f"the form has no question '{name}'")
@@ -427,6 +433,9 @@ class FormSession:
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
         scope = self._scope(item, member)
         value = self._coerce(item, value)
+        if value != "" and not (type(value) is str and value.isprintable()):
+            check_answer(value, self._path(item, member),
+                         multiline=item.type == "text" and "multiline" in item.appearance.split())
         if value == "" or value is None:
             scope.pop(name, None)
         else:
@@ -438,6 +447,16 @@ class FormSession:
             self.recompute()
             return [k for k, v in self._states.items() if before.get(k) != v.key()]
         return self._propagate(item, idx)
+
+    def _path(self, item: Item, member: int | None) -> str:
+        """How a refusal names the answer: household.address, location.village, members[m2].name."""
+        if item.repeat is not None:
+            key = self._member_key(member)
+            return fieldpaths.member_path(key, item.name) if item.repeat.name == MEMBERS else \
+                f"{item.repeat.name}[{key}].{item.name}"
+        if item.name in LOCATION_KEYS:
+            return f"location.{item.name}"
+        return item.name if item.name in TOP_KEYS else f"household.{item.name}"
 
     def _unconfirm(self, name: str, idx: int | None) -> None:
         key = (name, self._member_key(idx))
@@ -851,8 +870,14 @@ class FormSession:
         return inst
 
     def add_member(self, repeat: str = MEMBERS) -> int:
+        """Add a member (an instance of `repeat`) at the end; returns its index. A household holds at most the
+        members its plausible ranges allow (resources/values/household-values.toml): one more is refused
+        (DocumentError), nothing added."""
         rep = self.form.by_name[repeat]
         insts = self._instances[repeat]
+        if repeat == MEMBERS and len(insts) >= ranges().max_members:
+            raise DocumentError("values.error.members_too_many", "members", n=len(insts) + 1,
+                                max=ranges().max_members)
         inst = self._new_instance(rep, len(insts))
         if repeat == MEMBERS:
             used = {m.get("member_id") for m in insts}

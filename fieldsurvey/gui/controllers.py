@@ -226,15 +226,27 @@ class FormController(QObject):
         self._changed()
 
     def answer(self, name: str, value, member) -> None:
+        """An answer given in the questionnaire. One the session refuses (a control character, a line break in a
+        one-line answer) is not recorded: the field shows the answer as it was, and the panel says why, naming
+        the field."""
         if self.read_only:
             return
-        self.session.set_answer(name, value, member)
+        try:
+            self.session.set_answer(name, value, member)
+        except FieldSurveyError as exc:
+            self.view.refresh()
+            self.view.show_problem(error_text(exc))
+            return
         self._changed()
 
     def add_member(self) -> None:
         if self.read_only:
             return
-        index = self.session.add_member()
+        try:
+            index = self.session.add_member()
+        except FieldSurveyError as exc:   # a roster at its bound (resources/values/household-values.toml)
+            self.view.show_problem(error_text(exc))
+            return
         self.view.select_member(index)
         self._changed(save_now=True)
         self.view.focus_member_form()

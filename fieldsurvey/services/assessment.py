@@ -52,9 +52,12 @@ def read_document(text: str, source: str = "input") -> dict[str, Any]:
 
 
 def assess_document(data: Any, standard_id: str | None = None, year: int | None = None,
-                    point_table: PointTable | None = None, reg: StandardRegistry | None = None) -> Classification:
-    """Classify one household document (checked strictly) with the standard named, or the one for its year."""
-    household = with_area(parse_household(data))
+                    point_table: PointTable | None = None, reg: StandardRegistry | None = None,
+                    trusted: bool = False) -> Classification:
+    """Classify one household document (checked strictly) with the standard named, or the one for its year.
+    `trusted`: a document the workspace stored (checked when it came in; an older workspace's text is shown as
+    it is, never refused here)."""
+    household = with_area(parse_household(data, trusted=trusted))
     standard = pick_standard(household, standard_id, year, reg)
     return classify_household(household, standard, point_table)
 

@@ -4,14 +4,21 @@ printed, its rows, groups, subtotals and totals laid out by the same `resolve_ta
 the Alkire–Foster analysis on a sheet of its own. Numbers are written as numbers (percentages with two decimals
 shown), texts as Unicode strings (Vietnamese intact in Excel and LibreOffice); each sheet has its title, the
 commune · round · time and a note above a bold, frozen head, and columns sized to their content.
+
+Every text is written as text, never run: a text a spreadsheet would take for a formula (a village or a head named
+`=HYPERLINK(…)`, or starting with +, -, @, a tab or a carriage return) is a string cell with Excel's quote prefix,
+and a control character (which a workbook cannot hold — an older workspace may have stored one) is written as its
+visible symbol (U+0001 as ␁), so the export never fails on it (`cell_text`, `put`).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import IO, Any, Iterator
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -29,11 +36,41 @@ TOTAL = PatternFill("solid", fgColor="F4F4F4")
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # a text starting so is a formula to a spreadsheet
+# what a workbook cell cannot hold: C0 controls (but tab, LF, CR), DEL, C1 controls, lone surrogates
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _visible(found: re.Match) -> str:
+    code = ord(found.group())
+    if code < 0x20:
+        return chr(0x2400 + code)     # ␀ … ␟ (Control Pictures)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def cell_text(text: str) -> str:
+    """A text as a cell holds it: each control character a workbook cannot hold shown as its symbol."""
+    return text if text.isprintable() else _UNWRITABLE.sub(_visible, text)
+
+
+def put(ws: Any, row: int, column: int, value: Any) -> Cell:
+    """Write a value into a cell as what it is: a number as a number, a text as text — never a formula (see the
+    module's doc)."""
+    cell = ws.cell(row, column)
+    if isinstance(value, str):
+        text = cell_text(value)
+        cell.value = text
+        if text.startswith(FORMULA_START):
+            cell.data_type = "s"       # openpyxl took it for a formula
+            cell.quotePrefix = True    # and Excel keeps it text when the cell is edited
+    else:
+        cell.value = value
+    return cell
 
 
 def sheet_name(text: str, used: set[str]) -> str:
-    """A valid, unique sheet name (31 characters at most, none of []:*?/\\)."""
-    name = unicodedata.normalize("NFC", text).translate(FORBIDDEN).strip()[:31] or "Sheet"
+    """A valid, unique sheet name (31 characters at most, none of []:*?/\\, no control character)."""
+    name = cell_text(unicodedata.normalize("NFC", text)).translate(FORBIDDEN).strip()[:31] or "Sheet"
     base, n = name, 2
     while name.lower() in used:
         suffix = f" ({n})"
@@ -69,17 +106,15 @@ def tables(tpl: Template, data: DocumentData, lang: str) -> Iterator[tuple[Block
 
 def write_grid(wb: Workbook, name: str, title: str, note: str, grid: Grid, ctx: ReportContext, used: set[str]) -> None:
     ws = wb.create_sheet(sheet_name(name or title, used))
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A2"] = f"{ctx.commune_name}, {ctx.province_name} · {ctx.round_text} · {ctx.printed_text}"
+    put(ws, 1, 1, title).font = TITLE
+    put(ws, 2, 1, f"{ctx.commune_name}, {ctx.province_name} · {ctx.round_text} · {ctx.printed_text}")
     if note:
-        ws["A3"] = note
-        ws["A3"].font = Font(italic=True, size=9, color="555555")
+        put(ws, 3, 1, note).font = Font(italic=True, size=9, color="555555")
     n = len(grid.columns)
     widths = [4] * n
     for h in grid.heads:
         row, col = HEAD_ROW + h.row, 1 + h.col
-        cell = ws.cell(row, col, h.text)
+        put(ws, row, col, h.text)
         if h.rows > 1 or h.cols > 1:
             ws.merge_cells(start_row=row, start_column=col, end_row=row + h.rows - 1, end_column=col + h.cols - 1)
         if h.cols == 1:
@@ -93,11 +128,11 @@ def write_grid(wb: Workbook, name: str, title: str, note: str, grid: Grid, ctx: 
     for i, (kind, values) in enumerate(grid.body):
         row = first + i
         if kind == "group":
-            ws.cell(row, 1, values[0]).font = BOLD
+            put(ws, row, 1, values[0]).font = BOLD
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=n)
             continue
         for c, value in enumerate(values, 1):
-            cell = ws.cell(row, c, value)
+            cell = put(ws, row, c, value)
             cell.border = BOX
             if isinstance(value, float):
                 cell.number_format = "0.00"
@@ -126,23 +161,22 @@ def write_workbook(tpl: Template, data: DocumentData, fig: CommuneFigures, ctx: 
     info = wb.active
     used: set[str] = set()
     info.title = sheet_name(ctx.tr("report.xlsx.sheet.info"), used)
-    info["A1"] = ctx.tr("report.summary.title", year=ctx.review_year)
-    info["A1"].font = TITLE
+    put(info, 1, 1, ctx.tr("report.summary.title", year=ctx.review_year)).font = TITLE
     rows = [("report.xlsx.commune", ctx.commune_name), ("report.xlsx.province", ctx.province_name),
             ("report.xlsx.round", ctx.round_text), ("report.xlsx.printed", ctx.printed_at),
             ("report.xlsx.standard", ctx.standard.title(lang)),
             ("report.xlsx.copy", ctx.tr("report.xlsx.official" if ctx.official else "report.draft.mark")),
             ("report.xlsx.template", f"{tpl.id} ({tpl.source})")]
     for r, (key, value) in enumerate(rows, 3):
-        info.cell(r, 1, ctx.tr(key)).font = BOLD
-        cell = info.cell(r, 2, value)
+        put(info, r, 1, ctx.tr(key)).font = BOLD
+        cell = put(info, r, 2, value)
         if key == "report.xlsx.printed":
             cell.number_format = "dd/mm/yyyy hh:mm"
     info.column_dimensions["A"].width = 22
     info.column_dimensions["B"].width = 70
-    wb.properties.title = ctx.tr("report.summary.doc_title")
+    wb.properties.title = cell_text(ctx.tr("report.summary.doc_title"))
     wb.properties.creator = "FieldSurvey"
-    wb.properties.subject = f"{ctx.commune_name} · {ctx.round_text}"
+    wb.properties.subject = cell_text(f"{ctx.commune_name} · {ctx.round_text}")
     for block, title, note, grid in tables(tpl, data, lang):
         write_grid(wb, block.sheet.get(lang), title, note, grid, ctx, used)
     af = af_table(fig, ctx)

@@ -14,9 +14,11 @@ from fieldsurvey.domain.lifecycle import (FINISHED, IN_PROGRESS, WAITING_FOR_REV
                                           TransitionError)
 from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.plausible import Finding
 from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.services import values
 from fieldsurvey.services.assessment import assess_document, read_document
-from fieldsurvey.services.forms import form_for_document, field_label, value_text
+from fieldsurvey.services.forms import field_label, value_text
 from fieldsurvey.storage import audit, queries
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.queries import CLASSES, SORTS, HouseholdFilter, HouseholdRow
@@ -90,7 +92,7 @@ def detail(ws: Workspace, uuid: str) -> HouseholdDetail:
     and what the supervisor asked of it (a return with its comment) when that is still to do."""
     doc = ws.get_household(uuid)
     state = ws.household_state(uuid)
-    result = assess_document(doc, standard_id=ws.info.standard_id)
+    result = assess_document(doc, standard_id=ws.info.standard_id, trusted=True)
     to_do = tuple((t["action"], t.get("comment") or "", t.get("by_user") or "") for t in store.todo(ws.db)
                   if t["uuid"] == uuid)
     return HouseholdDetail(uuid, doc, state.status, state.owner, result, to_do)
@@ -147,28 +149,37 @@ class Added:
     status: HouseholdStatus
     household_class: str | None
     source: str
+    held: tuple[Finding, ...] = ()   # answers outside a soft range: held for the supervisor (services/values.py)
 
 
 def add(ws: Workspace, documents: Iterable[tuple[str, str]], owner: str | None = None) -> list[Added]:
     """Store household documents (source name, JSON text) — data brought in from other systems, scripted tests —
-    through the questionnaire's own path: each checked strictly (duplicate keys, the document's shape), filled into
-    its form to see whether it is complete, stored with its class, revision and audit rows, owned by `owner` (else
-    whoever works on this installation). All of them or none: one bad document refuses the whole lot, naming it."""
+    through the questionnaire's own path: each checked strictly (duplicate keys, the document's shape, no control
+    character, the household's size; its review year, commune and form version this workspace's; each answer of
+    its question's type, one of its choices, within its plausible range — services/values.py), filled into its
+    form to see whether it is complete, stored with its class, revision and audit rows, owned by `owner` (else
+    whoever works on this installation). All of them or none: one bad document refuses the whole lot, naming it.
+    Answers outside a soft range are stored and held for the supervisor (`Added.held`)."""
     parsed = []
+    info = ws.info
     for source, text in documents:
         doc = read_document(text, source)
         try:
             doc["uuid"] = parse_household(doc).uuid   # a document without an id gets one
+            checked = values.check_household(doc, info)
+            session = FormSession(checked.form, doc, villages=ws.villages())
+            complete = session.is_complete()
+            if complete:   # a finished household needs its members, too
+                checked = values.check_household(doc, info, complete=True)
         except DocumentError as exc:
             raise DocumentError("storage.error.document_in", source, error=exc) from None
-        session = FormSession(form_for_document(doc), doc, villages=ws.villages())
-        parsed.append((source, session.to_document(), session.is_complete()))
+        parsed.append((source, session.to_document(), complete, checked.held))
     who = owner or (None if ws.user == "unknown" else ws.user)
     out = []
     with ws.transaction():
-        for source, doc, complete in parsed:
+        for source, doc, complete, held in parsed:
             status = ws.save_form(doc, complete, owner=who)
-            out.append(Added(doc["uuid"], status, ws.household_state(doc["uuid"]).household_class, source))
+            out.append(Added(doc["uuid"], status, ws.household_state(doc["uuid"]).household_class, source, held))
     return out
 
 

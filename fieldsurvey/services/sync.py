@@ -22,6 +22,7 @@ from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import values
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
@@ -330,6 +331,8 @@ class ImportReport:
     older: bool = False
     error: dict[str, Any] | None = None   # a refused bundle's refusal as plain data (error_data), for text(lang)
     imported_at: str | None = None        # an `already` bundle: when it was imported
+    held: list[dict[str, Any]] = field(default_factory=list)   # households stored with answers held for the
+    # supervisor (outside a soft range: a household of 40): values.held_entry each, plain data
 
     def to_dict(self) -> dict[str, Any]:
         """What the CLI prints with --json (as it always has: the English message and reasons)."""
@@ -381,7 +384,11 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
-    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard))
+    # each household's values checked against this workspace as its record is read (services/values.py): a form
+    # version or review year it does not have, an answer outside its type, choices or plausible range refuses the
+    # bundle, naming the entry and the field
+    contents = read_contents(opened, limits, check, prepare=partial(_prepare, standard=ws.standard),
+                             check=values.RecordCheck(info))
     return contents
 
 
@@ -503,6 +510,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                                    status, owner, action="merge")
             report.updated.append(rec.uuid)
             report.merged.append(rec.uuid)
+            if rec.held:
+                report.held.append(values.held_entry(rec.uuid, rec.held))
             store.drop_duplicate_keys(ws.db, rec.uuid)
             dup_rows.extend(rec.prepared[2])
             continue
@@ -529,6 +538,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                 owner = state["owner"] if rec.owner is None else rec.owner
             incoming.append((rec, status, owner))
             (report.new if outcome is Outcome.NEW else report.updated).append(rec.uuid)
+            if rec.held:
+                report.held.append(values.held_entry(rec.uuid, rec.held))
             dup_rows.extend(rec.prepared[2])
             if outcome is Outcome.UPDATED:
                 store.drop_duplicate_keys(ws.db, rec.uuid)
@@ -587,6 +598,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                updated=c["updated"], unchanged=c["unchanged"], conflicts=c["conflicts"], refused=c["refused"],
                duplicates=report.duplicates, actions=report.actions)]
     lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
+    lines += values.held_lines(report.held, lang)
     if report.older:
         lines.append(t("sync.import.older", lang))
     if report.missing_sequences:

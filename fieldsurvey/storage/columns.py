@@ -1,6 +1,7 @@
 """The households table's columns that come from a document: the list's columns (village, the head's name and
-the folded search text, members, form) and the document's JSON text as stored — made the same way for one household
-saved from the questionnaire and for a whole bundle imported at once."""
+the folded search text, members, form), the answers held for the supervisor (outside a soft range, see
+domain/plausible.py) and the document's JSON text as stored — made the same way for one household saved from the
+questionnaire and for a whole bundle imported at once."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import json
 from json import encoder
 from typing import Any
 
+from fieldsurvey.domain.plausible import held_of
 from fieldsurvey.i18n import fold
 
 SEARCH_SEP = "\x1f"
 LIST_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "form_id", "form_version",
-                "document")
+                "held", "document")
 CLASS_COLUMNS = ("class", "standard_id", "deprivations", "b2_score", "income_per_person", "b1_score",
                  "classification")
 
@@ -86,6 +88,13 @@ def search_text(doc: dict[str, Any] | str, head: str | None = None, folded: Fold
     return SEARCH_SEP.join(parts)
 
 
+def held_text(doc: dict[str, Any]) -> str | None:
+    """The `held` column: the document's answers outside a plausible range as JSON (a list of
+    Finding.to_dict(): held ones, and refused ones an older workspace may hold), or None when there is none."""
+    found = held_of(doc)
+    return encode([f.to_dict() for f in found]) if found else None
+
+
 def document_columns(doc: dict[str, Any], folded: Folded | None = None) -> dict[str, Any]:
     """The columns of LIST_COLUMNS for a document (`folded`: its names folded beforehand, see fold_all)."""
     head = head_name(doc)
@@ -93,4 +102,5 @@ def document_columns(doc: dict[str, Any], folded: Folded | None = None) -> dict[
     members = doc.get("members")
     return {"uuid": doc["uuid"], "village": (doc.get("location") or {}).get("village"), "head_name": head,
             "head_folded": search_text(doc, head, folded), "member_count": len(members) if members else 0,
-            "form_id": form.get("id"), "form_version": form.get("version"), "document": encode(doc)}
+            "form_id": form.get("id"), "form_version": form.get("version"), "held": held_text(doc),
+            "document": encode(doc)}

@@ -200,3 +200,15 @@ def count_rows(db: sqlite_utils.Database, documents: bool = False) -> Iterator[t
         "SELECT uuid, village, status, class, classification, member_count, "
         "json_extract(document, '$.interview_date') IS NOT NULL, json_extract(document, '$.previous')"
         f"{extra} FROM households ORDER BY village, head_folded, uuid")
+
+
+def held_rows(db: sqlite_utils.Database, statuses: list[str] | None = None
+              ) -> list[tuple[str, str | None, str, str, str | None, str]]:
+    """(uuid, village, head_name, status, owner, held JSON) of the households with answers held for the supervisor
+    (the `held` column, storage/columns.py), in the list's order (village, head); only these statuses when given."""
+    sql = "SELECT uuid, village, head_name, status, owner, held FROM households WHERE held IS NOT NULL"
+    args: list[Any] = []
+    if statuses:
+        sql += f" AND status IN ({', '.join('?' * len(statuses))})"
+        args += statuses
+    return db.execute(sql + " ORDER BY village, head_folded, uuid", args).fetchall()

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from fieldsurvey.errors import BundleError
 from fieldsurvey.storage.stamps import doc_hash, new_revision_id
 
 
@@ -111,3 +112,25 @@ def store_foreign(db: sqlite_utils.Database, uuid: str, revisions: Iterable[dict
         "INSERT OR IGNORE INTO revisions (id, uuid, parent, merged, device, user, created_at, at, sealed_at, "
         "status, doc_hash, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'foreign')", rows)
     return db.conn.total_changes - before
+
+
+def check_owners(db: sqlite_utils.Database, carried: Iterable[tuple[str, Iterable[str]]]) -> None:
+    """A revision is one household's only: refuse (BundleError naming the household, the revision and the other
+    household) revisions carried for a household — (uuid, revision ids) — that another household of the same lot
+    carries, or that this workspace holds for another household. Before anything is written, so that a household's
+    head is never another's revision (`fieldsurvey check` would find it; the file's trigger refuses it too)."""
+    owner: dict[str, str] = {}
+    for uuid, ids in carried:
+        for rid in ids:
+            other = owner.setdefault(rid, uuid)
+            if other != uuid:
+                raise BundleError("values.error.revision_twice", f"households/{uuid}.json", revision=rid,
+                                  uuid=uuid, other=other)
+    ids = list(owner)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for rid, uuid in db.execute(f"SELECT id, uuid FROM revisions WHERE id IN ({', '.join('?' * len(chunk))})",
+                                    chunk):
+            if uuid != owner[rid]:
+                raise BundleError("values.error.revision_of_other_household", f"households/{owner[rid]}.json",
+                                  uuid=owner[rid], revision=rid, other=uuid)

@@ -8,10 +8,12 @@ schema (tests/fixtures/schemas/). Files made before the migrations were recorded
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from fieldsurvey.storage.columns import search_text
+from fieldsurvey.storage.columns import held_text, search_text
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, new_revision_id, now_ms
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
@@ -282,6 +284,45 @@ def _residents_minority(db: sqlite_utils.Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
     db.execute("""CREATE TRIGGER village_changes_no_delete BEFORE DELETE ON village_changes
         BEGIN SELECT RAISE(ABORT, 'the change log of the villages is append-only'); END""")
+
+
+# --- clean values (issue 15) ----------------------------------------------------------------------------------------
+
+@migration(name="v001_held_values")
+def _held_values(db: sqlite_utils.Database) -> None:
+    """Each household's answers outside a plausible range (resources/values/household-values.toml), held for the
+    supervisor: JSON, NULL when none (storage/columns.py `held_text`). Filled for the households stored before."""
+    db.execute("ALTER TABLE households ADD COLUMN held TEXT")
+    last = ""
+    while True:
+        rows = db.execute("SELECT uuid, document FROM households WHERE uuid > ? ORDER BY uuid LIMIT 2000",
+                          [last]).fetchall()
+        if not rows:
+            break
+        updates = []
+        for uuid, text in rows:
+            try:
+                held = held_text(json.loads(text))
+            except (TypeError, ValueError):
+                held = None
+            if held is not None:
+                updates.append((held, uuid))
+        db.conn.executemany("UPDATE households SET held = ? WHERE uuid = ?", updates)
+        last = rows[-1][0]
+    db.execute("CREATE INDEX households_held ON households(uuid) WHERE held IS NOT NULL")
+
+
+@migration(name="v002_head_revision_of_household")
+def _head_revision_of_household(db: sqlite_utils.Database) -> None:
+    """A household's head revision is one of its own revisions: a write that would make another household's
+    revision its head is refused by the file itself (the import checks first and says which, sync_store.py)."""
+    for event in ("INSERT", "UPDATE OF revision"):
+        name = "insert" if event == "INSERT" else "update"
+        db.execute(f"""CREATE TRIGGER households_head_revision_{name} BEFORE {event} ON households
+            WHEN NEW.revision IS NOT NULL
+             AND (SELECT uuid FROM revisions WHERE id = NEW.revision) IS NOT NEW.uuid
+             AND EXISTS (SELECT 1 FROM revisions WHERE id = NEW.revision)
+            BEGIN SELECT RAISE(ABORT, 'the head revision belongs to another household'); END""")
 
 
 # --- applying them ------------------------------------------------------------------------------------------------

@@ -339,7 +339,7 @@ def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str
 
 
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
-                      "form_version", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
+                      "form_version", "held", "document", "updated_at", *CLASS_COLUMNS, "classified_at", "revision",
                       "created_at")
 _UPSERT = (f"INSERT INTO households ({', '.join(_HOUSEHOLD_COLUMNS)}) VALUES ({', '.join('?' * len(_HOUSEHOLD_COLUMNS))}) "
            "ON CONFLICT(uuid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in _HOUSEHOLD_COLUMNS[1:-1]))
@@ -360,7 +360,8 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     """Store household records taken from a bundle (new, or descending from the stored head), each as
     (record, status, owner): the document becomes the head revision (sealed, as it came), its ancestry is recorded,
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
-    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle.
+    older open conflicts it supersedes close. Batched: one statement per table for the whole bundle. A revision
+    that another household holds (here, or in the same lot) refuses the lot first (revisions.check_owners).
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
     look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns,
     document hash and class columns when made beforehand; else they are made here (`folded`: fold_all over their
@@ -368,6 +369,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     if not items:
         return
     db = ws.db
+    revisions.check_owners(db, [(rec.uuid, [r.id for r in rec.revisions]) for rec, _, _ in items])
     now = now_ms()
     updated_at = now_iso()
     unclassified = (None,) * len(CLASS_COLUMNS)
@@ -384,7 +386,7 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
             classified = ws.classify(rec.doc())
         rows.append((columns["uuid"], columns["village"], columns["head_name"], columns["head_folded"],
                      columns["member_count"], HouseholdStatus(status).value, owner, columns["form_id"],
-                     columns["form_version"], columns["document"], updated_at, *(classified or unclassified),
+                     columns["form_version"], columns["held"], columns["document"], updated_at, *(classified or unclassified),
                      updated_at, rec.revision, now))
         revs.extend(_revision_tuples(rec.uuid, rec.revisions, rec.revision, hashed))
     db.conn.executemany(_INSERT_REVISIONS, revs)
@@ -432,6 +434,7 @@ def store_resolution(ws: Any, uuid: str, document: dict[str, Any], incoming: lis
     second parent (`merged`) = the incoming head, whose ancestry is recorded too. Audited field by field as
     `action`. Status and owner stay unless given."""
     db = ws.db
+    revisions.check_owners(db, [(uuid, [r.id for r in incoming])])
     ws.seal([uuid], user=user)
     state = ws.household_state(uuid)
     status = HouseholdStatus(status or state.status)

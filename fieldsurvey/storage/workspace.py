@@ -26,6 +26,7 @@ import sqlite_utils
 from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.assessed import Stored, standard_fingerprint, stored_classification
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
+from fieldsurvey.domain.plausible import check_entered, check_size, implausible
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
 from fieldsurvey.storage import audit, connection, durability, encryption, revisions, schema
@@ -527,6 +528,9 @@ class Workspace:
                reason: str | None, user: str | None, action: str = "edit") -> str | None:
         """One household's change inside the caller's transaction: document, columns, class, revision, audit
         rows. Returns the revision written, or None when nothing changed."""
+        entered = action == "edit"   # what a person enters (not a year carried forward, not a status change)
+        if entered:
+            check_size(doc)   # a roster past the bound is refused before it is classified (domain/plausible.py)
         device, user = self.device_id, user or self.user
         at = now_ms()
         uuid = doc["uuid"]
@@ -534,6 +538,8 @@ class Workspace:
             status = HouseholdStatus(status or HouseholdStatus.DRAFT)
             owner = None if owner is KEEP else owner
             row = self._row(doc, status, owner)
+            if entered:
+                check_entered(doc, None, row["document"])   # no control character in what is entered
             row["created_at"] = at
             rid = revisions.start(self.db, uuid, None, device, user, at, status)
             row["revision"] = rid
@@ -546,6 +552,8 @@ class Workspace:
         owner = state.owner if owner is KEEP else owner
         new_json = json.dumps(doc, ensure_ascii=False)
         old_doc = json.loads(state.document)
+        if entered and new_json != state.document:
+            check_entered(doc, old_doc, new_json)   # the values entered now (older ones are left as they are)
         diff = audit.changes(at, device, user, uuid, None, action, old_doc, doc, reason) \
             if new_json != state.document else []
         if not diff and status == state.status and owner == state.owner:
@@ -619,12 +627,15 @@ class Workspace:
     def save_form(self, doc: dict[str, Any], complete: bool, owner: Any = KEEP, *, reason: str | None = None,
                   user: str | None = None) -> HouseholdStatus:
         """The questionnaire's autosave: the document as it stands, its status following the answers as the
-        lifecycle says (draft ⇄ complete; a confirmed household changed again goes back to returned). A new
-        household is stored with it. Returns the status now."""
+        lifecycle says (draft ⇄ complete; a confirmed household changed again goes back to returned; a household
+        with a value outside its plausible range is not complete). A new household is stored with it. Returns the
+        status now."""
         with self.transaction():
             state = self._stored(doc["uuid"])
             old = state.status if state is not None else HouseholdStatus.DRAFT
-            status = lifecycle.after_edit(old, complete)
+            check_size(doc)
+            # a value outside a hard range (domain/plausible.py) leaves it a draft: an import refuses it finished
+            status = lifecycle.after_edit(old, complete and not implausible(doc))
             self._write(doc, state, status, owner, reason, user)
             return status
 

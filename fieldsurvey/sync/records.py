@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fieldsurvey.parallel import Pays, chunks, map_chunks
-from fieldsurvey.domain.document import parse_household
+from fieldsurvey.domain.document import Household, parse_household
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
@@ -54,6 +54,7 @@ class HouseholdRecord:
     audit: list[dict[str, Any]] = field(default_factory=list)
     prepared: Any = None                 # what the importer derives from the document (read_contents' `prepare`)
     text: str | None = None              # the document as JSON, when `prepare` made it (a worker sends only this)
+    held: tuple = ()                     # what the importer's `check` holds for the supervisor (its Findings)
 
     def doc(self) -> dict[str, Any]:
         """The household document (decoded from `text` on first use when a worker checked this record)."""
@@ -75,14 +76,15 @@ class HouseholdRecord:
         objects —, the document as its JSON text when `prepare` made it (decoded again only if asked for)."""
         return _record, (self.uuid, self.status, self.owner, self.revision,
                          [(r.id, r.parent, r.device, r.user, r.at, r.merged) for r in self.revisions],
-                         self.document if self.text is None else None, self.audit, self.prepared, self.text)
+                         self.document if self.text is None else None, self.audit, self.prepared, self.text,
+                         self.held)
 
 
 def _record(uuid: str, status: str, owner: str | None, revision: str, revisions: list[tuple],
             document: dict[str, Any] | None, audit: list[dict[str, Any]], prepared: Any,
-            text: str | None) -> HouseholdRecord:
+            text: str | None, held: tuple = ()) -> HouseholdRecord:
     return HouseholdRecord(uuid, status, owner, revision, [Revision(*r) for r in revisions], document, audit,
-                           prepared, text)
+                           prepared, text, held)
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,10 @@ def _revision(data: Any, where: str) -> Revision:
                     _text(data.get("at"), f"{where}: revision {rid} at", 40), merged)
 
 
-def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str) -> HouseholdRecord:
+def parse_household_record(data: Any, where: str, expected_uuid: str, commune_code: str,
+                           check: Check | None = None) -> HouseholdRecord:
+    """One record of a bundle checked (see the module's doc); last, the importer's `check` of its document's
+    values, whose refusal names the entry and the field and whose findings become the record's `held`."""
     if not isinstance(data, dict):
         raise BundleError("sync.error.not_object", where)
     uuid = data.get("uuid")
@@ -260,7 +265,13 @@ def parse_household_record(data: Any, where: str, expected_uuid: str, commune_co
     for a in audit:
         for key in ("at", "user", "action"):
             _text(a.get(key), f"{where}: audit {key}", 200)
-    return HouseholdRecord(uuid, status, owner, head, revisions, document, audit)
+    held: tuple = ()
+    if check is not None:
+        try:
+            held = check(document, status, parsed)
+        except DocumentError as exc:
+            raise BundleError("sync.error.record_document", where, error=exc) from None
+    return HouseholdRecord(uuid, status, owner, head, revisions, document, audit, held=held)
 
 
 def parse_actions(data: Any, where: str) -> list[ReviewAction]:
@@ -288,6 +299,11 @@ def parse_actions(data: Any, where: str) -> list[ReviewAction]:
 
 
 Prepare = Callable[[list[HouseholdRecord]], None]
+# The importer's check of one record's document against the workspace that takes it (services/values.py: its form
+# version, review year, answers and plausible ranges), given the document, the status it comes with and the
+# document as parse_household read it: raises DocumentError naming the field, or returns what it holds for the
+# supervisor. A picklable callable (a spawned worker gets it pickled with the other settings).
+Check = Callable[[dict[str, Any], str, Household], tuple]
 # From how many records a second process pays for itself (measured, docs/performance.md): a fork costs
 # milliseconds; a spawned interpreter (≈ 0.3 s) costs more than checking a hand-in's few thousand records.
 PAYS = Pays(forked=600, spawned=None)
@@ -295,14 +311,15 @@ CHUNK = 50    # records checked at a time (by a worker, or by this process while
 
 
 def _read_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
-                  prepare: Prepare | None) -> list[HouseholdRecord]:
-    """Every record checked (strict JSON, shape, ancestry, the document through parse_household), in order; the
-    first refusal in that order is raised. Then `prepare` (the importer's work on the checked records)."""
+                  prepare: Prepare | None, check: Check | None = None) -> list[HouseholdRecord]:
+    """Every record checked (strict JSON, shape, ancestry, the document through parse_household, then the
+    importer's `check` of its values), in order; the first refusal in that order is raised, naming the entry and
+    the field. Then `prepare` (the importer's work on the checked records)."""
     out = []
     for name, raw in items:
         where = f"{src}: {name}"
         data = strict_json(raw, where, limits)
-        out.append(parse_household_record(data, where, name[len("households/"):-len(".json")], commune_code))
+        out.append(parse_household_record(data, where, name[len("households/"):-len(".json")], commune_code, check))
     if prepare is not None:
         prepare(out)
     return out
@@ -314,13 +331,14 @@ def _check_chunk(items: list[tuple[str, bytes]], settings: tuple) -> list[Househ
 
 
 def check_records(items: list[tuple[str, bytes]], src: str, commune_code: str, limits: Limits,
-                  prepare: Prepare | None, parallel: bool | None = None) -> list[HouseholdRecord]:
+                  prepare: Prepare | None, parallel: bool | None = None,
+                  check: Check | None = None) -> list[HouseholdRecord]:
     """_read_records, on the cores that are free for a large bundle (fieldsurvey.parallel; this process checks
     too): the same records, and the same refusal — the first in the entries' order —, as one process. `parallel`:
     True to use a worker whatever the size (still only on a free core), False never, None to decide."""
     pays = PAYS if parallel is None else Pays(forked=1, spawned=1) if parallel else Pays(forked=sys.maxsize)
-    checked = map_chunks(_check_chunk, chunks(items, CHUNK), (src, commune_code, limits, prepare), items=len(items),
-                         pays=pays, here=True)
+    checked = map_chunks(_check_chunk, chunks(items, CHUNK), (src, commune_code, limits, prepare, check),
+                         items=len(items), pays=pays, here=True)
     return [record for chunk in checked for record in chunk]
 
 
@@ -333,11 +351,13 @@ def _role(role: str, prefix: str = "sync.role.") -> Any:
 
 def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                   check_manifest: Callable[[Manifest], None] | None = None, prepare: Prepare | None = None,
-                  parallel: bool | None = None) -> Contents:
+                  parallel: bool | None = None, check: Check | None = None) -> Contents:
     """Check the manifest against the archive (names, checksums, counts) and parse every record.
     `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee).
-    `prepare` runs on the checked records (in whichever process checked them, a chunk at a time); it may set each
-    record's `prepared` and `text`. `parallel`: see check_records."""
+    `check` runs on each record's document as it is read (in whichever process checks it): its refusal refuses the
+    bundle, naming the entry and the field; what it returns is kept as the record's `held`. `prepare` runs on the
+    checked records (in whichever process checked them, a chunk at a time); it may set each record's `prepared`
+    and `text`. `parallel`: see check_records."""
     src = opened.source
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
@@ -370,7 +390,7 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
         if sha256(opened.entries[name]) != manifest.entries[name]:
             raise BundleError("sync.error.entry_checksum", f"{src}: {name}")
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
-    households = check_records(items, src, manifest.commune_code, limits, prepare, parallel)
+    households = check_records(items, src, manifest.commune_code, limits, prepare, parallel, check)
     actions = []
     if "review.json" in names:
         actions = parse_actions(strict_json(opened.entries["review.json"], f"{src}: review.json", limits),

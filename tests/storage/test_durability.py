@@ -113,7 +113,7 @@ def test_a_damaged_file_is_refused_with_the_way_to_restore(ws):
         fh.seek(size // 2)
         fh.write(b"\xff\x00" * 20000)
     workspace_module._CHECKED.clear()  # checked once per process: this file changed under it
-    with pytest.raises(WorkspaceError, match="damaged .*fieldsurvey restore"):
+    with pytest.raises(WorkspaceError, match="(?s)damaged .*fieldsurvey restore"):
         Workspace.open(path)
 
 

@@ -14,9 +14,10 @@ from fieldsurvey.sync.keys import Identity, PublicKey
 from tests.builders import household_doc
 
 
-def record(uuid: str | None = None, rev: str = "r1", parent: str | None = None, device: str = "dev-lan",
+def record(uuid: str | None = None, rev: str | None = None, parent: str | None = None, device: str = "dev-lan",
            user: str = "lan", status: str = "complete", **doc_kw: Any) -> dict[str, Any]:
     uuid = uuid or str(uuidlib.uuid4())
+    rev = rev or f"r1-{uuid}"   # a revision is one household's only: each record its own
     doc = household_doc(**doc_kw)
     doc["uuid"] = uuid
     revs = [{"id": rev, "parent": parent, "device": device, "user": user, "at": "2026-11-20T08:00:00+00:00"}]

@@ -67,7 +67,7 @@ def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
     a1 = site.add(site.lan, "lan", "Lò Văn Pả")
     site.send(site.lan, site.sup)
     # both sides change the same household from the same parent
-    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30, water_source="well_protected"))
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30, water_source="protected_dug_well"))
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44, latrine="none"))
     r = site.send(site.lan, site.sup)
     assert r.conflicts == [a1] and not r.updated
@@ -80,12 +80,12 @@ def test_concurrent_edits_make_a_conflict_settled_field_by_field(site):
                                              "household.water_source": "local"})
     doc = site.doc(site.sup, a1)
     assert (doc["household"]["floor_area"], doc["household"]["latrine"],
-            doc["household"]["water_source"]) == (44, "none", "well_protected")
+            doc["household"]["water_source"]) == (44, "none", "protected_dug_well")
     assert onfile.list_conflicts(site.sup) == []
     # the settled revision goes back to lan as a correction — an update there, not a new conflict
     back = site.send(site.sup, site.lan, to="lan")
     assert back.updated == [a1] and not back.conflicts
-    assert site.doc(site.lan, a1)["household"]["water_source"] == "well_protected"
+    assert site.doc(site.lan, a1)["household"]["water_source"] == "protected_dug_well"
     # and lan's next edit descends from it: an update for the supervisor
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=46))
     r = site.send(site.lan, site.sup)

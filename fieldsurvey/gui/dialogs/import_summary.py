@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from fieldsurvey.gui.texts import tr
+from fieldsurvey.services import values
 
 
 def report_lines(reports, lang: str) -> list[str]:
@@ -25,6 +26,7 @@ def report_lines(reports, lang: str) -> list[str]:
             lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
                             conflicts=c["conflicts"], refused=c["refused"]))
             lines += [tr("sync.import.refused_record", uuid=uuid, reason=reason) for uuid, reason in r.reasons(lang)]
+            lines += values.held_lines(r.held, lang)
     return lines
 
 
