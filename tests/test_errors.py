@@ -338,20 +338,20 @@ def test_a_broken_form_reads_in_vietnamese_and_in_english_with_sheet_row_and_col
 
     folder = tmp_path / "f"
     folder.mkdir()
-    (folder / "survey.csv").write_text("type,name,relevant\ninteger,age,\nxml-external,where,\ntext,why,${age} >\n"
+    (folder / "survey.csv").write_text("type,name,relevant\ninteger,age,\ninclude,where,\ntext,why,${age} >\n"
                                        "text,age,\n", encoding="utf-8")
     with pytest.raises(FormErrors) as refused:
         load_form(folder)
     exc = refused.value
     assert located(exc, "en") == [
-        "[survey sheet, row 3, column 'type'] 'xml-external' is an ODK type this engine does not support (supported: "
+        "[survey sheet, row 3, column 'type'] 'include' is an ODK type this engine does not support (supported: "
         "text, integer, decimal, date, time, datetime, select_one, select_multiple, rank, range, geopoint, barcode, "
         "image, audio, video, file, acknowledge, note, calculate, hidden, begin/end group, begin/end repeat)",
         "[survey sheet, row 5, column 'name'] the name 'age' is used twice (first on row 2)",
         "[survey sheet, row 4, column 'relevant'] expected a value, a ${name}, a function or '(', found the end at "
         "position 9 in '${age} >'"]
     assert located(exc, "vi") == [
-        "[trang survey, dòng 3, cột 'type'] 'xml-external' là một loại câu hỏi của ODK mà phần mềm này chưa hỗ trợ "
+        "[trang survey, dòng 3, cột 'type'] 'include' là một loại câu hỏi của ODK mà phần mềm này chưa hỗ trợ "
         "(các loại dùng được: text, integer, decimal, date, time, datetime, select_one, select_multiple, rank, range, "
         "geopoint, barcode, image, audio, video, file, acknowledge, note, calculate, hidden, begin/end group, "
         "begin/end repeat)",

@@ -45,8 +45,8 @@ def _resolved(source: str, lang: str):
 def check(file: str, lang: str) -> None:
     """Print FILE's questions as JSON (name, type, path, choice list), or its located errors (exit 1).
 
-    FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx, or an installed form
-    id[@version].
+    FILE is a form folder (survey.csv, choices.csv, settings.csv), an XLSForm .xlsx (or Excel 97–2003 .xls), or an
+    installed form id[@version].
     """
     from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
 
@@ -60,7 +60,8 @@ def check(file: str, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]),
               help="Language of the messages (default: Vietnamese for what was done, English for a refusal).")
 def import_(xlsx: Path, out: Path | None, lang: str | None) -> None:
-    """Turn an XLSForm workbook into a form folder (CSV sheets); a form that cannot be used is refused, located."""
+    """Turn an XLSForm workbook (.xlsx or .xls) into a form folder (CSV sheets); a form that cannot be used is
+    refused, located."""
     from fieldsurvey.services import forms as svc  # lazy: 680 ms at start-up otherwise
 
     try:

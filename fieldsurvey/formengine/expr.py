@@ -39,7 +39,7 @@ _TOKEN = re.compile(r"""
   | (?P<ref>\$\{(?P<refname>[^}]*)\})
   | (?P<num>\d+(?:\.\d*)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
-  | (?P<op><=|>=|!=|\.\.|[-+*=<>(),./|])
+  | (?P<op><=|>=|!=|\.\.|//|::|[-+*=<>(),./|\[\]@])
   | (?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)
 """, re.X)
 
@@ -65,6 +65,11 @@ def tokenize(text: str) -> list[Token]:
             kind = "ref"
         if kind == "ref":
             name = m.group("refname").strip()
+            last = re.fullmatch(r"last-saved#\s*([A-Za-z_][\w.\-]*)", name)
+            if last:   # ${last-saved#name}: the answer in the household saved last with this form
+                out.append(Token("lastsaved", last.group(1), i))
+                i = m.end()
+                continue
             if not re.fullmatch(r"[A-Za-z_][\w.\-]*", name or ""):
                 raise ExpressionError("forms.error.expr_not_a_name", None, name=name, pos=i + 1, expr=repr(text))
             out.append(Token("ref", name, i))
@@ -85,7 +90,10 @@ def tokenize(text: str) -> list[Token]:
 # Nodes are tuples: ("num", float) ("str", s) ("ref", name) ("self",) ("parent",) ("neg", x)
 # ("bin", op, a, b) ("call", name, (args...)), and for three operands or more of one precedence level
 # ("chain", first, ((op, operand), …)) — evaluated left to right in a loop, so a 3,000-term sum is one flat node,
-# not a tree 3,000 deep.
+# not a tree 3,000 deep. XPath paths: ("path", start, steps) where start is ("root",) for '/…', ("ctx",) for a
+# relative path, or ("expr", node, predicates) for ${name}, current(), instance('…') or (…) followed by predicates
+# or steps; each step is ("child", name or "*", predicates), ("self", None, predicates) or ("parent", None, ());
+# ("union", a, b) is 'a | b'.
 
 Node = tuple
 
@@ -109,6 +117,10 @@ class _Parser:
 
     def peek(self) -> Token:
         return self.tokens[self.i]
+
+    def ahead(self) -> Token:
+        """The token after the next one (the end when there is none)."""
+        return self.tokens[min(self.i + 1, len(self.tokens) - 1)]
 
     def take(self) -> Token:
         tok = self.tokens[self.i]
@@ -170,7 +182,97 @@ class _Parser:
             node = ("neg", self.unary())
             self.depth -= 1
             return node
-        return self.primary()
+        node = self.path()
+        while self.is_op("|"):
+            self.take()
+            node = ("union", node, self.path())
+        return node
+
+    # --- XPath location paths: '/data/x', '../x', './x', 'name', 'current()/../x', "instance('l')/root/item[…]"
+
+    def _starts_step(self) -> bool:
+        tok = self.peek()
+        if tok.kind == "op":
+            return tok.text in (".", "..", "*", "@")
+        if tok.kind == "name" and tok.text not in KEYWORDS:
+            nxt = self.ahead()
+            return not (nxt.kind == "op" and nxt.text in ("(", "::"))
+        return False
+
+    def path(self) -> Node:
+        tok = self.peek()
+        if (tok.kind == "op" and tok.text in ("//", "@")) or self.ahead().text == "::":
+            raise self.unsupported_path(tok)
+        if tok.kind == "op" and tok.text == "/":
+            self.take()
+            steps = self.steps() if self._starts_step() else ()
+            return ("path", ("root",), steps)
+        if self._starts_step():
+            if tok.kind == "name" and self.columns:
+                nxt = self.ahead()
+                if not (nxt.kind == "op" and nxt.text in ("/", "[")):
+                    self.take()
+                    return ("col", tok.text)   # a bare name in a choice_filter: the choice's column
+            steps = self.steps()
+            if steps in ((("self", None, ()),),):
+                return ("self",)
+            if steps == (("parent", None, ()),):
+                return ("parent",)
+            return ("path", ("ctx",), steps)
+        node = self.primary()
+        preds = self.predicates()
+        if self.is_op("/", "//"):
+            if self.peek().text == "//":
+                raise self.unsupported_path(self.peek())
+            self.take()
+            return ("path", ("expr", node, preds), self.steps())
+        if preds:
+            return ("path", ("expr", node, preds), ())
+        return node
+
+    def steps(self) -> tuple:
+        out = [self.step()]
+        while self.is_op("/", "//"):
+            if self.peek().text == "//":
+                raise self.unsupported_path(self.peek())
+            self.take()
+            out.append(self.step())
+        return tuple(out)
+
+    def step(self) -> tuple:
+        tok = self.peek()
+        if tok.kind == "op" and tok.text == ".":
+            self.take()
+            return ("self", None, self.predicates())
+        if tok.kind == "op" and tok.text == "..":
+            self.take()
+            return ("parent", None, ())
+        if tok.kind == "op" and tok.text == "*":
+            self.take()
+            return ("child", "*", self.predicates())
+        if tok.kind == "name" and tok.text not in KEYWORDS:
+            nxt = self.ahead()
+            if not (nxt.kind == "op" and nxt.text in ("(", "::")):
+                self.take()
+                return ("child", tok.text, self.predicates())
+        if tok.kind == "op" and tok.text == "@" or (tok.kind == "name" and self.ahead().text == "::"):
+            raise self.unsupported_path(tok)
+        raise self.error("forms.error.expr_expected_step")
+
+    def predicates(self) -> tuple:
+        out = []
+        while self.is_op("["):
+            self.take()
+            self.deeper()
+            out.append(self.or_())
+            if not self.is_op("]"):
+                raise self.error("forms.error.expr_expected_bracket")
+            self.take()
+            self.depth -= 1
+        return tuple(out)
+
+    def unsupported_path(self, tok: Token) -> ExpressionError:
+        return ExpressionError("forms.error.expr_path", None, name=tok.text, pos=tok.pos + 1, expr=repr(self.text))
 
     def primary(self) -> Node:
         tok = self.peek()
@@ -183,6 +285,9 @@ class _Parser:
         if tok.kind == "ref":
             self.take()
             return ("ref", tok.text)
+        if tok.kind == "lastsaved":
+            self.take()
+            return ("last_saved", tok.text)
         if tok.kind == "op" and tok.text == "(":
             self.take()
             self.deeper()
@@ -192,19 +297,8 @@ class _Parser:
             self.take()
             self.depth -= 1
             return node
-        if tok.kind == "op" and tok.text == ".":
+        if tok.kind == "name" and tok.text not in KEYWORDS and self.ahead().text == "(":
             self.take()
-            return ("self",)
-        if tok.kind == "op" and tok.text == "..":
-            self.take()
-            return ("parent",)
-        if tok.kind == "name" and tok.text not in KEYWORDS:
-            self.take()
-            if not self.is_op("(") and self.columns:
-                return ("col", tok.text)
-            if not self.is_op("("):
-                raise ExpressionError("forms.error.expr_path", None, name=tok.text, pos=tok.pos + 1,
-                                      expr=repr(self.text))
             self.take()
             self.deeper()
             args: list[Node] = []
@@ -268,7 +362,26 @@ def _children(n: Node) -> list[Node]:
         return [n[1], *(x for _, x in n[2])]
     if kind == "call":
         return list(n[2])
+    if kind == "union":
+        return [n[1], n[2]]
+    if kind == "path":
+        out = [n[1][1], *n[1][2]] if n[1][0] == "expr" else []
+        for _, _, predicates in n[2]:
+            out.extend(predicates)
+        return out
     return []
+
+
+def last_saved_names(node: Node) -> set[str]:
+    """The names an expression reads as ${last-saved#name}."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "last_saved":
+            out.add(n[1])
+        stack += _children(n)
+    return out
 
 
 def regex_patterns(node: Node) -> list[str]:
@@ -297,7 +410,45 @@ def uses_position(node: Node) -> bool:
 # --- values -------------------------------------------------------------------------------------------------------
 
 class Nodeset(list):
-    """The values of a question across the instances of a repeat (what ${name} means outside the repeat)."""
+    """The values of a question across the instances of a repeat (what ${name} means outside the repeat), or of
+    the nodes an XPath path reaches; `nodes` holds those nodes, in the same order, when they are known."""
+
+    def __init__(self, values: Any = (), nodes: list | None = None):
+        super().__init__(values)
+        self.nodes = nodes
+
+
+class XNode:
+    """A node of a secondary instance (a choice list, a CSV or XML file beside the form): an element with a name,
+    its text, its children and its parent."""
+    __slots__ = ("name", "text", "children", "parent", "index", "choice")
+
+    def __init__(self, name: str, text: str = "", parent: "XNode | None" = None):
+        self.name = name
+        self.text = text
+        self.children: list[XNode] = []
+        self.parent = parent
+        self.index = 1          # the position among the parent's children of the same name (1-based)
+        self.choice: Any = None   # the Choice an `item` of a choice list stands for
+
+    def add(self, name: str, text: str = "") -> "XNode":
+        child = XNode(name, text, self)
+        child.index = 1 + sum(1 for c in self.children if c.name == name)
+        self.children.append(child)
+        return child
+
+    def value(self) -> str:
+        if not self.children:
+            return self.text
+        return "".join(c.value() for c in self.children)
+
+
+def document(root: XNode) -> XNode:
+    """The document node above an instance's root element (what instance('…') returns)."""
+    doc = XNode("#document")
+    doc.children.append(root)
+    root.parent = doc
+    return doc
 
 
 class Context(Protocol):
@@ -327,9 +478,8 @@ def to_number(v: Any) -> float:
         return _int_to_float(v)
     if isinstance(v, float):
         return v
-    if isinstance(v, datetime):  # days since 1970-01-01, the time of day as the fraction (local time)
-        since = v - datetime(1970, 1, 1)
-        return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
+    if isinstance(v, datetime):  # whole days since 1970-01-01, as JavaRosa counts a moment (decimal-date-time()
+        return float((v.replace(tzinfo=None) - datetime(1970, 1, 1)).days)   # gives the time of day as well)
     if isinstance(v, date):
         return float((v - _EPOCH).days)
     if isinstance(v, list):
@@ -530,12 +680,24 @@ def evaluate(node: Node, ctx: Context) -> Any:
         return node[1]
     if kind == "ref":
         return ctx.ref(node[1])
+    if kind == "last_saved":
+        last = getattr(ctx, "last_saved", None)
+        return last(node[1]) if last is not None else ""
     if kind == "self":
-        return ctx.current()
+        frame = _frame(ctx)   # in a condition in brackets, '.' is the node it tests (${sex}[. = 'female'])
+        return _node_value(ctx, frame[0]) if frame is not None else ctx.current()
     if kind == "col":
         return ctx.column(node[1])
     if kind == "parent":
-        return ""
+        node = _parent_of(ctx, _context_node(ctx))
+        return Nodeset([_node_value(ctx, node)], [node]) if node is not None else Nodeset()
+    if kind == "path":
+        return _eval_path(node, ctx)
+    if kind == "union":
+        a, b = evaluate(node[1], ctx), evaluate(node[2], ctx)
+        nodes = list(getattr(a, "nodes", None) or []) + [n for n in getattr(b, "nodes", None) or []]
+        unique = list(dict.fromkeys(nodes))
+        return Nodeset([_node_value(ctx, n) for n in unique], unique)
     if kind == "neg":
         return -to_number(evaluate(node[1], ctx))
     if kind == "bin":
@@ -689,7 +851,156 @@ def _format_date(ctx: Context, args: tuple) -> str:
 
 
 def _position(ctx: Context, args: tuple) -> float:
+    """position(): the place of the node being tested in a predicate; position(node): the node's place among its
+    siblings of the same name (a repeat instance's number: position(..) in a repeat)."""
+    if not args:
+        frame = _frame(ctx)
+        if frame is not None:
+            return float(frame[1])
+    else:
+        value = evaluate(args[0], ctx)
+        nodes = getattr(value, "nodes", None)
+        if nodes:
+            return float(_node_position(ctx, nodes[0]))
+        if isinstance(value, Nodeset) and nodes is not None:
+            return math.nan
     return float(ctx.position())
+
+
+def _current(ctx: Context, args: tuple) -> Nodeset:
+    """current(): the node whose expression this is (in a choice_filter, the question, not the choice)."""
+    node = _context_node(ctx, outermost=True)
+    return Nodeset([ctx.current()], [node] if node is not None else [])
+
+
+def _instance(ctx: Context, args: tuple) -> Nodeset:
+    """instance('id'): the document node of a secondary instance (its root element is the first step after)."""
+    find = getattr(ctx, "instance", None)
+    doc = find(to_string(evaluate(args[0], ctx))) if find is not None else None
+    return Nodeset([""], [doc]) if doc is not None else Nodeset([], [])
+
+
+# --- paths ----------------------------------------------------------------------------------------------------------
+# Nodes are XNode (secondary instances) or whatever the context gives for the form's own answers (main instance);
+# the context navigates those: root(), node(), children(node, name), parent(node), node_value(node),
+# node_position(node), and chain() — the main-instance nodes from the document down to the node being computed.
+
+def _frame(ctx: Context) -> tuple | None:
+    frames = getattr(ctx, "frames", None)
+    return frames[-1] if frames else None
+
+
+def _context_node(ctx: Context, outermost: bool = False) -> Any:
+    frame = None if outermost else _frame(ctx)
+    if frame is not None:
+        return frame[0]
+    get = getattr(ctx, "node", None)
+    return get() if get is not None else None
+
+
+def _children_of(ctx: Context, node: Any, name: str) -> list:
+    if isinstance(node, XNode):
+        return [c for c in node.children if name == "*" or c.name == name]
+    get = getattr(ctx, "children", None)
+    return get(node, name) if get is not None and node is not None else []
+
+
+def _parent_of(ctx: Context, node: Any) -> Any:
+    if isinstance(node, XNode):
+        return node.parent
+    get = getattr(ctx, "parent", None)
+    return get(node) if get is not None and node is not None else None
+
+
+def _node_value(ctx: Context, node: Any) -> Any:
+    if isinstance(node, XNode):
+        return node.value()
+    get = getattr(ctx, "node_value", None)
+    return get(node) if get is not None and node is not None else ""
+
+
+def _node_position(ctx: Context, node: Any) -> int:
+    if isinstance(node, XNode):
+        return node.index
+    get = getattr(ctx, "node_position", None)
+    return get(node) if get is not None else ctx.position()
+
+
+def _filter(ctx: Context, nodes: list, predicates: tuple) -> list:
+    """The nodes each predicate keeps: a number keeps the node at that place, anything else when it is true."""
+    for predicate in predicates:
+        frames = getattr(ctx, "frames", None)
+        if frames is None:
+            frames = []
+            ctx.frames = frames   # (a context that has none yet)
+        kept = []
+        size = len(nodes)
+        for i, n in enumerate(nodes, start=1):
+            frames.append((n, i, size))
+            try:
+                v = evaluate(predicate, ctx)
+            finally:
+                frames.pop()
+            if _is_numeric(v):
+                if v == i:
+                    kept.append(n)
+            elif to_bool(v):
+                kept.append(n)
+        nodes = kept
+    return nodes
+
+
+def _eval_path(node: Node, ctx: Context) -> Nodeset:
+    start, steps = node[1], node[2]
+    chain: list = []
+    if start[0] == "root":
+        get = getattr(ctx, "root", None)
+        nodes = [get()] if get is not None else []
+        chain = _chain(ctx, _context_node(ctx)) if get is not None else []
+    elif start[0] == "ctx":
+        here = _context_node(ctx)
+        nodes = [here] if here is not None else []
+    else:
+        value = evaluate(start[1], ctx)
+        nodes = list(getattr(value, "nodes", None) or [])
+        nodes = _filter(ctx, nodes, start[2])
+    aligned = bool(chain)
+    for depth, (axis, name, predicates) in enumerate(steps, start=1):
+        found: list = []
+        for n in nodes:
+            if axis == "self":
+                candidates = [n]
+            elif axis == "parent":
+                p = _parent_of(ctx, n)
+                candidates = [p] if p is not None else []
+            elif aligned and not predicates and depth < len(chain) and _named(ctx, chain[depth], name):
+                # as JavaRosa contextualises an absolute path: a repeat the node being computed lies in is that
+                # node's own instance ('/data/rep/x' inside rep[2] is rep[2]/x)
+                candidates = [chain[depth]]
+            else:
+                candidates = _children_of(ctx, n, name)
+            found.extend(_filter(ctx, candidates, predicates))
+        if axis != "child" or predicates or not (depth < len(chain) and found == [chain[depth]]):
+            aligned = False
+        nodes = list(dict.fromkeys(found)) if len(found) > 1 else found
+    return Nodeset([_node_value(ctx, n) for n in nodes], nodes)
+
+
+def _chain(ctx: Context, node: Any) -> list:
+    """The nodes from the document down to `node` (none for a secondary instance's node): what an absolute path
+    is contextualised against, as JavaRosa does — the node being computed, or in a condition the node it tests."""
+    if node is None or isinstance(node, XNode):
+        return []
+    out = [node]
+    while True:
+        node = _parent_of(ctx, node)
+        if node is None:
+            return list(reversed(out))
+        out.append(node)
+
+
+def _named(ctx: Context, node: Any, name: str) -> bool:
+    return name == "*" or node in _children_of(ctx, _parent_of(ctx, node), name)
 
 
 def _pulldata(ctx: Context, args: tuple) -> Any:
@@ -789,13 +1100,20 @@ def _choice_name(ctx: Context, args: tuple) -> str:
 
 
 def _indexed_repeat(ctx: Context, args: tuple) -> Any:
-    """indexed-repeat(${question}, ${repeat}, n): the question's value in the repeat's n-th instance."""
+    """indexed-repeat(${question}, ${repeat}, n[, ${inner repeat}, m[, …]]): the question's value in the n-th
+    instance of the repeat (and the m-th of the repeat inside it…); a repeat not named is the one the expression
+    stands in."""
     node = args[0]
-    n = _num(ctx, args, 2)
     indexed = getattr(ctx, "indexed", None)
-    if node[0] != "ref" or indexed is None or not math.isfinite(n):
+    if node[0] != "ref" or indexed is None or len(args) % 2 == 0:
         return ""
-    return indexed(node[1], int(n))
+    where = {}
+    for rep, n in zip(args[1::2], args[2::2]):
+        number = to_number(evaluate(n, ctx))
+        if rep[0] != "ref" or not math.isfinite(number):
+            return ""
+        where[rep[1]] = int(number)
+    return indexed(node[1], where)
 
 
 def _join(ctx: Context, args: tuple) -> str:
@@ -849,7 +1167,10 @@ def _date_time(ctx: Context, args: tuple) -> Any:
 
 def _decimal_date_time(ctx: Context, args: tuple) -> float:
     moment = _as_datetime(_scalar(_one(ctx, args, 0)))
-    return to_number(moment) if moment is not None else math.nan
+    if moment is None:
+        return math.nan
+    since = moment.replace(tzinfo=None) - datetime(1970, 1, 1)   # days since 1970-01-01, the time as the fraction
+    return since.days + since.seconds / 86400 + since.microseconds / 86_400_000_000
 
 
 def _decimal_time(ctx: Context, args: tuple) -> float:
@@ -896,6 +1217,12 @@ def _translate(ctx: Context, args: tuple) -> str:
     return "".join(c if c not in table else (table[c] or "") for c in s)
 
 
+def _itext(ctx: Context, args: tuple) -> str:
+    """jr:itext(id): a translated text by its id (a choice's label in a translated list) in the language shown."""
+    find = getattr(ctx, "itext", None)
+    return find(_text(ctx, args, 0)) if find is not None else ""
+
+
 def _boolean_from_string(ctx: Context, args: tuple) -> bool:
     return _text(ctx, args, 0).strip() in ("true", "1")
 
@@ -917,6 +1244,8 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "round": (_round, (1, 2)),
     "coalesce": (_coalesce, (2, None)),
     "position": (_position, (0, 1)),
+    "current": (_current, (0, 0)),
+    "instance": (_instance, (1, 1)),
     "not": (lambda ctx, a: not to_bool(evaluate(a[0], ctx)), (1, 1)),
     "true": (lambda ctx, a: True, (0, 0)),
     "false": (lambda ctx, a: False, (0, 0)),
@@ -939,7 +1268,8 @@ FUNCTIONS: dict[str, tuple[Callable[[Context, tuple], Any], tuple[int, int | Non
     "count-non-empty": (_count_non_empty, (1, 1)),
     "selected-at": (_selected_at, (2, 2)),
     "jr:choice-name": (_choice_name, (2, 2)),
-    "indexed-repeat": (_indexed_repeat, (3, 3)),
+    "jr:itext": (_itext, (1, 1)),
+    "indexed-repeat": (_indexed_repeat, (3, 7)),
     "join": (_join, (2, None)),
     "once": (_once, (1, 1)),
     "uuid": (_uuid, (0, 1)),

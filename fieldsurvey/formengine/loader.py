@@ -22,7 +22,7 @@ def load_form(path: Path | str) -> Form:
     if p.is_dir():
         stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(p.glob("*.csv")))
         return _load_folder(str(p.resolve()), stamp)
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):   # (an .xls, Excel 97–2003, is read with xlrd)
         return build_form(read_xlsx(p), str(p), fallback_id=p.stem, files=files_beside(p.parent))
     if not p.exists():
         raise FormError("forms.error.no_such_form", str(p))

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from fieldsurvey.errors import FormError
 from fieldsurvey.formengine import linear_regex
-from fieldsurvey.formengine.expr import (ExpressionError, Node, _children, parse, references, regex_patterns,
-                                         tokenize, uses_position)
+from fieldsurvey.formengine.expr import (ExpressionError, Node, XNode, _children, document, last_saved_names, parse,
+                                         references, regex_patterns, tokenize, uses_position)
 from fieldsurvey.i18n import t
 
 LANGS = ("vi", "en")
@@ -71,11 +73,11 @@ DESKTOP_CANNOT = {
     "uri:simserial", "phonenumber", "get phone number", "uri:phonenumber", "start-geopoint", "background-geopoint",
     "background-audio", "osm", "geotrace", "q geotrace", "geoshape", "q geoshape",
 }
-# ODK types this engine does not serve yet (refused, named).
-NOT_YET = {
-    "select_multiple_external", "select one external", "xml-external", "csv-external", "begin loop", "end loop",
-    "include",
-}
+# ODK types this engine does not serve (refused, named). (`select_multiple_external` is no ODK type: pyxform 4.5
+# refuses it too, as an unknown type.)
+NOT_YET = {"include"}
+# Rows that only declare a secondary instance read from a file beside the form: instance('NAME') is NAME.csv/.xml.
+EXTERNAL_INSTANCES = {"csv-external": ".csv", "xml-external": ".xml"}
 SELECT_PREFIXES = {
     **dict.fromkeys(("select_one", "select one", "select1", "select one from", "select_one_from",
                      "add select one prompt using", "select one using", "q select1"), "select_one"),
@@ -84,7 +86,7 @@ SELECT_PREFIXES = {
     # choices from a CSV file beside the form (its `name` and `label` columns, or those `parameters` name)
     **dict.fromkeys(("select_one_from_file", "select one from file"), "select_one"),
     **dict.fromkeys(("select_multiple_from_file", "select multiple from file"), "select_multiple"),
-    "select_one_external": "select_one",   # choices from the external_choices sheet
+    **dict.fromkeys(("select_one_external", "select one external"), "select_one"),  # the external_choices sheet
     "rank": "rank",                       # every choice of the list put in order
 }
 CONTAINERS = {"group": "group", "repeat": "repeat", "lgroup": "repeat", "looped group": "repeat"}
@@ -103,11 +105,11 @@ BIND_COLUMNS = {"relevant": "relevant", "required": "required", "constraint": "c
                 "jr:requiredmsg": "required_message", "jr:noapperrorstring": "no_app_error_string"}
 CONTROL_COLUMNS = {"appearance": "appearance", "jr:count": "repeat_count", "rows": "rows", "autoplay": "autoplay"}
 # Columns ODK acts on that this engine does not: a form that fills one is refused, located (never dropped).
-UNSERVED_COLUMNS = {"trigger", "intent"}
+# (`intent` — an Android app that fills a question or a group — is not launched here: the questions are typed.)
+UNSERVED_COLUMNS: set[str] = set()
 # `bind::`/`control::` attributes with a meaning in ODK that this engine does not give them (refused, located). Any
 # other attribute is a form's own, which ODK ignores too (saveIncomplete is honoured: every answer is saved).
-UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::intent",
-                       "control::jr:noaddremove"}
+UNSERVED_ATTRIBUTES = {"bind::type", "bind::jr:preload", "bind::jr:preloadparams", "control::jr:noaddremove"}
 MEDIA = {"image", "audio", "video", "big-image"}
 TRANSLATED = {"label", "hint", "required_message", "constraint_message", "warning_message", "guidance_hint",
               "no_app_error_string", *MEDIA}
@@ -199,6 +201,7 @@ class Item:
     labels: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     list_name: str | None = None
+    list_source: str = ""             # where a select's choices come from: choices | file | external
     required: bool | Node = False
     required_message: dict[str, str] = field(default_factory=dict)
     relevant: Node | None = None
@@ -214,15 +217,26 @@ class Item:
     choice_filter: Node | None = None
     repeat_count: Node | None = None
     parent: "Item | None" = None     # the enclosing group or repeat
-    repeat: "Item | None" = None     # the enclosing repeat (one level of repeats is supported)
+    repeat: "Item | None" = None     # the nearest enclosing repeat (not the item itself)
+    chain: tuple["Item", ...] = ()   # the repeats the item lies in, outermost first (a repeat itself included)
     children: list["Item"] = field(default_factory=list)
     deps: frozenset[str] = frozenset()   # names its relevance and value read (the group above included)
     check_deps: frozenset[str] = frozenset()  # names its checks, choice filter and label read
+    anywhere: frozenset[str] = frozenset()    # of those, the names read in any instance (not only its own)
     positional: bool = False             # reads position(..)
     label_refs: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)   # the row as written (for export)
     meta: str = ""                       # for ODK metadata (type "meta"): start, end, today, deviceid, …
     range: tuple[float, float, float] | None = None   # a range question's start, end and step
+    triggers: tuple[str, ...] = ()       # `trigger`: the questions whose change sets this value (ODK's setvalue)
+    trigger_value: Node | None = None    # …to this expression (its `calculation`; none: the value is cleared)
+    asked: bool = True                   # False for a triggered value with neither label nor hint (never shown)
+    element: str = ""                    # its node's name in ODK's XForm when not its name (a loop's copies)
+
+    @property
+    def xml_name(self) -> str:
+        """The name of its node in the form's instance (what XPath paths step through)."""
+        return self.element or self.name
 
     @property
     def is_input(self) -> bool:
@@ -237,7 +251,7 @@ class Item:
         out = []
         p = self.parent
         while p is not None:
-            out.append(p.name)
+            out.append(p.xml_name)
             p = p.parent
         return list(reversed(out))
 
@@ -261,6 +275,9 @@ class Form:
     choices: dict[str, list[Choice]]
     settings: dict[str, str]
     sheets: dict[str, list[dict[str, str]]]   # the rows as read (for export; columns normalised)
+    external: dict[str, list[Choice]] = field(default_factory=dict)   # the external_choices sheet's lists
+    triggered: dict[str, list[Item]] = field(default_factory=dict)    # a question → the values its change sets
+    instances: dict[str, XNode] = field(default_factory=dict)   # instance('NAME'): choice lists, files beside it
     order: list[Item] = field(default_factory=list)        # evaluation order (dependencies first)
     dependents: dict[str, list[Item]] = field(default_factory=dict)   # downstream values, in order (Downstream)
     readers: dict[str, list[Item]] = field(default_factory=dict)      # the items whose expressions read a name
@@ -338,6 +355,26 @@ def language_code(text: str) -> str:
     return {"english": "en", "vietnamese": "vi", "tiếng việt": "vi", "tieng viet": "vi"}.get(low, low)
 
 
+_SPACES = re.compile(" +")
+_SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _cleaned(rows: list[tuple[int, dict[str, str]]], collapse: bool) -> list[tuple[int, dict[str, str]]]:
+    """Cells as pyxform reads them: 'smart' quotes as plain ones (‘yes’ → 'yes'), and with `collapse` (the survey
+    sheet, unless settings say clean_text_values = no) a run of spaces as one, none at either end."""
+    out = []
+    for n, row in rows:
+        clean = {}
+        for k, v in row.items():
+            if v:
+                v = v.translate(_SMART_QUOTES)
+                if collapse:
+                    v = _SPACES.sub(" ", v.strip())
+            clean[k] = v
+        out.append((n, clean))
+    return out
+
+
 def _truthy(text: str) -> bool | None:
     low = text.strip().lower()
     if low in ("yes", "true", "true()", "1", "y"):
@@ -359,6 +396,100 @@ def _translations(row: dict[str, str], column: str, default_lang: str) -> dict[s
     return out
 
 
+LOOP_ELEMENT = "\x00element"   # (a row made from a loop: its node's name, when the row's name had to change)
+_LOOP_BEGIN = re.compile(r"begin[ _]loop\s+over\s+(\S+)", re.I)
+_LOOP_END = re.compile(r"end[ _]loop", re.I)
+
+
+def _expand_loops(rows: list[tuple[int, dict[str, str]]], choices: dict[str, list[Choice]], default_lang: str,
+                  add: Callable[[Located], None]) -> tuple[list[tuple[int, dict[str, str]]], dict[str, str]]:
+    """`begin loop over LIST` … `end loop` as pyxform makes it: a group holding one group per choice of LIST (but
+    `none`), named and labelled as the choice, each holding the rows between, with `%(name)s` and `%(label)s` in
+    their cells (not in their names) the choice's name and label. A name that the copies repeat gets a name of its
+    own here (the loop's, the choice's and its own, joined by '_'), its node keeping the name ODK gives it. Also
+    gives the names that stand for several questions so, each with its loop (pyxform refuses ${name} of them)."""
+    if not any(_LOOP_BEGIN.fullmatch(" ".join(r.get("type", "").split())) or _LOOP_END.fullmatch(
+            r.get("type", "").strip()) for _, r in rows):
+        return rows, {}
+    other_lists = set()   # lists that an 'or_other' select adds 'other' to (pyxform: the loop goes over it too)
+    for _, row in rows:
+        _, list_name, or_other, _ = _parse_type(row.get("type", "")) if row.get("type", "").strip() else (
+            "", None, False, "")
+        if or_other and list_name:
+            other_lists.add(list_name)
+    # (row number, cells, the names of the loop groups around a copy joined by '_' — '' outside —, its loop)
+    out: list[tuple[int, dict[str, str], str, str]] = []
+
+    def expand(block: list[tuple[int, dict[str, str]]], around: str, outer: str) -> None:
+        i = 0
+        while i < len(block):
+            rownum, row = block[i]
+            m = _LOOP_BEGIN.fullmatch(" ".join(row.get("type", "").split()))
+            if not m:
+                if _LOOP_END.fullmatch(row.get("type", "").strip()):
+                    add(Located("survey", rownum, "type", "forms.error.end_without_begin",
+                                {"type": row["type"].strip(), "kind": "loop over …"}))
+                    i += 1
+                    continue
+                out.append((rownum, row, around, outer))
+                i += 1
+                continue
+            depth, j = 1, i + 1   # the matching end loop
+            while j < len(block) and depth:
+                t = " ".join(block[j][1].get("type", "").split())
+                depth += 1 if _LOOP_BEGIN.fullmatch(t) else (-1 if _LOOP_END.fullmatch(t) else 0)
+                j += 1
+            inner = block[i + 1:j - 1] if depth == 0 else block[i + 1:]
+            list_name, loop = m.group(1), row.get("name", "").strip()
+            out.append((rownum, {**row, "type": "begin group"}, around, outer))
+            items = list(choices.get(list_name, []))
+            if list_name in other_lists and all(c.name != "other" for c in items):
+                items.append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
+            if list_name not in choices:
+                add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
+            here = "_".join(x for x in (around, loop) if x)
+            for c in items:
+                if c.name == "none":
+                    continue   # (pyxform leaves a select's 'none' out of a loop)
+                head = {"type": "begin group", "name": c.name, LOOP_ELEMENT: c.name}
+                head.update({f"label::{lang}": text for lang, text in c.labels.items()})
+                out.append((rownum, head, here, outer or loop))
+                expand([(n, _substituted(r, c, default_lang)) for n, r in inner], f"{here}_{c.name}", outer or loop)
+                out.append((rownum, {"type": "end group"}, here, outer or loop))
+            if depth == 0:
+                out.append((block[j - 1][0], {**block[j - 1][1], "type": "end group"}, around, outer))
+            i = j
+
+    expand(rows, "", "")
+    count: dict[str, int] = {}
+    for _, row, _, _ in out:
+        name = row.get("name", "").strip()
+        if name:
+            count[name] = count.get(name, 0) + 1
+    ambiguous: dict[str, str] = {}
+    result = []
+    for rownum, row, around, loop in out:
+        name = row.get("name", "").strip()
+        if around and name and count[name] > 1 and NAME.match(name):
+            ambiguous.setdefault(name, loop)
+            row = {**row, "name": f"{around}_{name}", LOOP_ELEMENT: name}
+        result.append((rownum, row))
+    return result, ambiguous
+
+
+def _substituted(row: dict[str, str], choice: Choice, default_lang: str) -> dict[str, str]:
+    """A row of a loop for one choice: %(name)s and %(label)s in its cells (the label in the cell's language)."""
+    out = {}
+    for key, text in row.items():
+        if "%(" in text and key != "name":   # (pyxform checks a name before: '%(name)s_x' is no name there)
+            lang = key.split("::", 1)[1] if "::" in key else default_lang
+            label = choice.labels.get(lang) or choice.labels.get(default_lang) or next(iter(choice.labels.values()),
+                                                                                       choice.name)
+            text = text.replace("%(name)s", choice.name).replace("%(label)s", label)
+        out[key] = text
+    return out
+
+
 def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
     """(type, choice list, or_other, where the choices come from: choices | file | external) from a type cell:
     'select_one yes_no', 'select one from x or specify other', 'select_one_from_file states.csv',
@@ -370,13 +501,18 @@ def _parse_type(text: str) -> tuple[str, str | None, bool, str]:
         if low.endswith(suffix):
             t, low, or_other = t[: -len(suffix)], low[: -len(suffix)], True
     m = re.fullmatch(r"(begin|end)[ _](group|repeat|lgroup|looped group|loop)\b(.*)", low)
-    if m and m.group(2) != "loop":
+    if m and m.group(2) == "loop":
+        return f"{m.group(1)} loop", None, or_other, "choices"
+    if m:
         return f"{m.group(1)} {CONTAINERS[m.group(2)]}", None, or_other, "choices"
     for prefix in sorted(SELECT_PREFIXES, key=len, reverse=True):
         if low.startswith(prefix + " "):
             rest = t[len(prefix) + 1:].strip()
-            if rest and " " not in rest and f"{prefix} {rest.lower()}" not in NOT_YET:
+            if rest and " " not in rest:
                 source = "file" if "file" in prefix else ("external" if "external" in prefix else "choices")
+                ref = re.fullmatch(r"\$\{\s*([^}\s]+)\s*\}", rest)
+                if ref and source == "choices":   # select_one ${q}: the answers q was given in its repeat
+                    return SELECT_PREFIXES[prefix], ref.group(1), or_other, "repeat"
                 return SELECT_PREFIXES[prefix], rest, or_other, source
     return low, None, or_other, "choices"
 
@@ -390,12 +526,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
 
     if "survey" not in sheets:
         raise FormErrors([Located("survey", 0, None, "forms.error.no_survey_sheet")], source)
-    settings_rows = sheets.get("settings") or []
+    settings_rows = _cleaned(sheets.get("settings") or [], False)
     settings = dict(settings_rows[0][1]) if settings_rows else {}
     default_lang = language_code(settings.get("default_language") or "") or ""
-    survey_rows = sheets["survey"]
-    choice_rows = sheets.get("choices") or []
-    external_rows = sheets.get("external_choices") or []
+    # the cells as pyxform reads them: "smart" quotes as plain ones, and in the survey sheet runs of spaces and line
+    # breaks as one space (unless settings say clean_text_values = no)
+    survey_rows = _cleaned(sheets["survey"], _truthy(settings.get("clean_text_values", "yes")) is not False)
+    choice_rows = _cleaned(sheets.get("choices") or [], False)
+    external_rows = _cleaned(sheets.get("external_choices") or [], False)
 
     # which languages the form speaks
     langs: list[str] = []
@@ -408,10 +546,12 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     if not default_lang:
         default_lang = "vi" if "vi" in langs else (langs[0] if langs else "vi")
 
-    # --- choices
+    # --- choices (the external_choices sheet's lists apart: a select_one_external reads only those)
     choices: dict[str, list[Choice]] = {}
+    external: dict[str, list[Choice]] = {}
     allow_dupes = _truthy(settings.get("allow_choice_duplicates", "")) is True
     names_in: dict[str, set[str]] = {}
+    external_names: dict[str, set[str]] = {}
     for sheet, rownum, row in [("choices", n, r) for n, r in choice_rows] \
             + [("external_choices", n, r) for n, r in external_rows]:
         list_name = row.get("list_name", "").strip()
@@ -424,8 +564,9 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if name == "":
             add(Located(sheet, rownum, "name", "forms.error.choice_no_name", {"list": list_name}))
             continue
-        items = choices.setdefault(list_name, [])
-        names = names_in.setdefault(list_name, set())
+        lists, seen = (choices, names_in) if sheet == "choices" else (external, external_names)
+        items = lists.setdefault(list_name, [])
+        names = seen.setdefault(list_name, set())
         if not allow_dupes and name in names:
             add(Located(sheet, rownum, "name", "forms.error.choice_twice", {"list": list_name, "name": name}))
             continue
@@ -433,6 +574,11 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         extra = {k: v for k, v in row.items() if k not in ("list_name", "name") and not k.startswith("label")}
         items.append(Choice(name, labels, extra))
         names.add(name)
+
+    # --- secondary instances: instance('LIST') for each choice list, and files beside the form (added below)
+    instances = _Instances(choices, default_lang)
+
+    survey_rows, loop_names = _expand_loops(survey_rows, choices, default_lang, add)
 
     # --- survey
     items: list[Item] = []
@@ -442,6 +588,7 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     pending: list[tuple[Item, str, str, int]] = []   # (item, column, text, row) expressions to parse
 
     unserved: set[str] = set()
+    refused_names: set[str] = set()   # rows refused (their names are not reported again where they are read)
     for rownum, row in survey_rows:
         for column, text in row.items():
             if text.strip() and column not in unserved and (
@@ -465,6 +612,14 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             continue
         name = row.get("name", "").strip()
         meta = ""
+
+        def refuse(problem: Located) -> None:
+            """The row is refused; a refused group or repeat still pairs with its end (no second error there)."""
+            add(problem)
+            if name:
+                refused_names.add(name)
+            if kind_type in ("begin group", "begin repeat"):
+                stack.append(Item(kind_type.split()[1], kind_type.split()[1], name, rownum))
         if kind_type in ("begin group", "begin repeat"):
             kind = "group" if kind_type == "begin group" else "repeat"
             qtype = kind
@@ -474,25 +629,41 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             kind, qtype = "question", TYPE_ALIASES[kind_type]
         elif kind_type in META_TYPES:
             kind, qtype, meta = "question", "meta", META_TYPES[kind_type]
+        elif kind_type in EXTERNAL_INSTANCES:
+            # csv-external / xml-external: no question, instance('NAME') reads NAME.csv / NAME.xml beside the form
+            if not name or not NAME.match(name):
+                refuse(Located("survey", rownum, "name", "forms.error.no_name" if not name else "forms.error.bad_name",
+                               {"type": type_text, "name": name}))
+                continue
+            doc = _instance_from_file(name + EXTERNAL_INSTANCES[kind_type], files)
+            if isinstance(doc, Located):
+                refuse(Located("survey", rownum, "name", doc.key, doc.values))
+            else:
+                instances[name] = doc
+            continue
         else:
             not_yet = kind_type in NOT_YET or kind_type.split(" ")[0] in NOT_YET \
                 or any(kind_type.startswith(n + " ") for n in NOT_YET)
             desktop = kind_type in DESKTOP_CANNOT or kind_type.split(" ")[0] in DESKTOP_CANNOT
-            add(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
+            refuse(Located("survey", rownum, "type", "forms.error.type_desktop" if desktop else (
                 "forms.error.unsupported_type" if not_yet else "forms.error.unknown_type"), {"type": type_text}))
             continue
         if not name and qtype == "note":
             name = f"generated_note_name_{rownum}"   # as pyxform names a note that has none
+        if not name and meta == "audit":
+            name = "audit"                           # as pyxform names it
         if not name:
-            add(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
+            refuse(Located("survey", rownum, "name", "forms.error.no_name", {"type": type_text}))
             continue
         if not NAME.match(name):
-            add(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
+            refuse(Located("survey", rownum, "name", "forms.error.bad_name", {"name": name}))
             continue
         if name in by_name:
-            add(Located("survey", rownum, "name", "forms.error.name_twice", {"name": name, "first": by_name[name].row}))
+            refuse(Located("survey", rownum, "name", "forms.error.name_twice",
+                           {"name": name, "first": by_name[name].row}))
             continue
-        item = Item(kind, qtype, name, rownum, columns=dict(row), meta=meta)
+        item = Item(kind, qtype, name, rownum, columns={k: v for k, v in row.items() if k != LOOP_ELEMENT}, meta=meta,
+                    element=row.get(LOOP_ELEMENT, ""))
         item.labels = _translations(row, "label", default_lang)
         item.hints = _translations(row, "hint", default_lang)
         item.required_message = _translations(row, "required_message", default_lang)
@@ -503,26 +674,31 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if item.default is not None and _is_dynamic(item.default, qtype):
             pending.append((item, "default_expr", item.default, rownum))
         item.list_name = list_name
+        item.list_source = list_source if list_name else ""
         if kind_type in ("select_one", "select_multiple", "rank") and not list_name:
-            add(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
+            refuse(Located("survey", rownum, "type", "forms.error.select_no_list", {"type": type_text}))
             continue
         if list_source == "file" and list_name not in choices:
-            problem = _choices_from_file(list_name, row.get("parameters", ""), files, default_lang)
-            if isinstance(problem, Located):
-                add(Located("survey", rownum, "type", problem.key, problem.values))
+            doc = _instance_from_file(list_name, files)
+            found = doc if isinstance(doc, Located) else _choices_from_instance(doc, list_name,
+                                                                                row.get("parameters", ""), default_lang)
+            if isinstance(found, Located):
+                refuse(Located("survey", rownum, "type", found.key, found.values))
                 continue
-            choices[list_name] = problem
-            names_in[list_name] = {c.name for c in problem}
+            choices[list_name] = found
+            names_in[list_name] = {c.name for c in found}
+            instances.setdefault(list_name.rsplit(".", 1)[0], doc)
         if kind_type == "range":
             bounds = _range_parameters(row.get("parameters", ""))
             if bounds is None:
-                add(Located("survey", rownum, "parameters", "forms.error.range_parameters",
-                            {"parameters": row.get("parameters", "")}))
+                refuse(Located("survey", rownum, "parameters", "forms.error.range_parameters",
+                               {"parameters": row.get("parameters", "")}))
                 continue
             item.range = bounds
-        if list_name and list_name not in choices and list_name not in BUILTIN_LISTS:
+        lists = external if list_source == "external" else choices
+        if list_name and list_source != "repeat" and list_name not in lists and list_name not in BUILTIN_LISTS:
             add(Located("survey", rownum, "type", "forms.error.no_such_list", {"list": list_name}))
-        if or_other and list_name in choices:
+        if or_other and list_name in choices and list_source not in ("external", "repeat"):
             if "other" not in names_in[list_name]:
                 choices[list_name].append(Choice("other", {"vi": "Khác", "en": "Other"}, {}))
                 names_in[list_name].add("other")
@@ -533,23 +709,35 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
                 pending.append((item, column, text, rownum))
             else:
                 setattr(item, column, flag)
+        trigger_text = row.get("trigger", "").strip()
+        if trigger_text:
+            # ODK's setvalue: when one of these questions changes, the value becomes the calculation's, computed then
+            names = re.findall(r"\$\{\s*([^}]*?)\s*\}", trigger_text)
+            if not names or re.sub(r"\$\{[^}]*\}", "", trigger_text).strip(" ,"):
+                refuse(Located("survey", rownum, "trigger", "forms.error.trigger_not_names", {"trigger": trigger_text}))
+                continue
+            item.triggers = tuple(dict.fromkeys(names))
+            item.asked = qtype != "calculate" and bool(item.labels or item.hints)
         for column in ("relevant", "constraint", "warning", "calculation", "choice_filter", "repeat_count"):
             text = row.get(column, "").strip()
+            if column == "calculation" and item.triggers:
+                if text:
+                    pending.append((item, "trigger_value", text, rownum))
+                continue
             if column == "constraint" and not text:
                 text = IMPLICIT_CONSTRAINTS.get(kind_type, "")
             if text:
                 if column == "repeat_count" and kind != "repeat":
                     continue
                 pending.append((item, column, text, rownum))
-        if qtype == "calculate" and not row.get("calculation", "").strip():
+        if qtype == "calculate" and not row.get("calculation", "").strip() and not item.default \
+                and not item.triggers:
+            # (a calculation with only a default holds that value, given once, as pyxform 4.5 makes it)
             add(Located("survey", rownum, "calculation", "forms.error.calculation_empty", {"name": name}))
         parent = stack[-1] if stack else None
         item.parent = parent
         item.repeat = parent if parent is not None and parent.kind == "repeat" else (parent.repeat if parent else None)
-        if kind == "repeat" and item.repeat is not None:
-            add(Located("survey", rownum, "type", "forms.error.nested_repeat",
-                        {"name": name, "outer": item.repeat.name}))
-            continue
+        item.chain = (parent.chain if parent is not None else ()) + ((item,) if kind == "repeat" else ())
         (parent.children if parent else top).append(item)
         items.append(item)
         by_name[name] = item
@@ -559,7 +747,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
             stack.append(item)
         if or_other and list_name:
             other = Item("question", "text", f"{name}_other", rownum, parent=parent, repeat=item.repeat,
-                         labels={k: v + " (khác)" if k == "vi" else v + " (other)" for k, v in item.labels.items()})
+                         labels={k: v + " (khác)" if k == "vi" else v + " (other)" for k, v in item.labels.items()},
+                         chain=item.chain)
             pending.append((other, "relevant", f"selected(${{{name}}}, 'other')", rownum))
             (parent.children if parent else top).append(other)
             items.append(other)
@@ -568,15 +757,28 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         add(Located("survey", open_item.row, "type", "forms.error.not_closed",
                     {"kind": open_item.kind, "name": open_item.name}))
 
+    if "instanceID" not in by_name and any(re.search(r"\$\{\s*instanceID\s*\}", text) for _, _, text, _ in pending):
+        item = Item("question", "meta", "instanceID", 0, meta="instanceID")   # meta/instanceID, as pyxform adds it
+        items.append(item)
+        top.append(item)
+        by_name[item.name] = item
+
     # --- expressions, parsed once
     for item, column, text, rownum in pending:
-        where = "default" if column == "default_expr" else column
+        where = {"default_expr": "default", "trigger_value": "calculation"}.get(column, column)
         try:
             node = parse(text, columns=(column == "choice_filter"))
         except ExpressionError as exc:
             add(Located("survey", rownum, where, exc.key, exc.values))
             continue
-        unknown = {r for r in references(node) if r not in by_name}
+        unknown = {r for r in references(node) | last_saved_names(node) if r not in by_name}
+        if unknown & refused_names:
+            continue   # it reads a row refused above: that row's message says why
+        if unknown & set(loop_names):
+            u = sorted(unknown & set(loop_names))[0]
+            add(Located("survey", rownum, where, "forms.error.loop_name_ambiguous",
+                        {"ref": f"${{{u}}}", "loop": loop_names[u]}))
+            continue
         if unknown:
             add(Located("survey", rownum, where, "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in sorted(unknown))}))
@@ -585,7 +787,16 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         if bad_pattern is not None:
             add(Located("survey", rownum, where, *bad_pattern))
             continue
-        single = _repeat_read_as_one(node, item, by_name)
+        missing = sorted({name for name, _ in _instance_names(node) if name not in instances})
+        if set(missing) & refused_names:
+            continue   # it reads a file refused above: that row's message says why
+        if missing:
+            add(Located("survey", rownum, where, "forms.error.no_such_instance",
+                        {"names": ", ".join(f"'{m}'" for m in missing)}))
+            continue
+        source = by_name.get(item.list_name or "") if item.list_source == "repeat" and column == "choice_filter" \
+            else None
+        single = _repeat_read_as_one(node, item, by_name, top, source.repeat if source is not None else None)
         if single is not None:
             add(Located("survey", rownum, where, "forms.error.repeat_as_one_value",
                         {"name": f"${{{single.name}}}", "repeat": single.repeat.name}))
@@ -595,15 +806,42 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
     for item in items:
         refs = set()
         for text in list(item.labels.values()) + list(item.hints.values()):
-            refs |= {m.strip() for m in label_ref.findall(text)}
+            refs |= {re.sub(r"^last-saved#\s*", "", m.strip()) for m in label_ref.findall(text)}
         missing = sorted(r for r in refs if r not in by_name)
-        if missing:
+        if missing and not set(missing) & refused_names:
             add(Located("survey", item.row, "label", "forms.error.unknown_reference",
                         {"refs": ", ".join(f"${{{u}}}" for u in missing)}))
         item.label_refs = frozenset(r for r in refs if r in by_name)
+    for item in items:
+        if item.list_source == "repeat":
+            src = by_name.get(item.list_name or "")
+            if src is None:
+                if item.list_name not in refused_names:
+                    add(Located("survey", item.row, "type", "forms.error.unknown_reference",
+                                {"refs": f"${{{item.list_name}}}"}))
+            elif src.kind != "question" or src.repeat is None:
+                add(Located("survey", item.row, "type", "forms.error.choices_not_from_repeat",
+                            {"name": f"${{{src.name}}}"}))
+    triggered: dict[str, list[Item]] = {}
+    for item in items:
+        for name in item.triggers:
+            source_item = by_name.get(name)
+            if source_item is None:
+                if name not in refused_names:
+                    add(Located("survey", item.row, "trigger", "forms.error.unknown_reference",
+                                {"refs": f"${{{name}}}"}))
+            elif source_item.kind != "question" or source_item.type in ("calculate", "note", "meta", "hidden") \
+                    or not source_item.asked:
+                add(Located("survey", item.row, "trigger", "forms.error.trigger_not_asked",
+                            {"name": f"${{{name}}}"}))
+            elif not _prefix(item.chain, source_item.chain):
+                add(Located("survey", item.row, "trigger", "forms.error.trigger_other_repeat",
+                            {"name": f"${{{name}}}", "repeat": item.repeat.name}))
+            else:
+                triggered.setdefault(name, []).append(item)
 
-    if errors:
-        raise FormErrors(errors, source)
+    if errors:   # (a row of a loop is copied once per choice: its problem is told once)
+        raise FormErrors(list({(e.sheet, e.row, e.column, e.key, repr(e.values)): e for e in errors}.values()), source)
 
     form = Form(
         form_id=(settings.get("form_id") or fallback_id).strip(),
@@ -611,7 +849,8 @@ def build_form(sheets: dict[str, list[tuple[int, dict[str, str]]]], source: str 
         title=(settings.get("form_title") or settings.get("form_id") or fallback_id).strip(),
         default_language=default_lang,
         languages=tuple(langs) or (default_lang,),
-        items=items, by_name=by_name, top=top, choices=choices, settings=settings,
+        items=items, by_name=by_name, top=top, choices=choices, settings=settings, external=external,
+        triggered=triggered, instances=instances,
         sheets={k: [r for _, r in v] for k, v in sheets.items()},
     )
     _dependency_order(form, source)
@@ -629,59 +868,191 @@ def _parameters(text: str) -> dict[str, str]:
 
 
 def _range_parameters(text: str) -> tuple[float, float, float] | None:
-    """A range's (start, end, step): ODK's defaults 1, 10, 1; None when they are not numbers, the step is not
-    positive, or the end is before the start."""
+    """A range's (start, end, step): ODK's defaults 1, 10, 1. As pyxform accepts them, the end may be before the
+    start and the step negative (a reversed slider); None when they are not numbers, the step is 0 or wider than
+    the range."""
     params = _parameters(text)
     try:
         start, end, step = (float(params.get(k, d)) for k, d in (("start", "1"), ("end", "10"), ("step", "1")))
     except ValueError:
         return None
-    if not all(math.isfinite(x) for x in (start, end, step)) or step <= 0 or end < start:
+    if not all(math.isfinite(x) for x in (start, end, step)) or step == 0 or step > abs(end - start):
         return None
     return start, end, step
 
 
-def _choices_from_file(file_name: str, parameters: str, files: Callable[[str], str | None] | None,
-                       default_lang: str) -> list[Choice] | Located:
-    """The choices of a select_one_from_file: the rows of a CSV beside the form, the choice's name from its `name`
-    column and its label from `label` (or the columns `parameters` name: value=…, label=…). A Located problem
-    (sheet and row filled in by the caller) when the file is missing, not a CSV, or lacks the columns."""
-    if not file_name.lower().endswith(".csv"):
+MAX_FILE = 50_000_000   # characters of a file beside the form that a secondary instance is read from
+
+
+def _instance_from_file(file_name: str, files: Callable[[str], str | None] | None) -> XNode | Located:
+    """The secondary instance a file beside the form holds (instance('NAME') for NAME.csv, .xml or .geojson), as ODK
+    reads it: a CSV as root/item elements with one child per column; an XML file as its elements; a GeoJSON file's
+    features as root/item elements with `geometry` (ODK's 'lat lon 0 0' points, ';' between them), `id` and each
+    property. A Located problem (sheet and row filled in by the caller) when it is missing or cannot be read."""
+    low = file_name.lower()
+    if not low.endswith((".csv", ".xml", ".geojson")):
         return Located("survey", 0, None, "forms.error.choice_file_kind", {"file": file_name})
     text = files(file_name) if files is not None else None
     if text is None:
         return Located("survey", 0, None, "forms.error.no_choice_file", {"file": file_name})
-    params = _parameters(parameters)
-    value_col, label_col = params.get("value", "name"), params.get("label", "label")
-    try:
-        rows = list(csv.DictReader(io.StringIO(text)))
-    except csv.Error:
-        rows = []
-    if not rows or value_col not in rows[0]:
-        return Located("survey", 0, None, "forms.error.choice_file_columns",
-                       {"file": file_name, "column": value_col})
+    if len(text) > MAX_FILE:
+        return Located("survey", 0, None, "forms.error.file_too_big", {"file": file_name, "limit": MAX_FILE})
+    root = XNode("root")
+    if low.endswith(".csv"):
+        try:
+            reader = csv.reader(io.StringIO(text))
+            header = [h.strip() for h in next(reader, [])]
+            for row in reader:
+                if any(c.strip() for c in row):
+                    item = root.add("item")
+                    for h, c in zip(header, row):
+                        if h:
+                            item.add(h, c.strip())
+        except csv.Error:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": "CSV"})
+    elif low.endswith(".xml"):
+        if re.search(r"<!(DOCTYPE|ENTITY)", text):   # no entities: a file cannot grow without end when read
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": "DOCTYPE"})
+        try:
+            element = ElementTree.fromstring(text)
+        except ElementTree.ParseError as exc:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": str(exc)})
+        root = XNode(_local(element.tag))
+        todo = [(element, root)]
+        while todo:
+            el, node = todo.pop()
+            node.text = (el.text or "").strip() if len(el) == 0 else ""
+            for child in el:
+                todo.append((child, node.add(_local(child.tag))))
+    else:
+        try:
+            features = json.loads(text).get("features")
+            if not isinstance(features, list):
+                raise ValueError("no features")
+            for feature in features:
+                item = root.add("item")
+                item.add("geometry", _geojson_geometry((feature or {}).get("geometry") or {}))
+                properties = dict((feature or {}).get("properties") or {})
+                if "id" in feature:
+                    properties.setdefault("id", feature["id"])
+                for key, value in properties.items():
+                    item.add(str(key), "" if value is None else str(value))
+        except (ValueError, AttributeError, TypeError) as exc:
+            return Located("survey", 0, None, "forms.error.file_unreadable", {"file": file_name, "error": str(exc)})
+    return document(root)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _geojson_geometry(geometry: dict) -> str:
+    """A GeoJSON geometry as ODK writes a geopoint, geotrace or geoshape: 'lat lon 0 0', ';' between points."""
+    coords = geometry.get("coordinates")
+    kind = geometry.get("type")
+    points = [coords] if kind == "Point" else (coords[0] if kind == "Polygon" and coords else coords)
     out = []
-    for row in rows:
-        name = (row.get(value_col) or "").strip()
+    for point in points or []:
+        if isinstance(point, list) and len(point) >= 2:
+            out.append(f"{point[1]} {point[0]} {point[2] if len(point) > 2 else 0} 0")
+    return ";".join(out)
+
+
+def _choices_from_instance(doc: XNode, file_name: str, parameters: str, default_lang: str) -> list[Choice] | Located:
+    """The choices of a select_one_from_file: the instance's root/item elements, the choice's name from their
+    `name` child and its label from `label` (a GeoJSON feature's `id` and `title`; or the children `parameters`
+    name: value=…, label=…); the other children serve choice_filter."""
+    params = _parameters(parameters)
+    geo = file_name.lower().endswith(".geojson")
+    value_col = params.get("value", "id" if geo else "name")
+    label_col = params.get("label", "title" if geo else "label")
+    root = doc.children[0] if doc.children else None
+    items = [c for c in root.children if c.name == "item"] if root is not None and root.name == "root" else []
+    if items and not any(c.name == value_col for c in items[0].children):
+        return Located("survey", 0, None, "forms.error.choice_file_columns", {"file": file_name, "column": value_col})
+    out = []
+    for node in items:
+        fields = {c.name: c.value() for c in node.children}
+        name = fields.get(value_col, "").strip()
         if name:
-            label = (row.get(label_col) or name).strip()
-            extra = {k: (v or "").strip() for k, v in row.items() if k not in (value_col, label_col) and k}
-            out.append(Choice(name, {default_lang: label}, extra))
+            label = fields.get(label_col, "").strip() or name
+            extra = {k: v for k, v in fields.items() if k not in (value_col, label_col)}
+            choice = Choice(name, {default_lang: label}, extra)
+            node.choice = choice
+            out.append(choice)
     return out
 
 
+class _Instances(dict):
+    """instance('NAME') → its document node: the files beside the form (read when the form loads) and the choice
+    lists, each built the first time an expression reads it (a list of 100,000 choices costs nothing until then)."""
+
+    def __init__(self, choices: dict[str, list[Choice]], default_lang: str):
+        super().__init__()
+        self._choices = choices
+        self._lang = default_lang
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self._choices
+
+    def __missing__(self, name: str) -> XNode:
+        if name not in self._choices:
+            raise KeyError(name)
+        doc = self[name] = _choice_instance(name, self._choices[name], self._lang)
+        return doc
+
+    def get(self, name: str, default: object = None) -> object:
+        return self[name] if name in self else default
+
+
+def _choice_instance(list_name: str, choices: list[Choice], default_lang: str) -> XNode:
+    """A choice list as pyxform puts it in the XForm, instance('LIST')/root/item: `name`, then `label` (a list whose
+    labels are in more than one language has `itextId` instead, read with jr:itext()), then the other columns."""
+    root = XNode("root")
+    translated = any(set(c.labels) - {default_lang} for c in choices)
+    for n, c in enumerate(choices):
+        item = root.add("item")
+        item.choice = c
+        item.add("name", c.name)
+        if translated:
+            item.add("itextId", f"{list_name}-{n}")
+        else:
+            item.add("label", c.label(default_lang))
+        for k, v in c.extra.items():
+            item.add(k, v)
+    return document(root)
+
+
+# pyxform's lexer for a default (parsing/expression.py), its terminals in the order of their priorities: the first
+# that matches wins. Only the kinds the decision below needs are named.
+_NCNAME = r"[^\W\d][\w.\-]*"
+_DEFAULT_TOKENS = re.compile("|".join(f"(?P<{k}>{v})" for k, v in (
+    ("DATETIME", r"-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\s+)?(?:(?:\+|\-)\d{2}:\d{2}|Z)?"),
+    ("DATE", r"-?\d{4}-\d{2}-\d{2}"),
+    ("TIME", r"\d{2}:\d{2}:\d{2}(?:\.\s+)?(?:(?:\+|\-)\d{2}:\d{2}|Z)?"),
+    ("NUMBER", r"-?\d+\.\d*|-?\.\d+|-?\d+"),
+    ("OPS_MATH", r"[*+\-]| mod | div "),
+    ("OTHER_OPS", r"=|!=|<|>|<=|>=| and | or "),
+    ("OPS_UNION", r"\|"),
+    ("PUNCT", r"[(){}\[\]]|\.\.|\.|/"),
+    ("LITERAL", r"\"[^\"]*\"|'[^']*'"),
+    ("COMMA", r","),
+    ("WHITESPACE", r"\s+"),
+    ("PYXFORM_REF", r"\$\{(?:last-saved#)?" + _NCNAME + r"\}"),
+    ("FUNC_CALL", _NCNAME + r"(?::" + _NCNAME + r")?\("),
+    ("OTHER", r"."),
+)), re.S)
+
+
 def _is_dynamic(text: str, qtype: str) -> bool:
-    """pyxform's rule: a default is an expression when it calls a function, reads a ${name}, or has an
-    arithmetic operator (a '-' in a date's default is the date's own)."""
-    try:
-        tokens = tokenize(text)
-    except ExpressionError:
-        return False
-    for n, tok in enumerate(tokens):
-        if tok.kind == "ref" or (tok.kind == "op" and tok.text in ("+", "*", "|", "[")) \
-                or (tok.kind == "op" and tok.text == "-" and qtype not in ("date", "datetime", "time")) \
-                or (tok.kind == "name" and tok.text in ("div", "mod")) \
-                or (tok.kind == "name" and tokens[n + 1].kind == "op" and tokens[n + 1].text == "("):
+    """pyxform's rule (utils.default_is_dynamic): a default is an expression when its tokens hold an arithmetic
+    operator, a '|', a ${name} or a function call — read by pyxform's lexer, where 2020-01-01 is a date and -105.8 a
+    number — except that for a date, date-time or geopoint a '-' operator met first makes it the value as written."""
+    for m in _DEFAULT_TOKENS.finditer(text):
+        kind = m.lastgroup
+        if kind == "OPS_MATH" and m.group() == "-" and qtype in ("date", "datetime", "geopoint"):
+            return False
+        if kind in ("OPS_MATH", "OPS_UNION", "PYXFORM_REF", "FUNC_CALL"):
             return True
     return False
 
@@ -690,27 +1061,129 @@ def _is_dynamic(text: str, qtype: str) -> bool:
 AGGREGATES = {"count", "sum", "max", "min", "count-non-empty", "join", "checklist", "weighted-checklist"}
 
 
-def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item]) -> Item | None:
-    """The first question of a repeat that `item`'s expression reads from outside that repeat as one value (ODK
-    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat())."""
+def _prefix(a: tuple, b: tuple) -> bool:
+    """Whether the chain of repeats `a` is the start of (or equal to) `b`."""
+    return len(a) <= len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _repeat_read_as_one(node: Node, item: Item, by_name: dict[str, Item], top: list[Item],
+                        source: Item | None = None) -> Item | None:
+    """The first question of a repeat that `item`'s expression reads as one value from outside that repeat (ODK
+    stops such a form when the repeat has two instances: use sum(), count(), join() or indexed-repeat()). A path
+    with a condition in brackets picks its nodes and is not counted. `source`: the repeat a select_one ${q} chooses
+    from, whose questions its choice_filter reads instance by instance."""
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         n, many = stack.pop()
         kind = n[0]
         if kind == "ref":
             it = by_name.get(n[1])
-            if not many and it is not None and it.kind == "question" and it.repeat is not None \
-                    and it.repeat is not item.repeat:
+            if not many and it is not None and it.kind == "question" and not _prefix(it.chain, item.chain) \
+                    and not (source is not None and source in it.chain):
                 return it
         elif kind == "call":
             name, args = n[1], n[2]
             for i, a in enumerate(args):
-                takes_all = name in AGGREGATES or (name == "indexed-repeat" and i != 2) \
+                takes_all = name in AGGREGATES or (name == "indexed-repeat" and (i == 0 or i % 2 == 1)) \
                     or (name == "concat" and len(args) == 1)   # concat(${q}) joins every instance's value
                 stack.append((a, takes_all))
+        elif kind == "path":
+            if not many and not _has_predicates(n):
+                for it in _path_items(n, item, by_name, top):
+                    if it.kind == "question" and not _prefix(it.chain, item.chain):
+                        return it
+            stack += [(c, True) for c in _children(n)]   # (inside a path: a start picked from, or a condition)
         else:
             stack += [(c, False) for c in _children(n)]
     return None
+
+
+def _has_predicates(node: Node) -> bool:
+    start, steps = node[1], node[2]
+    return bool(start[0] == "expr" and start[2]) or any(p for _, _, p in steps)
+
+
+_DOC, _ROOT = "#document", "#root"   # the main instance's document node and root element, where a path starts
+
+
+def _path_items(node: Node, context: Item | list, by_name: dict[str, Item], top: list[Item],
+                origin: Item | None = None) -> list[Item]:
+    """The items of the form a path can reach (read from the form's structure, not from answers): '/data/g/x',
+    '../x', 'current()/../x', '${rep}/x', from the item (or items: what a condition tests) it is read from. A path
+    into a secondary instance (instance('…')) reaches none."""
+    start, steps = node[1], node[2]
+    items = context if isinstance(context, list) else [context]
+    if start[0] == "root":
+        here: list = [_DOC]
+    elif start[0] == "ctx":
+        here = list(items)
+    else:
+        first = start[1]
+        if first[0] == "ref" and first[1] in by_name:
+            here = [by_name[first[1]]]
+        elif first[0] == "call" and first[1] == "current":   # the item whose expression it is
+            here = [origin] if origin is not None else list(items[:1])
+        else:
+            return []
+    for axis, name, _ in steps:
+        nxt: list = []
+        for x in here:
+            if axis == "self":
+                nxt.append(x)
+            elif axis == "parent":
+                if x != _DOC:
+                    nxt.append(_DOC if x == _ROOT else (x.parent if x.parent is not None else _ROOT))
+            elif x == _DOC:
+                nxt.append(_ROOT)
+            else:
+                kids = top if x == _ROOT else (x.children if x.kind in ("group", "repeat") else [])
+                nxt.extend(c for c in kids if name == "*" or c.xml_name == name)
+        here = [x for x in dict.fromkeys(nxt) if x is not None]
+    return [x for x in here if isinstance(x, Item)]
+
+
+def _reads(node: Node, item: Item, by_name: dict[str, Item], top: list[Item]) -> tuple[set[str], set[str]]:
+    """The names an expression reads: (those read in the instance the item stands in — ${name}, relative paths,
+    absolute paths as JavaRosa contextualises them —, those read in any instance — through a path with a condition
+    in brackets, what such a condition reads of the nodes it tests, indexed-repeat())."""
+    aligned: set[str] = set()
+    anywhere: set[str] = set()
+    stack: list[tuple[Node, bool, list]] = [(node, False, [item])]
+    while stack:
+        n, loose, here = stack.pop()
+        kind = n[0]
+        if kind == "ref":
+            (anywhere if loose else aligned).add(n[1])
+        elif kind == "path":
+            picked = loose or _has_predicates(n)
+            for it in _path_items(n, here, by_name, top, item):
+                (anywhere if picked else aligned).add(it.name)
+            start = n[1]
+            if start[0] == "expr":
+                stack.append((start[1], loose, here))
+                tested = _path_items(("path", start, ()), here, by_name, top, item)
+                stack += [(c, True, tested) for c in start[2]]
+            for depth, (_, _, predicates) in enumerate(n[2], start=1):
+                if predicates:   # a condition reads what it tests: the nodes reached at that step
+                    tested = _path_items(("path", start, n[2][:depth]), here, by_name, top, item)
+                    stack += [(c, True, tested) for c in predicates]
+        elif kind == "call" and n[1] == "indexed-repeat":
+            stack += [(a, True, here) for a in n[2]]
+        else:
+            stack += [(c, loose, here) for c in _children(n)]
+    return aligned, anywhere
+
+
+def _instance_names(node: Node) -> list[tuple[str, Node]]:
+    """The instance('NAME') calls written with a name (checked when the form loads)."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "call" and n[1] == "instance" and n[2] and n[2][0][0] == "str":
+            out.append((n[2][0][1], n))
+        stack += _children(n)
+    return out
 
 
 def _bad_pattern(node: Node) -> tuple[str, dict[str, Any]] | None:
@@ -742,20 +1215,35 @@ def _dependency_order(form: Form, source: str) -> None:
     for item in form.items:
         deps: set[str] = set()
         checks: set[str] = set(item.label_refs)
+        anywhere: set[str] = set()
         positional = False
         for node in _value_expressions(item):
-            deps |= references(node)
+            aligned, loose = _reads(node, item, form.by_name, form.top)
+            deps |= aligned | loose
+            anywhere |= loose
             positional = positional or uses_position(node)
         for node in _check_expressions(item):
-            checks |= references(node)
+            aligned, loose = _reads(node, item, form.by_name, form.top)
+            checks |= aligned | loose
+            anywhere |= loose
             positional = positional or uses_position(node)
+        if item.list_source == "repeat" and item.list_name in form.by_name:   # its choices are those answers
+            source = form.by_name[item.list_name]
+            checks |= {source.name, *(r.name for r in source.chain)}
+            anywhere |= {source.name, *(r.name for r in source.chain)}
+            if item.choice_filter is not None:
+                aligned, loose = _reads(item.choice_filter, item, form.by_name, form.top)
+                anywhere |= aligned | loose
         if item.parent is not None:
             deps.add(item.parent.name)
+        deps &= form.by_name.keys()
+        checks &= form.by_name.keys()
         if item.name in deps:   # a relevance or value that reads itself: ODK refuses it as a cycle
             raise FormErrors([Located("survey", item.row, None, "forms.error.cycle",
                                       {"cycle": f"{item.name} → {item.name}"})], source)
         item.deps = frozenset(deps)
         item.check_deps = frozenset(checks - deps)
+        item.anywhere = frozenset(anywhere)
         item.positional = positional
     order: list[Item] = []
     state: dict[str, int] = {}

@@ -31,8 +31,7 @@ from fieldsurvey.domain import fieldpaths, refdata
 from fieldsurvey.domain.plausible import check_answer
 from fieldsurvey.domain.ranges import ranges
 from fieldsurvey.errors import DocumentError
-from fieldsurvey.formengine.expr import (Nodeset, datetime_text, evaluate, references, to_bool, to_number,
-                                         to_string)
+from fieldsurvey.formengine.expr import Node, Nodeset, _children, datetime_text, evaluate, to_bool, to_number, to_string
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import t
 
@@ -45,6 +44,8 @@ _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
+CATALOGUE_LANGS = ("vi", "en")   # the languages of the app's own messages (a form may speak others)
+_PARSED_TYPES = ("integer", "decimal", "date", "time", "datetime", "geopoint")   # read from text by their type
 
 
 def is_empty(value: Any) -> bool:
@@ -98,49 +99,158 @@ class Section:
         return self.item.label(lang) if self.item is not None else self.id
 
 
+Path = tuple   # the instance numbers (0-based) of the repeats an item lies in, outermost first: () outside any
+
+
+def _common(a: tuple, b: tuple) -> int:
+    """How many repeats two chains share from the outside in."""
+    n = 0
+    for x, y in zip(a, b):
+        if x is not y:
+            break
+        n += 1
+    return n
+
+
 class _Ctx:
-    """The evaluation context: answers to ${name} for the item and instance being computed."""
-    __slots__ = ("s", "item", "idx", "cur", "choice", "_today")
+    """The evaluation context: the item and the instance (path) being computed, and the form's nodes for XPath
+    paths — ("D",) the document, ("R",) the root element, ("M", item, path) an answer, group or repeat instance."""
+    __slots__ = ("s", "item", "path", "cur", "choice", "_today", "frames", "source")
 
     def __init__(self, session: "FormSession"):
         self.s = session
         self.item: Item | None = None
-        self.idx: int | None = None
+        self.path: Path = ()
         self.cur: Any = ""
         self.choice: Choice | None = None
         self._today = session.today_date
+        self.frames: list = []
+        self.source: tuple | None = None   # (repeat, path): the instance a select_one ${q}'s filter is testing
+
+    def at(self, item: Item | None, path: Path) -> "_Ctx":
+        self.item, self.path = item, path
+        return self
+
+    def _align(self, it: Item) -> tuple[tuple, Path]:
+        """The repeats and instance numbers a ${name} is read in: the item's own (a repeat it shares is its own
+        instance), or for a select_one ${q}'s filter, the instance being tested for the names inside it."""
+        if self.source is not None and self.source[0] in it.chain:
+            rep, path = self.source
+            return rep.chain, path
+        if self.item is None:
+            return (), ()
+        return self.item.chain[:len(self.path)], self.path
 
     def ref(self, name: str) -> Any:
         s = self.s
         it = s.form.by_name[name]
-        if it.kind == "repeat":
-            return Nodeset(s._instances.get(name, ()))
         if it.kind == "group":
             return ""
-        rep = it.repeat
-        if rep is None:
-            st = s._states[(name, None)]
-            return st.typed if st.relevant else ""
-        if self.idx is not None and self.item is not None and self.item.repeat is rep:
-            st = s._states.get((name, self.idx))
+        if it.kind == "question" and self.source is None:   # (the usual cases, quickly: outside any repeat, or in
+            mine = self.item.chain if self.item is not None else ()   # the repeat the expression stands in)
+            if not it.chain or (it.chain == mine and len(self.path) >= len(mine)):
+                st = s._states.get((name, self.path[:len(it.chain)]))
+                return st.typed if st is not None and st.relevant else ""
+        chain, path = self._align(it)
+        if it.kind == "repeat":   # its instances beside the one the expression stands in (all of them outside)
+            common = _common(it.chain[:-1], chain)
+            paths = [p for p in s._paths(it.chain, path[:common])   # a hidden instance is left out, as in ODK
+                     if (st := s._states.get((name, p))) is None or st.relevant]
+            return Nodeset([s._inst_at(it.chain, p) for p in paths], [("M", it, p) for p in paths])
+        common = _common(it.chain, chain)
+        if common == len(it.chain):
+            st = s._states.get((name, path[:common]))
             return st.typed if st is not None and st.relevant else ""
-        out = Nodeset()   # the question's nodes in every instance, as ODK makes them: a hidden one is left out
-        for j in range(len(s._instances.get(rep.name, ()))):
-            st = s._states.get((name, j))
+        values, nodes = [], []   # the question's nodes in every instance, as ODK makes them: a hidden one is left out
+        for p in s._paths(it.chain, path[:common]):
+            st = s._states.get((name, p))
             if st is not None and st.relevant:
-                out.append(st.typed)
-        return out
+                values.append(st.typed)
+                nodes.append(("M", it, p))
+        return Nodeset(values, nodes)
 
     def current(self) -> Any:
         return self.cur
 
     def position(self) -> int:
-        return 0 if self.idx is None else self.idx + 1
+        return self.path[-1] + 1 if self.path else 0
+
+    # --- the form's nodes, for XPath paths
+
+    def node(self) -> tuple:
+        if self.item is None:
+            return ("R",)
+        return ("M", self.item, self.path[:len(self.item.chain)])
+
+    def root(self) -> tuple:
+        return ("D",)
+
+    def children(self, node: tuple, name: str) -> list[tuple]:
+        s = self.s
+        if node[0] == "D":
+            return [("R",)]
+        if node[0] == "R":
+            kids, path = s.form.top, ()
+        else:
+            item, path = node[1], node[2]
+            kids = item.children if item.kind in ("group", "repeat") else []
+        out = []
+        for kid in kids:
+            if name != "*" and kid.xml_name != name:
+                continue
+            paths = [path + (k,) for k in range(len(s._list(kid, path)))] if kid.kind == "repeat" else [path]
+            for p in paths:
+                st = s._states.get((kid.name, p))
+                if st is None or st.relevant:   # a hidden node is left out, as ODK leaves it out
+                    out.append(("M", kid, p))
+        return out
+
+    def parent(self, node: tuple) -> tuple | None:
+        if node[0] == "D":
+            return None
+        if node[0] == "R":
+            return ("D",)
+        item, path = node[1], node[2]
+        up = path[:-1] if item.kind == "repeat" else path
+        return ("M", item.parent, up) if item.parent is not None else ("R",)
+
+    def node_value(self, node: tuple) -> Any:
+        if node[0] != "M" or node[1].kind != "question":
+            return ""
+        st = self.s._states.get((node[1].name, node[2]))
+        return st.typed if st is not None and st.relevant else ""
+
+    def node_position(self, node: tuple) -> int:
+        return node[2][-1] + 1 if node[0] == "M" and node[1].kind == "repeat" else 1
+
+    def instance(self, name: str) -> Any:
+        return self.s.form.instances.get(name)
+
+    def children_of_repeat(self, rep: Item, prefix: Path) -> list[tuple]:
+        """The shown instances of a repeat under the instance path `prefix` of the repeats around it."""
+        out = []
+        for p in self.s._paths(rep.chain, prefix):
+            st = self.s._states.get((rep.name, p))
+            if st is None or st.relevant:
+                out.append(("M", rep, p))
+        return out
+
+    # ---
 
     def lookup(self, list_name: str, column: str, key_column: str, key: Any) -> Any:
-        for c in self.s.choice_list(list_name):
-            if c.get(key_column) == key:
-                return c.get(column)
+        """pulldata(): a column of the row of a choice list, or of a file beside the form, whose key matches."""
+        s = self.s
+        if list_name in s.form.choices or list_name in BUILTIN_LISTS or list_name in s._extra_lists:
+            for c in s.choice_list(list_name):
+                if c.get(key_column) == key:
+                    return c.get(column)
+            return ""
+        doc = s.form.instances.get(list_name)
+        for root in doc.children if doc is not None else ():
+            for item in root.children:
+                fields = {c.name: c.value() for c in item.children}
+                if fields.get(key_column) == key:
+                    return fields.get(column, "")
         return ""
 
     def today(self) -> date:
@@ -155,21 +265,56 @@ class _Ctx:
         it = self.s.form.by_name.get(name)
         if it is None or not it.list_name:
             return ""
-        for c in self.s.choice_list(it.list_name):
+        for c in self.s.item_choices(it):
             if c.name == value:
                 return c.label(self.s.lang, self.s.form.default_language)
         return ""
 
-    def indexed(self, name: str, n: int) -> Any:
-        """indexed-repeat: the value of `name` in the n-th (1-based) instance of its repeat."""
-        it = self.s.form.by_name.get(name)
-        if it is None or it.repeat is None or n < 1:
+    def itext(self, text_id: str) -> str:
+        """jr:itext(): a choice's label from its itextId ('LIST-n', as the choice instances hold it), or a question's
+        label or hint ('/data/…/NAME:label'), in the session's language."""
+        s = self.s
+        if ":" in text_id:
+            where, _, what = text_id.rpartition(":")
+            it = s.form.by_name.get(where.rstrip("/").rsplit("/", 1)[-1])
+            if it is None:
+                return ""
+            texts = it.hints if what == "hint" else it.labels
+            return texts.get(s.lang) or texts.get(s.form.default_language) or ""
+        list_name, _, n = text_id.rpartition("-")
+        choices = s.form.choices.get(list_name) or []
+        if n.isdigit() and int(n) < len(choices):
+            return choices[int(n)].label(s.lang, s.form.default_language)
+        return ""
+
+    def indexed(self, name: str, where: dict[str, int]) -> Any:
+        """indexed-repeat: the value of `name` in the instances numbered (from 1) for the repeats named; a repeat not
+        named is the one the expression stands in."""
+        s = self.s
+        it = s.form.by_name.get(name)
+        if it is None or not it.chain:
             return ""
-        st = self.s._states.get((name, n - 1))
+        chain, path = self._align(it)
+        common = _common(it.chain, chain)
+        out: list[int] = []
+        for i, rep in enumerate(it.chain):
+            if rep.name in where:
+                n = where[rep.name] - 1
+            elif i < common:
+                n = path[i]
+            else:
+                return ""
+            if not 0 <= n < len(s._list(rep, tuple(out))):
+                return ""
+            out.append(n)
+        st = s._states.get((name, tuple(out)))
         return st.typed if st is not None and st.relevant else ""
 
     def column(self, name: str) -> Any:
         return self.choice.get(name) if self.choice is not None else ""
+
+    def last_saved(self, name: str) -> Any:
+        return self.s._last_saved_value(name)
 
 
 class FormSession:
@@ -177,8 +322,11 @@ class FormSession:
 
     def __init__(self, form: Form, document: dict | None = None, *, lang: str | None = None,
                  villages: Iterable[str] = (), today: date | None = None,
-                 extra_lists: dict[str, list[Choice]] | None = None):
+                 extra_lists: dict[str, list[Choice]] | None = None, last_saved: dict | None = None):
+        """`last_saved`: the household document saved last with this form (what ${last-saved#name} reads; none,
+        as on a device where nothing was saved yet: empty)."""
         self.form = form
+        self._last_saved = last_saved if isinstance(last_saved, dict) else None
         self.lang = lang or form.default_language
         self.today_date = today or date.today()
         self.villages = list(villages)
@@ -198,12 +346,14 @@ class FormSession:
         if "location" in doc and not isinstance(doc["location"], dict):
             doc["location"] = {}
         self._values: dict[str, Any] = {}
-        self._instances: dict[str, list[dict]] = {r.name: [] for r in form.repeats()}
+        # the instances of each repeat outside any other (a repeat inside one keeps its instances, a list, under its
+        # name in each instance of the outer one — as the household document holds them)
+        self._instances: dict[str, list[dict]] = {r.name: [] for r in form.repeats() if len(r.chain) == 1}
         self._confirmed: set[tuple[str, str | None]] = set()
         self._ctx = _Ctx(self)
-        self._states: dict[tuple[str, int | None], _State] = {}
+        self._states: dict[tuple[str, Path], _State] = {}
         self._later_defaults: list[Item] = []
-        self._stored: dict[tuple[str, int | None], Any] = {}   # calculations' values in the document (once())
+        self._stored: dict[tuple[str, Path], Any] = {}   # calculations' values in the document (once())
         self._read_document(doc)
         self.sections = self._make_sections()
         self.recompute()
@@ -236,7 +386,7 @@ class FormSession:
         form = self.form
         fresh = not doc["household"] and not doc["members"]
         for item in form.items:
-            if item.kind != "question" or item.repeat is not None:
+            if item.kind != "question" or item.chain:
                 continue
             name = item.name
             if name in LOCATION_KEYS:
@@ -245,30 +395,24 @@ class FormSession:
                 v = doc.get(name)
             else:
                 v = doc["household"].get(name)
-            if is_empty(v) and fresh and item.default is not None and item.type != "calculate":
-                if item.default_expr is not None and references(item.default_expr):
+            if is_empty(v) and fresh and item.default is not None and _holds_answer(item):
+                if item.default_expr is not None and _reads_answers(item.default_expr):
                     self._later_defaults.append(item)  # it reads other answers: once they are computed
                     continue
                 v = self._default(item)
-            if item.type == "calculate":
+            if item.type == "calculate" and item.calculation is not None:
                 if not is_empty(v) and not isinstance(v, (dict, list)):
-                    self._stored[(name, None)] = v
+                    self._stored[(name, ())] = v
             elif not is_empty(v):
                 v = self._coerce_in(item, v)
                 if not is_empty(v):
                     self._values[name] = v
-        members = self._instances.get(MEMBERS)
-        if members is not None:
-            for m in doc["members"]:
-                inst = {k: v for k, v in m.items()}
-                for k, v in list(inst.items()):
-                    it = form.by_name.get(k)
-                    if it is not None and it.repeat is not None and it.repeat.name == MEMBERS:
-                        inst[k] = self._coerce_in(it, v)
-                members.append(inst)
         for rep in form.repeats():
-            if rep.name != MEMBERS and isinstance(doc["household"].get(rep.name), list):
-                self._instances[rep.name] = [dict(x) for x in doc["household"][rep.name] if isinstance(x, dict)]
+            if len(rep.chain) != 1:
+                continue
+            rows = doc["members"] if rep.name == MEMBERS else doc["household"].get(rep.name)
+            if isinstance(rows, list):
+                self._instances[rep.name] = [self._instance_in(rep, m) for m in rows if isinstance(m, dict)]
         for key in doc.get("confirmed_warnings") or ():
             parts = str(key).split(".")
             if parts[0] == "household" and len(parts) == 2:
@@ -276,17 +420,55 @@ class FormSession:
             elif parts[0] == "members" and len(parts) == 3:
                 self._confirmed.add((parts[2], parts[1]))
 
-    def _default(self, item: Item, idx: int | None = None) -> Any:
+    def _last_saved_value(self, name: str) -> Any:
+        """${last-saved#name}: the answer in the household saved last with this form, typed as an answer is (of a
+        question in a repeat: every instance's, as ODK reads the last saved record's nodes)."""
+        doc = self._last_saved
+        item = self.form.by_name.get(name)
+        if doc is None or item is None or item.kind != "question":
+            return ""
+        if not item.chain:
+            where = doc.get("location") if name in LOCATION_KEYS else (doc if name in TOP_KEYS else
+                                                                      doc.get("household"))
+            value = where.get(name) if isinstance(where, dict) else None
+            return "" if is_empty(value) else self._typed(item, self._coerce(item, self._coerce_in(item, value)))
+        rows: list = [doc.get("members") if item.chain[0].name == MEMBERS else (doc.get("household") or {}).get(
+            item.chain[0].name)]
+        for rep in item.chain[1:]:
+            rows = [r.get(rep.name) for rs in rows if isinstance(rs, list) for r in rs if isinstance(r, dict)]
+        values = [self._typed(item, self._coerce(item, self._coerce_in(item, r.get(name))))
+                  for rs in rows if isinstance(rs, list) for r in rs if isinstance(r, dict)
+                  and not is_empty(r.get(name))]
+        return Nodeset(values)
+
+    def _instance_in(self, rep: Item, row: dict) -> dict:
+        """A repeat instance from the document: its answers read as answers are, a repeat inside it as a list of
+        instances (anything else under that name is no instance), the keys the form does not ask kept."""
+        inst = dict(row)
+        for k, v in list(inst.items()):
+            it = self.form.by_name.get(k)
+            if it is None:
+                continue
+            if it.kind == "repeat" and it.repeat is rep:
+                inst[k] = [self._instance_in(it, x) for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+            elif it.kind == "question" and it.chain and it.chain[-1] is rep:
+                inst[k] = self._coerce_in(it, v)
+        return inst
+
+    def _default(self, item: Item, path: Path = ()) -> Any:
         """A question's first value: its `default` as written, or the value of a default that is an expression
-        (ODK evaluates it once: when the form is first opened, or when the repeat instance `idx` is added)."""
+        (ODK evaluates it once: when the form is first opened, or when the repeat instance `path` is added)."""
         if item.default_expr is not None:
-            ctx = self._ctx
-            ctx.item, ctx.idx, ctx.cur = item, idx, ""
+            ctx = self._ctx.at(item, path)
+            ctx.cur = ""
             return self._coerce(item, _as_value(evaluate(item.default_expr, ctx)))
         d = item.default or ""
         if item.type == "date" and d.strip() in ("today()", "today"):
             return self.today_date.isoformat()
-        return self._coerce(item, d)
+        value = self._coerce(item, d)
+        if value != "" and item.type in _PARSED_TYPES and self._type_problem(item, value):
+            return ""   # a default the type cannot read ('10-2' for an integer): ODK loads the form with none
+        return value
 
     def _make_sections(self) -> list[Section]:
         out: list[Section] = []
@@ -296,9 +478,10 @@ class FormSession:
                 if loose:
                     out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
                     loose = []
-                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED)
+                qs = tuple(i for i in self._walk(item) if i.kind == "question" and i.type not in UNASKED and i.asked
+                           and len(i.chain) <= 1)
                 out.append(Section(item.name, qs, item.kind == "repeat" or any(i.repeat for i in qs), item))
-            elif item.kind == "question" and item.type not in UNASKED:
+            elif item.kind == "question" and item.type not in UNASKED and item.asked:
                 loose.append(item)
         if loose:
             out.append(Section("main" if not out else f"main{len(out)}", tuple(loose), False, None))
@@ -324,19 +507,29 @@ class FormSession:
             self._list_cache[list_name] = _builtin_list(list_name, self.villages)
         return self._list_cache[list_name]
 
+    def item_choices(self, item: Item) -> list[Choice]:
+        """The whole list a select question chooses from (a select_one_external's from the external_choices
+        sheet)."""
+        if item.list_source == "external":
+            return self.form.external.get(item.list_name or "", [])
+        return self.choice_list(item.list_name or "")
+
     def choices(self, list_name: str) -> tuple[str, ...]:
         """The names of a choice list (the builtin form session's shape)."""
         return tuple(c.name for c in self.choice_list(list_name))
 
-    def options(self, name: str, member: int | None = None) -> list[tuple[str, str]]:
+    def options(self, name: str, member: int | tuple | None = None) -> list[tuple[str, str]]:
         """(name, label) of the choices a select question offers now (its choice_filter applied)."""
         item = self.form.by_name[name]
         if not item.list_name:
             return []
-        items = self.choice_list(item.list_name)
+        path = self._path(item, member)
+        if item.list_source == "repeat":
+            return [(c.name, c.label(self.lang, self.form.default_language)) for c in self._repeat_choices(item, path)]
+        items = self.item_choices(item)
         if item.choice_filter is not None:
-            ctx = self._ctx
-            ctx.item, ctx.idx, ctx.cur = item, member, self._typed(item, self._raw(item, member))
+            ctx = self._ctx.at(item, path)
+            ctx.cur = self._typed(item, self._raw(item, path))
             kept = []
             for c in items:
                 ctx.choice = c
@@ -346,24 +539,82 @@ class FormSession:
             items = kept
         return [(c.name, c.label(self.lang, self.form.default_language)) for c in items]
 
+    def _repeat_choices(self, item: Item, path: Path) -> list[Choice]:
+        """The choices of a select_one ${q}: q's answers in the instances of its repeat beside the select's own
+        (all of them when the select is outside that repeat), each its own label; the choice_filter tests each
+        instance (${x} of that repeat is the tested instance's, position() its place, current() the select)."""
+        source = self.form.by_name[item.list_name or ""]
+        rep = source.repeat
+        ctx = self._ctx.at(item, path)
+        ctx.cur = self._typed(item, self._raw(item, path))
+        nodes = ctx.children_of_repeat(rep, path[:_common(rep.chain[:-1], item.chain[:len(path)])])
+        out: dict[str, Choice] = {}
+        for i, node in enumerate(nodes, start=1):
+            st = self._states.get((source.name, node[2]))
+            value = to_string(st.value) if st is not None and st.relevant and not is_empty(st.value) else ""
+            keep = bool(value)
+            if keep and item.choice_filter is not None:
+                ctx.frames.append((node, i, len(nodes)))
+                ctx.source = (rep, node[2])
+                try:
+                    keep = to_bool(evaluate(item.choice_filter, ctx))
+                finally:
+                    ctx.frames.pop()
+                    ctx.source = None
+            if keep and value not in out:
+                out[value] = Choice(value, {self.form.default_language: value}, {})
+        return list(out.values())
+
     # --- answers ------------------------------------------------------------------------------------------------------
 
-    def _scope(self, item: Item, member: int | None) -> dict:
-        if item.repeat is None:
-            return self._values
+    def _path(self, item: Item, member: int | tuple | None) -> Path:
+        """The instance path of `item` from the public `member`: None outside any repeat, an instance number in
+        one repeat, a tuple of numbers (outermost first) in a repeat inside another."""
+        depth = len(item.chain)
+        if depth == 0:
+            return ()
         if member is None:
-            raise IndexError(f"'{item.name}' is asked of each instance of '{item.repeat.name}': give its index")
-        return self._instances[item.repeat.name][member]
+            raise IndexError(f"'{item.name}' is asked of each instance of '{item.chain[-1].name}': give its index")
+        path = (member,) if isinstance(member, int) else tuple(member)
+        if len(path) < depth:
+            raise IndexError(f"'{item.name}' lies in {depth} repeats: give {depth} instance numbers")
+        return path[:depth]
 
-    def _raw(self, item: Item, member: int | None) -> Any:
-        if item.repeat is None:
-            return self._values.get(item.name, "")
-        return self._instances[item.repeat.name][member].get(item.name, "")
+    @staticmethod
+    def _public(path: Path) -> int | tuple | None:
+        return None if not path else (path[0] if len(path) == 1 else path)
 
-    def value(self, name: str, member: int | None = None) -> Any:
+    def _list(self, rep: Item, path: Path) -> list[dict]:
+        """The instances of `rep` inside the instance `path` of the repeats around it."""
+        if len(rep.chain) == 1:
+            return self._instances.setdefault(rep.name, [])
+        outer = self._inst_at(rep.chain[:-1], path)
+        rows = outer.get(rep.name)
+        if not isinstance(rows, list):
+            rows = outer[rep.name] = []
+        return rows
+
+    def _inst_at(self, chain: tuple, path: Path) -> dict:
+        """The instance (a dict of answers) at `path` of the innermost repeat of `chain`."""
+        return self._list(chain[-1], path[:-1])[path[-1]]
+
+    def _paths(self, chain: tuple, prefix: Path = ()) -> list[Path]:
+        """Every instance path of the repeats `chain` that starts with `prefix`."""
+        paths = [tuple(prefix)]
+        for rep in chain[len(prefix):]:
+            paths = [p + (k,) for p in paths for k in range(len(self._list(rep, p)))]
+        return paths
+
+    def _scope(self, item: Item, path: Path) -> dict:
+        return self._inst_at(item.chain, path) if item.chain else self._values
+
+    def _raw(self, item: Item, path: Path) -> Any:
+        return self._scope(item, path).get(item.name, "")
+
+    def value(self, name: str, member: int | tuple | None = None) -> Any:
         """The answer (or calculated value) as it counts now: empty when the question is not relevant."""
         item = self.form.by_name[name]
-        st = self._states.get((name, member if item.repeat is not None else None))
+        st = self._states.get((name, self._path(item, member) if item.chain and member is not None else ()))
         if st is None or not st.relevant:
             return None
         return None if is_empty(st.value) else st.value
@@ -421,50 +672,83 @@ class FormSession:
             return "yes" if value else "no"
         return value
 
-    def set_answer(self, name: str, value: Any, member: int | None = None) -> list[tuple[str, int | None]]:
-        """Record an answer and recompute what it touches. Returns the (question, member) whose state changed.
+    def set_answer(self, name: str, value: Any, member: int | tuple | None = None) -> list[tuple[str, Any]]:
+        """Record an answer and recompute what it touches. Returns the (question, member) whose state changed
+        (member as given: None, an instance number, or a tuple of them in a repeat inside a repeat).
         An answer holding a control character — or a line break or a tab, but in a question whose appearance is
         `multiline` (the notes) — is refused (DocumentError naming the field: household.address,
         members[m2].name), and nothing is recorded (domain/plausible.py `check_answer`)."""
+        return [(n, self._public(p)) for n, p in self._set_answer(name, value, member)]
+
+    def _set_answer(self, name: str, value: Any, member: int | tuple | None) -> list[tuple[str, Path]]:
         item = self.form.by_name.get(name)
         if item is None or item.kind != "question":
             raise KeyError(f"the form has no question '{name}'")
         if item.type in ("calculate", "note", "meta", "hidden"):
             raise ValueError(f"'{name}' is a {item.type}: it is not answered")
-        scope = self._scope(item, member)
+        path = self._path(item, member)
+        scope = self._scope(item, path)
         value = self._coerce(item, value)
         if value != "" and not (type(value) is str and value.isprintable()):
-            check_answer(value, self._path(item, member),
+            check_answer(value, self._field_path(item, path),
                          multiline=item.type == "text" and "multiline" in item.appearance.split())
+        was_empty = is_empty(scope.get(name))
         if value == "" or value is None:
             scope.pop(name, None)
         else:
             scope[name] = value
-        idx = member if item.repeat is not None else None
-        self._unconfirm(name, idx)
+        self._unconfirm(name, path)
+        if self.form.triggered.get(name) and not (was_empty and is_empty(value)):
+            before = {k: v.key() for k, v in self._states.items()}
+            self._propagate(item, path)
+            self._fire_triggers(item, path)
+            if any(self._touches_repeat_count(n) for n in [name, *(x.name for x in self.form.triggered[name])]):
+                self.recompute()
+            return [k for k, v in self._states.items() if before.get(k) != v.key()]
         if self._touches_repeat_count(name):
             before = {k: v.key() for k, v in self._states.items()}
             self.recompute()
             return [k for k, v in self._states.items() if before.get(k) != v.key()]
-        return self._propagate(item, idx)
+        return self._propagate(item, path)
 
-    def _path(self, item: Item, member: int | None) -> str:
+    def _fire_triggers(self, source: Item, path: Path) -> None:
+        """ODK's setvalue on a question's change (the `trigger` column): each value it triggers becomes its
+        calculation's value computed now, in the same repeat instance (no calculation: the value is cleared)."""
+        for target in self.form.triggered.get(source.name, ()):
+            tpath = path[:len(target.chain)]
+            value: Any = ""
+            if target.trigger_value is not None:
+                ctx = self._ctx.at(target, tpath)
+                ctx.cur = self._typed(target, self._raw(target, tpath))
+                value = self._coerce(target, _as_value(evaluate(target.trigger_value, ctx)))
+            scope = self._scope(target, tpath)
+            if is_empty(value):
+                scope.pop(target.name, None)
+            else:
+                scope[target.name] = value
+            self._propagate(target, tpath)   # (what reads it is up to date before the next value is computed)
+
+    def _field_path(self, item: Item, path: Path) -> str:
         """How a refusal names the answer: household.address, location.village, members[m2].name."""
-        if item.repeat is not None:
-            key = self._member_key(member)
-            return fieldpaths.member_path(key, item.name) if item.repeat.name == MEMBERS else \
-                f"{item.repeat.name}[{key}].{item.name}"
+        if item.repeat is not None and item.repeat.name == MEMBERS and len(item.chain) == 1:
+            return fieldpaths.member_path(self._member_key(path[:1]), item.name)
+        if item.repeat is not None:   # another repeat's instance by its number (in a repeat inside one: 2/1)
+            return f"{item.repeat.name}[{'/'.join(str(k + 1) for k in path[:len(item.chain)])}].{item.name}"
         if item.name in LOCATION_KEYS:
             return f"location.{item.name}"
         return item.name if item.name in TOP_KEYS else f"household.{item.name}"
 
-    def _unconfirm(self, name: str, idx: int | None) -> None:
-        key = (name, self._member_key(idx))
+    def _unconfirm(self, name: str, path: Path) -> None:
+        key = (name, self._member_key(path))
         self._confirmed.discard(key)
 
-    def _member_key(self, idx: int | None) -> str | None:
-        if idx is None:
+    def _member_key(self, path: Path) -> str | None:
+        """How a confirmation names the instance: a member by its member_id (kept when members move)."""
+        if not path:
             return None
+        if len(path) > 1:
+            return "/".join(str(k) for k in path)
+        idx = path[0]
         insts = self._instances.get(MEMBERS) or []
         if 0 <= idx < len(insts):
             return str(insts[idx].get("member_id") or idx)
@@ -472,38 +756,37 @@ class FormSession:
 
     # --- computing ------------------------------------------------------------------------------------------------
 
-    def _instances_of(self, item: Item) -> range | list[None]:
-        if item.repeat is None:
-            return [None]
-        return range(len(self._instances[item.repeat.name]))
+    def _instances_of(self, item: Item) -> list[Path]:
+        return self._paths(item.chain) if item.chain else [()]
 
-    def _compute_value(self, item: Item, idx: int | None) -> _State:
+    def _compute_value(self, item: Item, path: Path) -> _State:
         """Relevance and value of one item (one instance)."""
-        ctx = self._ctx
-        ctx.item, ctx.idx = item, idx
-        st = self._states.get((item.name, idx))
+        ctx = self._ctx.at(item, path)
+        st = self._states.get((item.name, path))
         if st is None:
             st = _State()
-            self._states[(item.name, idx)] = st
+            self._states[(item.name, path)] = st
         parent = item.parent
         rel = True
         if parent is not None:
-            pst = self._states.get((parent.name, idx if parent.repeat is not None else None))
+            pst = self._states.get((parent.name, path[:len(parent.chain)]))
             rel = pst.relevant if pst is not None else True
         if rel and item.relevant is not None:
-            ctx.cur = self._typed(item, self._raw(item, idx)) if item.kind == "question" else ""
+            ctx.cur = self._typed(item, self._raw(item, path)) if item.kind == "question" else ""
             rel = to_bool(evaluate(item.relevant, ctx))
         st.relevant = rel
         if item.kind != "question":
             st.value = ""
         elif item.type == "meta":
-            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else ""
+            st.value = self.today_date.isoformat() if item.meta in ("start", "end", "today") else (
+                f"uuid:{self.document.get('uuid')}" if item.meta == "instanceID" else "")
+        elif item.type == "calculate" and item.calculation is None:
+            st.value = self._raw(item, path) if rel else ""   # a calculation with only a default: that value
         elif item.type == "calculate":
             if rel:
                 # '.' is the calculation's own value so far (once() keeps it): this session's, or the document's
                 ctx.cur = st.typed if st.typed != "" else (
-                    self._stored.get((item.name, None), "") if item.repeat is None
-                    else self._instances[item.repeat.name][idx].get(item.name, ""))
+                    self._stored.get((item.name, ()), "") if not item.chain else self._raw(item, path))
                 v = evaluate(item.calculation, ctx)
                 if isinstance(v, Nodeset):
                     v = v[0] if v else ""
@@ -516,7 +799,7 @@ class FormSession:
                 st.value = ""
         elif item.calculation is not None and rel:
             # a calculation on a question fills it; while it yields nothing the answer given stands
-            ctx.cur = self._typed(item, self._raw(item, idx))
+            ctx.cur = self._typed(item, self._raw(item, path))
             v = evaluate(item.calculation, ctx)
             v = v[0] if isinstance(v, Nodeset) and v else v
             if isinstance(v, (dict, Nodeset)):
@@ -525,9 +808,9 @@ class FormSession:
                 v = "" if not math.isfinite(v) else (int(v) if v.is_integer() else v)
             if isinstance(v, (bool, date)):
                 v = to_string(v)
-            st.value = v if to_string(v) != "" else self._raw(item, idx)
+            st.value = v if to_string(v) != "" else self._raw(item, path)
         else:
-            st.value = self._raw(item, idx)
+            st.value = self._raw(item, path)
         st.typed = self._typed(item, st.value)
         return st
 
@@ -552,7 +835,7 @@ class FormSession:
                 return ""
         if kind == "time":
             moment = parse_time(str(value))
-            return datetime.combine(date(1970, 1, 1), moment) if moment is not None else ""
+            return datetime.combine(self.today_date, moment) if moment is not None else ""
         if kind == "datetime":
             return parse_datetime(str(value)) or ""
         if kind == "range":
@@ -563,13 +846,12 @@ class FormSession:
             return ""
         return value
 
-    def _compute_checks(self, item: Item, idx: int | None) -> None:
-        st = self._states[(item.name, idx)]
+    def _compute_checks(self, item: Item, path: Path) -> None:
+        st = self._states[(item.name, path)]
         if item.kind != "question" or item.type in ("note", "meta"):
             st.status, st.problem = OK, ""
             return
-        ctx = self._ctx
-        ctx.item, ctx.idx = item, idx
+        ctx = self._ctx.at(item, path)
         value = st.value
         ctx.cur = st.typed
         req = item.required
@@ -589,7 +871,7 @@ class FormSession:
             else:
                 st.status, st.problem = EMPTY, ""
             return
-        problem = self._type_problem(item, value)
+        problem = self._type_problem(item, value, path)
         if problem:
             st.status, st.problem = ERROR, problem
             return
@@ -601,8 +883,14 @@ class FormSession:
             return
         st.status, st.problem = OK, ""
 
-    def _type_problem(self, item: Item, value: Any) -> str:
+    def _type_problem(self, item: Item, value: Any, path: Path | None = None) -> str:
         kind = item.type
+        if item.list_source == "repeat" and kind in ("select_one", "select_multiple"):
+            if path is None:
+                return ""
+            names = {c.name for c in self._repeat_choices(item, path)}
+            given = value if isinstance(value, list) else [value]
+            return "" if all(str(v) in names for v in given) else "choice"
         if kind == "integer":
             return "" if isinstance(value, int) and not isinstance(value, bool) else "integer"
         if kind == "decimal":
@@ -615,7 +903,7 @@ class FormSession:
                 return "date"
             return ""
         if kind == "select_one" and item.list_name:
-            items = self.choice_list(item.list_name)
+            items = self.item_choices(item)
             if not items and item.list_name == "villages":
                 return ""  # no village list known (a form filled outside a workspace): any village
             found = [c for c in items if c.name == str(value)]
@@ -633,7 +921,7 @@ class FormSession:
                 return "choice"
             return ""
         if kind == "select_multiple" and item.list_name:
-            names = {c.name for c in self.choice_list(item.list_name)}
+            names = {c.name for c in self.item_choices(item)}
             return "" if all(str(v) in names for v in value) else "choice"
         if kind == "time":
             return "" if isinstance(value, str) and parse_time(value) is not None else "time"
@@ -646,12 +934,12 @@ class FormSession:
         if kind == "range":
             if not isinstance(value, (int, float)) or isinstance(value, bool) or item.range is None:
                 return "range"
-            start, end, step = item.range
+            start, end, step = item.range   # (the end may be before the start, the step negative: reversed)
             steps = (value - start) / step
             on_step = math.isfinite(steps) and abs(steps - round(steps)) < 1e-9
-            return "" if start <= value <= end and on_step else "range"
+            return "" if min(start, end) <= value <= max(start, end) and on_step else "range"
         if kind == "rank" and item.list_name:
-            names = [c.name for c in self.choice_list(item.list_name)]
+            names = [c.name for c in self.item_choices(item)]
             given = [str(v) for v in value] if isinstance(value, list) else []
             return "" if sorted(given) == sorted(names) else "rank"
         return ""
@@ -660,26 +948,32 @@ class FormSession:
         """Everything, in dependency order (after a change to the roster, or on opening)."""
         live = set()
         for item in self.form.order:
-            for idx in self._instances_of(item):
-                self._compute_value(item, idx)
-                live.add((item.name, idx))
             if item.kind == "repeat" and item.repeat_count is not None:
-                self._sync_repeat_count(item)  # what it reads is computed; what it holds comes after
+                self._sync_repeat_count(item)  # what it reads is computed: its instances, then each one's state
+            for path in self._instances_of(item):
+                self._compute_value(item, path)
+                live.add((item.name, path))
         for item in self.form.items:
-            for idx in self._instances_of(item):
-                self._compute_checks(item, idx)
+            for path in self._instances_of(item):
+                self._compute_checks(item, path)
         for key in [k for k in self._states if k not in live]:
             del self._states[key]
 
     def _sync_repeat_count(self, rep: Item) -> None:
-        ctx = self._ctx
-        ctx.item, ctx.idx, ctx.cur = rep, None, ""
-        n = to_number(evaluate(rep.repeat_count, ctx))
-        n = min(int(n), 500) if math.isfinite(n) and n > 0 else 0
-        insts = self._instances[rep.name]
-        del insts[n:]
-        while len(insts) < n:
-            insts.append(self._new_instance(rep, len(insts)))
+        """The instances of a repeat with a repeat_count, in each instance of the repeats around it."""
+        for path in self._paths(rep.chain[:-1]):
+            if rep.parent is not None:
+                around = self._states.get((rep.parent.name, path[:len(rep.parent.chain)]))
+                if around is not None and not around.relevant:
+                    continue   # hidden, its count reads as empty: the instances are kept, as ODK keeps them
+            ctx = self._ctx.at(rep.parent, path)
+            ctx.cur = ""
+            n = to_number(evaluate(rep.repeat_count, ctx))
+            n = min(int(n), 500) if math.isfinite(n) and n > 0 else 0
+            insts = self._list(rep, path)
+            del insts[n:]
+            while len(insts) < n:
+                insts.append(self._new_instance(rep, path + (len(insts),)))
 
     def _touches_repeat_count(self, name: str) -> bool:
         for rep in self.form.repeats():
@@ -688,12 +982,12 @@ class FormSession:
                 return True
         return False
 
-    def _propagate(self, source: Item, idx: int | None) -> list[tuple[str, int | None]]:
+    def _propagate(self, source: Item, path: Path) -> list[tuple[str, Path]]:
         form = self.form
-        changed: list[tuple[str, int | None]] = []
-        dirty: dict[str, set] = {source.name: {idx}}
-        before_keys = {(source.name, idx): self._states[(source.name, idx)].key()}
-        self._compute_value(source, idx)
+        changed: list[tuple[str, Path]] = []
+        dirty: dict[str, set] = {source.name: {path}}
+        before_keys = {(source.name, path): self._states[(source.name, path)].key()}
+        self._compute_value(source, path)
         # 1. values and relevance, dependencies first
         for item in form.dependents[source.name]:
             targets = self._targets(item, dirty)
@@ -733,80 +1027,91 @@ class FormSession:
         return self.form.readers.get(name, [])
 
     def _targets(self, item: Item, dirty: dict[str, set], checks: bool = False) -> set:
+        """The instances of `item` to recompute after the names in `dirty` changed in the instances given: those
+        that share the changed instance's repeats (its own, when it lies in the same repeat; all of them when it
+        lies outside, or when the item reads the name in any instance)."""
         out: set = set()
         for dep in (item.deps | item.check_deps) if checks else item.deps:
             hit = dirty.get(dep)
             if not hit:
                 continue
+            if not item.chain:
+                return {()}
             d = self.form.by_name[dep]
-            if item.repeat is None:
-                return {None}
-            if d.repeat is item.repeat and None not in hit:
-                out |= hit
-            else:
+            common = _common(item.chain, d.chain)
+            if common == 0 or dep in item.anywhere:
                 return set(self._instances_of(item))
+            if common == len(item.chain):
+                out |= {p[:common] for p in hit}
+            else:
+                starts = {p[:common] for p in hit}
+                out |= {p for p in self._instances_of(item) if p[:common] in starts}
         return out
 
     # --- states for the GUI -------------------------------------------------------------------------------------
 
     def _message(self, item: Item, st: _State) -> str:
         lang, dl = self.lang, self.form.default_language
+        own = lang if lang in CATALOGUE_LANGS else ("vi" if dl == "vi" else "en")   # the app's own words: vi or en
         if st.problem == "required":
-            return item.required_message.get(lang) or item.required_message.get(dl) or t("forms.required", lang)
+            return item.required_message.get(lang) or item.required_message.get(dl) or t("forms.required", own)
         if st.problem == "constraint":
             return item.constraint_message.get(lang) or item.constraint_message.get(dl) \
-                or t("forms.constraint", lang)
+                or t("forms.constraint", own)
         if st.problem == "warning":
-            return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", lang)
+            return item.warning_message.get(lang) or item.warning_message.get(dl) or t("forms.warning", own)
         if st.problem == "range" and item.range is not None:
             start, end, step = (to_string(x) for x in item.range)
-            return t("forms.type.range", lang, start=start, end=end, step=step)
+            return t("forms.type.range", own, start=start, end=end, step=step)
         if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
                           "acknowledge"):
-            return t(f"forms.type.{st.problem}", lang)
+            return t(f"forms.type.{st.problem}", own)
         return ""
 
-    def state(self, question: Item | str, member: int | None = None) -> QuestionState:
+    def state(self, question: Item | str, member: int | tuple | None = None) -> QuestionState:
         item = question if isinstance(question, Item) else self.form.by_name[question]
-        idx = member if item.repeat is not None else None
-        st = self._states[(item.name, idx)]
-        confirmed = st.status == WARNING and (item.name, self._member_key(idx)) in self._confirmed
+        path = self._path(item, member)
+        st = self._states[(item.name, path)]
+        confirmed = st.status == WARNING and (item.name, self._member_key(path)) in self._confirmed
         return QuestionState(item, None if is_empty(st.value) else st.value, st.relevant, st.status,
-                             self._message(item, st), st.required, st.read_only, self.label(item, idx),
+                             self._message(item, st), st.required, st.read_only, self.label(item, path),
                              self._interpolate(item.hints.get(self.lang) or item.hints.get(
-                                 self.form.default_language) or "", idx), confirmed)
+                                 self.form.default_language) or "", item, path), confirmed)
 
-    def label(self, item: Item | str, member: int | None = None) -> str:
+    def label(self, item: Item | str, member: int | tuple | None = None) -> str:
         item = item if isinstance(item, Item) else self.form.by_name[item]
-        return self._interpolate(item.label(self.lang, self.form.default_language) or item.name, member)
+        path = self._path(item, member) if member is not None or not item.chain else ()
+        return self._interpolate(item.label(self.lang, self.form.default_language) or item.name, item, path)
 
-    def _interpolate(self, text: str, member: int | None) -> str:
+    def _interpolate(self, text: str, item: Item, path: Path) -> str:
+        """${name} in a label or hint: the value as the item's own expressions would read it (in its instance)."""
         if "${" not in text:
             return text
-        ctx = self._ctx
 
         def sub(m: Any) -> str:
             name = m.group(1).strip()
+            if name.startswith("last-saved#"):
+                return to_string(self._last_saved_value(name.split("#", 1)[1].strip()))
             if name not in self.form.by_name:
                 return m.group(0)
-            ctx.item, ctx.idx = None, None
-            it = self.form.by_name[name]
-            if it.repeat is not None and member is not None:
-                st = self._states.get((name, member))
-                return to_string(st.value) if st and st.relevant else ""
-            return to_string(ctx.ref(name))
+            return to_string(self._ctx.at(item, path[:len(item.chain)]).ref(name))
         return _LABEL_REF.sub(sub, text)
 
     def section_states(self, section: Section, member: int | None = None) -> list[QuestionState]:
-        idx = member if section.repeat else None
-        return [self.state(q, idx if q.repeat is not None else None) for q in section.questions]
+        return [self.state(q, member if q.chain else None) for q in section.questions]
+
+    def _all_questions(self, section: Section) -> list[Item]:
+        """The questions a section asks, those of a repeat inside its repeat too (which the GUI does not show)."""
+        if section.item is None:
+            return list(section.questions)
+        return [i for i in self._walk(section.item) if i.kind == "question" and i.type not in UNASKED and i.asked]
 
     def section_progress(self, section: Section) -> tuple[int, int, int]:
         """(answered, relevant questions, errors) — over every member for the roster."""
         states = []
-        for q in section.questions:
-            for idx in self._instances_of(q):
-                st = self._states[(q.name, idx)]
+        for q in self._all_questions(section):
+            for path in self._instances_of(q):
+                st = self._states[(q.name, path)]
                 if st.relevant and q.type != "note":
                     states.append(st)
         answered = sum(1 for s in states if not is_empty(s.value))
@@ -815,34 +1120,34 @@ class FormSession:
             errors += 1
         return answered, len(states), errors
 
-    def errors(self) -> list[tuple[str, int | None, str]]:
-        """(section id, member index or None, question name) of every hard error and empty required answer."""
+    def errors(self) -> list[tuple[str, int | tuple | None, str]]:
+        """(section id, member index — a tuple of them in a repeat inside a repeat — or None, question name) of
+        every hard error and empty required answer."""
         out = []
         for section in self.sections:
-            for q in section.questions:
-                for idx in self._instances_of(q):
-                    st = self._states[(q.name, idx)]
+            for q in self._all_questions(section):
+                for path in self._instances_of(q):
+                    st = self._states[(q.name, path)]
                     if st.relevant and st.status in (REQUIRED, ERROR):
-                        out.append((section.id, idx, q.name))
+                        out.append((section.id, self._public(path), q.name))
         return out
 
-    def warnings(self, unconfirmed_only: bool = True) -> list[tuple[str, int | None, str]]:
+    def warnings(self, unconfirmed_only: bool = True) -> list[tuple[str, int | tuple | None, str]]:
         out = []
         for section in self.sections:
-            for q in section.questions:
-                for idx in self._instances_of(q):
-                    st = self._states[(q.name, idx)]
+            for q in self._all_questions(section):
+                for path in self._instances_of(q):
+                    st = self._states[(q.name, path)]
                     if st.relevant and st.status == WARNING:
-                        if unconfirmed_only and (q.name, self._member_key(idx)) in self._confirmed:
+                        if unconfirmed_only and (q.name, self._member_key(path)) in self._confirmed:
                             continue
-                        out.append((section.id, idx, q.name))
+                        out.append((section.id, self._public(path), q.name))
         return out
 
-    def confirm(self, name: str, member: int | None = None) -> None:
+    def confirm(self, name: str, member: int | tuple | None = None) -> None:
         """Accept a soft warning: the answer is true as it stands."""
         item = self.form.by_name[name]
-        idx = member if item.repeat is not None else None
-        self._confirmed.add((name, self._member_key(idx)))
+        self._confirmed.add((name, self._member_key(self._path(item, member))))
 
     def is_complete(self) -> bool:
         """Nothing required is missing, no hard error, every warning confirmed (and a roster, if the form has
@@ -856,30 +1161,44 @@ class FormSession:
 
     # --- the roster -------------------------------------------------------------------------------------------------
 
-    def members(self, repeat: str = MEMBERS) -> list[dict]:
-        return self._instances.get(repeat, [])
+    def members(self, repeat: str = MEMBERS, path: Path = ()) -> list[dict]:
+        """The instances of a repeat (of a repeat inside another: in the outer instance `path`)."""
+        rep = self.form.by_name.get(repeat)
+        if rep is None or rep.kind != "repeat":
+            return []
+        return self._list(rep, tuple(path))
 
-    def _new_instance(self, rep: Item, idx: int) -> dict:
-        """The answers a new instance `idx` of a repeat starts with: its questions' defaults."""
+    def _new_instance(self, rep: Item, path: Path) -> dict:
+        """The answers a new instance `path` of a repeat starts with: its questions' defaults (a repeat inside it
+        starts with no instance)."""
         inst: dict[str, Any] = {}
-        for item in self._walk(rep):
-            if item.kind == "question" and item.default is not None and item.type not in ("calculate", "note"):
-                value = self._default(item, idx)
+        for item in self._own(rep):
+            if item.kind == "question" and item.default is not None and _holds_answer(item):
+                value = self._default(item, path)
                 if not is_empty(value):
                     inst[item.name] = value
         return inst
 
-    def add_member(self, repeat: str = MEMBERS) -> int:
-        """Add a member (an instance of `repeat`) at the end; returns its index. A household holds at most the
-        members its plausible ranges allow (resources/values/household-values.toml): one more is refused
-        (DocumentError), nothing added."""
+    def _own(self, rep: Item) -> Iterable[Item]:
+        """The items inside a repeat, those of a repeat inside it left out (that repeat itself included)."""
+        stack = list(reversed(rep.children))
+        while stack:
+            child = stack.pop()
+            yield child
+            if child.kind != "repeat":
+                stack.extend(reversed(child.children))
+
+    def add_member(self, repeat: str = MEMBERS, path: Path = ()) -> int:
+        """Add an instance of `repeat` (inside the instance `path` of the repeats around it) at the end; returns its
+        index. A household holds at most the members its plausible ranges allow
+        (resources/values/household-values.toml): one more is refused (DocumentError), nothing added."""
         rep = self.form.by_name[repeat]
-        insts = self._instances[repeat]
-        if repeat == MEMBERS and len(insts) >= ranges().max_members:
+        insts = self._list(rep, tuple(path))
+        if repeat == MEMBERS and len(rep.chain) == 1 and len(insts) >= ranges().max_members:
             raise DocumentError("values.error.members_too_many", "members", n=len(insts) + 1,
                                 max=ranges().max_members)
-        inst = self._new_instance(rep, len(insts))
-        if repeat == MEMBERS:
+        inst = self._new_instance(rep, tuple(path) + (len(insts),))
+        if repeat == MEMBERS and len(rep.chain) == 1:
             used = {m.get("member_id") for m in insts}
             n = len(insts) + 1
             while f"m{n}" in used:
@@ -889,12 +1208,12 @@ class FormSession:
         self.recompute()
         return len(insts) - 1
 
-    def remove_member(self, index: int, repeat: str = MEMBERS) -> None:
-        del self._instances[repeat][index]
+    def remove_member(self, index: int, repeat: str = MEMBERS, path: Path = ()) -> None:
+        del self._list(self.form.by_name[repeat], tuple(path))[index]
         self.recompute()
 
-    def move_member(self, index: int, to: int, repeat: str = MEMBERS) -> None:
-        ms = self._instances[repeat]
+    def move_member(self, index: int, to: int, repeat: str = MEMBERS, path: Path = ()) -> None:
+        ms = self._list(self.form.by_name[repeat], tuple(path))
         if 0 <= index < len(ms) and 0 <= to < len(ms):
             ms.insert(to, ms.pop(index))
             self.recompute()
@@ -929,11 +1248,11 @@ class FormSession:
         household = {k: v for k, v in self.document["household"].items() if k not in names}
         location = dict(doc.get("location") or {})
         for item in form.items:
-            if item.kind != "question" or item.repeat is not None or item.type in ("note", "meta"):
+            if item.kind != "question" or item.chain or item.type in ("note", "meta"):
                 continue
             if item.name.startswith("_"):
                 continue
-            st = self._states[(item.name, None)]
+            st = self._states[(item.name, ())]
             value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
             if item.name in LOCATION_KEYS:
                 if value is not None:
@@ -949,32 +1268,13 @@ class FormSession:
                 location.pop(key, None)
         if location:
             doc["location"] = location
-        members = []
-        for j, inst in enumerate(self._instances.get(MEMBERS, [])):
-            m = {k: v for k, v in inst.items() if k not in names}
-            for item in form.items:
-                if item.kind != "question" or item.repeat is None or item.repeat.name != MEMBERS \
-                        or item.type == "note" or item.name.startswith("_"):
-                    continue
-                st = self._states[(item.name, j)]
-                value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
-                if value is not None:
-                    m[item.name] = value
-            members.append(m)
-        doc["members"] = members
+        members = form.by_name.get(MEMBERS)
+        doc["members"] = self._rows_out(members, ()) if members is not None and members.kind == "repeat" \
+            and len(members.chain) == 1 else []
         for rep in form.repeats():
-            if rep.name == MEMBERS:
+            if rep.name == MEMBERS or len(rep.chain) != 1:
                 continue
-            rows = []
-            for j, inst in enumerate(self._instances[rep.name]):
-                row = {}
-                for item in self._walk(rep):
-                    if item.kind == "question" and item.type != "note" and not item.name.startswith("_"):
-                        st = self._states[(item.name, j)]
-                        value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
-                        if value is not None:
-                            row[item.name] = value
-                rows.append(row)
+            rows = self._rows_out(rep, ())
             if rows:
                 household[rep.name] = rows
         doc["household"] = household
@@ -990,17 +1290,38 @@ class FormSession:
             doc.pop("confirmed_warnings", None)
         return doc
 
+    def _rows_out(self, rep: Item, path: Path) -> list[dict]:
+        """The instances of a repeat as the document keeps them: the relevant answers (names starting with '_' and
+        notes left out), a repeat inside as a list of its own; the members' keys the form does not ask are kept."""
+        names = self.form.by_name
+        rows = []
+        for k, inst in enumerate(self._list(rep, path)):
+            here = path + (k,)
+            row = {key: v for key, v in inst.items() if key not in names} if rep.name == MEMBERS else {}
+            for item in self._own(rep):
+                if item.kind == "repeat":
+                    inner = self._rows_out(item, here)
+                    if inner:
+                        row[item.name] = inner
+                elif item.kind == "question" and item.type != "note" and not item.name.startswith("_"):
+                    st = self._states[(item.name, here)]
+                    value = self._out(item, st) if st.relevant and not is_empty(st.value) else None
+                    if value is not None:
+                        row[item.name] = value
+            rows.append(row)
+        return rows
+
     # --- for print and display ------------------------------------------------------------------------------------
 
-    def display(self, item: Item | str, member: int | None = None) -> str:
+    def display(self, item: Item | str, member: int | tuple | None = None) -> str:
         """The answer as a reader sees it: choice labels in the session's language, lists joined."""
         item = item if isinstance(item, Item) else self.form.by_name[item]
-        value = self.value(item.name, member if item.repeat is not None else None)
+        value = self.value(item.name, member if item.chain else None)
         if value is None:
             return ""
         if item.list_name:
             labels = {c.name: c.label(self.lang, self.form.default_language)
-                      for c in self.choice_list(item.list_name)}
+                      for c in self.item_choices(item)} if item.list_source != "repeat" else {}
             if isinstance(value, list):
                 return ", ".join(labels.get(str(v), str(v)) for v in value)
             return labels.get(str(value), str(value))
@@ -1008,18 +1329,25 @@ class FormSession:
 
     def printable(self) -> list[dict]:
         """The questionnaire as answered, section by section, with this form version's labels: what a printed
-        household sheet shows. Roster sections list each member's relevant answers."""
+        household sheet shows. Roster sections list each member's relevant answers (those of a repeat inside the
+        roster after them, numbered)."""
         out = []
         for section in self.sections:
             entry: dict[str, Any] = {"section": section.id, "label": section.label(self.lang)}
 
             def rows(member: int | None) -> list[dict]:
                 found = []
-                for q in section.questions:
-                    idx = member if q.repeat is not None else None
-                    st = self._states[(q.name, idx)]
-                    if st.relevant and q.type != "note":
-                        found.append({"name": q.name, "label": self.label(q, idx), "value": self.display(q, idx)})
+                for q in self._all_questions(section):
+                    if q.type == "note":
+                        continue
+                    prefix = (member,) if member is not None else ()
+                    for path in self._paths(q.chain, prefix[:len(q.chain)]) if q.chain else [()]:
+                        st = self._states[(q.name, path)]
+                        if st.relevant:
+                            label = self.label(q, path)
+                            if len(path) > 1:
+                                label += " " + " ".join(f"[{k + 1}]" for k in path[1:])
+                            found.append({"name": q.name, "label": label, "value": self.display(q, path)})
                 return found
             if section.repeat:
                 entry["members"] = [{"member_id": m.get("member_id"), "answers": rows(i)}
@@ -1034,37 +1362,43 @@ class FormSession:
 
     def rows(self) -> list[dict]:
         """Every relevant question as ODK walks the form: in form order, a repeat instance by instance (all of
-        members[1], then all of members[2]); path, name, instance, value and status (what `form fill` prints, and
-        what the GUI would show)."""
+        members[1], then all of members[2]; a repeat inside one, instance by instance within it); path, name,
+        instance, value and status (what `form fill` prints, and what the GUI would show)."""
         out: list[dict] = []
-        walk: list[tuple[Item, int | None]] = [(item, None) for item in reversed(self.form.top)]
+        walk: list[tuple[Item, Path]] = [(item, ()) for item in reversed(self.form.top)]
         while walk:
-            item, idx = walk.pop()
+            item, path = walk.pop()
             if item.kind == "repeat":
-                n = len(self._instances.get(item.name, ()))
+                n = len(self._list(item, path))
                 for j in reversed(range(n)):
-                    walk.extend((child, j) for child in reversed(item.children))
+                    walk.extend((child, path + (j,)) for child in reversed(item.children))
                 continue
             if item.kind == "group":
-                walk.extend((child, idx) for child in reversed(item.children))
+                walk.extend((child, path) for child in reversed(item.children))
                 continue
             if item.kind == "question":
-                row = self._row(item, idx if item.repeat is not None else None)
+                row = self._row(item, path)
                 if row is not None:
                     out.append(row)
         return out
 
-    def _row(self, item: Item, idx: int | None) -> dict | None:
-        st = self._states.get((item.name, idx))
+    def _row(self, item: Item, path: Path) -> dict | None:
+        st = self._states.get((item.name, path))
         if st is None or not st.relevant:
             return None
         status_name = {OK: "ok", EMPTY: "empty", REQUIRED: "required but empty", WARNING: "warning",
                        ERROR: "constraint violated"}
-        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
-        if idx is not None:
-            row["instance"] = idx + 1
-            row["path"] = "/".join(
-                f"{p}[{idx + 1}]" if p == item.repeat.name else p for p in item.path) + "/" + item.name
+        row = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.xml_name])}
+        if path:
+            row["instance"] = path[-1] + 1
+            steps, k = [], 0
+            for ancestor in self._ancestors(item):
+                if ancestor.kind == "repeat":
+                    steps.append(f"{ancestor.xml_name}[{path[k] + 1}]")
+                    k += 1
+                else:
+                    steps.append(ancestor.xml_name)
+            row["path"] = "/".join(steps + [item.xml_name])
         row["value"] = None if is_empty(st.value) else self._out(item, st)
         if isinstance(st.value, float) and math.isinf(st.value):
             row["value"] = to_string(st.value)   # "Infinity" / "-Infinity", as ODK shows it
@@ -1073,6 +1407,15 @@ class FormSession:
         if msg:
             row["message"] = msg
         return row
+
+    @staticmethod
+    def _ancestors(item: Item) -> list[Item]:
+        out = []
+        p = item.parent
+        while p is not None:
+            out.append(p)
+            p = p.parent
+        return list(reversed(out))
 
 
 def parse_time(text: str) -> time | None:
@@ -1140,6 +1483,23 @@ def _as_value(v: Any) -> Any:
     return v
 
 
+def _reads_answers(node: Node) -> bool:
+    """Whether an expression reads anything of the form (a ${name}, a path, '.', '..')."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] in ("ref", "path", "parent", "self") or (n[0] == "call" and n[1] in ("current", "indexed-repeat")):
+            return True
+        stack += _children(n)
+    return False
+
+
+def _holds_answer(item: Item) -> bool:
+    """Whether the item's value is kept as an answer is (its default is its first value): a question, or a
+    calculation with only a default."""
+    return item.type != "note" and (item.type != "calculate" or item.calculation is None)
+
+
 def _hashable(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
@@ -1158,31 +1518,44 @@ def _builtin_list(list_name: str, villages: list[str]) -> list[Choice]:
 
 def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | None = None,
          villages: Iterable[str] = ()) -> FormSession:
-    """A session filled from plain answers: {name: value, repeat_name: [{name: value}, …]} in form order."""
+    """A session filled from plain answers: {name: value, repeat_name: [{name: value, inner_repeat: […]}, …]},
+    in form order."""
     session = FormSession(form, {}, lang=lang, today=today, villages=villages)
-    repeats = {r.name for r in form.repeats()}
+    repeats = {r.name for r in form.repeats() if len(r.chain) == 1}
     for key, value in answers.items():
         if key in repeats:
             continue
         item = form.by_name.get(key)
-        if item is None or item.kind != "question" or item.type in UNASKED or item.repeat is not None:
+        if item is None or item.kind != "question" or item.type in UNASKED or item.chain:
             raise KeyError(f"'{key}' is not a question at the top of the form")
         session.set_answer(key, value)
     for key in answers:
         if key in repeats:
-            counted = form.by_name[key].repeat_count is not None
-            for n, inst in enumerate(answers[key] or []):
-                if counted:  # the instances follow repeat_count
-                    if n >= len(session.members(key)):
-                        raise KeyError(f"'{key}' has {len(session.members(key))} instance(s) by its repeat_count")
-                    j = n
-                else:
-                    j = session.add_member(key)
-                for name, value in inst.items():
-                    item = form.by_name.get(name)
-                    if item is None or item.repeat is None or item.repeat.name != key:
-                        raise KeyError(f"'{name}' is not a question of the repeat '{key}'")
-                    if item.type in UNASKED:
-                        raise KeyError(f"'{name}' is a {item.type}: it is not answered")
-                    session.set_answer(name, value, j)
+            _fill_repeat(session, form.by_name[key], (), answers[key])
     return session
+
+
+def _fill_repeat(session: FormSession, rep: Item, path: Path, rows: Any) -> None:
+    counted = rep.repeat_count is not None
+    for n, inst in enumerate(rows or []):
+        if counted:  # the instances follow repeat_count
+            if n >= len(session.members(rep.name, path)):
+                raise KeyError(f"'{rep.name}' has {len(session.members(rep.name, path))} instance(s) by its "
+                               "repeat_count")
+            j = n
+        else:
+            j = session.add_member(rep.name, path)
+        here = path + (j,)
+        inner = []
+        for name, value in inst.items():
+            item = session.form.by_name.get(name)
+            if item is not None and item.kind == "repeat" and item.repeat is rep:
+                inner.append((item, value))
+                continue
+            if item is None or item.kind != "question" or not item.chain or item.chain[-1] is not rep:
+                raise KeyError(f"'{name}' is not a question of the repeat '{rep.name}'")
+            if item.type in UNASKED:
+                raise KeyError(f"'{name}' is a {item.type}: it is not answered")
+            session.set_answer(name, value, here)
+        for item, value in inner:
+            _fill_repeat(session, item, here, value)

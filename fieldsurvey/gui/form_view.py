@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.texts import language, tr, larger
-from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, MultiAnswer, TextAnswer
 from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -43,6 +43,8 @@ def widget_for(question):
         return MultiAnswer()
     if kind == "note":
         return None
+    if kind in ("image", "audio", "video", "file"):
+        return FileAnswer(kind)
     return TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
 
 
@@ -235,6 +237,10 @@ class QuestionnaireView(QWidget):
             for f in fields.values():
                 if isinstance(f.widget, TextAnswer) and f.widget.kind == "date":
                     f.widget.setPlaceholderText(tr("gui.form.date_hint"))
+                if isinstance(f.widget, FileAnswer):
+                    f.widget.title = tr("gui.form.pick_file")
+                    f.widget.button.setToolTip(tr("gui.form.pick_file") + " (F4)")
+                    f.widget.edit.setPlaceholderText(tr("gui.form.file_hint"))
                 if f.confirm is not None:
                     f.confirm.setText(tr("gui.form.confirm_warning"))
                     f.confirm.setToolTip(tr("gui.form.confirm_warning_tip"))

@@ -4,11 +4,12 @@ number or by the first letters of its label (diacritics optional)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QTableWidget,
-                               QTableWidgetItem, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit,
+                               QPushButton, QTableWidget, QTableWidgetItem, QWidget)
 
 from fieldsurvey.i18n import fold
 
@@ -175,6 +176,50 @@ class TextAnswer(QLineEdit):
             text = "" if value is None else str(value)
         if text != self.text() and not (self.hasFocus() and self.to_value(self.text()) == value):
             self.setText(text)
+
+
+class FileAnswer(QWidget):
+    """image, audio, video, file: the chosen file's name (what ODK keeps of it), picked with the button or F4 (a file
+    dialog), or typed. The file itself is not copied: the form keeps its name."""
+
+    answered = Signal(object)
+    FILTERS = {"image": "*.jpg *.jpeg *.png *.gif *.bmp *.webp *.heic", "audio": "*.m4a *.mp3 *.wav *.ogg *.amr *.aac",
+               "video": "*.mp4 *.3gp *.mov *.avi *.mkv *.webm", "file": "*"}
+
+    def __init__(self, kind: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.kind = kind
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit(objectName="fileName")
+        self.edit.installEventFilter(ENTER_MOVES_ON)
+        self.edit.installEventFilter(self)
+        self.edit.textEdited.connect(lambda text: self.answered.emit(text.strip() or None))
+        self.button = QPushButton("…", objectName="pickFile")
+        self.button.setFocusPolicy(Qt.NoFocus)   # F4 in the box picks too: the keyboard stays in the questionnaire
+        self.button.clicked.connect(self.pick)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(self.button)
+        self.setFocusProxy(self.edit)
+        self.title = ""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.edit and event.type() == QEvent.KeyPress and event.key() == Qt.Key_F4:
+            self.pick()
+            return True
+        return False
+
+    def pick(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.title, "", f"{self.kind} ({self.FILTERS[self.kind]})")
+        if path:
+            name = Path(path).name
+            self.edit.setText(name)
+            self.answered.emit(name)
+
+    def set_value(self, value) -> None:
+        text = "" if value is None else str(value)
+        if text != self.edit.text():
+            self.edit.setText(text)
 
 
 class MultiAnswer(QWidget):

@@ -79,7 +79,7 @@ def describe_form(f: Form) -> FormSummary:
     for item in f.items:
         if item.kind != "question":
             continue
-        q: dict[str, Any] = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.name])}
+        q: dict[str, Any] = {"name": item.name, "type": item.type, "path": "/".join(item.path + [item.xml_name])}
         if item.list_name:
             q["choices"] = item.list_name
         if item.repeat is not None:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fieldsurvey.formengine.expr import datetime_text
+from fieldsurvey.formengine.expr import datetime_text, references
 from fieldsurvey.formengine.model import Form, Item
 from fieldsurvey.formengine.session import FormSession
 
@@ -65,25 +65,30 @@ def to_xform(path: Path) -> str:
 
 @dataclass
 class Case:
-    repeats: dict[str, int]                 # repeat name → instances
-    answers: list[tuple[str, Item, Any, int | None]]   # (path with [n] on repeats, question, value, instance)
+    repeats: dict[str, int]                 # repeat name → instances (in each instance of the repeats around it)
+    answers: list[tuple[str, Item, Any, Any]]   # (path with [n] on repeats, question, value, instance path)
+    reopen: bool = False   # JavaRosa works everything out afresh after the answers, as when a saved form is opened
 
 
-def odk_states(xform: str, cases: list[Case]) -> list[dict[str, dict]]:
+def odk_states(xform: str, cases: list[Case], media: Path | None = None) -> list[dict[str, dict]]:
     """JavaRosa's state of every node, case by case: path → {relevant, value, required, constraint}."""
-    return odk_states_many([(xform, cases)])[0]
+    return odk_states_many([(xform, cases)], [media])[0]
 
 
-def odk_states_many(jobs: list[tuple[str, list[Case]]]) -> list[list[dict[str, dict]]]:
-    """odk_states for several forms in one run of the JVM (it takes a few seconds to start)."""
+def odk_states_many(jobs: list[tuple[str, list[Case]]], media: list[Path | None] | None = None
+                    ) -> list[list[dict[str, dict]]]:
+    """odk_states for several forms in one run of the JVM (it takes a few seconds to start); `media`: each form's
+    folder of files (a select_one_from_file's CSV, a csv-external's), where JavaRosa reads them."""
     with tempfile.TemporaryDirectory() as tmp:
         payload: dict[str, list] = {"jobs": []}
         for n, (xform, cases) in enumerate(jobs):
             xml = Path(tmp) / f"form{n}.xml"
             xml.write_text(xform, encoding="utf-8")
-            payload["jobs"].append({"xform": str(xml), "cases": [
-                {"repeats": c.repeats, "answers": [{"path": p, "type": _java_type(q, v),
-                                                    "value": _java_value(q, v)} for p, q, v, _ in c.answers]}
+            folder = media[n] if media else None
+            payload["jobs"].append({"xform": str(xml), "media": str(Path(folder or tmp).resolve()), "cases": [
+                {"repeats": c.repeats, "reopen": c.reopen,
+                 "answers": [{"path": p, "type": _java_type(q, v), "value": _java_value(q, v)}
+                             for p, q, v, _ in c.answers]}
                 for c in cases]})
         run = subprocess.run(["java", "-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8",
                               "-Dstdout.encoding=UTF-8", "-cp", f"{_jar()}:{_classes()}", "Walk"],
@@ -114,15 +119,39 @@ def _java_value(q: Item, v: Any) -> str:
     return str(v)
 
 
+def _make_instances(form: Form, session: FormSession, repeats: dict[str, int]) -> None:
+    """Each repeat (outer ones first) with its number of instances in every instance of the repeats around it, as
+    Walk.java makes them in JavaRosa."""
+    for rep in form.repeats():
+        if rep.name in repeats and rep.repeat_count is None:
+            for outer in session._paths(rep.chain[:-1]):
+                while len(session.members(rep.name, outer)) < repeats[rep.name]:
+                    session.add_member(rep.name, outer)
+
+
 def fill_ours(form: Form, case: Case, today: date) -> FormSession:
     session = FormSession(form, {}, today=today)
-    for rep, n in case.repeats.items():
-        if form.by_name[rep].repeat_count is None:
-            while len(session.members(rep)) < n:
-                session.add_member(rep)
+    _make_instances(form, session, case.repeats)
     for _, q, v, member in case.answers:
         session.set_answer(q.name, v, member)
     return session
+
+
+def node_path(item: Item, path: tuple) -> str:
+    """A question's path as Walk.java writes it: 'members[2]/g/age', a repeat's instance number after its name."""
+    steps, k = [], 0
+    ancestors = []
+    p = item.parent
+    while p is not None:
+        ancestors.append(p)
+        p = p.parent
+    for a in reversed(ancestors):
+        if a.kind == "repeat":
+            steps.append(f"{a.xml_name}[{path[k] + 1}]")
+            k += 1
+        else:
+            steps.append(a.xml_name)
+    return "/".join(steps + [item.xml_name])
 
 
 def our_states(session: FormSession) -> dict[str, dict]:
@@ -132,15 +161,11 @@ def our_states(session: FormSession) -> dict[str, dict]:
     for item in form.items:
         if item.kind != "question":
             continue
-        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
-        for idx in instances:
-            steps = []
-            for p in item.path:
-                steps.append(f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p)
-            path = "/".join(steps + [item.name])
-            st = session._states[(item.name, idx)]
-            qs = session.state(item, idx)
-            out[path] = {"relevant": st.relevant, "value": st.value, "status": qs.status, "type": item.type}
+        for path in session._instances_of(item):
+            st = session._states[(item.name, path)]
+            qs = session.state(item, path or None)
+            out[node_path(item, path)] = {"relevant": st.relevant, "value": st.value, "status": qs.status,
+                                          "type": item.type}
     return out
 
 
@@ -225,24 +250,24 @@ def random_case(form: Form, rnd: random.Random, today: date) -> Case:
     """Answers an enumerator could give, in form order: a select's answer is one of the choices offered at that
     moment (its choice_filter applied to the answers before it); about one answer in seven is left empty."""
     repeats = {r.name: rnd.randint(1, 3) for r in form.repeats() if r.repeat_count is None}
+    # an answer a repeat count reads is kept small: JavaRosa makes every instance it asks for (10⁶ would stall it)
+    counts = {name for r in form.repeats() if r.repeat_count is not None for name in references(r.repeat_count)}
     session = FormSession(form, {}, today=today)
-    for rep, n in repeats.items():
-        for _ in range(n):
-            session.add_member(rep)
-    answers: list[tuple[str, Item, Any, int | None]] = []
+    _make_instances(form, session, repeats)
+    answers: list[tuple[str, Item, Any, Any]] = []
     for item in form.items:
         if item.kind != "question" or not item.is_input or item.calculation is not None:
             continue
-        instances = [None] if item.repeat is None else range(len(session.members(item.repeat.name)))
-        for idx in instances:
+        for path in session._instances_of(item):
             if rnd.random() < 0.15:
                 continue  # left empty
-            value = _random_value(item, session, idx, rnd, today)
+            member = path or None
+            value = rnd.randint(0, 4) if item.name in counts and item.type == "integer" else \
+                _random_value(item, session, member, rnd, today)
             if value is None:
                 continue
-            steps = [f"{p}[{idx + 1}]" if item.repeat is not None and p == item.repeat.name else p for p in item.path]
-            answers.append(("/".join(steps + [item.name]), item, value, idx))
-            session.set_answer(item.name, value, idx)
+            answers.append((node_path(item, path), item, value, member))
+            session.set_answer(item.name, value, member)
     return Case(repeats, answers)
 
 
@@ -274,11 +299,66 @@ def _random_value(item: Item, session: FormSession, idx: int | None, rnd: random
     if item.type == "acknowledge":
         return "OK"
     if item.type == "range" and item.range is not None:
-        start, end, step = item.range
-        value = start + step * rnd.randint(0, int((end - start) // step))
+        start, end, step = item.range   # (a reversed range runs from start down to end)
+        stride = abs(step) if end >= start else -abs(step)
+        value = start + stride * rnd.randint(0, int(abs(end - start) // abs(step)))
         return int(value) if float(value).is_integer() else value
     if item.type == "rank" and item.list_name:
         names = [c.name for c in session.choice_list(item.list_name)]
         rnd.shuffle(names)
         return names
     return None
+
+
+# --- recorded answers: JavaRosa's states kept beside our own forms, so the comparison runs without a JDK ----------
+
+def folder_workbook(folder: Path, out: Path) -> Path:
+    """A form folder (survey.csv, choices.csv, settings.csv) as the workbook pyxform reads: each CSV a sheet, the
+    cells as written; the form's other files (a select_one_from_file's, a csv-external's) copied beside it."""
+    import csv
+    import shutil
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in ("survey", "choices", "settings", "external_choices"):
+        path = folder / f"{sheet}.csv"
+        if path.is_file():
+            ws = wb.create_sheet(sheet)
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                for row in csv.reader(f):
+                    ws.append([cell if cell != "" else None for cell in row])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    for path in folder.iterdir():
+        if path.is_file() and path.stem not in ("survey", "choices", "settings", "external_choices") \
+                and path.suffix in (".csv", ".xml", ".geojson"):
+            shutil.copyfile(path, out.parent / path.name)
+    return out
+
+
+def case_to_json(case: Case) -> dict:
+    """A case as the recording keeps it: answers by question name, the instance as a list of numbers."""
+    return {"repeats": case.repeats, "reopen": case.reopen,
+            "answers": [[p, q.name, v, list(m) if isinstance(m, tuple) else m] for p, q, v, m in case.answers]}
+
+
+def case_from_json(form: Form, data: dict) -> Case:
+    return Case(dict(data["repeats"]), [(p, form.by_name[name], v, tuple(m) if isinstance(m, list) else m)
+                                        for p, name, v, m in data["answers"]], bool(data.get("reopen")))
+
+
+def odk_kept(states: dict[str, dict]) -> dict[str, list]:
+    """What the recording keeps of JavaRosa's state of each node: [relevant, value, required, constraint]."""
+    if "error" in states:
+        return {"error": states["error"]}
+    return {path: [row["relevant"], row["value"], row["required"], row["constraint"]]
+            for path, row in states.items() if not row.get("container")}
+
+
+def odk_from_kept(kept: dict[str, list]) -> dict[str, dict]:
+    if "error" in kept:
+        return {"error": kept["error"]}
+    return {path: {"path": path, "relevant": r, "value": v, "required": q, "constraint": c}
+            for path, (r, v, q, c) in kept.items()}

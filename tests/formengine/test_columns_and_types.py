@@ -131,19 +131,56 @@ def test_select_and_container_spellings(tmp_path):
 def test_columns_odk_acts_on_that_are_not_served_are_refused_located(tmp_path):
     with pytest.raises(FormErrors) as err:
         load_form(_book(tmp_path, [
-            ["type", "name", "label", "trigger", "bind::jr:preload", "body::intent", "bind::myAttribute"],
-            ["text", "a", "A", None, None, None, None],
-            ["text", "b", "B", "${a}", None, None, None],
-            ["text", "c", "C", None, "timestamp", None, None],
-            ["text", "d", "D", "${a}", None, "org.app", "anything"],   # a form's own attribute: ODK ignores it
+            ["type", "name", "label", "bind::jr:preload", "body::intent", "bind::myAttribute"],
+            ["text", "a", "A", None, None, None],
+            ["text", "c", "C", "timestamp", None, None],
+            ["text", "d", "D", None, "org.app", "anything"],   # a form's own attribute: ODK ignores it
         ]))
+    # (an intent — an Android app that fills the question — is not launched: the question is typed)
     assert located(err.value) == [
-        "[survey sheet, row 3, column 'trigger'] the column 'trigger' changes how ODK fills the form, and this app "
-        "does not act on it: remove it, or leave it empty",
-        "[survey sheet, row 4, column 'bind::jr:preload'] the column 'bind::jr:preload' changes how ODK fills the "
-        "form, and this app does not act on it: remove it, or leave it empty",
-        "[survey sheet, row 5, column 'control::intent'] the column 'control::intent' changes how ODK fills the "
+        "[survey sheet, row 3, column 'bind::jr:preload'] the column 'bind::jr:preload' changes how ODK fills the "
         "form, and this app does not act on it: remove it, or leave it empty"]
+
+
+def test_a_trigger_sets_the_value_when_its_question_changes_as_odk_setvalue_does(tmp_path):
+    """The trigger column was refused. As ODK's setvalue: the calculation is worked out when the trigger question
+    changes (and then only), values set one after the other; an answer typed over it stands until the next change;
+    a value with neither label nor hint is never asked."""
+    form = load_form(_book(tmp_path, [
+        ["type", "name", "label", "calculation", "trigger"],
+        ["integer", "a", "A", None, None],
+        ["integer", "b", "B", "${a} * 2", "${a}"],
+        ["calculate", "c", None, "${a} + ${b}", "${a}"],
+        ["decimal", "d", None, None, "${a}"],       # no calculation: the change clears it
+        ["integer", "e", "E", None, None],
+    ]))
+    session = FormSession(form, {})
+    assert [q.name for s in session.sections for q in s.questions] == ["a", "b", "e"]
+    session.set_answer("a", 3)
+    assert (session.value("b"), session.value("c")) == (6, 9)   # c read the b just set
+    session.set_answer("b", 10)
+    session.set_answer("e", 1)
+    assert (session.value("b"), session.value("c")) == (10, 9)   # nothing recomputes it but a change of a
+    session.set_answer("a", 4)
+    assert (session.value("b"), session.value("c"), session.value("d")) == (8, 12, None)
+    again = FormSession(form, session.to_document())   # the values are kept in the document as answers are
+    assert (again.value("b"), again.value("c")) == (8, 12)
+
+
+@pytest.mark.parametrize("trigger, key", [
+    ("a", "forms.error.trigger_not_names"),
+    ("${nothing}", "forms.error.unknown_reference"),
+    ("${calc}", "forms.error.trigger_not_asked"),
+])
+def test_a_trigger_that_odk_would_refuse_is_refused_located(tmp_path, trigger, key):
+    with pytest.raises(FormErrors) as err:
+        load_form(_book(tmp_path, [
+            ["type", "name", "label", "calculation", "trigger"],
+            ["integer", "a", "A", None, None],
+            ["calculate", "calc", None, "1", None],
+            ["calculate", "t", None, "now()", trigger],
+        ]))
+    assert [(e.row, e.column, e.key) for e in err.value.errors] == [(4, "trigger", key)]
 
 
 def test_a_choice_column_keeps_its_case_for_the_filter_that_names_it(tmp_path):
@@ -263,11 +300,25 @@ def test_the_types_a_desktop_can_serve_have_their_input_rules(tmp_path):
         "r": "Cần nhập một số từ 0 đến 10, theo bước 2",
         "order": "Cần xếp thứ tự tất cả các lựa chọn, mỗi lựa chọn một lần"}
     with pytest.raises(FormErrors) as err:
-        load_form(_book(tmp_path, [["type", "name", "label", "parameters"], ["range", "r", "R", "start=5 end=1"]],
-                        name="bad.xlsx"))
-    assert located(err.value) == ["[survey sheet, row 2, column 'parameters'] the range's parameters 'start=5 end=1' "
-                                  "are not start=…, end=…, step=… numbers with a positive step and the end not before "
-                                  "the start"]
+        load_form(_book(tmp_path, [["type", "name", "label", "parameters"],
+                                   ["range", "r", "R", "start=5 end=1 step=0"]], name="bad.xlsx"))
+    assert located(err.value) == ["[survey sheet, row 2, column 'parameters'] the range's parameters 'start=5 "
+                                  "end=1 step=0' are not start=…, end=…, step=… numbers with a step that is not 0 "
+                                  "and not wider than the range"]
+
+
+@pytest.mark.parametrize("parameters, good, bad", [
+    ("start=10 end=1 step=1", [10, 7, 1], [0, 11, 2.5]),     # a reversed slider, as pyxform and ODK accept it
+    ("start=10 end=1 step=-3", [10, 7, 4, 1], [8, 0]),
+    ("start=-1 end=-10 step=-1", [-1, -10], [0, -11]),
+    ("start=-1 end=1 step=0.1", [-1, 0.3, 1], [1.1, 0.25]),
+])
+def test_a_range_may_run_backwards_as_pyxform_accepts_it(tmp_path, parameters, good, bad):
+    form = load_form(_book(tmp_path, [["type", "name", "label", "parameters"], ["range", "r", "R", parameters]]))
+    for value in good:
+        assert fill(form, {"r": value}).state("r").status == "ok", value
+    for value in bad:
+        assert fill(form, {"r": value}).state("r").status == "error", value
 
 
 def test_choices_from_a_csv_beside_the_form_and_from_the_external_choices_sheet(tmp_path):
@@ -290,8 +341,8 @@ def test_choices_from_a_csv_beside_the_form_and_from_the_external_choices_sheet(
     (tmp_path / "communes.csv").unlink()
     with pytest.raises(FormErrors) as err:
         load_form(tmp_path / "f.xlsx")
-    assert located(err.value) == ["[survey sheet, row 3, column 'type'] the choices file 'communes.csv' is not beside "
-                                  "the form"]
+    assert located(err.value) == ["[survey sheet, row 3, column 'type'] the file 'communes.csv' that the form reads "
+                                  "is not beside the form (keep it in the same folder)"]
 
 
 def test_form_fill_lists_a_repeat_instance_by_instance_as_odk_walks_it(tmp_path):

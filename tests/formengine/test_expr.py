@@ -124,9 +124,11 @@ def test_references_and_position_are_found():
     ("if(1, 2)", "if() takes 3 argument(s), found 2"),
     ("${a b}", "is not a question name"),
     ("1 # 2", "unexpected character '#' at position 3"),
-    ("/data/a = 1", "position 1"),
-    ("instance('x')/root", "unknown function instance()"),
-    ("a/b", "paths other than"),
+    ("//a = 1", "'//' at position 1"),                    # XPath's parts this engine does not read
+    ("/data/@id", "'@' at position 7"),
+    ("child::x", "'child' at position 1"),
+    ("/data/rep[1/x", "expected ']'"),
+    ("/data/", "expected a step of a path"),
     ("", "an empty expression"),
     ("(1 + 2", "expected ')'"),
 ])

@@ -176,3 +176,19 @@ def test_the_linear_engine_agrees_with_a_backtracking_one_where_both_run(parts, 
         return
     for text in texts:
         assert linear_regex.search(pattern, text) == (reference.search(text) is not None), (pattern, text)
+
+
+def test_an_answer_cannot_make_a_repeat_of_a_million_instances(tmp_path):
+    """A repeat counted by an answer makes at most 500 instances (ODK makes them all and stalls: found when a
+    random answer set asked JavaRosa for 10⁶)."""
+    form = load_form(_folder(tmp_path, [
+        {"type": "integer", "name": "n", "label": "N"},
+        {"type": "begin repeat", "name": "r", "label": "R", "repeat_count": "${n}"},
+        {"type": "integer", "name": "x", "label": "X"},
+        {"type": "end repeat", "name": "", "label": ""},
+        {"type": "calculate", "name": "c", "label": "", "calculation": "count(${r})"}]))
+    session = FormSession(form, {})
+    session.set_answer("n", 1_000_000)
+    assert (len(session.members("r")), session.value("c")) == (500, 500)
+    session.set_answer("n", 3)
+    assert (len(session.members("r")), session.value("c")) == (3, 3)

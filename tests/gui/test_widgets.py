@@ -3,9 +3,15 @@ dd/mm/yyyy and stored ISO, Vietnamese thousands separators in amounts, boxes tic
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import openpyxl
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
 
-from fieldsurvey.gui.widgets import ChoiceCombo, MultiAnswer, TextAnswer
+from fieldsurvey.formengine.loader import load_form
+from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.gui.form_view import QuestionnaireView
+from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, MultiAnswer, TextAnswer
 from tests.gui.keys import press, type_text
 
 YES_NO = [("yes", "Có"), ("no", "Không")]
@@ -64,3 +70,44 @@ def test_boxes_ticked_by_number(qtbot):
     assert got[-1] == ["tv", "radio"]
     type_text(boxes.boxes[0], "1")
     assert got[-1] == ["radio"]
+
+
+def test_a_photo_is_a_file_picked_with_f4_or_typed_and_the_form_keeps_its_name(qtbot, tmp_path, monkeypatch):
+    """image/audio/video/file questions (issue 18): a file picker beside a box for the file's name."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in [["type", "name", "label", "required"], ["begin group", "house", "House", None],
+                ["image", "photo", "Photo of the house", "yes"], ["audio", "voice", "Voice note", None],
+                ["end group", None, None, None]]:
+        ws.append(row)
+    wb.save(tmp_path / "f.xlsx")
+    session = FormSession(load_form(tmp_path / "f.xlsx"), {})
+    view = QuestionnaireView()
+    qtbot.addWidget(view)
+    view.answer_given.connect(lambda name, value, member: (session.set_answer(name, value, member), view.refresh()))
+    view.load(session, "A house")
+    photo = view.findChild(FileAnswer, "q_photo")
+    assert photo is not None and photo.kind == "image" and view.findChild(FileAnswer, "q_voice").kind == "audio"
+    asked = []
+
+    def chosen(parent, title, folder, filters):
+        asked.append((title, filters))
+        return str(tmp_path / "nhà số 7.jpg"), filters
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(chosen))
+    def key(k):
+        for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+            QApplication.sendEvent(photo.edit, QKeyEvent(kind, k, Qt.NoModifier))
+
+    key(Qt.Key_F4)
+    assert session.value("photo") == "nhà số 7.jpg" and session.state("photo").status == "ok"
+    assert asked and asked[0][1].startswith("image (*.jpg")
+    photo.edit.clear()
+    type_text(photo.edit, "roof.png")
+    assert session.value("photo") == "roof.png"
+    photo.edit.selectAll()
+    key(Qt.Key_Delete)
+    assert session.value("photo") is None and session.state("photo").status == "required"
+    photo.button.click()
+    assert session.value("photo") == "nhà số 7.jpg" and photo.edit.text() == "nhà số 7.jpg"

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import org.javarosa.core.model.FormDef;
 import org.javarosa.core.model.FormIndex;
+import org.javarosa.core.model.QuestionDef;
+import org.javarosa.core.model.actions.Actions;
 import org.javarosa.core.model.data.DateData;
 import org.javarosa.core.model.data.DateTimeData;
 import org.javarosa.core.model.data.GeoPointData;
@@ -41,14 +43,32 @@ import org.javarosa.form.api.FormEntryController;
 import org.javarosa.form.api.FormEntryModel;
 import org.javarosa.model.xform.XFormsModule;
 import org.javarosa.xform.util.XFormUtils;
+import org.javarosa.core.reference.PrefixedRootFactory;
+import org.javarosa.core.reference.Reference;
+import org.javarosa.core.reference.ReferenceManager;
+import org.javarosa.core.services.storage.IStorageUtility;
+import org.javarosa.core.services.storage.StorageManager;
+import org.javarosa.core.services.storage.util.DummyIndexedStorageUtility;
 
 public class Walk {
     public static void main(String[] args) throws Exception {
         new XFormsModule().registerModule();
+        // (JavaRosa keeps an external instance's items in a storage utility: in memory here)
+        StorageManager.setStorageFactory((String name, Class type) -> new DummyIndexedStorageUtility());
+        // the form's files (jr://file/x.xml, jr://file-csv/x.csv: select_one_from_file, csv-external, xml-external)
+        // are read from the job's "media" folder, as Collect reads them from the form's media folder
+        // ("file-csv" first: "jr://file" is also the start of "jr://file-csv")
+        ReferenceManager.instance().addReferenceFactory(new PrefixedRootFactory(new String[] {"file-csv", "file"}) {
+            @Override
+            protected Reference factory(String terminal, String uri) {
+                return new FileReference(media + "/" + terminal, uri);
+            }
+        });
         ObjectMapper json = new ObjectMapper();
         JsonNode input = json.readTree(System.in);
         for (JsonNode job : input.get("jobs")) {
             byte[] xform = Files.readAllBytes(Paths.get(job.get("xform").asText()));
+            media = job.has("media") ? job.get("media").asText() : ".";
             for (JsonNode c : job.get("cases")) {
                 ArrayNode out = json.createArrayNode();
                 try {
@@ -63,6 +83,27 @@ public class Walk {
         }
     }
 
+    static String media = ".";
+
+    // A file of the form's media folder.
+    static class FileReference implements Reference {
+        final String path, uri;
+
+        FileReference(String path, String uri) {
+            this.path = path;
+            this.uri = uri;
+        }
+
+        public boolean doesBinaryExist() { return new java.io.File(path).exists(); }
+        public java.io.InputStream getStream() throws java.io.IOException { return new java.io.FileInputStream(path); }
+        public String getURI() { return uri; }
+        public String getLocalURI() { return path; }
+        public boolean isReadOnly() { return true; }
+        public java.io.OutputStream getOutputStream() { throw new UnsupportedOperationException(); }
+        public void remove() { throw new UnsupportedOperationException(); }
+        public Reference[] probeAlternativeReferences() { return new Reference[0]; }
+    }
+
     static ArrayNode run(ObjectMapper json, byte[] xform, JsonNode c) throws Exception {
         FormDef fd = XFormUtils.getFormFromInputStream(new ByteArrayInputStream(xform));
         fd.initialize(true, new InstanceInitializationFactory());
@@ -73,27 +114,54 @@ public class Walk {
             Map.Entry<String, JsonNode> e = it.next();
             wanted.put(e.getKey(), e.getValue().asInt());
         }
+        walk(fec, wanted);
+        TreeElement root = fd.getMainInstance().getRoot();
+        for (JsonNode a : c.get("answers")) {
+            TreeElement node = find(root, a.get("path").asText());
+            if (node == null) {
+                // a repeat instance that the answers before made possible (a repeat count, a repeat that became
+                // relevant): made as Collect makes it, when the enumerator goes on through the form
+                walk(fec, wanted);
+                node = find(root, a.get("path").asText());
+            }
+            if (node == null) continue;  // (a repeat instance ODK did not make)
+            fd.setValue(data(a.get("type").asText(), a.get("value").asText()), node.getRef(), node, true);
+            // as FormEntryController.answerQuestion does: the question's xforms-value-changed actions (the
+            // `trigger` column's setvalue) run after the answer is set
+            QuestionDef question = FormDef.findQuestionByRef(node.getRef(), fd);
+            if (question != null) {
+                question.getActionController().triggerActionsFromEvent(Actions.EVENT_QUESTION_VALUE_CHANGED, fd,
+                        node.getRef(), fd);
+            }
+        }
+        walk(fec, wanted);   // on to the end of the form, as the enumerator goes to finish it
+        if (c.has("reopen") && c.get("reopen").asBoolean()) {
+            // as Collect opens a saved form again: every calculation and relevance worked out afresh
+            fd.initialize(false, new InstanceInitializationFactory());
+            root = fd.getMainInstance().getRoot();
+        }
+        ArrayNode out = json.createArrayNode();
+        dump(json, fd, root, "", out);
+        return out;
+    }
+
+    // Steps through the form from its start as the enumerator would, adding repeat instances up to the number wanted
+    // (a repeat with a count makes its instances itself as the walk enters it).
+    static void walk(FormEntryController fec, Map<String, Integer> wanted) {
         fec.jumpToIndex(FormIndex.createBeginningOfFormIndex());
         for (int event = fec.stepToNextEvent(); event != FormEntryController.EVENT_END_OF_FORM;
                 event = fec.stepToNextEvent()) {
             if (event == FormEntryController.EVENT_PROMPT_NEW_REPEAT) {
                 // (pyxform's XForm starts a repeat with one instance: the prompt stands after those there are)
                 FormIndex at = fec.getModel().getFormIndex();
+                // (the prompt's reference ends at the instance that would be added: its number is how many there
+                // are in this instance of the repeats around it — getInstanceIndex() is the outermost repeat's)
                 String name = at.getReference().getNameLast();
-                if (at.getInstanceIndex() < wanted.getOrDefault(name, 0)) {
+                if (at.getReference().getMultLast() < wanted.getOrDefault(name, 0)) {
                     fec.newRepeat();
                 }
             }
         }
-        TreeElement root = fd.getMainInstance().getRoot();
-        for (JsonNode a : c.get("answers")) {
-            TreeElement node = find(root, a.get("path").asText());
-            if (node == null) continue;  // (a repeat instance ODK did not make)
-            fd.setValue(data(a.get("type").asText(), a.get("value").asText()), node.getRef(), node, true);
-        }
-        ArrayNode out = json.createArrayNode();
-        dump(json, fd, root, "", out);
-        return out;
     }
 
     static TreeElement find(TreeElement root, String path) {
