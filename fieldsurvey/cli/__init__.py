@@ -152,11 +152,12 @@ def main(ctx: click.Context, passphrase_file: Path | None) -> None:
 @main.command()
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Workspace to open.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-@click.option("--view", type=click.Choice(["list", "form", "panel", "dashboard", "review", "todo", "villages", "print",
-                                           "official", "issued"]),
+@click.option("--view", type=click.Choice(["start", "list", "form", "panel", "dashboard", "review", "todo", "villages",
+                                           "print", "official", "issued", "history", "printed"]),
               help="The view to show (form and panel: the first poor household; villages: the villages' resident "
                    "households; print: the Print menu open; official: the official copy's dialog, a supervisor's "
-                   "workspace; issued: the register of issued documents).")
+                   "workspace; issued: the register of issued documents; history: the first household's; printed: "
+                   "what follows a printout).")
 @click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use).")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Render the view to this PNG and exit.")
@@ -257,7 +258,7 @@ def standards(as_json: bool) -> None:
 
 # Each area keeps its commands in its own module (fieldsurvey/cli/<area>.py); importing one registers its
 # commands on `main`. Shared helpers (fail, echo_json, run_job) stay here.
-from fieldsurvey.cli import encryption, forms, households, printing, records, sync  # noqa: E402,F401  (registers the commands)
+from fieldsurvey.cli import encryption, forms, households, printing, province, records, sync  # noqa: E402,F401  (registers the commands)
 
 if __name__ == "__main__":
     main()

@@ -34,15 +34,18 @@ def _show(rows: list[dict], as_json: bool, lines, none_key: str, lang: str) -> N
 @main.command()
 @click.argument("file", type=_WS)
 @click.option("--user", required=True, help="Who works on this installation (letters, digits, . _ -).")
-@click.option("--role", type=click.Choice(["enumerator", "supervisor"]), required=True)
+@click.option("--role", type=click.Choice(["enumerator", "supervisor", "province"]), required=True)
 @click.option("--commune", "commune_code", help="5-digit commune code (needed when FILE does not exist yet).")
+@click.option("--province", "province_code", help="2-digit province code (a province's workspace).")
+@click.option("--database", metavar="URL", help="A province's roll-up in this PostgreSQL database "
+                                                "(postgresql://user@host/db) instead of FILE; FILE.keys holds its keys.")
 @click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
 @click.option("--villages", default=0, type=click.IntRange(0, 500), help="Number of villages to create.")
 @click.option("--device", help="Device id (default: a new random one).")
 @click.option("--no-encryption", is_flag=True,
               help="Make a new FILE plain, not encrypted (anyone who copies it reads every household).")
-def init(file: Path, user: str, role: str, commune_code: str | None, year: int, villages: int,
-         device: str | None, no_encryption: bool) -> None:
+def init(file: Path, user: str, role: str, commune_code: str | None, province_code: str | None,
+         database: str | None, year: int, villages: int, device: str | None, no_encryption: bool) -> None:
     """Give workspace FILE an identity for sync (device id and keys in FILE.keys), creating FILE if needed.
 
     A new FILE is encrypted: a passphrase is asked for (or FIELDSURVEY_NEW_PASSPHRASE) and the recovery key
@@ -52,14 +55,25 @@ def init(file: Path, user: str, role: str, commune_code: str | None, year: int, 
     An enumerator and a supervisor then swap public keys:
       fieldsurvey keys export FILE --out me.fskey
       fieldsurvey keys trust FILE their.fskey      (after comparing its fingerprint)
+    A province (--role province --province CODE) makes its roll-up workspace: an SQLite FILE, or the tables in a
+    PostgreSQL database (--database); it hands its public key to each commune and trusts each commune supervisor's
+    (fieldsurvey province trust FILE KEY).
     """
-    from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
-    from fieldsurvey.services.encryption import new_encrypted
-    from fieldsurvey.services.sync import init_workspace
+    recovery = None
+    if role == "province":   # (a province's roll-up is not encrypted at rest yet)
+        from fieldsurvey.services.province import init_province, key_file  # lazy: 950 ms at start-up otherwise
 
-    passphrase = None if no_encryption or file.exists() or not commune_code else new_passphrase(file)
-    with new_encrypted(file, passphrase) as recovery:
-        ident = init_workspace(file, user, role, commune_code, year, villages, device)
+        if not province_code:
+            raise click.UsageError("--role province needs --province CODE")
+        ident = init_province(database or file, user, province_code, year, device, key_file(file))
+    else:
+        from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
+        from fieldsurvey.services.encryption import new_encrypted
+        from fieldsurvey.services.sync import init_workspace
+
+        passphrase = None if no_encryption or file.exists() or not commune_code else new_passphrase(file)
+        with new_encrypted(file, passphrase) as recovery:
+            ident = init_workspace(file, user, role, commune_code, year, villages, device)
     click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
     click.echo(f"fingerprint {ident.public.fingerprint}")
     if recovery:
@@ -72,7 +86,7 @@ def keys() -> None:
 
 
 @keys.command("export")
-@click.argument("file", type=_EXISTING)
+@click.argument("file", type=_WS)   # a province on a server has only FILE.keys
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Key file to write.")
 def keys_export(file: Path, out: Path) -> None:
     """Write this workspace's public key to a small file to hand over."""

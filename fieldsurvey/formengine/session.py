@@ -1212,6 +1212,14 @@ class FormSession:
         del self._list(self.form.by_name[repeat], tuple(path))[index]
         self.recompute()
 
+    def insert_member(self, answers: dict, index: int, repeat: str = MEMBERS, path: Path = ()) -> int:
+        """A member put back at `index` with its answers (a removal undone); its index."""
+        insts = self._list(self.form.by_name[repeat], tuple(path))
+        index = max(0, min(index, len(insts)))
+        insts.insert(index, dict(answers))
+        self.recompute()
+        return index
+
     def move_member(self, index: int, to: int, repeat: str = MEMBERS, path: Path = ()) -> None:
         ms = self._list(self.form.by_name[repeat], tuple(path))
         if 0 <= index < len(ms) and 0 <= to < len(ms):

@@ -12,6 +12,8 @@ from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from fieldsurvey.gui import look
+from fieldsurvey.gui.actions.printing import documents_folder
 from fieldsurvey.gui.crash import install_excepthook, setup_logging
 from fieldsurvey.gui.main_window import MainWindow
 from fieldsurvey.gui.texts import language
@@ -55,6 +57,7 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
     app = application()
     store = store or settings()
     load_fonts(app, int(store.value("text_size", 10)))
+    look.install(app)
     setup_logging()
     if hooks:
         install_excepthook()
@@ -68,8 +71,20 @@ def prepare_screenshot(window, view: str) -> None:
     """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
     household in the questionnaire with its classification, the dashboard's figures, the Print menu open, the
     official copy's dialog (the chairman's name as remembered), the register of issued documents."""
-    window.resize(1366, 820)
+    window.resize(1366, 768)
     if window.workspace.ws is None:
+        return
+    if view == "start":
+        window.show_view("start")
+        return
+    if view in ("history", "printed"):   # a dialog over the list, a household picked
+        window.show_view("list")
+        window.list_view.table.selectRow(0)
+        if view == "history":
+            window.household_actions.show_history()
+        else:
+            name = window.print_actions.default_name("sheet", False, household=window.list_view.current_uuid())
+            window.print_actions.printed(documents_folder() / name, "")
         return
     if view == "dashboard":
         window.dashboard.load(wait=True)
@@ -81,7 +96,6 @@ def prepare_screenshot(window, view: str) -> None:
         window.workspace_actions.show_villages()
         return
     if view in PRINT_VIEWS:   # the list with a household picked, and the Print menu or a printing dialog over it
-        window.resize(1366, 768)
         window.show_view("list")
         window.list_view.table.selectRow(0)
         if view == "official":   # the certificates: every field shown, the first number the register's next one
@@ -137,7 +151,8 @@ def grab(window, view: str, path: Path) -> bool:
         app.processEvents()
     if view == "print":
         return grab_with_menu(window, window.menus["print"]).save(str(path))
-    dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog}
+    dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog,
+               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog}
     if dialogs.get(view) is not None:
         for _ in range(3):
             app.processEvents()
@@ -166,6 +181,8 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if view == "villages":
             window.show_view("dashboard")
             window.workspace_actions.show_villages()
+        elif view in ("history", "printed"):
+            prepare_screenshot(window, view)
         elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
             window.show_view("list")
             if view == "official":

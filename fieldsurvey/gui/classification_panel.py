@@ -44,6 +44,7 @@ class ClassificationPanel(QWidget):
         self.income = QLabel(objectName="incomeLine")
         self.income.setWordWrap(True)
         self.table = QTableWidget(0, 3, objectName="indicatorTable")
+        self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)

@@ -100,6 +100,8 @@ class FormController(QObject):
         self.reason: str | None = None
         # asked once per household before an approved one is changed; returns the reason, or None to give up
         self.ask_reason: Callable[[], str | None] = lambda: None
+        # asked before a member is removed (its index): True to go on
+        self.confirm_removal: Callable[[int], bool] = lambda _index: True
         self.last_timing_ms = 0.0
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.flush)
@@ -251,12 +253,28 @@ class FormController(QObject):
         self._changed(save_now=True)
         self.view.focus_member_form()
 
-    def remove_member(self, index: int) -> None:
-        if self.read_only:
-            return
+    def remove_member(self, index: int) -> bool:
+        """Remove a member once the user said yes (`confirm_removal`); stored at once (the audit log keeps the
+        member: `restore_member` puts it back)."""
+        if self.read_only or self.session is None or not 0 <= index < len(self.session.members()):
+            return False
+        if not self.confirm_removal(index):
+            return False
         self.session.remove_member(index)
         self.view.select_member(min(index, len(self.session.members()) - 1))
         self._changed(save_now=True)
+        return True
+
+    def restore_member(self, removed: forms.RemovedMember) -> int | None:
+        """Put a removed member back where it stood (Household → Undo the removal); stored at once."""
+        if self.read_only or self.session is None or removed.uuid != self.uuid:
+            return None
+        answers = dict(removed.answers)
+        answers.setdefault("member_id", removed.member_id)
+        index = self.session.insert_member(answers, removed.position)
+        self.view.select_member(index)
+        self._changed(save_now=True)
+        return index
 
     def move_member(self, index: int, to: int) -> None:
         if self.read_only:

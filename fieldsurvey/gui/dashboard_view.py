@@ -68,6 +68,7 @@ def _two_lines(head: str) -> str:
 
 def _table(name: str) -> QTableWidget:
     t = QTableWidget(0, 0, objectName=name)
+    t.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
     t.verticalHeader().setVisible(False)
     t.verticalHeader().setDefaultSectionSize(24)
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)

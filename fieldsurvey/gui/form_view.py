@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
-from fieldsurvey.gui.texts import language, tr, larger
-from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, MultiAnswer, TextAnswer
+from fieldsurvey.gui.texts import language, larger, number, tr
+from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, FitLabel, MultiAnswer, TextAnswer
 from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -26,26 +26,39 @@ STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weigh
 ROSTER_PREFERRED = ("name", "sex", "birth_year", "relationship")
 
 
-class Field:
-    """One question on a page: its label, answer widget (None for a note), message and warning button."""
+COMPUTED_STYLE = "color:#41464b; font-style:italic"   # a value the form works out: read, not asked
 
-    def __init__(self, question, widget, label: QLabel, message: QLabel, confirm: QPushButton | None):
+
+class Field:
+    """One question on a page: its label, answer widget (None for a note), the value the form works out when the
+    question is read-only (shown instead of the widget, out of the tab order), message and warning button."""
+
+    def __init__(self, question, widget, label: QLabel, message: QLabel, confirm: QPushButton | None,
+                 computed: QLabel | None = None):
         self.question, self.widget, self.label, self.message, self.confirm = question, widget, label, message, confirm
+        self.computed = computed
         self.options: tuple = ()
 
 
 def widget_for(question):
-    """The answer widget for a question type (None: a note, shown by its label alone)."""
+    """The answer widget for a question type (None: a note, shown by its label alone). The form's appearance
+    `quick` makes a choice by number move on; `thousands-sep` shows an amount grouped (12.000.000)."""
     kind = question.type
+    appearance = (getattr(question, "appearance", "") or "").split()
     if kind == "select_one":
-        return ChoiceCombo()
+        combo = ChoiceCombo()
+        combo.quick = "quick" in appearance
+        return combo
     if kind == "select_multiple":
         return MultiAnswer()
     if kind == "note":
         return None
     if kind in ("image", "audio", "video", "file"):
         return FileAnswer(kind)
-    return TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
+    answer = TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
+    if kind == "integer" and "thousands-sep" in appearance:
+        answer.group_digits(lambda value: number(value))
+    return answer
 
 
 class QuestionnaireView(QWidget):
@@ -114,6 +127,7 @@ class QuestionnaireView(QWidget):
             sc.setContext(Qt.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
+        QApplication.instance().focusChanged.connect(self._focus_moved)
 
     # --- building -----------------------------------------------------------------------------------------------------
 
@@ -153,6 +167,7 @@ class QuestionnaireView(QWidget):
                 names = [q.name for q in section.questions if q.is_input]
                 self.roster_columns = [n for n in ROSTER_PREFERRED if n in names] or names[:4]
                 self.roster = QTableWidget(0, len(self.roster_columns), objectName="roster")
+                self.roster.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
                 self.roster.setSelectionBehavior(QAbstractItemView.SelectRows)
                 self.roster.setSelectionMode(QAbstractItemView.SingleSelection)
                 self.roster.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -170,7 +185,7 @@ class QuestionnaireView(QWidget):
             fields = {}
             for q in section.questions:
                 w = widget_for(q)
-                label, message = QLabel(), QLabel(objectName=f"msg_{q.name}")
+                label, message = FitLabel(), FitLabel(objectName=f"msg_{q.name}")
                 label.setWordWrap(True)
                 message.setWordWrap(True)
                 confirm = None
@@ -187,6 +202,13 @@ class QuestionnaireView(QWidget):
                     box.setContentsMargins(0, 0, 0, 0)
                     box.setSpacing(0)
                     box.addWidget(w)
+                    computed = FitLabel(objectName=f"computed_{q.name}")   # the value the form works out
+                    computed.setStyleSheet(COMPUTED_STYLE)
+                    computed.setWordWrap(True)
+                    computed.hide()
+                    box.addWidget(computed)
+                    if isinstance(w, MultiAnswer):   # new boxes: put them in the tab order
+                        w.choices_changed.connect(lambda sid=section.id: self._chain_tabs(sid))
                     row = QHBoxLayout()
                     row.addWidget(message, 1)
                     confirm = QPushButton(objectName=f"confirm_{q.name}")
@@ -197,17 +219,51 @@ class QuestionnaireView(QWidget):
                     form.addRow(label, host)
                     w.answered.connect(lambda value, name=q.name, inside=q.repeat is not None:
                                        self._answered(name, value, inside))
-                fields[q.name] = Field(q, w, label, message, confirm)
+                fields[q.name] = Field(q, w, label, message, confirm, computed if w is not None else None)
             self.fields[section.id] = fields
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)   # labels wrap: never cut at the side
             scroll.setWidget(form_host)
             lay.addWidget(scroll, 1)
             page.heading = heading  # type: ignore[attr-defined]
             page.form_host = form_host  # type: ignore[attr-defined]
+            page.scroll = scroll  # type: ignore[attr-defined]
             self.pages.addWidget(page)
             self.navigator.addItem(QListWidgetItem())
+        for section in self.session.sections:
+            self._chain_tabs(section.id)
         self._retranslate_fixed()
+
+    def _chain_tabs(self, section_id: str) -> None:
+        """Tab goes through a page's answers in reading order, a several-answer question box by box (its boxes
+        are made when its choices are known, after the page: Qt would put them last)."""
+        chain: list[QWidget] = []
+        for f in self.fields.get(section_id, {}).values():
+            if isinstance(f.widget, MultiAnswer):
+                chain += f.widget.boxes
+            elif f.widget is not None:
+                chain.append(f.widget)
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The answer being typed is always in view (the page scrolls to it, with its label)."""
+        if new is not None and self.session is not None:
+            self.reveal(new)
+
+    def reveal(self, widget: QWidget) -> None:
+        page = self.pages.currentWidget()
+        scroll = getattr(page, "scroll", None)
+        if scroll is None or not scroll.widget().isAncestorOf(widget):
+            return
+        host = widget
+        while host.parentWidget() is not None and host.parentWidget() is not scroll.widget():
+            host = host.parentWidget()
+        margin = max(24, widget.fontMetrics().lineSpacing() * 2)
+        scroll.ensureWidgetVisible(host, 0, margin)
+        if host is not widget:
+            scroll.ensureWidgetVisible(widget, 0, margin)
 
     def _roster_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -332,11 +388,32 @@ class QuestionnaireView(QWidget):
                     f.widget.set_choices(list(options), tr("gui.form.none_of_these"))
         f.widget.set_value(state.value)
         f.widget.setEnabled(not state.read_only and not self.read_only)
+        # a value the form works out (the walls' "durable" from their material) is shown as such, not as a
+        # greyed question: it is out of the tab order and cannot be taken for the next answer
+        computed = bool(state.read_only) and not self.read_only
+        f.widget.setVisible(not computed)
+        f.computed.setVisible(computed)
+        if computed:
+            f.computed.setText(tr("gui.form.computed", value=self._words(state, f.options)))
+        if f.label.property("computed") != computed:
+            f.label.setProperty("computed", computed)
+            f.label.setStyleSheet(COMPUTED_STYLE if computed else "")
         shown = visible and bool(state.message)
         f.message.setVisible(shown)
         f.message.setText(state.message)
         f.message.setStyleSheet(STATUS_STYLE.get(state.status, ""))
         f.confirm.setVisible(shown and state.status == "warning" and not state.confirmed)
+
+    @staticmethod
+    def _words(state, options: tuple) -> str:
+        """A value as the form words it (a choice's label)."""
+        value = state.value
+        if value in (None, "", []):
+            return "—"
+        labels = dict(options)
+        if isinstance(value, list):
+            return ", ".join(labels.get(v, str(v)) for v in value)
+        return labels.get(value, str(value))
 
     def _options(self, question, member) -> tuple:
         """The choices offered now. A choice filter is evaluated again only when what it reads has changed (the
@@ -397,10 +474,14 @@ class QuestionnaireView(QWidget):
         self.focus_first(row)
 
     def focus_first(self, row: int) -> None:
+        """The focus on the page's first answer, the page scrolled to its top."""
         section = self.session.sections[row]
+        page = self.pages.widget(row)
+        page.scroll.verticalScrollBar().setValue(0)
         for f in self.fields[section.id].values():
-            if f.widget is not None and f.widget.isVisibleTo(self.pages.widget(row)) and f.widget.isEnabled():
+            if f.widget is not None and f.widget.isVisibleTo(page) and f.widget.isEnabled():
                 f.widget.setFocus(Qt.ShortcutFocusReason)
+                self.reveal(f.widget)
                 return
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)

@@ -31,6 +31,7 @@ class HouseholdDetailPane(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.panel, 1)
         self.detail = None
+        self.people: dict[str, str] = {}   # owner id → the enumerator's name (households.people)
         language.changed.connect(self._language_changed)  # a bound method: let go when the widget goes
 
     def _language_changed(self, _language: str) -> None:
@@ -47,7 +48,7 @@ class HouseholdDetailPane(QWidget):
         head = next((m for m in members if m.get("relationship") == "head"), {})
         lines = [f"<b style='font-size:{larger(3)}pt'>{escape(head.get('name') or tr('gui.list.no_name'))}</b>",
                  f"{escape((doc.get('location') or {}).get('village') or '')} · {tr('status.' + detail.status)}"
-                 f" · {escape(detail.owner or '')} · {detail.uuid[:8]}",
+                 f" · {escape(self.people.get(detail.owner or '', detail.owner or ''))} · {detail.uuid[:8]}",
                  tr("gui.list.members_n", n=len(members))]
         for action, comment, by in detail.to_do:
             lines.insert(2, "<span style='color:#842029'><b>" + escape(tr(f"gui.list.todo.{action}", by=by)) +
@@ -100,6 +101,7 @@ class HouseholdListView(QWidget):
         self.counts = QLabel(objectName="listCounts")
         layout.addWidget(self.counts)
         self.table = QTableView(objectName="householdTable")
+        self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(1, Qt.AscendingOrder)
@@ -142,7 +144,7 @@ class HouseholdListView(QWidget):
     def set_choices(self, villages: list[str], owners: list[str]) -> None:
         self._villages, self._owners = villages, owners
         self._fill(self.village, "gui.list.all_villages", [(v, v) for v in villages])
-        self._fill(self.owner, "gui.list.all_owners", [(o, o) for o in owners])
+        self._fill(self.owner, "gui.list.all_owners", [(o, self.detail.people.get(o, o)) for o in owners])
 
     @staticmethod
     def _fill(combo: QComboBox, all_key: str, items: list[tuple[str, str]]) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
+                               QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.actions.households import HouseholdActions
@@ -24,6 +25,7 @@ from fieldsurvey.gui.dialogs.reason import ask_reason
 from fieldsurvey.gui.form_view import QuestionnaireView
 from fieldsurvey.gui.jobs import cancel_all
 from fieldsurvey.gui.list_view import HouseholdListView
+from fieldsurvey.gui.look import fit_screen, fits
 from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.review_view import ReviewView, TodoView
 from fieldsurvey.gui.start_page import StartPage
@@ -33,6 +35,8 @@ from fieldsurvey.services import forms, households, review, workspaces
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
 VIEWS = ("start", "list", "form", "dashboard", "review", "todo")
+REVIEW_ACTIONS = ("review_approve", "review_return", "review_reassign", "review_resolve", "review_keep_first",
+                  "review_keep_second", "review_apart")
 
 
 class MainWindow(QMainWindow):
@@ -51,7 +55,14 @@ class MainWindow(QMainWindow):
         self.todo = TodoView(self.workspace)
         for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo):
             self.stack.addWidget(w)
-        self.setCentralWidget(self.stack)
+        # the views in a scroll area: at the largest text size a view wider or taller than a 1366×768 screen scrolls
+        # instead of pushing the window off the screen (at the usual sizes every view fits and nothing scrolls)
+        self.scroller = QScrollArea(objectName="viewScroller")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.NoFrame)
+        self.scroller.setFocusPolicy(Qt.NoFocus)   # never a stop of its own for Tab
+        self.scroller.setWidget(self.stack)
+        self.setCentralWidget(self.scroller)
         self.form = FormController(self.workspace, self.form_view, self)
         self.form.ask_reason = lambda: ask_reason(self)
         self.status_label = QLabel(objectName="statusText")
@@ -62,6 +73,7 @@ class MainWindow(QMainWindow):
         self.print_actions = PrintActions(self)
         self.review_actions = ReviewActions(self)
         self.household_actions = HouseholdActions(self)
+        self.form.confirm_removal = self.household_actions.confirm_removal
         self._build_menus()
 
         self.start.new_button.clicked.connect(self.workspace_actions.new_workspace)
@@ -129,6 +141,7 @@ class MainWindow(QMainWindow):
                           A("find", self.focus_search, QKeySequence.Find, True),
                           A("next_section", self.form_view.next_section, None, True),
                           A("next_error", self.form_view.next_error, None, True), None,
+                          A("undo_removal", hh.undo_removal, "Ctrl+Alt+Z", True), None,
                           A("history", hh.show_history, "Ctrl+Shift+H", True),
                           A("older_forms", hh.show_older_forms, None, True), None,
                           A("confirm_unchanged", hh.confirm_unchanged, None, True),
@@ -141,6 +154,15 @@ class MainWindow(QMainWindow):
                      A("view_todo", lambda: self.show_view("todo"), "Ctrl+5", True), None,
                      A("text_larger", lambda: self.text_size(+1), QKeySequence.ZoomIn),
                      A("text_smaller", lambda: self.text_size(-1), QKeySequence.ZoomOut)],
+            # the supervisor's decisions, each on what is picked in the Review view (asked first where it changes
+            # households), listed here with their keys
+            "review": [A("review_approve", lambda: self.review_decision("approve"), "Ctrl+Shift+A", True),
+                       A("review_return", lambda: self.review_decision("return"), "Ctrl+Shift+R", True),
+                       A("review_reassign", lambda: self.review_decision("reassign"), "Ctrl+Shift+G", True), None,
+                       A("review_resolve", lambda: self.review_decision("resolve"), "Ctrl+Shift+S", True), None,
+                       A("review_keep_first", lambda: self.review_decision("keep_a"), "Alt+1", True),
+                       A("review_keep_second", lambda: self.review_decision("keep_b"), "Alt+2", True),
+                       A("review_apart", lambda: self.review_decision("apart"), "Ctrl+Shift+T", True)],
             "language": [A("lang_vi", lambda: self.set_language("vi")),
                          A("lang_en", lambda: self.set_language("en"))],
             # drafts of every document (the household's; the village filtered, else the commune's; the commune's),
@@ -201,6 +223,8 @@ class MainWindow(QMainWindow):
             if a.needs_ws:  # type: ignore[attr-defined]
                 a.setEnabled(self.workspace.ws is not None)
         self.actions_by_key["view_review"].setEnabled(self.workspace.review_available())
+        for key in REVIEW_ACTIONS:   # the review's decisions: in a supervisor's workspace, on its Review view
+            self.actions_by_key[key].setEnabled(self.current_view() == "review" and self.review.can_decide)
         self.actions_by_key["view_todo"].setEnabled(self.workspace.todo_available())
         # official copies are issued from a supervisor's workspace only
         self.actions_by_key["print_official"].setEnabled(self.print_actions.official_available())
@@ -242,6 +266,13 @@ class MainWindow(QMainWindow):
             self.list_view.table.setFocus()
         elif name == "todo":
             self.todo.table.setFocus()
+
+    def review_decision(self, which: str) -> None:
+        """A decision of the Review view from the menu or its key: the tab it belongs to is shown, then its button's
+        own step (which asks first where it changes households)."""
+        if self.current_view() != "review" or not self.review.can_decide:
+            return
+        self.review.decide(which)
 
     def current_household(self) -> str | None:
         """The household the user is on: open in the questionnaire, or selected in the list, the to-do list or the
@@ -304,6 +335,7 @@ class MainWindow(QMainWindow):
         recent = [p for p in self.recent() if p != path]
         self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
         self.form.session = None
+        self.model.people = self.list_view.detail.people = households.people(self.workspace.ws)
         self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
         self.list_view.class_counts_source = self._class_counts
         self.list_view.counts_changed()
@@ -393,10 +425,8 @@ class MainWindow(QMainWindow):
 
     def restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry) or not fits(self):
+            fit_screen(self)   # the first window, or one remembered on a larger screen: inside this one
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)

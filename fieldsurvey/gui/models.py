@@ -66,6 +66,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self.filter = HouseholdFilter()
         self.sort_key, self.descending = "village", False
         self._total = 0
+        self.people: dict[str, str] = {}   # owner id → the enumerator's name (households.people)
         self._pages: OrderedDict[int, list[HouseholdRow]] = OrderedDict()
         self.pages_loaded = 0  # how many page queries were made (the benchmark and tests read it)
         if not _FONTS:
@@ -153,8 +154,7 @@ class HouseholdTableModel(QAbstractTableModel):
             return _brush("#cff4fc" if bg else "#055160")
         return None
 
-    @staticmethod
-    def _text(row: HouseholdRow, col: str) -> str:
+    def _text(self, row: HouseholdRow, col: str) -> str:
         if col == "head_name":
             return row.head_name or tr("gui.list.no_name")
         if col == "village":
@@ -169,8 +169,8 @@ class HouseholdTableModel(QAbstractTableModel):
             return number(row.member_count)
         if col == "status":
             return tr(f"status.{row.status}")
-        if col == "owner":
-            return row.owner or ""
+        if col == "owner":   # the enumerator's name where it is known, not the login id
+            return self.people.get(row.owner or "", row.owner or "")
         return row.uuid[:8]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:

@@ -24,7 +24,7 @@ from fieldsurvey.gui.models import HouseholdTableModel
 from fieldsurvey.gui.texts import day, language, tr, when
 from fieldsurvey.gui.widgets import combo_data, read_only_table as _table, table_item as _item
 from fieldsurvey.services import review as rv
-from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners
+from fieldsurvey.services.households import HouseholdFilter, HouseholdStatus, STATUSES, owners, people, person
 from fieldsurvey.services.workspaces import village_names_of as villages_of
 
 
@@ -109,9 +109,14 @@ class ConflictsTab(_CasesTab):
         self.all_theirs.setText(tr("gui.review.all_theirs"))
         self.all_ours.setText(tr("gui.review.all_ours"))
 
+    def who(self, user: str | None) -> str:
+        """A user as people know them (the enumerator's name written in their households), not the login id."""
+        return person(self.owner.people, user) or "?"
+
     def fill(self, items: list[rv.Conflict]) -> None:
         self._fill(items, [(tr("gui.review.conflict_row", head=c.head_name or tr("gui.list.no_name"),
-                               village=c.village or "—", ours=c.ours_user or "?", theirs=c.theirs_user, at=when(c.at),
+                               village=c.village or "—", ours=self.who(c.ours_user), theirs=self.who(c.theirs_user),
+                               at=when(c.at),
                                n=len(c.choosable)), c.id) for c in items])
 
     def _show(self, _row: int) -> None:
@@ -125,11 +130,11 @@ class ConflictsTab(_CasesTab):
             self.title.setText(tr("gui.review.no_conflicts"))
             return
         self.title.setText(tr("gui.review.conflict_title", head=escape(c.head_name or tr("gui.list.no_name")),
-                              village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(c.ours_user or "?"),
-                              ours_device=escape(c.ours_device or "?"), theirs=escape(c.theirs_user),
+                              village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(self.who(c.ours_user)),
+                              ours_device=escape(c.ours_device or "?"), theirs=escape(self.who(c.theirs_user)),
                               theirs_device=escape(c.theirs_device), at=when(c.at)))
-        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=c.ours_user or "?")))
-        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=c.theirs_user)))
+        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
+        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
         self.table.setRowCount(len(c.fields))
         for r, f in enumerate(c.fields):
             self.table.setItem(r, 0, _item(f.label, f.field))
@@ -292,6 +297,7 @@ class ApproveTab(QWidget):
         self.count, self.page = count, page
         self.model = HouseholdTableModel(self._count, self._page, self)
         self.table = QTableView(objectName="reviewTable")
+        self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
@@ -383,6 +389,9 @@ class ApproveTab(QWidget):
             self.table.resizeColumnsToContents()
             uuid_column = self.model.COLUMNS.index("uuid")
             self.table.setColumnWidth(uuid_column, max(self.table.columnWidth(uuid_column), 90))
+        header = self.table.horizontalHeader()
+        for c in range(self.model.columnCount()):   # every heading whole, with or without rows
+            self.table.setColumnWidth(c, max(self.table.columnWidth(c), header.sectionSizeHint(c)))
         self._selection_changed()
 
     def selected(self) -> list[str]:
@@ -405,16 +414,41 @@ class ApproveTab(QWidget):
             b.setEnabled(n > 0 and self.owner.can_decide)
 
     def approve(self) -> None:
+        """Approve the households picked, once the supervisor said yes to what changes: their heads (the first
+        few), their status now, and that they count in the official figures."""
         uuids = self.selected()
-        if uuids:
-            self.owner.run_review(uuids, "approve", "", None)
+        if not uuids:
+            return
+        if not self.owner.confirm(tr("gui.review.approve_title", n=len(uuids)),
+                                  tr("gui.review.approve_confirm", n=len(uuids), heads=self.heads(uuids))):
+            return
+        self.owner.run_review(uuids, "approve", "", None)
+
+    def heads(self, uuids: list[str], most: int = 8) -> str:
+        """The picked households as the supervisor knows them: "Hoàng Văn Dũng (Thôn 1), …" and how many more."""
+        rows = {i.data(Qt.UserRole): i.row() for i in self.table.selectionModel().selectedRows()}
+        columns = self.model.COLUMNS
+        names = []
+        for uuid in uuids[:most]:
+            row = rows.get(uuid)
+            if row is None:
+                names.append(uuid[:8])
+                continue
+            head = self.model.index(row, columns.index("head_name")).data() if "head_name" in columns else ""
+            village = self.model.index(row, columns.index("village")).data() if "village" in columns else ""
+            names.append(f"{head or uuid[:8]} ({village})" if village else (head or uuid[:8]))
+        text = ", ".join(names)
+        if len(uuids) > most:
+            text += " " + tr("gui.review.and_more", n=len(uuids) - most)
+        return text
 
     def return_selected(self) -> None:
         uuids = self.selected()
         if not uuids:
             return
-        dialog = CommentDialog(tr("gui.review.return_title", n=len(uuids)), tr("gui.review.return_prompt"), True,
-                               None, self)
+        dialog = CommentDialog(tr("gui.review.return_title", n=len(uuids)),
+                               tr("gui.review.return_prompt") + "\n" + tr("gui.review.return_who", heads=self.heads(uuids)),
+                               True, None, self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "return", dialog.text(), None)
 
@@ -422,7 +456,9 @@ class ApproveTab(QWidget):
         uuids = self.selected()
         if not uuids:
             return
-        dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)), tr("gui.review.reassign_prompt"),
+        dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)),
+                               tr("gui.review.reassign_prompt") + "\n" + tr("gui.review.reassign_who",
+                                                                            heads=self.heads(uuids)),
                                False, self.owner.enumerators(), self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
@@ -439,6 +475,7 @@ class ReviewView(QWidget):
         self.setObjectName("reviewView")
         self.workspace = workspace   # controllers.WorkspaceController
         self.can_decide = False
+        self.people: dict[str, str] = {}   # user id → name (households.people)
         self.confirm: Callable[[str, str], bool] = lambda title, text: ask_yes(self, title, text)
         self.last_message = ""
         self.job = None
@@ -463,6 +500,22 @@ class ReviewView(QWidget):
 
     def enumerators(self) -> list[str]:
         return rv.enumerators(self.workspace.ws) if self.workspace.ws else []
+
+    def decide(self, which: str) -> None:
+        """A decision from the menu or its key (Review menu): its tab in front, then the same step as its button —
+        approve, return, reassign the households picked; resolve the conflict shown; merge (keep the first or the
+        second) or keep apart the pair shown."""
+        tab, step = {"approve": (self.approval, self.approval.approve),
+                     "return": (self.approval, self.approval.return_selected),
+                     "reassign": (self.approval, self.approval.reassign),
+                     "resolve": (self.conflicts, self.conflicts.resolve),
+                     "keep_a": (self.duplicates, lambda: self.duplicates.merge("a")),
+                     "keep_b": (self.duplicates, lambda: self.duplicates.merge("b")),
+                     "apart": (self.duplicates, self.duplicates.keep_apart)}[which]
+        if self.tabs.currentWidget() is not tab:
+            self.tabs.setCurrentWidget(tab)
+            return   # the user sees first what the decision would apply to
+        step()
 
     def current_uuid(self) -> str | None:
         """The household picked: the current row of the approval table, or the conflict shown (a pair of likely
@@ -495,6 +548,8 @@ class ReviewView(QWidget):
             return
         role = rv.role_of(ws)
         self.can_decide = role == rv.SUPERVISOR
+        self.people = people(ws)
+        self.approval.model.people = self.people
         self.note.setText(tr("gui.review.no_identity") if role is None else
                           tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else "")
         self.note.setVisible(role != rv.SUPERVISOR)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services import encryption, workspaces
@@ -137,7 +138,8 @@ class SetupDialog(QDialog):
             self.villages.takeItem(row)
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, tr("gui.setup.file"), str(self.default_dir), "FieldSurvey (*.fsdb)")
+        name, _ = QFileDialog.getSaveFileName(self, tr("gui.setup.file"), str(self.default_dir), "FieldSurvey (*.fsdb)",
+                                              options=file_dialog_options())
         if name:
             self.path.setText(name)
 

@@ -3,13 +3,17 @@ number or by the first letters of its label (diacritics optional)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLineEdit,
-                               QPushButton, QTableWidget, QTableWidgetItem, QWidget)
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextDocument
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QWidget)
 
 from fieldsurvey.i18n import fold
 
@@ -57,16 +61,75 @@ def read_only_table(name: str, columns: int) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
     table.setWordWrap(True)
+    table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
     return table
 
 
+mightBeRichText = GuiQt.mightBeRichText
+
+
+class FitLabel(QLabel):
+    """A wrapped label always as tall as its lines need at its width, measured with the font's real line height
+    (a form layout's label column otherwise keeps one line's height for two, and the second line's diacritics —
+    the tops of "ề", the dot of "ạ" — are cut)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
+        super().__init__(text, parent, **kwargs)
+        self.setWordWrap(True)
+
+    def needed_height(self, width: int) -> int:
+        """The height the text takes at `width`, laid out as a text document with the label's font (its line
+        spacing, so the marks above and below the letters are inside). Not QLabel.heightForWidth: that one grows
+        with the minimum height set here, and would never let it shrink."""
+        if not self.text() or width <= 0:
+            return 0
+        margins = self.contentsMargins()
+        doc = QTextDocument()
+        doc.setDefaultFont(self.font())
+        doc.setDocumentMargin(0)
+        if mightBeRichText(self.text()) and self.textFormat() != Qt.PlainText:
+            doc.setHtml(self.text())
+        else:
+            doc.setPlainText(self.text())
+        doc.setTextWidth(max(1, width - margins.left() - margins.right() - 2 * self.margin() - 2 * self.indent()
+                             if self.indent() > 0 else width - margins.left() - margins.right() - 2 * self.margin()))
+        return math.ceil(doc.size().height()) + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _fit(self) -> None:
+        need = self.needed_height(self.width())
+        if need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._fit()
+
+
+def move_on(widget: QWidget) -> None:
+    """The focus on to the next answer, as Enter would move it (after a quick choice)."""
+    if widget.hasFocus():
+        widget.focusNextChild()
+
+
 class ChoiceCombo(QComboBox):
-    """Items "1. label"…; typing a number picks that item, typing letters picks the first label starting so."""
+    """Items "1. label"…; typing a number picks that item, typing letters picks the first label starting so. With
+    the form's `quick` appearance (ODK's: "go on after a choice"), a number that no longer number can follow picks
+    the item and moves on to the next question: "1" answers a yes / no question and the next one is in focus."""
 
     answered = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.quick = False
         self._typed = ""
         self._reset = QTimer(self, singleShot=True, interval=900)
         self._reset.timeout.connect(lambda: setattr(self, "_typed", ""))
@@ -107,6 +170,8 @@ class ChoiceCombo(QComboBox):
                     self._pick(n)
                 if n * 10 >= self.count():  # no longer number can follow
                     self._typed = ""
+                    if self.quick and 0 < n < self.count():
+                        move_on(self)
                 return
             wanted = fold(typed)
             for i in range(1, self.count()):
@@ -122,13 +187,16 @@ class ChoiceCombo(QComboBox):
 
 
 class TextAnswer(QLineEdit):
-    """Text, integer, decimal or date (dd/mm/yyyy shown, ISO stored). Answers as the text changes (autosave)."""
+    """Text, integer, decimal or date (dd/mm/yyyy shown, ISO stored). Answers as the text changes (autosave). An
+    amount (the form's `thousands-sep` appearance, as ODK names it) is shown grouped in the app's language —
+    12.000.000 — and may be typed with or without the separators."""
 
     answered = Signal(object)
 
     def __init__(self, kind: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.kind = kind
+        self.grouped: Callable[[int], str] | None = None   # set for an amount: how the app's language groups it
         if kind == "integer":
             self.setValidator(QIntValidator(0, 2_000_000_000, self))
         elif kind == "decimal":
@@ -149,7 +217,7 @@ class TextAnswer(QLineEdit):
             return None
         if self.kind == "integer":
             try:
-                return int(text.replace(".", "").replace(",", ""))
+                return int(text.replace(".", "").replace(",", "").replace(" ", ""))
             except ValueError:
                 return text
         if self.kind == "decimal":
@@ -167,15 +235,31 @@ class TextAnswer(QLineEdit):
             return text
         return text
 
+    def group_digits(self, grouped: Callable[[int], str]) -> None:
+        """Show the amount grouped (`grouped(12000000)` → "12.000.000"); separators typed are accepted."""
+        self.grouped = grouped
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9., ]{0,16}"), self))
+
     def set_value(self, value) -> None:
         if self.kind == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
             text = f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
         elif self.kind == "decimal" and isinstance(value, float):
             text = f"{value:g}"
+        elif self.grouped is not None and isinstance(value, int) and not isinstance(value, bool):
+            text = self.grouped(value)
         else:
             text = "" if value is None else str(value)
         if text != self.text() and not (self.hasFocus() and self.to_value(self.text()) == value):
             self.setText(text)
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        value = self.to_value(self.text())
+        if self.grouped is not None and isinstance(value, int):
+            self.set_value(value)   # typed as 12000000: read as 12.000.000 once left
+
+
+MULTI_COLUMNS = 2   # the boxes of a several-answer question, in reading order row by row: never wider than the page
 
 
 class FileAnswer(QWidget):
@@ -210,7 +294,8 @@ class FileAnswer(QWidget):
         return False
 
     def pick(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.title, "", f"{self.kind} ({self.FILTERS[self.kind]})")
+        path, _ = QFileDialog.getOpenFileName(self, self.title, "", f"{self.kind} ({self.FILTERS[self.kind]})",
+                                              options=QFileDialog.DontUseNativeDialog)   # Qt's: in the app's language
         if path:
             name = Path(path).name
             self.edit.setText(name)
@@ -223,18 +308,21 @@ class FileAnswer(QWidget):
 
 
 class MultiAnswer(QWidget):
-    """select_multiple: one check box per choice ("1. TV", "2. Radio"…). Space ticks the box in focus, Tab moves
-    on, and a choice's number ticks or unticks it from any box. The form's own choices say what "none" is."""
+    """select_multiple: one check box per choice ("1. TV", "2. Radio"…), two to a row so a long list never scrolls
+    the page sideways. Tab goes from box to box in reading order, Space ticks the box in focus, a choice's number
+    ticks or unticks it from any box, and Enter moves on to the next question. The form's own choices say what
+    "none" is. `choices_changed` tells the view to put the new boxes in the tab order."""
 
     answered = Signal(object)
+    choices_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.boxes: list[QCheckBox] = []
         self._codes: list[str] = []
-        self.lay = QHBoxLayout(self)
+        self.lay = QGridLayout(self)
         self.lay.setContentsMargins(0, 0, 0, 0)
-        self.lay.addStretch(1)
+        self.setFocusPolicy(Qt.NoFocus)
 
     def set_choices(self, choices: list[tuple[str, str]], _none_label: str = "") -> None:
         checked = self.value() or []
@@ -244,16 +332,26 @@ class MultiAnswer(QWidget):
         self.boxes, self._codes = [], []
         for n, (code, label) in enumerate(choices, 1):
             box = QCheckBox(f"{n}. {label}")
+            box.setObjectName(f"choice_{code}")
             box.setChecked(code in checked)
             box.installEventFilter(ENTER_MOVES_ON)
             box.installEventFilter(self)
             box.toggled.connect(lambda _on: self.answered.emit(self.value()))
-            self.lay.insertWidget(n - 1, box)
+            self.lay.addWidget(box, (n - 1) // MULTI_COLUMNS, (n - 1) % MULTI_COLUMNS)
             self.boxes.append(box)
             self._codes.append(code)
+        for c in range(MULTI_COLUMNS):
+            self.lay.setColumnStretch(c, 1)
         self.setFocusProxy(self.boxes[0] if self.boxes else None)
+        self.choices_changed.emit()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter) \
+                and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier) and self.boxes:
+            last = self.boxes[-1]   # Enter leaves the question, from any of its boxes (Tab goes box by box)
+            last.setFocus(Qt.TabFocusReason)
+            last.focusNextChild()
+            return True
         if event.type() == QEvent.KeyPress and event.text().isdigit() and \
                 not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
             n = int(event.text())

@@ -46,6 +46,14 @@ def counted_rows(ws: Workspace, details: bool = False) -> Iterator[Counted]:
 def commune_figures(ws: Workspace, scope: Scope = Scope.WORKING, details: bool = False) -> Job[CommuneFigures]:
     """The commune's figures (a job: it reads every household). `scope`: the working figures (every finished
     household) or the official ones (approved households only)."""
+    figures, _ = yield from counted_figures(ws, scope, details)
+    return figures
+
+
+def counted_figures(ws: Workspace, scope: Scope = Scope.WORKING,
+                    details: bool = False) -> Job[tuple[CommuneFigures, list[Counted]]]:
+    """`commune_figures` and the households as the count saw them (a commune's result for its province carries
+    both: services/province.py)."""
     total = ws.household_count()
     yield Progress(0, total, "figures")
     rows: list[Counted] = []
@@ -56,7 +64,7 @@ def commune_figures(ws: Workspace, scope: Scope = Scope.WORKING, details: bool =
     villages = [(v.name, v.residents, v.residents_minority) for v in ws.village_rows()]
     figures = count(rows, villages, ws.standard, ws.info.commune_name, scope)
     yield Progress(total, total, "figures")
-    return figures
+    return figures, rows
 
 
 # --- the dashboard ------------------------------------------------------------------------------------------------------

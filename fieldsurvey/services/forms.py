@@ -18,13 +18,14 @@ from fieldsurvey.domain import fieldpaths
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError, FormError, WorkspaceError
 from fieldsurvey.formengine.loader import files_beside, find_form, form_versions, load_form
-from fieldsurvey.formengine.model import Form, build_form, located
+from fieldsurvey.formengine.model import Choice, Form, build_form, located
 from fieldsurvey.formengine.session import FormSession
 from fieldsurvey.formengine.session import fill as fill_session
 from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
+from fieldsurvey.i18n import format_money
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import current_user
-from fieldsurvey.storage import queries
+from fieldsurvey.storage import audit, queries
 from fieldsurvey.storage.workspace import Workspace
 
 
@@ -134,18 +135,31 @@ def new_household_document(ws: Workspace, village: str | None = None) -> dict:
             "household": {}, "members": []}
 
 
+WORKSPACE_LIST = "workspace"   # what a form may read of the workspace: pulldata('workspace', COLUMN, 'name', 'this')
+
+
+def workspace_list(ws: Workspace) -> dict[str, list[Choice]]:
+    """The workspace as a one-row list a form reads with pulldata, as an ODK form reads a CSV file sent with it:
+    `pulldata('workspace', 'enumerator', 'name', 'this')` is the name of who fills households on this installation
+    (the setup's), so the official questionnaire's "Điều tra viên" starts filled by the form's own `default`."""
+    enumerator = ws.meta("enumerator") or ""
+    return {WORKSPACE_LIST: [Choice("this", {"vi": enumerator, "en": enumerator}, {"enumerator": enumerator})]}
+
+
 def open_session(ws: Workspace, uuid: str | None = None, village: str | None = None,
                  lang: str | None = None) -> tuple[FormSession, str, str | None]:
     """(session, status, owner) for a stored household on its own form version, or for a new one."""
     if uuid is None:
         doc = new_household_document(ws, village)
-        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), HouseholdStatus.DRAFT,
+        return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages(),
+                            extra_lists=workspace_list(ws)), HouseholdStatus.DRAFT,
                 ws.meta("enumerator_id") or ws.meta("enumerator"))
     state = queries.status_owner(ws.db, uuid)
     if state is None:
         raise WorkspaceError("forms.error.no_household", uuid)
     doc = ws.get_household(uuid)
-    return FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages()), state[0], state[1]
+    return (FormSession(form_for_document(doc), doc, lang=lang, villages=ws.villages(),
+                        extra_lists=workspace_list(ws)), state[0], state[1])
 
 
 def households_on_older_versions(ws: Workspace) -> list[dict[str, Any]]:
@@ -216,6 +230,8 @@ class _Form:
             return "—"
         if isinstance(value, bool):
             return "✓" if value else "✗"
+        if isinstance(value, (int, float)) and "thousands-sep" in (getattr(item, "appearance", "") or "").split():
+            return format_money(value, self.lang)   # an amount: "12.000.000 đ", as the questionnaire shows it
         return listed.get(str(value), str(value))
 
 
@@ -225,6 +241,8 @@ _LOCATION = {"village": {"vi": "Thôn", "en": "Village"}, "commune_code": {"vi":
 _MEMBER = {"vi": "Thành viên", "en": "Member"}
 
 _INTERVIEW = {"vi": "Ngày phỏng vấn", "en": "Interview date"}
+
+_ORDER = {"vi": "Thứ tự thành viên", "en": "Order of the members"}
 
 
 
@@ -237,18 +255,21 @@ def _member_name(doc: dict[str, Any], mid: str) -> str:
 
 
 def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
-    """A field named as the audit log names it, in words: 'Thành viên m2 (Lò Văn Pả): Họ và tên'."""
+    """A field named as the audit log names it, in words: 'Thành viên Lò Văn Pả: Họ và tên' (a member with no name
+    yet by its id: 'Thành viên m2: Họ và tên'); the members' order as 'Thứ tự thành viên'."""
     form = next((f for f in (_Form.of(d, lang) for d in docs) if f is not None), None)
     lg = "en" if lang == "en" else "vi"
     mid, name = fieldpaths.split(path)
     if path == "interview_date":
         return _INTERVIEW[lg]
+    if path == fieldpaths.ORDER:
+        return _ORDER[lg]
     if path.startswith("location."):
         return _LOCATION.get(name, {}).get(lg, name)
     text = (form.label(name) if form and name else None) or name
     if mid is not None:
         who = next((n for n in (_member_name(d, mid) for d in docs) if n), "")
-        member = f"{_MEMBER[lg]} {mid}" + (f" ({who})" if who else "")
+        member = f"{_MEMBER[lg]} {who or mid}"
         return f"{member}: {text}" if name else member
     return text
 
@@ -259,6 +280,8 @@ def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
     mid, name = fieldpaths.split(path)
     if mid is not None and not name:
         return "—" if value is None else (_member_name(doc, mid) or mid)
+    if path == fieldpaths.ORDER and isinstance(value, list):   # the members by name, in their order
+        return ", ".join(_member_name(doc, str(m)) or str(m) for m in value)
     form = _Form.of(doc, lang)
     if form is None:
         return "—" if value is None else str(value)
@@ -302,6 +325,43 @@ def save_form(ws: Workspace, session: FormSession, owner: str | None, reason: st
     return ws.save_form(session.to_document(), session.is_complete(), owner=owner, reason=reason,
                         user=current_user(ws))
 
+
+# --- a member removed, and put back -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RemovedMember:
+    """A member removed from a household, as the audit log keeps it: where it stood and its answers."""
+    uuid: str
+    member_id: str
+    position: int
+    answers: dict[str, Any]
+    audit_id: int       # the audit entry of its removal
+
+    @property
+    def name(self) -> str:
+        return str(self.answers.get("name") or "")
+
+
+def last_removed_member(ws: Workspace, uuid: str) -> RemovedMember | None:
+    """The member removed last from the household and not put back since (None: none), read from the audit log —
+    the workspace keeps every removal, so it can be undone after the app was closed."""
+    doc = ws.get_household(uuid)
+    if doc is None:
+        raise WorkspaceError("forms.error.no_household", uuid)
+    present = {fieldpaths.member_id(m, i) for i, m in enumerate(doc.get("members") or [])}
+    rows = ws.db.execute("SELECT id, field FROM audit WHERE uuid = ? AND field LIKE 'members[%]' AND old IS NOT NULL "
+                         "AND new IS NULL ORDER BY id DESC", [uuid]).fetchall()
+    for audit_id, field in rows:
+        mid, name = fieldpaths.split(field)
+        if name or mid is None or mid in present:
+            continue
+        before = audit.document_as_of(ws.db, uuid, audit_id - 1) or {}
+        members = before.get("members") or []
+        for position, member in enumerate(members):
+            if fieldpaths.member_id(member, position) == mid:
+                return RemovedMember(uuid, mid, position, dict(member), audit_id)
+        return None
+    return None
 
 
 def classify_form(ws_standard_id: str, session):

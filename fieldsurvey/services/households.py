@@ -65,6 +65,22 @@ def owners(ws: Workspace) -> list[str]:
     return queries.owners(ws.db)
 
 
+def people(ws: Workspace) -> dict[str, str]:
+    """user id → the person's name, for screens that would otherwise show a login id ("hoang-thi-hoa" → "Hoàng
+    Thị Hoa"): this installation's own enumerator (the setup's name), and each owner of households by the
+    enumerator's name written in them. An id with no name known is not in it (shown as it is)."""
+    names = queries.enumerator_names(ws.db)
+    own_id, own_name = ws.meta("enumerator_id"), ws.meta("enumerator")
+    if own_id and own_name:
+        names[own_id] = own_name
+    return names
+
+
+def person(names: dict[str, str], user: str | None) -> str:
+    """A user as people know them: the name, else the id as it is."""
+    return names.get(user or "", user or "")
+
+
 def class_counts(ws: Workspace, village: str | None = None) -> dict[str, int]:
     """class → households, in the commune or one village (for the list's counts line)."""
     out: dict[str, int] = {}

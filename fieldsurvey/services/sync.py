@@ -92,7 +92,11 @@ def trust(path: Path, key_path: Path, fingerprint: str | None = None) -> PublicK
         raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=key.fingerprint)
     me = identity_of(path)
     with Workspace.open(path) as ws:
-        if key.commune_code != ws.info.commune_code:
+        if key.role == "province":   # the province this commune reports to (its key names the province)
+            if key.commune_code != ws.info.province_code:
+                raise BundleError("sync.error.key_other_province", str(key_path), province=key.commune_code,
+                                  expected=ws.info.province_code)
+        elif key.commune_code != ws.info.commune_code:
             raise BundleError("sync.error.key_other_commune", str(key_path), commune=key.commune_code,
                               expected=ws.info.commune_code)
         if key.fingerprint == me.public.fingerprint:
@@ -373,6 +377,8 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
 
     def check(m: Manifest) -> None:
         where = f"{source}: manifest.json"
+        if m.kind == "result":   # a commune's result goes to its province (services/province.py)
+            raise BundleError("sync.error.result_for_province", where)
         if m.commune_code != info.commune_code:
             raise BundleError("sync.error.other_commune", where, commune=m.commune_code, expected=info.commune_code,
                               name=info.commune_name)

@@ -112,6 +112,18 @@ def owners(db: sqlite_utils.Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT owner FROM households WHERE owner IS NOT NULL ORDER BY 1")]
 
 
+def enumerator_names(db: sqlite_utils.Database) -> dict[str, str]:
+    """owner id → the enumerator's name most often written in that owner's households (the form's "Điều tra
+    viên")."""
+    out: dict[str, str] = {}
+    rows = db.execute("SELECT owner, json_extract(document, '$.household.enumerator') AS name, COUNT(*) AS n "
+                      "FROM households WHERE owner IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC")
+    for owner, name, _n in rows:
+        if owner not in out and isinstance(name, str) and name.strip():
+            out[owner] = name.strip()
+    return out
+
+
 def counts_by_village_class(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     """village → class → households ('' for no village, 'unclassified' for no class)."""
     out: dict[str, dict[str, int]] = {}

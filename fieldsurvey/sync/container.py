@@ -61,8 +61,10 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-ENTRY_NAME = re.compile(r"^(manifest\.json|review\.json|households/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                        r"[0-9a-f]{4}-[0-9a-f]{12}\.json)$")
+# a hand-in or return: the manifest, households/<uuid>.json, review.json; a commune's result: the manifest,
+# result.json and its households in numbered chunks (fieldsurvey/sync/results.py)
+ENTRY_NAME = re.compile(r"^(manifest\.json|review\.json|result\.json|result/households-\d{4}\.json|"
+                        r"households/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json)$")
 
 
 def sha256(data: bytes) -> str:

@@ -28,7 +28,9 @@ from fieldsurvey.errors import BundleError
 
 KEY_FILE_KIND = "fieldsurvey/private-keys"
 PUBLIC_KEY_KIND = "fieldsurvey/public-key"
-ROLES = ("enumerator", "supervisor")
+ROLES = ("enumerator", "supervisor", "province")
+# A province's key names its province (2 digits) where a commune's names its commune (5 digits).
+UNIT_CODE = {"province": r"\d{2}"}
 MAX_KEY_FILE = 16_384
 _RAW = serialization.Encoding.Raw
 
@@ -100,7 +102,7 @@ def parse_public_key(data: Any, source: str) -> PublicKey:
     if role not in ROLES:
         raise BundleError("sync.error.key_role", source, roles=", ".join(ROLES), found=repr(role))
     commune = data.get("commune_code")
-    if not isinstance(commune, str) or not re.fullmatch(r"\d{5}", commune):
+    if not isinstance(commune, str) or not re.fullmatch(UNIT_CODE.get(role, r"\d{5}"), commune):
         raise BundleError("sync.error.key_commune", source)
     key = PublicKey(check_name(data.get("device"), f"{source}: device"), check_name(data.get("user"),
                     f"{source}: user"), role, commune, unb64(data.get("sign"), f"{source}: sign", 32),

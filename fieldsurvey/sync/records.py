@@ -20,7 +20,7 @@ from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
 from fieldsurvey.sync.keys import ROLES
 
-KINDS = ("hand-in", "return")
+KINDS = ("hand-in", "return", "result")   # result: a commune's result for its province (sync/results.py)
 STATUSES = tuple(HouseholdStatus)
 ACTIONS = ("approve", "return", "reassign")
 _REV = re.compile(r"^[A-Za-z0-9._:-]{1,80}$")
@@ -349,15 +349,11 @@ def _role(role: str, prefix: str = "sync.role.") -> Any:
     return Message(prefix + role)
 
 
-def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
-                  check_manifest: Callable[[Manifest], None] | None = None, prepare: Prepare | None = None,
-                  parallel: bool | None = None, check: Check | None = None) -> Contents:
-    """Check the manifest against the archive (names, checksums, counts) and parse every record.
-    `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee).
-    `check` runs on each record's document as it is read (in whichever process checks it): its refusal refuses the
-    bundle, naming the entry and the field; what it returns is kept as the record's `held`. `prepare` runs on the
-    checked records (in whichever process checked them, a chunk at a time); it may set each record's `prepared`
-    and `text`. `parallel`: see check_records."""
+def checked_manifest(opened: Opened, limits: Limits = DEFAULT_LIMITS,
+                     check_manifest: Callable[[Manifest], None] | None = None) -> Manifest:
+    """The manifest, checked against its signer and against the archive (every entry listed, none missing, each
+    with its checksum). `check_manifest` runs on it before the entries are compared (the receiver's commune,
+    round, addressee)."""
     src = opened.source
     manifest = parse_manifest(strict_json(opened.entries["manifest.json"], f"{src}: manifest.json", limits),
                               f"{src}: manifest.json")
@@ -372,9 +368,6 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
                           signer=_role(opened.signer.role))
     expected_role = "enumerator" if manifest.kind == "hand-in" else "supervisor"
     if manifest.role != expected_role:
-        def a(role: str) -> str:
-            return "an enumerator" if role == "enumerator" else f"a {role}"
-
         raise BundleError("sync.error.manifest_maker", f"{src}: manifest.json",
                           kind=Message(f"sync.bundle_a.{manifest.kind}"),
                           expected=Message(f"sync.role_a.{expected_role}"), role=_role(manifest.role, "sync.role_a."))
@@ -389,6 +382,21 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     for name in sorted(names):
         if sha256(opened.entries[name]) != manifest.entries[name]:
             raise BundleError("sync.error.entry_checksum", f"{src}: {name}")
+    return manifest
+
+
+def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
+                  check_manifest: Callable[[Manifest], None] | None = None, prepare: Prepare | None = None,
+                  parallel: bool | None = None, check: Check | None = None) -> Contents:
+    """Check the manifest against the archive (names, checksums, counts) and parse every record.
+    `check_manifest` runs on the manifest before any record is read (the workspace's commune, round, addressee).
+    `check` runs on each record's document as it is read (in whichever process checks it): its refusal refuses the
+    bundle, naming the entry and the field; what it returns is kept as the record's `held`. `prepare` runs on the
+    checked records (in whichever process checked them, a chunk at a time); it may set each record's `prepared`
+    and `text`. `parallel`: see check_records."""
+    src = opened.source
+    manifest = checked_manifest(opened, limits, check_manifest)
+    names = set(opened.entries) - {"manifest.json"}
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
     households = check_records(items, src, manifest.commune_code, limits, prepare, parallel, check)
     actions = []

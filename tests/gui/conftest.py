@@ -45,6 +45,8 @@ def _private_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("FIELDSURVEY_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))             # Documents and the like: never the user's
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
 
 
 @pytest.fixture(autouse=True)

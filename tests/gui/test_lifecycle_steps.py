@@ -89,6 +89,7 @@ def test_checked_no_change_from_the_to_do_view_goes_back_and_waits_as_such(windo
     assert tab.model.rowCount() == 1 and tab.model.row(0).uuid == returned
     tab.status.setCurrentIndex(0)
     tab.table.selectRow(0)                                                   # and approved like any other
+    window.review.confirm = lambda _title, _text: True                       # the supervisor says yes
     qtbot.mouseClick(tab.approve_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
     assert site.row(site.sup, returned)["status"] == "approved"

@@ -3,12 +3,17 @@ prints its document as a draft, read back (pypdf; openpyxl for the workbook)."""
 
 from __future__ import annotations
 
+import os
+
 import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtPrintSupport import QPrintDialog
+from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from tests.reports.conftest import build
 
@@ -39,7 +44,7 @@ class SaveDialog:
         self.offered: list[str] = []
         self.chosen: list[Path] = []
 
-    def __call__(self, _parent, _title, offered, _filter=""):
+    def __call__(self, _parent, _title, offered, _filter="", **_options):
         self.offered.append(offered)
         path = self.folder / (self.name or Path(offered).name)
         self.chosen.append(path)
@@ -113,7 +118,8 @@ def test_each_print_menu_entry_prints_its_draft(window, commune, tmp_path, qtbot
     handle = window.print_actions.job
     qtbot.waitUntil(lambda: not handle.running, timeout=60000)
     assert handle.error is None
-    assert Path(save.offered[0]) == commune.parent / offered      # beside the workspace, a name one recognises
+    documents = Path(os.environ["HOME"]) / "Documents"             # where an officer looks for a file
+    assert Path(save.offered[0]) == documents / offered            # in Documents, a name one recognises
     text = pdf_text(save.chosen[0])
     for words in says:
         assert words in text, words
@@ -166,3 +172,57 @@ def test_a_cancelled_save_dialog_prints_nothing(window, commune, tmp_path, monke
     window.actions_by_key["print_decision"].trigger()
     assert window.print_actions.job is None
     assert [p for p in tmp_path.iterdir() if p.suffix == ".pdf"] == []
+
+
+class Desktop(QObject):
+    """The desktop's handler of local files (QDesktopServices.setUrlHandler): what the app hands it."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_after_a_printout_the_system_print_dialog_or_the_desktop_opens_it(window, commune, tmp_path, qtbot,
+                                                                          monkeypatch, store):
+    save = SaveDialog(tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save)
+    window.open_workspace(commune)
+    window.list_view.table.selectRow(0)
+    window.actions_by_key["print_sheet"].trigger()
+    qtbot.waitUntil(lambda: not window.print_actions.job.running, timeout=60000)
+    printed = window.print_actions.printed_dialog
+    assert printed is not None and printed.isVisible()
+    pdf = save.chosen[0]
+    assert pdf.name in printed.text.text() and str(pdf.parent) in printed.text.text()
+    assert printed.print_button.text() == "&In ra giấy…" and printed.open_button.text() == "&Mở tệp"
+    assert store.value("print/folder") == str(pdf.parent)               # the folder remembered for next time
+
+    # Print…: the system's print dialog, closed by the user; nothing sent
+    printed.print_button.click()
+    qtbot.waitUntil(lambda: printed.print_dialog is not None and printed.print_dialog.isVisible(), timeout=5000)
+    assert isinstance(printed.print_dialog, QPrintDialog)
+    printed.print_dialog.reject()
+    qtbot.waitUntil(lambda: not printed.print_dialog.isVisible(), timeout=5000)
+    assert printed.result_line.isHidden()
+    # again, the printer picked being a file (the only one this machine has): the PDF goes there as it is
+    printed.print_button.click()
+    qtbot.waitUntil(lambda: printed.print_dialog.isVisible(), timeout=5000)
+    paper = tmp_path / "paper.pdf"
+    printed.print_dialog.findChild(QLineEdit, "filename").setText(str(paper))
+    printed.print_dialog.accept()
+    assert paper.read_bytes() == pdf.read_bytes()
+    assert printed.result_line.text().startswith("Đã gửi tệp tới máy in")
+
+    # Open: the file handed to the desktop (its own PDF viewer)
+    desktop = Desktop()
+    QDesktopServices.setUrlHandler("file", desktop, "open")
+    try:
+        assert printed.open_file()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert desktop.urls == [QUrl.fromLocalFile(str(pdf))]

@@ -21,11 +21,13 @@ def focused_name() -> str:
 
 
 def answer(expected: str, keys: str | None) -> None:
-    """The focus is on question `expected`; type `keys` (None: leave it empty) and press Enter to move on."""
+    """The focus is on question `expected`; type `keys` (None: leave it empty) and press Enter to move on (a choice
+    picked by its number moves on by itself: the form's `quick` appearance)."""
     assert focused_name() == expected
     if keys:
         type_text(QApplication.focusWidget(), keys)
-    press(QApplication.focusWidget(), Qt.Key_Return)
+    if focused_name() == expected:
+        press(QApplication.focusWidget(), Qt.Key_Return)
 
 
 def member(name: str, sex: str, year: str, relationship: str | None, answers: list[tuple[str, str | None]]) -> None:
@@ -166,6 +168,7 @@ def test_roster_add_remove_reorder(window, workspace_file, qtbot):
     press(form.fields["members"]["name"].widget, Qt.Key_Up, Qt.AltModifier)  # Chi moves up
     assert [m.get("name") for m in window.form.session.members()] == ["An", "Chi", "Bình"]
     assert form.member == 1
+    window.form.confirm_removal = lambda _index: True     # the user says yes (asked: test_removal_asks_…)
     press(form.fields["members"]["name"].widget, Qt.Key_Delete, Qt.ControlModifier)
     assert [m.get("name") for m in window.form.session.members()] == ["An", "Bình"]
     assert form.roster.rowCount() == 2
@@ -339,3 +342,68 @@ def test_headings_and_the_class_badge_follow_the_text_size(window, workspace_fil
     for _ in range(3):
         window.actions_by_key["text_smaller"].trigger()
     assert sizes() == (base + 3, base + 3, base + 4)
+
+
+def test_removing_a_member_asks_first_and_the_removal_can_be_undone_even_after_reopening(window, workspace_file, qtbot,
+                                                                                        store):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    window.open_workspace(workspace_file)
+    uuid = window.model.row(0).uuid
+    window.open_household(uuid)
+    form = window.form_view
+    session = window.form.session
+    names = [m.get("name") for m in session.members()]
+    assert len(names) >= 2
+    form.pick_member(1)
+    name_field = form.fields["members"]["name"].widget
+    asked: list[tuple[str, set[str], object]] = []
+
+    def answer(button):
+        def act() -> None:
+            boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
+            if not boxes:
+                QTimer.singleShot(10, act)
+                return
+            box = boxes[0]
+            asked.append((box.text(), {b.text() for b in box.buttons()}, box.defaultButton() is box.button(
+                QMessageBox.No)))
+            box.button(button).click()
+        QTimer.singleShot(0, act)
+
+    answer(QMessageBox.No)
+    press(name_field, Qt.Key_Delete, Qt.ControlModifier)                     # Ctrl+Del: asked, "No"
+    text, buttons, no_by_default = asked[-1]
+    assert names[1] in text and "thành viên thứ 2" in text and "Ctrl+Alt+Z" in text
+    assert buttons == {"&Có", "&Không"} and no_by_default                   # Enter alone removes nothing
+    assert [m.get("name") for m in window.form.session.members()] == names
+
+    window.activateWindow()                          # back in the window after the question (offscreen: by hand)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    answer(QMessageBox.Yes)
+    press(name_field, Qt.Key_Delete, Qt.ControlModifier)
+    assert [m.get("name") for m in window.form.session.members()] == names[:1] + names[2:]
+    assert names[1] in window.statusBar().currentMessage()
+    with Workspace.open(workspace_file) as ws:                               # stored at once
+        assert [m.get("name") for m in ws.get_household(uuid)["members"]] == names[:1] + names[2:]
+    window.close()
+
+    # another day: the app opened again, the household too; Ctrl+Alt+Z brings the member back where it stood
+    again = QSettings(store.fileName(), QSettings.IniFormat)
+    _app, second = make_window(None, again, hooks=False)
+    qtbot.addWidget(second)
+    second.open_workspace(workspace_file)
+    second.open_household(uuid)
+    second.activateWindow()
+    press(second.form_view.navigator, Qt.Key_Z, Qt.ControlModifier | Qt.AltModifier)
+    assert [m.get("name") for m in second.form.session.members()] == names
+    assert second.form_view.member == 1
+    with Workspace.open(workspace_file) as ws:
+        stored = ws.get_household(uuid)
+        trail = [e for e in audit_log(ws.db, uuid) if e["field"] and e["field"].startswith("members[")
+                 and "." not in e["field"]]
+    assert [m.get("name") for m in stored["members"]] == names
+    assert trail[-2]["new"] is None and trail[-1]["new"] is not None      # the removal and the return, both kept
+    assert second.household_actions.undo_removal() is False                  # nothing more to bring back
+    second.close()

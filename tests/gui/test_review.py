@@ -74,6 +74,7 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
 
     review.tabs.setCurrentWidget(review.approval)
     review.approval.table.selectAll()
+    review.confirm = lambda _title, _text: True      # the supervisor says yes (asking is tested below)
     qtbot.mouseClick(review.approval.approve_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not review.job.running, timeout=20000)
     assert "Hộ này còn một xung đột chưa xử lý" in crash.open_dialogs[-1].message.text()   # the app's language
@@ -187,7 +188,35 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     # bulk approval of three
     select(uuids[:3])
     assert "đã chọn 3" in tab.counts.text()
+    asked: list[str] = []
+
+    buttons: list[set[str]] = []
+
+    def say(answer) -> None:
+        """The next confirmation answered (found by its name: another test's dialog may still be about)."""
+        def act() -> None:
+            boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
+            if not boxes:
+                QTimer.singleShot(10, act)
+                return
+            asked.append(boxes[0].text())
+            buttons.append({b.text() for b in boxes[0].buttons()})
+            boxes[0].button(answer).click()
+        QTimer.singleShot(0, act)
+
+    say(QMessageBox.No)                                     # asked first: "No" changes nothing
     qtbot.mouseClick(tab.approve_button, Qt.LeftButton)
+    assert asked and asked[0].startswith("Duyệt 3 hộ: ") and "Đã duyệt" in asked[0]
+    assert buttons[0] == {"&Có", "&Không"}                  # Qt's own buttons, in Vietnamese
+    assert [site.row(site.sup, u)["status"] for u in uuids] == ["submitted"] * 5
+    heads = [tab.model.row(by_uuid[u]).head_name for u in uuids[:3]]
+    assert all(h in asked[0] for h in heads)                 # the households named, as the supervisor knows them
+    approve = window.actions_by_key["review_approve"]     # the Review menu's entry, with its key, does the same
+    assert approve in window.menus["review"].actions() and approve.shortcut().toString() == "Ctrl+Shift+A"
+    assert approve.isEnabled()
+    say(QMessageBox.Yes)
+    approve.trigger()
+    assert len(asked) == 2
     qtbot.waitUntil(lambda: window.review.job is not None and not window.review.job.running, timeout=20000)
     assert [site.row(site.sup, u)["status"] for u in uuids] == ["approved"] * 3 + ["submitted"] * 2
     assert tab.model.rowCount() == 2                                           # what still waits for review
@@ -362,6 +391,7 @@ def test_a_decision_on_the_household_open_in_the_questionnaire_is_not_undone_by_
     assert window.form.status == "submitted"
     window.show_view("review")
     window.review.approval.table.selectAll()
+    window.review.confirm = lambda _title, _text: True
     qtbot.mouseClick(window.review.approval.approve_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
     window.show_view("form")

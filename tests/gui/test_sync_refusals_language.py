@@ -96,6 +96,7 @@ def test_approving_a_household_with_an_open_conflict_is_refused_in_the_apps_lang
     review.tabs.setCurrentWidget(review.approval)
     review.approval.table.selectAll()
     shown = len(crash.open_dialogs)
+    review.confirm = lambda _title, _text: True     # the supervisor says yes to the approval
     review.approval.approve_button.click()
     qtbot.waitUntil(lambda: not review.job.running, timeout=20000)
     assert len(crash.open_dialogs) == shown + 1

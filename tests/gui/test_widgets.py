@@ -91,7 +91,7 @@ def test_a_photo_is_a_file_picked_with_f4_or_typed_and_the_form_keeps_its_name(q
     assert photo is not None and photo.kind == "image" and view.findChild(FileAnswer, "q_voice").kind == "audio"
     asked = []
 
-    def chosen(parent, title, folder, filters):
+    def chosen(parent, title, folder, filters, **_options):
         asked.append((title, filters))
         return str(tmp_path / "nhà số 7.jpg"), filters
 

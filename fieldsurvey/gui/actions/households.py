@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
-from fieldsurvey.gui.dialogs.comment import ask_comment
+from fieldsurvey.gui.dialogs.comment import ask_comment, ask_yes
 from fieldsurvey.gui.dialogs.history import HistoryDialog
 from fieldsurvey.gui.dialogs.older_forms import older_forms_text, show_older_forms
 from fieldsurvey.gui.texts import language, tr
@@ -38,10 +38,11 @@ class HouseholdActions:
         try:
             rows = households.history(w.workspace.ws, uuid, language.code)
             head = self.head_name(uuid)
+            names = households.people(w.workspace.ws)
         except FieldSurveyError as exc:
             report_error(exc, w)
             return None
-        dialog = HistoryDialog(rows, tr("gui.history.title", head=head), w)
+        dialog = HistoryDialog(rows, tr("gui.history.title", head=head), w, names)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
         self.history_dialog = dialog
@@ -53,6 +54,45 @@ class HouseholdActions:
         rows = forms.households_on_older_versions(ws) if ws is not None else []
         show_older_forms(rows, self.window)
         return older_forms_text(rows)
+
+    # --- a member removed, and put back ---------------------------------------------------------------------------------
+
+    def confirm_removal(self, index: int) -> bool:
+        """Before a member is removed (Ctrl+Del, the Remove button): say who goes with how many answers, and how to
+        undo it; "No" is the default."""
+        session = self.window.form.session
+        member = session.members()[index]
+        name = member.get("name") or tr("gui.remove_member.unnamed", n=index + 1)
+        answers = sum(1 for k, v in member.items() if k != "member_id" and v not in (None, "", []))
+        if not ask_yes(self.window, tr("gui.remove_member.title"),
+                       tr("gui.remove_member.prompt", name=name, n=index + 1, answers=answers)):
+            return False
+        self.window.say(tr("gui.remove_member.done", name=name), 20000)
+        return True
+
+    def undo_removal(self) -> bool:
+        """Household → Undo the removal of a member (Ctrl+Alt+Z): the member removed last from the household open in
+        the questionnaire comes back where it stood, with its answers — found in the workspace's audit log, so even
+        after the app was closed."""
+        w = self.window
+        form = w.form
+        form.flush()
+        if form.session is None or not form.stored or w.current_view() != "form":
+            w.say(tr("gui.undo_removal.nothing"), 8000)
+            return False
+        try:
+            removed = forms.last_removed_member(w.workspace.ws, form.uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return False
+        if removed is None:
+            w.say(tr("gui.undo_removal.nothing"), 8000)
+            return False
+        if form.restore_member(removed) is None:
+            return False
+        w.form_view.focus_member_form()
+        w.say(tr("gui.undo_removal.done", name=removed.name or removed.member_id), 10000)
+        return True
 
     # --- lifecycle steps -------------------------------------------------------------------------------------------------
 

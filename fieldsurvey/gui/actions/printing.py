@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs.issued import IssuedDialog
 from fieldsurvey.gui.dialogs.official import OfficialDialog, OfficialRequest
+from fieldsurvey.gui.dialogs.printed import PrintedDialog
 from fieldsurvey.gui.jobs import JobHandle, run_job
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import day, error_text, language, tr
 from fieldsurvey.i18n import fold
 from fieldsurvey.services import households, printing, review, workspaces
@@ -96,6 +99,7 @@ class PrintActions:
         self.job: JobHandle | None = None                       # the last printing started
         self.official_dialog: OfficialDialog | None = None
         self.issued_dialog: IssuedDialog | None = None
+        self.printed_dialog: PrintedDialog | None = None        # what to do with the last printout
 
     # --- drafts -------------------------------------------------------------------------------------------------------
 
@@ -121,8 +125,21 @@ class PrintActions:
             if out is None:
                 return None
         self.job = run_job(document_job(kind, path, out, village, household, language.code), tr("gui.job.print"), w,
-                           on_done=lambda n: w.say(tr("gui.job.printed", path=str(out), n=n), 10000))
+                           on_done=lambda n: self.printed(out, tr("gui.job.printed", path=str(out), n=n)))
         return self.job
+
+    def printed(self, out: Path, message: str) -> PrintedDialog:
+        """A printout is written: say where, and offer to print it on paper or open it (not modal: the work goes
+        on beside it)."""
+        w = self.window
+        w.say(message, 15000)
+        if self.printed_dialog is not None:
+            self.printed_dialog.deleteLater()
+        dialog = PrintedDialog(out, w)
+        dialog.show()
+        dialog.raise_()
+        self.printed_dialog = dialog
+        return dialog
 
     def default_name(self, kind: str, official: bool, village: str | None = None, household: str | None = None,
                      number: str | None = None) -> str:
@@ -143,15 +160,16 @@ class PrintActions:
 
     def ask_file(self, title: str, kind: str, official: bool, village: str | None, household: str | None,
                  parent: QWidget, number: str | None = None) -> Path | None:
-        """Where to write the document: a save dialog in the folder used last (else the workspace's), with a
-        default name; None when the user cancelled."""
+        """Where to write the document: a save dialog in the folder used last (remembered in the settings), else
+        the user's Documents folder, with a default name; None when the user cancelled."""
         settings = self.window.settings
         folder = Path(str(settings.value(FOLDER_SETTING, "") or ""))
         if not str(folder) or str(folder) == "." or not folder.is_dir():
-            folder = Path(self.window.workspace.path).parent
+            folder = documents_folder()
         suffix = DOCUMENTS["sheets" if kind == "sheet" else kind].suffix
         name = self.default_name(kind, official, village, household, number)
-        chosen, _ = QFileDialog.getSaveFileName(parent, title, str(folder / name), f"*{suffix}")
+        chosen, _ = QFileDialog.getSaveFileName(parent, title, str(folder / name), f"*{suffix}",
+                                                options=file_dialog_options())
         if not chosen:
             return None
         out = Path(chosen)
@@ -222,7 +240,7 @@ class PrintActions:
         def done(n) -> None:
             dialog.busy(False)
             dialog.accept()
-            w.say(tr("gui.official.printed", path=str(out), n=n), 15000)
+            self.printed(out, tr("gui.official.printed", path=str(out), n=n))
             if self.issued_dialog is not None and self.issued_dialog.isVisible():
                 self.refresh_issued()
 
@@ -275,6 +293,19 @@ class PrintActions:
         else:
             rows = households.rows(ws)
         return {r.uuid: (r.head_name, r.village or "") for r in rows if r.uuid in wanted}
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder (where an officer looks for a file), made if the system names it but it is not
+    there yet; the home folder when the system has none."""
+    where = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    if where:
+        try:
+            Path(where).mkdir(parents=True, exist_ok=True)
+            return Path(where)
+        except OSError:
+            pass
+    return Path.home()
 
 
 def action_key(kind: str) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from fieldsurvey.gui.dialogs.import_summary import ImportSummaryDialog, report_lines
 from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.services import review
 from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
@@ -40,7 +41,8 @@ class SyncActions:
             if not to:
                 return None
         if out is None:
-            chosen = QFileDialog.getExistingDirectory(w, tr("gui.action.export_bundle"), str(Path(path).parent))
+            chosen = QFileDialog.getExistingDirectory(w, tr("gui.action.export_bundle"), str(Path(path).parent),
+                                                     options=QFileDialog.ShowDirsOnly | file_dialog_options())
             if not chosen:
                 return None
             out = Path(chosen)

@@ -13,6 +13,7 @@ from fieldsurvey.gui.dialogs import passphrase as passphrase_dialog
 from fieldsurvey.gui.dialogs.passphrase import show_recovery_key
 from fieldsurvey.gui.dialogs.villages import VillagesDialog
 from fieldsurvey.gui.jobs import run_job
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import tr
 from fieldsurvey.services import review, workspaces
@@ -40,7 +41,7 @@ class WorkspaceActions:
 
     def open_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, tr("gui.action.open_workspace"), str(self.default_dir()),
-                                              "FieldSurvey (*.fsdb);;* (*)")
+                                              "FieldSurvey (*.fsdb);;* (*)", options=file_dialog_options())
         if name:
             self.open(Path(name), wait=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QVBoxLayout, QWidget
@@ -13,15 +14,23 @@ from fieldsurvey.services import households
 from fieldsurvey.services.households import STATUSES
 
 
-def note_of(ch: households.Change) -> str:
+DECIDED_BY = re.compile(r"^(approve|return|reassigned|confirm|move_away|come_back|merge) by (\S+)$")
+
+
+def note_of(ch: households.Change, names: dict[str, str] | None = None) -> str:
     """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
     if ch.note:
+        decided = DECIDED_BY.match(ch.note)   # the reason storage records for a decision given without a comment
+        if decided:
+            return tr("gui.history.note.decided_by", who=households.person(names or {}, decided.group(2)))
         return ch.note
 
     def shown(key: str, value) -> str:
         text = "" if value is None else str(value)
         if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
             return text[:8]
+        if key == "owner":   # a person, by name
+            return households.person(names or {}, text)
         return tr(f"status.{text}") if key == "status" and text in STATUSES else text
 
     d = {k: shown(k, v) for k, v in ch.detail.items()}
@@ -37,7 +46,8 @@ class HistoryDialog(QDialog):
 
     COLUMNS = ("at", "user", "device", "action", "field", "old", "new", "note")
 
-    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None):
+    def __init__(self, rows: list[households.Change], title: str, parent: QWidget | None = None,
+                 names: dict[str, str] | None = None):
         super().__init__(parent)
         self.setObjectName("historyDialog")
         self.setWindowTitle(title)
@@ -58,10 +68,16 @@ class HistoryDialog(QDialog):
                 old, new = (tr(f"status.{v}") if v in STATUSES else v for v in (old, new))
             elif ch.field == "owner":
                 field = tr("gui.list.col.owner")
-            for c, text in enumerate((when(ch.at), ch.user, ch.device, action, field, old, new, note_of(ch))):
+                old, new = (households.person(names or {}, v) for v in (old, new))
+            who = households.person(names or {}, ch.user)   # the person's name, not the login id
+            if who == "unknown":   # made where no one was named (a demo, an older file)
+                who = "—"
+            for c, text in enumerate((when(ch.at), who, ch.device, action, field, old, new, note_of(ch, names))):
                 item = table_item(text)
                 if c == 4 and ch.field:
                     item.setToolTip(ch.field)
+                elif c == 1 and who != ch.user:
+                    item.setToolTip(ch.user)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)

@@ -1,0 +1,420 @@
+"""The province's workspace: every commune's latest result, kept in one database — an SQLite file (the default,
+on a laptop) or a PostgreSQL database (a server; `postgresql://…`). All of the roll-up's SQL lives here, written
+once for both engines (`?` placeholders, upserts with ON CONFLICT, substr and CASE only); the tables are made by
+queries on the database, never by reading the households back.
+
+Tables:
+    province_meta      the province, the round, the standard, the communes' deadline
+    province_keys      the communes' supervisors' keys the province trusts
+    results            each commune's current result (one row a commune): who sent it, when, its figures as declared
+    result_history     every result ever imported, the replaced ones kept (what changed, and when)
+    seen_bundles       every result bundle imported (a replayed one is refused)
+    villages           each commune's villages with their resident households (the rates' denominators)
+    households         each commune's households as its count saw them (domain.province.ResultRow)
+    commune_sums       each commune's sums of its households (domain.province.flat_columns), made by one query on
+                       its households when its result is stored; the tables read these
+    last_year          last year's figures by commune (carried from last year's province, or typed in)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
+from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.i18n import fold
+
+SCHEMA_VERSION = 1
+MOVE_COLUMNS = tuple(f"{k}_{c}" for k in CLASSES for c in MOVEMENT_COLUMNS)
+TARGET_COLUMNS = tuple(f"t_{g}" for g in TARGET_GROUPS)
+HOUSEHOLD_COLUMNS = ("commune_code", "uuid", "village", *COUNT_FLAGS, "household_class", *CLASS_COLUMNS,
+                     "deprived", *MOVE_COLUMNS, *TARGET_COLUMNS, "minority", "members", "low_income_workers",
+                     "head_name", "head_folded", "head_birth", "head_id")
+_INT = {*COUNT_FLAGS, *CLASS_COLUMNS, *MOVE_COLUMNS, *TARGET_COLUMNS, "minority", "members", "low_income_workers"}
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS province_meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS province_keys (fingerprint TEXT PRIMARY KEY, device TEXT NOT NULL, "
+    "user_name TEXT NOT NULL, role TEXT NOT NULL, commune_code TEXT NOT NULL, sign_key TEXT NOT NULL, "
+    "encrypt_key TEXT NOT NULL, trusted_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS results (commune_code TEXT PRIMARY KEY, commune_name TEXT NOT NULL, "
+    "bundle_id TEXT NOT NULL, sequence INTEGER NOT NULL, device TEXT NOT NULL, user_name TEXT NOT NULL, "
+    "created_at TEXT NOT NULL, imported_at TEXT NOT NULL, file_name TEXT NOT NULL, households INTEGER NOT NULL, "
+    "standard_id TEXT NOT NULL, figures TEXT NOT NULL, issued TEXT NOT NULL, versions INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS result_history (bundle_id TEXT PRIMARY KEY, commune_code TEXT NOT NULL, "
+    "sequence INTEGER NOT NULL, device TEXT NOT NULL, user_name TEXT NOT NULL, created_at TEXT NOT NULL, "
+    "imported_at TEXT NOT NULL, file_name TEXT NOT NULL, households INTEGER NOT NULL, residents INTEGER, "
+    "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, replaced TEXT)",
+    "CREATE TABLE IF NOT EXISTS seen_bundles (bundle_id TEXT PRIMARY KEY, commune_code TEXT NOT NULL, "
+    "imported_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS villages (commune_code TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, "
+    "residents INTEGER, minority_residents INTEGER, PRIMARY KEY (commune_code, position))",
+    "CREATE TABLE IF NOT EXISTS households (" + ", ".join(
+        f"{c} {'INTEGER NOT NULL' if c in _INT else 'TEXT'}" for c in HOUSEHOLD_COLUMNS)
+    + ")",
+    # one index only, appended to in order: a commune's rows are replaced by it; a household is unique within its
+    # commune's result (checked before it is stored), and the search for families in two communes scans
+    "CREATE INDEX IF NOT EXISTS households_by_commune ON households (commune_code)",
+    "CREATE TABLE IF NOT EXISTS last_year (commune_code TEXT PRIMARY KEY, year INTEGER NOT NULL, residents INTEGER, "
+    "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, source TEXT NOT NULL)",
+)
+
+
+_DIGITS: dict[str, tuple[int, ...]] = {}
+_ONE_HOT = {c: tuple(int(c == k) for k in CLASS_COLUMNS) for c in (None, *CLASS_COLUMNS)}
+
+
+def _digits(flags: str) -> tuple[int, ...]:
+    """'0101' → (0, 1, 0, 1), remembered (a province's rows hold few different flag texts)."""
+    out = _DIGITS.get(flags)
+    if out is None:
+        out = tuple(map(int, flags))
+        if len(_DIGITS) < 100_000:
+            _DIGITS[flags] = out
+    return out
+
+
+def household_values(commune_code: str, r: ResultRow) -> tuple:
+    """A result row as the households table's columns (HOUSEHOLD_COLUMNS' order)."""
+    counted = r.household_class is not None
+    return (commune_code, r.uuid, r.village, *_digits(r.flags), r.household_class, *_ONE_HOT[r.household_class],
+            r.deprived, *_digits(r.movement), *_digits(r.targets), r.minority, r.members, r.low_income_workers,
+            *((r.head_name, " ".join(fold(r.head_name).split()), r.head_birth, r.head_id) if counted
+              else ("", "", "", "")))
+
+
+def _sums(indicators: int) -> str:
+    """The SELECT list of one unit's sums, named as domain.province.flat_columns."""
+    parts = [f"SUM({c})" for c in (*COUNT_FLAGS, *CLASS_COLUMNS, "members", "low_income_workers")]
+    parts += ["SUM(minority * counted)", *(f"SUM(minority * {c})" for c in CLASS_COLUMNS)]
+    parts += [f"SUM({c})" for c in MOVE_COLUMNS]
+    parts += [f"SUM(CASE WHEN {k} = 1 AND substr(deprived, {j + 1}, 1) = '1' THEN 1 ELSE 0 END)"
+              for k in CLASSES for j in range(indicators)]
+    parts += [f"SUM({k} * {t})" for k in CLASSES for t in TARGET_COLUMNS]
+    names = flat_columns(indicators)
+    assert len(parts) == len(names)
+    return ", ".join(f"{p} AS {n}" for p, n in zip(parts, names))
+
+
+# --- the two engines -------------------------------------------------------------------------------------------------
+
+class Engine:
+    """A connection to the province's database, the same calls for SQLite and PostgreSQL."""
+    name = "sqlite"
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self._depth = 0
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def execute(self, text: str, args: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(text), list(args))
+
+    def rows(self, text: str, args: Sequence[Any] = ()) -> list[tuple]:
+        return list(self.execute(text, args).fetchall())
+
+    def one(self, text: str, args: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(text, args).fetchone()
+
+    def many(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(self.sql(text), list(rows))
+
+    def load(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows into a table at once (PostgreSQL: COPY)."""
+        self.many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: BEGIN IMMEDIATE (one writer at a time; readers go on)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SQLite(Engine):
+    @classmethod
+    def connect(cls, path: Path, create: bool) -> "SQLite":
+        path = Path(path)
+        if not create and not path.exists():
+            raise WorkspaceError("storage.error.no_such_file", str(path))
+        if create and path.exists():
+            raise WorkspaceError("province.error.exists", str(path))
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError("province.error.not_a_province", str(path), error=str(exc)) from None
+        return cls(conn)
+
+
+class PostgreSQL(Engine):
+    """A PostgreSQL database (psycopg 3), one province's: bulk loads with COPY; a transaction is PostgreSQL's own
+    (readers never wait for a writer, and another province's database is another database)."""
+    name = "postgresql"
+
+    @classmethod
+    def connect(cls, url: str, create: bool) -> "PostgreSQL":
+        try:
+            import psycopg  # lazy: 60 ms at start-up otherwise, and only a server's province needs it
+        except ImportError:
+            raise WorkspaceError("province.error.no_psycopg", "--database") from None
+        try:
+            conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise WorkspaceError("province.error.cannot_connect", _safe(url), error=str(exc).strip()) from None
+        return cls(conn)
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    def many(self, text: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql(text), rows)
+
+    def load(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+
+def _safe(url: str) -> str:
+    """A server's address without its password, to show."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def connect(target: str | Path, create: bool = False) -> Engine:
+    """The province's database: an SQLite file, or a PostgreSQL database named by a `postgresql://…` address."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgreSQL.connect(text, create)
+    return SQLite.connect(Path(target), create)
+
+
+# --- the store -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProvinceInfo:
+    province_code: str
+    province_name: str
+    review_year: int
+    review_kind: str
+    standard_id: str
+
+
+class ProvinceStore:
+    """The province's database (see the module's docstring)."""
+
+    def __init__(self, engine: Engine):
+        self.db = engine
+
+    @classmethod
+    def create(cls, engine: Engine, info: ProvinceInfo, indicators: int) -> "ProvinceStore":
+        store = cls(engine)
+        with engine.transaction():
+            for statement in SCHEMA:
+                engine.execute(statement)
+            # each commune's sums, made by one query when its result is stored: the tables read these
+            engine.execute("CREATE TABLE IF NOT EXISTS commune_sums (commune_code TEXT PRIMARY KEY, "
+                           + ", ".join(f"{c} INTEGER" for c in flat_columns(indicators)) + ")")
+            if engine.one("SELECT value FROM province_meta WHERE key = 'province_code'"):
+                raise WorkspaceError("province.error.exists", "database")
+            store._set_meta({"kind": "fieldsurvey/province", "schema": str(SCHEMA_VERSION),
+                             "province_code": info.province_code, "province_name": info.province_name,
+                             "review_year": str(info.review_year), "review_kind": info.review_kind,
+                             "standard_id": info.standard_id, "indicators": str(indicators)})
+        return store
+
+    @classmethod
+    def open(cls, engine: Engine, where: str) -> "ProvinceStore":
+        store = cls(engine)
+        try:
+            kind = engine.one("SELECT value FROM province_meta WHERE key = 'kind'")
+        except Exception:   # noqa: BLE001 — either engine's "no such table": not a province's database
+            kind = None
+        if not kind or kind[0] != "fieldsurvey/province":
+            engine.close()
+            raise WorkspaceError("province.error.not_a_province", where, error="province_meta")
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "ProvinceStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # meta
+    def _set_meta(self, values: dict[str, str | None]) -> None:
+        self.db.many("INSERT INTO province_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                     "value = excluded.value", list(values.items()))
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.db.transaction():
+            self._set_meta({key: value})
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.one("SELECT value FROM province_meta WHERE key = ?", [key])
+        return row[0] if row else None
+
+    @property
+    def info(self) -> ProvinceInfo:
+        m = dict(self.db.rows("SELECT key, value FROM province_meta"))
+        return ProvinceInfo(m["province_code"], m["province_name"], int(m["review_year"]), m["review_kind"],
+                            m["standard_id"])
+
+    # keys
+    def trust_key(self, row: dict[str, Any]) -> None:
+        cols = ("fingerprint", "device", "user_name", "role", "commune_code", "sign_key", "encrypt_key", "trusted_at")
+        with self.db.transaction():
+            self.db.execute(f"INSERT INTO province_keys ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                            "ON CONFLICT (fingerprint) DO UPDATE SET trusted_at = excluded.trusted_at",
+                            [row[c] for c in cols])
+
+    def trusted_key(self, fingerprint: str) -> dict[str, Any] | None:
+        cols = ("fingerprint", "device", "user_name", "role", "commune_code", "sign_key", "encrypt_key")
+        row = self.db.one(f"SELECT {', '.join(cols)} FROM province_keys WHERE fingerprint = ?", [fingerprint])
+        return dict(zip(cols, row)) if row else None
+
+    def trusted_key_rows(self) -> dict[str, dict[str, Any]]:
+        """Every trusted key by fingerprint, as `trusted_key` gives one."""
+        cols = ("fingerprint", "device", "user_name", "role", "commune_code", "sign_key", "encrypt_key")
+        return {r[0]: dict(zip(cols, r)) for r in self.db.rows(f"SELECT {', '.join(cols)} FROM province_keys")}
+
+    def trusted_keys(self) -> list[dict[str, Any]]:
+        cols = ("fingerprint", "device", "user_name", "role", "commune_code", "trusted_at")
+        return [dict(zip(cols, r)) for r in self.db.rows(
+            f"SELECT {', '.join(cols)} FROM province_keys ORDER BY commune_code, user_name")]
+
+    # results
+    def bundle_seen(self, bundle_id: str) -> str | None:
+        row = self.db.one("SELECT imported_at FROM seen_bundles WHERE bundle_id = ?", [bundle_id])
+        return row[0] if row else None
+
+    def current(self, commune_code: str) -> dict[str, Any] | None:
+        cols = ("commune_code", "commune_name", "bundle_id", "sequence", "device", "user_name", "created_at",
+                "imported_at", "file_name", "households", "versions")
+        row = self.db.one(f"SELECT {', '.join(cols)} FROM results WHERE commune_code = ?", [commune_code])
+        return dict(zip(cols, row)) if row else None
+
+    def replace_result(self, result: dict[str, Any], villages: Sequence[tuple[str, int | None, int | None]],
+                       rows: Iterable[ResultRow], history: dict[str, Any]) -> None:
+        """A commune's result in place of the one held (its households and villages replaced, the change kept), all
+        or nothing. The caller checked it is newer."""
+        code = result["commune_code"]
+        with self.db.transaction():
+            old = self.current(code)
+            self.db.execute("DELETE FROM households WHERE commune_code = ?", [code])
+            self.db.execute("DELETE FROM villages WHERE commune_code = ?", [code])
+            self.db.load("villages", ("commune_code", "position", "name", "residents", "minority_residents"),
+                         [(code, i, *v) for i, v in enumerate(villages)])
+            self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
+            n = int(self.meta("indicators") or 0)
+            self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
+            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(flat_columns(n))}) "
+                            f"SELECT commune_code, {_sums(n)} FROM households WHERE commune_code = ? "
+                            "GROUP BY commune_code", [code])
+            values = {**result, "figures": json.dumps(result["figures"], sort_keys=True),
+                      "issued": json.dumps(result["issued"], ensure_ascii=False),
+                      "versions": (old["versions"] if old else 0) + 1}
+            cols = list(values)
+            self.db.execute(f"INSERT INTO results ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                            "ON CONFLICT (commune_code) DO UPDATE SET "
+                            + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "commune_code"),
+                            [values[c] for c in cols])
+            hist = {**history, "replaced": old["bundle_id"] if old else None}
+            cols = list(hist)
+            self.db.execute(f"INSERT INTO result_history ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            [hist[c] for c in cols])
+            self.db.execute("INSERT INTO seen_bundles (bundle_id, commune_code, imported_at) VALUES (?, ?, ?)",
+                            [result["bundle_id"], code, result["imported_at"]])
+
+    def reported(self) -> list[dict[str, Any]]:
+        cols = ("commune_code", "commune_name", "bundle_id", "sequence", "user_name", "created_at", "imported_at",
+                "file_name", "households", "versions", "standard_id")
+        return [dict(zip(cols, r)) for r in self.db.rows(
+            f"SELECT {', '.join(cols)} FROM results ORDER BY commune_code")]
+
+    def declared(self) -> dict[str, dict[str, Any]]:
+        """Each commune's figures as its result declared them."""
+        return {code: json.loads(text) for code, text in self.db.rows("SELECT commune_code, figures FROM results")}
+
+    def history(self, commune_code: str | None = None) -> list[dict[str, Any]]:
+        cols = ("commune_code", "bundle_id", "sequence", "user_name", "created_at", "imported_at", "file_name",
+                "households", "residents", "poor", "near_poor", "replaced")
+        where, args = ("WHERE commune_code = ?", [commune_code]) if commune_code else ("", [])
+        return [dict(zip(cols, r)) for r in self.db.rows(
+            f"SELECT {', '.join(cols)} FROM result_history {where} ORDER BY commune_code, imported_at, sequence",
+            args)]
+
+    # the tables, by queries on the database
+    def commune_sums(self, indicators: int) -> dict[str, dict[str, Any]]:
+        """Every reported commune's sums (domain.province.flat_columns, plus its resident households)."""
+        names = flat_columns(indicators)
+        out = {code: dict(zip(names, values)) for code, *values in self.db.rows(
+            f"SELECT commune_code, {', '.join(names)} FROM commune_sums")}
+        for code in self.db.rows("SELECT commune_code FROM results"):
+            out.setdefault(code[0], dict.fromkeys(names, 0))
+        for code, residents, minority in self.db.rows(
+                "SELECT commune_code, CASE WHEN COUNT(*) = COUNT(residents) THEN SUM(residents) END, "
+                "CASE WHEN COUNT(*) = COUNT(minority_residents) THEN SUM(minority_residents) END "
+                "FROM villages GROUP BY commune_code"):
+            if code in out:
+                out[code]["residents"] = None if residents is None else int(residents)
+                out[code]["minority_residents"] = None if minority is None else int(minority)
+        return out
+
+    def duplicates(self) -> list[tuple[str, str, str, str, str, str, str]]:
+        """Households counted in two communes: (how, key, commune, uuid, head, birth, ID number), by key."""
+        cols = "commune_code, uuid, head_name, head_birth, head_id"
+        by_id = self.db.rows(
+            f"SELECT 'id_number', head_id, {cols} FROM households WHERE head_id IN (SELECT head_id FROM households "
+            "WHERE head_id <> '' GROUP BY head_id HAVING COUNT(DISTINCT commune_code) > 1) "
+            "ORDER BY head_id, commune_code, uuid")
+        by_name = self.db.rows(
+            f"SELECT 'name_birth', h.head_folded || '|' || h.head_birth, "
+            f"{', '.join('h.' + c for c in cols.split(', '))} "
+            "FROM households h JOIN (SELECT head_folded, head_birth FROM households WHERE head_folded <> '' AND "
+            "head_birth <> '' GROUP BY head_folded, head_birth HAVING COUNT(DISTINCT commune_code) > 1) d "
+            "ON h.head_folded = d.head_folded AND h.head_birth = d.head_birth "
+            "ORDER BY h.head_folded, h.head_birth, h.commune_code, h.uuid")
+        return [tuple(r) for r in by_id + by_name]
+
+    # last year
+    def set_last_year(self, rows: dict[str, LastYear]) -> None:
+        with self.db.transaction():
+            self.db.many("INSERT INTO last_year (commune_code, year, residents, poor, near_poor, source) "
+                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (commune_code) DO UPDATE SET year = excluded.year, "
+                         "residents = excluded.residents, poor = excluded.poor, near_poor = excluded.near_poor, "
+                         "source = excluded.source",
+                         [(code, v.year, v.residents, v.poor, v.near_poor, v.source) for code, v in rows.items()])
+
+    def last_year(self) -> dict[str, LastYear]:
+        return {code: LastYear(year, residents, poor, near, source) for code, year, residents, poor, near, source
+                in self.db.rows("SELECT commune_code, year, residents, poor, near_poor, source FROM last_year")}

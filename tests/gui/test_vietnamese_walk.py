@@ -1,0 +1,133 @@
+"""Every view in Vietnamese, at 1366×768: no English on screen (a catalogue key shown as such, an English text of
+the catalogues, Qt's own buttons), no wrapped label shorter than its text needs (the tops of diacritics cut), and
+the window no larger than the screen — at the app's text size and at its largest."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog, QLabel, QMessageBox, QTabWidget,
+                               QWidget)
+
+from fieldsurvey.paths import resource
+
+KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+){1,}$")
+QT_ENGLISH = {"OK", "&OK", "Cancel", "&Cancel", "&Yes", "Yes", "&No", "No", "Close", "&Close", "Apply", "Save",
+              "&Save", "Open", "&Open", "Help", "Reset", "Discard", "Abort", "Retry", "Ignore"}
+
+
+def english_texts() -> set[str]:
+    """The catalogues' English texts that differ from their Vietnamese ones (a shown one is English on screen)."""
+    out: set[str] = set()
+    for name in ("gui", "forms", "storage", "reports", "sync", "standards"):
+        vi = json.loads(resource("i18n", "vi", f"{name}.json").read_text(encoding="utf-8"))
+        en = json.loads(resource("i18n", "en", f"{name}.json").read_text(encoding="utf-8"))
+        out.update(v.replace("&", "") for k, v in en.items() if vi.get(k) != v and len(v) > 3 and "{" not in v)
+    return out
+
+
+def shown_texts(root: QWidget) -> list[tuple[str, QWidget]]:
+    out = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible():
+            continue
+        if isinstance(w, QLabel):
+            out.append((w.text(), w))
+        elif isinstance(w, QAbstractButton):
+            out.append((w.text(), w))
+        elif isinstance(w, QComboBox):
+            out.extend((w.itemText(i), w) for i in range(w.count()))
+        elif isinstance(w, QTabWidget):
+            out.extend((w.tabText(i), w) for i in range(w.count()))
+        if w.isWindow():
+            out.append((w.windowTitle(), w))
+    return [(t, w) for t, w in out if t]
+
+
+def problems(root: QWidget, english: set[str]) -> list[str]:
+    found = []
+    for text, w in shown_texts(root):
+        plain = re.sub(r"<[^>]+>", "", text).replace("&", "").strip()
+        if KEY.match(plain):
+            found.append(f"catalogue key shown: {plain} ({w.objectName()})")
+        elif text in QT_ENGLISH or plain in english:
+            found.append(f"English: {plain!r} ({type(w).__name__} {w.objectName()})")
+    for label in root.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text() and label.width() > 0:
+            need = label.heightForWidth(label.width())
+            if need > label.height() + 1:
+                found.append(f"cut: {label.objectName() or label.text()[:40]!r} {label.height()} < {need}")
+    for w in root.findChildren(QWidget):   # a button or a one-line label narrower or lower than its text
+        if not w.isVisible() or not isinstance(w, (QAbstractButton, QLabel)) or not w.text():
+            continue
+        if isinstance(w, QLabel) and (w.wordWrap() or w.textFormat() == Qt.RichText or "<" in w.text()):
+            continue
+        hint = w.sizeHint()
+        if hint.width() > w.width() + 2 or w.fontMetrics().height() > w.height() + 1:
+            found.append(f"cut: {type(w).__name__} {w.objectName()} {w.text()[:40]!r} {w.size().toTuple()} < "
+                         f"{hint.toTuple()}")
+    return found
+
+
+def settle() -> None:
+    for _ in range(4):
+        QApplication.processEvents()
+
+
+@pytest.mark.parametrize("size", [10, 20], ids=["text-10pt", "text-20pt"])
+def test_every_view_in_vietnamese_shows_no_english_and_nothing_cut(window, workspace_file, qtbot, size):
+    english = english_texts()
+    window.text_size(size - QApplication.font().pointSize())
+    window.resize(1366, 768)
+    window.open_workspace(workspace_file)
+    window.resize(1366, 768)
+    found: dict[str, list[str]] = {}
+
+    def look(name: str, root: QWidget | None = None) -> None:
+        settle()
+        found[name] = problems(root or window, english)
+
+    window.show_view("list")
+    window.list_view.table.selectRow(0)
+    look("list")
+    window.open_household(window.model.row(0).uuid)
+    form = window.form_view
+    for row in range(form.pages.count()):
+        form._go(row)
+        look(f"form:{row}")
+    window.show_view("dashboard")
+    window.dashboard.load(wait=True)
+    look("dashboard")
+    window.show_view("review")
+    for i in range(window.review.tabs.count()):
+        window.review.tabs.setCurrentIndex(i)
+        look(f"review:{i}")
+    dialog = window.household_actions.show_history(window.model.row(0).uuid)
+    look("history", dialog)
+    dialog.close()
+    window.workspace_actions.show_villages()
+    look("villages", window.workspace_actions.villages_dialog)
+    window.workspace_actions.villages_dialog.close()
+    official = window.print_actions.issue_official()
+    if official is not None:
+        look("official", official)
+        official.close()
+    issued = window.print_actions.show_issued()
+    look("issued", issued)
+    issued.close()
+    from fieldsurvey.gui.dialogs.printed import PrintedDialog
+    printed = PrintedDialog(workspace_file.with_suffix(".pdf"), window)
+    printed.show()
+    look("printed", printed)
+    printed.close()
+    box = QMessageBox(QMessageBox.Question, "?", "?", QMessageBox.Yes | QMessageBox.No | QMessageBox.Ok
+                      | QMessageBox.Cancel, window)
+    box.show()
+    look("standard buttons", box)
+    box.close()
+    assert {k: v for k, v in found.items() if v} == {}
+    hint = window.minimumSizeHint()    # the window fits a 1366×768 screen (its layout can be as small as that)
+    assert hint.width() <= 1366 and hint.height() <= 768 - 40, hint
