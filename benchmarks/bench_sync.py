@@ -90,8 +90,9 @@ def _site(root: Path, enumerators: int) -> tuple[Path, list[Path]]:
         p = root / f"e{i}.fsdb"
         svc.init_workspace(p, f"e{i}", "enumerator", "02266", device=f"dev-e{i}")
         svc.export_key(p, root / f"e{i}.fskey")
-        svc.trust(sup, root / f"e{i}.fskey")
-        svc.trust(p, root / "thu.fskey")
+        # the fingerprints compared and confirmed, as `keys trust` asks
+        svc.trust(sup, root / f"e{i}.fskey", svc.spoken_fingerprint(svc.read_key(root / f"e{i}.fskey")))
+        svc.trust(p, root / "thu.fskey", svc.spoken_fingerprint(svc.read_key(root / "thu.fskey")))
         enums.append(p)
     return sup, enums
 

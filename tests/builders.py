@@ -63,3 +63,11 @@ def household_doc(members: list[dict[str, Any]] | None = None, *, area: str = "r
 
 def household(members: list[dict[str, Any]] | None = None, **kw: Any) -> Household:
     return parse_household(household_doc(members, **kw))
+
+
+def trust_checked(workspace, key_file, **kw):
+    """Trust a public-key file as people do: its owner reads the fingerprint aloud, it is compared group by group and
+    confirmed (`fieldsurvey keys trust` asks for exactly this)."""
+    from fieldsurvey.services import sync as svc
+
+    return svc.trust(workspace, key_file, svc.spoken_fingerprint(svc.read_key(key_file)), **kw)

@@ -32,6 +32,7 @@ from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import forms, households, review, sync
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import add_villages, carry_forward, opened, set_residents
+from tests.builders import trust_checked
 from tests.formengine.random_fill import Filler, RandomDraw
 
 COMMUNE = "02266"                    # Xã Lâm Bình, Tuyên Quang (rural)
@@ -178,10 +179,10 @@ def start(root: Path, seed: int = 7, enumerators: int = 3, carried: int = 30) ->
         with opened(path) as ws:
             add_villages(ws, villages)
         sync.export_key(path, root / f"{user}.fskey")
-        sync.trust(sup, root / f"{user}.fskey")
+        trust_checked(sup, root / f"{user}.fskey")
     sync.export_key(sup, root / "thu.fskey")
     for path in users.values():
-        sync.trust(path, root / "thu.fskey")
+        trust_checked(path, root / "thu.fskey")
     return Review(root, sup, users, villages, residents, rng, minority=minority)
 
 

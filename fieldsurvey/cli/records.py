@@ -15,24 +15,33 @@ from fieldsurvey.i18n import t
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--to", "to", type=click.Path(path_type=Path),
-              help="Write the backup here (a file or a folder) instead of the rotating backups/ folder.")
+              help="Write the backup here (a file or a folder) instead of the rotating backups/ folder. Outside the "
+                   "workspace's folder (a stick) it is encrypted to the supervisor's key (.fsbackup).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def backup(file: Path, to: Path | None, lang: str) -> None:
     """Back up workspace FILE now (SQLite backup API; checked before it is kept)."""
     from fieldsurvey.services.workspaces import backup as do_backup  # lazy: 330 ms at start-up otherwise
 
+    from fieldsurvey.services.sync import is_sealed  # lazy: 290 ms at start-up otherwise
+
     made = do_backup(file, to)
     click.echo(t("storage.backup.done", lang, path=str(made)))
+    if is_sealed(made):
+        click.echo(t("sync.backup.sealed", lang))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("backup_file", metavar="[BACKUP]", required=False,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--with", "key_from", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="For an encrypted backup (.fsbackup): the supervisor's workspace, whose key file decrypts it "
+                   "(default: FILE's own key file).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def restore(file: Path, backup_file: Path | None, lang: str) -> None:
+def restore(file: Path, backup_file: Path | None, key_from: Path | None, lang: str) -> None:
     """Put BACKUP in place of workspace FILE. The backup is checked first; the replaced file is kept. Without
-    BACKUP, lists the backups kept for FILE."""
+    BACKUP, lists the backups kept for FILE. An encrypted backup (written to a stick by `backup --to`) is
+    decrypted with the supervisor's key (--with)."""
     from fieldsurvey.services.workspaces import list_backups  # lazy: 330 ms at start-up otherwise
     from fieldsurvey.services.workspaces import restore as do_restore
 
@@ -42,7 +51,7 @@ def restore(file: Path, backup_file: Path | None, lang: str) -> None:
         for p in found:
             click.echo(f"    {p}")
         raise SystemExit(1)
-    kept = do_restore(file, backup_file)
+    kept = do_restore(file, backup_file, key_from)
     click.echo(t("storage.restore.done", lang, path=str(file), backup=str(backup_file)))
     if kept is not None:
         click.echo(t("storage.restore.kept", lang, path=str(kept)))

@@ -74,8 +74,10 @@ def init(file: Path, user: str, role: str, commune_code: str | None, province_co
         passphrase = None if no_encryption or file.exists() or not commune_code else new_passphrase(file)
         with new_encrypted(file, passphrase) as recovery:
             ident = init_workspace(file, user, role, commune_code, year, villages, device)
+    from fieldsurvey.services.sync import spoken_fingerprint  # lazy: 290 ms at start-up otherwise
+
     click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
-    click.echo(f"fingerprint {ident.public.fingerprint}")
+    click.echo(f"fingerprint {spoken_fingerprint(ident)}")
     if recovery:
         show_recovery(file, recovery)
 
@@ -90,22 +92,39 @@ def keys() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Key file to write.")
 def keys_export(file: Path, out: Path) -> None:
     """Write this workspace's public key to a small file to hand over."""
-    from fieldsurvey.services.sync import export_key  # lazy: 290 ms at start-up otherwise
+    from fieldsurvey.services.sync import export_key, spoken_fingerprint  # lazy: 290 ms at start-up otherwise
 
     key = export_key(file, out)
-    click.echo(f"{out}: {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
+    click.echo(f"{out}: {key.role} {key.user}, device {key.device}\nfingerprint {spoken_fingerprint(key)}")
 
 
 @keys.command("trust")
 @click.argument("file", type=_EXISTING)
 @click.argument("key_file", type=_EXISTING)
-@click.option("--fingerprint", "expected", help="The fingerprint read out by its owner; refused if it differs.")
-def keys_trust(file: Path, key_file: Path, expected: str | None) -> None:
-    """Trust the public key in KEY_FILE: bundles it signs are accepted, bundles to it are encrypted."""
-    from fieldsurvey.services.sync import trust  # lazy: 290 ms at start-up otherwise
+@click.option("--fingerprint", "expected", help="The fingerprint read out by its owner (the 8 groups of 5 digits); "
+                                                "refused if it differs. Without it, the fingerprint is shown and "
+                                                "you are asked to confirm it.")
+@click.option("--replace", is_flag=True, help="Replace the key trusted for the same user or device (a new laptop, "
+                                              "a renewed key); the old one is retired, trusted for nothing new.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def keys_trust(file: Path, key_file: Path, expected: str | None, replace: bool, lang: str) -> None:
+    """Trust the public key in KEY_FILE: bundles it signs are accepted, bundles to it are encrypted.
 
-    key = trust(file, key_file, expected)
-    click.echo(f"trusted {key.role} {key.user}, device {key.device}\nfingerprint {key.fingerprint}")
+    Its owner reads their fingerprint aloud (`fieldsurvey keys show`), e.g. over the phone; compare it with the one
+    shown here, group by group, before you confirm."""
+    from fieldsurvey.services.sync import read_key, spoken_fingerprint, trust  # lazy: 290 ms at start-up otherwise
+
+    key = read_key(key_file)
+    spoken = spoken_fingerprint(key)
+    if expected is None:
+        click.echo(t("sync.trust.show", lang, role=t(f"sync.role.{key.role}", lang), user=key.user,
+                     device=key.device, fingerprint=spoken))
+        if not click.confirm(t("sync.trust.confirm", lang), default=False):
+            raise click.ClickException(t("sync.trust.not_confirmed", lang))
+        expected = spoken
+    key = trust(file, key_file, expected, replace=replace)
+    click.echo(t("sync.trust.done", lang, role=t(f"sync.role.{key.role}", lang), user=key.user, device=key.device,
+                 fingerprint=spoken))
 
 
 @keys.command("forget")
@@ -124,17 +143,20 @@ def keys_forget(file: Path, who: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def keys_show(file: Path, as_json: bool) -> None:
     """Show this workspace's fingerprint and the keys it trusts."""
-    from fieldsurvey.services.sync import identity_of, trusted  # lazy: 290 ms at start-up otherwise
+    from fieldsurvey.services.sync import identity_of, spoken_fingerprint, trusted  # lazy: 290 ms at start-up otherwise
 
     me = identity_of(file)
     others = trusted(file)
+    retired = trusted(file, retired=True)
     if as_json:
         echo_json({"device": me.device, "user": me.user, "role": me.role, "fingerprint": me.public.fingerprint,
-                   "trusted": others})
+                   "spoken": spoken_fingerprint(me), "trusted": others, "retired": retired})
         return
-    click.echo(f"this workspace: {me.role} {me.user}, device {me.device}\nfingerprint {me.public.fingerprint}")
+    click.echo(f"this workspace: {me.role} {me.user}, device {me.device}\nfingerprint {spoken_fingerprint(me)}")
     for k in others:
-        click.echo(f"trusts {k['role']:<10} {k['user']:<16} {k['device']:<18} {k['fingerprint']}")
+        click.echo(f"trusts {k['role']:<10} {k['user']:<16} {k['device']:<18} {k['spoken']}")
+    for k in retired:
+        click.echo(f"retired {k['role']:<9} {k['user']:<16} {k['device']:<18} {k['spoken']}  (since {k['retired_at']})")
 
 
 @main.command("export")
@@ -154,8 +176,7 @@ def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool)
         echo_json({"path": str(r.path), "bundle_id": r.bundle_id, "sequence": r.sequence,
                    "households": r.households, "actions": r.actions, "encrypted": r.encrypted, "full": r.full})
         return
-    click.echo(f"{r.path}: bundle {r.sequence}, {r.households} households, {r.actions} review actions"
-               f"{', encrypted' if r.encrypted else ', NOT encrypted (no recipient key known)'}")
+    click.echo(f"{r.path}: bundle {r.sequence}, {r.households} households, {r.actions} review actions, encrypted")
 
 
 @main.command("import")

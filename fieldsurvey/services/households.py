@@ -16,6 +16,7 @@ from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.plausible import Finding
 from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.i18n import t
 from fieldsurvey.services import values
 from fieldsurvey.services.assessment import assess_document, read_document
 from fieldsurvey.services.forms import field_label, value_text
@@ -142,6 +143,11 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
     doc = ws.get_household(uuid)
     out = []
     for r in audit.history(ws.db, uuid):
+        note = r.get("reason") or ""
+        if r["action"] == store.CLAIMED:
+            # an entry a bundle carried that its signer did not write: shown under the signer's name, what it
+            # claims said in words (never as the claimed author's own entry)
+            r, note = _claim(r, lang)
         path = r.get("field") or ""
         old, new = _decoded(r.get("old")), _decoded(r.get("new"))
         label = field_label(path, [doc], lang) if path and "." in path or path.startswith("members[") else path
@@ -153,8 +159,23 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
         if not isinstance(detail, dict):
             detail = {} if detail in (None, "") else {"detail": detail}
         out.append(Change(r["at"] or "", r["user"] or "", r["device"] or "", r["action"], path, label, old_text,
-                          new_text, r.get("reason") or "", detail))
+                          new_text, note, detail))
     return out
+
+
+def _claim(row: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:
+    """A claimed entry (sync_store.claim_entry) as a history row: the signer's user and device, action `claimed`,
+    the field and values it claims (to be read, never counted), and a note naming who it says did what."""
+    detail = _decoded(row.get("detail"))
+    claimed = detail.get("claimed") if isinstance(detail, dict) else None
+    if not isinstance(claimed, dict):
+        return row, ""
+    shown = {**row, "field": claimed.get("field"), "old": claimed.get("old"), "new": claimed.get("new"),
+             "detail": json.dumps({"bundle": detail.get("bundle")}) if detail.get("bundle") else None}
+    note = t("sync.history.claimed", lang, user=row["user"], by=claimed.get("user", "?"),
+             device=claimed.get("device", "?"), action=claimed.get("action", "?"))
+    reason = claimed.get("reason")
+    return shown, f"{note}: {reason}" if reason else note
 
 
 # --- adding households brought from elsewhere ---------------------------------------------------------------------

@@ -118,7 +118,7 @@ def resolve_conflict(ws: Workspace, conflict_id: int, choices: dict[str, str] | 
     fills every field not chosen with one side. The settled document becomes a new revision whose parents are the
     stored one and the incoming one, so both lines of work are kept in the history and the enumerator's next
     bundle (descending from either) is not a conflict again. The incoming status is kept when the incoming line
-    changed it (a household that moved away)."""
+    changed it (a household that moved away; on an enumerator's side, the supervisor's return)."""
     row = store.conflict(ws.db, conflict_id)
     if row is None:
         raise BundleError("sync.error.no_conflict", str(conflict_id))
@@ -138,7 +138,9 @@ def resolve_conflict(ws: Workspace, conflict_id: int, choices: dict[str, str] | 
                      if take is not None else picked)
     lines = [Revision(r["id"], r.get("parent"), r["device"], r["user"], r["at"], r.get("merged"))
              for r in json.loads(row["incoming_revisions"])]
-    status = store.settled_status(ws.db, row["uuid"], row["local_revision"], lines, row["incoming_status"])
+    # on the supervisor's side the incoming line is a hand-in; on an enumerator's, the supervisor's return bundle
+    status = store.settled_status(ws.db, row["uuid"], row["local_revision"], lines, row["incoming_status"],
+                                  hand_in=role_of(ws) != ENUMERATOR)
     with ws.transaction():
         rev = store.store_resolution(ws, row["uuid"], merged, lines, row["incoming_revision"], ws.device_id,
                                      ws.user, status)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
+import zlib
 from functools import partial
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -29,14 +30,15 @@ from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
 from fieldsurvey.domain.standards import Standard
 from fieldsurvey.storage import audit, connection
+from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.columns import document_columns, fold_all, names_to_fold
 from fieldsurvey.storage.stamps import doc_hash, now_iso
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
-from fieldsurvey.sync.container import (DEFAULT_LIMITS, Limits, canonical, open_bundle, pack, read_file, sha256,
-                                        write_atomically)
-from fieldsurvey.sync.keys import (Identity, PublicKey, b64, key_file_for, public_key_text, read_public_key,
-                                   unb64)
+from fieldsurvey.sync.container import (DEFAULT_LIMITS, MAGIC, Limits, canonical, open_bundle, open_sealed, pack,
+                                        read_file, seal, sha256, write_atomically)
+from fieldsurvey.sync.keys import (SPOKEN_GROUP_DIGITS, Identity, PublicKey, b64, key_file_for, public_key_text,
+                                   read_public_key, unb64)
 from fieldsurvey.sync.merge import Local, Outcome, decide, differences, duplicate_keys, resolve
 from fieldsurvey.sync.records import (FORMAT_VERSION, Contents, HouseholdRecord, Manifest, Revision, ReviewAction,
                                       read_contents)
@@ -83,13 +85,40 @@ def export_key(path: Path, out: Path) -> PublicKey:
     return key
 
 
-def trust(path: Path, key_path: Path, fingerprint: str | None = None) -> PublicKey:
-    """Trust another installation's public key, after comparing its fingerprint with the one its owner reads out
-    (`fingerprint`: refused when it differs; spaces and dashes do not matter)."""
+def read_key(key_path: Path) -> PublicKey:
+    """A public-key file (.fskey) read and checked, to show who it is and its fingerprint before it is trusted."""
+    return read_public_key(Path(key_path))
+
+
+def spoken_fingerprint(key: PublicKey | Identity) -> str:
+    """A key's fingerprint as people read it aloud over the phone and compare it: 40 digits derived from the key's
+    hash (fieldsurvey.sync.keys.spoken_digits) in eight groups of five, `12345 67890 …`. The one rendering the
+    command line and the app show."""
+    if isinstance(key, Identity):
+        key = key.public
+    digits = key.digits
+    return " ".join(digits[i:i + SPOKEN_GROUP_DIGITS] for i in range(0, len(digits), SPOKEN_GROUP_DIGITS))
+
+
+def fingerprint_matches(key: PublicKey, given: str) -> bool:
+    """Whether `given` (typed or pasted; spaces, dashes and case do not matter) is this key's fingerprint: its 40
+    digits, or the key's id as bundle headers name it (eight groups of four letters and digits)."""
+    plain = "".join(c for c in given.upper() if c.isalnum())
+    return bool(plain) and plain in (key.digits, key.fingerprint.replace("-", ""))
+
+
+def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -> PublicKey:
+    """Trust another installation's public key, after its fingerprint was compared with the one its owner reads out
+    (`fingerprint`: what was confirmed — the digits of `spoken_fingerprint`; refused when it differs or is empty).
+
+    One trusted key per person and per device: a key for a user name or a device this workspace already trusts
+    under another key is refused, unless `replace` — the supervisor replacing a lost laptop's or a renewed key
+    explicitly; the old key is then retired (kept, marked, trusted for no new bundle)."""
     key = read_public_key(Path(key_path))
-    if fingerprint is not None and "".join(fingerprint.upper().split()).replace("-", "") != \
-            key.fingerprint.replace("-", ""):
-        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=key.fingerprint)
+    if not fingerprint or not fingerprint.strip():
+        raise BundleError("sync.error.fingerprint_needed", str(key_path), fingerprint=spoken_fingerprint(key))
+    if not fingerprint_matches(key, fingerprint):
+        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=spoken_fingerprint(key))
     me = identity_of(path)
     with Workspace.open(path) as ws:
         if key.role == "province":   # the province this commune reports to (its key names the province)
@@ -101,9 +130,23 @@ def trust(path: Path, key_path: Path, fingerprint: str | None = None) -> PublicK
                               expected=ws.info.commune_code)
         if key.fingerprint == me.public.fingerprint:
             raise BundleError("sync.error.own_key", str(key_path))
-        store.trust_key(ws.db, {"fingerprint": key.fingerprint, "device": key.device, "user": key.user,
-                                "role": key.role, "commune_code": key.commune_code, "sign_key": b64(key.sign_key),
-                                "encrypt_key": b64(key.encrypt_key), "trusted_at": now_iso()})
+        if key.device == me.device or key.user == me.user:
+            raise BundleError("sync.error.key_claims_me", str(key_path), user=key.user, device=key.device)
+        others = [r for r in store.trusted_keys(ws.db) if r["fingerprint"] != key.fingerprint
+                  and (r["user"] == key.user or r["device"] == key.device)]
+        if others and not replace:
+            old = others[0]
+            raise BundleError("sync.error.key_for_known_user", str(key_path), user=key.user, device=key.device,
+                              old_device=old["device"], old_fingerprint=spoken_fingerprint(_key_from_row(old)))
+        if others and me.role != "supervisor":
+            raise BundleError("sync.error.replace_needs_supervisor", str(key_path), user=key.user)
+        now = now_iso()
+        with ws.db.atomic():
+            store.retire_keys(ws.db, [r["fingerprint"] for r in others], key.fingerprint, now)
+            store.trust_key(ws.db, {"fingerprint": key.fingerprint, "device": key.device, "user": key.user,
+                                    "role": key.role, "commune_code": key.commune_code,
+                                    "sign_key": b64(key.sign_key), "encrypt_key": b64(key.encrypt_key),
+                                    "trusted_at": now})
     return key
 
 
@@ -125,15 +168,27 @@ def _key_from_row(row: dict[str, Any]) -> PublicKey:
                      unb64(row["encrypt_key"], "key"))
 
 
-def trusted(path: Path) -> list[dict[str, Any]]:
+def trusted(path: Path, retired: bool = False) -> list[dict[str, Any]]:
+    """The keys this workspace trusts (`retired`: those replaced by another, kept for the record), each with its
+    fingerprint to read aloud (`spoken`)."""
     with Workspace.open(path) as ws:
-        return [{k: r[k] for k in ("fingerprint", "device", "user", "role", "trusted_at")}
-                for r in store.trusted_keys(ws.db)]
+        rows = store.retired_keys(ws.db) if retired else store.trusted_keys(ws.db)
+        return [{**{k: r[k] for k in ("fingerprint", "device", "user", "role", "trusted_at")},
+                 "spoken": spoken_fingerprint(_key_from_row(r)),
+                 **({"retired_at": r["retired_at"], "replaced_by": r["replaced_by"]} if retired else {})}
+                for r in rows]
+
+
+def supervisor_key_known(ws: Workspace) -> bool:
+    """Whether an enumerator's workspace trusts a supervisor's key (a hand-in is encrypted to it: without it, the
+    export is refused and says how to get one)."""
+    return bool(store.trusted_keys(ws.db, "supervisor"))
 
 
 def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey | None:
     """The key to encrypt to: a key file, a trusted device or user name, or (for an enumerator) the one trusted
-    supervisor. None when no key is known (the bundle is then signed but not encrypted)."""
+    supervisor — refused when there is none (sync.error.no_supervisor_key says how to get it). None only for a
+    supervisor who named no enumerator (refused by the caller)."""
     if to is not None:
         if Path(to).is_file():
             key = read_public_key(Path(to))
@@ -152,6 +207,8 @@ def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey 
             return _key_from_row(sups[0])
         if len(sups) > 1:
             raise BundleError("sync.error.several_supervisors", "--to")
+        # no plain personal data leaves the laptop: a hand-in is always encrypted to the supervisor
+        raise BundleError("sync.error.no_supervisor_key", str(ws.path), file=str(ws.path))
     return None
 
 
@@ -257,6 +314,117 @@ def export_job(path: Path, out: Path, full: bool = False, to: str | None = None)
     result = export_bundle(Path(path), Path(out), full=full, to=to)
     yield Progress(1, 1, "export")
     return result
+
+
+# --- backups that leave the workspace's folder -------------------------------------------------------------------
+
+BACKUP_SUFFIX = ".fsbackup"
+BACKUP_CONTENT = "backup"
+BACKUP_LIMITS = replace(DEFAULT_LIMITS, max_file=16 * 1024 * 1024 * 1024)
+
+
+def outside_folder(path: Path, to: Path) -> bool:
+    """Whether a backup written to `to` (a file or a folder) lands outside the workspace's folder (and the folders
+    below it): on a stick, another disk, a shared folder."""
+    to = Path(to)
+    folder = (to if to.is_dir() else to.parent).resolve()
+    home = Path(path).resolve().parent
+    return folder != home and not folder.is_relative_to(home)
+
+
+def backup_recipient(ws: Workspace, me: Identity) -> PublicKey:
+    """Whom a backup leaving the laptop is encrypted to: the supervisor — for an enumerator, the one supervisor's
+    key the workspace trusts; for a supervisor, their own key."""
+    if me.role == "supervisor":
+        return me.public
+    sups = store.trusted_keys(ws.db, "supervisor")
+    if len(sups) > 1:
+        raise BundleError("sync.error.several_supervisors", str(ws.path))
+    if not sups:
+        raise BundleError("sync.error.backup_needs_supervisor_key", str(ws.path), file=str(ws.path))
+    return _key_from_row(sups[0])
+
+
+def sealed_backup(path: Path, to: Path, at: datetime | None = None) -> Path:
+    """A backup of workspace FILE written outside its folder (`backup --to` a stick): the consistent copy
+    (SQLite's backup API, checked, made beside the workspace and removed after), compressed, signed by this
+    installation and encrypted to the supervisor's key, in the bundles' container (header `content: backup`),
+    as `<name>-<UTC time>.fsbackup` in a folder or under the name given. Nothing of it is readable without the
+    supervisor's private key; `restore_sealed` reads it."""
+    path, to = Path(path), Path(to)
+    if not key_file_for(path).exists():
+        raise BundleError("sync.error.backup_needs_identity", str(path), file=str(path))
+    me = identity_of(path)
+    stamp = (at or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    target = to / f"{path.stem}-{stamp}{BACKUP_SUFFIX}" if to.is_dir() else to
+    if target.exists():
+        raise WorkspaceError("storage.error.file_exists", str(target))
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        recipient = backup_recipient(ws, me)
+        _remove_plain_leftovers(path, "sealing")
+        plain = path.with_name(f".{path.name}.sealing-{uuidlib.uuid4().hex[:8]}")
+        try:
+            store_backups.copy_database(ws.db.conn, plain)
+            data = plain.read_bytes()
+        finally:
+            plain.unlink(missing_ok=True)
+    write_atomically(target, seal(zlib.compress(data, 6), me, recipient, content=BACKUP_CONTENT))
+    return target
+
+
+def _remove_plain_leftovers(path: Path, what: str) -> None:
+    """Plain copies a killed sealed backup or restore left beside the workspace (`.NAME.sealing-…`,
+    `.NAME.unsealed-…` and their temporary names): removed before the next one."""
+    for left in path.parent.glob(f".{path.name}.{what}-*"):
+        left.unlink(missing_ok=True)
+    for left in path.parent.glob(f"..{path.name}.{what}-*.partial"):
+        left.unlink(missing_ok=True)
+
+
+def is_sealed(path: Path) -> bool:
+    """Whether a file is in the bundles' container (a sealed backup), not a plain workspace file."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def restore_sealed(path: Path, backup_file: Path, key_from: Path | None = None) -> Path | None:
+    """Put a sealed backup (`sealed_backup`) in place of workspace FILE. It is decrypted with the private key of
+    `key_from` — the supervisor's workspace, whose key file is beside it (default: FILE's own, for a supervisor's own
+    backup); its signature must be by that key or by a key that workspace trusts or trusted (a retired key: a lost
+    laptop's backup is what restores are for). The plain copy is written beside FILE, restored as any backup
+    (checked first, the replaced file kept), then removed. Returns the kept file's path, as `restore` does."""
+    path, backup_file = Path(path), Path(backup_file)
+    key_from = Path(key_from) if key_from is not None else path
+    if not key_file_for(key_from).exists():
+        raise BundleError("sync.error.backup_needs_key", str(backup_file), file=str(key_from))
+    me = identity_of(key_from)
+    data = read_file(backup_file, BACKUP_LIMITS)
+
+    def find(fp: str) -> PublicKey | None:
+        if fp == me.public.fingerprint:
+            return me.public
+        if not key_from.exists():
+            return None
+        with Workspace.open(key_from, read_only=True) as ws:
+            row = store.known_key(ws.db, fp)
+        return _key_from_row(row) if row else None
+
+    _, payload = open_sealed(data, backup_file.name, find, me, BACKUP_CONTENT, BACKUP_LIMITS)
+    try:
+        plain = zlib.decompress(payload)
+    except zlib.error as exc:
+        raise BundleError("sync.error.archive_damaged", backup_file.name, error=str(exc)) from None
+    _remove_plain_leftovers(path, "unsealed")
+    tmp = path.with_name(f".{path.name}.unsealed-{uuidlib.uuid4().hex[:8]}")
+    try:
+        write_atomically(tmp, plain)
+        return store_backups.restore(path, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # --- import -----------------------------------------------------------------------------------------------------
@@ -370,9 +538,16 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
 
     def find(fp: str) -> PublicKey | None:
         row = store.trusted_key(ws.db, fp)
+        if row is None:
+            old = store.known_key(ws.db, fp)
+            if old is not None:   # replaced: trusted for no new bundle
+                raise BundleError("sync.error.key_retired", source, user=old["user"], device=old["device"],
+                                  at=old["retired_at"])
         return _key_from_row(row) if row else None
 
     opened = open_bundle(data, source, find, me, limits)
+    if not opened.encrypted:   # no plain personal data travels: every bundle is encrypted to its recipient
+        raise BundleError("sync.error.not_encrypted", source)
     info = ws.info
 
     def check(m: Manifest) -> None:
@@ -387,6 +562,8 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
                               expected_kind=_round(info.review_kind), expected_year=info.review_year)
         if m.kind == "hand-in" and me.role != "supervisor":
             raise BundleError("sync.error.handin_needs_supervisor", where)
+        if m.kind == "return" and me.role != "enumerator":   # review decisions go to an enumerator only
+            raise BundleError("sync.error.return_needs_enumerator", where, actions=m.counts.get("actions", 0))
         if m.kind == "return" and m.to != me.device:
             raise BundleError("sync.error.return_other_device", where, to=m.to, device=me.device)
 
@@ -485,6 +662,10 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
 def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport) -> None:
     m = contents.manifest
     records = contents.households
+    # Who handed in is the trusted key that signed (read_contents checked the manifest names the same user and
+    # device; one trusted key per user and device, see `trust`): ownership goes by that key.
+    signer = contents.signer
+    by = signer.user if signer is not None else m.user
     states = store.household_states(ws.db, [r.uuid for r in records])
     kept = store.conflict_revisions(ws.db, [r.uuid for r in records])
     now = now_iso()
@@ -494,15 +675,15 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     incoming: list[tuple[HouseholdRecord, str, str | None]] = []
     for rec in records:
         state = states.get(rec.uuid)
-        if m.kind == "hand-in" and state and state["owner"] not in (None, "", m.user):
+        if m.kind == "hand-in" and state and state["owner"] not in (None, "", by):
             report.refused.append(_refused_record(rec.uuid, "sync.error.record_assigned", owner=state["owner"],
-                                                  user=m.user))
+                                                  user=by))
             continue
         if state and state["status"] == HouseholdStatus.MERGED:
             report.refused.append(_refused_record(rec.uuid, "sync.error.record_merged"))
             continue
-        if m.kind == "hand-in" and rec.owner not in (None, m.user):
-            report.refused.append(_refused_record(rec.uuid, "sync.error.record_owner", owner=rec.owner, user=m.user))
+        if m.kind == "hand-in" and rec.owner not in (None, by):
+            report.refused.append(_refused_record(rec.uuid, "sync.error.record_owner", owner=rec.owner, user=by))
             continue
         local = Local(state["head"], frozenset(state["known"]) | kept.get(rec.uuid, set())) if state else None
         outcome = Outcome.NEW if local is None else decide(local, rec.revision, rec.ancestors)
@@ -537,7 +718,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             report.conflicts.append(rec.uuid)
         else:
             status = rec.status
-            owner = rec.owner if m.kind == "return" else m.user
+            owner = rec.owner if m.kind == "return" else by
             if m.kind == "hand-in":
                 status = after_hand_in(status)
             if m.kind == "return" and state:
@@ -553,7 +734,8 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
             # the other side holds this revision: no need to send it back (supervisor: to that device;
             # enumerator: to the supervisor, until it changes here)
             received.append((rec.uuid, m.device if me.role == "supervisor" else "", rec.revision))
-    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states))
+    store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states),
+                         signer=(signer.device, signer.user) if signer is not None else None)
     store.mark_received(ws.db, received)
     # households made in this workspace (not imported) are compared too: index their keys once (those just
     # stored are indexed above, so they are not read back)
@@ -565,11 +747,16 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     store.mark_indexed(ws.db, scanned)
     report.duplicates = store.index_duplicate_keys(ws.db, dup_rows, now)
     if contents.actions:
-        _apply_actions(ws, me, contents.actions, m.bundle_id)
+        if m.kind != "return" or signer is None or signer.role != "supervisor":   # read_contents refused it already
+            raise BundleError("sync.error.handin_review", f"{contents.source}: review.json",
+                              action=_said("sync.action.", contents.actions[0].action), uuid=contents.actions[0].uuid)
+        _apply_actions(ws, me, contents.actions, m.bundle_id, signer.user)
         report.actions = len(contents.actions)
 
 
-def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str) -> None:
+def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str, signer: str) -> None:
+    """A return bundle's review decisions, applied and audited as the signing supervisor's (`signer`: the user of the
+    trusted key that signed it — never the name an action gives)."""
     rows = []
     for a in actions:
         state = store.household_states(ws.db, [a.uuid]).get(a.uuid)
@@ -578,10 +765,10 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
         if a.action in (Action.APPROVE, Action.RETURN):
             # the household the bundle carries may hold the decision already (its status came with it)
             if state["status"] != lifecycle.target(Action(a.action), HouseholdStatus.SUBMITTED):
-                store.change_status(ws, a.uuid, Action(a.action), a.by, a.comment)
+                store.change_status(ws, a.uuid, Action(a.action), signer, a.comment)
         elif a.action == "reassign":
-            store.set_owner(ws, a.uuid, a.owner, me.device, a.by, a.comment)
-        rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": a.by,
+            store.set_owner(ws, a.uuid, a.owner, me.device, signer, a.comment)
+        rows.append({"direction": "in", "uuid": a.uuid, "action": a.action, "comment": a.comment, "by_user": signer,
                      "at": a.at, "owner": a.owner, "recipient": me.user, "bundle_id": bundle_id})
     store.add_review(ws.db, rows)
 
@@ -594,8 +781,10 @@ def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bun
 
 def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     """The import report as lines of text in the user's language (the CLI prints them; the GUI shows them)."""
-    if report.status == "refused":
-        return [t("sync.import.refused", lang, message=report.message)]
+    if report.status == "refused":   # in the user's language, naming the file
+        said = report.text(lang)
+        return [t("sync.import.refused", lang, message=said if said.startswith(report.file) else
+                  f"{report.file}: {said}")]
     if report.status == "already":
         return [t("sync.import.already", lang, file=report.file, at=report.imported_at)]
     c = report.counts
@@ -603,7 +792,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                sequence=report.sequence, user=report.user, device=report.device, new=c["new"],
                updated=c["updated"], unchanged=c["unchanged"], conflicts=c["conflicts"], refused=c["refused"],
                duplicates=report.duplicates, actions=report.actions)]
-    lines += [t("sync.import.refused_record", lang, uuid=x["uuid"], reason=x["reason"]) for x in report.refused]
+    lines += [t("sync.import.refused_record", lang, uuid=uuid, reason=reason) for uuid, reason in report.reasons(lang)]
     lines += values.held_lines(report.held, lang)
     if report.older:
         lines.append(t("sync.import.older", lang))

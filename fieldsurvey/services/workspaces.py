@@ -25,7 +25,7 @@ from fieldsurvey.i18n import fold
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.batch import classify_stream
-from fieldsurvey.services.sync import init_workspace
+from fieldsurvey.services.sync import init_workspace, is_sealed, outside_folder, restore_sealed, sealed_backup
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, encryption, queries
 from fieldsurvey.storage.lock import lock_path
@@ -332,14 +332,22 @@ def demo_path() -> Path:
 # --- backup, restore, check ---------------------------------------------------------------------------------
 
 def backup(path: Path, to: Path | None = None) -> Path:
-    """A backup of workspace FILE now: into its rotating `backups/` folder, or to `to` (a file or a folder)."""
+    """A backup of workspace FILE now: into its rotating `backups/` folder, or to `to` (a file or a folder). A
+    backup leaving the workspace's folder (a stick, another disk) is encrypted to the supervisor's key
+    (services.sync.sealed_backup); one beside the workspace is a plain workspace file."""
+    if to is not None and outside_folder(path, to):
+        return sealed_backup(path, to)
     with Workspace.open(path) as ws:
         ws.backups = False
         return store_backups.make_backup(ws, to)
 
 
-def restore(path: Path, backup_file: Path) -> Path | None:
-    """Put a backup in place of workspace FILE (checked first; the replaced file is kept and its path returned)."""
+def restore(path: Path, backup_file: Path, key_from: Path | None = None) -> Path | None:
+    """Put a backup in place of workspace FILE (checked first; the replaced file is kept and its path returned).
+    A sealed backup (one written outside the workspace's folder) is decrypted with the key of `key_from`, the
+    supervisor's workspace (default: FILE's own key file)."""
+    if is_sealed(Path(backup_file)):
+        return restore_sealed(Path(path), Path(backup_file), key_from)
     return store_backups.restore(Path(path), Path(backup_file))
 
 

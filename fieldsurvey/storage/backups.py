@@ -56,15 +56,20 @@ def _taken_at(workspace: Path, backup: Path) -> datetime:
 def copy_database(conn: sqlite3.Connection, target: Path, source: Path | None = None) -> None:
     """A consistent copy of an open database through the backup API, written to a temporary name, checked, synced
     and then renamed into place (a crash never leaves half a backup under the final name). The copy of an encrypted
-    workspace (`source`: its path) is encrypted with the same key, its key header beside it."""
+    workspace (`source`: its path) is encrypted with the same key, its key header beside it; without `source`, a
+    plain copy (for the sealed backup, which encrypts the whole file to the supervisor's key)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     if tmp.exists():
         tmp.unlink()
     key = encryption.key_for(source) if source is not None and connection.is_keyed(conn) else None
+    exported = connection.is_keyed(conn) and key is None   # a plain copy of an encrypted workspace (to be sealed)
+    if exported:
+        connection.export_plain(conn, tmp)
     dest = connection.connect(tmp, key=key)
     try:
-        conn.backup(dest)
+        if not exported:
+            conn.backup(dest)
         dest.execute("PRAGMA journal_mode = DELETE")
         problems = [r[0] for r in dest.execute("PRAGMA quick_check").fetchall()]
         if problems != ["ok"]:

@@ -91,3 +91,22 @@ def export_encrypted(source: Any, target: Path, key: bytes) -> None:
         if source.in_transaction:
             source.execute("COMMIT")
         source.execute("DETACH DATABASE encrypted")
+
+
+def export_plain(source: Any, target: Path) -> None:
+    """Copy the database of an encrypted connection into a new plain file `target` (for a caller that encrypts the
+    whole file its own way at once, as the sealed backup does to the supervisor's key), in one snapshot."""
+    app_id = int(source.execute("PRAGMA main.application_id").fetchone()[0])
+    version = int(source.execute("PRAGMA main.user_version").fetchone()[0])
+    own = not source.in_transaction
+    source.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
+    try:
+        if own:
+            source.execute("BEGIN")
+        source.execute("SELECT sqlcipher_export('plain')")
+        source.execute(f"PRAGMA plain.application_id = {app_id}")
+        source.execute(f"PRAGMA plain.user_version = {version}")
+    finally:
+        if own and source.in_transaction:
+            source.execute("COMMIT")
+        source.execute("DETACH DATABASE plain")

@@ -17,7 +17,7 @@ from fieldsurvey.storage.columns import held_text, search_text
 from fieldsurvey.storage.stamps import doc_hash, new_device_id, new_revision_id, now_ms
 
 APPLICATION_ID = 0x46535256  # "FSRV": marks a FieldSurvey workspace file
-SCHEMA_VERSION = 5           # PRAGMA user_version: the core schema this code writes (0005_residents_minority)
+SCHEMA_VERSION = 6           # PRAGMA user_version: the schema this code writes (s006_sync_keys_retired)
 MIGRATIONS = Migrations("fieldsurvey")
 migration = MIGRATIONS
 
@@ -323,6 +323,17 @@ def _head_revision_of_household(db: sqlite_utils.Database) -> None:
              AND (SELECT uuid FROM revisions WHERE id = NEW.revision) IS NOT NEW.uuid
              AND EXISTS (SELECT 1 FROM revisions WHERE id = NEW.revision)
             BEGIN SELECT RAISE(ABORT, 'the head revision belongs to another household'); END""")
+
+
+# --- the sync area: keys replaced, kept as retired ----------------------------------------------------------------
+
+@migration(name="s006_sync_keys_retired")
+def _sync_keys_retired(db: sqlite_utils.Database) -> None:
+    """A trusted key the supervisor replaced (a new laptop, a new key for the same person) stays in `sync_keys`,
+    marked retired (when, and the fingerprint of the key that replaced it): kept for the record, never trusted for a
+    new bundle. An older app would go on trusting it, hence the schema version 6 (older apps refuse the file)."""
+    db.execute("ALTER TABLE sync_keys ADD COLUMN retired_at TEXT")
+    db.execute("ALTER TABLE sync_keys ADD COLUMN replaced_by TEXT")
 
 
 # --- applying them ------------------------------------------------------------------------------------------------

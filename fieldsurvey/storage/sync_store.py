@@ -22,18 +22,37 @@ from fieldsurvey.storage.stamps import doc_hash, new_revision_id, now_iso, now_m
 # --- trusted keys -----------------------------------------------------------------------------------------------
 
 def trust_key(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
-    db["sync_keys"].insert(row, pk="fingerprint", replace=True)
+    db["sync_keys"].insert({**row, "retired_at": None, "replaced_by": None}, pk="fingerprint", replace=True)
 
 
 def trusted_key(db: sqlite_utils.Database, fingerprint: str) -> dict[str, Any] | None:
-    rows = list(db.query("SELECT * FROM sync_keys WHERE fingerprint = ?", [fingerprint]))
+    """The key with this fingerprint, if trusted now (a retired key is not: see retire_keys)."""
+    rows = list(db.query("SELECT * FROM sync_keys WHERE fingerprint = ? AND retired_at IS NULL", [fingerprint]))
     return rows[0] if rows else None
 
 
 def trusted_keys(db: sqlite_utils.Database, role: str | None = None) -> list[dict[str, Any]]:
+    """The keys trusted now (not the retired ones)."""
     if role:
-        return list(db.query("SELECT * FROM sync_keys WHERE role = ? ORDER BY user, device", [role]))
-    return list(db.query("SELECT * FROM sync_keys ORDER BY role, user, device"))
+        return list(db.query("SELECT * FROM sync_keys WHERE role = ? AND retired_at IS NULL ORDER BY user, device",
+                             [role]))
+    return list(db.query("SELECT * FROM sync_keys WHERE retired_at IS NULL ORDER BY role, user, device"))
+
+
+def known_key(db: sqlite_utils.Database, fingerprint: str) -> dict[str, Any] | None:
+    """The key with this fingerprint, trusted now or retired (for a backup made before its key was replaced)."""
+    rows = list(db.query("SELECT * FROM sync_keys WHERE fingerprint = ?", [fingerprint]))
+    return rows[0] if rows else None
+
+
+def retired_keys(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Keys replaced by another: kept for the record, trusted for nothing."""
+    return list(db.query("SELECT * FROM sync_keys WHERE retired_at IS NOT NULL ORDER BY retired_at, user"))
+
+
+def retire_keys(db: sqlite_utils.Database, fingerprints: Iterable[str], replaced_by: str, at: str) -> None:
+    db.conn.executemany("UPDATE sync_keys SET retired_at = ?, replaced_by = ? WHERE fingerprint = ?",
+                        [(at, replaced_by, fp) for fp in fingerprints])
 
 
 def forget_key(db: sqlite_utils.Database, fingerprint: str) -> int:
@@ -331,11 +350,25 @@ def export_records(db: sqlite_utils.Database, owner: str, already: dict[str, str
         for uuid, status, own, document, head in rows:
             if already.get(uuid) == head:
                 continue
-            audit = [{k: a[k] for k in _AUDIT_KEYS if a[k] is not None} for a in db.query(
+            audit = [_carried(a) for a in db.query(
                 f"SELECT {', '.join(_AUDIT_KEYS)} FROM audit WHERE uuid = ? ORDER BY id", [uuid])]
             yield {"uuid": uuid, "status": status, "owner": own, "revision": head,
                    "revisions": _revision_rows(db, uuid, head), "document": json.loads(document), "audit": audit}
         last = rows[-1][0]
+
+
+def _carried(row: dict[str, Any]) -> dict[str, Any]:
+    """An audit row as a bundle carries it; an entry kept here as another signer's claim travels as it came (its
+    author's name and device), so the side that holds the original recognises it; the receiving side keeps it, in
+    turn, as this bundle's signer's claim."""
+    if row["action"] == CLAIMED and row["detail"]:
+        try:
+            claimed = json.loads(row["detail"])["claimed"]
+            if isinstance(claimed, dict) and all(isinstance(claimed.get(k), str) for k in ("at", "user", "action")):
+                return claimed
+        except (ValueError, KeyError, TypeError):
+            pass
+    return {k: row[k] for k in _AUDIT_KEYS if row[k] is not None}
 
 
 _HOUSEHOLD_COLUMNS = ("uuid", "village", "head_name", "head_folded", "member_count", "status", "owner", "form_id",
@@ -356,16 +389,18 @@ _INSERT_REVISIONS = ("INSERT OR IGNORE INTO revisions (id, uuid, parent, merged,
 
 def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id: str = "",
                    device: str = "", user: str = "", existing: set[str] | None = None,
-                   folded: Folded | None = None) -> None:
+                   folded: Folded | None = None, signer: tuple[str, str] | None = None) -> None:
     """Store household records taken from a bundle (new, or descending from the stored head), each as
     (record, status, owner): the document becomes the head revision (sealed, as it came), its ancestry is recorded,
     the audit entries it carries are appended (those not held yet) with one `import` entry naming the bundle, and
     older open conflicts it supersedes close. Batched: one statement per table for the whole bundle. A revision
     that another household holds (here, or in the same lot) refuses the lot first (revisions.check_owners).
     `existing`: the uuids among them the workspace held before (the others have no audit entries or conflicts to
-    look up); None looks them all up. A record's `prepared` (see services.sync._prepare) holds its columns,
-    document hash and class columns when made beforehand; else they are made here (`folded`: fold_all over their
-    names, if the caller has it)."""
+    look up); None looks them all up. `signer` (device, user): the trusted key that signed the bundle — an audit
+    entry the bundle carries that is not that signer's own (another user or device) is kept as the signer's
+    claim (`claim_entry`), so the history shows who really signed it. A record's `prepared` (see
+    services.sync._prepare) holds its columns, document hash and class columns when made beforehand; else they are
+    made here (`folded`: fold_all over their names, if the caller has it)."""
     if not items:
         return
     db = ws.db
@@ -401,15 +436,21 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
         known.update(db.execute(f"SELECT uuid, at, device, action, field FROM audit WHERE uuid IN ({q})", chunk))
         conflicted.update(r[0] for r in db.execute(
             f"SELECT uuid FROM sync_conflicts WHERE resolved_at IS NULL AND uuid IN ({q})", chunk))
+        known.update(_claimed_keys(db, chunk))
     entries: list[tuple] = []
     detail = json.dumps({"bundle": bundle_id}) if bundle_id else None
     text = audit.detail_text
+    signer_device, signer_user = signer or (None, None)
     for rec, _, _ in items:
         for a in rec.audit:
             key = (rec.uuid, a["at"], a.get("device") or "", a["action"], a.get("field"))
             if key in known:
                 continue
             known.add(key)
+            if signer is not None and (a.get("device") or "", a["user"]) != (signer_device, signer_user):
+                # not the signer's own entry: kept as the signer's claim, never under the name it gives
+                entries.append(claim_entry(rec.uuid, a, signer_device, signer_user, bundle_id))
+                continue
             entries.append((a["at"], key[2], a["user"], rec.uuid, a.get("revision"), a["action"], key[4],
                             text(a.get("old")), text(a.get("new")), text(a.get("reason")), text(a.get("detail"))))
         entries.append((now, device, user, rec.uuid, rec.revision, "import", None, None, None, None, detail))
@@ -417,6 +458,34 @@ def store_incoming(ws: Any, items: list[tuple[Any, str, str | None]], bundle_id:
     for rec, _, _ in items:
         if rec.uuid in conflicted:
             supersede_conflicts(db, rec.uuid, rec.ancestors)
+
+
+CLAIMED = "claimed"
+_CLAIM_KEYS = ("at", "device", "user", "revision", "action", "field", "old", "new", "reason", "detail")
+
+
+def claim_entry(uuid: str, entry: dict[str, Any], device: str, user: str, bundle_id: str) -> tuple:
+    """An audit entry carried in a bundle whose author is not the bundle's signer, as an audit row: written
+    under the signer's user and device, action `claimed`, no field (so it never counts as a change of the
+    document), the entry as it came kept whole in the detail (`claimed`) with the bundle."""
+    claimed = {k: entry[k] for k in _CLAIM_KEYS if entry.get(k) is not None}
+    return (entry["at"], device, user, uuid, None, CLAIMED, None, None, None, None,
+            json.dumps({"claimed": claimed, "bundle": bundle_id}, ensure_ascii=False, sort_keys=True))
+
+
+def _claimed_keys(db: sqlite_utils.Database, uuids: list[str]) -> set[tuple]:
+    """The (uuid, at, device, action, field) of the entries kept as claims, as they came: the same entry carried
+    again (in another bundle, or relayed back) is not kept twice."""
+    out: set[tuple] = set()
+    q = ",".join("?" * len(uuids))
+    for uuid, detail in db.execute(f"SELECT uuid, detail FROM audit WHERE action = '{CLAIMED}' AND uuid IN ({q})",
+                                   uuids):
+        try:
+            c = json.loads(detail)["claimed"]
+            out.add((uuid, c["at"], c.get("device") or "", c["action"], c.get("field")))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
 
 
 def supersede_conflicts(db: sqlite_utils.Database, uuid: str, ancestors_of_head: set[str]) -> None:
@@ -477,10 +546,11 @@ def unchanged_since_common(db: sqlite_utils.Database, uuid: str, head: str, inco
 
 
 def settled_status(db: sqlite_utils.Database, uuid: str, local_head: str | None, incoming: list[Any],
-                   incoming_status: str | None) -> HouseholdStatus | None:
+                   incoming_status: str | None, hand_in: bool = True) -> HouseholdStatus | None:
     """The status a settled conflict keeps: the incoming one when the incoming line changed it (e.g. the household
-    moved away) since the newest revision both lines share — as a hand-in would have set it — else None (the
-    stored status stays)."""
+    moved away) since the newest revision both lines share — as a hand-in would have set it (`hand_in`: the
+    supervisor's side), or as the supervisor decided it (an enumerator settling a return bundle's household: returned
+    stays returned) — else None (the stored status stays)."""
     if not incoming_status:
         return None
     parents = {r.id: (r.parent, r.merged) for r in incoming}
@@ -495,7 +565,9 @@ def settled_status(db: sqlite_utils.Database, uuid: str, local_head: str | None,
     rows = {r[0]: r[1] for r in db.execute("SELECT id, status FROM revisions WHERE uuid = ?", [uuid])}
     common = [rid for rid in (r.id for r in reversed(incoming)) if rid in shared]
     before = rows.get(common[0]) if common else None
-    return after_hand_in(incoming_status) if incoming_status != before else None
+    if incoming_status == before:
+        return None
+    return after_hand_in(incoming_status) if hand_in else HouseholdStatus(incoming_status)
 
 
 def append_audit(ws: Any, entries: list[tuple[str, str, Any]], device: str, user: str) -> None:

@@ -205,9 +205,13 @@ def zip_entries(entries: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def seal(payload: bytes, identity: Identity, recipient: PublicKey | None) -> bytes:
-    """Sign (and encrypt) an archive already built."""
+def seal(payload: bytes, identity: Identity, recipient: PublicKey | None, content: str | None = None) -> bytes:
+    """Sign (and encrypt) an archive already built. `content`: what the container holds when it is not a bundle's
+    archive (`backup`: a workspace file, see services.sync.sealed_backup); said in the signed header, so a backup is
+    never taken for a bundle nor a bundle for a backup."""
     header: dict[str, Any] = {"signer": identity.device, "key": identity.public.fingerprint, "encryption": None}
+    if content is not None:
+        header["content"] = content
     if recipient is not None:
         ephemeral = X25519PrivateKey.generate()
         eph_pub = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -274,6 +278,32 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
 def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | None],
                 me: Identity | None, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Check the signature first, then decrypt, then read the archive in memory within the limits."""
+    header, head, signer = _verified(data, source, find_key, limits)
+    if header.get("content") is not None:
+        raise BundleError("sync.error.is_backup", source)
+    payload = data[len(head):-SIGNATURE_LEN]
+    enc = header.get("encryption")
+    if enc is not None:
+        payload = _decrypt(payload, enc, head, me, source)
+    return Opened(source, signer, enc is not None, _read_archive(payload, source, limits))
+
+
+def open_sealed(data: bytes, source: str, find_key: Callable[[str], PublicKey | None], me: Identity,
+                content: str, limits: Limits = DEFAULT_LIMITS) -> tuple[PublicKey, bytes]:
+    """A container that holds `content` (not a bundle): the signature checked first, then decrypted with `me`
+    (it must be encrypted to `me`). Returns the signer's key and the plain payload."""
+    header, head, signer = _verified(data, source, find_key, limits)
+    if header.get("content") != content:
+        raise BundleError("sync.error.not_sealed_backup", source)   # the one content there is
+    enc = header.get("encryption")
+    if enc is None:
+        raise BundleError("sync.error.not_encrypted", source)
+    return signer, _decrypt(data[len(head):-SIGNATURE_LEN], enc, head, me, source)
+
+
+def _verified(data: bytes, source: str, find_key: Callable[[str], PublicKey | None],
+              limits: Limits) -> tuple[dict[str, Any], bytes, PublicKey]:
+    """The container's header, its bytes, and the trusted key whose signature over the whole file holds."""
     if len(data) > limits.max_file:
         raise BundleError("sync.error.too_large", source, limit=limits.max_file)
     if len(data) < _PREFIX + SIGNATURE_LEN or not data.startswith(MAGIC):
@@ -304,11 +334,7 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
     # From here on the bytes are exactly what the trusted signer wrote.
     if header.get("signer") != signer.device:
         raise BundleError("sync.error.signer_mismatch", source, named=repr(header.get("signer")), device=signer.device)
-    payload = data[len(head):-SIGNATURE_LEN]
-    enc = header.get("encryption")
-    if enc is not None:
-        payload = _decrypt(payload, enc, head, me, source)
-    return Opened(source, signer, enc is not None, _read_archive(payload, source, limits))
+    return header, head, signer
 
 
 def _decrypt(payload: bytes, enc: Any, head: bytes, me: Identity | None, source: str) -> bytes:

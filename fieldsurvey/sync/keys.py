@@ -51,11 +51,25 @@ def unb64(text: Any, where: str, length: int | None = None) -> bytes:
     return data
 
 
+def _key_hash(sign_key: bytes, encrypt_key: bytes) -> bytes:
+    return hashlib.sha256(b"fieldsurvey-key-v1" + sign_key + encrypt_key).digest()
+
+
 def fingerprint(sign_key: bytes, encrypt_key: bytes) -> str:
-    """SHA-256 of both public keys, first 20 bytes in base32: eight groups of four letters/digits."""
-    digest = hashlib.sha256(b"fieldsurvey-key-v1" + sign_key + encrypt_key).digest()[:20]
-    text = base64.b32encode(digest).decode("ascii")
+    """The key's id (bundle headers, the trusted-keys table): SHA-256 of both public keys, first 20 bytes in
+    base32, eight groups of four letters/digits."""
+    text = base64.b32encode(_key_hash(sign_key, encrypt_key)[:20]).decode("ascii")
     return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+SPOKEN_GROUPS, SPOKEN_GROUP_DIGITS = 8, 5
+
+
+def spoken_digits(sign_key: bytes, encrypt_key: bytes) -> str:
+    """The same hash as 40 decimal digits (the whole SHA-256 as a number, modulo 10⁴⁰: ≈ 133 bits), for people to
+    read aloud over the phone in groups of five (services.sync.spoken_fingerprint renders them)."""
+    width = SPOKEN_GROUPS * SPOKEN_GROUP_DIGITS
+    return str(int.from_bytes(_key_hash(sign_key, encrypt_key), "big") % 10 ** width).zfill(width)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,11 @@ class PublicKey:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.sign_key, self.encrypt_key)
+
+    @property
+    def digits(self) -> str:
+        """The fingerprint to read aloud: 40 digits (services.sync.spoken_fingerprint groups them)."""
+        return spoken_digits(self.sign_key, self.encrypt_key)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": PUBLIC_KEY_KIND, "version": 1, "device": self.device, "user": self.user, "role": self.role,
@@ -159,7 +178,9 @@ class Identity:
         return self.signing.sign(data)
 
     def save(self, path: Path) -> None:
-        """Write the key file, readable by its owner only, via a temporary name."""
+        """Write the key file, readable by its owner only (0600 whatever mode a file left at the temporary name
+        had: O_CREAT keeps an existing file's mode, so it is removed first and the mode set on the open file), via a
+        temporary name."""
         raw = serialization.PrivateFormat.Raw
         none = serialization.NoEncryption()
         data = {"kind": KEY_FILE_KIND, "version": 1, "device": self.device, "user": self.user, "role": self.role,
@@ -168,7 +189,11 @@ class Identity:
                 "encrypt": b64(self.encryption.private_bytes(_RAW, raw, none))}
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1)
             fh.flush()

@@ -18,7 +18,7 @@ from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, DocumentError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, FORMAT_VERSION, Limits, Opened, sha256, strict_json
-from fieldsurvey.sync.keys import ROLES
+from fieldsurvey.sync.keys import ROLES, PublicKey
 
 KINDS = ("hand-in", "return", "result")   # result: a commune's result for its province (sync/results.py)
 STATUSES = tuple(HouseholdStatus)
@@ -138,6 +138,7 @@ class Contents:
     households: list[HouseholdRecord]
     actions: list[ReviewAction]
     source: str
+    signer: PublicKey | None = None    # the trusted key whose signature held (the manifest names its user and device)
 
 
 def _text(value: Any, where: str, limit: int = 200, optional: bool = False) -> Any:
@@ -397,6 +398,16 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     src = opened.source
     manifest = checked_manifest(opened, limits, check_manifest)
     names = set(opened.entries) - {"manifest.json"}
+    if "review.json" in names and manifest.kind != "return":
+        # A hand-in carries households and the enumerator's own answers, nothing else: a review decision (approve,
+        # return, reassign) travels only in a return bundle signed by a key trusted as a supervisor's. Refused
+        # before any record is read, naming the first action it carries.
+        actions = parse_actions(strict_json(opened.entries["review.json"], f"{src}: review.json", limits),
+                                f"{src}: review.json")
+        first = actions[0] if actions else None
+        raise BundleError("sync.error.handin_review", f"{src}: review.json",
+                          action=Message(f"sync.action.{first.action}") if first else "—",
+                          uuid=first.uuid if first else "—")
     items = [(name, opened.entries[name]) for name in sorted(n for n in names if n.startswith("households/"))]
     households = check_records(items, src, manifest.commune_code, limits, prepare, parallel, check)
     actions = []
@@ -409,4 +420,4 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     if manifest.counts.get("actions", 0) != len(actions):
         raise BundleError("sync.error.count_actions", f"{src}: manifest.json", counted=manifest.counts.get("actions"),
                           found=len(actions))
-    return Contents(manifest, households, actions, src)
+    return Contents(manifest, households, actions, src, opened.signer)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests import onfile
 from fieldsurvey.services import workspaces as gui_support
 from fieldsurvey.services import sync as svc
-from tests.builders import adult, household_doc
+from tests.builders import adult, household_doc, trust_checked
 
 
 def test_hand_in_and_import(window, tmp_path, qtbot):
@@ -19,8 +19,8 @@ def test_hand_in_and_import(window, tmp_path, qtbot):
     svc.init_workspace(sup, "thu", "supervisor", "02266")
     svc.export_key(lan, tmp_path / "lan.fskey")
     svc.export_key(sup, tmp_path / "thu.fskey")
-    svc.trust(sup, tmp_path / "lan.fskey")
-    svc.trust(lan, tmp_path / "thu.fskey")
+    trust_checked(sup, tmp_path / "lan.fskey")
+    trust_checked(lan, tmp_path / "thu.fskey")
 
     window.open_workspace(lan)
     window.new_household()
@@ -66,7 +66,7 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     svc.init_workspace(sup, "thu", "supervisor", "02266")
     for a, b in ((lan, sup), (sup, lan)):
         svc.export_key(a, tmp_path / f"{a.stem}.fskey")
-        svc.trust(b, tmp_path / f"{a.stem}.fskey")
+        trust_checked(b, tmp_path / f"{a.stem}.fskey")
     window.open_workspace(lan)
     doc = household_doc([adult(40, relationship="head", name="Lò Văn Pả")])
     doc["location"]["village"] = "Thôn 1"
@@ -87,3 +87,55 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     lv.status.setCurrentIndex(lv.status.findData("returned"))
     assert window.model.rowCount() == 1
     assert "Diện tích nhà chưa đúng" in lv.detail.header.text() and "trả lại" in lv.detail.header.text()
+
+
+def _on_next_modal(qtbot, act) -> list:
+    """Run `act(box)` on the next modal dialog once it is shown (a message, a question)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    seen: list = []
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(10, poll)
+            return
+        seen.append(box.text() if isinstance(box, QMessageBox) else box)
+        act(box)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def test_a_hand_in_without_the_supervisors_key_says_how_to_get_it_and_the_app_trusts_it(window, tmp_path, qtbot):
+    lan = gui_support.create_workspace(gui_support.NewWorkspace(tmp_path / "lan" / "lan.fsdb", "02266",
+                                                                ("Thôn 1",), "Lò Thị Lan"))
+    sup = tmp_path / "thu" / "commune.fsdb"
+    sup.parent.mkdir()
+    svc.init_workspace(sup, "thu", "supervisor", "02266")
+    svc.export_key(sup, tmp_path / "thu.fskey")
+    window.open_workspace(lan)
+    doc = household_doc([adult(40, relationship="head", name="Lò Văn Pả")])
+    doc["location"]["village"] = "Thôn 1"
+    window.workspace.ws.save_household(doc, "complete", owner="lo-thi-lan")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    # no key yet: the app says what to do, in its own words, and writes nothing
+    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.Ok).click())
+    assert window.sync_actions.export_bundle(stick) is None
+    assert seen and "Tệp → Tin cậy một tệp khoá…" in seen[0] and "giám sát viên" in seen[0]
+    assert list(stick.iterdir()) == []
+    assert window.actions_by_key["trust_key"].text().replace("&", "") == "Tin cậy một tệp khoá…"
+    # the key is shown with its fingerprint; "No" trusts nothing
+    spoken = svc.spoken_fingerprint(svc.read_key(tmp_path / "thu.fskey"))
+    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    assert window.sync_actions.trust_key(tmp_path / "thu.fskey") is False
+    assert spoken in seen[0] and svc.trusted(lan) == []
+    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    assert window.sync_actions.trust_key(tmp_path / "thu.fskey") is True
+    assert [k["user"] for k in svc.trusted(lan)] == ["thu"]
+    handle = window.sync_actions.export_bundle(stick)
+    with qtbot.waitSignal(handle.done, timeout=20000):
+        pass
+    assert handle.result.encrypted and handle.result.households == 1

@@ -24,6 +24,7 @@ from fieldsurvey.services.figures import commune_figures
 from fieldsurvey.services.workspaces import create_demo, opened
 from fieldsurvey.sync.keys import Identity
 from tests import postgres
+from tests.builders import trust_checked
 
 PROVINCE = "19"           # Tỉnh Thái Nguyên (92 communes)
 COMMUNES = 30
@@ -66,7 +67,7 @@ def make_commune(root: Path, unit: refdata.Commune, seed: int, province_key: Pat
     path = root / f"{unit.code}-{year}.fsdb"
     run_to_end(create_demo(path, households=HOUSEHOLDS, seed=seed, commune_code=unit.code, year=year, villages=3))
     svc.init_workspace(path, f"sup{unit.code}", "supervisor", device=f"dev-{unit.code}-{year}")
-    svc.trust(path, province_key)
+    trust_checked(path, province_key)
     key = root / f"{unit.code}-{year}.fskey"
     svc.export_key(path, key)
     with opened(path) as ws:

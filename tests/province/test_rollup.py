@@ -25,6 +25,7 @@ from fieldsurvey.sync.container import canonical, pack, sha256
 from fieldsurvey.sync.keys import Identity, key_file_for
 from fieldsurvey.sync.records import FORMAT_VERSION, Manifest
 from tests.province.conftest import COMMUNES, PROVINCE, Built, export, make_commune, new_province, official
+from tests.builders import trust_checked
 
 
 def load(target: str, built: Built, files: list[Path]) -> list[province.ResultReport]:
@@ -268,7 +269,7 @@ def test_only_a_supervisor_with_the_provinces_key_exports_a_result(built, tmp_pa
     with pytest.raises(BundleError) as exc:
         run_to_end(province.export_result(sup, tmp_path))
     assert exc.value.key == "result.error.no_province_key"
-    svc.trust(sup, built.province_key)
+    trust_checked(sup, built.province_key)
     with pytest.raises(Exception) as exc:
         run_to_end(province.export_result(sup, tmp_path))
     assert exc.value.key == "result.error.residents_missing"
@@ -281,7 +282,7 @@ def test_a_commune_trusts_only_its_own_provinces_key(built, tmp_path):
     sup = tmp_path / "sup.fsdb"
     svc.init_workspace(sup, "thu", "supervisor", built.communes[0].code, villages=1)
     with pytest.raises(BundleError) as exc:
-        svc.trust(sup, tmp_path / "other.fskey")
+        trust_checked(sup, tmp_path / "other.fskey")
     assert exc.value.key == "sync.error.key_other_province"
     assert json.loads((tmp_path / "other.fskey").read_text())["commune_code"] == "01"
 

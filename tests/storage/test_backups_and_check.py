@@ -76,7 +76,7 @@ def test_backup_due_daily(tmp_path: Path):
 
 def test_restore_checks_first_and_keeps_the_replaced_file(tmp_path: Path):
     path, ids = _workspace(tmp_path)
-    good = svc.backup(path, tmp_path / "good.fsdb")
+    good = svc.backup(path, path.parent / "copies" / "good.fsdb")   # beside the workspace: a plain copy
     with Workspace.open(path) as ws:
         ws.backups = False
         ws.save_answer(ids[0], "floor_area", 99)
@@ -94,7 +94,8 @@ def test_restore_checks_first_and_keeps_the_replaced_file(tmp_path: Path):
     with pytest.raises(WorkspaceError, match="cannot be restored"):
         svc.restore(path, text)
     assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir() if p.stat().st_size] == ["commune.fsdb"]  # (an empty journal)
+    # (an empty journal; the copies' folder)
+    assert [p.name for p in path.parent.iterdir() if p.is_file() and p.stat().st_size] == ["commune.fsdb"]
     kept = svc.restore(path, good)
     assert kept.parent == path.parent and kept.name.startswith("commune.replaced-") and kept.read_bytes() == before
     with Workspace.open(path) as ws:
@@ -111,9 +112,9 @@ def test_backup_and_restore_commands(tmp_path: Path):
     out = run(main, ["backup", str(path), "--lang", "en"])
     assert out.exit_code == 0 and "Backup written" in out.output
     [made] = backups.backups_of(path)
-    out = run(main, ["backup", str(path), "--to", str(tmp_path / "copy.fsdb")])
-    assert out.exit_code == 0 and (tmp_path / "copy.fsdb").exists()
-    out = run(main, ["backup", str(path), "--to", str(tmp_path / "copy.fsdb")])
+    out = run(main, ["backup", str(path), "--to", str(path.parent / "copy.fsdb")])   # beside it: plain
+    assert out.exit_code == 0 and (path.parent / "copy.fsdb").exists()
+    out = run(main, ["backup", str(path), "--to", str(path.parent / "copy.fsdb")])
     assert out.exit_code != 0 and "already exists" in out.output
     out = run(main, ["restore", str(path), "--lang", "en"])  # without BACKUP: the backups kept
     assert out.exit_code == 1 and str(made) in out.output and "name one" in out.output

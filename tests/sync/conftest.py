@@ -11,7 +11,7 @@ import pytest
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
-from tests.builders import adult, child, household_doc
+from tests.builders import adult, child, household_doc, trust_checked
 
 
 class Site:
@@ -30,8 +30,8 @@ class Site:
         for p in (self.sup, self.lan, self.hoa):
             svc.export_key(p, self.root / f"{p.stem}.fskey")
         for e in (self.lan, self.hoa):
-            svc.trust(self.sup, self.root / f"{e.stem}.fskey")
-            svc.trust(e, self.root / "commune.fskey")
+            trust_checked(self.sup, self.root / f"{e.stem}.fskey")
+            trust_checked(e, self.root / "commune.fskey")
 
     def add(self, ws_path: Path, owner: str, name: str, **answers: Any) -> str:
         uid = str(uuidlib.uuid4())

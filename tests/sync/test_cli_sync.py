@@ -11,8 +11,8 @@ from fieldsurvey.storage.workspace import Workspace
 from tests.builders import household_doc
 
 
-def run(*args, code=0):
-    result = CliRunner().invoke(main, [str(a) for a in args])
+def run(*args, code=0, input=None):
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input)
     assert result.exit_code == code, result.output
     return result.output
 
@@ -26,12 +26,18 @@ def test_cli_init_keys_export_import_review(tmp_path):
     run("init", lan, "--user", "lan", "--role", "enumerator", "--commune", "02266", "--no-encryption")
     run("keys", "export", sup, "--out", tmp_path / "thu.fskey")
     run("keys", "export", lan, "--out", tmp_path / "lan.fskey")
-    lan_fp = json.loads(run("keys", "show", lan, "--json"))["fingerprint"]
+    lan_fp = json.loads(run("keys", "show", lan, "--json"))["spoken"]
     # a fingerprint read out wrongly is refused
-    out = run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", "AAAA-BBBB", code=1)
+    out = run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", "12345 67890", code=1)
     assert "do not trust it" in out
-    run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", lan_fp.lower().replace("-", " "))
-    run("keys", "trust", lan, tmp_path / "thu.fskey")
+    run("keys", "trust", sup, tmp_path / "lan.fskey", "--fingerprint", lan_fp.replace(" ", "-"))
+    # without --fingerprint the command shows it and asks; it is trusted only when confirmed
+    thu_fp = json.loads(run("keys", "show", sup, "--json"))["spoken"]
+    out = run("keys", "trust", lan, tmp_path / "thu.fskey", "--lang", "en", input="n\n", code=1)
+    assert thu_fp in out and "Not trusted" in out
+    assert "thu" not in run("keys", "show", lan)
+    out = run("keys", "trust", lan, tmp_path / "thu.fskey", "--lang", "en", input="y\n")
+    assert thu_fp in out and "Trusted: supervisor thu" in out
     assert "lan" in run("keys", "show", sup)
 
     with Workspace.open(lan) as ws:

@@ -14,7 +14,7 @@ from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync.container import Limits, canonical, seal
 from fieldsurvey.sync.keys import Identity, public_key_text
-from tests.builders import household_doc
+from tests.builders import household_doc, trust_checked
 from tests.sync import forge
 
 pytestmark = pytest.mark.filterwarnings("ignore:Duplicate name")
@@ -28,7 +28,7 @@ def site(tmp_path_factory):
     lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
     stranger = Identity.generate("x", "enumerator", "02266", device="dev-x")
     (root / "lan.fskey").write_text(public_key_text(lan.public))
-    svc.trust(ws_path, root / "lan.fskey")
+    trust_checked(ws_path, root / "lan.fskey")
     with Workspace.open(ws_path) as ws:
         for i in range(3):
             doc = household_doc()

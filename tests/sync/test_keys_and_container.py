@@ -9,6 +9,7 @@ import pytest
 from fieldsurvey.errors import BundleError
 from fieldsurvey.sync.container import Limits, open_bundle, pack, strict_json, write_atomically
 from fieldsurvey.sync.keys import Identity, fingerprint, parse_public_key, public_key_text, read_public_key
+from tests.builders import trust_checked
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +112,9 @@ def test_trust_refuses_another_communes_key_and_the_workspaces_own(tmp_path):
     other = Identity.generate("an", "enumerator", "00004")
     (tmp_path / "other.fskey").write_text(public_key_text(other.public))
     with pytest.raises(BundleError, match="commune 00004"):
-        svc.trust(ws, tmp_path / "other.fskey")
+        trust_checked(ws, tmp_path / "other.fskey")
     with pytest.raises(BundleError, match="own key"):
-        svc.trust(ws, tmp_path / "own.fskey")
+        trust_checked(ws, tmp_path / "own.fskey")
     assert svc.trusted(ws) == []
 
 

@@ -39,13 +39,13 @@ def _site(base: Path) -> tuple[dict, list[dict], bytes]:
     """A supervisor trusting enumerator lan, and a bundle of 14 records from lan."""
     from fieldsurvey.services import sync as svc
     from fieldsurvey.sync.keys import Identity, public_key_text
-    from tests.builders import adult
+    from tests.builders import adult, trust_checked
     from tests.sync import forge
 
     sup = svc.init_workspace(base / "commune.fsdb", "sup", "supervisor", "02266", villages=3)
     lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
     (base / "lan.fskey").write_text(public_key_text(lan.public))
-    svc.trust(base / "commune.fsdb", base / "lan.fskey")
+    trust_checked(base / "commune.fsdb", base / "lan.fskey")
     recs = [forge.record(members=[adult(40, relationship="head", name=f"Nguyễn Văn Đức {i}", birth_year=1986,
                                         id_number=f"0010860001{i:02d}")]) for i in range(14)]
     return {"sup": sup, "lan": lan}, recs, forge.bundle(lan, recs, sup.public)

@@ -16,6 +16,7 @@ from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync import records as records_mod
 from fieldsurvey.sync.container import Limits
+from tests.builders import trust_checked
 from tests.sync import forge
 from tests.sync.test_hostile_bundles import case_items, dump, good, site  # noqa: F401  (site: the fixture)
 
@@ -164,6 +165,6 @@ def test_service_refusals_outside_an_import_speak_vietnamese(tmp_path):
     own = tmp_path / "own.fskey"
     svc.export_key(lan, own)
     with pytest.raises(BundleError) as itself:
-        svc.trust(lan, own)
+        trust_checked(lan, own)
     assert itself.value.text("vi") == f"{own}: Đây là khoá của chính tệp rà soát này"
     assert itself.value.text("en") == str(itself.value)

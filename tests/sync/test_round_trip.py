@@ -239,3 +239,20 @@ def test_a_household_that_moved_away_keeps_that_status_when_its_conflict_is_sett
     with Workspace.open(site.sup) as ws:
         fig = run_to_end(figures.commune_figures(ws))
     assert fig.commune.moved_away == 1 and a1 not in fig.classes_by_household
+
+
+def test_a_return_settled_on_the_enumerators_side_stays_returned(site):
+    """The supervisor returns a household and corrects an answer while the enumerator edits it: on the enumerator's
+    side a conflict. Settled there, the household stays returned — the supervisor's signed decision — never
+    "submitted" as if the enumerator had handed it in."""
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30))
+    onfile.review(site.sup, [a1], "return", "Kiểm tra lại diện tích")
+    site.edit(site.lan, a1, lambda d: d["household"].update(notes="Đã hẹn gặp lại"))
+    back = site.send(site.sup, site.lan, to="lan")
+    assert back.conflicts == [a1]
+    (c,) = onfile.list_conflicts(site.lan)
+    onfile.resolve_conflict(site.lan, c.id, take="incoming")
+    assert site.row(site.lan, a1)["status"] == "returned"
+    assert site.doc(site.lan, a1)["household"]["floor_area"] == 30

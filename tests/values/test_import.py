@@ -23,7 +23,7 @@ from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync import records
 from fieldsurvey.sync.container import Limits
 from fieldsurvey.sync.keys import Identity, public_key_text
-from tests.builders import adult
+from tests.builders import adult, trust_checked
 from tests.sync import forge
 from tests.values.conftest import doc, run
 from tests.values.test_refusals import BELONGS, CONTROLS, IMPLAUSIBLE
@@ -36,7 +36,7 @@ def supervisor(tmp_path):
     me = sync_svc.init_workspace(path, "thu", "supervisor", "02266", villages=2, device="dev-thu")
     lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
     (tmp_path / "lan.fskey").write_text(public_key_text(lan.public))
-    sync_svc.trust(path, tmp_path / "lan.fskey")
+    trust_checked(path, tmp_path / "lan.fskey")
     return path, me, lan
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs.import_summary import ImportSummaryDialog, report_lines
 from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
@@ -40,6 +42,10 @@ class SyncActions:
             to = ask_recipient(names, w)
             if not to:
                 return None
+        if w.workspace.role() == review.ENUMERATOR and not sync.supervisor_key_known(w.workspace.ws):
+            # a hand-in is always encrypted to the supervisor: without their key there is nothing to write yet
+            QMessageBox.information(w, tr("gui.action.export_bundle"), tr("gui.sync.no_supervisor_key"))
+            return None
         if out is None:
             chosen = QFileDialog.getExistingDirectory(w, tr("gui.action.export_bundle"), str(Path(path).parent),
                                                      options=QFileDialog.ShowDirsOnly | file_dialog_options())
@@ -57,6 +63,35 @@ class SyncActions:
 
         job = sync.export_job(path, out, to=to) if to else sync.export_job(path, out)
         return run_job(job, tr("gui.job.export"), w, on_done=done)
+
+    def trust_key(self, key_file: Path | None = None) -> bool:
+        """Trust a colleague's public-key file (.fskey, e.g. the supervisor's, brought on a stick): its owner, its
+        device and its fingerprint are shown, to be compared group by group while its owner reads theirs aloud over
+        the phone; trusted only when confirmed. True when trusted."""
+        w = self.window
+        path = w.workspace.path
+        if path is None:
+            return False
+        if key_file is None:
+            name, _ = QFileDialog.getOpenFileName(w, tr("gui.action.trust_key"), str(Path(path).parent), "*.fskey")
+            if not name:
+                return False
+            key_file = Path(name)
+        try:
+            key = sync.read_key(key_file)
+            spoken = sync.spoken_fingerprint(key)
+            asked = QMessageBox.question(w, tr("gui.action.trust_key"),
+                                         tr("gui.sync.trust_question", role=tr(f"sync.role.{key.role}"),
+                                            user=key.user, device=key.device, fingerprint=spoken),
+                                         QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if asked != QMessageBox.Yes:
+                return False
+            sync.trust(path, key_file, spoken)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return False
+        w.say(tr("gui.sync.trusted", role=tr(f"sync.role.{key.role}"), user=key.user), 15000)
+        return True
 
     def import_bundles(self, files: list[Path] | None = None):
         """Bring in bundles (an enumerator's hand-in, a supervisor's return): each all or nothing; a refused one
