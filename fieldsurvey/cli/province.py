@@ -76,12 +76,26 @@ def province_group() -> None:
 @province_group.command("trust")
 @on_province
 @click.argument("key_file", type=_EXISTING)
-@click.option("--fingerprint", "expected", help="The fingerprint read out by the commune; refused if it differs.")
-def province_trust(target: str, keys: Path, key_file: Path, expected: str | None) -> None:
-    """Trust a commune supervisor's public key: its results are accepted from now on."""
+@click.option("--fingerprint", "expected", help="The fingerprint read out by the commune's supervisor (the 8 groups "
+                                                "of 5 digits of `fieldsurvey keys show`); refused if it differs. "
+                                                "Without it, the fingerprint is shown and you are asked to confirm it.")
+@_LANG
+def province_trust(target: str, keys: Path, key_file: Path, expected: str | None, lang: str) -> None:
+    """Trust a commune supervisor's public key: its results are accepted from now on. Compare its fingerprint,
+    group by group, with the one the supervisor reads out before you confirm."""
+    from fieldsurvey.services.sync import read_key, spoken_fingerprint  # lazy: 290 ms at start-up otherwise
+
+    key = read_key(key_file)
+    spoken = spoken_fingerprint(key)
+    if expected is None:
+        click.echo(t("sync.trust.show", lang, role=t(f"sync.role.{key.role}", lang), user=key.user,
+                     device=key.device, fingerprint=spoken))
+        if not click.confirm(t("sync.trust.confirm", lang), default=False):
+            raise click.ClickException(t("sync.trust.not_confirmed", lang))
+        expected = spoken
     key = _svc().trust_commune(target, key_file, expected)
     click.echo(f"{key_file}: {key.role} {key.user}, commune {key.commune_code}, device {key.device}\n"
-               f"fingerprint {key.fingerprint}")
+               f"fingerprint {spoken}")
 
 
 @province_group.command("import")

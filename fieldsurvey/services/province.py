@@ -34,7 +34,8 @@ from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
 from fieldsurvey.services.province_xlsx import write_workbook
-from fieldsurvey.services.sync import _key_from_row, _round, error_data, error_from_data, identity_of
+from fieldsurvey.services.sync import (_key_from_row, _round, error_data, error_from_data, fingerprint_matches,
+                                      identity_of, spoken_fingerprint)
 from fieldsurvey.storage import issued as issued_register
 from fieldsurvey.storage import sync_store
 from fieldsurvey.storage.province import ProvinceInfo, ProvinceStore, connect
@@ -104,12 +105,15 @@ def init_province(target: str | Path, user: str, province_code: str, year: int =
     return identity
 
 
-def trust_commune(target: str | Path, key_path: Path, fingerprint: str | None = None) -> PublicKey:
-    """Trust a commune supervisor's public key, after comparing its fingerprint with the one read out."""
+def trust_commune(target: str | Path, key_path: Path, fingerprint: str) -> PublicKey:
+    """Trust a commune supervisor's public key, after its fingerprint was compared with the one the supervisor reads
+    out (`fingerprint`: the digits of `spoken_fingerprint` as confirmed; refused when empty or different) — the same
+    rule as a commune trusting an enumerator (services.sync.trust)."""
     key = read_public_key(Path(key_path))
-    if fingerprint is not None and "".join(fingerprint.upper().split()).replace("-", "") != \
-            key.fingerprint.replace("-", ""):
-        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=key.fingerprint)
+    if not fingerprint or not fingerprint.strip():
+        raise BundleError("sync.error.fingerprint_needed", str(key_path), fingerprint=spoken_fingerprint(key))
+    if not fingerprint_matches(key, fingerprint):
+        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=spoken_fingerprint(key))
     with opened(target) as store:
         info = store.info
         if key.role != SUPERVISOR:

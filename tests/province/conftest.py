@@ -151,5 +151,5 @@ def new_province(target: str, built: Built, year: int = 2026) -> str:
     """A province workspace on `target` holding the shared identity, every commune's supervisor trusted."""
     province.create_province(target, PROVINCE, year)
     for c in [*built.communes, built.old_round]:
-        province.trust_commune(target, c.key)
+        province.trust_commune(target, c.key, svc.spoken_fingerprint(svc.read_key(c.key)))
     return target

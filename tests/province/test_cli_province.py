@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from fieldsurvey.cli import main
 from fieldsurvey.services import province
+from fieldsurvey.services import sync as svc
 from tests.province.conftest import COMMUNES, PROVINCE
 
 
@@ -29,8 +30,17 @@ def test_a_province_officer_rolls_up_from_the_command_line(target, built, tmp_pa
     run("keys", "export", file, "--out", tmp_path / "tinh.fskey")
     assert json.loads((tmp_path / "tinh.fskey").read_text())["commune_code"] == PROVINCE
     shutil.copy(built.keys, f"{file}.keys")   # the identity the communes' results were encrypted to
-    for c in built.communes[:3]:
-        assert c.code in run("province", "trust", file, c.key, *db).output
+    first = built.communes[0]
+    spoken = svc.spoken_fingerprint(svc.read_key(first.key))
+    refused = CliRunner().invoke(main, [str(a) for a in ("province", "trust", file, first.key, *db)], input="n\n")
+    assert refused.exit_code != 0 and spoken in refused.output and "Traceback" not in refused.output
+    wrong = run("province", "trust", file, first.key, *db, "--fingerprint", "12345 67890", ok=False)
+    assert "Traceback" not in wrong.output and spoken in wrong.output
+    asked = CliRunner().invoke(main, [str(a) for a in ("province", "trust", file, first.key, *db)], input="y\n")
+    assert asked.exit_code == 0 and spoken in asked.output and first.code in asked.output, asked.output
+    for c in built.communes[1:3]:
+        told = svc.spoken_fingerprint(svc.read_key(c.key))
+        assert c.code in run("province", "trust", file, c.key, *db, "--fingerprint", told).output
     folder = tmp_path / "results"
     folder.mkdir()
     for c in built.communes[:3]:
