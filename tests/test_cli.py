@@ -83,7 +83,7 @@ def test_standards_lists_ids_and_years():
 def test_demo_builds_a_real_commune_deterministically(tmp_path):
     a, b = tmp_path / "a.fsdb", tmp_path / "b.fsdb"
     for path in (a, b):
-        result = run("demo", str(path), "--households", "400", "--seed", "7", "--quiet")
+        result = run("demo", str(path), "--households", "400", "--seed", "7", "--quiet", "--no-encryption")
         assert result.exit_code == 0, result.output
     with Workspace.open(a) as wa, Workspace.open(b) as wb:
         assert wa.info.commune_code == "02266" and wa.info.commune_name == "Xã Lâm Bình"
@@ -114,7 +114,7 @@ def test_demo_builds_a_real_commune_deterministically(tmp_path):
 
 
 def test_demo_refuses_an_unknown_commune_and_an_existing_file(tmp_path):
-    result = CliRunner().invoke(main, ["demo", str(tmp_path / "x.fsdb"), "--commune", "99999"])
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "x.fsdb"), "--commune", "99999", "--no-encryption"])
     assert result.exit_code != 0 and "no commune with code '99999'" in result.output
     (tmp_path / "y.fsdb").write_text("")
     result = CliRunner().invoke(main, ["demo", str(tmp_path / "y.fsdb")])
@@ -123,7 +123,7 @@ def test_demo_refuses_an_unknown_commune_and_an_existing_file(tmp_path):
 
 def test_classify_reclassifies_every_household_with_another_standard(tmp_path):
     path = tmp_path / "w.fsdb"
-    run("demo", str(path), "--households", "300", "--quiet")
+    run("demo", str(path), "--households", "300", "--quiet", "--no-encryption")
     with Workspace.open(path) as ws:
         before = ws.counts_by_class()
     result = run("classify", str(path), "--standard", "vn-2027-2030", "--quiet")

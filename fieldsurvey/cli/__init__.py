@@ -12,6 +12,7 @@ import click
 
 from fieldsurvey import __version__
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job
 
 T = TypeVar("T")
@@ -87,14 +88,67 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+PASSPHRASE_ENV = "FIELDSURVEY_PASSPHRASE"
+PASSPHRASE_FILE_ENV = "FIELDSURVEY_PASSPHRASE_FILE"
+
+
+class PassphraseSource:
+    """Where the command line takes an encrypted workspace's passphrase from: a file (`--passphrase-file`), the
+    environment variable FIELDSURVEY_PASSPHRASE, else the keyboard (hidden; asked again after a wrong one). Never
+    written anywhere, never echoed."""
+
+    def __init__(self, file: Path | None):
+        self.file = file
+
+    @property
+    def again(self) -> bool:
+        return self.file is None and PASSPHRASE_ENV not in os.environ
+
+    def given(self) -> str | None:
+        if self.file is not None:
+            return read_secret_file(self.file)
+        return os.environ.get(PASSPHRASE_ENV)
+
+    def __call__(self, path: Path) -> str:
+        found = self.given()
+        if found is not None:
+            return found
+        return click.prompt(t("encryption.prompt.passphrase", message_lang() or "en", file=str(path)),
+                            hide_input=True, err=True)
+
+
+def read_secret_file(path: Path) -> str:
+    """A passphrase or recovery key kept in a file (CI): its first line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from None
+    return text.splitlines()[0] if text else ""
+
+
 @click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(__version__, prog_name="fieldsurvey")
+@click.option("--passphrase-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              envvar=PASSPHRASE_FILE_ENV,
+              help="Read an encrypted workspace's passphrase from this file's first line (also "
+                   "FIELDSURVEY_PASSPHRASE_FILE) — for scripts and CI, which have no keyboard.")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, passphrase_file: Path | None) -> None:
     """FieldSurvey — the yearly review of poor and near-poor households, offline.
 
     With no command, opens the desktop app.
+
+    \b
+    Workspaces are encrypted: a command opening one asks for its passphrase,
+    or takes it from --passphrase-file or the environment variable
+    FIELDSURVEY_PASSPHRASE (a new one: FIELDSURVEY_NEW_PASSPHRASE, else the
+    same). The recovery key: FIELDSURVEY_RECOVERY_KEY.
     """
+    from fieldsurvey.services.encryption import ask_with  # lazy: 120 ms at start-up otherwise
+
+    source = PassphraseSource(passphrase_file)
+    ctx.obj = source
+    ask_with(source)
     if ctx.invoked_subcommand is None:
         ctx.invoke(gui)
 
@@ -126,12 +180,21 @@ def gui(db_path: Path | None, lang: str, view: str | None, demo: bool, screensho
               help="Official 5-digit commune code (default: Xã Lâm Bình, Tuyên Quang).")
 @click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def demo(file: Path, households: int, seed: int, commune_code: str, year: int, quiet: bool) -> None:
-    """Build a synthetic commune workspace FILE (deterministic for a seed)."""
-    from fieldsurvey.services.workspaces import create_demo  # lazy: 330 ms at start-up otherwise
+@click.option("--no-encryption", is_flag=True, help="Leave the file plain (synthetic data only; anyone can read it).")
+def demo(file: Path, households: int, seed: int, commune_code: str, year: int, quiet: bool,
+         no_encryption: bool) -> None:
+    """Build a synthetic commune workspace FILE (deterministic for a seed), encrypted unless --no-encryption: a new
+    passphrase is asked for (or FIELDSURVEY_NEW_PASSPHRASE) and the recovery key printed once."""
+    from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 330 ms at start-up otherwise
+    from fieldsurvey.services.encryption import new_encrypted
+    from fieldsurvey.services.workspaces import create_demo
 
-    counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
+    passphrase = None if no_encryption or file.exists() else new_passphrase(file)
+    with new_encrypted(file, passphrase) as recovery:
+        counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
     click.echo(f"{file}: {households} households — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if recovery:
+        show_recovery(file, recovery)
 
 
 @main.command()
@@ -199,7 +262,7 @@ def standards(as_json: bool) -> None:
 
 # Each area keeps its commands in its own module (fieldsurvey/cli/<area>.py); importing one registers its
 # commands on `main`. Shared helpers (fail, echo_json, run_job) stay here.
-from fieldsurvey.cli import forms, households, printing, province, records, sync  # noqa: E402,F401  (registers the commands)
+from fieldsurvey.cli import encryption, forms, households, printing, province, records, sync  # noqa: E402,F401  (registers the commands)
 
 if __name__ == "__main__":
     main()

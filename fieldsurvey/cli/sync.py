@@ -42,9 +42,14 @@ def _show(rows: list[dict], as_json: bool, lines, none_key: str, lang: str) -> N
 @click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
 @click.option("--villages", default=0, type=click.IntRange(0, 500), help="Number of villages to create.")
 @click.option("--device", help="Device id (default: a new random one).")
+@click.option("--no-encryption", is_flag=True,
+              help="Make a new FILE plain, not encrypted (anyone who copies it reads every household).")
 def init(file: Path, user: str, role: str, commune_code: str | None, province_code: str | None,
-         database: str | None, year: int, villages: int, device: str | None) -> None:
+         database: str | None, year: int, villages: int, device: str | None, no_encryption: bool) -> None:
     """Give workspace FILE an identity for sync (device id and keys in FILE.keys), creating FILE if needed.
+
+    A new FILE is encrypted: a passphrase is asked for (or FIELDSURVEY_NEW_PASSPHRASE) and the recovery key
+    printed once; --no-encryption leaves it plain.
 
     \b
     An enumerator and a supervisor then swap public keys:
@@ -54,20 +59,27 @@ def init(file: Path, user: str, role: str, commune_code: str | None, province_co
     PostgreSQL database (--database); it hands its public key to each commune and trusts each commune supervisor's
     (fieldsurvey province trust FILE KEY).
     """
-    if role == "province":
+    recovery = None
+    if role == "province":   # (a province's roll-up is not encrypted at rest yet)
         from fieldsurvey.services.province import init_province, key_file  # lazy: 950 ms at start-up otherwise
 
         if not province_code:
             raise click.UsageError("--role province needs --province CODE")
         ident = init_province(database or file, user, province_code, year, device, key_file(file))
     else:
-        from fieldsurvey.services.sync import init_workspace  # lazy: 290 ms at start-up otherwise
+        from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
+        from fieldsurvey.services.encryption import new_encrypted
+        from fieldsurvey.services.sync import init_workspace
 
-        ident = init_workspace(file, user, role, commune_code, year, villages, device)
+        passphrase = None if no_encryption or file.exists() or not commune_code else new_passphrase(file)
+        with new_encrypted(file, passphrase) as recovery:
+            ident = init_workspace(file, user, role, commune_code, year, villages, device)
     from fieldsurvey.services.sync import spoken_fingerprint  # lazy: 290 ms at start-up otherwise
 
     click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
     click.echo(f"fingerprint {spoken_fingerprint(ident)}")
+    if recovery:
+        show_recovery(file, recovery)
 
 
 @main.group()

@@ -20,6 +20,7 @@ from fieldsurvey.gui.texts import language
 from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.households import HouseholdFilter
+from fieldsurvey.services import encryption
 from fieldsurvey.services.workspaces import ready_demo
 
 
@@ -170,6 +171,7 @@ def grab(window, view: str, path: Path) -> bool:
 def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
         view: str | None = None) -> int:
     app, window = make_window(lang)
+    encryption.ask_with(None)   # a passphrase is asked in the app's dialog, never on a terminal behind it
     if demo and db_path is None:
         db_path = run_to_end(ready_demo())
     if db_path is not None:

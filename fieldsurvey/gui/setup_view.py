@@ -13,7 +13,7 @@ from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import combo_data
-from fieldsurvey.services import workspaces
+from fieldsurvey.services import encryption, workspaces
 
 
 class SetupDialog(QDialog):
@@ -71,6 +71,14 @@ class SetupDialog(QDialog):
         prow.addWidget(self.path, 1)
         prow.addWidget(browse)
         form.addRow(tr("gui.setup.file"), prow)
+        # the workspace is encrypted: its passphrase, typed twice (the recovery key is shown once it is made)
+        self.passphrase = QLineEdit(objectName="newPassphrase")
+        self.passphrase_again = QLineEdit(objectName="newPassphraseAgain")
+        for field in (self.passphrase, self.passphrase_again):
+            field.setEchoMode(QLineEdit.Password)
+        form.addRow(tr("encryption.dialog.passphrase"), self.passphrase)
+        form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
+        self.recovery: str | None = None   # the new workspace's recovery key, for the caller to show once
 
         self.error = QLabel(objectName="setupError")
         self.error.setStyleSheet("color: #b00020")
@@ -148,9 +156,19 @@ class SetupDialog(QDialog):
         if not self.path.text().strip():
             self.error.setText(tr("gui.setup.pick_file"))
             return
+        spec = self.spec()
         try:
-            self.created = workspaces.create_workspace(self.spec())
+            workspaces.check_new_workspace(spec)
+            if self.passphrase.text() != self.passphrase_again.text():
+                self.error.setText(tr("encryption.error.passphrases_differ"))
+                return
+            encryption.check_new_passphrase(self.passphrase.text(), str(spec.path))
+            with encryption.new_encrypted(spec.path, self.passphrase.text()) as recovery:
+                self.created = workspaces.create_workspace(spec)
         except FieldSurveyError as exc:
             self.error.setText(error_text(exc))
             return
+        self.passphrase.clear()
+        self.passphrase_again.clear()
+        self.recovery = recovery
         self.accept()

@@ -8,7 +8,6 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid as uuidlib
 import zlib
 from functools import partial
@@ -30,7 +29,7 @@ from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, after_hand_in
 from fieldsurvey.domain.standards import Standard
-from fieldsurvey.storage import audit
+from fieldsurvey.storage import audit, connection
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.columns import document_columns, fold_all, names_to_fold
@@ -673,7 +672,7 @@ def _import_one(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAUL
     except FieldSurveyError as exc:
         return ImportReport(report.file, "refused", str(exc), m.bundle_id, m.kind, m.device, m.user, m.sequence,
                             error=error_data(exc))
-    except sqlite3.Error as exc:   # the transaction was rolled back: nothing of the bundle is stored
+    except connection.ERRORS as exc:   # the transaction was rolled back: nothing of the bundle is stored
         refusal = WorkspaceError("sync.error.cannot_store", report.file, error=str(exc))
         return ImportReport(report.file, "refused", str(refusal), m.bundle_id, m.kind, m.device, m.user,
                             m.sequence, error=error_data(refusal))

@@ -27,7 +27,7 @@ from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.batch import classify_stream
 from fieldsurvey.services.sync import init_workspace, is_sealed, outside_folder, restore_sealed, sealed_backup
 from fieldsurvey.storage import backups as store_backups
-from fieldsurvey.storage import checks, queries
+from fieldsurvey.storage import checks, encryption, queries
 from fieldsurvey.storage.lock import lock_path
 from fieldsurvey.storage.stamps import clock_problem
 from fieldsurvey.storage.workspace import KEEP, Village, VillageChange, Workspace, WorkspaceInfo
@@ -80,9 +80,13 @@ class NewWorkspace:
     kind: str = "annual"
 
 
-def create_workspace(spec: NewWorkspace) -> Path:
-    """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
-    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace)."""
+def check_new_workspace(spec: NewWorkspace) -> None:
+    """The refusals `create_workspace` would meet in what was filled in (a commune, a village, the enumerator), made
+    before anything is written (the app asks for the passphrase after these)."""
+    _new_workspace_info(spec)
+
+
+def _new_workspace_info(spec: NewWorkspace) -> tuple[WorkspaceInfo, tuple[str, ...]]:
     unit = refdata.commune(spec.commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "commune", code=spec.commune_code)
@@ -94,6 +98,14 @@ def create_workspace(spec: NewWorkspace) -> Path:
     standard = registry().for_year(spec.year, unit.province_code)
     info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, spec.year,
                          spec.kind, standard.id)
+    return info, villages
+
+
+def create_workspace(spec: NewWorkspace) -> Path:
+    """Make a workspace for one commune and review round; the standard follows the year. Records the enumerator
+    and makes this installation's identity for sync (device id and keys, in FILE.keys beside the workspace).
+    Encrypted when its key header was written first (services.encryption.new_encrypted)."""
+    info, villages = _new_workspace_info(spec)
     user = user_id(spec.enumerator)
     Path(spec.path).parent.mkdir(parents=True, exist_ok=True)  # the default folder (~/FieldSurvey) on first run
     ws = Workspace.create(spec.path, info, villages)
@@ -384,6 +396,8 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
     src = Workspace.open(old)
     src.backups = False
     try:
+        if encryption.is_encrypted(old):   # next year's workspace: encrypted with this one's key (same passphrase)
+            encryption.copy_header(old, part)
         info = src.info
         if year <= info.review_year:
             raise WorkspaceError("storage.error.year_must_follow", "--year", year=info.review_year)
@@ -421,12 +435,15 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
                 yield Progress(done, total, "carry-forward")
         finally:
             dst.close()
+        if encryption.header_path(part).exists():
+            encryption.copy_header(part, new)
         part.replace(new)
         return counts
     finally:
         src.close()
         if part.exists():
             part.unlink()
+        encryption.header_path(part).unlink(missing_ok=True)
         for leftover in (lock_path(part), part.with_name(part.name + "-journal")):
             leftover.unlink(missing_ok=True)  # nobody else opens a half-made file; its journal is empty once closed
 

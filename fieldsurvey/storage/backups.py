@@ -16,13 +16,13 @@ import errno
 import logging
 import os
 import shutil
-import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from fieldsurvey import files
 from fieldsurvey.errors import WorkspaceError, WriteError
+from fieldsurvey.storage import connection, encryption
 from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock, to_be_checked
 from fieldsurvey.storage.schema import APPLICATION_ID
 
@@ -91,17 +91,24 @@ def dated_ahead(workspace: Path, now: datetime | None = None) -> datetime | None
     return max(ahead) if ahead else None
 
 
-def copy_database(conn: sqlite3.Connection, target: Path) -> None:
+def copy_database(conn: Any, target: Path, source: Path | None = None) -> None:
     """A consistent copy of an open database through the backup API, written to a temporary name, checked, synced
     and then renamed into place (a crash never leaves half a backup under the final name). When it cannot be
-    written (a full disk, an input/output error) the temporary file is removed and a WriteError says why."""
+    written (a full disk, an input/output error) the temporary file is removed and a WriteError says why. The copy
+    of an encrypted workspace (`source`: its path) is encrypted with the same key, its key header beside it; without
+    `source`, a plain copy (for the sealed backup, which encrypts the whole file to the supervisor's key)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + PART)
     _discard_database(tmp)
+    key = encryption.key_for(source) if source is not None and connection.is_keyed(conn) else None
+    exported = connection.is_keyed(conn) and key is None   # a plain copy of an encrypted workspace (to be sealed)
     try:
-        dest = sqlite3.connect(str(tmp))
+        if exported:
+            connection.export_plain(conn, tmp)
+        dest = connection.connect(tmp, key=key)
         try:
-            conn.backup(dest)
+            if not exported:
+                conn.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE")
             problems = [r[0] for r in dest.execute("PRAGMA quick_check").fetchall()]
             if problems != ["ok"]:
@@ -110,8 +117,10 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> None:
             dest.close()
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        if key is not None:
+            encryption.copy_header(source, target)
         os.replace(tmp, target)
-    except (sqlite3.Error, OSError) as exc:
+    except (*connection.ERRORS, OSError) as exc:
         _discard_database(tmp)
         raise _copy_error(target, exc, _size(conn)) from None
     except BaseException:
@@ -131,10 +140,10 @@ def _copy_error(target: Path, exc: BaseException, size: int | None) -> WriteErro
     return files.write_error(target, OSError(code, str(exc)), size)
 
 
-def _size(conn: sqlite3.Connection) -> int | None:
+def _size(conn: Any) -> int | None:
     try:
         return conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute("PRAGMA page_size").fetchone()[0]
-    except sqlite3.Error:
+    except connection.ERRORS:
         return None
 
 
@@ -173,7 +182,7 @@ def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
     and leaves nothing there."""
     if to is None:
         target = backup_dir(ws.path) / f"{ws.path.stem}-{_stamp()}.fsdb"
-        copy_database(ws.db.conn, target)
+        copy_database(ws.db.conn, target, ws.path)
         rotate(ws.path, keep)
         return target
     to = Path(to)
@@ -182,11 +191,14 @@ def make_backup(ws: Any, to: Path | None = None, keep: int = KEEP) -> Path:
         raise WorkspaceError("storage.error.file_exists", str(target))
     files.discard_partials(target.parent, f"{ws.path.stem}-*.fsdb")   # what a killed backup left there
     local = backup_dir(ws.path) / (target.name + OUTGOING)
-    copy_database(ws.db.conn, local)
+    copy_database(ws.db.conn, local, ws.path)
     try:
+        if encryption.header_path(local).exists():   # an encrypted workspace's backup: its key header goes with it
+            files.copy_file(encryption.header_path(local), encryption.header_path(target))
         files.copy_file(local, target)
     finally:
         files.discard(local)
+        files.discard(encryption.header_path(local))
     return target
 
 
@@ -195,6 +207,7 @@ def rotate(workspace: Path, keep: int = KEEP) -> list[Path]:
     old = backups_of(workspace)[:-keep] if keep > 0 else backups_of(workspace)
     for p in old:
         p.unlink(missing_ok=True)
+        encryption.header_path(p).unlink(missing_ok=True)
     return old
 
 
@@ -227,8 +240,8 @@ def check_file(path: Path) -> list[str]:
     if not path.is_file():
         return ["no such file"]
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        conn = connection.connect(path, read_only=True)   # an encrypted backup: its passphrase asked for
+    except connection.ERRORS as exc:
         return [str(exc)]
     try:
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -239,7 +252,7 @@ def check_file(path: Path) -> list[str]:
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
         if fk:
             return [f"{len(fk)} rows name a missing parent row (foreign keys)"]
-    except sqlite3.DatabaseError as exc:
+    except connection.DATABASE_ERRORS as exc:
         return [f"not a FieldSurvey workspace ({exc})"]
     finally:
         conn.close()
@@ -264,7 +277,7 @@ def restore(workspace: Path, backup: Path, now: datetime | None = None) -> Path 
     to_be_checked(workspace)
     try:
         return _restore(workspace, backup, now)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, *connection.ERRORS) as exc:
         files.discard(workspace.with_name(workspace.name + RESTORING))
         raise _copy_error(workspace, exc, None) from None
     finally:
@@ -276,17 +289,26 @@ def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None
     synced; the current file gets its second name (`…replaced-…`, a hard link, or a synced copy where links are
     not possible) after SQLite has settled it (a journal left by a crash rolled back); then one rename puts the
     copy in place. A kill before that rename leaves the old workspace (its second name is taken back when it is
-    next opened, with the copy); after it, the restored one."""
+    next opened, with the copy); after it, the restored one. An encrypted backup is restored with its key; a plain
+    backup (from before the workspace was encrypted) comes back encrypted with the workspace's key."""
     tmp = workspace.with_name(workspace.name + RESTORING)
     _discard_database(tmp)
-    src = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+    src = connection.connect(backup, read_only=True)
+    key = encryption.key_for(backup) if connection.is_keyed(src) else None   # the restored copy: the backup's key
+    header = backup
     try:
-        dest = sqlite3.connect(str(tmp))
-        try:
-            src.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
+        if key is None and encryption.is_encrypted(workspace):
+            key, header = encryption.key_for(workspace), workspace
+            src.close()
+            src = connection.connect(backup, key=None, cipher=True, isolation_level=None)
+            connection.export_encrypted(src, tmp, key)
+        else:
+            dest = connection.connect(tmp, key=key)
+            try:
+                src.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
     finally:
         src.close()
     with open(tmp, "rb") as fh:
@@ -306,6 +328,10 @@ def _restore(workspace: Path, backup: Path, now: datetime | None) -> Path | None
             extra = workspace.with_name(workspace.name + side)
             if extra.exists():
                 shutil.move(str(extra), str(kept) + side)
+        if encryption.header_path(workspace).exists():   # the kept file keeps its key header
+            shutil.copyfile(encryption.header_path(workspace), encryption.header_path(kept))
+    if key is not None:
+        encryption.copy_header(header, workspace)
     os.replace(tmp, workspace)
     files.sync_folder(workspace.parent)
     return kept
@@ -315,13 +341,13 @@ def _settle(workspace: Path) -> None:
     """Let SQLite roll back a journal a crash left beside the workspace (and fold a WAL in), so that the file is
     whole on its own before it is kept under another name."""
     try:
-        conn = sqlite3.connect(str(workspace))
+        conn = connection.connect(workspace)
         try:
             conn.execute("PRAGMA application_id").fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
-        pass   # a damaged file is kept as it is
+    except (*connection.ERRORS, WorkspaceError):
+        pass   # a damaged file (or one whose key is not at hand) is kept as it is
 
 
 def undo_killed_restore(workspace: Path) -> bool:

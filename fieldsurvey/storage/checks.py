@@ -6,7 +6,6 @@ documents, each household's head revision exists. docs/storage.md.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,7 +19,7 @@ from fieldsurvey.domain.standards import default_registry
 from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import fold
 from fieldsurvey.progress import Job, Progress, run_to_end
-from fieldsurvey.storage import durability, schema
+from fieldsurvey.storage import connection, durability, schema
 from fieldsurvey.storage.columns import document_columns
 from fieldsurvey.storage.schema import APPLICATION_ID, SCHEMA_VERSION
 from fieldsurvey.storage.stamps import doc_hash
@@ -47,14 +46,14 @@ def check_file(path: Path) -> Job[list[Finding]]:
     path = Path(path)
     if not path.is_file():
         raise WorkspaceError("storage.error.no_such_file", str(path))
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = connection.connect(path, read_only=True)
     try:
         return (yield from check_connection(conn, path=path))
     finally:
         conn.close()
 
 
-def check_connection(conn: sqlite3.Connection, opening: bool = False, path: Path | None = None
+def check_connection(conn: Any, opening: bool = False, path: Path | None = None
                      ) -> Job[list[Finding]]:
     """The checks of `check_file` on an open connection (nothing written). `opening`: the check a workspace gets
     when it is opened after it was not closed cleanly — the same checks, except that migrations not yet applied
@@ -68,7 +67,7 @@ def check_connection(conn: sqlite3.Connection, opening: bool = False, path: Path
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
+    except connection.DATABASE_ERRORS as exc:
         f.problems.append(f"not a FieldSurvey workspace ({exc})")
         return findings
     if app_id != APPLICATION_ID:
@@ -83,18 +82,18 @@ def check_connection(conn: sqlite3.Connection, opening: bool = False, path: Path
         cut = durability.size_problem(conn, path) if path is not None else None
         if cut:
             f.problems.append(cut)
-    except sqlite3.DatabaseError as exc:
+    except connection.DATABASE_ERRORS as exc:
         f.problems.append(str(exc))
     if not f.ok:
         return findings  # the rest would read a damaged file
     try:
         yield from _contents(conn, findings, opening)
-    except sqlite3.DatabaseError as exc:   # a page integrity_check passed but the rows cannot be read as stored
+    except connection.DATABASE_ERRORS as exc:   # a page integrity_check passed but the rows cannot be read as stored
         findings.append(Finding("integrity", [str(exc)], 1))
     return findings
 
 
-def _contents(conn: sqlite3.Connection, findings: list[Finding], opening: bool) -> Iterator[Progress]:
+def _contents(conn: Any, findings: list[Finding], opening: bool) -> Iterator[Progress]:
     f = Finding("foreign_keys", count=1)
     findings.append(f)
     f.problems += durability.foreign_key_problems(conn)[:LIMIT]
@@ -153,7 +152,7 @@ def _contents(conn: sqlite3.Connection, findings: list[Finding], opening: bool) 
                         except ValueError as exc:
                             if len(readable.problems) < LIMIT:
                                 readable.problems.append(f"{table} row {row[0]}: {c} is not JSON ({exc})")
-        except sqlite3.OperationalError as exc:   # a text that is not UTF-8 any more
+        except connection.DATABASE_ERRORS as exc:   # a text that is not UTF-8 any more (either binding)
             readable.problems.append(f"{table}: cannot be read ({exc})"[:300])
     yield Progress(total, total, "check")
 
@@ -220,11 +219,11 @@ def _summary_of(text: str | None, now: Any) -> bool:
     return all(summary[k] == fresh[k] for k in set(summary) & set(fresh)) and "class" in summary
 
 
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+def _meta(conn: Any, key: str) -> str | None:
     return (conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone() or [None])[0]
 
 
-def problems_on_opening(conn: sqlite3.Connection) -> list[Finding]:
+def problems_on_opening(conn: Any) -> list[Finding]:
     """The findings with problems of the check a workspace gets when it is opened after it was not closed cleanly
     (`check_connection(opening=True)`, run to its end); [] when the file is sound."""
     return [f for f in run_to_end(check_connection(conn, opening=True)) if not f.ok]

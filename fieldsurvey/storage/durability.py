@@ -225,8 +225,8 @@ def size_problem(conn: sqlite3.Connection, path: Path) -> str | None:
     if wal.exists() and wal.stat().st_size:
         return None
     size = path.stat().st_size
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])   # SQLCipher's binding gives text
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
     if size % page_size or size < pages * page_size:
         return (f"the file is {size:,} bytes, not the {pages:,} pages of {page_size:,} bytes it holds: it was cut "
                 "short (truncated)")

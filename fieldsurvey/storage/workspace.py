@@ -17,7 +17,6 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -30,7 +29,7 @@ from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionErro
 from fieldsurvey.domain.plausible import check_entered, check_size, implausible
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
-from fieldsurvey.storage import audit, checks, durability, lock, revisions, schema
+from fieldsurvey.storage import audit, checks, connection, durability, encryption, lock, revisions, schema
 from fieldsurvey.storage.audit import Entry
 from fieldsurvey.storage.backups import backup_on_close, backups_of, discard_leftovers, undo_killed_restore
 from fieldsurvey.storage.columns import CLASS_COLUMNS, Folded, document_columns
@@ -141,7 +140,7 @@ def _keep_journal(path: Path) -> bool:
     changes (journal_mode=TRUNCATE) — so a workspace left open whose journal is gone had it deleted after the
     crash: if a change was being saved, the journal was what undoes its half in the file. Not with WAL (SQLite
     removes the WAL file itself on closing): True there, nothing known."""
-    if durability.journal_settings(durability.sqlite_version())[0] == "WAL":
+    if durability.journal_settings(durability.sqlite_version(connection.file_sqlite_version(path)))[0] == "WAL":
         return True
     journal = _journal(path)
     if journal.exists():
@@ -199,18 +198,15 @@ def _damaged_reason(path: Path, found: list[checks.Finding]) -> tuple[str, dict[
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
-    if read_only:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = connection.connect(path, read_only=read_only, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")
     return sqlite_utils.Database(conn)
 
 
 def _set_journal(db: sqlite_utils.Database) -> tuple[str, str]:
-    mode, sync = durability.journal_settings(durability.sqlite_version())
+    # chosen from the SQLite the connection's binding carries (SQLCipher's is not Python's)
+    mode, sync = durability.journal_settings(durability.sqlite_version(connection.sqlite_version(db.conn)))
     got = db.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]
     db.execute(f"PRAGMA synchronous = {sync}")
     return got, sync
@@ -234,7 +230,7 @@ def _is_sqlite_file(path: Path) -> bool:
             head = fh.read(16)
     except OSError:
         return False
-    return head == b"SQLite format 3\x00" or head == b""
+    return head == b"SQLite format 3\x00" or head == b"" or encryption.is_encrypted(path)
 
 
 class _Keep:
@@ -271,7 +267,7 @@ class Workspace:
         _refuse_storage(path, mounts_text)
         try:
             db = _connect(path)
-        except sqlite3.Error as exc:
+        except connection.ERRORS as exc:
             raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
         db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         ws = cls(db, path)
@@ -295,7 +291,7 @@ class Workspace:
             for leftover in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
                              path.with_name(path.name + "-shm")):
                 leftover.unlink(missing_ok=True)
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, connection.ERRORS):
                 raise WorkspaceError("storage.error.cannot_create", str(path), error=str(exc)) from None
             raise
         return ws
@@ -314,6 +310,7 @@ class Workspace:
             raise WorkspaceError("storage.error.is_folder", str(path))
         _refuse_storage(path, mounts_text)
         _refuse_hard_link(path)
+        encryption.secret_for(path)   # an encrypted file: unlocked (asked for) before anything else; a wrong one refused
         # the file's write bits count even for root (for whom os.access always says yes); a disk the mount table
         # says is mounted read-only (`ro`) is read-only whatever the bits say
         ro_mount = durability.mounted_read_only(path, mounts_text)
@@ -342,7 +339,7 @@ class Workspace:
             db = _connect(path, read_only)
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
+        except connection.DATABASE_ERRORS as exc:
             if locked:
                 release_writer_lock(path, clean=False)
             raise WorkspaceError("storage.error.not_workspace_detail", str(path), error=str(exc)) from None
@@ -366,7 +363,7 @@ class Workspace:
             if check and key not in _CHECKED and not unclean:
                 try:
                     problems = durability.quick_check(db.conn)
-                except sqlite3.DatabaseError as exc:
+                except connection.DATABASE_ERRORS as exc:
                     problems = [str(exc)]
                 if problems:
                     raise WorkspaceError("storage.error.damaged", str(path), problems="; ".join(problems[:3]),
@@ -411,7 +408,7 @@ class Workspace:
             if self.backups and not self.read_only:
                 try:
                     backup_on_close(self)
-                except (OSError, sqlite3.Error, FieldSurveyError) as exc:
+                except (OSError, *connection.ERRORS, FieldSurveyError) as exc:
                     # a backup that cannot be written (a full disk: nothing of it is left) never stops the
                     # workspace from closing
                     _LOG.warning("%s: no backup on closing: %s", self.path, exc)
@@ -601,16 +598,19 @@ class Workspace:
         return self.db.execute("SELECT COUNT(*) FROM households").fetchone()[0]
 
     def iter_documents(self, batch: int = 2000, raw: bool = False) -> Iterator[tuple[str, Any]]:
-        """(uuid, document JSON) for every household, in pages, so memory stays flat. `raw`: the JSON as the
-        UTF-8 bytes stored, not decoded to text (cheaper to read, to pack and to hand to another process)."""
-        last = ""
-        sql = (f"SELECT uuid, {'CAST(document AS BLOB)' if raw else 'document'} FROM households "
-               "WHERE uuid > ? ORDER BY uuid LIMIT ?")
+        """(uuid, document JSON) for every household, in pages, so memory stays flat, in the order the rows lie in
+        the file (each page read once: an encrypted page is decrypted once; in uuid order the rows of a large
+        workspace are read all over the file). `raw`: the JSON as the UTF-8 bytes stored, not decoded to text
+        (cheaper to read, to pack and to hand to another process)."""
+        last = -1
+        sql = (f"SELECT rowid, uuid, {'CAST(document AS BLOB)' if raw else 'document'} FROM households "
+               "WHERE rowid > ? ORDER BY rowid LIMIT ?")
         while True:
             rows = self.db.execute(sql, [last, batch]).fetchall()
             if not rows:
                 return
-            yield from rows
+            for _, uuid, document in rows:
+                yield uuid, document
             last = rows[-1][0]
 
     # --- households: writes ----------------------------------------------------------------------------------------
@@ -812,7 +812,8 @@ class Workspace:
         households (classify all): the transaction then stays in memory until its commit instead of spilling pages
         to the file mid-way, each spill syncing the journal first. (Not the default: for the app's long read scans
         — a 100,000-household list sorted by name — SQLite's small cache is a little faster.)"""
-        self.db.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        current = -self.db.execute("PRAGMA cache_size").fetchone()[0]   # KiB (an encrypted connection's is larger)
+        self.db.execute(f"PRAGMA cache_size = -{max(BULK_CACHE_KIB, current)}")
 
     def save_classifications(self, rows: list[tuple], hold: bool = False) -> None:
         """rows: (class, standard_id, deprivations, b2, income_per_person, b1_score, summary JSON, uuid).

@@ -102,6 +102,8 @@ def _fill_setup(qtbot, dialog: SetupDialog, path: Path) -> None:
     qtbot.keyClick(dialog.village_input, Qt.Key_Return)
     qtbot.keyClicks(dialog.enumerator, "Hoa")
     dialog.path.setText(str(path))
+    for field in (dialog.passphrase, dialog.passphrase_again):
+        field.setText("mật khẩu của xã Lâm Bình")
 
 
 @pytest.mark.parametrize("lang, expected", [

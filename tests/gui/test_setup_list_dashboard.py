@@ -21,6 +21,8 @@ def test_setup_makes_a_workspace_from_the_keyboard(qtbot, tmp_path):
         qtbot.keyClick(dialog.village_input, Qt.Key_Return)
     type_text(dialog.enumerator, "Hoàng Thị Hoa")
     dialog.path.setText(str(tmp_path / "FieldSurvey" / "lam-binh.fsdb"))  # a folder not made yet
+    type_text(dialog.passphrase, "mật khẩu của xã Lâm Bình")
+    type_text(dialog.passphrase_again, "mật khẩu của xã Lâm Bình")
     dialog.create()
     assert dialog.result() == SetupDialog.Accepted
     with Workspace.open(dialog.created) as ws:

@@ -14,7 +14,10 @@ import os
 import signal
 import sys
 
+from fieldsurvey.storage import encryption
 from fieldsurvey.storage.workspace import Workspace
+
+PASSPHRASE_ENV = "FS_KILL_TEST_PASSPHRASE"   # set: the workspace is encrypted, unlocked with it
 
 
 def uid(seq: int) -> str:
@@ -40,6 +43,8 @@ def document(seq: int) -> dict:
 
 def main() -> None:
     path, seq = sys.argv[1], int(sys.argv[2])
+    if os.environ.get(PASSPHRASE_ENV):
+        encryption.unlock(path, os.environ[PASSPHRASE_ENV])
     ws = Workspace.open(path)
     ws.backups = False
     if len(sys.argv) > 3:

@@ -238,7 +238,7 @@ def test_a_rotating_backup_that_sqlite_cannot_write_is_said_and_leaves_nothing(t
             conn.execute("PRAGMA max_page_count = 5")      # SQLite's own 'database or disk is full' past 5 pages
         return conn
 
-    monkeypatch.setattr(backups.sqlite3, "connect", small_disk)
+    monkeypatch.setattr(sqlite3, "connect", small_disk)   # the module storage.connection opens plain files with
     out = _cli("backup", str(path))
     assert out.exit_code == 1 and "backups is full" in out.output
     assert list((path.parent / "backups").iterdir()) == []

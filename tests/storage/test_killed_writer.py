@@ -7,11 +7,13 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from fieldsurvey.storage import connection, encryption
 from fieldsurvey.storage.workspace import Workspace
 from tests.storage import autosave_child as child
 from tests.storage.conftest import INFO
@@ -20,9 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNS = 16
 
 
-def _state(path: Path) -> dict:
-    """What the file holds, read by plain sqlite3 (which rolls back a hot journal like any reader would)."""
-    c = sqlite3.connect(path)
+def _state(path: Path, key: bytes | None = None) -> dict:
+    """What the file holds, read by a plain connection (which rolls back a hot journal like any reader would; an
+    encrypted file: with its key)."""
+    c = connection.connect(path, key=key)
     try:
         assert c.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert c.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -58,8 +61,15 @@ def _expected(committed: set[int]) -> dict:
     return out
 
 
-def test_killed_autosave_keeps_exactly_what_committed(tmp_path: Path):
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_killed_autosave_keeps_exactly_what_committed(tmp_path: Path, encrypted: bool, monkeypatch):
     path = tmp_path / "killed.fsdb"
+    key = None
+    if encrypted:   # the same on a workspace encrypted at rest (SQLCipher, its own SQLite and journal)
+        monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+        encryption.set_up(path, "kill test passphrase")
+        key = encryption.key_for(path)
+        monkeypatch.setenv(child.PASSPHRASE_ENV, "kill test passphrase")
     ws = Workspace.create(path, INFO, ["Thôn 0"])
     ws.set_identity(device="dev-kill", user="lan")
     ws.backups = False
@@ -88,7 +98,7 @@ def test_killed_autosave_keeps_exactly_what_committed(tmp_path: Path):
         printed += [int(x) for x in rest.split()]  # printed before the kill landed
         assert proc.returncode == -signal.SIGKILL
         committed.update(printed)
-        held = _state(path)
+        held = _state(path, key)
         want = _expected(committed)
         if held != want:  # the one step after the last print may have committed just before the kill
             nxt = max(committed | {seq - 1}) + 1
@@ -102,3 +112,5 @@ def test_killed_autosave_keeps_exactly_what_committed(tmp_path: Path):
     with Workspace.open(path) as ws:  # and the app opens it afterwards
         ws.backups = False
         assert ws.household_count() == len([s for s in committed if not child.is_update(s)])
+    assert encryption.is_plain(path) is not encrypted   # (the encrypted run really wrote an encrypted file)
+    encryption.forget_all()

@@ -20,9 +20,10 @@ def run(*args, code=0, input=None):
 def test_cli_init_keys_export_import_review(tmp_path):
     sup, lan, stick = tmp_path / "commune.fsdb", tmp_path / "lan.fsdb", tmp_path / "stick"
     stick.mkdir()
-    out = run("init", sup, "--user", "thu", "--role", "supervisor", "--commune", "02266", "--villages", "2")
+    out = run("init", sup, "--user", "thu", "--role", "supervisor", "--commune", "02266", "--villages", "2",
+              "--no-encryption")
     assert "fingerprint" in out
-    run("init", lan, "--user", "lan", "--role", "enumerator", "--commune", "02266")
+    run("init", lan, "--user", "lan", "--role", "enumerator", "--commune", "02266", "--no-encryption")
     run("keys", "export", sup, "--out", tmp_path / "thu.fskey")
     run("keys", "export", lan, "--out", tmp_path / "lan.fskey")
     lan_fp = json.loads(run("keys", "show", lan, "--json"))["spoken"]

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs import passphrase as passphrase_dialog
+from fieldsurvey.gui.dialogs.passphrase import show_recovery_key
 from fieldsurvey.gui.dialogs.villages import VillagesDialog
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
@@ -33,6 +35,8 @@ class WorkspaceActions:
     def new_workspace(self) -> None:
         dialog = SetupDialog(self.default_dir(), self.window)
         if dialog.exec() and dialog.created:
+            if dialog.recovery:
+                show_recovery_key(dialog.created, dialog.recovery, self.window).exec()
             self.open(dialog.created)
 
     def open_dialog(self) -> None:
@@ -50,6 +54,8 @@ class WorkspaceActions:
         stays alive meanwhile and the list shows when it is done. Returns False when the file was refused."""
         self.window.form.flush()
         path = Path(path)
+        if not passphrase_dialog.ask_passphrase(path, self.window):   # an encrypted file: unlocked first
+            return False
         if not wait and path.is_file() and path.stat().st_size > CHECK_OFF_THREAD_BYTES:
             self.check_job = run_job(workspaces.check_job(path), tr("gui.job.check"), self.window,
                                      on_done=lambda _result: self.open(path))

@@ -1,0 +1,429 @@
+"""Workspaces encrypted at rest (issue 20), as attacks: the bytes of the workspace and of every backup searched for
+the households' names and ID numbers; a wrong passphrase against a file compared byte for byte; a conversion killed
+at random moments; a forgotten passphrase reset with the recovery key; the journal mode and the checks on opening
+in both modes. The same tests made on a plain twin first show that what they look for is there to be found."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fieldsurvey.cli import main
+from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.storage import backups, connection, conversion, durability, encryption
+from fieldsurvey.storage.workspace import Workspace
+from tests.storage.conftest import INFO, make_doc
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSPHRASE = "hai con trâu ăn cỏ bên sông"
+CHEAP = encryption.Cost(2 ** 10, 8, 1)   # the tests' scrypt cost (the header says it; the app's is 2**16)
+NAMES = ["Nguyễn Văn Khánh", "Trần Thị Bình", "Hoàng Thị Xuân"]
+ID_NUMBER = "001086000001"
+
+
+@pytest.fixture(autouse=True)
+def _keys(monkeypatch):
+    monkeypatch.setattr(encryption, "COST", CHEAP)
+    encryption.forget_all()
+    encryption.set_asker(None)
+    yield
+    encryption.forget_all()
+    encryption.set_asker(None)
+
+
+def _workspace(path: Path, encrypted: bool = True) -> str | None:
+    """A workspace with three households (their heads' names and an ID number), closed, with a backup."""
+    recovery = encryption.set_up(path, PASSPHRASE) if encrypted else None
+    ws = Workspace.create(path, INFO, ["Thôn 1"])
+    ws.set_identity(device="dev-test", user="lan")
+    for name in NAMES:
+        ws.save_household(make_doc(name=name), owner="lan")
+    ws.close()   # the backup made on close
+    with Workspace.open(path) as ws:
+        backups.make_backup(ws)
+        ws.save_answer(ws.db.execute("SELECT uuid FROM households LIMIT 1").fetchone()[0], "floor_area", 33)
+    return recovery
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _secrets_in(data: bytes) -> list[str]:
+    found = []
+    for text in [*NAMES, ID_NUMBER]:
+        for form in {text.encode("utf-8"), json.dumps(text).encode("ascii"), text.encode("utf-16-le")}:
+            if form in data:
+                found.append(text)
+    return found
+
+
+def test_plain_twin_shows_the_names_and_id_numbers_the_encrypted_one_hides(tmp_path):
+    plain = tmp_path / "plain" / "w.fsdb"
+    plain.parent.mkdir()
+    _workspace(plain, encrypted=False)
+    assert set(_secrets_in(plain.read_bytes())) == {*NAMES, ID_NUMBER}   # what the attack finds on a plain file
+    assert len(backups.backups_of(plain)) >= 2 and all(_secrets_in(b.read_bytes()) for b in backups.backups_of(plain))
+
+    secret = tmp_path / "secret" / "w.fsdb"
+    secret.parent.mkdir()
+    _workspace(secret)
+    found = backups.backups_of(secret)
+    assert len(found) >= 2
+    every = [p for p in secret.parent.rglob("*") if p.is_file()]
+    assert secret in every and all(b in every for b in found)
+    for p in every:   # the workspace, its journal, every backup, the key headers, the lock file
+        assert _secrets_in(p.read_bytes()) == [], p
+    assert not secret.read_bytes().startswith(b"SQLite format 3")
+    for b in found:
+        assert not b.read_bytes().startswith(b"SQLite format 3") and encryption.header_path(b).is_file()
+    # … and they still hold every household, for whoever has the passphrase
+    encryption.forget_all()
+    encryption.unlock(secret, PASSPHRASE)
+    with Workspace.open(secret, read_only=True) as ws:
+        assert sorted(r[0] for r in ws.db.execute("SELECT head_name FROM households")) == sorted(NAMES)
+        assert ws.journal_mode is None   # (read-only: the journal mode is not set)
+    assert backups.check_file(found[0]) == []
+
+
+def test_a_wrong_passphrase_leaves_every_file_byte_identical_and_says_so(tmp_path):
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    encryption.forget_all()
+    before = _files(tmp_path)
+    with pytest.raises(WorkspaceError) as err:
+        encryption.unlock(path, "không phải mật khẩu này")
+    assert err.value.key == "encryption.error.wrong_passphrase"
+    assert "Sai mật khẩu" in err.value.text("vi") and "wrong passphrase" in str(err.value)
+    encryption.set_asker(lambda p: "still not the passphrase")
+    for attempt in (lambda: Workspace.open(path), lambda: Workspace.open(path, read_only=True),
+                    lambda: backups.restore(path, backups.backups_of(path)[0]),
+                    lambda: backups.check_file(backups.backups_of(path)[0])):
+        with pytest.raises(WorkspaceError) as err:
+            attempt()
+        assert err.value.key == "encryption.error.wrong_passphrase"
+    assert _files(tmp_path) == before   # nothing written, nothing made (no empty database in its place)
+    encryption.set_asker(None)
+    with pytest.raises(WorkspaceError) as err:   # nobody to ask: refused, saying how to give it
+        Workspace.open(path)
+    assert err.value.key == "encryption.error.locked"
+    assert _files(tmp_path) == before
+
+
+def test_cli_wrong_passphrase_is_one_message_in_the_users_language_no_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    encryption.forget_all()
+    before = _files(tmp_path)
+    monkeypatch.setenv("FIELDSURVEY_PASSPHRASE", "sai mật khẩu rồi")
+    monkeypatch.setenv("FIELDSURVEY_LANG", "vi")
+    result = CliRunner().invoke(main, ["households", "list", str(path)])
+    assert result.exit_code == 1 and "Sai mật khẩu" in result.output and "Traceback" not in result.output
+    assert "sai mật khẩu rồi" not in result.output   # the passphrase is never echoed
+    assert _files(tmp_path) == before
+    monkeypatch.setenv("FIELDSURVEY_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(main, ["households", "list", str(path)])
+    assert result.exit_code == 0 and all(n in result.output for n in NAMES)
+
+
+def test_cli_init_makes_an_encrypted_workspace_prints_the_recovery_key_once_and_takes_a_passphrase_file(tmp_path):
+    path = tmp_path / "xa.fsdb"
+    pfile = tmp_path / "pass.txt"
+    pfile.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    runner = CliRunner()
+    made = runner.invoke(main, ["--passphrase-file", str(pfile), "init", str(path), "--user", "lan",
+                                "--role", "enumerator", "--commune", "02266", "--villages", "2"])
+    assert made.exit_code == 0, made.output
+    recovery = [line.strip() for line in made.output.splitlines()
+                if re.fullmatch(r"(\d{6}-){7}\d{6}", line.strip())][0]
+    assert encryption.parse_recovery(recovery, "x")
+    assert encryption.is_encrypted(path) and PASSPHRASE not in encryption.header_path(path).read_text()
+    encryption.forget_all()
+    shown = runner.invoke(main, ["--passphrase-file", str(pfile), "keys", "show", str(path)])
+    assert shown.exit_code == 0 and recovery not in shown.output, shown.output
+    plain = runner.invoke(main, ["init", str(tmp_path / "plain.fsdb"), "--user", "lan", "--role", "enumerator",
+                                 "--commune", "02266", "--no-encryption"])
+    assert plain.exit_code == 0 and encryption.is_plain(tmp_path / "plain.fsdb")
+    typed = runner.invoke(main, ["demo", str(tmp_path / "d.fsdb"), "--households", "5", "--quiet"],
+                          input="ngắn\nngắn\n")   # a passphrase too short is refused, nothing made
+    assert typed.exit_code == 1 and "8" in typed.output and not (tmp_path / "d.fsdb").exists()
+    assert not encryption.header_path(tmp_path / "d.fsdb").exists()
+
+
+def test_backups_are_encrypted_with_the_same_key_and_restore_asks_for_the_passphrase(tmp_path):
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    kept = backups.backups_of(path)[0]
+    with Workspace.open(path) as ws:
+        ws.save_household(make_doc(name="Lò Văn Mới"), owner="lan")
+    encryption.forget_all()
+    asked = []
+    encryption.set_asker(lambda p: asked.append(p) or PASSPHRASE)
+    backups.restore(path, kept)
+    assert asked and asked[0] == kept   # asked once: the backup's key is the workspace's own
+    assert encryption.is_encrypted(path)
+    with Workspace.open(path) as ws:
+        names = {r[0] for r in ws.db.execute("SELECT head_name FROM households")}
+    assert "Lò Văn Mới" not in names and names <= set(NAMES)
+    assert len(asked) == 1
+
+
+def test_encrypt_converts_a_plain_workspace_and_its_backups_checked_before_the_plain_file_goes(tmp_path):
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=False)
+    with Workspace.open(path) as ws:
+        rows = sorted(ws.db.execute("SELECT uuid, document, revision FROM households").fetchall())
+    assert _secrets_in(path.read_bytes())
+    recovery = conversion.encrypt_workspace(path, PASSPHRASE)
+    assert recovery and encryption.parse_recovery(recovery, "x")
+    for p in [path, *backups.backups_of(path)]:
+        assert not encryption.is_plain(p) and _secrets_in(p.read_bytes()) == [], p
+    assert not list(tmp_path.glob("*" + conversion.ENCRYPTING + "*"))
+    encryption.forget_all()
+    encryption.unlock(path, PASSPHRASE)
+    with Workspace.open(path) as ws:
+        assert sorted(ws.db.execute("SELECT uuid, document, revision FROM households").fetchall()) == rows
+    assert conversion.encrypt_workspace(path, "") is None   # again: nothing left to do
+
+
+CONVERT = """
+import sys
+from fieldsurvey.storage import conversion, encryption
+encryption.COST = encryption.Cost(2 ** 10, 8, 1)
+print("go", flush=True)
+conversion.encrypt_workspace(sys.argv[1], sys.argv[2])
+print("done", flush=True)
+"""
+
+
+def test_a_conversion_killed_at_random_moments_leaves_the_plain_or_the_encrypted_file_whole(tmp_path):
+    source = tmp_path / "source.fsdb"
+    ws = Workspace.create(source, INFO, ["Thôn 1"])
+    ws.set_identity(device="dev-test", user="lan")
+    with ws.transaction():
+        for i in range(1500):
+            ws.save_household(make_doc(name=f"Người Thứ {i}"), owner="lan")
+    ws.backups = False
+    ws.close()
+    with Workspace.open(source, read_only=True) as ws:
+        want = sorted(ws.db.execute("SELECT uuid, document FROM households").fetchall())
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # how long a whole conversion takes here, to spread the kills over it
+    start = time.perf_counter()
+    work = tmp_path / "timing.fsdb"
+    work.write_bytes(source.read_bytes())
+    subprocess.run([sys.executable, "-c", CONVERT, str(work), PASSPHRASE], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    whole = time.perf_counter() - start
+    rng = random.Random(2026)
+    seen = {"plain": 0, "encrypted": 0}
+    for run in range(12):
+        work = tmp_path / f"w{run}.fsdb"
+        work.write_bytes(source.read_bytes())
+        proc = subprocess.Popen([sys.executable, "-c", CONVERT, str(work), PASSPHRASE], env=env, cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "go"
+        time.sleep(rng.uniform(0, whole * 0.8))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        encryption.forget_all()
+        if encryption.is_plain(work):
+            seen["plain"] += 1
+            conn = connection.connect(work, key=None)
+        else:
+            seen["encrypted"] += 1
+            encryption.unlock(work, PASSPHRASE)
+            conn = connection.connect(work)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert sorted(conn.execute("SELECT uuid, document FROM households").fetchall()) == want
+        finally:
+            conn.close()
+        with Workspace.open(work) as ws:   # and the app opens it, whichever it is
+            ws.backups = False
+            assert ws.household_count() == len(want)
+        # a plain one left behind converts on the next attempt, the leftover copy cleared
+        if encryption.is_plain(work):
+            assert conversion.encrypt_workspace(work, PASSPHRASE)
+            assert not work.with_name(work.name + conversion.ENCRYPTING).exists()
+    print("kills that left the plain file / the encrypted one:", seen)
+    assert seen["plain"] >= 2   # the kills landed during the conversion, not only after it
+
+
+def test_the_recovery_key_resets_a_forgotten_passphrase_and_a_wrong_one_changes_nothing(tmp_path):
+    path = tmp_path / "w.fsdb"
+    recovery = _workspace(path)
+    encryption.forget_all()
+    before = _files(tmp_path)
+    groups = recovery.split("-")
+    typo = "-".join([groups[0][:-1] + str((int(groups[0][-1]) + 1) % 10), *groups[1:]])
+    with pytest.raises(WorkspaceError) as err:
+        conversion.reset_passphrase(path, typo, "một mật khẩu mới")
+    assert err.value.key == "encryption.error.recovery_key_group" and err.value.values["group"] == 1
+    other = encryption.recovery_text(os.urandom(16))
+    with pytest.raises(WorkspaceError) as err:
+        conversion.reset_passphrase(path, other, "một mật khẩu mới")
+    assert err.value.key == "encryption.error.wrong_recovery_key"
+    assert _files(tmp_path) == before
+
+    conversion.reset_passphrase(path, recovery.replace("-", " "), "một mật khẩu mới")
+    encryption.forget_all()
+    with pytest.raises(WorkspaceError):
+        encryption.unlock(path, PASSPHRASE)   # the forgotten one opens nothing any more
+    for b in backups.backups_of(path):        # nor any backup: they take the new one too
+        with pytest.raises(WorkspaceError):
+            encryption.unlock(b, PASSPHRASE)
+    encryption.unlock(path, "một mật khẩu mới")
+    with Workspace.open(path) as ws:
+        assert ws.household_count() == len(NAMES)
+
+
+def test_the_recovery_key_opens_a_workspace_whose_key_header_was_lost(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    recovery = _workspace(path)
+    encryption.forget_all()
+    encryption.header_path(path).unlink()
+    with pytest.raises(WorkspaceError):
+        Workspace.open(path)   # no header: not openable as it is
+    with pytest.raises(WorkspaceError) as err:
+        conversion.reset_passphrase(path, encryption.recovery_text(os.urandom(16)), "mật khẩu mới đây")
+    assert err.value.key == "encryption.error.wrong_recovery_key"
+    monkeypatch.setenv("FIELDSURVEY_RECOVERY_KEY", recovery)
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", "mật khẩu mới đây")
+    result = CliRunner().invoke(main, ["passphrase", "reset", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    encryption.forget_all()
+    encryption.unlock(path, "mật khẩu mới đây")
+    with Workspace.open(path) as ws:
+        assert ws.household_count() == len(NAMES)
+
+
+def test_change_passphrase_from_the_cli(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    encryption.forget_all()
+    monkeypatch.setenv("FIELDSURVEY_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", "cái mới dài hơn nhiều")
+    result = CliRunner().invoke(main, ["passphrase", "change", str(path), "--lang", "vi"])
+    assert result.exit_code == 0 and "đã đổi mật khẩu" in result.output
+    encryption.forget_all()
+    encryption.unlock(backups.backups_of(path)[0], "cái mới dài hơn nhiều")
+
+
+@pytest.mark.parametrize("mode", ["TRUNCATE", "WAL"])
+def test_journal_mode_and_the_checks_on_opening_hold_on_an_encrypted_file(tmp_path, monkeypatch, mode):
+    """The journal mode comes from the SQLite the connection's binding carries (SQLCipher's 3.51 has the WAL-reset
+    bug: the rollback journal); forced either way, an encrypted workspace keeps it, and a damaged one is refused."""
+    versions = []
+    real = durability.journal_settings
+    monkeypatch.setattr(durability, "journal_settings",
+                        lambda v: versions.append(v) or ((mode, "FULL") if mode == "WAL" else real(v)))
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    assert versions and all(v == durability.sqlite_version(sqlcipher_version()) for v in versions)
+    with Workspace.open(path) as ws:
+        assert ws.journal_mode == mode.lower() and ws.synchronous == "FULL"
+        ws.backups = False
+    # a page in the middle of the file damaged: SQLCipher's page check refuses it on opening
+    from fieldsurvey.storage import workspace as workspace_module
+    workspace_module._CHECKED.clear()
+    data = bytearray(path.read_bytes())
+    data[4096 * 2 + 100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkspaceError) as err:
+        Workspace.open(path)
+    assert err.value.key in ("storage.error.damaged", "storage.error.not_workspace_detail")
+
+
+def sqlcipher_version() -> str:
+    import sqlcipher3.dbapi2 as sqlcipher
+    return sqlcipher.sqlite_version
+
+
+def test_the_recovery_key_form_catches_typos_and_the_app_cost_is_half_a_second_class():
+    secret = bytes(range(16))
+    text = encryption.recovery_text(secret)
+    assert len(text) == 8 * 6 + 7 and encryption.parse_recovery(text, "x") == secret
+    with pytest.raises(WorkspaceError) as err:
+        encryption.parse_recovery(text[:-1], "x")
+    assert err.value.key == "encryption.error.recovery_key_form"
+    assert encryption.Cost() == encryption.Cost(2 ** 16, 8, 1)   # ≈ 0.5 s here (docs/storage.md)
+
+
+def test_cli_encrypt_prints_the_recovery_key_that_then_resets_the_passphrase(tmp_path, monkeypatch):
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=False)
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(main, ["encrypt", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    printed = [line.strip() for line in result.output.splitlines()
+               if re.fullmatch(r"(\d{6}-){7}\d{6}", line.strip())]
+    assert len(printed) == 1 and not encryption.is_plain(path)
+    assert result.output.index(printed[0]) < result.output.index("is encrypted now")
+    encryption.forget_all()
+    monkeypatch.setenv("FIELDSURVEY_RECOVERY_KEY", printed[0])
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", "the one after the forgotten one")
+    result = CliRunner().invoke(main, ["passphrase", "reset", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    encryption.forget_all()
+    encryption.unlock(path, "the one after the forgotten one")
+    monkeypatch.delenv("FIELDSURVEY_NEW_PASSPHRASE")
+    again = CliRunner().invoke(main, ["encrypt", str(path), "--lang", "en"])
+    assert again.exit_code == 0 and "already encrypted" in again.output
+
+
+def test_carry_forward_of_an_encrypted_workspace_is_encrypted_with_the_same_passphrase(tmp_path):
+    from fieldsurvey.progress import run_to_end
+    from fieldsurvey.services.workspaces import carry_forward
+
+    old, new = tmp_path / "2026.fsdb", tmp_path / "2027.fsdb"
+    _workspace(old)
+    run_to_end(carry_forward(old, new, 2027))
+    assert encryption.is_encrypted(new) and _secrets_in(new.read_bytes()) == []
+    assert not list(tmp_path.glob("*.part*"))
+    encryption.forget_all()
+    encryption.unlock(new, PASSPHRASE)
+    with Workspace.open(new) as ws:
+        ws.backups = False
+        assert sorted(r[0] for r in ws.db.execute("SELECT head_name FROM households")) == sorted(NAMES)
+
+
+def test_a_plain_workspace_made_where_a_stale_key_header_lies_is_plain(tmp_path):
+    from fieldsurvey.services.encryption import new_encrypted
+
+    path = tmp_path / "w.fsdb"
+    encryption.set_up(path, PASSPHRASE)   # a header left behind by a workspace since deleted
+    encryption.forget_all()
+    with new_encrypted(path, None):
+        Workspace.create(path, INFO, ["Thôn 1"]).close()
+    assert encryption.is_plain(path) and not encryption.header_path(path).exists()
+
+
+def test_a_plain_backup_restored_onto_an_encrypted_workspace_comes_back_encrypted(tmp_path):
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=False)
+    old = tmp_path / "old-plain-copy.fsdb"   # a plain backup kept elsewhere, from before the encryption
+    old.write_bytes(backups.backups_of(path)[0].read_bytes())
+    assert _secrets_in(old.read_bytes())
+    conversion.encrypt_workspace(path, PASSPHRASE)
+    encryption.forget_all()
+    encryption.set_asker(lambda p: PASSPHRASE)
+    backups.restore(path, old)
+    assert encryption.is_encrypted(path) and _secrets_in(path.read_bytes()) == []
+    encryption.forget_all()
+    encryption.unlock(path, PASSPHRASE)   # the workspace's own passphrase still opens it
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert {r[0] for r in ws.db.execute("SELECT head_name FROM households")} <= set(NAMES)
