@@ -15,6 +15,7 @@ from typing import Any, Callable
 import click
 
 from fieldsurvey.cli import echo_json, main, run_job
+from fieldsurvey.cli.sync import confirmed_fingerprint
 from fieldsurvey.i18n import format_number, t
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -83,16 +84,7 @@ def province_group() -> None:
 def province_trust(target: str, keys: Path, key_file: Path, expected: str | None, lang: str) -> None:
     """Trust a commune supervisor's public key: its results are accepted from now on. Compare its fingerprint,
     group by group, with the one the supervisor reads out before you confirm."""
-    from fieldsurvey.services.sync import read_key, spoken_fingerprint  # lazy: 290 ms at start-up otherwise
-
-    key = read_key(key_file)
-    spoken = spoken_fingerprint(key)
-    if expected is None:
-        click.echo(t("sync.trust.show", lang, role=t(f"sync.role.{key.role}", lang), user=key.user,
-                     device=key.device, fingerprint=spoken))
-        if not click.confirm(t("sync.trust.confirm", lang), default=False):
-            raise click.ClickException(t("sync.trust.not_confirmed", lang))
-        expected = spoken
+    expected, spoken = confirmed_fingerprint(key_file, expected, lang)
     key = _svc().trust_commune(target, key_file, expected)
     click.echo(f"{key_file}: {key.role} {key.user}, commune {key.commune_code}, device {key.device}\n"
                f"fingerprint {spoken}")

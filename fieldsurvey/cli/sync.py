@@ -112,7 +112,18 @@ def keys_trust(file: Path, key_file: Path, expected: str | None, replace: bool, 
 
     Its owner reads their fingerprint aloud (`fieldsurvey keys show`), e.g. over the phone; compare it with the one
     shown here, group by group, before you confirm."""
-    from fieldsurvey.services.sync import read_key, spoken_fingerprint, trust  # lazy: 290 ms at start-up otherwise
+    from fieldsurvey.services.sync import trust  # lazy: 290 ms at start-up otherwise
+
+    expected, spoken = confirmed_fingerprint(key_file, expected, lang)
+    key = trust(file, key_file, expected, replace=replace)
+    click.echo(t("sync.trust.done", lang, role=t(f"sync.role.{key.role}", lang), user=key.user, device=key.device,
+                 fingerprint=spoken))
+
+
+def confirmed_fingerprint(key_file: Path, expected: str | None, lang: str) -> tuple[str, str]:
+    """The fingerprint to trust KEY_FILE with: `expected` as given (--fingerprint), else the key's own after it was
+    shown, read aloud by its owner and confirmed here (refused when not). Returns it and the key's spoken form."""
+    from fieldsurvey.services.sync import read_key, spoken_fingerprint  # lazy: 290 ms at start-up otherwise
 
     key = read_key(key_file)
     spoken = spoken_fingerprint(key)
@@ -122,9 +133,7 @@ def keys_trust(file: Path, key_file: Path, expected: str | None, replace: bool, 
         if not click.confirm(t("sync.trust.confirm", lang), default=False):
             raise click.ClickException(t("sync.trust.not_confirmed", lang))
         expected = spoken
-    key = trust(file, key_file, expected, replace=replace)
-    click.echo(t("sync.trust.done", lang, role=t(f"sync.role.{key.role}", lang), user=key.user, device=key.device,
-                 fingerprint=spoken))
+    return expected, spoken
 
 
 @keys.command("forget")
