@@ -31,11 +31,13 @@ class QtStrings(QTranslator):
     the catalogues (`qt.<Qt's context>.<Qt's English text>`, resources/i18n/<lang>/qt.json): Qt ships no
     Vietnamese translation. In English Qt's own texts stay."""
 
-    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
         key = f"qt.{context}.{source}"
         if language.code != "en" and source and has(key, language.code):
             return t(key, language.code)
-        return ""   # not translated here: Qt keeps its own
+        # not translated here: Qt keeps its own. None is Qt's null string ("no translation"); an empty string would
+        # be taken as the translation and blank the text (and every %1 in it)
+        return None
 
 
 _translator: QtStrings | None = None

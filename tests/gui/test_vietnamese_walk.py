@@ -131,3 +131,22 @@ def test_every_view_in_vietnamese_shows_no_english_and_nothing_cut(window, works
     assert {k: v for k, v in found.items() if v} == {}
     hint = window.minimumSizeHint()    # the window fits a 1366×768 screen (its layout can be as small as that)
     assert hint.width() <= 1366 and hint.height() <= 768 - 40, hint
+
+
+def test_qts_own_texts_not_in_the_catalogue_stay_qts_in_either_language(window):
+    """The app's translator gives Qt's strings it has; every other one stays Qt's own, never blank — OK in
+    English, and a file dialog's text the catalogue lacks, with its %1 filled (a blank translation once emptied
+    them and made Qt warn 'QString::arg: Argument missing')."""
+    from PySide6.QtCore import QCoreApplication
+
+    from fieldsurvey.gui.texts import language
+
+    unknown = "No catalogue has this text %1"
+    assert QCoreApplication.translate("QFileDialog", unknown) == unknown
+    language.set("en")
+    assert QCoreApplication.translate("QPlatformTheme", "OK") == "OK"
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+    box = QMessageBox(QMessageBox.Icon.Question, "t", "q", QMessageBox.StandardButton.Ok)
+    assert box.button(QMessageBox.StandardButton.Ok).text().replace("&", "") == "OK"
+    language.set("vi")
+    assert QCoreApplication.translate("QPlatformTheme", "OK") != "OK"
