@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Callable
 
+from fieldsurvey import files
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.storage import connection, encryption
 from fieldsurvey.storage.backups import backups_of
@@ -79,7 +80,7 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
             checked()
         encryption.write_header(path, header)
         os.replace(tmp, path)
-        encryption.sync_folder(path.parent)
+        files.sync_folder(path.parent)
     except BaseException:
         _discard(tmp)
         raise

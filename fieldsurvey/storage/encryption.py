@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fieldsurvey import files
 from fieldsurvey.errors import WorkspaceError
 
 FORMAT = "fieldsurvey-key/1"
@@ -159,7 +160,7 @@ def write_header(path: Path, header: Header) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, hp)
-    sync_folder(hp.parent)
+    files.sync_folder(hp.parent)
 
 
 def copy_header(source: Path, target: Path) -> None:
@@ -167,19 +168,6 @@ def copy_header(source: Path, target: Path) -> None:
     if Path(source) == Path(target):
         return
     write_header(target, read_header(source))
-
-
-def sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def check_passphrase(passphrase: str, where: str) -> None:
