@@ -9,20 +9,11 @@ import pytest
 from fieldsurvey.formengine.loader import find_form, load_form
 from fieldsurvey.formengine.model import FormErrors, located, normalise_headers
 from fieldsurvey.formengine.session import FormSession, fill
+from tests.formengine.books import write_xlsform
 
 
 def _book(tmp_path, survey, choices=None, name="f.xlsx"):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "survey"
-    for row in survey:
-        ws.append(row)
-    if choices:
-        cs = wb.create_sheet("choices")
-        for row in choices:
-            cs.append(row)
-    wb.save(tmp_path / name)
-    return tmp_path / name
+    return write_xlsform(tmp_path / name, survey, choices)
 
 
 @pytest.mark.parametrize("headers, expected", [

@@ -12,12 +12,12 @@ import random
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from fieldsurvey.formengine.loader import load_form
 from tests.formengine import javarosa_harness as harness
 from tests.formengine.record_odk import EXPRESSIONS, expression_case, expression_rows, form_folders
+from tests.formengine.books import write_xlsform
 
 pytestmark = pytest.mark.skipif(harness.available() is not None, reason=str(harness.available()))
 
@@ -26,18 +26,7 @@ TODAY = date.today()   # (JavaRosa's today() is the real one)
 CASES = 40
 
 
-def _book(path: Path, survey: list[list], choices: list[list] | None = None) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "survey"
-    for row in survey:
-        ws.append(row)
-    if choices:
-        cs = wb.create_sheet("choices")
-        for row in choices:
-            cs.append(row)
-    wb.save(path)
-    return path
+_book = write_xlsform
 
 
 # Forms written to exercise what the comparison found: booleans, dates, division by zero, format-date, regex,
