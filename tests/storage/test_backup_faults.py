@@ -15,13 +15,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from fieldsurvey.cli import main
 from fieldsurvey.files import Fault, inject
 from fieldsurvey.storage import backups, lock
 from fieldsurvey.storage.stamps import clock_problem
 from fieldsurvey.storage.workspace import Workspace
+from tests.dbcheck import cli, integrity
 from tests.storage.conftest import INFO, make_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,18 +94,7 @@ def _area(path: Path, uuid: str) -> int:
         return ws.get_household(uuid)["household"]["floor_area"]
 
 
-def _integrity(path: Path) -> list[str]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    finally:
-        conn.close()
-
-
-def _cli(*args: str, lang: str = "en"):
-    result = CliRunner(env={"FIELDSURVEY_LANG": lang}).invoke(main, list(args))
-    assert "Traceback" not in result.output and (result.exception is None or isinstance(result.exception, SystemExit))
-    return result
+_integrity, _cli = integrity, cli
 
 
 # --- restore --------------------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ line as a user would: a message, never a traceback."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import shutil
@@ -19,13 +18,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from fieldsurvey.cli import main
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.storage import backups, checks, lock
 from fieldsurvey.storage import workspace as workspace_module
 from fieldsurvey.storage.workspace import Workspace
+from tests.dbcheck import cli, integrity
 from tests.storage.conftest import INFO, make_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,18 +99,7 @@ def _dump(path: Path) -> list[str]:
         conn.close()
 
 
-def _integrity(path: Path) -> list[str]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    finally:
-        conn.close()
-
-
-def _cli(*args: str, lang: str = "en"):
-    result = CliRunner(env={"FIELDSURVEY_LANG": lang}).invoke(main, list(args))
-    assert "Traceback" not in result.output and (result.exception is None or isinstance(result.exception, SystemExit))
-    return result
+_integrity, _cli = integrity, cli
 
 
 @pytest.fixture

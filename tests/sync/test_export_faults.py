@@ -23,6 +23,7 @@ from fieldsurvey.files import Fault, inject
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage import sync_store
+from tests.dbcheck import integrity
 
 ROOT = Path(__file__).resolve().parents[2]
 SEALS = {"revisions": {"sealed_at", "doc_hash"}}
@@ -39,14 +40,6 @@ def rows(path: Path, leave_out: dict[str, set[str]] | None = None) -> dict[str, 
             out[table] = conn.execute(f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{table}] ORDER BY rowid"
                                       ).fetchall()
         return out
-    finally:
-        conn.close()
-
-
-def integrity(path: Path) -> list[str]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in conn.execute("PRAGMA integrity_check")]
     finally:
         conn.close()
 
