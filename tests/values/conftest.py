@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from fieldsurvey.cli import main
+from fieldsurvey.services import sync as sync_svc
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
-from tests.builders import adult, child, household_doc
+from fieldsurvey.sync.keys import Identity, public_key_text
+from tests.builders import adult, child, household_doc, trust_checked
 
 INFO = WorkspaceInfo("08", "Tuyên Quang", "02266", "Xã Lâm Bình", "rural", 2026, "annual", "vn-2022-2025")
 VILLAGES = ["Thôn Nà Đình", "Bản Khuổi Củng"]
@@ -64,3 +66,21 @@ def workspace(tmp_path: Path) -> Path:
     ws.backups = False
     ws.close()
     return path
+
+
+@pytest.fixture
+def supervisor(tmp_path):
+    """A supervisor's workspace (thu) that trusts enumerator lan's key: (path, thu's identity, lan's identity)."""
+    path = tmp_path / "thu" / "commune.fsdb"
+    path.parent.mkdir()
+    me = sync_svc.init_workspace(path, "thu", "supervisor", "02266", villages=2, device="dev-thu")
+    lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
+    (tmp_path / "lan.fskey").write_text(public_key_text(lan.public))
+    trust_checked(path, tmp_path / "lan.fskey")
+    return path, me, lan
+
+
+def dump(path: Path) -> list[str]:
+    """Every row of the workspace as SQL text, to compare before and after a refused import."""
+    with Workspace.open(path, read_only=True) as ws:
+        return list(ws.db.conn.iterdump())

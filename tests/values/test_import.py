@@ -22,27 +22,11 @@ from fieldsurvey.services import values
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync import records
 from fieldsurvey.sync.container import Limits
-from fieldsurvey.sync.keys import Identity, public_key_text
-from tests.builders import adult, trust_checked
+from fieldsurvey.sync.keys import Identity
+from tests.builders import adult
 from tests.sync import forge
-from tests.values.conftest import doc, run
+from tests.values.conftest import doc, dump, run
 from tests.values.test_refusals import BELONGS, CONTROLS, IMPLAUSIBLE
-
-
-@pytest.fixture
-def supervisor(tmp_path):
-    path = tmp_path / "thu" / "commune.fsdb"
-    path.parent.mkdir()
-    me = sync_svc.init_workspace(path, "thu", "supervisor", "02266", villages=2, device="dev-thu")
-    lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
-    (tmp_path / "lan.fskey").write_text(public_key_text(lan.public))
-    trust_checked(path, tmp_path / "lan.fskey")
-    return path, me, lan
-
-
-def dump(path: Path) -> list[str]:
-    with Workspace.open(path, read_only=True) as ws:
-        return list(ws.db.conn.iterdump())
 
 
 def integrity(path: Path) -> list[tuple]:

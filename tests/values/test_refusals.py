@@ -17,10 +17,9 @@ from fieldsurvey.services import forms
 from fieldsurvey.services import sync as sync_svc
 from fieldsurvey.services import values
 from fieldsurvey.storage.workspace import Workspace
-from fieldsurvey.sync.keys import Identity, public_key_text
-from tests.builders import adult, trust_checked
+from tests.builders import adult
 from tests.sync import forge
-from tests.values.conftest import INFO, doc, households, run, write
+from tests.values.conftest import INFO, doc, dump, households, run, write
 
 
 def refused(workspace: Path, tmp_path: Path, document: dict, lang: str = "en") -> str:
@@ -257,22 +256,6 @@ def test_a_roster_of_100000_saved_locally_is_refused_by_its_length_before_it_is_
 
 
 # --- the import: each household of a hand-in ---------------------------------------------------------------------
-
-@pytest.fixture
-def supervisor(tmp_path):
-    path = tmp_path / "thu" / "commune.fsdb"
-    path.parent.mkdir()
-    me = sync_svc.init_workspace(path, "thu", "supervisor", "02266", villages=2, device="dev-thu")
-    lan = Identity.generate("lan", "enumerator", "02266", device="dev-lan")
-    (tmp_path / "lan.fskey").write_text(public_key_text(lan.public))
-    trust_checked(path, tmp_path / "lan.fskey")
-    return path, me, lan
-
-
-def dump(path: Path) -> list[str]:
-    with Workspace.open(path, read_only=True) as ws:
-        return list(ws.db.conn.iterdump())
-
 
 def test_a_hand_in_carrying_a_control_character_is_refused_naming_the_household_and_field(supervisor, tmp_path):
     path, me, lan = supervisor
