@@ -15,6 +15,7 @@ from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.texts import language, number, percent, tr
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import figures
+from fieldsurvey.services import households
 from fieldsurvey.services.households import FINISHED, STATUSES
 
 
@@ -199,7 +200,7 @@ class DashboardView(QWidget):
         for owner, statuses in d.enumerators:
             total = sum(statuses.values())
             done = sum(statuses.get(s, 0) for s in FINISHED)
-            rows.append([owner or "—", total, done, done / total if total else 0] +
+            rows.append([households.person(d.names, owner) or "—", total, done, done / total if total else 0] +
                         [statuses.get(s, 0) for s in present])
         self._fill(self.people, heads, rows, rate_cols=(3,))
         self.chart.set_bars([(f"{n}. {vi if lang == 'vi' else en}", fig.indicator_deprived[i],

@@ -6,7 +6,7 @@ certificates and `movement` all take their numbers from here."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +19,7 @@ from fieldsurvey.domain.results import HouseholdClass
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.storage import queries
+from fieldsurvey.services.households import people
 from fieldsurvey.services.workspaces import opened
 from fieldsurvey.storage.workspace import Workspace
 
@@ -74,13 +75,14 @@ class Dashboard:
     figures: CommuneFigures                               # the one count, as every printed table has it
     enumerators: list[tuple[str, dict[str, int]]]        # owner → status → households
     af_k: float
+    names: dict[str, str] = field(default_factory=dict)   # owner → the person's name (households.people)
 
 
 def dashboard(ws: Workspace, official: bool = False) -> Job[Dashboard]:
     """A job (yields Progress) that gathers the dashboard's figures: the commune's count (the same as every printed
     table's), and the progress of each enumerator by status."""
     figures = yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING)
-    return Dashboard(figures, list(queries.progress_by_owner(ws.db).items()), AF_K)
+    return Dashboard(figures, list(queries.progress_by_owner(ws.db).items()), AF_K, people(ws))
 
 
 def dashboard_for(path: Path, official: bool = False) -> Job[Dashboard]:

@@ -133,3 +133,13 @@ def test_dashboard_loads_off_the_main_thread(window, workspace_file, qtbot):
     window.show_view("dashboard")
     qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=10000)
     assert window.dashboard.people.rowCount() >= 2
+
+
+def test_the_dashboards_progress_names_enumerators_as_people_know_them(window, workspace_file, qtbot):
+    """The progress table shows each enumerator's name as written in their households, not a login id."""
+    window.open_workspace(workspace_file)
+    window.show_view("dashboard")
+    qtbot.waitUntil(lambda: window.dashboard.data is not None, timeout=10000)
+    shown = {window.dashboard.people.item(r, 0).text() for r in range(window.dashboard.people.rowCount())}
+    names = set(window.dashboard.data.names.values())
+    assert names and shown <= names | {"—"}, (shown, names)
