@@ -23,6 +23,7 @@ from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
 from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import encryption as at_rest
 from fieldsurvey.services import values
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
@@ -147,6 +148,7 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
                                     "role": key.role, "commune_code": key.commune_code,
                                     "sign_key": b64(key.sign_key), "encrypt_key": b64(key.encrypt_key),
                                     "trusted_at": now})
+        at_rest.seal_for_supervisors(ws)   # an enumerator's supervisor can now reset a forgotten passphrase
     return key
 
 
@@ -160,6 +162,7 @@ def forget(path: Path, who: str) -> dict[str, Any]:
         if len(rows) != 1:
             raise BundleError("sync.error.no_trusted_key" if not rows else "sync.error.several_trusted_keys", who)
         store.forget_key(ws.db, rows[0]["fingerprint"])
+        at_rest.seal_for_supervisors(ws)   # a forgotten supervisor's key recovers nothing any more
         return {k: rows[0][k] for k in ("fingerprint", "device", "user", "role")}
 
 
@@ -237,6 +240,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
     me = identity_of(path)
     at = at or datetime.now(timezone.utc)
     with Workspace.open(path) as ws:
+        at_rest.seal_for_supervisors(ws)   # (a supervisor key trusted by another path: the starter package)
         info = ws.info
         recipient = _recipient(ws, me, to)
         if me.role == "supervisor" and recipient is None:

@@ -157,6 +157,11 @@ def _rewrap(path: Path, secret: bytes, passphrase: str) -> None:
     """The workspace's key header written for `passphrase`, and its encrypted copies' headers with it (a restored
     backup then opens with the new passphrase too)."""
     encryption.new_passphrase(path, secret, passphrase)
+    spread_header(path)
+
+
+def spread_header(path: Path) -> None:
+    """The workspace's key header given to its encrypted backups and kept copies (the same secret)."""
     header = encryption.read_header(path)
     for copy in _kept_copies(path):
         if copy.is_file() and not encryption.is_plain(copy):
