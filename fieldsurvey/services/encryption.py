@@ -127,6 +127,15 @@ def recover_for_enumerator(supervisor: Path | str, header: Path | str) -> str:
     return encryption.recover_sealed(header_of(header), me.public.fingerprint, me.encryption)
 
 
+def copy_header_for_supervisor(path: Path | str, folder: Path | str) -> Path:
+    """The key header of workspace `path` copied into `folder` (a stick) as `NAME.fsdb.key`, for the supervisor to
+    recover the recovery key from (`recover_for_enumerator`); it holds no personal data. Its path."""
+    path, folder = Path(path), Path(folder)
+    target = folder / path.name
+    encryption.write_header(target, encryption.read_header(path))
+    return encryption.header_path(target)
+
+
 def sealed_to(path: Path | str) -> list[str]:
     """The user names of the supervisors whose key can recover this encrypted workspace (whom to ask)."""
     try:
