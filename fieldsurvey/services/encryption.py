@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.errors import BundleError, WorkspaceError
 from fieldsurvey.storage import conversion, encryption
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.workspace import Workspace
-from fieldsurvey.sync.keys import Identity, key_file_for, unb64
+from fieldsurvey.sync.keys import Identity, is_protected, key_file_for, unb64
 
 
 def ask_with(asker: Callable[[Path], str] | None) -> None:
@@ -68,7 +68,9 @@ def encrypt(path: Path | str, passphrase: str, show: Callable[[str], None] | Non
     """Encrypt a plain workspace in place (all or nothing) and its backups; the recovery key to show once (None: it
     was already encrypted; plain backups a killed conversion left are encrypted now). `show` is given the recovery
     key before the encrypted copy replaces the plain file."""
-    return conversion.encrypt_workspace(Path(path), passphrase, show)
+    recovery = conversion.encrypt_workspace(Path(path), passphrase, show)
+    protect_identity(path)   # the sync identity's private keys beside it (also after a kill left them plain)
+    return recovery
 
 
 def change_passphrase(path: Path | str, passphrase: str) -> None:
@@ -144,6 +146,40 @@ def sealed_to(path: Path | str) -> list[str]:
         return []
 
 
-def identity(path: Path | str) -> Identity:
-    """The identity (private keys) of the workspace `path`, from its key file beside it."""
-    return Identity.load(key_file_for(Path(path)))
+# --- the sync identity's key file beside an encrypted workspace ---------------------------------------------------------
+
+def identity(path: Path | str, keys: Path | str | None = None) -> Identity:
+    """The identity (private keys) of the workspace `path`, from its key file (`keys`, else FILE.keys beside it);
+    beside an encrypted workspace its private keys are decrypted with the workspace's key (the passphrase asked for
+    when the workspace is not unlocked yet)."""
+    keyfile = Path(keys) if keys is not None else key_file_for(Path(path))
+
+    def unlock(kid: str) -> bytes:
+        protection = encryption.identity_protection(Path(path)) if not _is_server(path) else None
+        if protection is None or protection[0] != kid:
+            raise BundleError("sync.error.key_file_wrong_key", str(keyfile))
+        return protection[1]
+
+    return Identity.load(keyfile, unlock)
+
+
+def save_identity(ident: Identity, path: Path | str, keys: Path | str | None = None) -> Path:
+    """Write the key file of workspace `path` (`keys`, else FILE.keys): its private keys encrypted with the
+    workspace's key when the workspace is encrypted (or about to be made so), plain beside a plain one."""
+    keyfile = Path(keys) if keys is not None else key_file_for(Path(path))
+    ident.save(keyfile, None if _is_server(path) else encryption.identity_protection(Path(path)))
+    return keyfile
+
+
+def protect_identity(path: Path | str) -> bool:
+    """The key file beside an encrypted workspace encrypted now when it is still plain (after `encrypt`, or a key
+    file from before). Whether it was."""
+    keyfile = key_file_for(Path(path))
+    if not keyfile.is_file() or is_protected(keyfile) or not is_encrypted(path):
+        return False
+    save_identity(Identity.load(keyfile), path)
+    return True
+
+
+def _is_server(target: Path | str) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))

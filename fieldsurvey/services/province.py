@@ -31,6 +31,7 @@ from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declare
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import encryption as at_rest
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
 from fieldsurvey.services.province_xlsx import write_workbook
@@ -101,7 +102,7 @@ def init_province(target: str | Path, user: str, province_code: str, year: int =
         raise WorkspaceError("sync.error.identity_exists", str(keyfile))
     create_province(target, province_code, year)
     identity = Identity.generate(user, PROVINCE, province_code, device)
-    identity.save(keyfile)
+    at_rest.save_identity(identity, target, keyfile)   # private keys encrypted beside an encrypted province file
     return identity
 
 
@@ -372,7 +373,7 @@ def import_results(target: str | Path, sources: Iterable[Path], keys: Path | Non
     does not stop the others. The results are checked on the other cores while this process stores the ones
     checked (fieldsurvey.parallel), in the files' order. Yields progress."""
     paths = result_files(sources)
-    me = Identity.load(keys_of(target, keys))
+    me = at_rest.identity(target, keys_of(target, keys))
     reports = []
     with opened(target) as store:
         context = (store.info, store.trusted_key_rows(), me, limits)

@@ -71,13 +71,13 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         if commune_code and commune_code != commune:
             raise WorkspaceError("sync.error.workspace_commune", str(path), commune=commune, given=commune_code)
         identity = Identity.generate(user, role, commune, device or ws.device_id)
-        identity.save(keyfile)
+        at_rest.save_identity(identity, path)   # private keys encrypted beside an encrypted workspace
         store.set_identity(ws, identity.device, identity.user, identity.role)
     return identity
 
 
 def identity_of(path: Path) -> Identity:
-    return Identity.load(key_file_for(path))
+    return at_rest.identity(path)
 
 
 def export_key(path: Path, out: Path) -> PublicKey:

@@ -78,6 +78,11 @@ def database_key(secret: bytes) -> bytes:
     return _hkdf(secret, b"fieldsurvey workspace database key", 32)
 
 
+def identity_key(secret: bytes) -> bytes:
+    """The key (32 bytes) that encrypts the private keys of the sync identity kept beside the workspace."""
+    return _hkdf(secret, b"fieldsurvey identity key file", 32)
+
+
 def key_id(secret: bytes) -> str:
     return _hkdf(secret, b"fieldsurvey workspace key id", 8).hex()
 
@@ -371,6 +376,13 @@ def secret_for(path: Path) -> bytes | None:
             if exc.key != "encryption.error.wrong_passphrase" or attempt == 2 or not getattr(asker, "again", False):
                 raise
     return _SECRETS[kid]
+
+
+def identity_protection(path: Path) -> tuple[str, bytes] | None:
+    """The key id and key that protect the key file beside an encrypted (or to-be-encrypted) workspace `path` (None:
+    a plain one), asking for the passphrase when needed."""
+    secret = secret_for(path)
+    return None if secret is None else (key_id(secret), identity_key(secret))
 
 
 def key_for(path: Path) -> bytes | None:

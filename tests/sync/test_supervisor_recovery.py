@@ -121,12 +121,13 @@ def test_another_supervisors_key_or_the_enumerators_own_recovers_nothing(commune
     assert "only a supervisor's workspace" in out and not KEY.search(out)
     # a header whose sealed copy names binh's key but was made for thu's does not open with binh's either
     data = json.loads(before)
+    encryption.forget_all()
+    encryption.unlock(other, OTHER)
     binh = at_rest.identity(other)
     data["sealed"][0]["to"] = binh.public.fingerprint
     forged = tmp_path / "forged.key"
     forged.write_text(json.dumps(data))
     with pytest.raises(WorkspaceError) as err:
-        encryption.unlock(other, OTHER)
         at_rest.recover_for_enumerator(other, forged)
     assert err.value.key == "encryption.error.sealed_does_not_open"
     assert encryption.header_path(lan).read_bytes() == before
