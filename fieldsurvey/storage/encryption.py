@@ -73,9 +73,30 @@ def _hkdf(secret: bytes, info: bytes, length: int) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret)
 
 
-def database_key(secret: bytes) -> bytes:
-    """The SQLCipher raw key (32 bytes) of a workspace whose secret this is."""
-    return _hkdf(secret, b"fieldsurvey workspace database key", 32)
+# The HMAC of every page (SQLCipher's `cipher_hmac_algorithm`), part of a file's format: written in its key header.
+# New files take SHA-256 (this CPU family has SHA instructions: a third to a half less of what encryption adds,
+# docs/performance.md); a header without the field is a file made before, with SQLCipher 4's default SHA-512.
+PAGE_HMAC = "HMAC_SHA256"
+LEGACY_PAGE_HMAC = "HMAC_SHA512"
+PAGE_HMACS = (PAGE_HMAC, LEGACY_PAGE_HMAC)
+
+
+class DatabaseKey(bytes):
+    """A file's SQLCipher raw key (32 bytes) with the page HMAC its file was made with (storage/connection.py sets
+    both on every keyed connection)."""
+    hmac: str
+
+    def __new__(cls, raw: bytes, hmac: str = PAGE_HMAC) -> "DatabaseKey":
+        if hmac not in PAGE_HMACS:
+            raise ValueError(hmac)
+        key = super().__new__(cls, raw)
+        key.hmac = hmac
+        return key
+
+
+def database_key(secret: bytes, hmac: str = PAGE_HMAC) -> DatabaseKey:
+    """The SQLCipher raw key (32 bytes) of a workspace whose secret this is, for a file with this page HMAC."""
+    return DatabaseKey(_hkdf(secret, b"fieldsurvey workspace database key", 32), hmac)
 
 
 def identity_key(secret: bytes) -> bytes:
@@ -140,6 +161,7 @@ class Header:
     nonce: bytes
     wrapped: bytes
     sealed: tuple[Sealed, ...] = ()
+    page_hmac: str = LEGACY_PAGE_HMAC
 
     def to_json(self) -> str:
         b64 = _b64
@@ -148,6 +170,7 @@ class Header:
                                    "salt": b64(self.salt)},
                            "cipher": "AES-256-GCM", "nonce": b64(self.nonce), "wrapped": b64(self.wrapped),
                            "database": "SQLCipher 4, 16 KB pages, raw key = HKDF-SHA256(secret)",
+                           **({"page_hmac": self.page_hmac} if self.page_hmac != LEGACY_PAGE_HMAC else {}),
                            **({"sealed": [s.to_dict() for s in self.sealed]} if self.sealed else {})},
                           indent=1) + "\n"
 
@@ -168,9 +191,12 @@ def read_header_file(hp: Path, where: str | None = None) -> Header:
         sealed = tuple(Sealed(str(s["to"]), str(s["user"]), base64.b64decode(s["ephemeral"]),
                               base64.b64decode(s["nonce"]), base64.b64decode(s["wrapped"]))
                        for s in data.get("sealed", []) if s.get("cipher") == SEALED_CIPHER)
+        page_hmac = data.get("page_hmac", LEGACY_PAGE_HMAC)
+        if page_hmac not in PAGE_HMACS:
+            raise ValueError(page_hmac)
         return Header(str(data["key_id"]), Cost(int(kdf["n"]), int(kdf["r"]), int(kdf["p"])),
                       base64.b64decode(kdf["salt"]), base64.b64decode(data["nonce"]),
-                      base64.b64decode(data["wrapped"]), sealed)
+                      base64.b64decode(data["wrapped"]), sealed, page_hmac)
     except FileNotFoundError:
         raise WorkspaceError("encryption.error.no_key_header", where or str(hp), header=str(hp)) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -187,12 +213,15 @@ def _aad(kid: str) -> bytes:
     return f"{FORMAT} {kid}".encode("ascii")
 
 
-def make_header(secret: bytes, passphrase: str, cost: Cost | None = None, sealed: tuple[Sealed, ...] = ()) -> Header:
+def make_header(secret: bytes, passphrase: str, cost: Cost | None = None, sealed: tuple[Sealed, ...] = (),
+                page_hmac: str = PAGE_HMAC) -> Header:
+    """A key header for `secret` unlocked by `passphrase`; `page_hmac`: the format of the file it goes with (a new
+    file: PAGE_HMAC; an existing one keeps its own)."""
     cost = cost or COST
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     kid = key_id(secret)
     wrapped = AESGCM(_passphrase_key(passphrase, salt, cost)).encrypt(nonce, secret, _aad(kid))
-    return Header(kid, cost, salt, nonce, wrapped, sealed)
+    return Header(kid, cost, salt, nonce, wrapped, sealed, page_hmac)
 
 
 # --- the secret sealed to a supervisor ----------------------------------------------------------------------------------
@@ -227,7 +256,8 @@ def seal_to(path: Path, secret: bytes, recipients: list[tuple[str, str, bytes]])
     sealed = tuple(kept.get(fp) or seal(secret, fp, user, public) for fp, user, public in recipients)
     if [s.to for s in sealed] == [s.to for s in header.sealed]:
         return False
-    write_header(path, Header(header.key_id, header.cost, header.salt, header.nonce, header.wrapped, sealed))
+    write_header(path, Header(header.key_id, header.cost, header.salt, header.nonce, header.wrapped, sealed,
+                              header.page_hmac))
     return True
 
 
@@ -385,10 +415,10 @@ def identity_protection(path: Path) -> tuple[str, bytes] | None:
     return None if secret is None else (key_id(secret), identity_key(secret))
 
 
-def key_for(path: Path) -> bytes | None:
-    """The SQLCipher key of `path` (None: a plain file), asking for the passphrase when needed."""
+def key_for(path: Path) -> DatabaseKey | None:
+    """The SQLCipher key of `path` (None: a plain file), with its page HMAC, asking for the passphrase when needed."""
     secret = secret_for(path)
-    return None if secret is None else database_key(secret)
+    return None if secret is None else database_key(secret, read_header(Path(path)).page_hmac)
 
 
 def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
@@ -402,14 +432,15 @@ def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
     return recovery_text(secret)
 
 
-def new_passphrase(path: Path, secret: bytes, passphrase: str) -> None:
+def new_passphrase(path: Path, secret: bytes, passphrase: str, page_hmac: str | None = None) -> None:
     """Write `path`'s key header again for a new passphrase (same secret: the file is not touched; the copies sealed
-    to supervisors are kept)."""
+    to supervisors and the file's page HMAC are kept — `page_hmac` when the header was lost and found again)."""
     check_passphrase(passphrase, str(path))
     try:
         old = read_header(path)
         sealed = old.sealed if old.key_id == key_id(secret) else ()
+        page_hmac = page_hmac or old.page_hmac
     except WorkspaceError:   # (lost: reset with the recovery key; the sealed copies come back with the next trust)
         sealed = ()
-    write_header(path, make_header(secret, passphrase, sealed=sealed))
+    write_header(path, make_header(secret, passphrase, sealed=sealed, page_hmac=page_hmac or PAGE_HMAC))
     remember(secret)

@@ -523,3 +523,62 @@ def test_encrypting_a_plain_workspace_encrypts_its_key_file_too(tmp_path, monkey
     encryption.forget_all()
     encryption.unlock(path, PASSPHRASE)
     assert at_rest.identity(path).public.fingerprint == before   # the same identity, its keys now encrypted
+
+
+def _opens_raw(path: Path, secret: bytes, hmac: str) -> bool:
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{encryption.database_key(secret).hex()}'\"")
+        conn.execute(f"PRAGMA cipher_page_size = {connection.CIPHER_PAGE_SIZE}")
+        conn.execute(f"PRAGMA cipher_hmac_algorithm = {hmac}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def test_new_files_take_hmac_sha256_and_files_made_before_keep_sha512_through_every_path(tmp_path):
+    """The page HMAC is part of a file's format, written in its key header: a new workspace and its backups use
+    SHA-256; a workspace encrypted before (a header without the field) keeps SHA-512 through opening, writing,
+    backups, a new passphrase and a reset with its key header lost."""
+    new = tmp_path / "new" / "w.fsdb"
+    new.parent.mkdir()
+    recovery = _workspace(new)
+    secret = encryption.parse_recovery(recovery, "x")
+    assert json.loads(encryption.header_path(new).read_text())["page_hmac"] == "HMAC_SHA256"
+    for f in (new, *backups.backups_of(new)):
+        assert _opens_raw(f, secret, "HMAC_SHA256") and not _opens_raw(f, secret, "HMAC_SHA512"), f
+
+    old = tmp_path / "old" / "w.fsdb"
+    old.parent.mkdir()
+    _workspace(old, encrypted=False)
+    secret = os.urandom(encryption.SECRET_BYTES)
+    for f in (old, *backups.backups_of(old)):   # encrypted as the first encrypted FieldSurvey did
+        conversion.encrypt_file(f, secret, encryption.make_header(secret, PASSPHRASE,
+                                                                  page_hmac=encryption.LEGACY_PAGE_HMAC))
+    assert "page_hmac" not in json.loads(encryption.header_path(old).read_text())
+    encryption.forget_all()
+    encryption.unlock(old, PASSPHRASE)
+    with Workspace.open(old) as ws:
+        ws.save_household(make_doc(name="Lý Văn Mới"), owner="lan")
+        backups.make_backup(ws)
+    assert backups.check_file(backups.backups_of(old)[-1]) == []
+    conversion.change_passphrase(old, "một mật khẩu khác hẳn")
+    encryption.header_path(old).unlink()
+    encryption.forget_all()
+    conversion.reset_passphrase(old, encryption.recovery_text(secret), "lại một mật khẩu nữa")
+    assert "page_hmac" not in json.loads(encryption.header_path(old).read_text())
+    encryption.forget_all()
+    encryption.unlock(old, "lại một mật khẩu nữa")
+    with Workspace.open(old) as ws:
+        assert ws.household_count() == len(NAMES) + 1
+    for f in (old, *backups.backups_of(old)):
+        assert _opens_raw(f, secret, "HMAC_SHA512") and not _opens_raw(f, secret, "HMAC_SHA256"), f
+    backups.restore(old, backups.backups_of(old)[0])
+    with Workspace.open(old) as ws:
+        assert ws.household_count() == len(NAMES)
+    assert _opens_raw(old, secret, "HMAC_SHA512")
