@@ -56,7 +56,7 @@ def widget_for(question):
     if kind in ("image", "audio", "video", "file"):
         return FileAnswer(kind)
     answer = TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
-    if kind == "integer" and "thousands-sep" in appearance:
+    if kind in ("integer", "decimal") and "thousands-sep" in appearance:   # an amount in đồng: whole, grouped
         answer.group_digits(lambda value: number(value))
     return answer
 

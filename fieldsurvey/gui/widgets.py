@@ -197,8 +197,8 @@ class TextAnswer(QLineEdit):
         super().__init__(parent)
         self.kind = kind
         self.grouped: Callable[[int], str] | None = None   # set for an amount: how the app's language groups it
-        if kind == "integer":
-            self.setValidator(QIntValidator(0, 2_000_000_000, self))
+        if kind == "integer":   # ODK's integer is 32-bit; what lies beyond is refused by the form, saying so
+            self.setValidator(QIntValidator(-2**31, 2**31 - 1, self))
         elif kind == "decimal":
             v = QDoubleValidator(0, 1e9, 2, self)
             v.setNotation(QDoubleValidator.StandardNotation)
@@ -215,7 +215,7 @@ class TextAnswer(QLineEdit):
         text = text.strip()
         if not text:
             return None
-        if self.kind == "integer":
+        if self.kind == "integer" or self.grouped is not None:   # an amount grouped (12.000.000): whole đồng
             try:
                 return int(text.replace(".", "").replace(",", "").replace(" ", ""))
             except ValueError:
@@ -243,10 +243,11 @@ class TextAnswer(QLineEdit):
     def set_value(self, value) -> None:
         if self.kind == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
             text = f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
-        elif self.kind == "decimal" and isinstance(value, float):
+        elif self.kind == "decimal" and isinstance(value, float) and self.grouped is None:
             text = f"{value:g}"
-        elif self.grouped is not None and isinstance(value, int) and not isinstance(value, bool):
-            text = self.grouped(value)
+        elif self.grouped is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and float(value).is_integer():
+            text = self.grouped(int(value))
         else:
             text = "" if value is None else str(value)
         if text != self.text() and not (self.hasFocus() and self.to_value(self.text()) == value):

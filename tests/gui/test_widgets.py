@@ -111,3 +111,23 @@ def test_a_photo_is_a_file_picked_with_f4_or_typed_and_the_form_keeps_its_name(q
     assert session.value("photo") is None and session.state("photo").status == "required"
     photo.button.click()
     assert session.value("photo") == "nhà số 7.jpg" and photo.edit.text() == "nhà số 7.jpg"
+
+
+def test_an_amount_asked_as_a_decimal_is_typed_grouped_beyond_two_billion(qtbot):
+    """Form 2026.2 asks money amounts as decimals (ODK's integer stops at 2,147,483,647): the box still groups the
+    đồng (3.000.000.000) and takes 3 billion typed; a plain integer box takes ODK's whole 32-bit range."""
+    from fieldsurvey.formengine.loader import find_form
+    from fieldsurvey.gui.form_view import widget_for
+
+    amount = widget_for(find_form("vn-review-2022", "2026.2").by_name["income_wages"])
+    plain = TextAnswer("integer")
+    for w in (amount, plain):
+        qtbot.addWidget(w)
+    got = []
+    amount.answered.connect(got.append)
+    type_text(amount, "3000000000")
+    assert got[-1] == 3_000_000_000 and isinstance(got[-1], int)
+    assert amount.to_value("3.000.000.000") == 3_000_000_000
+    amount.set_value(3_000_000_000.0)
+    assert amount.text() == "3.000.000.000"
+    assert plain.validator().top() == 2**31 - 1 and plain.validator().bottom() == -2**31
