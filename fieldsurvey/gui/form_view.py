@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.texts import language, larger, number, tr
-from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, FitLabel, MultiAnswer, TextAnswer
+from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, FitLabel, MultiAnswer, RankAnswer, TextAnswer
 from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -55,6 +55,8 @@ def widget_for(question):
         return None
     if kind in ("image", "audio", "video", "file"):
         return FileAnswer(kind)
+    if kind == "rank":
+        return RankAnswer()
     answer = TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
     if kind in ("integer", "decimal") and "thousands-sep" in appearance:   # an amount in đồng: whole, grouped
         answer.group_digits(lambda value: number(value))
@@ -378,11 +380,11 @@ class QuestionnaireView(QWidget):
         f.label.setToolTip(state.hint)
         f.widget.parentWidget().setVisible(visible)
         f.widget.setToolTip(state.hint)
-        if state.question.type in ("select_one", "select_multiple"):
+        if state.question.type in ("select_one", "select_multiple", "rank"):
             options = self._options(state.question, member)
             if options != f.options:
                 f.options = options
-                if state.question.type == "select_one":
+                if state.question.type in ("select_one", "rank"):
                     f.widget.set_choices(list(options))
                 else:
                     f.widget.set_choices(list(options), tr("gui.form.none_of_these"))
