@@ -1193,6 +1193,23 @@ class FormSession:
             if child.kind != "repeat":
                 stack.extend(reversed(child.children))
 
+    def questions_of(self, rep: Item) -> list[Item]:
+        """The questions asked in each instance of `rep` itself, in form order (not those of a repeat inside it)."""
+        return [i for i in self._own(rep) if i.kind == "question" and i.type not in UNASKED and i.asked
+                and i.chain == rep.chain]
+
+    @staticmethod
+    def repeats_in(item: Item) -> list[Item]:
+        """The repeats directly inside `item` (a repeat or a group), in form order — not those inside them."""
+        out, stack = [], list(reversed(item.children))
+        while stack:
+            child = stack.pop()
+            if child.kind == "repeat":
+                out.append(child)
+            else:
+                stack.extend(reversed(child.children))
+        return out
+
     def add_member(self, repeat: str = MEMBERS, path: Path = ()) -> int:
         """Add an instance of `repeat` (inside the instance `path` of the repeats around it) at the end; returns its
         index. A household holds at most the members its plausible ranges allow
