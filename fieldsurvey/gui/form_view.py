@@ -148,6 +148,9 @@ class QuestionnaireView(QWidget):
             self._build()
             self._form_key = key
         self.member = 0 if session.members() else -1
+        for inners in self.inners.values():   # another household: no instance of an inner repeat picked yet
+            for inner in inners:
+                inner.reset()
         self.refresh()
         self.navigator.setCurrentRow(0)
         self._go(0)

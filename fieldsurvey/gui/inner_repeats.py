@@ -97,6 +97,12 @@ class InnerRepeat(QGroupBox):
 
     # --- the instance shown
 
+    def reset(self) -> None:
+        """Nothing picked (another household is shown): the next refresh picks the last instance, if any."""
+        self.prefix, self.index = (), -1
+        for r in self.inner:
+            r.reset()
+
     def path(self) -> tuple:
         return self.prefix + (self.index,)
 
