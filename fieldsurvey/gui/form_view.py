@@ -586,17 +586,29 @@ class QuestionnaireView(QWidget):
         problems = self.session.errors() + self.session.warnings()
         if not problems:
             return
-        here = (self.current_section(),
-                self.member if self.session.sections[self.current_section()].repeat else -1, self._focused_index())
+        row = self.current_section()
+        section = self.session.sections[row]
+        here = (row, self.member if section.repeat else -1, self._focused_index(), (), -1)
+        focus = QApplication.focusWidget()
+        for inner in (i for top in self.inners.get(section.id, ()) for i in top.walk()):   # the focus in a job?
+            at = next((k for k, f in enumerate(inner.fields.values()) if f.widget is not None and focus is not None
+                       and (f.widget is focus or f.widget.isAncestorOf(focus))), None)
+            if at is not None and inner.index >= 0:
+                here = (row, self.member, len(section.questions), inner.path()[1:], at)
+                break
         keyed = []
         for sid, member, name in problems:
             order = self._order(sid)
             qnames = [q.name for q in self.session.sections[order].questions]
             path = member if isinstance(member, tuple) else (() if member is None else (member,))
-            place = qnames.index(name) if name in qnames else len(qnames)   # a question of an inner repeat: after
-            keyed.append(((order, path[0] if path else -1, place, path[1:]), sid, path, name))
+            if name in qnames:
+                key = (order, path[0] if path else -1, qnames.index(name), (), -1)
+            else:   # a question of a repeat inside the roster's: after the member's own, instance by instance
+                names = [q.name for q in self.session.questions_of(self.session.form.by_name[name].chain[-1])]
+                key = (order, path[0], len(qnames), path[1:], names.index(name))
+            keyed.append((key, sid, path, name))
         keyed.sort()
-        _key, sid, path, name = next((k for k in keyed if k[0][:3] > here), keyed[0])
+        _key, sid, path, name = next((k for k in keyed if k[0] > here), keyed[0])
         self._go(self._order(sid))
         if path:
             self.pick_member(path[0])

@@ -122,6 +122,10 @@ class InnerRepeat(QGroupBox):
         if 0 <= self.index < len(self.instances()):
             self.view.inner_removed.emit(self.rep.name, self.prefix, self.index)
 
+    def walk(self) -> list["InnerRepeat"]:
+        """This repeat and every one inside it."""
+        return [self, *(r for x in self.inner for r in x.walk())]
+
     def find(self, name: str) -> "InnerRepeat | None":
         """This repeat or one inside it, by name."""
         if self.rep.name == name:
