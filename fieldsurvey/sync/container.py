@@ -285,6 +285,8 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
                 me: Identity | None, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Check the signature first, then decrypt, then read the archive in memory within the limits."""
     header, head, signer = _verified(data, source, find_key, limits)
+    if header.get("content") == "starter":
+        raise BundleError("sync.error.is_starter", source)
     if header.get("content") is not None:
         raise BundleError("sync.error.is_backup", source)
     enc = header.get("encryption")

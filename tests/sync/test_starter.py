@@ -229,3 +229,10 @@ def test_a_supervisors_key_is_never_trusted_from_a_bundle(sup, tmp_path):
     run_to_end(svc.import_bundles(sup, [bundle]))
     back = svc.export_bundle(sup, tmp_path, to="lo-thi-lan").path
     assert svc.carried_key(lan, back) is None
+
+
+def test_a_starter_package_is_never_imported_as_a_bundle(sup, tmp_path):
+    made, lan = _lan(tmp_path, sup)
+    (report,) = run_to_end(svc.import_bundles(lan, [made.path]))
+    assert report.status == "refused" and report.error["key"] == "sync.error.is_starter"
+    assert "gói khởi tạo" in report.text("vi")
