@@ -67,6 +67,7 @@ class MakeStarterDialog(QDialog):
         layout.addWidget(self.buttons)
         browse.clicked.connect(self._browse)
         self.name.setFocus()
+        self.resize(640, 380)
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, tr("gui.starter.folder"), self.folder.text(),
@@ -142,6 +143,7 @@ class OpenStarterDialog(QDialog):
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.resize(640, 340)
 
     def confirm(self) -> None:
         path = Path(self.path.text().strip())
