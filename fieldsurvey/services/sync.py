@@ -1,4 +1,5 @@
-"""Sync use cases, Qt-free, for the CLI and the GUI: set up an installation's identity, exchange and trust keys,
+"""Sync use cases, Qt-free, for the CLI and the GUI: set up an installation's identity, exchange and trust keys
+(from a key file, or the enumerator's key a hand-in carries, once its fingerprint is confirmed),
 export a bundle, import bundles (one transaction each), settle conflicts and duplicates, and the review loop
 (approve, return, reassign; the enumerator's to-do list; a household's history).
 
