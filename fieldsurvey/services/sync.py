@@ -39,6 +39,7 @@ from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from fieldsurvey.sync.container import (DEFAULT_LIMITS, MAGIC, Limits, canonical, open_bundle, open_sealed, pack,
                                         read_file, seal, sha256, write_atomically)
 from fieldsurvey.sync.container import carried_key as container_carried_key
+from fieldsurvey.sync.container import signer_id
 from fieldsurvey.sync.keys import (SPOKEN_GROUP_DIGITS, Identity, PublicKey, b64, key_file_for, public_key_text,
                                    read_public_key, unb64)
 from fieldsurvey.sync.merge import Local, Outcome, decide, differences, duplicate_keys, resolve
@@ -182,13 +183,12 @@ def carried_key(path: Path, bundle: Path) -> PublicKey | None:
         return None
     bundle = Path(bundle)
     data = read_file(bundle)
-    key = _carried(data, bundle.name)
-    if key is None:
-        return None
     with Workspace.open(path, read_only=True) as ws:
-        if store.known_key(ws.db, key.fingerprint) is not None:
-            return None
-        _check_trustable(ws, me, key, bundle.name)
+        if store.known_key(ws.db, signer_id(data, bundle.name)) is not None:
+            return None   # trusted (or retired): the import says the rest, nothing to ask
+        key = _carried(data, bundle.name)
+        if key is not None:
+            _check_trustable(ws, me, key, bundle.name)
     return key
 
 

@@ -332,6 +332,11 @@ def carried_key(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> Pu
     return key
 
 
+def signer_id(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The id of the key the container's header says signed it (not yet checked: see `carried_key`, `_verified`)."""
+    return _header(data, source, limits)[0]["key"]
+
+
 def open_signed(data: bytes, source: str, content: str, limits: Limits) -> tuple[PublicKey, bytes]:
     """A container that holds `content`, signed by the key it carries and not encrypted (a starter package: it goes
     to someone who has no key yet). Returns the carried key, whose signature held, and the payload. Refused: no key
