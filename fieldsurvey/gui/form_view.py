@@ -391,10 +391,15 @@ class QuestionnaireView(QWidget):
         # a value the form works out (the walls' "durable" from their material) is shown as such, not as a
         # greyed question: it is out of the tab order and cannot be taken for the next answer
         computed = bool(state.read_only) and not self.read_only
-        f.widget.setVisible(not computed)
-        f.computed.setVisible(computed)
+        # the village is picked from the supervisor's list, never typed: with no list yet, the question says where
+        # the list comes from instead of offering nothing
+        no_villages = state.question.list_name == "villages" and not f.options
+        f.widget.setVisible(not computed and not no_villages)
+        f.computed.setVisible(computed or no_villages)
         if computed:
             f.computed.setText(tr("gui.form.computed", value=self._words(state, f.options)))
+        elif no_villages:
+            f.computed.setText(tr("gui.form.no_villages"))
         if f.label.property("computed") != computed:
             f.label.setProperty("computed", computed)
             f.label.setStyleSheet(COMPUTED_STYLE if computed else "")
