@@ -427,7 +427,9 @@ class QuestionnaireView(QWidget):
         deps = tuple(s.value(d, member) if (s.form.by_name[d].repeat is None or member is not None) else None
                      for d in sorted(question.check_deps) if d in s.form.by_name) \
             if question.choice_filter is not None else ()
-        key = (question.name, s.lang, deps)
+        # the village list is the workspace's (it changes with the supervisor's list): part of the key
+        villages = tuple(s.villages) if question.list_name == "villages" else ()
+        key = (question.name, s.lang, deps, villages)
         cached = self._options_cache.get(key)
         if cached is None:
             cached = self._options_cache[key] = tuple(s.options(question.name, member))

@@ -134,7 +134,8 @@ class VillagesDialog(QDialog):
         self.add_button.clicked.connect(self.add_village)
         self.rename_button.clicked.connect(self.rename_village)
         self.merge_button.clicked.connect(self.merge_village)
-        self.name_input.returnPressed.connect(self.add_village)
+        for button in (self.add_button, self.rename_button, self.merge_button):
+            button.setAutoDefault(False)   # Enter in the name adds it (keyPressEvent), it never presses another
         self.total = QLabel(objectName="villagesTotal")
         lay.addWidget(self.total)
         self.error = QLabel(objectName="villagesError")
@@ -147,6 +148,7 @@ class VillagesDialog(QDialog):
         lay.addWidget(self.saved)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.button(QDialogButtonBox.Close).setText(tr("gui.close"))
+        buttons.button(QDialogButtonBox.Close).setAutoDefault(False)   # Enter never closes the list by surprise
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self._fill()
@@ -244,6 +246,13 @@ class VillagesDialog(QDialog):
         self._edited_list(lambda: self.edit.merge(village, into),
                           lambda m: tr("gui.villages.merged", old=m.old, new=m.new, n=len(m.households)),
                           lambda m: m.new)
+
+    def keyPressEvent(self, event) -> None:
+        """Enter in the new name adds the village; elsewhere the dialog's own (Escape closes it)."""
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.name_input.hasFocus():
+            self.add_village()
+            return
+        super().keyPressEvent(event)
 
     def confirm(self, title: str, text: str) -> bool:
         return ask_yes(self, title, text)
