@@ -148,3 +148,22 @@ def test_an_enumerator_with_no_list_yet_is_told_where_it_comes_from(window, tmp_
     field = window.form_view.fields["identification"]["village"]
     assert field.widget.isVisible() and not field.computed.isVisible()
     assert [field.widget.itemData(i) for i in range(1, field.widget.count())] == ["Thôn Nà Bó", "Bản Khuổi Củng"]
+
+
+@pytest.mark.parametrize("lang, unknown, applied", [
+    ("vi", "thôn «Thôn Nà Đìn» không có trong danh sách thôn của xã", "Danh sách thôn đã cập nhật theo giám sát viên"),
+    ("en", "the village «Thôn Nà Đìn» is not on the commune's list of villages",
+     "The list of villages now follows the supervisor's"),
+])
+def test_the_apps_import_summary_says_what_happened_to_villages(qapp, lang, unknown, applied):
+    from fieldsurvey.gui.dialogs.import_summary import report_lines
+    from fieldsurvey.services.sync import ImportReport
+
+    language.set(lang)
+    report = ImportReport("lan_0002.fsbundle", "imported", kind="hand-in", user="lan", sequence=2,
+                          unknown_villages=[["0b0e-…", "Thôn Nà Đìn"]],
+                          villages={"version": 4, "renamed": [["Thôn 1", "Thôn Nà Đình"]], "added": [],
+                                    "removed": [], "kept": [], "households": 2})
+    lines = report_lines([report], lang)
+    assert any(unknown in line for line in lines) and any(applied in line for line in lines)
+    assert "  «Thôn 1» → «Thôn Nà Đình»" in lines
