@@ -146,6 +146,8 @@ def test_a_merge_adds_up_the_figures_and_the_households_follow(path):
         assert ("merged_into", a, b, "thu") in log
         assert ("residents", rows[b].residents, v.residents, "thu") in log
         assert any(c.action == "village" and c.note == f"Gộp thôn: {a} → {b}" for c in hh.history(ws, moved_in[0]))
+    # the workspace's own integrity checks (documents and their columns, revisions, stored classes) all pass
+    assert [(f.check, f.problems) for f in run_to_end(workspaces.check(path)) if f.problems] == []
 
 
 def test_a_merge_with_a_village_whose_count_is_not_entered_leaves_it_not_entered(path):
