@@ -150,13 +150,18 @@ def test_a_merge_adds_up_the_figures_and_the_households_follow(path):
     assert [(f.check, f.problems) for f in run_to_end(workspaces.check(path)) if f.problems] == []
 
 
-def test_a_merge_with_a_village_whose_count_is_not_entered_leaves_it_not_entered(path):
+def test_a_merge_never_makes_half_a_figure(path):
     with opened(path) as ws:
-        a, b = ws.villages()[2:4]
+        a, b, c, d = ws.villages()[:4]
+        kept = next(v for v in ws.village_rows() if v.name == b)
         workspaces.set_residents(ws, a, None, None, None, minority=None)
-        villages.merge_villages(ws, a, b)
+        villages.merge_villages(ws, a, b)        # merged away with no number: nothing to add, b's stays
         v = next(v for v in ws.village_rows() if v.name == b)
-        assert (v.residents, v.residents_minority) == (None, None)   # never half a figure
+        assert (v.residents, v.residents_minority) == (kept.residents, kept.residents_minority)
+        workspaces.set_residents(ws, d, None, None, None, minority=None)
+        villages.merge_villages(ws, c, d)        # kept with no number: c's alone would be half of it
+        v = next(v for v in ws.village_rows() if v.name == d)
+        assert (v.residents, v.residents_minority) == (None, None)
 
 
 def test_merging_a_village_into_itself_is_refused(path):

@@ -5,9 +5,11 @@ services.workspaces.set_residents, with its own checks and change log). A rename
 when, old → new) — and every household of the village follows it: its stored village is changed as a revision of its
 own, audited as `village` with the reason ("Thôn A → Thôn B"), so History shows it and every figure, list and
 printout counts it under the village's new name. Merging adds the two villages' resident households (and their
-ethnic-minority ones) together: both were counted from the same register, and the merged village holds both; when
-either number was not entered, the merged village's is not entered either (the dashboard then asks for it) —
-never half a figure. The date becomes the later of the two, the sources are both named.
+ethnic-minority ones) together: both were counted from the same register, and the merged village holds both. A
+village merged away with no figure entered at all adds nothing (often a name added only to take in households that
+named it differently): the kept village's figures stay. Otherwise a number either village lacks is not entered after
+the merge either (one alone would be half a figure; the dashboard asks for it). The date becomes the later of the two, the sources are
+both named.
 
 The list travels to the enumerators in every return bundle (`villages.json`: `villages_payload`), and the
 starter package carries it too; `apply_villages_payload` makes an enumerator's list the supervisor's — all or
@@ -134,16 +136,21 @@ def merge_villages(ws: Workspace, village: str, into: str) -> Moved:
     a, b = rows[source], rows[target]
     with ws.transaction():
         ws.log_village_change(target, "merged_into", source, target)
-        residents = None if a.residents is None or b.residents is None else a.residents + b.residents
-        minority = None if a.residents_minority is None or b.residents_minority is None \
-            else a.residents_minority + b.residents_minority
-        dates = [d for d in (a.residents_date, b.residents_date) if d]
-        sources = list(dict.fromkeys(s for s in (b.residents_source, a.residents_source) if s))
-        ws.set_residents(target, residents, max(dates) if dates else None, "; ".join(sources)[:200] or None,
-                         minority=minority, reason="merge")
+        if a.residents is not None or a.residents_minority is not None:   # (nothing entered: nothing to add)
+            residents, minority = _added(a.residents, b.residents), _added(a.residents_minority, b.residents_minority)
+            dates = [d for d in (a.residents_date, b.residents_date) if d]
+            sources = list(dict.fromkeys(s for s in (b.residents_source, a.residents_source) if s))
+            ws.set_residents(target, residents, max(dates) if dates else None, "; ".join(sources)[:200] or None,
+                             minority=minority, reason="merge")
         moved = _move_households(ws, source, target, _reason("merge", source, target))
         ws.remove_village_row(source)
     return Moved(source, target, moved)
+
+
+def _added(merged: int | None, kept: int | None) -> int | None:
+    """A count after merging a village that has figures entered: both added up; not entered when either is not (one
+    alone would be half a figure)."""
+    return None if merged is None or kept is None else kept + merged
 
 
 def _reason(kind: str, old: str, new: str) -> str:
