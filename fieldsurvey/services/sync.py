@@ -844,7 +844,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                duplicates=report.duplicates, actions=report.actions)]
     lines += [t("sync.import.refused_record", lang, uuid=uuid, reason=reason) for uuid, reason in report.reasons(lang)]
     lines += values.held_lines(report.held, lang)
-    lines += village_lines(report, lang)
+    lines += villages.village_lines(report, lang)
     if report.older:
         lines.append(t("sync.import.older", lang))
     if report.clock_off:
@@ -852,30 +852,4 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
     if report.missing_sequences:
         lines.append(t("sync.import.gap", lang, device=report.device,
                        sequences=", ".join(map(str, report.missing_sequences))))
-    return lines
-
-
-def village_lines(report: ImportReport, lang: str = "vi") -> list[str]:
-    """What an import did about villages, as lines (the CLI's and the app's summary): households that followed a
-    rename, households naming a village not on the list, and what the supervisor's list changed here."""
-    lines = [t("sync.import.village_followed", lang, uuid=uuid, old=old, new=new)
-             for uuid, old, new in report.villages_followed]
-    lines += [t("sync.import.village_unknown", lang, uuid=uuid, village=village)
-              for uuid, village in report.unknown_villages]
-    if report.villages:
-        lines += _list_lines(report.villages, lang)
-    return lines
-
-
-def _list_lines(changed: dict[str, Any], lang: str = "vi") -> list[str]:
-    lines = [t("sync.import.villages_applied", lang)]
-    lines += [t("sync.import.village_renamed", lang, old=old, new=new) for old, new in changed.get("renamed", [])]
-    if changed.get("added"):
-        lines.append(t("sync.import.villages_added", lang, villages=", ".join(changed["added"])))
-    if changed.get("removed"):
-        lines.append(t("sync.import.villages_removed", lang, villages=", ".join(changed["removed"])))
-    if changed.get("kept"):
-        lines.append(t("sync.import.villages_kept", lang, villages=", ".join(changed["kept"])))
-    if changed.get("households"):
-        lines.append(t("sync.import.villages_households", lang, n=changed["households"]))
     return lines

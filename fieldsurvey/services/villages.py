@@ -1,25 +1,26 @@
 """The commune's villages as the supervisor keeps them, and as they reach the enumerators.
 
 The supervisor **adds**, **renames** and **merges** villages and enters their resident households (**counts**:
-services.workspaces.set_residents, with its own checks and change log). A rename or a merge is a recorded change — a row of the append-only `village_changes` (who,
-when, old → new) — and every household of the village follows it: its stored village is changed as a revision of its
-own, audited as `village` with the reason ("Thôn A → Thôn B"), so History shows it and every figure, list and
-printout counts it under the village's new name. Merging adds the two villages' resident households (and their
-ethnic-minority ones) together: both were counted from the same register, and the merged village holds both. A
-village merged away with no figure entered at all adds nothing (often a name added only to take in households that
-named it differently): the kept village's figures stay. Otherwise a number either village lacks is not entered after
-the merge either (one alone would be half a figure; the dashboard asks for it). The date becomes the later of the two, the sources are
-both named.
+services.workspaces.set_residents, with its own checks and change log). A rename or a merge is a recorded change — a row
+of the append-only `village_changes` (who, when, old → new) — and every household of the village follows it: its stored
+village is changed as a revision of its own, audited as `village` with the reason ("Thôn A → Thôn B"), so History shows
+it and every figure, list and printout counts it under the village's new name. Merging adds the two villages' resident
+households (and their ethnic-minority ones) together: both were counted from the same register, and the merged village
+holds both. A village merged away with no figure entered at all adds nothing (often a name added only to take in
+households that named it differently): the kept village's figures stay. Otherwise a number either village lacks is not
+entered after the merge either (one alone would be half a figure; the dashboard asks for it). The date becomes the later
+of the two, the sources are both named.
 
-The list travels to the enumerators in every return bundle (`villages.json`: `villages_payload`), and the
-starter package carries it too; `apply_villages_payload` makes an enumerator's list the supervisor's — all or
-nothing, a payload already applied (or older than one applied) changing nothing — and moves the enumerator's own
-households along the renames and merges they have not had yet. An enumerator never types a village: the form's
-village question offers only these (services/forms.py).
+The list travels to the enumerators in every return bundle (`villages.json`: `villages_payload`), and the starter
+package carries it too; `apply_villages_payload` makes an enumerator's list the supervisor's — all or nothing, a payload
+already applied (or older than one applied) changing nothing — and moves the enumerator's own households along the
+renames and merges they have not had yet. An enumerator never types a village: the form's village question offers only
+these (services/forms.py).
 
 On the supervisor's side, a household handed in with a village's former name (or a listed name typed differently)
-follows the rename at once (`follow_renames`, called by the import); one naming a village the supervisor never had is stored as it came and
-named in the import summary — it is not added to the list, and the figures show it apart as not on the list.
+follows the rename at once (`follow_renames`, called by the import); one naming a village the supervisor never had is
+stored as it came and named in the import summary — it is not added to the list, and the figures show it apart as not on
+the list.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fieldsurvey.errors import WorkspaceError
-from fieldsurvey.i18n import fold
+from fieldsurvey.i18n import fold, t
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.workspace import Village, Workspace
 from fieldsurvey.sync.records import VillageRow, VillagesPayload, VillageStep, parse_villages, villages_data
@@ -183,8 +184,8 @@ def villages_payload(ws: Workspace) -> dict[str, Any]:
                  for v in ws.village_rows())
     steps = tuple(VillageStep(i, "rename" if what == "name" else "merge", old, new, at, user)
                   for i, what, old, new, at, user in ws.db.execute(
-                      "SELECT id, field, old, new, at, user FROM village_changes WHERE field IN ('name', 'merged_into') "
-                      "AND old IS NOT NULL ORDER BY id"))
+                      "SELECT id, field, old, new, at, user FROM village_changes "
+                      "WHERE field IN ('name', 'merged_into') AND old IS NOT NULL ORDER BY id"))
     return villages_data(VillagesPayload(version, rows, steps))
 
 
@@ -315,3 +316,29 @@ def follow_renames(ws: Workspace, villages_of: dict[str, str | None], user: str 
     store.forget_duplicate_index(ws.db, [m[0] for m in moved])
     return Followed(tuple(moved), tuple(unknown))
 
+
+def village_lines(report: Any, lang: str = "vi") -> list[str]:
+    """What an import did about villages, as lines (the CLI's and the app's summary), from its report
+    (services.sync.ImportReport): households that followed a rename, households naming a village not on the list, and
+    what the supervisor's list changed here."""
+    lines = [t("sync.import.village_followed", lang, uuid=uuid, old=old, new=new)
+             for uuid, old, new in report.villages_followed]
+    lines += [t("sync.import.village_unknown", lang, uuid=uuid, village=village)
+              for uuid, village in report.unknown_villages]
+    if report.villages:
+        lines += _list_lines(report.villages, lang)
+    return lines
+
+
+def _list_lines(changed: dict[str, Any], lang: str = "vi") -> list[str]:
+    lines = [t("sync.import.villages_applied", lang)]
+    lines += [t("sync.import.village_renamed", lang, old=old, new=new) for old, new in changed.get("renamed", [])]
+    if changed.get("added"):
+        lines.append(t("sync.import.villages_added", lang, villages=", ".join(changed["added"])))
+    if changed.get("removed"):
+        lines.append(t("sync.import.villages_removed", lang, villages=", ".join(changed["removed"])))
+    if changed.get("kept"):
+        lines.append(t("sync.import.villages_kept", lang, villages=", ".join(changed["kept"])))
+    if changed.get("households"):
+        lines.append(t("sync.import.villages_households", lang, n=changed["households"]))
+    return lines

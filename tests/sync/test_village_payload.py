@@ -18,7 +18,7 @@ from fieldsurvey.services import villages
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync.container import canonical, seal
 from tests.sync import forge
-from tests.sync.test_roles import hand_in, import_one, refused, state
+from tests.sync.test_roles import import_one, refused, state
 
 
 def names(path: Path) -> list[str]:

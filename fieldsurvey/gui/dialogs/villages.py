@@ -18,8 +18,8 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.dialogs.comment import ask_yes
@@ -86,7 +86,7 @@ class VillagesDialog(QDialog):
     renamed = Signal()   # villages were added, renamed or merged: the households' villages may have changed
 
     def __init__(self, title: str, villages: list, save: Callable | None, note: str = "",
-                 parent: QWidget | None = None, edit: "VillageEdits | None" = None):
+                 parent: QWidget | None = None, edit: VillageEdits | None = None):
         super().__init__(parent)
         self.edit = edit
         self.setObjectName("villagesDialog")
