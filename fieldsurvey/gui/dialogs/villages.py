@@ -118,6 +118,7 @@ class VillagesDialog(QDialog):
         lay.addWidget(self.table, 1)
         self.name_input = QLineEdit(objectName="villageName")
         self.name_input.setPlaceholderText(tr("gui.villages.name_hint"))
+        self.name_input.setToolTip(tr("gui.villages.name_tip"))
         self.add_button = QPushButton(tr("gui.villages.add"), objectName="villageAdd")
         self.rename_button = QPushButton(tr("gui.villages.rename"), objectName="villageRename")
         self.merge_into = QComboBox(objectName="villageMergeInto")
