@@ -25,6 +25,7 @@ the list.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -231,8 +232,13 @@ def apply_villages_payload(ws: Workspace, payload: dict[str, Any] | VillagesPayl
     renamed: list[tuple[str, str]] = []
     moved: list[str] = []
     with ws.transaction():
+        listed_now = {v.name for v in parsed.villages}
         for step in parsed.steps:
             if before is not None and step.id <= before:
+                continue
+            if before is None and step.old in listed_now:
+                # never applied here (a new workspace, or one from a starter package that had the list as it is):
+                # a former name the list uses again now is that village, not the one renamed away from it
                 continue
             had = step.old in ws.villages()
             here = _follow(ws, step.old, step.new, step.kind, by)
@@ -266,8 +272,21 @@ def apply_villages_payload(ws: Workspace, payload: dict[str, Any] | VillagesPayl
                 ws.log_village_change(name, "removed", name, None, reason=REASON_RETURN, user=by)
                 removed.append(name)
         ws.set_village_order(wanted)
+        _follow_assigned(ws, renamed)
         ws.set_meta(VERSION_KEY, str(parsed.version))
     return Applied(parsed.version, False, tuple(renamed), tuple(added), tuple(removed), tuple(kept), tuple(moved))
+
+
+def _follow_assigned(ws: Workspace, renamed: list[tuple[str, str]]) -> None:
+    """The villages a starter package assigned to this enumerator (meta `assigned_villages`, services/starter.py)
+    under their names now."""
+    text = ws.meta("assigned_villages")
+    if not text or not renamed:
+        return
+    names = json.loads(text)
+    for old, new in renamed:
+        names = [new if n == old else n for n in names]
+    ws.set_meta("assigned_villages", json.dumps(list(dict.fromkeys(names)), ensure_ascii=False))
 
 
 def _follow(ws: Workspace, old: str, new: str, kind: str, by: str) -> list[str]:

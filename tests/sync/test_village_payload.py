@@ -233,3 +233,28 @@ def test_a_return_bundle_with_a_broken_list_is_refused_whole(site, payload, key)
     assert report.status == "refused" and report.error["key"] == key, report.message
     assert state(site.lan) == before and village_of(site, site.lan, uid) == "Thôn 1"
     assert report.text("vi") != report.text("en")
+
+
+def test_a_first_list_never_merges_a_village_into_the_one_that_took_its_old_name(site):
+    """Thôn 1 renamed Thôn Nà Đình, then a new Thôn 1 added: an enumerator who never had a list (or had it as it is
+    now, from a starter package) keeps the new Thôn 1 and its households — the old rename is not replayed onto it."""
+    supervisor(site, lambda ws: villages.rename_village(ws, "Thôn 1", "Thôn Nà Đình"))
+    supervisor(site, lambda ws: villages.add_village(ws, "Thôn 1"))
+    with Workspace.open(site.lan) as ws:   # as a starter package leaves it: the list as it is now
+        for name in ("Thôn Nà Đình", "Thôn 2", "Thôn 3", "Thôn 1"):
+            ws.add_village(name)
+        ws.set_meta("assigned_villages", json.dumps(["Thôn 1"]))
+    uid = site.add(site.lan, "lan", "Lò Văn Pả")      # in the new Thôn 1
+    report = import_one(site.lan, export_return(site))
+    assert report.villages["renamed"] == [] and village_of(site, site.lan, uid) == "Thôn 1"
+    assert names(site.lan) == ["Thôn Nà Đình", "Thôn 2", "Thôn 3", "Thôn 1"]
+
+
+def test_the_villages_a_starter_package_assigned_follow_a_rename(site):
+    import_one(site.lan, export_return(site))
+    with Workspace.open(site.lan) as ws:
+        ws.set_meta("assigned_villages", json.dumps(["Thôn 1", "Thôn 3"]))
+    supervisor(site, lambda ws: villages.rename_village(ws, "Thôn 1", "Thôn Nà Đình"))
+    import_one(site.lan, export_return(site))
+    with Workspace.open(site.lan) as ws:
+        assert json.loads(ws.meta("assigned_villages")) == ["Thôn Nà Đình", "Thôn 3"]
