@@ -28,14 +28,15 @@ from fieldsurvey.domain.figures import Scope
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declared_figures, result_row, sentence, summed,
                                          unit_row)
+from fieldsurvey.domain.results import review_round
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
 from fieldsurvey.services.province_xlsx import write_workbook
-from fieldsurvey.services.sync import (_key_from_row, _round, error_data, error_from_data, fingerprint_matches,
-                                      identity_of, spoken_fingerprint)
+from fieldsurvey.services.sync import (error_data, error_from_data, fingerprint_matches, identity_of,
+                                      spoken_fingerprint)
 from fieldsurvey.storage import issued as issued_register
 from fieldsurvey.storage import sync_store
 from fieldsurvey.storage.province import ProvinceInfo, ProvinceStore, connect
@@ -191,7 +192,7 @@ def export_result(path: Path, out: Path, to: str | Path | None = None, at: datet
         if len(provinces) != 1:
             raise BundleError("result.error.no_province_key" if not provinces else "result.error.several_provinces",
                               "--to" if to else "keys")
-        recipient = _key_from_row(provinces[0])
+        recipient = PublicKey.from_row(provinces[0])
         yield Progress(0, 1, "result")
         summary, rows = yield from result_entries(ws)
         info = ws.info
@@ -265,7 +266,7 @@ def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None]
 
     def find(fp: str) -> PublicKey | None:
         row = trusted(fp)
-        return _key_from_row({**row, "user": row["user_name"]}) if row else None
+        return PublicKey.from_row(row) if row else None
 
     opened_bundle = open_bundle(data, source, find, me, limits)
 
@@ -281,8 +282,8 @@ def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None]
             raise BundleError("province.error.key_other_province", where, commune=m.commune_code,
                               province=info.province_name)
         if (m.review_year, m.review_kind) != (info.review_year, info.review_kind):
-            raise BundleError("sync.error.other_round", where, kind=_round(m.review_kind), year=m.review_year,
-                              expected_kind=_round(info.review_kind), expected_year=info.review_year)
+            raise BundleError("sync.error.other_round", where, kind=review_round(m.review_kind), year=m.review_year,
+                              expected_kind=review_round(info.review_kind), expected_year=info.review_year)
 
     def check_summary(summary: dict[str, Any], where: str) -> None:
         if summary.get("standard") != info.standard_id:
