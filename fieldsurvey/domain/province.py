@@ -212,6 +212,28 @@ class UnitRow:
     def minority_rate(self, column: str) -> float | None:
         return rate(self.minority[column], self.minority_residents)
 
+    # year over year: this year against last year's figures (None: last year's not known)
+    @property
+    def poor_change(self) -> int | None:
+        return None if self.last_year is None else self.poor - self.last_year.poor
+
+    @property
+    def near_poor_change(self) -> int | None:
+        return None if self.last_year is None else self.near_poor - self.last_year.near_poor
+
+    @property
+    def poverty_rate_change(self) -> float | None:
+        """In percentage points (None when either year's resident households are unknown)."""
+        return _points(self.poverty_rate, self.last_year.poverty_rate if self.last_year else None)
+
+    @property
+    def near_poverty_rate_change(self) -> float | None:
+        return _points(self.near_poverty_rate, self.last_year.near_poverty_rate if self.last_year else None)
+
+
+def _points(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
 
 @dataclass(frozen=True)
 class ProvinceTables:

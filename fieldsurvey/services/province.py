@@ -32,9 +32,13 @@ from fieldsurvey.domain.results import review_round
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.reports.base import ReportContext
+from fieldsurvey.reports.province import province_report_data
+from fieldsurvey.reports.render import TemplateRenderer
+from fieldsurvey.reports.templates import load_template, read_template
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
-from fieldsurvey.services.province_xlsx import write_workbook
+from fieldsurvey.services.province_xlsx import read_results, write_workbook
 from fieldsurvey.services.sync import (error_data, error_from_data, fingerprint_matches, identity_of,
                                       spoken_fingerprint)
 from fieldsurvey.storage import issued as issued_register
@@ -49,6 +53,7 @@ from fieldsurvey.sync.records import FORMAT_VERSION, Manifest
 from fieldsurvey.sync.results import CommuneResult, entries_of, read_result
 
 SUFFIX = ".fsresult"
+WORKSPACE_SUFFIX = ".fsprov"        # a province's workspace on a laptop (the app opens it in the province's view)
 PROVINCE = "province"
 SUPERVISOR = "supervisor"
 
@@ -80,6 +85,17 @@ def opened(target: str | Path) -> Iterator[ProvinceStore]:
         yield store
     finally:
         store.close()
+
+
+def is_province_file(path: str | Path) -> bool:
+    """Whether a file is a province's workspace (by its name: FILE.fsprov), not a commune's."""
+    return not is_server(path) and Path(path).suffix.lower() == WORKSPACE_SUFFIX
+
+
+def info(target: str | Path) -> ProvinceInfo:
+    """The province, its review round and standard (refused when TARGET is not a province's workspace)."""
+    with opened(target) as store:
+        return store.info
 
 
 def create_province(target: str | Path, province_code: str, year: int = 2026) -> ProvinceInfo:
@@ -402,9 +418,34 @@ class CommuneStatus:
     households: int = 0
 
 
+STATES = ("reported", "late", "missing", "overdue")
+
+
+def status_counts(rows: Iterable[CommuneStatus]) -> dict[str, int]:
+    """How many communes are in each state, and how many changed their result (sent more than one)."""
+    rows = list(rows)
+    out = {s: sum(r.state == s for r in rows) for s in STATES}
+    out["changed"] = sum(r.versions > 1 for r in rows)
+    out["total"] = len(rows)
+    return out
+
+
+def status_summary(rows: Iterable[CommuneStatus], lang: str = "vi") -> str:
+    """"N of M communes reported (L late), K not yet"."""
+    c = status_counts(rows)
+    return t("province.status.summary", lang, reported=c["reported"] + c["late"], total=c["total"], late=c["late"],
+             missing=c["missing"] + c["overdue"])
+
+
 def set_deadline(target: str | Path, deadline: date) -> None:
     with opened(target) as store:
         store.set_meta("deadline", deadline.isoformat())
+
+
+def deadline(target: str | Path) -> str | None:
+    """The day communes' results are due (YYYY-MM-DD), None when not set."""
+    with opened(target) as store:
+        return store.meta("deadline")
 
 
 def status(target: str | Path, today: date | None = None) -> list[CommuneStatus]:
@@ -470,6 +511,33 @@ def carry_last_year(target: str | Path, old: str | Path) -> int:
     return len(rows) - 1
 
 
+def read_last_year_workbook(target: str | Path, book: Path, year: int | None = None) -> int:
+    """Last year's figures by commune (and for the province) from last year's province workbook — the one
+    `export_xlsx` wrote (it says its province and year), or one of its format (then `year` says which year).
+    Refused, with nothing stored, when it is another province's, of this year or later, names a commune not in
+    the province, or holds a cell that is not a number of households."""
+    figures = read_results(Path(book), year)
+    with opened(target) as store:
+        info = store.info
+        if figures.province_code not in (None, info.province_code) or figures.year >= info.review_year:
+            raise WorkspaceError("province.error.not_last_year", str(book), year=figures.year,
+                                 province=info.province_name)
+        for code in figures.rows:
+            unit = refdata.commune(code)
+            if code != info.province_code and (unit is None or unit.province_code != info.province_code):
+                raise WorkspaceError("province.error.not_in_province", str(book), code=code,
+                                     province=info.province_name)
+        store.set_last_year(figures.rows)
+    return sum(code != info.province_code for code in figures.rows)
+
+
+def units(target: str | Path) -> list[tuple[str, str]]:
+    """The province (its 2-digit code) and its communes: (code, name), for typing last year's figures in."""
+    code = info(target).province_code
+    p = next(p for p in refdata.provinces() if p.code == code)
+    return [(p.code, p.name), *((c.code, c.name) for c in p.communes)]
+
+
 def type_last_year(target: str | Path, code: str, year: int, residents: int | None, poor: int, near_poor: int,
                    source: str = "") -> None:
     """Last year's figures of one commune (or, with the province's code, of the province), typed in."""
@@ -515,10 +583,36 @@ def sentences(target: str | Path, lang: str = "vi") -> list[str]:
     return [sentence(r, tb.year, lang) for r in (tb.province, *tb.communes)]
 
 
+def sentence_of(tb: ProvinceTables, row: Any, lang: str = "vi") -> str:
+    """The seed sentence of one row of tables already made (the province's, or a commune's)."""
+    return sentence(row, tb.year, lang)
+
+
 def declared(target: str | Path) -> dict[str, dict[str, Any]]:
     """Each commune's official figures as its result declared them."""
     with opened(target) as store:
         return store.declared()
+
+
+def export_pdf(target: str | Path, out: Path, lang: str = "vi", *, number: str | None = None,
+               chairman: str | None = None, issued_on: date | None = None,
+               template: Path | None = None) -> int:
+    """The province's tables as a state-format report (resources/templates/bao-cao-tong-hop-tinh.toml, or a
+    province's own file of the same kind): the covering report, then results with last year and the change,
+    movement, the 12 deprivations, target groups and ethnic-minority households by commune, the province's row as
+    each table's total. Returns the number of pages."""
+    tb = tables(target)
+    with opened(target) as store:
+        info = store.info
+    tpl = read_template(template, "province_report") if template else load_template("province_report")
+    printed_at = datetime.now().replace(microsecond=0)
+    ctx = ReportContext(commune_code=info.province_code, commune_name=info.province_name,
+                        province_name=info.province_name, area="rural", review_year=info.review_year,
+                        review_kind=info.review_kind, standard=registry().get(info.standard_id),
+                        printed_at=printed_at, lang=lang, official=True, issued_on=issued_on)
+    data = province_report_data(tb, ctx, number, chairman)
+    with open(Path(out), "wb") as target_file:
+        return TemplateRenderer(ctx, tpl).write([(tpl, data)], target_file)
 
 
 def export_xlsx(target: str | Path, out: Path, lang: str = "vi") -> Path:
