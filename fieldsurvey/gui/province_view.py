@@ -224,10 +224,10 @@ class ProvinceView(QWidget):
         _fill(self.duplicates_table, heads, rows)
 
     def _changes(self) -> None:
-        heads = [tr("province.col.code"), tr("gui.province.col.sequence"), tr("gui.province.col.made"),
+        heads = [tr("province.col.code"), tr("province.col.commune"), tr("gui.province.col.sequence"), tr("gui.province.col.made"),
                  tr("gui.province.col.imported"), tr("gui.province.col.households"), tr("province.col.poor"),
                  tr("province.col.near_poor"), tr("gui.province.col.replaces"), tr("gui.province.col.file")]
-        rows = [[r["commune_code"], r["sequence"], when(r["created_at"]), when(r["imported_at"]), r["households"],
+        rows = [[r["commune_code"], r["commune_name"] or "", r["sequence"], when(r["created_at"]), when(r["imported_at"]), r["households"],
                  r["poor"], r["near_poor"], tr("gui.province.replaces") if r["replaced"] else "", r["file_name"]]
                 for r in sorted(province.changes(self.target), key=lambda r: (r["imported_at"], bool(r["replaced"]),
                                                                         r["commune_code"]),

@@ -358,7 +358,7 @@ def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[st
              "figures": figures, "issued": [asdict(d) for d in result.issued]},
             [(v.name, v.residents, v.minority_residents) for v in result.villages], result.households,
             {**head, "residents": figures["residents"], "poor": figures["results"]["poor"],
-             "near_poor": figures["results"]["near_poor"]})
+             "near_poor": figures["results"]["near_poor"], "commune_name": result.commune_name})
     except FieldSurveyError as exc:
         report.status, report.error = "refused", error_data(exc)
         return report

@@ -141,7 +141,8 @@ def test_a_province_imports_a_folder_of_results_and_sees_who_reported_and_what_c
     assert "vừa thay đổi" not in status[small.codes[0]][2]
     assert small.codes[1] in view.summary.text()
     changes = _rows(view, view.changes_table)
-    assert len(changes) == 4 and changes[0][0] == small.codes[1] and changes[0][7] == "thay kết quả trước"
+    assert len(changes) == 4 and changes[0][0] == small.codes[1] and changes[0][8] == "thay kết quả trước"
+    assert changes[0][1] == status[small.codes[1]][1]                 # the commune's name
 
     # the same folder again: every result refused (imported already), nothing changes
     before = _rows(view, view.results_table)
