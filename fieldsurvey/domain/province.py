@@ -280,6 +280,23 @@ def flat_columns(indicators: int) -> list[str]:
             *(f"{k}_t_{g}" for k in CLASSES for g in TARGET_GROUPS)]
 
 
+def flat_figures(figures: Mapping[str, Any], indicators: int) -> dict[str, int]:
+    """A result's figures (the shape `declared_figures` gives) as the flat sums a unit's table row is made from
+    (`flat_columns`' names; `unit_row` reads them back)."""
+    out = {c: int(figures["results"][c]) for c in RESULT_COLUMNS}
+    out.update({f"minority_{c}": int(figures["minority"][c]) for c in MINORITY_COLUMNS})
+    for k in CLASSES:
+        out.update({f"{k}_{c}": int(v) for c, v in zip(MOVEMENT_COLUMNS, figures["movement"][k], strict=True)})
+    for k in CLASSES:
+        deprived = figures["deprivations"][k]
+        if len(deprived) != indicators:
+            raise ValueError(f"{k}: {len(deprived)} deprivations for {indicators} indicators")
+        out.update({f"{k}_d{j + 1}": int(v) for j, v in enumerate(deprived)})
+    for k in CLASSES:
+        out.update({f"{k}_t_{g}": int(v) for g, v in zip(TARGET_GROUPS, figures["targets"][k], strict=True)})
+    return out
+
+
 def figures_of(row: UnitRow) -> dict[str, Any]:
     """A table row in the shape `declared_figures` gives (to compare the province's tables with the communes')."""
     return {"residents": row.residents, "minority_residents": row.minority_residents,

@@ -26,8 +26,8 @@ from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.figures import Scope
 from fieldsurvey.domain.lifecycle import HouseholdStatus
-from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declared_figures, result_row, sentence, summed,
-                                         unit_row)
+from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declared_figures, flat_figures, result_row,
+                                         sentence, summed, unit_row)
 from fieldsurvey.domain.results import review_round
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import t
@@ -358,7 +358,8 @@ def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[st
              "figures": figures, "issued": [asdict(d) for d in result.issued]},
             [(v.name, v.residents, v.minority_residents) for v in result.villages], result.households,
             {**head, "residents": figures["residents"], "poor": figures["results"]["poor"],
-             "near_poor": figures["results"]["near_poor"], "commune_name": result.commune_name})
+             "near_poor": figures["results"]["near_poor"], "commune_name": result.commune_name},
+            flat_figures(figures, len(result.indicators)))
     except FieldSurveyError as exc:
         report.status, report.error = "refused", error_data(exc)
         return report

@@ -13,8 +13,9 @@ Tables:
     seen_bundles       every result bundle imported (a replayed one is refused)
     villages           each commune's villages with their resident households (the rates' denominators)
     households         each commune's households as its count saw them (domain.province.ResultRow)
-    commune_sums       each commune's sums of its households (domain.province.flat_columns), made by one query on
-                       its households when its result is stored; the tables read these
+    commune_sums       each commune's sums of its households (domain.province.flat_columns): its rows as added up when
+                       they were checked (equal to the figures it declared, or it was refused), stored with them;
+                       the tables read these (a GROUP BY over the households gives the same: the tests compare)
     last_year          last year's figures by commune (carried from last year's province, or typed in)
 """
 
@@ -26,7 +27,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
@@ -34,7 +35,7 @@ from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold
 from fieldsurvey.storage.stamps import now_iso
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MOVE_COLUMNS = tuple(f"{k}_{c}" for k in CLASSES for c in MOVEMENT_COLUMNS)
 TARGET_COLUMNS = tuple(f"t_{g}" for g in TARGET_GROUPS)
 HOUSEHOLD_COLUMNS = ("commune_code", "uuid", "village", *COUNT_FLAGS, "household_class", *CLASS_COLUMNS,
@@ -64,6 +65,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "UPDATE result_history SET commune_name = (SELECT r.commune_name FROM results r "
         "WHERE r.commune_code = result_history.commune_code)",
     )),
+    Migration(3, "no index on the households (a province's load writes them in bulk)", (
+        "DROP INDEX IF EXISTS households_by_commune",
+    )),
 )
 
 SCHEMA = (
@@ -86,9 +90,9 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS households (" + ", ".join(
         f"{c} {'INTEGER NOT NULL' if c in _INT else 'TEXT'}" for c in HOUSEHOLD_COLUMNS)
     + ")",
-    # one index only, appended to in order: a commune's rows are replaced by it; a household is unique within its
-    # commune's result (checked before it is stored), and the search for families in two communes scans
-    "CREATE INDEX IF NOT EXISTS households_by_commune ON households (commune_code)",
+    # no index: a province's first load is the bulk of its writes (each index kept up would slow every row); a
+    # household is unique within its commune's result (checked before it is stored), a re-sent result's old rows
+    # are found by a scan, the tables read commune_sums, and the search for families in two communes scans
     "CREATE TABLE IF NOT EXISTS last_year (commune_code TEXT PRIMARY KEY, year INTEGER NOT NULL, residents INTEGER, "
     "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, source TEXT NOT NULL)",
     _VERSIONS_TABLE,
@@ -409,22 +413,25 @@ class ProvinceStore:
         return dict(zip(cols, row)) if row else None
 
     def replace_result(self, result: dict[str, Any], villages: Sequence[tuple[str, int | None, int | None]],
-                       rows: Iterable[ResultRow], history: dict[str, Any]) -> None:
+                       rows: Iterable[ResultRow], history: dict[str, Any], sums: Mapping[str, int]) -> None:
         """A commune's result in place of the one held (its households and villages replaced, the change kept), all
-        or nothing. The caller checked it is newer."""
+        or nothing. The caller checked it is newer, and that `sums` (domain.province.flat_figures) are its rows
+        added up. A commune's first result deletes nothing (it has no rows yet); a newer one's old rows are found by
+        a scan of the households (no index is kept up while loading: a province's first load is the bulk of its
+        writes, a re-sent result the exception)."""
         code = result["commune_code"]
         with self.db.transaction():
             old = self.current(code)
-            self.db.execute("DELETE FROM households WHERE commune_code = ?", [code])
-            self.db.execute("DELETE FROM villages WHERE commune_code = ?", [code])
+            if old is not None:
+                self.db.execute("DELETE FROM households WHERE commune_code = ?", [code])
+                self.db.execute("DELETE FROM villages WHERE commune_code = ?", [code])
+                self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
             self.db.load("villages", ("commune_code", "position", "name", "residents", "minority_residents"),
                          [(code, i, *v) for i, v in enumerate(villages)])
             self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
-            n = int(self.meta("indicators") or 0)
-            self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
-            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(flat_columns(n))}) "
-                            f"SELECT commune_code, {_sums(n)} FROM households WHERE commune_code = ? "
-                            "GROUP BY commune_code", [code])
+            names = flat_columns(int(self.meta("indicators") or 0))
+            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(names)}) "
+                            f"VALUES ({', '.join('?' * (len(names) + 1))})", [code, *(sums[c] for c in names)])
             values = {**result, "figures": json.dumps(result["figures"], sort_keys=True),
                       "issued": json.dumps(result["issued"], ensure_ascii=False),
                       "versions": (old["versions"] if old else 0) + 1}
@@ -474,6 +481,13 @@ class ProvinceStore:
                 out[code]["residents"] = None if residents is None else int(residents)
                 out[code]["minority_residents"] = None if minority is None else int(minority)
         return out
+
+    def sums_from_households(self, indicators: int) -> dict[str, dict[str, Any]]:
+        """Every commune's sums made again by one GROUP BY over its households (what `commune_sums` must hold: the
+        tests compare them)."""
+        names = flat_columns(indicators)
+        return {code: dict(zip(names, (int(v) for v in values))) for code, *values in self.db.rows(
+            f"SELECT commune_code, {_sums(indicators)} FROM households GROUP BY commune_code")}
 
     def duplicates(self) -> list[tuple[str, str, str, str, str, str, str]]:
         """Households counted in two communes: (how, key, commune, uuid, head, birth, ID number), by key."""

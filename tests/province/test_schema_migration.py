@@ -63,15 +63,18 @@ def make_v1(target: str) -> None:
 
 
 def test_an_older_schema_is_migrated_when_opened_keeping_what_it_held(target, built):
-    assert storage.SCHEMA_VERSION == 2 and [m.version for m in storage.MIGRATIONS] == [2]
+    assert storage.SCHEMA_VERSION == 3 and [m.version for m in storage.MIGRATIONS] == [2, 3]
     make_v1(target)
     assert province.changes(target)[0]["commune_name"] == "Phường Đức Xuân"   # opened: migrated
     history = province.changes(target)
     assert [(h["bundle_id"], h["replaced"], h["commune_name"]) for h in history] == \
         [("b1", None, "Phường Đức Xuân"), ("b2", "b1", "Phường Đức Xuân")]
     with province.opened(target) as store:
-        assert store.schema_version() == 2 and store.meta("schema") == "2"
-        assert [v for v, _, _ in store.versions()] == [2]
+        assert store.schema_version() == 3 and store.meta("schema") == "3"
+        assert [v for v, _, _ in store.versions()] == [2, 3]
+        index = "SELECT 1 FROM sqlite_master WHERE name = 'households_by_commune'" if store.db.name == "sqlite" \
+            else "SELECT 1 FROM pg_indexes WHERE indexname = 'households_by_commune'"
+        assert store.db.one(index) is None                     # version 3 dropped it
         assert store.migrate(target) == 0                      # opened again: nothing left to do
     # it works as a new one does: the commune's result replaced by a real one, the others imported
     for c in [*built.communes, built.old_round]:
