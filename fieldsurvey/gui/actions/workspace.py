@@ -41,7 +41,7 @@ class WorkspaceActions:
 
     def open_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, tr("gui.action.open_workspace"), str(self.default_dir()),
-                                              "FieldSurvey (*.fsdb);;* (*)", options=file_dialog_options())
+                                              "FieldSurvey (*.fsdb *.fsprov);;* (*)", options=file_dialog_options())
         if name:
             self.open(Path(name), wait=False)
 
