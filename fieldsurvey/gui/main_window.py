@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.household_actions = HouseholdActions(self)
         self.province_actions = ProvinceActions(self)
         self.form.confirm_removal = self.household_actions.confirm_removal
+        self.form.confirm_inner_removal = self.household_actions.confirm_inner_removal
         self._build_menus()
 
         self.start.new_button.clicked.connect(self.workspace_actions.new_workspace)

@@ -49,7 +49,7 @@ def test_the_package_carries_the_commune_villages_assignment_form_round_and_supe
     thu = svc.identity_of(sup)
     assert s.supervisor.fingerprint == thu.public.fingerprint and s.supervisor.role == "supervisor"
     assert (s.commune_code, s.review_year, s.review_kind) == ("02266", 2026, "annual")
-    assert (s.form_id, s.form_version) == ("vn-review-2022", "2026.1")
+    assert (s.form_id, s.form_version) == ("vn-review-2022", "2026.2")   # the newest installed
     assert s.assignment.user == "lo-thi-lan" and s.assignment.name == "Lò Thị Lan"
     with workspaces.opened(sup) as ws:
         rows = workspaces.villages(ws)
