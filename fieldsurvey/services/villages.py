@@ -173,13 +173,8 @@ def _move_households(ws: Workspace, old: str, new: str, reason: str, user: str |
 
 # --- the payload: the list as it travels to the enumerators ----------------------------------------------------
 
-def villages_payload(ws: Workspace) -> dict[str, Any]:
-    """The supervisor's village list as plain data, for a return bundle (`villages.json`) or a starter package:
-
-    `{"format": 1, "version": N, "villages": [{"name", "residents", "residents_minority", "residents_date",
-    "residents_source"}…], "changes": [{"id", "kind": "rename"|"merge", "from", "to", "at", "by"}…]}` —
-    `version` is the newest change of the list (the change log's number: it only grows), the villages in their
-    order, every rename and merge oldest first."""
+def travelling_list(ws: Workspace) -> VillagesPayload:
+    """The supervisor's village list as it travels (see `villages_payload`), not yet plain data."""
     version = ws.db.execute("SELECT COALESCE(MAX(id), 0) FROM village_changes").fetchone()[0]
     rows = tuple(VillageRow(v.name, v.residents, v.residents_minority, v.residents_date, v.residents_source)
                  for v in ws.village_rows())
@@ -187,7 +182,17 @@ def villages_payload(ws: Workspace) -> dict[str, Any]:
                   for i, what, old, new, at, user in ws.db.execute(
                       "SELECT id, field, old, new, at, user FROM village_changes "
                       "WHERE field IN ('name', 'merged_into') AND old IS NOT NULL ORDER BY id"))
-    return villages_data(VillagesPayload(version, rows, steps))
+    return VillagesPayload(version, rows, steps)
+
+
+def villages_payload(ws: Workspace) -> dict[str, Any]:
+    """The supervisor's village list as plain data, for a return bundle (`villages.json`) or a starter package:
+
+    `{"format": 1, "version": N, "villages": [{"name", "residents", "residents_minority", "residents_date",
+    "residents_source"}…], "changes": [{"id", "kind": "rename"|"merge", "from", "to", "at", "by"}…]}` —
+    `version` is the newest change of the list (the change log's number: it only grows), the villages in their
+    order, every rename and merge oldest first."""
+    return villages_data(travelling_list(ws))
 
 
 @dataclass(frozen=True)
