@@ -123,7 +123,7 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
 def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace: bool = False) -> PublicKey:
     """`trust` for a key already read (from a key file, a starter package, a hand-in that carries it): `where`
     names where it came from in a refusal."""
-    _check_fingerprint(key, fingerprint, where)
+    check_fingerprint(key, fingerprint, where)
     me = identity_of(path)
     with Workspace.open(path) as ws:
         others = _check_trustable(ws, me, key, where, replace)
@@ -137,7 +137,7 @@ def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace:
     return key
 
 
-def _check_fingerprint(key: PublicKey, fingerprint: str, where: str) -> None:
+def check_fingerprint(key: PublicKey, fingerprint: str, where: str) -> None:
     if not fingerprint or not fingerprint.strip():
         raise BundleError("sync.error.fingerprint_needed", where, fingerprint=spoken_fingerprint(key))
     if not fingerprint_matches(key, fingerprint):
