@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid as uuidlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -44,7 +44,7 @@ from fieldsurvey.services.sync import (error_data, error_from_data, fingerprint_
                                       spoken_fingerprint)
 from fieldsurvey.storage import issued as issued_register
 from fieldsurvey.storage import sync_store
-from fieldsurvey.storage.province import ProvinceInfo, ProvinceStore, connect
+from fieldsurvey.storage.province import CopyRows, ProvinceInfo, ProvinceStore, connect, copy_rows
 from fieldsurvey.storage.stamps import now_iso
 from fieldsurvey.storage.workspace import Workspace
 from fieldsurvey.sync.container import (DEFAULT_LIMITS, Limits, canonical, open_bundle, pack, read_file, sha256,
@@ -310,36 +310,59 @@ def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None]
     return read_result(opened_bundle, check, check_summary, limits)
 
 
+@dataclass(frozen=True)
+class Copied:
+    """A checked result bound for a PostgreSQL store: its households made into COPY's text where they were checked
+    (a worker process hands over one bytes object instead of a list of rows to pickle and unpickle, and the process
+    that stores them only passes the bytes to the server). `result.households` is emptied: `rows` holds them."""
+    result: CommuneResult
+    rows: CopyRows
+
+
+Checked = CommuneResult | Copied | dict[str, Any]   # a result, or its refusal as plain data
+
+
+def _ready(result: CommuneResult, copy: bool) -> CommuneResult | Copied:
+    if not copy:
+        return result
+    return Copied(replace(result, households=[]), copy_rows(result.commune_code, result.households))
+
+
 def import_one(store: ProvinceStore, me: Identity, path: Path, limits: Limits = DEFAULT_LIMITS) -> ResultReport:
     """One commune's result, all or nothing (its many rows live until it is stored: the cycle collector waits)."""
     with parallel.collector_paused():
         try:
-            outcome: CommuneResult | dict[str, Any] = check_result(store, me, path, limits)
+            outcome: Checked = _ready(check_result(store, me, path, limits), store.db.name == "postgresql")
         except FieldSurveyError as exc:
             outcome = error_data(exc)
         return _store_one(store, Path(path).name, outcome)
 
 
-def _check_files(paths: list[Path], context: tuple) -> list[CommuneResult | dict[str, Any]]:
+def _check_files(paths: list[Path], context: tuple) -> list[Checked]:
     """Results checked (in a worker process when several files are imported and a core is there for it): each a
-    CommuneResult, or its refusal as plain data."""
-    info, trusted, me, limits = context
-    out: list[CommuneResult | dict[str, Any]] = []
+    CommuneResult (`copy`: its rows made into COPY's text, `Copied`), or its refusal as plain data."""
+    info, trusted, me, limits, copy = context
+    out: list[Checked] = []
     for path in paths:
         try:
-            out.append(_checked(info, trusted.get, me, path, limits))
+            out.append(_ready(_checked(info, trusted.get, me, path, limits), copy))
         except FieldSurveyError as exc:
             out.append(error_data(exc))
     return out
 
 
-def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[str, Any]) -> ResultReport:
+def _store_one(store: ProvinceStore, file: str, outcome: Checked) -> ResultReport:
     """A checked result stored in place of the commune's (unless it was seen already, or is older)."""
     report = ResultReport(file)
-    if not isinstance(outcome, CommuneResult):
+    rows: list | CopyRows
+    if isinstance(outcome, Copied):
+        result, rows, count = outcome.result, outcome.rows, outcome.rows.count
+    elif isinstance(outcome, CommuneResult):
+        result, rows, count = outcome, outcome.households, len(outcome.households)
+    else:
         report.status, report.error = "refused", outcome
         return report
-    result, m = outcome, outcome.manifest
+    m = result.manifest
     report.commune_code, report.commune_name, report.sequence = m.commune_code, result.commune_name, m.sequence
     try:
         seen = store.bundle_seen(m.bundle_id)
@@ -353,11 +376,11 @@ def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[st
         now = now_iso()
         head = {"commune_code": m.commune_code, "bundle_id": m.bundle_id, "sequence": m.sequence,
                 "device": m.device, "user_name": m.user, "created_at": m.created_at, "imported_at": now,
-                "file_name": report.file, "households": len(result.households)}
+                "file_name": report.file, "households": count}
         store.replace_result(
             {**head, "commune_name": result.commune_name, "standard_id": result.standard_id,
              "figures": figures, "issued": [asdict(d) for d in result.issued]},
-            [(v.name, v.residents, v.minority_residents) for v in result.villages], result.households,
+            [(v.name, v.residents, v.minority_residents) for v in result.villages], rows,
             {**head, "residents": figures["residents"], "poor": figures["results"]["poor"],
              "near_poor": figures["results"]["near_poor"], "commune_name": result.commune_name},
             flat_figures(figures, len(result.indicators)))
@@ -366,7 +389,7 @@ def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[st
         return report
     report.status = "replaced" if held else "imported"
     report.replaced = held["bundle_id"] if held else None
-    report.households = len(result.households)
+    report.households = count
     report.poor, report.near_poor = figures["results"]["poor"], figures["results"]["near_poor"]
     return report
 
@@ -394,7 +417,7 @@ def import_results(target: str | Path, sources: Iterable[Path], keys: Path | Non
     me = at_rest.identity(target, keys_of(target, keys))
     reports = []
     with opened(target) as store:
-        context = (store.info, store.trusted_key_rows(), me, limits)
+        context = (store.info, store.trusted_key_rows(), me, limits, store.db.name == "postgresql")
         checked = parallel.map_chunks(_check_files, ([p] for p in paths), context, items=len(paths), pays=PAYS)
         try:
             with parallel.collector_paused():

@@ -122,6 +122,59 @@ def household_values(commune_code: str, r: ResultRow) -> tuple:
               else ("", "", "", "")))
 
 
+# PostgreSQL's COPY, text format: a row a line, fields between tabs, NULL as \N, and in a text a backslash, tab,
+# newline or carriage return written with a backslash (https://www.postgresql.org/docs/current/sql-copy.html).
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_DIGITS: dict[str, str] = {}
+_COPY_CLASS = {c: "\t".join((c or "\\N", *map(str, _ONE_HOT[c]))) for c in _ONE_HOT}
+
+
+def _copy_digits(flags: str) -> str:
+    """'0101' → '0\t1\t0\t1' (the flag columns of one row), remembered like `_digits`."""
+    out = _COPY_DIGITS.get(flags)
+    if out is None:
+        out = "\t".join(map(str, _digits(flags)))
+        if len(_COPY_DIGITS) < 100_000:
+            _COPY_DIGITS[flags] = out
+    return out
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPE) if _COPY_SPECIAL.search(value) else value
+
+
+@dataclass(frozen=True)
+class CopyRows:
+    """A commune's households made into what PostgreSQL's COPY reads (text format, UTF-8) — the same columns as
+    `household_values` gives, where the rows were checked (a worker process), so the process that stores them only
+    hands the bytes to the server."""
+    count: int
+    data: bytes
+
+
+def copy_rows(commune_code: str, rows: Sequence[ResultRow]) -> CopyRows:
+    """The rows as COPY's text: each line what `household_values` gives, field for field (a test loads both and
+    compares)."""
+    code = _copy_text(commune_code)
+    lines = []
+    append = lines.append
+    for r in rows:
+        if r.household_class is not None:
+            name, birth, idn = r.head_name, r.head_birth, r.head_id
+            folded = " ".join(fold(name).split())
+        else:
+            name = folded = birth = idn = ""
+        uuid, village, deprived = r.uuid, r.village, r.deprived
+        if _COPY_SPECIAL.search(uuid + village + deprived + name + folded + birth + idn):   # seldom: escape each
+            uuid, village, deprived, name, folded, birth, idn = map(
+                _copy_text, (uuid, village, deprived, name, folded, birth, idn))
+        append(f"{code}\t{uuid}\t{village}\t{_copy_digits(r.flags)}\t{_COPY_CLASS[r.household_class]}\t{deprived}\t"
+               f"{_copy_digits(r.movement)}\t{_copy_digits(r.targets)}\t{r.minority:d}\t{r.members:d}\t"
+               f"{r.low_income_workers:d}\t{name}\t{folded}\t{birth}\t{idn}\n")
+    return CopyRows(len(rows), "".join(lines).encode("utf-8"))
+
+
 def _sums(indicators: int) -> str:
     """The SELECT list of one unit's sums, named as domain.province.flat_columns."""
     parts = [f"SUM({c})" for c in (*COUNT_FLAGS, *CLASS_COLUMNS, "members", "low_income_workers")]
@@ -233,6 +286,12 @@ class PostgreSQL(Engine):
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    def load_copy(self, table: str, columns: Sequence[str], rows: CopyRows) -> None:
+        """Rows made into COPY's text already (`copy_rows`), handed to the server as they are."""
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(rows.data)
 
     def has_table(self, name: str) -> bool:
         return self.one("SELECT to_regclass(?)", [name])[0] is not None
@@ -413,12 +472,13 @@ class ProvinceStore:
         return dict(zip(cols, row)) if row else None
 
     def replace_result(self, result: dict[str, Any], villages: Sequence[tuple[str, int | None, int | None]],
-                       rows: Iterable[ResultRow], history: dict[str, Any], sums: Mapping[str, int]) -> None:
+                       rows: Iterable[ResultRow] | CopyRows, history: dict[str, Any], sums: Mapping[str, int]) -> None:
         """A commune's result in place of the one held (its households and villages replaced, the change kept), all
         or nothing. The caller checked it is newer, and that `sums` (domain.province.flat_figures) are its rows
         added up. A commune's first result deletes nothing (it has no rows yet); a newer one's old rows are found by
         a scan of the households (no index is kept up while loading: a province's first load is the bulk of its
-        writes, a re-sent result the exception)."""
+        writes, a re-sent result the exception). PostgreSQL: `rows` may be made into COPY's text already
+        (`copy_rows`, where they were checked)."""
         code = result["commune_code"]
         with self.db.transaction():
             old = self.current(code)
@@ -428,7 +488,10 @@ class ProvinceStore:
                 self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
             self.db.load("villages", ("commune_code", "position", "name", "residents", "minority_residents"),
                          [(code, i, *v) for i, v in enumerate(villages)])
-            self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
+            if isinstance(rows, CopyRows):
+                self.db.load_copy("households", HOUSEHOLD_COLUMNS, rows)
+            else:
+                self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
             names = flat_columns(int(self.meta("indicators") or 0))
             self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(names)}) "
                             f"VALUES ({', '.join('?' * (len(names) + 1))})", [code, *(sums[c] for c in names)])
