@@ -21,7 +21,7 @@ from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.households import HouseholdFilter
 from fieldsurvey.services import encryption
-from fieldsurvey.services.workspaces import ready_demo
+from fieldsurvey.services.workspaces import ready_demo, working_as
 
 
 def load_fonts(app: QApplication, size: int = 10) -> str | None:
@@ -170,6 +170,7 @@ def grab(window, view: str, path: Path) -> bool:
 
 def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
         view: str | None = None) -> int:
+    working_as("app")   # a second FieldSurvey finding the workspace taken names this window
     app, window = make_window(lang)
     encryption.ask_with(None)   # a passphrase is asked in the app's dialog, never on a terminal behind it
     if demo and db_path is None:

@@ -89,7 +89,7 @@ class ConflictsTab(_CasesTab):
         self.items: list[rv.Conflict] = []
         self.list = QListWidget(objectName="conflictList")
         self.title = QLabel(objectName="conflictTitle")
-        self.table = _table("conflictFields", 5)
+        self.table = _table("conflictFields", 4)
         self.resolve_button = QPushButton(objectName="resolveConflict")
         self.all_theirs = QPushButton(objectName="allTheirs")
         self.all_ours = QPushButton(objectName="allOurs")
@@ -102,9 +102,8 @@ class ConflictsTab(_CasesTab):
         self.all_ours.clicked.connect(lambda: self._pick_all(rv.OURS))
 
     def retranslate(self) -> None:
-        self.table.setHorizontalHeaderLabels([tr("gui.review.col.field"), tr("gui.review.col.path"),
-                                              tr("gui.review.col.ours"), tr("gui.review.col.theirs"),
-                                              tr("gui.review.col.choice")])
+        self.table.setHorizontalHeaderLabels([tr("gui.review.col.field"), tr("gui.review.col.ours"),
+                                              tr("gui.review.col.theirs"), tr("gui.review.col.choice")])
         self.resolve_button.setText(tr("gui.review.resolve"))
         self.all_theirs.setText(tr("gui.review.all_theirs"))
         self.all_ours.setText(tr("gui.review.all_ours"))
@@ -133,14 +132,15 @@ class ConflictsTab(_CasesTab):
                               village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(self.who(c.ours_user)),
                               ours_device=escape(c.ours_device or "?"), theirs=escape(self.who(c.theirs_user)),
                               theirs_device=escape(c.theirs_device), at=when(c.at)))
-        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
-        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
+        self.table.setHorizontalHeaderItem(1, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
+        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
         self.table.setRowCount(len(c.fields))
-        for r, f in enumerate(c.fields):
-            self.table.setItem(r, 0, _item(f.label, f.field))
-            self.table.setItem(r, 1, _item(f.field))
-            self.table.setItem(r, 2, _item(f.ours))
-            self.table.setItem(r, 3, _item(f.theirs))
+        for r, f in enumerate(c.fields):   # the question as the form words it; its audit name only as a tooltip
+            label = _item(f.label, f.field)
+            label.setToolTip(tr("gui.review.path_tip", path=f.field))
+            self.table.setItem(r, 0, label)
+            self.table.setItem(r, 1, _item(f.ours))
+            self.table.setItem(r, 2, _item(f.theirs))
             combo = QComboBox(objectName=f"choice:{f.field}")
             if f.follows is None:
                 combo.addItem(tr("gui.review.keep_ours"), rv.OURS)
@@ -149,7 +149,7 @@ class ConflictsTab(_CasesTab):
             else:
                 combo.addItem(tr("gui.review.follows_member"), "")
                 combo.setEnabled(False)
-            self.table.setCellWidget(r, 4, combo)
+            self.table.setCellWidget(r, 3, combo)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 320))
 
@@ -161,16 +161,35 @@ class ConflictsTab(_CasesTab):
         return {f: combo_data(c) or rv.OURS for f, c in self.combos.items()}
 
     def resolve(self) -> None:
+        """Settle the conflict shown, once the supervisor said yes to what changes: the fields that take the
+        incoming value (by the form's labels, with both values), how many keep this workspace's."""
         c = self.current()
         if c is None:
             return
-
+        choices = rv.choices_for(c, self.picked())
+        if not self.owner.confirm(tr("gui.review.resolve_title"), self.what_changes(c, choices)):
+            return
         try:
-            rv.resolve_conflict(self.owner.workspace.ws, c.id, rv.choices_for(c, self.picked()))
+            rv.resolve_conflict(self.owner.workspace.ws, c.id, choices)
         except FieldSurveyError as exc:
             report_error(exc, self)
             return
         self.owner.decided(tr("gui.review.resolved", head=c.head_name or c.uuid[:8]))
+
+
+    def what_changes(self, c: rv.Conflict, choices: dict[str, str], most: int = 8) -> str:
+        """What resolving with these choices changes, said before it is done."""
+        head = c.head_name or tr("gui.list.no_name")
+        taken = [f for f in c.choosable if choices.get(f.field) == rv.THEIRS]
+        kept = len(c.choosable) - len(taken)
+        if not taken:
+            return tr("gui.review.resolve_keep_all", head=head, n=kept, theirs=self.who(c.theirs_user))
+        lines = [tr("gui.review.resolve_change", label=f.label, ours=f.ours or "—", theirs=f.theirs or "—")
+                 for f in taken[:most]]
+        if len(taken) > most:
+            lines.append(tr("gui.review.and_more", n=len(taken) - most))
+        return tr("gui.review.resolve_confirm", head=head, n=len(taken), kept=kept,
+                  theirs=self.who(c.theirs_user), changes="\n".join(lines))
 
 
 # --- duplicates -------------------------------------------------------------------------------------------------
@@ -212,6 +231,8 @@ class DuplicatesTab(_CasesTab):
         value = getattr(f, name)
         if name == "status":
             return tr(f"status.{value}") if value in STATUSES else str(value)
+        if name == "owner":   # the enumerator by name, not the login id
+            return person(self.owner.people, value) or "—"
         if name == "interview_date" and value:
             try:
                 return day(date.fromisoformat(str(value)))
@@ -250,9 +271,17 @@ class DuplicatesTab(_CasesTab):
         self._decide(d, "merge", keep.uuid, tr("gui.review.merged", keep=keep.head_name or keep.uuid[:8]))
 
     def keep_apart(self) -> None:
+        """Record the pair as two households, once the supervisor said yes (neither is changed; the pair is not
+        flagged again)."""
         d = self.current()
-        if d is not None:
-            self._decide(d, "apart", None, tr("gui.review.kept_apart"))
+        if d is None:
+            return
+        if not self.owner.confirm(tr("gui.review.apart_title"),
+                                  tr("gui.review.apart_confirm", a=d.a.head_name or d.a.uuid[:8], a_id=d.a.uuid[:8],
+                                     a_village=d.a.village or "—", b=d.b.head_name or d.b.uuid[:8],
+                                     b_id=d.b.uuid[:8], b_village=d.b.village or "—")):
+            return
+        self._decide(d, "apart", None, tr("gui.review.kept_apart"))
 
     def _decide(self, d: rv.Duplicate, decision: str, keep: str | None, message: str) -> None:
 
@@ -343,14 +372,16 @@ class ApproveTab(QWidget):
         self._selection_changed()
 
     def set_choices(self, villages: list[str], owners: list[str]) -> None:
-        for combo, all_key, values in ((self.village, "gui.list.all_villages", villages),
-                                       (self.enumerator, "gui.list.all_owners", owners)):
+        names = self.owner.people   # enumerators by name (the login id stays the filter's value)
+        for combo, all_key, values in ((self.village, "gui.list.all_villages", [(v, v) for v in villages]),
+                                       (self.enumerator, "gui.list.all_owners",
+                                        [(person(names, o), o) for o in owners])):
             current = combo_data(combo) or ""
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(tr(all_key), "")
-            for v in values:
-                combo.addItem(v, v)
+            for text, v in values:
+                combo.addItem(text, v)
             combo.setCurrentIndex(max(combo.findData(current), 0))
             combo.blockSignals(False)
 
@@ -459,7 +490,7 @@ class ApproveTab(QWidget):
         dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)),
                                tr("gui.review.reassign_prompt") + "\n" + tr("gui.review.reassign_who",
                                                                             heads=self.heads(uuids)),
-                               False, self.owner.enumerators(), self)
+                               False, [(person(self.owner.people, e), e) for e in self.owner.enumerators()], self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
 
@@ -547,12 +578,14 @@ class ReviewView(QWidget):
         if ws is None:
             return
         role = rv.role_of(ws)
-        self.can_decide = role == rv.SUPERVISOR
+        held = self.workspace.read_only_reason()   # opened read-only (another FieldSurvey holds it: who)
+        self.can_decide = role == rv.SUPERVISOR and not held
         self.people = people(ws)
         self.approval.model.people = self.people
         self.note.setText(tr("gui.review.no_identity") if role is None else
-                          tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else "")
-        self.note.setVisible(role != rv.SUPERVISOR)
+                          tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else
+                          tr("gui.form.read_only", reason=held) if held else "")
+        self.note.setVisible(bool(self.note.text()))
         try:
             self.conflicts.fill(rv.conflicts(ws, language.code))
             self.duplicates.fill(rv.duplicates(ws))
@@ -574,7 +607,7 @@ class ReviewView(QWidget):
 
     def run_review(self, uuids: list[str], action: str, comment: str, owner: str | None):
         def done(n: int) -> None:
-            self.decided(tr(f"gui.review.done.{action}", n=n, owner=owner or ""))
+            self.decided(tr(f"gui.review.done.{action}", n=n, owner=person(self.people, owner) if owner else ""))
 
         self.job = run_job(rv.decide_job(self.path, uuids, action, comment, owner), tr("gui.job.review"), self,
                            on_done=done)
@@ -597,6 +630,7 @@ class TodoView(QWidget):
         self.setObjectName("todoView")
         self.workspace = workspace
         self.items: list[rv.ToDo] = []
+        self.people: dict[str, str] = {}   # user id → name (households.people)
         lay = QVBoxLayout(self)
         self.heading = QLabel(objectName="todoHeading")
         lay.addWidget(self.heading)
@@ -627,13 +661,15 @@ class TodoView(QWidget):
     def load(self) -> None:
         ws = self.workspace.ws
         self.items = rv.todo(ws) if ws is not None else []
+        self.people = people(ws) if ws is not None else {}
         self.heading.setText(f"<b>{tr('gui.todo.heading', n=len(self.items))}</b>" if self.items
                              else tr("gui.todo.empty"))
         self.table.setRowCount(len(self.items))
         for r, t in enumerate(self.items):
             what = tr(f"gui.todo.what.{t.action}")
             status = tr(f"status.{t.status}") if t.status in STATUSES else t.status
-            for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, t.by,
+            by = person(self.people, t.by)   # the supervisor by name where it is known here
+            for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, by,
                                       when(t.at), status)):
                 item = _item(text, t.uuid)
                 item.setToolTip(text)

@@ -48,6 +48,19 @@ SUFFIX = ".fsbundle"
 
 # --- identity and keys ------------------------------------------------------------------------------------------
 
+def _for_writing(path: Path) -> Workspace:
+    """The workspace opened to be written: refused with the reason when it opened read-only (another FieldSurvey —
+    the app's window or a command — holds it: the reason names which, whose, where), never an SQLite "attempt to
+    write a readonly database" halfway."""
+    ws = Workspace.open(path)
+    if ws.read_only:
+        error = ws.refusal()
+        ws.backups = False
+        ws.close()
+        raise error
+    return ws
+
+
 def init_workspace(path: Path, user: str, role: str, commune_code: str | None = None, year: int = 2026,
                    villages: int = 0, device: str | None = None) -> Identity:
     """Give a workspace its identity (device id + keys), creating the workspace first if FILE does not exist."""
@@ -65,7 +78,7 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,
                              "annual", standard.id)
         Workspace.create(path, info, village_names(unit.area.value, villages) if villages else ()).close()
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         commune = ws.info.commune_code
         if commune_code and commune_code != commune:
             raise WorkspaceError("sync.error.workspace_commune", str(path), commune=commune, given=commune_code)
@@ -120,7 +133,7 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
     if not fingerprint_matches(key, fingerprint):
         raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=spoken_fingerprint(key))
     me = identity_of(path)
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         if key.role == "province":   # the province this commune reports to (its key names the province)
             if key.commune_code != ws.info.province_code:
                 raise BundleError("sync.error.key_other_province", str(key_path), province=key.commune_code,
@@ -153,7 +166,7 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
 def forget(path: Path, who: str) -> dict[str, Any]:
     """Stop trusting a key (a lost or stolen laptop): named by fingerprint, device id or user name. Its bundles are
     refused from now on; what it handed in before stays."""
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         rows = [r for r in store.trusted_keys(ws.db)
                 if who in (r["fingerprint"], r["device"], r["user"])
                 or who.upper().replace(" ", "") == r["fingerprint"]]
@@ -236,7 +249,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
     actions not yet sent to them and the households they own whose stored revision they have not got."""
     me = identity_of(path)
     at = at or datetime.now(timezone.utc)
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         info = ws.info
         recipient = _recipient(ws, me, to)
         if me.role == "supervisor" and recipient is None:
@@ -618,7 +631,7 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     paths = [Path(p) for p in bundles]
     me = identity_of(path)
     reports: list[ImportReport] = []
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         store.prepare_import(ws.db)
         for i, p in enumerate(paths):
             yield Progress(i, len(paths), p.name)

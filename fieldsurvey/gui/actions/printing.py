@@ -193,7 +193,7 @@ class PrintActions:
             return None
         w.form.flush()
         ws = w.workspace.ws
-        note = tr("gui.form.read_only", reason=tr(ws.read_only_key)) if ws.read_only else ""
+        note = tr("gui.form.read_only", reason=w.workspace.read_only_reason()) if ws.read_only else ""
         household = w.current_household()
         try:
             approved = households.count(ws, HouseholdFilter(status=HouseholdStatus.APPROVED))

@@ -15,7 +15,7 @@ from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import review
+from fieldsurvey.services import households, review
 from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
 
 
@@ -39,7 +39,8 @@ class SyncActions:
             if not names:
                 QMessageBox.information(w, tr("gui.action.export_bundle"), tr("gui.sync.no_recipient"))
                 return None
-            to = ask_recipient(names, w)
+            known = households.people(w.workspace.ws)   # listed by name, the login id behind each
+            to = ask_recipient([(households.person(known, n), n) for n in names], w)
             if not to:
                 return None
         if w.workspace.role() == review.ENUMERATOR and not sync.supervisor_key_known(w.workspace.ws):
@@ -56,7 +57,7 @@ class SyncActions:
         def done(result) -> None:
             if to:
                 text = tr("gui.sync.exported_return", path=str(result.path), n=result.households,
-                          actions=result.actions, to=to)
+                          actions=result.actions, to=households.person(households.people(w.workspace.ws), to))
             else:
                 text = tr("gui.sync.exported", path=str(result.path), n=result.households)
             w.say(text, 15000)

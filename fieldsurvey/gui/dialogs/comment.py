@@ -13,7 +13,7 @@ class CommentDialog(QDialog):
     """A comment, required or not (an empty required one is refused with `required_key`'s message and the dialog
     stays open), and for a reassignment the enumerator who takes the households over."""
 
-    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[str] | None = None,
+    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[tuple[str, str]] | None = None,
                  parent: QWidget | None = None, required_key: str = "gui.review.comment_required",
                  ok_text: str | None = None):
         super().__init__(parent)
@@ -27,8 +27,8 @@ class CommentDialog(QDialog):
             lay.addWidget(QLabel(tr("gui.review.reassign_to")))
             self.who = QComboBox(objectName="enumeratorChoice")
             self.who.setEditable(True)  # an enumerator whose key is not trusted yet can be typed
-            for name in enumerators:
-                self.who.addItem(name, name)
+            for name, user in enumerators:   # shown by name; the login id is what is stored
+                self.who.addItem(name, user)
             lay.addWidget(self.who)
         self.prompt = QLabel(prompt, objectName="commentPrompt")
         self.prompt.setWordWrap(True)
@@ -54,7 +54,12 @@ class CommentDialog(QDialog):
         return self.comment.toPlainText().strip()
 
     def owner(self) -> str:
-        return self.who.currentText().strip() if self.who is not None else ""
+        """The enumerator picked (their login id), or the id typed for one not listed."""
+        if self.who is None:
+            return ""
+        text = self.who.currentText().strip()
+        index = self.who.findText(text)
+        return str(self.who.itemData(index)) if index >= 0 else text
 
     def accept(self) -> None:
         if self.who is not None and not self.owner():
