@@ -231,6 +231,8 @@ class DuplicatesTab(_CasesTab):
         value = getattr(f, name)
         if name == "status":
             return tr(f"status.{value}") if value in STATUSES else str(value)
+        if name == "uuid":   # the household's id as the list shows it (its first 8 digits)
+            return str(value)[:8]
         if name == "owner":   # the enumerator by name, not the login id
             return person(self.owner.people, value) or "—"
         if name == "interview_date" and value:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QLabel, QMe
                                QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.widgets import FitLabel
 
 
 class CommentDialog(QDialog):
@@ -30,8 +31,7 @@ class CommentDialog(QDialog):
             for name, user in enumerators:   # shown by name; the login id is what is stored
                 self.who.addItem(name, user)
             lay.addWidget(self.who)
-        self.prompt = QLabel(prompt, objectName="commentPrompt")
-        self.prompt.setWordWrap(True)
+        self.prompt = FitLabel(prompt, objectName="commentPrompt")   # as tall as its lines, at any text size
         lay.addWidget(self.prompt)
         self.comment = QPlainTextEdit(objectName="commentText")
         self.comment.setTabChangesFocus(True)
@@ -48,7 +48,7 @@ class CommentDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         lay.addWidget(buttons)
-        self.resize(460, 260)
+        self.resize(max(460, self.sizeHint().width()), max(260, self.sizeHint().height()))
 
     def text(self) -> str:
         return self.comment.toPlainText().strip()
