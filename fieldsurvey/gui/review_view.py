@@ -301,6 +301,7 @@ class DuplicatesTab(_CasesTab):
 # answer to the supervisor's own returns) before the handed-in ones; complete ones only when nothing was handed in
 HANDED = (HouseholdStatus.CONFIRMED, HouseholdStatus.SUBMITTED)
 FILLED_HERE = HouseholdStatus.COMPLETE
+WAITING = [str(s) for s in (*HANDED, FILLED_HERE)]   # held answers are checked before a household is approved
 
 
 class ApproveTab(QWidget):
@@ -497,6 +498,54 @@ class ApproveTab(QWidget):
             self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
 
 
+class HeldTab(QWidget):
+    """The households with answers outside a plausible range (a household of 40 members, 2,000 m² of living area),
+    held for the supervisor to check before approving (`fieldsurvey households held` on the command line): each
+    with what is held, in words. Double-click or Enter opens the household in the questionnaire."""
+
+    COLUMNS = ("head_name", "village", "status", "owner", "held")
+
+    def __init__(self, owner: "ReviewView"):
+        super().__init__()
+        self.owner = owner
+        self.items: list[rv.Held] = []
+        lay = QVBoxLayout(self)
+        self.heading = QLabel(objectName="heldHeading")
+        self.heading.setWordWrap(True)
+        lay.addWidget(self.heading)
+        self.table = _table("heldTable", len(self.COLUMNS))
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        lay.addWidget(self.table, 1)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
+        self.table.activated.connect(lambda idx: self._open(idx.row()))
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([tr(f"gui.review.held.col.{c}") for c in self.COLUMNS])
+
+    def fill(self, items: list) -> None:
+        self.items = items
+        self.heading.setText(tr("gui.review.held.heading", n=len(items)) if items else tr("gui.review.held.none"))
+        self.table.setRowCount(len(items))
+        for r, h in enumerate(items):
+            status = tr(f"status.{h.status}") if h.status in STATUSES else h.status
+            held = "; ".join(h.answers)
+            for c, text in enumerate((h.head_name or tr("gui.list.no_name"), h.village or "—", status,
+                                      person(self.owner.people, h.owner) or "—", held)):
+                item = _item(text, h.uuid)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(4, max(self.table.columnWidth(4), 300))
+
+    def current_uuid(self) -> str | None:
+        r = self.table.currentRow()
+        return self.items[r].uuid if 0 <= r < len(self.items) else None
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < len(self.items):
+            self.owner.open_requested.emit(self.items[row].uuid)
+
+
 class ReviewView(QWidget):
     """The supervisor's desk: conflicts, likely duplicates, approve / return / reassign."""
 
@@ -521,7 +570,8 @@ class ReviewView(QWidget):
         self.conflicts = ConflictsTab(self)
         self.duplicates = DuplicatesTab(self)
         self.approval = ApproveTab(self, workspace.count, workspace.page)
-        for w in (self.conflicts, self.duplicates, self.approval):
+        self.held = HeldTab(self)
+        for w in (self.conflicts, self.duplicates, self.approval, self.held):
             self.tabs.addTab(w, "")
         lay.addWidget(self.tabs, 1)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
@@ -559,10 +609,12 @@ class ReviewView(QWidget):
         if tab is self.conflicts:
             c = self.conflicts.current()
             return c.uuid if c else None
+        if tab is self.held:
+            return self.held.current_uuid()
         return None
 
     def retranslate(self, _language: str = "") -> None:
-        for tab in (self.conflicts, self.duplicates, self.approval):
+        for tab in (self.conflicts, self.duplicates, self.approval, self.held):
             tab.retranslate()
         if self.workspace.ws is not None:
             self.load(pick_tab=False)
@@ -572,6 +624,7 @@ class ReviewView(QWidget):
         self.tabs.setTabText(0, tr("gui.review.tab.conflicts", n=n_c))
         self.tabs.setTabText(1, tr("gui.review.tab.duplicates", n=n_d))
         self.tabs.setTabText(2, tr("gui.review.tab.approve"))
+        self.tabs.setTabText(3, tr("gui.review.tab.held", n=len(self.held.items)))
 
     def load(self, pick_tab: bool = True) -> None:
         """Read the open conflicts, the undecided pairs and the handed-in households again. With `pick_tab`, the
@@ -591,6 +644,7 @@ class ReviewView(QWidget):
         try:
             self.conflicts.fill(rv.conflicts(ws, language.code))
             self.duplicates.fill(rv.duplicates(ws))
+            self.held.fill(rv.held(ws, WAITING, language.code))
         except FieldSurveyError as exc:
             report_error(exc, self)
         self.approval.set_choices(villages_of(ws), owners(ws))

@@ -17,6 +17,7 @@ from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError
 from fieldsurvey.i18n import has
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import values
 from fieldsurvey.services.forms import field_label, value_text
 from fieldsurvey.services.workspaces import opened
 from fieldsurvey.storage import queries, revisions
@@ -331,3 +332,32 @@ def todo(ws: Workspace) -> list[ToDo]:
     return [ToDo(r["uuid"], r["action"], r["comment"] or "", r["by_user"] or "", r["at"] or "",
                  r["head_name"] or "", r["village"] or "", r["status"] or "") for r in store.todo(ws.db)]
 
+
+
+# --- answers held for the supervisor ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Held:
+    """A household waiting for review with answers outside a plausible range, each said with the form's label."""
+    uuid: str
+    village: str | None
+    head_name: str
+    status: str
+    owner: str | None
+    answers: tuple[str, ...]   # "Diện tích ở (m²): 2000 cao hơn 500 — bất thường: cần kiểm tra"
+
+
+def held(ws: Workspace, statuses: list[str], lang: str = "vi") -> list[Held]:
+    """The households of these statuses whose answers are held for the supervisor (values.held_households), each
+    answer named by the household's form label — never its field path."""
+    out = []
+    for h in values.held_households(ws, statuses):
+        doc = ws.get_household(h.uuid)
+        said = []
+        for f in h.findings:
+            if has(f"where.{f.field}", lang):   # a field the catalogue names itself (the members)
+                said.append(f.text(lang))
+            else:
+                said.append(f"{field_label(f.field, [doc], lang)}: {f.error().body(lang)}")
+        out.append(Held(h.uuid, h.village, h.head_name, h.status, h.owner, tuple(said)))
+    return out

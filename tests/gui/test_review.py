@@ -458,3 +458,28 @@ def test_the_households_waiting_are_filtered_by_enumerator_and_opened_to_look_at
     tab.table.setCurrentIndex(tab.model.index(0, 0))
     qtbot.keyClick(tab.table, Qt.Key_Return)                                   # open it to look at it
     assert window.current_view() == "form" and window.form.uuid == tab.model.row(0).uuid
+
+
+def test_answers_held_for_the_supervisor_are_listed_in_the_review_view_by_the_forms_labels(window, tmp_path, qtbot):
+    """A household handed in with 2,000 m² of living area is imported and held (never refused): the Review view's
+    fourth tab lists it with the question's label and what is unusual — what `fieldsurvey households held` lists —
+    and Enter opens it in the questionnaire to check it before approving."""
+    site = Site(tmp_path)
+    roomy = site.add(site.lan, "lan", "Ma Thị Lan", floor_area=2000)
+    site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    review = window.review
+    assert review.tabs.tabText(3) == "Câu trả lời cần xem lại (1)"
+    review.tabs.setCurrentWidget(review.held)
+    table = review.held.table
+    assert table.rowCount() == 1
+    row = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert row[0] == "Ma Thị Lan" and row[1] == "Thôn 1"
+    assert row[4].startswith("Diện tích ở (m²): 2000") and "household." not in row[4], row
+    table.setCurrentCell(0, 0)
+    assert review.current_uuid() == roomy
+    table.setFocus()
+    press(table, Qt.Key_Return)
+    assert window.current_view() == "form" and window.form.uuid == roomy
