@@ -105,6 +105,10 @@ def prepare_screenshot(window, view: str) -> None:
         elif view == "issued":
             window.print_actions.show_issued()
         return
+    if view in REVIEW_TABS:   # the Review view with one of its tabs in front
+        window.show_view("review")
+        window.review.tabs.setCurrentWidget(getattr(window.review, REVIEW_TABS[view]))
+        return
     if view in ("review", "todo"):
         window.show_view(view)
         if view == "review" and window.current_view() == "review":
@@ -125,6 +129,7 @@ def prepare_screenshot(window, view: str) -> None:
 
 
 PRINT_VIEWS = ("print", "official", "issued")
+REVIEW_TABS = {"conflicts": "conflicts", "duplicates": "duplicates", "held": "held"}   # --view: the Review's tab
 
 
 def grab_with_menu(window, menu) -> QPixmap:
@@ -182,7 +187,7 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if view == "villages":
             window.show_view("dashboard")
             window.workspace_actions.show_villages()
-        elif view in ("history", "printed"):
+        elif view in ("history", "printed") or view in REVIEW_TABS:
             prepare_screenshot(window, view)
         elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
             window.show_view("list")

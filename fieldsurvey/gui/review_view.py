@@ -34,6 +34,8 @@ def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: Q
     its table, and the buttons that decide it (the final decision apart, on the right)."""
     heading.setWordWrap(True)
     heading.setTextFormat(Qt.RichText)
+    items.setWordWrap(True)   # a long case wraps in the list's width, never cut or scrolled sideways
+    items.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     table.setSelectionMode(QAbstractItemView.NoSelection)
     pane = QWidget()
     column = QVBoxLayout(pane)
@@ -717,7 +719,7 @@ class TodoView(QWidget):
     def load(self) -> None:
         ws = self.workspace.ws
         self.items = rv.todo(ws) if ws is not None else []
-        self.people = people(ws) if ws is not None else {}
+        self.people = self.detail.people = people(ws) if ws is not None else {}   # names, not login ids
         self.heading.setText(f"<b>{tr('gui.todo.heading', n=len(self.items))}</b>" if self.items
                              else tr("gui.todo.empty"))
         self.table.setRowCount(len(self.items))
@@ -733,7 +735,8 @@ class TodoView(QWidget):
                     item.setForeground(Qt.darkRed)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(3, max(min(self.table.columnWidth(3), 340), 200))  # the whole comment: tooltip
+        self.table.setColumnWidth(3, max(min(self.table.columnWidth(3), 240), 160))  # the whole comment: tooltip
+        # and in the detail pane; every column in sight at 1366 pixels
         if self.items:
             self.table.setCurrentCell(0, 0)
         else:
