@@ -28,10 +28,11 @@ def main(folder: Path) -> None:
     sync.init_workspace(sup, SUPERVISOR[0], "supervisor")
     sync.init_workspace(hoa, ENUMERATOR[0], "enumerator", "02266", villages=8)
     with opened(sup) as ws:
-        ws.set_meta("user_name", SUPERVISOR[1])
-    with opened(hoa) as ws:
+        ws.set_meta("name", SUPERVISOR[1])
+    with opened(hoa) as ws:   # what her starter package records: her name, and her supervisor's
         ws.set_meta("enumerator", ENUMERATOR[1])
         ws.set_meta("enumerator_id", ENUMERATOR[0])
+        ws.set_meta("supervisor_name", SUPERVISOR[1])
     for me, other in ((sup, hoa), (hoa, sup)):   # keys exchanged, each fingerprint confirmed
         key = sync.export_key(other, folder / f"{other.stem}.fskey")
         sync.trust(me, folder / f"{other.stem}.fskey", sync.spoken_fingerprint(key))

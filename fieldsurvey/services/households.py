@@ -69,13 +69,23 @@ def owners(ws: Workspace) -> list[str]:
 
 def people(ws: Workspace) -> dict[str, str]:
     """user id → the person's name, for screens that would otherwise show a login id ("hoang-thi-hoa" → "Hoàng
-    Thị Hoa"): this installation's own enumerator (the setup's name) or person (`user_name`: the demo's
-    supervisor), and each owner of households by the enumerator's name written in them. An id with no name known is not in it (shown as it is)."""
+    Thị Hoa"): this installation's own enumerator (the setup's name) or person (meta `name`: the demo's
+    supervisor), each owner of households by the enumerator's name written in them, the enumerators a supervisor
+    made starter packages for (meta `starters`) and an enumerator's supervisor (meta `supervisor_name`, from her
+    starter package). An id with no name known is not in it (shown as it is)."""
     names = queries.enumerator_names(ws.db)
+    try:   # the enumerators a supervisor made starter packages for, by the names she gave them
+        made = json.loads(ws.meta("starters") or "{}")
+    except ValueError:
+        made = {}
+    names.update({u: str(m["name"]) for u, m in made.items() if isinstance(m, dict) and m.get("name")})
+    supervisors = store.trusted_keys(ws.db, "supervisor")   # an enumerator's supervisor, as her starter package named
+    if ws.meta("supervisor_name") and len(supervisors) == 1:   # her
+        names[supervisors[0]["user"]] = ws.meta("supervisor_name")
     own_id, own_name = ws.meta("enumerator_id"), ws.meta("enumerator")
     if own_id and own_name:
         names[own_id] = own_name
-    user, user_name = ws.meta("user"), ws.meta("user_name")   # this installation's person, whatever the role
+    user, user_name = ws.meta("user"), ws.meta("name")   # this installation's person, whatever the role
     if user and user_name:
         names[user] = user_name
     return names

@@ -329,7 +329,7 @@ def ready_demo(path: Path | None = None) -> Job[Path]:
     if not key_file_for(path).exists():
         init_workspace(path, DEMO_SUPERVISOR, "supervisor")
         with opened(path) as ws:
-            ws.set_meta("user_name", DEMO_SUPERVISOR_NAME)   # shown by name, never as giam-sat-demo
+            ws.set_meta("name", DEMO_SUPERVISOR_NAME)   # shown by name, never as giam-sat-demo
     return path
 
 

@@ -48,3 +48,27 @@ def test_the_review_views_enumerators_are_named(window, workspace_file):
     shown = [combo.itemText(i) for i in range(1, combo.count())]
     ids = [combo.itemData(i) for i in range(1, combo.count())]
     assert shown and shown == [names.get(i, i) for i in ids] and not set(shown) & set(ids), (shown, ids)
+
+
+def test_the_enumerators_to_do_names_the_supervisor_her_starter_package_named(window, tmp_path):
+    """On the enumerator's side the supervisor who returned a household is named as her starter package named her
+    (meta `supervisor_name`, beside the one supervisor's key trusted) — in the to-do list and its detail pane."""
+    from fieldsurvey.services import sync as svc
+    from fieldsurvey.storage.workspace import Workspace
+    from tests.sync.conftest import Site
+
+    site = Site(tmp_path)
+    a1 = site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    with Workspace.open(site.sup) as ws:
+        rv.decide(ws, [a1], "return", "Thiếu diện tích nhà ở")
+    back = svc.export_bundle(site.sup, site.stick, to="lan").path
+    run_to_end(svc.import_bundles(site.lan, [back]))
+    with Workspace.open(site.lan) as ws:
+        ws.set_meta("supervisor_name", "Trần Thị Thu")
+    assert window.open_workspace(site.lan)
+    window.show_view("todo")
+    todo = window.todo
+    by = todo.COLUMNS.index("by")
+    assert todo.table.item(0, by).text() == "Trần Thị Thu"
+    assert "Trần Thị Thu" in todo.detail.header.text() and " thu " not in todo.detail.header.text()

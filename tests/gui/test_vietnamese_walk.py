@@ -228,7 +228,7 @@ def test_the_review_loop_in_vietnamese_shows_no_english_no_login_id_and_nothing_
     site = Site(tmp_path)
     for path, user, name in ((site.sup, "thu", "Trần Thị Thu"), (site.lan, "lan", "Lò Thị Lan")):
         with Workspace.open(path) as ws:
-            ws.set_meta("user_name", name)
+            ws.set_meta("name", name)
     a1 = site.add(site.lan, "lan", "Lò Văn Pả")
     site.add(site.lan, "lan", "Nguyễn Văn Ánh")
     site.add(site.hoa, "hoa", "nguyen van anh")
