@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from fieldsurvey.domain.ages import SchoolAge, StandardAges, WorkingAge
 from fieldsurvey.domain.document import Household, Member, age_in_years, birth_of
@@ -292,20 +292,26 @@ def _ages_shown(age_from: int, age_to: int, school_year: int | None) -> dict[str
                                                          "end": school_year + 1})}
 
 
-def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
-    """Deprived when a member in an age band is not studying and has not reached the band's level."""
-    deprived, missing, eligible = [], [], 0
-    first, last = p.age_from, p.age_below
-    # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
-    school_year = p.school_age.school_year(ctx.on) if p.school_age else None
+def _in_age_range(ctx: Context, school_year: int | None, lo: int, hi: int, missing: list) -> Iterator:
+    """The members aged lo ≤ age < hi, as (member, answers, age): ages by year of birth against the running school
+    year (Education Law 2019 Art. 28) when `school_year` is given, else completed years. A member without a birth
+    date goes to `missing`."""
     for m, a, age, born, _ in ctx.people:
         if age is None:
             missing.append(_birth(m))
             continue
         if school_year is not None:
             age = school_year - born.year
-        if not first <= age < last:
-            continue
+        if lo <= age < hi:
+            yield m, a, age
+
+
+def rule_adult_education(ctx: Context, p: AdultEducationParams) -> RuleOutput:
+    """Deprived when a member in an age band is not studying and has not reached the band's level."""
+    deprived, missing, eligible = [], [], 0
+    first, last = p.age_from, p.age_below
+    school_year = p.school_age.school_year(ctx.on) if p.school_age else None
+    for m, a, age in _in_age_range(ctx, school_year, first, last, missing):
         for band in p.bands:
             if band.age_from <= age < band.age_below:
                 break
@@ -333,16 +339,8 @@ def rule_child_schooling(ctx: Context, p: ChildSchoolingParams) -> RuleOutput:
     lo, hi = p.age_from, p.age_below
     ladder = p.min_level_by_age
     deprived, missing, eligible = [], [], 0
-    # ages by year of birth against the running school year (Education Law 2019 Art. 28), else completed years
     school_year = p.school_age.school_year(ctx.on) if p.school_age else None
-    for m, a, age, born, _ in ctx.people:
-        if age is None:
-            missing.append(_birth(m))
-            continue
-        if school_year is not None:
-            age = school_year - born.year
-        if not lo <= age < hi:
-            continue
+    for m, a, age in _in_age_range(ctx, school_year, lo, hi, missing):
         eligible += 1
         attending = yes_no(a.get("attending_school"))
         if attending is None:
