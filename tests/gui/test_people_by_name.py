@@ -72,3 +72,22 @@ def test_the_enumerators_to_do_names_the_supervisor_her_starter_package_named(wi
     by = todo.COLUMNS.index("by")
     assert todo.table.item(0, by).text() == "Trần Thị Thu"
     assert "Trần Thị Thu" in todo.detail.header.text() and " thu " not in todo.detail.header.text()
+
+
+def test_the_register_of_issued_documents_names_who_printed(window, workspace_file, tmp_path):
+    """The register says who printed each official copy by name (the demo supervisor, not giam-sat-demo)."""
+    from fieldsurvey.cli import main
+    from fieldsurvey.gui.dialogs.issued import COLUMNS
+
+    run_to_end(ready_demo(workspace_file))
+    with opened(workspace_file) as ws:
+        rv.decide(ws, [r.uuid for r in page(ws, HouseholdFilter(status="complete"), "village", False, 0, 500)],
+                  "approve")
+    done = CliRunner().invoke(main, ["print", "decision", str(workspace_file), "--out", str(tmp_path / "qd.pdf"),
+                                     "--official", "--chairman", "Nguyễn Văn Hùng", "--number", "7"])
+    assert done.exit_code == 0, done.output
+    assert window.open_workspace(workspace_file)
+    dialog = window.print_actions.show_issued()
+    by = dialog.table.item(0, COLUMNS.index("issued_by")).text()
+    assert by == DEMO_SUPERVISOR_NAME, by
+    dialog.close()
