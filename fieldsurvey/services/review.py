@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus
+from fieldsurvey.domain.plausible import Finding
 from fieldsurvey.domain.results import Message
-from fieldsurvey.errors import BundleError
-from fieldsurvey.i18n import has
+from fieldsurvey.errors import BundleError, FieldSurveyError
+from fieldsurvey.i18n import has, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services import values
 from fieldsurvey.services.forms import field_label, value_text
@@ -353,11 +354,32 @@ def held(ws: Workspace, statuses: list[str], lang: str = "vi") -> list[Held]:
     out = []
     for h in values.held_households(ws, statuses):
         doc = ws.get_household(h.uuid)
-        said = []
-        for f in h.findings:
-            if has(f"where.{f.field}", lang):   # a field the catalogue names itself (the members)
-                said.append(f.text(lang))
-            else:
-                said.append(f"{field_label(f.field, [doc], lang)}: {f.error().body(lang)}")
-        out.append(Held(h.uuid, h.village, h.head_name, h.status, h.owner, tuple(said)))
+        out.append(Held(h.uuid, h.village, h.head_name, h.status, h.owner,
+                        tuple(_finding_words(f, doc, lang) for f in h.findings)))
     return out
+
+
+def held_lines(ws: Workspace, entries: list[dict[str, Any]], lang: str = "vi") -> list[str]:
+    """An import report's held answers (values.held_entry) as the app says them: the household by its head and
+    village, each answer by the form's label ("Hộ Hồ Thành Khánh (Thôn 1): chờ cán bộ giám sát kiểm tra — Diện
+    tích ở (m²): 2000 cao hơn 500 …"); a household not stored here by its id, as the command line says it."""
+    lines = []
+    for e in entries:
+        try:
+            doc = ws.get_household(e["uuid"])
+        except FieldSurveyError:
+            lines += values.held_lines([e], lang)
+            continue
+        head = next((m.get("name") for m in doc.get("members", []) if m.get("relationship") == "head"), None)
+        village = (doc.get("location") or {}).get("village")
+        who = f"{head or e['uuid'][:8]} ({village})" if village else (head or e["uuid"][:8])
+        lines += [t("values.import.held", lang, uuid=who, text=_finding_words(Finding.from_dict(f), doc, lang))
+                  for f in e["held"]]
+    return lines
+
+
+def _finding_words(f: Finding, doc: dict[str, Any], lang: str) -> str:
+    """A held answer named by the household's form label, never its field path (the members by the catalogue)."""
+    if has(f"where.{f.field}", lang):
+        return f.text(lang)
+    return f"{field_label(f.field, [doc], lang)}: {f.error().body(lang)}"

@@ -73,6 +73,7 @@ def cells(view: QAbstractItemView, rows: int = 40) -> list[str]:
 ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")                  # a date as the machine writes it
 BARE_AMOUNT = re.compile(r"(?<![\w.,/(-])\d{5,8}(?![\w.,/)-])")   # 12000000: no separators, no unit (a code
                                                                     # in brackets, a commune's (02266), is a code)
+FIELD_PATH = re.compile(r"\b(household|location|members\[[^\]]*\])\.[a-z_]+")   # household.floor_area
 LOGIN_ID = re.compile(r"^(?!dev-)[a-z]+(-[a-z0-9]+)+$")   # hoang-thi-hoa, giam-sat-demo (a device id
                                                                       # is a device's, not a person's)
 
@@ -86,6 +87,8 @@ def problems(root: QWidget, english: set[str]) -> list[str]:
             found.append(f"catalogue key shown: {plain} {where}")
         elif text in QT_ENGLISH or plain in english:
             found.append(f"English: {plain!r} {where}")
+        elif FIELD_PATH.search(plain):
+            found.append(f"field path where the form's label belongs: {plain[:60]!r} {where}")
         elif ISO_DAY.search(plain):
             found.append(f"date not dd/mm/yyyy: {plain[:60]!r} {where}")
         elif BARE_AMOUNT.search(plain) and not re.fullmatch(r"[0-9a-f]{8}|dev-[0-9a-f]{12}", plain):
@@ -236,7 +239,8 @@ def test_the_review_loop_in_vietnamese_shows_no_english_no_login_id_and_nothing_
     site.send(site.hoa, site.sup)
     site.edit(site.sup, a1, lambda d: d["household"].update(floor_area=30))
     site.edit(site.lan, a1, lambda d: d["household"].update(floor_area=44, latrine="none"))
-    site.send(site.lan, site.sup)
+    site.add(site.lan, "lan", "Ma Thị Lan", floor_area=2000)   # held for the supervisor, said in the summary
+    hand_in = svc.export_bundle(site.lan, site.stick).path
 
     english = english_texts()
     window.text_size(size - QApplication.font().pointSize())
@@ -249,6 +253,12 @@ def test_the_review_loop_in_vietnamese_shows_no_english_no_login_id_and_nothing_
 
     window.open_workspace(site.sup)
     window.resize(1366, 768)
+    with qtbot.waitSignal(window.sync_actions.import_bundles([hand_in]).done, timeout=20000):
+        pass
+    summary = window.sync_actions.summary
+    assert "Ma Thị Lan (Thôn 1)" in summary.text() and "Diện tích ở (m²): 2000" in summary.text(), summary.text()
+    look("supervisor's import summary", summary)
+    summary.hide()
     window.show_view("review")
     for i in range(window.review.tabs.count()):
         window.review.tabs.setCurrentIndex(i)

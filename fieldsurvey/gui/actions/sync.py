@@ -113,7 +113,8 @@ class SyncActions:
     def _imported(self, reports) -> None:
         w = self.window
         w.households_changed(choices=True)
-        lines = report_lines(reports, language.code)
+        ws = w.workspace.ws
+        lines = report_lines(reports, language.code, held=lambda entries: review.held_lines(ws, entries, language.code))
         waiting, offer = w.review_actions.waiting()
         if waiting:
             lines += ["", *waiting]
