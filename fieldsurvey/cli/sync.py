@@ -392,15 +392,18 @@ def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
-    from fieldsurvey.services.review import todo as todo_list  # lazy: 380 ms at start-up otherwise
+    from fieldsurvey.services.households import people, person  # lazy: 380 ms at start-up otherwise
+    from fieldsurvey.services.review import todo as todo_list
 
     def lines(r) -> list[str]:
-        what = (t("sync.todo.returned", lang, by=r.by, comment=r.comment) if r.action == "return"
-                else t("sync.todo.assigned", lang, by=r.by))
+        by = person(names, r.by)   # the supervisor by name where this workspace knows it
+        what = (t("sync.todo.returned", lang, by=by, comment=r.comment) if r.action == "return"
+                else t("sync.todo.assigned", lang, by=by))
         return [f"{r.uuid} {r.head_name} ({r.village}): {what}"]
 
     with _opened(file) as ws:
         found = todo_list(ws)
+        names = people(ws)
     _show(_plain(found) if as_json else found, as_json, lines, "sync.todo.empty", lang)
 
 

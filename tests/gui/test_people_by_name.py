@@ -72,6 +72,10 @@ def test_the_enumerators_to_do_names_the_supervisor_her_starter_package_named(wi
     by = todo.COLUMNS.index("by")
     assert todo.table.item(0, by).text() == "Trần Thị Thu"
     assert "Trần Thị Thu" in todo.detail.header.text() and " thu " not in todo.detail.header.text()
+    from fieldsurvey.cli import main
+
+    out = CliRunner().invoke(main, ["todo", str(site.lan)]).output   # and `fieldsurvey todo` the same
+    assert "Bị trả lại bởi Trần Thị Thu: Thiếu diện tích nhà ở" in out, out
 
 
 def test_the_register_of_issued_documents_names_who_printed(window, workspace_file, tmp_path):
