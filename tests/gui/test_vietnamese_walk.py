@@ -19,6 +19,15 @@ QT_ENGLISH = {"OK", "&OK", "Cancel", "&Cancel", "&Yes", "Yes", "&No", "No", "Clo
               "&Save", "Open", "&Open", "Help", "Reset", "Discard", "Abort", "Retry", "Ignore"}
 
 
+@pytest.fixture(autouse=True)
+def qt_strings_missed():
+    """Every string Qt asked the app's translator for and did not get in Vietnamese: shown, it is English."""
+    from fieldsurvey.gui import look
+
+    look.MISSED.clear()
+    return look.MISSED
+
+
 def english_texts() -> set[str]:
     """The catalogues' English texts that differ from their Vietnamese ones (a shown one is English on screen)."""
     out: set[str] = set()
@@ -78,6 +87,12 @@ LOGIN_ID = re.compile(r"^(?!dev-)[a-z]+(-[a-z0-9]+)+$")   # hoang-thi-hoa, giam-
                                                                       # is a device's, not a person's)
 
 
+def qt_missed() -> set[str]:
+    from fieldsurvey.gui import look
+
+    return look.MISSED
+
+
 def problems(root: QWidget, english: set[str]) -> list[str]:
     found = []
     for text, w in shown_texts(root):
@@ -85,7 +100,7 @@ def problems(root: QWidget, english: set[str]) -> list[str]:
         where = f"({type(w).__name__} {w.objectName()})"
         if KEY.match(plain):
             found.append(f"catalogue key shown: {plain} {where}")
-        elif text in QT_ENGLISH or plain in english:
+        elif text in QT_ENGLISH or plain in english or text in qt_missed():
             found.append(f"English: {plain!r} {where}")
         elif FIELD_PATH.search(plain):
             found.append(f"field path where the form's label belongs: {plain[:60]!r} {where}")
@@ -187,6 +202,31 @@ def test_every_view_in_vietnamese_shows_no_english_and_nothing_cut(window, works
         dialog.show()
         look(name, dialog)
         dialog.close()
+    from PySide6.QtWidgets import QFileDialog
+
+    from fieldsurvey.gui.look import file_dialog_options
+    for mode in ("open", "save", "folder"):   # Qt's own file dialogs, as the app opens them
+        files = QFileDialog(window, "?", str(workspace_file.parent))
+        files.setOptions(file_dialog_options())
+        if mode == "save":
+            files.setAcceptMode(QFileDialog.AcceptSave)
+        elif mode == "folder":
+            files.setFileMode(QFileDialog.Directory)
+        files.show()
+        look(f"file dialog: {mode}", files)
+        files.close()
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+    from PySide6.QtWidgets import QPushButton
+
+    printer = QPrinter()
+    printing = QPrintDialog(printer, window)   # the system's print dialog after a printout: Qt's own on Linux
+    printing.show()
+    settle()
+    for more in printing.findChildren(QPushButton):   # its options too
+        if more.isVisible() and ">>" in more.text():
+            more.click()
+    look("print dialog", printing)
+    printing.close()
     box = QMessageBox(QMessageBox.Question, "?", "?", QMessageBox.Yes | QMessageBox.No | QMessageBox.Ok
                       | QMessageBox.Cancel, window)
     box.show()
