@@ -268,7 +268,7 @@ def standards(as_json: bool) -> None:
 
 # Each area keeps its commands in its own module (fieldsurvey/cli/<area>.py); importing one registers its
 # commands on `main`. Shared helpers (fail, echo_json, run_job) stay here.
-from fieldsurvey.cli import encryption, forms, households, printing, province, records, sync  # noqa: E402,F401  (registers the commands)
+from fieldsurvey.cli import encryption, forms, households, printing, province, records, starter, sync  # noqa: E402,F401  (registers the commands)
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ fieldsurvey/services/sync.py."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -192,10 +193,16 @@ def export_cmd(file: Path, out: Path, full: bool, to: str | None, as_json: bool)
 @main.command("import")
 @click.argument("file", type=_EXISTING)
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--trust-fingerprint", "fingerprints", multiple=True, metavar="DIGITS",
+              help="An enumerator's first hand-in carries her key: trust it when its fingerprint is this one (the 8 "
+                   "groups of 5 digits her screen shows, Help → My key's fingerprint). Repeat for several. Without "
+                   "it, on a terminal, the fingerprint is shown and you are asked; in a script the bundle is "
+                   "refused, saying the fingerprint.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--quiet", is_flag=True)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool, lang: str) -> None:
+def import_cmd(file: Path, bundles: tuple[Path, ...], fingerprints: tuple[str, ...], as_json: bool, quiet: bool,
+               lang: str) -> None:
     """Import bundles (files, or folders of *.fsbundle) into workspace FILE, each all or nothing.
 
     Exits with status 1 if any bundle was refused (the others are still imported)."""
@@ -204,15 +211,58 @@ def import_cmd(file: Path, bundles: tuple[Path, ...], as_json: bool, quiet: bool
     paths: list[Path] = []
     for b in bundles:
         paths.extend(sorted(b.glob(f"*{SUFFIX}")) if b.is_dir() else [b])
-    reports = run_job(import_bundles(file, paths), quiet or as_json)
+    declined = _trust_carried_keys(file, paths, fingerprints, ask=not (as_json or quiet), lang=lang)
+    reports = run_job(import_bundles(file, [p for p in paths if p not in declined]), quiet or as_json)
     if as_json:
         echo_json([r.to_dict() for r in reports])
     else:
         for r in reports:
             for line in describe(r, lang):
                 click.echo(line)
-    if any(r.status == "refused" for r in reports):
+        for p, key in declined.items():
+            click.echo(t("sync.import.declined", lang, file=p.name, user=key.user))
+    if declined or any(r.status == "refused" for r in reports):
         raise SystemExit(1)
+
+
+def _interactive() -> bool:
+    """Whether someone is at a terminal to be asked (a script with no terminal is never asked: it gives
+    --trust-fingerprint)."""
+    return sys.stdin.isatty()
+
+
+def _trust_carried_keys(file: Path, paths: list[Path], fingerprints: tuple[str, ...], ask: bool, lang: str) -> dict:
+    """The enumerators' keys the bundles carry and FILE does not trust yet: each trusted when its fingerprint is
+    among those given (--trust-fingerprint), or — on a terminal, none given — shown and confirmed. Returns the
+    bundles whose key was shown and not confirmed (left out: nothing of them imported, nothing trusted). A key
+    neither given nor askable is left to the import, which refuses its bundle and says its fingerprint."""
+    from fieldsurvey.services.sync import (carried_key, fingerprint_matches,  # lazy: 290 ms at start-up otherwise
+                                           spoken_fingerprint, trust_carried)
+
+    declined: dict = {}
+    decided: dict[str, bool] = {}
+    for p in paths:
+        try:
+            key = carried_key(file, p)
+        except (BundleError, OSError):
+            continue   # the import says why
+        if key is None:
+            continue
+        if key.fingerprint not in decided:
+            given = [f for f in fingerprints if fingerprint_matches(key, f)]
+            if given:
+                decided[key.fingerprint] = True
+            elif fingerprints or not ask or not _interactive():
+                continue   # refused by the import, naming the fingerprint to compare
+            else:
+                click.echo(t("sync.import.trust_show", lang, file=p.name, user=key.user, device=key.device,
+                             fingerprint=spoken_fingerprint(key)))
+                decided[key.fingerprint] = click.confirm(t("sync.import.trust_confirm", lang), default=False)
+            if decided[key.fingerprint]:
+                trust_carried(file, p, spoken_fingerprint(key))
+        if not decided[key.fingerprint]:
+            declined[p] = key
+    return declined
 
 
 def _opened(file: Path):

@@ -256,7 +256,7 @@ class Generator:
             "document": "fieldsurvey/household",
             "document_version": 1,
             "uuid": str(uid),
-            "form": {"id": "vn-review-2022", "version": "2026.1"},
+            "form": {"id": "vn-review-2022", "version": "2026.1"},   # (create_demo: the newest installed version)
             "review": {"year": self.year, "kind": "annual"},
             "location": {"province_code": spec.province_code, "commune_code": spec.commune_code,
                          "commune_name": spec.commune_name, "village": spec.villages[index % len(spec.villages)],

@@ -92,8 +92,8 @@ def tokenize(text: str) -> list[Token]:
 # ("chain", first, ((op, operand), …)) — evaluated left to right in a loop, so a 3,000-term sum is one flat node,
 # not a tree 3,000 deep. XPath paths: ("path", start, steps) where start is ("root",) for '/…', ("ctx",) for a
 # relative path, or ("expr", node, predicates) for ${name}, current(), instance('…') or (…) followed by predicates
-# or steps; each step is ("child", name or "*", predicates), ("self", None, predicates) or ("parent", None, ());
-# ("union", a, b) is 'a | b'.
+# or steps; each step is ("child", name, predicates), ("self", None, predicates) or ("parent", None, ()). A union
+# ('a | b') and a wildcard step ('*') are refused: ODK's engine stops on them.
 
 Node = tuple
 
@@ -183,9 +183,9 @@ class _Parser:
             self.depth -= 1
             return node
         node = self.path()
-        while self.is_op("|"):
-            self.take()
-            node = ("union", node, self.path())
+        if self.is_op("|"):   # JavaRosa cannot evaluate a union ("unsupported construct"): ODK stops the form
+            tok = self.peek()
+            raise ExpressionError("forms.error.expr_union", None, pos=tok.pos + 1, expr=repr(self.text))
         return node
 
     # --- XPath location paths: '/data/x', '../x', './x', 'name', 'current()/../x', "instance('l')/root/item[…]"
@@ -247,9 +247,8 @@ class _Parser:
         if tok.kind == "op" and tok.text == "..":
             self.take()
             return ("parent", None, ())
-        if tok.kind == "op" and tok.text == "*":
-            self.take()
-            return ("child", "*", self.predicates())
+        if tok.kind == "op" and tok.text == "*":   # JavaRosa stops on it ("Unexpected multiplicity mismatch")
+            raise ExpressionError("forms.error.expr_wildcard", None, pos=tok.pos + 1, expr=repr(self.text))
         if tok.kind == "name" and tok.text not in KEYWORDS:
             nxt = self.ahead()
             if not (nxt.kind == "op" and nxt.text in ("(", "::")):
@@ -362,8 +361,6 @@ def _children(n: Node) -> list[Node]:
         return [n[1], *(x for _, x in n[2])]
     if kind == "call":
         return list(n[2])
-    if kind == "union":
-        return [n[1], n[2]]
     if kind == "path":
         out = [n[1][1], *n[1][2]] if n[1][0] == "expr" else []
         for _, _, predicates in n[2]:
@@ -693,11 +690,6 @@ def evaluate(node: Node, ctx: Context) -> Any:
         return Nodeset([_node_value(ctx, node)], [node]) if node is not None else Nodeset()
     if kind == "path":
         return _eval_path(node, ctx)
-    if kind == "union":
-        a, b = evaluate(node[1], ctx), evaluate(node[2], ctx)
-        nodes = list(getattr(a, "nodes", None) or []) + [n for n in getattr(b, "nodes", None) or []]
-        unique = list(dict.fromkeys(nodes))
-        return Nodeset([_node_value(ctx, n) for n in unique], unique)
     if kind == "neg":
         return -to_number(evaluate(node[1], ctx))
     if kind == "bin":

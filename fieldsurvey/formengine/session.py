@@ -42,6 +42,7 @@ MEMBERS = "members"
 OK, EMPTY, REQUIRED, ERROR, WARNING = "ok", "empty", "required", "error", "warning"
 _LABEL_REF = re.compile(r"\$\{([^}]*)\}")
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+INT_MIN, INT_MAX = -2**31, 2**31 - 1   # ODK's integer is 32-bit: its widget refuses what lies beyond
 UNASKED = ("calculate", "meta", "hidden")   # types that hold a value but are never asked
 _DECIMAL = re.compile(r"-?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)", re.ASCII)
 CATALOGUE_LANGS = ("vi", "en")   # the languages of the app's own messages (a form may speak others)
@@ -822,7 +823,7 @@ class FormSession:
             return ""
         kind = item.type
         if kind == "integer":
-            return value if isinstance(value, int) and not isinstance(value, bool) else ""
+            return value if _is_int32(value) else ""
         if kind == "decimal":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
             return value if ok else ""
@@ -892,7 +893,9 @@ class FormSession:
             given = value if isinstance(value, list) else [value]
             return "" if all(str(v) in names for v in given) else "choice"
         if kind == "integer":
-            return "" if isinstance(value, int) and not isinstance(value, bool) else "integer"
+            if not isinstance(value, int) or isinstance(value, bool):
+                return "integer"
+            return "" if _is_int32(value) else "integer_range"
         if kind == "decimal":
             return "" if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 and math.isfinite(value) else "decimal"
@@ -1063,6 +1066,8 @@ class FormSession:
         if st.problem == "range" and item.range is not None:
             start, end, step = (to_string(x) for x in item.range)
             return t("forms.type.range", own, start=start, end=end, step=step)
+        if st.problem == "integer_range":
+            return t("forms.type.integer_range", own, min=format_number(INT_MIN, own), max=format_number(INT_MAX, own))
         if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
                           "acknowledge"):
             return t(f"forms.type.{st.problem}", own)
@@ -1195,6 +1200,23 @@ class FormSession:
             yield child
             if child.kind != "repeat":
                 stack.extend(reversed(child.children))
+
+    def questions_of(self, rep: Item) -> list[Item]:
+        """The questions asked in each instance of `rep` itself, in form order (not those of a repeat inside it)."""
+        return [i for i in self._own(rep) if i.kind == "question" and i.type not in UNASKED and i.asked
+                and i.chain == rep.chain]
+
+    @staticmethod
+    def repeats_in(item: Item) -> list[Item]:
+        """The repeats directly inside `item` (a repeat or a group), in form order — not those inside them."""
+        out, stack = [], list(reversed(item.children))
+        while stack:
+            child = stack.pop()
+            if child.kind == "repeat":
+                out.append(child)
+            else:
+                stack.extend(reversed(child.children))
+        return out
 
     def add_member(self, repeat: str = MEMBERS, path: Path = ()) -> int:
         """Add an instance of `repeat` (inside the instance `path` of the repeats around it) at the end; returns its
@@ -1530,6 +1552,11 @@ def _builtin_list(list_name: str, villages: list[str]) -> list[Choice]:
                        {"province": c.province_code, "area": c.area.value, "kind": c.kind})
                 for p in refdata.provinces() for c in p.communes]
     return []
+
+
+def _is_int32(value: Any) -> bool:
+    """A whole number ODK's integer can hold (a 32-bit int: −2,147,483,648 to 2,147,483,647)."""
+    return isinstance(value, int) and not isinstance(value, bool) and INT_MIN <= value <= INT_MAX
 
 
 def fill(form: Form, answers: dict, *, lang: str | None = None, today: date | None = None,

@@ -108,6 +108,8 @@ class FormController(QObject):
         self.ask_reason: Callable[[], str | None] = lambda: None
         # asked before a member is removed (its index): True to go on
         self.confirm_removal: Callable[[int], bool] = lambda _index: True
+        # asked before an instance of a repeat inside the roster's is removed (repeat, outer path, index)
+        self.confirm_inner_removal: Callable[[str, tuple, int], bool] = lambda _r, _p, _i: True
         self.last_timing_ms = 0.0
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.flush)
@@ -116,6 +118,8 @@ class FormController(QObject):
         view.member_removed.connect(self.remove_member)
         view.member_moved.connect(self.move_member)
         view.warning_confirmed.connect(self.confirm_warning)
+        view.inner_added.connect(self.add_inner)
+        view.inner_removed.connect(self.remove_inner)
 
     @property
     def uuid(self) -> str | None:
@@ -282,6 +286,23 @@ class FormController(QObject):
         self.view.select_member(index)
         self._changed(save_now=True)
         return index
+
+    def add_inner(self, repeat: str, path) -> None:
+        """An instance of a repeat inside the roster's repeat, added in the outer instance `path` (a tuple); its
+        first question gets the focus. Stored at once."""
+        if self.read_only or self.session is None:
+            return
+        index = self.session.add_member(repeat, tuple(path))
+        self._changed(save_now=True)
+        self.view.select_inner(repeat, index, focus=True)
+
+    def remove_inner(self, repeat: str, path, index: int) -> None:
+        """An instance of a repeat inside the roster's repeat removed, once the user said yes; stored at once."""
+        if self.read_only or self.session is None or not self.confirm_inner_removal(repeat, tuple(path), index):
+            return
+        self.session.remove_member(index, repeat, tuple(path))
+        self.view.select_inner(repeat, max(index - 1, 0))
+        self._changed(save_now=True)
 
     def move_member(self, index: int, to: int) -> None:
         if self.read_only:

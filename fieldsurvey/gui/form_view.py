@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFormLayout, QHB
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
+from fieldsurvey.gui.inner_repeats import InnerRepeat
 from fieldsurvey.gui.texts import language, larger, number, tr
-from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, FitLabel, MultiAnswer, TextAnswer
+from fieldsurvey.gui.widgets import ChoiceCombo, FileAnswer, FitLabel, MultiAnswer, RankAnswer, TextAnswer
 from fieldsurvey.services.forms import answer_labels
 
 STATUS_STYLE = {"required": "color:#b00020", "error": "color:#b00020; font-weight:bold",
@@ -55,8 +56,10 @@ def widget_for(question):
         return None
     if kind in ("image", "audio", "video", "file"):
         return FileAnswer(kind)
+    if kind == "rank":
+        return RankAnswer()
     answer = TextAnswer(kind if kind in ("integer", "decimal", "date") else "text")
-    if kind == "integer" and "thousands-sep" in appearance:
+    if kind in ("integer", "decimal") and "thousands-sep" in appearance:   # an amount in đồng: whole, grouped
         answer.group_digits(lambda value: number(value))
     return answer
 
@@ -67,6 +70,8 @@ class QuestionnaireView(QWidget):
     member_removed = Signal(int)
     member_moved = Signal(int, int)
     warning_confirmed = Signal(str, object)      # name, member index
+    inner_added = Signal(str, object)            # a repeat inside the roster's: its name, the outer instance path
+    inner_removed = Signal(str, object, int)     # … its name, the outer instance path, the instance removed
     confirm_requested = Signal()                 # a returned household: "checked, no change"
 
     def __init__(self, parent: QWidget | None = None):
@@ -76,6 +81,7 @@ class QuestionnaireView(QWidget):
         self._form_key: tuple | None = None
         self.member = -1
         self.fields: dict[str, dict[str, Field]] = {}
+        self.inners: dict[str, list[InnerRepeat]] = {}   # per roster page: the repeats inside the roster's repeat
         self._options_cache: dict[tuple, tuple] = {}
         self.roster: QTableWidget | None = None
         self.roster_columns: list[str] = []
@@ -142,6 +148,9 @@ class QuestionnaireView(QWidget):
             self._build()
             self._form_key = key
         self.member = 0 if session.members() else -1
+        for inners in self.inners.values():   # another household: no instance of an inner repeat picked yet
+            for inner in inners:
+                inner.reset()
         self.refresh()
         self.navigator.setCurrentRow(0)
         self._go(0)
@@ -153,6 +162,7 @@ class QuestionnaireView(QWidget):
             page.deleteLater()
         self.navigator.clear()
         self.fields = {}
+        self.inners = {}
         self.roster = None
 
     def _build(self) -> None:
@@ -221,6 +231,11 @@ class QuestionnaireView(QWidget):
                                        self._answered(name, value, inside))
                 fields[q.name] = Field(q, w, label, message, confirm, computed if w is not None else None)
             self.fields[section.id] = fields
+            if section.repeat and section.item is not None and section.item.kind == "repeat":
+                self.inners[section.id] = [InnerRepeat(self, r, widget_for, Field, form_host)
+                                           for r in self.session.repeats_in(section.item)]
+                for inner in self.inners[section.id]:
+                    form.addRow(inner)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)   # labels wrap: never cut at the side
@@ -244,8 +259,14 @@ class QuestionnaireView(QWidget):
                 chain += f.widget.boxes
             elif f.widget is not None:
                 chain.append(f.widget)
+        for inner in self.inners.get(section_id, ()):
+            chain += inner.focusables()
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
+
+    def chain_all_tabs(self) -> None:
+        for section_id in self.fields:
+            self._chain_tabs(section_id)
 
     def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The answer being typed is always in view (the page scrolls to it, with its label)."""
@@ -300,6 +321,9 @@ class QuestionnaireView(QWidget):
                 if f.confirm is not None:
                     f.confirm.setText(tr("gui.form.confirm_warning"))
                     f.confirm.setToolTip(tr("gui.form.confirm_warning_tip"))
+        for inners in self.inners.values():
+            for inner in inners:
+                inner.retranslate()
 
     def retranslate(self, _language: str = "") -> None:
         if self.session is None:
@@ -321,6 +345,24 @@ class QuestionnaireView(QWidget):
         self.confirm_button.setText(tr("gui.action.confirm_unchanged"))
         self.confirm_button.setToolTip(tr("gui.list.stand_out.confirmed"))
         self.confirm_button.setVisible(offered)
+
+    def inner(self, name: str) -> InnerRepeat | None:
+        """The widget of the repeat `name` inside the roster's repeat (at any depth), if the form has one."""
+        for inners in self.inners.values():
+            for inner in inners:
+                found = inner.find(name)
+                if found is not None:
+                    return found
+        return None
+
+    def select_inner(self, name: str, index: int, focus: bool = False) -> None:
+        """The instance of an inner repeat shown at the next refresh; `focus`: then its first question."""
+        inner = self.inner(name)
+        if inner is not None:
+            inner.index = index
+            if focus:
+                self.refresh()
+                inner.focus_first_answer()
 
     def select_member(self, index: int) -> None:
         """The member whose sub-form is shown at the next refresh (after a member is added, removed or moved)."""
@@ -367,6 +409,14 @@ class QuestionnaireView(QWidget):
             member = self.member if section.repeat else None
             for state in s.section_states(section, member):
                 self._show_state(self.fields[section.id][state.question.name], state, member)
+            for inner in self.inners.get(section.id, ()):
+                inner.refresh((self.member,))
+        if any(self.inners.values()):
+            self.chain_all_tabs()   # (an inner repeat's answers join the tab order while an instance is picked)
+
+    def show_state(self, f: Field, state, member) -> None:
+        """One question's state on its widgets (`member`: None, an instance number, or an instance path)."""
+        self._show_state(f, state, member)
 
     def _show_state(self, f: Field, state, member) -> None:
         visible = state.relevant
@@ -378,11 +428,11 @@ class QuestionnaireView(QWidget):
         f.label.setToolTip(state.hint)
         f.widget.parentWidget().setVisible(visible)
         f.widget.setToolTip(state.hint)
-        if state.question.type in ("select_one", "select_multiple"):
+        if state.question.type in ("select_one", "select_multiple", "rank"):
             options = self._options(state.question, member)
             if options != f.options:
                 f.options = options
-                if state.question.type == "select_one":
+                if state.question.type in ("select_one", "rank"):
                     f.widget.set_choices(list(options))
                 else:
                     f.widget.set_choices(list(options), tr("gui.form.none_of_these"))
@@ -490,8 +540,11 @@ class QuestionnaireView(QWidget):
         if self.session is not None:
             row = self.current_section()
             page = self.pages.widget(row)
-            widgets = [f.widget for f in self.fields[self.session.sections[row].id].values()
+            section_id = self.session.sections[row].id
+            widgets = [f.widget for f in self.fields[section_id].values()
                        if f.widget is not None and f.widget.isVisibleTo(page) and f.widget.isEnabled()]
+            widgets += [w for inner in self.inners.get(section_id, ()) for w in inner.focusables()
+                        if w.isVisibleTo(page) and w.isEnabled()]
             focus = QApplication.focusWidget()
             if widgets and focus is not None:
                 edge = widgets[-1] if next else widgets[0]
@@ -533,19 +586,41 @@ class QuestionnaireView(QWidget):
         problems = self.session.errors() + self.session.warnings()
         if not problems:
             return
-        here = (self.current_section(),
-                self.member if self.session.sections[self.current_section()].repeat else -1, self._focused_index())
+        row = self.current_section()
+        section = self.session.sections[row]
+        here = (row, self.member if section.repeat else -1, self._focused_index(), (), -1)
+        focus = QApplication.focusWidget()
+        for inner in (i for top in self.inners.get(section.id, ()) for i in top.walk()):   # the focus in a job?
+            at = next((k for k, f in enumerate(inner.fields.values()) if f.widget is not None and focus is not None
+                       and (f.widget is focus or f.widget.isAncestorOf(focus))), None)
+            if at is not None and inner.index >= 0:
+                here = (row, self.member, len(section.questions), inner.path()[1:], at)
+                break
         keyed = []
         for sid, member, name in problems:
             order = self._order(sid)
             qnames = [q.name for q in self.session.sections[order].questions]
-            keyed.append(((order, -1 if member is None else member, qnames.index(name)), sid, member, name))
+            path = member if isinstance(member, tuple) else (() if member is None else (member,))
+            if name in qnames:
+                key = (order, path[0] if path else -1, qnames.index(name), (), -1)
+            else:   # a question of a repeat inside the roster's: after the member's own, instance by instance
+                names = [q.name for q in self.session.questions_of(self.session.form.by_name[name].chain[-1])]
+                key = (order, path[0], len(qnames), path[1:], names.index(name))
+            keyed.append((key, sid, path, name))
         keyed.sort()
-        _key, sid, member, name = next((k for k in keyed if k[0] > here), keyed[0])
+        _key, sid, path, name = next((k for k in keyed if k[0] > here), keyed[0])
         self._go(self._order(sid))
-        if member is not None:
-            self.pick_member(member)
-        widget = self.fields[sid][name].widget
+        if path:
+            self.pick_member(path[0])
+        item = self.session.form.by_name[name]
+        for depth in range(1, len(path)):   # the instance of each repeat inside the roster's, outermost first
+            self.select_inner(item.chain[depth].name, path[depth])
+        if len(path) > 1:
+            self.refresh()
+            f = self.inner(item.chain[-1].name).fields[name]
+        else:
+            f = self.fields[sid][name]
+        widget = f.widget
         if widget is not None:
             widget.setFocus(Qt.ShortcutFocusReason)
 

@@ -16,6 +16,7 @@ from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.actions.households import HouseholdActions
 from fieldsurvey.gui.actions.printing import PrintActions
 from fieldsurvey.gui.actions.review import ReviewActions
+from fieldsurvey.gui.actions.starter import StarterActions
 from fieldsurvey.gui.actions.sync import SyncActions
 from fieldsurvey.gui.actions.workspace import WorkspaceActions
 from fieldsurvey.gui.controllers import FormController, WorkspaceController
@@ -70,15 +71,18 @@ class MainWindow(QMainWindow):
 
         self.workspace_actions = WorkspaceActions(self)
         self.sync_actions = SyncActions(self)
+        self.starter_actions = StarterActions(self)
         self.print_actions = PrintActions(self)
         self.review_actions = ReviewActions(self)
         self.household_actions = HouseholdActions(self)
         self.form.confirm_removal = self.household_actions.confirm_removal
+        self.form.confirm_inner_removal = self.household_actions.confirm_inner_removal
         self._build_menus()
 
         self.start.new_button.clicked.connect(self.workspace_actions.new_workspace)
         self.start.open_button.clicked.connect(self.workspace_actions.open_dialog)
         self.start.demo_button.clicked.connect(self.workspace_actions.open_demo)
+        self.start.starter_button.clicked.connect(lambda: self.starter_actions.open_starter())
         self.start.recent_chosen.connect(lambda path: self.open_workspace(path, wait=False))
         self.list_view.open_requested.connect(self.open_household)
         self.todo.open_requested.connect(self.open_household)
@@ -131,9 +135,11 @@ class MainWindow(QMainWindow):
         spec = {
             "file": [A("new_workspace", ws.new_workspace, "Ctrl+Shift+N"),
                      A("open_workspace", ws.open_dialog, QKeySequence.Open),
-                     A("open_demo", ws.open_demo), None,
+                     A("open_demo", ws.open_demo),
+                     A("open_starter", lambda: self.starter_actions.open_starter()), None,
                      A("classify_all", ws.classify_all, "Ctrl+Shift+K", True),
-                     A("villages", ws.show_villages, None, True), None,
+                     A("villages", ws.show_villages, None, True),
+                     A("make_starter", self.starter_actions.make_starter, None, True), None,
                      A("export_bundle", sync.export_bundle, "Ctrl+Shift+E", True),
                      A("import_bundles", sync.import_bundles, "Ctrl+Shift+I", True),
                      A("trust_key", sync.trust_key, None, True), None,
@@ -184,7 +190,8 @@ class MainWindow(QMainWindow):
                       self._heading("print_officials"),
                       A("print_official", printing.issue_official, "Ctrl+Shift+P", True),
                       A("print_issued", printing.show_issued, None, True)],
-            "help": [A("shortcuts", self.show_shortcuts, "F1"), A("log_file", self.show_log_path)],
+            "help": [A("shortcuts", self.show_shortcuts, "F1"),
+                     A("my_fingerprint", sync.show_my_fingerprint, None, True), A("log_file", self.show_log_path)],
         }
         self.actions_by_key["next_section"].setShortcutContext(Qt.WidgetShortcut)
         self.actions_by_key["text_larger"].setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
@@ -227,6 +234,8 @@ class MainWindow(QMainWindow):
         for key in REVIEW_ACTIONS:   # the review's decisions: in a supervisor's workspace, on its Review view
             self.actions_by_key[key].setEnabled(self.current_view() == "review" and self.review.can_decide)
         self.actions_by_key["view_todo"].setEnabled(self.workspace.todo_available())
+        # starter packages are made by the supervisor, for each enumerator
+        self.actions_by_key["make_starter"].setEnabled(self.starter_actions.available())
         # official copies are issued from a supervisor's workspace only
         self.actions_by_key["print_official"].setEnabled(self.print_actions.official_available())
         # "checked, no change" answers a supervisor's return: the enumerator's step, not the supervisor's

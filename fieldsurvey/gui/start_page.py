@@ -1,4 +1,5 @@
-"""The start page: a new workspace, open one, the demo commune, the recent workspaces."""
+"""The start page: set up from the supervisor's starter package, a new workspace, open one, the demo commune, the
+recent workspaces."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ class StartPage(QWidget):
         self.intro.setWordWrap(True)
         self.new_button = QPushButton(objectName="newWorkspace")
         self.open_button = QPushButton(objectName="openWorkspace")
+        self.starter_button = QPushButton(objectName="openStarter")
         self.demo_button = QPushButton(objectName="openDemo")
         self.recent_label = QLabel()
         self.recent = QListWidget(objectName="recentList")
-        for w in (self.heading, self.intro, self.new_button, self.open_button, self.demo_button, self.recent_label):
+        for w in (self.heading, self.intro, self.starter_button, self.new_button, self.open_button, self.demo_button,
+                  self.recent_label):
             lay.addWidget(w)
         lay.addWidget(self.recent, 1)
         self.recent.itemActivated.connect(lambda item: self.recent_chosen.emit(Path(item.data(Qt.UserRole))))
@@ -36,6 +39,7 @@ class StartPage(QWidget):
         self.new_button.setText(tr("gui.start.new") + " (Ctrl+Shift+N)")
         self.open_button.setText(tr("gui.start.open") + " (Ctrl+O)")
         self.demo_button.setText(tr("gui.start.demo"))
+        self.starter_button.setText(tr("gui.start.starter"))
         self.recent_label.setText(f"<b>{tr('gui.start.recent')}</b>")
 
     def show_recent(self, paths: list[str]) -> None:

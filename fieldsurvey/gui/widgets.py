@@ -13,7 +13,8 @@ from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Sign
 from PySide6.QtGui import QDoubleValidator, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextDocument
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QWidget)
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
+                               QWidget)
 
 from fieldsurvey.i18n import fold
 
@@ -197,8 +198,8 @@ class TextAnswer(QLineEdit):
         super().__init__(parent)
         self.kind = kind
         self.grouped: Callable[[int], str] | None = None   # set for an amount: how the app's language groups it
-        if kind == "integer":
-            self.setValidator(QIntValidator(0, 2_000_000_000, self))
+        if kind == "integer":   # ODK's integer is 32-bit; what lies beyond is refused by the form, saying so
+            self.setValidator(QIntValidator(-2**31, 2**31 - 1, self))
         elif kind == "decimal":
             v = QDoubleValidator(0, 1e9, 2, self)
             v.setNotation(QDoubleValidator.StandardNotation)
@@ -215,7 +216,7 @@ class TextAnswer(QLineEdit):
         text = text.strip()
         if not text:
             return None
-        if self.kind == "integer":
+        if self.kind == "integer" or self.grouped is not None:   # an amount grouped (12.000.000): whole đồng
             try:
                 return int(text.replace(".", "").replace(",", "").replace(" ", ""))
             except ValueError:
@@ -243,10 +244,11 @@ class TextAnswer(QLineEdit):
     def set_value(self, value) -> None:
         if self.kind == "date" and isinstance(value, str) and len(value) == 10 and value[4] == "-":
             text = f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
-        elif self.kind == "decimal" and isinstance(value, float):
+        elif self.kind == "decimal" and isinstance(value, float) and self.grouped is None:
             text = f"{value:g}"
-        elif self.grouped is not None and isinstance(value, int) and not isinstance(value, bool):
-            text = self.grouped(value)
+        elif self.grouped is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and float(value).is_integer():
+            text = self.grouped(int(value))
         else:
             text = "" if value is None else str(value)
         if text != self.text() and not (self.hasFocus() and self.to_value(self.text()) == value):
@@ -371,3 +373,79 @@ class MultiAnswer(QWidget):
             b.blockSignals(True)
             b.setChecked(c in chosen)
             b.blockSignals(False)
+
+
+class RankAnswer(QListWidget):
+    """rank LIST: every choice, in the order the enumerator puts them ("1. Lúa", "2. Ngô"…). Up and Down move the
+    highlight, Ctrl+Up and Ctrl+Down move the highlighted choice one place, Space takes the order as it stands (as
+    ODK's ranking dialog does with OK), Delete clears the answer, Enter moves on. Until it is answered the choices
+    are listed in the form's order, greyed (the form says the answer is still missing)."""
+
+    answered = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._labels: dict[str, str] = {}
+        self._order: list[str] = []
+        self.ranked = False
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setTabKeyNavigation(False)   # Tab leaves the list; arrows move inside it
+        self.installEventFilter(ENTER_MOVES_ON)
+
+    def set_choices(self, choices: list[tuple[str, str]]) -> None:
+        self._labels = dict(choices)
+        kept = [c for c in self._order if c in self._labels] if self.ranked else []
+        self._order = kept + [c for c, _ in choices if c not in kept]
+        self._draw()
+
+    def _draw(self) -> None:
+        row = max(self.currentRow(), 0)
+        self.blockSignals(True)
+        self.clear()
+        for n, code in enumerate(self._order, 1):
+            item = QListWidgetItem(f"{n}. {self._labels.get(code, code)}")
+            item.setData(Qt.UserRole, code)
+            self.addItem(item)
+        self.setCurrentRow(min(row, self.count() - 1))
+        self.blockSignals(False)
+        self.setProperty("ranked", self.ranked)
+        self.setStyleSheet("" if self.ranked else "color:#6c757d")   # the form's order, not an answer yet
+
+    def value(self) -> list[str] | None:
+        return list(self._order) if self.ranked else None
+
+    def set_value(self, value) -> None:
+        if isinstance(value, list) and value:
+            self.ranked = True
+            self._order = [c for c in value if c in self._labels] + [c for c in self._labels if c not in value]
+        else:
+            self.ranked = False
+            self._order = list(self._labels)
+        self._draw()
+
+    def move_current(self, step: int) -> None:
+        row = self.currentRow()
+        to = row + step
+        if 0 <= row < len(self._order) and 0 <= to < len(self._order):
+            self._order.insert(to, self._order.pop(row))
+            self.ranked = True
+            self.setCurrentRow(to)
+            self._draw()
+            self.setCurrentRow(to)
+            self.answered.emit(self.value())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        key, mods = event.key(), event.modifiers()
+        if key in (Qt.Key_Up, Qt.Key_Down) and mods & Qt.ControlModifier:
+            self.move_current(-1 if key == Qt.Key_Up else 1)
+            return
+        if key == Qt.Key_Space and self._order:
+            self.ranked = True
+            self._draw()
+            self.answered.emit(self.value())
+            return
+        if key in (Qt.Key_Delete, Qt.Key_Backspace):
+            self.set_value(None)
+            self.answered.emit(None)
+            return
+        super().keyPressEvent(event)

@@ -1,4 +1,5 @@
-"""Sync use cases, Qt-free, for the CLI and the GUI: set up an installation's identity, exchange and trust keys,
+"""Sync use cases, Qt-free, for the CLI and the GUI: set up an installation's identity, exchange and trust keys
+(from a key file, or the enumerator's key a hand-in carries, once its fingerprint is confirmed),
 export a bundle, import bundles (one transaction each), settle conflicts and duplicates, and the review loop
 (approve, return, reassign; the enumerator's to-do list; a household's history).
 
@@ -37,6 +38,8 @@ from fieldsurvey.storage.stamps import doc_hash, now_iso, stamped_off
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from fieldsurvey.sync.container import (DEFAULT_LIMITS, MAGIC, Limits, canonical, open_bundle, open_sealed, pack,
                                         read_file, seal, sha256, write_atomically)
+from fieldsurvey.sync.container import carried_key as container_carried_key
+from fieldsurvey.sync.container import signer_id
 from fieldsurvey.sync.keys import (SPOKEN_GROUP_DIGITS, Identity, PublicKey, b64, key_file_for, public_key_text,
                                    read_public_key, unb64)
 from fieldsurvey.sync.merge import Local, Outcome, decide, differences, duplicate_keys, resolve
@@ -127,32 +130,16 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
     One trusted key per person and per device: a key for a user name or a device this workspace already trusts
     under another key is refused, unless `replace` — the supervisor replacing a lost laptop's or a renewed key
     explicitly; the old key is then retired (kept, marked, trusted for no new bundle)."""
-    key = read_public_key(Path(key_path))
-    if not fingerprint or not fingerprint.strip():
-        raise BundleError("sync.error.fingerprint_needed", str(key_path), fingerprint=spoken_fingerprint(key))
-    if not fingerprint_matches(key, fingerprint):
-        raise BundleError("sync.error.fingerprint_mismatch", str(key_path), fingerprint=spoken_fingerprint(key))
+    return trust_key(path, read_public_key(Path(key_path)), fingerprint, str(key_path), replace)
+
+
+def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace: bool = False) -> PublicKey:
+    """`trust` for a key already read (from a key file, a starter package, a hand-in that carries it): `where`
+    names where it came from in a refusal."""
+    _check_fingerprint(key, fingerprint, where)
     me = identity_of(path)
     with _for_writing(path) as ws:
-        if key.role == "province":   # the province this commune reports to (its key names the province)
-            if key.commune_code != ws.info.province_code:
-                raise BundleError("sync.error.key_other_province", str(key_path), province=key.commune_code,
-                                  expected=ws.info.province_code)
-        elif key.commune_code != ws.info.commune_code:
-            raise BundleError("sync.error.key_other_commune", str(key_path), commune=key.commune_code,
-                              expected=ws.info.commune_code)
-        if key.fingerprint == me.public.fingerprint:
-            raise BundleError("sync.error.own_key", str(key_path))
-        if key.device == me.device or key.user == me.user:
-            raise BundleError("sync.error.key_claims_me", str(key_path), user=key.user, device=key.device)
-        others = [r for r in store.trusted_keys(ws.db) if r["fingerprint"] != key.fingerprint
-                  and (r["user"] == key.user or r["device"] == key.device)]
-        if others and not replace:
-            old = others[0]
-            raise BundleError("sync.error.key_for_known_user", str(key_path), user=key.user, device=key.device,
-                              old_device=old["device"], old_fingerprint=spoken_fingerprint(_key_from_row(old)))
-        if others and me.role != "supervisor":
-            raise BundleError("sync.error.replace_needs_supervisor", str(key_path), user=key.user)
+        others = _check_trustable(ws, me, key, where, replace)
         now = now_iso()
         with ws.db.atomic():
             store.retire_keys(ws.db, [r["fingerprint"] for r in others], key.fingerprint, now)
@@ -161,6 +148,78 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
                                     "sign_key": b64(key.sign_key), "encrypt_key": b64(key.encrypt_key),
                                     "trusted_at": now})
     return key
+
+
+def _check_fingerprint(key: PublicKey, fingerprint: str, where: str) -> None:
+    if not fingerprint or not fingerprint.strip():
+        raise BundleError("sync.error.fingerprint_needed", where, fingerprint=spoken_fingerprint(key))
+    if not fingerprint_matches(key, fingerprint):
+        raise BundleError("sync.error.fingerprint_mismatch", where, fingerprint=spoken_fingerprint(key))
+
+
+def _check_trustable(ws: Workspace, me: Identity, key: PublicKey, where: str,
+                     replace: bool = False) -> list[dict[str, Any]]:
+    """The refusals of trusting `key` in this workspace (another commune or province, this workspace's own key or
+    name, a second key for a user or device already trusted unless `replace`); the trusted keys it replaces."""
+    if key.role == "province":   # the province this commune reports to (its key names the province)
+        if key.commune_code != ws.info.province_code:
+            raise BundleError("sync.error.key_other_province", where, province=key.commune_code,
+                              expected=ws.info.province_code)
+    elif key.commune_code != ws.info.commune_code:
+        raise BundleError("sync.error.key_other_commune", where, commune=key.commune_code,
+                          expected=ws.info.commune_code)
+    if key.fingerprint == me.public.fingerprint:
+        raise BundleError("sync.error.own_key", where)
+    if key.device == me.device or key.user == me.user:
+        raise BundleError("sync.error.key_claims_me", where, user=key.user, device=key.device)
+    others = [r for r in store.trusted_keys(ws.db) if r["fingerprint"] != key.fingerprint
+              and (r["user"] == key.user or r["device"] == key.device)]
+    if others and not replace:
+        old = others[0]
+        raise BundleError("sync.error.key_for_known_user", where, user=key.user, device=key.device,
+                          old_device=old["device"], old_fingerprint=spoken_fingerprint(_key_from_row(old)))
+    if others and me.role != "supervisor":
+        raise BundleError("sync.error.replace_needs_supervisor", where, user=key.user)
+    return others
+
+
+def carried_key(path: Path, bundle: Path) -> PublicKey | None:
+    """The enumerator's key a hand-in carries (every hand-in carries its signer's public key in its signed header),
+    when this supervisor's workspace does not trust it yet — to show its owner, device and fingerprint and ask
+    whether it is the one the enumerator's screen shows (`trust_carried`). None: the bundle's signer is trusted
+    already (or retired), it carries no key, or this workspace is not a supervisor's (an enumerator trusts her
+    supervisor from the starter package, never from a bundle). Refused (BundleError): a carried key that did not
+    sign the bundle, one that is not an enumerator's, or one this workspace could not trust (another commune; a
+    second key for a user or a device it trusts — one key per person and device holds)."""
+    me = identity_of(path)
+    if me.role != "supervisor":
+        return None
+    bundle = Path(bundle)
+    data = read_file(bundle)
+    with Workspace.open(path, read_only=True) as ws:
+        if store.known_key(ws.db, signer_id(data, bundle.name)) is not None:
+            return None   # trusted (or retired): the import says the rest, nothing to ask
+        key = _carried(data, bundle.name)
+        if key is not None:
+            _check_trustable(ws, me, key, bundle.name)
+    return key
+
+
+def _carried(data: bytes, source: str) -> PublicKey | None:
+    key = container_carried_key(data, source)
+    if key is not None and key.role != "enumerator":   # a hand-in is an enumerator's: nobody else's key by this way
+        raise BundleError("sync.error.carried_not_enumerator", source, role=_said("sync.role.", key.role),
+                          user=key.user)
+    return key
+
+
+def trust_carried(path: Path, bundle: Path, fingerprint: str) -> PublicKey:
+    """Trust the enumerator's key a hand-in carries (`carried_key`), after its fingerprint was compared with the one
+    the enumerator's screen shows (`fingerprint`: what was confirmed; refused when it differs or is empty)."""
+    key = carried_key(path, bundle)
+    if key is None:
+        raise BundleError("sync.error.nothing_to_trust", Path(bundle).name)
+    return trust_key(path, key, fingerprint, Path(bundle).name)
 
 
 def forget(path: Path, who: str) -> dict[str, Any]:
@@ -304,7 +363,8 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
                 store.release_export(ws.db, sequence)
             raise BundleError("sync.error.export_too_large", None, households=n_households, size=size,
                               limit=DEFAULT_LIMITS.max_total, entries=DEFAULT_LIMITS.max_entries - 2)
-        data = pack(entries, me, recipient)
+        # a hand-in carries the enumerator's public key: the supervisor's first import shows its fingerprint
+        data = pack(entries, me, recipient, carry_key=kind == "hand-in")
         out = Path(out)
         if out.is_dir():
             stamp = at.strftime("%Y%m%d-%H%M")
@@ -569,6 +629,11 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
             if old is not None:   # replaced: trusted for no new bundle
                 raise BundleError("sync.error.key_retired", source, user=old["user"], device=old["device"],
                                   at=old["retired_at"])
+            carried = _carried(data, source) if me.role == "supervisor" else None
+            if carried is not None:   # an enumerator's first hand-in: her key is compared and trusted first
+                _check_trustable(ws, me, carried, source)
+                raise BundleError("sync.error.key_not_yet_trusted", source, user=carried.user,
+                                  device=carried.device, fingerprint=spoken_fingerprint(carried))
         return _key_from_row(row) if row else None
 
     opened = open_bundle(data, source, find, me, limits)

@@ -21,6 +21,7 @@ from fieldsurvey.domain.figures import minority_household
 from fieldsurvey.domain.lifecycle import RESIDENT, HouseholdStatus
 from fieldsurvey.domain.synthetic import CommuneSpec, Generator, enumerator_name, village_names
 from fieldsurvey.errors import WorkspaceError
+from fieldsurvey.formengine.loader import form_versions
 from fieldsurvey.i18n import fold
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
@@ -227,6 +228,7 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
         gen = Generator(CommuneSpec(unit.province_code, unit.code, unit.name, unit.area.value, names), year, seed,
                         {"line": lines.poverty_line, "band": lines.average_band_max}, size_weights)
         owners = [f"enumerator-{i}" for i in range(1, max(2, villages // 2) + 1)]
+        installed = form_versions()   # form id → its installed versions, oldest first
         done = 0
         living: Counter = Counter()      # the demo lists every household of the commune: they are its residents
         minority: Counter = Counter()    # … and those of them whose head is of an ethnic minority
@@ -234,6 +236,8 @@ def create_demo(path: Path, households: int = 800, seed: int = 1, commune_code: 
         while done < households:
             n = min(BATCH, households - done)
             docs = [gen.household(done + i) for i in range(n)]
+            for doc in docs:   # filled as a new household is: with the newest installed version of its form
+                doc["form"]["version"] = installed[doc["form"]["id"]][-1]
             with ws.db.atomic():
                 for i, doc in enumerate(docs):
                     status = HouseholdStatus.DRAFT if doc["interview_date"] is None else HouseholdStatus.COMPLETE

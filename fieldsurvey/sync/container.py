@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldsurvey import files
 from fieldsurvey.errors import BundleError
-from fieldsurvey.sync.keys import Identity, PublicKey, b64, unb64
+from fieldsurvey.sync.keys import Identity, PublicKey, b64, parse_public_key, unb64
 
 MAGIC = b"FSBUNDLE"
 FORMAT_VERSION = 1
@@ -192,9 +192,10 @@ def canonical(data: Any) -> bytes:
 
 # --- writing --------------------------------------------------------------------------------------------------------
 
-def pack(entries: dict[str, bytes], identity: Identity, recipient: PublicKey | None) -> bytes:
-    """Zip the entries (manifest first), sign, and encrypt to `recipient` when given."""
-    return seal(zip_entries(entries), identity, recipient)
+def pack(entries: dict[str, bytes], identity: Identity, recipient: PublicKey | None,
+         carry_key: bool = False) -> bytes:
+    """Zip the entries (manifest first), sign, and encrypt to `recipient` when given (`carry_key`: see `seal`)."""
+    return seal(zip_entries(entries), identity, recipient, carry_key=carry_key)
 
 
 def zip_entries(entries: dict[str, bytes]) -> bytes:
@@ -210,13 +211,18 @@ def zip_entries(entries: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def seal(payload: bytes, identity: Identity, recipient: PublicKey | None, content: str | None = None) -> bytes:
+def seal(payload: bytes, identity: Identity, recipient: PublicKey | None, content: str | None = None,
+         carry_key: bool = False) -> bytes:
     """Sign (and encrypt) an archive already built. `content`: what the container holds when it is not a bundle's
-    archive (`backup`: a workspace file, see services.sync.sealed_backup); said in the signed header, so a backup is
-    never taken for a bundle nor a bundle for a backup."""
+    archive (`backup`: a workspace file, see services.sync.sealed_backup; `starter`: a supervisor's starter
+    package); said in the signed header, so a backup is never taken for a bundle nor a bundle for a backup.
+    `carry_key`: the signer's public key goes in the signed header (`signer_key`), for a side that does not trust
+    it yet to show its fingerprint and trust it once compared (an enumerator's hand-in, a starter package)."""
     header: dict[str, Any] = {"signer": identity.device, "key": identity.public.fingerprint, "encryption": None}
     if content is not None:
         header["content"] = content
+    if carry_key:
+        header["signer_key"] = identity.public.to_dict()
     if recipient is not None:
         ephemeral = X25519PrivateKey.generate()
         eph_pub = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -279,6 +285,8 @@ def open_bundle(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
                 me: Identity | None, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Check the signature first, then decrypt, then read the archive in memory within the limits."""
     header, head, signer = _verified(data, source, find_key, limits)
+    if header.get("content") == "starter":
+        raise BundleError("sync.error.is_starter", source)
     if header.get("content") is not None:
         raise BundleError("sync.error.is_backup", source)
     enc = header.get("encryption")
@@ -302,9 +310,50 @@ def open_sealed(data: bytes, source: str, find_key: Callable[[str], PublicKey | 
     return signer, _decrypt(data[len(head):-SIGNATURE_LEN], enc, head, me, source)
 
 
-def _verified(data: bytes, source: str, find_key: Callable[[str], PublicKey | None],
-              limits: Limits) -> tuple[dict[str, Any], bytes, PublicKey]:
-    """The container's header, its bytes, and the trusted key whose signature over the whole file holds."""
+def carried_key(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> PublicKey | None:
+    """The public key a container carries in its signed header (`signer_key`, see `seal`), once it is certain that
+    this key signed the whole file: None when it carries none. A carried key that is not the header's signing key,
+    or whose signature over the file does not hold (another key signed it, or a byte was changed since), is refused
+    (sync.error.carried_key_not_signer). Nothing says the key is who it claims: that is what comparing its
+    fingerprint with its owner's screen is for."""
+    header, _ = _header(data, source, limits)
+    raw = header.get("signer_key")
+    if raw is None:
+        return None
+    key = parse_public_key(raw, f"{source} (header)")
+    if header.get("key") != key.fingerprint:
+        raise BundleError("sync.error.carried_key_not_signer", source)
+    try:
+        key.verifier().verify(data[-SIGNATURE_LEN:], memoryview(data)[:-SIGNATURE_LEN])
+    except InvalidSignature:
+        raise BundleError("sync.error.carried_key_not_signer", source) from None
+    if header.get("signer") != key.device:
+        raise BundleError("sync.error.signer_mismatch", source, named=repr(header.get("signer")), device=key.device)
+    return key
+
+
+def signer_id(data: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The id of the key the container's header says signed it (not yet checked: see `carried_key`, `_verified`)."""
+    return _header(data, source, limits)[0]["key"]
+
+
+def open_signed(data: bytes, source: str, content: str, limits: Limits) -> tuple[PublicKey, bytes]:
+    """A container that holds `content`, signed by the key it carries and not encrypted (a starter package: it goes
+    to someone who has no key yet). Returns the carried key, whose signature held, and the payload. Refused: no key
+    carried, another key's signature, any changed byte, another content."""
+    key = carried_key(data, source, limits)
+    if key is None:
+        raise BundleError("sync.error.no_carried_key", source)
+    header, head, _ = _verified(data, source, lambda fp: key if fp == key.fingerprint else None, limits)
+    if header.get("content") != content:
+        raise BundleError("sync.error.not_this_content", source)
+    if header.get("encryption") is not None:
+        raise BundleError("sync.error.unknown_encryption", source)
+    return key, bytes(data[len(head):-SIGNATURE_LEN])
+
+
+def _header(data: bytes, source: str, limits: Limits) -> tuple[dict[str, Any], bytes]:
+    """The container's header (checked for shape, not yet for its signature) and its bytes."""
     if len(data) > limits.max_file:
         raise BundleError("sync.error.too_large", source, limit=limits.max_file)
     if len(data) < _PREFIX + SIGNATURE_LEN or not data.startswith(MAGIC):
@@ -323,6 +372,13 @@ def _verified(data: bytes, source: str, find_key: Callable[[str], PublicKey | No
     header = strict_json(data[_PREFIX:_PREFIX + header_len], f"{source} (header)")
     if not isinstance(header, dict) or not isinstance(header.get("key"), str):
         raise BundleError("sync.error.header_no_key", source)
+    return header, head
+
+
+def _verified(data: bytes, source: str, find_key: Callable[[str], PublicKey | None],
+              limits: Limits) -> tuple[dict[str, Any], bytes, PublicKey]:
+    """The container's header, its bytes, and the trusted key whose signature over the whole file holds."""
+    header, head = _header(data, source, limits)
     signer = find_key(header["key"])
     if signer is None:
         raise BundleError("sync.error.unknown_key", source, fingerprint=header["key"][:60],

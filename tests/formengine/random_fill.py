@@ -263,6 +263,8 @@ class Filler:
         amounts = [cut[i + 1] - cut[i] for i in range(len(AMOUNTS))]
         if d.chance(5):
             amounts[d.integer(0, 3)] = d.integer(1, 99_999)  # thousands of đồng typed as đồng: a warning
+        if d.chance(10) and s.form.by_name[AMOUNTS[0]].type == "decimal":   # (2026.2 on: amounts are decimals)
+            amounts[d.integer(0, 3)] = d.choice((2**31 - 1, 2**31, 3_000_000_000))   # beyond ODK's 32-bit integer
         for name, value in zip(AMOUNTS, amounts):
             s.set_answer(name, value)
         s.set_answer("production_costs", costs)

@@ -92,7 +92,7 @@ def test_fill_is_the_headless_view(tmp_path):
     assert names.index("province_code") < names.index("name") < names.index("income_route")  # form order
     doc = json.loads(run("form", "fill", "vn-review-2022", str(path), "--document", "--village", VILLAGES[0],
                          "--today", "2026-11-20").output)
-    assert doc["form"] == {"id": "vn-review-2022", "version": "2026.1"}
+    assert doc["form"] == {"id": "vn-review-2022", "version": "2026.2"}   # the newest
 
 
 def test_fill_refuses_an_unknown_answer(tmp_path):
@@ -107,7 +107,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
     ws = Workspace.create(path, INFO, VILLAGES)
     try:
         session, status, owner = services.open_session(ws, village=VILLAGES[0])
-        assert (session.form.form_id, session.form.version) == ("vn-review-2022", "2026.1")
+        assert (session.form.form_id, session.form.version) == ("vn-review-2022", "2026.2")   # the newest
         session.set_answer("head_name", "Hoàng Văn Páo")
         assert services.save_form(ws, session, owner) == "draft"  # a draft saves with gaps
         uuid = session.document["uuid"]
@@ -128,7 +128,7 @@ def test_a_household_opens_saves_and_reopens_with_its_own_form_version(tmp_path)
         assert report["form"] == {"id": "vn-review-2022", "version": "2025.1"} and report["complete"]
 
         older = services.households_on_older_versions(ws)
-        assert [(r["uuid"], r["form_version"], r["newest"]) for r in older] == [(old_doc["uuid"], "2025.1", "2026.1")]
+        assert [(r["uuid"], r["form_version"], r["newest"]) for r in older] == [(old_doc["uuid"], "2025.1", "2026.2")]
 
         reopened.set_answer("floor_area", 0)
         assert services.save_form(ws, reopened, None) == "draft"
@@ -185,9 +185,10 @@ def test_versions_lists_forms_and_households_on_an_older_version(tmp_path):
     result = run("form", "versions", "--db", str(path))
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert out["forms"]["vn-review-2022"] == ["2025.1", "2026.1"] and out["forms"]["vn-review-2027"] == ["2027.1"]
+    assert out["forms"]["vn-review-2022"] == ["2025.1", "2026.1", "2026.2"]
+    assert out["forms"]["vn-review-2027"] == ["2027.1", "2027.2"]
     assert [(r["uuid"], r["form_version"], r["newest"], r["head_name"]) for r in out["older"]] == \
-           [(doc["uuid"], "2025.1", "2026.1", "Hoàng Văn Páo")]
+           [(doc["uuid"], "2025.1", "2026.2", "Hoàng Văn Páo")]
 
 
 def test_import_writes_into_forms_by_id_and_version_by_default(tmp_path, monkeypatch):
@@ -196,5 +197,5 @@ def test_import_writes_into_forms_by_id_and_version_by_default(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     result = run("form", "import", str(book), "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "Imported" in result.output and "vn-review-2027 version 2027.1" in result.output
-    assert load_form(tmp_path / "forms" / "vn-review-2027" / "2027.1").version == "2027.1"
+    assert "Imported" in result.output and "vn-review-2027 version 2027.2" in result.output
+    assert load_form(tmp_path / "forms" / "vn-review-2027" / "2027.2").version == "2027.2"

@@ -65,6 +65,19 @@ def test_the_random_fills_reach_the_edges_the_property_is_about():
         assert seen[case], case
 
 
+@pytest.mark.parametrize("form_id, version", [("vn-review-2022", "2026.2"), ("vn-review-2027", "2027.2")])
+def test_amounts_beyond_odk_integer_are_reached_and_still_classify(form_id, version):
+    """From 2026.2 / 2027.2 the amounts are decimals: the random fills reach amounts of 2³¹ đồng and more, and the
+    form and the classifier still agree on every one of them."""
+    form = find_form(form_id, version)
+    rnd = random.Random(31)
+    big = [out for out in (random_outcome(form, RandomDraw(rnd)) for _ in range(400))
+           if any(isinstance(out.document["household"].get(k), (int, float))
+                  and out.document["household"][k] >= 2**31 for k in AMOUNTS)]
+    assert len(big) >= 5 and any(out.complete for out in big)
+    assert all(out.agrees for out in big), next(out.explain() for out in big if not out.agrees)
+
+
 def test_the_property_finds_the_form_that_hid_the_measured_income(tmp_path):
     """The form as it was (measured income asked on the direct route only) disagrees with `assess` on some fill:
     the property can fail."""

@@ -349,3 +349,20 @@ def test_javarosa_keeps_a_repeat_instance_that_its_count_does_not_ask_for(tmp_pa
     ours = harness.our_states(harness.fill_ours(form, case, TODAY))
     assert (ours["visits"]["value"], odk["visits"]["value"], "visit[1]/no" in ours, odk["visit[1]/no"]["value"]) == (
         0, "1", False, "1")
+
+
+@pytest.mark.parametrize("expression, says", [
+    ("sum(${a} | ${b})", "unsupported construct"),
+    ("count(/data/g/*)", "Unexpected multiplicity mismatch"),
+    ("count(instance('yn')/root/item/*)", "Unexpected multiplicity mismatch"),
+])
+def test_javarosa_stops_on_what_this_engine_refuses_union_and_wildcard(tmp_path, expression, says):
+    """The engine refuses 'a | b' and a path step '*' when the form loads (test_paths_and_nested_repeats.py)
+    because ODK's engine cannot run them: it stops the form."""
+    path = _book(tmp_path / "nodesets.xlsx", [
+        ["type", "name", "label", "calculation"], ["select_one yn", "a", "A", None], ["integer", "b", "B", None],
+        ["begin group", "g", "G", None], ["integer", "x", "X", None], ["integer", "y", "Y", None],
+        ["end group", None, None, None], ["calculate", "c", None, expression]],
+        [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]])
+    odk = harness.odk_states(harness.to_xform(path), [harness.Case({}, [])])[0]
+    assert says in odk.get("error", ""), odk

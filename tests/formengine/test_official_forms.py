@@ -106,8 +106,9 @@ def test_the_documented_example_opens_with_its_form_and_classifies_the_same():
 
 def test_versions_are_listed_and_an_older_version_is_found():
     versions = form_versions()
-    assert versions["vn-review-2022"] == ["2025.1", "2026.1"]
-    assert find_form("vn-review-2022").version == "2026.1"
+    assert versions["vn-review-2022"] == ["2025.1", "2026.1", "2026.2"]
+    assert versions["vn-review-2027"] == ["2027.1", "2027.2"]
+    assert find_form("vn-review-2022").version == "2026.2" and find_form("vn-review-2027").version == "2027.2"
     old = find_form("vn-review-2022", "2025.1")
     assert old.version == "2025.1" and "ethnic_minority" not in old.by_name
     with pytest.raises(Exception, match="version '1999.9' is not installed"):

@@ -201,3 +201,46 @@ def test_what_a_change_recomputes_always_equals_working_everything_out_again(tmp
         incremental = {k: v.key() for k, v in session._states.items()}
         session.recompute()
         assert {k: v.key() for k, v in session._states.items()} == incremental
+
+
+# --- what ODK's engine cannot run: a union of node-sets, a wildcard step ----------------------------------------------
+
+@pytest.mark.parametrize("column, expression, symbol, position", [
+    ("calculation", "sum(${a} | ${b})", "|", 10),
+    ("calculation", "count(/data/a | /data/b)", "|", 15),
+    ("relevant", "count(/data/g/*) > 0", "*", 15),
+    ("constraint", "sum(/data/r/*) < 10", "*", 13),
+    ("calculation", "count(instance('yn')/root/item/*)", "*", 32),
+])
+def test_a_union_or_a_wildcard_is_refused_located_as_odk_cannot_run_it(tmp_path, column, expression, symbol,
+                                                                       position):
+    """JavaRosa stops a form on 'a | b' ("unsupported construct") and on a path step '*' ("Unexpected multiplicity
+    mismatch"; test_odk_agreement.py shows both): refused when the form loads, with sheet, row and column, never
+    read as something else (sum(${a} | ${b}) was 0 here)."""
+    survey = [["type", "name", "label", "calculation", "relevant", "constraint"],
+              ["integer", "a", "A", None, None, None], ["integer", "b", "B", None, None, None],
+              ["begin group", "g", "G", None, None, None], ["integer", "x", "X", None, None, None],
+              ["end group", None, None, None, None, None],
+              ["begin repeat", "r", "R", None, None, None], ["integer", "v", "V", None, None, None],
+              ["end repeat", None, None, None, None, None]]
+    row = {"calculation": ["calculate", "c", None, expression, None, None],
+           "relevant": ["text", "c", "C", None, expression, None],
+           "constraint": ["integer", "c", "C", None, None, expression]}[column]
+    survey.append(row)
+    with pytest.raises(FormErrors) as refused:
+        load_form(_book(tmp_path, survey, [["list_name", "name", "label"], ["yn", "yes", "Yes"]]))
+    en, vi = located(refused.value, "en"), located(refused.value, "vi")
+    assert len(en) == 1 and en[0].startswith(f"[survey sheet, row {len(survey)}, column '{column}'] "
+                                             f"'{symbol}' at position {position} in {expression!r}: ODK's engine "
+                                             "cannot "), en
+    assert vi[0].startswith(f"[trang survey, dòng {len(survey)}, cột '{column}'] '{symbol}' ở vị trí {position} "
+                            "trong "), vi
+    assert "bộ máy của ODK không" in vi[0]
+
+
+def test_a_star_that_multiplies_is_no_wildcard(tmp_path):
+    form = load_form(_book(tmp_path, [["type", "name", "label", "calculation"], ["integer", "a", "A", None],
+                                      ["calculate", "twice", None, "${a} * 2"], ["calculate", "sq", None, "${a}*${a}"],
+                                      ["calculate", "path", None, "/data/a * /data/a"]]))
+    session = fill(form, {"a": 3})
+    assert [session.value(n) for n in ("twice", "sq", "path")] == [6, 9, 9]

@@ -111,3 +111,70 @@ def test_a_photo_is_a_file_picked_with_f4_or_typed_and_the_form_keeps_its_name(q
     assert session.value("photo") is None and session.state("photo").status == "required"
     photo.button.click()
     assert session.value("photo") == "nhà số 7.jpg" and photo.edit.text() == "nhà số 7.jpg"
+
+
+def test_an_amount_asked_as_a_decimal_is_typed_grouped_beyond_two_billion(qtbot):
+    """Form 2026.2 asks money amounts as decimals (ODK's integer stops at 2,147,483,647): the box still groups the
+    đồng (3.000.000.000) and takes 3 billion typed; a plain integer box takes ODK's whole 32-bit range."""
+    from fieldsurvey.formengine.loader import find_form
+    from fieldsurvey.gui.form_view import widget_for
+
+    amount = widget_for(find_form("vn-review-2022", "2026.2").by_name["income_wages"])
+    plain = TextAnswer("integer")
+    for w in (amount, plain):
+        qtbot.addWidget(w)
+    got = []
+    amount.answered.connect(got.append)
+    type_text(amount, "3000000000")
+    assert got[-1] == 3_000_000_000 and isinstance(got[-1], int)
+    assert amount.to_value("3.000.000.000") == 3_000_000_000
+    amount.set_value(3_000_000_000.0)
+    assert amount.text() == "3.000.000.000"
+    assert plain.validator().top() == 2**31 - 1 and plain.validator().bottom() == -2**31
+
+
+def test_a_ranking_is_put_in_order_with_the_keyboard(qtbot, tmp_path):
+    """rank LIST (issue 18): every choice listed, the highlighted one moved with Ctrl+Up/Down, Space takes the order
+    as it stands, Delete clears it, Enter moves on — through the questionnaire view, keys only."""
+    from fieldsurvey.gui.widgets import RankAnswer
+    from tests.gui.keys import press
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    for row in [["type", "name", "label", "required"], ["begin group", "farm", "Farm", None],
+                ["text", "crop_note", "Main field", None], ["rank crops", "crops", "Crops by income", "yes"],
+                ["integer", "plots", "Plots", None], ["end group", None, None, None]]:
+        ws.append(row)
+    choices = wb.create_sheet("choices")
+    for row in [["list_name", "name", "label"], ["crops", "rice", "Lúa"], ["crops", "maize", "Ngô"],
+                ["crops", "cassava", "Sắn"]]:
+        choices.append(row)
+    wb.save(tmp_path / "f.xlsx")
+    session = FormSession(load_form(tmp_path / "f.xlsx"), {})
+    view = QuestionnaireView()
+    qtbot.addWidget(view)
+    view.answer_given.connect(lambda name, value, member: (session.set_answer(name, value, member), view.refresh()))
+    view.load(session, "A farm")
+    view.show()
+    rank = view.findChild(RankAnswer, "q_crops")
+    assert rank is not None
+    assert [rank.item(i).text() for i in range(rank.count())] == ["1. Lúa", "2. Ngô", "3. Sắn"]
+    assert session.state("crops").status == "required"
+    note = view.findChild(TextAnswer, "q_crop_note")
+    qtbot.waitUntil(lambda: note.hasFocus(), timeout=3000)
+    press(note, Qt.Key_Tab)
+    assert rank.hasFocus()
+    press(rank, Qt.Key_Down)                                   # the highlight on Ngô
+    press(rank, Qt.Key_Up, Qt.ControlModifier)                 # Ngô first
+    assert session.value("crops") == ["maize", "rice", "cassava"] and session.state("crops").status == "ok"
+    assert [rank.item(i).text() for i in range(rank.count())] == ["1. Ngô", "2. Lúa", "3. Sắn"]
+    press(rank, Qt.Key_Down)
+    press(rank, Qt.Key_Down, Qt.ControlModifier)               # Lúa last
+    assert session.value("crops") == ["maize", "cassava", "rice"]
+    press(rank, Qt.Key_Delete)
+    assert session.value("crops") is None and session.state("crops").status == "required"
+    press(rank, Qt.Key_Space)                                  # the order as it stands: the form's
+    assert session.value("crops") == ["rice", "maize", "cassava"]
+    press(rank, Qt.Key_Return)
+    assert view.findChild(TextAnswer, "q_plots").hasFocus()

@@ -178,7 +178,7 @@ def test_an_implausible_answer_is_refused_with_the_field_named(workspace, tmp_pa
 BELONGS = [
     (lambda d: d.update(form={"id": "vn-review-2022", "version": "2099.1"}),
      "Form version: version 2099.1 of the form “vn-review-2022” is not installed in this FieldSurvey "
-     "(installed: 2025.1, 2026.1)",
+     "(installed: 2025.1, 2026.1, 2026.2)",
      "Phiên bản phiếu: Phiên bản 2099.1 của phiếu “vn-review-2022” chưa được cài trong FieldSurvey này"),
     (lambda d: d.update(form={"id": "phieu-tinh-x", "version": "1"}),
      "Form: the form “phieu-tinh-x” is not installed in this FieldSurvey",
@@ -212,7 +212,7 @@ def test_the_former_built_in_form_and_no_form_at_all_open_with_the_current_form(
     result = run("households", "add", workspace, write(tmp_path, "a.json", a), write(tmp_path, "b.json", b))
     assert result.exit_code == 0, result.output
     with Workspace.open(workspace, read_only=True) as ws:
-        assert {ws.get_household(x["uuid"])["form"]["version"] for x in (a, b)} == {"2026.1"}
+        assert {ws.get_household(x["uuid"])["form"]["version"] for x in (a, b)} == {"2026.2"}   # the newest
 
 
 # --- the household's size -------------------------------------------------------------------------------------------

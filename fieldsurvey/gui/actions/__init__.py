@@ -1,6 +1,8 @@
 """The window's behaviour, one module per group of actions (as Vorta keeps one file per action and per dialog):
 `workspace` (new, open, the demo commune, re-classify all, the villages' resident households), `sync` (hand in, return
-bundles, import with its summary), `printing` (drafts of every document the state receives, the official copy, the
+bundles, import with its summary — an enumerator's first hand-in with her key's fingerprint confirmed — and this
+computer's own fingerprint), `starter` (the supervisor's starter package for an enumerator, the enumerator's first
+run from one), `printing` (drafts of every document the state receives, the official copy, the
 register of issued documents), `review` (what each role is offered when something waits for it) and `households`
 (history, households on an older form, the lifecycle steps: checked with no change, moved away, came back).
 
@@ -9,5 +11,5 @@ this, its public face: `workspace` (the WorkspaceController: `ws`, `path`, `role
 `flush()`, `reload()`), `show_view(name)`, `current_view()`, `current_household()`, `current_village()`,
 `households_changed(choices=False)` (the list, its counts, the status line, the open household and the review or
 to-do view follow a change made behind them), `figures_changed()` (the dashboard on screen counts again),
-`say(text)` (the status bar) and `settings` (the QSettings the app remembers things in). Views are never reached
-into."""
+`say(text)` (the status bar), `open_workspace(path)` (a workspace just made, opened as the user would) and
+`settings` (the QSettings the app remembers things in). Views are never reached into."""

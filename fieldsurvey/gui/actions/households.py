@@ -70,6 +70,17 @@ class HouseholdActions:
         self.window.say(tr("gui.remove_member.done", name=name), 20000)
         return True
 
+    def confirm_inner_removal(self, repeat: str, path: tuple, index: int) -> bool:
+        """Before an instance of a repeat inside the roster's is removed (its Remove button): what goes, with how
+        many answers; "No" is the default."""
+        session = self.window.form.session
+        instance = session.members(repeat, path)[index]
+        answers = sum(1 for v in instance.values() if v not in (None, "", []) and not isinstance(v, list)) + \
+            sum(1 for v in instance.values() if isinstance(v, list) and v and not isinstance(v[0], dict))
+        what = session.label(repeat)
+        return ask_yes(self.window, tr("gui.remove_instance.title"),
+                       tr("gui.remove_instance.prompt", what=what, n=index + 1, answers=answers))
+
     def undo_removal(self) -> bool:
         """Household → Undo the removal of a member (Ctrl+Alt+Z): the member removed last from the household open in
         the questionnaire comes back where it stood, with its answers — found in the workspace's audit log, so even

@@ -15,7 +15,7 @@ from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import households, review
+from fieldsurvey.services import households, review, starter
 from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
 
 
@@ -24,6 +24,8 @@ class SyncActions:
         self.window = window
         self.last_import_summary = ""
         self.summary: ImportSummaryDialog | None = None
+        self.fingerprint_box: QMessageBox | None = None
+        self.ask_key = self._ask_key   # (tests and scripts may answer it)
 
     def export_bundle(self, out: Path | None = None, to: str | None = None):
         """The enumerator's hand-in: the households they own that changed since the last export, to a folder. In a
@@ -108,7 +110,69 @@ class SyncActions:
             if not names:
                 return None
             files = [Path(n) for n in names]
+        files = self._confirm_carried_keys(path, files)
+        if not files:
+            return None
         return run_job(sync.import_bundles(path, files), tr("gui.job.import"), w, on_done=self._imported)
+
+    def _confirm_carried_keys(self, path: Path, files: list[Path]) -> list[Path]:
+        """An enumerator's first hand-in carries her key: its owner, device and fingerprint are shown, to compare
+        with what her screen shows (Help → My key's fingerprint); trusted when confirmed. The bundles of a key not
+        confirmed are left out — nothing of them imported, nothing trusted — and the status bar says so. A carried
+        key that cannot be trusted (a second key for someone, one that did not sign the bundle) is left to the
+        import, whose summary says why its bundle is refused."""
+        w = self.window
+        decided: dict[str, bool] = {}
+        kept = []
+        for f in files:
+            try:
+                key = sync.carried_key(path, f)
+            except FieldSurveyError:
+                key = None
+            if key is not None:
+                if key.fingerprint not in decided:
+                    name = starter.enumerator_name(path, key.user) or key.user
+                    spoken = sync.spoken_fingerprint(key)
+                    decided[key.fingerprint] = self.ask_key(name, key.user, key.device, spoken)
+                    if decided[key.fingerprint]:
+                        try:
+                            sync.trust_carried(path, f, spoken)
+                        except FieldSurveyError as exc:
+                            report_error(exc, w)
+                            decided[key.fingerprint] = False
+                    else:
+                        w.say(tr("gui.sync.carried_declined", user=name), 15000)
+                if not decided[key.fingerprint]:
+                    continue
+            kept.append(f)
+        return kept
+
+    def _ask_key(self, name: str, user: str, device: str, fingerprint: str) -> bool:
+        box = QMessageBox(QMessageBox.Question, tr("gui.action.import_bundles"),
+                          tr("gui.sync.carried_question", name=name, user=user, device=device,
+                             fingerprint=fingerprint), QMessageBox.Yes | QMessageBox.No, self.window)
+        box.setObjectName("carriedKeyQuestion")
+        box.setDefaultButton(QMessageBox.No)   # Enter alone never trusts a key
+        return box.exec() == QMessageBox.Yes
+
+    def show_my_fingerprint(self) -> QMessageBox | None:
+        """This installation's key — role, user, device and the fingerprint to read to the supervisor at the first
+        import of a hand-in (or to an enumerator setting up from a starter package). Shown without blocking."""
+        w = self.window
+        path = w.workspace.path
+        if path is None:
+            return None
+        try:
+            me = sync.identity_of(path)
+            text = tr("gui.sync.my_fingerprint", role=tr(f"sync.role.{me.role}"), user=me.user, device=me.device,
+                      fingerprint=sync.spoken_fingerprint(me))
+        except FieldSurveyError:
+            text = tr("gui.sync.no_identity")
+        box = QMessageBox(QMessageBox.Information, tr("gui.action.my_fingerprint"), text, QMessageBox.Ok, w)
+        box.setObjectName("myFingerprint")
+        box.open()
+        self.fingerprint_box = box
+        return box
 
     def _imported(self, reports) -> None:
         w = self.window
