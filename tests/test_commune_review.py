@@ -233,3 +233,32 @@ def test_certificates_go_to_the_counted_poor_and_near_poor_only(commune, truth, 
             head = next(m["name"] for m in ws.get_household(uuid)["members"] if m.get("relationship") == "head")
             # the family is certified once at most, under the household that stayed
             assert sum(head in t for t in texts) <= 1
+
+
+def test_after_a_rename_and_a_merge_the_workbook_is_the_truth_under_the_villages_names_now(commune, truth, tmp_path):
+    """The supervisor renames a village and merges another into it (services/villages.py): the workbook's rows are
+    the truth worked out before, under the names now — the merged row the two villages' households and resident
+    households added up — and every household's document names its village now."""
+    from fieldsurvey.services import villages
+
+    copy = tmp_path / "commune.fsdb"
+    copy.write_bytes(Path(commune.sup).read_bytes())
+    a, b, *rest = truth.villages
+    with opened(copy) as ws:
+        villages.rename_village(ws, a, "Thôn Nà Đình")
+        villages.merge_villages(ws, b, "Thôn Nà Đình")
+    after = sim.truth(copy)   # from the documents as they are now
+    assert list(after.villages) == ["Thôn Nà Đình", *rest]
+    ta, tb, merged = truth.villages[a], truth.villages[b], after.villages["Thôn Nà Đình"]
+    assert merged.residents == ta.residents + tb.residents
+    assert merged.minority_residents == ta.minority_residents + tb.minority_residents
+    assert merged.classes == ta.classes + tb.classes and merged.listed == ta.listed + tb.listed
+    for name in rest:
+        assert after.villages[name] == truth.villages[name]
+    out = tmp_path / "summary.xlsx"
+    run_to_end(printing.export_xlsx(copy, out))
+    rows = _results(out)
+    assert a not in rows and b not in rows
+    for name, t in [*after.villages.items(), ("Toàn xã", after.commune)]:
+        assert {k: rows[name][c] for k, c in RESULT_COLUMNS.items()} == expected_results(t), name
+    assert {k: rows["Toàn xã"][c] for k, c in RESULT_COLUMNS.items()} == expected_results(truth.commune)

@@ -215,14 +215,67 @@ def villages_residents(file: Path, village: str, number: int, minority: str | No
     click.echo(_village_line(v, lang))
 
 
+villages.add_command(villages_residents, "count")   # the same command: a village's count of resident households
+
+
+@villages.command("add")
+@click.argument("file", type=_EXISTING)
+@click.argument("names", nargs=-1, required=True)
+@_LANG
+def villages_add(file: Path, names: tuple[str, ...], lang: str) -> None:
+    """Add villages (NAMES) at the end of the list, the supervisor's — all or none: one whose name the list has
+    already (case and diacritics aside) refuses them all."""
+    from fieldsurvey.services.villages import add_village  # lazy: 330 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
+
+    with opened(file) as ws, ws.transaction():   # all of them or none
+        added = [add_village(ws, name) for name in names]
+    for v in added:
+        click.echo(t("villages.added", lang, village=v.name))
+
+
+@villages.command("rename")
+@click.argument("file", type=_EXISTING)
+@click.argument("village")
+@click.argument("new_name")
+@_LANG
+def villages_rename(file: Path, village: str, new_name: str, lang: str) -> None:
+    """Rename VILLAGE to NEW_NAME: recorded (who, when, old and new name), and every household of it follows, each
+    as a revision; sent to the enumerators in their next return bundle."""
+    from fieldsurvey.services.villages import rename_village  # lazy: 330 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
+
+    with opened(file) as ws:
+        moved = rename_village(ws, village, new_name)
+    click.echo(t("villages.renamed", lang, old=moved.old, new=moved.new, n=len(moved.households)))
+
+
+@villages.command("merge")
+@click.argument("file", type=_EXISTING)
+@click.argument("village")
+@click.argument("into")
+@_LANG
+def villages_merge(file: Path, village: str, into: str, lang: str) -> None:
+    """Merge VILLAGE into INTO: its households follow (each as a revision), its resident households are added to
+    INTO's (not entered in either: not entered), and it leaves the list; recorded, and sent to the enumerators in
+    their next return bundle."""
+    from fieldsurvey.services.villages import merge_villages  # lazy: 330 ms at start-up otherwise
+    from fieldsurvey.services.workspaces import opened
+
+    with opened(file) as ws:
+        moved = merge_villages(ws, village, into)
+    click.echo(t("villages.merged", lang, old=moved.old, new=moved.new, n=len(moved.households)))
+
+
 @villages.command("changes")
 @click.argument("file", type=_EXISTING)
 @click.argument("village", required=False)
 @click.option("--json", "as_json", is_flag=True)
 @_LANG
 def villages_changes(file: Path, village: str | None, as_json: bool, lang: str) -> None:
-    """Every change of the villages' resident households (of VILLAGE only, when given), newest first: when, who,
-    which figure, the value before and after, and where it came from."""
+    """Every change of the villages (of VILLAGE only, when given, with those under its former names), newest
+    first: when, who, what — added, renamed, merged, a resident figure —, the value before and after, and where it
+    came from."""
     from fieldsurvey.services.workspaces import opened, village_changes  # lazy: 330 ms at start-up otherwise
 
     with opened(file, read_only=True) as ws:

@@ -252,6 +252,8 @@ class CommuneFigures:
     af_weights: dict[str, float]
     classes_by_household: dict[str, HouseholdClass]        # uuid → the class counted (counted households only)
     moves_by_household: dict[str, Move]                    # uuid → what happened to it
+    unlisted: list[str] = field(default_factory=list)     # villages households name that are not on the list (a
+                                                           # row each after the listed ones)
 
     def class_count(self, cls: HouseholdClass) -> int:
         return self.commune.classes[cls]
@@ -282,7 +284,9 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | t
           standard: Standard, commune_name: str = "", scope: Scope = Scope.WORKING) -> CommuneFigures:
     """Every figure of the commune, in one pass over its households. `villages`: (name, resident households,
     ethnic-minority resident households) in the commune's order, a number None when not entered (a pair: the
-    minority number not entered); a household of a village not listed gets a row of its own after them."""
+    minority number not entered); a household of a village not listed gets a row of its own after them, named in
+    `unlisted` too: with no resident households, it leaves the commune's rates unknown until its households are
+    put in a listed village (the village added to the list, or merged into one: services/villages.py)."""
     given = [(v[0], v[1], v[2] if len(v) > 2 else None) for v in villages]
     names = [v for v, _, _ in given]
     units = {v: UnitResults(v, residents) for v, residents, _ in given}
@@ -352,6 +356,7 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | t
                 children[cls].update(row.details.children)
 
     commune = _summed(commune_name, [units[v] for v in names])
+    listed = {v for v, _, _ in given}
     commune.residents = _total([units[v].residents for v in names])
     minority_rows = {v: minority.get(v) or UnitResults(v) for v in names}
     minority_commune = _summed(commune_name, list(minority_rows.values()))
@@ -379,6 +384,7 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | t
         af_weights=weights,
         classes_by_household=classes,
         moves_by_household=moves_by,
+        unlisted=[v for v in names if v not in listed],
     )
 
 

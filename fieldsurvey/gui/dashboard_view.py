@@ -232,7 +232,10 @@ class DashboardView(QWidget):
                     ("not_poor", tr("class.not_poor"))]
         rows = []
         for unit in fig.villages + [fig.commune]:
-            values = {"village": (unit.name if unit is not fig.commune else tr("gui.dash.total")) or "—",
+            name = (unit.name if unit is not fig.commune else tr("gui.dash.total")) or "—"
+            if unit is not fig.commune and unit.name in fig.unlisted:   # named by households, not on the list
+                name = tr("gui.dash.unlisted_village", village=name)
+            values = {"village": name,
                       "not_poor": unit.classes["not_poor"]}
             for key, _head in columns:
                 if key not in values:
@@ -244,8 +247,11 @@ class DashboardView(QWidget):
                    rate_cols=tuple(i for i, k in enumerate(keys) if k.endswith("_rate")))
         for i, key in enumerate(keys):
             self.villages.horizontalHeaderItem(i).setData(Qt.UserRole, key)
-        missing = tr("gui.dash.no_residents", villages=", ".join(fig.residents_missing)) + " " + \
-            tr("gui.dash.residents_hint") if fig.residents_missing else ""
+        to_enter = [v for v in fig.residents_missing if v not in fig.unlisted]   # (an unlisted one: said below)
+        missing = tr("gui.dash.no_residents", villages=", ".join(to_enter)) + " " + \
+            tr("gui.dash.residents_hint") if to_enter else ""
+        if fig.unlisted:
+            missing = " ".join(filter(None, [missing, tr("gui.dash.unlisted", villages=", ".join(fig.unlisted))]))
         self.villages.setToolTip(missing)
         self.residents_note.setText(missing)
         self.residents_note.setVisible(bool(missing))

@@ -441,10 +441,15 @@ class QuestionnaireView(QWidget):
         # a value the form works out (the walls' "durable" from their material) is shown as such, not as a
         # greyed question: it is out of the tab order and cannot be taken for the next answer
         computed = bool(state.read_only) and not self.read_only
-        f.widget.setVisible(not computed)
-        f.computed.setVisible(computed)
+        # the village is picked from the supervisor's list, never typed: with no list yet, the question says where
+        # the list comes from instead of offering nothing
+        no_villages = state.question.list_name == "villages" and not f.options
+        f.widget.setVisible(not computed and not no_villages)
+        f.computed.setVisible(computed or no_villages)
         if computed:
             f.computed.setText(tr("gui.form.computed", value=self._words(state, f.options)))
+        elif no_villages:
+            f.computed.setText(tr("gui.form.no_villages"))
         if f.label.property("computed") != computed:
             f.label.setProperty("computed", computed)
             f.label.setStyleSheet(COMPUTED_STYLE if computed else "")
@@ -472,7 +477,9 @@ class QuestionnaireView(QWidget):
         deps = tuple(s.value(d, member) if (s.form.by_name[d].repeat is None or member is not None) else None
                      for d in sorted(question.check_deps) if d in s.form.by_name) \
             if question.choice_filter is not None else ()
-        key = (question.name, s.lang, deps)
+        # the village list is the workspace's (it changes with the supervisor's list): part of the key
+        villages = tuple(s.villages) if question.list_name == "villages" else ()
+        key = (question.name, s.lang, deps, villages)
         cached = self._options_cache.get(key)
         if cached is None:
             cached = self._options_cache[key] = tuple(s.options(question.name, member))

@@ -1,5 +1,7 @@
 """First run: make a workspace for one commune — province and commune from the official list (type to search,
-diacritics optional), the villages, the enumerator's name, the review year and where the file goes."""
+diacritics optional), the enumerator's name, the review year and where the file goes. No village is typed here: the
+list of villages is the supervisor's, and comes with the starter package or the supervisor's return bundle
+(services/villages.py); until then the questionnaire's village question says so."""
 
 from __future__ import annotations
 
@@ -44,20 +46,9 @@ class SetupDialog(QDialog):
         box.addWidget(self.communes)
         form.addRow(tr("gui.setup.commune"), box)
 
-        self.village_input = QLineEdit(objectName="villageInput")
-        self.village_input.setPlaceholderText(tr("gui.setup.village_hint"))
-        add = QPushButton(tr("gui.setup.add_village"))
-        remove = QPushButton(tr("gui.setup.remove_village"))
-        self.villages = QListWidget(objectName="villages")
-        self.villages.setMaximumHeight(120)
-        row = QHBoxLayout()
-        row.addWidget(self.village_input, 1)
-        row.addWidget(add)
-        row.addWidget(remove)
-        vbox = QVBoxLayout()
-        vbox.addLayout(row)
-        vbox.addWidget(self.villages)
-        form.addRow(tr("gui.setup.villages"), vbox)
+        note = QLabel(tr("gui.setup.villages_later"), objectName="villagesLater")
+        note.setWordWrap(True)
+        form.addRow(tr("gui.setup.villages"), note)
 
         self.enumerator = QLineEdit(objectName="enumerator")
         form.addRow(tr("gui.setup.enumerator"), self.enumerator)
@@ -95,9 +86,6 @@ class SetupDialog(QDialog):
         self.province.currentIndexChanged.connect(lambda _i: self.search(self.commune_search.text()))
         self.communes.currentItemChanged.connect(self._commune_picked)
         self.commune_search.returnPressed.connect(self._take_first)
-        self.village_input.returnPressed.connect(self.add_village)
-        add.clicked.connect(self.add_village)
-        remove.clicked.connect(self.remove_village)
         browse.clicked.connect(self._browse)
         self.search("")
         self.resize(620, 560)
@@ -114,7 +102,7 @@ class SetupDialog(QDialog):
     def _take_first(self) -> None:
         if self.communes.count():
             self.communes.setCurrentRow(0)
-            self.village_input.setFocus()
+            self.enumerator.setFocus()
 
     def selected_commune(self) -> str | None:
         item = self.communes.currentItem()
@@ -123,19 +111,6 @@ class SetupDialog(QDialog):
     def _commune_picked(self, item: QListWidgetItem | None, _prev=None) -> None:
         if item is not None and not self.path.text():
             self.path.setText(str(self.default_dir / f"{item.data(Qt.UserRole)}-{self.year.value()}.fsdb"))
-
-    def add_village(self) -> None:
-        name = self.village_input.text().strip()
-        if name:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemIsEditable)
-            self.villages.addItem(item)
-            self.village_input.clear()
-
-    def remove_village(self) -> None:
-        row = self.villages.currentRow()
-        if row >= 0:
-            self.villages.takeItem(row)
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getSaveFileName(self, tr("gui.setup.file"), str(self.default_dir), "FieldSurvey (*.fsdb)",
@@ -146,7 +121,6 @@ class SetupDialog(QDialog):
     def spec(self) -> workspaces.NewWorkspace:
         return workspaces.NewWorkspace(
             path=Path(self.path.text().strip()), commune_code=self.selected_commune() or "",
-            villages=tuple(self.villages.item(i).text() for i in range(self.villages.count())),
             enumerator=self.enumerator.text(), year=self.year.value())
 
     def create(self) -> None:

@@ -14,11 +14,12 @@ from fieldsurvey.domain import refdata
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.services import forms, sync
 from fieldsurvey.services.assessment import registry
+from fieldsurvey.services.villages import apply_villages_payload, travelling_list
 from fieldsurvey.services.workspaces import user_id
 from fieldsurvey.storage.workspace import Workspace, WorkspaceInfo
 from fieldsurvey.sync.container import read_file, write_atomically
 from fieldsurvey.sync.keys import key_file_for
-from fieldsurvey.sync.starter import (LIMITS, SUFFIX, Assignment, Starter, StarterVillage, pack_starter,
+from fieldsurvey.sync.starter import (LIMITS, SUFFIX, Assignment, Starter, pack_starter,
                                       read_starter as _read)
 
 STARTERS_META = "starters"   # the supervisor's workspace: the packages made, user → name, villages, when
@@ -30,22 +31,6 @@ class MadeStarter:
     user: str
     name: str
     villages: int
-
-
-def villages_of(ws: Workspace) -> list[StarterVillage]:
-    """The commune's villages as a starter package carries them (one place: ids, renames and merges travel here
-    when the workspace has them)."""
-    return [StarterVillage(v.name, v.residents, v.residents_minority, v.residents_date, v.residents_source)
-            for v in ws.village_rows()]
-
-
-def apply_villages(ws: Workspace, villages: tuple[StarterVillage, ...], reason: str) -> None:
-    """The package's villages into a new workspace, in their order, with the supervisor's figures."""
-    for v in villages:
-        ws.add_village(v.name)
-        if v.residents is not None or v.residents_minority is not None:
-            ws.set_residents(v.name, v.residents, v.residents_date, v.residents_source,
-                             minority=v.residents_minority, reason=reason)
 
 
 def make_starter(path: Path, out: Path, name: str, user: str | None = None, villages: tuple[str, ...] = (),
@@ -66,7 +51,8 @@ def make_starter(path: Path, out: Path, name: str, user: str | None = None, vill
     at = at or datetime.now(timezone.utc)
     with Workspace.open(path) as ws:
         info = ws.info
-        rows = villages_of(ws)
+        listed = travelling_list(ws)
+        rows = listed.villages
         if not rows:
             raise WorkspaceError("starter.error.no_villages", str(path))
         known = {v.name for v in rows}
@@ -76,7 +62,7 @@ def make_starter(path: Path, out: Path, name: str, user: str | None = None, vill
         form = forms.current_form(info.review_year)
         starter = Starter(me.public, ws.meta("enumerator") or ws.meta("name") or me.user, info.province_code,
                           info.commune_code, info.review_year, info.review_kind, info.standard_id, form.form_id,
-                          form.version, tuple(rows), Assignment(user, name, tuple(villages)),
+                          form.version, listed, Assignment(user, name, tuple(villages)),
                           at.isoformat(timespec="seconds"))
         data = pack_starter(starter, me)
         out = Path(out)
@@ -115,7 +101,7 @@ def shown(pkg: Starter) -> dict[str, str]:
             "fingerprint": sync.spoken_fingerprint(pkg.supervisor),
             "commune": f"{unit.name if unit else ''} ({pkg.commune_code})", "year": str(pkg.review_year),
             "name": pkg.assignment.name, "enumerator": pkg.assignment.user,
-            "villages": ", ".join(v.name for v in pkg.villages)}
+            "villages": ", ".join(v.name for v in pkg.villages.villages)}
 
 
 def check_new(path: Path) -> None:
@@ -151,7 +137,7 @@ def create_from_starter(file: Path, path: Path, fingerprint: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with Workspace.create(path, info) as ws:
-            apply_villages(ws, starter.villages, "starter")
+            apply_villages_payload(ws, starter.villages, by=starter.supervisor.user, where=file.name)
             ws.set_meta("enumerator", a.name)
             ws.set_meta("enumerator_id", a.user)
             ws.set_meta("assigned_villages", json.dumps(list(a.villages), ensure_ascii=False))

@@ -24,7 +24,7 @@ from fieldsurvey.domain.results import Message
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
 from fieldsurvey.i18n import fold, has, t
 from fieldsurvey.progress import Job, Progress
-from fieldsurvey.services import values
+from fieldsurvey.services import values, villages
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
 from fieldsurvey.domain import lifecycle
@@ -349,6 +349,8 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
                 {"uuid": a["uuid"], "action": a["action"], "comment": a["comment"], "by": a["by_user"],
                  "at": a["at"], "owner": a["owner"]} for a in actions]})
         n_households = len(entries) - (1 if actions else 0)
+        if kind == "return":   # the village list, every time: applied once on the other side (its version)
+            entries["villages.json"] = canonical(villages.villages_payload(ws))
         manifest = Manifest(FORMAT_VERSION, kind, bundle_id, at.isoformat(timespec="seconds"), me.device,
                             me.user, me.role, info.commune_code, info.review_year, info.review_kind,
                             {k: sorted(v) for k, v in sorted(forms.items())}, sequence, full,
@@ -591,6 +593,11 @@ class ImportReport:
     imported_at: str | None = None        # an `already` bundle: when it was imported
     held: list[dict[str, Any]] = field(default_factory=list)   # households stored with answers held for the
     # supervisor (outside a soft range: a household of 40): values.held_entry each, plain data
+    villages_followed: list[list[str]] = field(default_factory=list)   # [uuid, former village, village now]: a
+    # hand-in's household naming a village's former name, moved along its rename or merge
+    unknown_villages: list[list[str]] = field(default_factory=list)    # [uuid, village]: naming a village the
+    # supervisor's list never had (stored as it came, not added to the list)
+    villages: dict[str, Any] | None = None   # a return bundle's village list applied here (what it changed)
 
     def to_dict(self) -> dict[str, Any]:
         """What the CLI prints with --json (as it always has: the English message and reasons)."""
@@ -835,6 +842,13 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     store.store_incoming(ws, incoming, m.bundle_id, me.device, me.user, existing=set(states),
                          signer=(signer.device, signer.user) if signer is not None else None)
     store.mark_received(ws.db, received)
+    if m.kind == "hand-in":
+        # a household naming a village's former name follows the rename; one naming a village never listed is
+        # named in the summary (not added to the list)
+        stored = {rec.uuid for rec, _, _ in incoming} | set(report.merged)
+        followed = villages.follow_renames(ws, {rec.uuid: _village_of(rec) for rec in records if rec.uuid in stored})
+        report.villages_followed = [list(m) for m in followed.moved]
+        report.unknown_villages = [list(u) for u in followed.unknown]
     # households made in this workspace (not imported) are compared too: index their keys once (those just
     # stored are indexed above, so they are not read back)
     store.mark_indexed(ws.db, [r.uuid for r, _, _ in incoming])
@@ -850,6 +864,22 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
                               action=_said("sync.action.", contents.actions[0].action), uuid=contents.actions[0].uuid)
         _apply_actions(ws, me, contents.actions, m.bundle_id, signer.user)
         report.actions = len(contents.actions)
+    if contents.villages is not None:
+        if m.kind != "return" or signer is None or signer.role != "supervisor":   # read_contents refused it already
+            raise BundleError("villages.error.handin_villages", f"{contents.source}: villages.json")
+        applied = villages.apply_villages_payload(ws, contents.villages, signer.user)
+        if not applied.already:
+            report.villages = {"version": applied.version, "renamed": [list(r) for r in applied.renamed],
+                               "added": list(applied.added), "removed": list(applied.removed),
+                               "kept": list(applied.kept), "households": len(applied.households)}
+
+
+def _village_of(rec: HouseholdRecord) -> str | None:
+    """The village a record's document names (the columns prepared from it)."""
+    columns = rec.prepared[0] if rec.prepared else None
+    if columns is not None and "village" in columns:
+        return columns["village"]
+    return (rec.doc().get("location") or {}).get("village")
 
 
 def _apply_actions(ws: Workspace, me: Identity, actions: list[ReviewAction], bundle_id: str, signer: str) -> None:
@@ -892,6 +922,7 @@ def describe(report: ImportReport, lang: str = "vi") -> list[str]:
                duplicates=report.duplicates, actions=report.actions)]
     lines += [t("sync.import.refused_record", lang, uuid=uuid, reason=reason) for uuid, reason in report.reasons(lang)]
     lines += values.held_lines(report.held, lang)
+    lines += villages.village_lines(report, lang)
     if report.older:
         lines.append(t("sync.import.older", lang))
     if report.clock_off:

@@ -27,6 +27,7 @@ from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.batch import classify_stream
 from fieldsurvey.services.sync import init_workspace, is_sealed, outside_folder, restore_sealed, sealed_backup
+from fieldsurvey.services.villages import match_village
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, encryption, queries
 from fieldsurvey.storage import lock
@@ -83,8 +84,8 @@ def commune_choices(text: str, province_code: str | None = None, limit: int = 50
 class NewWorkspace:
     path: Path
     commune_code: str
-    villages: tuple[str, ...]
-    enumerator: str
+    villages: tuple[str, ...] = ()   # an enumerator's come from the supervisor (none typed at setup)
+    enumerator: str = ""
     year: int = 2026
     kind: str = "annual"
 
@@ -99,9 +100,9 @@ def _new_workspace_info(spec: NewWorkspace) -> tuple[WorkspaceInfo, tuple[str, .
     unit = refdata.commune(spec.commune_code)
     if unit is None:
         raise WorkspaceError("storage.error.no_commune", "commune", code=spec.commune_code)
+    # none is fine: an enumerator's list of villages is the supervisor's, and comes with the starter package or a
+    # return bundle (services/villages.py)
     villages = tuple(dict.fromkeys(v.strip() for v in spec.villages if v.strip()))
-    if not villages:
-        raise WorkspaceError("gui.error.no_village", "villages")
     if not spec.enumerator.strip():
         raise WorkspaceError("gui.error.no_enumerator", "enumerator")
     standard = registry().for_year(spec.year, unit.province_code)
@@ -168,7 +169,7 @@ def set_residents(ws: Workspace, village: str, residents: int | None, date: str 
     ethnic minority (the denominator of the minority rates): `minority` KEEP (the default) leaves the stored number
     as it is, None clears it. Refused: a negative number, a date that is not one, more minority households than
     resident households. Every field that changes is recorded in the village's change log (`village_changes`)."""
-    name = _match_village(ws, village)
+    name = match_village(ws, village)
     if residents is not None and residents < 0:
         raise WorkspaceError("storage.error.residents_negative", "residents", n=residents)
     if minority is not KEEP and minority is not None and minority < 0:
@@ -189,17 +190,7 @@ def set_residents(ws: Workspace, village: str, residents: int | None, date: str 
 def village_changes(ws: Workspace, village: str | None = None) -> list[VillageChange]:
     """The changes of a village's resident figures (every village's when None), newest first: who, when, which
     field, the value before and after, where the change came from."""
-    return ws.village_changes(None if village is None else _match_village(ws, village))
-
-
-def _match_village(ws: Workspace, village: str) -> str:
-    names = ws.villages()
-    if village in names:
-        return village
-    found = [v for v in names if fold(v) == fold(village)]
-    if not found:
-        raise WorkspaceError("report.error.no_village", "village", village=village, villages=", ".join(names))
-    return found[0]
+    return ws.village_changes(None if village is None else match_village(ws, village))
 
 
 # --- the demo commune and classifying everything -----------------------------------------------------------------

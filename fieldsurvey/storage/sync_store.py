@@ -238,6 +238,14 @@ def drop_duplicate_keys(db: sqlite_utils.Database, uuid: str) -> None:
     db.execute("DELETE FROM sync_dup_keys WHERE uuid = ?", [uuid])
 
 
+def forget_duplicate_index(db: sqlite_utils.Database, uuids: Iterable[str]) -> None:
+    """These households' likely-duplicate keys dropped, to be made again from their documents at the next import
+    (their village changed: a key names it)."""
+    rows = [(u,) for u in uuids]
+    db.conn.executemany("DELETE FROM sync_dup_keys WHERE uuid = ?", rows)
+    db.conn.executemany("DELETE FROM sync_dup_indexed WHERE uuid = ?", rows)
+
+
 # --- review actions ---------------------------------------------------------------------------------------------
 
 def add_review(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:

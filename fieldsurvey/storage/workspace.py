@@ -585,13 +585,91 @@ class Workspace:
                 [(at, device, who, village, f, old[f], new[f], reason) for f in changed])
 
     def village_changes(self, village: str | None = None) -> list[VillageChange]:
-        """The changes of a village's resident figures (of every village when None), newest first."""
+        """The changes of a village (of every village when None), newest first: of its resident figures, and its
+        being added, renamed or merged — with the changes it had under its former names (a village renamed, or
+        merged into it)."""
         sql = "SELECT id, at, device, user, village, field, old, new, reason FROM village_changes"
         args: list[Any] = []
         if village is not None:
-            sql += " WHERE village = ?"
-            args.append(village)
+            names = self.former_names(village) | {village}
+            sql += f" WHERE village IN ({', '.join('?' * len(names))})"
+            args.extend(sorted(names))
         return [VillageChange(*r) for r in self.db.execute(sql + " ORDER BY id DESC", args)]
+
+    def former_names(self, village: str) -> set[str]:
+        """The names the village had before (renamed from) and those of the villages merged into it, and theirs."""
+        found: set[str] = set()
+        todo = [village]
+        while todo:
+            name = todo.pop()
+            for (old,) in self.db.execute("SELECT old FROM village_changes WHERE field IN ('name', 'merged_into') "
+                                          "AND new = ? AND old IS NOT NULL", [name]):
+                if old not in found and old != village:
+                    found.add(old)
+                    todo.append(old)
+        return found
+
+    def current_village(self, name: str) -> str | None:
+        """The village a name stands for now: itself when listed; the village it was renamed or merged into (and
+        so on) when it is a former name; None when it is neither."""
+        seen: set[str] = set()
+        listed = set(self.villages())
+        while name not in listed:
+            if name in seen:
+                return None
+            seen.add(name)
+            row = self.db.execute("SELECT new FROM village_changes WHERE field IN ('name', 'merged_into') AND old = ? "
+                                  "ORDER BY id DESC LIMIT 1", [name]).fetchone()
+            if row is None:
+                return None
+            name = row[0]
+        return name
+
+    def log_village_change(self, village: str, what: str, old: Any, new: Any, *, reason: str | None = None,
+                           user: str | None = None) -> int:
+        """One row of `village_changes` (inside the caller's transaction): `what` is `added`, `name` (renamed:
+        old → new), `merged_into` (old merged into new), `removed`, or a resident field. Returns its id."""
+        self._writable()
+        cur = self.db.execute("INSERT INTO village_changes (at, device, user, village, field, old, new, reason) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              [now_ms(), self.device_id, user or self.user, village, what, old, new, reason])
+        return cur.lastrowid
+
+    def rename_village_row(self, old: str, new: str) -> None:
+        """The village's row under its new name (its place, resident figures kept); the caller logs the change and
+        moves the households."""
+        self._writable()
+        self.db.execute("UPDATE villages SET name = ? WHERE name = ?", [new, old])
+
+    def remove_village_row(self, name: str) -> None:
+        """The village's row taken off the list (a village merged into another; the caller logs it)."""
+        self._writable()
+        self.db.execute("DELETE FROM villages WHERE name = ?", [name])
+
+    def set_village_order(self, names: list[str]) -> None:
+        """The villages' order: these first, in this order; the others after them, as they were."""
+        self._writable()
+        rest = [n for n in self.villages() if n not in names]
+        self.db.conn.executemany("UPDATE villages SET sort = ? WHERE name = ?",
+                                 [(i, n) for i, n in enumerate([*names, *rest])])
+
+    def households_of_village(self, village: str) -> list[str]:
+        """The uuids of the households whose stored village is this name (every status)."""
+        return [r[0] for r in self.db.execute("SELECT uuid FROM households WHERE village = ? ORDER BY uuid",
+                                              [village])]
+
+    def move_household_village(self, uuid: str, village: str, *, reason: str, user: str | None = None
+                               ) -> str | None:
+        """A household's stored village changed (its village renamed or merged): a revision like any correction,
+        its status and owner kept, audited as `village` with the reason. Returns the revision written."""
+        with self.transaction():
+            state = self._must(uuid)
+            doc = json.loads(state.document)
+            location = doc.get("location")
+            if not isinstance(location, dict):
+                location = doc["location"] = {}
+            location["village"] = village
+            return self._write(doc, state, None, KEEP, reason, user, "village")
 
     # --- households: reads -----------------------------------------------------------------------------------------
 

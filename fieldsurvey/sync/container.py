@@ -66,9 +66,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-# a hand-in or return: the manifest, households/<uuid>.json, review.json; a commune's result: the manifest,
-# result.json and its households in numbered chunks (fieldsurvey/sync/results.py)
-ENTRY_NAME = re.compile(r"^(manifest\.json|review\.json|result\.json|result/households-\d{4}\.json|"
+# a hand-in or return: the manifest, households/<uuid>.json, review.json and villages.json (a return's); a commune's
+# result: the manifest, result.json and its households in numbered chunks (fieldsurvey/sync/results.py)
+ENTRY_NAME = re.compile(r"^(manifest\.json|review\.json|villages\.json|result\.json|result/households-\d{4}\.json|"
                         r"households/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json)$")
 
 

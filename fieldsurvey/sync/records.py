@@ -1,4 +1,5 @@
-"""What a bundle holds, checked entry by entry: the manifest, one record per household, the review actions.
+"""What a bundle holds, checked entry by entry: the manifest, one record per household, the review actions, the
+supervisor's village list.
 
 Pure checks on data already read into memory (container.py reads it). Every refusal names the bundle and the entry.
 """
@@ -107,6 +108,118 @@ class ReviewAction:
                 "owner": self.owner}
 
 
+VILLAGES_FORMAT = 1
+VILLAGE_CHANGES = ("rename", "merge")
+MAX_VILLAGES = 500
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    """A village as the supervisor's list has it: its name and resident figures (None: not entered)."""
+    name: str
+    residents: int | None = None
+    residents_minority: int | None = None
+    residents_date: str | None = None
+    residents_source: str | None = None
+
+
+@dataclass(frozen=True)
+class VillageStep:
+    """A rename (`from` renamed `to`) or a merge (`from` merged into `to`), numbered by the supervisor's change log."""
+    id: int
+    kind: str            # rename | merge
+    old: str
+    new: str
+    at: str
+    by: str
+
+
+@dataclass(frozen=True)
+class VillagesPayload:
+    """The supervisor's village list as a return bundle (or a starter package) carries it (`villages.json`, docs/
+    sync.md): `version` — the supervisor's newest village change — orders payloads (an older one never undoes a
+    newer one), `villages` the list in its order, `steps` every rename and merge, oldest first."""
+    version: int
+    villages: tuple[VillageRow, ...]
+    steps: tuple[VillageStep, ...]
+
+
+def _village_name(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 100 or value != value.strip() \
+            or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise BundleError("villages.error.payload_name", where, found=repr(str(value)[:40]))
+    return value
+
+
+def _count(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    return _int(value, where, 0)
+
+
+def parse_villages(data: Any, where: str) -> VillagesPayload:
+    """A villages payload checked: its format, version, every village (a name of at most 100 characters with no
+    control character, counts whole and not negative, no name twice) and every rename or merge (between named
+    villages, numbered upwards, none numbered after the version). Refusals name the entry and the item."""
+    if not isinstance(data, dict):
+        raise BundleError("sync.error.not_object", where)
+    if data.get("format") != VILLAGES_FORMAT:
+        raise BundleError("villages.error.payload_format", where, format=repr(data.get("format"))[:20],
+                          supported=VILLAGES_FORMAT)
+    version = _int(data.get("version"), f"{where}: version", 0)
+    rows = data.get("villages")
+    if not isinstance(rows, list) or len(rows) > MAX_VILLAGES:
+        raise BundleError("villages.error.payload_list", where, limit=MAX_VILLAGES)
+    villages: list[VillageRow] = []
+    for i, row in enumerate(rows):
+        w = f"{where}: villages[{i}]"
+        if not isinstance(row, dict):
+            raise BundleError("sync.error.not_object", w)
+        date = row.get("residents_date")
+        if date is not None and (not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)):
+            raise BundleError("villages.error.payload_date", f"{w}: residents_date")
+        source = _text(row.get("residents_source"), f"{w}: residents_source", 200, optional=True)
+        villages.append(VillageRow(_village_name(row.get("name"), f"{w}: name"),
+                                   _count(row.get("residents"), f"{w}: residents"),
+                                   _count(row.get("residents_minority"), f"{w}: residents_minority"), date, source))
+    names = [v.name for v in villages]
+    if len(set(names)) != len(names):
+        raise BundleError("villages.error.payload_twice", f"{where}: villages",
+                          name=next(n for n in names if names.count(n) > 1))
+    steps = data.get("changes")
+    if not isinstance(steps, list) or len(steps) > 10_000:
+        raise BundleError("villages.error.payload_changes", where)
+    out: list[VillageStep] = []
+    last = 0
+    for i, step in enumerate(steps):
+        w = f"{where}: changes[{i}]"
+        if not isinstance(step, dict):
+            raise BundleError("sync.error.not_object", w)
+        sid = _int(step.get("id"), f"{w}: id", 1)
+        if sid <= last or sid > version:
+            raise BundleError("villages.error.payload_order", w, id=sid, version=version)
+        last = sid
+        kind = step.get("kind")
+        if kind not in VILLAGE_CHANGES:
+            raise BundleError("villages.error.payload_kind", w, kinds=", ".join(VILLAGE_CHANGES))
+        old, new = _village_name(step.get("from"), f"{w}: from"), _village_name(step.get("to"), f"{w}: to")
+        if old == new:
+            raise BundleError("villages.error.payload_same", w, name=old)
+        out.append(VillageStep(sid, kind, old, new, _text(step.get("at"), f"{w}: at", 40),
+                               _text(step.get("by"), f"{w}: by", 64)))
+    return VillagesPayload(version, tuple(villages), tuple(out))
+
+
+def villages_data(payload: VillagesPayload) -> dict[str, Any]:
+    """The payload as plain data (what `parse_villages` reads back)."""
+    return {"format": VILLAGES_FORMAT, "version": payload.version,
+            "villages": [{"name": v.name, "residents": v.residents, "residents_minority": v.residents_minority,
+                          "residents_date": v.residents_date, "residents_source": v.residents_source}
+                         for v in payload.villages],
+            "changes": [{"id": s.id, "kind": s.kind, "from": s.old, "to": s.new, "at": s.at, "by": s.by}
+                        for s in payload.steps]}
+
+
 @dataclass
 class Manifest:
     format: int
@@ -145,6 +258,7 @@ class Contents:
     actions: list[ReviewAction]
     source: str
     signer: PublicKey | None = None    # the trusted key whose signature held (the manifest names its user and device)
+    villages: VillagesPayload | None = None   # a return bundle's village list (villages.json)
 
 
 def _text(value: Any, where: str, limit: int = 200, optional: bool = False) -> Any:
@@ -426,6 +540,9 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
         raise BundleError("sync.error.handin_review", f"{src}: review.json",
                           action=Message(f"sync.action.{first.action}") if first else "—",
                           uuid=first.uuid if first else "—")
+    if "villages.json" in names and manifest.kind != "return":
+        # the village list is the supervisor's, as review decisions are: a hand-in carrying it is refused whole
+        raise BundleError("villages.error.handin_villages", f"{src}: villages.json")
     households_named = sorted(n for n in names if n.startswith("households/"))
     if consume:
         items: Iterable[tuple[str, bytes]] = ((name, opened.entries.pop(name)) for name in households_named)
@@ -443,4 +560,8 @@ def read_contents(opened: Opened, limits: Limits = DEFAULT_LIMITS,
     if manifest.counts.get("actions", 0) != len(actions):
         raise BundleError("sync.error.count_actions", f"{src}: manifest.json", counted=manifest.counts.get("actions"),
                           found=len(actions))
-    return Contents(manifest, households, actions, src, opened.signer)
+    villages = None
+    if "villages.json" in names:
+        villages = parse_villages(strict_json(opened.entries["villages.json"], f"{src}: villages.json", limits),
+                                  f"{src}: villages.json")
+    return Contents(manifest, households, actions, src, opened.signer, villages)

@@ -14,28 +14,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from fieldsurvey.errors import BundleError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, Limits, canonical, open_signed, seal, strict_json
 from fieldsurvey.sync.keys import Identity, PublicKey, check_name
+from fieldsurvey.sync.records import VillagesPayload, parse_villages, villages_data
 
 CONTENT = "starter"
 SUFFIX = ".fsstart"
 KIND = "fieldsurvey/starter"
 FORMAT_VERSION = 1
 LIMITS = Limits(max_file=1024 * 1024)
-MAX_VILLAGES = 500
-
-
-@dataclass(frozen=True)
-class StarterVillage:
-    """A village as the package carries it: its name and the supervisor's resident-household figures."""
-    name: str
-    residents: int | None = None
-    residents_minority: int | None = None
-    residents_date: str | None = None
-    residents_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,40 +47,9 @@ class Starter:
     standard_id: str
     form_id: str
     form_version: str
-    villages: tuple[StarterVillage, ...]
+    villages: VillagesPayload      # the supervisor's village list, as return bundles carry it (sync/records.py)
     assignment: Assignment
     created_at: str
-
-
-# --- the villages: the one place that says how they travel ---------------------------------------------------------
-
-VILLAGE_FIELDS = ("residents", "residents_minority", "residents_date", "residents_source")
-
-
-def villages_payload(villages: list[StarterVillage] | tuple[StarterVillage, ...]) -> list[dict[str, Any]]:
-    return [{"name": v.name, **{f: getattr(v, f) for f in VILLAGE_FIELDS}} for v in villages]
-
-
-def villages_from_payload(raw: Any, where: str) -> tuple[StarterVillage, ...]:
-    if not isinstance(raw, list) or not raw or len(raw) > MAX_VILLAGES:
-        raise BundleError("starter.error.villages", where)
-    out: list[StarterVillage] = []
-    for i, item in enumerate(raw):
-        at = f"{where}: villages[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip() \
-                or len(item["name"]) > 200:
-            raise BundleError("starter.error.village", at)
-        for f in ("residents", "residents_minority"):
-            n = item.get(f)
-            if n is not None and (type(n) is not int or n < 0):
-                raise BundleError("starter.error.village", f"{at}.{f}")
-        for f in ("residents_date", "residents_source"):
-            if item.get(f) is not None and (not isinstance(item[f], str) or len(item[f]) > 500):
-                raise BundleError("starter.error.village", f"{at}.{f}")
-        out.append(StarterVillage(item["name"].strip(), *(item.get(f) for f in VILLAGE_FIELDS)))
-    if len({v.name for v in out}) != len(out):
-        raise BundleError("starter.error.village_twice", where)
-    return tuple(out)
 
 
 # --- writing and reading ---------------------------------------------------------------------------------------------
@@ -105,7 +63,7 @@ def pack_starter(starter: Starter, supervisor: Identity) -> bytes:
                "review": {"year": starter.review_year, "kind": starter.review_kind,
                           "standard": starter.standard_id},
                "form": {"id": starter.form_id, "version": starter.form_version},
-               "villages": villages_payload(starter.villages),
+               "villages": villages_data(starter.villages),
                "assignment": {"user": a.user, "name": a.name, "villages": list(a.villages)}}
     return seal(canonical(payload), supervisor, None, content=CONTENT, carry_key=True)
 
@@ -145,10 +103,12 @@ def read_starter(data: bytes, source: str, limits: Limits = LIMITS) -> Starter:
                         ("assignment.name", assignment.get("name"))):
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise BundleError("starter.error.field", where, field=name)
-    villages = villages_from_payload(raw.get("villages"), where)
+    villages = parse_villages(raw.get("villages"), f"{where}: villages")
+    if not villages.villages:
+        raise BundleError("starter.error.villages", where)
     user = check_name(assignment.get("user"), f"{where}: assignment.user")
     assigned = assignment.get("villages", [])
-    names = {v.name for v in villages}
+    names = {v.name for v in villages.villages}
     if not isinstance(assigned, list) or any(v not in names for v in assigned):
         raise BundleError("starter.error.field", where, field="assignment.villages")
     if user == key.user:

@@ -64,6 +64,7 @@ def test_a_household_of_a_village_not_listed_has_rows_of_its_own_with_no_numbers
     fig = count(rows() + [household(8, "T9", HouseholdClass.POOR)], [("T1", 40, 20), ("T2", 30, 10)], STANDARD)
     assert fig.minority["T9"].poor == 1 and fig.minority["T9"].residents is None
     assert fig.minority_missing == fig.residents_missing == ["T9"] and fig.minority_commune.residents is None
+    assert fig.unlisted == ["T9"]   # named apart: not a village of the list (services/villages.py)
 
 
 def test_zero_minority_households_give_no_rate_and_all_of_them_poor_give_100_percent():

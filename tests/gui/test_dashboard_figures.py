@@ -123,3 +123,31 @@ def test_rates_divide_by_resident_households_and_a_missing_number_is_said_on_scr
     assert cell(dash, total, "residents") == f"{residents:,}".replace(",", ".")
     assert cell(dash, total, "poverty_rate") == f"{100 * poor / residents:.1f} %".replace(".", ",")
     assert not note.isVisible() and dash.villages.toolTip() == ""
+
+
+def test_a_village_not_on_the_list_is_shown_apart_and_said(window, workspace_file):
+    """A household naming a village the list does not have (handed in before the supervisor's list reached the
+    enumerator): its row is marked as not on the list and a line says to add it or merge it
+    (services/villages.py); merged into a listed village, the row and the line go."""
+    from fieldsurvey.services import villages
+
+    with workspaces.opened(workspace_file) as ws:
+        names = workspaces.village_names_of(ws)
+        uid = ws.db.execute("SELECT uuid FROM households WHERE status = 'complete' LIMIT 1").fetchone()[0]
+        ws.save_answer(uid, "location.village", "Bản Lạ")
+    window.open_workspace(workspace_file)
+    window.dashboard.load(wait=True)
+    window.show_view("dashboard")
+    dash = window.dashboard
+    rows = [dash.villages.item(r, 0).text() for r in range(dash.villages.rowCount())]
+    assert rows[:len(names)] == names and rows[len(names)] == "Bản Lạ (không có trong danh sách thôn)"
+    assert cell(dash, len(names), "listed") == "1"
+    note = dash.residents_note
+    assert note.isVisible() and "Có hộ ghi thôn không có trong danh sách thôn của xã: Bản Lạ" in note.text()
+    assert "Chưa nhập số hộ dân cư" not in note.text()   # it is not a village whose number is to be entered
+    with workspaces.opened(workspace_file) as ws:
+        villages.add_village(ws, "Bản Lạ")
+        villages.merge_villages(ws, "Bản Lạ", names[0])
+    window.dashboard.load(wait=True)
+    rows = [dash.villages.item(r, 0).text() for r in range(dash.villages.rowCount())]
+    assert rows[:-1] == names and not note.isVisible()

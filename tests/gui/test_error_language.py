@@ -98,8 +98,6 @@ def _create_button(dialog: SetupDialog):
 def _fill_setup(qtbot, dialog: SetupDialog, path: Path) -> None:
     qtbot.keyClicks(dialog.commune_search, "lam binh")
     qtbot.keyClick(dialog.commune_search, Qt.Key_Return)
-    qtbot.keyClicks(dialog.village_input, "Thon Na Bo")
-    qtbot.keyClick(dialog.village_input, Qt.Key_Return)
     qtbot.keyClicks(dialog.enumerator, "Hoa")
     dialog.path.setText(str(path))
     for field in (dialog.passphrase, dialog.passphrase_again):

@@ -65,8 +65,6 @@ def test_setup_makes_an_encrypted_workspace_and_keeps_its_recovery_key_to_show(q
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.commune_search, "lam binh")
     qtbot.keyClick(dialog.commune_search, Qt.Key_Return)
-    type_text(dialog.village_input, "Thôn Nà Bó")
-    qtbot.keyClick(dialog.village_input, Qt.Key_Return)
     type_text(dialog.enumerator, "Hoàng Thị Hoa")
     dialog.path.setText(str(tmp_path / "lam-binh.fsdb"))
     type_text(dialog.passphrase, PASSPHRASE)

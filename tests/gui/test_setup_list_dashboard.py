@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.storage.workspace import Workspace
@@ -14,11 +15,10 @@ def test_setup_makes_a_workspace_from_the_keyboard(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.commune_search, "lam binh")  # no diacritics
     assert "Lâm Bình" in dialog.communes.item(0).text()
-    qtbot.keyClick(dialog.commune_search, Qt.Key_Return)  # takes the first, moves to the villages
+    qtbot.keyClick(dialog.commune_search, Qt.Key_Return)  # takes the first, moves on to the enumerator's name
     assert dialog.selected_commune() == "02266"
-    for name in ("Thôn Nà Bó", "Thôn Khuổi Củng"):
-        type_text(dialog.village_input, name)
-        qtbot.keyClick(dialog.village_input, Qt.Key_Return)
+    # no village is typed: the list is the supervisor's (starter package or return bundle, services/villages.py)
+    assert "giám sát viên" in dialog.findChild(QLabel, "villagesLater").text()
     type_text(dialog.enumerator, "Hoàng Thị Hoa")
     dialog.path.setText(str(tmp_path / "FieldSurvey" / "lam-binh.fsdb"))  # a folder not made yet
     type_text(dialog.passphrase, "mật khẩu của xã Lâm Bình")
@@ -27,7 +27,7 @@ def test_setup_makes_a_workspace_from_the_keyboard(qtbot, tmp_path):
     assert dialog.result() == SetupDialog.Accepted
     with Workspace.open(dialog.created) as ws:
         assert ws.info.commune_name == "Xã Lâm Bình"
-        assert ws.villages() == ["Thôn Nà Bó", "Thôn Khuổi Củng"]
+        assert ws.villages() == []
         assert ws.meta("enumerator") == "Hoàng Thị Hoa"
         assert ws.meta("enumerator_id") == "hoang-thi-hoa"
     from fieldsurvey.services.sync import identity_of
@@ -43,8 +43,8 @@ def test_setup_says_what_is_missing(qtbot, tmp_path):
     assert dialog.error.text() and dialog.created is None
     qtbot.keyClicks(dialog.commune_search, "lam binh")
     qtbot.keyClick(dialog.commune_search, Qt.Key_Return)
-    dialog.create()  # no village, no enumerator
-    assert "village" in dialog.error.text() or "thôn" in dialog.error.text()
+    dialog.create()  # no enumerator (no village is asked: they come from the supervisor)
+    assert "rà soát viên" in dialog.error.text()
     assert not (tmp_path / "02266-2026.fsdb").exists()
 
 

@@ -54,9 +54,9 @@ def test_the_package_carries_the_commune_villages_assignment_form_round_and_supe
     with workspaces.opened(sup) as ws:
         rows = workspaces.villages(ws)
         assert starters.starters_made(ws)["lo-thi-lan"]["name"] == "Lò Thị Lan"
-    assert [(v.name, v.residents, v.residents_minority) for v in s.villages] == \
+    assert [(v.name, v.residents, v.residents_minority) for v in s.villages.villages] == \
         [(v.name, v.residents, v.residents_minority) for v in rows]
-    assert s.villages[0].residents == 120 and s.villages[0].residents_source == "Sổ hộ khẩu"
+    assert s.villages.villages[0].residents == 120 and s.villages.villages[0].residents_source == "Sổ hộ khẩu"
     # signed, not encrypted: it holds no family's data, and the enumerator has no key yet to encrypt to
     header = json.loads(made.path.read_bytes()[13:13 + int.from_bytes(made.path.read_bytes()[9:13], "big")])
     assert header["encryption"] is None and header["content"] == "starter"
@@ -236,3 +236,23 @@ def test_a_starter_package_is_never_imported_as_a_bundle(sup, tmp_path):
     (report,) = run_to_end(svc.import_bundles(lan, [made.path]))
     assert report.status == "refused" and report.error["key"] == "sync.error.is_starter"
     assert "gói khởi tạo" in report.text("vi")
+
+
+def test_the_package_carries_the_village_list_as_return_bundles_do_with_its_version(sup, tmp_path):
+    """One travelling form of the village list: a package made after a rename and a merge sets the enumerator's list
+    at the supervisor's version, so a return bundle carrying the same list changes nothing there, and the villages
+    are the list's, in its order, with its figures."""
+    from fieldsurvey.services import villages as vs
+    with workspaces.opened(sup) as ws:
+        first, second, third = workspaces.village_names_of(ws)
+        vs.rename_village(ws, first, "Thôn Nà Đình")
+        vs.merge_villages(ws, third, second)
+        listed = vs.travelling_list(ws)
+    assert listed.version > 0 and len(listed.steps) == 2
+    made, lan = _lan(tmp_path, sup)
+    with workspaces.opened(lan) as ws:
+        assert vs.applied_version(ws) == listed.version
+        assert workspaces.village_names_of(ws) == ["Thôn Nà Đình", second]
+        assert [(v.residents, v.residents_minority) for v in workspaces.villages(ws)] == \
+            [(v.residents, v.residents_minority) for v in listed.villages]
+        assert vs.apply_villages_payload(ws, vs.villages_data(listed), by="thu").already

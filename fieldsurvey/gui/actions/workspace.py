@@ -11,12 +11,12 @@ from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs import passphrase as passphrase_dialog
 from fieldsurvey.gui.dialogs.passphrase import show_recovery_key
-from fieldsurvey.gui.dialogs.villages import VillagesDialog
+from fieldsurvey.gui.dialogs.villages import VillageEdits, VillagesDialog
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import tr
-from fieldsurvey.services import review, workspaces
+from fieldsurvey.services import review, villages, workspaces
 
 CHECK_OFF_THREAD_BYTES = 30_000_000  # a workspace this big is checked on a worker thread when opened from the UI
 
@@ -85,9 +85,9 @@ class WorkspaceActions:
 
     def show_villages(self) -> VillagesDialog | None:
         """The villages with their resident households (and ethnic-minority ones), the date and the source; the
-        supervisor enters or changes them (each saved at once through workspaces.set_residents) and the dashboard
-        follows. In an enumerator's workspace, or one opened read-only, they are shown to read, with a note saying
-        why."""
+        supervisor enters or changes them (each saved at once through workspaces.set_residents) and adds, renames and
+        merges villages (services.villages); the dashboard and the household list follow. In an enumerator's
+        workspace, or one opened read-only, they are shown to read, with a note saying why."""
         workspace = self.window.workspace
         ws = workspace.ws
         if ws is None:
@@ -101,9 +101,15 @@ class WorkspaceActions:
         def save(village, residents, date, source, minority):
             return workspaces.set_residents(ws, village, residents, date, source, minority=minority)
 
+        edit = None if note else VillageEdits(
+            lambda name: villages.add_village(ws, name),
+            lambda village, name: villages.rename_village(ws, village, name),
+            lambda village, into: villages.merge_villages(ws, village, into), lambda: villages.village_list(ws),
+            lambda village: villages.households_in(ws, village))
         dialog = VillagesDialog(tr("gui.villages.title", commune=workspace.title()), workspaces.villages(ws),
-                                None if note else save, note, self.window)
+                                None if note else save, note, self.window, edit)
         dialog.changed.connect(self.window.figures_changed)
+        dialog.renamed.connect(lambda: self.window.households_changed(choices=True))
         dialog.open()
         self.villages_dialog = dialog
         return dialog

@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from fieldsurvey.gui.texts import tr
-from fieldsurvey.services import values
+from fieldsurvey.services import values, villages
 
 
 def report_lines(reports, lang: str, held=None) -> list[str]:
@@ -29,6 +29,7 @@ def report_lines(reports, lang: str, held=None) -> list[str]:
                             conflicts=c["conflicts"], refused=c["refused"]))
             lines += [tr("sync.import.refused_record", uuid=uuid, reason=reason) for uuid, reason in r.reasons(lang)]
             lines += held(r.held)
+            lines += villages.village_lines(r, lang)   # followed a rename, not on the list, the supervisor's list
             if r.clock_off:
                 lines.append(tr("sync.import.clock_off", device=r.device, created=r.clock_off[:10]))
     return lines

@@ -3,7 +3,12 @@ households of an ethnic minority (the denominator of the minority rates), the da
 from. The supervisor types into the table; each change is saved as soon as a cell is left (through the `save`
 given, which calls the workspaces service), and a refusal — a negative number, more minority households than
 resident households, a date that is not one — is said under the table in the user's language, the cell marked
-until it is put right."""
+until it is put right.
+
+Below the table the supervisor adds a village (the name typed, then Enter or the Add button), renames the selected
+one to the name typed, or merges the selected one into the village picked (after saying what will change and
+asking), each button with its Alt key: through the `edit` given (services.villages), each a recorded change that the
+village's households follow and that goes to the enumerators in their next return bundle."""
 
 from __future__ import annotations
 
@@ -13,10 +18,11 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.dialogs.comment import ask_yes
 from fieldsurvey.gui.texts import language, tr
 
 COLUMNS = ("village", "residents", "minority", "date", "source")
@@ -77,10 +83,12 @@ class VillagesDialog(QDialog):
     says why)."""
 
     changed = Signal()   # a village's resident households were saved
+    renamed = Signal()   # villages were added, renamed or merged: the households' villages may have changed
 
     def __init__(self, title: str, villages: list, save: Callable | None, note: str = "",
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, edit: VillageEdits | None = None):
         super().__init__(parent)
+        self.edit = edit
         self.setObjectName("villagesDialog")
         self.setWindowTitle(title)
         self.save = save
@@ -108,6 +116,27 @@ class VillagesDialog(QDialog):
             self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
                                        | QAbstractItemView.AnyKeyPressed)
         lay.addWidget(self.table, 1)
+        self.name_input = QLineEdit(objectName="villageName")
+        self.name_input.setPlaceholderText(tr("gui.villages.name_hint"))
+        self.name_input.setToolTip(tr("gui.villages.name_tip"))
+        self.add_button = QPushButton(tr("gui.villages.add"), objectName="villageAdd")
+        self.rename_button = QPushButton(tr("gui.villages.rename"), objectName="villageRename")
+        self.merge_into = QComboBox(objectName="villageMergeInto")
+        self.merge_button = QPushButton(tr("gui.villages.merge"), objectName="villageMerge")
+        edits = QHBoxLayout()
+        for w, stretch in ((self.name_input, 2), (self.add_button, 0), (self.rename_button, 0),
+                           (self.merge_button, 0), (self.merge_into, 1)):
+            edits.addWidget(w, stretch)
+        self.edits = QWidget(objectName="villageEdits")
+        self.edits.setLayout(edits)
+        edits.setContentsMargins(0, 0, 0, 0)
+        self.edits.setVisible(edit is not None)
+        lay.addWidget(self.edits)
+        self.add_button.clicked.connect(self.add_village)
+        self.rename_button.clicked.connect(self.rename_village)
+        self.merge_button.clicked.connect(self.merge_village)
+        for button in (self.add_button, self.rename_button, self.merge_button):
+            button.setAutoDefault(False)   # Enter in the name adds it (keyPressEvent), it never presses another
         self.total = QLabel(objectName="villagesTotal")
         lay.addWidget(self.total)
         self.error = QLabel(objectName="villagesError")
@@ -120,6 +149,7 @@ class VillagesDialog(QDialog):
         lay.addWidget(self.saved)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.button(QDialogButtonBox.Close).setText(tr("gui.close"))
+        buttons.button(QDialogButtonBox.Close).setAutoDefault(False)   # Enter never closes the list by surprise
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self._fill()
@@ -137,6 +167,8 @@ class VillagesDialog(QDialog):
             self._show_row(r, v)
         self.table.blockSignals(False)
         self._show_total()
+        self.merge_into.clear()
+        self.merge_into.addItems([v.name for v in self.villages])
 
     def _show_row(self, r: int, v) -> None:
         name = QTableWidgetItem(v.name)
@@ -175,6 +207,79 @@ class VillagesDialog(QDialog):
     def cell(self, village: str, column: str) -> QTableWidgetItem:
         return self.table.item(self.row_of(village), COLUMNS.index(column))
 
+    # --- adding, renaming, merging ---------------------------------------------------------------------------------
+
+    def selected(self) -> str | None:
+        row = self.table.currentRow()
+        return self.villages[row].name if 0 <= row < len(self.villages) else None
+
+    def add_village(self) -> None:
+        """The name typed, added at the end of the list."""
+        if self.edit is None:
+            return
+        name = self.name_input.text()
+        self._edited_list(lambda: self.edit.add(name), lambda v: tr("gui.villages.added", village=v.name),
+                          lambda v: v.name)
+
+    def rename_village(self) -> None:
+        """The selected village renamed to the name typed; its households follow."""
+        village = self.selected()
+        if self.edit is None or village is None:
+            return
+        name = self.name_input.text()
+        self._edited_list(lambda: self.edit.rename(village, name),
+                          lambda m: tr("gui.villages.renamed", old=m.old, new=m.new, n=len(m.households)),
+                          lambda m: m.new)
+
+    def merge_village(self) -> None:
+        """The selected village merged into the one picked, after saying what will change and asking ("No" by
+        default)."""
+        village, into = self.selected(), self.merge_into.currentText()
+        if self.edit is None or village is None or not into:
+            return
+        if village == into:
+            self._said_error(tr("gui.villages.merge_pick"))
+            return
+        n = self.edit.households(village)
+        if not self.confirm(tr("gui.villages.merge_title"), tr("gui.villages.merge_prompt", old=village, new=into,
+                                                                  n=n)):
+            return
+        self._edited_list(lambda: self.edit.merge(village, into),
+                          lambda m: tr("gui.villages.merged", old=m.old, new=m.new, n=len(m.households)),
+                          lambda m: m.new)
+
+    def keyPressEvent(self, event) -> None:
+        """Enter in the new name adds the village; elsewhere the dialog's own (Escape closes it)."""
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.name_input.hasFocus():
+            self.add_village()
+            return
+        super().keyPressEvent(event)
+
+    def confirm(self, title: str, text: str) -> bool:
+        return ask_yes(self, title, text)
+
+    def _edited_list(self, change: Callable, said: Callable, current: Callable) -> None:
+        try:
+            done = change()
+        except FieldSurveyError as exc:
+            self._said_error(exc.text(language.code))
+            return
+        self.villages = list(self.edit.villages())
+        self._fill()
+        self.name_input.clear()
+        self.error.hide()
+        self.saved.setText(said(done))
+        name = current(done)
+        if any(v.name == name for v in self.villages):
+            self.table.setCurrentCell(self.row_of(name), 0)
+        self.renamed.emit()
+        self.changed.emit()
+
+    def _said_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.saved.setText("")
+
     # --- saving -----------------------------------------------------------------------------------------------------
 
     def _edited(self, row: int, column: int) -> None:
@@ -212,3 +317,10 @@ class VillagesDialog(QDialog):
             self.table.blockSignals(True)
             item.setBackground(_BAD)
             self.table.blockSignals(False)
+
+
+class VillageEdits:
+    """What the dialog's add, rename and merge call (the app's side gives services.villages' use cases)."""
+
+    def __init__(self, add: Callable, rename: Callable, merge: Callable, villages: Callable, households: Callable):
+        self.add, self.rename, self.merge, self.villages, self.households = add, rename, merge, villages, households
