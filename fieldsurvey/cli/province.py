@@ -123,9 +123,7 @@ def province_status(target: str, keys: Path, today: Any, as_json: bool, lang: st
         changed = f" — {t('province.status.changed', lang, n=r.versions - 1)}" if r.versions > 1 else ""
         sent = f" ({t('province.status.sent', lang, at=r.created_at, households=r.households)})" if r.created_at else ""
         click.echo(f"{r.code}  {r.name:<32} {t('province.status.' + r.state, lang)}{sent}{changed}")
-    counts = {s: sum(r.state == s for r in rows) for s in ("reported", "late", "missing", "overdue")}
-    click.echo(t("province.status.summary", lang, reported=counts["reported"] + counts["late"], total=len(rows),
-                 late=counts["late"], missing=counts["missing"] + counts["overdue"]))
+    click.echo(_svc().status_summary(rows, lang))
 
 
 @province_group.command("deadline")
@@ -178,22 +176,30 @@ def province_duplicates(target: str, keys: Path, as_json: bool, lang: str) -> No
 @province_group.command("last-year")
 @on_province
 @click.option("--from", "old", metavar="OLD", help="Last year's province workspace (a file or postgresql://…).")
+@click.option("--workbook", type=_EXISTING, help="Last year's province workbook (the one export-xlsx wrote; "
+                                                "another of its format needs --year).")
 @click.option("--commune", "code", help="Type in one commune's figures (its 5-digit code; the province's 2-digit "
                                         "code for the province's).")
 @click.option("--year", type=int, help="The year of the typed-in figures.")
 @click.option("--households", "residents", type=click.IntRange(0), help="Resident households that year.")
 @click.option("--poor", type=click.IntRange(0))
 @click.option("--near-poor", "near_poor", type=click.IntRange(0))
-def province_last_year(target: str, keys: Path, old: str | None, code: str | None, year: int | None,
+def province_last_year(target: str, keys: Path, old: str | None, workbook: Path | None, code: str | None,
+                       year: int | None,
                        residents: int | None, poor: int | None, near_poor: int | None) -> None:
-    """Last year's figures beside this year's: carried from last year's province workspace (--from), or typed in
-    for one commune (--commune CODE --year Y --households N --poor N --near-poor N)."""
+    """Last year's figures beside this year's: carried from last year's province workspace (--from), read from
+    last year's province workbook (--workbook), or typed in for one commune (--commune CODE --year Y --households N
+    --poor N --near-poor N)."""
+    if workbook:
+        n = _svc().read_last_year_workbook(target, workbook, year)
+        click.echo(f"{n} communes")
+        return
     if old:
         n = _svc().carry_last_year(target, old)
         click.echo(f"{n} communes")
         return
     if not (code and year and poor is not None and near_poor is not None):
-        raise click.UsageError("give --from OLD, or --commune, --year, --poor and --near-poor")
+        raise click.UsageError("give --from OLD, --workbook BOOK, or --commune, --year, --poor and --near-poor")
     _svc().type_last_year(target, code, year, residents, poor, near_poor)
     click.echo(f"{code} {year}: {poor} / {near_poor}")
 
@@ -239,3 +245,21 @@ def province_export_xlsx(target: str, keys: Path, out: Path, lang: str) -> None:
     """The province's tables as an Excel workbook (a sheet per table, a row per commune, the province last)."""
     click.echo(str(_svc().export_xlsx(target, out, lang)))
 
+
+
+@province_group.command("export-pdf")
+@on_province
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--number", help="The report's number (Số …/BC-UBND); left dotted to fill in by hand when not given.")
+@click.option("--chairman", help="The name under the signature.")
+@click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]),
+              help="The date written on it (YYYY-MM-DD); dotted when not given.")
+@click.option("--template", type=_EXISTING, help="A province's own template of the same kind (province_report).")
+@_LANG
+def province_export_pdf(target: str, keys: Path, out: Path, number: str | None, chairman: str | None,
+                        issued_on: Any, template: Path | None, lang: str) -> None:
+    """The province's tables as a state-format report (PDF): results with last year and the change, movement, the
+    12 deprivations, target groups and ethnic-minority households by commune, the province's row as the total."""
+    pages = _svc().export_pdf(target, out, lang, number=number, chairman=chairman,
+                              issued_on=issued_on.date() if issued_on else None, template=template)
+    click.echo(f"{out}: {pages} pages")

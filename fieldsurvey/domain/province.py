@@ -212,6 +212,28 @@ class UnitRow:
     def minority_rate(self, column: str) -> float | None:
         return rate(self.minority[column], self.minority_residents)
 
+    # year over year: this year against last year's figures (None: last year's not known)
+    @property
+    def poor_change(self) -> int | None:
+        return None if self.last_year is None else self.poor - self.last_year.poor
+
+    @property
+    def near_poor_change(self) -> int | None:
+        return None if self.last_year is None else self.near_poor - self.last_year.near_poor
+
+    @property
+    def poverty_rate_change(self) -> float | None:
+        """In percentage points (None when either year's resident households are unknown)."""
+        return _points(self.poverty_rate, self.last_year.poverty_rate if self.last_year else None)
+
+    @property
+    def near_poverty_rate_change(self) -> float | None:
+        return _points(self.near_poverty_rate, self.last_year.near_poverty_rate if self.last_year else None)
+
+
+def _points(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
 
 @dataclass(frozen=True)
 class ProvinceTables:
@@ -256,6 +278,23 @@ def flat_columns(indicators: int) -> list[str]:
             *(f"{k}_{c}" for k in CLASSES for c in MOVEMENT_COLUMNS),
             *(f"{k}_d{j + 1}" for k in CLASSES for j in range(indicators)),
             *(f"{k}_t_{g}" for k in CLASSES for g in TARGET_GROUPS)]
+
+
+def flat_figures(figures: Mapping[str, Any], indicators: int) -> dict[str, int]:
+    """A result's figures (the shape `declared_figures` gives) as the flat sums a unit's table row is made from
+    (`flat_columns`' names; `unit_row` reads them back)."""
+    out = {c: int(figures["results"][c]) for c in RESULT_COLUMNS}
+    out.update({f"minority_{c}": int(figures["minority"][c]) for c in MINORITY_COLUMNS})
+    for k in CLASSES:
+        out.update({f"{k}_{c}": int(v) for c, v in zip(MOVEMENT_COLUMNS, figures["movement"][k], strict=True)})
+    for k in CLASSES:
+        deprived = figures["deprivations"][k]
+        if len(deprived) != indicators:
+            raise ValueError(f"{k}: {len(deprived)} deprivations for {indicators} indicators")
+        out.update({f"{k}_d{j + 1}": int(v) for j, v in enumerate(deprived)})
+    for k in CLASSES:
+        out.update({f"{k}_t_{g}": int(v) for g, v in zip(TARGET_GROUPS, figures["targets"][k], strict=True)})
+    return out
 
 
 def figures_of(row: UnitRow) -> dict[str, Any]:

@@ -67,6 +67,17 @@ class Message(NamedTuple):
         return {"vi": self.text("vi"), "en": self.text("en")}
 
 
+def said(prefix: str, code: Any) -> Any:
+    """A code shown in a message: its words (the catalogue's `prefix` + code) when the catalogue has them, else the
+    code itself."""
+    return Message(prefix + str(code)) if has(prefix + str(code)) else code
+
+
+def review_round(kind: str) -> Any:
+    """A review round's kind (annual, monthly) as a message says it."""
+    return said("sync.round.", kind)
+
+
 class Choice(NamedTuple):
     """An answer's code shown by its label (`choice.<list>.<code>` in the catalogue), or the code itself."""
 

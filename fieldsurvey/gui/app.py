@@ -72,6 +72,9 @@ def prepare_screenshot(window, view: str) -> None:
     household in the questionnaire with its classification, the dashboard's figures, the Print menu open, the
     official copy's dialog (the chairman's name as remembered), the register of issued documents."""
     window.resize(1366, 768)
+    if view == "province" and window.current_view() == "province":   # the results by commune, last year beside
+        window.province_view.show_tab("results")
+        return
     if window.workspace.ws is None:
         return
     if view == "start":

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessa
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.actions.households import HouseholdActions
 from fieldsurvey.gui.actions.printing import PrintActions
+from fieldsurvey.gui.actions.province import ProvinceActions
 from fieldsurvey.gui.actions.review import ReviewActions
 from fieldsurvey.gui.actions.starter import StarterActions
 from fieldsurvey.gui.actions.sync import SyncActions
@@ -28,14 +29,15 @@ from fieldsurvey.gui.jobs import cancel_all
 from fieldsurvey.gui.list_view import HouseholdListView
 from fieldsurvey.gui.look import fit_screen, fits
 from fieldsurvey.gui.models import HouseholdTableModel
+from fieldsurvey.gui.province_view import ProvinceView
 from fieldsurvey.gui.review_view import ReviewView, TodoView
 from fieldsurvey.gui.start_page import StartPage
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import forms, households, review, workspaces
+from fieldsurvey.services import forms, households, province, review, workspaces
 
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
-VIEWS = ("start", "list", "form", "dashboard", "review", "todo")
+VIEWS = ("start", "list", "form", "dashboard", "review", "todo", "province")
 REVIEW_ACTIONS = ("review_approve", "review_return", "review_reassign", "review_resolve", "review_keep_first",
                   "review_keep_second", "review_apart")
 
@@ -54,7 +56,9 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardView(self.workspace)
         self.review = ReviewView(self.workspace)
         self.todo = TodoView(self.workspace)
-        for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo):
+        self.province_view = ProvinceView()   # the province's role: a province workspace instead of a commune's
+        for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo,
+                  self.province_view):
             self.stack.addWidget(w)
         # the views in a scroll area: at the largest text size a view wider or taller than a 1366×768 screen scrolls
         # instead of pushing the window off the screen (at the usual sizes every view fits and nothing scrolls)
@@ -75,6 +79,7 @@ class MainWindow(QMainWindow):
         self.print_actions = PrintActions(self)
         self.review_actions = ReviewActions(self)
         self.household_actions = HouseholdActions(self)
+        self.province_actions = ProvinceActions(self)
         self.form.confirm_removal = self.household_actions.confirm_removal
         self.form.confirm_inner_removal = self.household_actions.confirm_inner_removal
         self._build_menus()
@@ -136,7 +141,8 @@ class MainWindow(QMainWindow):
             "file": [A("new_workspace", ws.new_workspace, "Ctrl+Shift+N"),
                      A("open_workspace", ws.open_dialog, QKeySequence.Open),
                      A("open_demo", ws.open_demo),
-                     A("open_starter", lambda: self.starter_actions.open_starter()), None,
+                     A("open_starter", lambda: self.starter_actions.open_starter()),
+                     A("open_province", self.province_actions.open_dialog), None,
                      A("classify_all", ws.classify_all, "Ctrl+Shift+K", True),
                      A("villages", ws.show_villages, None, True),
                      A("make_starter", self.starter_actions.make_starter, None, True), None,
@@ -210,8 +216,8 @@ class MainWindow(QMainWindow):
                     menu.addAction(a)
 
     def retranslate(self, _language: str = "") -> None:
-        self.setWindowTitle(f"{tr('gui.app.title')} — {self.workspace.title()}" if self.workspace.ws
-                            else tr("gui.app.title"))
+        title = self.workspace.title() if self.workspace.ws else self.province_title()
+        self.setWindowTitle(f"{tr('gui.app.title')} — {title}" if title else tr("gui.app.title"))
         for name, menu in self.menus.items():
             menu.setTitle(tr(f"gui.menu.{name}"))
         for key, a in self.actions_by_key.items():
@@ -250,7 +256,9 @@ class MainWindow(QMainWindow):
     def show_view(self, name: str) -> None:
         if name != "form":
             self.form.flush()
-        if name != "start" and self.workspace.ws is None:
+        if name == "province" and self.province_actions.target is None:
+            name = "start"
+        if name not in ("start", "province") and self.workspace.ws is None:
             name = "start"
         if name == "form" and self.form.session is None:
             self.new_household()
@@ -340,10 +348,31 @@ class MainWindow(QMainWindow):
         """Open a workspace (see WorkspaceActions.open); False when the file was refused."""
         return self.workspace_actions.open(path, wait)
 
+    def _remember(self, path: Path) -> None:
+        recent = [p for p in self.recent() if p != str(path)]
+        self.settings.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
+
+    def province_opened(self, path: Path) -> None:
+        """A province workspace is shown (ProvinceActions.open): remembered among the recent ones, its view on
+        screen, the commune's actions off."""
+        self._remember(path)
+        self.retranslate()
+        self.show_view("province")
+
+    def province_changed(self) -> None:
+        """The province's database changed (an import, last year's figures): the title and the status line follow
+        (the view read it again)."""
+        self.retranslate()
+
+    def province_title(self) -> str:
+        view = self.province_view
+        if self.province_actions.target is None or view.tables is None:
+            return ""
+        return tr("gui.province.title", province=view.tables.province_name, year=view.tables.year)
+
     def _workspace_opened(self) -> None:
-        path = str(self.workspace.path)
-        recent = [p for p in self.recent() if p != path]
-        self.settings.setValue("recent", [path] + recent[:MAX_RECENT - 1])
+        self.province_actions.close()   # a commune's workspace in place of the province's
+        self._remember(self.workspace.path)
         self.form.session = None
         self.model.people = self.list_view.detail.people = households.people(self.workspace.ws)
         self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
@@ -381,6 +410,11 @@ class MainWindow(QMainWindow):
         return [v for v in (value or []) if v]
 
     def _update_status(self) -> None:
+        if self.workspace.ws is None and self.province_actions.target is not None:
+            counts = province.status_counts(self.province_view.statuses)
+            self.status_label.setText(tr("gui.province.status_bar", title=self.province_title(),
+                                         reported=counts["reported"] + counts["late"], total=counts["total"]))
+            return
         if self.workspace.ws is None:
             self.status_label.setText(tr("gui.status_bar.no_workspace"))
             return

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from fieldsurvey.domain.figures import MOVEMENT_COLUMNS
+from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.paths import resource
 from fieldsurvey.reports.datafile import DataFile
 
@@ -74,6 +74,20 @@ class Kind:
     simple: bool = False
 
 
+# the province's tables (fieldsurvey/reports/province.py): a row per commune, the province's row as the total
+PROVINCE_VALUES = frozenset({
+    "province", "province_place", "year", "round", "standard", "date", "number", "chairman", "printed_at",
+    "reported", "missing", "households", "poor_count", "poor_rate", "near_poor_count", "near_poor_rate",
+    "last_year_text", "indicator_names"})
+COMMUNE_FIELDS = frozenset({
+    "no", "code", "name", "residents", "poor", "poor_rate", "near_poor", "near_poor_rate", "md_rate", "average",
+    "counted", "waiting", "last_year", "last_poor", "last_poor_rate", "last_near_poor", "last_near_poor_rate",
+    "poor_change", "poor_rate_change", "near_poor_change", "near_poor_rate_change"})
+COMMUNE_TARGET_FIELDS = frozenset({"no", "code", "name"} | {f"{k}_{g}" for k in ("poor", "near_poor")
+                                                            for g in TARGET_GROUPS})
+COMMUNE_MINORITY_FIELDS = frozenset({"no", "code", "name", "minority_residents", "counted", "poor", "poor_rate",
+                                     "near_poor", "near_poor_rate"})
+
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("certificate", COMMON | HOUSEHOLD_VALUES,
          {"members": MEMBER_FIELDS, "years": frozenset({"year", "poor", "near_poor", "signature"})},
@@ -97,6 +111,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
           "targets": GROUP_FIELDS, "ethnicity": GROUP_FIELDS, "causes": GROUP_FIELDS, "children": GROUP_FIELDS,
           "households_poor": HOUSEHOLD_ROW_FIELDS, "households_near_poor": HOUSEHOLD_ROW_FIELDS},
          "bao-cao-ket-qua-ra-soat.toml"),
+    Kind("province_report", PROVINCE_VALUES,
+         {"communes": COMMUNE_FIELDS, "movement_poor": MOVEMENT_FIELDS | {"code"},
+          "movement_near_poor": MOVEMENT_FIELDS | {"code"}, "deprivation_poor": DEPRIVATION_FIELDS | {"code"},
+          "deprivation_near_poor": DEPRIVATION_FIELDS | {"code"}, "targets": COMMUNE_TARGET_FIELDS,
+          "minority": COMMUNE_MINORITY_FIELDS},
+         "bao-cao-tong-hop-tinh.toml"),
 )}
 
 # kind → setting → (type, default): settings a kind's template may give in [settings]

@@ -26,16 +26,21 @@ from fieldsurvey import parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.figures import Scope
 from fieldsurvey.domain.lifecycle import HouseholdStatus
-from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declared_figures, result_row, sentence, summed,
-                                         unit_row)
+from fieldsurvey.domain.province import (Head, LastYear, ProvinceTables, declared_figures, flat_figures, result_row,
+                                         sentence, summed, unit_row)
+from fieldsurvey.domain.results import review_round
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError
 from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.reports.base import ReportContext
+from fieldsurvey.reports.province import province_report_data
+from fieldsurvey.reports.render import TemplateRenderer
+from fieldsurvey.reports.templates import load_template, read_template
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
-from fieldsurvey.services.province_xlsx import write_workbook
-from fieldsurvey.services.sync import (_key_from_row, _round, error_data, error_from_data, fingerprint_matches,
-                                      identity_of, spoken_fingerprint)
+from fieldsurvey.services.province_xlsx import read_results, write_workbook
+from fieldsurvey.services.sync import (error_data, error_from_data, fingerprint_matches, identity_of,
+                                      spoken_fingerprint)
 from fieldsurvey.storage import issued as issued_register
 from fieldsurvey.storage import sync_store
 from fieldsurvey.storage.province import ProvinceInfo, ProvinceStore, connect
@@ -48,6 +53,7 @@ from fieldsurvey.sync.records import FORMAT_VERSION, Manifest
 from fieldsurvey.sync.results import CommuneResult, entries_of, read_result
 
 SUFFIX = ".fsresult"
+WORKSPACE_SUFFIX = ".fsprov"        # a province's workspace on a laptop (the app opens it in the province's view)
 PROVINCE = "province"
 SUPERVISOR = "supervisor"
 
@@ -79,6 +85,17 @@ def opened(target: str | Path) -> Iterator[ProvinceStore]:
         yield store
     finally:
         store.close()
+
+
+def is_province_file(path: str | Path) -> bool:
+    """Whether a file is a province's workspace (by its name: FILE.fsprov), not a commune's."""
+    return not is_server(path) and Path(path).suffix.lower() == WORKSPACE_SUFFIX
+
+
+def info(target: str | Path) -> ProvinceInfo:
+    """The province, its review round and standard (refused when TARGET is not a province's workspace)."""
+    with opened(target) as store:
+        return store.info
 
 
 def create_province(target: str | Path, province_code: str, year: int = 2026) -> ProvinceInfo:
@@ -191,7 +208,7 @@ def export_result(path: Path, out: Path, to: str | Path | None = None, at: datet
         if len(provinces) != 1:
             raise BundleError("result.error.no_province_key" if not provinces else "result.error.several_provinces",
                               "--to" if to else "keys")
-        recipient = _key_from_row(provinces[0])
+        recipient = PublicKey.from_row(provinces[0])
         yield Progress(0, 1, "result")
         summary, rows = yield from result_entries(ws)
         info = ws.info
@@ -265,7 +282,7 @@ def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None]
 
     def find(fp: str) -> PublicKey | None:
         row = trusted(fp)
-        return _key_from_row({**row, "user": row["user_name"]}) if row else None
+        return PublicKey.from_row(row) if row else None
 
     opened_bundle = open_bundle(data, source, find, me, limits)
 
@@ -281,8 +298,8 @@ def _checked(info: ProvinceInfo, trusted: Callable[[str], dict[str, Any] | None]
             raise BundleError("province.error.key_other_province", where, commune=m.commune_code,
                               province=info.province_name)
         if (m.review_year, m.review_kind) != (info.review_year, info.review_kind):
-            raise BundleError("sync.error.other_round", where, kind=_round(m.review_kind), year=m.review_year,
-                              expected_kind=_round(info.review_kind), expected_year=info.review_year)
+            raise BundleError("sync.error.other_round", where, kind=review_round(m.review_kind), year=m.review_year,
+                              expected_kind=review_round(info.review_kind), expected_year=info.review_year)
 
     def check_summary(summary: dict[str, Any], where: str) -> None:
         if summary.get("standard") != info.standard_id:
@@ -341,7 +358,8 @@ def _store_one(store: ProvinceStore, file: str, outcome: CommuneResult | dict[st
              "figures": figures, "issued": [asdict(d) for d in result.issued]},
             [(v.name, v.residents, v.minority_residents) for v in result.villages], result.households,
             {**head, "residents": figures["residents"], "poor": figures["results"]["poor"],
-             "near_poor": figures["results"]["near_poor"]})
+             "near_poor": figures["results"]["near_poor"], "commune_name": result.commune_name},
+            flat_figures(figures, len(result.indicators)))
     except FieldSurveyError as exc:
         report.status, report.error = "refused", error_data(exc)
         return report
@@ -401,9 +419,34 @@ class CommuneStatus:
     households: int = 0
 
 
+STATES = ("reported", "late", "missing", "overdue")
+
+
+def status_counts(rows: Iterable[CommuneStatus]) -> dict[str, int]:
+    """How many communes are in each state, and how many changed their result (sent more than one)."""
+    rows = list(rows)
+    out = {s: sum(r.state == s for r in rows) for s in STATES}
+    out["changed"] = sum(r.versions > 1 for r in rows)
+    out["total"] = len(rows)
+    return out
+
+
+def status_summary(rows: Iterable[CommuneStatus], lang: str = "vi") -> str:
+    """"N of M communes reported (L late), K not yet"."""
+    c = status_counts(rows)
+    return t("province.status.summary", lang, reported=c["reported"] + c["late"], total=c["total"], late=c["late"],
+             missing=c["missing"] + c["overdue"])
+
+
 def set_deadline(target: str | Path, deadline: date) -> None:
     with opened(target) as store:
         store.set_meta("deadline", deadline.isoformat())
+
+
+def deadline(target: str | Path) -> str | None:
+    """The day communes' results are due (YYYY-MM-DD), None when not set."""
+    with opened(target) as store:
+        return store.meta("deadline")
 
 
 def status(target: str | Path, today: date | None = None) -> list[CommuneStatus]:
@@ -469,6 +512,33 @@ def carry_last_year(target: str | Path, old: str | Path) -> int:
     return len(rows) - 1
 
 
+def read_last_year_workbook(target: str | Path, book: Path, year: int | None = None) -> int:
+    """Last year's figures by commune (and for the province) from last year's province workbook — the one
+    `export_xlsx` wrote (it says its province and year), or one of its format (then `year` says which year).
+    Refused, with nothing stored, when it is another province's, of this year or later, names a commune not in
+    the province, or holds a cell that is not a number of households."""
+    figures = read_results(Path(book), year)
+    with opened(target) as store:
+        info = store.info
+        if figures.province_code not in (None, info.province_code) or figures.year >= info.review_year:
+            raise WorkspaceError("province.error.not_last_year", str(book), year=figures.year,
+                                 province=info.province_name)
+        for code in figures.rows:
+            unit = refdata.commune(code)
+            if code != info.province_code and (unit is None or unit.province_code != info.province_code):
+                raise WorkspaceError("province.error.not_in_province", str(book), code=code,
+                                     province=info.province_name)
+        store.set_last_year(figures.rows)
+    return sum(code != info.province_code for code in figures.rows)
+
+
+def units(target: str | Path) -> list[tuple[str, str]]:
+    """The province (its 2-digit code) and its communes: (code, name), for typing last year's figures in."""
+    code = info(target).province_code
+    p = next(p for p in refdata.provinces() if p.code == code)
+    return [(p.code, p.name), *((c.code, c.name) for c in p.communes)]
+
+
 def type_last_year(target: str | Path, code: str, year: int, residents: int | None, poor: int, near_poor: int,
                    source: str = "") -> None:
     """Last year's figures of one commune (or, with the province's code, of the province), typed in."""
@@ -514,10 +584,36 @@ def sentences(target: str | Path, lang: str = "vi") -> list[str]:
     return [sentence(r, tb.year, lang) for r in (tb.province, *tb.communes)]
 
 
+def sentence_of(tb: ProvinceTables, row: Any, lang: str = "vi") -> str:
+    """The seed sentence of one row of tables already made (the province's, or a commune's)."""
+    return sentence(row, tb.year, lang)
+
+
 def declared(target: str | Path) -> dict[str, dict[str, Any]]:
     """Each commune's official figures as its result declared them."""
     with opened(target) as store:
         return store.declared()
+
+
+def export_pdf(target: str | Path, out: Path, lang: str = "vi", *, number: str | None = None,
+               chairman: str | None = None, issued_on: date | None = None,
+               template: Path | None = None) -> int:
+    """The province's tables as a state-format report (resources/templates/bao-cao-tong-hop-tinh.toml, or a
+    province's own file of the same kind): the covering report, then results with last year and the change,
+    movement, the 12 deprivations, target groups and ethnic-minority households by commune, the province's row as
+    each table's total. Returns the number of pages."""
+    tb = tables(target)
+    with opened(target) as store:
+        info = store.info
+    tpl = read_template(template, "province_report") if template else load_template("province_report")
+    printed_at = datetime.now().replace(microsecond=0)
+    ctx = ReportContext(commune_code=info.province_code, commune_name=info.province_name,
+                        province_name=info.province_name, area="rural", review_year=info.review_year,
+                        review_kind=info.review_kind, standard=registry().get(info.standard_id),
+                        printed_at=printed_at, lang=lang, official=True, issued_on=issued_on)
+    data = province_report_data(tb, ctx, number, chairman)
+    with open(Path(out), "wb") as target_file:
+        return TemplateRenderer(ctx, tpl).write([(tpl, data)], target_file)
 
 
 def export_xlsx(target: str | Path, out: Path, lang: str = "vi") -> Path:

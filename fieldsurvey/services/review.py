@@ -14,7 +14,7 @@ from typing import Any
 
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus
 from fieldsurvey.domain.plausible import Finding
-from fieldsurvey.domain.results import Message
+from fieldsurvey.domain.results import said
 from fieldsurvey.errors import BundleError, FieldSurveyError
 from fieldsurvey.i18n import has, t
 from fieldsurvey.progress import Job, Progress
@@ -224,7 +224,7 @@ def _decide(ws: Workspace, dup_id: int, decision: str, keep: str | None) -> Deci
         raise BundleError("sync.error.no_pair", str(dup_id))
     if row["status"] != "open":
         raise BundleError("sync.error.pair_decided", f"pair {dup_id}", by=row["decided_by"],
-                          decision=_said("sync.decided.", row["status"]))
+                          decision=said("sync.decided.", row["status"]))
     if decision == "apart":
         store.decide_duplicate(ws.db, dup_id, "apart", ws.user, now_iso())
         store.append_audit(ws, [(u, "kept-apart", {"pair": dup_id, "other": o}) for u, o in
@@ -239,11 +239,6 @@ def _decide(ws: Workspace, dup_id: int, decision: str, keep: str | None) -> Deci
     store.mark_merged(ws, gone, keep, ws.device_id, ws.user)
     store.decide_duplicate(ws.db, dup_id, "merged", ws.user, now_iso())
     return Decided(dup_id, "merge", keep, gone)
-
-
-def _said(prefix: str, code: Any) -> Any:
-    """A code shown in a refusal: its words in the user's language when the catalogue has them, else the code."""
-    return Message(prefix + str(code)) if has(prefix + str(code)) else code
 
 
 # --- approve / return / reassign ----------------------------------------------------------------------------------

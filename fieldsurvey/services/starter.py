@@ -121,7 +121,7 @@ def create_from_starter(file: Path, path: Path, fingerprint: str) -> Path:
     caller made its key header first (services.encryption.new_encrypted), as the setup does."""
     file, path = Path(file), Path(path)
     starter = read_starter(file)
-    sync._check_fingerprint(starter.supervisor, fingerprint, file.name)
+    sync.check_fingerprint(starter.supervisor, fingerprint, file.name)
     check_new(path)
     unit = refdata.commune(starter.commune_code)
     if unit is None:

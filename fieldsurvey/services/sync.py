@@ -20,9 +20,9 @@ from typing import Any, Iterable
 from fieldsurvey import files, parallel
 from fieldsurvey.domain import refdata
 from fieldsurvey.domain.synthetic import village_names
-from fieldsurvey.domain.results import Message
+from fieldsurvey.domain.results import Message, review_round, said
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
-from fieldsurvey.i18n import fold, has, t
+from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services import values, villages
 from fieldsurvey.services.assessment import registry
@@ -41,7 +41,7 @@ from fieldsurvey.sync.container import (DEFAULT_LIMITS, MAGIC, Limits, canonical
 from fieldsurvey.sync.container import carried_key as container_carried_key
 from fieldsurvey.sync.container import signer_id
 from fieldsurvey.sync.keys import (SPOKEN_GROUP_DIGITS, Identity, PublicKey, b64, key_file_for, public_key_text,
-                                   read_public_key, unb64)
+                                   read_public_key)
 from fieldsurvey.sync.merge import Local, Outcome, decide, differences, duplicate_keys, resolve
 from fieldsurvey.sync.records import (FORMAT_VERSION, Contents, HouseholdRecord, Manifest, Revision, ReviewAction,
                                       read_contents)
@@ -136,7 +136,7 @@ def trust(path: Path, key_path: Path, fingerprint: str, replace: bool = False) -
 def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace: bool = False) -> PublicKey:
     """`trust` for a key already read (from a key file, a starter package, a hand-in that carries it): `where`
     names where it came from in a refusal."""
-    _check_fingerprint(key, fingerprint, where)
+    check_fingerprint(key, fingerprint, where)
     me = identity_of(path)
     with _for_writing(path) as ws:
         others = _check_trustable(ws, me, key, where, replace)
@@ -150,7 +150,7 @@ def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace:
     return key
 
 
-def _check_fingerprint(key: PublicKey, fingerprint: str, where: str) -> None:
+def check_fingerprint(key: PublicKey, fingerprint: str, where: str) -> None:
     if not fingerprint or not fingerprint.strip():
         raise BundleError("sync.error.fingerprint_needed", where, fingerprint=spoken_fingerprint(key))
     if not fingerprint_matches(key, fingerprint):
@@ -177,7 +177,7 @@ def _check_trustable(ws: Workspace, me: Identity, key: PublicKey, where: str,
     if others and not replace:
         old = others[0]
         raise BundleError("sync.error.key_for_known_user", where, user=key.user, device=key.device,
-                          old_device=old["device"], old_fingerprint=spoken_fingerprint(_key_from_row(old)))
+                          old_device=old["device"], old_fingerprint=spoken_fingerprint(PublicKey.from_row(old)))
     if others and me.role != "supervisor":
         raise BundleError("sync.error.replace_needs_supervisor", where, user=key.user)
     return others
@@ -208,7 +208,7 @@ def carried_key(path: Path, bundle: Path) -> PublicKey | None:
 def _carried(data: bytes, source: str) -> PublicKey | None:
     key = container_carried_key(data, source)
     if key is not None and key.role != "enumerator":   # a hand-in is an enumerator's: nobody else's key by this way
-        raise BundleError("sync.error.carried_not_enumerator", source, role=_said("sync.role.", key.role),
+        raise BundleError("sync.error.carried_not_enumerator", source, role=said("sync.role.", key.role),
                           user=key.user)
     return key
 
@@ -235,18 +235,13 @@ def forget(path: Path, who: str) -> dict[str, Any]:
         return {k: rows[0][k] for k in ("fingerprint", "device", "user", "role")}
 
 
-def _key_from_row(row: dict[str, Any]) -> PublicKey:
-    return PublicKey(row["device"], row["user"], row["role"], row["commune_code"], unb64(row["sign_key"], "key"),
-                     unb64(row["encrypt_key"], "key"))
-
-
 def trusted(path: Path, retired: bool = False) -> list[dict[str, Any]]:
     """The keys this workspace trusts (`retired`: those replaced by another, kept for the record), each with its
     fingerprint to read aloud (`spoken`)."""
     with Workspace.open(path) as ws:
         rows = store.retired_keys(ws.db) if retired else store.trusted_keys(ws.db)
         return [{**{k: r[k] for k in ("fingerprint", "device", "user", "role", "trusted_at")},
-                 "spoken": spoken_fingerprint(_key_from_row(r)),
+                 "spoken": spoken_fingerprint(PublicKey.from_row(r)),
                  **({"retired_at": r["retired_at"], "replaced_by": r["replaced_by"]} if retired else {})}
                 for r in rows]
 
@@ -272,11 +267,11 @@ def _recipient(ws: Workspace, me: Identity, to: str | Path | None) -> PublicKey 
             raise BundleError("sync.error.no_trusted_recipient" if not rows
                               else "sync.error.several_trusted_recipients",
                               str(to))
-        return _key_from_row(rows[0])
+        return PublicKey.from_row(rows[0])
     if me.role == "enumerator":
         sups = store.trusted_keys(ws.db, "supervisor")
         if len(sups) == 1:
-            return _key_from_row(sups[0])
+            return PublicKey.from_row(sups[0])
         if len(sups) > 1:
             raise BundleError("sync.error.several_supervisors", "--to")
         # no plain personal data leaves the laptop: a hand-in is always encrypted to the supervisor
@@ -428,7 +423,7 @@ def backup_recipient(ws: Workspace, me: Identity) -> PublicKey:
         raise BundleError("sync.error.several_supervisors", str(ws.path))
     if not sups:
         raise BundleError("sync.error.backup_needs_supervisor_key", str(ws.path), file=str(ws.path))
-    return _key_from_row(sups[0])
+    return PublicKey.from_row(sups[0])
 
 
 def sealed_backup(path: Path, to: Path, at: datetime | None = None) -> Path:
@@ -498,7 +493,7 @@ def restore_sealed(path: Path, backup_file: Path, key_from: Path | None = None) 
             return None
         with Workspace.open(key_from, read_only=True) as ws:
             row = store.known_key(ws.db, fp)
-        return _key_from_row(row) if row else None
+        return PublicKey.from_row(row) if row else None
 
     _, payload = open_sealed(data, backup_file.name, find, me, BACKUP_CONTENT, BACKUP_LIMITS)
     try:
@@ -515,15 +510,6 @@ def restore_sealed(path: Path, backup_file: Path, key_from: Path | None = None) 
 
 
 # --- import -----------------------------------------------------------------------------------------------------
-
-def _said(prefix: str, code: Any) -> Any:
-    """A code shown in a refusal: its words in the user's language when the catalogue has them, else the code."""
-    return Message(prefix + str(code)) if has(prefix + str(code)) else code
-
-
-def _round(kind: str) -> Any:
-    return _said("sync.round.", kind)
-
 
 def error_data(exc: FieldSurveyError) -> dict[str, Any]:
     """A refusal as plain data (JSON-serialisable): its English message, where, catalogue key and values — a value
@@ -641,7 +627,7 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
                 _check_trustable(ws, me, carried, source)
                 raise BundleError("sync.error.key_not_yet_trusted", source, user=carried.user,
                                   device=carried.device, fingerprint=spoken_fingerprint(carried))
-        return _key_from_row(row) if row else None
+        return PublicKey.from_row(row) if row else None
 
     opened = open_bundle(data, source, find, me, limits)
     if not opened.encrypted:   # no plain personal data travels: every bundle is encrypted to its recipient
@@ -657,8 +643,8 @@ def check_bundle(ws: Workspace, me: Identity, path: Path, limits: Limits = DEFAU
             raise BundleError("sync.error.other_commune", where, commune=m.commune_code, expected=info.commune_code,
                               name=info.commune_name)
         if (m.review_year, m.review_kind) != (info.review_year, info.review_kind):
-            raise BundleError("sync.error.other_round", where, kind=_round(m.review_kind), year=m.review_year,
-                              expected_kind=_round(info.review_kind), expected_year=info.review_year)
+            raise BundleError("sync.error.other_round", where, kind=review_round(m.review_kind), year=m.review_year,
+                              expected_kind=review_round(info.review_kind), expected_year=info.review_year)
         if m.kind == "hand-in" and me.role != "supervisor":
             raise BundleError("sync.error.handin_needs_supervisor", where)
         if m.kind == "return" and me.role != "enumerator":   # review decisions go to an enumerator only
@@ -861,7 +847,7 @@ def _apply(ws: Workspace, me: Identity, contents: Contents, report: ImportReport
     if contents.actions:
         if m.kind != "return" or signer is None or signer.role != "supervisor":   # read_contents refused it already
             raise BundleError("sync.error.handin_review", f"{contents.source}: review.json",
-                              action=_said("sync.action.", contents.actions[0].action), uuid=contents.actions[0].uuid)
+                              action=said("sync.action.", contents.actions[0].action), uuid=contents.actions[0].uuid)
         _apply_actions(ws, me, contents.actions, m.bundle_id, signer.user)
         report.actions = len(contents.actions)
     if contents.villages is not None:

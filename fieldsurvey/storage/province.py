@@ -5,14 +5,17 @@ queries on the database, never by reading the households back.
 
 Tables:
     province_meta      the province, the round, the standard, the communes' deadline
+    province_schema    the schema's versions, each with when it was reached (the app migrates an older database when
+                       it opens it: MIGRATIONS, in order, in one transaction)
     province_keys      the communes' supervisors' keys the province trusts
     results            each commune's current result (one row a commune): who sent it, when, its figures as declared
     result_history     every result ever imported, the replaced ones kept (what changed, and when)
     seen_bundles       every result bundle imported (a replayed one is refused)
     villages           each commune's villages with their resident households (the rates' denominators)
     households         each commune's households as its count saw them (domain.province.ResultRow)
-    commune_sums       each commune's sums of its households (domain.province.flat_columns), made by one query on
-                       its households when its result is stored; the tables read these
+    commune_sums       each commune's sums of its households (domain.province.flat_columns): its rows as added up when
+                       they were checked (equal to the figures it declared, or it was refused), stored with them;
+                       the tables read these (a GROUP BY over the households gives the same: the tests compare)
     last_year          last year's figures by commune (carried from last year's province, or typed in)
 """
 
@@ -24,20 +27,48 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold
+from fieldsurvey.storage.stamps import now_iso
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 MOVE_COLUMNS = tuple(f"{k}_{c}" for k in CLASSES for c in MOVEMENT_COLUMNS)
 TARGET_COLUMNS = tuple(f"t_{g}" for g in TARGET_GROUPS)
 HOUSEHOLD_COLUMNS = ("commune_code", "uuid", "village", *COUNT_FLAGS, "household_class", *CLASS_COLUMNS,
                      "deprived", *MOVE_COLUMNS, *TARGET_COLUMNS, "minority", "members", "low_income_workers",
                      "head_name", "head_folded", "head_birth", "head_id")
 _INT = {*COUNT_FLAGS, *CLASS_COLUMNS, *MOVE_COLUMNS, *TARGET_COLUMNS, "minority", "members", "low_income_workers"}
+
+_VERSIONS_TABLE = ("CREATE TABLE IF NOT EXISTS province_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                   "reached_at TEXT NOT NULL)")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """From version `version - 1` to `version`: statements written once for both engines (SQLite and PostgreSQL
+    both run DDL inside a transaction, so a migration cut short leaves the older schema whole)."""
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+# In order, one per version after the first. SCHEMA above is what the last one leads to (a new database is made at
+# SCHEMA_VERSION at once); a change to SCHEMA comes with its migration here, and a test opens the older schema.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(2, "the schema's versions kept in province_schema; every result received names its commune", (
+        _VERSIONS_TABLE,
+        "ALTER TABLE result_history ADD COLUMN commune_name TEXT",
+        "UPDATE result_history SET commune_name = (SELECT r.commune_name FROM results r "
+        "WHERE r.commune_code = result_history.commune_code)",
+    )),
+    Migration(3, "no index on the households (a province's load writes them in bulk)", (
+        "DROP INDEX IF EXISTS households_by_commune",
+    )),
+)
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS province_meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -51,7 +82,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS result_history (bundle_id TEXT PRIMARY KEY, commune_code TEXT NOT NULL, "
     "sequence INTEGER NOT NULL, device TEXT NOT NULL, user_name TEXT NOT NULL, created_at TEXT NOT NULL, "
     "imported_at TEXT NOT NULL, file_name TEXT NOT NULL, households INTEGER NOT NULL, residents INTEGER, "
-    "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, replaced TEXT)",
+    "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, replaced TEXT, commune_name TEXT)",
     "CREATE TABLE IF NOT EXISTS seen_bundles (bundle_id TEXT PRIMARY KEY, commune_code TEXT NOT NULL, "
     "imported_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS villages (commune_code TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, "
@@ -59,11 +90,12 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS households (" + ", ".join(
         f"{c} {'INTEGER NOT NULL' if c in _INT else 'TEXT'}" for c in HOUSEHOLD_COLUMNS)
     + ")",
-    # one index only, appended to in order: a commune's rows are replaced by it; a household is unique within its
-    # commune's result (checked before it is stored), and the search for families in two communes scans
-    "CREATE INDEX IF NOT EXISTS households_by_commune ON households (commune_code)",
+    # no index: a province's first load is the bulk of its writes (each index kept up would slow every row); a
+    # household is unique within its commune's result (checked before it is stored), a re-sent result's old rows
+    # are found by a scan, the tables read commune_sums, and the search for families in two communes scans
     "CREATE TABLE IF NOT EXISTS last_year (commune_code TEXT PRIMARY KEY, year INTEGER NOT NULL, residents INTEGER, "
     "poor INTEGER NOT NULL, near_poor INTEGER NOT NULL, source TEXT NOT NULL)",
+    _VERSIONS_TABLE,
 )
 
 
@@ -132,6 +164,12 @@ class Engine:
         """Many rows into a table at once (PostgreSQL: COPY)."""
         self.many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
 
+    def has_table(self, name: str) -> bool:
+        return self.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) is not None
+
+    def lock_schema(self) -> None:
+        """Inside a transaction, before a migration: SQLite's BEGIN IMMEDIATE holds the one write lock already."""
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: BEGIN IMMEDIATE (one writer at a time; readers go on)."""
@@ -196,6 +234,14 @@ class PostgreSQL(Engine):
                 for row in rows:
                     copy.write_row(row)
 
+    def has_table(self, name: str) -> bool:
+        return self.one("SELECT to_regclass(?)", [name])[0] is not None
+
+    def lock_schema(self) -> None:
+        """Two processes opening an older database at once: the second waits here until the first's migration is
+        committed (and then finds nothing left to do)."""
+        self.execute("LOCK TABLE province_meta IN SHARE ROW EXCLUSIVE MODE")
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         with self.conn.transaction():
@@ -243,6 +289,8 @@ class ProvinceStore:
                            + ", ".join(f"{c} INTEGER" for c in flat_columns(indicators)) + ")")
             if engine.one("SELECT value FROM province_meta WHERE key = 'province_code'"):
                 raise WorkspaceError("province.error.exists", "database")
+            engine.execute("INSERT INTO province_schema (version, description, reached_at) VALUES (?, ?, ?)",
+                           [SCHEMA_VERSION, "made at this version", now_iso()])
             store._set_meta({"kind": "fieldsurvey/province", "schema": str(SCHEMA_VERSION),
                              "province_code": info.province_code, "province_name": info.province_name,
                              "review_year": str(info.review_year), "review_kind": info.review_kind,
@@ -259,7 +307,48 @@ class ProvinceStore:
         if not kind or kind[0] != "fieldsurvey/province":
             engine.close()
             raise WorkspaceError("province.error.not_a_province", where, error="province_meta")
+        try:
+            store.migrate(where)
+        except BaseException:
+            engine.close()
+            raise
         return store
+
+    # the schema's version
+    def schema_version(self) -> int:
+        """The version the database's schema is at (a version-1 database has no province_schema table: its
+        province_meta says)."""
+        if self.db.has_table("province_schema"):
+            row = self.db.one("SELECT MAX(version) FROM province_schema")
+            if row and row[0] is not None:
+                return int(row[0])
+        return int(self.meta("schema") or 1)
+
+    def versions(self) -> list[tuple[int, str, str]]:
+        """(version, description, reached at) of every version the database went through since it kept them."""
+        return [tuple(r) for r in self.db.rows(
+            "SELECT version, description, reached_at FROM province_schema ORDER BY version")]
+
+    def migrate(self, where: str) -> int:
+        """Bring an older schema to SCHEMA_VERSION: each migration after its version, in order, all in one
+        transaction (another process opening it at the same time waits, then finds it done). Refused when the
+        database is newer than this app. Returns the number of migrations run."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError("province.error.newer_schema", where, version=version, supported=SCHEMA_VERSION)
+        if version == SCHEMA_VERSION:
+            return 0
+        with self.db.transaction():
+            self.db.lock_schema()
+            version = self.schema_version()          # read again: another process may have migrated it meanwhile
+            todo = [m for m in MIGRATIONS if m.version > version]
+            for m in todo:
+                for statement in m.statements:
+                    self.db.execute(statement)
+                self.db.execute("INSERT INTO province_schema (version, description, reached_at) VALUES (?, ?, ?)",
+                                [m.version, m.description, now_iso()])
+            self._set_meta({"schema": str(SCHEMA_VERSION)})
+        return len(todo)
 
     def close(self) -> None:
         self.db.close()
@@ -324,22 +413,25 @@ class ProvinceStore:
         return dict(zip(cols, row)) if row else None
 
     def replace_result(self, result: dict[str, Any], villages: Sequence[tuple[str, int | None, int | None]],
-                       rows: Iterable[ResultRow], history: dict[str, Any]) -> None:
+                       rows: Iterable[ResultRow], history: dict[str, Any], sums: Mapping[str, int]) -> None:
         """A commune's result in place of the one held (its households and villages replaced, the change kept), all
-        or nothing. The caller checked it is newer."""
+        or nothing. The caller checked it is newer, and that `sums` (domain.province.flat_figures) are its rows
+        added up. A commune's first result deletes nothing (it has no rows yet); a newer one's old rows are found by
+        a scan of the households (no index is kept up while loading: a province's first load is the bulk of its
+        writes, a re-sent result the exception)."""
         code = result["commune_code"]
         with self.db.transaction():
             old = self.current(code)
-            self.db.execute("DELETE FROM households WHERE commune_code = ?", [code])
-            self.db.execute("DELETE FROM villages WHERE commune_code = ?", [code])
+            if old is not None:
+                self.db.execute("DELETE FROM households WHERE commune_code = ?", [code])
+                self.db.execute("DELETE FROM villages WHERE commune_code = ?", [code])
+                self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
             self.db.load("villages", ("commune_code", "position", "name", "residents", "minority_residents"),
                          [(code, i, *v) for i, v in enumerate(villages)])
             self.db.load("households", HOUSEHOLD_COLUMNS, (household_values(code, r) for r in rows))
-            n = int(self.meta("indicators") or 0)
-            self.db.execute("DELETE FROM commune_sums WHERE commune_code = ?", [code])
-            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(flat_columns(n))}) "
-                            f"SELECT commune_code, {_sums(n)} FROM households WHERE commune_code = ? "
-                            "GROUP BY commune_code", [code])
+            names = flat_columns(int(self.meta("indicators") or 0))
+            self.db.execute(f"INSERT INTO commune_sums (commune_code, {', '.join(names)}) "
+                            f"VALUES ({', '.join('?' * (len(names) + 1))})", [code, *(sums[c] for c in names)])
             values = {**result, "figures": json.dumps(result["figures"], sort_keys=True),
                       "issued": json.dumps(result["issued"], ensure_ascii=False),
                       "versions": (old["versions"] if old else 0) + 1}
@@ -367,7 +459,7 @@ class ProvinceStore:
 
     def history(self, commune_code: str | None = None) -> list[dict[str, Any]]:
         cols = ("commune_code", "bundle_id", "sequence", "user_name", "created_at", "imported_at", "file_name",
-                "households", "residents", "poor", "near_poor", "replaced")
+                "households", "residents", "poor", "near_poor", "replaced", "commune_name")
         where, args = ("WHERE commune_code = ?", [commune_code]) if commune_code else ("", [])
         return [dict(zip(cols, r)) for r in self.db.rows(
             f"SELECT {', '.join(cols)} FROM result_history {where} ORDER BY commune_code, imported_at, sequence",
@@ -389,6 +481,13 @@ class ProvinceStore:
                 out[code]["residents"] = None if residents is None else int(residents)
                 out[code]["minority_residents"] = None if minority is None else int(minority)
         return out
+
+    def sums_from_households(self, indicators: int) -> dict[str, dict[str, Any]]:
+        """Every commune's sums made again by one GROUP BY over its households (what `commune_sums` must hold: the
+        tests compare them)."""
+        names = flat_columns(indicators)
+        return {code: dict(zip(names, (int(v) for v in values))) for code, *values in self.db.rows(
+            f"SELECT commune_code, {_sums(indicators)} FROM households GROUP BY commune_code")}
 
     def duplicates(self) -> list[tuple[str, str, str, str, str, str, str]]:
         """Households counted in two communes: (how, key, commune, uuid, head, birth, ID number), by key."""

@@ -81,6 +81,13 @@ class PublicKey:
     sign_key: bytes      # Ed25519, 32 bytes raw
     encrypt_key: bytes   # X25519, 32 bytes raw
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "PublicKey":
+        """A trusted key as a store keeps it: its fields, the two keys in base64 (`user`, or a province's
+        `user_name`)."""
+        return cls(row["device"], row["user"] if "user" in row else row["user_name"], row["role"],
+                   row["commune_code"], unb64(row["sign_key"], "key"), unb64(row["encrypt_key"], "key"))
+
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.sign_key, self.encrypt_key)

@@ -7,6 +7,7 @@ import shutil
 
 import openpyxl
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from fieldsurvey.cli import main
 from fieldsurvey.services import province
@@ -67,6 +68,19 @@ def test_a_province_officer_rolls_up_from_the_command_line(target, built, tmp_pa
     bad = run("province", "last-year", file, *db, "--commune", "01001", "--year", "2025", "--poor", "1",
               "--near-poor", "1", ok=False)
     assert "01001" in bad.output
+    # this year's workbook is no last year's; one of its format with the year given is
+    refused = run("province", "last-year", file, *db, "--workbook", tmp_path / "tinh.xlsx", ok=False)
+    assert "Traceback" not in refused.output and "last year" in refused.output
+    book = openpyxl.load_workbook(tmp_path / "tinh.xlsx")
+    book.properties.identifier = None
+    book.save(tmp_path / "old.xlsx")
+    assert run("province", "last-year", file, *db, "--workbook", tmp_path / "old.xlsx", "--year", "2025").output \
+        == "3 communes\n"
+    out = run("province", "export-pdf", file, *db, "--out", tmp_path / "tinh.pdf", "--number", "7",
+              "--chairman", "Nguyễn Văn An", "--date", "2026-12-18").output
+    assert out.startswith(f"{tmp_path / 'tinh.pdf'}: ") and "pages" in out
+    first = " ".join(PdfReader(tmp_path / "tinh.pdf").pages[0].extract_text().split())
+    assert "Số: 7/BC-UBND" in first and "ngày 18 tháng 12 năm 2026" in first and "Nguyễn Văn An" in first
 
 
 def test_a_commune_supervisor_exports_the_result_from_the_command_line(built, tmp_path):

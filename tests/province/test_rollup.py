@@ -166,9 +166,19 @@ def test_a_family_counted_in_two_communes_is_listed(target, built):
     assert any({h[0] for h in d.households} == communes for d in by_name)
 
 
+def sums_agree(target: str) -> None:
+    """The sums the tables read (each commune's rows added up when checked) are what one GROUP BY over the
+    households stored gives."""
+    with province.opened(target) as store:
+        stored = {code: {k: v for k, v in sums.items() if k not in ("residents", "minority_residents")}
+                  for code, sums in store.commune_sums(12).items()}
+        assert stored == store.sums_from_households(12) and len(stored) > 0
+
+
 def test_a_result_sent_again_replaces_the_one_held_and_the_change_is_kept(target, built, tmp_path):
     new_province(target, built)
     load(target, built, built.results())
+    sums_agree(target)
     c = built.communes[4]
     first = province.tables(target)
     work = tmp_path / c.path.name
@@ -188,6 +198,10 @@ def test_a_result_sent_again_replaces_the_one_held_and_the_change_is_kept(target
     assert len(history) == 2 and history[1]["replaced"] == history[0]["bundle_id"]
     state = next(s for s in province.status(target) if s.code == c.code)
     assert state.versions == 2
+    sums_agree(target)           # the old rows and sums gone, the new ones in
+    with province.opened(target) as store:
+        assert store.db.one("SELECT COUNT(*) FROM households WHERE commune_code = ?", [c.code])[0] == \
+            report.households
 
 
 # --- who reported; last year; the sentence; Excel --------------------------------------------------------------------------

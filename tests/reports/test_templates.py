@@ -14,7 +14,11 @@ import pytest
 from fieldsurvey.errors import TemplateError
 from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
-from fieldsurvey.reports.templates import KINDS, Kind, read_template
+from fieldsurvey.reports.templates import KINDS as ALL_KINDS, Kind, read_template
+
+# the commune's documents (the province's report, kind province_report, prints from a province's database: its
+# template is tested the same ways in tests/province/test_last_year_and_pdf.py)
+KINDS = {name: kind for name, kind in ALL_KINDS.items() if name != "province_report"}
 from fieldsurvey.services import printing
 from tests.reports.conftest import check_state_format, in_order, pdf_pages
 

@@ -16,7 +16,7 @@ from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import tr
-from fieldsurvey.services import review, villages, workspaces
+from fieldsurvey.services import province, review, villages, workspaces
 
 CHECK_OFF_THREAD_BYTES = 30_000_000  # a workspace this big is checked on a worker thread when opened from the UI
 
@@ -41,7 +41,7 @@ class WorkspaceActions:
 
     def open_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self.window, tr("gui.action.open_workspace"), str(self.default_dir()),
-                                              "FieldSurvey (*.fsdb);;* (*)", options=file_dialog_options())
+                                              "FieldSurvey (*.fsdb *.fsprov);;* (*)", options=file_dialog_options())
         if name:
             self.open(Path(name), wait=False)
 
@@ -54,6 +54,8 @@ class WorkspaceActions:
         stays alive meanwhile and the list shows when it is done. Returns False when the file was refused."""
         self.window.form.flush()
         path = Path(path)
+        if province.is_province_file(path):   # a province's workspace: the province's view
+            return self.window.province_actions.open(path)
         if not passphrase_dialog.ask_passphrase(path, self.window):   # an encrypted file: unlocked first
             return False
         if not wait and path.is_file() and path.stat().st_size > CHECK_OFF_THREAD_BYTES:

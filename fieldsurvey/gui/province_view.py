@@ -1,0 +1,244 @@
+"""The province's view (the third role, beside the enumerator's and the supervisor's): one province workspace open —
+who reported, who is late, who changed their result (and which the last import changed), the province's results by
+commune with last year beside them and the sentence the reports print, the households counted in two communes, and
+every result imported. Everything comes from fieldsurvey/services/province.py; the buttons' steps are in
+fieldsurvey/gui/actions/province.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+
+from fieldsurvey.gui.texts import day, language, number, tr, when
+from fieldsurvey.services import province
+
+NUMERIC = re.compile(r"^[-+]?[\d.,]+( %)?$|^—$")   # a number as shown: right-aligned
+TABS = ("status", "results", "duplicates", "changes")
+
+
+def _table(name: str) -> QTableWidget:
+    t = QTableWidget(0, 0, objectName=name)
+    t.setTabKeyNavigation(False)
+    t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(24)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _two_lines(head: str) -> str:
+    """A long column heading on two lines (at the space nearest its middle), so the columns stay narrow."""
+    if len(head) <= 12 or " " not in head:
+        return head
+    middle = len(head) // 2
+    cut = min((i for i, ch in enumerate(head) if ch == " "), key=lambda i: abs(i - middle))
+    return head[:cut] + "\n" + head[cut + 1:]
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else number(value, 2) + " %"
+
+
+def _fill(table: QTableWidget, heads: list[str], rows: list[list], bold_rows: set[int] = frozenset(),
+          marked_rows: set[int] = frozenset()) -> None:
+    """Rows of texts and numbers (numbers right-aligned, None as "—"); `bold_rows` (the province's total) in bold,
+    `marked_rows` (changed by the last import) shaded."""
+    table.clearContents()
+    table.setColumnCount(len(heads))
+    table.setHorizontalHeaderLabels([_two_lines(h) for h in heads])
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            text = "—" if v is None else number(v) if isinstance(v, int) else str(v)
+            item = QTableWidgetItem(text)
+            if v is None or isinstance(v, int) or NUMERIC.match(text):
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            if r in bold_rows:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            if r in marked_rows:
+                item.setBackground(Qt.yellow)
+            table.setItem(r, c, item)
+
+
+class ProvinceView(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("provinceView")
+        self.target = None                 # the province workspace shown (a path), None: none
+        self.changed_now: set[str] = set()  # the communes whose result the last import replaced
+        self.statuses: list[province.CommuneStatus] = []
+        self.tables = None
+        outer = QVBoxLayout(self)
+        self.title = QLabel(objectName="provinceTitle")
+        self.summary = QLabel(objectName="provinceSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("background:#e7f1ff; color:#084298; padding:4px")
+        bar = QHBoxLayout()
+        self.import_button = QPushButton(objectName="provinceImport")
+        self.last_year_button = QToolButton(objectName="provinceLastYear")
+        self.last_year_button.setPopupMode(QToolButton.InstantPopup)
+        self.last_year_menu = QMenu(self.last_year_button)
+        self.last_year_button.setMenu(self.last_year_menu)
+        self.from_workspace = self.last_year_menu.addAction("")
+        self.from_workspace.setObjectName("lastYearFromWorkspace")
+        self.from_workbook = self.last_year_menu.addAction("")
+        self.from_workbook.setObjectName("lastYearFromWorkbook")
+        self.typed_in = self.last_year_menu.addAction("")
+        self.typed_in.setObjectName("lastYearTyped")
+        self.xlsx_button = QPushButton(objectName="provinceXlsx")
+        self.pdf_button = QPushButton(objectName="provincePdf")
+        for b in (self.import_button, self.last_year_button, self.xlsx_button, self.pdf_button):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        self.tabs = QTabWidget(objectName="provinceTabs")
+        self.status_table = _table("provinceStatus")
+        self.results_table = _table("provinceResults")
+        self.duplicates_table = _table("provinceDuplicates")
+        self.changes_table = _table("provinceChanges")
+        self.sentence = QLabel(objectName="provinceSentence")
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        results = QWidget()
+        lay = QVBoxLayout(results)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.results_table, 1)
+        lay.addWidget(self.sentence)
+        for w in (self.status_table, results, self.duplicates_table, self.changes_table):
+            self.tabs.addTab(w, "")
+        outer.addWidget(self.title)
+        outer.addWidget(self.summary)
+        outer.addLayout(bar)
+        outer.addWidget(self.tabs, 1)
+        language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
+        self.retranslate()
+
+    def retranslate(self, _language: str = "") -> None:
+        self.import_button.setText(tr("gui.province.import"))
+        self.last_year_button.setText(tr("gui.province.last_year"))
+        self.from_workspace.setText(tr("gui.province.last_year.workspace"))
+        self.from_workbook.setText(tr("gui.province.last_year.workbook"))
+        self.typed_in.setText(tr("gui.province.last_year.typed"))
+        self.xlsx_button.setText(tr("gui.province.xlsx"))
+        self.pdf_button.setText(tr("gui.province.pdf"))
+        for i, name in enumerate(TABS):
+            self.tabs.setTabText(i, tr(f"gui.province.tab.{name}"))
+        if self.target is not None:
+            self.load()
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(TABS.index(name))
+
+    # --- what is shown ----------------------------------------------------------------------------------------------
+
+    def open(self, target) -> None:
+        """Show a province workspace (its info read first: a file that is not one is refused by the caller)."""
+        self.target = target
+        self.changed_now = set()
+        self.load()
+
+    def close(self) -> None:
+        self.target = None
+        self.tables = None
+        self.statuses = []
+        for t in (self.status_table, self.results_table, self.duplicates_table, self.changes_table):
+            t.setRowCount(0)
+
+    def load(self) -> None:
+        """Read everything again from the province's database (queries: a twentieth of a second at 3 million
+        households)."""
+        if self.target is None:
+            return
+        lang = language.code
+        info = province.info(self.target)
+        self.statuses = province.status(self.target)
+        self.tables = province.tables(self.target)
+        deadline = province.deadline(self.target)
+        self.title.setText(f"<h2>{tr('gui.province.title', province=info.province_name, year=info.review_year)}</h2>")
+        counts = province.status_counts(self.statuses)
+        text = province.status_summary(self.statuses, lang)
+        text += " · " + (tr("gui.province.deadline", day=day(date.fromisoformat(deadline))) if deadline
+                         else tr("gui.province.no_deadline"))
+        if counts["changed"]:
+            text += " · " + tr("gui.province.changed", n=counts["changed"])
+        if self.changed_now:
+            text += " · " + tr("gui.province.changed_now", communes=", ".join(sorted(self.changed_now)))
+        self.summary.setText(text)
+        self._status()
+        self._results()
+        self._duplicates()
+        self._changes()
+
+    def _status(self) -> None:
+        heads = [tr("province.col.code"), tr("province.col.commune"), tr("gui.province.col.state"),
+                 tr("gui.province.col.sent"), tr("gui.province.col.households"), tr("gui.province.col.versions")]
+        order = {"overdue": 0, "late": 1, "missing": 2, "reported": 3}   # what needs a call first
+        rows, marked = [], set()
+        for i, r in enumerate(sorted(self.statuses, key=lambda r: (order[r.state], r.code))):
+            state = tr(f"province.status.{r.state}")
+            if r.code in self.changed_now:
+                state += " · " + tr("gui.province.col.changed_now")
+                marked.add(i)
+            rows.append([r.code, r.name, state, when(r.created_at) if r.created_at else "",
+                         r.households if r.created_at else None,
+                         tr("province.status.changed", n=r.versions - 1) if r.versions > 1 else ""])
+        _fill(self.status_table, heads, rows, marked_rows=marked)
+
+    def _results(self) -> None:
+        tb = self.tables
+        heads = [tr("province.col.code"), tr("province.col.commune"), tr("province.col.residents"),
+                 tr("province.col.poor"), tr("province.col.poor_rate"), tr("province.col.near_poor"),
+                 tr("province.col.near_poor_rate"), tr("province.col.last_year"), tr("province.col.last_poor"),
+                 tr("province.col.last_poor_rate"), tr("province.col.last_near_poor"),
+                 tr("province.col.last_near_poor_rate"), tr("province.col.poor_change"),
+                 tr("province.col.poor_rate_change")]
+        rows = []
+        for r in (*tb.communes, tb.province):
+            last = r.last_year
+            name = r.name if r is not tb.province else tr("province.col.province_total", name=r.name)
+            change = r.poverty_rate_change
+            rows.append([r.code, name, r.residents, r.poor, _rate(r.poverty_rate), r.near_poor,
+                         _rate(r.near_poverty_rate), str(last.year) if last else "", last.poor if last else None,
+                         _rate(last.poverty_rate) if last else "—", last.near_poor if last else None,
+                         _rate(last.near_poverty_rate) if last else "—", r.poor_change,
+                         "—" if change is None else number(change, 2)])
+        _fill(self.results_table, heads, rows, bold_rows={len(rows) - 1})
+        self.sentence.setText(province.sentence_of(tb, tb.province, language.code))
+
+    def _duplicates(self) -> None:
+        heads = [tr("gui.province.col.how"), tr("province.col.code"), tr("gui.province.col.head"),
+                 tr("gui.province.col.birth"), tr("gui.province.col.id_number"), tr("gui.province.col.uuid")]
+        rows = []
+        for d in province.duplicates(self.target):
+            for commune, uuid, head, birth, idn in d.households:
+                rows.append([tr(f"gui.province.how.{d.how}"), commune, head, birth, idn, uuid])
+        if not rows:
+            rows = [[tr("province.duplicates.none"), "", "", "", "", ""]]
+        _fill(self.duplicates_table, heads, rows)
+
+    def _changes(self) -> None:
+        heads = [tr("province.col.code"), tr("province.col.commune"), tr("gui.province.col.sequence"), tr("gui.province.col.made"),
+                 tr("gui.province.col.imported"), tr("gui.province.col.households"), tr("province.col.poor"),
+                 tr("province.col.near_poor"), tr("gui.province.col.replaces"), tr("gui.province.col.file")]
+        rows = [[r["commune_code"], r["commune_name"] or "", r["sequence"], when(r["created_at"]), when(r["imported_at"]), r["households"],
+                 r["poor"], r["near_poor"], tr("gui.province.replaces") if r["replaced"] else "", r["file_name"]]
+                for r in sorted(province.changes(self.target), key=lambda r: (r["imported_at"], bool(r["replaced"]),
+                                                                        r["commune_code"]),
+                                reverse=True)]   # the latest first (in one second: a replacement after a first)
+        _fill(self.changes_table, heads, rows)
+
+    # --- for the tests and the screenshot ---------------------------------------------------------------------------
+
+    def cell(self, table: QTableWidget, row: int, column: int) -> str:
+        item = table.item(row, column)
+        return item.text() if item is not None else ""
+
+    def column_texts(self, table: QTableWidget, column: int) -> list[str]:
+        return [self.cell(table, r, column) for r in range(table.rowCount())]

@@ -1,0 +1,222 @@
+"""The province's view in the app (the third role), through its real widgets: a province workspace opened like any
+other, a folder of communes' results imported with progress and a summary, who reported and who changed (and what
+the last import changed), the province's results by commune with last year beside them — carried from last year's
+workbook, or typed in — the households counted in two communes, every result received, the tables to Excel and to a
+state-format PDF read back, and the screenshot of docs/gui.md."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from fieldsurvey.domain import refdata
+from fieldsurvey.i18n import format_number, t
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import province
+from fieldsurvey.services import sync as svc
+from fieldsurvey.services.workspaces import opened
+from fieldsurvey.sync.keys import Identity, public_key_text
+from tests.province.conftest import PROVINCE, export, make_commune, official
+
+
+@dataclass
+class Small:
+    root: Path
+    pristine: Path              # a province workspace with every commune trusted, nothing imported
+    results: Path               # a folder: one result of each of the three communes
+    resent: Path                # a folder: commune no. 1's second result (it changed)
+    codes: list[str]
+    twin: str                   # the head's name of the family counted in communes no. 0 and no. 2
+    last_book: Path             # last year's (2025) province workbook, commune no. 0 in it
+
+
+def _province(path: Path, keys: Path, year: int, communes) -> Path:
+    province.create_province(path, PROVINCE, year)
+    shutil.copy(keys, province.key_file(path))
+    for c in communes:
+        province.trust_commune(path, c.key, svc.spoken_fingerprint(svc.read_key(c.key)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Small:
+    root = tmp_path_factory.mktemp("province-gui")
+    keys = root / "keys"
+    Identity.generate("so-nnmt", "province", PROVINCE, "dev-province").save(keys)
+    province_key = root / "tinh.fskey"
+    province_key.write_text(public_key_text(Identity.load(keys).public), encoding="utf-8")
+    units = next(p for p in refdata.provinces() if p.code == PROVINCE).communes
+    communes, twin_doc = [], None
+    for i, unit in enumerate(units[:3]):
+        c = make_commune(root, unit, 500 + i, province_key, twin=twin_doc if i == 2 else None)
+        if i == 0:
+            with opened(c.path, read_only=True) as ws:
+                for uuid, text in ws.iter_documents():
+                    doc = json.loads(text)
+                    head = next((m for m in doc["members"] if m.get("relationship") == "head"), None)
+                    if head and head.get("id_number") and ws.household_state(uuid).status == "approved":
+                        twin_doc = doc
+                        break
+        communes.append(c)
+    for c in communes:
+        export(c, root / "results")
+    export(communes[1], root / "resent")           # the same commune again: a newer result
+    # last year: commune no. 0's 2025 review, rolled up by the province and exported to Excel
+    old = make_commune(root, units[0], 77, province_key, year=2025)
+    old_province = _province(root / "tinh-2025.fsprov", keys, 2025, [old])
+    export(old, root / "old")
+    run_to_end(province.import_results(old_province, [old.result]))
+    last_book = province.export_xlsx(old_province, root / "tinh-2025.xlsx")
+    pristine = _province(root / "pristine.fsprov", keys, 2026, communes)
+    head = next(m for m in twin_doc["members"] if m.get("relationship") == "head")
+    return Small(root, pristine, root / "results", root / "resent", [c.code for c in communes], head["name"],
+                 last_book)
+
+
+@pytest.fixture
+def prov(small, tmp_path) -> Path:
+    path = tmp_path / "tinh-2026.fsprov"
+    shutil.copy(small.pristine, path)
+    shutil.copy(province.key_file(small.pristine), province.key_file(path))
+    return path
+
+
+def _import(window, qtbot, sources):
+    handle = window.province_actions.import_results(sources)
+    with qtbot.waitSignal(handle.done, timeout=60000):
+        pass
+    return handle.result
+
+
+def _rows(view, table) -> list[list[str]]:
+    return [[view.cell(table, r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_a_province_imports_a_folder_of_results_and_sees_who_reported_and_what_changed(window, qtbot, small, prov):
+    assert window.open_workspace(prov)
+    assert window.current_view() == "province"
+    view = window.province_view
+    assert "Tỉnh Thái Nguyên" in view.title.text() and "2026" in view.title.text()
+    states = view.column_texts(view.status_table, 2)
+    assert states.count(t("province.status.missing", "vi")) == 92    # nothing yet
+    assert not window.actions_by_key["new_household"].isEnabled()      # a commune's steps are off
+
+    reports = _import(window, qtbot, [small.results])
+    assert [r.status for r in reports] == ["imported"] * 3
+    box = window.findChild(QMessageBox, "provinceImportSummary")
+    assert box is not None and box.isVisible() and "3 kết quả mới" in box.text()
+    states = view.column_texts(view.status_table, 2)
+    assert states.count(t("province.status.reported", "vi")) == 3 and len(states) == 92
+    assert "3/92" in window.status_label.text()
+
+    # the results by commune: each commune's row its own official figures, the province's their sum
+    rows = _rows(view, view.results_table)
+    assert [r[0] for r in rows] == [*sorted(small.codes), PROVINCE]
+    own = {c: official(small.root / f"{c}-2026.fsdb") for c in small.codes}
+    for r in rows[:-1]:
+        assert r[3] == format_number(own[r[0]]["results"]["poor"], "vi")
+        assert r[5] == format_number(own[r[0]]["results"]["near_poor"], "vi")
+    total_poor = sum(f["results"]["poor"] for f in own.values())
+    assert rows[-1][3] == format_number(total_poor, "vi") and rows[-1][1].endswith("Tỉnh Thái Nguyên")
+    assert view.sentence.text().startswith(f"Tỉnh Thái Nguyên: {format_number(total_poor, 'vi')} hộ nghèo")
+
+    # the family counted in communes no. 0 and no. 2, listed for the communes to settle
+    dups = _rows(view, view.duplicates_table)
+    assert {r[1] for r in dups if r[2] == small.twin} == {small.codes[0], small.codes[2]}
+
+    # commune no. 1 sends a newer result: it replaces the one held, the view says it changed just now
+    reports = _import(window, qtbot, [small.resent])
+    assert [r.status for r in reports] == ["replaced"]
+    assert view.changed_now == {small.codes[1]}
+    status = {r[0]: r for r in _rows(view, view.status_table)}
+    assert "vừa thay đổi" in status[small.codes[1]][2] and status[small.codes[1]][5] == "đã thay đổi 1 lần"
+    assert "vừa thay đổi" not in status[small.codes[0]][2]
+    assert small.codes[1] in view.summary.text()
+    changes = _rows(view, view.changes_table)
+    assert len(changes) == 4 and changes[0][0] == small.codes[1] and changes[0][8] == "thay kết quả trước"
+    assert changes[0][1] == status[small.codes[1]][1]                 # the commune's name
+
+    # the same folder again: every result refused (imported already), nothing changes
+    before = _rows(view, view.results_table)
+    reports = _import(window, qtbot, [small.results])
+    assert {r.error["key"] for r in reports} == {"province.error.replayed"}
+    assert _rows(view, view.results_table) == before and "3 bị từ chối" in window.province_actions.last_import_summary
+
+    # in English, the same view
+    window.set_language("en")
+    assert view.tabs.tabText(1) == "Results by commune"
+    assert view.column_texts(view.status_table, 2).count("reported") == 3
+
+
+def test_last_years_figures_from_last_years_workbook_and_typed_in(window, qtbot, small, prov):
+    window.open_workspace(prov)
+    _import(window, qtbot, [small.results])
+    view = window.province_view
+    assert window.province_actions.last_year_from_workbook(small.last_book)
+    old_poor = province.tables(small.root / "tinh-2025.fsprov").communes[0].poor
+    rows = {r[0]: r for r in _rows(view, view.results_table)}
+    c0 = rows[small.codes[0]]
+    assert c0[7] == "2025" and c0[8] == format_number(old_poor, "vi")
+    now_poor = int(c0[3].replace(".", ""))
+    assert c0[12] == format_number(now_poor - old_poor, "vi")          # the change from last year
+    assert rows[small.codes[1]][7] == ""                               # not in last year's workbook
+    assert view.tabs.currentIndex() == 1
+
+    # the province's own figures of last year, typed in
+    dialog = window.province_actions.type_last_year()
+    dialog.unit.setCurrentIndex(dialog.unit.findData(PROVINCE))
+    assert dialog.year.value() == 2025
+    dialog.residents.setValue(226_000)
+    dialog.poor.setValue(11_497)
+    dialog.near_poor.setValue(14_775)
+    assert dialog.save_one()
+    assert "Tỉnh Thái Nguyên" in dialog.saved.text()
+    province_row = _rows(view, view.results_table)[-1]
+    assert province_row[8] == "11.497" and province_row[9] == "5,09 %"
+    assert "11.497 hộ nghèo, 5,09 %" in view.sentence.text()
+    dialog.close()
+
+
+def test_the_tables_to_excel_and_to_a_state_format_pdf(window, qtbot, small, prov, tmp_path):
+    window.open_workspace(prov)
+    _import(window, qtbot, [small.results])
+    window.province_actions.last_year_from_workbook(small.last_book)
+    book = window.province_actions.export_xlsx(tmp_path / "tinh.xlsx")
+    assert str(book) in window.statusBar().currentMessage()
+    wb = openpyxl.load_workbook(book)
+    sheet = wb.worksheets[0]
+    assert wb.properties.identifier == f"fieldsurvey/province/{PROVINCE}/2026"
+    assert [sheet.cell(row=r, column=1).value for r in range(5, 9)] == [*sorted(small.codes), PROVINCE]
+
+    pdf = window.province_actions.export_pdf(tmp_path / "tinh.pdf")
+    reader = PdfReader(pdf)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    flat = " ".join(text.split())
+    tb = province.tables(prov)
+    for words in ("ỦY BAN NHÂN DÂN", "TỈNH THÁI NGUYÊN", "BÁO CÁO", "Biểu 1. KẾT QUẢ RÀ SOÁT HỘ NGHÈO",
+                  "Biểu 2a. BIẾN ĐỘNG HỘ NGHÈO", "Biểu 3b. THIẾU HỤT", "Biểu 4.", "Biểu 5.", "Toàn tỉnh",
+                  f"{format_number(tb.province.poor, 'vi')} hộ nghèo", "Năm 2025"):
+        assert words in flat, words
+    assert all(c.name in flat for c in tb.communes)
+    assert len(reader.pages) >= 8 and reader.pages[1].mediabox.width > reader.pages[1].mediabox.height
+
+
+def test_a_province_screenshot_at_1366_by_768(small, tmp_path, qtbot):
+    from fieldsurvey.gui.app import run
+
+    path = tmp_path / "tinh.fsprov"
+    shutil.copy(small.pristine, path)
+    shutil.copy(province.key_file(small.pristine), province.key_file(path))
+    run_to_end(province.import_results(path, [small.results]))
+    png = tmp_path / "gui-province.png"
+    assert run(path, "vi", screenshot=png, view="province") == 0
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1366, 768)
