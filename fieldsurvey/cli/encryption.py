@@ -1,5 +1,5 @@
 """Commands for workspaces encrypted at rest: encrypt a plain workspace in place, change a passphrase, reset a
-forgotten one with the recovery key; and the new passphrase that `init` and `demo` ask for. Imported by
+forgotten one with the recovery key (printed at setup, or recovered by the enumerator's supervisor); and the new passphrase that `init` and `demo` ask for. Imported by
 fieldsurvey.cli; registers on `main`. docs/storage.md."""
 
 from __future__ import annotations
@@ -97,14 +97,31 @@ def passphrase_change(file: Path, lang: str) -> None:
     click.echo(t("encryption.done.changed", lang, file=str(file)))
 
 
+@passphrase.command("recover")
+@click.argument("file", type=_EXISTING)
+@click.argument("header", type=_EXISTING)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def passphrase_recover(file: Path, header: Path, lang: str) -> None:
+    """The supervisor: the recovery key of an enumerator's workspace whose passphrase is forgotten. FILE is the
+    supervisor's own workspace (its key file beside it opens the copy sealed to the supervisor); HEADER the
+    enumerator's key header (NAME.fsdb.key, brought on a stick or sent — it holds no personal data), or their
+    workspace file with its key header beside it. Read the key to the enumerator, who resets the passphrase with
+    it (`fieldsurvey passphrase reset`, or the app)."""
+    from fieldsurvey.services.encryption import recover_for_enumerator  # lazy: 120 ms at start-up otherwise
+
+    recovery = recover_for_enumerator(file, header)
+    click.echo(t("encryption.recovery.recovered", lang, file=str(header)))
+    click.echo(f"    {recovery}")
+
+
 @passphrase.command("reset")
 @click.argument("file", type=_EXISTING)
 @click.option("--recovery-key-file", type=_EXISTING, help="Read the recovery key from this file's first line "
               "(else FIELDSURVEY_RECOVERY_KEY, else it is asked for).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def passphrase_reset(file: Path, recovery_key_file: Path | None, lang: str) -> None:
-    """A forgotten passphrase: with the recovery key printed when FILE was encrypted, choose a new one (or
-    FIELDSURVEY_NEW_PASSPHRASE). The workspace's data is not touched; its backups take the new passphrase too."""
+    """A forgotten passphrase: with the recovery key printed when FILE was encrypted — or the one the supervisor
+    recovered from FILE's key header (`passphrase recover`) — choose a new one (or FIELDSURVEY_NEW_PASSPHRASE). The workspace's data is not touched; its backups take the new passphrase too."""
     from fieldsurvey.services.encryption import reset_passphrase  # lazy: 120 ms at start-up otherwise
 
     recovery = _recovery_key(recovery_key_file, lang)

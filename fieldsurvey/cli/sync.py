@@ -62,12 +62,16 @@ def init(file: Path, user: str, role: str, commune_code: str | None, province_co
     (fieldsurvey province trust FILE KEY).
     """
     recovery = None
-    if role == "province":   # (a province's roll-up is not encrypted at rest yet)
+    if role == "province":   # an SQLite roll-up is encrypted as a commune's workspace is; a server's is the server's
+        from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
+        from fieldsurvey.services.encryption import new_encrypted
         from fieldsurvey.services.province import init_province, key_file  # lazy: 950 ms at start-up otherwise
 
         if not province_code:
             raise click.UsageError("--role province needs --province CODE")
-        ident = init_province(database or file, user, province_code, year, device, key_file(file))
+        passphrase = None if no_encryption or database or file.exists() else new_passphrase(file)
+        with new_encrypted(file, passphrase) as recovery:
+            ident = init_province(database or file, user, province_code, year, device, key_file(file))
     else:
         from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
         from fieldsurvey.services.encryption import new_encrypted

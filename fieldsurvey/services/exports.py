@@ -37,8 +37,9 @@ THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # a text starting so is a formula to a spreadsheet
-# what a workbook cell cannot hold: C0 controls (but tab, LF, CR), DEL, C1 controls, lone surrogates
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# what a workbook cell cannot hold: C0 controls (but tab, LF, CR), DEL, C1 controls, lone surrogates, and U+FFFE,
+# U+FFFF (XML 1.0 has no place for them: a workbook holding one does not open)
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _visible(found: re.Match) -> str:

@@ -36,6 +36,7 @@ from fieldsurvey.reports.base import ReportContext
 from fieldsurvey.reports.province import province_report_data
 from fieldsurvey.reports.render import TemplateRenderer
 from fieldsurvey.reports.templates import load_template, read_template
+from fieldsurvey.services import encryption as at_rest
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.services.figures import counted_figures
 from fieldsurvey.services.province_xlsx import read_results, write_workbook
@@ -118,7 +119,7 @@ def init_province(target: str | Path, user: str, province_code: str, year: int =
         raise WorkspaceError("sync.error.identity_exists", str(keyfile))
     create_province(target, province_code, year)
     identity = Identity.generate(user, PROVINCE, province_code, device)
-    identity.save(keyfile)
+    at_rest.save_identity(identity, target, keyfile)   # private keys encrypted beside an encrypted province file
     return identity
 
 
@@ -390,7 +391,7 @@ def import_results(target: str | Path, sources: Iterable[Path], keys: Path | Non
     does not stop the others. The results are checked on the other cores while this process stores the ones
     checked (fieldsurvey.parallel), in the files' order. Yields progress."""
     paths = result_files(sources)
-    me = Identity.load(keys_of(target, keys))
+    me = at_rest.identity(target, keys_of(target, keys))
     reports = []
     with opened(target) as store:
         context = (store.info, store.trusted_key_rows(), me, limits)

@@ -24,6 +24,7 @@ from fieldsurvey.domain.results import Message, review_round, said
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
 from fieldsurvey.i18n import fold, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import encryption as at_rest
 from fieldsurvey.services import values, villages
 from fieldsurvey.services.assessment import registry
 from fieldsurvey.domain.assessed import stored_classification
@@ -86,13 +87,13 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         if commune_code and commune_code != commune:
             raise WorkspaceError("sync.error.workspace_commune", str(path), commune=commune, given=commune_code)
         identity = Identity.generate(user, role, commune, device or ws.device_id)
-        identity.save(keyfile)
+        at_rest.save_identity(identity, path)   # private keys encrypted beside an encrypted workspace
         store.set_identity(ws, identity.device, identity.user, identity.role)
     return identity
 
 
 def identity_of(path: Path) -> Identity:
-    return Identity.load(key_file_for(path))
+    return at_rest.identity(path)
 
 
 def export_key(path: Path, out: Path) -> PublicKey:
@@ -147,6 +148,7 @@ def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace:
                                     "role": key.role, "commune_code": key.commune_code,
                                     "sign_key": b64(key.sign_key), "encrypt_key": b64(key.encrypt_key),
                                     "trusted_at": now})
+        at_rest.seal_for_supervisors(ws)   # an enumerator's supervisor can now reset a forgotten passphrase
     return key
 
 
@@ -232,6 +234,7 @@ def forget(path: Path, who: str) -> dict[str, Any]:
         if len(rows) != 1:
             raise BundleError("sync.error.no_trusted_key" if not rows else "sync.error.several_trusted_keys", who)
         store.forget_key(ws.db, rows[0]["fingerprint"])
+        at_rest.seal_for_supervisors(ws)   # a forgotten supervisor's key recovers nothing any more
         return {k: rows[0][k] for k in ("fingerprint", "device", "user", "role")}
 
 
@@ -304,6 +307,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
     me = identity_of(path)
     at = at or datetime.now(timezone.utc)
     with _for_writing(path) as ws:
+        at_rest.seal_for_supervisors(ws)   # (a supervisor key trusted by another path: the starter package)
         info = ws.info
         recipient = _recipient(ws, me, to)
         if me.role == "supervisor" and recipient is None:

@@ -53,6 +53,7 @@ def connect(path: Path | str, *, read_only: bool = False, key: bytes | None = AU
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
             conn.execute(f"PRAGMA cipher_page_size = {CIPHER_PAGE_SIZE}")
+            conn.execute(f"PRAGMA cipher_hmac_algorithm = {page_hmac(key)}")
             conn.execute(f"PRAGMA cache_size = -{ENCRYPTED_CACHE_KIB}")
     except BaseException:
         conn.close()
@@ -70,6 +71,11 @@ def is_keyed(conn: Any) -> bool:
     return isinstance(conn, sqlcipher.Connection)
 
 
+def page_hmac(key: bytes) -> str:
+    """The page HMAC of the file a key is for (a bare 32-byte key: a file made before the choice, SHA-512)."""
+    return getattr(key, "hmac", encryption.LEGACY_PAGE_HMAC)
+
+
 def raw_key(key: bytes) -> str:
     """A raw key as SQLCipher's ATTACH … KEY takes it (bound as a parameter)."""
     return f"x'{key.hex()}'"
@@ -84,6 +90,7 @@ def export_encrypted(source: Any, target: Path, key: bytes) -> None:
     source.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(target), raw_key(key)))
     try:
         source.execute(f"PRAGMA encrypted.cipher_page_size = {CIPHER_PAGE_SIZE}")
+        source.execute(f"PRAGMA encrypted.cipher_hmac_algorithm = {page_hmac(key)}")
         source.execute("SELECT sqlcipher_export('encrypted')")
         source.execute(f"PRAGMA encrypted.application_id = {app_id}")
         source.execute(f"PRAGMA encrypted.user_version = {version}")

@@ -48,7 +48,7 @@ def encrypt_file(path: Path, secret: bytes, header: encryption.Header,
     """Put an encrypted copy (the key of `secret`) in place of the plain database file `path`, its key header
     beside it; checked before the rename, nothing changed when anything fails. `checked` is called once the copy is
     checked, before the rename. The caller holds the writer lock."""
-    key = encryption.database_key(secret)
+    key = encryption.database_key(secret, header.page_hmac)
     tmp = path.with_name(path.name + ENCRYPTING)
     _discard(tmp)
     try:
@@ -138,25 +138,33 @@ def encrypt_workspace(path: Path, passphrase: str, show: Callable[[str], None] |
 
 # --- a new passphrase ------------------------------------------------------------------------------------------------
 
-def _opens_with(path: Path, secret: bytes) -> bool:
-    """Whether the encrypted file opens with this secret's key (read-only: nothing is written)."""
-    try:
-        conn = connection.connect(path, key=encryption.database_key(secret), read_only=True)
-    except connection.ERRORS:
-        return False
-    try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return True
-    except connection.DATABASE_ERRORS:
-        return False
-    finally:
-        conn.close()
+def _opens_with(path: Path, secret: bytes) -> str | None:
+    """The page HMAC with which the encrypted file opens with this secret's key, None when it does not (read-only:
+    nothing is written)."""
+    for hmac in encryption.PAGE_HMACS:
+        try:
+            conn = connection.connect(path, key=encryption.database_key(secret, hmac), read_only=True)
+        except connection.ERRORS:
+            continue
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return hmac
+        except connection.DATABASE_ERRORS:
+            continue
+        finally:
+            conn.close()
+    return None
 
 
-def _rewrap(path: Path, secret: bytes, passphrase: str) -> None:
+def _rewrap(path: Path, secret: bytes, passphrase: str, page_hmac: str | None = None) -> None:
     """The workspace's key header written for `passphrase`, and its encrypted copies' headers with it (a restored
     backup then opens with the new passphrase too)."""
-    encryption.new_passphrase(path, secret, passphrase)
+    encryption.new_passphrase(path, secret, passphrase, page_hmac)
+    spread_header(path)
+
+
+def spread_header(path: Path) -> None:
+    """The workspace's key header given to its encrypted backups and kept copies (the same secret)."""
     header = encryption.read_header(path)
     for copy in _kept_copies(path):
         if copy.is_file() and not encryption.is_plain(copy):
@@ -173,13 +181,15 @@ def reset_passphrase(path: Path, recovery: str, passphrase: str) -> None:
         raise WorkspaceError("encryption.error.not_encrypted", str(path))
     secret = encryption.parse_recovery(recovery, str(path))
     encryption.check_passphrase(passphrase, str(path))
+    page_hmac = None
     if encryption.header_path(path).is_file():
         same = encryption.read_header(path).key_id == encryption.key_id(secret)
     else:
-        same = _opens_with(path, secret)
+        page_hmac = _opens_with(path, secret)
+        same = page_hmac is not None
     if not same:
         raise WorkspaceError("encryption.error.wrong_recovery_key", str(path))
-    _rewrap(path, secret, passphrase)
+    _rewrap(path, secret, passphrase, page_hmac)
 
 
 def change_passphrase(path: Path, passphrase: str) -> None:

@@ -20,8 +20,10 @@ from fieldsurvey.i18n import t
 from fieldsurvey.paths import resource
 
 # The WAL-reset bug (a WAL file reset while another connection writes can corrupt the database) affects SQLite
-# 3.7.0 up to and including 3.51.2. On those versions the workspace uses the rollback journal.
+# 3.7.0 up to and including 3.51.2; it is fixed in 3.51.3 and in the patch releases 3.44.6 and 3.50.7 of older
+# lines (sqlite.org/wal.html#walresetbug). On the affected versions the workspace uses the rollback journal.
 WAL_RESET_BUG = ((3, 7, 0), (3, 51, 2))
+WAL_RESET_FIXED_IN = ((3, 44, 6), (3, 50, 7))   # backports: fixed from this patch of its line on
 
 
 def sqlite_version(text: str = sqlite3.sqlite_version) -> tuple[int, int, int]:
@@ -36,7 +38,8 @@ def journal_settings(version: tuple[int, int, int]) -> tuple[str, str]:
     than deleted after each commit. synchronous=FULL either way: a committed answer is on the disk before the
     commit returns (a power cut loses at most the answer being typed)."""
     low, high = WAL_RESET_BUG
-    if version < low or low <= version <= high:
+    backported = any(version[:2] == fixed[:2] and version >= fixed for fixed in WAL_RESET_FIXED_IN)
+    if version < low or (low <= version <= high and not backported):
         return "TRUNCATE", "FULL"
     return "WAL", "FULL"
 

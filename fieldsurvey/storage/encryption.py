@@ -13,6 +13,11 @@ A wrong passphrase is found by the header's authentication tag — before SQLite
 workspace is never touched. The secrets of the files unlocked in this process are kept in memory only (by key id:
 a workspace's backups share its key), never written, never logged; `forget_all` drops them.
 
+An enumerator's workspace that trusts a supervisor's key also keeps, in its key header, a copy of the secret **sealed
+to that supervisor** (X25519 with a fresh key, HKDF-SHA256, AES-256-GCM): the supervisor's private key — in their own
+workspace's key file — opens it and gives back the recovery key (`recover_sealed`), which resets a forgotten
+passphrase as the printed one does. The sealed copies follow the workspace's trusted supervisor keys (services).
+
 A file is encrypted when it does not start with SQLite's header; a workspace not yet made is made encrypted when its
 key header is already beside it (written by `set_up`).
 """
@@ -31,7 +36,8 @@ from pathlib import Path
 from typing import Callable
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -67,9 +73,35 @@ def _hkdf(secret: bytes, info: bytes, length: int) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(secret)
 
 
-def database_key(secret: bytes) -> bytes:
-    """The SQLCipher raw key (32 bytes) of a workspace whose secret this is."""
-    return _hkdf(secret, b"fieldsurvey workspace database key", 32)
+# The HMAC of every page (SQLCipher's `cipher_hmac_algorithm`), part of a file's format: written in its key header.
+# New files take SHA-256 (this CPU family has SHA instructions: a third to a half less of what encryption adds,
+# docs/performance.md); a header without the field is a file made before, with SQLCipher 4's default SHA-512.
+PAGE_HMAC = "HMAC_SHA256"
+LEGACY_PAGE_HMAC = "HMAC_SHA512"
+PAGE_HMACS = (PAGE_HMAC, LEGACY_PAGE_HMAC)
+
+
+class DatabaseKey(bytes):
+    """A file's SQLCipher raw key (32 bytes) with the page HMAC its file was made with (storage/connection.py sets
+    both on every keyed connection)."""
+    hmac: str
+
+    def __new__(cls, raw: bytes, hmac: str = PAGE_HMAC) -> "DatabaseKey":
+        if hmac not in PAGE_HMACS:
+            raise ValueError(hmac)
+        key = super().__new__(cls, raw)
+        key.hmac = hmac
+        return key
+
+
+def database_key(secret: bytes, hmac: str = PAGE_HMAC) -> DatabaseKey:
+    """The SQLCipher raw key (32 bytes) of a workspace whose secret this is, for a file with this page HMAC."""
+    return DatabaseKey(_hkdf(secret, b"fieldsurvey workspace database key", 32), hmac)
+
+
+def identity_key(secret: bytes) -> bytes:
+    """The key (32 bytes) that encrypts the private keys of the sync identity kept beside the workspace."""
+    return _hkdf(secret, b"fieldsurvey identity key file", 32)
 
 
 def key_id(secret: bytes) -> str:
@@ -99,6 +131,28 @@ def parse_recovery(text: str, where: str) -> bytes:
 
 # --- the key header ----------------------------------------------------------------------------------------------------
 
+SEALED_CIPHER = "X25519-HKDF-SHA256-AES-256-GCM"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """The secret sealed to one supervisor's X25519 key: `to` is that key's fingerprint (as sync names keys), `user`
+    the supervisor's user name (shown to the enumerator: whom to ask)."""
+    to: str
+    user: str
+    ephemeral: bytes
+    nonce: bytes
+    wrapped: bytes
+
+    def to_dict(self) -> dict[str, str]:
+        return {"to": self.to, "user": self.user, "cipher": SEALED_CIPHER, "ephemeral": _b64(self.ephemeral),
+                "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped)}
+
+
 @dataclass(frozen=True)
 class Header:
     key_id: str
@@ -106,30 +160,46 @@ class Header:
     salt: bytes
     nonce: bytes
     wrapped: bytes
+    sealed: tuple[Sealed, ...] = ()
+    page_hmac: str = LEGACY_PAGE_HMAC
 
     def to_json(self) -> str:
-        b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+        b64 = _b64
         return json.dumps({"format": FORMAT, "key_id": self.key_id,
                            "kdf": {"name": "scrypt", "n": self.cost.n, "r": self.cost.r, "p": self.cost.p,
                                    "salt": b64(self.salt)},
                            "cipher": "AES-256-GCM", "nonce": b64(self.nonce), "wrapped": b64(self.wrapped),
-                           "database": "SQLCipher 4, 16 KB pages, raw key = HKDF-SHA256(secret)"}, indent=1) + "\n"
+                           "database": "SQLCipher 4, 16 KB pages, raw key = HKDF-SHA256(secret)",
+                           **({"page_hmac": self.page_hmac} if self.page_hmac != LEGACY_PAGE_HMAC else {}),
+                           **({"sealed": [s.to_dict() for s in self.sealed]} if self.sealed else {})},
+                          indent=1) + "\n"
 
 
 def read_header(path: Path) -> Header:
     """The key header beside workspace `path`; WorkspaceError when it is missing or not one."""
-    hp = header_path(path)
+    return read_header_file(header_path(path), str(path))
+
+
+def read_header_file(hp: Path, where: str | None = None) -> Header:
+    """A key header read from its own file (beside its workspace, or copied onto a stick under any name)."""
+    hp = Path(hp)
     try:
         data = json.loads(hp.read_text(encoding="utf-8"))
         kdf = data["kdf"]
         if data.get("format") != FORMAT or kdf.get("name") != "scrypt":
             raise ValueError(data.get("format"))
+        sealed = tuple(Sealed(str(s["to"]), str(s["user"]), base64.b64decode(s["ephemeral"]),
+                              base64.b64decode(s["nonce"]), base64.b64decode(s["wrapped"]))
+                       for s in data.get("sealed", []) if s.get("cipher") == SEALED_CIPHER)
+        page_hmac = data.get("page_hmac", LEGACY_PAGE_HMAC)
+        if page_hmac not in PAGE_HMACS:
+            raise ValueError(page_hmac)
         return Header(str(data["key_id"]), Cost(int(kdf["n"]), int(kdf["r"]), int(kdf["p"])),
                       base64.b64decode(kdf["salt"]), base64.b64decode(data["nonce"]),
-                      base64.b64decode(data["wrapped"]))
+                      base64.b64decode(data["wrapped"]), sealed, page_hmac)
     except FileNotFoundError:
-        raise WorkspaceError("encryption.error.no_key_header", str(path), header=str(hp)) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WorkspaceError("encryption.error.no_key_header", where or str(hp), header=str(hp)) from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WorkspaceError("encryption.error.bad_key_header", str(hp), error=type(exc).__name__) from None
 
 
@@ -143,12 +213,74 @@ def _aad(kid: str) -> bytes:
     return f"{FORMAT} {kid}".encode("ascii")
 
 
-def make_header(secret: bytes, passphrase: str, cost: Cost | None = None) -> Header:
+def make_header(secret: bytes, passphrase: str, cost: Cost | None = None, sealed: tuple[Sealed, ...] = (),
+                page_hmac: str = PAGE_HMAC) -> Header:
+    """A key header for `secret` unlocked by `passphrase`; `page_hmac`: the format of the file it goes with (a new
+    file: PAGE_HMAC; an existing one keeps its own)."""
     cost = cost or COST
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     kid = key_id(secret)
     wrapped = AESGCM(_passphrase_key(passphrase, salt, cost)).encrypt(nonce, secret, _aad(kid))
-    return Header(kid, cost, salt, nonce, wrapped)
+    return Header(kid, cost, salt, nonce, wrapped, sealed, page_hmac)
+
+
+# --- the secret sealed to a supervisor ----------------------------------------------------------------------------------
+
+def _sealing_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient,
+                info=b"fieldsurvey workspace secret sealed to a supervisor").derive(shared)
+
+
+def _sealed_aad(kid: str, to: str) -> bytes:
+    return f"{FORMAT} sealed {kid} {to}".encode("ascii")
+
+
+def seal(secret: bytes, to: str, user: str, public_key: bytes) -> Sealed:
+    """The secret sealed to one X25519 public key (32 raw bytes) whose fingerprint is `to`."""
+    ephemeral = X25519PrivateKey.generate()
+    eph = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key = _sealing_key(ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key)), eph, public_key)
+    nonce = secrets.token_bytes(12)
+    return Sealed(to, user, eph, nonce, AESGCM(key).encrypt(nonce, secret, _sealed_aad(key_id(secret), to)))
+
+
+def seal_to(path: Path, secret: bytes, recipients: list[tuple[str, str, bytes]]) -> bool:
+    """Keep in `path`'s key header one copy of `secret` sealed to each recipient (fingerprint, user, X25519 public
+    key) and none to anybody else (a retired or forgotten key loses its copy). Copies already there are kept as they
+    are. Whether the header was written."""
+    header = read_header(path)
+    if header.key_id != key_id(secret):
+        raise WorkspaceError("encryption.error.bad_key_header", str(header_path(path)), error="key id")
+    wanted = {fp for fp, _, _ in recipients}
+    kept = {s.to: s for s in header.sealed if s.to in wanted}
+    sealed = tuple(kept.get(fp) or seal(secret, fp, user, public) for fp, user, public in recipients)
+    if [s.to for s in sealed] == [s.to for s in header.sealed]:
+        return False
+    write_header(path, Header(header.key_id, header.cost, header.salt, header.nonce, header.wrapped, sealed,
+                              header.page_hmac))
+    return True
+
+
+def recover_sealed(hp: Path, to: str, private_key: X25519PrivateKey) -> str:
+    """The recovery key of the workspace whose key header is the file `hp`, opened with the private key of the
+    supervisor whose key's fingerprint is `to`. WorkspaceError when the header holds no copy sealed to that key
+    (another supervisor's, or the workspace trusted no supervisor), or when the copy does not open."""
+    header = read_header_file(hp)
+    found = [s for s in header.sealed if s.to == to]
+    if not found:
+        raise WorkspaceError("encryption.error.not_sealed_to_you" if header.sealed else "encryption.error.not_sealed",
+                             str(hp), users=", ".join(s.user for s in header.sealed))
+    mine = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    sealed = found[0]
+    try:
+        key = _sealing_key(private_key.exchange(X25519PublicKey.from_public_bytes(sealed.ephemeral)),
+                           sealed.ephemeral, mine)
+        secret = AESGCM(key).decrypt(sealed.nonce, sealed.wrapped, _sealed_aad(header.key_id, to))
+    except (InvalidTag, ValueError):
+        raise WorkspaceError("encryption.error.sealed_does_not_open", str(hp)) from None
+    if key_id(secret) != header.key_id:
+        raise WorkspaceError("encryption.error.sealed_does_not_open", str(hp))
+    return recovery_text(secret)
 
 
 def write_header(path: Path, header: Header) -> None:
@@ -276,10 +408,17 @@ def secret_for(path: Path) -> bytes | None:
     return _SECRETS[kid]
 
 
-def key_for(path: Path) -> bytes | None:
-    """The SQLCipher key of `path` (None: a plain file), asking for the passphrase when needed."""
+def identity_protection(path: Path) -> tuple[str, bytes] | None:
+    """The key id and key that protect the key file beside an encrypted (or to-be-encrypted) workspace `path` (None:
+    a plain one), asking for the passphrase when needed."""
     secret = secret_for(path)
-    return None if secret is None else database_key(secret)
+    return None if secret is None else (key_id(secret), identity_key(secret))
+
+
+def key_for(path: Path) -> DatabaseKey | None:
+    """The SQLCipher key of `path` (None: a plain file), with its page HMAC, asking for the passphrase when needed."""
+    secret = secret_for(path)
+    return None if secret is None else database_key(secret, read_header(Path(path)).page_hmac)
 
 
 def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
@@ -293,8 +432,15 @@ def set_up(path: Path, passphrase: str, cost: Cost | None = None) -> str:
     return recovery_text(secret)
 
 
-def new_passphrase(path: Path, secret: bytes, passphrase: str) -> None:
-    """Write `path`'s key header again for a new passphrase (same secret: the file is not touched)."""
+def new_passphrase(path: Path, secret: bytes, passphrase: str, page_hmac: str | None = None) -> None:
+    """Write `path`'s key header again for a new passphrase (same secret: the file is not touched; the copies sealed
+    to supervisors and the file's page HMAC are kept — `page_hmac` when the header was lost and found again)."""
     check_passphrase(passphrase, str(path))
-    write_header(path, make_header(secret, passphrase))
+    try:
+        old = read_header(path)
+        sealed = old.sealed if old.key_id == key_id(secret) else ()
+        page_hmac = page_hmac or old.page_hmac
+    except WorkspaceError:   # (lost: reset with the recovery key; the sealed copies come back with the next trust)
+        sealed = ()
+    write_header(path, make_header(secret, passphrase, sealed=sealed, page_hmac=page_hmac or PAGE_HMAC))
     remember(secret)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold
+from fieldsurvey.storage import connection
 from fieldsurvey.storage.stamps import now_iso
 
 SCHEMA_VERSION = 3
@@ -193,11 +193,11 @@ class SQLite(Engine):
             raise WorkspaceError("storage.error.no_such_file", str(path))
         if create and path.exists():
             raise WorkspaceError("province.error.exists", str(path))
-        try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:   # an encrypted file (its key header beside it) through SQLCipher, with its key (storage/connection.py)
+            conn = connection.connect(path, isolation_level=None, timeout=30)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.DatabaseError as exc:
+        except connection.DATABASE_ERRORS as exc:
             raise WorkspaceError("province.error.not_a_province", str(path), error=str(exc)) from None
         return cls(conn)
 

@@ -6,6 +6,10 @@ Why a key file and not the workspace meta: a workspace is copied for backups and
 copy must never carry the device's private identity (a clone could sign bundles as that device and reuse its
 sequence numbers). The key file stays on the machine; losing it means making a new identity, which the supervisor
 trusts again after comparing the new fingerprint.
+
+Beside an encrypted workspace the key file's private keys are encrypted too (AES-256-GCM, with a key the caller
+derives from the workspace's secret: `save(protection=…)`, `load(unlock=…)`); its public part — who it is — stays
+readable. A thief of the laptop then cannot sign bundles as its owner without the passphrase.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
@@ -184,16 +191,23 @@ class Identity:
     def sign(self, data: bytes) -> bytes:
         return self.signing.sign(data)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, protection: tuple[str, bytes] | None = None) -> None:
         """Write the key file, readable by its owner only (0600 whatever mode a file left at the temporary name
         had: O_CREAT keeps an existing file's mode, so it is removed first and the mode set on the open file), via a
-        temporary name."""
+        temporary name. `protection` (a key id and a 32-byte key): the private keys encrypted with it."""
         raw = serialization.PrivateFormat.Raw
         none = serialization.NoEncryption()
-        data = {"kind": KEY_FILE_KIND, "version": 1, "device": self.device, "user": self.user, "role": self.role,
-                "commune_code": self.commune_code,
-                "sign": b64(self.signing.private_bytes(_RAW, raw, none)),
-                "encrypt": b64(self.encryption.private_bytes(_RAW, raw, none))}
+        data: dict[str, Any] = {"kind": KEY_FILE_KIND, "version": 1, "device": self.device, "user": self.user,
+                                "role": self.role, "commune_code": self.commune_code}
+        private = {"sign": b64(self.signing.private_bytes(_RAW, raw, none)),
+                   "encrypt": b64(self.encryption.private_bytes(_RAW, raw, none))}
+        if protection is None:
+            data.update(private)
+        else:
+            kid, key = protection
+            nonce = secrets.token_bytes(12)
+            sealed = AESGCM(key).encrypt(nonce, json.dumps(private).encode("ascii"), _key_file_aad(data, kid))
+            data["protected"] = {"key_id": kid, "cipher": "AES-256-GCM", "nonce": b64(nonce), "data": b64(sealed)}
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         if tmp.is_symlink() or tmp.exists():
@@ -208,7 +222,9 @@ class Identity:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path) -> "Identity":
+    def load(cls, path: Path, unlock: Callable[[str], bytes] | None = None) -> "Identity":
+        """The identity in key file `path`; a protected one's private keys decrypted with the key `unlock` gives
+        for the key id the file names (the workspace's: its passphrase asked for when not unlocked)."""
         path = Path(path)
         if not path.exists():
             raise BundleError("sync.error.no_key_file", str(path))
@@ -219,10 +235,42 @@ class Identity:
         if not isinstance(data, dict) or data.get("kind") != KEY_FILE_KIND:
             raise BundleError("sync.error.not_key_file", str(path))
         where = str(path)
+        if isinstance(data.get("protected"), dict):
+            data = {**data, **_unprotect(data, unlock, where)}
         return cls(check_name(data.get("device"), where), check_name(data.get("user"), where), data.get("role"),
                    data.get("commune_code"),
                    Ed25519PrivateKey.from_private_bytes(unb64(data.get("sign"), where, 32)),
                    X25519PrivateKey.from_private_bytes(unb64(data.get("encrypt"), where, 32)))
+
+
+def _key_file_aad(data: dict[str, Any], kid: str) -> bytes:
+    """What the protected private keys are bound to: who the file says it is, and the key id."""
+    return json.dumps([KEY_FILE_KIND, data.get("device"), data.get("user"), data.get("role"),
+                       data.get("commune_code"), kid]).encode("utf-8")
+
+
+def _unprotect(data: dict[str, Any], unlock: Callable[[str], bytes] | None, where: str) -> dict[str, Any]:
+    sealed = data["protected"]
+    kid = sealed.get("key_id")
+    if unlock is None or not isinstance(kid, str):
+        raise BundleError("sync.error.key_file_locked", where)
+    try:
+        private = AESGCM(unlock(kid)).decrypt(unb64(sealed.get("nonce"), where, 12), unb64(sealed.get("data"), where),
+                                              _key_file_aad(data, kid))
+        out = json.loads(private.decode("ascii"))
+    except (InvalidTag, ValueError):
+        raise BundleError("sync.error.key_file_wrong_key", where) from None
+    if not isinstance(out, dict):
+        raise BundleError("sync.error.key_file_wrong_key", where)
+    return {"sign": out.get("sign"), "encrypt": out.get("encrypt")}
+
+
+def is_protected(path: Path) -> bool:
+    """Whether the key file's private keys are encrypted."""
+    try:
+        return '"protected"' in Path(path).read_text(encoding="utf-8")[:MAX_KEY_FILE]
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def key_file_for(workspace_path: Path) -> Path:

@@ -5,6 +5,7 @@ by the setup is encrypted, its recovery key kept for the one time it is shown.""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -78,4 +79,127 @@ def test_setup_makes_an_encrypted_workspace_and_keeps_its_recovery_key_to_show(q
     assert dialog.passphrase.text() == "" and dialog.passphrase_again.text() == ""
     box = show_recovery_key(dialog.created, dialog.recovery, dialog)
     assert dialog.recovery in box.text()
+    encryption.forget_all()
+
+
+def _in_modal(qtbot, act):
+    """Run `act` on the modal dialog that the next click opens (its own event loop), once it shows."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    done = []
+
+    def find():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "resetPassphraseDialog":
+            QTimer.singleShot(20, find)
+            return
+        act(dialog)
+        done.append(dialog)
+
+    QTimer.singleShot(0, find)
+    return done
+
+
+def test_a_forgotten_passphrase_is_reset_in_the_app_with_the_recovery_key(qtbot, window, workspace_file,
+                                                                          monkeypatch):
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    language.set("vi")
+    recovery = conversion.encrypt_workspace(workspace_file, PASSPHRASE)
+    encryption.forget_all()
+    header = encryption.header_path(workspace_file)
+    before, header_before = _digest(workspace_file), header.read_bytes()
+    dialog = PassphraseDialog(workspace_file, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    groups = recovery.split("-")
+    typo = "-".join([groups[0], groups[1][:-1] + str((int(groups[1][-1]) + 1) % 10), *groups[2:]])
+    said = []
+
+    def mistyped_then_right(reset):
+        assert not reset.supervisor.isVisible()   # a workspace sealed to no supervisor: only the paper
+        type_text(reset.recovery, typo)
+        type_text(reset.passphrase, "mật khẩu mới sau khi quên")
+        type_text(reset.passphrase_again, "mật khẩu mới sau khi quên")
+        qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
+        said.append(reset.message.text())
+        assert reset.isVisible() and header.read_bytes() == header_before   # refused, nothing written
+        reset.recovery.clear()
+        type_text(reset.recovery, recovery.replace("-", " "))
+        type_text(reset.passphrase, "ngắn")
+        type_text(reset.passphrase_again, "ngắn")
+        qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
+        said.append(reset.message.text())
+        type_text(reset.passphrase, "mật khẩu mới sau khi quên")
+        type_text(reset.passphrase_again, "mật khẩu mới sau khi quên")
+        qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
+
+    done = _in_modal(qtbot, mistyped_then_right)
+    qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
+    assert done, "the reset dialog did not open"
+    assert "nhóm thứ 2" in said[0].lower() and "8" in said[1]
+    assert dialog.result() == PassphraseDialog.Accepted and encryption.is_unlocked(workspace_file)
+    assert _digest(workspace_file) == before and header.read_bytes() != header_before   # data untouched
+    assert window.workspace_actions.open(workspace_file)
+    assert window.workspace.ws.household_count() == 60
+    window.workspace.close()
+    encryption.forget_all()
+    with pytest.raises(Exception):
+        encryption.unlock(workspace_file, PASSPHRASE)   # the forgotten one opens nothing any more
+    encryption.unlock(workspace_file, "mật khẩu mới sau khi quên")
+    encryption.forget_all()
+
+
+def test_an_enumerator_copies_the_key_header_for_the_supervisor_and_resets_with_what_they_read_out(
+        qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from fieldsurvey.services import encryption as at_rest
+    from fieldsurvey.services import sync
+
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    language.set("en")
+    sup, lan, stick = tmp_path / "sup" / "commune.fsdb", tmp_path / "lan" / "lan.fsdb", tmp_path / "stick"
+    for folder in (sup.parent, lan.parent, stick):
+        folder.mkdir()
+    for path, user, role, pw in ((sup, "thu", "supervisor", "thu là giám sát viên"), (lan, "lan", "enumerator",
+                                                                                     PASSPHRASE)):
+        with at_rest.new_encrypted(path, pw):
+            sync.init_workspace(path, user, role, "02266")
+    sync.export_key(sup, tmp_path / "thu.fskey")
+    sync.trust(lan, tmp_path / "thu.fskey", sync.spoken_fingerprint(sync.identity_of(sup)))
+    encryption.forget_all()
+
+    dialog = PassphraseDialog(lan, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(stick))   # the system's dialog
+    seen = []
+
+    def copy_then_reset(reset):
+        assert reset.supervisor.isVisible() and "(thu)" in reset.supervisor.text()
+        qtbot.mouseClick(reset.copy_header, Qt.LeftButton)
+        seen.append(reset.message.text())
+        # … at the commune office: the officer's own app opens the copy sealed to their key (File menu)
+        encryption.unlock(sup, "thu là giám sát viên")
+        assert window.workspace_actions.open(sup)
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(stick / "lan.fsdb.key"), ""))
+        window.actions_by_key["recover_passphrase"].trigger()
+        shown = window.sync_actions.recovered_box
+        assert shown.isVisible() and "Read it out to the enumerator" in shown.text()
+        read_out = re.search(r"(\d{6}-){7}\d{6}", shown.text()).group(0)
+        shown.close()
+        window.workspace.close()
+        type_text(reset.recovery, read_out)
+        type_text(reset.passphrase, "lan đặt mật khẩu mới")
+        type_text(reset.passphrase_again, "lan đặt mật khẩu mới")
+        qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
+
+    done = _in_modal(qtbot, copy_then_reset)
+    qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
+    assert done and "no personal data" in seen[0] and (stick / "lan.fsdb.key").is_file()
+    assert sorted(p.name for p in stick.iterdir()) == ["lan.fsdb.key"]   # the header only, nothing of the data
+    assert dialog.result() == PassphraseDialog.Accepted
+    encryption.forget_all()
+    encryption.unlock(lan, "lan đặt mật khẩu mới")
     encryption.forget_all()

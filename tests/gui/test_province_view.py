@@ -220,3 +220,34 @@ def test_a_province_screenshot_at_1366_by_768(small, tmp_path, qtbot):
     assert run(path, "vi", screenshot=png, view="province") == 0
     image = QImage(str(png))
     assert (image.width(), image.height()) == (1366, 768)
+
+
+def test_an_encrypted_province_workspace_asks_its_passphrase_then_opens_in_the_province_view(
+        window, qtbot, small, tmp_path, monkeypatch):
+    """`fieldsurvey init --role province` makes the roll-up encrypted: the app asks its passphrase (Cancel opens
+    nothing), then shows it as any province workspace."""
+    from fieldsurvey.gui.dialogs import passphrase as passphrase_dialog
+    from fieldsurvey.services import encryption as at_rest
+    from fieldsurvey.storage import encryption
+
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    path = tmp_path / "kin.fsprov"
+    with at_rest.new_encrypted(path, "sở lao động tỉnh thái nguyên"):
+        province.init_province(path, "so-nnmt", PROVINCE, 2026)
+    assert encryption.is_encrypted(path)
+    encryption.forget_all()
+    asked = []
+    monkeypatch.setattr(passphrase_dialog.PassphraseDialog, "exec", lambda self: asked.append(self.path) or 0)
+    assert not window.open_workspace(path) and asked == [path]   # given up: nothing opened
+    assert window.current_view() != "province"
+
+    def typed(self):
+        asked.append(self.path)
+        self.field.setText("sở lao động tỉnh thái nguyên")
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(passphrase_dialog.PassphraseDialog, "exec", typed)
+    assert window.open_workspace(path)
+    assert window.current_view() == "province" and "2026" in window.province_view.title.text()
+    encryption.forget_all()

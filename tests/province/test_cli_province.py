@@ -21,13 +21,20 @@ def run(*args: str, ok: bool = True):
     return result
 
 
-def test_a_province_officer_rolls_up_from_the_command_line(target, built, tmp_path):
+def test_a_province_officer_rolls_up_from_the_command_line(target, built, tmp_path, monkeypatch):
+    from fieldsurvey.storage import encryption
+
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", "sở lao động tỉnh")   # an SQLite roll-up is encrypted
+    monkeypatch.setenv("FIELDSURVEY_PASSPHRASE", "sở lao động tỉnh")
     file = tmp_path / "tinh.fsprov"
     db = [] if target.endswith(".fsprov") else ["--database", target]
     if not db:
         file = target
     out = run("init", file, "--user", "so-nnmt", "--role", "province", "--province", PROVINCE, *db).output
     assert "province so-nnmt" in out and "fingerprint" in out
+    assert encryption.is_encrypted(file) if not db else not encryption.header_path(file).exists()
+    encryption.forget_all()
     run("keys", "export", file, "--out", tmp_path / "tinh.fskey")
     assert json.loads((tmp_path / "tinh.fskey").read_text())["commune_code"] == PROVINCE
     shutil.copy(built.keys, f"{file}.keys")   # the identity the communes' results were encrypted to
@@ -50,6 +57,18 @@ def test_a_province_officer_rolls_up_from_the_command_line(target, built, tmp_pa
     assert out.count("kết quả số 1") == 3
     again = json.loads(run("province", "import", file, folder, *db, "--quiet", "--json").output)
     assert [r["status"] for r in again] == ["refused"] * 3 and "imported already" in again[0]["error"]
+    if not db:   # the roll-up holds the heads' names and ID numbers: none of them in any file of it
+        from pathlib import Path
+
+        with province.opened(file) as store:
+            held = store.db.rows("SELECT head_name, head_id FROM households WHERE head_name IS NOT NULL")
+        assert len([r for r in held if r[0]]) > 50
+        secrets = {v.encode("utf-8") for row in held for v in row if v and len(v) > 8}
+        beside = [f for f in Path(file).parent.iterdir() if f.is_file() and f.name.startswith(Path(file).name)]
+        assert {Path(file).name, Path(file).name + ".key"} <= {f.name for f in beside}
+        for f in beside:
+            data = f.read_bytes()
+            assert not any(s in data for s in secrets), f
     status = run("province", "status", file, *db, "--lang", "en").output
     assert "3 of 92 communes reported" in status
     run("province", "deadline", file, "2026-01-01", *db)

@@ -427,3 +427,158 @@ def test_a_plain_backup_restored_onto_an_encrypted_workspace_comes_back_encrypte
     with Workspace.open(path) as ws:
         ws.backups = False
         assert {r[0] for r in ws.db.execute("SELECT head_name FROM households")} <= set(NAMES)
+
+
+def _everything_beside(tmp_path: Path, encrypted: bool, monkeypatch) -> tuple[Path, list[bytes]]:
+    """An enumerator's commune as the command line makes it, in folder `home`: the workspace with its identity, the
+    supervisor's key trusted, households with the names and the ID number, a hand-in bundle and a backup written
+    in the workspace's folder, a backup sealed to a stick — every file the app writes. The identity's private
+    keys (raw and as the key file spells them) to search for too."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    from fieldsurvey.services import encryption as at_rest
+    from fieldsurvey.services import sync
+
+    home, sup = tmp_path / ("secret" if encrypted else "plain"), tmp_path / "sup" / "commune.fsdb"
+    stick = tmp_path / f"stick-{home.name}"
+    home.mkdir()
+    stick.mkdir()
+    path = home / "lan.fsdb"
+    monkeypatch.setenv("FIELDSURVEY_NEW_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("FIELDSURVEY_PASSPHRASE", PASSPHRASE)
+    runner = CliRunner()
+    if not sup.exists():
+        sup.parent.mkdir()
+        assert runner.invoke(main, ["init", str(sup), "--user", "thu", "--role", "supervisor", "--commune",
+                                    "02266"]).exit_code == 0
+        sync.export_key(sup, tmp_path / "thu.fskey")
+    made = runner.invoke(main, ["init", str(path), "--user", "lan", "--role", "enumerator", "--commune", "02266",
+                                "--villages", "1", *([] if encrypted else ["--no-encryption"])])
+    assert made.exit_code == 0, made.output
+    sync.trust(path, tmp_path / "thu.fskey", sync.spoken_fingerprint(sync.identity_of(sup)))
+    with Workspace.open(path) as ws:
+        for name in NAMES:
+            doc = make_doc(name=name)
+            doc["location"]["village"] = ws.villages()[0]
+            ws.save_household(doc, status="complete", owner="lan")
+    for args in (["export", str(path), "--out", str(home)], ["backup", str(path)],
+                 ["backup", str(path), "--to", str(home / "backups")],
+                 ["backup", str(path), "--to", str(stick)]):   # the last one: on a stick, sealed
+        done = runner.invoke(main, args)
+        assert done.exit_code == 0, (args, done.output)
+    me = at_rest.identity(path)
+    raw = serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    private = [me.signing.private_bytes(serialization.Encoding.Raw, *raw),
+               me.encryption.private_bytes(serialization.Encoding.Raw, *raw)]
+    return home, [*private, *(base64.b64encode(p) for p in private)]
+
+
+def test_no_file_written_beside_an_encrypted_workspace_holds_a_name_an_id_number_or_a_private_key(
+        tmp_path, monkeypatch):
+    plain, plain_keys = _everything_beside(tmp_path, False, monkeypatch)
+    every = [p for p in plain.rglob("*") if p.is_file()]
+    assert {*NAMES, ID_NUMBER} == {s for p in every for s in _secrets_in(p.read_bytes())}   # the attack finds them
+    assert any(k in (plain / "lan.fsdb.keys").read_bytes() for k in plain_keys)             # … and the keys
+    encryption.forget_all()
+
+    home, keys = _everything_beside(tmp_path, True, monkeypatch)
+    every = [p for p in home.rglob("*") if p.is_file()] + list((tmp_path / "stick-secret").glob("*.fsbackup"))
+    names = {p.name for p in every}
+    assert {"lan.fsdb", "lan.fsdb.key", "lan.fsdb.keys", ".lan.fsdb.lock"} <= names, names
+    assert any(n.endswith(".fsbundle") for n in names) and any(n.endswith(".fsbackup") for n in names)
+    assert len([p for p in every if p.parent.name == "backups" and p.suffix == ".fsdb"]) >= 2
+    for p in every:   # the workspace, its journal and backups, key header, key file, lock, bundle, sealed backup
+        data = p.read_bytes()
+        assert _secrets_in(data) == [], p
+        assert not any(k in data for k in keys), p
+    assert b'"protected"' in (home / "lan.fsdb.keys").read_bytes()   # the key file says who, not its keys
+    # the identity still works, for whoever has the passphrase; without it the key file opens nothing
+    from fieldsurvey.errors import BundleError
+    from fieldsurvey.sync.keys import Identity
+
+    with pytest.raises(BundleError) as err:
+        Identity.load(home / "lan.fsdb.keys")
+    assert err.value.key == "sync.error.key_file_locked"
+    encryption.forget_all()
+    encryption.set_asker(lambda p: PASSPHRASE)
+    from fieldsurvey.services import encryption as at_rest
+
+    assert at_rest.identity(home / "lan.fsdb").user == "lan"
+
+
+def test_encrypting_a_plain_workspace_encrypts_its_key_file_too(tmp_path, monkeypatch):
+    from fieldsurvey.services import encryption as at_rest
+    from fieldsurvey.sync.keys import is_protected
+
+    path = tmp_path / "w.fsdb"
+    made = CliRunner().invoke(main, ["init", str(path), "--user", "lan", "--role", "enumerator", "--commune",
+                                     "02266", "--no-encryption"])
+    assert made.exit_code == 0
+    before = at_rest.identity(path).public.fingerprint
+    assert not is_protected(path.with_name("w.fsdb.keys"))
+    at_rest.encrypt(path, PASSPHRASE)
+    assert is_protected(path.with_name("w.fsdb.keys"))
+    encryption.forget_all()
+    encryption.unlock(path, PASSPHRASE)
+    assert at_rest.identity(path).public.fingerprint == before   # the same identity, its keys now encrypted
+
+
+def _opens_raw(path: Path, secret: bytes, hmac: str) -> bool:
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{encryption.database_key(secret).hex()}'\"")
+        conn.execute(f"PRAGMA cipher_page_size = {connection.CIPHER_PAGE_SIZE}")
+        conn.execute(f"PRAGMA cipher_hmac_algorithm = {hmac}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def test_new_files_take_hmac_sha256_and_files_made_before_keep_sha512_through_every_path(tmp_path):
+    """The page HMAC is part of a file's format, written in its key header: a new workspace and its backups use
+    SHA-256; a workspace encrypted before (a header without the field) keeps SHA-512 through opening, writing,
+    backups, a new passphrase and a reset with its key header lost."""
+    new = tmp_path / "new" / "w.fsdb"
+    new.parent.mkdir()
+    recovery = _workspace(new)
+    secret = encryption.parse_recovery(recovery, "x")
+    assert json.loads(encryption.header_path(new).read_text())["page_hmac"] == "HMAC_SHA256"
+    for f in (new, *backups.backups_of(new)):
+        assert _opens_raw(f, secret, "HMAC_SHA256") and not _opens_raw(f, secret, "HMAC_SHA512"), f
+
+    old = tmp_path / "old" / "w.fsdb"
+    old.parent.mkdir()
+    _workspace(old, encrypted=False)
+    secret = os.urandom(encryption.SECRET_BYTES)
+    for f in (old, *backups.backups_of(old)):   # encrypted as the first encrypted FieldSurvey did
+        conversion.encrypt_file(f, secret, encryption.make_header(secret, PASSPHRASE,
+                                                                  page_hmac=encryption.LEGACY_PAGE_HMAC))
+    assert "page_hmac" not in json.loads(encryption.header_path(old).read_text())
+    encryption.forget_all()
+    encryption.unlock(old, PASSPHRASE)
+    with Workspace.open(old) as ws:
+        ws.save_household(make_doc(name="Lý Văn Mới"), owner="lan")
+        backups.make_backup(ws)
+    assert backups.check_file(backups.backups_of(old)[-1]) == []
+    conversion.change_passphrase(old, "một mật khẩu khác hẳn")
+    encryption.header_path(old).unlink()
+    encryption.forget_all()
+    conversion.reset_passphrase(old, encryption.recovery_text(secret), "lại một mật khẩu nữa")
+    assert "page_hmac" not in json.loads(encryption.header_path(old).read_text())
+    encryption.forget_all()
+    encryption.unlock(old, "lại một mật khẩu nữa")
+    with Workspace.open(old) as ws:
+        assert ws.household_count() == len(NAMES) + 1
+    for f in (old, *backups.backups_of(old)):
+        assert _opens_raw(f, secret, "HMAC_SHA512") and not _opens_raw(f, secret, "HMAC_SHA256"), f
+    backups.restore(old, backups.backups_of(old)[0])
+    with Workspace.open(old) as ws:
+        assert ws.household_count() == len(NAMES)
+    assert _opens_raw(old, secret, "HMAC_SHA512")

@@ -15,12 +15,13 @@ from fieldsurvey.storage.workspace import Workspace
 from tests.storage.conftest import INFO, make_doc
 
 
-@pytest.mark.parametrize("version", [(3, 7, 0), (3, 40, 1), (3, 45, 3), (3, 51, 2)])
+@pytest.mark.parametrize("version", [(3, 7, 0), (3, 40, 1), (3, 44, 5), (3, 45, 3), (3, 50, 6), (3, 51, 1),
+                                     (3, 51, 2)])
 def test_versions_with_the_wal_reset_bug_use_the_rollback_journal(version):
     assert journal_settings(version) == ("TRUNCATE", "FULL")
 
 
-@pytest.mark.parametrize("version", [(3, 51, 3), (3, 52, 0), (4, 0, 0)])
+@pytest.mark.parametrize("version", [(3, 51, 3), (3, 52, 0), (4, 0, 0), (3, 44, 6), (3, 44, 9), (3, 50, 7)])
 def test_fixed_versions_use_wal(version):
     assert journal_settings(version) == ("WAL", "FULL")
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
+from fieldsurvey.gui.dialogs import passphrase as passphrase_dialog
 from fieldsurvey.gui.dialogs.last_year import LastYearDialog
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
@@ -48,8 +49,11 @@ class ProvinceActions:
             self.open(Path(name))
 
     def open(self, path: Path) -> bool:
-        """Show a province workspace (the commune workspace open is closed first); False when refused."""
+        """Show a province workspace (the commune workspace open is closed first); False when refused. An encrypted
+        one (made by `fieldsurvey init --role province`) asks its passphrase first."""
         path = Path(path)
+        if not passphrase_dialog.ask_passphrase(path, self.window):
+            return False
         try:
             province.info(path)
         except FieldSurveyError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from fieldsurvey.errors import FieldSurveyError
@@ -15,7 +16,7 @@ from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import households, review, starter
+from fieldsurvey.services import encryption, households, review, starter
 from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
 
 
@@ -95,6 +96,33 @@ class SyncActions:
             return False
         w.say(tr("gui.sync.trusted", role=tr(f"sync.role.{key.role}"), user=key.user), 15000)
         return True
+
+    def recover_passphrase(self, header: Path | None = None) -> str | None:
+        """The supervisor: the recovery key of an enumerator's workspace whose passphrase is forgotten, from its key
+        header (`NAME.fsdb.key`, brought on a stick), opened with this workspace's private key; shown to be read
+        out. Refused (said, nothing shown) for a header sealed to another key. The recovery key, or None."""
+        w = self.window
+        path = w.workspace.path
+        if path is None:
+            return None
+        if header is None:
+            name, _ = QFileDialog.getOpenFileName(w, tr("gui.action.recover_passphrase"), str(Path(path).parent),
+                                                  "*.key", options=file_dialog_options())
+            if not name:
+                return None
+            header = Path(name)
+        try:
+            recovery = encryption.recover_for_enumerator(path, header)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return None
+        box = QMessageBox(QMessageBox.Information, tr("gui.action.recover_passphrase"),
+                          tr("encryption.recovery.recovered", file=Path(header).name) + f"\n\n{recovery}", parent=w)
+        box.setObjectName("recoveredKey")
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.show()
+        self.recovered_box = box
+        return recovery
 
     def import_bundles(self, files: list[Path] | None = None):
         """Bring in bundles (an enumerator's hand-in, a supervisor's return): each all or nothing; a refused one

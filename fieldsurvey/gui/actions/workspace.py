@@ -54,10 +54,10 @@ class WorkspaceActions:
         stays alive meanwhile and the list shows when it is done. Returns False when the file was refused."""
         self.window.form.flush()
         path = Path(path)
-        if province.is_province_file(path):   # a province's workspace: the province's view
-            return self.window.province_actions.open(path)
         if not passphrase_dialog.ask_passphrase(path, self.window):   # an encrypted file: unlocked first
             return False
+        if province.is_province_file(path):   # a province's workspace (an SQLite one encrypted too): its view
+            return self.window.province_actions.open(path)
         if not wait and path.is_file() and path.stat().st_size > CHECK_OFF_THREAD_BYTES:
             self.check_job = run_job(workspaces.check_job(path), tr("gui.job.check"), self.window,
                                      on_done=lambda _result: self.open(path))

@@ -1,16 +1,20 @@
 """The passphrase of an encrypted workspace, asked when the app opens it (a wrong one is said in the dialog, which
-stays open; the file is not touched), and the recovery key shown once after a new workspace is made. The passphrase
-lives in the field until it unlocks the file: never written, never logged."""
+stays open; the file is not touched); a forgotten one reset with the recovery key — printed at setup, or read out by
+the supervisor who recovered it from the workspace's key header (copied onto a stick from here); and the recovery
+key shown once after a new workspace is made. A passphrase lives in its field until it unlocks the file: never
+written, never logged."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import error_text, tr
+from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.services import encryption
 
 
@@ -38,10 +42,20 @@ class PassphraseDialog(QDialog):
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
+        self.forgot = QPushButton(tr("encryption.dialog.forgot"), objectName="forgotPassphrase")
+        self.forgot.setAutoDefault(False)
+        buttons.addButton(self.forgot, QDialogButtonBox.ResetRole)
+        self.forgot.clicked.connect(self.reset)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self.resize(440, 170)
+
+    def reset(self) -> None:
+        """Forgot the passphrase: the reset dialog; once a new passphrase is set the file is unlocked, and opens."""
+        dialog = ResetPassphraseDialog(self.path, self)
+        if dialog.exec():
+            super().accept()
 
     def accept(self) -> None:
         text = self.field.text()
@@ -53,6 +67,88 @@ class PassphraseDialog(QDialog):
             self.error.show()
             self.field.setFocus()
             return
+        super().accept()
+
+
+class ResetPassphraseDialog(QDialog):
+    """A forgotten passphrase: the recovery key typed (the 48 digits; a mistyped group is named), a new passphrase
+    typed twice; the key header written again (the data untouched) and the file unlocked. For an enumerator's
+    workspace whose key is sealed to a supervisor, it says whom to ask and copies the key header onto a stick."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("resetPassphraseDialog")
+        self.setWindowTitle(tr("encryption.dialog.reset_title"))
+        self.path = Path(path)
+        lay = QVBoxLayout(self)
+        label = QLabel(tr("encryption.dialog.reset_label", file=self.path.name), objectName="resetPrompt")
+        label.setWordWrap(True)
+        lay.addWidget(label)
+        supervisors = encryption.sealed_to(self.path)
+        self.copy_header = QPushButton(tr("encryption.dialog.copy_header"), objectName="copyKeyHeader")
+        self.copy_header.setAutoDefault(False)
+        self.copy_header.clicked.connect(self.copy_header_to)
+        self.supervisor = QLabel(tr("encryption.dialog.reset_supervisor", users=", ".join(supervisors)),
+                                 objectName="resetSupervisor")
+        self.supervisor.setWordWrap(True)
+        if supervisors:
+            lay.addWidget(self.supervisor)
+            lay.addWidget(self.copy_header)
+        form = QFormLayout()
+        self.recovery = QLineEdit(objectName="recoveryKey")
+        self.recovery.setPlaceholderText("000000-000000-000000-000000-000000-000000-000000-000000")
+        form.addRow(tr("encryption.prompt.recovery_key"), self.recovery)
+        self.passphrase = QLineEdit(objectName="newPassphrase")
+        self.passphrase_again = QLineEdit(objectName="newPassphraseAgain")
+        for field in (self.passphrase, self.passphrase_again):
+            field.setEchoMode(QLineEdit.Password)
+        form.addRow(tr("encryption.dialog.new_passphrase"), self.passphrase)
+        form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
+        lay.addLayout(form)
+        self.message = QLabel(objectName="resetMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        lay.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Cancel).setText(tr("gui.cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(520, 260)
+
+    def _say(self, text: str, error: bool = True) -> None:
+        self.message.setStyleSheet("color:#842029" if error else "")
+        self.message.setText(text)
+        self.message.show()
+
+    def copy_header_to(self) -> None:
+        """The key header copied into a folder the user picks (a stick), for the supervisor."""
+        folder = QFileDialog.getExistingDirectory(self, tr("encryption.dialog.copy_header"), str(self.path.parent),
+                                                  options=QFileDialog.ShowDirsOnly | file_dialog_options())
+        if not folder:
+            return
+        try:
+            copied = encryption.copy_header_for_supervisor(self.path, Path(folder))
+        except FieldSurveyError as exc:
+            self._say(error_text(exc))
+            return
+        self._say(tr("encryption.dialog.header_copied", file=str(copied)), error=False)
+
+    def accept(self) -> None:
+        new, again = self.passphrase.text(), self.passphrase_again.text()
+        self.passphrase.clear()
+        self.passphrase_again.clear()
+        if new != again:
+            self._say(tr("encryption.error.passphrases_differ"))
+            self.passphrase.setFocus()
+            return
+        try:
+            encryption.reset_passphrase(self.path, self.recovery.text(), new)
+        except FieldSurveyError as exc:
+            self._say(error_text(exc))
+            (self.passphrase if exc.key == "encryption.error.passphrase_short" else self.recovery).setFocus()
+            return
+        self.recovery.clear()
         super().accept()
 
 
