@@ -163,12 +163,13 @@ def main(ctx: click.Context, passphrase_file: Path | None) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 @click.option("--view", type=click.Choice(["start", "list", "form", "panel", "dashboard", "review", "conflicts",
                                            "duplicates", "held", "todo", "villages", "print", "official", "issued",
-                                           "history", "printed", "province"]),
+                                           "history", "printed", "province", "setup", "passphrase"]),
               help="The view to show (form and panel: the first poor household; conflicts, duplicates, held: the "
                    "Review view's tab; villages: the villages' resident "
                    "households; print: the Print menu open; official: the official copy's dialog, a supervisor's "
                    "workspace; issued: the register of issued documents; history: the first household's; printed: "
-                   "what follows a printout; province: a province workspace's results by commune).")
+                   "what follows a printout; province: a province workspace's results by commune; setup, passphrase: the new "
+                   "workspace's setup filled in, the passphrase asked on opening).")
 @click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use).")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Render the view to this PNG and exit.")

@@ -10,12 +10,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from fieldsurvey.gui import look
 from fieldsurvey.gui.actions.printing import documents_folder
 from fieldsurvey.gui.crash import install_excepthook, setup_logging
+from fieldsurvey.gui.dialogs.passphrase import PassphraseDialog
 from fieldsurvey.gui.main_window import MainWindow
+from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import language
 from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
@@ -75,6 +77,10 @@ def prepare_screenshot(window, view: str) -> None:
     if view == "province" and window.current_view() == "province":   # the results by commune, last year beside
         window.province_view.show_tab("results")
         return
+    if view in DIALOG_VIEWS:   # a dialog of the start: the setup filled in as an enumerator would, the passphrase asked
+        window.shot_dialog = DIALOG_VIEWS[view](window)
+        window.shot_dialog.show()
+        return
     if window.workspace.ws is None:
         return
     if view == "start":
@@ -131,7 +137,21 @@ def prepare_screenshot(window, view: str) -> None:
             window.form_view.focus_member_form()
 
 
+def _setup_shown(window) -> QDialog:
+    dialog = SetupDialog(window.workspace_actions.default_dir(), window)
+    dialog.commune_search.setText("Lâm Bình")
+    dialog.communes.setCurrentRow(0)
+    dialog.enumerator.setText("Hoàng Thị Hoa")
+    return dialog
+
+
+def _passphrase_shown(window) -> QDialog:
+    path = window.workspace.path or window.workspace_actions.default_dir() / "02266-2026-hoang-thi-hoa.fsdb"
+    return PassphraseDialog(Path(path), window)
+
+
 PRINT_VIEWS = ("print", "official", "issued")
+DIALOG_VIEWS = {"setup": _setup_shown, "passphrase": _passphrase_shown}
 REVIEW_TABS = {"conflicts": "conflicts", "duplicates": "duplicates", "held": "held"}   # --view: the Review's tab
 
 
@@ -160,7 +180,8 @@ def grab(window, view: str, path: Path) -> bool:
     if view == "print":
         return grab_with_menu(window, window.menus["print"]).save(str(path))
     dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog,
-               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog}
+               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog,
+               "setup": getattr(window, "shot_dialog", None), "passphrase": getattr(window, "shot_dialog", None)}
     if dialogs.get(view) is not None:
         for _ in range(3):
             app.processEvents()
