@@ -167,7 +167,8 @@ def run(engine: str, households: int, n_communes: int, root: Path, server=None, 
           f"  (gate ≤ 2)")
     if text:
         a2 = statistics.median(text)
-        print(f"    A'. the same, made into COPY's text first  {a2:8.1f} s  ({n / a2:,.0f} rows/s)   B/A' = {b / a2:.2f}")
+        print(f"    A'. the same, made into COPY's text first  {a2:8.1f} s  ({n / a2:,.0f} rows/s)   "
+              f"B/A' = {b / a2:.2f}")
     print(f"    the province's tables                     {t:8.2f} s")
 
 
