@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -274,6 +275,14 @@ def _opened(file: Path):
     return opened(file)
 
 
+def _local_time(text: str) -> str:
+    """An audit time (ISO, UTC) as people read it: 23/11/2026 10:55 in this computer's time."""
+    try:
+        return f"{datetime.fromisoformat(text).astimezone():%d/%m/%Y %H:%M}"
+    except (TypeError, ValueError):
+        return text
+
+
 def _plain(value):
     """A result dataclass as JSON-ready data."""
     if isinstance(value, list):
@@ -437,15 +446,18 @@ def assign(file: Path, uuids: tuple[str, ...], owner: str, comment: str) -> None
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def todo(file: Path, as_json: bool, lang: str) -> None:
     """The enumerator's to-do list: households returned with a comment, or newly assigned."""
-    from fieldsurvey.services.review import todo as todo_list  # lazy: 380 ms at start-up otherwise
+    from fieldsurvey.services.households import people, person  # lazy: 380 ms at start-up otherwise
+    from fieldsurvey.services.review import todo as todo_list
 
     def lines(r) -> list[str]:
-        what = (t("sync.todo.returned", lang, by=r.by, comment=r.comment) if r.action == "return"
-                else t("sync.todo.assigned", lang, by=r.by))
+        by = person(names, r.by)   # the supervisor by name where this workspace knows it
+        what = (t("sync.todo.returned", lang, by=by, comment=r.comment) if r.action == "return"
+                else t("sync.todo.assigned", lang, by=by))
         return [f"{r.uuid} {r.head_name} ({r.village}): {what}"]
 
     with _opened(file) as ws:
         found = todo_list(ws)
+        names = people(ws)
     _show(_plain(found) if as_json else found, as_json, lines, "sync.todo.empty", lang)
 
 
@@ -456,14 +468,15 @@ def todo(file: Path, as_json: bool, lang: str) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def history(file: Path, uuid: str, as_json: bool, lang: str) -> None:
     """Who changed what and when, for one household (fields named by the form's labels)."""
-    from fieldsurvey.services.households import history as household_history  # lazy: 370 ms at start-up otherwise
+    from fieldsurvey.services.households import history as household_history, in_words, people  # lazy: 370 ms
 
     with _opened(file) as ws:
         rows = household_history(ws, uuid, lang)
+        names = people(ws)
     if as_json:
         echo_json(_plain(rows))
         return
-    for r in rows:
-        change = f"{r.label or r.field}: {r.old or '—'} → {r.new or '—'}" if r.field else ""
-        note = r.note or (", ".join(f"{k} {v}" for k, v in r.detail.items()) if r.detail else "")
-        click.echo(f"{r.at}  {r.user:<14} {r.device:<18} {r.action:<12} {change}  {note}".rstrip())
+    for r in rows:   # as the app's History says it: people by name, the action and the field in words
+        said = in_words(r, names, lang)
+        change = f"{said.field}: {said.old or '—'} → {said.new or '—'}" if r.field else ""
+        click.echo(f"{_local_time(r.at)}  {said.who:<18} {said.action:<22} {change}  {said.note}".rstrip())

@@ -1099,8 +1099,16 @@ class FormSession:
                 return to_string(self._last_saved_value(name.split("#", 1)[1].strip()))
             if name not in self.form.by_name:
                 return m.group(0)
-            return to_string(self._ctx.at(item, path[:len(item.chain)]).ref(name))
+            return self._shown(self._ctx.at(item, path[:len(item.chain)]).ref(name))
         return _LABEL_REF.sub(sub, text)
+
+    def _shown(self, value: Any) -> str:
+        """A value read into a label as people read it: a whole number from 10 000 up with the language's thousands
+        separator (2.340.750 / 2,340,750 — a year stays 2026), anything else as the form's expressions write it."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and value == int(value) and abs(value) >= 10_000:
+            return format_number(value, self.lang)
+        return to_string(value)
 
     def section_states(self, section: Section, member: int | None = None) -> list[QuestionState]:
         return [self.state(q, member if q.chain else None) for q in section.questions]

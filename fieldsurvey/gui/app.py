@@ -10,18 +10,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSettings
 from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from fieldsurvey.gui import look
 from fieldsurvey.gui.actions.printing import documents_folder
 from fieldsurvey.gui.crash import install_excepthook, setup_logging
+from fieldsurvey.gui.dialogs.passphrase import PassphraseDialog
 from fieldsurvey.gui.main_window import MainWindow
+from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import language
 from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.households import HouseholdFilter
 from fieldsurvey.services import encryption
-from fieldsurvey.services.workspaces import ready_demo
+from fieldsurvey.services.workspaces import ready_demo, working_as
 
 
 def load_fonts(app: QApplication, size: int = 10) -> str | None:
@@ -75,6 +77,10 @@ def prepare_screenshot(window, view: str) -> None:
     if view == "province" and window.current_view() == "province":   # the results by commune, last year beside
         window.province_view.show_tab("results")
         return
+    if view in DIALOG_VIEWS:   # a dialog of the start: the setup filled in as an enumerator would, the passphrase asked
+        window.shot_dialog = DIALOG_VIEWS[view](window)
+        window.shot_dialog.show()
+        return
     if window.workspace.ws is None:
         return
     if view == "start":
@@ -108,6 +114,10 @@ def prepare_screenshot(window, view: str) -> None:
         elif view == "issued":
             window.print_actions.show_issued()
         return
+    if view in REVIEW_TABS:   # the Review view with one of its tabs in front
+        window.show_view("review")
+        window.review.tabs.setCurrentWidget(getattr(window.review, REVIEW_TABS[view]))
+        return
     if view in ("review", "todo"):
         window.show_view(view)
         if view == "review" and window.current_view() == "review":
@@ -127,7 +137,22 @@ def prepare_screenshot(window, view: str) -> None:
             window.form_view.focus_member_form()
 
 
+def _setup_shown(window) -> QDialog:
+    dialog = SetupDialog(window.workspace_actions.default_dir(), window)
+    dialog.commune_search.setText("Lâm Bình")
+    dialog.communes.setCurrentRow(0)
+    dialog.enumerator.setText("Hoàng Thị Hoa")
+    return dialog
+
+
+def _passphrase_shown(window) -> QDialog:
+    path = window.workspace.path or window.workspace_actions.default_dir() / "02266-2026-hoang-thi-hoa.fsdb"
+    return PassphraseDialog(Path(path), window)
+
+
 PRINT_VIEWS = ("print", "official", "issued")
+DIALOG_VIEWS = {"setup": _setup_shown, "passphrase": _passphrase_shown}
+REVIEW_TABS = {"conflicts": "conflicts", "duplicates": "duplicates", "held": "held"}   # --view: the Review's tab
 
 
 def grab_with_menu(window, menu) -> QPixmap:
@@ -155,7 +180,8 @@ def grab(window, view: str, path: Path) -> bool:
     if view == "print":
         return grab_with_menu(window, window.menus["print"]).save(str(path))
     dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog,
-               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog}
+               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog,
+               "setup": getattr(window, "shot_dialog", None), "passphrase": getattr(window, "shot_dialog", None)}
     if dialogs.get(view) is not None:
         for _ in range(3):
             app.processEvents()
@@ -173,6 +199,7 @@ def grab(window, view: str, path: Path) -> bool:
 
 def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, screenshot: Path | None = None,
         view: str | None = None) -> int:
+    working_as("app")   # a second FieldSurvey finding the workspace taken names this window
     app, window = make_window(lang)
     encryption.ask_with(None)   # a passphrase is asked in the app's dialog, never on a terminal behind it
     if demo and db_path is None:
@@ -184,7 +211,7 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         if view == "villages":
             window.show_view("dashboard")
             window.workspace_actions.show_villages()
-        elif view in ("history", "printed"):
+        elif view in ("history", "printed") or view in REVIEW_TABS:
             prepare_screenshot(window, view)
         elif view in PRINT_VIEWS:   # the list, with the printing dialog asked for over it
             window.show_view("list")

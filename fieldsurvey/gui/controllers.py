@@ -50,6 +50,12 @@ class WorkspaceController(QObject):
     def title(self) -> str:
         return workspaces.workspace_title(self.ws) if self.ws else ""
 
+    def read_only_reason(self) -> str | None:
+        """Why nothing can be changed here, in the app's language — another FieldSurvey holds the file (whose window
+        or which command, whose login, which computer, its process, since when), a read-only disk… —, or None."""
+        ws = self.ws
+        return tr(ws.read_only_key, **ws.read_only_values) if ws is not None and ws.read_only else None
+
     # --- who works here ------------------------------------------------------------------------------------------
 
     def role(self) -> str | None:
@@ -164,7 +170,7 @@ class FormController(QObject):
     def _show(self) -> None:
         self.view.load(self.session, self._title())
         ws = self.workspace.ws
-        self.view.set_read_only(tr(ws.read_only_key, **ws.read_only_values) if self.read_only else None)
+        self.view.set_read_only(self.workspace.read_only_reason())
         self._offer_confirm()
         self.reclassify()
 

@@ -51,7 +51,8 @@ class HouseholdDetailPane(QWidget):
                  f" · {escape(self.people.get(detail.owner or '', detail.owner or ''))} · {detail.uuid[:8]}",
                  tr("gui.list.members_n", n=len(members))]
         for action, comment, by in detail.to_do:
-            lines.insert(2, "<span style='color:#842029'><b>" + escape(tr(f"gui.list.todo.{action}", by=by)) +
+            who = self.people.get(by, by)   # the supervisor by name where this workspace knows it
+            lines.insert(2, "<span style='color:#842029'><b>" + escape(tr(f"gui.list.todo.{action}", by=who)) +
                          "</b> " + escape(comment) + "</span>")
         labels = answer_labels(doc, language.code)  # the household's own form names the choices
         rows = []

@@ -383,6 +383,9 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.show_view("list")
         QTimer.singleShot(WARM_UP_MS, self.prepare_questionnaire)
+        reason = self.workspace.read_only_reason()
+        if reason:   # opened read-only: why (another FieldSurvey holds the file: whose, where, doing what), until replaced
+            self.say(reason, 0)
         clock = workspaces.clock_warning(self.workspace.ws)   # a clock plainly wrong: said in the status bar
         if clock:
             self.say(tr(clock[0], **clock[1]), 30000)
@@ -418,10 +421,18 @@ class MainWindow(QMainWindow):
             return
         text = tr("gui.status_bar.workspace", title=self.workspace.title(),
                   n=self.workspace.count(households.HouseholdFilter()))
-        enumerator = self.workspace.ws.meta("enumerator")
-        if enumerator:
-            text += " · " + tr("gui.status_bar.enumerator", name=enumerator)
+        ws = self.workspace.ws
+        enumerator = ws.meta("enumerator")
+        name = households.person(self.model.people, workspaces.current_user(ws)) or enumerator
+        if name:   # who works here, by name (never the login id when the name is known)
+            role = self.workspace.role()
+            text += " · " + tr("gui.status_bar.supervisor" if role == review.SUPERVISOR else
+                               "gui.status_bar.enumerator", name=name)
+        reason = self.workspace.read_only_reason()
+        if reason:   # another FieldSurvey has the file: said once in full, and kept in short beside the title
+            text += " · " + tr("gui.status_bar.read_only")
         self.status_label.setText(text)
+        self.status_label.setToolTip(reason or "")
 
     # --- households ---------------------------------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ def _decision_layout(tab: QWidget, items: QListWidget, heading: QLabel, table: Q
     its table, and the buttons that decide it (the final decision apart, on the right)."""
     heading.setWordWrap(True)
     heading.setTextFormat(Qt.RichText)
+    items.setWordWrap(True)   # a long case wraps in the list's width, never cut or scrolled sideways
+    items.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
     table.setSelectionMode(QAbstractItemView.NoSelection)
     pane = QWidget()
     column = QVBoxLayout(pane)
@@ -89,7 +91,7 @@ class ConflictsTab(_CasesTab):
         self.items: list[rv.Conflict] = []
         self.list = QListWidget(objectName="conflictList")
         self.title = QLabel(objectName="conflictTitle")
-        self.table = _table("conflictFields", 5)
+        self.table = _table("conflictFields", 4)
         self.resolve_button = QPushButton(objectName="resolveConflict")
         self.all_theirs = QPushButton(objectName="allTheirs")
         self.all_ours = QPushButton(objectName="allOurs")
@@ -102,9 +104,8 @@ class ConflictsTab(_CasesTab):
         self.all_ours.clicked.connect(lambda: self._pick_all(rv.OURS))
 
     def retranslate(self) -> None:
-        self.table.setHorizontalHeaderLabels([tr("gui.review.col.field"), tr("gui.review.col.path"),
-                                              tr("gui.review.col.ours"), tr("gui.review.col.theirs"),
-                                              tr("gui.review.col.choice")])
+        self.table.setHorizontalHeaderLabels([tr("gui.review.col.field"), tr("gui.review.col.ours"),
+                                              tr("gui.review.col.theirs"), tr("gui.review.col.choice")])
         self.resolve_button.setText(tr("gui.review.resolve"))
         self.all_theirs.setText(tr("gui.review.all_theirs"))
         self.all_ours.setText(tr("gui.review.all_ours"))
@@ -133,14 +134,15 @@ class ConflictsTab(_CasesTab):
                               village=escape(c.village or "—"), uuid=c.uuid[:8], ours=escape(self.who(c.ours_user)),
                               ours_device=escape(c.ours_device or "?"), theirs=escape(self.who(c.theirs_user)),
                               theirs_device=escape(c.theirs_device), at=when(c.at)))
-        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
-        self.table.setHorizontalHeaderItem(3, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
+        self.table.setHorizontalHeaderItem(1, QTableWidgetItem(tr("gui.review.col.ours_who", who=self.who(c.ours_user))))
+        self.table.setHorizontalHeaderItem(2, QTableWidgetItem(tr("gui.review.col.theirs_who", who=self.who(c.theirs_user))))
         self.table.setRowCount(len(c.fields))
-        for r, f in enumerate(c.fields):
-            self.table.setItem(r, 0, _item(f.label, f.field))
-            self.table.setItem(r, 1, _item(f.field))
-            self.table.setItem(r, 2, _item(f.ours))
-            self.table.setItem(r, 3, _item(f.theirs))
+        for r, f in enumerate(c.fields):   # the question as the form words it; its audit name only as a tooltip
+            label = _item(f.label, f.field)
+            label.setToolTip(tr("gui.review.path_tip", path=f.field))
+            self.table.setItem(r, 0, label)
+            self.table.setItem(r, 1, _item(f.ours))
+            self.table.setItem(r, 2, _item(f.theirs))
             combo = QComboBox(objectName=f"choice:{f.field}")
             if f.follows is None:
                 combo.addItem(tr("gui.review.keep_ours"), rv.OURS)
@@ -149,7 +151,7 @@ class ConflictsTab(_CasesTab):
             else:
                 combo.addItem(tr("gui.review.follows_member"), "")
                 combo.setEnabled(False)
-            self.table.setCellWidget(r, 4, combo)
+            self.table.setCellWidget(r, 3, combo)
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(0, min(self.table.columnWidth(0), 320))
 
@@ -161,16 +163,35 @@ class ConflictsTab(_CasesTab):
         return {f: combo_data(c) or rv.OURS for f, c in self.combos.items()}
 
     def resolve(self) -> None:
+        """Settle the conflict shown, once the supervisor said yes to what changes: the fields that take the
+        incoming value (by the form's labels, with both values), how many keep this workspace's."""
         c = self.current()
         if c is None:
             return
-
+        choices = rv.choices_for(c, self.picked())
+        if not self.owner.confirm(tr("gui.review.resolve_title"), self.what_changes(c, choices)):
+            return
         try:
-            rv.resolve_conflict(self.owner.workspace.ws, c.id, rv.choices_for(c, self.picked()))
+            rv.resolve_conflict(self.owner.workspace.ws, c.id, choices)
         except FieldSurveyError as exc:
             report_error(exc, self)
             return
         self.owner.decided(tr("gui.review.resolved", head=c.head_name or c.uuid[:8]))
+
+
+    def what_changes(self, c: rv.Conflict, choices: dict[str, str], most: int = 8) -> str:
+        """What resolving with these choices changes, said before it is done."""
+        head = c.head_name or tr("gui.list.no_name")
+        taken = [f for f in c.choosable if choices.get(f.field) == rv.THEIRS]
+        kept = len(c.choosable) - len(taken)
+        if not taken:
+            return tr("gui.review.resolve_keep_all", head=head, n=kept, theirs=self.who(c.theirs_user))
+        lines = [tr("gui.review.resolve_change", label=f.label, ours=f.ours or "—", theirs=f.theirs or "—")
+                 for f in taken[:most]]
+        if len(taken) > most:
+            lines.append(tr("gui.review.and_more", n=len(taken) - most))
+        return tr("gui.review.resolve_confirm", head=head, n=len(taken), kept=kept,
+                  theirs=self.who(c.theirs_user), changes="\n".join(lines))
 
 
 # --- duplicates -------------------------------------------------------------------------------------------------
@@ -212,6 +233,10 @@ class DuplicatesTab(_CasesTab):
         value = getattr(f, name)
         if name == "status":
             return tr(f"status.{value}") if value in STATUSES else str(value)
+        if name == "uuid":   # the household's id as the list shows it (its first 8 digits)
+            return str(value)[:8]
+        if name == "owner":   # the enumerator by name, not the login id
+            return person(self.owner.people, value) or "—"
         if name == "interview_date" and value:
             try:
                 return day(date.fromisoformat(str(value)))
@@ -250,9 +275,17 @@ class DuplicatesTab(_CasesTab):
         self._decide(d, "merge", keep.uuid, tr("gui.review.merged", keep=keep.head_name or keep.uuid[:8]))
 
     def keep_apart(self) -> None:
+        """Record the pair as two households, once the supervisor said yes (neither is changed; the pair is not
+        flagged again)."""
         d = self.current()
-        if d is not None:
-            self._decide(d, "apart", None, tr("gui.review.kept_apart"))
+        if d is None:
+            return
+        if not self.owner.confirm(tr("gui.review.apart_title"),
+                                  tr("gui.review.apart_confirm", a=d.a.head_name or d.a.uuid[:8], a_id=d.a.uuid[:8],
+                                     a_village=d.a.village or "—", b=d.b.head_name or d.b.uuid[:8],
+                                     b_id=d.b.uuid[:8], b_village=d.b.village or "—")):
+            return
+        self._decide(d, "apart", None, tr("gui.review.kept_apart"))
 
     def _decide(self, d: rv.Duplicate, decision: str, keep: str | None, message: str) -> None:
 
@@ -270,6 +303,7 @@ class DuplicatesTab(_CasesTab):
 # answer to the supervisor's own returns) before the handed-in ones; complete ones only when nothing was handed in
 HANDED = (HouseholdStatus.CONFIRMED, HouseholdStatus.SUBMITTED)
 FILLED_HERE = HouseholdStatus.COMPLETE
+WAITING = [str(s) for s in (*HANDED, FILLED_HERE)]   # held answers are checked before a household is approved
 
 
 class ApproveTab(QWidget):
@@ -343,14 +377,16 @@ class ApproveTab(QWidget):
         self._selection_changed()
 
     def set_choices(self, villages: list[str], owners: list[str]) -> None:
-        for combo, all_key, values in ((self.village, "gui.list.all_villages", villages),
-                                       (self.enumerator, "gui.list.all_owners", owners)):
+        names = self.owner.people   # enumerators by name (the login id stays the filter's value)
+        for combo, all_key, values in ((self.village, "gui.list.all_villages", [(v, v) for v in villages]),
+                                       (self.enumerator, "gui.list.all_owners",
+                                        [(person(names, o), o) for o in owners])):
             current = combo_data(combo) or ""
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(tr(all_key), "")
-            for v in values:
-                combo.addItem(v, v)
+            for text, v in values:
+                combo.addItem(text, v)
             combo.setCurrentIndex(max(combo.findData(current), 0))
             combo.blockSignals(False)
 
@@ -459,9 +495,57 @@ class ApproveTab(QWidget):
         dialog = CommentDialog(tr("gui.review.reassign_title", n=len(uuids)),
                                tr("gui.review.reassign_prompt") + "\n" + tr("gui.review.reassign_who",
                                                                             heads=self.heads(uuids)),
-                               False, self.owner.enumerators(), self)
+                               False, [(person(self.owner.people, e), e) for e in self.owner.enumerators()], self)
         if dialog.exec() == QDialog.Accepted:
             self.owner.run_review(uuids, "reassign", dialog.text(), dialog.owner())
+
+
+class HeldTab(QWidget):
+    """The households with answers outside a plausible range (a household of 40 members, 2,000 m² of living area),
+    held for the supervisor to check before approving (`fieldsurvey households held` on the command line): each
+    with what is held, in words. Double-click or Enter opens the household in the questionnaire."""
+
+    COLUMNS = ("head_name", "village", "status", "owner", "held")
+
+    def __init__(self, owner: "ReviewView"):
+        super().__init__()
+        self.owner = owner
+        self.items: list[rv.Held] = []
+        lay = QVBoxLayout(self)
+        self.heading = QLabel(objectName="heldHeading")
+        self.heading.setWordWrap(True)
+        lay.addWidget(self.heading)
+        self.table = _table("heldTable", len(self.COLUMNS))
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        lay.addWidget(self.table, 1)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
+        self.table.activated.connect(lambda idx: self._open(idx.row()))
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([tr(f"gui.review.held.col.{c}") for c in self.COLUMNS])
+
+    def fill(self, items: list) -> None:
+        self.items = items
+        self.heading.setText(tr("gui.review.held.heading", n=len(items)) if items else tr("gui.review.held.none"))
+        self.table.setRowCount(len(items))
+        for r, h in enumerate(items):
+            status = tr(f"status.{h.status}") if h.status in STATUSES else h.status
+            held = "; ".join(h.answers)
+            for c, text in enumerate((h.head_name or tr("gui.list.no_name"), h.village or "—", status,
+                                      person(self.owner.people, h.owner) or "—", held)):
+                item = _item(text, h.uuid)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(4, max(self.table.columnWidth(4), 300))
+
+    def current_uuid(self) -> str | None:
+        r = self.table.currentRow()
+        return self.items[r].uuid if 0 <= r < len(self.items) else None
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < len(self.items):
+            self.owner.open_requested.emit(self.items[row].uuid)
 
 
 class ReviewView(QWidget):
@@ -488,7 +572,8 @@ class ReviewView(QWidget):
         self.conflicts = ConflictsTab(self)
         self.duplicates = DuplicatesTab(self)
         self.approval = ApproveTab(self, workspace.count, workspace.page)
-        for w in (self.conflicts, self.duplicates, self.approval):
+        self.held = HeldTab(self)
+        for w in (self.conflicts, self.duplicates, self.approval, self.held):
             self.tabs.addTab(w, "")
         lay.addWidget(self.tabs, 1)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
@@ -526,10 +611,12 @@ class ReviewView(QWidget):
         if tab is self.conflicts:
             c = self.conflicts.current()
             return c.uuid if c else None
+        if tab is self.held:
+            return self.held.current_uuid()
         return None
 
     def retranslate(self, _language: str = "") -> None:
-        for tab in (self.conflicts, self.duplicates, self.approval):
+        for tab in (self.conflicts, self.duplicates, self.approval, self.held):
             tab.retranslate()
         if self.workspace.ws is not None:
             self.load(pick_tab=False)
@@ -539,6 +626,7 @@ class ReviewView(QWidget):
         self.tabs.setTabText(0, tr("gui.review.tab.conflicts", n=n_c))
         self.tabs.setTabText(1, tr("gui.review.tab.duplicates", n=n_d))
         self.tabs.setTabText(2, tr("gui.review.tab.approve"))
+        self.tabs.setTabText(3, tr("gui.review.tab.held", n=len(self.held.items)))
 
     def load(self, pick_tab: bool = True) -> None:
         """Read the open conflicts, the undecided pairs and the handed-in households again. With `pick_tab`, the
@@ -547,15 +635,18 @@ class ReviewView(QWidget):
         if ws is None:
             return
         role = rv.role_of(ws)
-        self.can_decide = role == rv.SUPERVISOR
+        held = self.workspace.read_only_reason()   # opened read-only (another FieldSurvey holds it: who)
+        self.can_decide = role == rv.SUPERVISOR and not held
         self.people = people(ws)
         self.approval.model.people = self.people
         self.note.setText(tr("gui.review.no_identity") if role is None else
-                          tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else "")
-        self.note.setVisible(role != rv.SUPERVISOR)
+                          tr("gui.review.not_supervisor") if role != rv.SUPERVISOR else
+                          tr("gui.form.read_only", reason=held) if held else "")
+        self.note.setVisible(bool(self.note.text()))
         try:
             self.conflicts.fill(rv.conflicts(ws, language.code))
             self.duplicates.fill(rv.duplicates(ws))
+            self.held.fill(rv.held(ws, WAITING, language.code))
         except FieldSurveyError as exc:
             report_error(exc, self)
         self.approval.set_choices(villages_of(ws), owners(ws))
@@ -574,7 +665,7 @@ class ReviewView(QWidget):
 
     def run_review(self, uuids: list[str], action: str, comment: str, owner: str | None):
         def done(n: int) -> None:
-            self.decided(tr(f"gui.review.done.{action}", n=n, owner=owner or ""))
+            self.decided(tr(f"gui.review.done.{action}", n=n, owner=person(self.people, owner) if owner else ""))
 
         self.job = run_job(rv.decide_job(self.path, uuids, action, comment, owner), tr("gui.job.review"), self,
                            on_done=done)
@@ -597,6 +688,7 @@ class TodoView(QWidget):
         self.setObjectName("todoView")
         self.workspace = workspace
         self.items: list[rv.ToDo] = []
+        self.people: dict[str, str] = {}   # user id → name (households.people)
         lay = QVBoxLayout(self)
         self.heading = QLabel(objectName="todoHeading")
         lay.addWidget(self.heading)
@@ -627,13 +719,15 @@ class TodoView(QWidget):
     def load(self) -> None:
         ws = self.workspace.ws
         self.items = rv.todo(ws) if ws is not None else []
+        self.people = self.detail.people = people(ws) if ws is not None else {}   # names, not login ids
         self.heading.setText(f"<b>{tr('gui.todo.heading', n=len(self.items))}</b>" if self.items
                              else tr("gui.todo.empty"))
         self.table.setRowCount(len(self.items))
         for r, t in enumerate(self.items):
             what = tr(f"gui.todo.what.{t.action}")
             status = tr(f"status.{t.status}") if t.status in STATUSES else t.status
-            for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, t.by,
+            by = person(self.people, t.by)   # the supervisor by name where it is known here
+            for c, text in enumerate((t.head_name or tr("gui.list.no_name"), t.village, what, t.comment, by,
                                       when(t.at), status)):
                 item = _item(text, t.uuid)
                 item.setToolTip(text)
@@ -641,7 +735,8 @@ class TodoView(QWidget):
                     item.setForeground(Qt.darkRed)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(3, max(min(self.table.columnWidth(3), 340), 200))  # the whole comment: tooltip
+        self.table.setColumnWidth(3, max(min(self.table.columnWidth(3), 240), 160))  # the whole comment: tooltip
+        # and in the detail pane; every column in sight at 1366 pixels
         if self.items:
             self.table.setCurrentCell(0, 0)
         else:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
-from fieldsurvey.gui.widgets import combo_data
+from fieldsurvey.gui.widgets import FitLabel, combo_data
 from fieldsurvey.services import encryption, workspaces
 
 
@@ -46,8 +46,7 @@ class SetupDialog(QDialog):
         box.addWidget(self.communes)
         form.addRow(tr("gui.setup.commune"), box)
 
-        note = QLabel(tr("gui.setup.villages_later"), objectName="villagesLater")
-        note.setWordWrap(True)
+        note = FitLabel(tr("gui.setup.villages_later"), objectName="villagesLater")   # its lines whole at any size
         form.addRow(tr("gui.setup.villages"), note)
 
         self.enumerator = QLineEdit(objectName="enumerator")

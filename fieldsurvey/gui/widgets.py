@@ -77,6 +77,8 @@ class FitLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None, **kwargs):
         super().__init__(text, parent, **kwargs)
         self.setWordWrap(True)
+        # at the top, beside its row's label: a layout may give it more height than its lines take
+        self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
 
     def needed_height(self, width: int) -> int:
         """The height the text takes at `width`, laid out as a text document with the label's font (its line

@@ -104,6 +104,9 @@ class _Formatter(string.Formatter):
             return format_date(value, self.lang)
         if format_spec == "bytes":
             return format_size(value, self.lang)
+        said = getattr(value, "text", None)   # a message among the values (a catalogue key and its own values)
+        if callable(said) and not isinstance(value, str):
+            return said(self.lang)
         return super().format_field(value, format_spec)
 
 

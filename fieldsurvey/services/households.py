@@ -5,6 +5,7 @@ enumerator or a supervisor takes on households (confirm unchanged, moved away, c
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,7 +17,7 @@ from fieldsurvey.errors import DocumentError, FieldSurveyError, WorkspaceError
 from fieldsurvey.domain.document import parse_household
 from fieldsurvey.domain.plausible import Finding
 from fieldsurvey.formengine.session import FormSession
-from fieldsurvey.i18n import t
+from fieldsurvey.i18n import has, t
 from fieldsurvey.services import values
 from fieldsurvey.services.assessment import assess_document, read_document
 from fieldsurvey.services.forms import field_label, value_text
@@ -68,12 +69,25 @@ def owners(ws: Workspace) -> list[str]:
 
 def people(ws: Workspace) -> dict[str, str]:
     """user id → the person's name, for screens that would otherwise show a login id ("hoang-thi-hoa" → "Hoàng
-    Thị Hoa"): this installation's own enumerator (the setup's name), and each owner of households by the
-    enumerator's name written in them. An id with no name known is not in it (shown as it is)."""
+    Thị Hoa"): this installation's own enumerator (the setup's name) or person (meta `name`: the demo's
+    supervisor), each owner of households by the enumerator's name written in them, the enumerators a supervisor
+    made starter packages for (meta `starters`) and an enumerator's supervisor (meta `supervisor_name`, from her
+    starter package). An id with no name known is not in it (shown as it is)."""
     names = queries.enumerator_names(ws.db)
+    try:   # the enumerators a supervisor made starter packages for, by the names she gave them
+        made = json.loads(ws.meta("starters") or "{}")
+    except ValueError:
+        made = {}
+    names.update({u: str(m["name"]) for u, m in made.items() if isinstance(m, dict) and m.get("name")})
+    supervisors = store.trusted_keys(ws.db, "supervisor")   # an enumerator's supervisor, as her starter package named
+    if ws.meta("supervisor_name") and len(supervisors) == 1:   # her
+        names[supervisors[0]["user"]] = ws.meta("supervisor_name")
     own_id, own_name = ws.meta("enumerator_id"), ws.meta("enumerator")
     if own_id and own_name:
         names[own_id] = own_name
+    user, user_name = ws.meta("user"), ws.meta("name")   # this installation's person, whatever the role
+    if user and user_name:
+        names[user] = user_name
     return names
 
 
@@ -161,6 +175,63 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
         out.append(Change(r["at"] or "", r["user"] or "", r["device"] or "", r["action"], path, label, old_text,
                           new_text, note, detail))
     return out
+
+
+DECIDED_BY = re.compile(r"^(approve|return|reassigned|confirm|move_away|come_back|merge) by (\S+)$")
+
+
+@dataclass(frozen=True)
+class ChangeInWords:
+    """A history entry as people read it (the app's History, `fieldsurvey history`): the person's name, the action,
+    the field by the form's label, values and statuses in words, the note."""
+    who: str
+    action: str
+    field: str
+    old: str
+    new: str
+    note: str
+
+
+def in_words(ch: Change, names: dict[str, str], lang: str = "vi") -> ChangeInWords:
+    """One history entry in words: who by name (never the login id where the name is known; "—" where no one was
+    named), what was done, the field, before and after, and the reason — or what the entry records."""
+    key = f"gui.history.action.{ch.action}"
+    action = t(key, lang) if has(key, lang) else ch.action
+    field, old, new = ch.label or ch.field, ch.old, ch.new
+    if ch.field == "status":
+        field = t("gui.list.col.status", lang)
+        old, new = (t(f"status.{v}", lang) if v in STATUSES else v for v in (old, new))
+    elif ch.field == "owner":
+        field = t("gui.list.col.owner", lang)
+        old, new = (person(names, v) for v in (old, new))
+    who = person(names, ch.user)
+    if who == "unknown":   # made where no one was named (a demo, an older file)
+        who = "—"
+    return ChangeInWords(who, action, field, old, new, _note(ch, names, lang))
+
+
+def _note(ch: Change, names: dict[str, str], lang: str) -> str:
+    """The reason given, else what the entry records, in words (a bundle or a household by its first 8 digits)."""
+    if ch.note:
+        decided = DECIDED_BY.match(ch.note)   # the reason storage records for a decision given without a comment
+        if decided:
+            return t("gui.history.note.decided_by", lang, who=person(names, decided.group(2)))
+        return ch.note
+
+    def shown(key: str, value) -> str:
+        text = "" if value is None else str(value)
+        if len(text) == 36 and text.count("-") == 4:   # a bundle's or a household's id: its first digits
+            return text[:8]
+        if key == "owner":   # a person, by name
+            return person(names, text)
+        return t(f"status.{text}", lang) if key == "status" and text in STATUSES else text
+
+    d = {k: shown(k, v) for k, v in ch.detail.items()}
+    key = f"gui.history.note.{ch.action}"
+    if has(key, lang) and d:
+        return t(key, lang, **{k: d.get(k, "") for k in ("bundle", "sequence", "from", "into", "other", "owner",
+                                                          "status", "pair")})
+    return ", ".join(f"{k}: {v}" for k, v in d.items())
 
 
 def _claim(row: dict[str, Any], lang: str) -> tuple[dict[str, Any], str]:

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus
+from fieldsurvey.domain.plausible import Finding
 from fieldsurvey.domain.results import said
-from fieldsurvey.errors import BundleError
+from fieldsurvey.errors import BundleError, FieldSurveyError
+from fieldsurvey.i18n import has, t
 from fieldsurvey.progress import Job, Progress
+from fieldsurvey.services import values
 from fieldsurvey.services.forms import field_label, value_text
 from fieldsurvey.services.workspaces import opened
 from fieldsurvey.storage import queries, revisions
@@ -325,3 +328,53 @@ def todo(ws: Workspace) -> list[ToDo]:
     return [ToDo(r["uuid"], r["action"], r["comment"] or "", r["by_user"] or "", r["at"] or "",
                  r["head_name"] or "", r["village"] or "", r["status"] or "") for r in store.todo(ws.db)]
 
+
+
+# --- answers held for the supervisor ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Held:
+    """A household waiting for review with answers outside a plausible range, each said with the form's label."""
+    uuid: str
+    village: str | None
+    head_name: str
+    status: str
+    owner: str | None
+    answers: tuple[str, ...]   # "Diện tích ở (m²): 2000 cao hơn 500 — bất thường: cần kiểm tra"
+
+
+def held(ws: Workspace, statuses: list[str], lang: str = "vi") -> list[Held]:
+    """The households of these statuses whose answers are held for the supervisor (values.held_households), each
+    answer named by the household's form label — never its field path."""
+    out = []
+    for h in values.held_households(ws, statuses):
+        doc = ws.get_household(h.uuid)
+        out.append(Held(h.uuid, h.village, h.head_name, h.status, h.owner,
+                        tuple(_finding_words(f, doc, lang) for f in h.findings)))
+    return out
+
+
+def held_lines(ws: Workspace, entries: list[dict[str, Any]], lang: str = "vi") -> list[str]:
+    """An import report's held answers (values.held_entry) as the app says them: the household by its head and
+    village, each answer by the form's label ("Hộ Hồ Thành Khánh (Thôn 1): chờ cán bộ giám sát kiểm tra — Diện
+    tích ở (m²): 2000 cao hơn 500 …"); a household not stored here by its id, as the command line says it."""
+    lines = []
+    for e in entries:
+        try:
+            doc = ws.get_household(e["uuid"])
+        except FieldSurveyError:
+            lines += values.held_lines([e], lang)
+            continue
+        head = next((m.get("name") for m in doc.get("members", []) if m.get("relationship") == "head"), None)
+        village = (doc.get("location") or {}).get("village")
+        who = f"{head or e['uuid'][:8]} ({village})" if village else (head or e["uuid"][:8])
+        lines += [t("values.import.held", lang, uuid=who, text=_finding_words(Finding.from_dict(f), doc, lang))
+                  for f in e["held"]]
+    return lines
+
+
+def _finding_words(f: Finding, doc: dict[str, Any], lang: str) -> str:
+    """A held answer named by the household's form label, never its field path (the members by the catalogue)."""
+    if has(f"where.{f.field}", lang):
+        return f.text(lang)
+    return f"{field_label(f.field, [doc], lang)}: {f.error().body(lang)}"

@@ -52,6 +52,19 @@ SUFFIX = ".fsbundle"
 
 # --- identity and keys ------------------------------------------------------------------------------------------
 
+def _for_writing(path: Path) -> Workspace:
+    """The workspace opened to be written: refused with the reason when it opened read-only (another FieldSurvey —
+    the app's window or a command — holds it: the reason names which, whose, where), never an SQLite "attempt to
+    write a readonly database" halfway."""
+    ws = Workspace.open(path)
+    if ws.read_only:
+        error = ws.refusal()
+        ws.backups = False
+        ws.close()
+        raise error
+    return ws
+
+
 def init_workspace(path: Path, user: str, role: str, commune_code: str | None = None, year: int = 2026,
                    villages: int = 0, device: str | None = None) -> Identity:
     """Give a workspace its identity (device id + keys), creating the workspace first if FILE does not exist."""
@@ -69,7 +82,7 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         info = WorkspaceInfo(unit.province_code, unit.province_name, unit.code, unit.name, unit.area.value, year,
                              "annual", standard.id)
         Workspace.create(path, info, village_names(unit.area.value, villages) if villages else ()).close()
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         commune = ws.info.commune_code
         if commune_code and commune_code != commune:
             raise WorkspaceError("sync.error.workspace_commune", str(path), commune=commune, given=commune_code)
@@ -126,7 +139,7 @@ def trust_key(path: Path, key: PublicKey, fingerprint: str, where: str, replace:
     names where it came from in a refusal."""
     check_fingerprint(key, fingerprint, where)
     me = identity_of(path)
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         others = _check_trustable(ws, me, key, where, replace)
         now = now_iso()
         with ws.db.atomic():
@@ -214,7 +227,7 @@ def trust_carried(path: Path, bundle: Path, fingerprint: str) -> PublicKey:
 def forget(path: Path, who: str) -> dict[str, Any]:
     """Stop trusting a key (a lost or stolen laptop): named by fingerprint, device id or user name. Its bundles are
     refused from now on; what it handed in before stays."""
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         rows = [r for r in store.trusted_keys(ws.db)
                 if who in (r["fingerprint"], r["device"], r["user"])
                 or who.upper().replace(" ", "") == r["fingerprint"]]
@@ -293,7 +306,7 @@ def export_bundle(path: Path, out: Path, full: bool = False, to: str | Path | No
     actions not yet sent to them and the households they own whose stored revision they have not got."""
     me = identity_of(path)
     at = at or datetime.now(timezone.utc)
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         at_rest.seal_for_supervisors(ws)   # (a supervisor key trusted by another path: the starter package)
         info = ws.info
         recipient = _recipient(ws, me, to)
@@ -680,7 +693,7 @@ def import_bundles(path: Path, bundles: Iterable[Path], limits: Limits = DEFAULT
     paths = [Path(p) for p in bundles]
     me = identity_of(path)
     reports: list[ImportReport] = []
-    with Workspace.open(path) as ws:
+    with _for_writing(path) as ws:
         store.prepare_import(ws.db)
         for i, p in enumerate(paths):
             yield Progress(i, len(paths), p.name)

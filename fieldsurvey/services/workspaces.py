@@ -30,6 +30,7 @@ from fieldsurvey.services.sync import init_workspace, is_sealed, outside_folder,
 from fieldsurvey.services.villages import match_village
 from fieldsurvey.storage import backups as store_backups
 from fieldsurvey.storage import checks, encryption, queries
+from fieldsurvey.storage import lock
 from fieldsurvey.storage.lock import lock_path
 from fieldsurvey.storage.stamps import clock_problem
 from fieldsurvey.storage.workspace import KEEP, Village, VillageChange, Workspace, WorkspaceInfo
@@ -40,6 +41,13 @@ BATCH = 1000
 WRITE_EVERY = 5000  # classification results per write transaction
 CARRY_NAMESPACE = uuidlib.UUID("5d3c0b1e-6f1e-4a8e-9a57-3f5ad7b0c2a1")
 DEMO_SUPERVISOR = "giam-sat-demo"
+DEMO_SUPERVISOR_NAME = "Trần Thị Mai"   # the demo's commune poverty officer, as screens name her
+
+def working_as(what: str, command: str = "") -> None:
+    """Say what this process is — "app" (the window) or "command" (and which: "import", "keys trust") — so that a
+    second FieldSurvey finding a workspace taken by it names it (storage.lock.holder)."""
+    lock.working_as(what, command)
+
 
 @contextmanager
 def opened(source: Workspace | Path | str, read_only: bool | None = None) -> Iterator[Workspace]:
@@ -315,6 +323,8 @@ def ready_demo(path: Path | None = None) -> Job[Path]:
         yield from create_demo(path)
     if not key_file_for(path).exists():
         init_workspace(path, DEMO_SUPERVISOR, "supervisor")
+        with opened(path) as ws:
+            ws.set_meta("name", DEMO_SUPERVISOR_NAME)   # shown by name, never as giam-sat-demo
     return path
 
 

@@ -7,12 +7,20 @@ into it (synced) and the last of its connections to let go writes `closed` — o
 checked whole at its next opening (it was found damaged, or a restore just replaced it). A lock taken over a file
 that says `open` (its writer was killed, or the machine stopped, with the file open), `check`, or nothing (a
 workspace copied here, or last closed by a FieldSurvey before this one) tells the opener to check the whole file
-before it writes (`previous_state`). docs/storage.md."""
+before it writes (`previous_state`).
+
+After the state, the holder writes who it is — one line of JSON: the process id, the login user, the computer, what
+it is doing (`working_as`: the app's window, or the command) and since when — so a second FieldSurvey that finds the
+file taken says who has it (`holder`) instead of failing on a read-only file. docs/storage.md."""
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
+import socket
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 try:
@@ -28,9 +36,46 @@ OPEN, CLOSED, CHECK, LOST = b"open\n", b"closed\n", b"check\n", b"lost\n"
 _STATES = {OPEN: "open", CLOSED: "closed", CHECK: "check", LOST: "lost"}
 
 # real path -> [lock file descriptor, holders in this process, the state found ("open", "closed", "check", "lost",
-# "unknown"), what to write at the end instead of "closed" (None, CHECK or LOST)]
+# "unknown"), what to write at the end instead of "closed" (None, CHECK or LOST), who holds it (the line written)]
 _LOCKS: dict[str, list] = {}
 _LOCKS_GUARD = threading.Lock()
+_DOING: dict[str, str] = {"what": "program"}   # what this process is doing, written into the locks it takes
+
+
+def working_as(what: str, command: str = "") -> None:
+    """Say what this process is, for the lock files it takes from now on: "app" (the window), "command" (with the
+    command's name, e.g. "import") or "program" (anything else, the default)."""
+    _DOING.clear()
+    _DOING.update({"what": what, **({"command": command} if command else {})})
+
+
+def _whoami() -> bytes:
+    try:
+        user = getpass.getuser()
+    except Exception:   # no login name known (a service account without one): the process id still says
+        user = "?"
+    me = {"pid": os.getpid(), "user": user, "host": socket.gethostname(), **_DOING,
+          "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return json.dumps(me, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def holder(path: Path) -> dict | None:
+    """Who holds a workspace's writer lock, as its lock file says (pid, user, host, what, command, since), or None
+    when nothing is said (a lock taken by an older FieldSurvey, or a lock file that cannot be read: on Windows the
+    holder's locked first byte keeps others from reading it)."""
+    try:
+        with open(lock_path(path), "rb") as f:
+            text = f.read(4096)
+    except OSError:
+        return None
+    _state, _, rest = text.partition(b"\n")
+    if not rest.strip():   # `closed`, or a lock written by an older FieldSurvey
+        return None
+    try:
+        found = json.loads(rest.splitlines()[0].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return found if isinstance(found, dict) and "pid" in found else None
 
 
 def lock_path(path: Path) -> Path:
@@ -58,24 +103,27 @@ def take_writer_lock(path: Path) -> bool:
             return False
         try:
             found = _STATES.get(_read_state(fd), "unknown")
-            _write_state(fd, OPEN, sync=True)
+            who = _whoami()
+            _write_state(fd, OPEN, sync=True, who=who)
         except OSError:
-            found = "unknown"
-        _LOCKS[key] = [fd, 1, found, None]
+            found, who = "unknown", b""
+        _LOCKS[key] = [fd, 1, found, None, who]
         return True
 
 
 def _read_state(fd: int) -> bytes:
+    """The state line (`open\\n`…), without the holder's line after it."""
     os.lseek(fd, 0, os.SEEK_SET)
-    return os.read(fd, 64)
+    state, newline, _ = os.read(fd, 64).partition(b"\n")
+    return state + newline
 
 
-def _write_state(fd: int, state: bytes, sync: bool = False) -> None:
+def _write_state(fd: int, state: bytes, sync: bool = False, who: bytes = b"") -> None:
     """Write `open` or `closed` into the lock file (from its first byte, which the Windows lock covers: the holder
-    may write it)."""
+    may write it), and after `open` who holds it."""
     os.lseek(fd, 0, os.SEEK_SET)
-    os.write(fd, state)
-    os.ftruncate(fd, len(state))
+    os.write(fd, state + who)
+    os.ftruncate(fd, len(state) + len(who))
     if sync:
         os.fsync(fd)
     os.lseek(fd, 0, os.SEEK_SET)
@@ -109,7 +157,7 @@ def to_be_checked(path: Path) -> None:
             return
         held[3] = LOST if held[3] == LOST else CHECK
         try:
-            _write_state(held[0], held[3], sync=True)
+            _write_state(held[0], held[3], sync=True, who=held[4])
         except OSError:
             pass
 

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -27,6 +28,7 @@ from fieldsurvey.domain import lifecycle
 from fieldsurvey.domain.assessed import Stored, standard_fingerprint, stored_classification
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus, TransitionError
 from fieldsurvey.domain.plausible import check_entered, check_size, implausible
+from fieldsurvey.domain.results import Message
 from fieldsurvey.domain.standards import Standard, default_registry
 from fieldsurvey.errors import FieldSurveyError, WorkspaceError
 from fieldsurvey.storage import audit, checks, connection, durability, encryption, lock, revisions, schema
@@ -198,6 +200,24 @@ def _damaged_reason(path: Path, found: list[checks.Finding]) -> tuple[str, dict[
     return "storage.error.damaged_read_only_no_backup", {"problems": problems, "file": str(path)}
 
 
+def busy_reason(path: Path) -> tuple[str, dict[str, Any]]:
+    """Why a workspace another process holds opened read-only here, naming the holder where its lock file says who:
+    the app's window or a command (`fieldsurvey import`), whose login, on which computer, its process id, since when
+    (local time, dd/mm/yyyy)."""
+    who = lock.holder(path)
+    if who is None:
+        return "storage.error.busy", {}
+    try:
+        since = datetime.fromisoformat(str(who.get("since"))).astimezone().strftime("%H:%M %d/%m/%Y")
+    except ValueError:
+        since = "?"
+    what = who.get("what") if who.get("what") in ("app", "command") else "program"
+    holder = Message(f"storage.holder.{what}", {"user": str(who.get("user", "?")), "host": str(who.get("host", "?")),
+                                               "pid": str(who.get("pid", "?")), "since": since,
+                                               "command": str(who.get("command", ""))})
+    return "storage.error.busy_by", {"holder": holder}
+
+
 def _connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
     conn = connection.connect(path, read_only=read_only, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -347,7 +367,7 @@ class Workspace:
         ws = cls(db, path, read_only)
         ws._locked = locked
         if busy:
-            ws.read_only_key = "storage.error.busy"
+            ws.read_only_key, ws.read_only_values = busy_reason(path)
         elif read_only and ro_mount is not None:   # the disk itself is mounted read-only
             ws.read_only_key, ws.read_only_values = "storage.error.read_only_mount", {"point": ro_mount}
         try:

@@ -194,7 +194,9 @@ def test_calculations_update_live(official):
     assert ("_income_pp_month", None) in changed
     assert official.value("_income_pp_month") == round((12_000_000 + 20_000_000 + 3_600_000 - 9_500_000) / 3 / 12)
     assert "25.000.000" not in official.label("income_note")
-    assert str(official.value("_income_pp_month")) in official.label("income_note")
+    # the amount as people read it, with the language's thousands separator (725.000), never 725000
+    assert f"{official.value('_income_pp_month'):,}".replace(",", ".") in official.label("income_note")
+    assert str(official.value("_income_pp_month")) not in official.label("income_note")
     official.set_answer("wall_material", "concrete_brick")
     assert official.value("wall_durable") == "yes" and official.state("wall_durable").read_only
     official.add_member()

@@ -162,3 +162,22 @@ def test_a_refused_big_file_says_why(window, tmp_path, qtbot, monkeypatch):
         pass
     assert str(bad) in crash.open_dialogs[-1].message.text()
     assert window.current_view() == "start"
+
+
+def test_gui_command_renders_the_setup_and_the_passphrase_dialogs(tmp_path, qapp, monkeypatch):
+    """`--view setup|passphrase` with no workspace: the dialog alone, as the enumerator sees it (the setup filled in,
+    the commune picked; the passphrase asked for a file), in Vietnamese — the pictures in docs/gui.md."""
+    from click.testing import CliRunner
+
+    from fieldsurvey.cli import main
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    sizes = {}
+    for view in ("setup", "passphrase"):
+        png = tmp_path / f"{view}.png"
+        result = CliRunner().invoke(main, ["gui", "--view", view, "--screenshot", str(png)])
+        assert result.exit_code == 0, result.output
+        image = QImage(str(png))
+        sizes[view] = (image.width(), image.height())
+    assert sizes["setup"][1] > 400 and sizes["passphrase"][1] < 300    # each its own dialog, not the window
+    assert all(w < 1366 for w, _ in sizes.values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
+from fieldsurvey.gui.dialogs.comment import ask_yes
 from tests import onfile
 from fieldsurvey.storage import revisions
 from fieldsurvey.progress import run_to_end
@@ -83,20 +84,34 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
     review.tabs.setCurrentWidget(review.conflicts)
 
     table = review.conflicts.table
-    rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    rows = {table.item(r, 0).data(Qt.UserRole): r for r in range(table.rowCount())}
     assert set(rows) == {"household.floor_area", "household.latrine", "household.water_source"}
     r = rows["household.floor_area"]
     assert table.item(r, 0).text() == "Diện tích ở (m²)"                       # the form's label
-    assert (table.item(r, 2).text(), table.item(r, 3).text()) == ("30", "44")   # ours beside theirs
-    assert table.item(rows["household.latrine"], 3).text() == "Không có nhà tiêu"   # a choice's label
-    assert "thu" in table.horizontalHeaderItem(2).text() and "lan" in table.horizontalHeaderItem(3).text()
+    assert "household.floor_area" in table.item(r, 0).toolTip()                # its audit name: a tooltip only
+    assert all("household." not in table.item(row, c).text() for row in range(table.rowCount())
+               for c in range(3))                                               # never a field path on screen
+    assert (table.item(r, 1).text(), table.item(r, 2).text()) == ("30", "44")   # ours beside theirs
+    assert table.item(rows["household.latrine"], 2).text() == "Không có nhà tiêu"   # a choice's label
+    assert "thu" in table.horizontalHeaderItem(1).text() and "lan" in table.horizontalHeaderItem(2).text()
     combos = review.conflicts.combos
     assert all(c.currentData() == "local" for c in combos.values())           # ours by default
     # theirs for the floor area, ours (chosen explicitly) for the latrine, the water source left at ours
     combos["household.floor_area"].setCurrentIndex(combos["household.floor_area"].findData("incoming"))
     combos["household.latrine"].setCurrentIndex(combos["household.latrine"].findData("incoming"))
     combos["household.latrine"].setCurrentIndex(combos["household.latrine"].findData("local"))
+    # Resolve says what will change and asks: "No" changes nothing
+    review.confirm = lambda title, text: ask_yes(review, title, text)   # the real question again
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
     qtbot.mouseClick(review.conflicts.resolve_button, Qt.LeftButton)
+    assert seen, "Resolve did not ask"
+    said = seen[0].text()
+    assert "Diện tích ở (m²)" in said and "30" in said and "44" in said and "lan" in said, said
+    assert "Nguồn nước" not in said and "household." not in said        # fields kept as they are: counted only
+    assert review.conflicts.list.count() == 1 and onfile.list_conflicts(site.sup) != []
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    qtbot.mouseClick(review.conflicts.resolve_button, Qt.LeftButton)
+    assert seen
 
     assert review.conflicts.list.count() == 0 and review.tabs.tabText(0) == "Xung đột (0)"
     assert "Lò Văn Pả" in window.statusBar().currentMessage()
@@ -136,8 +151,14 @@ def test_likely_duplicates_kept_apart_and_merged(window, tmp_path, qtbot):
              for r in range(dups.table.rowCount())}
     assert set(facts["Chủ hộ"]) == {"Nguyễn Văn Ánh", "nguyen van anh"}
     assert facts["Năm sinh chủ hộ"] == ("1986", "1986") and set(facts["Rà soát viên"]) == {"lan", "hoa"}
+    # keep apart says what it records and asks: "No" changes nothing
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
     qtbot.mouseClick(dups.apart, Qt.LeftButton)
-    assert dups.list.count() == 1 and {dups.items[0].a.uuid, dups.items[0].b.uuid} == {a2, b2}
+    assert seen and "Nguyễn Văn Ánh" in seen[0].text() and "nguyen van anh" in seen[0].text()
+    assert dups.list.count() == 2
+    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    qtbot.mouseClick(dups.apart, Qt.LeftButton)
+    assert seen and dups.list.count() == 1 and {dups.items[0].a.uuid, dups.items[0].b.uuid} == {a2, b2}
 
     # merge asks first: "No" changes nothing
     keep_side = "a" if dups.items[0].a.uuid == b2 else "b"
@@ -348,14 +369,15 @@ def test_a_member_added_on_one_side_is_chosen_as_a_whole(window, tmp_path, qtbot
     window.open_workspace(site.sup)
     window.show_view("review")
     table = window.review.conflicts.table
-    rows = {table.item(r, 1).text(): r for r in range(table.rowCount())}
+    rows = {table.item(r, 0).data(Qt.UserRole): r for r in range(table.rowCount())}
     member = rows["members[m4]"]
-    assert (table.item(member, 2).text(), table.item(member, 3).text()) == ("—", "Lò Thị Nhỏ")
+    assert (table.item(member, 1).text(), table.item(member, 2).text()) == ("—", "Lò Thị Nhỏ")
     assert "Lò Thị Nhỏ" in table.item(member, 0).text()
-    follows = table.cellWidget(rows["members[m4].name"], 4)
+    follows = table.cellWidget(rows["members[m4].name"], 3)
     assert not follows.isEnabled() and follows.currentText() == "Theo dòng thành viên"
     assert set(window.review.conflicts.combos) == {"household.floor_area", "members[m4]"}
     qtbot.mouseClick(window.review.conflicts.all_theirs, Qt.LeftButton)
+    window.review.confirm = lambda _title, text: "Lò Thị Nhỏ" in text   # the member taken is named when asked
     qtbot.mouseClick(window.review.conflicts.resolve_button, Qt.LeftButton)
     doc = site.doc(site.sup, a1)
     assert doc["household"]["floor_area"] == 60 and [m["name"] for m in doc["members"]][-1] == "Lò Thị Nhỏ"
@@ -436,3 +458,28 @@ def test_the_households_waiting_are_filtered_by_enumerator_and_opened_to_look_at
     tab.table.setCurrentIndex(tab.model.index(0, 0))
     qtbot.keyClick(tab.table, Qt.Key_Return)                                   # open it to look at it
     assert window.current_view() == "form" and window.form.uuid == tab.model.row(0).uuid
+
+
+def test_answers_held_for_the_supervisor_are_listed_in_the_review_view_by_the_forms_labels(window, tmp_path, qtbot):
+    """A household handed in with 2,000 m² of living area is imported and held (never refused): the Review view's
+    fourth tab lists it with the question's label and what is unusual — what `fieldsurvey households held` lists —
+    and Enter opens it in the questionnaire to check it before approving."""
+    site = Site(tmp_path)
+    roomy = site.add(site.lan, "lan", "Ma Thị Lan", floor_area=2000)
+    site.add(site.lan, "lan", "Lò Văn Pả")
+    site.send(site.lan, site.sup)
+    window.open_workspace(site.sup)
+    window.show_view("review")
+    review = window.review
+    assert review.tabs.tabText(3) == "Câu trả lời cần xem lại (1)"
+    review.tabs.setCurrentWidget(review.held)
+    table = review.held.table
+    assert table.rowCount() == 1
+    row = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert row[0] == "Ma Thị Lan" and row[1] == "Thôn 1"
+    assert row[4].startswith("Diện tích ở (m²): 2000") and "household." not in row[4], row
+    table.setCurrentCell(0, 0)
+    assert review.current_uuid() == roomy
+    table.setFocus()
+    press(table, Qt.Key_Return)
+    assert window.current_view() == "form" and window.form.uuid == roomy

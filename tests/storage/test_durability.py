@@ -152,7 +152,9 @@ def test_one_writer_another_process_gets_it_read_only(ws, tmp_path: Path):
             second.backups = False
             assert second.read_only
             assert second.get_household(doc["uuid"])["uuid"] == doc["uuid"]
-            with pytest.raises(WorkspaceError, match="open in another FieldSurvey"):
+            # the refusal names the holder: what it is, whose, which computer, its process
+            with pytest.raises(WorkspaceError, match=rf"open for editing in another FieldSurvey program of the "
+                                                     rf"account .+ \(process {holder.pid}, since "):
                 second.save_answer(doc["uuid"], "floor_area", 5)
         from fieldsurvey.storage import backups
 

@@ -174,7 +174,7 @@ def test_a_crash_with_its_journal_kept_is_rolled_back_checked_and_opens_writable
 def test_an_idle_writer_killed_costs_one_whole_check_and_nothing_else(tmp_path, full_checks):
     path, ids = _workspace(tmp_path, 50)
     _killed(IDLE, path)
-    assert lock.lock_path(path).read_bytes() == b"open\n"
+    assert lock.lock_path(path).read_bytes().split(b"\n")[0] == b"open"   # left open (its holder's line after it)
     with Workspace.open(path) as ws:
         assert not ws.read_only
         ws.save_answer(ids[0], "floor_area", 7)

@@ -64,7 +64,11 @@ def test_cli_init_keys_export_import_review(tmp_path):
     out = run("import", lan, back, "--lang", "en")
     assert "review actions 2" in out
     assert "Thiếu diện tích" in run("todo", lan)
-    assert "return" in run("history", lan, uid)
+    said = run("history", lan, uid)   # in words: the action, the status, the comment; no "return by thu"
+    assert "Đổi trạng thái" in said and "Bị trả lại" in said and "Thiếu diện tích" in said, said
+    assert " by " not in said and "returned" not in said
+    said = run("history", lan, uid, "--lang", "en")
+    assert "Status changed" in said and "Returned" in said and "status returned" not in said, said
 
     # a lost laptop: its key is forgotten and its bundles are refused from then on
     assert "no longer trusted" in run("keys", "forget", sup, "lan")

@@ -193,7 +193,7 @@ class PrintActions:
             return None
         w.form.flush()
         ws = w.workspace.ws
-        note = tr("gui.form.read_only", reason=tr(ws.read_only_key)) if ws.read_only else ""
+        note = tr("gui.form.read_only", reason=w.workspace.read_only_reason()) if ws.read_only else ""
         household = w.current_household()
         try:
             approved = households.count(ws, HouseholdFilter(status=HouseholdStatus.APPROVED))
@@ -263,7 +263,7 @@ class PrintActions:
         if ws is None:
             return None
         try:
-            rows = printing.issued_documents(ws)
+            rows = self._named(ws, printing.issued_documents(ws))
             heads = self._heads(ws, [r["uuid"] for r in rows if r.get("uuid")])
         except FieldSurveyError as exc:
             report_error(exc, w)
@@ -278,8 +278,14 @@ class PrintActions:
     def refresh_issued(self) -> None:
         """The register on screen reads the register again (another official copy was printed)."""
         ws = self.window.workspace.ws
-        rows = printing.issued_documents(ws)
+        rows = self._named(ws, printing.issued_documents(ws))
         self.issued_dialog.show_rows(rows, self._heads(ws, [r["uuid"] for r in rows if r.get("uuid")]))
+
+    @staticmethod
+    def _named(ws, rows: list[dict]) -> list[dict]:
+        """The register's rows with who printed each by name (households.people), never the login id."""
+        names = households.people(ws)
+        return [{**r, "issued_by": households.person(names, r.get("issued_by"))} for r in rows]
 
     @staticmethod
     def _heads(ws, uuids: list[str]) -> dict[str, tuple[str, str]]:

@@ -16,7 +16,7 @@ from fieldsurvey.gui.dialogs.recipient import ask_recipient
 from fieldsurvey.gui.jobs import run_job
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import encryption, review, starter
+from fieldsurvey.services import encryption, households, review, starter
 from fieldsurvey.services import sync   # the bundles service: the one import of it in the app
 
 
@@ -42,7 +42,8 @@ class SyncActions:
             if not names:
                 QMessageBox.information(w, tr("gui.action.export_bundle"), tr("gui.sync.no_recipient"))
                 return None
-            to = ask_recipient(names, w)
+            known = households.people(w.workspace.ws)   # listed by name, the login id behind each
+            to = ask_recipient([(households.person(known, n), n) for n in names], w)
             if not to:
                 return None
         if w.workspace.role() == review.ENUMERATOR and not sync.supervisor_key_known(w.workspace.ws):
@@ -59,7 +60,7 @@ class SyncActions:
         def done(result) -> None:
             if to:
                 text = tr("gui.sync.exported_return", path=str(result.path), n=result.households,
-                          actions=result.actions, to=to)
+                          actions=result.actions, to=households.person(households.people(w.workspace.ws), to))
             else:
                 text = tr("gui.sync.exported", path=str(result.path), n=result.households)
             w.say(text, 15000)
@@ -204,7 +205,8 @@ class SyncActions:
     def _imported(self, reports) -> None:
         w = self.window
         w.households_changed(choices=True)
-        lines = report_lines(reports, language.code)
+        ws = w.workspace.ws
+        lines = report_lines(reports, language.code, held=lambda entries: review.held_lines(ws, entries, language.code))
         waiting, offer = w.review_actions.waiting()
         if waiting:
             lines += ["", *waiting]

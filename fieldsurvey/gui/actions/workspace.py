@@ -96,7 +96,7 @@ class WorkspaceActions:
             return None
         note = ""
         if ws.read_only:
-            note = tr("gui.form.read_only", reason=tr(ws.read_only_key, **ws.read_only_values))
+            note = tr("gui.form.read_only", reason=workspace.read_only_reason())
         elif workspace.role() == review.ENUMERATOR:
             note = tr("gui.villages.supervisors")
 

@@ -7,13 +7,14 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QLabel, QMe
                                QVBoxLayout, QWidget)
 
 from fieldsurvey.gui.texts import tr
+from fieldsurvey.gui.widgets import FitLabel
 
 
 class CommentDialog(QDialog):
     """A comment, required or not (an empty required one is refused with `required_key`'s message and the dialog
     stays open), and for a reassignment the enumerator who takes the households over."""
 
-    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[str] | None = None,
+    def __init__(self, title: str, prompt: str, required: bool, enumerators: list[tuple[str, str]] | None = None,
                  parent: QWidget | None = None, required_key: str = "gui.review.comment_required",
                  ok_text: str | None = None):
         super().__init__(parent)
@@ -27,11 +28,10 @@ class CommentDialog(QDialog):
             lay.addWidget(QLabel(tr("gui.review.reassign_to")))
             self.who = QComboBox(objectName="enumeratorChoice")
             self.who.setEditable(True)  # an enumerator whose key is not trusted yet can be typed
-            for name in enumerators:
-                self.who.addItem(name, name)
+            for name, user in enumerators:   # shown by name; the login id is what is stored
+                self.who.addItem(name, user)
             lay.addWidget(self.who)
-        self.prompt = QLabel(prompt, objectName="commentPrompt")
-        self.prompt.setWordWrap(True)
+        self.prompt = FitLabel(prompt, objectName="commentPrompt")   # as tall as its lines, at any text size
         lay.addWidget(self.prompt)
         self.comment = QPlainTextEdit(objectName="commentText")
         self.comment.setTabChangesFocus(True)
@@ -48,13 +48,18 @@ class CommentDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         lay.addWidget(buttons)
-        self.resize(460, 260)
+        self.resize(max(460, self.sizeHint().width()), max(260, self.sizeHint().height()))
 
     def text(self) -> str:
         return self.comment.toPlainText().strip()
 
     def owner(self) -> str:
-        return self.who.currentText().strip() if self.who is not None else ""
+        """The enumerator picked (their login id), or the id typed for one not listed."""
+        if self.who is None:
+            return ""
+        text = self.who.currentText().strip()
+        index = self.who.findText(text)
+        return str(self.who.itemData(index)) if index >= 0 else text
 
     def accept(self) -> None:
         if self.who is not None and not self.owner():

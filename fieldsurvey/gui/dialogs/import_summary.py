@@ -11,9 +11,11 @@ from fieldsurvey.gui.texts import tr
 from fieldsurvey.services import values, villages
 
 
-def report_lines(reports, lang: str) -> list[str]:
+def report_lines(reports, lang: str, held=None) -> list[str]:
     """One line per bundle (its counts, or why it was refused or skipped), and one per record refused inside an
-    accepted bundle, each reason in `lang` (a report's `message` stays English for the command line)."""
+    accepted bundle, each reason in `lang` (a report's `message` stays English for the command line). `held`: how
+    the answers held for the supervisor are said (the app: by the household's head and the form's labels)."""
+    held = held or (lambda entries: values.held_lines(entries, lang))
     lines = []
     for r in reports:
         if r.status == "refused":
@@ -26,7 +28,7 @@ def report_lines(reports, lang: str) -> list[str]:
             lines.append(tr("gui.sync.imported", file=r.file, new=c["new"], updated=c["updated"],
                             conflicts=c["conflicts"], refused=c["refused"]))
             lines += [tr("sync.import.refused_record", uuid=uuid, reason=reason) for uuid, reason in r.reasons(lang)]
-            lines += values.held_lines(r.held, lang)
+            lines += held(r.held)
             lines += villages.village_lines(r, lang)   # followed a rename, not on the list, the supervisor's list
             if r.clock_off:
                 lines.append(tr("sync.import.clock_off", device=r.device, created=r.clock_off[:10]))

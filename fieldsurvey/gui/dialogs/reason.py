@@ -7,7 +7,19 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from fieldsurvey.gui.texts import tr
 
 
+def reason_dialog(parent: QWidget) -> QInputDialog:
+    """The dialog itself, its buttons in the app's language (the Vietnamese walk shows it)."""
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("reasonDialog")
+    dialog.setWindowTitle(tr("gui.form.reason_title"))
+    dialog.setLabelText(tr("gui.form.reason_prompt"))
+    dialog.setOkButtonText(tr("gui.review.ok"))
+    dialog.setCancelButtonText(tr("gui.cancel"))
+    return dialog
+
+
 def ask_reason(parent: QWidget) -> str | None:
     """The reason typed, or None (cancelled, or nothing typed): then nothing is written."""
-    text, ok = QInputDialog.getText(parent, tr("gui.form.reason_title"), tr("gui.form.reason_prompt"))
-    return text.strip() if ok and text.strip() else None
+    dialog = reason_dialog(parent)
+    text = dialog.textValue() if dialog.exec() else ""
+    return text.strip() or None

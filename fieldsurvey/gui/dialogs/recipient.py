@@ -7,12 +7,17 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from fieldsurvey.gui.texts import tr
 
 
-def ask_recipient(names: list[str], parent: QWidget) -> str | None:
-    """The enumerator picked, or None when the supervisor cancelled."""
+def ask_recipient(people: list[tuple[str, str]], parent: QWidget) -> str | None:
+    """The enumerator picked — listed by name, returned as their login id (`people`: (name, id) pairs) —, or None
+    when the supervisor cancelled."""
     dialog = QInputDialog(parent)
     dialog.setObjectName("recipientDialog")
     dialog.setWindowTitle(tr("gui.action.export_bundle"))
     dialog.setLabelText(tr("gui.sync.recipient"))
-    dialog.setComboBoxItems(names)
+    dialog.setComboBoxItems([name for name, _user in people])
     dialog.setComboBoxEditable(False)
-    return dialog.textValue() if dialog.exec() else None
+    dialog.setOkButtonText(tr("gui.review.ok"))
+    dialog.setCancelButtonText(tr("gui.cancel"))
+    if not dialog.exec():
+        return None
+    return next((user for name, user in people if name == dialog.textValue()), None)
