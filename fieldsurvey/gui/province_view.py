@@ -74,6 +74,7 @@ class ProvinceView(QWidget):
         self.setObjectName("provinceView")
         self.target = None                 # the province workspace shown (a path), None: none
         self.changed_now: set[str] = set()  # the communes whose result the last import replaced
+        self._stale = False   # its texts changed language while another view showed: read again when shown
         self.statuses: list[province.CommuneStatus] = []
         self.tables = None
         outer = QVBoxLayout(self)
@@ -131,6 +132,15 @@ class ProvinceView(QWidget):
         for i, name in enumerate(TABS):
             self.tabs.setTabText(i, tr(f"gui.province.tab.{name}"))
         if self.target is not None:
+            if self.isVisible():
+                self.load()
+            else:   # (another workspace is open in the window: its figures are read again when it shows)
+                self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale and self.target is not None:
+            self._stale = False
             self.load()
 
     def show_tab(self, name: str) -> None:
@@ -169,7 +179,9 @@ class ProvinceView(QWidget):
         if counts["changed"]:
             text += " · " + tr("gui.province.changed", n=counts["changed"])
         if self.changed_now:
-            text += " · " + tr("gui.province.changed_now", communes=", ".join(sorted(self.changed_now)))
+            names = {r.code: r.name for r in self.statuses}
+            text += " · " + tr("gui.province.changed_now", communes=", ".join(
+                f"{names.get(c, '')} ({c})".strip() for c in sorted(self.changed_now)))
         self.summary.setText(text)
         self._status()
         self._results()
@@ -218,7 +230,7 @@ class ProvinceView(QWidget):
         rows = []
         for d in province.duplicates(self.target):
             for commune, uuid, head, birth, idn in d.households:
-                rows.append([tr(f"gui.province.how.{d.how}"), commune, head, birth, idn, uuid])
+                rows.append([tr(f"gui.province.how.{d.how}"), commune, head, _birth(birth), idn, uuid])
         if not rows:
             rows = [[tr("province.duplicates.none"), "", "", "", "", ""]]
         _fill(self.duplicates_table, heads, rows)
@@ -242,3 +254,11 @@ class ProvinceView(QWidget):
 
     def column_texts(self, table: QTableWidget, column: int) -> list[str]:
         return [self.cell(table, r, column) for r in range(table.rowCount())]
+
+
+def _birth(text: str | None) -> str:
+    """A birth date as the user reads it (16/07/1988); a year alone, or what is not a date, as it was given."""
+    try:
+        return day(date.fromisoformat(text)) if text and len(text) == 10 else (text or "")
+    except ValueError:
+        return text

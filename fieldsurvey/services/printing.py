@@ -34,7 +34,7 @@ from fieldsurvey.domain.figures import CommuneFigures, Scope
 from fieldsurvey.domain.standards import Standard
 from fieldsurvey import files
 from fieldsurvey.errors import TemplateError, WorkspaceError
-from fieldsurvey.i18n import fold, t
+from fieldsurvey.i18n import t
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.reports.analysis import write_analysis
 from fieldsurvey.reports.base import ReportContext
@@ -47,6 +47,7 @@ from fieldsurvey.reports.sheets import Layout, write_sheets
 from fieldsurvey.reports.templates import load_template, read_template
 from fieldsurvey.services.exports import write_workbook
 from fieldsurvey.services.figures import commune_figures
+from fieldsurvey.services.villages import match_village
 from fieldsurvey.storage import issued
 from fieldsurvey.storage.stamps import now_iso
 from fieldsurvey.storage.workspace import Workspace
@@ -143,17 +144,6 @@ def record_of(doc: dict, standard: Standard, status: str | None = None) -> House
     household = with_area(parse_household(doc, trusted=True))
     return HouseholdRecord(household, classify_household(household, standard), status,
                            Previous.of(doc.get("previous")))
-
-
-def match_village(ws: Workspace, village: str) -> str:
-    """The workspace's village named `village` (diacritics and case optional)."""
-    names = ws.villages()
-    if village in names:
-        return village
-    found = [v for v in names if fold(v) == fold(village)]
-    if not found:
-        raise WorkspaceError("report.error.no_village", "village", village=village, villages=", ".join(names))
-    return found[0]
 
 
 def read_records(ws: Workspace, village: str | None = None, household: str | None = None,

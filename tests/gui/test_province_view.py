@@ -251,3 +251,32 @@ def test_an_encrypted_province_workspace_asks_its_passphrase_then_opens_in_the_p
     assert window.open_workspace(path)
     assert window.current_view() == "province" and "2026" in window.province_view.title.text()
     encryption.forget_all()
+
+
+@pytest.mark.parametrize("size", [10, 20], ids=["text-10pt", "text-20pt"])
+def test_the_province_view_in_vietnamese_shows_no_english_and_nothing_cut(window, qtbot, small, prov, size):
+    """Every tab of the province's view, a folder imported and a changed result re-sent, in Vietnamese at 1366×768:
+    no English, no catalogue key, no ISO date, no unseparated number, nothing cut — at the usual and the largest
+    text size (the checks of the commune's walk, tests/gui/test_vietnamese_walk.py)."""
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.test_vietnamese_walk import english_texts, problems, settle
+
+    english = english_texts()
+    window.text_size(size - QApplication.font().pointSize())
+    assert window.open_workspace(prov)
+    window.resize(1366, 768)
+    _import(window, qtbot, [small.results])
+    _import(window, qtbot, [small.resent])
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    view = window.province_view
+    found = {}
+    for i in range(view.tabs.count()):
+        view.tabs.setCurrentIndex(i)
+        settle()
+        found[view.tabs.tabText(i)] = problems(window, english)
+    codes = {c.code for c in province.status(prov)}   # a commune's code in its column is a code, not an amount
+    found = {k: [p for p in v if not any(f"separators: '{c}'" in p for c in codes)] for k, v in found.items()}
+    assert {k: v for k, v in found.items() if v} == {}
+    assert window.width() <= 1366 and window.height() <= 768

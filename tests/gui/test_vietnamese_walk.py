@@ -83,6 +83,7 @@ ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")                  # a date as the 
 BARE_AMOUNT = re.compile(r"(?<![\w.,/(-])\d{5,8}(?![\w.,/)-])")   # 12000000: no separators, no unit (a code
                                                                     # in brackets, a commune's (02266), is a code)
 FIELD_PATH = re.compile(r"\b(household|location|members\[[^\]]*\])\.[a-z_]+")   # household.floor_area
+FINGERPRINT = re.compile(r"(\d{5} ){7}\d{5}")   # a key's spoken fingerprint: 8 groups of 5 digits, read aloud
 LOGIN_ID = re.compile(r"^(?!dev-)[a-z]+(-[a-z0-9]+)+$")   # hoang-thi-hoa, giam-sat-demo (a device id
                                                                       # is a device's, not a person's)
 
@@ -106,7 +107,7 @@ def problems(root: QWidget, english: set[str]) -> list[str]:
             found.append(f"field path where the form's label belongs: {plain[:60]!r} {where}")
         elif ISO_DAY.search(plain):
             found.append(f"date not dd/mm/yyyy: {plain[:60]!r} {where}")
-        elif BARE_AMOUNT.search(plain) and not re.fullmatch(r"[0-9a-f]{8}|dev-[0-9a-f]{12}", plain):
+        elif BARE_AMOUNT.search(FINGERPRINT.sub("", plain)) and not re.fullmatch(r"[0-9a-f]{8}|dev-[0-9a-f]{12}", plain):
             found.append(f"number without separators: {plain[:60]!r} {where}")
         elif LOGIN_ID.match(plain):
             found.append(f"login id where a name belongs: {plain!r} {where}")
@@ -326,3 +327,65 @@ def test_the_review_loop_in_vietnamese_shows_no_english_no_login_id_and_nothing_
     look("checked, no change", confirm)
     confirm.close()
     assert "\n".join(f"{k}: {p}" for k, v in found.items() for p in v) == ""
+
+
+@pytest.mark.parametrize("size", [10, 20], ids=["text-10pt", "text-20pt"])
+def test_the_key_and_passphrase_dialogs_in_vietnamese_show_no_english_and_nothing_cut(window, tmp_path, qtbot, size,
+                                                                                       monkeypatch):
+    """The dialogs of the keys and of encryption, as the supervisor and the enumerator meet them: making a starter
+    package, the enumerator's first run from it (the supervisor's fingerprint to compare), the enumerator's own
+    fingerprint, the passphrase asked on opening and its reset with the recovery key (the supervisor named), and the
+    recovery key shown once — in Vietnamese, nothing cut, at the usual and the largest text size."""
+    from fieldsurvey.gui.dialogs.passphrase import PassphraseDialog, ResetPassphraseDialog, show_recovery_key
+    from fieldsurvey.services import encryption
+    from fieldsurvey.services import starter as starters
+    from fieldsurvey.services import sync as svc
+    from fieldsurvey.storage import encryption as keys_at_rest
+
+    monkeypatch.setattr(keys_at_rest, "COST", keys_at_rest.Cost(n=2 ** 10))
+    english = english_texts()
+    window.text_size(size - QApplication.font().pointSize())
+    sup = tmp_path / "thu" / "commune.fsdb"
+    sup.parent.mkdir()
+    svc.init_workspace(sup, "thu", "supervisor", "02266", villages=4, device="dev-thu")
+    window.open_workspace(sup)
+    window.resize(1366, 768)
+    found: dict[str, list[str]] = {}
+
+    def look(name: str, root: QWidget) -> None:
+        settle()
+        found[name] = problems(root, english)
+        assert root.width() <= 1366 and root.height() <= 768, (name, root.size().toTuple())
+
+    make = window.starter_actions.make_starter()
+    make.name.setText("Lò Thị Lan")
+    look("make starter", make)
+    make.close()
+    package = starters.make_starter(sup, tmp_path, "Lò Thị Lan").path
+    mine = window.sync_actions.show_my_fingerprint()
+    look("my fingerprint", mine)
+    mine.close()
+    window.workspace.close()
+    opening = window.starter_actions.open_starter(package)
+    look("open starter", opening)
+    fingerprint = opening.fingerprint_text
+    opening.close()
+
+    lan = tmp_path / "lan" / "lan.fsdb"
+    with encryption.new_encrypted(lan, "mật khẩu của Lan"):
+        starters.create_from_starter(package, lan, fingerprint)
+    encryption.forget_keys()
+    asked = PassphraseDialog(lan, window)
+    asked.show()
+    look("passphrase", asked)
+    asked.close()
+    reset = ResetPassphraseDialog(lan, window)
+    reset.show()
+    look("reset passphrase", reset)
+    assert "thu" in reset.supervisor.text() or "Thu" in reset.supervisor.text()   # whom to ask, named
+    reset.close()
+    shown = show_recovery_key(lan, "000011-000022-000033-000044-000055-000066-000077-000088", window)
+    shown.show()
+    look("recovery key", shown)
+    shown.close()
+    assert {k: v for k, v in found.items() if v} == {}

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QMessageBox,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLineEdit, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.look import file_dialog_options
+from fieldsurvey.gui.widgets import FitLabel
 from fieldsurvey.services import encryption
 
 
@@ -28,16 +29,14 @@ class PassphraseDialog(QDialog):
         self.setWindowTitle(tr("encryption.dialog.open_title"))
         self.path = Path(path)
         lay = QVBoxLayout(self)
-        label = QLabel(tr("encryption.dialog.open_label", file=self.path.name), objectName="passphrasePrompt")
-        label.setWordWrap(True)
+        label = FitLabel(tr("encryption.dialog.open_label", file=self.path.name), objectName="passphrasePrompt")
         lay.addWidget(label)
         self.field = QLineEdit(objectName="passphrase")
         self.field.setEchoMode(QLineEdit.Password)
         self.field.setPlaceholderText(tr("encryption.dialog.passphrase"))
         lay.addWidget(self.field)
-        self.error = QLabel(objectName="passphraseError")
+        self.error = FitLabel(objectName="passphraseError")
         self.error.setStyleSheet("color:#842029")
-        self.error.setWordWrap(True)
         self.error.hide()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -49,7 +48,7 @@ class PassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(440, 170)
+        self.resize(max(440, self.sizeHint().width()), max(170, self.sizeHint().height()))
 
     def reset(self) -> None:
         """Forgot the passphrase: the reset dialog; once a new passphrase is set the file is unlocked, and opens."""
@@ -81,16 +80,14 @@ class ResetPassphraseDialog(QDialog):
         self.setWindowTitle(tr("encryption.dialog.reset_title"))
         self.path = Path(path)
         lay = QVBoxLayout(self)
-        label = QLabel(tr("encryption.dialog.reset_label", file=self.path.name), objectName="resetPrompt")
-        label.setWordWrap(True)
+        label = FitLabel(tr("encryption.dialog.reset_label", file=self.path.name), objectName="resetPrompt")
         lay.addWidget(label)
         supervisors = encryption.sealed_to(self.path)
         self.copy_header = QPushButton(tr("encryption.dialog.copy_header"), objectName="copyKeyHeader")
         self.copy_header.setAutoDefault(False)
         self.copy_header.clicked.connect(self.copy_header_to)
-        self.supervisor = QLabel(tr("encryption.dialog.reset_supervisor", users=", ".join(supervisors)),
-                                 objectName="resetSupervisor")
-        self.supervisor.setWordWrap(True)
+        self.supervisor = FitLabel(tr("encryption.dialog.reset_supervisor", users=", ".join(supervisors)),
+                                   objectName="resetSupervisor")
         if supervisors:
             lay.addWidget(self.supervisor)
             lay.addWidget(self.copy_header)
@@ -105,8 +102,7 @@ class ResetPassphraseDialog(QDialog):
         form.addRow(tr("encryption.dialog.new_passphrase"), self.passphrase)
         form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
         lay.addLayout(form)
-        self.message = QLabel(objectName="resetMessage")
-        self.message.setWordWrap(True)
+        self.message = FitLabel(objectName="resetMessage")
         self.message.hide()
         lay.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -114,7 +110,7 @@ class ResetPassphraseDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(520, 260)
+        self.resize(max(520, self.sizeHint().width()), max(260, self.sizeHint().height()))
 
     def _say(self, text: str, error: bool = True) -> None:
         self.message.setStyleSheet("color:#842029" if error else "")

@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
+from fieldsurvey.gui.widgets import FitLabel
 from fieldsurvey.services import encryption
 
 
 def _error_label() -> QLabel:
-    label = QLabel(objectName="starterError")
+    label = FitLabel(objectName="starterError")
     label.setStyleSheet("color: #b00020")
-    label.setWordWrap(True)
     return label
 
 
@@ -36,8 +36,7 @@ class MakeStarterDialog(QDialog):
         self.make = make
         self.made = None
         layout = QVBoxLayout(self)
-        intro = QLabel(tr("gui.starter.make_intro"))
-        intro.setWordWrap(True)
+        intro = FitLabel(tr("gui.starter.make_intro"))
         layout.addWidget(intro)
         form = QFormLayout()
         layout.addLayout(form)
@@ -67,7 +66,7 @@ class MakeStarterDialog(QDialog):
         layout.addWidget(self.buttons)
         browse.clicked.connect(self._browse)
         self.name.setFocus()
-        self.resize(640, 380)
+        self.resize(max(640, self.sizeHint().width()), max(380, self.sizeHint().height()))
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, tr("gui.starter.folder"), self.folder.text(),
@@ -105,20 +104,17 @@ class OpenStarterDialog(QDialog):
         self.created: Path | None = None
         self.recovery: str | None = None
         layout = QVBoxLayout(self)
-        who = QLabel(tr("gui.starter.from", supervisor=shown["supervisor"], user=shown["user"],
-                        device=shown["device"]), objectName="starterFrom")
-        who.setWordWrap(True)
-        compare = QLabel(tr("gui.starter.compare"))
-        compare.setWordWrap(True)
+        who = FitLabel(tr("gui.starter.from", supervisor=shown["supervisor"], user=shown["user"],
+                       device=shown["device"]), objectName="starterFrom")
+        compare = FitLabel(tr("gui.starter.compare"))
         self.fingerprint = QLabel(shown["fingerprint"], objectName="starterFingerprint")
         font = QFont(self.fingerprint.font())
         font.setPointSize(font.pointSize() + 4)
         font.setBold(True)
         self.fingerprint.setFont(font)
         self.fingerprint.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        what = QLabel(tr("gui.starter.what", commune=shown["commune"], year=shown["year"], name=shown["name"],
-                         villages=shown["villages"]), objectName="starterWhat")
-        what.setWordWrap(True)
+        what = FitLabel(tr("gui.starter.what", commune=shown["commune"], year=shown["year"], name=shown["name"],
+                        villages=shown["villages"]), objectName="starterWhat")
         for w in (who, compare, self.fingerprint, what):
             layout.addWidget(w)
         form = QFormLayout()
@@ -143,7 +139,7 @@ class OpenStarterDialog(QDialog):
         self.buttons.accepted.connect(self.confirm)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        self.resize(640, 340)
+        self.resize(max(640, self.sizeHint().width()), max(340, self.sizeHint().height()))
 
     def confirm(self) -> None:
         path = Path(self.path.text().strip())
