@@ -77,6 +77,7 @@ class _Stored:
     sealed_at: str | None
     head_device: str | None
     household_class: str | None = None
+    classified: tuple[Any, ...] | None = None   # the stored values of CLASS_COLUMNS
 
     @property
     def open_here(self) -> bool:
@@ -675,9 +676,10 @@ class Workspace:
 
     def _stored(self, uuid: str) -> _Stored | None:
         row = self.db.execute(
-            "SELECT h.document, h.status, h.owner, h.revision, r.sealed_at, r.device, h.class FROM households h "
+            "SELECT h.document, h.status, h.owner, h.revision, r.sealed_at, r.device, "
+            f"{', '.join(f'h.{c}' for c in CLASS_COLUMNS)} FROM households h "
             "LEFT JOIN revisions r ON r.id = h.revision WHERE h.uuid = ?", [uuid]).fetchone()
-        return None if row is None else _Stored(row[0], HouseholdStatus(row[1]), *row[2:])
+        return None if row is None else _Stored(row[0], HouseholdStatus(row[1]), *row[2:6], row[6], tuple(row[6:]))
 
     def _must(self, uuid: str) -> _Stored:
         state = self._stored(uuid)
@@ -785,7 +787,9 @@ class Workspace:
         sets: dict[str, Any] = {}
         if diff:
             row = self._row(doc, status, owner)
-            old_row = document_columns(old_doc)
+            # only the columns whose value changes: a class column set to the value it has would still rewrite the
+            # entries of the indexes holding it (an autosave dirtied one index page more; docs/performance.md)
+            old_row = {**document_columns(old_doc), **dict(zip(CLASS_COLUMNS, state.classified or ()))}
             sets = {k: v for k, v in row.items() if k not in ("uuid", "status", "owner") and v != old_row.get(k)}
         if owner != state.owner:
             sets["owner"] = owner

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -47,6 +48,30 @@ def test_an_unchanged_answer_writes_nothing(ws):
     before = len(audit_log(ws.db))
     assert ws.save_answer(doc["uuid"], "floor_area", doc["household"]["floor_area"]) is None
     assert len(audit_log(ws.db)) == before
+
+
+def test_an_answer_leaving_the_class_as_it_was_rewrites_no_class_column(ws):
+    """An autosave sets only the columns whose value changes: a class column set to its own value would still
+    rewrite its index entries (one more page written, and journaled, per save: docs/performance.md)."""
+    doc = make_doc()
+    ws.save_household(doc)
+    columns = "class, standard_id, deprivations, b2_score, income_per_person, b1_score, classification"
+    before = ws.db.execute(f"SELECT {columns} FROM households WHERE uuid = ?", [doc["uuid"]]).fetchone()
+    statements: list[str] = []
+    ws.db.conn.set_trace_callback(statements.append)
+    ws.save_answer(doc["uuid"], "floor_area", 75)
+    [update] = [s for s in statements if s.startswith("UPDATE households")]
+    assert not re.search(r"\b(class|income_per_person|deprivations|classification) = ", update)
+    assert "updated_at = " in update
+    assert ws.db.execute(f"SELECT {columns} FROM households WHERE uuid = ?", [doc["uuid"]]).fetchone() == before
+    statements.clear()
+    ws.save_answer(doc["uuid"], "income_wages", 0)   # no income: the class changes, and its columns are written
+    [update] = [s for s in statements if s.startswith("UPDATE households")]
+    assert re.search(r"\bclass = ", update) and re.search(r"\bincome_per_person = ", update)
+    ws.db.conn.set_trace_callback(None)
+    row = ws.db.execute(f"SELECT {columns} FROM households WHERE uuid = ?", [doc["uuid"]]).fetchone()
+    assert row[0] == ws.household_state(doc["uuid"]).household_class != "not_poor" and row[4] == 0
+    assert ws.classify(ws.get_household(doc["uuid"]))[0] == row[0]
 
 
 def test_member_answer_and_search_columns_follow(ws):
