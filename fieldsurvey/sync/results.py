@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import COUNT_FLAGS, WIRE, ResultRow, added_up
+from fieldsurvey.domain.ranges import char_name, control_in
 from fieldsurvey.errors import BundleError
 from fieldsurvey.sync.container import DEFAULT_LIMITS, Limits, Opened, canonical, sha256, strict_json
 from fieldsurvey.sync.records import Manifest, checked_manifest
@@ -151,6 +152,9 @@ def _row(data: Any, where: str, indicators: int) -> ResultRow:
             raise BundleError("sync.error.text_length", f"{where}: {what}", limit=limit)
     if birth and not _BIRTH.fullmatch(birth):
         raise BundleError("result.error.birth", where)
+    for value, what in ((village, "village"), (name, "head_name"), (idn, "head_id")):
+        if not value.isprintable() and (bad := control_in(value)) is not None:   # a NUL, a line break: no name holds one
+            raise BundleError("values.error.control", f"{where}: {what}", char=char_name(bad))
     return ResultRow(uuid, village, flags, cls, deprived, move, targets, minority, members, workers, name, birth, idn)
 
 
@@ -183,7 +187,9 @@ def _all_fine(data: list, indicators: int) -> bool:
                 and all(len(g) == len(TARGET_GROUPS) and _FLAGS.fullmatch(g) for g in set(targets))
                 and _ints(minority, 0, 1) and _ints(members, 0, 1000) and _ints(workers, 0, 1000)
                 and _strings(name, 200) and _strings(birth, 10) and _strings(idn, 40)
-                and all(_BIRTH.fullmatch(b) for b in set(birth) if b))
+                and all(_BIRTH.fullmatch(b) for b in set(birth) if b)
+                and all(map(str.isprintable, set(village))) and all(map(str.isprintable, name))
+                and all(map(str.isprintable, idn)))   # (else `_row` says which control character, if one is)
     except TypeError:   # an unhashable value where a text belongs
         return False
 

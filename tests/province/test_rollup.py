@@ -308,6 +308,9 @@ def test_a_commune_trusts_only_its_own_provinces_key(built, tmp_path):
     ("uuid", "not-a-uuid", "sync.error.action_uuid"),
     ("head_birth", "1.1.1970", "result.error.birth"),
     ("members", -1, "sync.error.whole_number"),
+    ("head_name", "Lò Văn\x00Pả", "values.error.control"),    # a NUL: PostgreSQL's COPY stopped on it, SQLite kept it
+    ("village", "Thôn\n1", "values.error.control"),
+    ("head_id", "0871\x1b24", "values.error.control"),
 ])
 def test_a_wrong_row_is_refused_naming_it(built, tmp_path, field, value, key):
     """Rows are checked column by column; the one that is wrong is named (its uuid), whatever the column."""
