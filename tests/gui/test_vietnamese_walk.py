@@ -9,7 +9,7 @@ import re
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QDialog, QLabel,
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel,
                                QMessageBox, QTableView, QTabWidget, QWidget)
 
 from fieldsurvey.paths import resource
@@ -83,6 +83,8 @@ ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")                  # a date as the 
 BARE_AMOUNT = re.compile(r"(?<![\w.,/(-])\d{5,8}(?![\w.,/)-])")   # 12000000: no separators, no unit (a code
                                                                     # in brackets, a commune's (02266), is a code)
 FIELD_PATH = re.compile(r"\b(household|location|members\[[^\]]*\])\.[a-z_]+")   # household.floor_area
+# a bundle's or a household's short id, 8 hex digits (at times all of them 0–9): an id, not an amount
+SHORT_ID = re.compile(r"\b(gói|bundle|mã|id) [0-9a-f]{8}\b")
 FINGERPRINT = re.compile(r"(\d{5} ){7}\d{5}")   # a key's spoken fingerprint: 8 groups of 5 digits, read aloud
 LOGIN_ID = re.compile(r"^(?!dev-)[a-z]+(-[a-z0-9]+)+$")   # hoang-thi-hoa, giam-sat-demo (a device id
                                                                       # is a device's, not a person's)
@@ -107,7 +109,8 @@ def problems(root: QWidget, english: set[str]) -> list[str]:
             found.append(f"field path where the form's label belongs: {plain[:60]!r} {where}")
         elif ISO_DAY.search(plain):
             found.append(f"date not dd/mm/yyyy: {plain[:60]!r} {where}")
-        elif BARE_AMOUNT.search(FINGERPRINT.sub("", plain)) and not re.fullmatch(r"[0-9a-f]{8}|dev-[0-9a-f]{12}", plain):
+        elif BARE_AMOUNT.search(SHORT_ID.sub("", FINGERPRINT.sub("", plain))) \
+                and not re.fullmatch(r"[0-9a-f]{8}|dev-[0-9a-f]{12}", plain):
             found.append(f"number without separators: {plain[:60]!r} {where}")
         elif LOGIN_ID.match(plain):
             found.append(f"login id where a name belongs: {plain!r} {where}")
