@@ -264,18 +264,20 @@ def add(ws: Workspace, documents: Iterable[tuple[str, str]], owner: str | None =
     """Store household documents (source name, JSON text) — data brought in from other systems, scripted tests —
     through the questionnaire's own path: each checked strictly (duplicate keys, the document's shape, no control
     character, the household's size; its review year, commune and form version this workspace's; each answer of
-    its question's type, one of its choices, within its plausible range — services/values.py), filled into its
+    its question's type, one of its choices, within its plausible range — services/values.py; its village one the
+    supervisor lists), filled into its
     form to see whether it is complete, stored with its class, revision and audit rows, owned by `owner` (else
     whoever works on this installation). All of them or none: one bad document refuses the whole lot, naming it.
     Answers outside a soft range are stored and held for the supervisor (`Added.held`)."""
     parsed = []
-    info = ws.info
+    info, villages = ws.info, ws.villages()
     for source, text in documents:
         doc = read_document(text, source)
         try:
             doc["uuid"] = parse_household(doc).uuid   # a document without an id gets one
             checked = values.check_household(doc, info)
-            session = FormSession(checked.form, doc, villages=ws.villages())
+            values.check_listed_village(doc, villages)
+            session = FormSession(checked.form, doc, villages=villages)
             complete = session.is_complete()
             if complete:   # a finished household needs its members, too
                 checked = values.check_household(doc, info, complete=True)

@@ -233,6 +233,25 @@ def check_answers(doc: Mapping[str, Any], form: Form) -> None:
             _refuse(q, misfit, fieldpaths.member_path(fieldpaths.member_id(member, i), name))
 
 
+def check_listed_village(doc: Mapping[str, Any], listed: Iterable[str]) -> None:
+    """The household's village is one the supervisor lists (the app's form offers only those): a village given
+    that the list does not have is refused, naming it and the villages there are. No village given is left to the
+    form (a required answer still missing: the household stays a draft). The import does not call this: a hand-in
+    may name a village the supervisor has since renamed or merged, and is stored with a warning instead
+    (services/villages.py `village_lines`)."""
+    location = doc.get("location")
+    village = location.get("village") if isinstance(location, Mapping) else None
+    if village is None or village == "":
+        return
+    names = list(listed)
+    if village in names:
+        return
+    if not names:
+        raise DocumentError("values.error.no_villages", "location.village", village=_shown(village))
+    raise DocumentError("values.error.village_not_listed", "location.village", village=_shown(village),
+                        villages=", ".join(names))
+
+
 @dataclass(frozen=True)
 class Checked:
     """A document that passed: as parsed, the form it is read with, and what is held for the supervisor."""
