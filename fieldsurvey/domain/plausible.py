@@ -9,6 +9,7 @@ services (services/values.py), which know the forms.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,10 +125,31 @@ def findings(household: Household, *, complete: bool = False, today: date | None
     for name, r in rng.household.items():
         number = _number(household.answers.get(name))
         if number is not None:
-            found = _in_range(f"household.{name}", number, r)
+            found = _fraction(f"household.{name}", number, r) or _in_range(f"household.{name}", number, r)
             if found is not None:
                 out.append(found)
     return out
+
+
+def _fraction(where: str, value: float, rng: Range) -> Finding | None:
+    """An amount in đồng with a fraction of a đồng (1000.5): refused, as a value outside the hard bounds is, with
+    the whole amounts on either side of it."""
+    if not rng.whole or float(value).is_integer():
+        return None
+    return Finding(where, "values.error.fraction_of_dong",
+                   {"value": _shown(value), "below": math.floor(value), "above": math.ceil(value)})
+
+
+def fraction_of_dong(name: str, value: Any, rng: Ranges | None = None) -> bool:
+    """Whether `value`, the answer to the household question `name` (a document key: income_wages), is an amount in
+    đồng (resources/values/household-values.toml, `unit = "dong"`) with a fraction of a đồng — for the
+    questionnaire (formengine/session.py), which flags it as it flags an answer of the wrong type. A value that is
+    not a number is not this rule's to say."""
+    r = (rng or ranges()).household.get(name)
+    if r is None or not r.whole:
+        return False
+    number = _number(value)
+    return number is not None and not float(number).is_integer()
 
 
 def held_of(doc: Mapping[str, Any], rng: Ranges | None = None) -> list[Finding]:

@@ -72,6 +72,12 @@ class Range:
     max: float | None = None
     soft_min: float | None = None
     soft_max: float | None = None
+    unit: str | None = None     # "dong": an amount of money in đồng, which has no fraction (`whole`)
+
+    @property
+    def whole(self) -> bool:
+        """Whether an answer must be a whole number: money in đồng has no fraction of a đồng."""
+        return self.unit == "dong"
 
     def verdict(self, value: float) -> str | None:
         """'below' / 'above' (refused), 'soft_below' / 'soft_above' (held), or None (plausible)."""
@@ -103,6 +109,7 @@ class Ranges:
 
 
 _BOUNDS = ("min", "max", "soft_min", "soft_max")
+UNITS = ("dong",)   # the units a range may name: "dong" (money in đồng, whole)
 
 
 def _range(raw: Any, where: str) -> Range:
@@ -117,7 +124,10 @@ def _range(raw: Any, where: str) -> Range:
     lo, hi = values["min"], values["max"]
     if lo is not None and hi is not None and lo > hi:
         raise StandardError("values.error.range_order", where, low=lo, high=hi)
-    return Range(**values)
+    unit = raw.get("unit")
+    if unit is not None and unit not in UNITS:
+        raise StandardError("values.error.range_unit", f"{where}.unit", found=repr(unit), known=", ".join(UNITS))
+    return Range(**values, unit=unit)
 
 
 def load_ranges(path: Path) -> Ranges:

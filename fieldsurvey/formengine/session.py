@@ -28,7 +28,7 @@ from datetime import date, datetime, time
 from typing import Any, Iterable
 
 from fieldsurvey.domain import fieldpaths, refdata
-from fieldsurvey.domain.plausible import check_answer
+from fieldsurvey.domain.plausible import check_answer, fraction_of_dong
 from fieldsurvey.domain.ranges import ranges
 from fieldsurvey.errors import DocumentError
 from fieldsurvey.formengine.expr import Node, Nodeset, _children, datetime_text, evaluate, to_bool, to_number, to_string
@@ -897,8 +897,10 @@ class FormSession:
                 return "integer"
             return "" if _is_int32(value) else "integer_range"
         if kind == "decimal":
-            return "" if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value) else "decimal"
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+                return "decimal"
+            # money in đồng has no fraction (the household's amounts: resources/values/household-values.toml)
+            return "whole_dong" if item.repeat is None and fraction_of_dong(item.name, value) else ""
         if kind == "date":
             try:
                 date.fromisoformat(str(value))
@@ -1069,7 +1071,7 @@ class FormSession:
         if st.problem == "integer_range":
             return t("forms.type.integer_range", own, min=format_number(INT_MIN, own), max=format_number(INT_MAX, own))
         if st.problem in ("integer", "decimal", "date", "choice", "time", "datetime", "geopoint", "rank",
-                          "acknowledge"):
+                          "acknowledge", "whole_dong"):
             return t(f"forms.type.{st.problem}", own)
         return ""
 
