@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from fieldsurvey.cli import echo_json, main, run_job
+from fieldsurvey.cli import echo_json, main, message_lang, run_job
 from dataclasses import asdict, is_dataclass
 from fieldsurvey.errors import BundleError
 from fieldsurvey.i18n import t
@@ -43,12 +43,18 @@ def _show(rows: list[dict], as_json: bool, lines, none_key: str, lang: str) -> N
                                                 "(postgresql://user@host/db) instead of FILE; FILE.keys holds its keys.")
 @click.option("--year", default=2026, show_default=True, type=click.IntRange(2016, 2030))
 @click.option("--villages", default=0, type=click.IntRange(0, 500), help="Number of villages to create.")
+@click.option("--name", help="Your name as people know you (e.g. \"Trần Thị Thu\"): shown instead of the user id — "
+                            "a supervisor's in every starter package. Asked for on a terminal when not given.")
 @click.option("--device", help="Device id (default: a new random one).")
 @click.option("--no-encryption", is_flag=True,
               help="Make a new FILE plain, not encrypted (anyone who copies it reads every household).")
 def init(file: Path, user: str, role: str, commune_code: str | None, province_code: str | None,
-         database: str | None, year: int, villages: int, device: str | None, no_encryption: bool) -> None:
+         database: str | None, year: int, villages: int, name: str | None, device: str | None,
+         no_encryption: bool) -> None:
     """Give workspace FILE an identity for sync (device id and keys in FILE.keys), creating FILE if needed.
+
+    The person's name (--name) is asked for on a terminal when not given, as the app's setup asks it; in a
+    script without it, the user id stands where the name would be (said so).
 
     A new FILE is encrypted: a passphrase is asked for (or FIELDSURVEY_NEW_PASSPHRASE) and the recovery key
     printed once; --no-encryption leaves it plain.
@@ -69,20 +75,30 @@ def init(file: Path, user: str, role: str, commune_code: str | None, province_co
 
         if not province_code:
             raise click.UsageError("--role province needs --province CODE")
+        if name is not None:
+            raise click.UsageError("--name is for a commune's workspace (--role supervisor or enumerator)")
         passphrase = None if no_encryption or database or file.exists() else new_passphrase(file)
         with new_encrypted(file, passphrase) as recovery:
             ident = init_province(database or file, user, province_code, year, device, key_file(file))
     else:
         from fieldsurvey.cli.encryption import new_passphrase, show_recovery  # lazy: 290 ms at start-up otherwise
         from fieldsurvey.services.encryption import new_encrypted
-        from fieldsurvey.services.sync import init_workspace
+        from fieldsurvey.services.sync import init_workspace, person_name
 
+        lang = message_lang() or "en"
+        if name is None and _interactive():   # asked as the app's setup asks it (the passphrase is asked so, too)
+            name = click.prompt(t("sync.prompt.name", lang, user=user), err=True)
+        if name is not None:
+            name = person_name(name)   # refused before a passphrase is asked or anything is made
         passphrase = None if no_encryption or file.exists() or not commune_code else new_passphrase(file)
         with new_encrypted(file, passphrase) as recovery:
-            ident = init_workspace(file, user, role, commune_code, year, villages, device)
+            ident = init_workspace(file, user, role, commune_code, year, villages, device, name=name)
+        if name is None:
+            click.echo(t("sync.init.no_name", lang, file=str(file), user=ident.user), err=True)
     from fieldsurvey.services.sync import spoken_fingerprint  # lazy: 290 ms at start-up otherwise
 
-    click.echo(f"{file}: {ident.role} {ident.user}, device {ident.device}")
+    click.echo(f"{file}: {ident.role} {ident.user}" + (f" ({name})" if name and role != "province" else "")
+               + f", device {ident.device}")
     click.echo(f"fingerprint {spoken_fingerprint(ident)}")
     if recovery:
         show_recovery(file, recovery)

@@ -9,6 +9,7 @@ A workspace's identity is its key file (FILE.keys, beside the workspace; see fie
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid as uuidlib
 import zlib
 from functools import partial
@@ -19,6 +20,7 @@ from typing import Any, Iterable
 
 from fieldsurvey import files, parallel
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.ranges import control_in
 from fieldsurvey.domain.synthetic import village_names
 from fieldsurvey.domain.results import Message, review_round, said
 from fieldsurvey.errors import BundleError, FieldSurveyError, WorkspaceError, WriteError
@@ -65,10 +67,30 @@ def _for_writing(path: Path) -> Workspace:
     return ws
 
 
+NAME_MAX = 100   # characters of a person's name (a starter package carries at most 200)
+
+
+def person_name(name: str, where: str = "--name") -> str:
+    """A person's name as people know them ("Trần Thị Thu"), as typed: NFC, spaces run together and trimmed;
+    refused when empty, longer than NAME_MAX or holding a character that cannot be printed."""
+    name = unicodedata.normalize("NFC", name)
+    if control_in(name) is not None:   # a control character, a line break or a tab: one line of text
+        raise WorkspaceError("sync.error.name_control", where, name=name.encode("unicode_escape").decode())
+    name = " ".join(name.split())
+    if not name:
+        raise WorkspaceError("sync.error.name_empty", where)
+    if len(name) > NAME_MAX:
+        raise WorkspaceError("sync.error.name_too_long", where, n=len(name), max=NAME_MAX)
+    return name
+
+
 def init_workspace(path: Path, user: str, role: str, commune_code: str | None = None, year: int = 2026,
-                   villages: int = 0, device: str | None = None) -> Identity:
-    """Give a workspace its identity (device id + keys), creating the workspace first if FILE does not exist."""
+                   villages: int = 0, device: str | None = None, name: str | None = None) -> Identity:
+    """Give a workspace its identity (device id + keys), creating the workspace first if FILE does not exist.
+    `name`: the person's name as people know them (meta `name`; an enumerator's also as the setup records it,
+    meta `enumerator`), shown wherever the user id would be — the supervisor's in each starter package she makes."""
     path = Path(path)
+    name = person_name(name) if name is not None else None
     keyfile = key_file_for(path)
     if keyfile.exists():
         raise WorkspaceError("sync.error.identity_exists", str(keyfile))
@@ -89,6 +111,11 @@ def init_workspace(path: Path, user: str, role: str, commune_code: str | None = 
         identity = Identity.generate(user, role, commune, device or ws.device_id)
         at_rest.save_identity(identity, path)   # private keys encrypted beside an encrypted workspace
         store.set_identity(ws, identity.device, identity.user, identity.role)
+        if name:
+            ws.set_meta("name", name)
+            if role == "enumerator":   # as the app's setup records her (the questionnaire's enumerator by default)
+                ws.set_meta("enumerator", name)
+                ws.set_meta("enumerator_id", identity.user)
     return identity
 
 
