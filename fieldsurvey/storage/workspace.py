@@ -170,8 +170,10 @@ def _opening_check(db: sqlite_utils.Database, path: Path, key: tuple[str, int], 
         found = checks.problems_on_opening(db.conn)
         if found:
             _DAMAGED[key] = ((st.st_mtime_ns, st.st_size), found)
+            # which checks, how many problems: the problems themselves name households and their heads (the
+            # app's note and `fieldsurvey check` say them on the screen; a log file never holds them)
             _LOG.warning("%s was not closed cleanly and its check found problems: %s", path,
-                         "; ".join(f"{f.check}: {p}" for f in found for p in f.problems[:3]))
+                         "; ".join(f"{f.check} ({len(f.problems)})" for f in found))
     pages = [p for f in found if f.check in ("file", "integrity") for p in f.problems]
     if pages:
         raise WorkspaceError("storage.error.damaged", str(path), problems="; ".join(pages[:3]), file=str(path))
