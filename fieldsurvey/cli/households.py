@@ -64,7 +64,8 @@ def households_list(file: Path, status: str | None, village: str | None, househo
 @_LANG
 def households_add(file: Path, documents: tuple[Path, ...], owner: str | None, as_json: bool, lang: str) -> None:
     """Store household documents (JSON, docs/household-document.md) in workspace FILE through the questionnaire's
-    own path: each checked, classified, audited, owned; all of them or none."""
+    own path: each checked (its village one the supervisor lists, money in whole đồng…), classified, audited,
+    owned; all of them or none."""
     from fieldsurvey.services import households as svc  # lazy: 370 ms at start-up otherwise
     from fieldsurvey.services.workspaces import opened
 
