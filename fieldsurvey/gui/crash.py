@@ -90,6 +90,16 @@ class PrivateFormatter(logging.Formatter):
     """The log file's lines: an exception logged with the record (`log.exception`, `exc_info=`) is written as
     `private_traceback` writes it — anywhere in the app (storage, sync, the jobs) — never with its message."""
 
+    def format(self, record: logging.LogRecord) -> str:
+        # logging keeps the first handler's rendering of the exception on the record (exc_text) and every other
+        # handler reuses it: this one always writes its own, and leaves the record's as it found it
+        kept = record.exc_text
+        record.exc_text = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = kept
+
     def formatException(self, ei) -> str:  # noqa: N802 - logging's name
         exc = ei[1]
         if exc is None:

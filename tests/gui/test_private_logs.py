@@ -106,6 +106,7 @@ def as_the_app_hook_does(monkeypatch, call) -> None:
 def test_no_household_data_nor_passphrase_reaches_the_log_or_a_crash_report(qtbot, window, encrypted_household,
                                                                          private_log, tmp_path, monkeypatch):
     path = encrypted_household
+    earlier = {id(d) for d in crash.open_dialogs}   # (other tests' dialogs, gone with their windows)
     unlock_as_typed(qtbot, window, path)
     window.open_workspace(path)
     assert window.workspace.ws is not None and not window.workspace.ws.read_only
@@ -157,7 +158,9 @@ def test_no_household_data_nor_passphrase_reaches_the_log_or_a_crash_report(qtbo
     assert window.workspace.ws.read_only     # found, and said on the screen (the questionnaire's note)
     window.workspace.close()
 
-    for dialog in list(crash.open_dialogs):
+    reports = [d for d in crash.open_dialogs if id(d) not in earlier]
+    assert len(reports) == 3   # the save's bug, the lookup's, the known error
+    for dialog in reports:
         assert NAME not in dialog.details.toPlainText() and ID_NUMBER not in dialog.details.toPlainText()
         dialog.close()
 
@@ -189,3 +192,26 @@ def test_the_crash_reports_traceback_keeps_the_frames_and_the_systems_own_messag
     except OSError as exc:
         text = crash.private_traceback(exc)
     assert "FileNotFoundError: [Errno 2] No such file or directory" in text and NAME not in text
+
+
+def test_the_log_writes_its_own_traceback_whatever_another_handler_wrote_first(private_log):
+    """logging keeps the first rendering of an exception on the record for every handler after it: a handler of
+    another kind (a console's) coming first does not bring the exception's message into the log file."""
+    import io
+    import logging
+
+    console = logging.StreamHandler(io.StringIO())
+    console.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("fieldsurvey")
+    root.handlers.insert(0, console)
+    try:
+        try:
+            int(ID_NUMBER + "-")
+        except ValueError:
+            logging.getLogger("fieldsurvey.test").exception("reading an answer failed")
+    finally:
+        root.removeHandler(console)
+    assert ID_NUMBER in console.stream.getvalue()          # the console's own rendering, as before
+    written = private_log.read_text(encoding="utf-8")
+    assert "reading an answer failed" in written and "ValueError: (its message is left out" in written
+    assert ID_NUMBER not in written
