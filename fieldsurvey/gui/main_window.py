@@ -347,8 +347,11 @@ class MainWindow(QMainWindow):
 
     def _figures_switched(self, _official: bool) -> None:
         """The dashboard's switch changed (working ⇄ official): the list's count line follows it."""
-        self.list_view.counts_changed()
-        self._list_stale = True
+        if self.current_view() == "list":
+            self.list_view.recount()
+        else:
+            self.list_view.counts_changed()
+            self._list_stale = True
 
     def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True

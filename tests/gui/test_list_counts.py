@@ -138,6 +138,9 @@ def test_the_list_line_follows_the_dashboards_switch_to_the_official_figures(win
     window.dashboard.working.click()                     # back to the working figures: the line follows
     window.show_view("list")
     assert "số liệu làm việc" in window.list_view.counts.text()
+    window.dashboard.set_official(True)                  # switched while the list is on screen: at once
+    assert f"số liệu chính thức như ở trang Tổng hợp (chỉ hộ đã duyệt): {figures_text(official)}." \
+        in window.list_view.counts.text()
 
 
 def test_the_list_line_counts_again_after_households_change(window, workspace_file, qtbot):
