@@ -16,6 +16,7 @@ from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import language
 from fieldsurvey.storage import conversion, encryption
 from tests.gui.keys import type_text
+from tests.gui.modal import answer_next_modal
 
 PASSPHRASE = "mật khẩu của xã Lâm Bình"
 
@@ -82,25 +83,6 @@ def test_setup_makes_an_encrypted_workspace_and_keeps_its_recovery_key_to_show(q
     encryption.forget_all()
 
 
-def _in_modal(qtbot, act):
-    """Run `act` on the modal dialog that the next click opens (its own event loop), once it shows."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    done = []
-
-    def find():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or dialog.objectName() != "resetPassphraseDialog":
-            QTimer.singleShot(20, find)
-            return
-        act(dialog)
-        done.append(dialog)
-
-    QTimer.singleShot(0, find)
-    return done
-
-
 def test_a_forgotten_passphrase_is_reset_in_the_app_with_the_recovery_key(qtbot, window, workspace_file,
                                                                           monkeypatch):
     monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
@@ -134,7 +116,7 @@ def test_a_forgotten_passphrase_is_reset_in_the_app_with_the_recovery_key(qtbot,
         type_text(reset.passphrase_again, "mật khẩu mới sau khi quên")
         qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
 
-    done = _in_modal(qtbot, mistyped_then_right)
+    done = answer_next_modal(mistyped_then_right, name="resetPassphraseDialog")
     qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
     assert done, "the reset dialog did not open"
     assert "nhóm thứ 2" in said[0].lower() and "8" in said[1]
@@ -195,7 +177,7 @@ def test_an_enumerator_copies_the_key_header_for_the_supervisor_and_resets_with_
         type_text(reset.passphrase_again, "lan đặt mật khẩu mới")
         qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
 
-    done = _in_modal(qtbot, copy_then_reset)
+    done = answer_next_modal(copy_then_reset, name="resetPassphraseDialog")
     qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
     assert done and "no personal data" in seen[0] and (stick / "lan.fsdb.key").is_file()
     assert sorted(p.name for p in stick.iterdir()) == ["lan.fsdb.key"]   # the header only, nothing of the data
@@ -203,3 +185,4 @@ def test_an_enumerator_copies_the_key_header_for_the_supervisor_and_resets_with_
     encryption.forget_all()
     encryption.unlock(lan, "lan đặt mật khẩu mới")
     encryption.forget_all()
+
