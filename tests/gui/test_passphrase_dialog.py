@@ -186,3 +186,48 @@ def test_an_enumerator_copies_the_key_header_for_the_supervisor_and_resets_with_
     encryption.unlock(lan, "lan đặt mật khẩu mới")
     encryption.forget_all()
 
+
+def test_the_starter_packages_first_run_refuses_a_passphrase_as_the_setup_does_and_leaves_nothing_behind(
+        qtbot, tmp_path, monkeypatch):
+    """The enumerator's first run from a starter package asks the new workspace's passphrase as the setup does:
+    typed differently, or too short, it is said in the dialog and nothing is made; a workspace that cannot be made
+    leaves no key header; once made it is encrypted, its recovery key kept for the one time it is shown."""
+    from fieldsurvey.errors import WorkspaceError
+    from fieldsurvey.gui.dialogs.starter import OpenStarterDialog
+    from fieldsurvey.services import workspaces
+
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    path = tmp_path / "lan" / "lan.fsdb"
+    fingerprints: list[str] = []
+    fail = [True]
+
+    def create(where, fingerprint):
+        fingerprints.append(fingerprint)
+        if fail[0]:
+            raise WorkspaceError("storage.error.no_such_file", str(where.parent / "gone"))
+        return workspaces.create_workspace(workspaces.NewWorkspace(where, "02266", ("Thôn 1",), "Lò Thị Lan"))
+
+    shown = {"supervisor": "Thu", "user": "thu", "device": "máy của Thu", "fingerprint": "1234 5678 9012",
+             "commune": "Xã Lâm Bình", "year": "2026", "name": "Lò Thị Lan", "villages": "Thôn 1"}
+    dialog = OpenStarterDialog(shown, path, create)
+    qtbot.addWidget(dialog)
+    type_text(dialog.passphrase, PASSPHRASE)
+    type_text(dialog.passphrase_again, PASSPHRASE + "!")
+    dialog.confirm()
+    assert dialog.error.text() == "Hai lần nhập mật khẩu không giống nhau; hãy nhập lại"
+    assert dialog.created is None and fingerprints == [] and dialog.passphrase.text() == PASSPHRASE
+    dialog.passphrase.setText("ngắn")
+    dialog.passphrase_again.setText("ngắn")
+    dialog.confirm()
+    assert "Mật khẩu quá ngắn" in dialog.error.text() and fingerprints == [] and not path.exists()
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.passphrase_again.setText(PASSPHRASE)
+    dialog.confirm()
+    assert fingerprints == ["1234 5678 9012"] and dialog.created is None and dialog.error.text()
+    assert not encryption.header_path(path).exists() and not path.exists()
+    fail[0] = False
+    dialog.confirm()
+    assert dialog.result() == OpenStarterDialog.Accepted and dialog.created == path and encryption.is_encrypted(path)
+    assert encryption.parse_recovery(dialog.recovery, "x")
+    assert dialog.passphrase.text() == "" and dialog.passphrase_again.text() == ""
+    encryption.forget_all()
