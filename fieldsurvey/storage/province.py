@@ -273,19 +273,23 @@ def _set_journal(conn: Any, path: Path) -> tuple[str, str]:
                                              replayable=True)
     try:
         got = str(conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]).upper()
-        conn.execute(f"PRAGMA synchronous = {sync}")
     except connection.DATABASE_ERRORS as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise WorkspaceError("province.error.not_a_province", str(path), error=str(exc)) from None
-        got = "WAL" if _in_wal_mode(path) else "BUSY"
-    if got == "BUSY":   # another connection wrote for longer than the busy timeout (an import's commit)
-        raise WorkspaceError("province.error.busy", str(path))
-    if got != mode:
+        if mode != "WAL" and _in_wal_mode(path):   # an older version holds it open in WAL mode
+            raise WorkspaceError("province.error.wal_elsewhere", str(path)) from None
+        # another connection held the write lock past the busy timeout (an import's commit)
+        raise WorkspaceError("province.error.busy", str(path)) from None
+    if got == "WAL" and mode != "WAL":
         raise WorkspaceError("province.error.wal_elsewhere", str(path))
-    if mode != "WAL":
-        # a commune's rows stay in memory until the commit: a transaction whose pages spill into the file mid-way
-        # holds the file's exclusive lock from then on (readers wait) and syncs the journal at each spill
+    if got != "WAL":
+        # the rollback journal (chosen, or the WAL not granted: a file system without shared memory), synced at each
+        # commit (NORMAL is not safe there); a commune's rows stay in memory until the commit — a transaction whose
+        # pages spill into the file mid-way holds the file's exclusive lock from then on (readers wait) and syncs the
+        # journal at each spill
+        sync = "FULL"
         conn.execute(f"PRAGMA cache_size = -{ROLLBACK_CACHE_KIB}")
+    conn.execute(f"PRAGMA synchronous = {sync}")
     return got, sync
 
 
