@@ -147,7 +147,7 @@ def test_a_household_the_new_version_cannot_hold_is_named_and_stays_while_the_ot
         result = form_upgrade.upgrade(ws, user="thu")
         [refused] = result.refused
         assert refused.household.uuid == uuid and refused.household.version == "2026.1"
-        assert "household.water_source" in refused.text("en") and "“tank”" in refused.text("en")
+        assert "“Main source of water”" in refused.text("en") and "“tank”" in refused.text("en")
         assert "2026.2" in refused.text("en") and "does not accept" in refused.text("en")
         assert "không nhận" in refused.text("vi") and "“tank”" in refused.text("vi")
         assert len(result.moved) == len(versions(ws)) - 1
@@ -247,7 +247,7 @@ def test_cli_one_household_and_a_refused_one(tmp_path):
     assert out.exit_code == 1
     assert "Đã chuyển 8 hộ sang phiên bản 2026.2." in out.output
     assert "1 hộ không chuyển được (vẫn ở phiên bản cũ):" in out.output
-    assert f"{head} (" in out.output and "“bucket”" in out.output and "household.latrine" in out.output
+    assert f"{head} (" in out.output and "“bucket”" in out.output and "Loại nhà tiêu" in out.output
     approved = copied(tmp_path / "a", "0004_residents.fsdb") if (tmp_path / "a").mkdir() is None else None
     out = CliRunner().invoke(main, ["form", "upgrade", str(approved), "--lang", "vi"])
     assert out.exit_code == 1 and "cần ghi lý do" in out.output
