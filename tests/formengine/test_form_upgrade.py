@@ -259,3 +259,68 @@ def test_errors_are_said_in_both_languages():
     for key in ("forms.upgrade.merged", "forms.upgrade.not_newer", "forms.upgrade.no_version"):
         e = FormError(key, "x", form="vn-review-2022", version="2026.2", to="2026.2", known="2026.1, 2026.2")
         assert isinstance(e, FieldSurveyError) and e.text("vi") != e.text("en") and "{" not in e.text("vi")
+
+
+# --- a version that asks more -----------------------------------------------------------------------------------------
+
+def a_stricter_version(tmp_path: Path, monkeypatch) -> None:
+    """The forms installed as shipped plus a version 2026.3 of vn-review-2022 whose living area must be at least
+    40 m² (a rule 2026.1 and 2026.2 do not have)."""
+    import csv
+    import io
+
+    from fieldsurvey.formengine import loader
+    from fieldsurvey.paths import forms_dir
+    from fieldsurvey.services import values
+
+    root = tmp_path / "forms"
+    shutil.copytree(forms_dir(), root)
+    new = root / "vn-review-2022" / "2026.3"
+    shutil.copytree(root / "vn-review-2022" / "2026.2", new)
+    settings = new / "settings.csv"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(",2026.2,", ",2026.3,"), encoding="utf-8")
+    rows = list(csv.reader(io.StringIO((new / "survey.csv").read_text(encoding="utf-8"))))
+    header = rows[0]
+    for row in rows:
+        if len(row) > 1 and row[1] == "floor_area":
+            row[header.index("constraint")] = ". >= 40"
+            row[header.index("constraint_message::vi")] = "Diện tích ở phải từ 40 m²"
+            row[header.index("constraint_message::en")] = "The living area must be 40 m² or more"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (new / "survey.csv").write_text(out.getvalue(), encoding="utf-8")
+    monkeypatch.setattr(loader, "forms_root", lambda: root)
+    values._installed.cache_clear()   # (read once per run: installed forms; cleared again when the test ends)
+    values._form.cache_clear()
+
+
+@pytest.fixture
+def stricter(tmp_path, monkeypatch):
+    from fieldsurvey.services import values
+
+    a_stricter_version(tmp_path, monkeypatch)
+    yield
+    values._installed.cache_clear()
+    values._form.cache_clear()
+
+
+def test_an_answer_a_rule_of_the_new_version_breaks_is_named_with_the_rule(tmp_path, stricter):
+    path = copied(tmp_path)
+    with opened(path) as ws:
+        areas = {u: json.loads(d)["household"].get("floor_area") for u, d in ws.iter_documents()}
+        small = {u for u, a in areas.items() if a is not None and a < 40}
+        assert small and len(small) < len(areas)
+        plan = form_upgrade.plan(ws)
+        assert plan.targets == ["vn-review-2022 2026.3"]
+        assert {r.household.uuid for r in plan.refused} == small
+        said = plan.refused[0]
+        assert said.reason.key == "forms.upgrade.broken_rule"
+        assert "Diện tích ở (m²): Diện tích ở phải từ 40 m²" in said.text("vi")
+        assert "Living area (m²): The living area must be 40 m² or more" in said.text("en")
+        result = form_upgrade.upgrade(ws)
+        assert {v for u, v in versions(ws).items() if u in small} == {"2026.1"}
+        assert {v for u, v in versions(ws).items() if u not in small} == {"2026.3"}
+        assert len(result.moved) == len(areas) - len(small)
+        # to a version named: 2026.2 takes them all
+        assert form_upgrade.upgrade(ws, to="2026.2").refused == ()
+        assert {versions(ws)[u] for u in small} == {"2026.2"}
