@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from fieldsurvey.storage.audit import log as audit_log
 from fieldsurvey.storage.workspace import Workspace
 from tests.gui.keys import type_text
-from tests.gui.test_review import when_modal
+from tests.gui.modal import answer_next_modal
 
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "schemas"
 
@@ -72,9 +72,9 @@ def test_one_household_with_3_billion_moves_from_the_lists_menu_and_opens_withou
     actions = {a.data(): a for a in window.list_view.table.actions()}   # the list's right-click (Menu key) menu
     assert actions["upgrade_form"].text() == "Chuyển sang phiên bản biểu mẫu mới…"
     seen: list = []
-    when_modal(qtbot, by_keyboard("Thu nhập 3 tỷ đồng: cần phiếu mới", seen))
+    shown = answer_next_modal(by_keyboard("Thu nhập 3 tỷ đồng: cần phiếu mới", seen), "upgradeDialog")
     actions["upgrade_form"].trigger()
-    assert seen[1] == "Chuyển"
+    assert shown and seen[1] == "Chuyển"
     assert f"Chuyển hộ {head} từ phiếu 2026.1 sang phiên bản 2026.2?" in seen[0]
     assert "lịch sử của hộ ghi lại việc chuyển" in seen[0] and "không bắt buộc" in seen[0]
     assert versions(path)[uuid] == "2026.2" and set(v for u, v in versions(path).items() if u != uuid) == {"2026.1"}
@@ -116,7 +116,7 @@ def test_every_household_moves_with_a_reason_for_the_approved_one_and_the_refuse
         type_text(dialog.comment, "Cả xã dùng phiếu 2026.2")
         dialog.buttons.button(QDialogButtonBox.Ok).click()
 
-    seen = when_modal(qtbot, empty_then_reason)
+    seen = answer_next_modal(empty_then_reason, "upgradeDialog")
     action.trigger()
     assert seen
     prompt = steps[0]
