@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 from fieldsurvey.domain.lifecycle import HouseholdStatus
@@ -28,7 +29,8 @@ from fieldsurvey.formengine.model import Form
 from fieldsurvey.formengine.session import FormSession
 from fieldsurvey.services.forms import field_label, form_for_document, workspace_list
 from fieldsurvey.services.values import check_answers
-from fieldsurvey.services.workspaces import current_user
+from fieldsurvey.progress import Job, Progress, run_to_end
+from fieldsurvey.services.workspaces import current_user, opened
 from fieldsurvey.storage import queries
 from fieldsurvey.storage.workspace import Workspace
 
@@ -79,9 +81,11 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a move would do, before anything is written: the households that move, those that cannot."""
+    """What a move would do, before anything is written: the households that move, those that cannot (and, for the
+    move that follows, each moving household's stored document as read and the document it becomes)."""
     moves: tuple[Candidate, ...]
     refused: tuple[Refusal, ...]
+    carried: dict[str, tuple[str, "_Carried"]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def needs_reason(self) -> bool:
@@ -117,28 +121,50 @@ class Result:
     refused: tuple[Refusal, ...] = field(default=())
 
 
-def _newest(form_id: str) -> str | None:
-    versions = form_versions().get(form_id)
-    return versions[-1] if versions else None
-
-
 def _version_key(version: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in str(version).replace("-", ".").split("."))
 
 
-def _candidate(ws: Workspace, uuid: str, to: str | None) -> Candidate | Refusal:
+class _Forms:
+    """What one plan reads of the installed forms, read once: the versions of each form, each form and version
+    loaded, the workspace's villages and its one-row list (a plan may look at 100,000 households)."""
+
+    def __init__(self, ws: Workspace):
+        self.installed = form_versions()
+        self.loaded: dict[tuple[str, str], Form] = {}
+        self.villages = ws.villages()
+        self.extra = workspace_list(ws)
+
+    def form(self, form_id: str, version: str) -> Form:
+        key = (form_id, version)
+        if key not in self.loaded:
+            self.loaded[key] = find_form(form_id, version)
+        return self.loaded[key]
+
+    def of(self, doc: dict) -> Form:
+        """The form (and version) the household was filled with, as services/forms.py finds it."""
+        spec = doc.get("form") or {}
+        if spec.get("id") and str(spec.get("version") or "") in self.installed.get(str(spec["id"]), ()):
+            return self.form(str(spec["id"]), str(spec["version"]))
+        return form_for_document(doc)
+
+    def session(self, form: Form, doc: dict) -> FormSession:
+        return FormSession(form, doc, villages=self.villages, extra_lists=self.extra)
+
+
+def _candidate(ws: Workspace, uuid: str, to: str | None, forms: _Forms) -> Candidate | Refusal:
     row = ws.db.execute("SELECT head_name, village, status, form_id, form_version FROM households WHERE uuid = ?",
                         [uuid]).fetchone()
     if row is None:
         raise WorkspaceError("forms.error.no_household", uuid)
     head, village, status, form_id, version = row
-    target = to or (_newest(form_id) if form_id else None) or ""
+    target = to or (forms.installed.get(form_id) or [""])[-1]
     c = Candidate(uuid, head or "", village or "", status, form_id or "", version or "", target)
-    if not form_id or form_id not in form_versions():
+    if not form_id or form_id not in forms.installed:
         return Refusal(c, FormError("forms.upgrade.no_form", uuid, form=form_id or "—"))
-    if target not in form_versions()[form_id]:
+    if target not in forms.installed[form_id]:
         return Refusal(c, FormError("forms.upgrade.no_version", uuid, form=form_id, version=target,
-                                    known=", ".join(form_versions()[form_id])))
+                                    known=", ".join(forms.installed[form_id])))
     if version and _version_key(target) <= _version_key(version):
         return Refusal(c, FormError("forms.upgrade.not_newer", uuid, form=form_id, version=version, to=target))
     if status == HouseholdStatus.MERGED:
@@ -151,10 +177,6 @@ def _hard_errors(session: FormSession) -> dict[tuple, str]:
     return {(q, m): q for _, m, q in session.errors() if session.state(q, m).status == "error"}
 
 
-def _session(ws: Workspace, form: Form, doc: dict) -> FormSession:
-    return FormSession(form, doc, villages=ws.villages(), extra_lists=workspace_list(ws))
-
-
 @dataclass(frozen=True)
 class _Carried:
     """A household's document on the new version, and what the new version says of it."""
@@ -164,10 +186,10 @@ class _Carried:
     was_complete: bool   # what the version it was filled with said
 
 
-def _moved_document(ws: Workspace, c: Candidate, doc: dict) -> _Carried | FieldSurveyError:
+def _moved_document(forms: _Forms, c: Candidate, doc: dict) -> _Carried | FieldSurveyError:
     """The household's document on the new version and what that version says of it, or why the new version cannot
     hold it."""
-    new_form = find_form(c.form_id, c.to)
+    new_form = forms.form(c.form_id, c.to)
     carried = json.loads(json.dumps(doc))
     carried["form"] = {**(doc.get("form") or {}), "id": new_form.form_id, "version": new_form.version}
     try:
@@ -176,8 +198,8 @@ def _moved_document(ws: Workspace, c: Candidate, doc: dict) -> _Carried | FieldS
         question = Said(tuple((lang, field_label(exc.where or "", [doc], lang)) for lang in LANGS))
         return FormError("forms.upgrade.refused_answer", c.uuid, version=c.to, question=question,
                          field=exc.where or "", error=_Body(exc))
-    new = _session(ws, new_form, carried)
-    old = _session(ws, form_for_document(doc), doc)
+    new = forms.session(new_form, carried)
+    old = forms.session(forms.of(doc), doc)
     before = _hard_errors(old)
     broken = [key for key in _hard_errors(new) if key not in before]
     if broken:   # valid under the version it was filled with, refused by the new one
@@ -196,58 +218,119 @@ def plan(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None = Non
     """What moving these households (None: every household on an older version than the newest of its form — with
     `to`, than `to`, of the forms that have it) to version `to` (None: the newest installed version of each one's
     form) would do: nothing is written."""
-    return _plan(ws, uuids, to)[0]
+    return run_to_end(planning(ws, uuids, to))
 
 
-def _plan(ws: Workspace, uuids: Iterable[str] | None, to: str | None) -> tuple[Plan, dict[str, _Carried]]:
+def _wanted(ws: Workspace, uuids: Iterable[str] | None, to: str | None) -> list[str]:
     if uuids is None:
-        wanted = [r["uuid"] for form_id, versions in form_versions().items() if to is None or to in versions
-                  for r in queries.older_form_households(ws.db, form_id, to or versions[-1])]
-    else:
-        wanted = list(dict.fromkeys(uuids))
-        if not wanted:
-            raise WorkspaceError("storage.error.no_households", "UUID")
+        return [r["uuid"] for form_id, versions in form_versions().items() if to is None or to in versions
+                for r in queries.older_form_households(ws.db, form_id, to or versions[-1])]
+    wanted = list(dict.fromkeys(uuids))
+    if not wanted:
+        raise WorkspaceError("storage.error.no_households", "UUID")
+    return wanted
+
+
+def _stored_json(ws: Workspace, uuid: str) -> str:
+    row = ws.db.execute("SELECT document FROM households WHERE uuid = ?", [uuid]).fetchone()
+    return row[0] if row else ""
+
+
+def _look(ws: Workspace, uuid: str, to: str | None, forms: _Forms, planned: Plan | None
+          ) -> tuple[Candidate, tuple[str, _Carried] | None] | Refusal:
+    """One household: why it cannot move, or the move (its stored document as read, and the document it becomes) —
+    taken from `planned` when the household is stored as it was when that plan was made."""
+    found = _candidate(ws, uuid, to, forms)
+    if isinstance(found, Refusal):
+        return found
+    stored = _stored_json(ws, uuid)
+    earlier = planned.carried.get(uuid) if planned is not None else None
+    if earlier is not None and earlier[0] == stored and found in planned.moves:
+        return found, earlier
+    made = _moved_document(forms, found, json.loads(stored))
+    if isinstance(made, FieldSurveyError):
+        return Refusal(found, made)
+    return found, (stored, made)
+
+
+def planning(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None = None,
+             planned: Plan | None = None) -> Job[Plan]:
+    """`plan` as a job: one step a household (a worker thread's progress dialog counts them)."""
+    wanted = _wanted(ws, uuids, to)
     moves, refused, carried = [], [], {}
-    for uuid in wanted:
-        found = _candidate(ws, uuid, to)
-        if isinstance(found, Refusal):
-            refused.append(found)
-            continue
-        made = _moved_document(ws, found, ws.get_household(uuid))
-        if isinstance(made, FieldSurveyError):
-            refused.append(Refusal(found, made))
+    forms = _Forms(ws)
+    yield Progress(0, len(wanted), "plan")
+    for i, uuid in enumerate(wanted, 1):
+        looked = _look(ws, uuid, to, forms, planned)
+        if isinstance(looked, Refusal):
+            refused.append(looked)
         else:
-            moves.append(found)
-            carried[uuid] = made
-    return Plan(tuple(moves), tuple(refused)), carried
+            moves.append(looked[0])
+            carried[uuid] = looked[1]
+        if i % 20 == 0 or i == len(wanted):
+            yield Progress(i, len(wanted), "plan")
+    return Plan(tuple(moves), tuple(refused), carried)
 
 
 def upgrade(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None = None, *, reason: str | None = None,
-            user: str | None = None) -> Result:
+            user: str | None = None, planned: Plan | None = None) -> Result:
     """Move these households (None: every household on an older version) to version `to` (None: the newest of each
     one's form), all in one transaction: each household's answers carried by name, validated and classified under
     the new version, stored as a revision of its own with its audit entries. Households the new version cannot hold
     are not moved and come back in `Result.refused` with the reason. Refused as a whole, nothing written, when an
-    approved household would move and no reason is given (WorkspaceError naming how many)."""
+    approved household would move and no reason is given (WorkspaceError naming how many). `planned`: the plan the
+    user was shown — its households moved (each checked again: one changed since is looked at anew)."""
+    return run_to_end(upgrading(ws, uuids, to, reason=reason, user=user, planned=planned))
+
+
+def upgrading(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None = None, *, reason: str | None = None,
+              user: str | None = None, planned: Plan | None = None) -> Job[Result]:
+    """`upgrade` as a job (closing it before its end writes nothing: the transaction is rolled back)."""
     reason = (reason or "").strip() or None
     who = user or current_user(ws)
-    with ws.transaction():   # planned inside it: what is checked is what is written
-        p, carried = _plan(ws, uuids, to)
+    if planned is not None and uuids is None:
+        uuids = [c.uuid for c in planned.moves]
+    with ws.transaction():   # planned again inside it: what is checked is what is written
+        checking = planning(ws, uuids, to, planned)
+        while True:
+            try:
+                step = next(checking)
+            except StopIteration as stop:
+                p = stop.value
+                break
+            yield Progress(step.done, 2 * step.total, "upgrade")
         if p.needs_reason and reason is None:
             raise WorkspaceError("forms.upgrade.needs_reason", ", ".join(c.uuid[:8] for c in p.moves
                                                                          if c.status == HouseholdStatus.APPROVED),
                                  n=p.approved)
         moved = []
-        for c in p.moves:
+        total = len(p.moves) + len(p.refused)
+        for i, c in enumerate(p.moves, 1):
             class_before = ws.household_state(c.uuid).household_class
-            made = carried[c.uuid]
+            made = p.carried[c.uuid][1]
             # the status follows the answers only where the new version says otherwise than the old one: a move
             # changes the version, not what was decided of answers both versions read alike
             status, rid = ws.move_to_form(made.document, made.complete if made.complete != made.was_complete else None,
                                           reason=reason, user=who)
             moved.append(Moved(c, c.status, status.value, class_before, ws.household_state(c.uuid).household_class,
                                made.complete, made.errors, rid))
+            if i % 20 == 0:
+                yield Progress(total + i, 2 * total, "upgrade")
+    yield Progress(2 * total, 2 * total, "upgrade")
     return Result(tuple(moved), p.refused)
+
+
+def planning_job(path: Path, uuids: list[str] | None = None, to: str | None = None) -> Job[Plan]:
+    """`planning` on its own connection to the workspace file, for a worker thread (the app)."""
+    with opened(path, read_only=True) as ws:
+        return (yield from planning(ws, uuids, to))
+
+
+def upgrading_job(path: Path, planned: Plan, *, reason: str | None = None, user: str | None = None
+                  ) -> Job[Result]:
+    """`upgrading` the households of the plan shown, on its own connection, for a worker thread (the app)."""
+    with opened(path) as ws:
+        return (yield from upgrading(ws, planned=planned, reason=reason, user=user))
 
 
 def upgrade_one(ws: Workspace, uuid: str, to: str | None = None, *, reason: str | None = None,

@@ -324,3 +324,35 @@ def test_an_answer_a_rule_of_the_new_version_breaks_is_named_with_the_rule(tmp_p
         # to a version named: 2026.2 takes them all
         assert form_upgrade.upgrade(ws, to="2026.2").refused == ()
         assert {versions(ws)[u] for u in small} == {"2026.2"}
+
+
+def test_the_plan_shown_is_checked_again_when_the_move_is_made(tmp_path):
+    """The app plans, asks, then moves what it showed: a household changed in between is looked at anew (here
+    refused), the others move with what was planned."""
+    path = copied(tmp_path)
+    with opened(path) as ws:
+        plan = form_upgrade.plan(ws)
+        assert len(plan.moves) == 10 and plan.refused == ()
+        changed = plan.moves[3].uuid
+        doc = ws.get_household(changed)
+        doc["household"]["latrine"] = "bucket"
+        ws.update_household(doc)
+        result = form_upgrade.upgrade(ws, planned=plan)
+        assert [r.household.uuid for r in result.refused] == [changed] and len(result.moved) == 9
+        assert versions(ws)[changed] == "2026.1"
+
+
+def test_the_jobs_on_their_own_connection_say_their_progress(tmp_path):
+    path = copied(tmp_path)
+    opened(path).close()   # (upgraded to the current schema, as the app's opening does before any job)
+    steps, job = [], form_upgrade.planning_job(path)
+    try:
+        while True:
+            steps.append(next(job))
+    except StopIteration as stop:
+        plan = stop.value
+    assert steps[0].done == 0 and steps[-1].done == steps[-1].total == 10 and len(plan.moves) == 10
+    result = run_to_end(form_upgrade.upgrading_job(path, plan, reason="x"))
+    assert len(result.moved) == 10
+    with opened(path) as ws:
+        assert set(versions(ws).values()) == {"2026.2"}

@@ -32,6 +32,12 @@ def versions(path: Path) -> dict[str, str]:
         return {u: json.loads(d)["form"]["version"] for u, d in ws.iter_documents()}
 
 
+def moved(window, qtbot) -> None:
+    """Wait for the move the user asked for: planned on a worker thread, asked, then made on a worker thread."""
+    actions = window.household_actions
+    qtbot.waitUntil(lambda: actions.upgrade_job is not None and not actions.upgrade_job.running, timeout=60000)
+
+
 def by_keyboard(reason: str, seen: list):
     """The user reads the question, types the reason, and moves with Tab to the Move button and presses Space."""
     def act(dialog) -> None:
@@ -74,6 +80,7 @@ def test_one_household_with_3_billion_moves_from_the_lists_menu_and_opens_withou
     seen: list = []
     shown = answer_next_modal(by_keyboard("Thu nhập 3 tỷ đồng: cần phiếu mới", seen), "upgradeDialog")
     actions["upgrade_form"].trigger()
+    moved(window, qtbot)
     assert shown and seen[1] == "Chuyển"
     assert f"Chuyển hộ {head} từ phiếu 2026.1 sang phiên bản 2026.2?" in seen[0]
     assert "lịch sử của hộ ghi lại việc chuyển" in seen[0] and "không bắt buộc" in seen[0]
@@ -118,6 +125,7 @@ def test_every_household_moves_with_a_reason_for_the_approved_one_and_the_refuse
 
     seen = answer_next_modal(empty_then_reason, "upgradeDialog")
     action.trigger()
+    moved(window, qtbot)
     assert seen
     prompt = steps[0]
     assert "Chuyển 9 hộ đang dùng phiên bản cũ sang phiên bản 2026.2?" in prompt
@@ -133,11 +141,16 @@ def test_every_household_moves_with_a_reason_for_the_approved_one_and_the_refuse
         assert ws.household_state(approved).status == "approved"
     assert "Đã chuyển 9 hộ sang phiên bản 2026.2; 1 hộ không chuyển được." in window.statusBar().currentMessage()
 
-    assert not window.household_actions.upgrade_forms()   # only the refused one is left: nothing asked, it says why
-    refused = [w for w in QApplication.topLevelWidgets() if w.objectName() == "upgradeRefused" and w.isVisible()]
-    assert refused and odd_head in refused[-1].text() and "“bucket”" in refused[-1].text()
-    assert refused[-1].text().startswith("Không hộ nào chuyển được:")
-    refused[-1].close()
+    actions = window.household_actions   # only the refused one is left: nothing asked, it says why
+    with qtbot.waitSignal(actions.upgrade_forms().done, timeout=60000):
+        pass
+    box = actions.refused_box
+    assert box.isVisible() and odd_head in box.text() and "“bucket”" in box.text()
+    assert box.text().startswith("Không hộ nào chuyển được:")
+    box.close()
+    with qtbot.waitSignal(actions.upgrade_form(odd).done, timeout=60000):   # the household alone: the line says why
+        pass
+    assert "“bucket”" in window.statusBar().currentMessage()
 
 
 def test_in_english_the_question_is_english(window, tmp_path, qtbot):

@@ -12,6 +12,7 @@ from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs.comment import ask_comment, ask_yes
 from fieldsurvey.gui.dialogs.form_upgrade import UpgradeDialog, show_none_can_move, versions_of
 from fieldsurvey.gui.dialogs.history import HistoryDialog
+from fieldsurvey.gui.jobs import JobHandle, run_job
 from fieldsurvey.gui.dialogs.older_forms import older_forms_text, show_older_forms
 from fieldsurvey.gui.texts import language, tr
 from fieldsurvey.services import form_upgrade, forms, households
@@ -22,6 +23,9 @@ class HouseholdActions:
         self.window = window
         self.history_dialog: HistoryDialog | None = None
         self.upgrade_dialog: UpgradeDialog | None = None   # the last move's question (tests read it)
+        self.planning_job: JobHandle | None = None          # the last move's planning, then the move itself
+        self.upgrade_job: JobHandle | None = None
+        self.refused_box = None
 
     def head_name(self, uuid: str) -> str:
         """The household's head as the user knows it (its first 8 digits when it has none)."""
@@ -59,59 +63,66 @@ class HouseholdActions:
 
     # --- households moved to a newer version of their form -------------------------------------------------------------
 
-    def upgrade_form(self, uuid: str | None = None) -> bool:
+    def upgrade_form(self, uuid: str | None = None) -> JobHandle | None:
         """Household → Move to the newer form version…: the household the user is on, asked first."""
         w = self.window
         w.form.flush()   # what was just typed is in the workspace first
         uuid = uuid or w.current_household()
         if uuid is None or w.workspace.ws is None:
             w.say(tr("gui.household.pick_one"), 8000)
-            return False
-        return self._upgrade([uuid], self.head_name(uuid))
+            return None
+        try:
+            head = self.head_name(uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return None
+        return self._upgrade([uuid], head)
 
-    def upgrade_forms(self) -> bool:
+    def upgrade_forms(self) -> JobHandle | None:
         """Household → Move every household to the newest form version…: all those on an older version, asked
         first (how many, to which version, who cannot move and why)."""
         self.window.form.flush()
         if self.window.workspace.ws is None:
-            return False
+            return None
         return self._upgrade(None, None)
 
-    def _upgrade(self, uuids: list[str] | None, head: str | None) -> bool:
-        """Plan the move (nothing written), say it and ask (a reason required when an approved household moves),
-        then move through the service — the households that cannot move named with the reason."""
+    def _upgrade(self, uuids: list[str] | None, head: str | None) -> JobHandle:
+        """Plan the move on a worker thread (nothing written; a progress dialog for a large commune), say it and ask
+        (a reason required when an approved household moves), then move on a worker thread through the service —
+        the households that cannot move named with the reason. Returns the planning job (tests wait on
+        `upgrade_job`, the move's, once it is started)."""
         w = self.window
-        ws = w.workspace.ws
-        try:
-            plan = form_upgrade.plan(ws, uuids)
-        except FieldSurveyError as exc:
-            report_error(exc, w)
-            return False
-        if not plan.moves:
-            if plan.refused and uuids is not None:   # the household alone: why it does not move
-                w.say(plan.refused[0].reason.body(language.code), 15000)
-            elif plan.refused:
-                show_none_can_move(plan, w)
+        path = w.workspace.path
+        self.upgrade_job = None
+
+        def planned(plan: form_upgrade.Plan) -> None:
+            if not plan.moves:
+                if plan.refused and uuids is not None:   # the household alone: why it does not move
+                    w.say(plan.refused[0].reason.body(language.code), 15000)
+                elif plan.refused:
+                    self.refused_box = show_none_can_move(plan, w)
+                else:
+                    w.say(tr("gui.upgrade.nothing"), 10000)
+                return
+            dialog = UpgradeDialog(plan, w, head)
+            self.upgrade_dialog = dialog
+            if dialog.exec() != UpgradeDialog.Accepted:
+                return
+            self.upgrade_job = run_job(form_upgrade.upgrading_job(path, plan, reason=dialog.text() or None),
+                                       tr("gui.upgrade.title"), w, on_done=lambda result: moved(plan, result))
+
+        def moved(plan: form_upgrade.Plan, result: form_upgrade.Result) -> None:
+            w.households_changed()
+            to = versions_of(plan)
+            left = len(plan.refused) + len(result.refused)   # (named in the question; any found since, counted)
+            if left:
+                w.say(tr("gui.upgrade.done_refused", n=len(result.moved), to=to, refused=left), 20000)
             else:
-                w.say(tr("gui.upgrade.nothing"), 10000)
-            return False
-        dialog = UpgradeDialog(plan, w, head)
-        self.upgrade_dialog = dialog
-        if dialog.exec() != UpgradeDialog.Accepted:
-            return False
-        try:
-            result = form_upgrade.upgrade(ws, [c.uuid for c in plan.moves], reason=dialog.text() or None)
-        except FieldSurveyError as exc:
-            report_error(exc, w)
-            return False
-        w.households_changed()
-        to = versions_of(plan)
-        left = len(plan.refused) + len(result.refused)   # (named in the question; any found since, counted)
-        if left:
-            w.say(tr("gui.upgrade.done_refused", n=len(result.moved), to=to, refused=left), 20000)
-        else:
-            w.say(tr("gui.upgrade.done", n=len(result.moved), to=to), 15000)
-        return bool(result.moved)
+                w.say(tr("gui.upgrade.done", n=len(result.moved), to=to), 15000)
+
+        self.planning_job = run_job(form_upgrade.planning_job(path, uuids), tr("gui.upgrade.title"), w,
+                                    on_done=planned)
+        return self.planning_job
 
     # --- a member removed, and put back ---------------------------------------------------------------------------------
 
