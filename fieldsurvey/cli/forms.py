@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from fieldsurvey.cli import echo_json, fail, main
+from fieldsurvey.cli import echo_json, fail, main, run_job
 from fieldsurvey.errors import FieldSurveyError, FormError
 from fieldsurvey.i18n import t
 
@@ -151,8 +151,8 @@ def upgrade(file: Path, uuids: tuple[str, ...], to: str | None, reason: str, as_
     from fieldsurvey.services import form_upgrade as svc  # lazy: 680 ms at start-up otherwise
     from fieldsurvey.services.workspaces import opened
 
-    with opened(file) as ws:
-        result = svc.upgrade(ws, list(uuids) or None, to, reason=reason)
+    with opened(file) as ws:   # (its progress on stderr: a commune's hundreds of households take a few seconds)
+        result = run_job(svc.upgrading(ws, list(uuids) or None, to, reason=reason), quiet=as_json)
     if as_json:
         echo_json({"moved": [{"uuid": m.household.uuid, "head_name": m.household.head_name,
                               "village": m.household.village, "form_id": m.household.form_id,

@@ -259,7 +259,7 @@ def planning(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None =
     wanted = _wanted(ws, uuids, to)
     moves, refused, carried = [], [], {}
     forms = _Forms(ws)
-    yield Progress(0, len(wanted), "plan")
+    yield Progress(0, len(wanted), "Checking households")
     for i, uuid in enumerate(wanted, 1):
         looked = _look(ws, uuid, to, forms, planned)
         if isinstance(looked, Refusal):
@@ -268,7 +268,7 @@ def planning(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None =
             moves.append(looked[0])
             carried[uuid] = looked[1]
         if i % 20 == 0 or i == len(wanted):
-            yield Progress(i, len(wanted), "plan")
+            yield Progress(i, len(wanted), "Checking households")
     return Plan(tuple(moves), tuple(refused), carried)
 
 
@@ -298,7 +298,7 @@ def upgrading(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None 
             except StopIteration as stop:
                 p = stop.value
                 break
-            yield Progress(step.done, 2 * step.total, "upgrade")
+            yield Progress(step.done, 2 * step.total, "Moving households to the new form version")
         if p.needs_reason and reason is None:
             raise WorkspaceError("forms.upgrade.needs_reason", ", ".join(c.uuid[:8] for c in p.moves
                                                                          if c.status == HouseholdStatus.APPROVED),
@@ -315,8 +315,8 @@ def upgrading(ws: Workspace, uuids: Iterable[str] | None = None, to: str | None 
             moved.append(Moved(c, c.status, status.value, class_before, ws.household_state(c.uuid).household_class,
                                made.complete, made.errors, rid))
             if i % 20 == 0:
-                yield Progress(total + i, 2 * total, "upgrade")
-    yield Progress(2 * total, 2 * total, "upgrade")
+                yield Progress(total + i, 2 * total, "Moving households to the new form version")
+    yield Progress(2 * total, 2 * total, "Moving households to the new form version")
     return Result(tuple(moved), p.refused)
 
 
