@@ -152,7 +152,8 @@ def test_a_province_imports_a_folder_of_results_and_sees_who_reported_and_what_c
 
     # in English, the same view
     window.set_language("en")
-    assert view.tabs.tabText(1) == "Results by commune"
+    assert view.tabs.tabText(1) == "Tables by commune"
+    assert view.table_buttons["movement"].text() == "Movement" and view.headings(view.results_table)[3] == "Poor"
     assert view.column_texts(view.status_table, 2).count("reported") == 3
 
 
@@ -162,13 +163,14 @@ def test_last_years_figures_from_last_years_workbook_and_typed_in(window, qtbot,
     view = window.province_view
     assert window.province_actions.last_year_from_workbook(small.last_book)
     old_poor = province.tables(small.root / "tinh-2025.fsprov").communes[0].poor
-    rows = {r[0]: r for r in _rows(view, view.results_table)}
+    heads = view.headings(view.results_table)
+    rows = {r[0]: dict(zip(heads, r)) for r in _rows(view, view.results_table)}
     c0 = rows[small.codes[0]]
-    assert c0[7] == "2025" and c0[8] == format_number(old_poor, "vi")
-    now_poor = int(c0[3].replace(".", ""))
-    assert c0[12] == format_number(now_poor - old_poor, "vi")          # the change from last year
-    assert rows[small.codes[1]][7] == ""                               # not in last year's workbook
-    assert view.tabs.currentIndex() == 1
+    assert c0["Năm trước"] == "2025" and c0["Hộ nghèo năm trước"] == format_number(old_poor, "vi")
+    now_poor = int(c0["Hộ nghèo"].replace(".", ""))
+    assert c0["Hộ nghèo tăng/giảm"] == format_number(now_poor - old_poor, "vi")   # the change from last year
+    assert rows[small.codes[1]]["Năm trước"] == "—"                    # not in last year's workbook
+    assert view.tabs.currentIndex() == 1 and view.table_key == "results"
 
     # the province's own figures of last year, typed in
     dialog = window.province_actions.type_last_year()
@@ -179,8 +181,8 @@ def test_last_years_figures_from_last_years_workbook_and_typed_in(window, qtbot,
     dialog.near_poor.setValue(14_775)
     assert dialog.save_one()
     assert "Tỉnh Thái Nguyên" in dialog.saved.text()
-    province_row = _rows(view, view.results_table)[-1]
-    assert province_row[8] == "11.497" and province_row[9] == "5,09 %"
+    province_row = dict(zip(heads, _rows(view, view.results_table)[-1]))
+    assert province_row["Hộ nghèo năm trước"] == "11.497" and province_row["Tỷ lệ hộ nghèo năm trước (%)"] == "5,09 %"
     assert "11.497 hộ nghèo, 5,09 %" in view.sentence.text()
     dialog.close()
 
