@@ -7,6 +7,7 @@ state-format PDF read back, and the screenshot of docs/gui.md."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +212,142 @@ def test_the_tables_to_excel_and_to_a_state_format_pdf(window, qtbot, small, pro
     assert len(reader.pages) >= 8 and reader.pages[1].mediabox.width > reader.pages[1].mediabox.height
 
 
+# the state-format PDF's tables (resources/templates/bao-cao-tong-hop-tinh.toml): its source → its title, the
+# screen's table and class
+PDF_TABLES = {"communes": ("Biểu 1.", "results", None), "movement_poor": ("Biểu 2a.", "movement", "poor"),
+              "movement_near_poor": ("Biểu 2b.", "movement", "near_poor"),
+              "deprivation_poor": ("Biểu 3a.", "deprivations", "poor"),
+              "deprivation_near_poor": ("Biểu 3b.", "deprivations", "near_poor"),
+              "targets": ("Biểu 4.", "targets", None), "minority": ("Biểu 5.", "minority", None)}
+PDF_RESULTS = {"residents": "province.col.residents", "poor": "province.col.poor",
+               "poor_rate": "province.col.poor_rate", "near_poor": "province.col.near_poor",
+               "near_poor_rate": "province.col.near_poor_rate", "md_rate": "province.col.multidimensional_rate",
+               "waiting": "province.col.waiting", "last_year": "province.col.last_year",
+               "last_poor": "province.col.last_poor", "last_poor_rate": "province.col.last_poor_rate",
+               "last_near_poor": "province.col.last_near_poor",
+               "last_near_poor_rate": "province.col.last_near_poor_rate", "poor_change": "province.col.poor_change",
+               "poor_rate_change": "province.col.poor_rate_change", "near_poor_change": "province.col.near_poor_change",
+               "near_poor_rate_change": "province.col.near_poor_rate_change",
+               "minority_residents": "province.col.minority_residents", "counted": "province.col.counted"}
+NUMBER = re.compile(r"^-?[\d.]+(,\d+)?$")
+
+
+def _value(text: str):
+    """A number as the screen shows it ("1.234", "5,50 %", "-0,50", "2025", "—") as a number (None: "—")."""
+    if text == "—":
+        return None
+    text = text.removesuffix(" %").replace(".", "")
+    return float(text.replace(",", ".")) if "," in text else int(text)
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _screen_heading(source: str, field: str, tb) -> tuple[str | None, str]:
+    """The screen's heading (on one line) of a PDF table's field, and the class it is shown under."""
+    if source.startswith(("movement_", "deprivation_")):
+        klass = source.split("_", 1)[1]
+        if field == "count":
+            return klass, t("province.col.households", "vi")
+        if field.startswith("i") and field[1:].isdigit():
+            return klass, tb.indicators[int(field[1:]) - 1][2]
+        return klass, _first_upper(t(f"province.move.{field}", "vi"))
+    if source == "targets":
+        klass = "near_poor" if field.startswith("near_poor_") else "poor"
+        return klass, _first_upper(t(f"province.target.{field.removeprefix(klass + '_')}", "vi"))
+    return None, t(PDF_RESULTS[field], "vi")
+
+
+def _pdf_rows(text: str, codes: set[str]) -> dict[str, list[str]]:
+    """A PDF table's rows as pypdf reads them (a cell a line): code → the numbers after the commune's name, "total"
+    → the numbers after "Toàn tỉnh" (an empty cell prints nothing)."""
+    lines = [line.strip() for line in text.splitlines()]
+    out = {}
+    for i, line in enumerate(lines):
+        if line in codes or line == "Toàn tỉnh":
+            j = i + 2 if line in codes else i + 1     # after the commune's name, or after "Toàn tỉnh"
+            cells = []
+            while j < len(lines) and NUMBER.match(lines[j]) and lines[j] not in codes \
+                    and not (j + 1 < len(lines) and lines[j + 1] in codes):
+                cells.append(lines[j])
+                j += 1
+            out["total" if line == "Toàn tỉnh" else line] = cells
+    return out
+
+
+def test_every_table_on_screen_is_the_workbooks_and_the_pdfs(window, qtbot, small, prov, tmp_path):
+    """Results, movement, deprivations, target groups and ethnic-minority households by commune, as the province's
+    view shows them (each class of a per-class table): every number of every row equal to the Excel workbook's
+    (read with openpyxl) and to the state-format PDF's (read with pypdf), for the same province file."""
+    from fieldsurvey.reports.templates import load_template
+
+    window.open_workspace(prov)
+    _import(window, qtbot, [small.results])
+    _import(window, qtbot, [small.resent])
+    window.province_actions.last_year_from_workbook(small.last_book)   # last year and the change, for commune 0
+    view = window.province_view
+    tb = province.tables(prov)
+    book = openpyxl.load_workbook(window.province_actions.export_xlsx(tmp_path / "tinh.xlsx"))
+    sheets = {ws["A1"].value: ws for ws in book.worksheets}
+    screen: dict[tuple[str, str | None], dict[str, dict[str, str]]] = {}   # (table, class) → code → heading → text
+    nonzero: dict[str, bool] = {}    # each table: a number other than 0 in the province's row (a test that can fail)
+    checked = 0
+    for key in view.table_buttons:
+        view.table_buttons[key].click()
+        for klass in (["poor", "near_poor"] if view.class_row.isVisible() else [None]):
+            if klass:
+                view.class_buttons[klass].click()
+            assert view.stack.currentWidget() is view.by_key[key]
+            table = view.by_key[key]
+            heads = view.headings(table)
+            tips = [table.horizontalHeaderItem(c).toolTip() for c in range(table.columnCount())]
+            rows = _rows(view, table)
+            assert [r[0] for r in rows] == [*sorted(small.codes), PROVINCE]
+            screen[key, klass] = {("total" if r[0] == PROVINCE else r[0]): dict(zip(heads, r)) for r in rows}
+            # the workbook: the sheet of this table, the column of each heading (the tooltip: the workbook's own)
+            sheet = sheets[t(f"province.table.{key}", "vi")]
+            excel_heads = [sheet.cell(row=4, column=j).value for j in range(1, sheet.max_column + 1)]
+            excel_rows = {sheet.cell(row=i, column=1).value: i for i in range(5, sheet.max_row + 1)}
+            for r in rows:
+                i = excel_rows[r[0]]
+                assert r[1] == sheet.cell(row=i, column=2).value
+                for c in range(2, len(r)):
+                    cell = sheet.cell(row=i, column=excel_heads.index(tips[c]) + 1).value
+                    assert _value(r[c]) == cell, (key, klass, r[0], heads[c], r[c], cell)
+                    checked += 1
+            total = screen[key, klass]["total"]
+            nonzero[key] = nonzero.get(key, False) or any(_value(v) for h, v in total.items() if h not in heads[:2])
+    assert nonzero == dict.fromkeys(["results", "movement", "deprivations", "targets", "minority"], True)
+
+    # the PDF: each of its tables, each field's cell the screen's under that heading
+    reader = PdfReader(window.province_actions.export_pdf(tmp_path / "tinh.pdf"))
+    pages = [page.extract_text().rstrip().rsplit("\n", 1) for page in reader.pages[1:]]
+    assert all(number.strip().isdigit() for _, number in pages)     # each page's number, its last line: left out
+    text = "\n".join(body for body, _ in pages)
+    titles = [title for title, _, _ in PDF_TABLES.values()]
+    codes = set(small.codes)
+    template = {b.source: [leaf.field for col in b.columns for leaf in (col.sub or [col])]
+                for b in load_template("province_report").blocks if b.source}
+    assert set(template) == set(PDF_TABLES)
+    for source, (title, key, _) in PDF_TABLES.items():
+        start = text.index(title)
+        later = [text.index(x) for x in titles if text.index(x) > start]
+        pdf = _pdf_rows(text[start:min(later, default=len(text))], codes)
+        assert set(pdf) == {*codes, "total"}, (source, sorted(pdf))
+        fields = [f for f in template[source] if f not in ("no", "code", "name")]
+        for code, cells in pdf.items():
+            wanted = []
+            for f in fields:
+                klass, heading = _screen_heading(source, f, tb)
+                shown = screen[key, klass][code][heading]
+                if shown != "—":                  # an unknown number: an empty cell in the PDF
+                    wanted.append(shown.removesuffix(" %"))
+            assert cells == wanted, (source, code, cells, wanted)
+            checked += len(wanted)
+    assert checked > 400
+
+
 def test_a_province_screenshot_at_1366_by_768(small, tmp_path, qtbot):
     from fieldsurvey.gui.app import run
 
@@ -257,12 +394,14 @@ def test_an_encrypted_province_workspace_asks_its_passphrase_then_opens_in_the_p
 
 @pytest.mark.parametrize("size", [10, 20], ids=["text-10pt", "text-20pt"])
 def test_the_province_view_in_vietnamese_shows_no_english_and_nothing_cut(window, qtbot, small, prov, size):
-    """Every tab of the province's view, a folder imported and a changed result re-sent, in Vietnamese at 1366×768:
-    no English, no catalogue key, no ISO date, no unseparated number, nothing cut — at the usual and the largest
-    text size (the checks of the commune's walk, tests/gui/test_vietnamese_walk.py)."""
+    """Every tab of the province's view — in the tables' tab every table by commune (results, movement, deprivations,
+    target groups, ethnic minority) and each class of the per-class ones —, a folder imported, a changed result
+    re-sent and last year's figures read, in Vietnamese at 1366×768: no English, no catalogue key, no ISO date, no
+    unseparated number, nothing cut, nothing pushed out of sight sideways — at the usual and the largest text size
+    (the checks of the commune's walk, tests/gui/test_vietnamese_walk.py)."""
     from PySide6.QtWidgets import QApplication
 
-    from tests.gui.test_vietnamese_walk import english_texts, problems, settle
+    from tests.gui.test_vietnamese_walk import english_texts, walk_province
 
     english = english_texts()
     window.text_size(size - QApplication.font().pointSize())
@@ -270,14 +409,12 @@ def test_the_province_view_in_vietnamese_shows_no_english_and_nothing_cut(window
     window.resize(1366, 768)
     _import(window, qtbot, [small.results])
     _import(window, qtbot, [small.resent])
+    window.province_actions.last_year_from_workbook(small.last_book)
     for box in window.findChildren(QMessageBox):
         box.close()
-    view = window.province_view
-    found = {}
-    for i in range(view.tabs.count()):
-        view.tabs.setCurrentIndex(i)
-        settle()
-        found[view.tabs.tabText(i)] = problems(window, english)
+    found = walk_province(window, english)
+    # every tab, and the tables' tab once per table by commune and class: 3 + 1 + 2 + 2 + 2 + 1 pages
+    assert len(found) == 11 and "Các biểu theo xã: Biến động · Hộ cận nghèo" in found, sorted(found)
     codes = {c.code for c in province.status(prov)}   # a commune's code in its column is a code, not an amount
     found = {k: [p for p in v if not any(f"separators: '{c}'" in p for c in codes)] for k, v in found.items()}
     assert {k: v for k, v in found.items() if v} == {}
