@@ -49,7 +49,7 @@ def _two_lines(head: str) -> str:
     return head[:cut] + "\n" + head[cut + 1:]
 
 
-def _wrapped(head: str, width: int = 16) -> str:
+def _wrapped(head: str, width: int = 12) -> str:
     """A long column heading on as many lines as keep it about `width` characters wide (a word never cut)."""
     lines: list[str] = []
     for word in head.split():

@@ -73,9 +73,6 @@ def _results(lang: str) -> list[Column]:
             Column(t("province.col.near_poor", lang), lambda r: r.near_poor),
             Column(t("province.col.near_poor_rate", lang), lambda r: r.near_poverty_rate, Kind.RATE),
             Column(t("province.col.multidimensional_rate", lang), lambda r: r.multidimensional_rate, Kind.RATE),
-            Column(t("province.col.average", lang), lambda r: r.results["average"]),
-            Column(t("province.col.counted", lang), lambda r: r.results["counted"]),
-            Column(t("province.col.waiting", lang), lambda r: r.results["waiting"] + r.results["in_progress"]),
             Column(t("province.col.last_year", lang), last(lambda y: y.year), Kind.YEAR),
             Column(t("province.col.last_poor", lang), last(lambda y: y.poor)),
             Column(t("province.col.last_poor_rate", lang), last(lambda y: y.poverty_rate), Kind.RATE),
@@ -84,7 +81,10 @@ def _results(lang: str) -> list[Column]:
             Column(t("province.col.poor_change", lang), lambda r: r.poor_change),
             Column(t("province.col.poor_rate_change", lang), lambda r: r.poverty_rate_change, Kind.POINTS),
             Column(t("province.col.near_poor_change", lang), lambda r: r.near_poor_change),
-            Column(t("province.col.near_poor_rate_change", lang), lambda r: r.near_poverty_rate_change, Kind.POINTS)]
+            Column(t("province.col.near_poor_rate_change", lang), lambda r: r.near_poverty_rate_change, Kind.POINTS),
+            Column(t("province.col.average", lang), lambda r: r.results["average"]),
+            Column(t("province.col.counted", lang), lambda r: r.results["counted"]),
+            Column(t("province.col.waiting", lang), lambda r: r.results["waiting"] + r.results["in_progress"])]
 
 
 def _per_class(lang: str, names: Sequence[str], get: Callable[[UnitRow, str], Sequence[int]],
