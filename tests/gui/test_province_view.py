@@ -361,6 +361,40 @@ def test_a_province_screenshot_at_1366_by_768(small, tmp_path, qtbot):
     assert (image.width(), image.height()) == (1366, 768)
 
 
+def test_the_demo_province_is_built_once_and_opens_with_its_tables(tmp_path, qtbot, monkeypatch):
+    """`fieldsurvey gui --demo --view province`: a province made as provinces make it — communes' results exported,
+    imported, last year's figures typed in — built on first use and opened as it is after; its movement tables start
+    from last year's poor and near-poor households, as typed in."""
+    from fieldsurvey.gui import app
+    from fieldsurvey.services.demo_province import ready_demo_province
+
+    path = run_to_end(ready_demo_province(tmp_path / "demo-province" / "tinh.fsprov", communes=3, households=40))
+    made = path.stat().st_mtime_ns
+    assert run_to_end(ready_demo_province(path, communes=3, households=40)) == path
+    assert path.stat().st_mtime_ns == made and not (tmp_path / "demo-province.building").exists()
+    tb = province.tables(path)
+    assert tb.province_name == "Tỉnh Tuyên Quang" and len(tb.communes) == 3
+    assert [s.state for s in province.status(path) if s.created_at] == ["reported"] * 3       # before the deadline
+    for r in tb.communes:   # last year's poor and near-poor: the households the movement starts from
+        assert r.last_year.year == 2025
+        assert (r.last_year.poor, r.last_year.near_poor) == (r.movement["poor"][0], r.movement["near_poor"][0])
+    assert sum(tb.province.movement["poor"]) > 0 and tb.province.results["counted"] > 0
+
+    def ready():
+        return path
+        yield   # a job, as the real one
+
+    shown = []
+    grab = app.grab
+    monkeypatch.setattr(app, "ready_demo_province", lambda: ready())
+    monkeypatch.setattr(app, "grab", lambda window, view, out: shown.append(
+        (window.current_view(), window.province_view.target, window.province_view.table_key)) or grab(window, view, out))
+    png = tmp_path / "demo.png"
+    assert app.run(None, "vi", demo=True, screenshot=png, view="province") == 0
+    assert shown == [("province", path, "results")]
+    assert (QImage(str(png)).width(), QImage(str(png)).height()) == (1366, 768)
+
+
 def test_an_encrypted_province_workspace_asks_its_passphrase_then_opens_in_the_province_view(
         window, qtbot, small, tmp_path, monkeypatch):
     """`fieldsurvey init --role province` makes the roll-up encrypted: the app asks its passphrase (Cancel opens
