@@ -254,9 +254,22 @@ class CommuneFigures:
     moves_by_household: dict[str, Move]                    # uuid → what happened to it
     unlisted: list[str] = field(default_factory=list)     # villages households name that are not on the list (a
                                                            # row each after the listed ones)
+    merged: Counter = field(default_factory=Counter)       # village → households merged into another (duplicates:
+                                                           # in no row; the list of households still shows them)
 
     def class_count(self, cls: HouseholdClass) -> int:
         return self.commune.classes[cls]
+
+    def unit(self, village: str | None) -> UnitResults | None:
+        """The row of one village (None: the commune's row); None when no household or listed village has that
+        name."""
+        if village is None:
+            return self.commune
+        return next((u for u in self.villages if u.name == village), None)
+
+    def merged_in(self, village: str | None) -> int:
+        """Households of a village (None: of the commune) merged into another as duplicates."""
+        return sum(self.merged.values()) if village is None else self.merged[village]
 
 
 def _tally(unit: UnitResults, row: Counted, scope: Scope) -> HouseholdClass | None:
@@ -307,10 +320,12 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | t
     moves: Counter = Counter()
     classes: dict[str, HouseholdClass] = {}
     moves_by: dict[str, Move] = {}
+    merged: Counter = Counter()
     has_previous, previous_year = False, None
 
     for row in rows:
         if row.status is HouseholdStatus.MERGED:
+            merged[row.village] += 1
             continue   # a duplicate: its household is counted once, as the one it was merged into
         village = row.village
         if village not in units:
@@ -385,6 +400,7 @@ def count(rows: Iterable[Counted], villages: Sequence[tuple[str, int | None] | t
         classes_by_household=classes,
         moves_by_household=moves_by,
         unlisted=[v for v in names if v not in listed],
+        merged=merged,
     )
 
 

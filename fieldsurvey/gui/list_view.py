@@ -1,5 +1,10 @@
 """The household list: filters (village, class, status, enumerator), diacritics-free search by name or id, counts,
-a paged table with the class by colour and text, and a detail pane with the selected household's summary."""
+a paged table with the class by colour and text, and a detail pane with the selected household's summary.
+
+The count line above the table gives the list's own number (the households the filters find) and the figures of
+the village picked, or of the whole commune: the dashboard's figures, from the same call
+(services/figures.py `on_screen`), working or official as the dashboard's switch stands, saying how many
+households they count and how many they leave out, and why."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from fieldsurvey.gui.classification_panel import ClassificationPanel
 from fieldsurvey.gui.models import HouseholdTableModel
-from fieldsurvey.gui.texts import language, money, tr, larger
+from fieldsurvey.gui.texts import language, larger, money, number, tr
 from fieldsurvey.gui.widgets import combo_data
 from fieldsurvey.services.forms import answer_labels
 from fieldsurvey.services.households import CLASSES, HouseholdFilter, STATUSES
+
+FIGURE_CLASSES = ("poor", "near_poor", "average", "not_poor")   # the classes the figures count, in their order
 
 
 class HouseholdDetailPane(QWidget):
@@ -100,6 +107,7 @@ class HouseholdListView(QWidget):
             bar.addWidget(combo, 1)
         layout.addLayout(bar)
         self.counts = QLabel(objectName="listCounts")
+        self.counts.setWordWrap(True)   # the figures' line: two lines where the text is large
         layout.addWidget(self.counts)
         self.table = QTableView(objectName="householdTable")
         self.table.setTabKeyNavigation(False)   # Tab leaves the table (arrows move inside it)
@@ -131,11 +139,14 @@ class HouseholdListView(QWidget):
         self.model.modelReset.connect(self._update_counts)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._sized = False
-        # class → households in the village filtered (or the commune): a GROUP BY, so worked out again only when
-        # the village changes or households were saved, never per keystroke of a search
-        self.class_counts_source = None
-        self.class_counts: dict[str, int] = {}
-        self._counts_for: object = ()
+        # the figures of the count line: the dashboard's count (services/figures.py `on_screen`), counted again
+        # only when households were saved or the dashboard's switch changed — never per village picked or per
+        # keystroke of a search. `figures_source()` gives them, or None when they come later (`show_figures`: a
+        # large workspace is counted on a worker thread)
+        self.figures_source = None
+        self.figures = None
+        self._figures_stale = True
+        self._counting = False
         self._villages: list[str] = []
         self._owners: list[str] = []
         self.retranslate()
@@ -200,21 +211,52 @@ class HouseholdListView(QWidget):
             self.table.setColumnWidth(c, width)
 
     def counts_changed(self) -> None:
-        """Households were saved or imported: the class counts are worked out again at the next refresh."""
-        self._counts_for = ()
+        """Households were saved or imported, or the dashboard's switch changed: the figures are counted again at
+        the next refresh."""
+        self._figures_stale = True
+
+    def recount(self) -> None:
+        """Count the figures again now (or start counting them)."""
+        self._figures_stale = True
+        self._update_counts()
 
     def _update_counts(self) -> None:
-        village = combo_data(self.village)
-        if self.class_counts_source is not None and self._counts_for != village:
-            self.class_counts = self.class_counts_source(village)
-            self._counts_for = village
-        parts = [f"{tr('class.' + c) if c != 'unclassified' else tr('gui.list.unclassified')} "
-                 f"{self.class_counts[c]}" for c in (*CLASSES, "unclassified") if self.class_counts.get(c)]
-        where = village or tr("gui.list.whole_commune")
-        text = tr("gui.list.counts", n=self.model.total())
-        if parts:
-            text += "   —   " + tr("gui.list.class_counts", where=where, counts=" · ".join(parts))
-        self.counts.setText(text)
+        if self._figures_stale and self.figures_source is not None:
+            self._figures_stale = False
+            figures = self.figures_source()
+            self._counting = figures is None
+            if figures is not None:
+                self.figures = figures
+        self.counts.setText(self.counts_text())
+
+    def show_figures(self, figures) -> None:
+        """The figures counted on a worker thread have come (`counting`: counted again meanwhile, still coming)."""
+        self.figures = figures
+        self._counting = False
+        self.counts.setText(self.counts_text())
+
+    def counts_text(self) -> str:
+        """The list's number, then the figures of the village picked (or the commune) as the dashboard has them:
+        each class, how many finished households they count, and how many they leave out and why. The other
+        filters (class, status, enumerator, search) narrow the list, never the figures: the line says so."""
+        f = self.current_filter()
+        narrowed = bool(f.household_class or f.status or f.owner or f.search.strip())
+        text = tr("gui.list.counts_filtered" if narrowed else "gui.list.counts", n=self.model.total())
+        unit = self.figures.unit(f.village) if self.figures is not None else None
+        if unit is None:
+            return text + ("   —   " + tr("gui.list.counting") if self._counting else "")
+        official = self.figures.scope == "official"
+        where = f.village or tr("gui.list.whole_commune")
+        if narrowed:
+            where = tr("gui.list.figures.unfiltered", where=where)
+        why = [(tr(f"gui.list.left_out.{key}", n=n), n) for key, n in (
+            ("in_progress", unit.in_progress), ("waiting", unit.waiting), ("unclassified", unit.unclassified),
+            ("moved", unit.moved_away), ("duplicates", self.figures.merged_in(f.village))) if n]
+        left_out = "" if not why else tr("gui.list.figures.left_out_one", why=why[0][0]) if len(why) == 1 else \
+            tr("gui.list.figures.left_out", n=sum(n for _w, n in why), why=", ".join(w for w, _n in why))
+        counts = " · ".join(f"{tr('class.' + c)} {number(unit.classes[c])}" for c in FIGURE_CLASSES)
+        return text + "   —   " + tr("gui.list.figures.official" if official else "gui.list.figures.working",
+                                     where=where, counts=counts, counted=unit.counted, left_out=left_out)
 
     def _open_current_or_first(self) -> None:
         self.apply_filter()

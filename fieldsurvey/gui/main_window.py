@@ -25,7 +25,7 @@ from fieldsurvey.gui.crash import log_path, report_error
 from fieldsurvey.gui.dashboard_view import DashboardView
 from fieldsurvey.gui.dialogs.reason import ask_reason
 from fieldsurvey.gui.form_view import QuestionnaireView
-from fieldsurvey.gui.jobs import cancel_all
+from fieldsurvey.gui.jobs import cancel_all, run_job
 from fieldsurvey.gui.list_view import HouseholdListView
 from fieldsurvey.gui.look import fit_screen, fits
 from fieldsurvey.gui.models import HouseholdTableModel
@@ -33,11 +33,15 @@ from fieldsurvey.gui.province_view import ProvinceView
 from fieldsurvey.gui.review_view import ReviewView, TodoView
 from fieldsurvey.gui.start_page import StartPage
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import forms, households, province, review, workspaces
+from fieldsurvey.progress import run_to_end
+from fieldsurvey.services import figures, forms, households, province, review, workspaces
 
 MAX_RECENT = 8
 WARM_UP_MS = 300  # after the list is shown and the app idle
 VIEWS = ("start", "list", "form", "dashboard", "review", "todo", "province")
+# the list's figures are counted at once up to this many households (≈ 0.1 s on a 2-core laptop: the one count,
+# docs/performance.md), on a worker thread above it (the list of 100,000 still opening in under half a second)
+LIST_FIGURES_AT_ONCE = 5000
 REVIEW_ACTIONS = ("review_approve", "review_return", "review_reassign", "review_resolve", "review_keep_first",
                   "review_keep_second", "review_apart")
 
@@ -105,6 +109,9 @@ class MainWindow(QMainWindow):
         self.form.saved.connect(self._list_dirty)
         language.changed.connect(self.retranslate)  # a bound method: let go when the widget goes
         self._list_stale = False
+        self._list_job = None     # the list's figures counted on a worker thread (a large workspace)
+        self._list_again = False
+        self.dashboard.official.toggled.connect(self._figures_switched)
         self.retranslate()
         self.restore_layout()
         self.show_view("start")
@@ -349,6 +356,14 @@ class MainWindow(QMainWindow):
         if self.current_view() == "dashboard":
             self.dashboard.load()
 
+    def _figures_switched(self, _official: bool) -> None:
+        """The dashboard's switch changed (working ⇄ official): the list's count line follows it."""
+        if self.current_view() == "list":
+            self.list_view.recount()
+        else:
+            self.list_view.counts_changed()
+            self._list_stale = True
+
     def _list_dirty(self, _uuid: str = "") -> None:
         self._list_stale = True
         self.list_view.counts_changed()
@@ -388,7 +403,7 @@ class MainWindow(QMainWindow):
         self.form.session = None
         self.model.people = self.list_view.detail.people = households.people(self.workspace.ws)
         self.list_view.set_choices(workspaces.village_names_of(self.workspace.ws), households.owners(self.workspace.ws))
-        self.list_view.class_counts_source = self._class_counts
+        self.list_view.figures_source = self._list_figures
         self.list_view.counts_changed()
         self.list_view.apply_filter()
         self.retranslate()
@@ -412,8 +427,32 @@ class MainWindow(QMainWindow):
             return  # no form installed for this year: opening a household will say so
         self.form_view.load(session, "")
 
-    def _class_counts(self, village: str | None) -> dict[str, int]:
-        return households.class_counts(self.workspace.ws, village) if self.workspace.ws else {}
+    def _list_figures(self):
+        """The list's count line's figures: the dashboard's (services/figures.py `on_screen`), working or official
+        as its switch stands. At once for a commune's usual size; a larger workspace is counted on a worker thread
+        (as the dashboard counts), the line saying so meanwhile — the list itself never waits for it (None)."""
+        ws = self.workspace.ws
+        if ws is None:
+            return None
+        official = self.dashboard.wants_official()
+        if ws.household_count() <= LIST_FIGURES_AT_ONCE:
+            return run_to_end(figures.on_screen(ws, official))
+        if self._list_job is not None and self._list_job.running:
+            self._list_again = True   # counted again when this count is done
+            return None
+        self._list_again = False
+        path = self.workspace.path
+        self._list_job = run_job(figures.on_screen_for(path, official), tr("gui.job.dashboard"), self,
+                                 on_done=lambda counted: self._list_counted(counted, path), show_dialog=False)
+        return None
+
+    def _list_counted(self, counted, path: Path) -> None:
+        self._list_job = None
+        again, self._list_again = self._list_again, False
+        if self.workspace.ws is not None and self.workspace.path == path:   # (not another workspace opened since)
+            self.list_view.show_figures(counted)
+        if again and self.workspace.ws is not None:   # households saved meanwhile: counted again
+            self.list_view.recount()
 
     def recent(self) -> list[str]:
         value = self.settings.value("recent", [])

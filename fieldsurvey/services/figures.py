@@ -68,6 +68,23 @@ def counted_figures(ws: Workspace, scope: Scope = Scope.WORKING,
     return figures, rows
 
 
+# --- the app's screens ------------------------------------------------------------------------------------------------
+
+def on_screen(ws: Workspace, official: bool = False) -> Job[CommuneFigures]:
+    """The figures the app's screens show — the dashboard's table and the household list's count line both take
+    theirs from this one call, so the same words never carry two numbers: the working figures (every finished
+    household, in its class) or the official ones (approved households only), each village's row and the
+    commune's, with the households left out and why (being filled or returned, waiting for approval, not
+    classifiable, moved away, merged as duplicates)."""
+    return (yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING))
+
+
+def on_screen_for(path: Path, official: bool = False) -> Job[CommuneFigures]:
+    """`on_screen` with its own connection, for a worker thread."""
+    with opened(path) as ws:
+        return (yield from on_screen(ws, official))
+
+
 # --- the dashboard ------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ class Dashboard:
 def dashboard(ws: Workspace, official: bool = False) -> Job[Dashboard]:
     """A job (yields Progress) that gathers the dashboard's figures: the commune's count (the same as every printed
     table's), and the progress of each enumerator by status."""
-    figures = yield from commune_figures(ws, Scope.OFFICIAL if official else Scope.WORKING)
+    figures = yield from on_screen(ws, official)
     return Dashboard(figures, list(queries.progress_by_owner(ws.db).items()), AF_K, people(ws))
 
 

@@ -1,6 +1,7 @@
-"""Use cases on households: the list (filters, search, pages, counts), one household's detail and history, adding
-household documents brought from elsewhere through the questionnaire's own path, and the lifecycle steps an
-enumerator or a supervisor takes on households (confirm unchanged, moved away, came back)."""
+"""Use cases on households: the list (filters, search, pages, counts — its line of figures is the dashboard's,
+services/figures.py `on_screen`), one household's detail and history, adding household documents brought from
+elsewhere through the questionnaire's own path, and the lifecycle steps an enumerator or a supervisor takes on
+households (confirm unchanged, moved away, came back)."""
 
 from __future__ import annotations
 
@@ -94,16 +95,6 @@ def people(ws: Workspace) -> dict[str, str]:
 def person(names: dict[str, str], user: str | None) -> str:
     """A user as people know them: the name, else the id as it is."""
     return names.get(user or "", user or "")
-
-
-def class_counts(ws: Workspace, village: str | None = None) -> dict[str, int]:
-    """class → households, in the commune or one village (for the list's counts line)."""
-    out: dict[str, int] = {}
-    for v, classes in queries.counts_by_village_class(ws.db).items():
-        if village is None or v == village:
-            for cls, n in classes.items():
-                out[cls] = out.get(cls, 0) + n
-    return out
 
 
 # --- one household ----------------------------------------------------------------------------------------------------
