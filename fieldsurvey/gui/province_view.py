@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QHBoxLayout, QHe
 
 from fieldsurvey.gui.texts import day, language, number, tr, when
 from fieldsurvey.services import province
-from fieldsurvey.services.province_columns import HOUSEHOLD_CLASSES, TABLES, Column, Kind, rows_of, tables_of
+from fieldsurvey.services.province_columns import (HOUSEHOLD_CLASSES, PER_CLASS, TABLES, Column, Kind, rows_of,
+                                                   tables_of)
 
 NUMERIC = re.compile(r"^[-+−]?[\d.,]+( %)?$|^—$")   # a number as shown: right-aligned
 TABS = ("status", "results", "duplicates", "changes")   # the "results" tab holds every table by commune (TABLES)
@@ -250,14 +251,10 @@ class ProvinceView(QWidget):
         self.table_buttons[key].setChecked(True)
         self.class_buttons[self.household_class].setChecked(True)
         self.stack.setCurrentWidget(self.by_key[key])
-        split = key in ("movement", "deprivations", "targets")
-        self.class_row.setVisible(split)
+        self.class_row.setVisible(key in PER_CLASS)
         self.sentence.setVisible(key == "results")
         self.table_note.setVisible(key != "results")
-        self.table_note.setText("" if key == "results" else
-                                tr(f"gui.province.table_note.{key}",
-                                   **({"household_class": tr(f"province.class.{self.household_class}").lower()}
-                                      if split else {})))
+        self.table_note.setText("" if key == "results" else tr(f"gui.province.table_note.{key}"))
 
     # --- what is shown ----------------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from fieldsurvey.domain import refdata
+from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.progress import Job, Progress
 from fieldsurvey.services import province, review
 from fieldsurvey.services import sync as svc
@@ -96,11 +97,12 @@ def _last_year(commune: Path, rng: random.Random) -> tuple[int, int]:
             doc = json.loads(text)
             state = ws.household_state(uuid)
             doc["previous"] = {"uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, uuid)), "year": YEAR - 1,
-                               "class": was, "status": "approved",
-                               "earlier": [{"year": YEAR - 2, "class": "poor", "status": "approved"}]
+                               "class": was, "status": HouseholdStatus.APPROVED.value,
+                               "earlier": [{"year": YEAR - 2, "class": "poor",
+                                            "status": HouseholdStatus.APPROVED.value}]
                                if was in ("not_poor", "average") and rng.random() < 0.2 else []}
             ws.save_household(doc, status=state.status, owner=state.owner)
             counts[was] = counts.get(was, 0) + 1
-        finished = [r.uuid for r in household_rows(ws) if r.status == "complete"]
+        finished = [r.uuid for r in household_rows(ws) if r.status == HouseholdStatus.COMPLETE]
         review.decide(ws, finished[3:], "approve")   # a few still waiting for the supervisor
     return counts["poor"], counts["near_poor"]

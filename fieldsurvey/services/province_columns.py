@@ -19,6 +19,7 @@ from fieldsurvey.domain.province import CLASSES, ProvinceTables, UnitRow
 from fieldsurvey.i18n import t
 
 TABLES = ("results", "movement", "deprivations", "targets", "minority")
+PER_CLASS = ("movement", "deprivations", "targets")   # the tables whose columns each name a class
 HOUSEHOLD_CLASSES = tuple(CLASSES)            # poor, near_poor: the classes a per-class table is split by
 
 

@@ -319,6 +319,8 @@ def test_every_table_on_screen_is_the_workbooks_and_the_pdfs(window, qtbot, smal
             total = screen[key, klass]["total"]
             nonzero[key] = nonzero.get(key, False) or any(_value(v) for h, v in total.items() if h not in heads[:2])
     assert nonzero == dict.fromkeys(["results", "movement", "deprivations", "targets", "minority"], True)
+    from fieldsurvey.services.province_columns import PER_CLASS, tables_of
+    assert {x.key for x in tables_of(tb, "vi") if x.per_class} == set(PER_CLASS) == {k for k, c in screen if c}
 
     # the PDF: each of its tables, each field's cell the screen's under that heading
     reader = PdfReader(window.province_actions.export_pdf(tmp_path / "tinh.pdf"))
