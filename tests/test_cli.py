@@ -154,3 +154,35 @@ def test_refusals_are_said_in_the_users_language(tmp_path):
         said = runner.invoke(main, ["check", missing], env=env)
         assert said.exit_code == 1 and f"{missing}: Không tìm thấy tệp này" in said.output, env
     # a command's own --lang wins (tests/reports/test_cli_printing.py: the official report refused in Vietnamese)
+
+
+def test_demo_and_classify_print_the_dashboards_working_figures_not_every_household_by_its_class(tmp_path):
+    """The command line says the commune's figures with the dashboard's numbers (finished households in their
+    class; drafts and returned ones left out and counted apart) — never the current class of every household,
+    drafts included, under the same words."""
+    import re
+    from fieldsurvey.progress import run_to_end
+    from fieldsurvey.services.figures import dashboard
+
+    path = tmp_path / "w.fsdb"
+    built = run("demo", str(path), "--households", "300", "--quiet", "--no-encryption")
+    again = run("classify", str(path), "--quiet")
+    assert built.exit_code == 0 and again.exit_code == 0
+    with Workspace.open(path) as ws:
+        shown = run_to_end(dashboard(ws)).figures.commune
+        finished = dict(ws.db.execute(
+            "SELECT class, COUNT(*) FROM households WHERE status NOT IN ('draft', 'returned', 'moved_away', "
+            "'merged') GROUP BY class").fetchall())
+        drafts = ws.db.execute("SELECT COUNT(*) FROM households WHERE status IN ('draft', 'returned')").fetchone()[0]
+        every = dict(ws.db.execute("SELECT class, COUNT(*) FROM households GROUP BY class").fetchall())
+    assert drafts > 0 and every != finished   # the demo has drafts: the two counts differ
+    for output in (built.output, again.output):
+        line = output.strip().splitlines()[-1]
+        printed = {k: int(v) for k, v in re.findall(r"\b(poor|near_poor|average|not_poor|incomplete) (\d+)", line)}
+        # finished but not classifiable ("incomplete") is left out of the classes, said apart when there are any
+        assert printed == {k: v for k, v in finished.items() if k != "incomplete"}
+        if finished.get("incomplete"):
+            assert f"{finished['incomplete']} not classifiable yet" in line
+        assert printed == {c.value: n for c, n in shown.classes.items() if n}
+        assert f"{sum(printed.values())} finished households counted" in line
+        assert f"left out: {drafts} being filled or returned" in line

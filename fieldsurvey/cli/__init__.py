@@ -200,8 +200,8 @@ def demo(file: Path, households: int, seed: int, commune_code: str, year: int, q
 
     passphrase = None if no_encryption or file.exists() else new_passphrase(file)
     with new_encrypted(file, passphrase) as recovery:
-        counts = run_job(create_demo(file, households, seed, commune_code, year), quiet)
-    click.echo(f"{file}: {households} households — " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        run_job(create_demo(file, households, seed, commune_code, year), quiet)
+        click.echo(f"{file}: {households} households. {_working_figures(file)}")
     if recovery:
         show_recovery(file, recovery)
 
@@ -248,8 +248,28 @@ def classify(file: Path, standard_id: str | None, quiet: bool) -> None:
     from fieldsurvey.services.workspaces import classify_all, opened  # lazy: 330 ms at start-up otherwise
 
     with opened(file) as ws:
-        counts = run_job(classify_all(ws, standard_id), quiet)
-    click.echo(", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        run_job(classify_all(ws, standard_id), quiet)
+        click.echo(_working_figures(ws))
+
+
+def _working_figures(source: Any) -> str:
+    """The commune's working figures as the dashboard and the household list show them (services/figures.py
+    `on_screen`: finished households in their class), with what they leave out — never a count of every household
+    by its current class, drafts included, which would put other numbers under the same words."""
+    from fieldsurvey.progress import run_to_end
+    from fieldsurvey.services.figures import on_screen
+    from fieldsurvey.services.workspaces import opened
+
+    with opened(source) as ws:
+        figures = run_to_end(on_screen(ws))
+    unit = figures.commune
+    in_order = sorted((c for c in unit.classes if unit.classes[c]), key=lambda c: list(type(c)).index(c))   # poor first
+    classes = ", ".join(f"{cls.value} {unit.classes[cls]}" for cls in in_order)
+    left = {"being filled or returned": unit.in_progress, "not classifiable yet": unit.unclassified,
+            "moved away": unit.moved_away, "merged as duplicates": figures.merged_in(None)}
+    out = ", ".join(f"{n} {why}" for why, n in left.items() if n)
+    return (f"Working figures, as the dashboard shows them — {unit.counted} finished households counted: "
+            f"{classes or 'none yet'}" + (f"; left out: {out}." if out else "."))
 
 
 @main.command()

@@ -449,7 +449,7 @@ def carry_forward(old: Path, new: Path, year: int, batch: int = 1000) -> Job[dic
         if part.exists():
             part.unlink()
         encryption.header_path(part).unlink(missing_ok=True)
-        for leftover in (lock_path(part), part.with_name(part.name + "-journal")):
+        for leftover in (lock_path(part), *(part.with_name(part.name + side) for side in ("-journal", "-wal", "-shm"))):
             leftover.unlink(missing_ok=True)  # nobody else opens a half-made file; its journal is empty once closed
 
 

@@ -1,9 +1,9 @@
 """The one place a connection to a workspace file (or a backup of one) is opened, plain or encrypted.
 
 A plain file is opened with Python's own `sqlite3`; an encrypted one (storage/encryption.py) with SQLCipher's
-bindings (`sqlcipher3`, SQLCipher 4: AES-256 on every page, HMAC-SHA512 per page) and its raw key. Both give the
-same DB-API connection, which sqlite-utils takes as it is. Their exceptions are different classes: catch `ERRORS` /
-`DATABASE_ERRORS` (either library's) where a database error is expected.
+bindings (`sqlcipher3`: SQLCipher 4.19 on its own SQLite 3.53.4; AES-256 on every page, an HMAC per page) and its
+raw key. Both give the same DB-API connection, which sqlite-utils takes as it is. Their exceptions are different
+classes: catch `ERRORS` / `DATABASE_ERRORS` (either library's) where a database error is expected.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from fieldsurvey import files
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.storage import connection, encryption
 from fieldsurvey.storage.backups import backups_of
-from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock
+from fieldsurvey.storage.lock import release_writer_lock, take_writer_lock, to_be_checked
 from fieldsurvey.storage.schema import APPLICATION_ID
 
 ENCRYPTING = ".encrypting"
@@ -118,6 +118,9 @@ def encrypt_workspace(path: Path, passphrase: str, show: Callable[[str], None] |
             if app_id != APPLICATION_ID:
                 raise WorkspaceError("storage.error.other_program", str(path))
             encryption.check_passphrase(passphrase, str(path))
+            # the file is about to be replaced: killed at any point, the next opening checks it whole and infers
+            # nothing from its journal (the plain file's rollback journal, or none beside the encrypted one)
+            to_be_checked(path)
             secret = secrets.token_bytes(encryption.SECRET_BYTES)
             header = encryption.make_header(secret, passphrase)
             recovery: str | None = encryption.recovery_text(secret)

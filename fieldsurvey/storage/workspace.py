@@ -137,22 +137,42 @@ def _journal(path: Path) -> Path:
     return path.with_name(path.name + "-journal")
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def _side_file(path: Path) -> Path:
+    """The file beside the workspace that holds what a crash would need: the write-ahead log (WAL) or the rollback
+    journal, by the journal mode chosen for the SQLite this file is opened with."""
+    wal = durability.journal_settings(durability.sqlite_version(connection.file_sqlite_version(path)))[0] == "WAL"
+    return _wal(path) if wal else _journal(path)
+
+
 def _keep_journal(path: Path) -> bool:
-    """Whether the workspace's rollback journal is beside it; then make sure it is, empty (an empty journal is never
-    replayed). A workspace open for writing always has one from then on — SQLite keeps it, truncated, between
-    changes (journal_mode=TRUNCATE) — so a workspace left open whose journal is gone had it deleted after the
-    crash: if a change was being saved, the journal was what undoes its half in the file. Not with WAL (SQLite
-    removes the WAL file itself on closing): True there, nothing known."""
-    if durability.journal_settings(durability.sqlite_version(connection.file_sqlite_version(path)))[0] == "WAL":
+    """Whether the workspace's journal — its rollback journal, or its write-ahead log in WAL mode — is beside it;
+    then make sure it is, empty (an empty journal is never replayed, an empty WAL holds nothing). A workspace open
+    for writing always has one from then on — SQLite keeps the journal, truncated, between changes
+    (journal_mode=TRUNCATE), and the WAL until its last connection closes cleanly — so a workspace left open whose
+    journal is gone had it deleted after the crash: the journal was what undoes a half-saved change in the file,
+    the WAL what holds the changes committed since its last checkpoint. In WAL mode a rollback journal with
+    something in it (left by a FieldSurvey that used one, killed) counts too: SQLite rolls it back on opening; an
+    empty one is left over from then and goes."""
+    side = _side_file(path)
+    if side.exists():
         return True
     journal = _journal(path)
-    if journal.exists():
-        return True
+    if side != journal and journal.exists():
+        if journal.stat().st_size:
+            return True   # a hot journal: SQLite rolls it back on opening, before the WAL
+        journal.unlink(missing_ok=True)
+        there = True      # empty: nothing was being saved; a leftover of the rollback journal, gone now
+    else:
+        there = False
     try:
-        os.close(os.open(journal, os.O_WRONLY | os.O_CREAT, path.stat().st_mode & 0o666))
+        os.close(os.open(side, os.O_WRONLY | os.O_CREAT, path.stat().st_mode & 0o666))
     except OSError:
         return True   # a folder that cannot be written: the workspace opens read-only, nothing to say
-    return False
+    return there
 
 
 def _opening_check(db: sqlite_utils.Database, path: Path, key: tuple[str, int], journal_lost: bool = False
@@ -179,7 +199,7 @@ def _opening_check(db: sqlite_utils.Database, path: Path, key: tuple[str, int], 
         _DAMAGED[key] = ((st.st_mtime_ns, st.st_size), found)
         _LOG.warning("%s was left open and its journal was deleted since", path)
         kept = backups_of(path)
-        values = {"journal": str(_journal(path)), "file": str(path)}
+        values = {"journal": str(_side_file(path)), "file": str(path)}
         if kept:
             return "storage.error.journal_lost", values | {"backup": str(kept[-1])}
         return "storage.error.journal_lost_no_backup", values

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -251,9 +252,9 @@ def test_a_conversion_killed_at_random_moments_leaves_the_plain_or_the_encrypted
             assert sorted(conn.execute("SELECT uuid, document FROM households").fetchall()) == want
         finally:
             conn.close()
-        with Workspace.open(work) as ws:   # and the app opens it, whichever it is
+        with Workspace.open(work) as ws:   # and the app opens it, whichever it is, for writing
             ws.backups = False
-            assert ws.household_count() == len(want)
+            assert ws.household_count() == len(want) and not ws.read_only, ws.read_only_key
         # a plain one left behind converts on the next attempt, the leftover copy cleared
         if encryption.is_plain(work):
             assert conversion.encrypt_workspace(work, PASSPHRASE)
@@ -324,12 +325,10 @@ def test_change_passphrase_from_the_cli(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("mode", ["TRUNCATE", "WAL"])
 def test_journal_mode_and_the_checks_on_opening_hold_on_an_encrypted_file(tmp_path, monkeypatch, mode):
-    """The journal mode comes from the SQLite the connection's binding carries (SQLCipher's 3.51 has the WAL-reset
-    bug: the rollback journal); forced either way, an encrypted workspace keeps it, and a damaged one is refused."""
+    """The journal mode comes from the SQLite the connection's binding carries (SQLCipher's, not Python's); forced
+    either way, an encrypted workspace keeps it, and a damaged one is refused."""
     versions = []
-    real = durability.journal_settings
-    monkeypatch.setattr(durability, "journal_settings",
-                        lambda v: versions.append(v) or ((mode, "FULL") if mode == "WAL" else real(v)))
+    monkeypatch.setattr(durability, "journal_settings", lambda v: versions.append(v) or (mode, "FULL"))
     path = tmp_path / "w.fsdb"
     _workspace(path)
     assert versions and all(v == durability.sqlite_version(sqlcipher_version()) for v in versions)
@@ -582,3 +581,123 @@ def test_new_files_take_hmac_sha256_and_files_made_before_keep_sha512_through_ev
     with Workspace.open(old) as ws:
         assert ws.household_count() == len(NAMES)
     assert _opens_raw(old, secret, "HMAC_SHA512")
+
+
+# A writer of an encrypted workspace (WAL: SQLCipher's SQLite is past the WAL-reset bug) that saved answers and was
+# killed with the file open: what it committed is in the write-ahead log beside the file, not yet in the file.
+KILLED_AFTER_SAVES = r"""
+import sys
+from fieldsurvey.storage import encryption
+from fieldsurvey.storage.workspace import Workspace
+encryption.COST = encryption.Cost(2 ** 10, 8, 1)
+encryption.unlock(sys.argv[1], sys.argv[2])
+ws = Workspace.open(sys.argv[1]); ws.backups = False
+assert ws.journal_mode == "wal", ws.journal_mode
+for i, (uuid,) in enumerate(ws.db.execute("SELECT uuid FROM households").fetchall()):
+    ws.save_answer(uuid, "floor_area", 70 + i)
+print("ready", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _killed_after_saves(path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", KILLED_AFTER_SAVES, str(path), PASSPHRASE],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stdin.close()
+        child.stdout.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="kills a child process with SIGKILL")
+def test_a_killed_encrypted_writer_keeps_its_saves_in_the_wal_and_a_lost_wal_opens_read_only(tmp_path):
+    """In WAL mode the write-ahead log is the journal: kept, the next opening recovers every committed save from
+    it; deleted after the crash (the committed saves since the last checkpoint gone with it, maybe a checkpoint's
+    half in the file), the workspace opens read-only, says so in Vietnamese and offers the backup — as for a lost
+    rollback journal — and nothing is written to the file."""
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    twin = tmp_path / "twin" / "w.fsdb"
+    twin.parent.mkdir()
+    for p in (path, encryption.header_path(path)):
+        shutil.copy(p, twin.parent / p.name)
+    for target in (path, twin):
+        _killed_after_saves(target)
+        wal = target.with_name(target.name + "-wal")
+        assert wal.stat().st_size > 0 and _secrets_in(wal.read_bytes()) == []   # the WAL is encrypted too
+    encryption.unlock(path, PASSPHRASE)
+    with Workspace.open(path) as ws:   # kept: every committed save is there
+        ws.backups = False
+        assert not ws.read_only and ws.journal_mode == "wal"
+        assert sorted(r[0] for r in ws.db.execute("SELECT json_extract(document, '$.household.floor_area') "
+                                                  "FROM households")) == [70, 71, 72]
+    twin.with_name(twin.name + "-wal").unlink()   # … deleted by hand after the crash
+    before = hashlib.sha256(twin.read_bytes()).hexdigest()
+    encryption.unlock(twin, PASSPHRASE)
+    ws = Workspace.open(twin)
+    try:
+        assert ws.read_only and ws.read_only_key == "storage.error.journal_lost_no_backup"   # none copied beside
+        vi = ws.refusal().text("vi")
+        assert "nhật ký ghi" in vi and f"{twin}-wal" in vi and "fieldsurvey restore" in vi
+    finally:
+        ws.close()
+    assert hashlib.sha256(twin.read_bytes()).hexdigest() == before
+
+
+# An encrypted workspace written by a FieldSurvey whose SQLCipher used the rollback journal (SQLite before the
+# WAL-reset fix), killed with the file open — between two saves, or in the middle of one.
+OLD_JOURNAL_WRITER = r"""
+import json, sys
+from fieldsurvey.storage import durability, encryption
+from fieldsurvey.storage.workspace import Workspace
+durability.journal_settings = lambda version: ("TRUNCATE", "FULL")
+encryption.COST = encryption.Cost(2 ** 10, 8, 1)
+encryption.unlock(sys.argv[1], sys.argv[2])
+ws = Workspace.open(sys.argv[1]); ws.backups = False
+assert ws.journal_mode == "truncate", ws.journal_mode
+uuids = [r[0] for r in ws.db.execute("SELECT uuid FROM households ORDER BY uuid")]
+ws.save_answer(uuids[0], "floor_area", 61)
+if sys.argv[3] == "mid-change":
+    c = ws.db.conn
+    c.execute("PRAGMA cache_size = 1")
+    c.execute("BEGIN IMMEDIATE")
+    for i in range(300):
+        c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [f"filler-{i}", "x" * 3000])
+    c.execute("UPDATE households SET document = json_set(document, '$.household.floor_area', 99)")
+print("ready", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="kills a child process with SIGKILL")
+@pytest.mark.parametrize("when", ["between-changes", "mid-change"])
+def test_a_workspace_left_open_by_a_rollback_journal_writer_opens_in_wal_with_nothing_lost(tmp_path, when):
+    """Updating FieldSurvey moves an encrypted workspace from the rollback journal to the WAL. One its older
+    writer left open opens for writing: its journal — empty between changes, hot in the middle of one — is not
+    taken for a lost WAL; a hot one is rolled back (the half change undone, every committed save kept)."""
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    child = subprocess.Popen([sys.executable, "-c", OLD_JOURNAL_WRITER, str(path), PASSPHRASE, when],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stdin.close()
+        child.stdout.close()
+    journal = path.with_name(path.name + "-journal")
+    assert journal.exists() and (journal.stat().st_size > 0) == (when == "mid-change")
+    encryption.unlock(path, PASSPHRASE)
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert not ws.read_only, ws.read_only_key
+        assert ws.journal_mode == "wal"
+        areas = sorted(r[0] for r in ws.db.execute(
+            "SELECT json_extract(document, '$.household.floor_area') FROM households"))
+        assert 61 in areas and 99 not in areas
+        assert ws.db.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'filler-%'").fetchone()[0] == 0
+    assert not journal.exists()
