@@ -157,14 +157,9 @@ def rate(n: int, of: int | None) -> float | None:
     return 100.0 * n / of if of else None
 
 
-@dataclass(frozen=True)
-class LastYear:
-    """A unit's figures of last year's review (carried from last year's province workspace, or typed in)."""
-    year: int
-    residents: int | None
-    poor: int
-    near_poor: int
-    source: str = ""
+class _Rates:
+    """The rates of a unit's year, in % of its resident households (None: their number unknown), from its `poor`,
+    `near_poor` and `residents` (this year's or last year's)."""
 
     @property
     def poverty_rate(self) -> float | None:
@@ -176,7 +171,17 @@ class LastYear:
 
 
 @dataclass(frozen=True)
-class UnitRow:
+class LastYear(_Rates):
+    """A unit's figures of last year's review (carried from last year's province workspace, or typed in)."""
+    year: int
+    residents: int | None
+    poor: int
+    near_poor: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class UnitRow(_Rates):
     """One commune (or the province) in the province's tables."""
     code: str
     name: str
@@ -196,14 +201,6 @@ class UnitRow:
     @property
     def near_poor(self) -> int:
         return self.results["near_poor"]
-
-    @property
-    def poverty_rate(self) -> float | None:
-        return rate(self.poor, self.residents)
-
-    @property
-    def near_poverty_rate(self) -> float | None:
-        return rate(self.near_poor, self.residents)
 
     @property
     def multidimensional_rate(self) -> float | None:

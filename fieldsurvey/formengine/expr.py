@@ -523,6 +523,19 @@ def datetime_text(v: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def local_moment(text: str) -> datetime | None:
+    """An ISO moment ('2026-11-20T10:20:30', with an offset — '+07:00', 'Z' for UTC — or none) said in this
+    computer's time, without an offset; None when this computer cannot say it (beyond its calendar). ValueError:
+    `text` is no ISO moment."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone().replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
+
+
 def to_bool(v: Any) -> bool:
     if isinstance(v, Nodeset):
         return len(v) > 0
@@ -616,16 +629,10 @@ def _as_datetime(v: Any) -> datetime | None:
     if len(text) < 10:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return local_moment(text)
     except ValueError:
         day = _as_date(text)
         return datetime(day.year, day.month, day.day) if day else None
-    if moment.tzinfo is not None:
-        try:
-            moment = moment.astimezone().replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            return None
-    return moment
 
 
 def _is_numeric(v: Any) -> bool:

@@ -31,7 +31,8 @@ from fieldsurvey.domain import fieldpaths, refdata
 from fieldsurvey.domain.plausible import check_answer
 from fieldsurvey.domain.ranges import ranges
 from fieldsurvey.errors import DocumentError
-from fieldsurvey.formengine.expr import Node, Nodeset, _children, datetime_text, evaluate, to_bool, to_number, to_string
+from fieldsurvey.formengine.expr import (Node, Nodeset, _children, datetime_text, evaluate, local_moment, to_bool,
+                                       to_number, to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
 from fieldsurvey.i18n import format_date, format_money, format_number, t
 
@@ -1561,15 +1562,9 @@ def parse_datetime(text: str) -> datetime | None:
     if len(text) < 16:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return local_moment(text)
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        try:
-            moment = moment.astimezone().replace(tzinfo=None)
-        except (OverflowError, ValueError):
-            return None
-    return moment
 
 
 def parse_geopoint(text: str) -> tuple[float, ...] | None:

@@ -70,18 +70,19 @@ def make_window(lang: str | None = None, store: QSettings | None = None, hooks: 
     return app, window
 
 
-def prepare_screenshot(window, view: str) -> None:
+def prepare_screenshot(window, view: str) -> QDialog | None:
     """Put the window in the state a screenshot of `view` shows: a list with a household selected, a poor
     household in the questionnaire with its classification, the dashboard's figures, the Print menu open, the
-    official copy's dialog (the chairman's name as remembered), the register of issued documents."""
+    official copy's dialog (the chairman's name as remembered), the register of issued documents. A dialog of the
+    start (`DIALOG_VIEWS`: no window of the app's keeps it) is shown and given back, for `grab`."""
     window.resize(1366, 768)
     if view == "province" and window.current_view() == "province":   # the results by commune, last year beside
         window.province_view.show_tab("results")
         return
     if view in DIALOG_VIEWS:   # a dialog of the start: the setup filled in as an enumerator would, the passphrase asked
-        window.shot_dialog = DIALOG_VIEWS[view](window)
-        window.shot_dialog.show()
-        return
+        dialog = DIALOG_VIEWS[view](window)
+        dialog.show()
+        return dialog
     if window.workspace.ws is None:
         return
     if view == "start":
@@ -174,19 +175,21 @@ def grab_with_menu(window, menu) -> QPixmap:
     return picture
 
 
-def grab(window, view: str, path: Path) -> bool:
+def grab(window, view: str, path: Path, shown: QDialog | None = None) -> bool:
+    """`view` saved as a PNG at `path`: the window, or the dialog over it (`shown`: the one `prepare_screenshot`
+    gave back)."""
     app = QApplication.instance()
     for _ in range(3):
         app.processEvents()
     if view == "print":
         return grab_with_menu(window, window.menus["print"]).save(str(path))
     dialogs = {"official": window.print_actions.official_dialog, "issued": window.print_actions.issued_dialog,
-               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog,
-               "setup": getattr(window, "shot_dialog", None), "passphrase": getattr(window, "shot_dialog", None)}
-    if dialogs.get(view) is not None:
+               "history": window.household_actions.history_dialog, "printed": window.print_actions.printed_dialog}
+    dialog = shown if shown is not None else dialogs.get(view)
+    if dialog is not None:
         for _ in range(3):
             app.processEvents()
-        return dialogs[view].grab().save(str(path))
+        return dialog.grab().save(str(path))
     widget = window.form_view.panel if view == "panel" else window
     if view == "panel":
         widget.resize(560, 720)
@@ -223,8 +226,8 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
         else:
             window.show_view(view if view != "panel" else "form")
     if screenshot:
-        prepare_screenshot(window, view or "list")
-        ok = grab(window, view or "list", Path(screenshot))
+        shown = prepare_screenshot(window, view or "list")
+        ok = grab(window, view or "list", Path(screenshot), shown)
         window.save_layout = lambda: None  # a screenshot does not change the remembered layout
         window.close()
         return 0 if ok else 1

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.dialogs.passphrase import create_encrypted, new_passphrase_fields
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import FitLabel, combo_data
-from fieldsurvey.services import encryption, workspaces
+from fieldsurvey.services import workspaces
 
 
 class SetupDialog(QDialog):
@@ -62,12 +63,7 @@ class SetupDialog(QDialog):
         prow.addWidget(browse)
         form.addRow(tr("gui.setup.file"), prow)
         # the workspace is encrypted: its passphrase, typed twice (the recovery key is shown once it is made)
-        self.passphrase = QLineEdit(objectName="newPassphrase")
-        self.passphrase_again = QLineEdit(objectName="newPassphraseAgain")
-        for field in (self.passphrase, self.passphrase_again):
-            field.setEchoMode(QLineEdit.Password)
-        form.addRow(tr("encryption.dialog.passphrase"), self.passphrase)
-        form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
+        self.passphrase, self.passphrase_again = new_passphrase_fields(form)
         self.recovery: str | None = None   # the new workspace's recovery key, for the caller to show once
 
         self.error = QLabel(objectName="setupError")
@@ -132,16 +128,11 @@ class SetupDialog(QDialog):
         spec = self.spec()
         try:
             workspaces.check_new_workspace(spec)
-            if self.passphrase.text() != self.passphrase_again.text():
-                self.error.setText(tr("encryption.error.passphrases_differ"))
-                return
-            encryption.check_new_passphrase(self.passphrase.text(), str(spec.path))
-            with encryption.new_encrypted(spec.path, self.passphrase.text()) as recovery:
-                self.created = workspaces.create_workspace(spec)
         except FieldSurveyError as exc:
             self.error.setText(error_text(exc))
             return
-        self.passphrase.clear()
-        self.passphrase_again.clear()
-        self.recovery = recovery
-        self.accept()
+        made = create_encrypted(spec.path, (self.passphrase, self.passphrase_again),
+                                lambda: workspaces.create_workspace(spec), self.error)
+        if made is not None:
+            self.created, self.recovery = made
+            self.accept()

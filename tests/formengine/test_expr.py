@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+import time
+from datetime import date, datetime
 
 import pytest
 
@@ -185,6 +186,31 @@ def test_a_long_flat_expression_is_one_level_deep():
 def test_dates_beyond_the_calendar_are_no_date_not_an_overflow(text):
     value = ev(text, values={"big": 10 ** 400})
     assert value in ("", True) or (isinstance(value, float) and math.isinf(value))
+
+
+@pytest.fixture
+def in_vietnam(monkeypatch):
+    """This computer's clock on Vietnam's time (UTC+7, no summer time)."""
+    monkeypatch.setenv("TZ", "ICT-7")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_moment_with_an_offset_is_said_in_this_computers_time_in_expressions_and_answers_alike(in_vietnam):
+    from fieldsurvey.formengine.session import parse_datetime
+
+    for text in ("2026-11-20T03:20:00Z", "2026-11-20T10:20:00+07:00", "2026-11-20T05:20:00+02:00",
+                 "2026-11-20T10:20:00"):                                     # no offset: this computer's already
+        assert ev(f"format-date-time('{text}', '%Y-%m-%d %H:%M')") == "2026-11-20 10:20", text
+        assert parse_datetime(text) == datetime(2026, 11, 20, 10, 20), text
+    assert parse_datetime("2026-11-20 03:20Z") == datetime(2026, 11, 20, 10, 20)   # as typed: a space for the T
+    assert ev("format-date-time('2026-11-20', '%Y-%m-%d %H:%M')") == "2026-11-20 00:00"   # a date: its midnight
+    assert parse_datetime("2026-11-20") is None and parse_datetime("20/11/2026 10:20") is None
+    # beyond this computer's calendar once said in its time: no moment, not an exception, not the day alone
+    assert parse_datetime("9999-12-31T23:00Z") is None
+    assert ev("format-date-time('9999-12-31T23:00:00Z', '%Y-%m-%d')") == ""
 
 
 @pytest.mark.parametrize("text", ["(1 div 0) mod 2", "round(1.5, 1 div 0)", "round(1.5, ${b})", "round(1, 400)",

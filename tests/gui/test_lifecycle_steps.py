@@ -16,7 +16,7 @@ from fieldsurvey.storage.audit import log as audit_log
 from fieldsurvey.storage.workspace import Workspace
 from tests import onfile
 from tests.gui.keys import type_text
-from tests.gui.test_review import when_modal
+from tests.gui.modal import answer_next_modal
 from tests.sync.conftest import Site
 
 
@@ -49,7 +49,7 @@ def test_checked_no_change_from_the_to_do_view_goes_back_and_waits_as_such(windo
     assert todo.confirm_button.text() == "Đã kiểm tra, không thay đổi…"
 
     prompts: list[str] = []
-    seen = when_modal(qtbot, ok_with("Đã đo lại: đúng 60 m²", prompts))
+    seen = answer_next_modal(ok_with("Đã đo lại: đúng 60 m²", prompts))
     qtbot.mouseClick(todo.confirm_button, Qt.LeftButton)
     assert seen and "Lò Văn Pả" in prompts[0] and "lần nộp tới" in prompts[0]
     assert site.row(site.lan, returned)["status"] == "confirmed"
@@ -106,13 +106,13 @@ def test_checked_no_change_from_the_questionnaire_asks_first(window, tmp_path, q
     button = window.form_view.confirm_button
     assert not button.isHidden() and button.text() == "Đã kiểm tra, không thay đổi…"
 
-    seen = when_modal(qtbot, lambda dialog: dialog.reject())                # cancelled: nothing changes
+    seen = answer_next_modal(lambda dialog: dialog.reject())                # cancelled: nothing changes
     qtbot.mouseClick(button, Qt.LeftButton)
     assert seen and site.row(site.lan, returned)["status"] == "returned"
 
-    seen = when_modal(qtbot, ok_with("", []))                               # the note is optional
+    seen = answer_next_modal(ok_with("", []))                               # the note is optional
     qtbot.mouseClick(button, Qt.LeftButton)
-    assert seen and seen[0].result() == QDialog.Accepted
+    assert seen and seen[0].dialog.result() == QDialog.Accepted
     assert site.row(site.lan, returned)["status"] == "confirmed"
     assert window.form.status == "confirmed" and button.isHidden()          # the open household is read again
     assert "Đã kiểm tra, không thay đổi" in window.form_view.title.text()
@@ -127,7 +127,7 @@ def test_confirming_a_household_that_was_not_returned_is_refused_in_the_apps_lan
     window.open_workspace(site.lan)
     window.set_language("en")
     shown = len(crash.open_dialogs)
-    seen = when_modal(qtbot, ok_with("", []))
+    seen = answer_next_modal(ok_with("", []))
     assert not window.household_actions.confirm_unchanged(other)
     assert seen and len(crash.open_dialogs) == shown + 1
     text = crash.open_dialogs[-1].message.text()
@@ -155,7 +155,7 @@ def test_moved_away_and_back_from_the_list_with_a_reason(window, workspace_file,
         type_text(dialog.comment, "Chuyển vào Bình Dương từ tháng 5/2026")
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
-    seen = when_modal(qtbot, empty_then_reason)
+    seen = answer_next_modal(empty_then_reason)
     actions["move_away"].trigger()
     assert seen and head in steps[0]
     assert steps[1] == "Chưa có lý do: hãy ghi hộ chuyển đi đâu, từ khi nào."
@@ -176,7 +176,7 @@ def test_moved_away_and_back_from_the_list_with_a_reason(window, workspace_file,
     lv.table.selectRow(0)
     other = window.model.row(0).uuid
     shown = len(crash.open_dialogs)
-    seen = when_modal(qtbot, ok_with("Nhầm", []))
+    seen = answer_next_modal(ok_with("Nhầm", []))
     actions["come_back"].trigger()
     assert seen and len(crash.open_dialogs) == shown + 1
     text = crash.open_dialogs[-1].message.text()
@@ -185,7 +185,7 @@ def test_moved_away_and_back_from_the_list_with_a_reason(window, workspace_file,
 
     lv.status.setCurrentIndex(lv.status.findData("moved_away"))
     lv.table.selectRow(0)
-    seen = when_modal(qtbot, ok_with("Đã trở về từ tháng 9/2026", []))
+    seen = answer_next_modal(ok_with("Đã trở về từ tháng 9/2026", []))
     actions["come_back"].trigger()
     assert seen
     with Workspace.open(workspace_file) as ws:

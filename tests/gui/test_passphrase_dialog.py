@@ -16,6 +16,7 @@ from fieldsurvey.gui.setup_view import SetupDialog
 from fieldsurvey.gui.texts import language
 from fieldsurvey.storage import conversion, encryption
 from tests.gui.keys import type_text
+from tests.gui.modal import answer_next_modal
 
 PASSPHRASE = "mật khẩu của xã Lâm Bình"
 
@@ -82,25 +83,6 @@ def test_setup_makes_an_encrypted_workspace_and_keeps_its_recovery_key_to_show(q
     encryption.forget_all()
 
 
-def _in_modal(qtbot, act):
-    """Run `act` on the modal dialog that the next click opens (its own event loop), once it shows."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    done = []
-
-    def find():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None or dialog.objectName() != "resetPassphraseDialog":
-            QTimer.singleShot(20, find)
-            return
-        act(dialog)
-        done.append(dialog)
-
-    QTimer.singleShot(0, find)
-    return done
-
-
 def test_a_forgotten_passphrase_is_reset_in_the_app_with_the_recovery_key(qtbot, window, workspace_file,
                                                                           monkeypatch):
     monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
@@ -134,7 +116,7 @@ def test_a_forgotten_passphrase_is_reset_in_the_app_with_the_recovery_key(qtbot,
         type_text(reset.passphrase_again, "mật khẩu mới sau khi quên")
         qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
 
-    done = _in_modal(qtbot, mistyped_then_right)
+    done = answer_next_modal(mistyped_then_right, name="resetPassphraseDialog")
     qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
     assert done, "the reset dialog did not open"
     assert "nhóm thứ 2" in said[0].lower() and "8" in said[1]
@@ -195,11 +177,57 @@ def test_an_enumerator_copies_the_key_header_for_the_supervisor_and_resets_with_
         type_text(reset.passphrase_again, "lan đặt mật khẩu mới")
         qtbot.keyClick(reset.passphrase_again, Qt.Key_Return)
 
-    done = _in_modal(qtbot, copy_then_reset)
+    done = answer_next_modal(copy_then_reset, name="resetPassphraseDialog")
     qtbot.mouseClick(dialog.forgot, Qt.LeftButton)
     assert done and "no personal data" in seen[0] and (stick / "lan.fsdb.key").is_file()
     assert sorted(p.name for p in stick.iterdir()) == ["lan.fsdb.key"]   # the header only, nothing of the data
     assert dialog.result() == PassphraseDialog.Accepted
     encryption.forget_all()
     encryption.unlock(lan, "lan đặt mật khẩu mới")
+    encryption.forget_all()
+
+
+def test_the_starter_packages_first_run_refuses_a_passphrase_as_the_setup_does_and_leaves_nothing_behind(
+        qtbot, tmp_path, monkeypatch):
+    """The enumerator's first run from a starter package asks the new workspace's passphrase as the setup does:
+    typed differently, or too short, it is said in the dialog and nothing is made; a workspace that cannot be made
+    leaves no key header; once made it is encrypted, its recovery key kept for the one time it is shown."""
+    from fieldsurvey.errors import WorkspaceError
+    from fieldsurvey.gui.dialogs.starter import OpenStarterDialog
+    from fieldsurvey.services import workspaces
+
+    monkeypatch.setattr(encryption, "COST", encryption.Cost(2 ** 10, 8, 1))
+    path = tmp_path / "lan" / "lan.fsdb"
+    fingerprints: list[str] = []
+    fail = [True]
+
+    def create(where, fingerprint):
+        fingerprints.append(fingerprint)
+        if fail[0]:
+            raise WorkspaceError("storage.error.no_such_file", str(where.parent / "gone"))
+        return workspaces.create_workspace(workspaces.NewWorkspace(where, "02266", ("Thôn 1",), "Lò Thị Lan"))
+
+    shown = {"supervisor": "Thu", "user": "thu", "device": "máy của Thu", "fingerprint": "1234 5678 9012",
+             "commune": "Xã Lâm Bình", "year": "2026", "name": "Lò Thị Lan", "villages": "Thôn 1"}
+    dialog = OpenStarterDialog(shown, path, create)
+    qtbot.addWidget(dialog)
+    type_text(dialog.passphrase, PASSPHRASE)
+    type_text(dialog.passphrase_again, PASSPHRASE + "!")
+    dialog.confirm()
+    assert dialog.error.text() == "Hai lần nhập mật khẩu không giống nhau; hãy nhập lại"
+    assert dialog.created is None and fingerprints == [] and dialog.passphrase.text() == PASSPHRASE
+    dialog.passphrase.setText("ngắn")
+    dialog.passphrase_again.setText("ngắn")
+    dialog.confirm()
+    assert "Mật khẩu quá ngắn" in dialog.error.text() and fingerprints == [] and not path.exists()
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.passphrase_again.setText(PASSPHRASE)
+    dialog.confirm()
+    assert fingerprints == ["1234 5678 9012"] and dialog.created is None and dialog.error.text()
+    assert not encryption.header_path(path).exists() and not path.exists()
+    fail[0] = False
+    dialog.confirm()
+    assert dialog.result() == OpenStarterDialog.Accepted and dialog.created == path and encryption.is_encrypted(path)
+    assert encryption.parse_recovery(dialog.recovery, "x")
+    assert dialog.passphrase.text() == "" and dialog.passphrase_again.text() == ""
     encryption.forget_all()

@@ -11,6 +11,7 @@ from fieldsurvey.gui.app import make_window
 from fieldsurvey.domain.lifecycle import Action, HouseholdStatus
 from fieldsurvey.storage.workspace import Workspace
 from tests.gui.keys import press, type_text
+from tests.gui.modal import answer_next_modal
 
 
 def focused_name() -> str:
@@ -346,7 +347,6 @@ def test_headings_and_the_class_badge_follow_the_text_size(window, workspace_fil
 
 def test_removing_a_member_asks_first_and_the_removal_can_be_undone_even_after_reopening(window, workspace_file, qtbot,
                                                                                         store):
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
     window.open_workspace(workspace_file)
@@ -358,25 +358,16 @@ def test_removing_a_member_asks_first_and_the_removal_can_be_undone_even_after_r
     assert len(names) >= 2
     form.pick_member(1)
     name_field = form.fields["members"]["name"].widget
-    asked: list[tuple[str, set[str], object]] = []
 
-    def answer(button):
-        def act() -> None:
-            boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
-            if not boxes:
-                QTimer.singleShot(10, act)
-                return
-            box = boxes[0]
-            asked.append((box.text(), {b.text() for b in box.buttons()}, box.defaultButton() is box.button(
-                QMessageBox.No)))
-            box.button(button).click()
-        QTimer.singleShot(0, act)
+    def answer(button) -> list:
+        return answer_next_modal(lambda box: box.button(button).click(), name="confirmBox")
 
-    answer(QMessageBox.No)
+    asked = answer(QMessageBox.No)
     press(name_field, Qt.Key_Delete, Qt.ControlModifier)                     # Ctrl+Del: asked, "No"
-    text, buttons, no_by_default = asked[-1]
+    assert asked
+    text = asked[0].text
     assert names[1] in text and "thành viên thứ 2" in text and "Ctrl+Alt+Z" in text
-    assert buttons == {"&Có", "&Không"} and no_by_default                   # Enter alone removes nothing
+    assert asked[0].buttons == {"&Có", "&Không"} and asked[0].default == QMessageBox.No   # Enter removes nothing
     assert [m.get("name") for m in window.form.session.members()] == names
 
     window.activateWindow()                          # back in the window after the question (offscreen: by hand)

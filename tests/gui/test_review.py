@@ -5,7 +5,7 @@ and returned with a comment that reaches the enumerator's to-do list, and the hi
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from fieldsurvey.gui.dialogs.comment import ask_yes
@@ -15,23 +15,8 @@ from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import sync as svc
 from fieldsurvey.storage.workspace import Workspace
 from tests.gui.keys import press, type_text
+from tests.gui.modal import answer_next_modal
 from tests.sync.conftest import Site
-
-
-def when_modal(qtbot, act) -> list:
-    """Run `act(dialog)` on the next modal dialog (a confirmation, the comment dialog) once it is shown."""
-    seen: list = []
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(10, poll)
-            return
-        seen.append(dialog)
-        act(dialog)
-
-    QTimer.singleShot(0, poll)
-    return seen
 
 
 def import_in_window(window, qtbot, bundle) -> QMessageBox:
@@ -102,14 +87,14 @@ def test_a_conflict_is_resolved_field_by_field_in_the_review_view(window, tmp_pa
     combos["household.latrine"].setCurrentIndex(combos["household.latrine"].findData("local"))
     # Resolve says what will change and asks: "No" changes nothing
     review.confirm = lambda title, text: ask_yes(review, title, text)   # the real question again
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     qtbot.mouseClick(review.conflicts.resolve_button, Qt.LeftButton)
     assert seen, "Resolve did not ask"
-    said = seen[0].text()
+    said = seen[0].text
     assert "Diện tích ở (m²)" in said and "30" in said and "44" in said and "lan" in said, said
     assert "Nguồn nước" not in said and "household." not in said        # fields kept as they are: counted only
     assert review.conflicts.list.count() == 1 and onfile.list_conflicts(site.sup) != []
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     qtbot.mouseClick(review.conflicts.resolve_button, Qt.LeftButton)
     assert seen
 
@@ -152,22 +137,22 @@ def test_likely_duplicates_kept_apart_and_merged(window, tmp_path, qtbot):
     assert set(facts["Chủ hộ"]) == {"Nguyễn Văn Ánh", "nguyen van anh"}
     assert facts["Năm sinh chủ hộ"] == ("1986", "1986") and set(facts["Rà soát viên"]) == {"lan", "hoa"}
     # keep apart says what it records and asks: "No" changes nothing
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     qtbot.mouseClick(dups.apart, Qt.LeftButton)
-    assert seen and "Nguyễn Văn Ánh" in seen[0].text() and "nguyen van anh" in seen[0].text()
+    assert seen and "Nguyễn Văn Ánh" in seen[0].text and "nguyen van anh" in seen[0].text
     assert dups.list.count() == 2
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     qtbot.mouseClick(dups.apart, Qt.LeftButton)
     assert seen and dups.list.count() == 1 and {dups.items[0].a.uuid, dups.items[0].b.uuid} == {a2, b2}
 
     # merge asks first: "No" changes nothing
     keep_side = "a" if dups.items[0].a.uuid == b2 else "b"
     button = dups.keep_a if keep_side == "a" else dups.keep_b
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     qtbot.mouseClick(button, Qt.LeftButton)
-    assert seen and "Đinh Thị Mơ" in seen[0].text() and "dinh thi mo" in seen[0].text()
+    assert seen and "Đinh Thị Mơ" in seen[0].text and "dinh thi mo" in seen[0].text
     assert dups.list.count() == 1 and site.row(site.sup, a2)["status"] == "submitted"
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     qtbot.mouseClick(button, Qt.LeftButton)
     assert seen and dups.list.count() == 0 and window.review.tabs.tabText(1) == "Hộ nghi trùng (0)"
 
@@ -209,35 +194,24 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
     # bulk approval of three
     select(uuids[:3])
     assert "đã chọn 3" in tab.counts.text()
-    asked: list[str] = []
 
-    buttons: list[set[str]] = []
-
-    def say(answer) -> None:
+    def say(answer) -> list:
         """The next confirmation answered (found by its name: another test's dialog may still be about)."""
-        def act() -> None:
-            boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
-            if not boxes:
-                QTimer.singleShot(10, act)
-                return
-            asked.append(boxes[0].text())
-            buttons.append({b.text() for b in boxes[0].buttons()})
-            boxes[0].button(answer).click()
-        QTimer.singleShot(0, act)
+        return answer_next_modal(lambda box: box.button(answer).click(), name="confirmBox")
 
-    say(QMessageBox.No)                                     # asked first: "No" changes nothing
+    asked = say(QMessageBox.No)                             # asked first: "No" changes nothing
     qtbot.mouseClick(tab.approve_button, Qt.LeftButton)
-    assert asked and asked[0].startswith("Duyệt 3 hộ: ") and "Đã duyệt" in asked[0]
-    assert buttons[0] == {"&Có", "&Không"}                  # Qt's own buttons, in Vietnamese
+    assert asked and asked[0].text.startswith("Duyệt 3 hộ: ") and "Đã duyệt" in asked[0].text
+    assert asked[0].buttons == {"&Có", "&Không"}            # Qt's own buttons, in Vietnamese
     assert [site.row(site.sup, u)["status"] for u in uuids] == ["submitted"] * 5
     heads = [tab.model.row(by_uuid[u]).head_name for u in uuids[:3]]
-    assert all(h in asked[0] for h in heads)                 # the households named, as the supervisor knows them
+    assert all(h in asked[0].text for h in heads)            # the households named, as the supervisor knows them
     approve = window.actions_by_key["review_approve"]     # the Review menu's entry, with its key, does the same
     assert approve in window.menus["review"].actions() and approve.shortcut().toString() == "Ctrl+Shift+A"
     assert approve.isEnabled()
-    say(QMessageBox.Yes)
+    asked = say(QMessageBox.Yes)
     approve.trigger()
-    assert len(asked) == 2
+    assert asked
     qtbot.waitUntil(lambda: window.review.job is not None and not window.review.job.running, timeout=20000)
     assert [site.row(site.sup, u)["status"] for u in uuids] == ["approved"] * 3 + ["submitted"] * 2
     assert tab.model.rowCount() == 2                                           # what still waits for review
@@ -253,10 +227,10 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
         type_text(dialog.comment, "Thiếu thu nhập từ chăn nuôi")
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
-    seen = when_modal(qtbot, empty_then_written)
+    seen = answer_next_modal(empty_then_written)
     qtbot.mouseClick(tab.return_button, Qt.LeftButton)
     assert seen and steps == ["Chưa có ý kiến: hãy ghi rõ cần sửa gì trước khi trả lại."]
-    assert seen[0].result() == QDialog.Accepted
+    assert seen[0].dialog.result() == QDialog.Accepted
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)
     assert site.row(site.sup, uuids[3])["status"] == "returned"
 
@@ -268,9 +242,9 @@ def test_bulk_approve_a_return_with_a_comment_reaches_the_enumerators_to_do_and_
 
     outbox = tmp_path / "to-lan"
     outbox.mkdir()
-    seen = when_modal(qtbot, pick_lan)
+    seen = answer_next_modal(pick_lan)
     handle = window.sync_actions.export_bundle(outbox)
-    assert seen and seen[0].objectName() == "recipientDialog"
+    assert seen and seen[0].name == "recipientDialog"
     with qtbot.waitSignal(handle.done, timeout=20000):
         pass
     back = handle.result
@@ -337,7 +311,7 @@ def test_reassign_in_bulk_to_a_known_enumerator(window, tmp_path, qtbot):
         dialog.who.setCurrentIndex(dialog.who.findText("hoa"))
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
-    seen = when_modal(qtbot, pick_hoa)
+    seen = answer_next_modal(pick_hoa)
     qtbot.mouseClick(tab.reassign_button, Qt.LeftButton)
     assert seen
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=20000)

@@ -9,6 +9,7 @@ from tests import onfile
 from fieldsurvey.services import workspaces as gui_support
 from fieldsurvey.services import sync as svc
 from tests.builders import adult, household_doc, trust_checked
+from tests.gui.modal import answer_next_modal
 
 
 def test_hand_in_and_import(window, tmp_path, qtbot):
@@ -89,25 +90,6 @@ def test_a_household_returned_by_the_supervisor_stands_out_with_the_comment(wind
     assert "Diện tích nhà chưa đúng" in lv.detail.header.text() and "trả lại" in lv.detail.header.text()
 
 
-def _on_next_modal(qtbot, act) -> list:
-    """Run `act(box)` on the next modal dialog once it is shown (a message, a question)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    seen: list = []
-
-    def poll() -> None:
-        box = QApplication.activeModalWidget()
-        if box is None:
-            QTimer.singleShot(10, poll)
-            return
-        seen.append(box.text() if isinstance(box, QMessageBox) else box)
-        act(box)
-
-    QTimer.singleShot(0, poll)
-    return seen
-
-
 def test_a_hand_in_without_the_supervisors_key_says_how_to_get_it_and_the_app_trusts_it(window, tmp_path, qtbot):
     lan = gui_support.create_workspace(gui_support.NewWorkspace(tmp_path / "lan" / "lan.fsdb", "02266",
                                                                 ("Thôn 1",), "Lò Thị Lan"))
@@ -122,17 +104,17 @@ def test_a_hand_in_without_the_supervisors_key_says_how_to_get_it_and_the_app_tr
     stick = tmp_path / "stick"
     stick.mkdir()
     # no key yet: the app says what to do, in its own words, and writes nothing
-    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.Ok).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Ok).click())
     assert window.sync_actions.export_bundle(stick) is None
-    assert seen and "Tệp → Tin cậy một tệp khoá…" in seen[0] and "giám sát viên" in seen[0]
+    assert seen and "Tệp → Tin cậy một tệp khoá…" in seen[0].text and "giám sát viên" in seen[0].text
     assert list(stick.iterdir()) == []
     assert window.actions_by_key["trust_key"].text().replace("&", "") == "Tin cậy một tệp khoá…"
     # the key is shown with its fingerprint; "No" trusts nothing
     spoken = svc.spoken_fingerprint(svc.read_key(tmp_path / "thu.fskey"))
-    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     assert window.sync_actions.trust_key(tmp_path / "thu.fskey") is False
-    assert spoken in seen[0] and svc.trusted(lan) == []
-    seen = _on_next_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    assert seen and spoken in seen[0].text and svc.trusted(lan) == []
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     assert window.sync_actions.trust_key(tmp_path / "thu.fskey") is True
     assert [k["user"] for k in svc.trusted(lan)] == ["thu"]
     handle = window.sync_actions.export_bundle(stick)

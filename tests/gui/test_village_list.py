@@ -6,13 +6,14 @@ enumerator's workspace with no list yet saying where it comes from. Real widgets
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
 
 from fieldsurvey.gui.texts import language
 from fieldsurvey.services import households as hh
 from fieldsurvey.services import villages, workspaces
 from tests.gui.keys import press, type_text
+from tests.gui.modal import answer_next_modal
 
 
 def open_dialog(window, qtbot):
@@ -26,18 +27,6 @@ def open_dialog(window, qtbot):
 
 def names(dialog) -> list[str]:
     return [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
-
-
-def answer_next_question(button, asked: list[str]) -> None:
-    """The next confirmation answered (found by its name), its text kept."""
-    def act() -> None:
-        boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "confirmBox" and w.isVisible()]
-        if not boxes:
-            QTimer.singleShot(10, act)
-            return
-        asked.append(boxes[0].text())
-        boxes[0].button(button).click()
-    QTimer.singleShot(0, act)
 
 
 def test_the_supervisor_adds_renames_and_merges_villages_from_the_keyboard(window, workspace_file, qtbot):
@@ -70,15 +59,14 @@ def test_the_supervisor_adds_renames_and_merges_villages_from_the_keyboard(windo
     # nothing, "Yes" merges
     dialog.table.setCurrentCell(1, 0)
     dialog.merge_into.setCurrentIndex(dialog.merge_into.findText("Thôn Nà Đình"))
-    asked: list[str] = []
-    answer_next_question(QMessageBox.No, asked)
+    asked = answer_next_modal(lambda box: box.button(QMessageBox.No).click(), name="confirmBox")
     press(dialog.table, Qt.Key_G, Qt.AltModifier)
     qtbot.waitUntil(lambda: bool(asked), timeout=5000)
-    assert f"Gộp thôn «{second}» vào thôn «Thôn Nà Đình»?" in asked[0] and f"{in_second} hộ" in asked[0]
+    assert f"Gộp thôn «{second}» vào thôn «Thôn Nà Đình»?" in asked[0].text and f"{in_second} hộ" in asked[0].text
     assert second in names(dialog)
     dialog.activateWindow()   # (offscreen, the question's closing leaves no window active)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5000)
-    answer_next_question(QMessageBox.Yes, asked)
+    answer_next_modal(lambda box: box.button(QMessageBox.Yes).click(), name="confirmBox")
     press(dialog.table, Qt.Key_G, Qt.AltModifier)
     qtbot.waitUntil(lambda: second not in names(dialog), timeout=5000)
     assert len(hh.rows(ws, hh.HouseholdFilter(village="Thôn Nà Đình"))) == in_first + in_second

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from pypdf import PdfReader
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
@@ -19,25 +19,10 @@ from fieldsurvey.services import encryption, starter as starters
 from fieldsurvey.services import sync as svc
 from fieldsurvey.services import workspaces
 from fieldsurvey.storage.workspace import Workspace
-from tests.gui.keys import type_text
+from tests.gui.keys import ADULT, PUPIL, Keyboard, type_household, type_text
+from tests.gui.modal import answer_next_modal
 
 LAN_PASSPHRASE = "mật khẩu của Lan ở Lâm Bình"
-
-
-def when_modal(qtbot, act) -> list:
-    """Run `act(dialog)` on the next modal dialog once it is shown (a question, the comment dialog)."""
-    seen: list = []
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(10, poll)
-            return
-        seen.append(dialog.text() if isinstance(dialog, QMessageBox) else dialog.objectName())
-        act(dialog)
-
-    QTimer.singleShot(0, poll)
-    return seen
 
 
 def back_to(window, qtbot) -> None:
@@ -46,82 +31,11 @@ def back_to(window, qtbot) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
 
 
-class Keyboard:
-    """The enumerator's hands on the real window: a key through the window (shortcuts first), text into the widget
-    that has the focus."""
-
-    def __init__(self, window):
-        self.window = window
-
-    def focused(self) -> str:
-        w = QApplication.focusWidget()
-        while w is not None and not w.objectName().startswith("q_"):
-            w = w.parentWidget()
-        return w.objectName()[2:] if w is not None else ""
-
-    def key(self, key, modifiers=Qt.NoModifier) -> None:
-        QTest.keyClick(self.window.windowHandle(), key, modifiers)
-
-    def text(self, text: str) -> None:
-        if text.isascii():
-            QTest.keyClicks(QApplication.focusWidget(), text)
-        else:   # QTest types ASCII only: Vietnamese as an input method sends it
-            type_text(QApplication.focusWidget(), text)
-
-    def answer(self, question: str, text: str | None = None) -> None:
-        assert self.focused() == question, (self.focused(), question)
-        if text:
-            self.text(text)
-        if self.focused() == question:
-            self.key(Qt.Key_Return)
-
-
-ADULT = [("health_insurance", "1"), ("education", "3"), ("employment", "3"), ("able_to_work", "1"),
-         ("disability", "2"), ("monthly_social_allowance", "2"), ("internet_use", "1")]
-PUPIL = [("health_insurance", "1"), ("stunted_or_underweight", "2"), ("attending_school", "1"), ("school_level", "2"),
-         ("education", "2"), ("disability", "2"), ("monthly_social_allowance", "2"), ("internet_use", "2")]
-
-
-def type_household(window, k: Keyboard, head: str, village: str, spouse: str, child: str, wages: str) -> str:
+def type_one(window, k: Keyboard, head: str, village: str, spouse: str, child: str, wages: str) -> str:
     """A household typed from Ctrl+N to the last answer: the head, the spouse and a school-age child, every
     indicator answered, the income by the direct route. Returns its uuid once autosaved."""
-    k.key(Qt.Key_N, Qt.ControlModifier)
-    k.answer("province_code")
-    k.answer("commune_code")
-    k.answer("village", village)                              # picked by its number, never typed
-    k.answer("head_name", head)
-    k.answer("address")
-    k.answer("phone")
-    k.answer("livelihood_agriculture", "1")
-    for name, sex, year, relationship, answers in ((None, "1", "1978", None, ADULT),
-                                                   (spouse, "2", "1980", "2", ADULT),
-                                                   (child, "1", "2014", "3", PUPIL)):
-        k.key(Qt.Key_M, Qt.ControlModifier)
-        k.answer("name", name)
-        k.answer("sex", sex)
-        k.answer("birth_date")
-        k.answer("birth_year", year)
-        k.answer("relationship", relationship)
-        k.answer("ethnicity")
-        k.answer("id_number")
-        for question, keys in answers:
-            k.answer(question, keys)
-    k.answer("income_route", "1")
-    k.answer("income_wages", wages)
-    k.answer("income_agriculture", "6000000")
-    for question in ("income_business", "income_other", "production_costs"):
-        k.answer(question, "0")
-    k.answer("social_allowances")
-    k.answer("has_house", "1")
-    k.answer("wall_material", "1")
-    k.answer("column_material", "1")
-    k.answer("roof_material", "2")
-    k.answer("floor_area", "60")
-    k.answer("water_source", "1")
-    k.answer("latrine", "1")
-    k.answer("info_devices", "5")
-    k.answer("merit_revolution", "2")
-    k.answer("ethnic_minority", "1")
+    type_household(k, village, head, [(None, "1", "1978", None, ADULT), (spouse, "2", "1980", "2", ADULT),
+                                      (child, "1", "2014", "3", PUPIL)], wages)
     session = window.form.session
     assert session.errors() == [] and session.is_complete()
     window.form.flush()
@@ -201,8 +115,8 @@ def test_the_whole_review_loop_through_the_app(qtbot, store, tmp_path):
     # 3. two households typed with the keyboard on the real form
     back_to(window, qtbot)
     k = Keyboard(window)
-    first = type_household(window, k, "Hoàng Văn Dũng", "1", "Nông Thị Thắm", "Hoàng Văn Đức", "12000000")
-    second = type_household(window, k, "Ma Văn Tuấn", "2", "Hà Thị Nga", "Ma Văn Hùng", "9000000")
+    first = type_one(window, k, "Hoàng Văn Dũng", "1", "Nông Thị Thắm", "Hoàng Văn Đức", "12000000")
+    second = type_one(window, k, "Ma Văn Tuấn", "2", "Hà Thị Nga", "Ma Văn Hùng", "9000000")
     assert statuses(lan) == {first: "complete", second: "complete"}
     assert answer(lan, first, "income_wages") == 12_000_000
     with workspaces.opened(lan, read_only=True) as ws:
@@ -219,11 +133,11 @@ def test_the_whole_review_loop_through_the_app(qtbot, store, tmp_path):
     # 5. the supervisor's import: Lan's key shown with its fingerprint, compared, confirmed on screen
     window.open_workspace(sup)
     assert svc.trusted(sup) == []
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     handle = window.sync_actions.import_bundles([bundle])
     with qtbot.waitSignal(handle.done, timeout=30000):
         pass
-    assert seen and lan_spoken in seen[0] and "Lò Thị Lan" in seen[0]
+    assert seen and lan_spoken in seen[0].text and "Lò Thị Lan" in seen[0].text
     assert [(k["user"], k["spoken"]) for k in svc.trusted(sup)] == [("lo-thi-lan", lan_spoken)]
     assert statuses(sup) == {first: "submitted", second: "submitted"}
     window.sync_actions.summary.close()
@@ -239,7 +153,7 @@ def test_the_whole_review_loop_through_the_app(qtbot, store, tmp_path):
         type_text(dialog.comment, "Kiểm tra lại diện tích nhà ở")
         dialog.buttons.button(QDialogButtonBox.Ok).click()
 
-    seen = when_modal(qtbot, comment)
+    seen = answer_next_modal(comment)
     tab.return_button.click()
     qtbot.waitUntil(lambda: window.review.job is not None and not window.review.job.running, timeout=30000)
     assert seen and statuses(sup) == {first: "returned", second: "returned"}
@@ -268,7 +182,7 @@ def test_the_whole_review_loop_through_the_app(qtbot, store, tmp_path):
     k.key(Qt.Key_Return)
     window.form.flush()
     assert answer(lan, first, "floor_area") == 52
-    seen = when_modal(qtbot, lambda dialog: dialog.buttons.button(QDialogButtonBox.Ok).click())
+    seen = answer_next_modal(lambda dialog: dialog.buttons.button(QDialogButtonBox.Ok).click())
     assert window.household_actions.confirm_unchanged(second)
     assert seen
     lan_status = statuses(lan)
@@ -294,7 +208,7 @@ def test_the_whole_review_loop_through_the_app(qtbot, store, tmp_path):
     tab = window.review.approval
     assert tab.model.rowCount() == 2
     tab.table.selectAll()
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.Yes).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.Yes).click())
     tab.approve_button.click()
     qtbot.waitUntil(lambda: not window.review.job.running, timeout=30000)
     assert seen and statuses(sup) == {first: "approved", second: "approved"}
@@ -338,16 +252,15 @@ def test_a_key_not_confirmed_imports_nothing_and_trusts_nothing(window, tmp_path
         ws.save_household(doc, "complete", owner="lo-thi-lan")
     bundle = svc.export_bundle(lan, tmp_path).path
     window.open_workspace(sup)
-    seen = when_modal(qtbot, lambda box: box.button(QMessageBox.No).click())
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     assert window.sync_actions.import_bundles([bundle]) is None
-    assert seen and svc.spoken_fingerprint(svc.identity_of(lan)) in seen[0]
+    assert seen and svc.spoken_fingerprint(svc.identity_of(lan)) in seen[0].text
     assert svc.trusted(sup) == [] and statuses(sup) == {}
     assert "Lò Thị Lan" in window.statusBar().currentMessage() and window.model.rowCount() == 0
     # Enter alone never trusts: the question's default button is No
-    seen = when_modal(qtbot, lambda box: (seen.append(box.defaultButton() is box.button(QMessageBox.No)),
-                                          box.button(QMessageBox.No).click()))
+    seen = answer_next_modal(lambda box: box.button(QMessageBox.No).click())
     window.sync_actions.import_bundles([bundle])
-    assert seen[-1] is True and svc.trusted(sup) == []
+    assert seen and seen[0].default == QMessageBox.No and svc.trusted(sup) == []
 
 
 def test_a_changed_package_is_refused_in_the_apps_language_and_nothing_is_made(window, tmp_path, qtbot):

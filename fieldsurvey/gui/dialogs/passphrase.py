@@ -1,15 +1,16 @@
 """The passphrase of an encrypted workspace, asked when the app opens it (a wrong one is said in the dialog, which
 stays open; the file is not touched); a forgotten one reset with the recovery key — printed at setup, or read out by
 the supervisor who recovered it from the workspace's key header (copied onto a stick from here); and the recovery
-key shown once after a new workspace is made. A passphrase lives in its field until it unlocks the file: never
-written, never logged."""
+key shown once after a new workspace is made (the setup's and the starter package's, made encrypted here). A
+passphrase lives in its field until it unlocks the file: never written, never logged."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLineEdit, QMessageBox,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
@@ -95,12 +96,7 @@ class ResetPassphraseDialog(QDialog):
         self.recovery = QLineEdit(objectName="recoveryKey")
         self.recovery.setPlaceholderText("000000-000000-000000-000000-000000-000000-000000-000000")
         form.addRow(tr("encryption.prompt.recovery_key"), self.recovery)
-        self.passphrase = QLineEdit(objectName="newPassphrase")
-        self.passphrase_again = QLineEdit(objectName="newPassphraseAgain")
-        for field in (self.passphrase, self.passphrase_again):
-            field.setEchoMode(QLineEdit.Password)
-        form.addRow(tr("encryption.dialog.new_passphrase"), self.passphrase)
-        form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
+        self.passphrase, self.passphrase_again = new_passphrase_fields(form, "encryption.dialog.new_passphrase")
         lay.addLayout(form)
         self.message = FitLabel(objectName="resetMessage")
         self.message.hide()
@@ -163,3 +159,41 @@ def show_recovery_key(path: Path, recovery: str, parent: QWidget | None = None) 
     box.setObjectName("recoveryKey")
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
     return box
+
+
+def new_passphrase_fields(form: QFormLayout | None, label: str = "encryption.dialog.passphrase",
+                          ) -> tuple[QLineEdit, QLineEdit]:
+    """A new passphrase's two password fields, `newPassphrase` and `newPassphraseAgain` (typed twice), added as rows
+    of `form` under the catalogue's `label` and "type it again" (None: not shown — a plain workspace)."""
+    fields = QLineEdit(objectName="newPassphrase"), QLineEdit(objectName="newPassphraseAgain")
+    for field in fields:
+        field.setEchoMode(QLineEdit.Password)
+    if form is not None:
+        form.addRow(tr(label), fields[0])
+        form.addRow(tr("encryption.dialog.repeat"), fields[1])
+    return fields
+
+
+def create_encrypted(path: Path, typed: tuple[QLineEdit, QLineEdit] | None, make: Callable[[], Path],
+                     error: QLabel) -> tuple[Path, str | None] | None:
+    """A new workspace made at `path` by `make()` (the setup's, or the starter package's), encrypted with the
+    passphrase typed twice in `typed` (None: a plain one, for the demo and tests): the two must be the same and the
+    passphrase good enough; its key header is written first and goes again if making fails. A refusal is said in
+    `error` and gives None (the fields keep what was typed); else the fields are emptied and the file made comes back
+    with its recovery key (None when plain), for the caller to show once."""
+    passphrase = None
+    try:
+        if typed is not None:
+            if typed[0].text() != typed[1].text():
+                error.setText(tr("encryption.error.passphrases_differ"))
+                return None
+            passphrase = typed[0].text()
+            encryption.check_new_passphrase(passphrase, str(path))
+        with encryption.new_encrypted(path, passphrase) as recovery:
+            created = make()
+    except FieldSurveyError as exc:
+        error.setText(error_text(exc))
+        return None
+    for field in typed or ():
+        field.clear()
+    return created, recovery

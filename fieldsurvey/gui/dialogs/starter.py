@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
+from fieldsurvey.gui.dialogs.passphrase import create_encrypted, new_passphrase_fields
 from fieldsurvey.gui.look import file_dialog_options
 from fieldsurvey.gui.texts import error_text, tr
 from fieldsurvey.gui.widgets import FitLabel
-from fieldsurvey.services import encryption
 
 
 def _error_label() -> QLabel:
@@ -121,15 +121,9 @@ class OpenStarterDialog(QDialog):
         layout.addLayout(form)
         self.path = QLineEdit(str(default_path), objectName="starterPath")
         form.addRow(tr("gui.starter.file"), self.path)
-        self.passphrase = QLineEdit(objectName="newPassphrase")
-        self.passphrase_again = QLineEdit(objectName="newPassphraseAgain")
         if plain:
             form.addRow(QLabel(tr("gui.starter.plain")))
-        else:
-            for field in (self.passphrase, self.passphrase_again):
-                field.setEchoMode(QLineEdit.Password)
-            form.addRow(tr("encryption.dialog.passphrase"), self.passphrase)
-            form.addRow(tr("encryption.dialog.repeat"), self.passphrase_again)
+        self.passphrase, self.passphrase_again = new_passphrase_fields(None if plain else form)
         self.error = _error_label()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -146,20 +140,8 @@ class OpenStarterDialog(QDialog):
         if not self.path.text().strip():
             self.error.setText(tr("gui.setup.pick_file"))
             return
-        try:
-            passphrase = None
-            if not self.plain:
-                if self.passphrase.text() != self.passphrase_again.text():
-                    self.error.setText(tr("encryption.error.passphrases_differ"))
-                    return
-                encryption.check_new_passphrase(self.passphrase.text(), str(path))
-                passphrase = self.passphrase.text()
-            with encryption.new_encrypted(path, passphrase) as recovery:
-                self.created = self.create_workspace(path, self.fingerprint_text)
-        except FieldSurveyError as exc:
-            self.error.setText(error_text(exc))
-            return
-        self.passphrase.clear()
-        self.passphrase_again.clear()
-        self.recovery = recovery
-        self.accept()
+        typed = None if self.plain else (self.passphrase, self.passphrase_again)
+        made = create_encrypted(path, typed, lambda: self.create_workspace(path, self.fingerprint_text), self.error)
+        if made is not None:
+            self.created, self.recovery = made
+            self.accept()
