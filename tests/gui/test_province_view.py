@@ -389,8 +389,9 @@ def test_the_demo_province_is_built_once_and_opens_with_its_tables(tmp_path, qtb
     shown = []
     grab = app.grab
     monkeypatch.setattr(app, "ready_demo_province", lambda: ready())
-    monkeypatch.setattr(app, "grab", lambda window, view, out: shown.append(
-        (window.current_view(), window.province_view.target, window.province_view.table_key)) or grab(window, view, out))
+    monkeypatch.setattr(app, "grab", lambda window, view, out, *more: shown.append(
+        (window.current_view(), window.province_view.target, window.province_view.table_key))
+        or grab(window, view, out, *more))
     png = tmp_path / "demo.png"
     assert app.run(None, "vi", demo=True, screenshot=png, view="province") == 0
     assert shown == [("province", path, "results")]
