@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -282,20 +283,59 @@ class _Keep:
 KEEP: Any = _Keep()   # "leave it as it is" (an owner, a village's minority households)
 
 
+
+class _Held:
+    """What an open Workspace holds that must be let go of even when nobody calls close(): its connection and its
+    share of the writer lock. A Workspace dropped without close() (garbage-collected, or still open when Python
+    exits) is settled by `_let_go` — the connection closed (SQLite checkpoints a WAL into the file and removes it),
+    then the lock let go saying `closed` — so the next opening does not find a workspace "left open" whose WAL is
+    gone and take it for a crash whose WAL was deleted (docs/storage.md). A killed process runs none of this: its
+    WAL stays, and the lock still says `open`."""
+    __slots__ = ("db", "path", "locked")
+
+    def __init__(self, db: sqlite_utils.Database, path: Path):
+        self.db, self.path, self.locked = db, path, False
+
+
+def _let_go(held: _Held) -> None:
+    try:
+        held.db.close()
+    finally:
+        if held.locked:
+            held.locked = False
+            release_writer_lock(held.path)
+
+
 class Workspace:
     def __init__(self, db: sqlite_utils.Database, path: Path, read_only: bool = False):
-        self.db = db
+        self._own = _Held(db, path)
+        self._settle = weakref.finalize(self, _let_go, self._own)   # dropped unclosed, or open at exit
         self.path = path
         self.read_only = read_only
         self.journal_mode: str | None = None
         self.synchronous: str | None = None
         self._closed = False
         self._held = False  # a write transaction kept open by save_classifications(hold=True)
-        self._locked = False
         self._standard: Standard | None = None
         self.read_only_key = "storage.error.read_only"  # why edits are refused (storage.error.busy: another process)
         self.read_only_values: dict[str, Any] = {}      # what fills that message (a damaged file: what was found)
         self.backups = True  # a rotating backup on close (storage/backups.py); tests and tools may turn it off
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self._own.db
+
+    @db.setter
+    def db(self, db: sqlite_utils.Database) -> None:
+        self._own.db = db
+
+    @property
+    def _locked(self) -> bool:
+        return self._own.locked
+
+    @_locked.setter
+    def _locked(self, locked: bool) -> None:
+        self._own.locked = locked
 
     # --- opening -------------------------------------------------------------------------------------------------
 
@@ -435,6 +475,7 @@ class Workspace:
             if version != schema.SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
         except BaseException:
+            ws._settle.detach()   # let go of here, as the refusal says (not as a clean close)
             db.close()
             if locked:
                 release_writer_lock(path, clean=not unclean, lost=journal_lost)
@@ -455,10 +496,8 @@ class Workspace:
                     _LOG.warning("%s: no backup on closing: %s", self.path, exc)
         finally:
             self._closed = True
-            self.db.close()
-            if self._locked:
-                self._locked = False
-                release_writer_lock(self.path)
+            self._settle.detach()
+            _let_go(self._own)
 
     def __enter__(self) -> "Workspace":
         return self

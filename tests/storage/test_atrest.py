@@ -701,3 +701,61 @@ def test_a_workspace_left_open_by_a_rollback_journal_writer_opens_in_wal_with_no
         assert 61 in areas and 99 not in areas
         assert ws.db.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'filler-%'").fetchone()[0] == 0
     assert not journal.exists()
+
+
+# A program that opens a workspace, saves, and ends without closing it (a script's last line, an exception that
+# ends the program): Python closes the connection as it exits — which, in WAL mode, checkpoints the WAL into the
+# file and removes it.
+LEFT_UNCLOSED = r"""
+import sys
+from fieldsurvey.storage import encryption
+from fieldsurvey.storage.workspace import Workspace
+encryption.COST = encryption.Cost(2 ** 10, 8, 1)
+if sys.argv[2]:
+    encryption.unlock(sys.argv[1], sys.argv[2])
+ws = Workspace.open(sys.argv[1]); ws.backups = False
+ws.save_answer(ws.db.execute("SELECT uuid FROM households ORDER BY uuid LIMIT 1").fetchone()[0], "floor_area", 88)
+if sys.argv[3] == "raise":
+    raise SystemExit("stopped with the workspace open")
+"""
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "plain"])
+@pytest.mark.parametrize("how", ["end", "raise"])
+def test_a_program_that_ends_without_closing_leaves_the_workspace_closed_not_damaged(tmp_path, encrypted, how):
+    """Never a false "its journal was deleted": the workspace a program forgot to close is let go of as it exits
+    (its connection closed, its lock saying `closed`), and opens for writing with the save in it."""
+    from fieldsurvey.storage import lock
+
+    path = tmp_path / "w.fsdb"
+    _workspace(path, encrypted=encrypted)
+    done = subprocess.run([sys.executable, "-c", LEFT_UNCLOSED, str(path), PASSPHRASE if encrypted else "", how],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == (1 if how == "raise" else 0), done.stderr
+    assert lock.lock_path(path).read_bytes().startswith(b"closed")
+    assert not path.with_name(path.name + "-wal").exists()
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        assert not ws.read_only, ws.read_only_key
+        assert 88 in [r[0] for r in ws.db.execute("SELECT json_extract(document, '$.household.floor_area') "
+                                                  "FROM households")]
+
+
+def test_a_workspace_dropped_without_closing_lets_go_of_its_lock(tmp_path):
+    import gc
+
+    from fieldsurvey.storage import lock
+
+    path = tmp_path / "w.fsdb"
+    _workspace(path)
+    encryption.unlock(path, PASSPHRASE)
+    ws = Workspace.open(path)
+    ws.backups = False
+    assert lock.holders(path) == 1
+    del ws
+    gc.collect()
+    assert lock.holders(path) == 0 and lock.lock_path(path).read_bytes().startswith(b"closed")
+    with Workspace.open(path) as again:   # and a refused opening lets go of nothing it did not take
+        again.backups = False
+        assert lock.holders(path) == 1
+    assert lock.holders(path) == 0
