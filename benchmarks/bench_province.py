@@ -11,6 +11,10 @@
    B. the roll-up: `fieldsurvey province import` of the C result files — each decrypted, its signature, checksums
       and every row checked, its rows added up against its declared figures, and stored all or nothing (the
       commune's rows replaced, the change recorded).
+   Both into SQLite files opened by the same code (storage.province.SQLite.connect), so with the same journal mode
+   and sync level — chosen from the SQLite the file's binding carries (storage.durability.journal_settings; a plain
+   file on Python's SQLite 3.40.1: the rollback journal) — printed, and checked equal, each round. Beside each wall
+   time, the processor time it took (this process and its reaped worker processes: os.times), and its ratio B/A.
    The gate (issue 19): B ≤ 2 × A. PostgreSQL, beside A: A'. the same rows made into COPY's text by the
    roll-up's own encoder (storage.province.copy_rows) and handed to COPY as they are, in this one process — the
    faster bare load, printed with B ÷ A' for an honest comparison.
@@ -23,6 +27,7 @@ PostgreSQL: a throw-away server from the pgserver wheel (tests/postgres.py), on 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -97,24 +102,40 @@ def make_results(folder: Path, communes: list[refdata.Commune], households: int,
     return out
 
 
+def _cpu() -> float:
+    """Processor time of this process and of its worker processes waited for (the roll-up's checkers), seconds."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def journal(engine) -> str:
+    """The journal mode and sync level a connection runs with (SQLite; '' for PostgreSQL)."""
+    if engine.name != "sqlite":
+        return ""
+    mode = engine.one("PRAGMA journal_mode")[0]
+    sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}[int(engine.one("PRAGMA synchronous")[0])]
+    return f"journal_mode={mode}, synchronous={sync}"
+
+
 def bare_load(target: str, all_rows: list[list[ResultRow]], communes: list[refdata.Commune],
-              as_text: bool = False) -> float:
+              as_text: bool = False) -> tuple[float, float, str]:
     """A: each commune's rows through the engine's ordinary bulk load; `as_text` (PostgreSQL, A'): made into COPY's
-    text by the roll-up's own `copy_rows` first, in this one process."""
+    text by the roll-up's own `copy_rows` first, in this one process. (wall time, processor time, journal mode)"""
     engine = connect(target, create=True)
+    mode = journal(engine)
     for statement in SCHEMA:
         if "households" in statement and statement.startswith("CREATE TABLE"):
             engine.execute(statement.replace("households", "bare_households", 1))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     for c, rows in zip(communes, all_rows):
         with engine.transaction():
             if as_text:
                 engine.load_copy("bare_households", HOUSEHOLD_COLUMNS, copy_rows(c.code, rows))
             else:
                 engine.load("bare_households", HOUSEHOLD_COLUMNS, (household_values(c.code, r) for r in rows))
-    took = time.perf_counter() - start
+    took, cpu = time.perf_counter() - start, _cpu() - cpu
     engine.close()
-    return took
+    return took, cpu, mode
 
 
 def _trusted(target: str, supervisors: dict) -> None:
@@ -140,17 +161,23 @@ def run(engine: str, households: int, n_communes: int, root: Path, server=None, 
     n = sum(map(len, all_rows))
     print(f"  {engine}: {n:,} households in {n_communes} communes; results made and sealed (the communes' work, "
           f"not timed): {time.perf_counter() - t0:,.1f} s")
-    bare, text, rollup, took_tables = [], [], [], []
+    bare, text, rollup, took_tables, bare_cpu, rollup_cpu = [], [], [], [], [], []
     for i in range(repeat):   # interleaved rounds, each into fresh databases; medians
         bare_target = str(root / f"bare{i}.db") if engine == "sqlite" else server.new_database(f"bare{i}")
-        bare.append(bare_load(bare_target, all_rows, communes))
+        took, cpu, bare_mode = bare_load(bare_target, all_rows, communes)
+        bare.append(took)
+        bare_cpu.append(cpu)
         if engine == "postgresql":
-            text.append(bare_load(server.new_database(f"text{i}"), all_rows, communes, as_text=True))
+            text.append(bare_load(server.new_database(f"text{i}"), all_rows, communes, as_text=True)[0])
         target = str(root / f"province{i}.fsprov") if engine == "sqlite" else server.new_database(f"rollup{i}")
         _trusted(target, supervisors)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         reports = run_to_end(province.import_results(target, [folder], keys=keys_file))
         rollup.append(time.perf_counter() - start)
+        rollup_cpu.append(_cpu() - cpu)
+        with province.opened(target) as store:   # the mode every connection to it is given (the import's too)
+            rollup_mode = journal(store.db)
+        assert rollup_mode == bare_mode, (rollup_mode, bare_mode)
         assert all(r.status == "imported" for r in reports), [r.text("en") for r in reports if r.error][:3]
         start = time.perf_counter()
         tables = province.tables(target)
@@ -159,8 +186,9 @@ def run(engine: str, households: int, n_communes: int, root: Path, server=None, 
         if engine == "sqlite":
             Path(bare_target).unlink()
         also = f", bare as COPY text {text[-1]:.1f} s" if text else ""
-        print(f"    round {i + 1}: bare {bare[-1]:.1f} s{also}, roll-up {rollup[-1]:.1f} s, "
-              f"tables {took_tables[-1]:.2f} s")
+        mode = f"; both {bare_mode}" if bare_mode else ""
+        print(f"    round {i + 1}: bare {bare[-1]:.1f} s (cpu {bare_cpu[-1]:.1f} s){also}, roll-up {rollup[-1]:.1f} s "
+              f"(cpu {rollup_cpu[-1]:.1f} s), tables {took_tables[-1]:.2f} s{mode}")
     a, b, t = statistics.median(bare), statistics.median(rollup), statistics.median(took_tables)
     print(f"    A. bare load of the same rows             {a:8.1f} s  ({n / a:,.0f} rows/s)")
     print(f"    B. roll-up (province import)              {b:8.1f} s  ({n / b:,.0f} rows/s)   B/A = {b / a:.2f}"
@@ -169,6 +197,8 @@ def run(engine: str, households: int, n_communes: int, root: Path, server=None, 
         a2 = statistics.median(text)
         print(f"    A'. the same, made into COPY's text first  {a2:8.1f} s  ({n / a2:,.0f} rows/s)   "
               f"B/A' = {b / a2:.2f}")
+    ca, cb = statistics.median(bare_cpu), statistics.median(rollup_cpu)
+    print(f"    processor time: A {ca:.1f} s, B {cb:.1f} s (this process and its workers)   B/A = {cb / ca:.2f}")
     print(f"    the province's tables                     {t:8.2f} s")
 
 

@@ -31,17 +31,23 @@ def sqlite_version(text: str = sqlite3.sqlite_version) -> tuple[int, int, int]:
     return (parts + [0, 0, 0])[0], (parts + [0, 0, 0])[1], (parts + [0, 0, 0])[2]
 
 
-def journal_settings(version: tuple[int, int, int]) -> tuple[str, str]:
-    """(journal_mode, synchronous) that survive a killed process and a power cut with this SQLite version.
+def journal_settings(version: tuple[int, int, int], *, replayable: bool = False) -> tuple[str, str]:
+    """(journal_mode, synchronous) that survive a killed process and a power cut with this SQLite version — for a
+    commune's workspace and for the province's roll-up file alike (the one rule for every SQLite file of the app).
 
     WAL only where the WAL-reset bug is fixed (and WAL exists); otherwise the rollback journal, truncated rather
-    than deleted after each commit. synchronous=FULL either way: a committed answer is on the disk before the
-    commit returns (a power cut loses at most the answer being typed)."""
+    than deleted after each commit. synchronous=FULL for a workspace: a committed answer is on the disk before the
+    commit returns (a power cut loses at most the answer being typed). `replayable`: a file whose every write can be
+    made again from signed files kept elsewhere (the province's roll-up: the communes' results) — in WAL mode
+    synchronous=NORMAL (a power cut may lose the last commits, never the file: SQLite's WAL stays consistent
+    without a sync at each commit); with the rollback journal still FULL, since NORMAL there can leave a corrupt
+    file after a power cut (sqlite.org/pragma.html#pragma_synchronous), and a corrupt roll-up loses what cannot be
+    imported again (the trusted keys, the deadline, last year's figures, the history of results)."""
     low, high = WAL_RESET_BUG
     backported = any(version[:2] == fixed[:2] and version >= fixed for fixed in WAL_RESET_FIXED_IN)
     if version < low or (low <= version <= high and not backported):
         return "TRUNCATE", "FULL"
-    return "WAL", "FULL"
+    return "WAL", "NORMAL" if replayable else "FULL"
 
 
 # --- where a workspace may live -----------------------------------------------------------------------------------

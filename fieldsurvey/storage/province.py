@@ -32,7 +32,7 @@ from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
 from fieldsurvey.domain.province import CLASS_COLUMNS, CLASSES, COUNT_FLAGS, LastYear, ResultRow, flat_columns
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import fold
-from fieldsurvey.storage import connection
+from fieldsurvey.storage import connection, durability
 from fieldsurvey.storage.stamps import now_iso
 
 SCHEMA_VERSION = 3
@@ -194,9 +194,10 @@ class Engine:
     """A connection to the province's database, the same calls for SQLite and PostgreSQL."""
     name = "sqlite"
 
-    def __init__(self, conn: Any):
+    def __init__(self, conn: Any, journal: tuple[str, str] | None = None):
         self.conn = conn
         self._depth = 0
+        self.journal = journal   # SQLite: (journal_mode, synchronous) this connection runs with
 
     def sql(self, text: str) -> str:
         return text
@@ -241,18 +242,73 @@ class Engine:
 class SQLite(Engine):
     @classmethod
     def connect(cls, path: Path, create: bool) -> "SQLite":
+        """The province's SQLite file, its journal mode chosen as a workspace's is, from the SQLite the connection's
+        binding carries (durability.journal_settings): a plain file is opened by Python's SQLite — 3.40.1 here, inside
+        the WAL-reset bug's range — and keeps the rollback journal; an encrypted one by SQLCipher's (3.53.4: the WAL).
+        Several connections may be open on the file at once (docs/province.md), which is what the bug needs."""
         path = Path(path)
         if not create and not path.exists():
             raise WorkspaceError("storage.error.no_such_file", str(path))
         if create and path.exists():
             raise WorkspaceError("province.error.exists", str(path))
         try:   # an encrypted file (its key header beside it) through SQLCipher, with its key (storage/connection.py)
-            conn = connection.connect(path, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn = connection.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
         except connection.DATABASE_ERRORS as exc:
             raise WorkspaceError("province.error.not_a_province", str(path), error=str(exc)) from None
-        return cls(conn)
+        try:
+            journal = _set_journal(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, journal)
+
+
+def _set_journal(conn: Any, path: Path) -> tuple[str, str]:
+    """Give a connection the journal mode and sync level chosen for its SQLite (replayable: the roll-up can be
+    imported again from the communes' signed results), and, with the rollback journal, a page cache that holds a
+    commune's result until its commit. A file an older FieldSurvey left in WAL mode is moved to the rollback journal
+    here (SQLite checkpoints the WAL into the file first) — unless a connection of that older version still has it
+    open: SQLite refuses to leave WAL mode then, and so does this (never both modes at once)."""
+    mode, sync = durability.journal_settings(durability.sqlite_version(connection.sqlite_version(conn)),
+                                             replayable=True)
+    try:
+        got = str(conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0]).upper()
+    except connection.DATABASE_ERRORS as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise WorkspaceError("province.error.not_a_province", str(path), error=str(exc)) from None
+        if mode != "WAL" and _in_wal_mode(path):   # an older version holds it open in WAL mode
+            raise WorkspaceError("province.error.wal_elsewhere", str(path)) from None
+        # another connection held the write lock past the busy timeout (an import's commit)
+        raise WorkspaceError("province.error.busy", str(path)) from None
+    if got == "WAL" and mode != "WAL":
+        raise WorkspaceError("province.error.wal_elsewhere", str(path))
+    if got != "WAL":
+        # the rollback journal (chosen, or the WAL not granted: a file system without shared memory), synced at each
+        # commit (NORMAL is not safe there); a commune's rows stay in memory until the commit — a transaction whose
+        # pages spill into the file mid-way holds the file's exclusive lock from then on (readers wait) and syncs the
+        # journal at each spill
+        sync = "FULL"
+        conn.execute(f"PRAGMA cache_size = -{ROLLBACK_CACHE_KIB}")
+    conn.execute(f"PRAGMA synchronous = {sync}")
+    return got, sync
+
+
+# How long a connection waits for another one's write lock (an import's commit) before it gives up, seconds.
+BUSY_TIMEOUT_S = 30.0
+# The page cache of a connection to a province file with the rollback journal (SQLite's default: 2 MB): a commune's
+# result of 30,000 households writes 5.4 MB of pages (measured), the largest wards a few times that; memory is taken
+# only as pages are used.
+ROLLBACK_CACHE_KIB = 64 * 1024
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """Whether a plain SQLite file's header says WAL mode (its read and write versions, bytes 18 and 19, are 2)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    return head.startswith(b"SQLite format 3\0") and head[18:20] == b"\x02\x02"
 
 
 class PostgreSQL(Engine):

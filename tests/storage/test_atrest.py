@@ -600,8 +600,9 @@ sys.stdin.readline()
 """
 
 
-def _killed_after_saves(path: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", KILLED_AFTER_SAVES, str(path), PASSPHRASE],
+def _killed_when_ready(script: str, path: Path, *args: str) -> None:
+    """Run `script` on the workspace (unlocked with PASSPHRASE) and kill it (SIGKILL) once it says it is ready."""
+    child = subprocess.Popen([sys.executable, "-c", script, str(path), PASSPHRASE, *args],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert child.stdout.readline().strip() == "ready"
@@ -625,7 +626,7 @@ def test_a_killed_encrypted_writer_keeps_its_saves_in_the_wal_and_a_lost_wal_ope
     for p in (path, encryption.header_path(path)):
         shutil.copy(p, twin.parent / p.name)
     for target in (path, twin):
-        _killed_after_saves(target)
+        _killed_when_ready(KILLED_AFTER_SAVES, target)
         wal = target.with_name(target.name + "-wal")
         assert wal.stat().st_size > 0 and _secrets_in(wal.read_bytes()) == []   # the WAL is encrypted too
     encryption.unlock(path, PASSPHRASE)
@@ -680,15 +681,7 @@ def test_a_workspace_left_open_by_a_rollback_journal_writer_opens_in_wal_with_no
     taken for a lost WAL; a hot one is rolled back (the half change undone, every committed save kept)."""
     path = tmp_path / "w.fsdb"
     _workspace(path)
-    child = subprocess.Popen([sys.executable, "-c", OLD_JOURNAL_WRITER, str(path), PASSPHRASE, when],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        assert child.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
-        child.stdin.close()
-        child.stdout.close()
+    _killed_when_ready(OLD_JOURNAL_WRITER, path, when)
     journal = path.with_name(path.name + "-journal")
     assert journal.exists() and (journal.stat().st_size > 0) == (when == "mid-change")
     encryption.unlock(path, PASSPHRASE)
