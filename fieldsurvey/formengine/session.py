@@ -24,6 +24,7 @@ import re
 import unicodedata
 import uuid as uuidlib
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time
 from typing import Any, Iterable
 
@@ -1623,12 +1624,19 @@ def _builtin_list(list_name: str, villages: list[str]) -> list[Choice]:
     if list_name == "villages":
         return [Choice(v, {"vi": v, "en": v}, {}) for v in villages]
     if list_name in ("vn_provinces", "vn_communes"):
-        if list_name == "vn_provinces":
-            return [Choice(p.code, {"vi": p.name, "en": p.name}, {}) for p in refdata.provinces()]
-        return [Choice(c.code, {"vi": c.name, "en": c.name},
-                       {"province": c.province_code, "area": c.area.value, "kind": c.kind})
-                for p in refdata.provinces() for c in p.communes]
+        return list(_reference_list(list_name))
     return []
+
+
+@lru_cache(maxsize=2)
+def _reference_list(list_name: str) -> tuple[Choice, ...]:
+    """The provinces or the 3,321 communes as choices, made once (reference data shipped with the app, shared by
+    every session as a form's own choices are: making the communes' list took half of opening a household)."""
+    if list_name == "vn_provinces":
+        return tuple(Choice(p.code, {"vi": p.name, "en": p.name}, {}) for p in refdata.provinces())
+    return tuple(Choice(c.code, {"vi": c.name, "en": c.name},
+                        {"province": c.province_code, "area": c.area.value, "kind": c.kind})
+                 for p in refdata.provinces() for c in p.communes)
 
 
 def _is_int32(value: Any) -> bool:

@@ -156,11 +156,15 @@ class QuestionnaireView(QWidget):
         self._go(0)
 
     def _clear(self) -> None:
+        # the navigator first, and silently: cleared after the pages, it moved its current row on to a page that was
+        # gone (another version of the form opened after one was open)
+        self.navigator.blockSignals(True)
+        self.navigator.clear()
+        self.navigator.blockSignals(False)
         while self.pages.count():
             page = self.pages.widget(0)
             self.pages.removeWidget(page)
             page.deleteLater()
-        self.navigator.clear()
         self.fields = {}
         self.inners = {}
         self.roster = None

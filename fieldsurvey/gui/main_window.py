@@ -102,8 +102,9 @@ class MainWindow(QMainWindow):
         self.review.changed.connect(self.households_changed)
         self.todo.confirm_requested.connect(self.household_actions.confirm_unchanged)
         self.form_view.confirm_requested.connect(lambda: self.household_actions.confirm_unchanged(self.form.uuid))
-        self.list_view.add_household_actions(self.actions_by_key[k] for k in ("history", "confirm_unchanged",
-                                                                                "move_away", "come_back"))
+        self.list_view.add_household_actions(self.actions_by_key[k] for k in ("history", "upgrade_form",
+                                                                                "confirm_unchanged", "move_away",
+                                                                                "come_back"))
         self.list_view.selection_changed.connect(self._show_detail)
         self.workspace.opened.connect(self._workspace_opened)
         self.form.saved.connect(self._list_dirty)
@@ -167,7 +168,9 @@ class MainWindow(QMainWindow):
                           A("next_error", self.form_view.next_error, None, True), None,
                           A("undo_removal", hh.undo_removal, "Ctrl+Alt+Z", True), None,
                           A("history", hh.show_history, "Ctrl+Shift+H", True),
-                          A("older_forms", hh.show_older_forms, None, True), None,
+                          A("older_forms", hh.show_older_forms, None, True),
+                          A("upgrade_form", hh.upgrade_form, None, True),
+                          A("upgrade_forms", hh.upgrade_forms, None, True), None,
                           A("confirm_unchanged", hh.confirm_unchanged, None, True),
                           A("move_away", hh.move_away, None, True),
                           A("come_back", hh.come_back, None, True)],

@@ -22,7 +22,7 @@ from fieldsurvey.formengine.model import Choice, Form, build_form, located
 from fieldsurvey.formengine.session import FormSession, has_sheet_extras
 from fieldsurvey.formengine.session import fill as fill_session
 from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
-from fieldsurvey.i18n import format_money
+from fieldsurvey.i18n import format_money, has, t
 from fieldsurvey.services.assessment import assess_document
 from fieldsurvey.services.workspaces import current_user
 from fieldsurvey.storage import audit, queries
@@ -295,6 +295,8 @@ def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
         return _ORDER[lg]
     if path.startswith("location."):
         return _LOCATION.get(name, {}).get(lg, name)
+    if path.startswith("form.") and has(f"forms.field.form_{name}", lg):   # a move to another version of the form
+        return t(f"forms.field.form_{name}", lg)
     text = (form.label(name) if form and name else None) or name
     if mid is not None:
         who = next((n for n in (_member_name(d, mid) for d in docs) if n), "")

@@ -914,6 +914,28 @@ class Workspace:
             self._write(doc, state, status, owner, reason, user)
             return status
 
+    def move_to_form(self, doc: dict[str, Any], complete: bool | None, *, reason: str | None = None,
+                     user: str | None = None) -> tuple[HouseholdStatus, str | None]:
+        """A household moved to another version of its form (services/form_upgrade.py): a revision of its own — the
+        open revision before it sealed first, so the document as it was stays a point in the history, and the moved
+        one sealed after — audited field by field as `form-version` (at least `form.version`: old → new) with the
+        reason (required for an approved household, as for any change to one); classified again. `complete`: what
+        the new version says, when it says otherwise than the old one — the status then follows it as the
+        questionnaire's autosave (draft ⇄ complete); None: the status is kept. Inside the caller's transaction when
+        there is one. Returns (the status now, the revision written)."""
+        uuid = doc["uuid"]
+        with self.transaction():
+            heads = revisions.open_heads(self.db, [uuid])
+            if heads:
+                revisions.seal(self.db, [(rid, document, status) for _, rid, document, status in heads], now_ms())
+            state = self._must(uuid)
+            status = state.status if complete is None else \
+                lifecycle.after_edit(state.status, complete and not implausible(doc))
+            rid = self._write(doc, state, status, KEEP, reason, user, "form-version")
+            if rid is not None and status == state.status:   # (a status change sealed it already)
+                revisions.seal(self.db, [(rid, json.dumps(doc, ensure_ascii=False), status.value)], now_ms())
+            return status, rid
+
     def update_household(self, doc: dict[str, Any], *, reason: str | None = None, user: str | None = None
                          ) -> str | None:
         """An edited document (status and owner kept): one transaction with the audit rows of every field that

@@ -1,5 +1,5 @@
 """Actions on the household the user is on (open in the questionnaire, or picked in a list): its history, the
-households filled with an older version of their form, and the lifecycle steps the household service takes — a
+households filled with an older version of their form and their move to the newest version, and the lifecycle steps the household service takes — a
 returned household checked with no change, a household moved away or come back — each asked first, with its
 comment or reason."""
 
@@ -10,16 +10,22 @@ from PySide6.QtCore import Qt
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.crash import report_error
 from fieldsurvey.gui.dialogs.comment import ask_comment, ask_yes
+from fieldsurvey.gui.dialogs.form_upgrade import UpgradeDialog, show_none_can_move, versions_of
 from fieldsurvey.gui.dialogs.history import HistoryDialog
+from fieldsurvey.gui.jobs import JobHandle, run_job
 from fieldsurvey.gui.dialogs.older_forms import older_forms_text, show_older_forms
 from fieldsurvey.gui.texts import language, tr
-from fieldsurvey.services import forms, households
+from fieldsurvey.services import form_upgrade, forms, households
 
 
 class HouseholdActions:
     def __init__(self, window):
         self.window = window
         self.history_dialog: HistoryDialog | None = None
+        self.upgrade_dialog: UpgradeDialog | None = None   # the last move's question (tests read it)
+        self.planning_job: JobHandle | None = None          # the last move's planning, then the move itself
+        self.upgrade_job: JobHandle | None = None
+        self.refused_box = None
 
     def head_name(self, uuid: str) -> str:
         """The household's head as the user knows it (its first 8 digits when it has none)."""
@@ -54,6 +60,69 @@ class HouseholdActions:
         rows = forms.households_on_older_versions(ws) if ws is not None else []
         show_older_forms(rows, self.window)
         return older_forms_text(rows)
+
+    # --- households moved to a newer version of their form -------------------------------------------------------------
+
+    def upgrade_form(self, uuid: str | None = None) -> JobHandle | None:
+        """Household → Move to the newer form version…: the household the user is on, asked first."""
+        w = self.window
+        w.form.flush()   # what was just typed is in the workspace first
+        uuid = uuid or w.current_household()
+        if uuid is None or w.workspace.ws is None:
+            w.say(tr("gui.household.pick_one"), 8000)
+            return None
+        try:
+            head = self.head_name(uuid)
+        except FieldSurveyError as exc:
+            report_error(exc, w)
+            return None
+        return self._upgrade([uuid], head)
+
+    def upgrade_forms(self) -> JobHandle | None:
+        """Household → Move every household to the newest form version…: all those on an older version, asked
+        first (how many, to which version, who cannot move and why)."""
+        self.window.form.flush()
+        if self.window.workspace.ws is None:
+            return None
+        return self._upgrade(None, None)
+
+    def _upgrade(self, uuids: list[str] | None, head: str | None) -> JobHandle:
+        """Plan the move on a worker thread (nothing written; a progress dialog for a large commune), say it and ask
+        (a reason required when an approved household moves), then move on a worker thread through the service —
+        the households that cannot move named with the reason. Returns the planning job (tests wait on
+        `upgrade_job`, the move's, once it is started)."""
+        w = self.window
+        path = w.workspace.path
+        self.upgrade_job = None
+
+        def planned(plan: form_upgrade.Plan) -> None:
+            if not plan.moves:
+                if plan.refused and uuids is not None:   # the household alone: why it does not move
+                    w.say(plan.refused[0].reason.body(language.code), 15000)
+                elif plan.refused:
+                    self.refused_box = show_none_can_move(plan, w)
+                else:
+                    w.say(tr("gui.upgrade.nothing"), 10000)
+                return
+            dialog = UpgradeDialog(plan, w, head)
+            self.upgrade_dialog = dialog
+            if dialog.exec() != UpgradeDialog.Accepted:
+                return
+            self.upgrade_job = run_job(form_upgrade.upgrading_job(path, plan, reason=dialog.text() or None),
+                                       tr("gui.upgrade.title"), w, on_done=lambda result: moved(plan, result))
+
+        def moved(plan: form_upgrade.Plan, result: form_upgrade.Result) -> None:
+            w.households_changed()
+            to = versions_of(plan)
+            left = len(plan.refused) + len(result.refused)   # (named in the question; any found since, counted)
+            if left:
+                w.say(tr("gui.upgrade.done_refused", n=len(result.moved), to=to, refused=left), 20000)
+            else:
+                w.say(tr("gui.upgrade.done", n=len(result.moved), to=to), 15000)
+
+        self.planning_job = run_job(form_upgrade.planning_job(path, uuids), tr("gui.upgrade.title"), w,
+                                    on_done=planned)
+        return self.planning_job
 
     # --- a member removed, and put back ---------------------------------------------------------------------------------
 
