@@ -168,9 +168,10 @@ def main(ctx: click.Context, passphrase_file: Path | None) -> None:
                    "Review view's tab; villages: the villages' resident "
                    "households; print: the Print menu open; official: the official copy's dialog, a supervisor's "
                    "workspace; issued: the register of issued documents; history: the first household's; printed: "
-                   "what follows a printout; province: a province workspace's results by commune; setup, passphrase: the new "
+                   "what follows a printout; province: a province workspace's tables by commune; setup, passphrase: the new "
                    "workspace's setup filled in, the passphrase asked on opening).")
-@click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use).")
+@click.option("--demo", is_flag=True, help="Open the ready-made demo commune (built on first use); with --view "
+              "province, the ready-made demo province (its communes' results rolled up; built on first use).")
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Render the view to this PNG and exit.")
 def gui(db_path: Path | None, lang: str, view: str | None, demo: bool, screenshot: Path | None) -> None:

@@ -35,7 +35,7 @@ from fieldsurvey.errors import DocumentError
 from fieldsurvey.formengine.expr import (Node, Nodeset, _children, datetime_text, evaluate, local_moment, to_bool,
                                        to_number, to_string)
 from fieldsurvey.formengine.model import BUILTIN_LISTS, Choice, Form, Item
-from fieldsurvey.i18n import format_number, t
+from fieldsurvey.i18n import format_date, format_money, format_number, t
 
 LOCATION_KEYS = ("province_code", "commune_code", "commune_name", "village", "area")
 TOP_KEYS = ("interview_date",)
@@ -103,6 +103,23 @@ class Section:
 
 
 Path = tuple   # the instance numbers (0-based) of the repeats an item lies in, outermost first: () outside any
+
+
+def _as_day(value: Any) -> date | None:
+    """A date answer (kept as the document writes it, 2026-03-15) as a date; None when it is none."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def has_sheet_extras(form: Form) -> bool:
+    """Whether a form asks what a household sheet prints apart (FormSession.sheet_extras): a rank question, or a
+    repeat inside the roster's repeat."""
+    return any((i.kind == "question" and i.type == "rank")
+               or (i.kind == "repeat" and len(i.chain) > 1 and i.chain[0].name == MEMBERS) for i in form.items)
 
 
 def _common(a: tuple, b: tuple) -> int:
@@ -376,7 +393,7 @@ class FormSession:
             return "no"
         if isinstance(value, dict):
             return ""  # not an answer (the document checks refuse it too)
-        if item.type == "select_multiple":
+        if item.type in ("select_multiple", "rank"):   # a rank: its choices in the order given, as it is stored
             if isinstance(value, str):
                 return value.split()
             if isinstance(value, list):
@@ -1398,6 +1415,71 @@ class FormSession:
             else:
                 entry["answers"] = rows(None)
             out.append(entry)
+        return out
+
+    def sheet_extras(self) -> dict:
+        """What a state-format household sheet has no place of its own for, as the questionnaire holds it, with this
+        form version's labels: every rank answer — its choices' labels in the order given —, and each member's
+        repeats inside the roster's repeat (a member's jobs), instance by instance, with their answers and the
+        repeats inside them in turn. Only relevant questions answered; numbers grouped, amounts in đồng, dates
+        dd/mm/yyyy, as the questionnaire shows them; only repeats with an instance, members with something to show.
+
+        {"answers": [rank answers outside the roster],
+         "members": [{"index", "name", "answers": [the member's own rank answers], "repeats": [repeat…]}]}
+        answer: {"name", "label", "value" (as `display`), "order" (a rank's labels in order; None otherwise)}
+        repeat: {"name", "label", "instances": [{"number" (1, 2, …), "answers", "repeats"}]}"""
+        def answer(q: Item, path: Path) -> dict | None:
+            st = self._states.get((q.name, path))
+            if st is None or not st.relevant or is_empty(st.value):
+                return None
+            value, order = st.value, None
+            if q.type == "rank":
+                labels = {c.name: c.label(self.lang, self.form.default_language) for c in self.item_choices(q)}
+                order = [labels.get(str(v), str(v)) for v in value] if isinstance(value, list) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not q.list_name:
+                decimals = 0 if float(value).is_integer() else min(len(repr(float(value)).split(".")[1]), 2)
+                text = format_money(value, self.lang) if "thousands-sep" in (q.appearance or "").split() \
+                    else format_number(value, self.lang, decimals)   # an amount as the questionnaire shows it
+            elif q.type == "date" and _as_day(value) is not None:
+                text = format_date(_as_day(value), self.lang)   # 15/03/2026, as every date the app shows
+            else:
+                text = self.display(q, self._public(path))
+            return {"name": q.name, "label": self.label(q, self._public(path)), "value": text, "order": order}
+
+        def inner(rep: Item) -> list[Item]:
+            return [i for i in self._own(rep) if i.kind == "repeat" and i is not rep]
+
+        def repeat(rep: Item, path: Path) -> dict:
+            instances = []
+            for k in range(len(self._list(rep, path))):
+                here = path + (k,)
+                instances.append({"number": k + 1,
+                                  "answers": [a for q in self.questions_of(rep) if q.type != "note"
+                                              for a in [answer(q, here)] if a is not None],
+                                  "repeats": [r for r in (repeat(r, here) for r in inner(rep)) if r["instances"]]})
+            return {"name": rep.name, "label": rep.label(self.lang, self.form.default_language) or rep.name,
+                    "instances": instances}
+
+        roster = self.form.by_name.get(MEMBERS)
+        roster = roster if roster is not None and roster.kind == "repeat" and len(roster.chain) == 1 else None
+        ranks = [q for q in self.form.items if q.kind == "question" and q.type == "rank"]
+        out: dict[str, list] = {"answers": [], "members": []}
+        for q in ranks:
+            if roster is None or not q.chain or q.chain[0] is not roster:
+                for path in self._paths(q.chain):
+                    a = answer(q, path)
+                    if a is not None:    # in a repeat other than the roster: its instance numbered, as `printable`
+                        a["label"] += "".join(f" [{k + 1}]" for k in path)
+                        out["answers"].append(a)
+        if roster is None:
+            return out
+        own_ranks = [q for q in self.questions_of(roster) if q.type == "rank"]
+        for i, m in enumerate(self._list(roster, ())):
+            answers = [a for q in own_ranks for a in [answer(q, (i,))] if a is not None]
+            repeats = [r for r in (repeat(r, (i,)) for r in inner(roster)) if r["instances"]]
+            if answers or repeats:
+                out["members"].append({"index": i, "name": str(m.get("name") or ""), "answers": answers,
+                                       "repeats": repeats})
         return out
 
     # --- the headless view ----------------------------------------------------------------------------------------

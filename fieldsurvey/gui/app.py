@@ -23,6 +23,7 @@ from fieldsurvey.paths import resource
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.households import HouseholdFilter
 from fieldsurvey.services import encryption
+from fieldsurvey.services.demo_province import ready_demo_province
 from fieldsurvey.services.workspaces import ready_demo, working_as
 
 
@@ -205,8 +206,8 @@ def run(db_path: Path | None = None, lang: str = "vi", demo: bool = False, scree
     working_as("app")   # a second FieldSurvey finding the workspace taken names this window
     app, window = make_window(lang)
     encryption.ask_with(None)   # a passphrase is asked in the app's dialog, never on a terminal behind it
-    if demo and db_path is None:
-        db_path = run_to_end(ready_demo())
+    if demo and db_path is None:   # the demo commune, or with --view province the demo province
+        db_path = run_to_end(ready_demo_province() if view == "province" else ready_demo())
     if db_path is not None:
         if not window.open_workspace(Path(db_path), wait=bool(screenshot)) and screenshot:
             return 1

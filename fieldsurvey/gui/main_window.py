@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSizePolicy,
+                               QStackedWidget, QWidget)
 
 from fieldsurvey.errors import FieldSurveyError
 from fieldsurvey.gui.actions.households import HouseholdActions
@@ -64,6 +64,9 @@ class MainWindow(QMainWindow):
         for w in (self.start, self.list_view, self.form_view, self.dashboard, self.review, self.todo,
                   self.province_view):
             self.stack.addWidget(w)
+        self._view_policies = [self.stack.widget(i).sizePolicy() for i in range(self.stack.count())]
+        self.stack.currentChanged.connect(self._fit_view)
+        self._fit_view(self.stack.currentIndex())
         # the views in a scroll area: at the largest text size a view wider or taller than a 1366×768 screen scrolls
         # instead of pushing the window off the screen (at the usual sizes every view fits and nothing scrolls)
         self.scroller = QScrollArea(objectName="viewScroller")
@@ -263,6 +266,14 @@ class MainWindow(QMainWindow):
 
     def current_view(self) -> str:
         return VIEWS[self.stack.currentIndex()]
+
+    def _fit_view(self, index: int) -> None:
+        """The stack as large as the view shown, not as the largest of them: the views not shown ignored in its
+        size (so at the largest text size a wide dashboard does not make the province's view scroll sideways)."""
+        for i, policy in enumerate(self._view_policies):
+            self.stack.widget(i).setSizePolicy(policy if i == index else QSizePolicy(QSizePolicy.Ignored,
+                                                                                      QSizePolicy.Ignored))
+        self.stack.updateGeometry()
 
     def show_view(self, name: str) -> None:
         if name != "form":

@@ -269,9 +269,48 @@ def income_values(rec: HouseholdRecord, ctx: ReportContext, memo: Memo) -> dict[
             "b1_note": ""}
 
 
-def household_form_data(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs, memo: Memo) -> DocumentData:
+def extra_answer_rows(extras: Mapping[str, Any] | None, memo: Memo) -> Rows:
+    """The answers a household's form asks beyond the state's fields (services.forms.SheetExtras: the form
+    engine's view of them) as the lines of the sheet's `answers` block: each rank answer as its choices in order
+    ("1. Làm thuê; 2. Trồng trọt"), then each member (numbered as in the members' table) with their ranks and their
+    repeats inside the roster, an instance a line ("Việc làm thứ 1: Công việc: Trồng lúa; Số tháng làm: 6"), the
+    repeats inside an instance indented under it. `level`: the indent; `bold`: a member's line."""
+    rows: list[dict[str, Any]] = []
+    if not extras:
+        return Rows(rows)
+
+    def said(a: Mapping[str, Any]) -> str:
+        if a.get("order") is not None:
+            value = "; ".join(memo.tr("report.sheet.extras.rank_item", n=n, label=label)
+                              for n, label in enumerate(a["order"], 1))
+        else:
+            value = a["value"]
+        return f"{a['label']}: {value}"
+
+    def repeat(rep: Mapping[str, Any], level: int) -> None:
+        for inst in rep["instances"]:
+            head = memo.tr("report.sheet.extras.instance", label=rep["label"], number=inst["number"])
+            body = "; ".join(said(a) for a in inst["answers"]) or memo.tr("report.sheet.extras.none")
+            rows.append({"text": f"{head}: {body}", "level": level, "bold": False})
+            for inner in inst["repeats"]:
+                repeat(inner, level + 1)
+
+    for a in extras.get("answers", ()):
+        rows.append({"text": said(a), "level": 0, "bold": False})
+    for m in extras.get("members", ()):
+        rows.append({"text": memo.tr("report.sheet.extras.member", no=m["index"] + 1, name=m["name"]), "level": 0,
+                     "bold": True})
+        rows += [{"text": said(a), "level": 1, "bold": False} for a in m["answers"]]
+        for rep in m["repeats"]:
+            repeat(rep, 1)
+    return Rows(rows)
+
+
+def household_form_data(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs, memo: Memo,
+                        extras: Mapping[str, Any] | None = None) -> DocumentData:
     """Phiếu B pre-filled: the household, its members, B1 (labelled for what it is) and B2 as the indicators with
-    their points and the total, the class, for the head and the enumerator to sign."""
+    their points and the total, the class, for the head and the enumerator to sign; and what the household's form
+    asks beyond the state's fields (`extras`: rank answers, repeats inside the roster under their member)."""
     lang = ctx.lang
     hh = rec.household
     res = rec.result
@@ -308,7 +347,8 @@ def household_form_data(rec: HouseholdRecord, ctx: ReportContext, inputs: Inputs
         if res.missing:
             notes.append(memo.tr("report.sheet.missing", what=", ".join(res.missing[:6]) + (
                 " …" if len(res.missing) > 6 else "")))
-    return DocumentData(values, {"members": members, "indicators": Rows(indicators)}, notes)
+    return DocumentData(values, {"members": members, "indicators": Rows(indicators),
+                                 "answers": extra_answer_rows(extras, memo)}, notes)
 
 
 # --- helpers shared by the lists ----------------------------------------------------------------------------------

@@ -310,6 +310,26 @@ class Layout:
             tallest = max(tallest, y)
         return [Item(GAP * 2, ()), Item(tallest + GAP, tuple(ops))]
 
+    INDENT = 14     # an `answers` line's indent per level (points)
+
+    def answers(self, block: Block, values: dict[str, Any], rows: Rows) -> list[Item]:
+        """Lines of text under the block's heading, each indented by its level (a member's line bold, kept with the
+        line after it); nothing at all — no heading — when there is no line."""
+        if not rows.rows:
+            return []
+        out = []
+        heading = self.text_item(fill(block.text.get(self.lang), values), FONT_BOLD, self.body, keep=True, after=4)
+        if heading is not None:
+            out.append(heading)
+        size = self.body - 1
+        for row in rows.rows:
+            indent = self.INDENT * int(row.get("level") or 0)
+            font = FONT_BOLD if row.get("bold") else FONT
+            ops, h = self.lines(str(row.get("text") or ""), font, size, self.room - indent, self.left + indent)
+            out.append(Item(h + 1.5, tuple(ops), keep=bool(row.get("bold"))))
+        out.append(Item(GAP, ()))
+        return out
+
     def notes(self, block: Block, values: dict[str, Any]) -> list[Item]:
         out = []
         if block.label:
@@ -336,6 +356,8 @@ class Layout:
                 out += self.fields(b, values)
             elif b.type == "table":
                 out += self.table(b, data.sources.get(b.source) or Rows())
+            elif b.type == "answers":
+                out += self.answers(b, values, data.sources.get(b.source) or Rows())
             elif b.type == "signatures":
                 out += self.signatures(b, values)
             elif b.type == "notes":

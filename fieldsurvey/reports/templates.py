@@ -59,6 +59,9 @@ VILLAGE_VALUES = frozenset({
     "meeting_start", "meeting_end", "poor_count", "near_poor_count", "escaped_count", "new_count", "average_count",
     "incomplete_count"})
 INDICATOR_FIELDS = frozenset({"no", "name", "deprived", "points", "status", "reason"})
+# the lines of an `answers` block: what a household's form asks beyond the state's fields (rank answers, repeats
+# inside the roster under their member), a text each, indented by its level, a member's line bold
+ANSWER_FIELDS = frozenset({"text", "level", "bold"})
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          {"members": MEMBER_FIELDS, "years": frozenset({"year", "poor", "near_poor", "signature"})},
          "mau-03-giay-chung-nhan.toml"),
     Kind("household_form", COMMON | HOUSEHOLD_VALUES | FORM_VALUES,
-         {"members": MEMBER_FIELDS | {"insurance", "work"}, "indicators": INDICATOR_FIELDS}, "phieu-b.toml",
-         simple=True),
+         {"members": MEMBER_FIELDS | {"insurance", "work"}, "indicators": INDICATOR_FIELDS,
+          "answers": ANSWER_FIELDS}, "phieu-b.toml", simple=True),
     Kind("request_review", COMMON | HOUSEHOLD_VALUES, {"members": MEMBER_FIELDS}, "mau-01-giay-de-nghi-ra-soat.toml"),
     Kind("request_escape", COMMON | HOUSEHOLD_VALUES, {"members": MEMBER_FIELDS},
          "mau-04-giay-de-nghi-thoat-ngheo.toml"),
@@ -126,7 +129,7 @@ SETTINGS: dict[str, dict[str, tuple[type, Any]]] = {
 }
 
 HEADER_STYLES = ("issuing_body", "motto_only", "village", "none")
-BLOCK_TYPES = ("paragraph", "heading", "fields", "table", "signatures", "notes", "page_break", "space")
+BLOCK_TYPES = ("paragraph", "heading", "fields", "table", "signatures", "notes", "page_break", "space", "answers")
 PARAGRAPH_STYLES = ("body", "plain", "italic", "bold", "center", "center_bold", "center_italic", "note")
 ORIENTATIONS = ("portrait", "landscape")
 ALIGNS = ("left", "center", "right")
@@ -437,6 +440,14 @@ class _Reader:
                          label=self.text(recipients, "label", f"{path}.recipients"),
                          items=tuple(self.text({"i": v}, "i", f"{path}.recipients.items[{i}]")
                                      for i, v in enumerate(items)), **flags)
+        if kind == "answers":   # lines of text from a source of ANSWER_FIELDS under a heading, both left out when none
+            self.known(raw, path, common | {"source", "text"})
+            source = raw.get("source")
+            answer_sources = [k for k, fields in self.kind.sources.items() if fields == ANSWER_FIELDS]
+            if source not in answer_sources:
+                self.fail("report.template.error.unknown_source", f"{path}.source", source=repr(source),
+                          known=", ".join(answer_sources) or "—")
+            return Block(kind, path, source=source, text=self.text(raw, "text", path), **flags)
         if kind == "page_break":
             self.known(raw, path, common | {"orientation"})
             return Block(kind, path, orientation=self.choice(raw, "orientation", path, ("",) + ORIENTATIONS, ""),

@@ -12,14 +12,14 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fieldsurvey.domain import fieldpaths
 from fieldsurvey.domain.lifecycle import HouseholdStatus
 from fieldsurvey.errors import FieldSurveyError, FormError, WorkspaceError
 from fieldsurvey.formengine.loader import files_beside, find_form, form_versions, load_form
 from fieldsurvey.formengine.model import Choice, Form, build_form, located
-from fieldsurvey.formengine.session import FormSession
+from fieldsurvey.formengine.session import FormSession, has_sheet_extras
 from fieldsurvey.formengine.session import fill as fill_session
 from fieldsurvey.formengine.xlsx import import_xlsx, read_xlsx, write_xlsx
 from fieldsurvey.i18n import format_money, has, t
@@ -180,6 +180,35 @@ def printable_household(doc: dict, lang: str = "vi") -> dict[str, Any]:
     session = FormSession(form, doc, lang=lang, villages=[village] if village else [])
     return {"form": {"id": form.form_id, "version": form.version, "title": form.title},
             "sections": session.printable()}
+
+
+class SheetExtras:
+    """What a household's printed form (Phiếu B) shows beside the state's fields: its rank answers and each
+    member's repeats inside the roster (FormSession.sheet_extras, with the labels of the form version it was filled
+    with). One per printing job: each form version is looked at once, and a household whose form asks neither —
+    every household of the official questionnaires — opens no session (a commune prints thousands)."""
+
+    def __init__(self, lang: str = "vi"):
+        self.lang = lang
+        self.asks: dict[tuple[str, str], bool] = {}    # (form id, version) → whether it asks any
+
+    def of(self, form_id: str, version: str, document: Callable[[], dict]) -> dict[str, Any] | None:
+        """The household's (its document made only when its form asks any); None when there is none."""
+        key = (str(form_id), str(version))
+        if self.asks.get(key) is False:
+            return None
+        doc = document()
+        try:
+            form = form_for_document(doc)
+        except FieldSurveyError:
+            return None
+        if key not in self.asks:
+            self.asks[key] = has_sheet_extras(form)
+        if not self.asks[key]:
+            return None
+        village = (doc.get("location") or {}).get("village")
+        extras = FormSession(form, doc, lang=self.lang, villages=[village] if village else []).sheet_extras()
+        return extras if extras["answers"] or extras["members"] else None
 
 
 def validate_household(ws: Workspace, uuid: str, lang: str | None = None) -> dict[str, Any]:

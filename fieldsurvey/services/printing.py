@@ -45,6 +45,7 @@ from fieldsurvey.reports.records import HouseholdRecord, Previous
 from fieldsurvey.reports.render import TemplateRenderer
 from fieldsurvey.reports.sheets import Layout, write_sheets
 from fieldsurvey.reports.templates import load_template, read_template
+from fieldsurvey.services import forms
 from fieldsurvey.services.exports import write_workbook
 from fieldsurvey.services.figures import commune_figures
 from fieldsurvey.services.villages import match_village
@@ -211,7 +212,10 @@ def print_sheets(source: Source, out: Output, village: str | None = None, househ
             records = _approved(ws, records, ctx, "household_form")
         memo = Memo(ctx)
         layout = Layout(tpl, ctx)
-        sheets = (layout.sheet(household_form_data(r, ctx, inputs, memo)) for r in records)
+        extras = forms.SheetExtras(lang)   # rank answers, repeats inside the roster: the form engine's view of them
+        sheets = (layout.sheet(household_form_data(
+            r, ctx, inputs, memo, extras.of(r.household.form_id, r.household.form_version, r.household.to_dict)))
+            for r in records)
         with _target(out) as target:
             pages = yield from write_sheets(sheets, len(records), ctx, target, tpl.title.get(lang))
             if official:

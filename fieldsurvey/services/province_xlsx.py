@@ -1,83 +1,30 @@
 """The province's tables as an Excel workbook (openpyxl): a sheet per table — results with last year beside them,
 movement of poor and of near-poor households, the 12 deprivations, the target groups, the ethnic-minority
 households — one row per commune that reported and the province's row last, rates over resident households with
-two decimals shown. Numbers are written as numbers, Vietnamese text as Unicode."""
+two decimals shown. Numbers are written as numbers, Vietnamese text as Unicode. The columns are
+services/province_columns.py's, the ones the app's province view shows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from fieldsurvey.domain.figures import MOVEMENT_COLUMNS, TARGET_GROUPS
-from fieldsurvey.domain.province import CLASSES, LastYear, ProvinceTables, UnitRow
+from fieldsurvey.domain.province import LastYear, ProvinceTables
 from fieldsurvey.errors import WorkspaceError
 from fieldsurvey.i18n import LANGUAGES, t
 from fieldsurvey.services.exports import BOLD, BOX, SHADE, TITLE, TOTAL, sheet_name
+from fieldsurvey.services.province_columns import rows_of, tables_of
 
 PERCENT = "0.00"
 # written in the workbook's properties (its identifier): which province and year its tables are, so next year's
 # province reads them back as last year's figures
 IDENTIFIER = "fieldsurvey/province"
 HEAD_ROW = 4
-Column = tuple[str, Callable[[UnitRow], Any], bool]   # heading, value of a row, a rate
-
-
-def _results(lang: str) -> list[Column]:
-    def last(get: Callable[[Any], Any]) -> Callable[[UnitRow], Any]:
-        return lambda r: get(r.last_year) if r.last_year else None
-
-    return [(t("province.col.residents", lang), lambda r: r.residents, False),
-            (t("province.col.poor", lang), lambda r: r.poor, False),
-            (t("province.col.poor_rate", lang), lambda r: r.poverty_rate, True),
-            (t("province.col.near_poor", lang), lambda r: r.near_poor, False),
-            (t("province.col.near_poor_rate", lang), lambda r: r.near_poverty_rate, True),
-            (t("province.col.multidimensional_rate", lang), lambda r: r.multidimensional_rate, True),
-            (t("province.col.average", lang), lambda r: r.results["average"], False),
-            (t("province.col.counted", lang), lambda r: r.results["counted"], False),
-            (t("province.col.waiting", lang), lambda r: r.results["waiting"] + r.results["in_progress"], False),
-            (t("province.col.last_year", lang), last(lambda y: y.year), False),
-            (t("province.col.last_poor", lang), last(lambda y: y.poor), False),
-            (t("province.col.last_poor_rate", lang), last(lambda y: y.poverty_rate), True),
-            (t("province.col.last_near_poor", lang), last(lambda y: y.near_poor), False),
-            (t("province.col.last_near_poor_rate", lang), last(lambda y: y.near_poverty_rate), True),
-            (t("province.col.poor_change", lang), lambda r: r.poor_change, False),
-            (t("province.col.poor_rate_change", lang), lambda r: r.poverty_rate_change, True),
-            (t("province.col.near_poor_change", lang), lambda r: r.near_poor_change, False),
-            (t("province.col.near_poor_rate_change", lang), lambda r: r.near_poverty_rate_change, True)]
-
-
-def _per_class(lang: str, names: Sequence[str], get: Callable[[UnitRow, str], Sequence[int]]) -> list[Column]:
-    out: list[Column] = []
-    for k in CLASSES:
-        for j, name in enumerate(names):
-            out.append((f"{t(f'province.class.{k}', lang)}: {name}", lambda r, k=k, j=j: get(r, k)[j], False))
-    return out
-
-
-def _minority(lang: str) -> list[Column]:
-    return [(t("province.col.minority_residents", lang), lambda r: r.minority_residents, False),
-            (t("province.col.counted", lang), lambda r: r.minority["counted"], False),
-            (t("province.col.poor", lang), lambda r: r.minority["poor"], False),
-            (t("province.col.poor_rate", lang), lambda r: r.minority_rate("poor"), True),
-            (t("province.col.near_poor", lang), lambda r: r.minority["near_poor"], False),
-            (t("province.col.near_poor_rate", lang), lambda r: r.minority_rate("near_poor"), True)]
-
-
-def sheets(tb: ProvinceTables, lang: str) -> list[tuple[str, list[Column]]]:
-    """The workbook's sheets: (title, columns)."""
-    indicators = [name_vi if lang == "vi" else name_en for _, _, name_vi, name_en in tb.indicators]
-    return [(t("province.table.results", lang), _results(lang)),
-            (t("province.table.movement", lang),
-             _per_class(lang, [t(f"province.move.{c}", lang) for c in MOVEMENT_COLUMNS], lambda r, k: r.movement[k])),
-            (t("province.table.deprivations", lang), _per_class(lang, indicators, lambda r, k: r.deprivations[k])),
-            (t("province.table.targets", lang),
-             _per_class(lang, [t(f"province.target.{g}", lang) for g in TARGET_GROUPS], lambda r, k: r.targets[k])),
-            (t("province.table.minority", lang), _minority(lang))]
 
 
 def write_workbook(tb: ProvinceTables, out: Path, lang: str = "vi") -> None:
@@ -85,24 +32,25 @@ def write_workbook(tb: ProvinceTables, out: Path, lang: str = "vi") -> None:
     wb.remove(wb.active)
     wb.properties.identifier = f"{IDENTIFIER}/{tb.province_code}/{tb.year}"
     used: set[str] = set()
-    for title, columns in sheets(tb, lang):
+    for table in tables_of(tb, lang):
+        title, columns = table.title, table.columns
         ws = wb.create_sheet(sheet_name(title, used))
         ws["A1"] = title
         ws["A1"].font = TITLE
         ws["A2"] = t("province.sheet.subtitle", lang, province=tb.province_name, year=tb.year,
                      reported=len(tb.communes), missing=len(tb.not_reported))
         ws["A2"].font = Font(italic=True, size=9, color="555555")
-        heads = [t("province.col.code", lang), t("province.col.commune", lang), *(c[0] for c in columns)]
+        heads = [t("province.col.code", lang), t("province.col.commune", lang), *(c.heading for c in columns)]
         for j, h in enumerate(heads, 1):
             cell = ws.cell(row=4, column=j, value=h)
             cell.font, cell.fill, cell.border = BOLD, SHADE, BOX
-        for i, row in enumerate((*tb.communes, tb.province), 5):
+        for i, row in enumerate(rows_of(tb), 5):
             last = row is tb.province
             values = [row.code, row.name if not last else t("province.col.province_total", lang, name=row.name)]
-            for j, v in enumerate([*values, *(get(row) for _, get, _ in columns)], 1):
+            for j, v in enumerate([*values, *(c.value(row) for c in columns)], 1):
                 cell = ws.cell(row=i, column=j, value=round(v, 2) if isinstance(v, float) else v)
                 cell.border = BOX
-                if j > 2 and columns[j - 3][2]:
+                if j > 2 and columns[j - 3].rate:
                     cell.number_format = PERCENT
                 if last:
                     cell.font, cell.fill = BOLD, TOTAL

@@ -298,6 +298,21 @@ def test_the_types_a_desktop_can_serve_have_their_input_rules(tmp_path):
                                   "and not wider than the range"]
 
 
+def test_a_rank_answer_reads_back_from_the_document_as_it_was_given(tmp_path):
+    """The household document keeps a rank as the list of its choices in order; reopened, it is that answer again
+    (it was once read back as one text and flagged as not ranked)."""
+    from fieldsurvey.formengine.session import FormSession
+
+    form = load_form(_book(tmp_path, [["type", "name", "label"], ["rank fruit", "order", "Order"]],
+                           [["list_name", "name", "label"], ["fruit", "apple", "Apple"], ["fruit", "fig", "Fig"],
+                            ["fruit", "kiwi", "Kiwi"]]))
+    doc = fill(form, {"order": "kiwi apple fig"}).to_document()
+    assert doc["household"]["order"] == ["kiwi", "apple", "fig"]
+    again = FormSession(form, doc)
+    assert again.state("order").status == "ok" and again.value("order") == ["kiwi", "apple", "fig"]
+    assert again.display("order") == "Kiwi, Apple, Fig"
+
+
 @pytest.mark.parametrize("parameters, good, bad", [
     ("start=10 end=1 step=1", [10, 7, 1], [0, 11, 2.5]),     # a reversed slider, as pyxform and ODK accept it
     ("start=10 end=1 step=-3", [10, 7, 4, 1], [8, 0]),

@@ -160,6 +160,35 @@ def settle() -> None:
         QApplication.processEvents()
 
 
+def walk_province(window, english: set[str]) -> dict[str, list[str]]:
+    """The province's view page by page — every tab, and in the tables' tab every table by commune, a per-class one
+    for each class — with what `problems` finds on each, and the view wider than the window (scrolled sideways:
+    its right side out of sight) said as a problem too."""
+    view = window.province_view
+    found: dict[str, list[str]] = {}
+
+    def look(name: str) -> None:
+        settle()
+        found[name] = problems(window, english)
+        bar = window.scroller.horizontalScrollBar()
+        if bar.maximum() > 0:
+            found[name].append(f"wider than the window by {bar.maximum()} px")
+
+    for i in range(view.tabs.count()):
+        view.tabs.setCurrentIndex(i)
+        if view.tabs.widget(i).isAncestorOf(view.stack):
+            for key, button in view.table_buttons.items():
+                button.click()
+                classes = [b for b in view.class_buttons.values() if b.isVisible()]
+                for b in classes or [None]:
+                    if b is not None:
+                        b.click()
+                    look(f"{view.tabs.tabText(i)}: {button.text()}" + (f" · {b.text()}" if b else ""))
+        else:
+            look(view.tabs.tabText(i))
+    return found
+
+
 @pytest.mark.parametrize("size", [10, 20], ids=["text-10pt", "text-20pt"])
 def test_every_view_in_vietnamese_shows_no_english_and_nothing_cut(window, workspace_file, qtbot, size):
     english = english_texts()

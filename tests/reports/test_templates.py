@@ -149,7 +149,12 @@ def test_each_kinds_data_holds_every_value_and_field_its_templates_may_use(commu
         "minutes": D.minutes_data(villages[0], records, ctx, inputs),
         "posting": D.posting_data(villages[0], records, ctx, inputs),
         "report": D.report_data(fig, records, ctx, inputs),
-        "household_form": D.household_form_data(rec, ctx, inputs, D.Memo(ctx)),
+        "household_form": D.household_form_data(rec, ctx, inputs, D.Memo(ctx), {   # a rank, a member's job
+            "answers": [{"name": "r", "label": "Xếp hạng", "value": "A, B", "order": ["A", "B"]}],
+            "members": [{"index": 0, "name": "Lò Văn Tòng", "answers": [], "repeats": [
+                {"name": "jobs", "label": "Việc làm", "instances": [
+                    {"number": 1, "answers": [{"name": "job", "label": "Công việc", "value": "Lúa", "order": None}],
+                     "repeats": []}]}]}]}),
     }
     for name, kind in KINDS.items():
         data = built[name]
