@@ -266,30 +266,17 @@ def test_errors_are_said_in_both_languages():
 def a_stricter_version(tmp_path: Path, monkeypatch) -> None:
     """The forms installed as shipped plus a version 2026.3 of vn-review-2022 whose living area must be at least
     40 m² (a rule 2026.1 and 2026.2 do not have)."""
-    import csv
-    import io
-
-    from fieldsurvey.formengine import loader
-    from fieldsurvey.paths import forms_dir
     from fieldsurvey.services import values
+    from tests.formengine.derived import derived_version
 
-    root = tmp_path / "forms"
-    shutil.copytree(forms_dir(), root)
-    new = root / "vn-review-2022" / "2026.3"
-    shutil.copytree(root / "vn-review-2022" / "2026.2", new)
-    settings = new / "settings.csv"
-    settings.write_text(settings.read_text(encoding="utf-8").replace(",2026.2,", ",2026.3,"), encoding="utf-8")
-    rows = list(csv.reader(io.StringIO((new / "survey.csv").read_text(encoding="utf-8"))))
-    header = rows[0]
-    for row in rows:
-        if len(row) > 1 and row[1] == "floor_area":
-            row[header.index("constraint")] = ". >= 40"
-            row[header.index("constraint_message::vi")] = "Diện tích ở phải từ 40 m²"
-            row[header.index("constraint_message::en")] = "The living area must be 40 m² or more"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    (new / "survey.csv").write_text(out.getvalue(), encoding="utf-8")
-    monkeypatch.setattr(loader, "forms_root", lambda: root)
+    def living_area_at_least_40(rows: list[list[str]], header: list[str]) -> None:
+        for row in rows:
+            if len(row) > 1 and row[1] == "floor_area":
+                row[header.index("constraint")] = ". >= 40"
+                row[header.index("constraint_message::vi")] = "Diện tích ở phải từ 40 m²"
+                row[header.index("constraint_message::en")] = "The living area must be 40 m² or more"
+
+    derived_version(tmp_path, monkeypatch, "2026.3", edit=living_area_at_least_40)
     values._installed.cache_clear()   # (read once per run: installed forms; cleared again when the test ends)
     values._form.cache_clear()
 

@@ -4,17 +4,13 @@ real window, autosaved into the household document as lists inside each member."
 
 from __future__ import annotations
 
-import csv
-import io
-import shutil
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from fieldsurvey.gui.app import make_window
-from fieldsurvey.paths import forms_dir
 from fieldsurvey.storage.workspace import Workspace
+from tests.formengine.derived import derived_version
 from tests.gui.keys import press, type_text
 from tests.gui.test_questionnaire import focused_name
 
@@ -33,28 +29,9 @@ JOBS = [  # (type, name, label::vi, label::en, required, constraint) put in the 
 def jobs_form(tmp_path, monkeypatch):
     """The installed forms, with a version 2026.9 of the official questionnaire (the newest: new households get it)
     that asks each member's jobs and each job's payments."""
-    root = tmp_path / "forms"
-    shutil.copytree(forms_dir(), root)
-    folder = root / "vn-review-2022" / "2026.9"
-    shutil.copytree(root / "vn-review-2022" / "2026.2", folder)
-    settings = folder / "settings.csv"
-    settings.write_text(settings.read_text(encoding="utf-8").replace(",2026.2,", ",2026.9,"), encoding="utf-8")
-    survey = folder / "survey.csv"
-    rows = list(csv.reader(io.StringIO(survey.read_text(encoding="utf-8"))))
-    header = rows[0]
-    at = next(i for i, r in enumerate(rows) if r[1] == "internet_use") + 1
-    made = []
-    for kind, name, vi, en, required, constraint in JOBS:
-        row = dict.fromkeys(header, "")
-        row.update({"type": kind, "name": name, "label::vi": vi, "label::en": en, "required": required,
-                    "constraint": constraint})
-        made.append([row[h] for h in header])
-    rows[at:at] = made
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    survey.write_text(out.getvalue(), encoding="utf-8")
-    monkeypatch.setattr("fieldsurvey.formengine.loader.forms_root", lambda: root)
-    return folder
+    return derived_version(tmp_path, monkeypatch, "2026.9", after={"internet_use": [
+        {"type": kind, "name": name, "label::vi": vi, "label::en": en, "required": required, "constraint": constraint}
+        for kind, name, vi, en, required, constraint in JOBS]})
 
 
 def test_a_members_jobs_and_their_payments_with_the_keyboard_alone(qtbot, store, workspace_file, jobs_form):

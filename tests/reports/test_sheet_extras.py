@@ -4,20 +4,16 @@ form engine's own view of the answers (FormSession.sheet_extras), read back from
 
 from __future__ import annotations
 
-import csv
-import io
-import shutil
-
 import pytest
 from pypdf import PdfReader
 
 from fieldsurvey.formengine.loader import find_form
 from fieldsurvey.formengine.session import FormSession, has_sheet_extras
-from fieldsurvey.paths import forms_dir
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services.printing import print_sheets
 from fieldsurvey.storage.workspace import Workspace
 from tests.builders import adult, child, household_doc
+from tests.formengine.derived import derived_version
 from tests.reports.conftest import INFO, PRINTED_AT, VILLAGES, flat, pdf_pages
 
 EXTRA_ROWS = {   # (after the question, rows: type, name, label::vi, label::en, appearance, required)
@@ -43,32 +39,10 @@ CHOICES = [("income_sources", "crops", "Trồng trọt", "Crops"),
 def extras_form(tmp_path, monkeypatch):
     """The installed forms, with a version 2026.9 of the official questionnaire that ranks the household's sources
     of income and each member's wishes, and asks each member's jobs and each job's payments."""
-    root = tmp_path / "forms"
-    shutil.copytree(forms_dir(), root)
-    folder = root / "vn-review-2022" / "2026.9"
-    shutil.copytree(root / "vn-review-2022" / "2026.2", folder)
-    settings = folder / "settings.csv"
-    settings.write_text(settings.read_text(encoding="utf-8").replace(",2026.2,", ",2026.9,"), encoding="utf-8")
-    survey = folder / "survey.csv"
-    rows = list(csv.reader(io.StringIO(survey.read_text(encoding="utf-8"))))
-    header = rows[0]
-    for after, extra in EXTRA_ROWS.items():
-        at = next(i for i, r in enumerate(rows) if r[1] == after) + 1
-        made = []
-        for kind, name, vi, en, appearance, required in extra:
-            row = dict.fromkeys(header, "")
-            row.update({"type": kind, "name": name, "label::vi": vi, "label::en": en, "appearance": appearance,
-                        "required": required})
-            made.append([row[h] for h in header])
-        rows[at:at] = made
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    survey.write_text(out.getvalue(), encoding="utf-8")
-    choices = folder / "choices.csv"
-    choices.write_text(choices.read_text(encoding="utf-8")
-                       + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in CHOICES), encoding="utf-8")
-    monkeypatch.setattr("fieldsurvey.formengine.loader.forms_root", lambda: root)
-    return folder
+    return derived_version(tmp_path, monkeypatch, "2026.9", choices=CHOICES, after={
+        name: [{"type": kind, "name": n, "label::vi": vi, "label::en": en, "appearance": appearance,
+                "required": required} for kind, n, vi, en, appearance, required in extra]
+        for name, extra in EXTRA_ROWS.items()})
 
 
 def _household(uuid_end: int, version: str) -> dict:

@@ -65,6 +65,12 @@ class HouseholdActions:
 
     def upgrade_form(self, uuid: str | None = None) -> JobHandle | None:
         """Household → Move to the newer form version…: the household the user is on, asked first."""
+        picked = self._picked(uuid)
+        return self._upgrade(*picked) if picked else None
+
+    def _picked(self, uuid: str | None) -> tuple[list[str], str] | None:
+        """The household an action is for — the one given, or the one the user is on — with its head's name, what
+        was just typed saved first; None (said in the status bar, or the error shown) when there is none."""
         w = self.window
         w.form.flush()   # what was just typed is in the workspace first
         uuid = uuid or w.current_household()
@@ -72,11 +78,10 @@ class HouseholdActions:
             w.say(tr("gui.household.pick_one"), 8000)
             return None
         try:
-            head = self.head_name(uuid)
+            return [uuid], self.head_name(uuid)
         except FieldSurveyError as exc:
             report_error(exc, w)
             return None
-        return self._upgrade([uuid], head)
 
     def upgrade_forms(self) -> JobHandle | None:
         """Household → Move every household to the newest form version…: all those on an older version, asked
@@ -193,16 +198,10 @@ class HouseholdActions:
         """Ask (the `gui.<texts>.*` wording), then move the household on through households.step; a refusal (its
         status does not allow it) is said in the app's language. True when the step was taken."""
         w = self.window
-        w.form.flush()   # what was just typed is in the workspace first
-        uuid = uuid or w.current_household()
-        if uuid is None or w.workspace.ws is None:
-            w.say(tr("gui.household.pick_one"), 8000)
+        picked = self._picked(uuid)
+        if picked is None:
             return False
-        try:
-            head = self.head_name(uuid)
-        except FieldSurveyError as exc:
-            report_error(exc, w)
-            return False
+        [uuid], head = picked
         options = {"ok_text": ok_text} if ok_text else {}
         if required:
             options["required_key"] = f"gui.{texts}.required"
