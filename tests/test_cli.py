@@ -186,3 +186,33 @@ def test_demo_and_classify_print_the_dashboards_working_figures_not_every_househ
         assert printed == {c.value: n for c, n in shown.classes.items() if n}
         assert f"{sum(printed.values())} finished households counted" in line
         assert f"left out: {drafts} being filled or returned" in line
+
+
+def test_the_history_shows_answers_not_the_values_the_form_calculates_from_them(tmp_path):
+    """A member no longer able to work flips the form's calculated `no_working_capacity` (no label, a yes/no as
+    stored): the History — the app's and `fieldsurvey history` — shows the answers in words, never that raw name or
+    value; the audit log keeps it all the same."""
+    from fieldsurvey.formengine.session import FormSession
+    from fieldsurvey.services import forms
+    from fieldsurvey.services.households import history, in_words
+
+    path = tmp_path / "w.fsdb"
+    assert run("demo", str(path), "--households", "20", "--quiet", "--no-encryption").exit_code == 0
+    with Workspace.open(path) as ws:
+        ws.backups = False
+        uuid = ws.db.execute("SELECT uuid FROM households WHERE status = 'complete' LIMIT 1").fetchone()[0]
+        session = FormSession(forms.form_for_document(ws.get_household(uuid)), ws.get_household(uuid), lang="vi")
+        forms.save_form(ws, session, None)
+        able = [i for i, m in enumerate(session.members()) if m.get("able_to_work") == "yes"]
+        assert able
+        for i in able:
+            session.set_answer("able_to_work", "no", member=i)
+        forms.save_form(ws, session, None)
+        assert ws.get_household(uuid)["household"]["no_working_capacity"] == "yes"
+        logged = [r[0] for r in ws.db.execute("SELECT field FROM audit WHERE uuid = ?", [uuid])]
+        shown = [in_words(c, {}, "vi") for c in history(ws, uuid, "vi")]
+    assert "household.no_working_capacity" in logged or "no_working_capacity" in logged
+    assert not any("no_working_capacity" in c.field for c in shown)
+    assert sum("Còn khả năng lao động?" in c.field and c.old == "Có" and c.new == "Không" for c in shown) == len(able)
+    out = run("history", str(path), uuid)
+    assert out.exit_code == 0 and "no_working_capacity" not in out.output and "Còn khả năng lao động?" in out.output

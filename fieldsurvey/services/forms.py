@@ -306,6 +306,14 @@ def field_label(path: str, docs: list[dict[str, Any]], lang: str) -> str:
 
 
 
+def is_calculated(path: str, doc: dict[str, Any]) -> bool:
+    """Whether the field is a value the form calculates (a `calculate` row: `no_working_capacity` from the members'
+    ability to work), not an answer anyone gives — it follows from answers the history shows, and has no label."""
+    form = _Form.of(doc, "vi")
+    item = form.items.get(fieldpaths.split(path)[1] or "") if form is not None else None
+    return item is not None and item.type == "calculate"
+
+
 def value_text(path: str, value: Any, doc: dict[str, Any], lang: str) -> str:
     """A value as the form says it (a choice's label, not its code); a whole member by its name."""
     mid, name = fieldpaths.split(path)

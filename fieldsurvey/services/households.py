@@ -21,7 +21,7 @@ from fieldsurvey.formengine.session import FormSession
 from fieldsurvey.i18n import has, t
 from fieldsurvey.services import values
 from fieldsurvey.services.assessment import assess_document, read_document
-from fieldsurvey.services.forms import field_label, value_text
+from fieldsurvey.services.forms import field_label, is_calculated, value_text
 from fieldsurvey.storage import audit, queries
 from fieldsurvey.storage import sync_store as store
 from fieldsurvey.storage.queries import CLASSES, SORTS, HouseholdFilter, HouseholdRow
@@ -144,7 +144,8 @@ def _decoded(text: Any) -> Any:
 
 
 def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
-    """Who changed what and when, oldest first: every audit entry of the household, fields in words."""
+    """Who changed what and when, oldest first: every audit entry of the household, fields in words — but the values
+    the form calculates from the answers (they have no label; the answers they follow from are shown)."""
     doc = ws.get_household(uuid)
     out = []
     for r in audit.history(ws.db, uuid):
@@ -154,6 +155,8 @@ def history(ws: Workspace, uuid: str, lang: str = "vi") -> list[Change]:
             # claims said in words (never as the claimed author's own entry)
             r, note = _claim(r, lang)
         path = r.get("field") or ""
+        if path and is_calculated(path, doc):
+            continue   # calculated by the form from answers shown here (kept in the audit log all the same)
         old, new = _decoded(r.get("old")), _decoded(r.get("new"))
         label = field_label(path, [doc], lang) if path and "." in path or path.startswith("members[") else path
         if path in ("status", "owner") or not path:
