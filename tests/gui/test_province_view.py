@@ -6,7 +6,6 @@ state-format PDF read back, and the screenshot of docs/gui.md."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -23,9 +22,8 @@ from fieldsurvey.i18n import format_number, t
 from fieldsurvey.progress import run_to_end
 from fieldsurvey.services import province
 from fieldsurvey.services import sync as svc
-from fieldsurvey.services.workspaces import opened
 from fieldsurvey.sync.keys import Identity, public_key_text
-from tests.province.conftest import PROVINCE, export, make_commune, official
+from tests.province.conftest import PROVINCE, approved_with_id_number, export, make_commune, official
 
 
 @dataclass
@@ -59,13 +57,7 @@ def small(tmp_path_factory) -> Small:
     for i, unit in enumerate(units[:3]):
         c = make_commune(root, unit, 500 + i, province_key, twin=twin_doc if i == 2 else None)
         if i == 0:
-            with opened(c.path, read_only=True) as ws:
-                for uuid, text in ws.iter_documents():
-                    doc = json.loads(text)
-                    head = next((m for m in doc["members"] if m.get("relationship") == "head"), None)
-                    if head and head.get("id_number") and ws.household_state(uuid).status == "approved":
-                        twin_doc = doc
-                        break
+            twin_doc = approved_with_id_number(c.path)
         communes.append(c)
     for c in communes:
         export(c, root / "results")

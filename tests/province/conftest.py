@@ -91,6 +91,17 @@ def make_commune(root: Path, unit: refdata.Commune, seed: int, province_key: Pat
     return Commune(unit.code, unit.name, path, key)
 
 
+def approved_with_id_number(path: Path) -> dict[str, Any]:
+    """An approved household of the commune whose head has an ID number (to be counted by a second commune too)."""
+    with opened(path, read_only=True) as ws:
+        for uuid, text in ws.iter_documents():
+            doc = json.loads(text)
+            head = next((m for m in doc["members"] if m.get("relationship") == "head"), None)
+            if head and head.get("id_number") and ws.household_state(uuid).status == "approved":
+                return doc
+    raise AssertionError(f"{path}: no approved household with its head's ID number")
+
+
 def export(c: Commune, out: Path) -> Path:
     out.mkdir(exist_ok=True)
     c.result = run_to_end(province.export_result(c.path, out)).path
@@ -110,14 +121,7 @@ def built(tmp_path_factory) -> Built:
     for i, unit in enumerate(units[:COMMUNES]):
         c = make_commune(root, unit, 100 + i, province_key, twin=twin_doc if i == 7 else None)
         if i == 3:   # a family of this commune that commune no. 7 counts too
-            with opened(c.path, read_only=True) as ws:
-                for uuid, text in ws.iter_documents():
-                    doc = json.loads(text)
-                    head = next((m for m in doc["members"] if m.get("relationship") == "head"), None)
-                    if head and head.get("id_number") and ws.household_state(uuid).status == "approved":
-                        twin_doc = doc
-                        break
-            assert twin_doc is not None
+            twin_doc = approved_with_id_number(c.path)
         communes.append(c)
     for c in communes:
         export(c, root / "results")

@@ -178,27 +178,20 @@ class ProvinceActions:
         return Path(name) if name else None
 
     def export_xlsx(self, out: Path | None = None) -> Path | None:
-        if self.target is None:
-            return None
-        out = self._out(".xlsx", tr("gui.province.xlsx"), out)
-        if out is None:
-            return None
-        try:
-            province.export_xlsx(self.target, out, language.code)
-        except FieldSurveyError as exc:
-            report_error(exc, self.window)
-            return None
-        self.window.say(tr("gui.province.written", path=str(out)))
-        return out
+        return self._export(".xlsx", "gui.province.xlsx", province.export_xlsx, out)
 
     def export_pdf(self, out: Path | None = None) -> Path | None:
+        return self._export(".pdf", "gui.province.pdf", province.export_pdf, out)
+
+    def _export(self, suffix: str, title_key: str, write, out: Path | None) -> Path | None:
+        """The province's tables written by `write` (the workbook or the PDF) where the user says; the path, or None."""
         if self.target is None:
             return None
-        out = self._out(".pdf", tr("gui.province.pdf"), out)
+        out = self._out(suffix, tr(title_key), out)
         if out is None:
             return None
         try:
-            province.export_pdf(self.target, out, language.code)
+            write(self.target, out, language.code)
         except FieldSurveyError as exc:
             report_error(exc, self.window)
             return None
