@@ -260,7 +260,7 @@ def _working_figures(source: Any) -> str:
     from fieldsurvey.services.workspaces import opened
     from fieldsurvey.progress import run_to_end
 
-    with opened(source) as ws:
+    with opened(source, read_only=True) as ws:   # a file: read only, no backup made on closing
         figures = run_to_end(on_screen(ws))
     unit = figures.commune
     in_order = sorted((c for c in unit.classes if unit.classes[c]), key=lambda c: list(type(c)).index(c))   # poor first
